@@ -1,0 +1,67 @@
+import { z } from 'zod';
+
+const seconds = (fallback: number) =>
+  z.coerce.number().nonnegative().finite().default(fallback);
+
+const schema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().default('127.0.0.1'),
+  DATA_DIR: z.string().default('./data'),
+  DATABASE_URL: z.string().optional(),
+  REDIS_URL: z.string().optional(),
+  CHAT_ASSIGNED_FIRST_SECONDS: seconds(60),
+  CHAT_WAIT_OFFER_SECONDS: seconds(120),
+  CHAT_DISCONNECT_GRACE_SECONDS: seconds(300),
+  TIMER_SWEEP_MS: z.coerce.number().int().positive().default(1000),
+  SEED_DEMO: z
+    .enum(['true', 'false', '1', '0'])
+    .default('true')
+    .transform((v) => v === 'true' || v === '1'),
+  LOG_LEVEL: z.string().default('warn'),
+  WEB_DIST: z.string().default('./dist/web'),
+  /** Extra origins allowed for state-changing requests and sockets, comma separated. */
+  ALLOWED_ORIGINS: z.string().default(''),
+  NODE_ID: z.string().optional(),
+});
+
+export type Config = {
+  port: number;
+  host: string;
+  dataDir: string;
+  databaseUrl?: string;
+  redisUrl?: string;
+  delays: { assignedFirstMs: number; waitOfferMs: number; disconnectGraceMs: number };
+  timerSweepMs: number;
+  seedDemo: boolean;
+  logLevel: string;
+  webDist: string;
+  allowedOrigins: string[];
+  nodeId: string;
+};
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new Error(`Invalid configuration: ${issues}`);
+  }
+  const e = parsed.data;
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    dataDir: e.DATA_DIR,
+    databaseUrl: e.DATABASE_URL || undefined,
+    redisUrl: e.REDIS_URL || undefined,
+    delays: {
+      assignedFirstMs: e.CHAT_ASSIGNED_FIRST_SECONDS * 1000,
+      waitOfferMs: e.CHAT_WAIT_OFFER_SECONDS * 1000,
+      disconnectGraceMs: e.CHAT_DISCONNECT_GRACE_SECONDS * 1000,
+    },
+    timerSweepMs: e.TIMER_SWEEP_MS,
+    seedDemo: e.SEED_DEMO,
+    logLevel: e.LOG_LEVEL,
+    webDist: e.WEB_DIST,
+    allowedOrigins: e.ALLOWED_ORIGINS.split(',').map((s) => s.trim()).filter(Boolean),
+    nodeId: e.NODE_ID ?? `node-${process.pid}`,
+  };
+}

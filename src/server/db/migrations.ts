@@ -1,0 +1,72 @@
+import { sql, type Kysely } from 'kysely';
+import type { Db, Dialect } from './database.js';
+
+type Migration = { name: string; up: (db: Kysely<any>, dialect: Dialect) => Promise<void> };
+
+const id = (dialect: Dialect) => (dialect === 'postgres' ? sql`bigserial primary key` : sql`integer primary key autoincrement`);
+const bigint = sql`bigint`;
+const blob = (dialect: Dialect) => (dialect === 'postgres' ? sql`bytea` : sql`blob`);
+
+async function createTables(db: Kysely<any>, dialect: Dialect) {
+  const ID = id(dialect);
+  const stmts = [
+    sql`create table companies (id ${ID}, name text not null unique, created_at ${bigint} not null)`,
+    sql`create table boards (id ${ID}, name text not null unique, created_at ${bigint} not null)`,
+    sql`create table company_boards (company_id bigint not null references companies(id) on delete cascade, board_id bigint not null references boards(id) on delete cascade, primary key (company_id, board_id))`,
+    sql`create table techs (id ${ID}, email text not null unique, name text not null, password_hash text not null, role text not null, available integer not null default 1, all_companies integer not null default 0, active integer not null default 1, created_at ${bigint} not null)`,
+    sql`create table tech_boards (tech_id bigint not null references techs(id) on delete cascade, board_id bigint not null references boards(id) on delete cascade, primary key (tech_id, board_id))`,
+    sql`create table tech_companies (tech_id bigint not null references techs(id) on delete cascade, company_id bigint not null references companies(id) on delete cascade, primary key (tech_id, company_id))`,
+    sql`create table portal_users (id ${ID}, company_id bigint not null references companies(id), email text not null unique, name text not null, phone text, password_hash text not null, active integer not null default 1, created_at ${bigint} not null)`,
+    sql`create table sessions (token_hash text primary key, user_kind text not null, user_id bigint not null, created_at ${bigint} not null, expires_at ${bigint} not null)`,
+    sql`create table tickets (id ${ID}, company_id bigint not null references companies(id), board_id bigint not null references boards(id), contact_id bigint not null references portal_users(id), summary text not null, status text not null, assigned_tech_id bigint references techs(id), created_at ${bigint} not null, updated_at ${bigint} not null)`,
+    sql`create table attachments (id ${ID}, ticket_id bigint not null references tickets(id), chat_id bigint, filename text not null, content_type text not null, size integer not null, content ${blob(dialect)} not null, created_at ${bigint} not null)`,
+    sql`create table timeline (id ${ID}, ticket_id bigint not null references tickets(id), kind text not null, at ${bigint} not null, actor_kind text not null, actor_id bigint, chat_id bigint, attachment_id bigint, data text not null)`,
+    sql`create table chats (id ${ID}, source text not null, ticket_id bigint references tickets(id), board_id bigint not null references boards(id), company_id bigint not null references companies(id), requester_id bigint not null references portal_users(id), subject text not null, status text not null, open_key text, tech_id bigint references techs(id), outcome text, created_ticket_id bigint references tickets(id), last_seq integer not null default 0, requested_at ${bigint} not null, joined_at ${bigint}, left_at ${bigint}, ended_at ${bigint}, abandoned_at ${bigint}, callback_at ${bigint}, completed_at ${bigint}, completed_by bigint, callback_phone text, callback_time text, callback_message text, alert_stage text not null, alert_all_at ${bigint}, offer_at ${bigint}, grace_at ${bigint}, offer_count integer not null default 0)`,
+    sql`create unique index chats_open_key on chats (open_key)`,
+    sql`create index chats_status on chats (status, requested_at)`,
+    sql`create index chats_alert_all_at on chats (alert_all_at)`,
+    sql`create index chats_offer_at on chats (offer_at)`,
+    sql`create index chats_grace_at on chats (grace_at)`,
+    sql`create index chats_requester on chats (requester_id)`,
+    sql`create index chats_ticket on chats (ticket_id)`,
+    sql`create table messages (id ${ID}, chat_id bigint not null references chats(id), seq integer not null, author_kind text not null, author_id bigint, body text not null, client_id text, created_at ${bigint} not null)`,
+    sql`create unique index messages_chat_seq on messages (chat_id, seq)`,
+    sql`create unique index messages_chat_client on messages (chat_id, client_id)`,
+    sql`create table notes (id ${ID}, chat_id bigint not null references chats(id), author_id bigint not null references techs(id), body text not null, created_at ${bigint} not null, updated_at ${bigint} not null)`,
+    sql`create index notes_chat on notes (chat_id)`,
+    sql`create table note_revisions (id ${ID}, note_id bigint not null references notes(id), body text not null, editor_id bigint not null, at ${bigint} not null)`,
+    sql`create table transitions (id ${ID}, chat_id bigint not null references chats(id), event text not null, from_status text, to_status text not null, actor_kind text not null, actor_id bigint, at ${bigint} not null)`,
+    sql`create index transitions_chat on transitions (chat_id)`,
+    sql`create table office_hours (id integer primary key, timezone text not null, schedule text not null, updated_at ${bigint} not null)`,
+    sql`create table holidays (id ${ID}, date text not null unique, name text not null)`,
+    sql`create index timeline_ticket on timeline (ticket_id, at)`,
+    sql`create index attachments_ticket on attachments (ticket_id)`,
+  ];
+  for (const s of stmts) await s.execute(db);
+  if (dialect === 'postgres') {
+    await sql`create table chat_search (chat_id bigint primary key references chats(id), body text not null)`.execute(db);
+    await sql`create index chat_search_fts on chat_search using gin (to_tsvector('simple', body))`.execute(db);
+  } else {
+    await sql`create virtual table chat_search using fts5(chat_id unindexed, body, tokenize = 'unicode61 remove_diacritics 2')`.execute(db);
+  }
+}
+
+const migrations: Migration[] = [{ name: '001_initial', up: createTables }];
+
+/** Applies pending migrations in one transaction each; safe when several nodes start at once. */
+export async function migrate(db: Db, dialect: Dialect): Promise<void> {
+  const k = db as unknown as Kysely<any>;
+  await sql`create table if not exists schema_migrations (name text primary key, applied_at ${bigint} not null)`.execute(k);
+  for (const m of migrations) {
+    await k.transaction().execute(async (trx) => {
+      if (dialect === 'postgres') {
+        // Serialises concurrent node start-ups; released at commit.
+        await sql`select pg_advisory_xact_lock(727001)`.execute(trx);
+      }
+      const done = await trx.selectFrom('schema_migrations').select('name').where('name', '=', m.name).executeTakeFirst();
+      if (done) return;
+      await m.up(trx, dialect);
+      await trx.insertInto('schema_migrations').values({ name: m.name, applied_at: Date.now() }).execute();
+    });
+  }
+}

@@ -1,0 +1,200 @@
+import type { Generated, Insertable, Selectable } from 'kysely';
+
+/** Times are epoch milliseconds; flags are 0/1 integers, the same on both dialects. */
+export interface CompaniesTable {
+  id: Generated<number>;
+  name: string;
+  created_at: number;
+}
+export interface BoardsTable {
+  id: Generated<number>;
+  name: string;
+  created_at: number;
+}
+export interface CompanyBoardsTable {
+  company_id: number;
+  board_id: number;
+}
+export interface TechsTable {
+  id: Generated<number>;
+  email: string;
+  name: string;
+  password_hash: string;
+  role: 'tech' | 'admin';
+  available: number;
+  all_companies: number;
+  active: number;
+  created_at: number;
+}
+export interface TechBoardsTable {
+  tech_id: number;
+  board_id: number;
+}
+export interface TechCompaniesTable {
+  tech_id: number;
+  company_id: number;
+}
+export interface PortalUsersTable {
+  id: Generated<number>;
+  company_id: number;
+  email: string;
+  name: string;
+  phone: string | null;
+  password_hash: string;
+  active: number;
+  created_at: number;
+}
+export interface SessionsTable {
+  token_hash: string;
+  user_kind: 'tech' | 'portal';
+  user_id: number;
+  created_at: number;
+  expires_at: number;
+}
+export interface TicketsTable {
+  id: Generated<number>;
+  company_id: number;
+  board_id: number;
+  contact_id: number;
+  summary: string;
+  status: 'open' | 'in_progress' | 'closed';
+  assigned_tech_id: number | null;
+  created_at: number;
+  updated_at: number;
+}
+export interface TimelineTable {
+  id: Generated<number>;
+  ticket_id: number;
+  kind: 'created' | 'note' | 'chat_session' | 'attachment' | 'status';
+  at: number;
+  actor_kind: 'tech' | 'portal' | 'system';
+  actor_id: number | null;
+  chat_id: number | null;
+  attachment_id: number | null;
+  data: string;
+}
+export interface AttachmentsTable {
+  id: Generated<number>;
+  ticket_id: number;
+  chat_id: number | null;
+  filename: string;
+  content_type: string;
+  size: number;
+  content: Buffer;
+  created_at: number;
+}
+export type ChatStatus = 'waiting' | 'active' | 'abandoned' | 'callback' | 'completed';
+export interface ChatsTable {
+  id: Generated<number>;
+  source: 'new_request' | 'ticket';
+  ticket_id: number | null;
+  board_id: number;
+  company_id: number;
+  requester_id: number;
+  subject: string;
+  status: ChatStatus;
+  /** 1 while the chat is waiting or active: the key of the "one open chat" unique indexes. */
+  open_key: string | null;
+  tech_id: number | null;
+  outcome: 'ended' | 'ticket_created' | null;
+  created_ticket_id: number | null;
+  last_seq: number;
+  requested_at: number;
+  joined_at: number | null;
+  left_at: number | null;
+  ended_at: number | null;
+  abandoned_at: number | null;
+  callback_at: number | null;
+  completed_at: number | null;
+  completed_by: number | null;
+  callback_phone: string | null;
+  callback_time: string | null;
+  callback_message: string | null;
+  alert_stage: 'assigned' | 'all';
+  /** Deadlines of the durable timers; null when not armed. */
+  alert_all_at: number | null;
+  offer_at: number | null;
+  grace_at: number | null;
+  offer_count: number;
+}
+export interface MessagesTable {
+  id: Generated<number>;
+  chat_id: number;
+  seq: number;
+  author_kind: 'portal' | 'tech' | 'system';
+  author_id: number | null;
+  body: string;
+  client_id: string | null;
+  created_at: number;
+}
+export interface NotesTable {
+  id: Generated<number>;
+  chat_id: number;
+  author_id: number;
+  body: string;
+  created_at: number;
+  updated_at: number;
+}
+export interface NoteRevisionsTable {
+  id: Generated<number>;
+  note_id: number;
+  body: string;
+  editor_id: number;
+  at: number;
+}
+export interface TransitionsTable {
+  id: Generated<number>;
+  chat_id: number;
+  event: string;
+  from_status: string | null;
+  to_status: string;
+  actor_kind: 'tech' | 'portal' | 'system';
+  actor_id: number | null;
+  at: number;
+}
+export interface OfficeHoursTable {
+  id: number;
+  timezone: string;
+  /** JSON: { [weekday 0-6, Sunday=0]: [{ start: "HH:MM", end: "HH:MM" }] } */
+  schedule: string;
+  updated_at: number;
+}
+export interface HolidaysTable {
+  id: Generated<number>;
+  date: string;
+  name: string;
+}
+export interface ChatSearchTable {
+  chat_id: number;
+  body: string;
+}
+
+export interface Database {
+  companies: CompaniesTable;
+  boards: BoardsTable;
+  company_boards: CompanyBoardsTable;
+  techs: TechsTable;
+  tech_boards: TechBoardsTable;
+  tech_companies: TechCompaniesTable;
+  portal_users: PortalUsersTable;
+  sessions: SessionsTable;
+  tickets: TicketsTable;
+  timeline: TimelineTable;
+  attachments: AttachmentsTable;
+  chats: ChatsTable;
+  messages: MessagesTable;
+  notes: NotesTable;
+  note_revisions: NoteRevisionsTable;
+  transitions: TransitionsTable;
+  office_hours: OfficeHoursTable;
+  holidays: HolidaysTable;
+  chat_search: ChatSearchTable;
+}
+
+export type Chat = Selectable<ChatsTable>;
+export type NewChat = Insertable<ChatsTable>;
+export type Message = Selectable<MessagesTable>;
+export type Tech = Selectable<TechsTable>;
+export type PortalUser = Selectable<PortalUsersTable>;
+export type Ticket = Selectable<TicketsTable>;
+export type Note = Selectable<NotesTable>;

@@ -1,0 +1,45 @@
+/**
+ * The chat lifecycle (SPEC "Lifecycle") as a pure table. Nothing else decides a status change:
+ * services ask `decide` and then apply the result with a conditional update.
+ */
+export type ChatStatus = 'waiting' | 'active' | 'abandoned' | 'callback' | 'completed';
+export type ChatEvent = 'join' | 'keep_waiting' | 'leave' | 'request_callback' | 'message' | 'end' | 'complete';
+export type ActorKind = 'tech' | 'portal' | 'system';
+
+export const CHAT_STATUSES: readonly ChatStatus[] = ['waiting', 'active', 'abandoned', 'callback', 'completed'];
+export const CHAT_EVENTS: readonly ChatEvent[] = ['join', 'keep_waiting', 'leave', 'request_callback', 'message', 'end', 'complete'];
+export const OPEN_STATUSES: readonly ChatStatus[] = ['waiting', 'active'];
+
+/** Who may cause each event at all; which tech or portal user in particular is the policy's business. */
+export const EVENT_ACTORS: Record<ChatEvent, readonly ActorKind[]> = {
+  join: ['tech'],
+  keep_waiting: ['portal'],
+  leave: ['portal', 'system'],
+  request_callback: ['portal'],
+  message: ['portal', 'tech'],
+  end: ['tech'],
+  complete: ['tech'],
+};
+
+export const TRANSITIONS: Record<ChatStatus, Partial<Record<ChatEvent, ChatStatus>>> = {
+  waiting: { join: 'active', keep_waiting: 'waiting', leave: 'abandoned', request_callback: 'callback' },
+  active: { message: 'active', end: 'completed', leave: 'active' },
+  abandoned: { complete: 'completed' },
+  callback: { complete: 'completed' },
+  completed: {},
+};
+
+export type Decision =
+  | { ok: true; from: ChatStatus; to: ChatStatus }
+  | { ok: false; reason: 'invalid_transition' | 'actor_not_allowed'; state: ChatStatus; event: ChatEvent };
+
+export function decide(state: ChatStatus, event: ChatEvent, actor: ActorKind): Decision {
+  if (!EVENT_ACTORS[event].includes(actor)) return { ok: false, reason: 'actor_not_allowed', state, event };
+  const to = TRANSITIONS[state][event];
+  if (!to) return { ok: false, reason: 'invalid_transition', state, event };
+  return { ok: true, from: state, to };
+}
+
+export function isOpen(status: ChatStatus): boolean {
+  return OPEN_STATUSES.includes(status);
+}

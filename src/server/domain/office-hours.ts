@@ -1,0 +1,116 @@
+/**
+ * Office hours: a weekly schedule in an IANA time zone plus dated holidays. Pure: `now` is given.
+ */
+export type Interval = { start: string; end: string };
+export type WeeklySchedule = Record<string, Interval[]>; // "0" (Sunday) … "6"
+export type OfficeHours = { timezone: string; schedule: WeeklySchedule; holidays: { date: string; name: string }[] };
+
+export type OfficeStatus = {
+  open: boolean;
+  /** ISO instant of the next opening when closed now; null when open or no opening in 3 weeks. */
+  nextOpenAt: string | null;
+  /** ISO instant when the current period closes, when open. */
+  closesAt: string | null;
+  holiday: { date: string; name: string } | null;
+};
+
+type LocalParts = { y: number; m: number; d: number; hh: number; mm: number; weekday: number };
+
+const fmtCache = new Map<string, Intl.DateTimeFormat>();
+function formatter(tz: string): Intl.DateTimeFormat {
+  let f = fmtCache.get(tz);
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-US', {
+      timeZone: tz,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+      weekday: 'short',
+    });
+    fmtCache.set(tz, f);
+  }
+  return f;
+}
+
+const WEEKDAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
+
+export function isValidTimeZone(tz: string): boolean {
+  try {
+    formatter(tz);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export function localParts(instant: number, tz: string): LocalParts {
+  const parts = Object.fromEntries(formatter(tz).formatToParts(new Date(instant)).map((p) => [p.type, p.value]));
+  return {
+    y: Number(parts.year),
+    m: Number(parts.month),
+    d: Number(parts.day),
+    hh: Number(parts.hour),
+    mm: Number(parts.minute),
+    weekday: WEEKDAYS.indexOf(parts.weekday),
+  };
+}
+
+function offsetAt(instant: number, tz: string): number {
+  const p = localParts(instant, tz);
+  const asUtc = Date.UTC(p.y, p.m - 1, p.d, p.hh, p.mm);
+  return asUtc - Math.floor(instant / 60000) * 60000;
+}
+
+/** The instant at which the wall clock in `tz` shows the given local time (DST gaps move forward). */
+export function zonedToInstant(y: number, m: number, d: number, hh: number, mm: number, tz: string): number {
+  const guess = Date.UTC(y, m - 1, d, hh, mm);
+  let instant = guess - offsetAt(guess, tz);
+  instant = guess - offsetAt(instant, tz);
+  return instant;
+}
+
+const toMinutes = (hhmm: string) => {
+  const [h, m] = hhmm.split(':').map(Number);
+  return h * 60 + m;
+};
+const pad = (n: number) => String(n).padStart(2, '0');
+const isoDate = (y: number, m: number, d: number) => `${y}-${pad(m)}-${pad(d)}`;
+
+export function officeStatus(hours: OfficeHours, now: number): OfficeStatus {
+  const tz = hours.timezone;
+  const holidays = new Map(hours.holidays.map((h) => [h.date, h]));
+  const today = localParts(now, tz);
+  let open = false;
+  let closesAt: string | null = null;
+  let nextOpenAt: string | null = null;
+  const todayHoliday = holidays.get(isoDate(today.y, today.m, today.d)) ?? null;
+
+  // Walk day by day in local time: today, then up to 21 days ahead.
+  for (let i = 0; i < 22 && !nextOpenAt; i++) {
+    const day = new Date(Date.UTC(today.y, today.m - 1, today.d + i));
+    const y = day.getUTCFullYear();
+    const m = day.getUTCMonth() + 1;
+    const d = day.getUTCDate();
+    if (holidays.has(isoDate(y, m, d))) continue;
+    const intervals = [...(hours.schedule[String(day.getUTCDay())] ?? [])].sort((a, b) => toMinutes(a.start) - toMinutes(b.start));
+    for (const iv of intervals) {
+      const s = toMinutes(iv.start);
+      const e = toMinutes(iv.end);
+      const startAt = zonedToInstant(y, m, d, Math.floor(s / 60), s % 60, tz);
+      const endAt = e >= 24 * 60 ? zonedToInstant(y, m, d + 1, 0, 0, tz) : zonedToInstant(y, m, d, Math.floor(e / 60), e % 60, tz);
+      if (now >= startAt && now < endAt) {
+        open = true;
+        closesAt = new Date(endAt).toISOString();
+      } else if (startAt > now && !open) {
+        nextOpenAt = new Date(startAt).toISOString();
+        break;
+      }
+    }
+    if (open) break;
+  }
+  return { open, nextOpenAt: open ? null : nextOpenAt, closesAt, holiday: todayHoliday };
+}

@@ -1,0 +1,93 @@
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import cookie from '@fastify/cookie';
+import swagger from '@fastify/swagger';
+import fastifyStatic from '@fastify/static';
+import fs from 'node:fs';
+import path from 'node:path';
+import { hasZodFastifySchemaValidationErrors, jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { AppError, toErrorBody } from '../errors.js';
+import type { Ctx } from '../services/context.js';
+import { ping } from '../db/database.js';
+import { authRoutes } from './auth-routes.js';
+import { portalRoutes } from './portal/routes.js';
+import { consoleRoutes } from './console/routes.js';
+import { adminRoutes } from './admin/routes.js';
+import { originAllowed } from './origin.js';
+
+export type App = FastifyInstance;
+
+const FASTIFY_ERRORS: Record<string, { status: number; code: string; message: string }> = {
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: { status: 415, code: 'unsupported_media_type', message: 'Send JSON (Content-Type: application/json)' },
+  FST_ERR_CTP_BODY_TOO_LARGE: { status: 413, code: 'payload_too_large', message: 'The request body is too large' },
+  FST_ERR_CTP_EMPTY_JSON_BODY: { status: 400, code: 'invalid_json', message: 'The JSON body is empty' },
+  FST_ERR_CTP_INVALID_JSON_BODY: { status: 400, code: 'invalid_json', message: 'The body is not valid JSON' },
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: { status: 400, code: 'bad_request', message: 'Invalid Content-Length' },
+};
+
+export async function buildApp(ctx: Ctx, opts: { logger: boolean | object }): Promise<App> {
+  const app = Fastify({ logger: opts.logger as never, bodyLimit: 64 * 1024, trustProxy: true });
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+
+  app.setErrorHandler((err, req, reply) => {
+    if (hasZodFastifySchemaValidationErrors(err)) {
+      const issues = err.validation.map((v) => ({ path: v.instancePath || '/', message: v.message }));
+      return reply.status(400).send({ error: { code: 'validation_failed', message: `Invalid ${err.validationContext ?? 'input'}: ${issues[0]?.path} ${issues[0]?.message}`, details: { issues } } });
+    }
+    const fe = err as { code?: string; statusCode?: number; name?: string };
+    const known = fe.code ? FASTIFY_ERRORS[fe.code] : undefined;
+    if (known) return reply.status(known.status).send({ error: { code: known.code, message: known.message } });
+    if (fe.name === 'SyntaxError' && fe.statusCode === 400) return reply.status(400).send({ error: { code: 'invalid_json', message: 'The body is not valid JSON' } });
+    if (!(err instanceof AppError) && fe.statusCode && fe.statusCode >= 400 && fe.statusCode < 500) {
+      return reply.status(fe.statusCode).send({ error: { code: 'bad_request', message: (err as Error).message } });
+    }
+    const { status, body } = toErrorBody(err);
+    if (status >= 500) req.log.error({ err }, 'request failed');
+    return reply.status(status).send(body);
+  });
+  app.setNotFoundHandler((req, reply) => {
+    if (req.url.startsWith('/api/') || req.method !== 'GET') return reply.status(404).send({ error: { code: 'not_found', message: 'No such endpoint' } });
+    return sendSpa(req, reply as never);
+  });
+
+  // State-changing requests from a browser must come from our own pages.
+  app.addHook('onRequest', async (req, reply) => {
+    if (req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS') return;
+    if (!originAllowed(req.headers.origin, req.headers.host, ctx.config.allowedOrigins)) {
+      return reply.status(403).send({ error: { code: 'bad_origin', message: 'Cross-origin request refused' } });
+    }
+  });
+  app.addHook('onSend', async (_req, reply, payload) => {
+    reply.header('X-Content-Type-Options', 'nosniff');
+    reply.header('Referrer-Policy', 'same-origin');
+    reply.header('X-Frame-Options', 'DENY');
+    return payload;
+  });
+
+  await app.register(cookie);
+  await app.register(swagger, {
+    openapi: { info: { title: 'Helpdesk live chat API', version: '1.0.0' } },
+    transform: jsonSchemaTransform,
+  });
+
+  app.get('/api/health', async () => {
+    await ping(ctx.db);
+    return { status: 'ok', node: ctx.config.nodeId };
+  });
+  app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  await app.register(authRoutes(ctx), { prefix: '/api/auth' });
+  await app.register(portalRoutes(ctx), { prefix: '/api/portal' });
+  await app.register(consoleRoutes(ctx), { prefix: '/api/console' });
+  await app.register(adminRoutes(ctx), { prefix: '/api/admin' });
+
+  const webRoot = path.resolve(ctx.config.webDist);
+  const hasWeb = fs.existsSync(path.join(webRoot, 'index.html'));
+  if (hasWeb) await app.register(fastifyStatic, { root: webRoot, prefix: '/', index: false, wildcard: false });
+  function sendSpa(req: FastifyRequest, reply: { type: (t: string) => { send: (b: unknown) => unknown }; sendFile?: (f: string) => unknown; status: (n: number) => unknown }) {
+    if (!hasWeb) return reply.type('text/plain').send('The web app is not built: run `npm run build:web`.');
+    const page = req.url.startsWith('/console') ? 'console.html' : 'index.html';
+    return (reply as unknown as { sendFile: (f: string) => unknown }).sendFile(page);
+  }
+  return app.withTypeProvider<ZodTypeProvider>();
+}

@@ -1,0 +1,26 @@
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { LoginBody } from '../../shared/schemas.js';
+import type { Ctx } from '../services/context.js';
+import { login, logout } from '../services/auth.js';
+import { COOKIE, setSessionCookie, type Audience } from './session.js';
+
+const AudienceParam = z.object({ audience: z.enum(['portal', 'tech']) });
+
+export const authRoutes = (ctx: Ctx) => async (root: FastifyInstance) => {
+  const app = root.withTypeProvider<ZodTypeProvider>();
+  app.post('/:audience/login', { schema: { params: AudienceParam, body: LoginBody, tags: ['auth'] } }, async (req, reply) => {
+    const audience = req.params.audience as Audience;
+    const { token } = await login(ctx.db, audience, req.body.email, req.body.password, req.ip);
+    setSessionCookie(req, reply, audience, token);
+    return { ok: true };
+  });
+  app.post('/:audience/logout', { schema: { params: AudienceParam, tags: ['auth'] } }, async (req, reply) => {
+    const audience = req.params.audience as Audience;
+    const token = req.cookies[COOKIE[audience]];
+    if (token) await logout(ctx.db, token);
+    setSessionCookie(req, reply, audience, null);
+    return { ok: true };
+  });
+};

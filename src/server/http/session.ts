@@ -1,0 +1,33 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { AppError, Unauthenticated } from '../errors.js';
+import type { Ctx } from '../services/context.js';
+import { actorFromToken } from '../services/auth.js';
+import type { Actor, PortalActor, TechActor } from '../policies/access.js';
+
+export type Audience = 'portal' | 'tech';
+export const COOKIE: Record<Audience, string> = { portal: 'hd_portal', tech: 'hd_tech' };
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    actor?: Actor;
+  }
+}
+
+export function setSessionCookie(req: FastifyRequest, reply: FastifyReply, audience: Audience, token: string | null) {
+  const opts = { path: '/', httpOnly: true, sameSite: 'lax' as const, secure: req.protocol === 'https' };
+  if (token === null) reply.clearCookie(COOKIE[audience], opts);
+  else reply.setCookie(COOKIE[audience], token, { ...opts, maxAge: 7 * 24 * 3600 });
+}
+
+/** onRequest hook: the request must carry a live session of the audience; grants are read fresh. */
+export function requireSession(ctx: Ctx, audience: Audience, opts: { admin?: boolean } = {}) {
+  return async (req: FastifyRequest) => {
+    const actor = await actorFromToken(ctx.db, req.cookies[COOKIE[audience]]);
+    if (!actor || actor.kind !== audience) throw new Unauthenticated();
+    if (opts.admin && !(actor.kind === 'tech' && actor.role === 'admin')) throw new AppError('admin_only', 'Only admins can do this', 403);
+    req.actor = actor;
+  };
+}
+
+export const techOf = (req: FastifyRequest) => req.actor as TechActor;
+export const portalOf = (req: FastifyRequest) => req.actor as PortalActor;

@@ -1,0 +1,93 @@
+/**
+ * Domain events -> Socket.IO rooms. Recipients are decided by the same policy as HTTP, read fresh
+ * from the database: `tech:<id>` rooms of the techs with access, `portal:<id>` of the requester,
+ * and `chat:<id>` for the live stream of a chat that its participants have opened.
+ */
+import type { Server } from 'socket.io';
+import type { Logger } from 'pino';
+import type { Ctx } from '../services/context.js';
+import { loadTechActor, techHasAccess, techsWithAccess } from '../policies/access.js';
+import { chatRows, listMessages } from '../services/chat-queries.js';
+import { presentChat, type ChatRow } from '../services/presenters.js';
+import { SERVER_EVENTS } from '../../shared/realtime.js';
+
+export function startFanout(ctx: Ctx, io: Server, log: Logger): () => void {
+  const portal = io.of('/portal');
+  const consoleNsp = io.of('/console');
+  const bus = ctx.bus;
+  const PORTAL_VIEW = { kind: 'portal' as const, id: 0, name: '', companyId: 0 };
+  const TECH_VIEW = { kind: 'tech' as const, id: 0, name: '', role: 'tech' as const, available: true, allCompanies: false, boardIds: new Set<number>(), companyIds: new Set<number>() };
+
+  async function loadRow(chatId: number) {
+    return (await chatRows(ctx.db).where('chats.id', '=', chatId).executeTakeFirst()) as ChatRow | undefined;
+  }
+  const techRooms = (ids: number[]) => ids.map((id) => `tech:${id}`);
+
+  /** The chat changed: every tech with access (their lists) and the requester hear of it. */
+  async function publishChat(chatId: number) {
+    const row = await loadRow(chatId);
+    if (!row) return null;
+    const techIds = await techsWithAccess(ctx.db, row, { availableOnly: false });
+    if (techIds.length) consoleNsp.to(techRooms(techIds)).emit(SERVER_EVENTS.chat, presentChat(row, TECH_VIEW));
+    portal.to(`portal:${row.requester_id}`).emit(SERVER_EVENTS.chat, presentChat(row, PORTAL_VIEW));
+    return { row, techIds };
+  }
+
+  const offs = [
+    bus.on('chat.requested', async ({ chatId }) => {
+      const r = await publishChat(chatId);
+      if (r) portal.in(`portal:${r.row.requester_id}`).socketsJoin(`chat:${chatId}`);
+    }),
+    bus.on('chat.alerted', async ({ chatId, techIds, stage }) => {
+      const row = await loadRow(chatId);
+      if (!row || row.status !== 'waiting' || !techIds.length) return;
+      consoleNsp.to(techRooms(techIds)).emit(SERVER_EVENTS.alert, { stage, chat: presentChat(row, TECH_VIEW) });
+    }),
+    bus.on('chat.joined', async ({ chatId, techId }) => {
+      const r = await publishChat(chatId);
+      if (!r) return;
+      consoleNsp.in(`tech:${techId}`).socketsJoin(`chat:${chatId}`);
+      consoleNsp.to(techRooms(r.techIds)).emit(SERVER_EVENTS.alertWithdrawn, { chatId, techId, techName: r.row.tech_name });
+    }),
+    bus.on('message.created', async ({ chatId, seq }) => {
+      const [message] = await listMessages(ctx.db, chatId, seq - 1, 1);
+      if (!message) return;
+      portal.to(`chat:${chatId}`).emit(SERVER_EVENTS.message, message);
+      consoleNsp.to(`chat:${chatId}`).emit(SERVER_EVENTS.message, message);
+    }),
+    bus.on('chat.offer', async ({ chatId, requesterId }) => {
+      await publishChat(chatId);
+      portal.to(`portal:${requesterId}`).emit(SERVER_EVENTS.offer, { chatId });
+    }),
+    bus.on('chat.user_left', async ({ chatId }) => {
+      const r = await publishChat(chatId);
+      if (r) consoleNsp.to(`chat:${chatId}`).emit(SERVER_EVENTS.presence, { chatId, userId: Number(r.row.requester_id), online: false, left: true });
+    }),
+    ...(['chat.waiting_kept', 'chat.abandoned', 'chat.callback_requested', 'chat.ended', 'chat.completed', 'note.saved'] as const).map((name) =>
+      bus.on(name, async ({ chatId }) => {
+        const r = await publishChat(chatId);
+        if (r && name !== 'note.saved' && name !== 'chat.waiting_kept') consoleNsp.to(techRooms(r.techIds)).emit(SERVER_EVENTS.alertWithdrawn, { chatId, techId: null, techName: null });
+      }),
+    ),
+    bus.on('tech.status_changed', ({ techId, available }) => {
+      consoleNsp.to(`tech:${techId}`).emit(SERVER_EVENTS.status, { available });
+      consoleNsp.to(`tech:${techId}`).emit(SERVER_EVENTS.statusBarChanged, {});
+    }),
+    bus.on('tech.access_changed', async ({ techId }) => {
+      // Cut the tech off every chat stream they may no longer see, on every node, now.
+      const tech = await loadTechActor(ctx.db, techId);
+      const sockets = await consoleNsp.in(`tech:${techId}`).fetchSockets();
+      for (const s of sockets) {
+        for (const room of s.rooms) {
+          if (!room.startsWith('chat:')) continue;
+          const row = await loadRow(Number(room.slice(5)));
+          if (!tech || !row || !techHasAccess(tech, row)) s.leave(room);
+        }
+        if (!tech) s.disconnect(true);
+      }
+      consoleNsp.to(`tech:${techId}`).emit(SERVER_EVENTS.statusBarChanged, {});
+    }),
+  ];
+  void log;
+  return () => offs.forEach((off) => off());
+}

@@ -1,0 +1,105 @@
+/** One small handler per client event: validate, load the actor fresh, call one service, ack. */
+import type { Socket } from 'socket.io';
+import type { Logger } from 'pino';
+import type { z } from 'zod';
+import { AppError, Unauthenticated, ValidationFailed, toErrorBody } from '../errors.js';
+import type { Ctx } from '../services/context.js';
+import { actorFromToken } from '../services/auth.js';
+import type { Actor, PortalActor, TechActor } from '../policies/access.js';
+import { CallbackPayload, ChatIdPayload, CLIENT_EVENTS, EmptyPayload, SendPayload, StatusPayload, SubscribePayload, TypingPayload, SERVER_EVENTS } from '../../shared/realtime.js';
+import { getChatView, getVisibleChatRow, listMessages, statusBar } from '../services/chat-queries.js';
+import { sendMessage } from '../services/messages.js';
+import { joinChat, keepWaiting, leaveChat, requestCallback } from '../services/chats.js';
+import { isChatParticipant } from '../policies/access.js';
+import { setAvailability } from '../services/admin.js';
+
+type Ack = (response: unknown) => void;
+
+function on<S extends z.ZodType, A extends Actor>(
+  ctx: Ctx,
+  socket: Socket,
+  log: Logger,
+  event: string,
+  schema: S,
+  fn: (actor: A, payload: z.infer<S>) => Promise<unknown>,
+) {
+  socket.on(event, async (raw: unknown, maybeAck?: unknown) => {
+    const ack: Ack = typeof maybeAck === 'function' ? (maybeAck as Ack) : typeof raw === 'function' ? (raw as Ack) : () => {};
+    try {
+      const parsed = schema.safeParse(typeof raw === 'function' ? undefined : raw);
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0];
+        throw new ValidationFailed(`Invalid payload: ${issue?.path.join('.') || '/'} ${issue?.message}`, { issues: parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })) });
+      }
+      // Grants and sessions are read fresh for every event: a change takes effect at once.
+      const actor = await actorFromToken(ctx.db, socket.data.token);
+      if (!actor || actor.id !== socket.data.actorId) {
+        socket.disconnect(true);
+        throw new Unauthenticated();
+      }
+      const result = await fn(actor as A, parsed.data);
+      ack({ ok: true, ...(result && typeof result === 'object' ? result : {}) });
+    } catch (err) {
+      const { status, body } = toErrorBody(err);
+      if (status >= 500) log.error({ err, event }, 'socket event failed');
+      ack(body);
+    }
+  });
+}
+
+/** Shared by both audiences: open a chat's live stream and catch up from a seq. */
+async function subscribe(ctx: Ctx, socket: Socket, actor: Actor, p: { chatId: number; afterSeq: number }) {
+  await getVisibleChatRow(ctx.db, actor, p.chatId);
+  await socket.join(`chat:${p.chatId}`);
+  const [chat, messages] = await Promise.all([getChatView(ctx.db, actor, p.chatId), listMessages(ctx.db, p.chatId, p.afterSeq, 1000)]);
+  return { chat, messages };
+}
+
+async function typing(ctx: Ctx, socket: Socket, actor: Actor, p: { chatId: number; typing: boolean }) {
+  const chat = await getVisibleChatRow(ctx.db, actor, p.chatId);
+  if (!isChatParticipant(actor, chat)) throw new AppError('not_participant', 'Only the requester and the joined tech can type in this chat', 403);
+  if (chat.status !== 'active') return {};
+  const payload = { chatId: p.chatId, typing: p.typing, author: { kind: actor.kind, id: actor.id, name: actor.name } };
+  // To the other side only: portal typing goes to the console, and the reverse.
+  const other = actor.kind === 'portal' ? '/console' : '/portal';
+  socket.nsp.server.of(other).to(`chat:${p.chatId}`).emit(SERVER_EVENTS.typing, payload);
+  return {};
+}
+
+export function registerPortalHandlers(ctx: Ctx, socket: Socket, log: Logger) {
+  const h = <S extends z.ZodType>(event: string, schema: S, fn: (a: PortalActor, p: z.infer<S>) => Promise<unknown>) => on(ctx, socket, log, event, schema, fn);
+  h(CLIENT_EVENTS.subscribe, SubscribePayload, (a, p) => subscribe(ctx, socket, a, p));
+  h(CLIENT_EVENTS.unsubscribe, ChatIdPayload, async (_a, p) => socket.leave(`chat:${p.chatId}`));
+  h(CLIENT_EVENTS.send, SendPayload, (a, p) => sendMessage(ctx, a, p.chatId, p.body, p.clientId));
+  h(CLIENT_EVENTS.typing, TypingPayload, (a, p) => typing(ctx, socket, a, p));
+  h(CLIENT_EVENTS.keepWaiting, ChatIdPayload, async (a, p) => {
+    await keepWaiting(ctx, a, p.chatId);
+    return { chat: await getChatView(ctx.db, a, p.chatId) };
+  });
+  h(CLIENT_EVENTS.leave, ChatIdPayload, async (a, p) => {
+    await leaveChat(ctx, a, p.chatId);
+    return { chat: await getChatView(ctx.db, a, p.chatId) };
+  });
+  h(CLIENT_EVENTS.callback, CallbackPayload, async (a, { chatId, ...input }) => {
+    await requestCallback(ctx, a, chatId, input);
+    return { chat: await getChatView(ctx.db, a, chatId) };
+  });
+}
+
+export function registerConsoleHandlers(ctx: Ctx, socket: Socket, log: Logger) {
+  const h = <S extends z.ZodType>(event: string, schema: S, fn: (a: TechActor, p: z.infer<S>) => Promise<unknown>) => on(ctx, socket, log, event, schema, fn);
+  h(CLIENT_EVENTS.subscribe, SubscribePayload, (a, p) => subscribe(ctx, socket, a, p));
+  h(CLIENT_EVENTS.unsubscribe, ChatIdPayload, async (_a, p) => socket.leave(`chat:${p.chatId}`));
+  h(CLIENT_EVENTS.send, SendPayload, (a, p) => sendMessage(ctx, a, p.chatId, p.body, p.clientId));
+  h(CLIENT_EVENTS.typing, TypingPayload, (a, p) => typing(ctx, socket, a, p));
+  h(CLIENT_EVENTS.join, ChatIdPayload, async (a, p) => {
+    await joinChat(ctx, a, p.chatId);
+    await socket.join(`chat:${p.chatId}`);
+    return { chat: await getChatView(ctx.db, a, p.chatId) };
+  });
+  h(CLIENT_EVENTS.statusBar, EmptyPayload, (a) => statusBar(ctx.db, a));
+  h(CLIENT_EVENTS.setStatus, StatusPayload, async (a, p) => {
+    await setAvailability(ctx, a.id, p.available);
+    return { available: p.available };
+  });
+}

@@ -1,0 +1,65 @@
+import crypto from 'node:crypto';
+import { hash, verify } from '@node-rs/argon2';
+import { InvalidCredentials, RateLimited } from '../errors.js';
+import type { Db } from '../db/database.js';
+import { loadPortalActor, loadTechActor, type Actor } from '../policies/access.js';
+
+const SESSION_MS = 7 * 24 * 3600 * 1000;
+const ARGON = { algorithm: 2 /* Argon2id */, memoryCost: 19456, timeCost: 2, parallelism: 1 } as const;
+
+export const hashPassword = (password: string) => hash(password, ARGON);
+
+// Verifying against a real hash even for unknown users keeps the timing of both answers alike.
+let dummyHash: Promise<string> | null = null;
+
+const sha256 = (s: string) => crypto.createHash('sha256').update(s).digest('hex');
+
+/** Login attempts per account and per address: 10 failures in 15 minutes lock out for the rest. */
+const failures = new Map<string, number[]>();
+const WINDOW = 15 * 60 * 1000;
+const MAX_FAILURES = 10;
+function checkRate(keys: string[], now: number) {
+  for (const k of keys) {
+    const recent = (failures.get(k) ?? []).filter((t) => now - t < WINDOW);
+    failures.set(k, recent);
+    if (recent.length >= MAX_FAILURES) throw new RateLimited(WINDOW - (now - recent[0]));
+  }
+}
+function recordFailure(keys: string[], now: number) {
+  for (const k of keys) failures.set(k, [...(failures.get(k) ?? []), now]);
+  if (failures.size > 100000) failures.clear();
+}
+
+export async function login(db: Db, kind: 'tech' | 'portal', email: string, password: string, ip: string) {
+  const now = Date.now();
+  const normalized = email.trim().toLowerCase();
+  const keys = [`${kind}:${normalized}`, `ip:${ip}`];
+  checkRate(keys, now);
+  const table = kind === 'tech' ? 'techs' : 'portal_users';
+  const user = await db.selectFrom(table).select(['id', 'password_hash', 'active']).where('email', '=', normalized).executeTakeFirst();
+  dummyHash ??= hashPassword('not-a-real-password');
+  const ok = await verify(user?.password_hash ?? (await dummyHash), password).catch(() => false);
+  if (!user || !ok || user.active !== 1) {
+    recordFailure(keys, now);
+    throw new InvalidCredentials();
+  }
+  const token = crypto.randomBytes(32).toString('base64url');
+  await db.insertInto('sessions').values({ token_hash: sha256(token), user_kind: kind, user_id: Number(user.id), created_at: now, expires_at: now + SESSION_MS }).execute();
+  return { token, userId: Number(user.id) };
+}
+
+export async function logout(db: Db, token: string) {
+  await db.deleteFrom('sessions').where('token_hash', '=', sha256(token)).execute();
+}
+
+/** The actor behind a session token, with grants read fresh, or null. */
+export async function actorFromToken(db: Db, token: string | undefined): Promise<Actor | null> {
+  if (!token || token.length > 200) return null;
+  const s = await db.selectFrom('sessions').selectAll().where('token_hash', '=', sha256(token)).executeTakeFirst();
+  if (!s || Number(s.expires_at) < Date.now()) return null;
+  return s.user_kind === 'tech' ? loadTechActor(db, Number(s.user_id)) : loadPortalActor(db, Number(s.user_id));
+}
+
+export async function deleteSessionsOf(db: Db, kind: 'tech' | 'portal', userId: number) {
+  await db.deleteFrom('sessions').where('user_kind', '=', kind).where('user_id', '=', userId).execute();
+}

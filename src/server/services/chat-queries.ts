@@ -1,0 +1,79 @@
+import { NotFound } from '../errors.js';
+import type { Tx } from '../db/database.js';
+import { canSeeChat, techScopeFilter, type Actor, type TechActor } from '../policies/access.js';
+import { presentChat, presentMessage, type ChatRow } from './presenters.js';
+
+export function chatRows(db: Tx) {
+  return db
+    .selectFrom('chats')
+    .innerJoin('portal_users as pu', 'pu.id', 'chats.requester_id')
+    .innerJoin('companies as co', 'co.id', 'chats.company_id')
+    .innerJoin('boards as b', 'b.id', 'chats.board_id')
+    .leftJoin('techs as t', 't.id', 'chats.tech_id')
+    .selectAll('chats')
+    .select(['pu.name as requester_name', 'co.name as company_name', 'b.name as board_name', 't.name as tech_name']);
+}
+
+/** A chat the actor may see, or NotFound: the one entry point for reading a chat by id. */
+export async function getVisibleChatRow(db: Tx, actor: Actor, chatId: number): Promise<ChatRow> {
+  const row = (await chatRows(db).where('chats.id', '=', chatId).executeTakeFirst()) as ChatRow | undefined;
+  if (!row || !canSeeChat(actor, row)) throw new NotFound('Chat');
+  return row;
+}
+
+export async function getChatView(db: Tx, actor: Actor, chatId: number) {
+  return presentChat(await getVisibleChatRow(db, actor, chatId), actor);
+}
+
+export async function listMessages(db: Tx, chatId: number, afterSeq: number, limit: number) {
+  const rows = await db
+    .selectFrom('messages')
+    .leftJoin('portal_users as pu', (j) => j.onRef('pu.id', '=', 'messages.author_id').on('messages.author_kind', '=', 'portal'))
+    .leftJoin('techs as t', (j) => j.onRef('t.id', '=', 'messages.author_id').on('messages.author_kind', '=', 'tech'))
+    .selectAll('messages')
+    .select((eb) => eb.fn.coalesce('pu.name', 't.name').as('author_name'))
+    .where('messages.chat_id', '=', chatId)
+    .where('messages.seq', '>', afterSeq)
+    .orderBy('messages.seq')
+    .limit(limit)
+    .execute();
+  return rows.map(presentMessage);
+}
+
+/** The four status-bar sections for a tech; every list goes through the access filter. */
+export async function statusBar(db: Tx, tech: TechActor) {
+  const scoped = chatRows(db).where(techScopeFilter(tech, 'chats'));
+  const [waiting, abandoned, callback, active] = await Promise.all([
+    scoped.where('chats.status', '=', 'waiting').orderBy('chats.requested_at').orderBy('chats.id').limit(500).execute(),
+    scoped.where('chats.status', '=', 'abandoned').orderBy('chats.abandoned_at').orderBy('chats.id').limit(500).execute(),
+    scoped.where('chats.status', '=', 'callback').orderBy('chats.callback_at').orderBy('chats.id').limit(500).execute(),
+    // A withdrawn grant hides even the tech's own session: access is checked everywhere.
+    scoped.where('chats.status', '=', 'active').where('chats.tech_id', '=', tech.id).orderBy('chats.joined_at').execute(),
+  ]);
+  const p = (rows: unknown[]) => rows.map((r) => presentChat(r as ChatRow, tech));
+  return {
+    available: tech.available,
+    waiting: p(waiting),
+    active: p(active),
+    abandoned: p(abandoned),
+    callback: p(callback),
+  };
+}
+
+export async function portalChats(db: Tx, actor: Actor & { kind: 'portal' }) {
+  const rows = await chatRows(db).where('chats.requester_id', '=', actor.id).orderBy('chats.requested_at', 'desc').limit(200).execute();
+  return rows.map((r) => presentChat(r as ChatRow, actor));
+}
+
+/** 1-based place among waiting chats of the same board, oldest first. */
+export async function queuePosition(db: Tx, chat: { id: number; board_id: number; requested_at: number }) {
+  const r = await db
+    .selectFrom('chats')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('status', '=', 'waiting')
+    .where('board_id', '=', chat.board_id)
+    .where((eb) => eb.or([eb('requested_at', '<', chat.requested_at), eb.and([eb('requested_at', '=', chat.requested_at), eb('id', '<', chat.id)])]))
+    .executeTakeFirstOrThrow();
+  return Number(r.n) + 1;
+}
+

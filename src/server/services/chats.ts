@@ -1,0 +1,184 @@
+/** Use cases of a chat before it ends: request, join, keep waiting, leave, callback. */
+import { AppError, NotFound } from '../errors.js';
+import { isUniqueViolation, type Tx } from '../db/database.js';
+import type { Chat } from '../db/schema.js';
+import { portalIsContact, techsWithAccess, type PortalActor, type TechActor } from '../policies/access.js';
+import type { Outbox } from '../events/bus.js';
+import { inTransaction, type Ctx } from './context.js';
+import { applyTransition } from './transition.js';
+import { appendMessage } from './messages.js';
+import { getVisibleChatRow } from './chat-queries.js';
+
+type RequestInput =
+  | { source: 'new_request'; boardId: number; subject: string; message: string; clientId?: string }
+  | { source: 'ticket'; ticketId: number; message?: string; clientId?: string };
+
+/**
+ * Starts a chat, or returns the user's open one for the same ticket / new request.
+ * The unique `open_key` settles two simultaneous requests in the database.
+ */
+export async function requestChat(ctx: Ctx, user: PortalActor, input: RequestInput): Promise<{ chatId: number; existing: boolean }> {
+  let boardId: number;
+  let companyId = user.companyId;
+  let subject: string;
+  let ticket: { id: number; assigned_tech_id: number | null } | null = null;
+  if (input.source === 'ticket') {
+    const t = await ctx.db.selectFrom('tickets').selectAll().where('id', '=', input.ticketId).executeTakeFirst();
+    if (!t || !portalIsContact(user, t)) throw new NotFound('Ticket');
+    if (t.status === 'closed') throw new AppError('ticket_closed', 'This ticket is closed; start a new request instead', 409);
+    boardId = Number(t.board_id);
+    companyId = Number(t.company_id);
+    subject = `Ticket #${t.id}: ${t.summary}`;
+    ticket = { id: Number(t.id), assigned_tech_id: t.assigned_tech_id === null ? null : Number(t.assigned_tech_id) };
+  } else {
+    const offered = await ctx.db
+      .selectFrom('company_boards')
+      .select('board_id')
+      .where('company_id', '=', user.companyId)
+      .where('board_id', '=', input.boardId)
+      .executeTakeFirst();
+    if (!offered) throw new NotFound('Board');
+    boardId = input.boardId;
+    subject = input.subject;
+  }
+  const openKey = ticket ? `t:${ticket.id}` : `u:${user.id}`;
+  const existing = await ctx.db.selectFrom('chats').select('id').where('open_key', '=', openKey).executeTakeFirst();
+  if (existing) return { chatId: Number(existing.id), existing: true };
+
+  const now = ctx.now();
+  const scope = { board_id: boardId, company_id: companyId };
+  const eligible = await techsWithAccess(ctx.db, scope, { availableOnly: true });
+  const assigned = ticket?.assigned_tech_id ?? null;
+  const assignedFirst = assigned !== null && eligible.includes(assigned) && (await ctx.presence.isTechOnline(assigned));
+  const userOnline = await ctx.presence.isPortalOnline(user.id);
+  try {
+    return await inTransaction(ctx, async (trx, outbox) => {
+      const chat = await trx
+        .insertInto('chats')
+        .values({
+          source: input.source,
+          ticket_id: ticket?.id ?? null,
+          board_id: boardId,
+          company_id: companyId,
+          requester_id: user.id,
+          subject,
+          status: 'waiting',
+          open_key: openKey,
+          last_seq: 0,
+          requested_at: now,
+          alert_stage: assignedFirst ? 'assigned' : 'all',
+          alert_all_at: assignedFirst ? now + ctx.config.delays.assignedFirstMs : null,
+          offer_at: now + ctx.config.delays.waitOfferMs,
+          grace_at: userOnline ? null : now + ctx.config.delays.disconnectGraceMs,
+          offer_count: 0,
+        })
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      const chatId = Number(chat.id);
+      await trx
+        .insertInto('transitions')
+        .values({ chat_id: chatId, event: 'request', from_status: null, to_status: 'waiting', actor_kind: 'portal', actor_id: user.id, at: now })
+        .execute();
+      if (input.message) await appendMessage(trx, outbox, chatId, { kind: 'portal', id: user.id }, input.message, input.clientId ?? null, now);
+      outbox.add('chat.requested', { chatId });
+      outbox.add('chat.alerted', { chatId, stage: assignedFirst ? 'assigned' : 'all', techIds: assignedFirst ? [assigned!] : eligible });
+      return { chatId, existing: false };
+    });
+  } catch (e) {
+    if (!isUniqueViolation(e)) throw e;
+    const winner = await ctx.db.selectFrom('chats').select('id').where('open_key', '=', openKey).executeTakeFirst();
+    if (!winner) throw e;
+    return { chatId: Number(winner.id), existing: true };
+  }
+}
+
+async function lockedChat(trx: Tx, chatId: number): Promise<Chat> {
+  const chat = await trx.selectFrom('chats').selectAll().where('id', '=', chatId).executeTakeFirst();
+  if (!chat) throw new NotFound('Chat');
+  return chat;
+}
+
+export async function joinChat(ctx: Ctx, tech: TechActor, chatId: number) {
+  await getVisibleChatRow(ctx.db, tech, chatId);
+  try {
+    await inTransaction(ctx, async (trx, outbox) => {
+      const chat = await lockedChat(trx, chatId);
+      const now = ctx.now();
+      await applyTransition(
+        trx,
+        chat,
+        'join',
+        { kind: 'tech', id: tech.id },
+        { tech_id: tech.id, joined_at: now, alert_all_at: null, offer_at: null, grace_at: null },
+        now,
+      );
+      await appendMessage(trx, outbox, chatId, { kind: 'system', id: null }, `${tech.name} joined the chat`, null, now);
+      outbox.add('chat.joined', { chatId, techId: tech.id });
+    });
+  } catch (e) {
+    if (e instanceof AppError && e.code === 'already_joined' && e.details?.techId) {
+      const winner = await ctx.db.selectFrom('techs').select('name').where('id', '=', Number(e.details.techId)).executeTakeFirst();
+      throw new AppError('already_joined', `${winner?.name ?? 'Another tech'} already joined this chat`, 409, { ...e.details, techName: winner?.name ?? null });
+    }
+    throw e;
+  }
+}
+
+export async function keepWaiting(ctx: Ctx, user: PortalActor, chatId: number) {
+  await getVisibleChatRow(ctx.db, user, chatId);
+  await inTransaction(ctx, async (trx, outbox) => {
+    const chat = await lockedChat(trx, chatId);
+    const now = ctx.now();
+    await applyTransition(trx, chat, 'keep_waiting', { kind: 'portal', id: user.id }, { offer_at: now + ctx.config.delays.waitOfferMs }, now);
+    outbox.add('chat.waiting_kept', { chatId });
+  });
+}
+
+/** The user leaves: a waiting chat becomes abandoned, an active one stays for the tech to end. */
+export async function leaveChat(ctx: Ctx, user: PortalActor, chatId: number) {
+  await getVisibleChatRow(ctx.db, user, chatId);
+  await inTransaction(ctx, async (trx, outbox) => {
+    const chat = await lockedChat(trx, chatId);
+    const now = ctx.now();
+    if (chat.status === 'active') {
+      if (chat.left_at !== null) return;
+      await applyTransition(trx, chat, 'leave', { kind: 'portal', id: user.id }, { left_at: now }, now);
+      await appendMessage(trx, outbox, chatId, { kind: 'system', id: null }, `${user.name} left the chat`, null, now);
+      outbox.add('chat.user_left', { chatId });
+      return;
+    }
+    await abandon(trx, outbox, chat, { kind: 'portal', id: user.id }, 'left', now);
+  });
+}
+
+export async function abandon(trx: Tx, outbox: Outbox, chat: Chat, actor: { kind: 'portal' | 'system'; id: number | null }, reason: 'left' | 'disconnected', now: number) {
+  await applyTransition(trx, chat, 'leave', actor, { open_key: null, abandoned_at: now, left_at: now, alert_all_at: null, offer_at: null, grace_at: null }, now);
+  outbox.add('chat.abandoned', { chatId: Number(chat.id), reason });
+}
+
+export async function requestCallback(ctx: Ctx, user: PortalActor, chatId: number, input: { phone: string; preferredTime?: string; message?: string }) {
+  await getVisibleChatRow(ctx.db, user, chatId);
+  await inTransaction(ctx, async (trx, outbox) => {
+    const chat = await lockedChat(trx, chatId);
+    const now = ctx.now();
+    await applyTransition(
+      trx,
+      chat,
+      'request_callback',
+      { kind: 'portal', id: user.id },
+      {
+        open_key: null,
+        callback_at: now,
+        callback_phone: input.phone,
+        callback_time: input.preferredTime || null,
+        callback_message: input.message || null,
+        alert_all_at: null,
+        offer_at: null,
+        grace_at: null,
+      },
+      now,
+    );
+    outbox.add('chat.callback_requested', { chatId });
+  });
+}
+

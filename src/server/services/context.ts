@@ -1,0 +1,26 @@
+import type { Config } from '../config.js';
+import type { Db, Dialect, Tx } from '../db/database.js';
+import { EventBus, Outbox } from '../events/bus.js';
+
+/** Who is connected right now; the real-time layer provides the cluster-wide answer. */
+export interface Presence {
+  isTechOnline(techId: number): Promise<boolean>;
+  isPortalOnline(userId: number): Promise<boolean>;
+}
+
+export type Ctx = {
+  db: Db;
+  dialect: Dialect;
+  bus: EventBus;
+  config: Config;
+  presence: Presence;
+  now: () => number;
+};
+
+/** Runs `fn` in one transaction; the events it records are published only after commit. */
+export async function inTransaction<T>(ctx: Ctx, fn: (trx: Tx, outbox: Outbox) => Promise<T>): Promise<T> {
+  const outbox = new Outbox();
+  const result = await ctx.db.transaction().execute((trx) => fn(trx, outbox));
+  outbox.flush(ctx.bus);
+  return result;
+}

@@ -1,0 +1,20 @@
+import type { Db } from '../db/database.js';
+import type { TechActor } from '../policies/access.js';
+
+/** Names a tech needs for filters and forms: only boards and companies they have access to. */
+export async function directory(db: Db, tech: TechActor) {
+  const admin = tech.role === 'admin';
+  let boards = db.selectFrom('boards').select(['id', 'name']).orderBy('name');
+  let companies = db.selectFrom('companies').select(['id', 'name']).orderBy('name');
+  if (!admin) {
+    boards = tech.boardIds.size ? boards.where('id', 'in', [...tech.boardIds]) : boards.where('id', '=', -1);
+    if (!tech.allCompanies) companies = tech.companyIds.size ? companies.where('id', 'in', [...tech.companyIds]) : companies.where('id', '=', -1);
+  }
+  const [b, c, techs] = await Promise.all([boards.execute(), companies.execute(), db.selectFrom('techs').select(['id', 'name']).where('active', '=', 1).orderBy('name').execute()]);
+  const companyIds = c.map((x) => x.id);
+  const users = companyIds.length
+    ? await db.selectFrom('portal_users').select(['id', 'name', 'company_id']).where('company_id', 'in', companyIds).where('active', '=', 1).orderBy('name').execute()
+    : [];
+  const n = <T extends { id: number }>(rows: T[]) => rows.map((r) => ({ ...r, id: Number(r.id) }));
+  return { boards: n(b), companies: n(c), techs: n(techs), portalUsers: users.map((u) => ({ id: Number(u.id), name: u.name, companyId: Number(u.company_id) })) };
+}

@@ -1,0 +1,97 @@
+import { AppError, NotFound } from '../errors.js';
+import { isUniqueViolation, type Tx } from '../db/database.js';
+import type { Chat, Message } from '../db/schema.js';
+import { isChatParticipant, type Actor } from '../policies/access.js';
+import { decide } from '../domain/chat-machine.js';
+import { inTransaction, type Ctx } from './context.js';
+import { refusal } from './transition.js';
+import { getVisibleChatRow } from './chat-queries.js';
+import { presentMessage } from './presenters.js';
+import type { Outbox } from '../events/bus.js';
+
+type Author = { kind: 'portal' | 'tech' | 'system'; id: number | null };
+
+/**
+ * Appends a message with the next `seq`. The counter update locks the chat row, so concurrent
+ * appends queue behind each other and `seq` has no gaps or repeats. `requireStatus` makes the
+ * append conditional on the chat's state at that moment.
+ */
+export async function appendMessage(
+  trx: Tx,
+  outbox: Outbox,
+  chatId: number,
+  author: Author,
+  body: string,
+  clientId: string | null,
+  now: number,
+  requireStatus?: Chat['status'],
+): Promise<{ message: Message; duplicate: boolean }> {
+  let q = trx.updateTable('chats').set((eb) => ({ last_seq: eb('last_seq', '+', 1) })).where('id', '=', chatId);
+  if (requireStatus) q = q.where('status', '=', requireStatus);
+  const counter = await q.returning(['last_seq']).executeTakeFirst();
+  if (!counter) {
+    const current = await trx.selectFrom('chats').selectAll().where('id', '=', chatId).executeTakeFirst();
+    if (!current) throw new NotFound('Chat');
+    throw refusal(current, 'message');
+  }
+  if (clientId) {
+    const existing = await trx.selectFrom('messages').selectAll().where('chat_id', '=', chatId).where('client_id', '=', clientId).executeTakeFirst();
+    if (existing) throw new DuplicateMessage(existing);
+  }
+  const message = await trx
+    .insertInto('messages')
+    .values({ chat_id: chatId, seq: counter.last_seq, author_kind: author.kind, author_id: author.id, body, client_id: clientId, created_at: now })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  outbox.add('message.created', { chatId, messageId: Number(message.id), seq: Number(message.seq) });
+  return { message, duplicate: false };
+}
+
+/** Thrown inside the transaction to undo the counter bump when the client id was already stored. */
+export class DuplicateMessage extends Error {
+  constructor(readonly existing: Message) {
+    super('duplicate message');
+  }
+}
+
+const buckets = new Map<string, { tokens: number; at: number }>();
+/** Per-user send limit: bursts of 20, refilled at 5 messages a second. */
+function takeSendToken(actor: Actor, now: number) {
+  const key = `${actor.kind}:${actor.id}`;
+  const b = buckets.get(key) ?? { tokens: 20, at: now };
+  b.tokens = Math.min(20, b.tokens + ((now - b.at) / 1000) * 5);
+  b.at = now;
+  if (b.tokens < 1) {
+    buckets.set(key, b);
+    throw new AppError('rate_limited', 'You are sending messages too fast', 429, { retryAfterMs: Math.ceil(((1 - b.tokens) / 5) * 1000) });
+  }
+  b.tokens -= 1;
+  buckets.set(key, b);
+  if (buckets.size > 50000) buckets.clear();
+}
+
+export async function sendMessage(ctx: Ctx, actor: Actor, chatId: number, body: string, clientId: string) {
+  const chat = await getVisibleChatRow(ctx.db, actor, chatId);
+  // Dedupe first: a retry must succeed even after the chat has moved on.
+  const prior = await ctx.db.selectFrom('messages').selectAll().where('chat_id', '=', chatId).where('client_id', '=', clientId).executeTakeFirst();
+  if (prior && isChatParticipant(actor, chat)) return { message: presentMessage({ ...prior, author_name: actor.name }), duplicate: true };
+  if (!isChatParticipant(actor, chat)) {
+    const d = decide(chat.status as Chat['status'], 'message', actor.kind);
+    if (!d.ok) throw refusal(chat as unknown as Chat, 'message');
+    throw new AppError('not_participant', 'Only the requester and the joined tech can write in this chat', 403);
+  }
+  takeSendToken(actor, ctx.now());
+  try {
+    const { message } = await inTransaction(ctx, (trx, outbox) =>
+      appendMessage(trx, outbox, chatId, { kind: actor.kind, id: actor.id }, body, clientId, ctx.now(), 'active'),
+    );
+    return { message: presentMessage({ ...message, author_name: actor.name }), duplicate: false };
+  } catch (e) {
+    if (e instanceof DuplicateMessage) return { message: presentMessage({ ...e.existing, author_name: actor.name }), duplicate: true };
+    if (isUniqueViolation(e)) {
+      const again = await ctx.db.selectFrom('messages').selectAll().where('chat_id', '=', chatId).where('client_id', '=', clientId).executeTakeFirst();
+      if (again) return { message: presentMessage({ ...again, author_name: actor.name }), duplicate: true };
+    }
+    throw e;
+  }
+}

@@ -1,0 +1,83 @@
+import { AppError, NotFound } from '../errors.js';
+import type { Tx } from '../db/database.js';
+import type { Actor, TechActor } from '../policies/access.js';
+import { inTransaction, type Ctx } from './context.js';
+import { getVisibleChatRow } from './chat-queries.js';
+import { indexChat } from './search.js';
+import { iso } from './presenters.js';
+
+export async function insertNote(trx: Tx, chatId: number, authorId: number, body: string, now: number) {
+  const n = await trx.insertInto('notes').values({ chat_id: chatId, author_id: authorId, body, created_at: now, updated_at: now }).returning('id').executeTakeFirstOrThrow();
+  await trx.insertInto('note_revisions').values({ note_id: Number(n.id), body, editor_id: authorId, at: now }).execute();
+  return Number(n.id);
+}
+
+function techOnly(actor: Actor): TechActor {
+  // Notes are internal to the service desk: to a portal user they do not exist.
+  if (actor.kind !== 'tech') throw new NotFound('Chat');
+  return actor;
+}
+
+export async function listNotes(ctx: Ctx, actor: Actor, chatId: number) {
+  const tech = techOnly(actor);
+  await getVisibleChatRow(ctx.db, tech, chatId);
+  const notes = await ctx.db
+    .selectFrom('notes')
+    .innerJoin('techs as t', 't.id', 'notes.author_id')
+    .selectAll('notes')
+    .select('t.name as author_name')
+    .where('notes.chat_id', '=', chatId)
+    .orderBy('notes.id')
+    .execute();
+  const ids = notes.map((n) => n.id);
+  const revisions = ids.length
+    ? await ctx.db
+        .selectFrom('note_revisions')
+        .innerJoin('techs as t', 't.id', 'note_revisions.editor_id')
+        .selectAll('note_revisions')
+        .select('t.name as editor_name')
+        .where('note_id', 'in', ids)
+        .orderBy('note_revisions.id')
+        .execute()
+    : [];
+  return notes.map((n) => ({
+    id: Number(n.id),
+    chatId: Number(n.chat_id),
+    author: { id: Number(n.author_id), name: n.author_name },
+    body: n.body,
+    createdAt: iso(n.created_at),
+    updatedAt: iso(n.updated_at),
+    edited: n.updated_at !== n.created_at,
+    history: revisions
+      .filter((r) => r.note_id === n.id)
+      .map((r) => ({ body: r.body, editor: { id: Number(r.editor_id), name: r.editor_name }, at: iso(r.at) })),
+  }));
+}
+
+export async function addNote(ctx: Ctx, actor: Actor, chatId: number, body: string) {
+  const tech = techOnly(actor);
+  await getVisibleChatRow(ctx.db, tech, chatId);
+  const noteId = await inTransaction(ctx, async (trx, outbox) => {
+    const id = await insertNote(trx, chatId, tech.id, body, ctx.now());
+    await indexChat(trx, ctx.dialect, chatId);
+    outbox.add('note.saved', { chatId, noteId: id });
+    return id;
+  });
+  return noteId;
+}
+
+export async function editNote(ctx: Ctx, actor: Actor, chatId: number, noteId: number, body: string) {
+  const tech = techOnly(actor);
+  await getVisibleChatRow(ctx.db, tech, chatId);
+  await inTransaction(ctx, async (trx, outbox) => {
+    const note = await trx.selectFrom('notes').selectAll().where('id', '=', noteId).where('chat_id', '=', chatId).executeTakeFirst();
+    if (!note) throw new NotFound('Note');
+    if (note.body === body) return;
+    const now = Math.max(ctx.now(), Number(note.updated_at) + 1);
+    const r = await trx.updateTable('notes').set({ body, updated_at: now }).where('id', '=', noteId).where('updated_at', '=', note.updated_at).executeTakeFirst();
+    if (Number(r.numUpdatedRows) !== 1) throw new AppError('edit_conflict', 'The note was changed meanwhile; reload and try again', 409);
+    await trx.insertInto('note_revisions').values({ note_id: noteId, body, editor_id: tech.id, at: now }).execute();
+    await indexChat(trx, ctx.dialect, chatId);
+    outbox.add('note.saved', { chatId, noteId });
+  });
+}

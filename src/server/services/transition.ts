@@ -1,0 +1,56 @@
+import { AppError, InvalidTransition, NotFound } from '../errors.js';
+import { decide, type ActorKind, type ChatEvent } from '../domain/chat-machine.js';
+import type { Tx } from '../db/database.js';
+import type { Chat, ChatsTable } from '../db/schema.js';
+import type { Updateable } from 'kysely';
+
+export type TransitionActor = { kind: ActorKind; id: number | null };
+
+/**
+ * The only place a chat's status changes. Asks the pure machine, then applies the change with a
+ * conditional update on the status it read, so of two racing requests exactly one wins and the
+ * other is refused with the state it lost to. Records the transition in the same transaction.
+ */
+export async function applyTransition(
+  trx: Tx,
+  chat: Chat,
+  event: ChatEvent,
+  actor: TransitionActor,
+  patch: Updateable<ChatsTable>,
+  now: number,
+): Promise<Chat> {
+  const d = decide(chat.status, event, actor.kind);
+  if (!d.ok) throw refusal(chat, event);
+  const updated = await trx
+    .updateTable('chats')
+    .set({ ...patch, status: d.to })
+    .where('id', '=', chat.id)
+    .where('status', '=', chat.status)
+    .returningAll()
+    .executeTakeFirst();
+  if (!updated) {
+    const current = await trx.selectFrom('chats').selectAll().where('id', '=', chat.id).executeTakeFirst();
+    if (!current) throw new NotFound('Chat');
+    throw refusal(current, event);
+  }
+  if (d.from !== d.to || event !== 'message') {
+    await trx
+      .insertInto('transitions')
+      .values({ chat_id: chat.id, event, from_status: d.from, to_status: d.to, actor_kind: actor.kind, actor_id: actor.id, at: now })
+      .execute();
+  }
+  return updated;
+}
+
+export function refusal(chat: Chat, event: ChatEvent): AppError {
+  const details: Record<string, unknown> = {};
+  if (chat.tech_id !== null) details.techId = Number(chat.tech_id);
+  if (event === 'join' && chat.status !== 'waiting' && chat.tech_id !== null) {
+    return new AppError('already_joined', `Another tech already joined this chat (it is ${chat.status})`, 409, {
+      state: chat.status,
+      event,
+      ...details,
+    });
+  }
+  return new InvalidTransition(event, chat.status, details);
+}

@@ -1,0 +1,19 @@
+/** Domain events, published on the bus after commit. Payloads carry ids; fan-out re-reads. */
+export type DomainEvents = {
+  'chat.requested': { chatId: number };
+  'chat.alerted': { chatId: number; stage: 'assigned' | 'all'; techIds: number[] };
+  'chat.joined': { chatId: number; techId: number };
+  'message.created': { chatId: number; messageId: number; seq: number };
+  'chat.offer': { chatId: number; requesterId: number };
+  'chat.waiting_kept': { chatId: number };
+  'chat.abandoned': { chatId: number; reason: 'left' | 'disconnected' };
+  'chat.callback_requested': { chatId: number };
+  'chat.user_left': { chatId: number };
+  'chat.ended': { chatId: number; outcome: 'ended' | 'ticket_created'; ticketId: number | null };
+  'chat.completed': { chatId: number };
+  'note.saved': { chatId: number; noteId: number };
+  'ticket.created': { ticketId: number; chatId: number | null };
+  'tech.status_changed': { techId: number; available: boolean };
+  'tech.access_changed': { techId: number };
+};
+export type DomainEventName = keyof DomainEvents;
