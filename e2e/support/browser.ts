@@ -1,0 +1,49 @@
+/** Headless Debian Chromium driven by playwright-core, as TESTING.md prescribes. */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { chromium, type Browser, type BrowserContext } from 'playwright-core';
+
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+export const HAS_CHROMIUM = fs.existsSync(CHROMIUM);
+export const HAS_WEB_BUILD = fs.existsSync(path.resolve('dist/web/index.html'));
+
+const FLAGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+export type Browsers = { browser: Browser; newContext: (opts?: { width?: number; height?: number }) => Promise<BrowserContext>; close: () => Promise<void> };
+
+/** One browser per test file; contexts are separate people (cookies, storage). */
+export async function launch(baseUrl: string): Promise<Browsers> {
+  const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'helpdesk-chromium-'));
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: [...FLAGS, `--user-data-dir=${userDataDir}`], headless: true });
+  const contexts: BrowserContext[] = [];
+  return {
+    browser,
+    newContext: async (opts = {}) => {
+      const ctx = await browser.newContext({ baseURL: baseUrl, viewport: { width: opts.width ?? 1280, height: opts.height ?? 800 } });
+      await ctx.grantPermissions(['notifications'], { origin: baseUrl });
+      contexts.push(ctx);
+      return ctx;
+    },
+    close: async () => {
+      for (const c of contexts) await c.close().catch(() => {});
+      await browser.close();
+      fs.rmSync(userDataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export const SCREENSHOTS = path.resolve('docs/screenshots');
+export function screenshotPath(name: string) {
+  fs.mkdirSync(SCREENSHOTS, { recursive: true });
+  return path.join(SCREENSHOTS, `${name}.png`);
+}
