@@ -1,0 +1,29 @@
+/** Dates and durations in the viewer's own locale and time zone. */
+import { useEffect, useState } from 'react';
+
+const dateTime = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+const timeOnly = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' });
+
+export const formatDateTime = (iso: string | null | undefined) => (iso ? dateTime.format(new Date(iso)) : '');
+export const formatTime = (iso: string | null | undefined) => (iso ? timeOnly.format(new Date(iso)) : '');
+
+/** "45 s", "3 min 05 s", "1 h 02 min". */
+export function formatDuration(ms: number): string {
+  const s = Math.max(0, Math.floor(ms / 1000));
+  if (s < 60) return `${s} s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m} min ${String(s % 60).padStart(2, '0')} s`;
+  return `${Math.floor(m / 60)} h ${String(m % 60).padStart(2, '0')} min`;
+}
+
+/** The current time, re-rendered every `everyMs`, for wait clocks. */
+export function useNow(everyMs = 1000): number {
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    const t = setInterval(() => setNow(Date.now()), everyMs);
+    return () => clearInterval(t);
+  }, [everyMs]);
+  return now;
+}
+
+export const viewerTimeZone = () => Intl.DateTimeFormat().resolvedOptions().timeZone;

@@ -1,0 +1,41 @@
+import { useId, useState, type FormEvent, type ReactNode } from 'react';
+import { api } from './api.js';
+import { ErrorBanner } from './error-banner.js';
+
+/** Email and password login for either audience; the server sets an httpOnly session cookie. */
+export function LoginForm({ audience, title, onLoggedIn, hint }: { audience: 'portal' | 'tech'; title: string; onLoggedIn: () => void; hint?: ReactNode }) {
+  const [email, setEmail] = useState('');
+  const [password, setPassword] = useState('');
+  const [error, setError] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
+  const id = useId();
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      await api.post(`/api/auth/${audience}/login`, { email, password });
+      onLoggedIn();
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <main className="login">
+      <h1>{title}</h1>
+      <form onSubmit={submit} className="card stack">
+        <ErrorBanner error={error} />
+        <label htmlFor={`${id}-email`}>Email</label>
+        <input id={`${id}-email`} type="email" autoComplete="username" required value={email} onChange={(e) => setEmail(e.target.value)} />
+        <label htmlFor={`${id}-password`}>Password</label>
+        <input id={`${id}-password`} type="password" autoComplete="current-password" required value={password} onChange={(e) => setPassword(e.target.value)} />
+        <button type="submit" disabled={busy}>
+          {busy ? 'Logging in…' : 'Log in'}
+        </button>
+      </form>
+      {hint}
+    </main>
+  );
+}

@@ -1,0 +1,76 @@
+import { useEffect, useRef } from 'react';
+import type { Outgoing } from './message-merge.js';
+import { formatTime } from './format.js';
+import type { Message } from './types.js';
+import type { TypingAuthor } from './use-chat-stream.js';
+
+type Viewer = { kind: 'portal' | 'tech'; id: number };
+
+/** The conversation. Bodies are React text children: user text is never parsed as HTML. */
+export function MessageList(props: {
+  messages: Message[];
+  outbox?: Outgoing[];
+  viewer: Viewer;
+  typing?: TypingAuthor | null;
+  onRetry?: (clientId: string) => void;
+  onDiscard?: (clientId: string) => void;
+}) {
+  const { messages, outbox = [], viewer, typing } = props;
+  const end = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    end.current?.scrollIntoView?.({ block: 'end' });
+  }, [messages.length, outbox.length, typing]);
+  return (
+    <div className="messages">
+      <ol className="message-list" role="log" aria-label="Messages" aria-live="polite">
+        {messages.map((m) => {
+          const mine = m.author.kind === viewer.kind && m.author.id === viewer.id;
+          if (m.author.kind === 'system')
+            return (
+              <li key={m.seq} className="message message-system" data-seq={m.seq}>
+                <span className="message-body">{m.body}</span> <time dateTime={m.createdAt ?? undefined}>{formatTime(m.createdAt)}</time>
+              </li>
+            );
+          return (
+            <li key={m.seq} className={`message ${mine ? 'message-mine' : 'message-theirs'}`} data-seq={m.seq}>
+              <div className="message-meta">
+                <span className="message-author">{mine ? 'You' : (m.author.name ?? 'Unknown')}</span> <time dateTime={m.createdAt ?? undefined}>{formatTime(m.createdAt)}</time>
+              </div>
+              <p className="message-body">{m.body}</p>
+              {mine && <div className="message-state">Delivered</div>}
+            </li>
+          );
+        })}
+        {outbox.map((o) => (
+          <li key={o.clientId} className={`message message-mine message-${o.state}`} data-client-id={o.clientId}>
+            <div className="message-meta">
+              <span className="message-author">You</span>
+            </div>
+            <p className="message-body">{o.body}</p>
+            {o.state === 'sending' ? (
+              <div className="message-state">Sending…</div>
+            ) : (
+              <div className="message-state" role="alert">
+                Not sent: {o.error}{' '}
+                {props.onRetry && (
+                  <button type="button" className="link-button" onClick={() => props.onRetry!(o.clientId)}>
+                    Retry
+                  </button>
+                )}{' '}
+                {props.onDiscard && (
+                  <button type="button" className="link-button" onClick={() => props.onDiscard!(o.clientId)}>
+                    Discard
+                  </button>
+                )}
+              </div>
+            )}
+          </li>
+        ))}
+      </ol>
+      <div className="typing" aria-live="polite">
+        {typing ? `${typing.name} is typing…` : ''}
+      </div>
+      <div ref={end} />
+    </div>
+  );
+}

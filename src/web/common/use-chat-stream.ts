@@ -1,0 +1,163 @@
+/**
+ * The live stream of one chat, for either audience. Live events are hints and the server's `seq`
+ * is the truth: on every (re)connect and on any gap the hook asks for everything after the last
+ * contiguous seq. Outgoing messages carry a client id and stay in an outbox (kept across reloads)
+ * until the server confirms them, so a retry after a dropped connection is stored once.
+ */
+import { useCallback, useEffect, useRef, useState } from 'react';
+import type { Socket } from 'socket.io-client';
+import { CLIENT_EVENTS, SERVER_EVENTS } from '../../shared/realtime.js';
+import { contiguousSeq, loadOutbox, mergeMessages, saveOutbox, type Outgoing } from './message-merge.js';
+import { AckError, emitAck, newClientId, type Namespace } from './socket.js';
+import type { AnyChat, Message } from './types.js';
+
+export type TypingAuthor = { kind: string; id: number; name: string };
+const TYPING_IDLE_MS = 3000;
+const TYPING_SHOWN_MS = 8000;
+
+export function useChatStream<C extends AnyChat = AnyChat>(socket: Socket, nsp: Namespace, chatId: number, opts: { unsubscribeOnClose?: boolean } = {}) {
+  const outboxKey = `outbox:${nsp}:${chatId}`;
+  const [chat, setChat] = useState<C | null>(null);
+  const [messages, setMessages] = useState<Message[]>([]);
+  const [outbox, setOutbox] = useState<Outgoing[]>(() => loadOutbox(outboxKey));
+  const [typing, setTyping] = useState<TypingAuthor | null>(null);
+  const [error, setError] = useState<AckError | null>(null);
+
+  const messagesRef = useRef(messages);
+  messagesRef.current = messages;
+  const outboxRef = useRef(outbox);
+  outboxRef.current = outbox;
+  const inFlight = useRef(new Set<string>());
+  const subscribing = useRef(false);
+  const typingTimer = useRef<ReturnType<typeof setTimeout>>(undefined);
+
+  useEffect(() => saveOutbox(outboxKey, outbox), [outboxKey, outbox]);
+
+  const confirm = useCallback((m: Message) => {
+    setMessages((cur) => mergeMessages(cur, [m]));
+    if (m.clientId) setOutbox((cur) => (cur.some((o) => o.clientId === m.clientId) ? cur.filter((o) => o.clientId !== m.clientId) : cur));
+  }, []);
+
+  const deliver = useCallback(
+    async (o: Outgoing) => {
+      if (!socket.connected || inFlight.current.has(o.clientId)) return;
+      inFlight.current.add(o.clientId);
+      try {
+        const res = await emitAck<{ message: Message }>(socket, CLIENT_EVENTS.send, { chatId, body: o.body, clientId: o.clientId });
+        confirm(res.message);
+      } catch (e) {
+        const err = e as AckError;
+        // A timeout leaves the message queued: it is resent, with the same id, on reconnect.
+        if (err.code !== 'timeout') setOutbox((cur) => cur.map((x) => (x.clientId === o.clientId ? { ...x, state: 'failed', error: err.message } : x)));
+      } finally {
+        inFlight.current.delete(o.clientId);
+      }
+    },
+    [socket, chatId, confirm],
+  );
+
+  const subscribe = useCallback(async () => {
+    if (!socket.connected || subscribing.current) return;
+    subscribing.current = true;
+    try {
+      // Pages of up to 1000: keep asking until the server has nothing newer.
+      for (;;) {
+        const after = contiguousSeq(messagesRef.current);
+        const res = await emitAck<{ chat: C; messages: Message[] }>(socket, CLIENT_EVENTS.subscribe, { chatId, afterSeq: after });
+        setChat(res.chat);
+        setError(null);
+        const merged = mergeMessages(messagesRef.current, res.messages);
+        messagesRef.current = merged;
+        setMessages(merged);
+        for (const m of res.messages) if (m.clientId) setOutbox((cur) => cur.filter((o) => o.clientId !== m.clientId));
+        if (res.messages.length < 1000) break;
+      }
+    } catch (e) {
+      setError(e as AckError);
+      return;
+    } finally {
+      subscribing.current = false;
+    }
+    for (const o of outboxRef.current) if (o.state === 'sending') void deliver(o);
+  }, [socket, chatId, deliver]);
+
+  useEffect(() => {
+    const onMessage = (m: Message) => {
+      if (m.chatId !== chatId) return;
+      const gap = m.seq > contiguousSeq(messagesRef.current) + 1;
+      confirm(m);
+      setTyping((t) => (t && m.author.kind === t.kind && m.author.id === t.id ? null : t));
+      if (gap) void subscribe();
+    };
+    const onChat = (c: C) => {
+      if (c.id === chatId) setChat(c);
+    };
+    const onTyping = (p: { chatId: number; typing: boolean; author: TypingAuthor }) => {
+      if (p.chatId !== chatId) return;
+      clearTimeout(typingTimer.current);
+      setTyping(p.typing ? p.author : null);
+      // A lost "stopped typing" must not leave the indicator on forever.
+      if (p.typing) typingTimer.current = setTimeout(() => setTyping(null), TYPING_SHOWN_MS);
+    };
+    const onConnect = () => void subscribe();
+    socket.on(SERVER_EVENTS.message, onMessage);
+    socket.on(SERVER_EVENTS.chat, onChat);
+    socket.on(SERVER_EVENTS.typing, onTyping);
+    socket.on(SERVER_EVENTS.resync, onConnect);
+    socket.on('connect', onConnect);
+    void subscribe();
+    return () => {
+      socket.off(SERVER_EVENTS.message, onMessage);
+      socket.off(SERVER_EVENTS.chat, onChat);
+      socket.off(SERVER_EVENTS.typing, onTyping);
+      socket.off(SERVER_EVENTS.resync, onConnect);
+      socket.off('connect', onConnect);
+      clearTimeout(typingTimer.current);
+      if (opts.unsubscribeOnClose !== false && socket.connected) socket.emit(CLIENT_EVENTS.unsubscribe, { chatId }, () => {});
+    };
+    // opts.unsubscribeOnClose is read at close time only.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [socket, chatId, subscribe, confirm]);
+
+  // Typing: one "typing" when it starts, one "stopped" after a pause or on send.
+  const typingSent = useRef(false);
+  const idleTimer = useRef<ReturnType<typeof setTimeout>>(undefined);
+  const emitTyping = useCallback(
+    (on: boolean) => {
+      typingSent.current = on;
+      if (socket.connected) socket.emit(CLIENT_EVENTS.typing, { chatId, typing: on }, () => {});
+    },
+    [socket, chatId],
+  );
+  const notifyTyping = useCallback(() => {
+    if (!typingSent.current) emitTyping(true);
+    clearTimeout(idleTimer.current);
+    idleTimer.current = setTimeout(() => emitTyping(false), TYPING_IDLE_MS);
+  }, [emitTyping]);
+  useEffect(() => () => clearTimeout(idleTimer.current), []);
+
+  const send = useCallback(
+    (body: string) => {
+      const o: Outgoing = { clientId: newClientId(), body, state: 'sending', at: new Date().toISOString() };
+      clearTimeout(idleTimer.current);
+      if (typingSent.current) emitTyping(false);
+      setOutbox((cur) => [...cur, o]);
+      outboxRef.current = [...outboxRef.current, o];
+      void deliver(o);
+    },
+    [deliver, emitTyping],
+  );
+  const retry = useCallback(
+    (clientId: string) => {
+      const o = outboxRef.current.find((x) => x.clientId === clientId);
+      if (!o) return;
+      const again = { ...o, state: 'sending' as const, error: undefined };
+      setOutbox((cur) => cur.map((x) => (x.clientId === clientId ? again : x)));
+      void deliver(again);
+    },
+    [deliver],
+  );
+  const discard = useCallback((clientId: string) => setOutbox((cur) => cur.filter((x) => x.clientId !== clientId)), []);
+
+  return { chat, setChat, messages, outbox, typing, error, send, retry, discard, notifyTyping, refresh: subscribe };
+}
