@@ -1,7 +1,7 @@
 import { NotFound } from '../errors.js';
 import type { Tx } from '../db/database.js';
 import { canSeeChat, techScopeFilter, type Actor, type TechActor } from '../policies/access.js';
-import { presentChat, presentMessage, type ChatRow } from './presenters.js';
+import { iso, presentChat, presentMessage, type ChatRow } from './presenters.js';
 
 export function chatRows(db: Tx) {
   return db
@@ -77,3 +77,24 @@ export async function queuePosition(db: Tx, chat: { id: number; board_id: number
   return Number(r.n) + 1;
 }
 
+
+/** Every recorded transition of a chat: who, when, from, to. */
+export async function listTransitions(db: Tx, actor: Actor, chatId: number) {
+  await getVisibleChatRow(db, actor, chatId);
+  const rows = await db
+    .selectFrom('transitions')
+    .leftJoin('techs as t', (j) => j.onRef('t.id', '=', 'transitions.actor_id').on('transitions.actor_kind', '=', 'tech'))
+    .leftJoin('portal_users as pu', (j) => j.onRef('pu.id', '=', 'transitions.actor_id').on('transitions.actor_kind', '=', 'portal'))
+    .selectAll('transitions')
+    .select((eb) => eb.fn.coalesce('t.name', 'pu.name').as('actor_name'))
+    .where('chat_id', '=', chatId)
+    .orderBy('transitions.id')
+    .execute();
+  return rows.map((r) => ({
+    event: r.event,
+    from: r.from_status,
+    to: r.to_status,
+    actor: { kind: r.actor_kind, id: r.actor_id === null ? null : Number(r.actor_id), name: r.actor_name },
+    at: iso(r.at),
+  }));
+}

@@ -118,7 +118,7 @@ export async function joinChat(ctx: Ctx, tech: TechActor, chatId: number) {
   } catch (e) {
     if (e instanceof AppError && e.code === 'already_joined' && e.details?.techId) {
       const winner = await ctx.db.selectFrom('techs').select('name').where('id', '=', Number(e.details.techId)).executeTakeFirst();
-      throw new AppError('already_joined', `${winner?.name ?? 'Another tech'} already joined this chat`, 409, { ...e.details, techName: winner?.name ?? null });
+      throw new AppError('already_joined', `${winner?.name ?? 'Another tech'} already joined this chat (it is ${e.details.state})`, 409, { ...e.details, techName: winner?.name ?? null });
     }
     throw e;
   }

@@ -18,7 +18,7 @@ import type { Ctx } from '../../services/context.js';
 import { requireSession, techOf } from '../session.js';
 import { joinChat } from '../../services/chats.js';
 import { completeChat, createTicketFromChat, endChat } from '../../services/chat-ending.js';
-import { getChatView, getVisibleChatRow, listMessages, statusBar } from '../../services/chat-queries.js';
+import { getChatView, getVisibleChatRow, listMessages, listTransitions, statusBar } from '../../services/chat-queries.js';
 import { sendMessage } from '../../services/messages.js';
 import { addNote, editNote, listNotes } from '../../services/notes.js';
 import { searchCompleted } from '../../services/search.js';
@@ -74,6 +74,7 @@ export const consoleRoutes = (ctx: Ctx) => async (root: FastifyInstance) => {
     reply.status(201);
     return r;
   });
+  app.get('/chats/:id/transitions', { schema: { tags, params: IdParam } }, async (req) => listTransitions(ctx.db, techOf(req), req.params.id));
   app.get('/chats/:id/transcript', { schema: { tags, params: IdParam } }, async (req, reply) => sendTranscript(ctx, reply, techOf(req), req.params.id));
   app.get('/chats/:id/notes', { schema: { tags, params: IdParam } }, async (req) => listNotes(ctx, techOf(req), req.params.id));
   app.post('/chats/:id/notes', { schema: { tags, params: IdParam, body: NoteBody } }, async (req, reply) => {

@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest';
+import { officeStatus, zonedToInstant, type OfficeHours } from './office-hours.js';
+
+const weekdays9to5 = (tz: string, holidays: OfficeHours['holidays'] = []): OfficeHours => ({
+  timezone: tz,
+  schedule: Object.fromEntries(['1', '2', '3', '4', '5'].map((d) => [d, [{ start: '09:00', end: '17:00' }]])),
+  holidays,
+});
+
+describe('office hours', () => {
+  it('is open inside an interval in the schedule time zone', () => {
+    // Wednesday 2026-11-25 10:00 in New York is 15:00 UTC.
+    const s = officeStatus(weekdays9to5('America/New_York'), Date.parse('2026-11-25T15:00:00Z'));
+    expect(s.open).toBe(true);
+    expect(s.closesAt).toBe('2026-11-25T22:00:00.000Z');
+  });
+  it('is closed before opening and names the next opening that day', () => {
+    const s = officeStatus(weekdays9to5('America/New_York'), Date.parse('2026-11-25T12:00:00Z'));
+    expect(s).toMatchObject({ open: false, nextOpenAt: '2026-11-25T14:00:00.000Z' });
+  });
+  it('skips the weekend', () => {
+    // Friday 2026-11-27 18:00 New York -> Monday 09:00.
+    const s = officeStatus(weekdays9to5('America/New_York'), Date.parse('2026-11-27T23:00:00Z'));
+    expect(s.nextOpenAt).toBe('2026-11-30T14:00:00.000Z');
+  });
+  it('is closed on a holiday and opens the next working day', () => {
+    const s = officeStatus(weekdays9to5('Europe/London', [{ date: '2026-12-25', name: 'Christmas Day' }]), Date.parse('2026-12-25T10:00:00Z'));
+    expect(s.open).toBe(false);
+    expect(s.holiday?.name).toBe('Christmas Day');
+    expect(s.nextOpenAt).toBe('2026-12-28T09:00:00.000Z');
+  });
+  it('follows daylight saving time', () => {
+    expect(new Date(zonedToInstant(2026, 7, 1, 9, 0, 'Europe/Berlin')).toISOString()).toBe('2026-07-01T07:00:00.000Z');
+    expect(new Date(zonedToInstant(2026, 1, 15, 9, 0, 'Europe/Berlin')).toISOString()).toBe('2026-01-15T08:00:00.000Z');
+  });
+  it('has no next opening with an empty schedule', () => {
+    expect(officeStatus({ timezone: 'UTC', schedule: {}, holidays: [] }, Date.now())).toMatchObject({ open: false, nextOpenAt: null });
+  });
+});
