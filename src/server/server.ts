@@ -7,6 +7,7 @@ import { buildApp } from './http/app.js';
 import type { Ctx, Presence } from './services/context.js';
 import { startTimerSweeper } from './services/timers.js';
 import { seedDemo } from './seed.js';
+import { createLimits } from './services/rate-limit.js';
 import { startRealtime, type Realtime } from './realtime/gateway.js';
 
 export type RunningServer = { url: string; port: number; ctx: Ctx; realtime: Realtime; seeded: boolean; close: () => Promise<void> };
@@ -20,7 +21,7 @@ export async function startServer(config: Config, opts: { logger?: boolean } = {
   const bus = new EventBus((err, name) => log.error({ err, event: name }, 'event listener failed'));
   // Replaced by the realtime layer's cluster-wide view once it starts.
   const presence: Presence = { isTechOnline: async () => false, isPortalOnline: async () => false };
-  const ctx: Ctx = { db: handle.db, dialect: handle.dialect, bus, config, presence, now: () => Date.now() };
+  const ctx: Ctx = { db: handle.db, dialect: handle.dialect, bus, config, presence, now: () => Date.now(), limits: createLimits() };
   const app = await buildApp(ctx, { logger: opts.logger === false ? false : { level: config.logLevel } });
   const realtime = await startRealtime(ctx, app.server, log);
   ctx.presence = realtime.presence;

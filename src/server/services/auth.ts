@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import { hash, verify } from '@node-rs/argon2';
-import { InvalidCredentials, RateLimited } from '../errors.js';
+import { InvalidCredentials } from '../errors.js';
+import type { FailureWindow } from './rate-limit.js';
 import type { Db } from '../db/database.js';
 import { loadPortalActor, loadTechActor, type Actor } from '../policies/access.js';
 
@@ -14,33 +15,18 @@ let dummyHash: Promise<string> | null = null;
 
 const sha256 = (s: string) => crypto.createHash('sha256').update(s).digest('hex');
 
-/** Login attempts per account and per address: 10 failures in 15 minutes lock out for the rest. */
-const failures = new Map<string, number[]>();
-const WINDOW = 15 * 60 * 1000;
-const MAX_FAILURES = 10;
-function checkRate(keys: string[], now: number) {
-  for (const k of keys) {
-    const recent = (failures.get(k) ?? []).filter((t) => now - t < WINDOW);
-    failures.set(k, recent);
-    if (recent.length >= MAX_FAILURES) throw new RateLimited(WINDOW - (now - recent[0]));
-  }
-}
-function recordFailure(keys: string[], now: number) {
-  for (const k of keys) failures.set(k, [...(failures.get(k) ?? []), now]);
-  if (failures.size > 100000) failures.clear();
-}
-
-export async function login(db: Db, kind: 'tech' | 'portal', email: string, password: string, ip: string) {
+export async function login(db: Db, limits: FailureWindow, kind: 'tech' | 'portal', email: string, password: string, ip: string) {
   const now = Date.now();
   const normalized = email.trim().toLowerCase();
   const keys = [`${kind}:${normalized}`, `ip:${ip}`];
-  checkRate(keys, now);
+  // 10 failures in 15 minutes lock the account name and the address out for the rest of it.
+  limits.check(keys, now);
   const table = kind === 'tech' ? 'techs' : 'portal_users';
   const user = await db.selectFrom(table).select(['id', 'password_hash', 'active']).where('email', '=', normalized).executeTakeFirst();
   dummyHash ??= hashPassword('not-a-real-password');
   const ok = await verify(user?.password_hash ?? (await dummyHash), password).catch(() => false);
   if (!user || !ok || user.active !== 1) {
-    recordFailure(keys, now);
+    limits.record(keys, now);
     throw new InvalidCredentials();
   }
   const token = crypto.randomBytes(32).toString('base64url');

@@ -1,6 +1,7 @@
 import type { Config } from '../config.js';
 import type { Db, Dialect, Tx } from '../db/database.js';
 import { EventBus, Outbox } from '../events/bus.js';
+import type { Limits } from './rate-limit.js';
 
 /** Who is connected right now; the real-time layer provides the cluster-wide answer. */
 export interface Presence {
@@ -15,6 +16,7 @@ export type Ctx = {
   config: Config;
   presence: Presence;
   now: () => number;
+  limits: Limits;
 };
 
 /** Runs `fn` in one transaction; the events it records are published only after commit. */

@@ -54,22 +54,6 @@ export class DuplicateMessage extends Error {
   }
 }
 
-const buckets = new Map<string, { tokens: number; at: number }>();
-/** Per-user send limit: bursts of 20, refilled at 5 messages a second. */
-function takeSendToken(actor: Actor, now: number) {
-  const key = `${actor.kind}:${actor.id}`;
-  const b = buckets.get(key) ?? { tokens: 20, at: now };
-  b.tokens = Math.min(20, b.tokens + ((now - b.at) / 1000) * 5);
-  b.at = now;
-  if (b.tokens < 1) {
-    buckets.set(key, b);
-    throw new AppError('rate_limited', 'You are sending messages too fast', 429, { retryAfterMs: Math.ceil(((1 - b.tokens) / 5) * 1000) });
-  }
-  b.tokens -= 1;
-  buckets.set(key, b);
-  if (buckets.size > 50000) buckets.clear();
-}
-
 export async function sendMessage(ctx: Ctx, actor: Actor, chatId: number, body: string, clientId: string) {
   const chat = await getVisibleChatRow(ctx.db, actor, chatId);
   // Dedupe first: a retry must succeed even after the chat has moved on.
@@ -80,7 +64,7 @@ export async function sendMessage(ctx: Ctx, actor: Actor, chatId: number, body: 
     if (!d.ok) throw refusal(chat as unknown as Chat, 'message');
     throw new AppError('not_participant', 'Only the requester and the joined tech can write in this chat', 403);
   }
-  takeSendToken(actor, ctx.now());
+  ctx.limits.send.take(`${actor.kind}:${actor.id}`, ctx.now());
   try {
     const { message } = await inTransaction(ctx, (trx, outbox) =>
       appendMessage(trx, outbox, chatId, { kind: actor.kind, id: actor.id }, body, clientId, ctx.now(), 'active'),

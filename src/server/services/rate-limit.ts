@@ -1,0 +1,48 @@
+import { AppError, RateLimited } from '../errors.js';
+
+/** Token buckets per key: `burst` at once, refilled at `perSecond`. One instance per server. */
+export class TokenBuckets {
+  private buckets = new Map<string, { tokens: number; at: number }>();
+  constructor(
+    private burst: number,
+    private perSecond: number,
+  ) {}
+
+  take(key: string, now: number): void {
+    const b = this.buckets.get(key) ?? { tokens: this.burst, at: now };
+    b.tokens = Math.min(this.burst, b.tokens + ((now - b.at) / 1000) * this.perSecond);
+    b.at = now;
+    this.buckets.set(key, b);
+    if (b.tokens < 1) {
+      throw new AppError('rate_limited', 'You are sending messages too fast', 429, { retryAfterMs: Math.ceil(((1 - b.tokens) / this.perSecond) * 1000) });
+    }
+    b.tokens -= 1;
+    if (this.buckets.size > 50000) this.buckets.clear();
+  }
+}
+
+/** Failures per key in a sliding window; at `max` the key is locked out until the oldest expires. */
+export class FailureWindow {
+  private failures = new Map<string, number[]>();
+  constructor(
+    private windowMs: number,
+    private max: number,
+  ) {}
+
+  check(keys: string[], now: number): void {
+    for (const k of keys) {
+      const recent = (this.failures.get(k) ?? []).filter((t) => now - t < this.windowMs);
+      if (recent.length) this.failures.set(k, recent);
+      else this.failures.delete(k);
+      if (recent.length >= this.max) throw new RateLimited(this.windowMs - (now - recent[0]));
+    }
+  }
+
+  record(keys: string[], now: number): void {
+    for (const k of keys) this.failures.set(k, [...(this.failures.get(k) ?? []), now]);
+    if (this.failures.size > 100000) this.failures.clear();
+  }
+}
+
+export type Limits = { send: TokenBuckets; login: FailureWindow };
+export const createLimits = (): Limits => ({ send: new TokenBuckets(20, 5), login: new FailureWindow(15 * 60 * 1000, 10) });
