@@ -1,0 +1,106 @@
+import { useCallback, useEffect } from 'react';
+import { useQueryClient } from '@tanstack/react-query';
+import { api, isUnauthenticated } from '../common/api.js';
+import { ErrorBanner } from '../common/error-banner.js';
+import { LoginForm } from '../common/login-form.js';
+import { ConnectionBanner } from '../common/connection-banner.js';
+import { Link, match, navigate, usePath } from '../common/router.js';
+import { closeSocket, getSocket, useSocketEvent } from '../common/socket.js';
+import type { PortalChat } from '../common/types.js';
+import { SERVER_EVENTS } from '../../shared/realtime.js';
+import { keys, useMe, type Me } from './queries.js';
+import { HomePage } from './home-page.js';
+import { TicketPage } from './ticket-page.js';
+import { NewRequestPage } from './new-request-page.js';
+import { ChatPage } from './chat-page.js';
+
+export function PortalApp() {
+  const me = useMe();
+  const qc = useQueryClient();
+  if (me.isPending) return <p className="app-main">Loading…</p>;
+  if (me.error && isUnauthenticated(me.error)) return <LoginForm audience="portal" title="Client Portal: log in" onLoggedIn={() => qc.invalidateQueries()} />;
+  if (me.error)
+    return (
+      <main className="app-main">
+        <ErrorBanner error={me.error} />
+        <button type="button" onClick={() => me.refetch()}>
+          Try again
+        </button>
+      </main>
+    );
+  return <LoggedIn me={me.data} />;
+}
+
+function LoggedIn({ me }: { me: Me }) {
+  const qc = useQueryClient();
+  const socket = getSocket('/portal');
+  const path = usePath();
+
+  // Any change to one of my chats refreshes the lists that show it.
+  const onChat = useCallback(
+    (c: PortalChat) => {
+      void qc.invalidateQueries({ queryKey: keys.chats });
+      void qc.invalidateQueries({ queryKey: keys.chat(c.id) });
+      if (c.ticketId) void qc.invalidateQueries({ queryKey: keys.ticket(c.ticketId) });
+    },
+    [qc],
+  );
+  useSocketEvent(socket, SERVER_EVENTS.chat, onChat);
+  // After a reconnect, events may have been missed: re-read what is on screen.
+  useEffect(() => {
+    const reread = () => void qc.invalidateQueries({ queryKey: ['portal'] });
+    socket.on('connect', reread);
+    socket.on(SERVER_EVENTS.resync, reread);
+    return () => {
+      socket.off('connect', reread);
+      socket.off(SERVER_EVENTS.resync, reread);
+    };
+  }, [socket, qc]);
+
+  const logout = async () => {
+    try {
+      await api.post('/api/auth/portal/logout');
+    } finally {
+      closeSocket('/portal');
+      qc.clear();
+      navigate('/', { replace: true });
+      void qc.invalidateQueries();
+    }
+  };
+
+  return (
+    <>
+      <header className="app-header">
+        <Link to="/" className="brand">
+          <strong>Helpdesk</strong> Client Portal
+        </Link>
+        <nav aria-label="Main">
+          <Link to="/">My tickets and chats</Link>
+          <Link to="/new">New request</Link>
+          <span>
+            {me.name} · {me.company.name}
+          </span>
+          <button type="button" className="link-button" onClick={logout}>
+            Log out
+          </button>
+        </nav>
+      </header>
+      <ConnectionBanner socket={socket} />
+      <Page path={path} me={me} />
+    </>
+  );
+}
+
+function Page({ path, me }: { path: string; me: Me }) {
+  let m: Record<string, number> | null;
+  if ((m = match('/tickets/:id', path))) return <TicketPage key={m.id} id={m.id} />;
+  if ((m = match('/chats/:id', path))) return <ChatPage key={m.id} id={m.id} me={me} />;
+  if (path === '/new') return <NewRequestPage />;
+  if (path === '/' || path === '') return <HomePage />;
+  return (
+    <main className="app-main">
+      <h1>Page not found</h1>
+      <Link to="/">Back to my tickets and chats</Link>
+    </main>
+  );
+}

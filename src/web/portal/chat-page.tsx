@@ -1,0 +1,95 @@
+import { useQueryClient } from '@tanstack/react-query';
+import { useCallback, useState } from 'react';
+import { api } from '../common/api.js';
+import { Composer } from '../common/composer.js';
+import { ErrorBanner } from '../common/error-banner.js';
+import { MessageList } from '../common/message-list.js';
+import { Link } from '../common/router.js';
+import { getSocket } from '../common/socket.js';
+import type { PortalChat } from '../common/types.js';
+import { useChatStream } from '../common/use-chat-stream.js';
+import { CHAT_STATUS_TEXT } from './status-text.js';
+import { keys, useChatDetail, type Me } from './queries.js';
+import { WaitingPanel } from './waiting-panel.js';
+import { ChatOutcome } from './chat-outcome.js';
+
+export function ChatPage({ id, me }: { id: number; me: Me }) {
+  const qc = useQueryClient();
+  const socket = getSocket('/portal');
+  const stream = useChatStream<PortalChat>(socket, '/portal', id);
+  const chat = stream.chat;
+  const detail = useChatDetail(id, chat?.status === 'waiting');
+
+  const act = useCallback(
+    async (path: string, body: unknown = {}) => {
+      const next = await api.post<PortalChat>(`/api/portal/chats/${id}/${path}`, body);
+      stream.setChat(next);
+      void qc.invalidateQueries({ queryKey: keys.chats });
+      void qc.invalidateQueries({ queryKey: keys.chat(id) });
+    },
+    [id, stream.setChat, qc],
+  );
+
+  if (stream.error && !chat)
+    return (
+      <main className="app-main">
+        <ErrorBanner error={stream.error} />
+        <Link to="/">Back to my tickets and chats</Link>
+      </main>
+    );
+  if (!chat) return <main className="app-main">Loading the chat…</main>;
+
+  const active = chat.status === 'active';
+  const left = active && chat.leftAt !== null;
+  return (
+    <main className="app-main">
+      <p>
+        <Link to="/">← My tickets and chats</Link>
+      </p>
+      <h1>{chat.subject}</h1>
+      <p className="muted" data-testid="chat-status">
+        {chat.board.name} · {CHAT_STATUS_TEXT[chat.status] ?? chat.status}
+        {chat.tech && (
+          <>
+            {' · '}Technician: <strong data-testid="tech-name">{chat.tech.name}</strong>
+          </>
+        )}
+        {chat.ticketId && (
+          <>
+            {' · '}
+            <Link to={`/tickets/${chat.ticketId}`}>Ticket #{chat.ticketId}</Link>
+          </>
+        )}
+      </p>
+      {chat.status === 'waiting' && (
+        <WaitingPanel
+          chat={chat}
+          queuePosition={detail.data?.queuePosition ?? null}
+          actions={{ keepWaiting: () => act('keep-waiting'), leave: () => act('leave'), callback: (b) => act('callback', b) }}
+        />
+      )}
+      {active && !left && <p className="banner banner-ok">{chat.tech?.name ?? 'A technician'} has joined. You can chat now.</p>}
+      <MessageList messages={stream.messages} outbox={stream.outbox} viewer={{ kind: 'portal', id: me.id }} typing={stream.typing} onRetry={stream.retry} onDiscard={stream.discard} />
+      {active && !left && (
+        <>
+          <Composer onSend={stream.send} onTyping={stream.notifyTyping} />
+          <LeaveButton onLeave={() => act('leave')} />
+        </>
+      )}
+      {left && <p className="banner banner-warn">You left this chat. The technician will close it; you will find it under your past chats.</p>}
+      <ChatOutcome chat={chat} />
+    </main>
+  );
+}
+
+function LeaveButton({ onLeave }: { onLeave: () => Promise<unknown> }) {
+  const [error, setError] = useState<unknown>(null);
+  return (
+    <div>
+      <ErrorBanner error={error} onDismiss={() => setError(null)} />
+      <button type="button" className="secondary" onClick={() => onLeave().catch(setError)}>
+        Leave the chat
+      </button>
+    </div>
+  );
+}

@@ -1,0 +1,108 @@
+import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
+import { useQueryClient } from '@tanstack/react-query';
+import { api } from '../common/api.js';
+import { ErrorBanner } from '../common/error-banner.js';
+import { navigate } from '../common/router.js';
+import { newClientId } from '../common/socket.js';
+import type { PortalChat } from '../common/types.js';
+import { MAX_MESSAGE } from '../../shared/schemas.js';
+import { CallbackFields, callbackBody, emptyCallback, phoneProblem } from './callback-fields.js';
+import { OfficeHoursPanel } from './office-hours-panel.js';
+import { keys, useBoards, useOfficeHours } from './queries.js';
+
+type Mode = 'chat' | 'callback';
+
+export function NewRequestPage() {
+  const qc = useQueryClient();
+  const boards = useBoards();
+  const hours = useOfficeHours();
+  const id = useId();
+  const [boardId, setBoardId] = useState<number | ''>('');
+  const [subject, setSubject] = useState('');
+  const [message, setMessage] = useState('');
+  const [mode, setMode] = useState<Mode>('chat');
+  const [callback, setCallback] = useState(emptyCallback);
+  const [phoneError, setPhoneError] = useState<string | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
+  // One id per filled-in form: a double submit, or a retry after a lost answer, is one request.
+  const clientId = useRef(newClientId());
+
+  const closed = hours.data ? !hours.data.status.open : false;
+  // Outside office hours the callback is offered up front; the user may still switch to chat.
+  const decided = useRef(false);
+  useEffect(() => {
+    if (hours.data && !decided.current) {
+      decided.current = true;
+      if (!hours.data.status.open) setMode('callback');
+    }
+  }, [hours.data]);
+  useEffect(() => {
+    if (boards.data?.length === 1) setBoardId(boards.data[0].id);
+  }, [boards.data]);
+
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    setError(null);
+    if (mode === 'callback') {
+      const p = phoneProblem(callback.phone);
+      setPhoneError(p);
+      if (p) return;
+    }
+    setBusy(true);
+    try {
+      const r = await api.post<{ existing: boolean; chat: PortalChat }>('/api/portal/chats', { boardId, subject: subject.trim(), message: message.trim(), clientId: clientId.current });
+      if (mode === 'callback' && r.chat.status === 'waiting') await api.post(`/api/portal/chats/${r.chat.id}/callback`, callbackBody(callback));
+      void qc.invalidateQueries({ queryKey: keys.chats });
+      navigate(`/chats/${r.chat.id}`);
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <main className="app-main">
+      <h1>New request</h1>
+      <OfficeHoursPanel />
+      <form className="card stack" onSubmit={submit} aria-labelledby={`${id}-title`}>
+        <h2 id={`${id}-title`}>Tell us what you need</h2>
+        <ErrorBanner error={error} />
+        <ErrorBanner error={boards.error} />
+        {boards.data && boards.data.length === 0 && <p className="banner banner-warn">No service board is offered to your company yet. Please contact your administrator.</p>}
+        <label htmlFor={`${id}-board`}>Board</label>
+        <select id={`${id}-board`} required value={boardId} onChange={(e) => setBoardId(e.target.value ? Number(e.target.value) : '')}>
+          <option value="">Choose a board…</option>
+          {boards.data?.map((b) => (
+            <option key={b.id} value={b.id}>
+              {b.name}
+            </option>
+          ))}
+        </select>
+        <label htmlFor={`${id}-subject`}>Subject</label>
+        <input id={`${id}-subject`} required maxLength={200} value={subject} onChange={(e) => setSubject(e.target.value)} />
+        <label htmlFor={`${id}-message`}>Message</label>
+        <textarea id={`${id}-message`} required rows={4} maxLength={MAX_MESSAGE} value={message} onChange={(e) => setMessage(e.target.value)} />
+
+        <fieldset className="stack">
+          <legend>How should we reply?</legend>
+          <label className="row">
+            <input type="radio" name={`${id}-mode`} checked={mode === 'callback'} onChange={() => setMode('callback')} style={{ width: 'auto' }} />
+            Call me back{closed ? ' (recommended now: support is closed)' : ''}
+          </label>
+          <label className="row">
+            <input type="radio" name={`${id}-mode`} checked={mode === 'chat'} onChange={() => setMode('chat')} style={{ width: 'auto' }} />
+            Chat now{closed ? ' (nobody may respond until support opens)' : ''}
+          </label>
+        </fieldset>
+        {mode === 'callback' && <CallbackFields value={callback} onChange={setCallback} phoneError={phoneError} withMessage={false} />}
+        <div>
+          <button type="submit" disabled={busy || !boardId}>
+            {mode === 'callback' ? 'Request a callback' : 'Start chat'}
+          </button>
+        </div>
+      </form>
+    </main>
+  );
+}
