@@ -24,7 +24,8 @@ export type Browsers = { browser: Browser; newContext: (opts?: { width?: number;
 /** One browser per test file; contexts are separate people (cookies, storage). */
 export async function launch(baseUrl: string): Promise<Browsers> {
   const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'helpdesk-chromium-'));
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: [...FLAGS, `--user-data-dir=${userDataDir}`], headless: true });
+  // playwright-core refuses --user-data-dir in launch(); it already gives each launch a new empty profile.
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS, headless: true });
   const contexts: BrowserContext[] = [];
   return {
     browser,
