@@ -62,9 +62,9 @@ function LoggedIn({ me }: { me: Me }) {
       await api.post('/api/auth/portal/logout');
     } finally {
       closeSocket('/portal');
-      qc.clear();
       navigate('/', { replace: true });
-      void qc.invalidateQueries();
+      // Resetting (not just clearing) makes the mounted "me" query ask again, and get the login page.
+      void qc.resetQueries();
     }
   };
 

@@ -1,0 +1,141 @@
+/**
+ * Client Portal in a real browser against a real server: the portal user drives the pages, the
+ * tech side is a real console socket and HTTP session (the Tech Console's own UI is tested apart).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { HAS_CHROMIUM, launch, screenshotPath, type Browsers } from './support/browser.js';
+import { ALWAYS_OPEN, HAS_PORTAL_BUILD, portalLogin, requestChat, setOfficeHours, shownMessages, startPortalServer, techSide } from './support/portal.js';
+import { ack, received, waitFor } from '../test/support/sockets.js';
+import type { TestServer } from '../test/support/server.js';
+
+const XSS = '<img src=x onerror=alert(1)>';
+
+describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Client Portal chat in a real browser', () => {
+  let s: TestServer;
+  let b: Browsers;
+  beforeAll(async () => {
+    s = await startPortalServer();
+    await setOfficeHours(s, ALWAYS_OPEN);
+    b = await launch(s.url);
+  });
+  afterAll(async () => {
+    await b?.close();
+    await s?.stop();
+  });
+
+  async function userPage(email: string): Promise<{ page: Page; dialogs: string[] }> {
+    const ctx = await b.newContext();
+    const page = await ctx.newPage();
+    const dialogs: string[] = [];
+    page.on('dialog', (d) => {
+      dialogs.push(d.message());
+      void d.dismiss();
+    });
+    await portalLogin(page, email);
+    return { page, dialogs };
+  }
+
+  it('refuses a wrong password with the server message, then logs in and out', async () => {
+    const w = await s.f.world();
+    const ctx = await b.newContext();
+    const page = await ctx.newPage();
+    await page.goto('/');
+    await page.getByLabel('Email').fill(w.user.email);
+    await page.getByLabel('Password').fill('wrong-password');
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await expect.poll(() => page.getByRole('alert').textContent()).toContain('Wrong email or password');
+    await portalLogin(page, w.user.email);
+    await page.getByRole('button', { name: 'Log out' }).click();
+    await expect.poll(() => page.getByRole('button', { name: 'Log in' }).isVisible()).toBe(true);
+    // The session is really gone: the API refuses the old cookie.
+    const me = await page.evaluate(() => fetch('/api/portal/me').then((r) => r.status));
+    expect(me).toBe(401);
+  });
+
+  it('request -> alert -> join -> chat both ways, typing, user text as text, reload and dropped connection lose nothing, end with ticket and transcript', async () => {
+    const w = await s.f.world();
+    const outsiderBoard = await s.f.board();
+    const outsider = await s.f.tech({ boardIds: [outsiderBoard], allCompanies: true });
+    const tech = await techSide(s, w.tech.email);
+    const other = await techSide(s, outsider.email);
+    const { page, dialogs } = await userPage(w.user.email);
+
+    const chatId = await requestChat(page, 'VPN down', 'My VPN drops every minute');
+    await expect.poll(() => page.getByTestId('queue-position').textContent()).toBe('1');
+    await expect.poll(() => page.getByTestId('waited').textContent()).toMatch(/\d+ s/);
+    await waitFor(tech.socket, 'alert', (p) => p.chat.id === chatId);
+    await page.screenshot({ path: screenshotPath('portal-waiting') });
+
+    const joined = await ack(tech.socket, 'chat:join', { chatId });
+    expect(joined.ok).toBe(true);
+    await expect.poll(() => page.getByTestId('tech-name').textContent()).toBe(joined.chat.tech.name);
+
+    // Tech -> user, with markup that must stay text.
+    await ack(tech.socket, 'message:send', { chatId, body: XSS, clientId: 't1' });
+    await expect.poll(() => page.locator('.message-body', { hasText: XSS }).count()).toBe(1);
+    expect(await page.locator('.messages img').count()).toBe(0);
+
+    // Typing both ways, each to the other side only.
+    await ack(tech.socket, 'typing', { chatId, typing: true });
+    await expect.poll(() => page.locator('.typing').textContent()).toContain('is typing');
+    const box = page.getByLabel('Message', { exact: true });
+    await box.pressSequentially('Thanks, ');
+    await waitFor(tech.socket, 'typing', (p) => p.chatId === chatId && p.typing === true && p.author.kind === 'portal');
+
+    // User -> tech: stored once, delivered once.
+    await box.pressSequentially('it is still broken');
+    await box.press('Enter');
+    const m = await waitFor(tech.socket, 'message', (p) => p.chatId === chatId && p.body === 'Thanks, it is still broken');
+    await expect.poll(async () => (await page.locator('.message-mine .message-state').allTextContents()).at(-1)).toBe('Delivered');
+    await page.screenshot({ path: screenshotPath('portal-chat') });
+
+    // Reload mid-chat: every message once, in order.
+    const before = await shownMessages(page);
+    await page.reload();
+    await expect.poll(async () => (await shownMessages(page)).length).toBe(before.length);
+    expect(await shownMessages(page)).toEqual(before);
+
+    // Dropped connection: the page says so, keeps what is typed meanwhile, and sends it once when back.
+    await page.context().setOffline(true);
+    for (const sock of await s.realtime.io.of('/portal').in(`portal:${w.user.id}`).fetchSockets()) (sock as unknown as { conn: { close: () => void } }).conn.close();
+    await expect.poll(() => page.getByTestId('connection-lost').isVisible()).toBe(true);
+    await box.fill('sent while offline');
+    await box.press('Enter');
+    await expect.poll(() => page.locator('.message-sending').count()).toBe(1);
+    await ack(tech.socket, 'message:send', { chatId, body: 'reply while you were away', clientId: 't2' });
+    await page.context().setOffline(false);
+    await expect.poll(() => page.getByTestId('connection-back').isVisible(), { timeout: 15000 }).toBe(true);
+    await expect.poll(() => page.locator('.message-body', { hasText: 'reply while you were away' }).count()).toBe(1);
+    await waitFor(tech.socket, 'message', (p) => p.chatId === chatId && p.body === 'sent while offline');
+    await expect.poll(() => page.locator('.message-sending').count()).toBe(0);
+    const stored = await tech.http.get(`/api/console/chats/${chatId}/messages`);
+    expect(stored.body.filter((x: { body: string }) => x.body === 'sent while offline')).toHaveLength(1);
+    const seqs = (await shownMessages(page)).map((x) => x.seq);
+    expect(seqs).toEqual(stored.body.map((x: { seq: number }) => x.seq));
+
+    // End with a new ticket: the user sees the end, the transcript, and the session on the ticket.
+    const end = await tech.http.post(`/api/console/chats/${chatId}/end`, { outcome: 'ticket_created', boardId: w.boardId, summary: 'VPN keeps dropping' });
+    expect(end.status).toBe(200);
+    await expect.poll(() => page.getByTestId('chat-ended').isVisible()).toBe(true);
+    await page.screenshot({ path: screenshotPath('portal-ended') });
+    const transcript = await page.evaluate((id) => fetch(`/api/portal/chats/${id}/transcript`).then(async (r) => ({ type: r.headers.get('content-type'), text: await r.text() })), chatId);
+    expect(transcript.type).toContain('text/plain');
+    expect(transcript.text).toContain(XSS);
+    expect(transcript.text).toContain('Thanks, it is still broken');
+    await page.getByRole('link', { name: /ticket #\d+/ }).click();
+    await expect.poll(() => page.getByTestId('timeline-chat').textContent()).toContain(`chat-${chatId}.txt`);
+    expect(await page.getByTestId('timeline-chat').textContent()).toMatch(/, 5 messages,/);
+    await page.screenshot({ path: screenshotPath('portal-ticket') });
+
+    // Nobody outside the chat heard any of it, and no script ever ran.
+    expect(received(other.socket, 'alert')).toHaveLength(0);
+    expect(received(other.socket, 'message')).toHaveLength(0);
+    expect(received(other.socket, 'typing')).toHaveLength(0);
+    expect(received(tech.socket, 'typing', (p) => p.author.kind === 'tech')).toHaveLength(0);
+    expect(dialogs).toEqual([]);
+    void m;
+    tech.socket.close();
+    other.socket.close();
+  });
+});

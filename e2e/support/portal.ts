@@ -1,0 +1,57 @@
+/** Helpers for the Client Portal browser tests: server with the built pages, login, office hours, tech side. */
+import path from 'node:path';
+import fs from 'node:fs';
+import { expect } from 'vitest';
+import type { Page } from 'playwright-core';
+import { startTestServer, PASSWORD, type TestServer } from '../../test/support/server.js';
+import { loginAs } from '../../test/support/http.js';
+import { connect } from '../../test/support/sockets.js';
+import { saveOfficeHours } from '../../src/server/services/office-hours.js';
+
+/** Where the built pages are: WEB_DIST when set (a separate build), else the project's dist/web. */
+export const WEB_DIST = path.resolve(process.env.WEB_DIST ?? 'dist/web');
+export const HAS_PORTAL_BUILD = fs.existsSync(path.join(WEB_DIST, 'index.html'));
+
+export function startPortalServer(env: Record<string, string> = {}): Promise<TestServer> {
+  return startTestServer('sqlite', { WEB_DIST, ...env });
+}
+
+export const ALWAYS_OPEN = Object.fromEntries(['0', '1', '2', '3', '4', '5', '6'].map((d) => [d, [{ start: '00:00', end: '24:00' }]]));
+export const NEVER_OPEN = {};
+export async function setOfficeHours(s: TestServer, schedule: Record<string, { start: string; end: string }[]>, timezone = 'UTC') {
+  await saveOfficeHours(s.ctx.db, { timezone, schedule });
+}
+
+export async function portalLogin(page: Page, email: string) {
+  await page.goto('/');
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await expect.poll(() => page.getByRole('heading', { name: 'My tickets and chats' }).isVisible()).toBe(true);
+}
+
+/** A tech as the Tech Console would be: logged in over HTTP with a live console socket. */
+export async function techSide(s: TestServer, email: string) {
+  const http = await loginAs(s.url, 'tech', email, PASSWORD);
+  const socket = await connect(s.url, '/console', http);
+  return { http, socket };
+}
+
+/** Fills and submits the new-request form in chat mode; returns the chat id from the URL. */
+export async function requestChat(page: Page, subject: string, message: string) {
+  await page.getByRole('link', { name: 'New request', exact: true }).click();
+  await page.getByLabel('Board').selectOption({ index: 1 });
+  await page.getByLabel('Subject').fill(subject);
+  await page.getByLabel('Message', { exact: true }).fill(message);
+  await page.getByRole('radio', { name: /Chat now/ }).check();
+  await page.getByRole('button', { name: 'Start chat' }).click();
+  await page.waitForURL(/\/chats\/\d+$/);
+  return Number(new URL(page.url()).pathname.split('/').pop());
+}
+
+/** Every message the page shows, in order, with its seq. */
+export async function shownMessages(page: Page) {
+  return page.locator('.message-list li[data-seq]').evaluateAll((els) =>
+    els.map((e) => ({ seq: Number(e.getAttribute('data-seq')), body: e.querySelector('.message-body')?.textContent ?? '' })),
+  );
+}
