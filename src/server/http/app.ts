@@ -26,6 +26,8 @@ const FASTIFY_ERRORS: Record<string, { status: number; code: string; message: st
 
 export async function buildApp(ctx: Ctx, opts: { logger: boolean | object }): Promise<App> {
   const app = Fastify({ logger: opts.logger as never, bodyLimit: 64 * 1024, trustProxy: true });
+  // JSON only: a text/plain body would otherwise reach validation as a string.
+  app.removeContentTypeParser(['text/plain']);
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
 

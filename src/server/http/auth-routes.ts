@@ -12,7 +12,7 @@ export const authRoutes = (ctx: Ctx) => async (root: FastifyInstance) => {
   const app = root.withTypeProvider<ZodTypeProvider>();
   app.post('/:audience/login', { schema: { params: AudienceParam, body: LoginBody, tags: ['auth'] } }, async (req, reply) => {
     const audience = req.params.audience as Audience;
-    const { token } = await login(ctx.db, ctx.limits.login, audience, req.body.email, req.body.password, req.ip);
+    const { token } = await login(ctx.db, ctx.limits, audience, req.body.email, req.body.password, req.ip);
     setSessionCookie(req, reply, audience, token);
     return { ok: true };
   });

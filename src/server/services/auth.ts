@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import { hash, verify } from '@node-rs/argon2';
 import { InvalidCredentials } from '../errors.js';
-import type { FailureWindow } from './rate-limit.js';
+import type { Limits } from './rate-limit.js';
 import type { Db } from '../db/database.js';
 import { loadPortalActor, loadTechActor, type Actor } from '../policies/access.js';
 
@@ -15,18 +15,20 @@ let dummyHash: Promise<string> | null = null;
 
 const sha256 = (s: string) => crypto.createHash('sha256').update(s).digest('hex');
 
-export async function login(db: Db, limits: FailureWindow, kind: 'tech' | 'portal', email: string, password: string, ip: string) {
+export async function login(db: Db, limits: Limits, kind: 'tech' | 'portal', email: string, password: string, ip: string) {
   const now = Date.now();
   const normalized = email.trim().toLowerCase();
-  const keys = [`${kind}:${normalized}`, `ip:${ip}`];
-  // 10 failures in 15 minutes lock the account name and the address out for the rest of it.
-  limits.check(keys, now);
+  const account = [`${kind}:${normalized}`];
+  const address = [`ip:${ip}`];
+  limits.loginAccount.check(account, now);
+  limits.loginAddress.check(address, now);
   const table = kind === 'tech' ? 'techs' : 'portal_users';
   const user = await db.selectFrom(table).select(['id', 'password_hash', 'active']).where('email', '=', normalized).executeTakeFirst();
   dummyHash ??= hashPassword('not-a-real-password');
   const ok = await verify(user?.password_hash ?? (await dummyHash), password).catch(() => false);
   if (!user || !ok || user.active !== 1) {
-    limits.record(keys, now);
+    limits.loginAccount.record(account, now);
+    limits.loginAddress.record(address, now);
     throw new InvalidCredentials();
   }
   const token = crypto.randomBytes(32).toString('base64url');

@@ -44,5 +44,10 @@ export class FailureWindow {
   }
 }
 
-export type Limits = { send: TokenBuckets; login: FailureWindow };
-export const createLimits = (): Limits => ({ send: new TokenBuckets(20, 5), login: new FailureWindow(15 * 60 * 1000, 10) });
+/** Logins: 10 failures per account or 100 per address in 15 minutes; sends: bursts of 20, 5/s. */
+export type Limits = { send: TokenBuckets; loginAccount: FailureWindow; loginAddress: FailureWindow };
+export const createLimits = (): Limits => ({
+  send: new TokenBuckets(20, 5),
+  loginAccount: new FailureWindow(15 * 60 * 1000, 10),
+  loginAddress: new FailureWindow(15 * 60 * 1000, 100),
+});

@@ -1,0 +1,207 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DIALECTS } from './support/databases.js';
+import { startTestServer, PASSWORD, type TestServer } from './support/server.js';
+import { Client, loginAs } from './support/http.js';
+import { activeChat, world, type World } from './support/flows.js';
+
+describe.each(DIALECTS)('bad input on %s', (kind) => {
+  let s: TestServer;
+  let w: World;
+  let admin: Client;
+  beforeAll(async () => {
+    s = await startTestServer(kind);
+    w = await world(s);
+    const a = await s.f.tech({ role: 'admin' });
+    admin = await loginAs(s.url, 'tech', a.email, PASSWORD);
+  });
+  afterAll(async () => s?.stop());
+
+  const counts = async () => {
+    const db = s.ctx.db;
+    const n = async (t: 'chats' | 'messages' | 'tickets' | 'notes' | 'companies' | 'techs' | 'portal_users' | 'transitions') =>
+      Number((await db.selectFrom(t).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
+    return { chats: await n('chats'), messages: await n('messages'), tickets: await n('tickets'), notes: await n('notes'), companies: await n('companies'), techs: await n('techs'), users: await n('portal_users'), transitions: await n('transitions') };
+  };
+
+  it('wrong types, objects where strings belong, unknown fields and empty values get 400 validation_failed and write nothing', async () => {
+    const id = await activeChat(w);
+    const before = await counts();
+    const cases: [Client, string, string, unknown][] = [
+      [w.userClient, 'POST', '/api/portal/chats', { boardId: '1', subject: 'x', message: 'y' }],
+      [w.userClient, 'POST', '/api/portal/chats', { boardId: w.boardId, subject: { $gt: '' }, message: 'y' }],
+      [w.userClient, 'POST', '/api/portal/chats', { boardId: w.boardId, subject: '   ', message: 'y' }],
+      [w.userClient, 'POST', '/api/portal/chats', { boardId: w.boardId, subject: 'x', message: 'y'.repeat(4001) }],
+      [w.userClient, 'POST', '/api/portal/chats', { boardId: w.boardId, subject: 'x', message: 'y', admin: true }],
+      [w.userClient, 'POST', '/api/portal/chats', [1, 2, 3]],
+      [w.userClient, 'POST', `/api/portal/chats/${id}/messages`, { body: ['a'], clientId: 'b1' }],
+      [w.userClient, 'POST', `/api/portal/chats/${id}/messages`, { body: 'ok' }],
+      [w.userClient, 'POST', `/api/portal/chats/${id}/messages`, { body: null, clientId: 'b2' }],
+      [w.userClient, 'POST', `/api/portal/chats/${id}/messages`, { body: 'x', clientId: 'c'.repeat(101) }],
+      [w.userClient, 'POST', `/api/portal/chats/abc/messages`, { body: 'x', clientId: 'b3' }],
+      [w.userClient, 'POST', `/api/portal/chats/-1/messages`, { body: 'x', clientId: 'b3' }],
+      [w.userClient, 'POST', `/api/portal/chats/99999999999999/messages`, { body: 'x', clientId: 'b3' }],
+      [w.techClient, 'POST', `/api/console/chats/${id}/end`, { outcome: 'maybe' }],
+      [w.techClient, 'POST', `/api/console/chats/${id}/end`, { outcome: 'ticket_created', boardId: w.boardId }],
+      [w.techClient, 'POST', `/api/console/chats/${id}/notes`, { body: 42 }],
+      [w.techClient, 'PUT', '/api/console/status', { available: 'yes' }],
+      [w.techClient, 'GET', '/api/console/search?limit=100000', undefined],
+      [w.techClient, 'GET', '/api/console/search?from=yesterday', undefined],
+      [w.techClient, 'GET', '/api/console/search?evil=1', undefined],
+      [admin, 'POST', '/api/admin/companies', { name: '' }],
+      [admin, 'POST', '/api/admin/techs', { email: 'not-an-email', name: 'x', password: 'longenough' }],
+      [admin, 'POST', '/api/admin/techs', { email: 'a@b.co', name: 'x', password: 'short' }],
+      [admin, 'POST', '/api/admin/portal-users', { companyId: w.companyId, email: 'p@b.co', name: 'x', password: 'longenough', phone: 'call me' }],
+      [admin, 'PUT', '/api/admin/office-hours', { timezone: 'UTC', schedule: { '1': [{ start: '9am', end: '5pm' }] } }],
+      [admin, 'PUT', '/api/admin/office-hours', { timezone: 'Mars/Olympus', schedule: {} }],
+      [admin, 'PUT', '/api/admin/office-hours', { timezone: 'UTC', schedule: { '1': [{ start: '17:00', end: '09:00' }] } }],
+      [admin, 'PUT', `/api/admin/techs/${w.tech.id}/grants`, { boardIds: ['x'], allCompanies: false, companyIds: [] }],
+      [admin, 'POST', '/api/admin/holidays', { date: '2026-13-45', name: 'Nope' }],
+    ];
+    for (const [client, method, path, body] of cases) {
+      const r = await client.request(method, path, body);
+      expect(r.status, `${method} ${path} ${JSON.stringify(body)}: ${r.text}`).toBe(400);
+      expect(r.body.error.code).toBe('validation_failed');
+      expect(typeof r.body.error.message).toBe('string');
+    }
+    expect(await counts()).toEqual(before);
+  });
+
+  it('malformed JSON, wrong content type and oversized bodies get a 4xx with a code', async () => {
+    const id = await activeChat(w);
+    const before = await counts();
+    const bad = await w.userClient.request('POST', `/api/portal/chats/${id}/messages`, undefined, { raw: '{"body": "x", "clientId": ' });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.code).toBe('invalid_json');
+    const empty = await w.userClient.request('POST', `/api/portal/chats/${id}/messages`, undefined, { raw: '' });
+    expect(empty.status).toBe(400);
+    expect(['invalid_json', 'validation_failed']).toContain(empty.body.error.code);
+    const text = await w.userClient.request('POST', `/api/portal/chats/${id}/messages`, undefined, { raw: 'body=x', headers: { 'content-type': 'text/plain' } });
+    expect(text.status).toBe(415);
+    expect(text.body.error.code).toBe('unsupported_media_type');
+    const huge = await w.userClient.request('POST', `/api/portal/chats/${id}/messages`, { body: 'x'.repeat(200_000), clientId: 'huge' });
+    expect(huge.status).toBe(413);
+    expect(huge.body.error.code).toBe('payload_too_large');
+    expect(await counts()).toEqual(before);
+  });
+
+  it('unknown and foreign ids get 404 not_found and write nothing', async () => {
+    const before = await counts();
+    const foreignBoard = await s.f.board(); // exists, but not offered to the user's company
+    const after0 = await counts();
+    for (const [client, method, path, body] of [
+      [w.userClient, 'POST', '/api/portal/chats', { boardId: foreignBoard, subject: 'x', message: 'y' }],
+      [w.userClient, 'POST', '/api/portal/chats', { boardId: 987654, subject: 'x', message: 'y' }],
+      [w.userClient, 'POST', '/api/portal/tickets/987654/chat', {}],
+      [w.techClient, 'GET', '/api/console/chats/987654', undefined],
+      [w.techClient, 'POST', '/api/console/chats/987654/join', {}],
+      [admin, 'PUT', `/api/admin/techs/${w.tech.id}/grants`, { boardIds: [987654], allCompanies: false, companyIds: [] }],
+      [admin, 'PUT', '/api/admin/techs/987654/grants', { boardIds: [], allCompanies: false, companyIds: [] }],
+      [admin, 'POST', '/api/admin/portal-users', { companyId: 987654, email: 'ghost@b.co', name: 'x', password: 'longenough' }],
+      [admin, 'POST', '/api/console/tickets', { companyId: w.companyId, boardId: w.boardId, contactId: 987654, summary: 'x' }],
+      [admin, 'GET', '/api/nope', undefined],
+    ] as [Client, string, string, unknown][]) {
+      const r = await client.request(method, path, body);
+      expect(r.status, `${method} ${path}`).toBe(404);
+      expect(r.body.error.code).toBe('not_found');
+    }
+    expect(before.chats).toBe(after0.chats);
+    expect(await counts()).toEqual(after0);
+    // The failed grant change left the tech's grants as they were.
+    const tech = (await admin.get('/api/admin/techs')).body.find((t: any) => t.id === w.tech.id);
+    expect(tech.grants).toEqual({ boardIds: [w.boardId], allCompanies: false, companyIds: [w.companyId] });
+  });
+
+  it('duplicates get 409 duplicate', async () => {
+    const r1 = await admin.post('/api/admin/boards', { name: 'Dup board' });
+    expect(r1.status).toBe(201);
+    const r2 = await admin.post('/api/admin/boards', { name: 'Dup board' });
+    expect(r2.status).toBe(409);
+    expect(r2.body.error.code).toBe('duplicate');
+  });
+});
+
+describe.each(DIALECTS)('auth on %s', (kind) => {
+  let s: TestServer;
+  beforeAll(async () => {
+    s = await startTestServer(kind);
+  });
+  afterAll(async () => s?.stop());
+
+  it('login sets an HttpOnly SameSite cookie; logout ends the session', async () => {
+    const u = await s.f.portalUser(await s.f.company());
+    const c = new Client(s.url);
+    const r = await c.post('/api/auth/portal/login', { email: u.email.toUpperCase(), password: PASSWORD });
+    expect(r.status).toBe(200);
+    const cookie = r.headers.getSetCookie()[0];
+    expect(cookie).toMatch(/^hd_portal=/);
+    expect(cookie).toMatch(/HttpOnly/i);
+    expect(cookie).toMatch(/SameSite=Lax/i);
+    expect(cookie).not.toMatch(/Secure/i); // plain http here; behind https the flag is set
+    const stolen = c.cookieHeader();
+    expect((await c.get('/api/portal/me')).status).toBe(200);
+    expect((await c.post('/api/auth/portal/logout')).status).toBe(200);
+    expect((await c.get('/api/portal/me')).status).toBe(401);
+    const replay = await fetch(`${s.url}/api/portal/me`, { headers: { cookie: stolen } });
+    expect(replay.status).toBe(401);
+  });
+
+  it('the Secure flag is set behind https', async () => {
+    const u = await s.f.portalUser(await s.f.company());
+    const r = await fetch(`${s.url}/api/auth/portal/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-forwarded-proto': 'https' },
+      body: JSON.stringify({ email: u.email, password: PASSWORD }),
+    });
+    expect(r.headers.getSetCookie()[0]).toMatch(/Secure/);
+  });
+
+  it('wrong passwords are refused alike for unknown users, and repeated failures are rate-limited', async () => {
+    const t = await s.f.tech();
+    const c = new Client(s.url);
+    const wrong = await c.post('/api/auth/tech/login', { email: t.email, password: 'nope' });
+    const unknown = await c.post('/api/auth/tech/login', { email: 'nobody@test.local', password: 'nope' });
+    expect(wrong.status).toBe(401);
+    expect(unknown.status).toBe(401);
+    expect(wrong.body).toEqual(unknown.body);
+    // A portal user's credentials do not open the console.
+    const u = await s.f.portalUser(await s.f.company());
+    expect((await c.post('/api/auth/tech/login', { email: u.email, password: PASSWORD })).status).toBe(401);
+    const victim = await s.f.tech();
+    let last;
+    for (let i = 0; i < 11; i++) last = await c.post('/api/auth/tech/login', { email: victim.email, password: `guess-${i}` });
+    expect(last!.status).toBe(429);
+    expect(last!.body.error.code).toBe('rate_limited');
+    // Even the right password waits out the lockout.
+    expect((await c.post('/api/auth/tech/login', { email: victim.email, password: PASSWORD })).status).toBe(429);
+  });
+
+  it('state-changing requests from a foreign Origin are refused', async () => {
+    const u = await s.f.portalUser(await s.f.company());
+    const r = await fetch(`${s.url}/api/auth/portal/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', origin: 'https://evil.example' },
+      body: JSON.stringify({ email: u.email, password: PASSWORD }),
+    });
+    expect(r.status).toBe(403);
+    expect((await r.json()).error.code).toBe('bad_origin');
+    const same = await fetch(`${s.url}/api/auth/portal/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', origin: s.url },
+      body: JSON.stringify({ email: u.email, password: PASSWORD }),
+    });
+    expect(same.status).toBe(200);
+  });
+
+  it('passwords are stored as argon2id hashes', async () => {
+    const t = await s.f.tech();
+    const row = await s.ctx.db.selectFrom('techs').select('password_hash').where('id', '=', t.id).executeTakeFirstOrThrow();
+    expect(row.password_hash).toMatch(/^\$argon2id\$/);
+  });
+
+  it('serves an OpenAPI document describing the API', async () => {
+    const doc = await (await fetch(`${s.url}/api/openapi.json`)).json();
+    expect(doc.openapi).toMatch(/^3\./);
+    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/api/portal/chats', '/api/console/chats/{id}/join', '/api/admin/techs/{id}/grants']));
+    expect(doc.paths['/api/portal/chats'].post.requestBody).toBeDefined();
+  });
+});
