@@ -8,6 +8,11 @@ export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const HAS_CHROMIUM = fs.existsSync(CHROMIUM);
 export const HAS_WEB_BUILD = fs.existsSync(path.resolve('dist/web/index.html'));
 
+// On a developer's machine without Chromium the browser suites skip; CI must run them.
+if (process.env.REQUIRE_BROWSER === '1' && (!HAS_CHROMIUM || !HAS_WEB_BUILD)) {
+  throw new Error(`Browser tests required: ${HAS_CHROMIUM ? '' : `no Chromium at ${CHROMIUM}; `}${HAS_WEB_BUILD ? '' : 'web pages not built (npm run build:web)'}`);
+}
+
 const FLAGS = [
   '--headless',
   '--no-sandbox',
