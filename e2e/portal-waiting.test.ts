@@ -1,0 +1,134 @@
+/**
+ * The portal while nobody has joined: office hours closed, callback up front, the wait offer,
+ * leaving, and a chat from a ticket that alerts its assigned tech first. Real browser, real server
+ * with a 1 s wait-offer delay.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { HAS_CHROMIUM, launch, screenshotPath, type Browsers } from './support/browser.js';
+import { localParts, zonedToInstant } from '../src/server/domain/office-hours.js';
+import { HAS_PORTAL_BUILD, portalLogin, requestChat, setOfficeHours, startPortalServer, techSide } from './support/portal.js';
+import { received, waitFor } from '../test/support/sockets.js';
+import type { TestServer } from '../test/support/server.js';
+
+describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Client Portal waiting, offer, callback and leave', () => {
+  let s: TestServer;
+  let b: Browsers;
+  let nextOpen = 0;
+  const OFFICE_TZ = 'America/New_York';
+  const VIEWER_TZ = 'Europe/Berlin';
+  beforeAll(async () => {
+    s = await startPortalServer({ CHAT_WAIT_OFFER_SECONDS: '1' });
+    // Closed now: the desk (in New York) opens only on the day after tomorrow, 09:00-17:00.
+    const today = localParts(Date.now(), OFFICE_TZ);
+    await setOfficeHours(s, { [String((today.weekday + 2) % 7)]: [{ start: '09:00', end: '17:00' }] }, OFFICE_TZ);
+    const d = new Date(Date.UTC(today.y, today.m - 1, today.d + 2));
+    nextOpen = zonedToInstant(d.getUTCFullYear(), d.getUTCMonth() + 1, d.getUTCDate(), 9, 0, OFFICE_TZ);
+    b = await launch(s.url);
+  });
+  afterAll(async () => {
+    await b?.close();
+    await s?.stop();
+  });
+
+  async function userPage(email: string): Promise<Page> {
+    const page = await (await b.newContext()).newPage();
+    await portalLogin(page, email);
+    return page;
+  }
+
+  it('outside office hours says nobody may respond, offers the callback first, validates the phone, and the tech completes it', async () => {
+    const w = await s.f.world();
+    const tech = await techSide(s, w.tech.email);
+    // A user in Berlin: every time on the page is in their own zone, not the desk's.
+    const ctx = await b.browser.newContext({ baseURL: s.url, timezoneId: VIEWER_TZ, locale: 'en-GB', viewport: { width: 1280, height: 800 } });
+    const page = await ctx.newPage();
+    await portalLogin(page, w.user.email);
+    await page.getByRole('link', { name: 'New request', exact: true }).click();
+    await expect.poll(() => page.getByTestId('office-closed').textContent()).toContain('Nobody may respond');
+    const inBerlin = (opts: Intl.DateTimeFormatOptions) => new Intl.DateTimeFormat('en-GB', { timeZone: VIEWER_TZ, ...opts }).format(new Date(nextOpen));
+    const closedText = await page.getByTestId('office-closed').textContent();
+    expect(closedText).toContain(inBerlin({ dateStyle: 'medium', timeStyle: 'short' }));
+    const opening = (await page.getByTestId('office-openings').textContent()) ?? '';
+    expect(opening).toContain(`${inBerlin({ hour: '2-digit', minute: '2-digit' })} – `);
+    expect(opening).not.toContain('09:00 –');
+    expect(await page.getByText(`Shown in your time zone (${VIEWER_TZ})`).count()).toBe(1);
+    expect(await page.getByRole('radio', { name: /Call me back/ }).isChecked()).toBe(true);
+    await page.screenshot({ path: screenshotPath('portal-new-request-closed'), fullPage: true });
+
+    await page.getByLabel('Board').selectOption({ index: 1 });
+    await page.getByLabel('Subject').fill('Printer jam');
+    await page.getByLabel('Message', { exact: true }).fill('Paper stuck in tray 2');
+    await page.getByLabel('Phone number').fill('12ab');
+    await page.getByRole('button', { name: 'Request a callback' }).click();
+    await expect.poll(() => page.getByRole('alert').first().textContent()).toMatch(/Phone number/);
+    // The bad phone stopped it in the page: nothing was requested.
+    expect((await s.ctx.db.selectFrom('chats').select('id').where('requester_id', '=', w.user.id).execute()).length).toBe(0);
+
+    await page.getByLabel('Phone number').fill('+1 555 010 0199');
+    await page.getByLabel('Preferred time (optional)').fill('after 3pm');
+    await page.getByRole('button', { name: 'Request a callback' }).click();
+    await expect.poll(() => page.getByTestId('callback-confirmed').textContent()).toContain('+1 555 010 0199');
+    const chatId = Number(new URL(page.url()).pathname.split('/').pop());
+
+    const bar = await tech.http.get('/api/console/status-bar');
+    expect(bar.body.callback.map((c: { id: number; callback: { phone: string } }) => [c.id, c.callback.phone])).toEqual([[chatId, '+1 555 010 0199']]);
+    const done = await tech.http.post(`/api/console/chats/${chatId}/complete`, { note: 'Called, cleared the jam' });
+    expect(done.status).toBe(200);
+    await expect.poll(() => page.getByTestId('chat-ended').isVisible()).toBe(true);
+    tech.socket.close();
+  });
+
+  it('offers keep waiting / callback / leave after the delay; keep waiting brings it back later; callback from the offer', async () => {
+    const w = await s.f.world();
+    const page = await userPage(w.user.email);
+    const chatId = await requestChat(page, 'Email', 'Outlook will not start');
+    await expect.poll(() => page.getByTestId('offer').isVisible(), { timeout: 10000 }).toBe(true);
+    // The offer takes the keyboard focus.
+    expect(await page.evaluate(() => document.activeElement?.getAttribute('data-testid'))).toBe('offer');
+    await page.screenshot({ path: screenshotPath('portal-offer') });
+
+    await page.getByRole('button', { name: 'Keep waiting' }).click();
+    await expect.poll(() => page.getByTestId('offer').count()).toBe(0);
+    await expect.poll(() => page.getByTestId('offer').isVisible(), { timeout: 10000 }).toBe(true);
+
+    await page.getByTestId('offer').getByRole('button', { name: 'Request a callback' }).click();
+    await page.getByLabel('Phone number').fill('020 7946 0000');
+    await page.getByRole('button', { name: 'Request callback' }).click();
+    await expect.poll(() => page.getByTestId('callback-confirmed').isVisible()).toBe(true);
+    const chat = await s.ctx.db.selectFrom('chats').select(['status', 'offer_count']).where('id', '=', chatId).executeTakeFirstOrThrow();
+    expect(chat.status).toBe('callback');
+    expect(Number(chat.offer_count)).toBeGreaterThanOrEqual(2);
+  });
+
+  it('a chat from a ticket alerts its assigned tech first; a DNR tech gets nothing; leaving makes it abandoned', async () => {
+    const w = await s.f.world();
+    const assigned = await techSide(s, w.tech.email);
+    const colleague = await s.f.tech({ boardIds: [w.boardId], companyIds: [w.companyId] });
+    const busy = await s.f.tech({ boardIds: [w.boardId], companyIds: [w.companyId], available: false });
+    const colleagueSide = await techSide(s, colleague.email);
+    const busySide = await techSide(s, busy.email);
+    const ticketId = await s.f.ticket({ companyId: w.companyId, boardId: w.boardId, contactId: w.user.id, assignedTechId: w.tech.id, summary: 'Laptop fan noise' });
+
+    const page = await userPage(w.user.email);
+    await page.getByRole('link', { name: 'Laptop fan noise' }).click();
+    await page.getByLabel('First message (optional)').fill('It is loud again');
+    await page.getByRole('button', { name: 'Start a chat about this ticket' }).click();
+    await page.waitForURL(/\/chats\/\d+$/);
+    const chatId = Number(new URL(page.url()).pathname.split('/').pop());
+    await expect.poll(() => page.getByTestId('chat-status').textContent()).toContain(`Ticket #${ticketId}`);
+
+    const alert = await waitFor(assigned.socket, 'alert', (p) => p.chat.id === chatId);
+    expect(alert.stage).toBe('assigned');
+    await page.getByRole('button', { name: /Leave/ }).first().click();
+    await expect.poll(() => page.getByTestId('abandoned').isVisible()).toBe(true);
+    // The withdrawal follows any alert on the same socket: once it is here, a stray alert would be too.
+    await waitFor(colleagueSide.socket, 'alert:withdrawn', (p) => p.chatId === chatId);
+    await waitFor(busySide.socket, 'alert:withdrawn', (p) => p.chatId === chatId);
+    expect(received(colleagueSide.socket, 'alert', (p) => p.chat.id === chatId)).toHaveLength(0);
+    expect(received(busySide.socket, 'alert')).toHaveLength(0);
+    const bar = await colleagueSide.http.get('/api/console/status-bar');
+    expect(bar.body.abandoned.map((c: { id: number }) => c.id)).toContain(chatId);
+    for (const t of [assigned, colleagueSide, busySide]) t.socket.close();
+  });
+});
