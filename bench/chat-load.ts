@@ -1,0 +1,222 @@
+/**
+ * Chat traffic against either the product or the bare relay, from this (load) process.
+ * Each pair is two sockets in one chat room; both sides send. Latency is measured from just before
+ * the sender's emit to the `message` event on the OTHER side of the pair (the echo to the sender
+ * is ignored), with the send time carried in the body.
+ */
+import type { Socket } from 'socket.io-client';
+import { connectSocket, cpuSeconds, loopLag, mapLimit, nowMs, percentiles, rssMb, sleep } from './lib.js';
+import type { Seeded } from './seed.js';
+
+export type Side = { socket: Socket; send: (body: string, clientId: string) => Promise<{ ok?: boolean; error?: { code: string } }> };
+export type Pair = { a: Side; b: Side };
+export type Target = { kind: 'product' | 'relay'; pairs: Pair[]; sockets: Socket[] };
+
+const ACK_TIMEOUT_MS = 15000;
+const PAD = 'x'.repeat(40);
+
+export async function connectRelay(url: string, pairs: number): Promise<Target> {
+  const sockets: Socket[] = [];
+  const result = await mapLimit(Array.from({ length: pairs }, (_, i) => i), 50, async (i) => {
+    const room = `chat:${i + 1}`;
+    const side = async (): Promise<Side> => {
+      const socket = await connectSocket(url, null);
+      sockets.push(socket);
+      await socket.timeout(ACK_TIMEOUT_MS).emitWithAck('join', { room });
+      return { socket, send: (body, clientId) => socket.timeout(ACK_TIMEOUT_MS).emitWithAck('send', { room, body, clientId }) };
+    };
+    return { a: await side(), b: await side() };
+  });
+  return { kind: 'relay', pairs: result, sockets };
+}
+
+export async function connectProduct(url: string, seeded: Seeded, pairs: number): Promise<Target> {
+  const sockets: Socket[] = [];
+  const result = await mapLimit(seeded.chats.slice(0, pairs), 50, async (c) => {
+    const side = async (ns: '/portal' | '/console', cookie: string): Promise<Side> => {
+      const socket = await connectSocket(url + ns, cookie);
+      sockets.push(socket);
+      const r = await socket.timeout(ACK_TIMEOUT_MS).emitWithAck('chat:subscribe', { chatId: c.chatId, afterSeq: 0 });
+      if (!r?.ok) throw new Error(`subscribe failed: ${JSON.stringify(r)}`);
+      return { socket, send: (body, clientId) => socket.timeout(ACK_TIMEOUT_MS).emitWithAck('message:send', { chatId: c.chatId, body, clientId }) };
+    };
+    return { a: await side('/portal', c.portalCookie), b: await side('/console', c.techCookie) };
+  });
+  return { kind: 'product', pairs: result, sockets };
+}
+
+type Tracked = { sentAt: number; inWindow: boolean; received: boolean };
+
+function instrument(target: Target, phase: { measuring: boolean }, latencies: number[], tracked: Map<string, Tracked>) {
+  let received = 0;
+  target.pairs.forEach((pair, i) => {
+    for (const [me, tag] of [
+      [pair.a, 'a'],
+      [pair.b, 'b'],
+    ] as const) {
+      me.socket.on('message', (m: { body: string; clientId?: string | null }) => {
+        // Body: "bench|<pair>|<side>|<sentAt>|<n>|padding"
+        const parts = m.body.split('|');
+        if (parts[0] !== 'bench' || Number(parts[1]) !== i || parts[2] === tag) return;
+        const key = `${parts[1]}|${parts[2]}|${parts[4]}`;
+        const t = tracked.get(key);
+        if (!t || t.received) return;
+        t.received = true;
+        received++;
+        if (t.inWindow) latencies.push(nowMs() - Number(parts[3]));
+      });
+    }
+  });
+  return () => received;
+}
+
+export type LoadResult = Awaited<ReturnType<typeof runOpenLoop>>;
+
+/**
+ * Open-loop load: `rate` messages/s in all, spread evenly over every side of every pair (so each
+ * side sends rate / (2 * pairs) per second), for warm-up + measure seconds, then a drain.
+ */
+export async function runOpenLoop(target: Target, opts: { rate: number; warmupS: number; measureS: number; drainS: number; serverPid: number }) {
+  const senders: { pair: number; tag: 'a' | 'b'; side: Side; n: number }[] = [];
+  // Every `a` side, then every `b` side: a chat's two sides send half a period apart.
+  target.pairs.forEach((p, i) => senders.push({ pair: i, tag: 'a', side: p.a, n: 0 }));
+  target.pairs.forEach((p, i) => senders.push({ pair: i, tag: 'b', side: p.b, n: 0 }));
+  const order = senders;
+
+  const latencies: number[] = [];
+  const ackLatencies: number[] = [];
+  const tracked = new Map<string, Tracked>();
+  const phase = { measuring: false };
+  const receivedCount = instrument(target, phase, latencies, tracked);
+  const ackErrors: Record<string, number> = {};
+  let sent = 0;
+  let sentInWindow = 0;
+  let acked = 0;
+  let next = 0;
+
+  const total = opts.warmupS + opts.measureS;
+  const start = nowMs();
+  const windowStart = start + opts.warmupS * 1000;
+  const windowEnd = start + total * 1000;
+  let cpu0 = 0;
+  let lag: ReturnType<typeof loopLag> | null = null;
+  const rss: number[] = [];
+  const maxMessages = Math.ceil(opts.rate * total) + 10;
+
+  while (sent < maxMessages) {
+    const t = nowMs();
+    if (t >= windowEnd) break;
+    if (!phase.measuring && t >= windowStart) {
+      phase.measuring = true;
+      cpu0 = cpuSeconds(opts.serverPid);
+      lag = loopLag();
+    }
+    const due = Math.min(maxMessages, Math.floor(((t - start) / 1000) * opts.rate));
+    while (sent < due) {
+      const s = order[next++ % order.length];
+      const n = ++s.n;
+      const sentAt = nowMs();
+      const inWindow = phase.measuring;
+      tracked.set(`${s.pair}|${s.tag}|${n}`, { sentAt, inWindow, received: false });
+      sent++;
+      if (inWindow) sentInWindow++;
+      s.side
+        .send(`bench|${s.pair}|${s.tag}|${sentAt}|${n}|${PAD}`, `bench-${s.pair}-${s.tag}-${n}`)
+        .then((r) => {
+          if (r?.ok) {
+            acked++;
+            if (inWindow) ackLatencies.push(nowMs() - sentAt);
+          } else {
+            const code = r?.error?.code ?? 'unknown';
+            ackErrors[code] = (ackErrors[code] ?? 0) + 1;
+          }
+        })
+        .catch(() => {
+          ackErrors.timeout = (ackErrors.timeout ?? 0) + 1;
+        });
+    }
+    if (phase.measuring && rss.length < (t - windowStart) / 1000) rss.push(rssMb(opts.serverPid));
+    await sleep(2);
+  }
+  const measuredS = (Math.min(nowMs(), windowEnd) - windowStart) / 1000;
+  const cpu = (cpuSeconds(opts.serverPid) - cpu0) / measuredS;
+  const lagStats = lag?.stop();
+  // Drain: wait for in-flight deliveries, bounded.
+  const drainEnd = nowMs() + opts.drainS * 1000;
+  while (nowMs() < drainEnd && (receivedCount() < sent || acked + Object.values(ackErrors).reduce((a, b) => a + b, 0) < sent)) await sleep(50);
+  let lostInWindow = 0;
+  for (const t of tracked.values()) if (t.inWindow && !t.received) lostInWindow++;
+
+  return {
+    target: target.kind,
+    pairs: target.pairs.length,
+    offeredRate: opts.rate,
+    measuredSeconds: Math.round(measuredS * 10) / 10,
+    sent,
+    sentInWindow,
+    achievedSendRate: Math.round(sentInWindow / measuredS),
+    deliveredInWindow: latencies.length,
+    deliveredRate: Math.round(latencies.length / measuredS),
+    notDeliveredAfterDrain: lostInWindow,
+    acked,
+    ackErrors,
+    latencyMs: percentiles(latencies),
+    ackLatencyMs: percentiles(ackLatencies),
+    serverCpuCores: Math.round(cpu * 100) / 100,
+    serverRssMb: { max: Math.max(...rss), last: rss[rss.length - 1] },
+    loadProcessLoopLagMs: lagStats,
+  };
+}
+
+/**
+ * Closed-loop saturation: keep `window` sends in flight, rotating over every side of every pair,
+ * for `seconds`; the rate of successful acks is the rate of committed (persisted) messages.
+ */
+export async function runSaturation(target: Target, opts: { window: number; seconds: number; serverPid: number }) {
+  const senders: { pair: number; tag: 'a' | 'b'; side: Side; n: number }[] = [];
+  target.pairs.forEach((p, i) => senders.push({ pair: i, tag: 'a', side: p.a, n: 1_000_000 }, { pair: i, tag: 'b', side: p.b, n: 1_000_000 }));
+  const ackErrors: Record<string, number> = {};
+  const ackLatencies: number[] = [];
+  let ok = 0;
+  let next = 0;
+  const start = nowMs();
+  const end = start + opts.seconds * 1000;
+  const cpu0 = cpuSeconds(opts.serverPid);
+  const rss: number[] = [];
+  const sampler = setInterval(() => rss.push(rssMb(opts.serverPid)), 1000);
+  const maxPerWorker = 1_000_000;
+  const worker = async () => {
+    for (let k = 0; k < maxPerWorker && nowMs() < end; k++) {
+      const s = senders[next++ % senders.length];
+      const n = ++s.n;
+      const t0 = nowMs();
+      try {
+        const r = await s.side.send(`bench|${s.pair}|${s.tag}|${t0}|${n}|${PAD}`, `sat-${s.pair}-${s.tag}-${n}`);
+        if (r?.ok) {
+          ok++;
+          ackLatencies.push(nowMs() - t0);
+        } else {
+          const code = r?.error?.code ?? 'unknown';
+          ackErrors[code] = (ackErrors[code] ?? 0) + 1;
+          if (code === 'rate_limited') await sleep(50);
+        }
+      } catch {
+        ackErrors.timeout = (ackErrors.timeout ?? 0) + 1;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: opts.window }, worker));
+  clearInterval(sampler);
+  const seconds = (nowMs() - start) / 1000;
+  return {
+    target: target.kind,
+    window: opts.window,
+    seconds: Math.round(seconds * 10) / 10,
+    acked: ok,
+    ackedPerSecond: Math.round(ok / seconds),
+    ackErrors,
+    ackLatencyMs: percentiles(ackLatencies),
+    serverCpuCores: Math.round(((cpuSeconds(opts.serverPid) - cpu0) / seconds) * 100) / 100,
+    serverRssMbMax: Math.max(...rss),
+  };
+}

@@ -1,0 +1,176 @@
+/** Shared pieces of the bench: child servers, clocks, percentiles, bounded concurrency. */
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { io, type Socket } from 'socket.io-client';
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+export const RESULTS_DIR = path.join(ROOT, 'bench', 'results');
+
+/** Wall-clock milliseconds with sub-millisecond resolution, comparable across processes. */
+export const nowMs = () => performance.timeOrigin + performance.now();
+export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+export function percentiles(values: number[]) {
+  if (!values.length) return { count: 0, p50: NaN, p90: NaN, p99: NaN, max: NaN, mean: NaN };
+  const s = Float64Array.from(values).sort();
+  const at = (q: number) => s[Math.min(s.length - 1, Math.max(0, Math.ceil(q * s.length) - 1))];
+  const mean = s.reduce((a, b) => a + b, 0) / s.length;
+  const r = (x: number) => Math.round(x * 100) / 100;
+  return { count: s.length, p50: r(at(0.5)), p90: r(at(0.9)), p99: r(at(0.99)), max: r(s[s.length - 1]), mean: r(mean) };
+}
+
+export function freshDataDir(name: string): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), `helpdesk-bench-${name}-`));
+}
+
+export type Child = { proc: ChildProcess; url: string; pid: number; stop: () => Promise<void> };
+
+/**
+ * Spawns `node --import tsx <script>` and waits for it to print its URL (`http://127.0.0.1:<port>`).
+ * The child gets its own file-descriptor limit from the shell that runs the bench.
+ */
+export async function spawnNode(script: string, env: Record<string, string>, timeoutMs = 30000): Promise<Child> {
+  const proc = spawn(process.execPath, ['--import', 'tsx', script], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${script} did not start within ${timeoutMs} ms: ${err.slice(-2000)}`)), timeoutMs);
+    proc.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = out.match(/http:\/\/127\.0\.0\.1:(\d+)/);
+      if (m) {
+        clearTimeout(timer);
+        resolve(`http://127.0.0.1:${m[1]}`);
+      }
+    });
+    proc.stderr!.on('data', (d: Buffer) => {
+      err += d.toString();
+      if (err.length > 20000) err = err.slice(-10000);
+    });
+    proc.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${script} exited with ${code}: ${err.slice(-2000)}`));
+    });
+  });
+  // Keep draining output so the child never blocks on a full pipe; surface errors on exit.
+  proc.stdout!.resume();
+  const stop = async () => {
+    if (proc.exitCode !== null || proc.signalCode !== null) return;
+    const exited = new Promise<void>((r) => proc.once('exit', () => r()));
+    proc.kill('SIGTERM');
+    const t = setTimeout(() => proc.kill('SIGKILL'), 5000);
+    await exited;
+    clearTimeout(t);
+    if (err.trim()) console.error(`[${path.basename(script)} stderr, last lines]\n${err.trim().split('\n').slice(-5).join('\n')}`);
+  };
+  return { proc, url, pid: proc.pid!, stop };
+}
+
+/** The product server on a fresh SQLite data directory (already seeded by the caller). */
+export function spawnProductServer(dataDir: string, extraEnv: Record<string, string> = {}) {
+  return spawnNode('src/server/main.ts', { PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, SEED_DEMO: 'false', LOG_LEVEL: 'warn', NODE_ENV: 'production', ...extraEnv });
+}
+
+export function spawnRelayServer() {
+  return spawnNode('bench/relay-server.ts', { PORT: '0' });
+}
+
+/** Resident set size of a process in MB, from /proc (Linux). */
+export function rssMb(pid: number): number {
+  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+  const m = status.match(/VmRSS:\s+(\d+)\s+kB/);
+  return m ? Math.round((Number(m[1]) / 1024) * 10) / 10 : NaN;
+}
+
+/** CPU seconds (user + system) a process has used so far, from /proc (Linux). */
+export function cpuSeconds(pid: number): number {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ticks = Number(fields[11]) + Number(fields[12]);
+  return ticks / 100;
+}
+
+export function connectSocket(url: string, cookie: string | null, timeoutMs = 20000): Promise<Socket> {
+  const socket = io(url, {
+    transports: ['websocket'],
+    extraHeaders: cookie ? { cookie } : {},
+    reconnection: false,
+    forceNew: true,
+    timeout: timeoutMs,
+  });
+  return new Promise((resolve, reject) => {
+    const t = setTimeout(() => {
+      socket.close();
+      reject(new Error('connect timed out'));
+    }, timeoutMs);
+    socket.once('connect', () => {
+      clearTimeout(t);
+      resolve(socket);
+    });
+    socket.once('connect_error', (e) => {
+      clearTimeout(t);
+      socket.close();
+      reject(e);
+    });
+  });
+}
+
+/** Runs `fn` over `items` with at most `limit` in flight; keeps the results in order. */
+export async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T, i: number) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i], i);
+    }
+  });
+  await Promise.all(workers);
+  return out;
+}
+
+export function closeAll(sockets: Socket[]) {
+  for (const s of sockets) s.close();
+}
+
+export function writeResult(name: string, data: unknown) {
+  fs.mkdirSync(RESULTS_DIR, { recursive: true });
+  const file = path.join(RESULTS_DIR, `${name}.json`);
+  fs.writeFileSync(file, JSON.stringify(data, null, 2) + '\n');
+  return file;
+}
+
+export function machine() {
+  return {
+    cpus: os.cpus().length,
+    cpuModel: os.cpus()[0]?.model ?? 'unknown',
+    memoryGb: Math.round(os.totalmem() / 2 ** 30),
+    node: process.version,
+    platform: `${os.type()} ${os.release()}`,
+  };
+}
+
+/** Samples the event-loop delay of this (load) process, to tell client-side stalls apart. */
+export function loopLag() {
+  const samples: number[] = [];
+  let last = performance.now();
+  const h = setInterval(() => {
+    const t = performance.now();
+    samples.push(t - last - 50);
+    last = t;
+  }, 50);
+  return {
+    stop: () => {
+      clearInterval(h);
+      return percentiles(samples);
+    },
+  };
+}
