@@ -22,51 +22,54 @@ export function MessageList(props: {
   }, [messages.length, outbox.length, typing]);
   return (
     <div className="messages">
-      <ol className="message-list" role="log" aria-label="Messages" aria-live="polite">
-        {messages.map((m) => {
-          const mine = m.author.kind === viewer.kind && m.author.id === viewer.id;
-          if (m.author.kind === 'system')
+      {/* role="log" sits on a wrapper: on the <ol> itself it would hide the list from assistive tech. */}
+      <div role="log" aria-label="Messages">
+        <ol className="message-list">
+          {messages.map((m) => {
+            const mine = m.author.kind === viewer.kind && m.author.id === viewer.id;
+            if (m.author.kind === 'system')
+              return (
+                <li key={m.seq} className="message message-system" data-seq={m.seq}>
+                  <span className="message-body">{m.body}</span> <time dateTime={m.createdAt ?? undefined}>{formatTime(m.createdAt)}</time>
+                </li>
+              );
             return (
-              <li key={m.seq} className="message message-system" data-seq={m.seq}>
-                <span className="message-body">{m.body}</span> <time dateTime={m.createdAt ?? undefined}>{formatTime(m.createdAt)}</time>
+              <li key={m.seq} className={`message ${mine ? 'message-mine' : 'message-theirs'}`} data-seq={m.seq}>
+                <div className="message-meta">
+                  <span className="message-author">{mine ? 'You' : (m.author.name ?? 'Unknown')}</span> <time dateTime={m.createdAt ?? undefined}>{formatTime(m.createdAt)}</time>
+                </div>
+                <p className="message-body">{m.body}</p>
+                {mine && <div className="message-state">Delivered</div>}
               </li>
             );
-          return (
-            <li key={m.seq} className={`message ${mine ? 'message-mine' : 'message-theirs'}`} data-seq={m.seq}>
+          })}
+          {outbox.map((o) => (
+            <li key={o.clientId} className={`message message-mine message-${o.state}`} data-client-id={o.clientId}>
               <div className="message-meta">
-                <span className="message-author">{mine ? 'You' : (m.author.name ?? 'Unknown')}</span> <time dateTime={m.createdAt ?? undefined}>{formatTime(m.createdAt)}</time>
+                <span className="message-author">You</span>
               </div>
-              <p className="message-body">{m.body}</p>
-              {mine && <div className="message-state">Delivered</div>}
+              <p className="message-body">{o.body}</p>
+              {o.state === 'sending' ? (
+                <div className="message-state">Sending…</div>
+              ) : (
+                <div className="message-state" role="alert">
+                  Not sent: {o.error}{' '}
+                  {props.onRetry && (
+                    <button type="button" className="link-button" onClick={() => props.onRetry!(o.clientId)}>
+                      Retry
+                    </button>
+                  )}{' '}
+                  {props.onDiscard && (
+                    <button type="button" className="link-button" onClick={() => props.onDiscard!(o.clientId)}>
+                      Discard
+                    </button>
+                  )}
+                </div>
+              )}
             </li>
-          );
-        })}
-        {outbox.map((o) => (
-          <li key={o.clientId} className={`message message-mine message-${o.state}`} data-client-id={o.clientId}>
-            <div className="message-meta">
-              <span className="message-author">You</span>
-            </div>
-            <p className="message-body">{o.body}</p>
-            {o.state === 'sending' ? (
-              <div className="message-state">Sending…</div>
-            ) : (
-              <div className="message-state" role="alert">
-                Not sent: {o.error}{' '}
-                {props.onRetry && (
-                  <button type="button" className="link-button" onClick={() => props.onRetry!(o.clientId)}>
-                    Retry
-                  </button>
-                )}{' '}
-                {props.onDiscard && (
-                  <button type="button" className="link-button" onClick={() => props.onDiscard!(o.clientId)}>
-                    Discard
-                  </button>
-                )}
-              </div>
-            )}
-          </li>
-        ))}
-      </ol>
+          ))}
+        </ol>
+      </div>
       <div className="typing" aria-live="polite">
         {typing ? `${typing.name} is typing…` : ''}
       </div>
