@@ -151,8 +151,11 @@ export async function leaveChat(ctx: Ctx, user: PortalActor, chatId: number) {
   });
 }
 
+/** A chat that leaves the waiting state disarms its timers and frees its "one open chat" key. */
+export const LEAVE_WAITING = { open_key: null, alert_all_at: null, offer_at: null, grace_at: null } as const;
+
 export async function abandon(trx: Tx, outbox: Outbox, chat: Chat, actor: { kind: 'portal' | 'system'; id: number | null }, reason: 'left' | 'disconnected', now: number) {
-  await applyTransition(trx, chat, 'leave', actor, { open_key: null, abandoned_at: now, left_at: now, alert_all_at: null, offer_at: null, grace_at: null }, now);
+  await applyTransition(trx, chat, 'leave', actor, { ...LEAVE_WAITING, abandoned_at: now, left_at: now }, now);
   outbox.add('chat.abandoned', { chatId: Number(chat.id), reason });
 }
 
@@ -166,16 +169,7 @@ export async function requestCallback(ctx: Ctx, user: PortalActor, chatId: numbe
       chat,
       'request_callback',
       { kind: 'portal', id: user.id },
-      {
-        open_key: null,
-        callback_at: now,
-        callback_phone: input.phone,
-        callback_time: input.preferredTime || null,
-        callback_message: input.message || null,
-        alert_all_at: null,
-        offer_at: null,
-        grace_at: null,
-      },
+      { ...LEAVE_WAITING, callback_at: now, callback_phone: input.phone, callback_time: input.preferredTime || null, callback_message: input.message || null },
       now,
     );
     outbox.add('chat.callback_requested', { chatId });

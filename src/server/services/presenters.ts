@@ -1,38 +1,9 @@
 /** Explicit presenters: the fields each audience sees, used by HTTP and real time alike. */
 import type { Actor } from '../policies/access.js';
-import type { Message } from '../db/schema.js';
+import type { Chat, Message } from '../db/schema.js';
 
-export type ChatRow = {
-  id: number;
-  source: 'new_request' | 'ticket';
-  ticket_id: number | null;
-  board_id: number;
-  company_id: number;
-  requester_id: number;
-  subject: string;
-  status: string;
-  tech_id: number | null;
-  outcome: string | null;
-  created_ticket_id: number | null;
-  last_seq: number;
-  requested_at: number;
-  joined_at: number | null;
-  left_at: number | null;
-  ended_at: number | null;
-  abandoned_at: number | null;
-  callback_at: number | null;
-  completed_at: number | null;
-  callback_phone: string | null;
-  callback_time: string | null;
-  callback_message: string | null;
-  alert_stage: string;
-  offer_at: number | null;
-  offer_count: number;
-  requester_name: string;
-  company_name: string;
-  board_name: string;
-  tech_name: string | null;
-};
+/** A chat with the names the views show, as `chatRows` in chat-queries selects it. */
+export type ChatRow = Chat & { requester_name: string; company_name: string; board_name: string; tech_name: string | null };
 
 const iso = (ms: number | null) => (ms === null || ms === undefined ? null : new Date(Number(ms)).toISOString());
 

@@ -1,19 +1,11 @@
 import type { Tx } from '../db/database.js';
+import { chatRows } from './chat-queries.js';
 
 const stamp = (ms: number | null) => (ms === null ? '-' : new Date(Number(ms)).toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC'));
 
 /** The plain-text transcript: participants, times, every message with its time and author. */
 export async function buildTranscript(trx: Tx, chatId: number): Promise<{ text: string; messageCount: number }> {
-  const c = await trx
-    .selectFrom('chats')
-    .innerJoin('portal_users as pu', 'pu.id', 'chats.requester_id')
-    .innerJoin('companies as co', 'co.id', 'chats.company_id')
-    .innerJoin('boards as b', 'b.id', 'chats.board_id')
-    .leftJoin('techs as t', 't.id', 'chats.tech_id')
-    .selectAll('chats')
-    .select(['pu.name as requester_name', 'pu.email as requester_email', 'co.name as company_name', 'b.name as board_name', 't.name as tech_name'])
-    .where('chats.id', '=', chatId)
-    .executeTakeFirstOrThrow();
+  const c = await chatRows(trx).select('pu.email as requester_email').where('chats.id', '=', chatId).executeTakeFirstOrThrow();
   const messages = await trx
     .selectFrom('messages')
     .leftJoin('portal_users as pu', (j) => j.onRef('pu.id', '=', 'messages.author_id').on('messages.author_kind', '=', 'portal'))

@@ -2,14 +2,12 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import {
-  AfterSeqQuery,
   CompleteBody,
   CreateTicketFromChatBody,
   EndBody,
   IdParam,
   NoteBody,
   SearchQuery,
-  SendMessageBody,
   StatusBody,
   TicketBody,
   TicketPatch,
@@ -18,14 +16,14 @@ import type { Ctx } from '../../services/context.js';
 import { requireSession, techOf } from '../session.js';
 import { joinChat } from '../../services/chats.js';
 import { completeChat, createTicketFromChat, endChat } from '../../services/chat-ending.js';
-import { getChatView, getVisibleChatRow, listMessages, listTransitions, statusBar } from '../../services/chat-queries.js';
-import { sendMessage } from '../../services/messages.js';
+import { getChatView, listTransitions, statusBar } from '../../services/chat-queries.js';
 import { addNote, editNote, listNotes } from '../../services/notes.js';
 import { searchCompleted } from '../../services/search.js';
 import { createTicket, getAttachment, getTicket, listTickets, updateTicket } from '../../services/tickets.js';
 import { setAvailability } from '../../services/admin.js';
 import { directory } from '../../services/directory.js';
-import { sendAttachment, sendTranscript } from '../downloads.js';
+import { sendAttachment } from '../downloads.js';
+import { chatStreamRoutes } from '../chat-stream-routes.js';
 
 const big = z.coerce.number().int().positive().max(2 ** 31);
 const NoteParams = z.object({ id: big, noteId: big });
@@ -48,15 +46,7 @@ export const consoleRoutes = (ctx: Ctx) => async (root: FastifyInstance) => {
   app.get('/directory', { schema: { tags } }, async (req) => directory(ctx.db, techOf(req)));
 
   app.get('/chats/:id', { schema: { tags, params: IdParam } }, async (req) => getChatView(ctx.db, techOf(req), req.params.id));
-  app.get('/chats/:id/messages', { schema: { tags, params: IdParam, querystring: AfterSeqQuery } }, async (req) => {
-    await getVisibleChatRow(ctx.db, techOf(req), req.params.id);
-    return listMessages(ctx.db, req.params.id, req.query.after, req.query.limit);
-  });
-  app.post('/chats/:id/messages', { schema: { tags, params: IdParam, body: SendMessageBody } }, async (req, reply) => {
-    const r = await sendMessage(ctx, techOf(req), req.params.id, req.body.body, req.body.clientId);
-    reply.status(r.duplicate ? 200 : 201);
-    return r;
-  });
+  chatStreamRoutes(root, ctx, tags);
   app.post('/chats/:id/join', { schema: { tags, params: IdParam } }, async (req) => {
     await joinChat(ctx, techOf(req), req.params.id);
     return getChatView(ctx.db, techOf(req), req.params.id);
@@ -75,7 +65,6 @@ export const consoleRoutes = (ctx: Ctx) => async (root: FastifyInstance) => {
     return r;
   });
   app.get('/chats/:id/transitions', { schema: { tags, params: IdParam } }, async (req) => listTransitions(ctx.db, techOf(req), req.params.id));
-  app.get('/chats/:id/transcript', { schema: { tags, params: IdParam } }, async (req, reply) => sendTranscript(ctx, reply, techOf(req), req.params.id));
   app.get('/chats/:id/notes', { schema: { tags, params: IdParam } }, async (req) => listNotes(ctx, techOf(req), req.params.id));
   app.post('/chats/:id/notes', { schema: { tags, params: IdParam, body: NoteBody } }, async (req, reply) => {
     const id = await addNote(ctx, techOf(req), req.params.id, req.body.body);

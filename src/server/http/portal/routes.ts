@@ -1,16 +1,16 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { AfterSeqQuery, CallbackBody, IdParam, NewRequestBody, SendMessageBody, TicketChatBody } from '../../../shared/schemas.js';
+import { CallbackBody, IdParam, NewRequestBody, TicketChatBody } from '../../../shared/schemas.js';
 import type { Ctx } from '../../services/context.js';
 import { requireSession, portalOf } from '../session.js';
 import { requestChat, keepWaiting, leaveChat, requestCallback } from '../../services/chats.js';
-import { getChatView, getVisibleChatRow, listMessages, portalChats, queuePosition } from '../../services/chat-queries.js';
-import { sendMessage } from '../../services/messages.js';
+import { getChatView, getVisibleChatRow, portalChats, queuePosition } from '../../services/chat-queries.js';
 import { getAttachment, getTicket, listTickets } from '../../services/tickets.js';
 import { officeHoursWithStatus } from '../../services/office-hours.js';
 import { boardsOfferedTo } from '../../services/admin.js';
-import { sendTranscript, sendAttachment } from '../downloads.js';
+import { sendAttachment } from '../downloads.js';
+import { chatStreamRoutes } from '../chat-stream-routes.js';
 
 const AttachmentParams = z.object({ id: z.coerce.number().int().positive().max(2 ** 31), attachmentId: z.coerce.number().int().positive().max(2 ** 31) });
 
@@ -49,15 +49,7 @@ export const portalRoutes = (ctx: Ctx) => async (root: FastifyInstance) => {
     const chat = await getChatView(ctx.db, portalOf(req), req.params.id);
     return { ...chat, queuePosition: row.status === 'waiting' ? await queuePosition(ctx.db, row) : null };
   });
-  app.get('/chats/:id/messages', { schema: { tags, params: IdParam, querystring: AfterSeqQuery } }, async (req) => {
-    await getVisibleChatRow(ctx.db, portalOf(req), req.params.id);
-    return listMessages(ctx.db, req.params.id, req.query.after, req.query.limit);
-  });
-  app.post('/chats/:id/messages', { schema: { tags, params: IdParam, body: SendMessageBody } }, async (req, reply) => {
-    const r = await sendMessage(ctx, portalOf(req), req.params.id, req.body.body, req.body.clientId);
-    reply.status(r.duplicate ? 200 : 201);
-    return r;
-  });
+  chatStreamRoutes(root, ctx, tags);
   app.post('/chats/:id/keep-waiting', { schema: { tags, params: IdParam } }, async (req) => {
     await keepWaiting(ctx, portalOf(req), req.params.id);
     return getChatView(ctx.db, portalOf(req), req.params.id);
@@ -70,5 +62,4 @@ export const portalRoutes = (ctx: Ctx) => async (root: FastifyInstance) => {
     await requestCallback(ctx, portalOf(req), req.params.id, req.body);
     return getChatView(ctx.db, portalOf(req), req.params.id);
   });
-  app.get('/chats/:id/transcript', { schema: { tags, params: IdParam } }, async (req, reply) => sendTranscript(ctx, reply, portalOf(req), req.params.id));
 };
