@@ -111,6 +111,15 @@ describe.each(DIALECTS)('bad input on %s', (kind) => {
     expect(tech.grants).toEqual({ boardIds: [w.boardId], allCompanies: false, companyIds: [w.companyId] });
   });
 
+  it('control characters are dropped from text, markup is kept as text', async () => {
+    const id = await activeChat(w);
+    const r = await w.userClient.post(`/api/portal/chats/${id}/messages`, { body: '\u0002fake\u0003 <img src=x onerror=alert(1)>\tok\u0000', clientId: 'ctl' });
+    expect(r.status).toBe(201);
+    expect(r.body.message.body).toBe('fake <img src=x onerror=alert(1)>\tok');
+    const only = await w.userClient.post(`/api/portal/chats/${id}/messages`, { body: '\u0001\u0002 ', clientId: 'ctl2' });
+    expect(only.status).toBe(400);
+  });
+
   it('duplicates get 409 duplicate', async () => {
     const r1 = await admin.post('/api/admin/boards', { name: 'Dup board' });
     expect(r1.status).toBe(201);

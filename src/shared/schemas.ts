@@ -3,7 +3,15 @@ import { z } from 'zod';
 
 export const MAX_MESSAGE = 4000;
 const id = z.number().int().positive();
-const text = (max: number) => z.string().trim().min(1).max(max);
+// Control characters other than tab and newlines are dropped: they have no place in chat text and
+// \u0002/\u0003 mark search highlights.
+const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/g;
+const text = (max: number) =>
+  z
+    .string()
+    .max(max)
+    .transform((s) => s.replace(CONTROL, '').trim())
+    .pipe(z.string().min(1, 'Must not be empty'));
 
 export const LoginBody = z.object({ email: z.string().trim().min(3).max(200), password: z.string().min(1).max(200) }).strict();
 export const IdParam = z.object({ id: z.coerce.number().int().positive().max(2 ** 31) });
