@@ -138,4 +138,29 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Client Portal chat in a rea
     tech.socket.close();
     other.socket.close();
   });
+
+  it('an open chat is one click away from the home page; leaving an active chat tells the tech and ends the composer', async () => {
+    const w = await s.f.world();
+    const tech = await techSide(s, w.tech.email);
+    const { page } = await userPage(w.user.email);
+    const chatId = await requestChat(page, 'Disk full', 'C: has 0 bytes free');
+    await ack(tech.socket, 'chat:join', { chatId });
+    await page.getByTestId('tech-name').waitFor();
+
+    await page.getByRole('link', { name: 'My tickets and chats' }).first().click();
+    await page.getByRole('link', { name: 'Return to chat' }).click();
+    await page.waitForURL(new RegExp(`/chats/${chatId}$`));
+    await page.getByLabel('Message', { exact: true }).waitFor();
+
+    await page.getByRole('button', { name: 'Leave the chat' }).click();
+    const left = await waitFor(tech.socket, 'presence', (p) => p.chatId === chatId && p.left === true);
+    expect(left.userId).toBe(w.user.id);
+    await expect.poll(() => page.getByText('You left this chat').isVisible()).toBe(true);
+    expect(await page.getByLabel('Message', { exact: true }).count()).toBe(0);
+    // The chat stays active for the tech, who still ends it.
+    const view = await tech.http.get(`/api/console/chats/${chatId}`);
+    expect(view.body.status).toBe('active');
+    expect(view.body.leftAt).not.toBeNull();
+    tech.socket.close();
+  });
 });
