@@ -83,6 +83,10 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Client Portal waiting, offe
     const w = await s.f.world();
     const page = await userPage(w.user.email);
     const chatId = await requestChat(page, 'Email', 'Outlook will not start');
+    // Browsing elsewhere while waiting: the offer finds the user there too.
+    await page.getByRole('link', { name: 'My tickets and chats' }).first().click();
+    await page.getByRole('link', { name: 'See the options' }).click({ timeout: 10000 });
+    await page.waitForURL(new RegExp(`/chats/${chatId}$`));
     await expect.poll(() => page.getByTestId('offer').isVisible(), { timeout: 10000 }).toBe(true);
     // The offer takes the keyboard focus.
     expect(await page.evaluate(() => document.activeElement?.getAttribute('data-testid'))).toBe('offer');

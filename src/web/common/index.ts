@@ -3,7 +3,7 @@ export { api, apiRequest, ApiError, errorMessage, isUnauthenticated } from './ap
 export { getSocket, closeSocket, emitAck, AckError, useConnectionState, useSocketEvent, newClientId, type Namespace, type ConnectionState } from './socket.js';
 export { useChatStream, type TypingAuthor } from './use-chat-stream.js';
 export { mergeMessages, contiguousSeq, type Outgoing } from './message-merge.js';
-export { navigate, usePath, match, Link } from './router.js';
+export { navigate, usePath, match, Link, useDocumentTitle } from './router.js';
 export { formatDateTime, formatTime, formatDuration, useNow, viewerTimeZone } from './format.js';
 export { makeQueryClient } from './query.js';
 export { ErrorBanner } from './error-banner.js';

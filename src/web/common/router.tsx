@@ -47,3 +47,10 @@ export function Link({ to, onClick, ...rest }: AnchorHTMLAttributes<HTMLAnchorEl
   };
   return <a href={to} onClick={click} {...rest} />;
 }
+
+/** Names the page in the tab and for screen readers when the view changes. */
+export function useDocumentTitle(title: string, app: string) {
+  useEffect(() => {
+    document.title = title ? `${title} · ${app}` : app;
+  }, [title, app]);
+}

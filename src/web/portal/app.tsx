@@ -4,11 +4,11 @@ import { api, isUnauthenticated } from '../common/api.js';
 import { ErrorBanner } from '../common/error-banner.js';
 import { LoginForm } from '../common/login-form.js';
 import { ConnectionBanner } from '../common/connection-banner.js';
-import { Link, match, navigate, usePath } from '../common/router.js';
+import { Link, match, navigate, useDocumentTitle, usePath } from '../common/router.js';
 import { closeSocket, getSocket, useSocketEvent } from '../common/socket.js';
 import type { PortalChat } from '../common/types.js';
 import { SERVER_EVENTS } from '../../shared/realtime.js';
-import { keys, useMe, type Me } from './queries.js';
+import { isOpen, keys, useChats, useMe, type Me } from './queries.js';
 import { HomePage } from './home-page.js';
 import { TicketPage } from './ticket-page.js';
 import { NewRequestPage } from './new-request-page.js';
@@ -86,12 +86,31 @@ function LoggedIn({ me }: { me: Me }) {
         </nav>
       </header>
       <ConnectionBanner socket={socket} />
+      <OfferNotice path={path} />
       <Page path={path} me={me} />
     </>
   );
 }
 
+/** The wait offer reaches the user on any page, not only on the chat they are waiting in. */
+function OfferNotice({ path }: { path: string }) {
+  const chats = useChats();
+  const offered = (chats.data ?? []).find((c) => isOpen(c) && c.offerPending && path !== `/chats/${c.id}`);
+  if (!offered) return null;
+  return (
+    <div className="banner banner-warn" role="alert">
+      <span>No technician has joined your chat “{offered.subject}” yet. You can keep waiting, ask for a callback, or leave.</span>
+      <Link to={`/chats/${offered.id}`} className="button">
+        See the options
+      </Link>
+    </div>
+  );
+}
+
+const TITLES: Record<string, string> = { '/': 'My tickets and chats', '/new': 'New request' };
+
 function Page({ path, me }: { path: string; me: Me }) {
+  useDocumentTitle(TITLES[path] ?? (path.startsWith('/chats/') ? 'Chat' : path.startsWith('/tickets/') ? 'Ticket' : 'Page not found'), 'Client Portal');
   let m: Record<string, number> | null;
   if ((m = match('/tickets/:id', path))) return <TicketPage key={m.id} id={m.id} />;
   if ((m = match('/chats/:id', path))) return <ChatPage key={m.id} id={m.id} me={me} />;
