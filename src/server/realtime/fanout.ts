@@ -3,15 +3,20 @@
  * from the database: `tech:<id>` rooms of the techs with access, `portal:<id>` of the requester,
  * and `chat:<id>` for the live stream of a chat that its participants have opened.
  */
-import type { Server } from 'socket.io';
+import type { Server, Socket } from 'socket.io';
 import type { Logger } from 'pino';
 import type { Ctx } from '../services/context.js';
 import { loadTechActor, techHasAccess, techsWithAccess } from '../policies/access.js';
 import { chatRows, listMessages } from '../services/chat-queries.js';
 import { presentChat, type ChatRow } from '../services/presenters.js';
 import { SERVER_EVENTS } from '../../shared/realtime.js';
+import { actorFromToken } from '../services/auth.js';
+import { sessionTokens } from './handlers.js';
 
-export function startFanout(ctx: Ctx, io: Server, log: Logger): () => void {
+/** Server-to-server event: a tech's grants, role or sessions changed on some node. */
+const ACCESS_CHANGED = 'tech:access_changed';
+
+export function startFanout(ctx: Ctx, io: Server, log: Logger, opts: { clustered: boolean }): () => void {
   const portal = io.of('/portal');
   const consoleNsp = io.of('/console');
   const bus = ctx.bus;
@@ -22,6 +27,34 @@ export function startFanout(ctx: Ctx, io: Server, log: Logger): () => void {
     return (await chatRows(ctx.db).where('chats.id', '=', chatId).executeTakeFirst()) as ChatRow | undefined;
   }
   const techRooms = (ids: number[]) => ids.map((id) => `tech:${id}`);
+
+  /**
+   * A tech's access changed: this node's sockets of that tech leave every chat stream they may no
+   * longer see, at once; a socket whose session is gone (deactivated, password changed) is closed.
+   */
+  async function cutOffLocal(techId: number) {
+    const ids = [...(consoleNsp.adapter.rooms.get(`tech:${techId}`) ?? [])];
+    const sockets = ids.map((id) => consoleNsp.sockets.get(id)).filter((s): s is Socket => s !== undefined);
+    if (!sockets.length) return;
+    const tech = await loadTechActor(ctx.db, techId);
+    const visible = new Map<string, boolean>();
+    for (const s of sockets) {
+      const actor = tech ? await actorFromToken(ctx.db, sessionTokens.get(s)) : null;
+      if (!tech || !actor || actor.id !== techId) {
+        s.disconnect(true);
+        continue;
+      }
+      for (const room of [...s.rooms]) {
+        if (!room.startsWith('chat:')) continue;
+        if (!visible.has(room)) {
+          const row = await loadRow(Number(room.slice(5)));
+          visible.set(room, !!row && techHasAccess(tech, row));
+        }
+        if (!visible.get(room)) s.leave(room);
+      }
+      s.emit(SERVER_EVENTS.statusBarChanged, {});
+    }
+  }
 
   /** The chat changed: every tech with access (their lists) and the requester hear of it. */
   async function publishChat(chatId: number) {
@@ -74,20 +107,17 @@ export function startFanout(ctx: Ctx, io: Server, log: Logger): () => void {
       consoleNsp.to(`tech:${techId}`).emit(SERVER_EVENTS.statusBarChanged, {});
     }),
     bus.on('tech.access_changed', async ({ techId }) => {
-      // Cut the tech off every chat stream they may no longer see, on every node, now.
-      const tech = await loadTechActor(ctx.db, techId);
-      const sockets = await consoleNsp.in(`tech:${techId}`).fetchSockets();
-      for (const s of sockets) {
-        for (const room of s.rooms) {
-          if (!room.startsWith('chat:')) continue;
-          const row = await loadRow(Number(room.slice(5)));
-          if (!tech || !row || !techHasAccess(tech, row)) s.leave(room);
-        }
-        if (!tech) s.disconnect(true);
-      }
-      consoleNsp.to(`tech:${techId}`).emit(SERVER_EVENTS.statusBarChanged, {});
+      // Other nodes cut their own sockets of this tech; this node cuts its own.
+      if (opts.clustered) consoleNsp.serverSideEmit(ACCESS_CHANGED, techId);
+      await cutOffLocal(techId);
     }),
   ];
-  void log;
-  return () => offs.forEach((off) => off());
+  const onRemote = (techId: unknown) => {
+    if (typeof techId === 'number') void cutOffLocal(techId).catch((err) => log.error({ err }, 'access change failed'));
+  };
+  consoleNsp.on(ACCESS_CHANGED, onRemote);
+  return () => {
+    offs.forEach((off) => off());
+    consoleNsp.off(ACCESS_CHANGED, onRemote);
+  };
 }

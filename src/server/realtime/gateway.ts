@@ -6,35 +6,44 @@
 import type { Server as HttpServer } from 'node:http';
 import { Server, type Namespace, type Socket } from 'socket.io';
 import { createAdapter } from '@socket.io/redis-adapter';
-import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Ctx, Presence } from '../services/context.js';
 import { actorFromToken } from '../services/auth.js';
 import { COOKIE, type Audience } from '../http/session.js';
 import { originAllowed } from '../http/origin.js';
 import { portalCameOnline, portalWentOffline } from '../services/timers.js';
-import { registerPortalHandlers, registerConsoleHandlers } from './handlers.js';
+import { registerPortalHandlers, registerConsoleHandlers, sessionTokens } from './handlers.js';
 import { startFanout } from './fanout.js';
+import { openRedisLink, type RedisLink } from './redis-link.js';
 import { SERVER_EVENTS } from '../../shared/realtime.js';
 
 export type Realtime = { io: Server; presence: Presence; close: () => Promise<void> };
+
+/** How long a cluster-wide question (who is online?) may take before this node answers alone. */
+const CLUSTER_QUERY_MS = 1500;
 
 function parseCookies(header: string | undefined): Record<string, string> {
   const out: Record<string, string> = {};
   for (const part of (header ?? '').split(';')) {
     const i = part.indexOf('=');
-    if (i > 0) out[part.slice(0, i).trim()] = decodeURIComponent(part.slice(i + 1).trim());
+    if (i <= 0) continue;
+    try {
+      out[part.slice(0, i).trim()] = decodeURIComponent(part.slice(i + 1).trim());
+    } catch {
+      // A malformed cookie is no session; the handshake is refused below.
+    }
   }
   return out;
 }
 
-/** Sockets of a room across the cluster; falls back to this node alone when Redis is away. */
-async function roomSize(nsp: Namespace, room: string): Promise<number> {
-  try {
-    return (await nsp.in(room).fetchSockets()).length;
-  } catch {
-    return nsp.adapter.rooms.get(room)?.size ?? 0;
-  }
+export function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error('timeout')), ms);
+    p.then(
+      (v) => (clearTimeout(t), resolve(v)),
+      (e) => (clearTimeout(t), reject(e)),
+    );
+  });
 }
 
 export async function startRealtime(ctx: Ctx, server: HttpServer, log: Logger): Promise<Realtime> {
@@ -43,40 +52,40 @@ export async function startRealtime(ctx: Ctx, server: HttpServer, log: Logger): 
     maxHttpBufferSize: 64 * 1024,
     pingInterval: 10000,
     pingTimeout: 8000,
-    connectionStateRecovery: undefined,
     allowRequest: (req, cb) => cb(null, originAllowed(req.headers.origin, req.headers.host, ctx.config.allowedOrigins)),
   });
-  const redis: Redis[] = [];
+  let link: RedisLink | null = null;
   if (ctx.config.redisUrl) {
-    const pub = new Redis(ctx.config.redisUrl, { maxRetriesPerRequest: null, retryStrategy: (n) => Math.min(200 * n, 2000) });
-    const sub = pub.duplicate();
-    redis.push(pub, sub);
-    let down = false;
-    for (const c of redis) {
-      c.on('error', (err) => {
-        if (!down) log.warn({ err: err.message }, 'redis unreachable; serving local clients only');
-        down = true;
-      });
-    }
-    sub.on('ready', () => {
-      if (!down) return;
-      down = false;
-      log.info('redis is back; asking clients to catch up from the database');
-      // Live events may have been lost meanwhile: clients re-read lists and messages after their seq.
+    link = openRedisLink(ctx.config.redisUrl, log);
+    // Live events may have been lost meanwhile: clients re-read lists and messages after their seq.
+    link.onReturn(() => {
       for (const nsp of [io.of('/portal'), io.of('/console')]) nsp.local.emit(SERVER_EVENTS.resync, {});
     });
-    io.adapter(createAdapter(pub, sub, { requestsTimeout: 1500, key: 'helpdesk' }));
+    io.adapter(createAdapter(link.pub, link.sub, { requestsTimeout: CLUSTER_QUERY_MS, key: 'helpdesk' }));
+  }
+
+  /** Sockets of a room across the cluster; this node alone when Redis is away or slow. */
+  async function roomSize(nsp: Namespace, room: string): Promise<number> {
+    const local = nsp.adapter.rooms.get(room)?.size ?? 0;
+    if (local > 0 || !link || !link.isUp()) return local;
+    try {
+      return (await withTimeout(nsp.in(room).fetchSockets(), CLUSTER_QUERY_MS + 200)).length;
+    } catch {
+      return local;
+    }
   }
 
   const portal = io.of('/portal');
   const consoleNsp = io.of('/console');
+  const refuse = (next: (err?: Error) => void) => next(Object.assign(new Error('unauthenticated'), { data: { code: 'unauthenticated' } }));
   const authenticate = (audience: Audience) => async (socket: Socket, next: (err?: Error) => void) => {
     try {
       const token = parseCookies(socket.handshake.headers.cookie)[COOKIE[audience]];
-      const actor = await actorFromToken(ctx.db, token);
-      if (!actor || actor.kind !== audience) return next(Object.assign(new Error('unauthenticated'), { data: { code: 'unauthenticated' } }));
+      const actor = token ? await actorFromToken(ctx.db, token) : null;
+      if (!actor || actor.kind !== audience) return refuse(next);
       socket.data.actorId = actor.id;
-      socket.data.token = token;
+      // Kept off socket.data, which fetchSockets() ships to other nodes through Redis.
+      sessionTokens.set(socket, token);
       socket.join(audience === 'tech' ? `tech:${actor.id}` : `portal:${actor.id}`);
       next();
     } catch (e) {
@@ -87,7 +96,7 @@ export async function startRealtime(ctx: Ctx, server: HttpServer, log: Logger): 
   portal.use(authenticate('portal'));
   consoleNsp.use(authenticate('tech'));
   // The root namespace serves nobody.
-  io.of('/').use((_s, next) => next(new Error('unauthenticated')));
+  io.of('/').use((_s, next) => refuse(next));
 
   const presence: Presence = {
     isTechOnline: async (id) => (await roomSize(consoleNsp, `tech:${id}`)) > 0,
@@ -97,12 +106,20 @@ export async function startRealtime(ctx: Ctx, server: HttpServer, log: Logger): 
   portal.on('connection', (socket) => {
     const userId = socket.data.actorId as number;
     registerPortalHandlers(ctx, socket, log);
-    void portalCameOnline(ctx, userId).catch((err) => log.error({ err }, 'presence update failed'));
-    void fanoutPresence(userId, true);
+    void portalCameOnline(ctx, userId)
+      .then(() => fanoutPresence(userId, true))
+      .catch((err) => log.error({ err }, 'presence update failed'));
     socket.on('disconnect', async () => {
       try {
         if (await presence.isPortalOnline(userId)) return;
         await portalWentOffline(ctx, userId);
+        // A new connection may have arrived (here or on another node) while the grace was being
+        // set; it clears the grace after joining its room, so checking again after setting it
+        // leaves no window in which a connected user keeps a running grace.
+        if (await presence.isPortalOnline(userId)) {
+          await portalCameOnline(ctx, userId);
+          return;
+        }
         await fanoutPresence(userId, false);
       } catch (err) {
         log.error({ err }, 'presence update failed');
@@ -117,16 +134,19 @@ export async function startRealtime(ctx: Ctx, server: HttpServer, log: Logger): 
     for (const c of chats) consoleNsp.to(`chat:${c.id}`).emit(SERVER_EVENTS.presence, { chatId: Number(c.id), userId, online });
   }
 
-  const stopFanout = startFanout(ctx, io, log);
+  const stopFanout = startFanout(ctx, io, log, { clustered: link !== null });
   return {
     io,
     presence,
     close: async () => {
       stopFanout();
-      // The HTTP server belongs to Fastify, which closes it; here only the sockets and engine stop.
-      for (const nsp of [portal, consoleNsp]) nsp.disconnectSockets(true);
+      // Only this node's clients: through the Redis adapter a plain disconnectSockets() would
+      // disconnect every client of the cluster. They reconnect to another node.
+      for (const nsp of [portal, consoleNsp]) nsp.local.disconnectSockets(true);
+      // The HTTP server belongs to Fastify, which closes it (io.close() would close it twice).
       io.engine.close();
-      for (const c of redis) c.disconnect();
+      for (const nsp of [io.of('/'), portal, consoleNsp]) await Promise.resolve(nsp.adapter.close()).catch(() => {});
+      await link?.close();
     },
   };
 }

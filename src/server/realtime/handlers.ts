@@ -15,6 +15,13 @@ import { setAvailability } from '../services/admin.js';
 
 type Ack = (response: unknown) => void;
 
+const C = CLIENT_EVENTS;
+const PORTAL_EVENTS = [C.subscribe, C.unsubscribe, C.send, C.typing, C.keepWaiting, C.leave, C.callback] as const;
+const CONSOLE_EVENTS = [C.subscribe, C.unsubscribe, C.send, C.typing, C.join, C.statusBar, C.setStatus] as const;
+
+/** The session token of each connection, kept off `socket.data` (which other nodes can fetch). */
+export const sessionTokens = new WeakMap<Socket, string>();
+
 function on<S extends z.ZodType, A extends Actor>(
   ctx: Ctx,
   socket: Socket,
@@ -23,19 +30,27 @@ function on<S extends z.ZodType, A extends Actor>(
   schema: S,
   fn: (actor: A, payload: z.infer<S>) => Promise<unknown>,
 ) {
-  socket.on(event, async (raw: unknown, maybeAck?: unknown) => {
-    const ack: Ack = typeof maybeAck === 'function' ? (maybeAck as Ack) : typeof raw === 'function' ? (raw as Ack) : () => {};
+  socket.on(event, async (...args: unknown[]) => {
+    // Every event must be answerable: without an ack callback it is refused and changes nothing.
+    const ack = typeof args[args.length - 1] === 'function' ? (args.pop() as Ack) : null;
+    if (!ack) {
+      log.debug({ event }, 'socket event without ack refused');
+      return;
+    }
     try {
-      const parsed = schema.safeParse(typeof raw === 'function' ? undefined : raw);
+      if (args.length > 1) throw new ValidationFailed('Invalid payload: send one object');
+      const parsed = schema.safeParse(args[0]);
       if (!parsed.success) {
         const issue = parsed.error.issues[0];
         throw new ValidationFailed(`Invalid payload: ${issue?.path.join('.') || '/'} ${issue?.message}`, { issues: parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })) });
       }
       // Grants and sessions are read fresh for every event: a change takes effect at once.
-      const actor = await actorFromToken(ctx.db, socket.data.token);
+      const actor = await actorFromToken(ctx.db, sessionTokens.get(socket));
       if (!actor || actor.id !== socket.data.actorId) {
+        // The session is gone (logout, deactivation): answer, then close the connection.
+        ack(toErrorBody(new Unauthenticated()).body);
         socket.disconnect(true);
-        throw new Unauthenticated();
+        return;
       }
       const result = await fn(actor as A, parsed.data);
       ack({ ok: true, ...(result && typeof result === 'object' ? result : {}) });
@@ -52,6 +67,8 @@ async function subscribe(ctx: Ctx, socket: Socket, actor: Actor, p: { chatId: nu
   await getVisibleChatRow(ctx.db, actor, p.chatId);
   await socket.join(`chat:${p.chatId}`);
   const [chat, messages] = await Promise.all([getChatView(ctx.db, actor, p.chatId), listMessages(ctx.db, p.chatId, p.afterSeq, 1000)]);
+  // The tech also learns whether the requester is connected right now; `presence` events follow.
+  if (actor.kind === 'tech') return { chat, messages, requesterOnline: await ctx.presence.isPortalOnline(chat.requester.id) };
   return { chat, messages };
 }
 
@@ -66,8 +83,18 @@ async function typing(ctx: Ctx, socket: Socket, actor: Actor, p: { chatId: numbe
   return {};
 }
 
+/** An event this namespace does not handle still gets an answer, so no client waits for nothing. */
+function refuseUnknown(socket: Socket, known: readonly string[]) {
+  socket.onAny((event: string, ...args: unknown[]) => {
+    if (known.includes(event)) return;
+    const last = args[args.length - 1];
+    if (typeof last === 'function') (last as Ack)({ error: { code: 'unknown_event', message: `Unknown event: ${String(event).slice(0, 100)}` } });
+  });
+}
+
 export function registerPortalHandlers(ctx: Ctx, socket: Socket, log: Logger) {
   const h = <S extends z.ZodType>(event: string, schema: S, fn: (a: PortalActor, p: z.infer<S>) => Promise<unknown>) => on(ctx, socket, log, event, schema, fn);
+  refuseUnknown(socket, PORTAL_EVENTS);
   h(CLIENT_EVENTS.subscribe, SubscribePayload, (a, p) => subscribe(ctx, socket, a, p));
   h(CLIENT_EVENTS.unsubscribe, ChatIdPayload, async (_a, p) => socket.leave(`chat:${p.chatId}`));
   h(CLIENT_EVENTS.send, SendPayload, (a, p) => sendMessage(ctx, a, p.chatId, p.body, p.clientId));
@@ -88,6 +115,7 @@ export function registerPortalHandlers(ctx: Ctx, socket: Socket, log: Logger) {
 
 export function registerConsoleHandlers(ctx: Ctx, socket: Socket, log: Logger) {
   const h = <S extends z.ZodType>(event: string, schema: S, fn: (a: TechActor, p: z.infer<S>) => Promise<unknown>) => on(ctx, socket, log, event, schema, fn);
+  refuseUnknown(socket, CONSOLE_EVENTS);
   h(CLIENT_EVENTS.subscribe, SubscribePayload, (a, p) => subscribe(ctx, socket, a, p));
   h(CLIENT_EVENTS.unsubscribe, ChatIdPayload, async (_a, p) => socket.leave(`chat:${p.chatId}`));
   h(CLIENT_EVENTS.send, SendPayload, (a, p) => sendMessage(ctx, a, p.chatId, p.body, p.clientId));

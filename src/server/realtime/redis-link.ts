@@ -1,0 +1,86 @@
+/**
+ * The two Redis connections of the Socket.IO adapter, with their health. Redis only carries live
+ * events between nodes: while it is away a node keeps serving its own clients, and when it comes
+ * back the node tells them to re-read from the database what they may have missed.
+ */
+import { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+
+export type RedisLink = {
+  pub: Redis;
+  sub: Redis;
+  /** Both connections are ready and the adapter's subscriptions are live. */
+  isUp: () => boolean;
+  /** Called each time the link comes back after having been lost. */
+  onReturn: (fn: () => void) => void;
+  close: () => Promise<void>;
+};
+
+export function openRedisLink(url: string, log: Logger): RedisLink {
+  // Commands wait through an outage instead of failing: the adapter never awaits its publishes,
+  // so a rejected one would surface as an unhandled rejection and end the process.
+  const pub = new Redis(url, { maxRetriesPerRequest: null, retryStrategy: (n) => Math.min(100 * n, 1000) });
+  const sub = pub.duplicate();
+  const ready = new Map<Redis, boolean>([
+    [pub, false],
+    [sub, false],
+  ]);
+  let everUp = false;
+  let lost = false;
+  let closing = false;
+  const returned: (() => void)[] = [];
+
+  for (const c of [pub, sub]) {
+    c.on('error', (err: Error) => {
+      if (!lost && !closing) log.warn({ err: err.message }, 'redis unreachable; serving local clients only');
+      if (everUp) lost = true;
+    });
+    c.on('close', () => {
+      ready.set(c, false);
+      if (everUp && !closing) {
+        if (!lost) log.warn('redis connection lost; serving local clients only');
+        lost = true;
+      }
+    });
+    c.on('ready', () => {
+      ready.set(c, true);
+      if (![...ready.values()].every(Boolean)) return;
+      everUp = true;
+      if (!lost) return;
+      lost = false;
+      // The subscriber re-subscribes on reconnect; a PING queued behind those commands answers once
+      // the subscriptions are live, so nothing published after the resync below is missed.
+      void sub
+        .ping()
+        .catch(() => {})
+        .then(() => {
+          log.warn('redis is back; asking clients to catch up from the database');
+          for (const fn of returned) fn();
+        });
+    });
+  }
+  // A publish may still fail (for example while closing); it is a hint, the database has the truth.
+  for (const c of [pub, sub]) {
+    const raw = c.publish.bind(c) as (...a: unknown[]) => Promise<number>;
+    (c as unknown as { publish: (...a: unknown[]) => Promise<number> }).publish = (...args: unknown[]) => {
+      const p = raw(...args);
+      p.catch(() => {});
+      return p;
+    };
+  }
+
+  return {
+    pub,
+    sub,
+    isUp: () => [...ready.values()].every(Boolean),
+    onReturn: (fn) => void returned.push(fn),
+    close: async () => {
+      closing = true;
+      for (const c of [pub, sub]) {
+        // QUIT lets queued commands finish when Redis is there; when it is not, do not wait for it.
+        await Promise.race([c.quit().catch(() => {}), new Promise((r) => setTimeout(r, 500).unref())]);
+        c.disconnect();
+      }
+    },
+  };
+}

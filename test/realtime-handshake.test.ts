@@ -1,0 +1,61 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DIALECTS } from './support/databases.js';
+import { startTestServer, PASSWORD, type TestServer } from './support/server.js';
+import { loginAs, type Client } from './support/http.js';
+import { ack } from './support/sockets.js';
+import { tryConnect } from './support/realtime.js';
+
+describe.each(DIALECTS)('socket handshake on %s', (kind) => {
+  let s: TestServer;
+  let portal: Client;
+  let tech: Client;
+  beforeAll(async () => {
+    s = await startTestServer(kind);
+    const w = await s.f.world();
+    portal = await loginAs(s.url, 'portal', w.user.email, PASSWORD);
+    tech = await loginAs(s.url, 'tech', w.tech.email, PASSWORD);
+  });
+  afterAll(async () => s?.stop());
+
+  it('accepts the audience session cookie with no Origin or the own Origin', async () => {
+    expect(await tryConnect(s.url, '/portal', { cookie: portal.cookieHeader() })).toBe('connected');
+    expect(await tryConnect(s.url, '/console', { cookie: tech.cookieHeader() })).toBe('connected');
+    expect(await tryConnect(s.url, '/console', { cookie: tech.cookieHeader(), origin: s.url })).toBe('connected');
+  });
+
+  it('refuses no cookie, a forged cookie and the other audience cookie on every namespace', async () => {
+    for (const nsp of ['/portal', '/console', '/']) {
+      expect(await tryConnect(s.url, nsp, {}), nsp).toBe('unauthenticated');
+      expect(await tryConnect(s.url, nsp, { cookie: 'hd_portal=forged; hd_tech=forged' }), nsp).toBe('unauthenticated');
+      expect(await tryConnect(s.url, nsp, { cookie: 'hd_portal=%E0%A4%A' }), nsp).toBe('unauthenticated');
+    }
+    expect(await tryConnect(s.url, '/console', { cookie: portal.cookieHeader() })).toBe('unauthenticated');
+    expect(await tryConnect(s.url, '/portal', { cookie: tech.cookieHeader() })).toBe('unauthenticated');
+    // The root namespace serves nobody, not even a valid session.
+    expect(await tryConnect(s.url, '/', { cookie: `${portal.cookieHeader()}; ${tech.cookieHeader()}` })).toBe('unauthenticated');
+  });
+
+  it('refuses a foreign Origin even with a valid session', async () => {
+    for (const [nsp, c] of [
+      ['/portal', portal],
+      ['/console', tech],
+      ['/', tech],
+    ] as const) {
+      const r = await tryConnect(s.url, nsp, { cookie: c.cookieHeader(), origin: 'http://evil.example' });
+      expect(r, nsp).not.toBe('connected');
+    }
+  });
+
+  it('a logged-out session is refused, and an open socket of it stops being served', async () => {
+    const w = await s.f.world();
+    const c = await loginAs(s.url, 'portal', w.user.email, PASSWORD);
+    const cookie = c.cookieHeader();
+    const { connect } = await import('./support/sockets.js');
+    const sock = await connect(s.url, '/portal', c);
+    expect((await c.post('/api/auth/portal/logout')).status).toBeLessThan(300);
+    expect(await tryConnect(s.url, '/portal', { cookie })).toBe('unauthenticated');
+    const r = await ack(sock, 'chat:subscribe', { chatId: 1, afterSeq: 0 });
+    expect(r.error.code).toBe('unauthenticated');
+    sock.close();
+  });
+});

@@ -1,0 +1,45 @@
+/** Helpers for real-time tests: raw handshakes, delivery barriers, polling the truth. */
+import { io } from 'socket.io-client';
+import { ack, sleep, type TestSocket } from './sockets.js';
+
+/** Tries a handshake with exactly these headers; resolves 'connected' or the refusal message. */
+export function tryConnect(baseUrl: string, namespace: string, headers: Record<string, string>): Promise<string> {
+  const socket = io(baseUrl + namespace, { transports: ['websocket'], extraHeaders: headers, reconnection: false, forceNew: true, timeout: 5000 });
+  return new Promise((resolve) => {
+    socket.once('connect', () => {
+      socket.close();
+      resolve('connected');
+    });
+    socket.once('connect_error', (err) => {
+      socket.close();
+      resolve(err.message);
+    });
+  });
+}
+
+/**
+ * An ack round trip on `socket`. Packets to one connection arrive in order, so once it returns,
+ * everything the server emitted to this socket before answering has arrived too. Used before
+ * asserting that something did NOT arrive, after a positive event proved the fan-out ran.
+ */
+export async function barrier(socket: TestSocket) {
+  const r = await ack(socket, 'chat:unsubscribe', { chatId: 2 ** 31 });
+  if (!r?.ok) throw new Error(`barrier failed: ${JSON.stringify(r)}`);
+}
+
+export async function until<T>(fn: () => Promise<T | false | null | undefined> | T | false | null | undefined, ms = 10000, what = 'condition'): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v) return v as T;
+    if (Date.now() > end) throw new Error(`${what} not met in ${ms} ms`);
+    await sleep(50);
+  }
+}
+
+export const names = (socket: TestSocket, name: string, pred: (p: any) => boolean = () => true) => socket.events.filter((e) => e.name === name && pred(e.payload)).map((e) => e.payload);
+
+/** Closes sockets quietly at the end of a test. */
+export function closeAll(...sockets: (TestSocket | undefined)[]) {
+  for (const s of sockets) s?.close();
+}
