@@ -4,6 +4,7 @@ import { startTestServer, PASSWORD, type TestServer } from './support/server.js'
 import { loginAs } from './support/http.js';
 import { connect, sleep } from './support/sockets.js';
 import type { DomainEventName } from '../src/shared/events.js';
+import { auditPortalPresence } from '../src/server/services/timers.js';
 
 const SHORT = { CHAT_WAIT_OFFER_SECONDS: '1', CHAT_ASSIGNED_FIRST_SECONDS: '1', CHAT_DISCONNECT_GRACE_SECONDS: '2.5', TIMER_SWEEP_MS: '100' };
 
@@ -120,6 +121,33 @@ describe.each(DIALECTS)('durable timers on %s', (kind) => {
     expect((await c.get(`/api/portal/chats/${id}`)).body.status).toBe('waiting');
     again.close();
     await until(async () => (await c.get(`/api/portal/chats/${id}`)).body.status === 'abandoned', 5000);
+  });
+});
+
+describe.each(DIALECTS)('portal presence audit on %s', (kind) => {
+  it('arms the grace of a user connected nowhere, and never abandons a user who is connected', async () => {
+    const s = await startTestServer(kind, { ...SHORT, CHAT_DISCONNECT_GRACE_SECONDS: '600' });
+    try {
+      const w = await s.f.world();
+      const c = await loginAs(s.url, 'portal', w.user.email, PASSWORD);
+      const sock = await connect(s.url, '/portal', c);
+      const id = (await c.post('/api/portal/chats', { boardId: w.boardId, subject: 'x', message: 'y' })).body.chat.id;
+      const grace = async () => (await s.ctx.db.selectFrom('chats').select('grace_at').where('id', '=', id).executeTakeFirstOrThrow()).grace_at;
+      expect(await grace()).toBeNull();
+      // A deadline that is due while the user is connected: cleared, not acted on.
+      await s.ctx.db.updateTable('chats').set({ grace_at: Date.now() - 1 }).where('id', '=', id).execute();
+      await until(async () => (await grace()) === null);
+      expect((await c.get(`/api/portal/chats/${id}`)).body.status).toBe('waiting');
+      expect(await auditPortalPresence(s.ctx)).toBe(0);
+      // The disconnect is lost (as with a node killed outright): the audit notices.
+      sock.close();
+      await until(async () => (await grace()) !== null);
+      await s.ctx.db.updateTable('chats').set({ grace_at: null }).where('id', '=', id).execute();
+      expect(await auditPortalPresence(s.ctx)).toBe(1);
+      expect(await grace()).toBeGreaterThan(Date.now());
+    } finally {
+      await s.stop();
+    }
   });
 });
 

@@ -47,9 +47,14 @@ async function offerWaitOptions(ctx: Ctx, now: number): Promise<number> {
 }
 
 async function abandonDisconnected(ctx: Ctx, now: number): Promise<number> {
-  const due = await ctx.db.selectFrom('chats').select(['id', 'grace_at']).where('status', '=', 'waiting').where('grace_at', '<=', now).limit(BATCH).execute();
+  const due = await ctx.db.selectFrom('chats').select(['id', 'grace_at', 'requester_id']).where('status', '=', 'waiting').where('grace_at', '<=', now).limit(BATCH).execute();
   let fired = 0;
   for (const c of due) {
+    // A connect event may have been lost with a crashed node: a user who is here has not left.
+    if (await ctx.presence.isPortalOnline(Number(c.requester_id))) {
+      await ctx.db.updateTable('chats').set({ grace_at: null }).where('id', '=', c.id).where('grace_at', '=', c.grace_at).execute();
+      continue;
+    }
     const done = await inTransaction(ctx, async (trx, outbox) => {
       const claimed = await trx.updateTable('chats').set({ grace_at: null }).where('id', '=', c.id).where('grace_at', '=', c.grace_at).where('status', '=', 'waiting').returningAll().executeTakeFirst();
       if (!claimed) return false;
@@ -59,6 +64,22 @@ async function abandonDisconnected(ctx: Ctx, now: number): Promise<number> {
     if (done) fired++;
   }
   return fired;
+}
+
+/**
+ * A node killed without warning never reports its portal users' disconnects. Every so often,
+ * waiting chats whose requester is connected nowhere get their grace armed.
+ */
+export async function auditPortalPresence(ctx: Ctx): Promise<number> {
+  const rows = await ctx.db.selectFrom('chats').select('requester_id').distinct().where('status', '=', 'waiting').where('grace_at', 'is', null).limit(BATCH).execute();
+  let armed = 0;
+  for (const r of rows) {
+    const userId = Number(r.requester_id);
+    if (await ctx.presence.isPortalOnline(userId)) continue;
+    await portalWentOffline(ctx, userId);
+    armed++;
+  }
+  return armed;
 }
 
 export async function sweepTimers(ctx: Ctx): Promise<{ alerts: number; offers: number; abandoned: number }> {
@@ -72,11 +93,14 @@ export async function sweepTimers(ctx: Ctx): Promise<{ alerts: number; offers: n
 
 export function startTimerSweeper(ctx: Ctx, onError: (e: unknown) => void): () => void {
   let running = false;
+  let sweeps = 0;
+  const auditEvery = Math.max(1, Math.round(15000 / ctx.config.timerSweepMs));
   const handle = setInterval(async () => {
     if (running) return;
     running = true;
     try {
       await sweepTimers(ctx);
+      if (++sweeps % auditEvery === 0) await auditPortalPresence(ctx);
     } catch (e) {
       onError(e);
     } finally {
