@@ -8,7 +8,8 @@ export const ChatIdPayload = z.object({ chatId }).strict();
 export const SendPayload = z.object({ chatId, body: z.string().trim().min(1).max(MAX_MESSAGE), clientId: z.string().min(1).max(100) }).strict();
 export const TypingPayload = z.object({ chatId, typing: z.boolean() }).strict();
 export const CallbackPayload = CallbackBody.extend({ chatId });
-export const EmptyPayload = z.object({}).strict().optional();
+/** No payload; `emit(event, undefined, ack)` arrives as null. */
+export const EmptyPayload = z.object({}).strict().nullish();
 export const StatusPayload = z.object({ available: z.boolean() }).strict();
 
 /** Client -> server events; every one is answered by an ack `{ ok: true, ... }` or `{ error }`. */
