@@ -163,4 +163,35 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Client Portal chat in a rea
     expect(view.body.leftAt).not.toBeNull();
     tech.socket.close();
   });
+
+  it('a repeated request brings back the open chat; an ended session shows the login page, and after a new login live updates flow again', async () => {
+    const w = await s.f.world();
+    const tech = await techSide(s, w.tech.email);
+    const { page } = await userPage(w.user.email);
+    const chatId = await requestChat(page, 'Wi-Fi', 'No signal in room 4');
+    await page.getByRole('link', { name: 'New request', exact: true }).click();
+    await page.getByLabel('Board').selectOption({ index: 1 });
+    await page.getByLabel('Subject').fill('Wi-Fi again');
+    await page.getByLabel('Message', { exact: true }).fill('Still nothing');
+    await page.getByRole('button', { name: 'Start chat' }).click();
+    await page.waitForURL(new RegExp(`/chats/${chatId}\\?existing=1$`));
+    await expect.poll(() => page.getByText('You already have this chat open').isVisible()).toBe(true);
+    const mine = await s.ctx.db.selectFrom('chats').select('id').where('requester_id', '=', w.user.id).execute();
+    expect(mine.map((c) => Number(c.id))).toEqual([chatId]);
+
+    // The session ends on the server (expired, or revoked by an admin).
+    await s.ctx.db.deleteFrom('sessions').where('user_kind', '=', 'portal').where('user_id', '=', w.user.id).execute();
+    await page.getByRole('button', { name: 'Leave the queue' }).click();
+    await expect.poll(() => page.getByRole('button', { name: 'Log in' }).isVisible()).toBe(true);
+    const after = await s.ctx.db.selectFrom('chats').select('status').where('id', '=', chatId).executeTakeFirstOrThrow();
+    expect(after.status).toBe('waiting');
+
+    await portalLogin(page, w.user.email);
+    await page.getByRole('link', { name: 'Return to chat' }).click();
+    await page.getByTestId('queue-position').waitFor();
+    await ack(tech.socket, 'chat:join', { chatId });
+    await ack(tech.socket, 'message:send', { chatId, body: 'Which room exactly?', clientId: 'after-relogin' });
+    await expect.poll(() => page.locator('.message-body', { hasText: 'Which room exactly?' }).count()).toBe(1);
+    tech.socket.close();
+  });
 });

@@ -10,6 +10,12 @@ export class ApiError extends Error {
   }
 }
 
+let sessionEnded: (() => void) | null = null;
+/** Called on any 401 outside the login form: the app shows its login page again. */
+export function onSessionEnded(fn: (() => void) | null) {
+  sessionEnded = fn;
+}
+
 export async function apiRequest<T>(method: string, path: string, body?: unknown): Promise<T> {
   let res: Response;
   try {
@@ -30,6 +36,7 @@ export async function apiRequest<T>(method: string, path: string, body?: unknown
     // A proxy error page or similar: reported below with the status alone.
   }
   if (!res.ok) {
+    if (res.status === 401 && !path.startsWith('/api/auth/')) sessionEnded?.();
     const err = (parsed as { error?: { code?: string; message?: string; details?: Record<string, unknown> } } | null)?.error;
     throw new ApiError(res.status, err?.code ?? 'http_' + res.status, err?.message ?? `The server answered ${res.status}`, err?.details);
   }

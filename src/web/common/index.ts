@@ -1,5 +1,5 @@
 /** The web pieces shared by the Client Portal and the Tech Console. */
-export { api, apiRequest, ApiError, errorMessage, isUnauthenticated } from './api.js';
+export { api, apiRequest, ApiError, errorMessage, isUnauthenticated, onSessionEnded } from './api.js';
 export { getSocket, closeSocket, emitAck, AckError, useConnectionState, useSocketEvent, newClientId, type Namespace, type ConnectionState } from './socket.js';
 export { useChatStream, type TypingAuthor } from './use-chat-stream.js';
 export { mergeMessages, contiguousSeq, type Outgoing } from './message-merge.js';

@@ -13,6 +13,11 @@ const sockets = new Map<Namespace, Socket>();
 
 export function getSocket(nsp: Namespace): Socket {
   let s = sockets.get(nsp);
+  // A socket the server refused (session ended) never retries; after a new login, start afresh.
+  if (s && !s.active) {
+    s.close();
+    s = undefined;
+  }
   if (!s) {
     // Long polling first lets users behind strict proxies in; it upgrades to WebSocket when it can.
     s = io(nsp, { withCredentials: true, reconnectionDelay: 500, reconnectionDelayMax: 5000 });

@@ -9,7 +9,7 @@ import { getSocket } from '../common/socket.js';
 import type { PortalChat } from '../common/types.js';
 import { useChatStream } from '../common/use-chat-stream.js';
 import { CHAT_STATUS_TEXT } from './status-text.js';
-import { keys, useChatDetail, type Me } from './queries.js';
+import { isOpen, keys, useChatDetail, type Me } from './queries.js';
 import { WaitingPanel } from './waiting-panel.js';
 import { ChatOutcome } from './chat-outcome.js';
 
@@ -19,6 +19,7 @@ export function ChatPage({ id, me }: { id: number; me: Me }) {
   const stream = useChatStream<PortalChat>(socket, '/portal', id);
   const chat = stream.chat;
   const detail = useChatDetail(id, chat?.status === 'waiting');
+  const [existing] = useState(() => new URLSearchParams(location.search).has('existing'));
 
   const act = useCallback(
     async (path: string, body: unknown = {}) => {
@@ -61,6 +62,7 @@ export function ChatPage({ id, me }: { id: number; me: Me }) {
           </>
         )}
       </p>
+      {existing && isOpen(chat) && <p className="banner banner-ok">You already have this chat open, so we brought you back to it.</p>}
       {chat.status === 'waiting' && (
         <WaitingPanel
           chat={chat}

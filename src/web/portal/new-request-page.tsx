@@ -54,7 +54,7 @@ export function NewRequestPage() {
       const r = await api.post<{ existing: boolean; chat: PortalChat }>('/api/portal/chats', { boardId, subject: subject.trim(), message: message.trim(), clientId: clientId.current });
       if (mode === 'callback' && r.chat.status === 'waiting') await api.post(`/api/portal/chats/${r.chat.id}/callback`, callbackBody(callback));
       void qc.invalidateQueries({ queryKey: keys.chats });
-      navigate(`/chats/${r.chat.id}`);
+      navigate(`/chats/${r.chat.id}${r.existing ? '?existing=1' : ''}`);
     } catch (err) {
       setError(err);
     } finally {

@@ -117,7 +117,7 @@ function StartTicketChat({ ticketId }: { ticketId: number }) {
     mutationFn: () => api.post<{ existing: boolean; chat: PortalChat }>(`/api/portal/tickets/${ticketId}/chat`, message.trim() ? { message: message.trim() } : {}),
     onSuccess: (r) => {
       void qc.invalidateQueries({ queryKey: keys.chats });
-      navigate(`/chats/${r.chat.id}`);
+      navigate(`/chats/${r.chat.id}${r.existing ? '?existing=1' : ''}`);
     },
   });
   const submit = (e: FormEvent) => {
