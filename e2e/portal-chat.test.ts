@@ -126,6 +126,7 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Client Portal chat in a rea
     await page.getByRole('link', { name: /ticket #\d+/ }).click();
     await expect.poll(() => page.getByTestId('timeline-chat').textContent()).toContain(`chat-${chatId}.txt`);
     expect(await page.getByTestId('timeline-chat').textContent()).toMatch(/, 5 messages,/);
+    await page.getByTestId('connection-back').waitFor({ state: 'detached' });
     await page.screenshot({ path: screenshotPath('portal-ticket') });
 
     // Nobody outside the chat heard any of it, and no script ever ran.

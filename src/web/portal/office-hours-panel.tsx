@@ -41,7 +41,7 @@ export function upcomingOpenings(h: OfficeHoursInfo, now: number, days = 7): Ope
 const dayFmt = new Intl.DateTimeFormat(undefined, { weekday: 'long', day: 'numeric', month: 'short' });
 const timeFmt = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' });
 
-export function OfficeStatusLine({ hours }: { hours: OfficeHoursInfo }) {
+export function OfficeStatusLine({ hours, waiting = false }: { hours: OfficeHoursInfo; waiting?: boolean }) {
   const s = hours.status;
   if (s.open)
     return (
@@ -61,12 +61,13 @@ export function OfficeStatusLine({ hours }: { hours: OfficeHoursInfo }) {
         ) : (
           ' again'
         )}
-        . You can ask us to call you back, or still start a chat.
+        . {waiting ? 'You can ask us to call you back instead.' : 'You can ask us to call you back, or still start a chat.'}
       </div>
     </div>
   );
 }
 
+/** `compact`: the status line alone, for the waiting view, where the chat already exists. */
 export function OfficeHoursPanel({ compact = false }: { compact?: boolean }) {
   const q = useOfficeHours();
   if (q.error) return <ErrorBanner error={q.error} />;
@@ -76,7 +77,7 @@ export function OfficeHoursPanel({ compact = false }: { compact?: boolean }) {
   return (
     <section className="card" aria-labelledby="office-hours-title">
       <h2 id="office-hours-title">Office hours</h2>
-      <OfficeStatusLine hours={hours} />
+      <OfficeStatusLine hours={hours} waiting={compact} />
       {!compact && (
         <>
           <p className="muted">
