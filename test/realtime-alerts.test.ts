@@ -1,0 +1,180 @@
+/**
+ * Staged alerts for ticket chats, withdrawal on join, DNR switched over the socket, a grant
+ * revoked mid-chat, and a tech who connects later.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DIALECTS } from './support/databases.js';
+import { startTestServer, PASSWORD, type TestServer } from './support/server.js';
+import { loginAs, type Client } from './support/http.js';
+import { ack, connect, received, waitFor, type TestSocket } from './support/sockets.js';
+import { barrier, closeAll } from './support/realtime.js';
+
+type Tech = { id: number; email: string; client: Client; socket: TestSocket | null };
+
+describe.each(DIALECTS)('alerts on %s', (kind) => {
+  const open: TestSocket[] = [];
+  let fast: TestServer; // assigned-first window of 1.5 s
+  let slow: TestServer; // assigned-first window of 60 s: an alert to everyone is never the escalation
+  beforeAll(async () => {
+    fast = await startTestServer(kind, { CHAT_ASSIGNED_FIRST_SECONDS: '1.5' });
+    slow = await startTestServer(kind, { CHAT_ASSIGNED_FIRST_SECONDS: '60' });
+  });
+  afterAll(async () => {
+    closeAll(...open);
+    await fast?.stop();
+    await slow?.stop();
+  });
+
+  async function scene(s: TestServer, opts: { assignedOnline?: boolean; assignedAvailable?: boolean } = {}) {
+    const boardId = await s.f.board();
+    const companyId = await s.f.company({ boardIds: [boardId] });
+    const mk = async (name: string, available = true, online = true): Promise<Tech> => {
+      const t = await s.f.tech({ boardIds: [boardId], companyIds: [companyId], name, available });
+      const client = await loginAs(s.url, 'tech', t.email, PASSWORD);
+      const socket = online ? await connect(s.url, '/console', client) : null;
+      if (socket) open.push(socket);
+      return { ...t, client, socket };
+    };
+    const assigned = await mk('Assigned Al', opts.assignedAvailable ?? true, opts.assignedOnline ?? true);
+    const b = await mk('Bea Other');
+    const c = await mk('Cy Other');
+    const user = await s.f.portalUser(companyId, { name: 'Ursula' });
+    const ticketId = await s.f.ticket({ companyId, boardId, contactId: user.id, assignedTechId: assigned.id });
+    const userClient = await loginAs(s.url, 'portal', user.email, PASSWORD);
+    const userSocket = await connect(s.url, '/portal', userClient);
+    open.push(userSocket);
+    const admin = await s.f.tech({ role: 'admin', name: 'Ada Admin' });
+    const adminClient = await loginAs(s.url, 'tech', admin.email, PASSWORD);
+    return { boardId, companyId, assigned, b, c, user, ticketId, userClient, userSocket, adminClient };
+  }
+
+  it('a ticket chat alerts the online, available assigned tech alone first, then everyone eligible', async () => {
+    const sc = await scene(fast);
+    const r = await sc.userClient.post(`/api/portal/tickets/${sc.ticketId}/chat`, { message: 'Still broken' });
+    expect(r.status, r.text).toBe(201);
+    const chatId = r.body.chat.id;
+    const first = await waitFor(sc.assigned.socket!, 'alert', (a) => a.chat.id === chatId);
+    expect(first.stage).toBe('assigned');
+    // The others have the chat in their lists at once, but no alert yet.
+    await waitFor(sc.b.socket!, 'chat', (c) => c.id === chatId);
+    await barrier(sc.b.socket!);
+    await barrier(sc.c.socket!);
+    expect(received(sc.b.socket!, 'alert')).toHaveLength(0);
+    expect(received(sc.c.socket!, 'alert')).toHaveLength(0);
+    expect((await ack(sc.b.socket!, 'statusbar:get')).waiting.map((c: any) => c.id)).toContain(chatId);
+
+    // After the window, everyone eligible is alerted, once.
+    const later = await waitFor(sc.b.socket!, 'alert', (a) => a.chat.id === chatId, 10000);
+    expect(later.stage).toBe('all');
+    await waitFor(sc.c.socket!, 'alert', (a) => a.chat.id === chatId && a.stage === 'all');
+    // Join by C withdraws the alert from everyone else, naming the winner.
+    const j = await ack(sc.c.socket!, 'chat:join', { chatId });
+    expect(j.ok, JSON.stringify(j)).toBe(true);
+    for (const t of [sc.assigned, sc.b]) {
+      const w = await waitFor(t.socket!, 'alert:withdrawn', (x) => x.chatId === chatId);
+      expect(w).toMatchObject({ chatId, techId: c(sc).id, techName: 'Cy Other' });
+    }
+    await barrier(sc.b.socket!);
+    expect(received(sc.b.socket!, 'alert', (a) => a.chat.id === chatId)).toHaveLength(1);
+    expect(received(sc.assigned.socket!, 'alert', (a) => a.chat.id === chatId).map((e) => e.payload.stage)).toEqual(['assigned', 'all']);
+    // A late join is refused with the winner's name.
+    const late = await ack(sc.b.socket!, 'chat:join', { chatId });
+    expect(late.error.code).toBe('already_joined');
+    expect(late.error.message).toContain('Cy Other');
+  });
+  const c = (sc: { c: Tech }) => sc.c;
+
+  for (const [label, opts] of [
+    ['offline', { assignedOnline: false }],
+    ['DNR', { assignedAvailable: false }],
+  ] as const) {
+    it(`a ticket chat whose assigned tech is ${label} alerts everyone eligible at once`, async () => {
+      const sc = await scene(slow, opts);
+      const r = await sc.userClient.post(`/api/portal/tickets/${sc.ticketId}/chat`, { message: 'Help' });
+      const chatId = r.body.chat.id;
+      for (const t of [sc.b, sc.c]) expect((await waitFor(t.socket!, 'alert', (a) => a.chat.id === chatId)).stage).toBe('all');
+      if (sc.assigned.socket) {
+        await barrier(sc.assigned.socket);
+        expect(received(sc.assigned.socket, 'alert')).toHaveLength(0);
+        expect(received(sc.assigned.socket, 'chat', (x) => x.id === chatId)).toHaveLength(1);
+      }
+    });
+  }
+
+  it('DNR switched over the socket takes effect at once, both ways; waiting chats are there on switching back', async () => {
+    const sc = await scene(slow);
+    const b = sc.b.socket!;
+    const off = await ack(b, 'status:set', { available: false });
+    expect(off).toMatchObject({ ok: true, available: false });
+    await waitFor(b, 'status', (x) => x.available === false);
+    expect((await sc.b.client.get('/api/console/me')).body.available ?? false).toBe(false);
+
+    const u2 = await slow.f.portalUser(sc.companyId);
+    const c2 = await loginAs(slow.url, 'portal', u2.email, PASSWORD);
+    const chatId = (await c2.post('/api/portal/chats', { boardId: sc.boardId, subject: 'While DNR', message: 'hello?' })).body.chat.id;
+    await waitFor(sc.c.socket!, 'alert', (a) => a.chat.id === chatId);
+    await waitFor(b, 'chat', (x) => x.id === chatId);
+    await barrier(b);
+    expect(received(b, 'alert')).toHaveLength(0);
+
+    const on = await ack(b, 'status:set', { available: true });
+    expect(on).toMatchObject({ ok: true, available: true });
+    await waitFor(b, 'status', (x) => x.available === true);
+    await waitFor(b, 'statusbar:changed');
+    const bar = await ack(b, 'statusbar:get');
+    expect(bar.available).toBe(true);
+    expect(bar.waiting.map((x: any) => x.id)).toContain(chatId);
+
+    // The next request alerts B again.
+    const u3 = await slow.f.portalUser(sc.companyId);
+    const c3 = await loginAs(slow.url, 'portal', u3.email, PASSWORD);
+    const next = (await c3.post('/api/portal/chats', { boardId: sc.boardId, subject: 'After DNR', message: 'hi' })).body.chat.id;
+    await waitFor(b, 'alert', (a) => a.chat.id === next);
+
+    // A tech who connects later sees the waiting chats at once.
+    const late = await slow.f.tech({ boardIds: [sc.boardId], companyIds: [sc.companyId] });
+    const lateSocket = await connect(slow.url, '/console', await loginAs(slow.url, 'tech', late.email, PASSWORD));
+    open.push(lateSocket);
+    const lateBar = await ack(lateSocket, 'statusbar:get');
+    expect(lateBar.waiting.map((x: any) => x.id)).toEqual(expect.arrayContaining([chatId, next]));
+  });
+
+  it('a grant revoked mid-chat cuts the tech off at once: no more messages, subscribe refused', async () => {
+    const sc = await scene(slow);
+    const u = await slow.f.portalUser(sc.companyId);
+    const uc = await loginAs(slow.url, 'portal', u.email, PASSWORD);
+    const us = await connect(slow.url, '/portal', uc);
+    open.push(us);
+    const chatId = (await uc.post('/api/portal/chats', { boardId: sc.boardId, subject: 'Revoke', message: 'one' })).body.chat.id;
+    const b = sc.b.socket!;
+    expect((await ack(b, 'chat:join', { chatId })).ok).toBe(true);
+    // C watches the chat too and keeps access: it proves delivery of later messages.
+    expect((await ack(sc.c.socket!, 'chat:subscribe', { chatId, afterSeq: 0 })).ok).toBe(true);
+    await ack(us, 'chat:subscribe', { chatId, afterSeq: 0 });
+    await ack(us, 'message:send', { chatId, body: 'before', clientId: 'b-1' });
+    await waitFor(b, 'message', (m) => m.clientId === 'b-1');
+
+    const g = await sc.adminClient.put(`/api/admin/techs/${sc.b.id}/grants`, { boardIds: [], allCompanies: false, companyIds: [sc.companyId] });
+    expect(g.status, g.text).toBe(200);
+    await waitFor(b, 'statusbar:changed');
+
+    await ack(us, 'message:send', { chatId, body: 'after', clientId: 'b-2' });
+    expect((await ack(us, 'typing', { chatId, typing: true })).ok).toBe(true);
+    await waitFor(sc.c.socket!, 'message', (m) => m.clientId === 'b-2');
+    await barrier(b);
+    expect(received(b, 'message', (m) => m.clientId === 'b-2')).toHaveLength(0);
+    expect(received(b, 'typing')).toHaveLength(0);
+    expect((await ack(b, 'chat:subscribe', { chatId, afterSeq: 0 })).error.code).toBe('not_found');
+    expect((await ack(b, 'message:send', { chatId, body: 'still here?', clientId: 'x' })).error.code).toBe('not_found');
+    expect((await ack(b, 'typing', { chatId, typing: true })).error.code).toBe('not_found');
+    expect((await ack(b, 'statusbar:get')).active).toEqual([]);
+    expect((await sc.b.client.get(`/api/console/chats/${chatId}`)).status).toBe(404);
+    // Later events of the chat do not reach B either.
+    expect((await ack(us, 'chat:leave', { chatId })).ok).toBe(true);
+    await waitFor(sc.c.socket!, 'chat', (x) => x.id === chatId && x.leftAt !== null);
+    await waitFor(sc.c.socket!, 'presence', (x) => x.chatId === chatId && x.left === true);
+    await barrier(b);
+    expect(received(b, 'chat', (x) => x.id === chatId && x.leftAt !== null)).toHaveLength(0);
+    expect(received(b, 'presence')).toHaveLength(0);
+  });
+});
