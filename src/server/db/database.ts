@@ -30,8 +30,34 @@ export function openDatabase(opts: { databaseUrl?: string; dataDir: string }): D
   database.pragma('synchronous = NORMAL');
   database.pragma('foreign_keys = ON');
   database.pragma('busy_timeout = 5000');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) });
   return { db, dialect: 'sqlite', close: () => db.destroy() };
+}
+
+/**
+ * Kysely calls `prepare` for every query, and better-sqlite3 compiles the SQL each time; that
+ * compile was the largest single cost of a message send. The compiled statement is reused for the
+ * same SQL text (bounded, least recently used first out); one still iterating is never shared.
+ */
+function withStatementCache(database: SQLite.Database, max = 500) {
+  const cache = new Map<string, SQLite.Statement>();
+  return {
+    close: () => database.close(),
+    prepare(text: string) {
+      const hit = cache.get(text);
+      if (hit && !hit.busy) {
+        cache.delete(text);
+        cache.set(text, hit);
+        return hit;
+      }
+      const stmt = database.prepare(text);
+      if (!hit) {
+        cache.set(text, stmt);
+        if (cache.size > max) cache.delete(cache.keys().next().value!);
+      }
+      return stmt;
+    },
+  };
 }
 
 /** True when the error is a unique-constraint violation on either dialect. */
