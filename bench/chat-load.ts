@@ -10,39 +10,50 @@ import type { Seeded } from './seed.js';
 
 export type Side = { socket: Socket; send: (body: string, clientId: string) => Promise<{ ok?: boolean; error?: { code: string } }> };
 export type Pair = { a: Side; b: Side };
-export type Target = { kind: 'product' | 'relay'; pairs: Pair[]; sockets: Socket[] };
+export type Target = { kind: 'product' | 'relay'; pairs: Pair[]; sockets: Socket[]; disconnects: Record<string, number> };
+
+/** Counts disconnects by reason: a socket dropped mid-run explains lost messages. */
+function watchDisconnects(socket: Socket, disconnects: Record<string, number>) {
+  socket.on('disconnect', (reason) => {
+    disconnects[reason] = (disconnects[reason] ?? 0) + 1;
+  });
+}
 
 const ACK_TIMEOUT_MS = 15000;
 const PAD = 'x'.repeat(40);
 
 export async function connectRelay(url: string, pairs: number): Promise<Target> {
   const sockets: Socket[] = [];
+  const disconnects: Record<string, number> = {};
   const result = await mapLimit(Array.from({ length: pairs }, (_, i) => i), 50, async (i) => {
     const room = `chat:${i + 1}`;
     const side = async (): Promise<Side> => {
       const socket = await connectSocket(url, null);
       sockets.push(socket);
+      watchDisconnects(socket, disconnects);
       await socket.timeout(ACK_TIMEOUT_MS).emitWithAck('join', { room });
       return { socket, send: (body, clientId) => socket.timeout(ACK_TIMEOUT_MS).emitWithAck('send', { room, body, clientId }) };
     };
     return { a: await side(), b: await side() };
   });
-  return { kind: 'relay', pairs: result, sockets };
+  return { kind: 'relay', pairs: result, sockets, disconnects };
 }
 
 export async function connectProduct(url: string, seeded: Seeded, pairs: number): Promise<Target> {
   const sockets: Socket[] = [];
+  const disconnects: Record<string, number> = {};
   const result = await mapLimit(seeded.chats.slice(0, pairs), 50, async (c) => {
     const side = async (ns: '/portal' | '/console', cookie: string): Promise<Side> => {
       const socket = await connectSocket(url + ns, cookie);
       sockets.push(socket);
+      watchDisconnects(socket, disconnects);
       const r = await socket.timeout(ACK_TIMEOUT_MS).emitWithAck('chat:subscribe', { chatId: c.chatId, afterSeq: 0 });
       if (!r?.ok) throw new Error(`subscribe failed: ${JSON.stringify(r)}`);
       return { socket, send: (body, clientId) => socket.timeout(ACK_TIMEOUT_MS).emitWithAck('message:send', { chatId: c.chatId, body, clientId }) };
     };
     return { a: await side('/portal', c.portalCookie), b: await side('/console', c.techCookie) };
   });
-  return { kind: 'product', pairs: result, sockets };
+  return { kind: 'product', pairs: result, sockets, disconnects };
 }
 
 type Tracked = { sentAt: number; inWindow: boolean; received: boolean };
@@ -99,6 +110,7 @@ export async function runOpenLoop(target: Target, opts: { rate: number; warmupS:
   const windowStart = start + opts.warmupS * 1000;
   const windowEnd = start + total * 1000;
   let cpu0 = 0;
+  let loadCpu0 = process.cpuUsage();
   let lag: ReturnType<typeof loopLag> | null = null;
   const rss: number[] = [];
   const maxMessages = Math.ceil(opts.rate * total) + 10;
@@ -109,6 +121,7 @@ export async function runOpenLoop(target: Target, opts: { rate: number; warmupS:
     if (!phase.measuring && t >= windowStart) {
       phase.measuring = true;
       cpu0 = cpuSeconds(opts.serverPid);
+      loadCpu0 = process.cpuUsage();
       lag = loopLag();
     }
     const due = Math.min(maxMessages, Math.floor(((t - start) / 1000) * opts.rate));
@@ -140,6 +153,8 @@ export async function runOpenLoop(target: Target, opts: { rate: number; warmupS:
   }
   const measuredS = (Math.min(nowMs(), windowEnd) - windowStart) / 1000;
   const cpu = (cpuSeconds(opts.serverPid) - cpu0) / measuredS;
+  const lc = process.cpuUsage(loadCpu0);
+  const loadCpu = (lc.user + lc.system) / 1e6 / measuredS;
   const lagStats = lag?.stop();
   // Drain: wait for in-flight deliveries, bounded.
   const drainEnd = nowMs() + opts.drainS * 1000;
@@ -163,6 +178,8 @@ export async function runOpenLoop(target: Target, opts: { rate: number; warmupS:
     latencyMs: percentiles(latencies),
     ackLatencyMs: percentiles(ackLatencies),
     serverCpuCores: Math.round(cpu * 100) / 100,
+    loadProcessCpuCores: Math.round(loadCpu * 100) / 100,
+    disconnects: { ...target.disconnects },
     serverRssMb: { max: Math.max(...rss), last: rss[rss.length - 1] },
     loadProcessLoopLagMs: lagStats,
   };

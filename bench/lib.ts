@@ -34,7 +34,9 @@ export type Child = { proc: ChildProcess; url: string; pid: number; stop: () => 
  * The child gets its own file-descriptor limit from the shell that runs the bench.
  */
 export async function spawnNode(script: string, env: Record<string, string>, timeoutMs = 30000): Promise<Child> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', script], {
+  // BENCH_SERVER_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=prof", profiles the servers.
+  const extraArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const proc = spawn(process.execPath, [...extraArgs, '--import', 'tsx', script], {
     cwd: ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
