@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { HAS_CHROMIUM, launch, screenshotPath, type Browsers } from './support/browser.js';
+import { HAS_CHROMIUM, launch, type Browsers } from './support/browser.js';
 import { ALWAYS_OPEN, HAS_PORTAL_BUILD, portalLogin, requestChat, setOfficeHours, shownMessages, startPortalServer, techSide } from './support/portal.js';
 import { ack, received, waitFor } from '../test/support/sockets.js';
 import type { TestServer } from '../test/support/server.js';
@@ -65,7 +65,6 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Client Portal chat in a rea
     await expect.poll(() => page.getByTestId('queue-position').textContent()).toBe('1');
     await expect.poll(() => page.getByTestId('waited').textContent()).toMatch(/\d+ s/);
     await waitFor(tech.socket, 'alert', (p) => p.chat.id === chatId);
-    await page.screenshot({ path: screenshotPath('portal-waiting') });
 
     const joined = await ack(tech.socket, 'chat:join', { chatId });
     expect(joined.ok).toBe(true);
@@ -88,7 +87,6 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Client Portal chat in a rea
     await box.press('Enter');
     const m = await waitFor(tech.socket, 'message', (p) => p.chatId === chatId && p.body === 'Thanks, it is still broken');
     await expect.poll(async () => (await page.locator('.message-mine .message-state').allTextContents()).at(-1)).toBe('Delivered');
-    await page.screenshot({ path: screenshotPath('portal-chat') });
 
     // Reload mid-chat: every message once, in order.
     const before = await shownMessages(page);
@@ -118,7 +116,6 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Client Portal chat in a rea
     const end = await tech.http.post(`/api/console/chats/${chatId}/end`, { outcome: 'ticket_created', boardId: w.boardId, summary: 'VPN keeps dropping' });
     expect(end.status).toBe(200);
     await expect.poll(() => page.getByTestId('chat-ended').isVisible()).toBe(true);
-    await page.screenshot({ path: screenshotPath('portal-ended') });
     const transcript = await page.evaluate((id) => fetch(`/api/portal/chats/${id}/transcript`).then(async (r) => ({ type: r.headers.get('content-type'), text: await r.text() })), chatId);
     expect(transcript.type).toContain('text/plain');
     expect(transcript.text).toContain(XSS);
@@ -127,7 +124,6 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Client Portal chat in a rea
     await expect.poll(() => page.getByTestId('timeline-chat').textContent()).toContain(`chat-${chatId}.txt`);
     expect(await page.getByTestId('timeline-chat').textContent()).toMatch(/, 5 messages,/);
     await page.getByTestId('connection-back').waitFor({ state: 'detached' });
-    await page.screenshot({ path: screenshotPath('portal-ticket') });
 
     // Nobody outside the chat heard any of it, and no script ever ran.
     expect(received(other.socket, 'alert')).toHaveLength(0);

@@ -90,7 +90,6 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Client Portal waiting, offe
     await expect.poll(() => page.getByTestId('offer').isVisible(), { timeout: 10000 }).toBe(true);
     // The offer takes the keyboard focus.
     expect(await page.evaluate(() => document.activeElement?.getAttribute('data-testid'))).toBe('offer');
-    await page.screenshot({ path: screenshotPath('portal-offer') });
 
     await page.getByRole('button', { name: 'Keep waiting' }).click();
     await expect.poll(() => page.getByTestId('offer').count()).toBe(0);
