@@ -56,9 +56,18 @@ export function useChatStream<C extends AnyChat = AnyChat>(socket: Socket, nsp: 
     [socket, chatId, confirm],
   );
 
+  // A (re)subscribe asked for while one is in flight runs again afterwards: the one in flight may
+  // belong to a connection that has just dropped, and its answer will never come.
+  const again = useRef(false);
+  const subscribeRef = useRef<() => Promise<void>>(async () => {});
   const subscribe = useCallback(async () => {
-    if (!socket.connected || subscribing.current) return;
+    if (!socket.connected) return;
+    if (subscribing.current) {
+      again.current = true;
+      return;
+    }
     subscribing.current = true;
+    let ok = false;
     try {
       // Pages of up to 1000: keep asking until the server has nothing newer.
       for (;;) {
@@ -72,14 +81,20 @@ export function useChatStream<C extends AnyChat = AnyChat>(socket: Socket, nsp: 
         for (const m of res.messages) if (m.clientId) setOutbox((cur) => cur.filter((o) => o.clientId !== m.clientId));
         if (res.messages.length < 1000) break;
       }
+      ok = true;
     } catch (e) {
       setError(e as AckError);
-      return;
+      if ((e as AckError).code === 'timeout') again.current = true;
     } finally {
       subscribing.current = false;
     }
-    for (const o of outboxRef.current) if (o.state === 'sending') void deliver(o);
+    if (again.current) {
+      again.current = false;
+      return subscribeRef.current();
+    }
+    if (ok) for (const o of outboxRef.current) if (o.state === 'sending') void deliver(o);
   }, [socket, chatId, deliver]);
+  subscribeRef.current = subscribe;
 
   useEffect(() => {
     const onMessage = (m: Message) => {

@@ -62,6 +62,14 @@ export function ChatPage({ id, me }: { id: number; me: Me }) {
           </>
         )}
       </p>
+      {stream.error && (
+        <div className="banner banner-error" role="alert">
+          <span>Live updates of this chat stopped: {stream.error.message}</span>
+          <button type="button" className="secondary" onClick={() => void stream.refresh()}>
+            Try again
+          </button>
+        </div>
+      )}
       {existing && isOpen(chat) && <p className="banner banner-ok">You already have this chat open, so we brought you back to it.</p>}
       {chat.status === 'waiting' && (
         <WaitingPanel
