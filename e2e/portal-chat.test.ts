@@ -191,4 +191,35 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Client Portal chat in a rea
     await expect.poll(() => page.locator('.message-body', { hasText: 'Which room exactly?' }).count()).toBe(1);
     tech.socket.close();
   });
+
+  it('a message typed while the connection is down survives a page reload and is delivered once when it is back', async () => {
+    const w = await s.f.world();
+    const tech = await techSide(s, w.tech.email);
+    const { page } = await userPage(w.user.email);
+    const chatId = await requestChat(page, 'Phone', 'Voicemail is full');
+    await ack(tech.socket, 'chat:join', { chatId });
+    await page.getByTestId('tech-name').waitFor();
+
+    // Only the live connection is cut: the page itself still loads, so it can be reloaded.
+    await page.route('**/socket.io/**', (r) => r.abort());
+    for (const sock of await s.realtime.io.of('/portal').in(`portal:${w.user.id}`).fetchSockets()) (sock as unknown as { conn: { close: () => void } }).conn.close();
+    await page.getByTestId('connection-lost').waitFor();
+    const box = page.getByLabel('Message', { exact: true });
+    await box.fill('written during the outage');
+    await box.press('Enter');
+    await page.locator('.message-sending').waitFor();
+    await page.reload();
+    // After the reload the message is still there, still waiting to be sent.
+    await expect.poll(() => page.locator('.message-sending', { hasText: 'written during the outage' }).count()).toBe(1);
+    const during = await tech.http.get(`/api/console/chats/${chatId}/messages`);
+    expect(during.body.map((m: { body: string }) => m.body)).not.toContain('written during the outage');
+
+    await page.unroute('**/socket.io/**');
+    await waitFor(tech.socket, 'message', (p) => p.chatId === chatId && p.body === 'written during the outage', 15000);
+    await expect.poll(() => page.locator('.message-sending').count()).toBe(0);
+    const stored = await tech.http.get(`/api/console/chats/${chatId}/messages`);
+    expect(stored.body.filter((m: { body: string }) => m.body === 'written during the outage')).toHaveLength(1);
+    expect((await shownMessages(page)).filter((m) => m.body === 'written during the outage')).toHaveLength(1);
+    tech.socket.close();
+  });
 });

@@ -9,6 +9,7 @@ import type { Socket } from 'socket.io-client';
 import { CLIENT_EVENTS, SERVER_EVENTS } from '../../shared/realtime.js';
 import { contiguousSeq, loadOutbox, mergeMessages, saveOutbox, type Outgoing } from './message-merge.js';
 import { AckError, emitAck, newClientId, type Namespace } from './socket.js';
+import { api } from './api.js';
 import type { AnyChat, Message } from './types.js';
 
 export type TypingAuthor = { kind: string; id: number; name: string };
@@ -96,6 +97,23 @@ export function useChatStream<C extends AnyChat = AnyChat>(socket: Socket, nsp: 
   }, [socket, chatId, deliver]);
   subscribeRef.current = subscribe;
 
+  /** Without a live connection (a page loaded during an outage), the chat is still read over HTTP. */
+  const catchUpOverHttp = useCallback(async () => {
+    const base = nsp === '/portal' ? '/api/portal' : '/api/console';
+    try {
+      const [c, list] = await Promise.all([
+        api.get<C>(`${base}/chats/${chatId}`),
+        api.get<Message[]>(`${base}/chats/${chatId}/messages?after=${contiguousSeq(messagesRef.current)}`),
+      ]);
+      setChat((cur) => cur ?? c);
+      const merged = mergeMessages(messagesRef.current, list);
+      messagesRef.current = merged;
+      setMessages(merged);
+    } catch (e) {
+      setError((cur) => cur ?? new AckError((e as { code?: string }).code ?? 'network', (e as Error).message));
+    }
+  }, [nsp, chatId]);
+
   useEffect(() => {
     const onMessage = (m: Message) => {
       if (m.chatId !== chatId) return;
@@ -120,7 +138,8 @@ export function useChatStream<C extends AnyChat = AnyChat>(socket: Socket, nsp: 
     socket.on(SERVER_EVENTS.typing, onTyping);
     socket.on(SERVER_EVENTS.resync, onConnect);
     socket.on('connect', onConnect);
-    void subscribe();
+    if (socket.connected) void subscribe();
+    else void catchUpOverHttp();
     return () => {
       socket.off(SERVER_EVENTS.message, onMessage);
       socket.off(SERVER_EVENTS.chat, onChat);
@@ -132,7 +151,7 @@ export function useChatStream<C extends AnyChat = AnyChat>(socket: Socket, nsp: 
     };
     // opts.unsubscribeOnClose is read at close time only.
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [socket, chatId, subscribe, confirm]);
+  }, [socket, chatId, subscribe, confirm, catchUpOverHttp]);
 
   // Typing: one "typing" when it starts, one "stopped" after a pause or on send.
   const typingSent = useRef(false);
