@@ -5,7 +5,7 @@
  * is ignored), with the send time carried in the body.
  */
 import type { Socket } from 'socket.io-client';
-import { connectSocket, cpuSeconds, loopLag, mapLimit, nowMs, percentiles, rssMb, sleep } from './lib.js';
+import { connectSocket, contention, cpuSeconds, loopLag, mapLimit, nowMs, percentiles, rssMb, sleep } from './lib.js';
 import type { Seeded } from './seed.js';
 
 export type Side = { socket: Socket; send: (body: string, clientId: string) => Promise<{ ok?: boolean; error?: { code: string } }> };
@@ -111,6 +111,7 @@ export async function runOpenLoop(target: Target, opts: { rate: number; warmupS:
   const windowEnd = start + total * 1000;
   let cpu0 = 0;
   let loadCpu0 = process.cpuUsage();
+  let cpuWindow: ReturnType<typeof contention> | null = null;
   let lag: ReturnType<typeof loopLag> | null = null;
   const rss: number[] = [];
   const maxMessages = Math.ceil(opts.rate * total) + 10;
@@ -122,6 +123,7 @@ export async function runOpenLoop(target: Target, opts: { rate: number; warmupS:
       phase.measuring = true;
       cpu0 = cpuSeconds(opts.serverPid);
       loadCpu0 = process.cpuUsage();
+      cpuWindow = contention(opts.serverPid);
       lag = loopLag();
     }
     const due = Math.min(maxMessages, Math.floor(((t - start) / 1000) * opts.rate));
@@ -153,6 +155,7 @@ export async function runOpenLoop(target: Target, opts: { rate: number; warmupS:
   }
   const measuredS = (Math.min(nowMs(), windowEnd) - windowStart) / 1000;
   const cpu = (cpuSeconds(opts.serverPid) - cpu0) / measuredS;
+  const cpuUse = cpuWindow?.();
   const lc = process.cpuUsage(loadCpu0);
   const loadCpu = (lc.user + lc.system) / 1e6 / measuredS;
   const lagStats = lag?.stop();
@@ -180,6 +183,7 @@ export async function runOpenLoop(target: Target, opts: { rate: number; warmupS:
     serverCpuCores: Math.round(cpu * 100) / 100,
     loadProcessCpuCores: Math.round(loadCpu * 100) / 100,
     disconnects: { ...target.disconnects },
+    cpuDuringWindow: cpuUse,
     serverRssMb: { max: Math.max(...rss), last: rss[rss.length - 1] },
     loadProcessLoopLagMs: lagStats,
   };
@@ -199,6 +203,7 @@ export async function runSaturation(target: Target, opts: { window: number; seco
   const start = nowMs();
   const end = start + opts.seconds * 1000;
   const cpu0 = cpuSeconds(opts.serverPid);
+  const cpuWindow = contention(opts.serverPid);
   const rss: number[] = [];
   const sampler = setInterval(() => rss.push(rssMb(opts.serverPid)), 1000);
   const maxPerWorker = 1_000_000;
@@ -224,6 +229,7 @@ export async function runSaturation(target: Target, opts: { window: number; seco
   };
   await Promise.all(Array.from({ length: opts.window }, worker));
   clearInterval(sampler);
+  const cpuUse = cpuWindow();
   const seconds = (nowMs() - start) / 1000;
   return {
     target: target.kind,
@@ -235,5 +241,6 @@ export async function runSaturation(target: Target, opts: { window: number; seco
     ackLatencyMs: percentiles(ackLatencies),
     serverCpuCores: Math.round(((cpuSeconds(opts.serverPid) - cpu0) / seconds) * 100) / 100,
     serverRssMbMax: Math.max(...rss),
+    cpuDuringRun: cpuUse,
   };
 }

@@ -160,6 +160,33 @@ export function machine() {
   };
 }
 
+/** Busy CPU seconds of the whole machine so far (all cores), from /proc/stat. */
+export function machineBusySeconds(): number {
+  const line = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0];
+  const [user, nice, system, , , irq, softirq, steal] = line.trim().split(/\s+/).slice(1).map(Number);
+  return (user + nice + system + irq + softirq + steal) / 100;
+}
+
+/**
+ * What else ran on the machine during a window: busy cores of the whole machine minus the server
+ * and this load process. Other work on a shared 2-core box skews latency; the results say how much.
+ */
+export function contention(serverPid: number) {
+  const m0 = machineBusySeconds();
+  const s0 = cpuSeconds(serverPid);
+  const l0 = process.cpuUsage();
+  const t0 = nowMs();
+  return () => {
+    const secs = (nowMs() - t0) / 1000;
+    const l = process.cpuUsage(l0);
+    const server = (cpuSeconds(serverPid) - s0) / secs;
+    const load = (l.user + l.system) / 1e6 / secs;
+    const machine = (machineBusySeconds() - m0) / secs;
+    const r = (x: number) => Math.round(x * 100) / 100;
+    return { serverCores: r(server), loadProcessCores: r(load), otherProcessesCores: r(Math.max(0, machine - server - load)), loadAverage1m: r(os.loadavg()[0]) };
+  };
+}
+
 /** Samples the event-loop delay of this (load) process, to tell client-side stalls apart. */
 export function loopLag() {
   const samples: number[] = [];

@@ -4,7 +4,7 @@ import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import type { Socket } from 'socket.io-client';
 import { connectProduct, connectRelay, runOpenLoop, runSaturation } from './chat-load.js';
-import { closeAll, connectSocket, cpuSeconds, freshDataDir, mapLimit, nowMs, percentiles, rssMb, sleep, spawnProductServer, spawnRelayServer } from './lib.js';
+import { closeAll, connectSocket, contention, cpuSeconds, freshDataDir, mapLimit, nowMs, percentiles, rssMb, sleep, spawnProductServer, spawnRelayServer } from './lib.js';
 import { seed } from './seed.js';
 
 export type Scale = { chats: number; rate: number; warmupS: number; measureS: number; alertTechs: number; alertRequests: number; idleUsers: number; idleHoldS: number; satSeconds: number; satWindow: number };
@@ -110,6 +110,7 @@ export async function alertFanout(scale: Scale) {
     const toLast: number[] = [];
     const httpMs: number[] = [];
     let incomplete = 0;
+    const cpuWindow = contention(server.pid);
     // The first requests warm up the server's code paths and are not counted.
     for (let i = 0; i < scale.alertRequests + ALERT_WARMUP; i++) {
       const user = seeded.idlePortal[i];
@@ -143,6 +144,7 @@ export async function alertFanout(scale: Scale) {
       requestToLastTechMs: percentiles(toLast),
       httpRequestMs: percentiles(httpMs),
       serverRssMb: rssMb(server.pid),
+      cpuDuringRun: cpuWindow(),
     };
   } finally {
     closeAll(sockets);
@@ -173,6 +175,7 @@ export async function idleMemory(scale: Scale) {
     const connectS = (nowMs() - t0) / 1000;
     const connectCpu = cpuSeconds(server.pid) - cpu0;
     const samples: number[] = [];
+    const cpuWindow = contention(server.pid);
     for (let i = 0; i < scale.idleHoldS; i++) {
       await sleep(1000);
       samples.push(rssMb(server.pid));
@@ -189,6 +192,7 @@ export async function idleMemory(scale: Scale) {
       serverCpuSecondsToConnect: Math.round(connectCpu * 10) / 10,
       heldSeconds: scale.idleHoldS,
       serverRssMb: { beforeConnections: baseline, maxWhileHeld: max, last: samples[samples.length - 1] },
+      cpuWhileHeld: cpuWindow(),
       perConnectionKb: Math.round(((samples[samples.length - 1] - baseline) * 1024) / Math.max(1, connectedAtEnd)),
     };
   } finally {
