@@ -29,7 +29,7 @@ let seq = 0;
 const uniq = (p: string) => `${p}-${process.pid}-${++seq}-${Math.random().toString(36).slice(2, 7)}`;
 
 export type Factories = ReturnType<typeof factories>;
-function factories(server: RunningServer) {
+export function factories(server: Pick<RunningServer, 'ctx'>) {
   const db = server.ctx.db;
   const now = Date.now();
   return {
