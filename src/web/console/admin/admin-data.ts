@@ -1,0 +1,49 @@
+/** Admin reads and a save helper that refreshes every list an admin change may touch. */
+import { useCallback, useState } from 'react';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { api } from '../../common/api.js';
+import type { OfficeHoursInfo } from '../../common/types.js';
+import { keys } from '../queries.js';
+
+export type Named = { id: number; name: string };
+export type Company = Named & { boardIds: number[] };
+export type Tech = Named & { email: string; role: 'tech' | 'admin'; available: boolean; active: boolean; grants: { boardIds: number[]; allCompanies: boolean; companyIds: number[] } };
+export type PortalUser = Named & { email: string; phone: string | null; active: boolean; company: Named };
+
+export const useAdmin = <T,>(what: 'companies' | 'boards' | 'techs' | 'portal-users' | 'office-hours') =>
+  useQuery({ queryKey: keys.admin(what), queryFn: () => api.get<T>(`/api/admin/${what}`) });
+export const useCompanies = () => useAdmin<Company[]>('companies');
+export const useBoards = () => useAdmin<Named[]>('boards');
+export const useTechs = () => useAdmin<Tech[]>('techs');
+export const usePortalUsers = () => useAdmin<PortalUser[]>('portal-users');
+export const useOfficeHoursAdmin = () => useAdmin<OfficeHoursInfo>('office-hours');
+
+/** Runs one admin change; shows the server's message on refusal and a short confirmation on success. */
+export function useSave() {
+  const qc = useQueryClient();
+  const [error, setError] = useState<unknown>(null);
+  const [done, setDone] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const run = useCallback(
+    async (what: string, fn: () => Promise<unknown>) => {
+      setBusy(true);
+      setError(null);
+      setDone(null);
+      try {
+        await fn();
+        setDone(what);
+        await qc.invalidateQueries({ queryKey: ['console', 'admin'] });
+        void qc.invalidateQueries({ queryKey: keys.directory });
+        void qc.invalidateQueries({ queryKey: keys.statusBar });
+        return true;
+      } catch (e) {
+        setError(e);
+        return false;
+      } finally {
+        setBusy(false);
+      }
+    },
+    [qc],
+  );
+  return { run, error, done, busy, clear: () => setError(null) };
+}

@@ -1,0 +1,32 @@
+import { Link } from '../../common/router.js';
+import { BoardsAdmin } from './boards-admin.js';
+import { CompaniesAdmin } from './companies-admin.js';
+import { TechsAdmin } from './techs-admin.js';
+import { PortalUsersAdmin } from './portal-users-admin.js';
+import { OfficeHoursAdmin } from './office-hours-admin.js';
+
+const SECTIONS = [
+  { path: 'companies', label: 'Companies', el: () => <CompaniesAdmin /> },
+  { path: 'boards', label: 'Boards', el: () => <BoardsAdmin /> },
+  { path: 'techs', label: 'Technicians and access', el: () => <TechsAdmin /> },
+  { path: 'portal-users', label: 'Portal users', el: () => <PortalUsersAdmin /> },
+  { path: 'office-hours', label: 'Office hours and holidays', el: () => <OfficeHoursAdmin /> },
+] as const;
+
+/** Admin pages (the server refuses every admin call to a non-admin; the console hides the link too). */
+export function AdminPage({ path }: { path: string }) {
+  const current = SECTIONS.find((s) => path === `/console/admin/${s.path}`) ?? SECTIONS[0];
+  return (
+    <main className="app-main" id="main">
+      <h1>Admin: {current.label}</h1>
+      <nav aria-label="Admin sections" className="subnav">
+        {SECTIONS.map((s) => (
+          <Link key={s.path} to={`/console/admin/${s.path}`} aria-current={s === current ? 'page' : undefined}>
+            {s.label}
+          </Link>
+        ))}
+      </nav>
+      {current.el()}
+    </main>
+  );
+}

@@ -1,0 +1,67 @@
+import { useId, useState, type FormEvent } from 'react';
+import { api } from '../../common/api.js';
+import { ErrorBanner } from '../../common/error-banner.js';
+import { Feedback, IdChecklist } from './feedback.js';
+import { useBoards, useCompanies, useSave, type Company, type Named } from './admin-data.js';
+
+export function CompaniesAdmin() {
+  const companies = useCompanies();
+  const boards = useBoards();
+  const save = useSave();
+  const id = useId();
+  const [name, setName] = useState('');
+  const [boardIds, setBoardIds] = useState<number[]>([]);
+  const add = async (e: FormEvent) => {
+    e.preventDefault();
+    if (await save.run(`Company “${name.trim()}” added`, () => api.post('/api/admin/companies', { name: name.trim(), boardIds }))) {
+      setName('');
+      setBoardIds([]);
+    }
+  };
+  return (
+    <>
+      <Feedback {...save} />
+      <ErrorBanner error={companies.error ?? boards.error} />
+      <form className="card stack" onSubmit={add} aria-labelledby={`${id}-h`}>
+        <h2 id={`${id}-h`}>Add a company</h2>
+        <label htmlFor={`${id}-name`}>Company name</label>
+        <input id={`${id}-name`} required maxLength={200} value={name} onChange={(e) => setName(e.target.value)} />
+        <IdChecklist legend="Boards offered to its users" options={boards.data ?? []} value={boardIds} onChange={setBoardIds} />
+        <div>
+          <button type="submit" disabled={save.busy}>
+            Add company
+          </button>
+        </div>
+      </form>
+      <ul className="admin-list">
+        {companies.data?.map((c) => (
+          <CompanyRow key={c.id} company={c} boards={boards.data ?? []} save={save} />
+        ))}
+      </ul>
+    </>
+  );
+}
+
+function CompanyRow({ company, boards, save }: { company: Company; boards: Named[]; save: ReturnType<typeof useSave> }) {
+  const [name, setName] = useState(company.name);
+  const [boardIds, setBoardIds] = useState(company.boardIds);
+  const id = useId();
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    void save.run(`Company “${name.trim()}” saved`, () => api.put(`/api/admin/companies/${company.id}`, { name: name.trim(), boardIds }));
+  };
+  return (
+    <li className="card">
+      <form className="stack" onSubmit={submit} aria-label={`Company ${company.name}`}>
+        <label htmlFor={id}>Name</label>
+        <input id={id} required maxLength={200} value={name} onChange={(e) => setName(e.target.value)} />
+        <IdChecklist legend={`Boards offered to ${company.name}`} options={boards} value={boardIds} onChange={setBoardIds} />
+        <div>
+          <button type="submit" className="secondary" disabled={save.busy}>
+            Save company
+          </button>
+        </div>
+      </form>
+    </li>
+  );
+}

@@ -1,0 +1,145 @@
+/** Office hours: the IANA time zone, intervals per weekday, and dated holidays. */
+import { useEffect, useId, useState, type FormEvent } from 'react';
+import { api } from '../../common/api.js';
+import { ErrorBanner } from '../../common/error-banner.js';
+import { formatDateTime } from '../../common/format.js';
+import { Feedback } from './feedback.js';
+import { useOfficeHoursAdmin, useSave } from './admin-data.js';
+
+type Interval = { start: string; end: string };
+const DAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
+const ORDER = [1, 2, 3, 4, 5, 6, 0];
+const zones = (() => {
+  try {
+    return (Intl as unknown as { supportedValuesOf?: (k: string) => string[] }).supportedValuesOf?.('timeZone') ?? [];
+  } catch {
+    return [];
+  }
+})();
+
+export function OfficeHoursAdmin() {
+  const hours = useOfficeHoursAdmin();
+  const save = useSave();
+  const id = useId();
+  const [tz, setTz] = useState('');
+  const [schedule, setSchedule] = useState<Record<string, Interval[]>>({});
+  useEffect(() => {
+    if (hours.data) {
+      setTz(hours.data.timezone);
+      setSchedule(hours.data.schedule);
+    }
+  }, [hours.data]);
+  const setDay = (d: number, ivs: Interval[]) => setSchedule((s) => ({ ...s, [String(d)]: ivs }));
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    const clean = Object.fromEntries(Object.entries(schedule).filter(([, ivs]) => ivs.length));
+    void save.run('Office hours saved', () => api.put('/api/admin/office-hours', { timezone: tz.trim(), schedule: clean }));
+  };
+  const st = hours.data?.status;
+  return (
+    <>
+      <Feedback {...save} />
+      <ErrorBanner error={hours.error} />
+      {st && (
+        <p className={`banner ${st.open ? 'banner-ok' : 'banner-warn'}`}>
+          Support is {st.open ? 'open now' : 'closed now'}
+          {st.holiday ? ` (holiday: ${st.holiday.name})` : ''}
+          {!st.open && st.nextOpenAt ? `; opens ${formatDateTime(st.nextOpenAt)}` : ''}
+        </p>
+      )}
+      <form className="card stack" onSubmit={submit} aria-labelledby={`${id}-h`}>
+        <h2 id={`${id}-h`}>Weekly hours</h2>
+        <label htmlFor={`${id}-tz`}>Time zone (IANA, for example Europe/Paris)</label>
+        <input id={`${id}-tz`} required list={`${id}-zones`} value={tz} onChange={(e) => setTz(e.target.value)} />
+        <datalist id={`${id}-zones`}>
+          {zones.map((z) => (
+            <option key={z} value={z} />
+          ))}
+        </datalist>
+        {ORDER.map((d) => (
+          <DayRow key={d} day={d} intervals={schedule[String(d)] ?? []} onChange={(ivs) => setDay(d, ivs)} />
+        ))}
+        <div>
+          <button type="submit" disabled={save.busy}>
+            Save office hours
+          </button>
+        </div>
+      </form>
+      <Holidays holidays={hours.data?.holidays ?? []} save={save} />
+    </>
+  );
+}
+
+function DayRow({ day, intervals, onChange }: { day: number; intervals: Interval[]; onChange: (ivs: Interval[]) => void }) {
+  const id = useId();
+  const name = DAYS[day];
+  return (
+    <fieldset className="day-row">
+      <legend>{name}</legend>
+      {intervals.length === 0 && <span className="muted">Closed</span>}
+      {intervals.map((iv, i) => (
+        <div key={i} className="row">
+          <label htmlFor={`${id}-${i}-s`}>From</label>
+          <input id={`${id}-${i}-s`} type="time" required value={iv.start} onChange={(e) => onChange(intervals.map((x, j) => (j === i ? { ...x, start: e.target.value } : x)))} className="time" />
+          <label htmlFor={`${id}-${i}-e`}>to</label>
+          <input
+            id={`${id}-${i}-e`}
+            type="time"
+            required
+            value={iv.end === '24:00' ? '23:59' : iv.end}
+            onChange={(e) => onChange(intervals.map((x, j) => (j === i ? { ...x, end: e.target.value === '23:59' ? '24:00' : e.target.value } : x)))}
+            className="time"
+          />
+          <button type="button" className="link-button" onClick={() => onChange(intervals.filter((_, j) => j !== i))} aria-label={`Remove ${name} interval ${i + 1}`}>
+            Remove
+          </button>
+        </div>
+      ))}
+      <button type="button" className="link-button" onClick={() => onChange([...intervals, { start: '09:00', end: '17:00' }])} aria-label={`Add hours on ${name}`}>
+        Add hours
+      </button>
+    </fieldset>
+  );
+}
+
+function Holidays({ holidays, save }: { holidays: { id?: number; date: string; name: string }[]; save: ReturnType<typeof useSave> }) {
+  const id = useId();
+  const [date, setDate] = useState('');
+  const [name, setName] = useState('');
+  const add = async (e: FormEvent) => {
+    e.preventDefault();
+    if (await save.run(`Holiday “${name.trim()}” added`, () => api.post('/api/admin/holidays', { date, name: name.trim() }))) {
+      setDate('');
+      setName('');
+    }
+  };
+  return (
+    <section className="card stack" aria-labelledby={`${id}-h`}>
+      <h2 id={`${id}-h`}>Holidays</h2>
+      {holidays.length === 0 && <p className="muted">No holidays.</p>}
+      <ul>
+        {holidays.map((h) => (
+          <li key={h.id ?? h.date} className="row">
+            <span>
+              {h.date}: {h.name}
+            </span>
+            {h.id !== undefined && (
+              <button type="button" className="link-button" onClick={() => void save.run(`Holiday “${h.name}” removed`, () => api.delete(`/api/admin/holidays/${h.id}`))}>
+                Remove holiday {h.date}
+              </button>
+            )}
+          </li>
+        ))}
+      </ul>
+      <form className="row" onSubmit={add}>
+        <label htmlFor={`${id}-date`}>Date</label>
+        <input id={`${id}-date`} type="date" required value={date} onChange={(e) => setDate(e.target.value)} className="time" />
+        <label htmlFor={`${id}-name`}>Holiday name</label>
+        <input id={`${id}-name`} required maxLength={200} value={name} onChange={(e) => setName(e.target.value)} className="grow" />
+        <button type="submit" disabled={save.busy}>
+          Add holiday
+        </button>
+      </form>
+    </section>
+  );
+}

@@ -1,0 +1,82 @@
+import { useId, useState, type FormEvent } from 'react';
+import { api } from '../../common/api.js';
+import { ErrorBanner } from '../../common/error-banner.js';
+import { Feedback } from './feedback.js';
+import { useCompanies, usePortalUsers, useSave } from './admin-data.js';
+
+export function PortalUsersAdmin() {
+  const users = usePortalUsers();
+  const companies = useCompanies();
+  const save = useSave();
+  const id = useId();
+  const blank = { companyId: '', email: '', name: '', password: '', phone: '' };
+  const [v, setV] = useState(blank);
+  const add = async (e: FormEvent) => {
+    e.preventDefault();
+    const body = { companyId: Number(v.companyId), email: v.email.trim(), name: v.name.trim(), password: v.password, ...(v.phone.trim() ? { phone: v.phone.trim() } : {}) };
+    if (await save.run(`Portal user ${body.name} added`, () => api.post('/api/admin/portal-users', body))) setV(blank);
+  };
+  return (
+    <>
+      <Feedback {...save} />
+      <ErrorBanner error={users.error ?? companies.error} />
+      <form className="card stack" onSubmit={add} aria-labelledby={`${id}-h`}>
+        <h2 id={`${id}-h`}>Add a portal user</h2>
+        <label htmlFor={`${id}-co`}>Company</label>
+        <select id={`${id}-co`} required value={v.companyId} onChange={(e) => setV({ ...v, companyId: e.target.value })}>
+          <option value="">Choose…</option>
+          {companies.data?.map((c) => (
+            <option key={c.id} value={c.id}>
+              {c.name}
+            </option>
+          ))}
+        </select>
+        <label htmlFor={`${id}-name`}>Name</label>
+        <input id={`${id}-name`} required maxLength={200} value={v.name} onChange={(e) => setV({ ...v, name: e.target.value })} />
+        <label htmlFor={`${id}-email`}>Email</label>
+        <input id={`${id}-email`} type="email" required value={v.email} onChange={(e) => setV({ ...v, email: e.target.value })} />
+        <label htmlFor={`${id}-pw`}>Password (at least 8 characters)</label>
+        <input id={`${id}-pw`} type="password" autoComplete="new-password" minLength={8} required value={v.password} onChange={(e) => setV({ ...v, password: e.target.value })} />
+        <label htmlFor={`${id}-phone`}>Phone (optional)</label>
+        <input id={`${id}-phone`} type="tel" value={v.phone} onChange={(e) => setV({ ...v, phone: e.target.value })} />
+        <div>
+          <button type="submit" disabled={save.busy}>
+            Add portal user
+          </button>
+        </div>
+      </form>
+      <table className="responsive">
+        <thead>
+          <tr>
+            <th scope="col">Name</th>
+            <th scope="col">Email</th>
+            <th scope="col">Company</th>
+            <th scope="col">Phone</th>
+            <th scope="col">State</th>
+          </tr>
+        </thead>
+        <tbody>
+          {users.data?.map((u) => (
+            <tr key={u.id}>
+              <td>{u.name}</td>
+              <td>{u.email}</td>
+              <td>{u.company.name}</td>
+              <td>{u.phone ?? ''}</td>
+              <td>
+                {u.active ? 'Active' : 'Deactivated'}{' '}
+                <button
+                  type="button"
+                  className="link-button"
+                  disabled={save.busy}
+                  onClick={() => void save.run(`${u.name} ${u.active ? 'deactivated' : 'reactivated'}`, () => api.patch(`/api/admin/portal-users/${u.id}`, { active: !u.active }))}
+                >
+                  {u.active ? `Deactivate ${u.name}` : `Reactivate ${u.name}`}
+                </button>
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </>
+  );
+}

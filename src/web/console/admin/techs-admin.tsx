@@ -1,0 +1,109 @@
+/** Technicians: create, role, active, and their access grants (boards; all companies or a list). */
+import { useId, useState, type FormEvent } from 'react';
+import { api } from '../../common/api.js';
+import { ErrorBanner } from '../../common/error-banner.js';
+import { Feedback, IdChecklist } from './feedback.js';
+import { useBoards, useCompanies, useSave, useTechs, type Named, type Tech } from './admin-data.js';
+
+export function TechsAdmin() {
+  const techs = useTechs();
+  const boards = useBoards();
+  const companies = useCompanies();
+  const save = useSave();
+  return (
+    <>
+      <Feedback {...save} />
+      <ErrorBanner error={techs.error ?? boards.error ?? companies.error} />
+      <NewTech save={save} />
+      <ul className="admin-list">
+        {techs.data?.map((t) => (
+          <TechRow key={t.id} tech={t} boards={boards.data ?? []} companies={companies.data ?? []} save={save} />
+        ))}
+      </ul>
+    </>
+  );
+}
+
+function NewTech({ save }: { save: ReturnType<typeof useSave> }) {
+  const id = useId();
+  const [v, setV] = useState({ email: '', name: '', password: '', role: 'tech' as 'tech' | 'admin' });
+  const add = async (e: FormEvent) => {
+    e.preventDefault();
+    if (await save.run(`Technician ${v.name.trim()} added; now grant access below`, () => api.post('/api/admin/techs', { ...v, name: v.name.trim(), email: v.email.trim() })))
+      setV({ email: '', name: '', password: '', role: 'tech' });
+  };
+  return (
+    <form className="card stack" onSubmit={add} aria-labelledby={`${id}-h`}>
+      <h2 id={`${id}-h`}>Add a technician</h2>
+      <label htmlFor={`${id}-name`}>Name</label>
+      <input id={`${id}-name`} required maxLength={200} value={v.name} onChange={(e) => setV({ ...v, name: e.target.value })} />
+      <label htmlFor={`${id}-email`}>Email</label>
+      <input id={`${id}-email`} type="email" required value={v.email} onChange={(e) => setV({ ...v, email: e.target.value })} />
+      <label htmlFor={`${id}-pw`}>Password (at least 8 characters)</label>
+      <input id={`${id}-pw`} type="password" autoComplete="new-password" minLength={8} required value={v.password} onChange={(e) => setV({ ...v, password: e.target.value })} />
+      <label htmlFor={`${id}-role`}>Role</label>
+      <select id={`${id}-role`} value={v.role} onChange={(e) => setV({ ...v, role: e.target.value as 'tech' | 'admin' })}>
+        <option value="tech">Technician</option>
+        <option value="admin">Admin</option>
+      </select>
+      <div>
+        <button type="submit" disabled={save.busy}>
+          Add technician
+        </button>
+      </div>
+    </form>
+  );
+}
+
+function TechRow({ tech, boards, companies, save }: { tech: Tech; boards: Named[]; companies: Named[]; save: ReturnType<typeof useSave> }) {
+  const id = useId();
+  const [boardIds, setBoardIds] = useState(tech.grants.boardIds);
+  const [allCompanies, setAll] = useState(tech.grants.allCompanies);
+  const [companyIds, setCompanyIds] = useState(tech.grants.companyIds);
+  const [role, setRole] = useState(tech.role);
+  const grants = (e: FormEvent) => {
+    e.preventDefault();
+    void save.run(`Access of ${tech.name} saved`, () => api.put(`/api/admin/techs/${tech.id}/grants`, { boardIds, allCompanies, companyIds: allCompanies ? [] : companyIds }));
+  };
+  return (
+    <li className="card" data-testid="tech-row">
+      <h2>
+        {tech.name} <span className="muted">{tech.email}</span>
+      </h2>
+      <p className="muted">
+        {tech.active ? 'Active' : 'Deactivated'} · {tech.available ? 'Available' : 'Do Not Respond'}
+      </p>
+      <div className="row">
+        <label htmlFor={`${id}-role`}>Role of {tech.name}</label>
+        <select id={`${id}-role`} value={role} onChange={(e) => setRole(e.target.value as 'tech' | 'admin')}>
+          <option value="tech">Technician</option>
+          <option value="admin">Admin (access to everything)</option>
+        </select>
+        <button type="button" className="secondary" disabled={save.busy || role === tech.role} onClick={() => void save.run(`Role of ${tech.name} saved`, () => api.patch(`/api/admin/techs/${tech.id}`, { role }))}>
+          Save role
+        </button>
+        <button
+          type="button"
+          className="secondary"
+          disabled={save.busy}
+          onClick={() => void save.run(`${tech.name} ${tech.active ? 'deactivated' : 'reactivated'}`, () => api.patch(`/api/admin/techs/${tech.id}`, { active: !tech.active }))}
+        >
+          {tech.active ? `Deactivate ${tech.name}` : `Reactivate ${tech.name}`}
+        </button>
+      </div>
+      <form className="stack" onSubmit={grants} aria-label={`Access of ${tech.name}`}>
+        <IdChecklist legend={`Boards ${tech.name} can see`} options={boards} value={boardIds} onChange={setBoardIds} />
+        <label className="row">
+          <input type="checkbox" checked={allCompanies} onChange={(e) => setAll(e.target.checked)} />
+          All companies
+        </label>
+        {!allCompanies && <IdChecklist legend={`Companies ${tech.name} can see`} options={companies} value={companyIds} onChange={setCompanyIds} />}
+        <div>
+          <button type="submit" disabled={save.busy}>
+            Save access
+          </button>
+        </div>
+      </form>
+    </li>
+  );
+}

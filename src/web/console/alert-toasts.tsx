@@ -1,0 +1,79 @@
+/**
+ * Chat-request alerts: a toast with Join for each chat the server alerts this tech about, a sound
+ * unless muted, and a system notification when the tab is hidden. A chat someone else took, or
+ * that left the waiting state, disappears at once.
+ */
+import { useCallback, useEffect, useState } from 'react';
+import type { Socket } from 'socket.io-client';
+import { SERVER_EVENTS } from '../../shared/realtime.js';
+import { errorMessage } from '../common/api.js';
+import { navigate } from '../common/router.js';
+import type { ConsoleChat } from '../common/types.js';
+import { beep, notifyIfHidden, withdrawNotification } from './alert-signals.js';
+import { joinChat } from './join.js';
+
+type Toast = { chat: ConsoleChat; stage: string; error?: string; busy?: boolean };
+
+export function AlertToasts({ socket, muted }: { socket: Socket; muted: boolean }) {
+  const [toasts, setToasts] = useState<Toast[]>([]);
+  const drop = useCallback((chatId: number) => {
+    setToasts((cur) => cur.filter((t) => t.chat.id !== chatId));
+    withdrawNotification(chatId);
+  }, []);
+
+  useEffect(() => {
+    const onAlert = (p: { stage: string; chat: ConsoleChat }) => {
+      setToasts((cur) => [...cur.filter((t) => t.chat.id !== p.chat.id), { chat: p.chat, stage: p.stage }]);
+      if (!muted) beep();
+      notifyIfHidden(p.chat);
+    };
+    const onWithdrawn = (p: { chatId: number }) => drop(p.chatId);
+    const onChat = (c: ConsoleChat) => {
+      if (c.status !== 'waiting') drop(c.id);
+    };
+    socket.on(SERVER_EVENTS.alert, onAlert);
+    socket.on(SERVER_EVENTS.alertWithdrawn, onWithdrawn);
+    socket.on(SERVER_EVENTS.chat, onChat);
+    return () => {
+      socket.off(SERVER_EVENTS.alert, onAlert);
+      socket.off(SERVER_EVENTS.alertWithdrawn, onWithdrawn);
+      socket.off(SERVER_EVENTS.chat, onChat);
+    };
+  }, [socket, muted, drop]);
+
+  const join = async (chatId: number) => {
+    setToasts((cur) => cur.map((t) => (t.chat.id === chatId ? { ...t, busy: true, error: undefined } : t)));
+    try {
+      await joinChat(socket, chatId);
+      drop(chatId);
+      navigate(`/console/chats/${chatId}`);
+    } catch (e) {
+      setToasts((cur) => cur.map((t) => (t.chat.id === chatId ? { ...t, busy: false, error: errorMessage(e) } : t)));
+    }
+  };
+
+  return (
+    <section className="toasts" aria-label="Chat requests">
+      {toasts.map(({ chat, stage, error, busy }) => (
+        <div key={chat.id} className="toast card" role="alert" data-testid="alert-toast" data-chat-id={chat.id}>
+          <strong>New chat request{stage === 'assigned' ? ' on your ticket' : ''}</strong>
+          <p className="toast-subject">{chat.subject}</p>
+          <p className="muted">
+            {chat.requester.name} · {chat.company.name} · {chat.board.name}
+          </p>
+          {error && <p className="banner banner-error">{error}</p>}
+          <div className="row">
+            {!error && (
+              <button type="button" disabled={busy} onClick={() => void join(chat.id)} aria-label={`Join chat: ${chat.subject}`}>
+                Join
+              </button>
+            )}
+            <button type="button" className="secondary" onClick={() => drop(chat.id)} aria-label={`Dismiss alert: ${chat.subject}`}>
+              Dismiss
+            </button>
+          </div>
+        </div>
+      ))}
+    </section>
+  );
+}

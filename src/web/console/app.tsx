@@ -1,0 +1,140 @@
+import { useQueryClient } from '@tanstack/react-query';
+import { api, isUnauthenticated } from '../common/api.js';
+import { ConnectionBanner } from '../common/connection-banner.js';
+import { ErrorBanner } from '../common/error-banner.js';
+import { LoginForm } from '../common/login-form.js';
+import { Link, match, navigate, useDocumentTitle, usePath } from '../common/router.js';
+import { closeSocket, getSocket } from '../common/socket.js';
+import { AlertToasts } from './alert-toasts.js';
+import { SignalSettings } from './signal-settings.js';
+import { useMuted } from './alert-signals.js';
+import { ChatTabs } from './chat-tabs.js';
+import { ChatPage } from './chat-page.js';
+import { SearchPage } from './search-page.js';
+import { TicketsPage } from './tickets-page.js';
+import { TicketPage } from './ticket-page.js';
+import { AdminPage } from './admin/admin-page.js';
+import { StatusBar } from './status-bar.js';
+import { useStatusBarSync } from './status-bar-sync.js';
+import { useMe, type Me } from './queries.js';
+
+export function ConsoleApp() {
+  const me = useMe();
+  const qc = useQueryClient();
+  if (me.isPending) return <p className="app-main">Loading…</p>;
+  if (me.error && isUnauthenticated(me.error)) return <LoginForm audience="tech" title="Tech Console: log in" onLoggedIn={() => qc.invalidateQueries()} />;
+  if (me.error)
+    return (
+      <main className="app-main">
+        <ErrorBanner error={me.error} />
+        <button type="button" onClick={() => me.refetch()}>
+          Try again
+        </button>
+      </main>
+    );
+  return <LoggedIn me={me.data} />;
+}
+
+function LoggedIn({ me }: { me: Me }) {
+  const qc = useQueryClient();
+  const socket = getSocket('/console');
+  const path = usePath();
+  const [muted, setMuted] = useMuted();
+  useStatusBarSync(socket, me.id);
+  const chatMatch = match('/console/chats/:id', path);
+
+  const logout = async () => {
+    try {
+      await api.post('/api/auth/tech/logout');
+    } finally {
+      closeSocket('/console');
+      navigate('/console', { replace: true });
+      void qc.resetQueries();
+    }
+  };
+
+  return (
+    <>
+      <a className="skip-link" href="#main">
+        Skip to content
+      </a>
+      <header className="app-header">
+        <Link to="/console" className="brand">
+          <strong>Helpdesk</strong> Tech Console
+        </Link>
+        <nav aria-label="Main">
+          <Link to="/console" aria-current={path === '/console' ? 'page' : undefined}>
+            Chats
+          </Link>
+          <Link to="/console/search" aria-current={path === '/console/search' ? 'page' : undefined}>
+            Search
+          </Link>
+          <Link to="/console/tickets" aria-current={path.startsWith('/console/tickets') ? 'page' : undefined}>
+            Tickets
+          </Link>
+          {me.role === 'admin' && (
+            <Link to="/console/admin" aria-current={path.startsWith('/console/admin') ? 'page' : undefined}>
+              Admin
+            </Link>
+          )}
+          <SignalSettings muted={muted} setMuted={setMuted} />
+          <span data-testid="me-name">{me.name}</span>
+          <button type="button" className="link-button" onClick={logout}>
+            Log out
+          </button>
+        </nav>
+      </header>
+      <ConnectionBanner socket={socket} />
+      <AlertToasts socket={socket} muted={muted} />
+      <div className="console-layout">
+        <StatusBar socket={socket} currentChatId={chatMatch?.id ?? null} />
+        <div className="console-main">
+          <ChatTabs currentChatId={chatMatch?.id ?? null} />
+          <Page path={path} me={me} />
+        </div>
+      </div>
+    </>
+  );
+}
+
+function titleOf(path: string) {
+  if (path === '/console' || path === '/console/') return 'Chats';
+  if (path.startsWith('/console/chats/')) return 'Chat';
+  if (path === '/console/search') return 'Search completed chats';
+  if (path === '/console/tickets') return 'Tickets';
+  if (path.startsWith('/console/tickets/')) return 'Ticket';
+  if (path.startsWith('/console/admin')) return 'Admin';
+  return 'Page not found';
+}
+
+function Page({ path, me }: { path: string; me: Me }) {
+  useDocumentTitle(titleOf(path), 'Tech Console');
+  let m: Record<string, number> | null;
+  if ((m = match('/console/chats/:id', path))) return <ChatPage key={m.id} id={m.id} me={me} />;
+  if ((m = match('/console/tickets/:id', path))) return <TicketPage key={m.id} id={m.id} />;
+  if (path === '/console/tickets') return <TicketsPage />;
+  if (path === '/console/search') return <SearchPage />;
+  if (path.startsWith('/console/admin') && me.role === 'admin') return <AdminPage path={path} />;
+  if (path === '/console' || path === '/console/') return <HomePage me={me} />;
+  return (
+    <main className="app-main" id="main">
+      <h1>Page not found</h1>
+      <Link to="/console">Back to the console</Link>
+    </main>
+  );
+}
+
+function HomePage({ me }: { me: Me }) {
+  return (
+    <main className="app-main" id="main">
+      <h1>Hello, {me.name}</h1>
+      <p>
+        New chat requests appear in the <strong>Waiting</strong> section of the status bar and as alerts. Join one to start chatting; your open chats are in
+        <strong> Active</strong> and in the tabs above.
+      </p>
+      <p>
+        Completed chats are in <Link to="/console/search">Search</Link>; tickets and their timelines in <Link to="/console/tickets">Tickets</Link>.
+      </p>
+    </main>
+  );
+}

@@ -1,0 +1,64 @@
+import { formatDateTime } from '../common/format.js';
+import { Link } from '../common/router.js';
+import type { ConsoleChat } from '../common/types.js';
+
+export const STATUS_TEXT: Record<string, string> = { waiting: 'Waiting', active: 'Active', abandoned: 'Abandoned', callback: 'Callback requested', completed: 'Completed' };
+export const OUTCOME_TEXT: Record<string, string> = { ended: 'Ended', ticket_created: 'Ticket created', completed: 'Completed' };
+
+/** Who and where a chat is: the facts every chat view starts with. */
+export function ChatFacts({ chat, full = false }: { chat: ConsoleChat; full?: boolean }) {
+  return (
+    <dl className="facts card" data-testid="chat-facts">
+      <dt>Requester</dt>
+      <dd>{chat.requester.name}</dd>
+      <dt>Company</dt>
+      <dd>{chat.company.name}</dd>
+      <dt>Board</dt>
+      <dd>{chat.board.name}</dd>
+      {chat.ticketId !== null && (
+        <>
+          <dt>From ticket</dt>
+          <dd>
+            <Link to={`/console/tickets/${chat.ticketId}`}>Ticket #{chat.ticketId}</Link>
+          </dd>
+        </>
+      )}
+      {chat.createdTicketId !== null && chat.createdTicketId !== chat.ticketId && (
+        <>
+          <dt>Created ticket</dt>
+          <dd>
+            <Link to={`/console/tickets/${chat.createdTicketId}`}>Ticket #{chat.createdTicketId}</Link>
+          </dd>
+        </>
+      )}
+      {full && (
+        <>
+          <dt>Status</dt>
+          <dd data-testid="chat-status">{STATUS_TEXT[chat.status] ?? chat.status}</dd>
+          <dt>Technician</dt>
+          <dd>{chat.tech?.name ?? 'Nobody joined'}</dd>
+          {chat.outcome && (
+            <>
+              <dt>Outcome</dt>
+              <dd>{OUTCOME_TEXT[chat.outcome] ?? chat.outcome}</dd>
+            </>
+          )}
+          <dt>Requested</dt>
+          <dd>{formatDateTime(chat.requestedAt)}</dd>
+          {chat.joinedAt && (
+            <>
+              <dt>Joined</dt>
+              <dd>{formatDateTime(chat.joinedAt)}</dd>
+            </>
+          )}
+          {(chat.endedAt || chat.completedAt) && (
+            <>
+              <dt>Completed</dt>
+              <dd>{formatDateTime(chat.endedAt ?? chat.completedAt)}</dd>
+            </>
+          )}
+        </>
+      )}
+    </dl>
+  );
+}

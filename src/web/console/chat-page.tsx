@@ -1,0 +1,66 @@
+/** A chat by id: the live conversation while this tech is in it, otherwise its record. */
+import { useEffect, useState } from 'react';
+import { useQueryClient } from '@tanstack/react-query';
+import { Composer } from '../common/composer.js';
+import { ErrorBanner } from '../common/error-banner.js';
+import { MessageList } from '../common/message-list.js';
+import { Link } from '../common/router.js';
+import { getSocket } from '../common/socket.js';
+import type { ConsoleChat } from '../common/types.js';
+import { useChatStream } from '../common/use-chat-stream.js';
+import { ChatFacts } from './chat-facts.js';
+import { ChatRecord } from './chat-record.js';
+import { EndDialog } from './end-dialog.js';
+import { useRequesterOnline } from './presence.js';
+import { keys, useChat, type Me } from './queries.js';
+
+export function ChatPage({ id, me }: { id: number; me: Me }) {
+  const chat = useChat(id);
+  if (chat.isPending) return <main className="app-main" id="main">Loading the chat…</main>;
+  if (chat.error)
+    return (
+      <main className="app-main" id="main">
+        <h1>Chat #{id}</h1>
+        <ErrorBanner error={chat.error} />
+        <Link to="/console">Back to the console</Link>
+      </main>
+    );
+  if (chat.data.status === 'active' && chat.data.tech?.id === me.id) return <LiveChat id={id} me={me} initial={chat.data} />;
+  return <ChatRecord chat={chat.data} me={me} />;
+}
+
+function LiveChat({ id, me, initial }: { id: number; me: Me; initial: ConsoleChat }) {
+  const qc = useQueryClient();
+  const socket = getSocket('/console');
+  const stream = useChatStream<ConsoleChat>(socket, '/console', id);
+  const online = useRequesterOnline(socket, id);
+  const [ending, setEnding] = useState(false);
+  const chat = stream.chat ?? initial;
+  // The stream sees the chat change first (end from another tab, access withdrawn): the page follows.
+  useEffect(() => {
+    if (stream.chat && stream.chat.status !== 'active') qc.setQueryData(keys.chat(id), stream.chat);
+  }, [stream.chat, qc, id]);
+  const left = chat.leftAt !== null;
+  const presence = left ? 'Left the chat' : online === null ? 'Checking…' : online ? 'Online' : 'Offline';
+
+  return (
+    <main className="app-main chat-main" id="main">
+      <h1>{chat.subject}</h1>
+      <ChatFacts chat={chat} />
+      <p className="presence">
+        Requester: <span className={`presence-dot ${left ? 'left' : online ? 'online' : 'offline'}`} aria-hidden="true" />
+        <strong data-testid="presence">{presence}</strong>
+      </p>
+      {left && <p className="banner banner-warn">{chat.requester.name} left the chat. End it when you are done.</p>}
+      <ErrorBanner error={stream.error} />
+      <MessageList messages={stream.messages} outbox={stream.outbox} viewer={{ kind: 'tech', id: me.id }} typing={stream.typing} onRetry={stream.retry} onDiscard={stream.discard} />
+      <Composer onSend={stream.send} onTyping={stream.notifyTyping} />
+      <div className="row chat-actions">
+        <button type="button" className="danger" onClick={() => setEnding(true)}>
+          End chat…
+        </button>
+      </div>
+      {ending && <EndDialog chat={chat} onClose={() => setEnding(false)} />}
+    </main>
+  );
+}

@@ -1,0 +1,22 @@
+import { StrictMode } from 'react';
+import { createRoot } from 'react-dom/client';
+import { QueryClientProvider } from '@tanstack/react-query';
+import { makeQueryClient } from '../common/query.js';
+import { onSessionEnded } from '../common/api.js';
+import '../common/styles.css';
+import './console.css';
+import { ConsoleApp } from './app.js';
+import { keys } from './queries.js';
+
+const queryClient = makeQueryClient();
+// Only a session that was working can end; re-reading "me" then shows the login page.
+onSessionEnded(() => {
+  if (queryClient.getQueryState(keys.me)?.status === 'success') void queryClient.resetQueries({ queryKey: keys.me });
+});
+createRoot(document.getElementById('root')!).render(
+  <StrictMode>
+    <QueryClientProvider client={queryClient}>
+      <ConsoleApp />
+    </QueryClientProvider>
+  </StrictMode>,
+);

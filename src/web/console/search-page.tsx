@@ -1,0 +1,120 @@
+/** Completed chats: words in messages, subject and notes, plus SPEC's filters; newest first. */
+import { useId, useState, type FormEvent, type ReactNode } from 'react';
+import { useQuery } from '@tanstack/react-query';
+import { api } from '../common/api.js';
+import { ErrorBanner } from '../common/error-banner.js';
+import { formatDateTime } from '../common/format.js';
+import { Link } from '../common/router.js';
+import { OUTCOME_TEXT } from './chat-facts.js';
+import { Snippet } from './snippet.js';
+import { keys, useDirectory, type SearchResult } from './queries.js';
+
+const FIELDS = ['q', 'companyId', 'requesterId', 'techId', 'boardId', 'outcome', 'ticketId', 'from', 'to'] as const;
+type Filters = Record<(typeof FIELDS)[number], string>;
+const empty: Filters = Object.fromEntries(FIELDS.map((f) => [f, ''])) as Filters;
+
+function fromUrl(): Filters {
+  const p = new URLSearchParams(location.search);
+  return Object.fromEntries(FIELDS.map((f) => [f, p.get(f) ?? ''])) as Filters;
+}
+const toQuery = (f: Filters) => new URLSearchParams(Object.entries(f).filter(([, v]) => v.trim() !== '')).toString();
+
+export function SearchPage() {
+  const dir = useDirectory();
+  const id = useId();
+  const [form, setForm] = useState<Filters>(fromUrl);
+  // The query that ran is kept in the address, so Back from a result returns to the same list.
+  const [query, setQuery] = useState(() => toQuery(fromUrl()));
+  const results = useQuery({ queryKey: keys.search(query), queryFn: () => api.get<SearchResult[]>(`/api/console/search?${query}`) });
+  const set = (k: keyof Filters) => (e: { target: { value: string } }) => setForm((f) => ({ ...f, [k]: e.target.value }));
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    const q = toQuery(form);
+    history.replaceState(null, '', `/console/search${q ? `?${q}` : ''}`);
+    setQuery(q);
+  };
+  const users = (dir.data?.portalUsers ?? []).filter((u) => !form.companyId || u.companyId === Number(form.companyId));
+  const field = (k: keyof Filters, label: string, input: ReactNode) => (
+    <div className="field">
+      <label htmlFor={`${id}-${k}`}>{label}</label>
+      {input}
+    </div>
+  );
+  const select = (k: keyof Filters, options: { id: number; name: string }[]) => (
+    <select id={`${id}-${k}`} value={form[k]} onChange={set(k)}>
+      <option value="">Any</option>
+      {options.map((o) => (
+        <option key={o.id} value={o.id}>
+          {o.name}
+        </option>
+      ))}
+    </select>
+  );
+
+  return (
+    <main className="app-main" id="main">
+      <h1>Search completed chats</h1>
+      <form className="card search-form" onSubmit={submit} role="search" aria-label="Completed chats">
+        {field('q', 'Words', <input id={`${id}-q`} type="search" value={form.q} onChange={set('q')} maxLength={200} />)}
+        {field('companyId', 'Company', select('companyId', dir.data?.companies ?? []))}
+        {field('requesterId', 'Requester', select('requesterId', users))}
+        {field('techId', 'Technician', select('techId', dir.data?.techs ?? []))}
+        {field('boardId', 'Board', select('boardId', dir.data?.boards ?? []))}
+        {field(
+          'outcome',
+          'Outcome',
+          <select id={`${id}-outcome`} value={form.outcome} onChange={set('outcome')}>
+            <option value="">Any</option>
+            <option value="ended">Ended</option>
+            <option value="ticket_created">Ticket created</option>
+            <option value="none">Completed without outcome (abandoned or callback)</option>
+          </select>,
+        )}
+        {field('ticketId', 'Ticket number', <input id={`${id}-ticketId`} inputMode="numeric" pattern="[0-9]*" value={form.ticketId} onChange={set('ticketId')} />)}
+        {field('from', 'Completed from', <input id={`${id}-from`} type="date" value={form.from} onChange={set('from')} />)}
+        {field('to', 'Completed to', <input id={`${id}-to`} type="date" value={form.to} onChange={set('to')} />)}
+        <div className="row search-buttons">
+          <button type="submit">Search</button>
+          <button
+            type="button"
+            className="secondary"
+            onClick={() => {
+              setForm(empty);
+              history.replaceState(null, '', '/console/search');
+              setQuery('');
+            }}
+          >
+            Clear
+          </button>
+        </div>
+      </form>
+      <ErrorBanner error={results.error} />
+      <section aria-label="Results" aria-busy={results.isFetching}>
+        {results.data && (
+          <p className="muted" role="status">
+            {results.data.length === 0 ? 'No completed chats match.' : `${results.data.length} chat${results.data.length === 1 ? '' : 's'}, newest first`}
+          </p>
+        )}
+        <ol className="results">
+          {results.data?.map((r) => (
+            <li key={r.id} className="card result" data-testid="search-result">
+              <Link to={`/console/chats/${r.id}`}>
+                <strong>{r.subject}</strong>
+              </Link>
+              <div className="muted">
+                {r.requester.name} · {r.company.name} · {r.board.name} · {r.tech?.name ?? 'nobody joined'} · {OUTCOME_TEXT[r.outcome ?? ''] ?? 'Completed'} ·{' '}
+                {formatDateTime(r.completedAt)}
+                {(r.createdTicketId ?? r.ticketId) !== null && ` · ticket #${r.createdTicketId ?? r.ticketId}`}
+              </div>
+              {r.snippet && (
+                <p className="pre">
+                  <Snippet text={r.snippet} />
+                </p>
+              )}
+            </li>
+          ))}
+        </ol>
+      </section>
+    </main>
+  );
+}

@@ -1,0 +1,59 @@
+/**
+ * Keeps the status bar current from socket events. Events are hints: a `chat` event moves the one
+ * chat between lists at once, and anything that may have been missed (reconnect, `resync`,
+ * `statusbar:changed`) re-reads the whole bar from the server.
+ */
+import { useEffect } from 'react';
+import { useQueryClient, type QueryClient } from '@tanstack/react-query';
+import type { Socket } from 'socket.io-client';
+import { SERVER_EVENTS } from '../../shared/realtime.js';
+import type { ConsoleChat } from '../common/types.js';
+import { keys, type StatusBarData } from './queries.js';
+
+const stamp = (c: ConsoleChat, list: keyof Omit<StatusBarData, 'available'>) =>
+  Date.parse((list === 'waiting' ? c.requestedAt : list === 'active' ? c.joinedAt : list === 'abandoned' ? c.abandonedAt : c.callbackAt) ?? '') || 0;
+
+/** Pure: the bar with `chat` put in the list its status names (or dropped), oldest first. */
+export function placeChat(bar: StatusBarData, chat: ConsoleChat, myId: number): StatusBarData {
+  const lists = ['waiting', 'active', 'abandoned', 'callback'] as const;
+  const next = { ...bar };
+  for (const l of lists) next[l] = bar[l].filter((c) => c.id !== chat.id);
+  const target = lists.find((l) => l === chat.status);
+  if (target && (target !== 'active' || chat.tech?.id === myId)) {
+    next[target] = [...next[target], chat].sort((a, b) => stamp(a, target) - stamp(b, target) || a.id - b.id);
+  }
+  return next;
+}
+
+export function useStatusBarSync(socket: Socket, myId: number) {
+  const qc = useQueryClient();
+  useEffect(() => {
+    const reread = () => void qc.invalidateQueries({ queryKey: keys.statusBar });
+    const onChat = (chat: ConsoleChat) => {
+      qc.setQueryData<StatusBarData>(keys.statusBar, (bar) => (bar ? placeChat(bar, chat, myId) : bar));
+      refreshChatViews(qc, chat);
+    };
+    const onStatus = (p: { available: boolean }) => {
+      qc.setQueryData<StatusBarData>(keys.statusBar, (bar) => (bar ? { ...bar, available: p.available } : bar));
+    };
+    socket.on(SERVER_EVENTS.chat, onChat);
+    socket.on(SERVER_EVENTS.status, onStatus);
+    socket.on(SERVER_EVENTS.statusBarChanged, reread);
+    socket.on(SERVER_EVENTS.resync, reread);
+    socket.on('connect', reread);
+    return () => {
+      socket.off(SERVER_EVENTS.chat, onChat);
+      socket.off(SERVER_EVENTS.status, onStatus);
+      socket.off(SERVER_EVENTS.statusBarChanged, reread);
+      socket.off(SERVER_EVENTS.resync, reread);
+      socket.off('connect', reread);
+    };
+  }, [socket, qc, myId]);
+}
+
+/** A changed chat also refreshes the pages that show it (its record, notes, its ticket). */
+function refreshChatViews(qc: QueryClient, chat: ConsoleChat) {
+  qc.setQueryData(keys.chat(chat.id), chat);
+  void qc.invalidateQueries({ queryKey: keys.notes(chat.id) });
+  for (const t of [chat.ticketId, chat.createdTicketId]) if (t) void qc.invalidateQueries({ queryKey: keys.ticket(t) });
+}

@@ -1,0 +1,163 @@
+/**
+ * The status bar, visible on every console page: Available / Do Not Respond, and the four
+ * sections with live counts. Lists come from the server (already access-filtered) and are kept
+ * current by status-bar-sync.ts.
+ */
+import { useId, useState, type ReactNode } from 'react';
+import { useQueryClient } from '@tanstack/react-query';
+import type { Socket } from 'socket.io-client';
+import { api, errorMessage } from '../common/api.js';
+import { ErrorBanner } from '../common/error-banner.js';
+import { formatDuration, useNow } from '../common/format.js';
+import { Link, navigate } from '../common/router.js';
+import type { ConsoleChat } from '../common/types.js';
+import { CompleteDialog } from './complete-dialog.js';
+import { joinChat } from './join.js';
+import { keys, useStatusBar, type StatusBarData } from './queries.js';
+
+export function StatusBar({ socket, currentChatId }: { socket: Socket; currentChatId: number | null }) {
+  const bar = useStatusBar();
+  const [completing, setCompleting] = useState<ConsoleChat | null>(null);
+  return (
+    <aside className="status-bar" aria-label="Status bar">
+      <AvailabilitySwitch available={bar.data?.available ?? null} />
+      <ErrorBanner error={bar.error} />
+      <Section title="Waiting" testId="waiting" items={bar.data?.waiting}>
+        {(c) => <WaitingItem chat={c} socket={socket} />}
+      </Section>
+      <Section title="Active" testId="active" items={bar.data?.active}>
+        {(c) => (
+          <Link to={`/console/chats/${c.id}`} aria-current={currentChatId === c.id ? 'page' : undefined} className="sb-link">
+            <span className="sb-subject">{c.subject}</span>
+            <span className="muted">
+              {c.requester.name} · {c.company.name}
+              {c.leftAt ? ' · left' : ''}
+            </span>
+          </Link>
+        )}
+      </Section>
+      <Section title="Abandoned" testId="abandoned" items={bar.data?.abandoned}>
+        {(c) => <ClosedItem chat={c} onComplete={() => setCompleting(c)} />}
+      </Section>
+      <Section title="Callback" testId="callback" items={bar.data?.callback}>
+        {(c) => <ClosedItem chat={c} onComplete={() => setCompleting(c)} />}
+      </Section>
+      {completing && <CompleteDialog chat={completing} onClose={() => setCompleting(null)} />}
+    </aside>
+  );
+}
+
+function Section({ title, testId, items, children }: { title: string; testId: string; items: ConsoleChat[] | undefined; children: (c: ConsoleChat) => ReactNode }) {
+  const id = useId();
+  return (
+    <section className="sb-section" aria-labelledby={id} data-testid={`sb-${testId}`}>
+      <h2 id={id}>
+        {title} <span className="count" data-testid={`sb-${testId}-count`}>{items ? items.length : '…'}</span>
+      </h2>
+      {items && items.length === 0 && <p className="muted sb-empty">None</p>}
+      {items && items.length > 0 && (
+        <ul className="sb-list">
+          {items.map((c) => (
+            <li key={c.id} data-chat-id={c.id}>
+              {children(c)}
+            </li>
+          ))}
+        </ul>
+      )}
+    </section>
+  );
+}
+
+function WaitingItem({ chat, socket }: { chat: ConsoleChat; socket: Socket }) {
+  const now = useNow();
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const waited = chat.requestedAt ? now - Date.parse(chat.requestedAt) : 0;
+  const join = async () => {
+    setBusy(true);
+    setError(null);
+    try {
+      await joinChat(socket, chat.id);
+      navigate(`/console/chats/${chat.id}`);
+    } catch (e) {
+      setError(errorMessage(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <div className="sb-item">
+      <span className="sb-subject">{chat.subject}</span>
+      <span className="muted">
+        {chat.requester.name} · {chat.company.name}
+      </span>
+      <span className="row sb-actions">
+        <span className="muted" aria-label={`Waiting for ${formatDuration(waited)}`}>
+          ⏱ {formatDuration(waited)}
+        </span>
+        <button type="button" disabled={busy} onClick={() => void join()} aria-label={`Join chat: ${chat.subject}`}>
+          Join
+        </button>
+      </span>
+      {error && (
+        <span className="banner banner-error" role="alert">
+          {error}
+        </span>
+      )}
+    </div>
+  );
+}
+
+function ClosedItem({ chat, onComplete }: { chat: ConsoleChat; onComplete: () => void }) {
+  return (
+    <div className="sb-item">
+      <Link to={`/console/chats/${chat.id}`} className="sb-subject">
+        {chat.subject}
+      </Link>
+      <span className="muted">
+        {chat.requester.name} · {chat.company.name}
+      </span>
+      {chat.callback && (
+        <span>
+          Phone: <a href={`tel:${chat.callback.phone.replace(/[^\d+]/g, '')}`}>{chat.callback.phone}</a>
+        </span>
+      )}
+      <span className="row sb-actions">
+        <button type="button" className="secondary" onClick={onComplete} aria-label={`Complete: ${chat.subject}`}>
+          Complete
+        </button>
+      </span>
+    </div>
+  );
+}
+
+function AvailabilitySwitch({ available }: { available: boolean | null }) {
+  const qc = useQueryClient();
+  const [error, setError] = useState<unknown>(null);
+  const name = useId();
+  const set = async (on: boolean) => {
+    setError(null);
+    const before = qc.getQueryData<StatusBarData>(keys.statusBar);
+    qc.setQueryData<StatusBarData>(keys.statusBar, (b) => (b ? { ...b, available: on } : b));
+    try {
+      await api.put('/api/console/status', { available: on });
+    } catch (e) {
+      if (before) qc.setQueryData(keys.statusBar, before);
+      setError(e);
+    }
+  };
+  return (
+    <fieldset className="availability" data-testid="availability">
+      <legend>My status</legend>
+      <label className="row">
+        <input type="radio" name={name} checked={available === true} disabled={available === null} onChange={() => void set(true)} />
+        Available
+      </label>
+      <label className="row">
+        <input type="radio" name={name} checked={available === false} disabled={available === null} onChange={() => void set(false)} />
+        Do Not Respond
+      </label>
+      <ErrorBanner error={error} onDismiss={() => setError(null)} />
+    </fieldset>
+  );
+}
