@@ -1,0 +1,223 @@
+/**
+ * Faults in a cluster of child-process nodes: kill -9 of a node mid-conversation, and the
+ * test's own Redis stopped and started again. Clients catch up from the database by `seq`.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { clusterUnavailable, OwnRedis, startCluster, type Cluster, type ClusterNode } from './support/cluster.js';
+import { PASSWORD } from './support/server.js';
+import { loginAs, type Client } from './support/http.js';
+import { ack, connect, received, sleep, waitFor, type TestSocket } from './support/sockets.js';
+import { barrier, until } from './support/realtime.js';
+
+const skip = clusterUnavailable();
+if (skip) console.warn(`skipping cluster fault tests: ${skip}`);
+
+/** One side of a chat as a real client keeps it: messages by seq, an outbox resent by client id. */
+class Side {
+  held = new Map<number, any>();
+  liveSeqs: number[][] = [];
+  outbox = new Map<string, { body: string; done: boolean }>();
+  socket!: TestSocket;
+  sockets: TestSocket[] = [];
+  constructor(
+    readonly name: string,
+    readonly nsp: '/portal' | '/console',
+    public client: Client,
+    readonly chatId: number,
+  ) {}
+
+  async connectTo(node: ClusterNode) {
+    // A new node needs no new login: sessions live in the database.
+    const c = new (this.client.constructor as typeof Client)(node.url);
+    (c as any).cookies = (this.client as any).cookies;
+    this.client = c;
+    this.socket = await connect(node.url, this.nsp, c);
+    this.sockets.push(this.socket);
+    const live: number[] = [];
+    this.liveSeqs.push(live);
+    this.socket.on('message', (m: any) => {
+      if (m.chatId !== this.chatId) return;
+      live.push(m.seq);
+      this.held.set(m.seq, m);
+    });
+    await this.catchUp();
+    for (const [id, o] of this.outbox) if (!o.done) await this.trySend(id);
+  }
+  contiguous() {
+    let n = 0;
+    while (this.held.has(n + 1)) n++;
+    return n;
+  }
+  async catchUp() {
+    for (;;) {
+      const r = await ack(this.socket, 'chat:subscribe', { chatId: this.chatId, afterSeq: this.contiguous() });
+      if (!r.ok) throw new Error(`${this.name} subscribe: ${JSON.stringify(r)}`);
+      for (const m of r.messages) this.held.set(m.seq, m);
+      if (r.messages.length < 1000) return r;
+    }
+  }
+  async send(clientId: string, body: string) {
+    this.outbox.set(clientId, { body, done: false });
+    await this.trySend(clientId);
+  }
+  async trySend(clientId: string) {
+    const o = this.outbox.get(clientId)!;
+    if (!this.socket?.connected) return;
+    try {
+      const r = await ack(this.socket, 'message:send', { chatId: this.chatId, body: o.body, clientId }, 3000);
+      if (!r.ok) throw new Error(`${this.name} send refused: ${JSON.stringify(r)}`);
+      o.done = true;
+      this.held.set(r.message.seq, r.message);
+    } catch (e) {
+      // A dropped connection leaves it in the outbox, resent with the same id after reconnecting.
+      if (this.socket.connected && !(e instanceof Error && /disconnected|timed? ?out/i.test(e.message))) throw e;
+    }
+  }
+  pending() {
+    return [...this.outbox.values()].filter((o) => !o.done).length;
+  }
+  close() {
+    for (const s of this.sockets) s.close();
+  }
+}
+
+async function expectGapless(cl: Cluster, chatId: number, sides: Side[]) {
+  const stored = await cl.handle.db.selectFrom('messages').selectAll().where('chat_id', '=', chatId).orderBy('seq').execute();
+  const seqs = stored.map((m) => Number(m.seq));
+  expect(seqs).toEqual(Array.from({ length: seqs.length }, (_, i) => i + 1));
+  const ids = stored.map((m) => m.client_id).filter(Boolean);
+  expect(new Set(ids).size, 'each client id stored once').toBe(ids.length);
+  for (const side of sides) {
+    for (const id of side.outbox.keys()) expect(ids, `${side.name} ${id} stored`).toContain(id);
+    expect([...side.held.keys()].sort((a, b) => a - b), side.name).toEqual(seqs);
+    for (const m of stored) expect(side.held.get(Number(m.seq))?.body, `${side.name} seq ${m.seq}`).toBe(m.body);
+    for (const live of side.liveSeqs) expect(new Set(live).size, `${side.name}: no message twice on one connection`).toBe(live.length);
+  }
+  return stored;
+}
+
+describe.skipIf(!!skip)('cluster faults', () => {
+  let redis: OwnRedis | undefined;
+  let cl: Cluster | undefined;
+  const sides: Side[] = [];
+  afterEach(async () => {
+    for (const s of sides.splice(0)) s.close();
+    await cl?.stop();
+    await redis?.stop();
+    cl = undefined;
+    redis = undefined;
+  });
+
+  it('kill -9 of node A mid-conversation: its clients move to node B and catch up; a timer due meanwhile fires once', async () => {
+    redis = await OwnRedis.start();
+    cl = await startCluster(2, { redisUrl: redis.url, env: { CHAT_WAIT_OFFER_SECONDS: '4', CHAT_DISCONNECT_GRACE_SECONDS: '120', CHAT_ASSIGNED_FIRST_SECONDS: '60' } });
+    const [A, B] = cl.nodes;
+    const w = await cl.f.world();
+    const waiter = await cl.f.portalUser(w.companyId);
+
+    const userClient = await loginAs(A.url, 'portal', w.user.email, PASSWORD);
+    const techClient = await loginAs(A.url, 'tech', w.tech.email, PASSWORD);
+    const waiterClient = await loginAs(A.url, 'portal', waiter.email, PASSWORD);
+    const waiterOnA = await connect(A.url, '/portal', waiterClient);
+    const waitingChat = (await waiterClient.post('/api/portal/chats', { boardId: w.boardId, subject: 'Waiting through a crash', message: 'anyone?' })).body.chat.id;
+    const chatId = (await userClient.post('/api/portal/chats', { boardId: w.boardId, subject: 'Crash', message: 'start' })).body.chat.id;
+    expect((await techClient.post(`/api/console/chats/${chatId}/join`)).status).toBe(200);
+
+    const user = new Side('user', '/portal', userClient, chatId);
+    const tech = new Side('tech', '/console', techClient, chatId);
+    sides.push(user, tech);
+    await user.connectTo(A);
+    await tech.connectTo(A);
+
+    let killed = false;
+    const talk = async (side: Side, prefix: string, n: number) => {
+      for (let i = 0; i < n; i++) {
+        await side.send(`${prefix}-${i}`, `${prefix} message ${i}`);
+        await sleep(25);
+      }
+    };
+    const crash = async () => {
+      await sleep(150);
+      await A.kill9();
+      killed = true;
+      // The clients notice and come back through the load balancer, which now only has B.
+      await until(() => !user.socket.connected && !tech.socket.connected && !waiterOnA.connected, 10000, 'clients see the drop');
+      await Promise.all([user.connectTo(B), tech.connectTo(B)]);
+    };
+    await Promise.all([talk(user, 'u', 12), talk(tech, 't', 12), crash()]);
+    expect(killed).toBe(true);
+    for (const side of [user, tech]) for (const [id, o] of side.outbox) if (!o.done) await side.trySend(id);
+    expect(user.pending() + tech.pending()).toBe(0);
+
+    // The conversation goes on, on B; then both sides hold every message once.
+    await user.send('u-after', 'after the crash');
+    await tech.send('t-after', 'still here');
+    await until(() => tech.held.has(user.contiguous()) && user.held.has(tech.contiguous()), 5000, 'live delivery on B');
+    for (const side of [user, tech]) await side.catchUp();
+    const stored = await expectGapless(cl, chatId, [user, tech]);
+    expect(stored.length).toBe(2 + 2 * 12 + 2);
+
+    // The waiting user reconnects to B; the offer falls due after the crash and is pushed once.
+    const waiterOnB = await connect(B.url, '/portal', waiterClient);
+    const sub = await ack(waiterOnB, 'chat:subscribe', { chatId: waitingChat, afterSeq: 0 });
+    expect(sub.chat.status).toBe('waiting');
+    await waitFor(waiterOnB, 'offer', (o) => o.chatId === waitingChat, 15000);
+    const row = await cl.handle.db.selectFrom('chats').selectAll().where('id', '=', waitingChat).executeTakeFirstOrThrow();
+    expect(Number(row.offer_count)).toBe(1);
+    // Past more sweeps: still one.
+    await sleep(500);
+    await barrier(waiterOnB);
+    expect(received(waiterOnB, 'offer', (o) => o.chatId === waitingChat).length + received(waiterOnA, 'offer').length).toBe(1);
+    waiterOnB.close();
+    waiterOnA.close();
+  });
+
+  it('Redis stopped and started again: nodes keep serving their own clients, then resync and fill the gap', async () => {
+    redis = await OwnRedis.start();
+    cl = await startCluster(2, { redisUrl: redis.url, env: { CHAT_WAIT_OFFER_SECONDS: '300', CHAT_DISCONNECT_GRACE_SECONDS: '120', CHAT_ASSIGNED_FIRST_SECONDS: '60' } });
+    const [A, B] = cl.nodes;
+    const w = await cl.f.world();
+    const userClient = await loginAs(A.url, 'portal', w.user.email, PASSWORD);
+    const techClient = await loginAs(B.url, 'tech', w.tech.email, PASSWORD);
+    const chatId = (await userClient.post('/api/portal/chats', { boardId: w.boardId, subject: 'Redis outage', message: 'start' })).body.chat.id;
+    expect((await techClient.post(`/api/console/chats/${chatId}/join`)).status).toBe(200);
+    const user = new Side('user', '/portal', userClient, chatId);
+    const tech = new Side('tech', '/console', techClient, chatId);
+    sides.push(user, tech);
+    await user.connectTo(A);
+    await tech.connectTo(B);
+    await user.send('u-0', 'before');
+    await until(() => tech.held.has(3), 5000, 'cross-node delivery before the outage');
+
+    await redis.stop();
+    // Both sides keep writing: the database takes every message, the other node hears nothing.
+    for (let i = 1; i <= 4; i++) {
+      await user.send(`u-${i}`, `during ${i}`);
+      await tech.send(`t-${i}`, `reply ${i}`);
+    }
+    expect(user.pending() + tech.pending()).toBe(0);
+    // Requests keep working while Redis is away, also for a user connected nowhere.
+    const lone = await cl.f.portalUser(w.companyId);
+    const loneClient = await loginAs(A.url, 'portal', lone.email, PASSWORD);
+    const t0 = Date.now();
+    const req = await loneClient.post('/api/portal/chats', { boardId: w.boardId, subject: 'During outage', message: 'hello' });
+    expect(req.status, req.text).toBe(201);
+    expect(Date.now() - t0, 'no wait on Redis').toBeLessThan(5000);
+    expect(tech.contiguous()).toBeLessThan(4 + 4 * 2);
+
+    await redis.start();
+    await waitFor(user.socket, 'resync', () => true, 20000);
+    await waitFor(tech.socket, 'resync', () => true, 20000);
+    for (const side of [user, tech]) await side.catchUp();
+
+    // Live delivery across nodes resumes.
+    await user.send('u-after', 'after');
+    await tech.send('t-after', 'after too');
+    await until(() => tech.held.has(user.contiguous()) && user.held.has(tech.contiguous()), 10000, 'live delivery after the outage');
+    const live = tech.liveSeqs[0];
+    const lastUser = [...user.held.values()].find((m) => m.clientId === 'u-after');
+    await until(() => live.includes(lastUser.seq), 10000, 'tech got the new message live');
+    for (const side of [user, tech]) await side.catchUp();
+    await expectGapless(cl, chatId, [user, tech]);
+  });
+});
