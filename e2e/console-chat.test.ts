@@ -1,0 +1,118 @@
+/**
+ * Tech Console and Client Portal together, in a real browser against a real server: a portal user
+ * asks, the tech is alerted, joins from the toast, they chat both ways, and the tech ends the chat
+ * with a new ticket whose timeline then shows the session and its transcript.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HAS_CHROMIUM, launch, screenshotPath, type Browsers } from './support/browser.js';
+import { ALWAYS_OPEN, HAS_PORTAL_BUILD, portalLogin, requestChat, setOfficeHours, shownMessages, startPortalServer } from './support/portal.js';
+import { consoleMessages, count, notifications, section, setHidden, techPage, toast } from './support/console-ui.js';
+import type { TestServer } from '../test/support/server.js';
+
+const XSS = '<img src=x onerror=alert(1)>';
+
+describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Tech Console chat in a real browser', () => {
+  let s: TestServer;
+  let b: Browsers;
+  beforeAll(async () => {
+    s = await startPortalServer({ CHAT_WAIT_OFFER_SECONDS: '600' });
+    await setOfficeHours(s, ALWAYS_OPEN);
+    b = await launch(s.url);
+  });
+  afterAll(async () => {
+    await b?.close();
+    await s?.stop();
+  });
+
+  it('request -> toast and notification -> join -> chat both ways -> reload -> end with a ticket -> timeline and transcript', async () => {
+    const w = await s.f.world();
+    const tech = await techPage(await b.newContext(), w.tech.email);
+    const userCtx = await b.newContext();
+    const user = await userCtx.newPage();
+    const userDialogs: string[] = [];
+    user.on('dialog', (d) => {
+      userDialogs.push(d.message());
+      void d.dismiss();
+    });
+    await portalLogin(user, w.user.email);
+
+    // The tech is looking elsewhere: the alert also becomes a system notification.
+    await setHidden(tech.page, true);
+    const chatId = await requestChat(user, `Printer ${XSS}`, 'The printer prints blank pages');
+    await expect.poll(() => toast(tech.page, chatId).isVisible()).toBe(true);
+    await expect.poll(() => toast(tech.page, chatId).locator('.toast-subject').textContent()).toBe(`Printer ${XSS}`);
+    await expect.poll(async () => (await notifications(tech.page)).length).toBe(1);
+    expect((await notifications(tech.page))[0].title).toContain(`Printer ${XSS}`);
+    await setHidden(tech.page, false);
+    await expect.poll(() => count(tech.page, 'waiting')).toBe('1');
+    await expect.poll(() => section(tech.page, 'waiting').textContent()).toMatch(/\d+ s/);
+    await tech.page.screenshot({ path: screenshotPath('console-status-bar') });
+
+    await toast(tech.page, chatId).getByRole('button', { name: /^Join/ }).click();
+    await tech.page.waitForURL(new RegExp(`/console/chats/${chatId}$`));
+    await expect.poll(() => toast(tech.page, chatId).count()).toBe(0);
+    await expect.poll(() => count(tech.page, 'waiting')).toBe('0');
+    await expect.poll(() => count(tech.page, 'active')).toBe('1');
+    await expect.poll(() => tech.page.getByTestId('presence').textContent()).toBe('Online');
+    await expect.poll(() => user.getByTestId('tech-name').isVisible()).toBe(true);
+
+    // Tech -> user, with markup that must stay text on both sides; typing shows on the user's page.
+    const techBox = tech.page.getByLabel('Message', { exact: true });
+    await techBox.pressSequentially('Hello');
+    await expect.poll(() => user.locator('.typing').textContent()).toContain('is typing');
+    await techBox.fill(XSS);
+    await techBox.press('Enter');
+    await expect.poll(() => user.locator('.message-body', { hasText: XSS }).count()).toBe(1);
+    await expect.poll(() => tech.page.locator('.message-body', { hasText: XSS }).count()).toBe(1);
+    expect(await tech.page.locator('.messages img').count()).toBe(0);
+
+    // User -> tech, with the user's typing shown in the console first.
+    const userBox = user.getByLabel('Message', { exact: true });
+    await userBox.pressSequentially('Still blank');
+    await expect.poll(() => tech.page.locator('.typing').textContent()).toContain('is typing');
+    await userBox.press('Enter');
+    await expect.poll(() => tech.page.locator('.message-body', { hasText: 'Still blank' }).count()).toBe(1);
+    await expect.poll(async () => (await tech.page.locator('.message-mine .message-state').allTextContents()).at(-1)).toBe('Delivered');
+    await tech.page.screenshot({ path: screenshotPath('console-chat') });
+
+    // A reload mid-chat loses nothing and doubles nothing.
+    const before = await consoleMessages(tech.page);
+    expect(before.map((m) => m.seq)).toEqual(before.map((_, i) => i + 1));
+    await tech.page.reload();
+    await expect.poll(async () => (await consoleMessages(tech.page)).length).toBe(before.length);
+    expect(await consoleMessages(tech.page)).toEqual(before);
+    expect(await shownMessages(user)).toEqual(before);
+
+    // End with a new ticket.
+    await tech.page.getByRole('button', { name: 'End chat…' }).click();
+    const dialog = tech.page.getByRole('dialog', { name: 'End the chat' });
+    await dialog.getByRole('radio', { name: 'End and create a ticket' }).check();
+    await dialog.getByLabel('Ticket summary').fill('Printer prints blank pages');
+    await dialog.getByLabel(/Note/).fill('Replaced the toner');
+    await dialog.getByRole('button', { name: 'End and create ticket' }).click();
+    await expect.poll(() => tech.page.getByTestId('chat-status').textContent()).toBe('Completed');
+    await expect.poll(() => count(tech.page, 'active')).toBe('0');
+    await expect.poll(() => user.getByTestId('chat-ended').isVisible()).toBe(true);
+    await expect.poll(() => tech.page.getByTestId('note').first().textContent()).toContain('Replaced the toner');
+
+    // The transcript is literal text.
+    const transcript = await tech.page.evaluate((id) => fetch(`/api/console/chats/${id}/transcript`).then((r) => r.text()), chatId);
+    expect(transcript).toContain(XSS);
+    expect(transcript).toContain('Still blank');
+
+    // The new ticket's timeline shows the session, with links to the chat and the transcript file.
+    await tech.page.getByRole('link', { name: /^Ticket #\d+$/ }).click();
+    await tech.page.waitForURL(/\/console\/tickets\/\d+$/);
+    const session = tech.page.getByTestId('timeline-chat');
+    await expect.poll(() => session.textContent()).toMatch(/chat session.*3 messages.*Ticket created/);
+    expect(await session.getByRole('link', { name: `Open chat #${chatId}` }).isVisible()).toBe(true);
+    const href = await session.getByRole('link', { name: /Transcript/ }).getAttribute('href');
+    const file = await tech.page.evaluate((u) => fetch(u!).then((r) => r.text()), href);
+    expect(file).toContain(XSS);
+    expect(await tech.page.getByTestId('attachments').textContent()).toContain(`chat-${chatId}.txt`);
+    await tech.page.screenshot({ path: screenshotPath('console-ticket') });
+
+    expect(tech.dialogs).toEqual([]);
+    expect(userDialogs).toEqual([]);
+  });
+});

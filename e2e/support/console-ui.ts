@@ -1,0 +1,70 @@
+/** Helpers for the Tech Console browser tests: a tech's page, logged in, with recorded dialogs and notifications. */
+import { expect } from 'vitest';
+import type { BrowserContext, Page } from 'playwright-core';
+import { PASSWORD } from '../../test/support/server.js';
+
+/**
+ * Runs before any page script: records every system notification the page creates (the headless
+ * browser shows none), and lets a test pretend the tab is hidden, as when the tech is elsewhere.
+ */
+const INIT = () => {
+  const w = window as unknown as { __notes: { title: string; body: string }[]; __hidden: boolean; Notification: unknown };
+  w.__notes = [];
+  w.__hidden = false;
+  const Real = window.Notification;
+  class Recorded {
+    static get permission() {
+      return Real ? Real.permission : 'granted';
+    }
+    static requestPermission() {
+      return Promise.resolve('granted');
+    }
+    onclick: (() => void) | null = null;
+    constructor(title: string, opts: { body?: string } = {}) {
+      w.__notes.push({ title, body: opts.body ?? '' });
+    }
+    close() {}
+  }
+  w.Notification = Recorded;
+  Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => (w.__hidden ? 'hidden' : 'visible') });
+  Object.defineProperty(document, 'hidden', { configurable: true, get: () => w.__hidden });
+};
+
+export type TechPage = { page: Page; dialogs: string[] };
+
+export async function techPage(ctx: BrowserContext, email: string): Promise<TechPage> {
+  await ctx.addInitScript(INIT);
+  const page = await ctx.newPage();
+  const dialogs: string[] = [];
+  page.on('dialog', (d) => {
+    // A native dialog here would mean user text ran as code (or an unexpected confirm()).
+    dialogs.push(d.message());
+    void d.dismiss().catch(() => {});
+  });
+  await consoleLogin(page, email);
+  return { page, dialogs };
+}
+
+export async function consoleLogin(page: Page, email: string) {
+  await page.goto('/console');
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await expect.poll(() => page.getByRole('complementary', { name: 'Status bar' }).isVisible()).toBe(true);
+  // Live updates start once the socket is up; the status bar is read after it connects.
+  await expect.poll(() => page.getByTestId('sb-waiting-count').textContent()).toMatch(/^\d+$/);
+}
+
+export const setHidden = (page: Page, hidden: boolean) => page.evaluate((h) => ((window as unknown as { __hidden: boolean }).__hidden = h), hidden);
+export const notifications = (page: Page) => page.evaluate(() => (window as unknown as { __notes: { title: string; body: string }[] }).__notes);
+
+export const section = (page: Page, name: 'waiting' | 'active' | 'abandoned' | 'callback') => page.getByTestId(`sb-${name}`);
+export const count = (page: Page, name: 'waiting' | 'active' | 'abandoned' | 'callback') => page.getByTestId(`sb-${name}-count`).textContent();
+export const toast = (page: Page, chatId: number) => page.locator(`[data-testid="alert-toast"][data-chat-id="${chatId}"]`);
+
+/** Every message the console shows, in order, with its seq. */
+export async function consoleMessages(page: Page) {
+  return page.locator('.message-list li[data-seq]').evaluateAll((els) =>
+    els.map((e) => ({ seq: Number(e.getAttribute('data-seq')), body: e.querySelector('.message-body')?.textContent ?? '' })),
+  );
+}
