@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AxeBuilder } from '@axe-core/playwright';
 import type { Page } from 'playwright-core';
 import { HAS_CHROMIUM, launch, screenshotPath, type Browsers } from './support/browser.js';
-import { ALWAYS_OPEN, HAS_PORTAL_BUILD, portalLogin, requestChat, setOfficeHours, startPortalServer, techSide } from './support/portal.js';
+import { ALWAYS_OPEN, HAS_PORTAL_BUILD, portalLogin, requestChat, setOfficeHours, startPortalServer, techSide, eventually } from './support/portal.js';
 import { PASSWORD, type TestServer } from '../test/support/server.js';
 import { ack } from '../test/support/sockets.js';
 
@@ -111,7 +111,7 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Client Portal accessibility
     await box.focus();
     await page.keyboard.type('Sent with Enter');
     await page.keyboard.press('Enter');
-    await expect.poll(async () => (await tech.http.get(`/api/console/chats/${chatId}/messages`)).body.map((m: { body: string }) => m.body)).toContain('Sent with Enter');
+    await eventually(async () => (await tech.http.get(`/api/console/chats/${chatId}/messages`)).body.map((m: { body: string }) => m.body)).toContain('Sent with Enter');
     tech.socket.close();
   });
 });

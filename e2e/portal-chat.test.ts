@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { HAS_CHROMIUM, launch, type Browsers } from './support/browser.js';
-import { ALWAYS_OPEN, HAS_PORTAL_BUILD, portalLogin, requestChat, setOfficeHours, shownMessages, startPortalServer, techSide } from './support/portal.js';
+import { ALWAYS_OPEN, HAS_PORTAL_BUILD, portalLogin, requestChat, setOfficeHours, shownMessages, startPortalServer, techSide, eventually } from './support/portal.js';
 import { ack, received, waitFor } from '../test/support/sockets.js';
 import type { TestServer } from '../test/support/server.js';
 
@@ -44,10 +44,10 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Client Portal chat in a rea
     await page.getByLabel('Email').fill(w.user.email);
     await page.getByLabel('Password').fill('wrong-password');
     await page.getByRole('button', { name: 'Log in' }).click();
-    await expect.poll(() => page.getByRole('alert').textContent()).toContain('Wrong email or password');
+    await eventually(() => page.getByRole('alert').textContent()).toContain('Wrong email or password');
     await portalLogin(page, w.user.email);
     await page.getByRole('button', { name: 'Log out' }).click();
-    await expect.poll(() => page.getByRole('button', { name: 'Log in' }).isVisible()).toBe(true);
+    await eventually(() => page.getByRole('button', { name: 'Log in' }).isVisible()).toBe(true);
     // The session is really gone: the API refuses the old cookie.
     const me = await page.evaluate(() => fetch('/api/portal/me').then((r) => r.status));
     expect(me).toBe(401);
@@ -62,22 +62,22 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Client Portal chat in a rea
     const { page, dialogs } = await userPage(w.user.email);
 
     const chatId = await requestChat(page, 'VPN down', 'My VPN drops every minute');
-    await expect.poll(() => page.getByTestId('queue-position').textContent()).toBe('1');
-    await expect.poll(() => page.getByTestId('waited').textContent()).toMatch(/\d+ s/);
+    await eventually(() => page.getByTestId('queue-position').textContent()).toBe('1');
+    await eventually(() => page.getByTestId('waited').textContent()).toMatch(/\d+ s/);
     await waitFor(tech.socket, 'alert', (p) => p.chat.id === chatId);
 
     const joined = await ack(tech.socket, 'chat:join', { chatId });
     expect(joined.ok).toBe(true);
-    await expect.poll(() => page.getByTestId('tech-name').textContent()).toBe(joined.chat.tech.name);
+    await eventually(() => page.getByTestId('tech-name').textContent()).toBe(joined.chat.tech.name);
 
     // Tech -> user, with markup that must stay text.
     await ack(tech.socket, 'message:send', { chatId, body: XSS, clientId: 't1' });
-    await expect.poll(() => page.locator('.message-body', { hasText: XSS }).count()).toBe(1);
+    await eventually(() => page.locator('.message-body', { hasText: XSS }).count()).toBe(1);
     expect(await page.locator('.messages img').count()).toBe(0);
 
     // Typing both ways, each to the other side only.
     await ack(tech.socket, 'typing', { chatId, typing: true });
-    await expect.poll(() => page.locator('.typing').textContent()).toContain('is typing');
+    await eventually(() => page.locator('.typing').textContent()).toContain('is typing');
     const box = page.getByLabel('Message', { exact: true });
     await box.pressSequentially('Thanks, ');
     await waitFor(tech.socket, 'typing', (p) => p.chatId === chatId && p.typing === true && p.author.kind === 'portal');
@@ -86,27 +86,27 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Client Portal chat in a rea
     await box.pressSequentially('it is still broken');
     await box.press('Enter');
     const m = await waitFor(tech.socket, 'message', (p) => p.chatId === chatId && p.body === 'Thanks, it is still broken');
-    await expect.poll(async () => (await page.locator('.message-mine .message-state').allTextContents()).at(-1)).toBe('Delivered');
+    await eventually(async () => (await page.locator('.message-mine .message-state').allTextContents()).at(-1)).toBe('Delivered');
 
     // Reload mid-chat: every message once, in order.
     const before = await shownMessages(page);
     await page.reload();
-    await expect.poll(async () => (await shownMessages(page)).length).toBe(before.length);
+    await eventually(async () => (await shownMessages(page)).length).toBe(before.length);
     expect(await shownMessages(page)).toEqual(before);
 
     // Dropped connection: the page says so, keeps what is typed meanwhile, and sends it once when back.
     await page.context().setOffline(true);
     for (const sock of await s.realtime.io.of('/portal').in(`portal:${w.user.id}`).fetchSockets()) (sock as unknown as { conn: { close: () => void } }).conn.close();
-    await expect.poll(() => page.getByTestId('connection-lost').isVisible()).toBe(true);
+    await eventually(() => page.getByTestId('connection-lost').isVisible()).toBe(true);
     await box.fill('sent while offline');
     await box.press('Enter');
-    await expect.poll(() => page.locator('.message-sending').count()).toBe(1);
+    await eventually(() => page.locator('.message-sending').count()).toBe(1);
     await ack(tech.socket, 'message:send', { chatId, body: 'reply while you were away', clientId: 't2' });
     await page.context().setOffline(false);
-    await expect.poll(() => page.getByTestId('connection-back').isVisible(), { timeout: 15000 }).toBe(true);
-    await expect.poll(() => page.locator('.message-body', { hasText: 'reply while you were away' }).count()).toBe(1);
+    await eventually(() => page.getByTestId('connection-back').isVisible(), { timeout: 15000 }).toBe(true);
+    await eventually(() => page.locator('.message-body', { hasText: 'reply while you were away' }).count()).toBe(1);
     await waitFor(tech.socket, 'message', (p) => p.chatId === chatId && p.body === 'sent while offline');
-    await expect.poll(() => page.locator('.message-sending').count()).toBe(0);
+    await eventually(() => page.locator('.message-sending').count()).toBe(0);
     const stored = await tech.http.get(`/api/console/chats/${chatId}/messages`);
     expect(stored.body.filter((x: { body: string }) => x.body === 'sent while offline')).toHaveLength(1);
     const seqs = (await shownMessages(page)).map((x) => x.seq);
@@ -115,13 +115,13 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Client Portal chat in a rea
     // End with a new ticket: the user sees the end, the transcript, and the session on the ticket.
     const end = await tech.http.post(`/api/console/chats/${chatId}/end`, { outcome: 'ticket_created', boardId: w.boardId, summary: 'VPN keeps dropping' });
     expect(end.status).toBe(200);
-    await expect.poll(() => page.getByTestId('chat-ended').isVisible()).toBe(true);
+    await eventually(() => page.getByTestId('chat-ended').isVisible()).toBe(true);
     const transcript = await page.evaluate((id) => fetch(`/api/portal/chats/${id}/transcript`).then(async (r) => ({ type: r.headers.get('content-type'), text: await r.text() })), chatId);
     expect(transcript.type).toContain('text/plain');
     expect(transcript.text).toContain(XSS);
     expect(transcript.text).toContain('Thanks, it is still broken');
     await page.getByRole('link', { name: /ticket #\d+/ }).click();
-    await expect.poll(() => page.getByTestId('timeline-chat').textContent()).toContain(`chat-${chatId}.txt`);
+    await eventually(() => page.getByTestId('timeline-chat').textContent()).toContain(`chat-${chatId}.txt`);
     expect(await page.getByTestId('timeline-chat').textContent()).toMatch(/, 5 messages,/);
     await page.getByTestId('connection-back').waitFor({ state: 'detached' });
 
@@ -152,7 +152,7 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Client Portal chat in a rea
     await page.getByRole('button', { name: 'Leave the chat' }).click();
     const left = await waitFor(tech.socket, 'presence', (p) => p.chatId === chatId && p.left === true);
     expect(left.userId).toBe(w.user.id);
-    await expect.poll(() => page.getByText('You left this chat').isVisible()).toBe(true);
+    await eventually(() => page.getByText('You left this chat').isVisible()).toBe(true);
     expect(await page.getByLabel('Message', { exact: true }).count()).toBe(0);
     // The chat stays active for the tech, who still ends it.
     const view = await tech.http.get(`/api/console/chats/${chatId}`);
@@ -172,14 +172,14 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Client Portal chat in a rea
     await page.getByLabel('Message', { exact: true }).fill('Still nothing');
     await page.getByRole('button', { name: 'Start chat' }).click();
     await page.waitForURL(new RegExp(`/chats/${chatId}\\?existing=1$`));
-    await expect.poll(() => page.getByText('You already have this chat open').isVisible()).toBe(true);
+    await eventually(() => page.getByText('You already have this chat open').isVisible()).toBe(true);
     const mine = await s.ctx.db.selectFrom('chats').select('id').where('requester_id', '=', w.user.id).execute();
     expect(mine.map((c) => Number(c.id))).toEqual([chatId]);
 
     // The session ends on the server (expired, or revoked by an admin).
     await s.ctx.db.deleteFrom('sessions').where('user_kind', '=', 'portal').where('user_id', '=', w.user.id).execute();
     await page.getByRole('button', { name: 'Leave the queue' }).click();
-    await expect.poll(() => page.getByRole('button', { name: 'Log in' }).isVisible()).toBe(true);
+    await eventually(() => page.getByRole('button', { name: 'Log in' }).isVisible()).toBe(true);
     const after = await s.ctx.db.selectFrom('chats').select('status').where('id', '=', chatId).executeTakeFirstOrThrow();
     expect(after.status).toBe('waiting');
 
@@ -188,7 +188,7 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Client Portal chat in a rea
     await page.getByTestId('queue-position').waitFor();
     await ack(tech.socket, 'chat:join', { chatId });
     await ack(tech.socket, 'message:send', { chatId, body: 'Which room exactly?', clientId: 'after-relogin' });
-    await expect.poll(() => page.locator('.message-body', { hasText: 'Which room exactly?' }).count()).toBe(1);
+    await eventually(() => page.locator('.message-body', { hasText: 'Which room exactly?' }).count()).toBe(1);
     tech.socket.close();
   });
 
@@ -210,13 +210,13 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Client Portal chat in a rea
     await page.locator('.message-sending').waitFor();
     await page.reload();
     // After the reload the message is still there, still waiting to be sent.
-    await expect.poll(() => page.locator('.message-sending', { hasText: 'written during the outage' }).count()).toBe(1);
+    await eventually(() => page.locator('.message-sending', { hasText: 'written during the outage' }).count()).toBe(1);
     const during = await tech.http.get(`/api/console/chats/${chatId}/messages`);
     expect(during.body.map((m: { body: string }) => m.body)).not.toContain('written during the outage');
 
     await page.unroute('**/socket.io/**');
     await waitFor(tech.socket, 'message', (p) => p.chatId === chatId && p.body === 'written during the outage', 15000);
-    await expect.poll(() => page.locator('.message-sending').count()).toBe(0);
+    await eventually(() => page.locator('.message-sending').count()).toBe(0);
     const stored = await tech.http.get(`/api/console/chats/${chatId}/messages`);
     expect(stored.body.filter((m: { body: string }) => m.body === 'written during the outage')).toHaveLength(1);
     expect((await shownMessages(page)).filter((m) => m.body === 'written during the outage')).toHaveLength(1);

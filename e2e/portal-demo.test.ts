@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HAS_CHROMIUM, launch, screenshotPath, type Browsers } from './support/browser.js';
-import { HAS_PORTAL_BUILD, startPortalServer } from './support/portal.js';
+import { HAS_PORTAL_BUILD, startPortalServer, eventually } from './support/portal.js';
 import { DEMO_PASSWORD } from '../src/server/seed.js';
 import { loginAs } from '../test/support/http.js';
 import { ack, connect, waitFor } from '../test/support/sockets.js';
@@ -74,7 +74,7 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Client Portal on the demo d
     await page.getByTestId('chat-ended').waitFor();
     await page.screenshot({ path: screenshotPath('portal-ended') });
     await page.getByRole('link', { name: /ticket #\d+/ }).click();
-    await expect.poll(() => page.getByTestId('timeline-chat').textContent()).toContain('with Sam Desk');
+    await eventually(() => page.getByTestId('timeline-chat').textContent()).toContain('with Sam Desk');
     await page.screenshot({ path: screenshotPath('portal-ticket'), fullPage: true });
     samSocket.close();
   });

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { HAS_CHROMIUM, launch, screenshotPath, type Browsers } from './support/browser.js';
 import { localParts, zonedToInstant } from '../src/server/domain/office-hours.js';
-import { HAS_PORTAL_BUILD, portalLogin, requestChat, setOfficeHours, startPortalServer, techSide } from './support/portal.js';
+import { HAS_PORTAL_BUILD, portalLogin, requestChat, setOfficeHours, startPortalServer, techSide, eventually } from './support/portal.js';
 import { received, waitFor } from '../test/support/sockets.js';
 import type { TestServer } from '../test/support/server.js';
 
@@ -45,7 +45,7 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Client Portal waiting, offe
     const page = await ctx.newPage();
     await portalLogin(page, w.user.email);
     await page.getByRole('link', { name: 'New request', exact: true }).click();
-    await expect.poll(() => page.getByTestId('office-closed').textContent()).toContain('Nobody may respond');
+    await eventually(() => page.getByTestId('office-closed').textContent()).toContain('Nobody may respond');
     const inBerlin = (opts: Intl.DateTimeFormatOptions) => new Intl.DateTimeFormat('en-GB', { timeZone: VIEWER_TZ, ...opts }).format(new Date(nextOpen));
     const closedText = await page.getByTestId('office-closed').textContent();
     expect(closedText).toContain(inBerlin({ dateStyle: 'medium', timeStyle: 'short' }));
@@ -61,21 +61,21 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Client Portal waiting, offe
     await page.getByLabel('Message', { exact: true }).fill('Paper stuck in tray 2');
     await page.getByLabel('Phone number').fill('12ab');
     await page.getByRole('button', { name: 'Request a callback' }).click();
-    await expect.poll(() => page.getByRole('alert').first().textContent()).toMatch(/Phone number/);
+    await eventually(() => page.getByRole('alert').first().textContent()).toMatch(/Phone number/);
     // The bad phone stopped it in the page: nothing was requested.
     expect((await s.ctx.db.selectFrom('chats').select('id').where('requester_id', '=', w.user.id).execute()).length).toBe(0);
 
     await page.getByLabel('Phone number').fill('+1 555 010 0199');
     await page.getByLabel('Preferred time (optional)').fill('after 3pm');
     await page.getByRole('button', { name: 'Request a callback' }).click();
-    await expect.poll(() => page.getByTestId('callback-confirmed').textContent()).toContain('+1 555 010 0199');
+    await eventually(() => page.getByTestId('callback-confirmed').textContent()).toContain('+1 555 010 0199');
     const chatId = Number(new URL(page.url()).pathname.split('/').pop());
 
     const bar = await tech.http.get('/api/console/status-bar');
     expect(bar.body.callback.map((c: { id: number; callback: { phone: string } }) => [c.id, c.callback.phone])).toEqual([[chatId, '+1 555 010 0199']]);
     const done = await tech.http.post(`/api/console/chats/${chatId}/complete`, { note: 'Called, cleared the jam' });
     expect(done.status).toBe(200);
-    await expect.poll(() => page.getByTestId('chat-ended').isVisible()).toBe(true);
+    await eventually(() => page.getByTestId('chat-ended').isVisible()).toBe(true);
     tech.socket.close();
   });
 
@@ -87,18 +87,18 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Client Portal waiting, offe
     await page.getByRole('link', { name: 'My tickets and chats' }).first().click();
     await page.getByRole('link', { name: 'See the options' }).click({ timeout: 10000 });
     await page.waitForURL(new RegExp(`/chats/${chatId}$`));
-    await expect.poll(() => page.getByTestId('offer').isVisible(), { timeout: 10000 }).toBe(true);
+    await eventually(() => page.getByTestId('offer').isVisible(), { timeout: 10000 }).toBe(true);
     // The offer takes the keyboard focus.
     expect(await page.evaluate(() => document.activeElement?.getAttribute('data-testid'))).toBe('offer');
 
     await page.getByRole('button', { name: 'Keep waiting' }).click();
-    await expect.poll(() => page.getByTestId('offer').count()).toBe(0);
-    await expect.poll(() => page.getByTestId('offer').isVisible(), { timeout: 10000 }).toBe(true);
+    await eventually(() => page.getByTestId('offer').count()).toBe(0);
+    await eventually(() => page.getByTestId('offer').isVisible(), { timeout: 10000 }).toBe(true);
 
     await page.getByTestId('offer').getByRole('button', { name: 'Request a callback' }).click();
     await page.getByLabel('Phone number').fill('020 7946 0000');
     await page.getByRole('button', { name: 'Request callback' }).click();
-    await expect.poll(() => page.getByTestId('callback-confirmed').isVisible()).toBe(true);
+    await eventually(() => page.getByTestId('callback-confirmed').isVisible()).toBe(true);
     const chat = await s.ctx.db.selectFrom('chats').select(['status', 'offer_count']).where('id', '=', chatId).executeTakeFirstOrThrow();
     expect(chat.status).toBe('callback');
     expect(Number(chat.offer_count)).toBeGreaterThanOrEqual(2);
@@ -119,12 +119,12 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Client Portal waiting, offe
     await page.getByRole('button', { name: 'Start a chat about this ticket' }).click();
     await page.waitForURL(/\/chats\/\d+$/);
     const chatId = Number(new URL(page.url()).pathname.split('/').pop());
-    await expect.poll(() => page.getByTestId('chat-status').textContent()).toContain(`Ticket #${ticketId}`);
+    await eventually(() => page.getByTestId('chat-status').textContent()).toContain(`Ticket #${ticketId}`);
 
     const alert = await waitFor(assigned.socket, 'alert', (p) => p.chat.id === chatId);
     expect(alert.stage).toBe('assigned');
     await page.getByRole('button', { name: /Leave/ }).first().click();
-    await expect.poll(() => page.getByTestId('abandoned').isVisible()).toBe(true);
+    await eventually(() => page.getByTestId('abandoned').isVisible()).toBe(true);
     // The withdrawal follows any alert on the same socket: once it is here, a stray alert would be too.
     await waitFor(colleagueSide.socket, 'alert:withdrawn', (p) => p.chatId === chatId);
     await waitFor(busySide.socket, 'alert:withdrawn', (p) => p.chatId === chatId);

@@ -32,7 +32,7 @@ export async function portalLogin(page: Page, email: string) {
   await page.getByLabel('Email').fill(email);
   await page.getByLabel('Password').fill(PASSWORD);
   await page.getByRole('button', { name: 'Log in' }).click();
-  await expect.poll(() => page.getByRole('heading', { name: 'My tickets and chats' }).isVisible()).toBe(true);
+  await page.getByRole('heading', { name: 'My tickets and chats' }).waitFor();
 }
 
 /** A tech as the Tech Console would be: logged in over HTTP with a live console socket. */
@@ -60,3 +60,9 @@ export async function shownMessages(page: Page) {
     els.map((e) => ({ seq: Number(e.getAttribute('data-seq')), body: e.querySelector('.message-body')?.textContent ?? '' })),
   );
 }
+
+/** expect.poll with room for a loaded CI machine: vitest's own default gives up after 1 s. */
+export function eventually<T>(fn: () => T | Promise<T>, opts: { timeout?: number } = {}) {
+  return expect.poll(fn, { timeout: opts.timeout ?? 10000, interval: 50 });
+}
+
