@@ -1,4 +1,17 @@
-/** The web pieces shared by the Client Portal and the Tech Console. */
+/**
+ * The web pieces shared by the Client Portal and the Tech Console.
+ *
+ * - `api.get/post/...` throw `ApiError { status, code, message }`; `onSessionEnded(fn)` is called
+ *   on any 401 outside /api/auth, so an app can show its login page again.
+ * - `getSocket('/portal' | '/console')` is the page's one connection (replaced after a refused
+ *   handshake); `emitAck` turns `{ error }` acks and timeouts into `AckError`.
+ * - `useChatStream(socket, nsp, chatId)` gives `chat`, `messages` (by seq, no gaps or doubles),
+ *   `outbox` (unconfirmed sends, kept across reloads), `typing`, `send`, `retry`, `discard`,
+ *   `notifyTyping`. It re-subscribes on every reconnect or `resync`, reads over HTTP while the
+ *   socket is down, and unsubscribes on unmount unless `{ unsubscribeOnClose: false }`.
+ * - `MessageList` / `Composer` render a chat (text only, never HTML); `ConnectionBanner` shows a
+ *   dropped and restored connection; `LoginForm` logs in either audience; `styles.css` is shared.
+ */
 export { api, apiRequest, ApiError, errorMessage, isUnauthenticated, onSessionEnded } from './api.js';
 export { getSocket, closeSocket, emitAck, AckError, useConnectionState, useSocketEvent, newClientId, type Namespace, type ConnectionState } from './socket.js';
 export { useChatStream, type TypingAuthor } from './use-chat-stream.js';
