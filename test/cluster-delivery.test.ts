@@ -119,4 +119,24 @@ describe.skipIf(!!skip)('two nodes on PostgreSQL and Redis', () => {
     const tr = (await cl.handle.db.selectFrom('transitions').selectAll().where('chat_id', '=', chatId).where('event', '=', 'join').execute()).map((t) => Number(t.actor_id));
     expect(tr).toEqual([winner.id]);
   });
+  it('a graceful stop of one node closes its own connections only; the other node keeps serving', async () => {
+    const C = await cl.startNode('C');
+    const [A] = cl.nodes;
+    const w = await cl.f.world();
+    const onA = await connect(A.url, '/console', await loginAs(A.url, 'tech', w.tech.email, PASSWORD));
+    const onC = await connect(C.url, '/console', await loginAs(C.url, 'tech', w.tech.email, PASSWORD));
+    open.push(onA, onC);
+    let aDropped = false;
+    onA.on('disconnect', () => (aDropped = true));
+    const gone = new Promise((r) => onC.once('disconnect', r));
+    await C.stop();
+    await gone;
+    expect(C.alive).toBe(false);
+    // The tech on A hears of a new request: still connected, still served.
+    const u = await loginAs(A.url, 'portal', w.user.email, PASSWORD);
+    const chatId = (await u.post('/api/portal/chats', { boardId: w.boardId, subject: 'After C left', message: 'hi' })).body.chat.id;
+    await waitFor(onA, 'alert', (a) => a.chat.id === chatId);
+    expect(aDropped).toBe(false);
+    expect(onA.connected).toBe(true);
+  });
 });
