@@ -6,6 +6,7 @@ import type { Socket } from 'socket.io-client';
 import { connectProduct, connectRelay, runOpenLoop, runSaturation } from './chat-load.js';
 import { closeAll, connectSocket, contention, cpuSeconds, freshDataDir, mapLimit, nowMs, percentiles, rssMb, sleep, spawnProductServer, spawnRelayServer } from './lib.js';
 import { seed } from './seed.js';
+import { serviceThroughput } from './service-throughput.js';
 
 export type Scale = { chats: number; rate: number; warmupS: number; measureS: number; alertTechs: number; alertRequests: number; idleUsers: number; idleHoldS: number; satSeconds: number; satWindow: number };
 
@@ -200,4 +201,10 @@ export async function idleMemory(scale: Scale) {
     await server.stop();
     rmDir(dataDir);
   }
+}
+
+/** Not a target: where a message's server time goes (services called in-process, no sockets). */
+export async function serviceBreakdown(scale: Scale) {
+  const steps = await serviceThroughput({ chats: scale.chats, seconds: scale.satSeconds > 5 ? 3 : 1 });
+  return { target: 'breakdown of the server cost of one message (no target)', met: true, steps };
 }

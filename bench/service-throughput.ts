@@ -1,0 +1,102 @@
+/**
+ * Where a message's server time goes, without sockets: the real services on a seeded SQLite file,
+ * called in this process one at a time (the server's database connection is one, so this is the
+ * ceiling of that layer). Each step is what a `message:send` event does on the server.
+ */
+import path from 'node:path';
+import SQLite from 'better-sqlite3';
+import pino from 'pino';
+import { loadConfig } from '../src/server/config.js';
+import { openDatabase } from '../src/server/db/database.js';
+import { EventBus } from '../src/server/events/bus.js';
+import type { Ctx } from '../src/server/services/context.js';
+import { TokenBuckets, createLimits } from '../src/server/services/rate-limit.js';
+import { actorFromToken } from '../src/server/services/auth.js';
+import { getVisibleChatRow, listMessages } from '../src/server/services/chat-queries.js';
+import { sendMessage } from '../src/server/services/messages.js';
+import type { Actor } from '../src/server/policies/access.js';
+import { freshDataDir, nowMs } from './lib.js';
+import { seed } from './seed.js';
+
+type Step = { name: string; run: (i: number) => Promise<unknown> };
+
+async function timeStep(step: Step, seconds: number, maxOps: number) {
+  const start = nowMs();
+  const end = start + seconds * 1000;
+  let n = 0;
+  while (n < maxOps && nowMs() < end) await step.run(n++);
+  const s = (nowMs() - start) / 1000;
+  return { step: step.name, ops: n, perSecond: Math.round(n / s), microsEach: Math.round((s * 1e6) / n) };
+}
+
+export async function serviceThroughput(opts: { chats: number; seconds: number }) {
+  const dataDir = freshDataDir('service');
+  const seeded = await seed(dataDir, { chats: opts.chats, alertTechs: 0, portalUsers: opts.chats });
+  const config = loadConfig({ DATA_DIR: dataDir, SEED_DEMO: 'false', LOG_LEVEL: 'silent' } as NodeJS.ProcessEnv);
+  const handle = openDatabase(config);
+  const bus = new EventBus((err) => pino().error({ err }, 'listener failed'));
+  const ctx: Ctx = {
+    db: handle.db,
+    dialect: handle.dialect,
+    bus,
+    config,
+    presence: { isTechOnline: async () => true, isPortalOnline: async () => true },
+    now: () => Date.now(),
+    // The limiter still runs for every send, with a budget this tight loop cannot exhaust.
+    limits: { ...createLimits(), send: new TokenBuckets(1e9, 1e9) },
+  };
+  const token = (cookie: string) => cookie.slice(cookie.indexOf('=') + 1);
+  const sides = seeded.chats.flatMap((c) => [
+    { chatId: c.chatId, token: token(c.portalCookie) },
+    { chatId: c.chatId, token: token(c.techCookie) },
+  ]);
+  const actors: Actor[] = [];
+  for (const s of sides) actors.push((await actorFromToken(ctx.db, s.token))!);
+  const portalOnly = sides.filter((_, i) => i % 2 === 0);
+  const techOnly = sides.filter((_, i) => i % 2 === 1);
+  let seqN = 0;
+  const steps: Step[] = [
+    { name: 'actorFromToken (portal user)', run: (i) => actorFromToken(ctx.db, portalOnly[i % portalOnly.length].token) },
+    { name: 'actorFromToken (tech, with grants)', run: (i) => actorFromToken(ctx.db, techOnly[i % techOnly.length].token) },
+    { name: 'getVisibleChatRow', run: (i) => getVisibleChatRow(ctx.db, actors[i % actors.length], sides[i % sides.length].chatId) },
+    { name: 'listMessages (fan-out re-read of one message)', run: (i) => listMessages(ctx.db, sides[i % sides.length].chatId, 0, 1) },
+    {
+      name: 'sendMessage (access, dedupe, transaction: persisted)',
+      run: (i) => sendMessage(ctx, actors[i % actors.length], sides[i % sides.length].chatId, `service bench ${i}`, `svc-${++seqN}`),
+    },
+    {
+      name: 'whole message:send event (auth + sendMessage + fan-out re-read)',
+      run: async (i) => {
+        const s = sides[i % sides.length];
+        const actor = await actorFromToken(ctx.db, s.token);
+        const r = await sendMessage(ctx, actor!, s.chatId, `service bench event ${i}`, `svc-${++seqN}`);
+        await listMessages(ctx.db, s.chatId, r.message.seq - 1, 1);
+      },
+    },
+  ];
+  // The same statements a persisted message needs (dedupe read, counter bump, insert, in one
+  // transaction), as plain prepared better-sqlite3 statements: the storage engine's own ceiling.
+  const raw = new SQLite(path.join(dataDir, 'helpdesk.sqlite'));
+  raw.pragma('synchronous = NORMAL');
+  raw.pragma('busy_timeout = 5000');
+  const dedupe = raw.prepare('select * from messages where chat_id = ? and client_id = ?');
+  const bump = raw.prepare("update chats set last_seq = last_seq + 1 where id = ? and status = 'active' returning last_seq");
+  const insert = raw.prepare('insert into messages (chat_id, seq, author_kind, author_id, body, client_id, created_at) values (?, ?, ?, ?, ?, ?, ?) returning *');
+  const rawAppend = raw.transaction((chatId: number, clientId: string, body: string) => {
+    if (dedupe.get(chatId, clientId)) return;
+    const { last_seq } = bump.get(chatId) as { last_seq: number };
+    insert.get(chatId, last_seq, 'portal', 1, body, clientId, Date.now());
+  });
+  steps.push({ name: 'storage ceiling: same SQL as raw prepared statements, one transaction per message', run: async (i) => rawAppend(sides[i % sides.length].chatId, `raw-${++seqN}`, `raw bench ${i}`) });
+  const results = [];
+  try {
+    for (const step of steps) {
+      await timeStep(step, 0.5, 2000); // warm-up
+      results.push(await timeStep(step, opts.seconds, 200000));
+    }
+  } finally {
+    raw.close();
+    await handle.close();
+  }
+  return results;
+}
