@@ -90,8 +90,10 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Client Portal accessibility
 
     await page.getByRole('link', { name: 'New request', exact: true }).focus();
     await page.keyboard.press('Enter');
-    await page.getByLabel('Board').waitFor();
-    await page.getByLabel('Board').focus();
+    // Focus moved to the new page: the next Tab reaches its first control.
+    await eventually(() => page.locator('select option').count()).toBeGreaterThan(1);
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe(await page.getByLabel('Board').getAttribute('id'));
     await page.keyboard.press('ArrowDown');
     await page.keyboard.press('Tab');
     await page.keyboard.type('Typed by keyboard');

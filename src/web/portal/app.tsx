@@ -1,4 +1,4 @@
-import { useCallback, useEffect } from 'react';
+import { useCallback, useEffect, useRef } from 'react';
 import { useQueryClient } from '@tanstack/react-query';
 import { api, isUnauthenticated } from '../common/api.js';
 import { ErrorBanner } from '../common/error-banner.js';
@@ -35,6 +35,13 @@ function LoggedIn({ me }: { me: Me }) {
   const qc = useQueryClient();
   const socket = getSocket('/portal');
   const path = usePath();
+  // After in-app navigation the focused link is gone: start keyboard and screen reader at the new page.
+  const pageRef = useRef<HTMLDivElement>(null);
+  const firstPath = useRef(path);
+  useEffect(() => {
+    if (path !== firstPath.current) pageRef.current?.focus();
+    firstPath.current = '';
+  }, [path]);
 
   // Any change to one of my chats refreshes the lists that show it.
   const onChat = useCallback(
@@ -87,7 +94,9 @@ function LoggedIn({ me }: { me: Me }) {
       </header>
       <ConnectionBanner socket={socket} />
       <OfferNotice path={path} />
-      <Page path={path} me={me} />
+      <div ref={pageRef} tabIndex={-1} className="page-focus">
+        <Page path={path} me={me} />
+      </div>
     </>
   );
 }
