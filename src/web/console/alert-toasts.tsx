@@ -6,11 +6,12 @@
 import { useCallback, useEffect, useState } from 'react';
 import type { Socket } from 'socket.io-client';
 import { SERVER_EVENTS } from '../../shared/realtime.js';
-import { errorMessage } from '../common/api.js';
+import { api, errorMessage } from '../common/api.js';
 import { navigate } from '../common/router.js';
 import type { ConsoleChat } from '../common/types.js';
 import { beep, notifyIfHidden, withdrawNotification } from './alert-signals.js';
 import { joinChat } from './join.js';
+import type { StatusBarData } from './queries.js';
 
 type Toast = { chat: ConsoleChat; stage: string; error?: string; busy?: boolean };
 
@@ -31,10 +32,25 @@ export function AlertToasts({ socket, muted }: { socket: Socket; muted: boolean 
     const onChat = (c: ConsoleChat) => {
       if (c.status !== 'waiting') drop(c.id);
     };
+    // After a drop, withdrawals may have been missed: keep only toasts of chats still waiting.
+    // A toast whose Join is in flight stays, so its answer (perhaps who took it) is still shown.
+    const onReconnect = async () => {
+      try {
+        const bar = await api.get<StatusBarData>('/api/console/status-bar');
+        const waiting = new Set(bar.waiting.map((c) => c.id));
+        setToasts((cur) => cur.filter((t) => t.busy || t.error || waiting.has(t.chat.id)));
+      } catch {
+        // The status bar shows its own error; toasts stay until the next event.
+      }
+    };
     socket.on(SERVER_EVENTS.alert, onAlert);
     socket.on(SERVER_EVENTS.alertWithdrawn, onWithdrawn);
     socket.on(SERVER_EVENTS.chat, onChat);
+    socket.on('connect', onReconnect);
+    socket.on(SERVER_EVENTS.resync, onReconnect);
     return () => {
+      socket.off('connect', onReconnect);
+      socket.off(SERVER_EVENTS.resync, onReconnect);
       socket.off(SERVER_EVENTS.alert, onAlert);
       socket.off(SERVER_EVENTS.alertWithdrawn, onWithdrawn);
       socket.off(SERVER_EVENTS.chat, onChat);

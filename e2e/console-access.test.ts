@@ -1,0 +1,105 @@
+/**
+ * Who hears of a chat, in a real browser: a Do Not Respond tech gets no alert (but still sees the
+ * Waiting list and can join from it), a tech without access sees nothing of the chat, and a Join
+ * clicked too late says who took the chat.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HAS_CHROMIUM, launch, type Browsers } from './support/browser.js';
+import { ALWAYS_OPEN, HAS_PORTAL_BUILD, portalLogin, requestChat, setOfficeHours, startPortalServer } from './support/portal.js';
+import { count, notifications, section, setHidden, techPage, toast } from './support/console-ui.js';
+import type { TestServer } from '../test/support/server.js';
+
+describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Tech Console alerts and access in a real browser', () => {
+  let s: TestServer;
+  let b: Browsers;
+  beforeAll(async () => {
+    s = await startPortalServer({ CHAT_WAIT_OFFER_SECONDS: '600' });
+    await setOfficeHours(s, ALWAYS_OPEN);
+    b = await launch(s.url);
+  });
+  afterAll(async () => {
+    await b?.close();
+    await s?.stop();
+  });
+
+  it('a Do Not Respond tech gets no toast, sound or notification, still sees the chat waiting and may join it; a tech without access sees nothing', async () => {
+    const w = await s.f.world();
+    const dnrTech = await s.f.tech({ boardIds: [w.boardId], companyIds: [w.companyId] });
+    const otherBoard = await s.f.board();
+    const outsider = await s.f.tech({ boardIds: [otherBoard], allCompanies: true });
+    const available = await techPage(await b.newContext(), w.tech.email);
+    const dnr = await techPage(await b.newContext(), dnrTech.email);
+    const out = await techPage(await b.newContext(), outsider.email);
+
+    // DNR is set from the status bar and kept across reloads (it is stored on the server).
+    await dnr.page.getByRole('radio', { name: 'Do Not Respond' }).check();
+    await expect.poll(async () => (await s.ctx.db.selectFrom('techs').select('available').where('id', '=', dnrTech.id).executeTakeFirstOrThrow()).available).toBe(0);
+    await dnr.page.reload();
+    await expect.poll(() => dnr.page.getByRole('radio', { name: 'Do Not Respond' }).isChecked()).toBe(true);
+    await setHidden(dnr.page, true);
+    await setHidden(out.page, true);
+
+    const user = await (await b.newContext()).newPage();
+    await portalLogin(user, w.user.email);
+    const chatId = await requestChat(user, 'Secret project', 'Only my board may see this');
+    await expect.poll(() => toast(available.page, chatId).isVisible()).toBe(true);
+    await expect.poll(() => count(dnr.page, 'waiting')).toBe('1');
+    // Give any stray alert time to arrive before asserting there was none.
+    await new Promise((r) => setTimeout(r, 500));
+    expect(await toast(dnr.page, chatId).count()).toBe(0);
+    expect(await notifications(dnr.page)).toEqual([]);
+    expect(await count(out.page, 'waiting')).toBe('0');
+    expect(await out.page.getByTestId('alert-toast').count()).toBe(0);
+    expect(await notifications(out.page)).toEqual([]);
+
+    // DNR only silences alerts: joining from the list works.
+    await section(dnr.page, 'waiting').getByRole('button', { name: /^Join/ }).click();
+    await dnr.page.waitForURL(new RegExp(`/console/chats/${chatId}$`));
+    await expect.poll(() => toast(available.page, chatId).count()).toBe(0);
+    await dnr.page.getByLabel('Message', { exact: true }).fill('Secret answer');
+    await dnr.page.getByLabel('Message', { exact: true }).press('Enter');
+    await expect.poll(() => user.locator('.message-body', { hasText: 'Secret answer' }).count()).toBe(1);
+    await dnr.page.getByRole('button', { name: 'End chat…' }).click();
+    await dnr.page.getByRole('dialog').getByRole('button', { name: 'End chat' }).click();
+    await expect.poll(() => dnr.page.getByTestId('chat-status').textContent()).toBe('Completed');
+
+    // The outsider: the chat's page answers "not found", and search finds nothing.
+    await out.page.goto(`/console/chats/${chatId}`);
+    await expect.poll(() => out.page.getByRole('alert').textContent()).toContain('Chat not found');
+    await out.page.getByRole('link', { name: 'Search', exact: true }).click();
+    await out.page.getByLabel('Words').fill('secret');
+    await out.page.getByRole('button', { name: 'Search', exact: true }).click();
+    await expect.poll(() => out.page.getByRole('status').filter({ hasText: 'No completed chats match' }).count()).toBe(1);
+    expect(await out.page.getByText('Secret project').count()).toBe(0);
+    const transcript = await out.page.evaluate((id) => fetch(`/api/console/chats/${id}/transcript`).then((r) => r.status), chatId);
+    expect(transcript).toBe(404);
+    expect(await out.page.getByTestId('alert-toast').count()).toBe(0);
+  });
+
+  it('a Join clicked after another tech took the chat says who took it', async () => {
+    const w = await s.f.world();
+    const fast = await s.f.tech({ boardIds: [w.boardId], companyIds: [w.companyId], name: 'Fatima Fast' });
+    const slow = await techPage(await b.newContext(), w.tech.email);
+    const winner = await techPage(await b.newContext(), fast.email);
+    const user = await (await b.newContext()).newPage();
+    await portalLogin(user, w.user.email);
+    const chatId = await requestChat(user, 'Race', 'Who comes first?');
+    await expect.poll(() => toast(slow.page, chatId).isVisible()).toBe(true);
+    await expect.poll(() => toast(winner.page, chatId).isVisible()).toBe(true);
+
+    // The slow tech's connection drops, so the withdrawal cannot reach them before they click.
+    await slow.page.context().setOffline(true);
+    for (const sock of await s.realtime.io.of('/console').in(`tech:${w.tech.id}`).fetchSockets()) (sock as unknown as { conn: { close: () => void } }).conn.close();
+    await expect.poll(() => slow.page.getByTestId('connection-lost').isVisible()).toBe(true);
+    await toast(winner.page, chatId).getByRole('button', { name: /^Join/ }).click();
+    await winner.page.waitForURL(new RegExp(`/console/chats/${chatId}$`));
+    await toast(slow.page, chatId).getByRole('button', { name: /^Join/ }).click();
+    await slow.page.context().setOffline(false);
+    await expect.poll(() => toast(slow.page, chatId).textContent(), { timeout: 15000 }).toContain('Fatima Fast already joined');
+    await expect.poll(() => slow.page.getByTestId('connection-back').isVisible()).toBe(true);
+    expect(await count(slow.page, 'waiting')).toBe('0');
+    expect(slow.page.url()).not.toContain(`/chats/${chatId}`);
+    await toast(slow.page, chatId).getByRole('button', { name: /^Dismiss/ }).click();
+    await expect.poll(() => toast(slow.page, chatId).count()).toBe(0);
+  });
+});
