@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HAS_CHROMIUM, launch, type Browsers } from './support/browser.js';
 import { ALWAYS_OPEN, HAS_PORTAL_BUILD, portalLogin, requestChat, setOfficeHours, startPortalServer } from './support/portal.js';
-import { count, notifications, section, setHidden, techPage, toast } from './support/console-ui.js';
+import { beeps, count, notifications, section, setHidden, techPage, toast } from './support/console-ui.js';
 import type { TestServer } from '../test/support/server.js';
 
 describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Tech Console alerts and access in a real browser', () => {
@@ -48,6 +48,8 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Tech Console alerts and acc
     await new Promise((r) => setTimeout(r, 500));
     expect(await toast(dnr.page, chatId).count()).toBe(0);
     expect(await notifications(dnr.page)).toEqual([]);
+    expect(await beeps(dnr.page)).toBe(0);
+    expect(await beeps(available.page)).toBeGreaterThan(0);
     expect(await count(out.page, 'waiting')).toBe('0');
     expect(await out.page.getByTestId('alert-toast').count()).toBe(0);
     expect(await notifications(out.page)).toEqual([]);
@@ -81,11 +83,18 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Tech Console alerts and acc
     const fast = await s.f.tech({ boardIds: [w.boardId], companyIds: [w.companyId], name: 'Fatima Fast' });
     const slow = await techPage(await b.newContext(), w.tech.email);
     const winner = await techPage(await b.newContext(), fast.email);
+    // The slow tech has muted the sound; the switch is kept in this browser across reloads.
+    await slow.page.getByLabel('Mute alert sound').check();
+    await slow.page.reload();
+    await expect.poll(() => slow.page.getByLabel('Mute alert sound').isChecked()).toBe(true);
+    await expect.poll(() => count(slow.page, 'waiting')).toBe('0');
     const user = await (await b.newContext()).newPage();
     await portalLogin(user, w.user.email);
     const chatId = await requestChat(user, 'Race', 'Who comes first?');
     await expect.poll(() => toast(slow.page, chatId).isVisible()).toBe(true);
     await expect.poll(() => toast(winner.page, chatId).isVisible()).toBe(true);
+    expect(await beeps(slow.page)).toBe(0);
+    expect(await beeps(winner.page)).toBeGreaterThan(0);
 
     // The slow tech's connection drops, so the withdrawal cannot reach them before they click.
     await slow.page.context().setOffline(true);

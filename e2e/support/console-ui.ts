@@ -8,9 +8,16 @@ import { PASSWORD } from '../../test/support/server.js';
  * browser shows none), and lets a test pretend the tab is hidden, as when the tech is elsewhere.
  */
 const INIT = () => {
-  const w = window as unknown as { __notes: { title: string; body: string }[]; __hidden: boolean; Notification: unknown };
+  const w = window as unknown as { __notes: { title: string; body: string }[]; __hidden: boolean; __beeps: number; Notification: unknown };
   w.__notes = [];
   w.__hidden = false;
+  w.__beeps = 0;
+  // Counts alert sounds: each tone is one oscillator started.
+  const start = OscillatorNode.prototype.start;
+  OscillatorNode.prototype.start = function (...args: Parameters<typeof start>) {
+    w.__beeps++;
+    return start.apply(this, args);
+  };
   const Real = window.Notification;
   class Recorded {
     static get permission() {
@@ -57,6 +64,8 @@ export async function consoleLogin(page: Page, email: string) {
 
 export const setHidden = (page: Page, hidden: boolean) => page.evaluate((h) => ((window as unknown as { __hidden: boolean }).__hidden = h), hidden);
 export const notifications = (page: Page) => page.evaluate(() => (window as unknown as { __notes: { title: string; body: string }[] }).__notes);
+
+export const beeps = (page: Page) => page.evaluate(() => (window as unknown as { __beeps: number }).__beeps);
 
 export const section = (page: Page, name: 'waiting' | 'active' | 'abandoned' | 'callback') => page.getByTestId(`sb-${name}`);
 export const count = (page: Page, name: 'waiting' | 'active' | 'abandoned' | 'callback') => page.getByTestId(`sb-${name}-count`).textContent();

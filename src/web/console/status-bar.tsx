@@ -134,27 +134,32 @@ function ClosedItem({ chat, onComplete }: { chat: ConsoleChat; onComplete: () =>
 function AvailabilitySwitch({ available }: { available: boolean | null }) {
   const qc = useQueryClient();
   const [error, setError] = useState<unknown>(null);
+  // What the tech just picked, shown until the server has it: a read in flight must not undo it.
+  const [picked, setPicked] = useState<boolean | null>(null);
   const name = useId();
+  const shown = picked ?? available;
   const set = async (on: boolean) => {
     setError(null);
-    const before = qc.getQueryData<StatusBarData>(keys.statusBar);
-    qc.setQueryData<StatusBarData>(keys.statusBar, (b) => (b ? { ...b, available: on } : b));
+    setPicked(on);
     try {
+      await qc.cancelQueries({ queryKey: keys.statusBar });
       await api.put('/api/console/status', { available: on });
+      qc.setQueryData<StatusBarData>(keys.statusBar, (b) => (b ? { ...b, available: on } : b));
     } catch (e) {
-      if (before) qc.setQueryData(keys.statusBar, before);
       setError(e);
+    } finally {
+      setPicked(null);
     }
   };
   return (
     <fieldset className="availability" data-testid="availability">
       <legend>My status</legend>
       <label className="row">
-        <input type="radio" name={name} checked={available === true} disabled={available === null} onChange={() => void set(true)} />
+        <input type="radio" name={name} checked={shown === true} disabled={shown === null} onChange={() => void set(true)} />
         Available
       </label>
       <label className="row">
-        <input type="radio" name={name} checked={available === false} disabled={available === null} onChange={() => void set(false)} />
+        <input type="radio" name={name} checked={shown === false} disabled={shown === null} onChange={() => void set(false)} />
         Do Not Respond
       </label>
       <ErrorBanner error={error} onDismiss={() => setError(null)} />
