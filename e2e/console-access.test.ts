@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HAS_CHROMIUM, launch, type Browsers } from './support/browser.js';
 import { ALWAYS_OPEN, HAS_PORTAL_BUILD, portalLogin, requestChat, setOfficeHours, startPortalServer } from './support/portal.js';
-import { beeps, count, notifications, section, setHidden, techPage, toast } from './support/console-ui.js';
+import { beeps, count, navTo, notifications, section, setHidden, techPage, toast } from './support/console-ui.js';
 import type { TestServer } from '../test/support/server.js';
 
 describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Tech Console alerts and access in a real browser', () => {
@@ -68,7 +68,7 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Tech Console alerts and acc
     // The outsider: the chat's page answers "not found", and search finds nothing.
     await out.page.goto(`/console/chats/${chatId}`);
     await expect.poll(() => out.page.getByRole('alert').textContent()).toContain('Chat not found');
-    await out.page.getByRole('link', { name: 'Search', exact: true }).click();
+    await navTo(out.page, 'Search');
     await out.page.getByLabel('Words').fill('secret');
     await out.page.getByRole('button', { name: 'Search', exact: true }).click();
     await expect.poll(() => out.page.getByRole('status').filter({ hasText: 'No completed chats match' }).count()).toBe(1);

@@ -77,3 +77,6 @@ export async function consoleMessages(page: Page) {
     els.map((e) => ({ seq: Number(e.getAttribute('data-seq')), body: e.querySelector('.message-body')?.textContent ?? '' })),
   );
 }
+
+/** A link of the console's main navigation. */
+export const navTo = (page: Page, name: string) => page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name, exact: true }).click();
