@@ -1,8 +1,15 @@
-import { useId } from 'react';
+import { useId, useState } from 'react';
 import { Phone } from '../../shared/schemas.js';
+import { useMe } from './queries.js';
 
 export type CallbackInput = { phone: string; preferredTime: string; message: string };
-export const emptyCallback: CallbackInput = { phone: '', preferredTime: '', message: '' };
+const emptyCallback: CallbackInput = { phone: '', preferredTime: '', message: '' };
+
+/** The form starts with the phone number on the user's profile, when there is one. */
+export function useCallbackInput() {
+  const me = useMe();
+  return useState<CallbackInput>(() => ({ ...emptyCallback, phone: me.data?.phone ?? '' }));
+}
 
 /** The same phone rule as the server, checked before sending so the user sees it next to the field. */
 export function phoneProblem(phone: string): string | null {

@@ -6,7 +6,7 @@ import { navigate } from '../common/router.js';
 import { newClientId } from '../common/socket.js';
 import type { PortalChat } from '../common/types.js';
 import { MAX_MESSAGE } from '../../shared/schemas.js';
-import { CallbackFields, callbackBody, emptyCallback, phoneProblem } from './callback-fields.js';
+import { CallbackFields, callbackBody, phoneProblem, useCallbackInput } from './callback-fields.js';
 import { OfficeHoursPanel } from './office-hours-panel.js';
 import { keys, useBoards, useOfficeHours } from './queries.js';
 
@@ -21,7 +21,7 @@ export function NewRequestPage() {
   const [subject, setSubject] = useState('');
   const [message, setMessage] = useState('');
   const [mode, setMode] = useState<Mode>('chat');
-  const [callback, setCallback] = useState(emptyCallback);
+  const [callback, setCallback] = useCallbackInput();
   const [phoneError, setPhoneError] = useState<string | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);

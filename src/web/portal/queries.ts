@@ -3,7 +3,7 @@ import { useQuery } from '@tanstack/react-query';
 import { api } from '../common/api.js';
 import type { OfficeHoursInfo, PortalChat, TicketDetail, TicketSummary } from '../common/types.js';
 
-export type Me = { id: number; name: string; company: { id: number; name: string } };
+export type Me = { id: number; name: string; phone: string | null; company: { id: number; name: string } };
 export type PortalChatDetail = PortalChat & { queuePosition: number | null };
 
 export const keys = {

@@ -2,7 +2,7 @@ import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { ErrorBanner } from '../common/error-banner.js';
 import { formatDuration, useNow } from '../common/format.js';
 import type { PortalChat } from '../common/types.js';
-import { CallbackFields, callbackBody, emptyCallback, phoneProblem } from './callback-fields.js';
+import { CallbackFields, callbackBody, phoneProblem, useCallbackInput } from './callback-fields.js';
 import { OfficeHoursPanel } from './office-hours-panel.js';
 
 type Actions = {
@@ -86,7 +86,7 @@ export function WaitingPanel({ chat, queuePosition, actions }: { chat: PortalCha
 }
 
 function CallbackForm({ busy, onSubmit, onCancel }: { busy: boolean; onSubmit: (b: ReturnType<typeof callbackBody>) => void; onCancel: () => void }) {
-  const [value, setValue] = useState(emptyCallback);
+  const [value, setValue] = useCallbackInput();
   const [phoneError, setPhoneError] = useState<string | null>(null);
   const submit = (e: FormEvent) => {
     e.preventDefault();

@@ -21,8 +21,13 @@ export const portalRoutes = (ctx: Ctx) => async (root: FastifyInstance) => {
 
   app.get('/me', { schema: { tags } }, async (req) => {
     const me = portalOf(req);
-    const company = await ctx.db.selectFrom('companies').select(['id', 'name']).where('id', '=', me.companyId).executeTakeFirstOrThrow();
-    return { id: me.id, name: me.name, company: { id: Number(company.id), name: company.name } };
+    const row = await ctx.db
+      .selectFrom('portal_users as pu')
+      .innerJoin('companies as c', 'c.id', 'pu.company_id')
+      .select(['pu.phone', 'c.id as company_id', 'c.name as company_name'])
+      .where('pu.id', '=', me.id)
+      .executeTakeFirstOrThrow();
+    return { id: me.id, name: me.name, phone: row.phone, company: { id: Number(row.company_id), name: row.company_name } };
   });
   app.get('/boards', { schema: { tags } }, async (req) => boardsOfferedTo(ctx.db, portalOf(req).companyId));
   app.get('/office-hours', { schema: { tags } }, async () => officeHoursWithStatus(ctx.db, ctx.now()));
