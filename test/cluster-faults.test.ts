@@ -110,10 +110,15 @@ describe.skipIf(!!skip)('cluster faults', () => {
 
   it('kill -9 of node A mid-conversation: its clients move to node B and catch up; a timer due meanwhile fires once', async () => {
     redis = await OwnRedis.start();
-    cl = await startCluster(2, { redisUrl: redis.url, env: { CHAT_WAIT_OFFER_SECONDS: '4', CHAT_DISCONNECT_GRACE_SECONDS: '120', CHAT_ASSIGNED_FIRST_SECONDS: '60' } });
+    cl = await startCluster(2, { redisUrl: redis.url, env: { CHAT_WAIT_OFFER_SECONDS: '4', CHAT_DISCONNECT_GRACE_SECONDS: '2', CHAT_ASSIGNED_FIRST_SECONDS: '60' } });
     const [A, B] = cl.nodes;
     const w = await cl.f.world();
     const waiter = await cl.f.portalUser(w.companyId);
+    // A waiting user on A who never comes back: A dies without running any disconnect handler.
+    const lost = await cl.f.portalUser(w.companyId);
+    const lostClient = await loginAs(A.url, 'portal', lost.email, PASSWORD);
+    const lostSocket = await connect(A.url, '/portal', lostClient);
+    const lostChat = (await lostClient.post('/api/portal/chats', { boardId: w.boardId, subject: 'Gone with A', message: 'hello' })).body.chat.id;
 
     const userClient = await loginAs(A.url, 'portal', w.user.email, PASSWORD);
     const techClient = await loginAs(A.url, 'tech', w.tech.email, PASSWORD);
@@ -130,6 +135,7 @@ describe.skipIf(!!skip)('cluster faults', () => {
     await tech.connectTo(A);
 
     let killed = false;
+    let waiterOnB!: TestSocket;
     const talk = async (side: Side, prefix: string, n: number) => {
       for (let i = 0; i < n; i++) {
         await side.send(`${prefix}-${i}`, `${prefix} message ${i}`);
@@ -142,7 +148,7 @@ describe.skipIf(!!skip)('cluster faults', () => {
       killed = true;
       // The clients notice and come back through the load balancer, which now only has B.
       await until(() => !user.socket.connected && !tech.socket.connected && !waiterOnA.connected, 10000, 'clients see the drop');
-      await Promise.all([user.connectTo(B), tech.connectTo(B)]);
+      await Promise.all([user.connectTo(B), tech.connectTo(B), connect(B.url, '/portal', waiterClient).then((s) => (waiterOnB = s))]);
     };
     await Promise.all([talk(user, 'u', 12), talk(tech, 't', 12), crash()]);
     expect(killed).toBe(true);
@@ -157,8 +163,7 @@ describe.skipIf(!!skip)('cluster faults', () => {
     const stored = await expectGapless(cl, chatId, [user, tech]);
     expect(stored.length).toBe(2 + 2 * 12 + 2);
 
-    // The waiting user reconnects to B; the offer falls due after the crash and is pushed once.
-    const waiterOnB = await connect(B.url, '/portal', waiterClient);
+    // The waiting user reconnected to B; the offer falls due after the crash and is pushed once.
     const sub = await ack(waiterOnB, 'chat:subscribe', { chatId: waitingChat, afterSeq: 0 });
     expect(sub.chat.status).toBe('waiting');
     await waitFor(waiterOnB, 'offer', (o) => o.chatId === waitingChat, 15000);
@@ -170,7 +175,14 @@ describe.skipIf(!!skip)('cluster faults', () => {
     expect(received(waiterOnB, 'offer', (o) => o.chatId === waitingChat).length + received(waiterOnA, 'offer').length).toBe(1);
     waiterOnB.close();
     waiterOnA.close();
-  });
+
+    // The user who never came back is abandoned after the grace (armed by the presence audit, as A ran no disconnect handler), once.
+    await until(async () => (await cl!.handle.db.selectFrom('chats').select('status').where('id', '=', lostChat).executeTakeFirstOrThrow()).status === 'abandoned', 30000, 'lost user abandoned');
+    const tr = await cl.handle.db.selectFrom('transitions').selectAll().where('chat_id', '=', lostChat).where('to_status', '=', 'abandoned').execute();
+    expect(tr).toHaveLength(1);
+    expect(tr[0].actor_kind).toBe('system');
+    lostSocket.close();
+  }, 120000);
 
   it('Redis stopped and started again: nodes keep serving their own clients, then resync and fill the gap', async () => {
     redis = await OwnRedis.start();
@@ -219,5 +231,5 @@ describe.skipIf(!!skip)('cluster faults', () => {
     await until(() => live.includes(lastUser.seq), 10000, 'tech got the new message live');
     for (const side of [user, tech]) await side.catchUp();
     await expectGapless(cl, chatId, [user, tech]);
-  });
+  }, 120000);
 });

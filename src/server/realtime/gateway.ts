@@ -64,14 +64,15 @@ export async function startRealtime(ctx: Ctx, server: HttpServer, log: Logger): 
     io.adapter(createAdapter(link.pub, link.sub, { requestsTimeout: CLUSTER_QUERY_MS, key: 'helpdesk' }));
   }
 
-  /** Sockets of a room across the cluster; this node alone when Redis is away or slow. */
-  async function roomSize(nsp: Namespace, room: string): Promise<number> {
+  /** Sockets of a room across the cluster, or null when that cannot be known (Redis away or slow). */
+  async function roomSize(nsp: Namespace, room: string): Promise<number | null> {
     const local = nsp.adapter.rooms.get(room)?.size ?? 0;
-    if (local > 0 || !link || !link.isUp()) return local;
+    if (local > 0 || !link) return local;
+    if (!link.isUp()) return null;
     try {
       return (await withTimeout(nsp.in(room).fetchSockets(), CLUSTER_QUERY_MS + 200)).length;
     } catch {
-      return local;
+      return null;
     }
   }
 
@@ -98,9 +99,12 @@ export async function startRealtime(ctx: Ctx, server: HttpServer, log: Logger): 
   // The root namespace serves nobody.
   io.of('/').use((_s, next) => refuse(next));
 
+  // When the cluster cannot be asked, each answer errs on the harmless side: a tech connected
+  // elsewhere counts as offline (everyone is alerted at once), a portal user as online (no grace
+  // is armed and nobody is abandoned; the presence audit arms it once Redis is back).
   const presence: Presence = {
-    isTechOnline: async (id) => (await roomSize(consoleNsp, `tech:${id}`)) > 0,
-    isPortalOnline: async (id) => (await roomSize(portal, `portal:${id}`)) > 0,
+    isTechOnline: async (id) => ((await roomSize(consoleNsp, `tech:${id}`)) ?? 0) > 0,
+    isPortalOnline: async (id) => ((await roomSize(portal, `portal:${id}`)) ?? 1) > 0,
   };
 
   portal.on('connection', (socket) => {
