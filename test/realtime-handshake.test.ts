@@ -58,4 +58,22 @@ describe.each(DIALECTS)('socket handshake on %s', (kind) => {
     expect(r.error.code).toBe('unauthenticated');
     sock.close();
   });
+  it('sockets whose session ended elsewhere (logout in another tab, deactivation) (logout in another tab) are closed without any event of theirs', async () => {
+    const w = await s.f.world();
+    const { connect } = await import('./support/sockets.js');
+    const tabA = await loginAs(s.url, 'portal', w.user.email, PASSWORD);
+    const tabB = await loginAs(s.url, 'portal', w.user.email, PASSWORD);
+    const sockA = await connect(s.url, '/portal', tabA);
+    const sockB = await connect(s.url, '/portal', tabB);
+    const techSock = await connect(s.url, '/console', await loginAs(s.url, 'tech', w.tech.email, PASSWORD));
+    const closed = new Promise<string>((r) => sockA.once('disconnect', r));
+    expect((await tabA.post('/api/auth/portal/logout')).status).toBeLessThan(300);
+    // The sweep runs every 30 sweeps of the timers (3 s in tests).
+    expect(await closed).toBe('io server disconnect');
+    expect(sockB.connected).toBe(true);
+    expect(techSock.connected).toBe(true);
+    expect((await ack(sockB, 'chat:subscribe', { chatId: 2 ** 31, afterSeq: 0 })).error.code).toBe('not_found');
+    sockB.close();
+    techSock.close();
+  });
 });

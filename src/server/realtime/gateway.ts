@@ -15,6 +15,7 @@ import { portalCameOnline, portalWentOffline } from '../services/timers.js';
 import { registerPortalHandlers, registerConsoleHandlers, sessionTokens } from './handlers.js';
 import { startFanout } from './fanout.js';
 import { openRedisLink, type RedisLink } from './redis-link.js';
+import { startSessionSweep } from './session-sweep.js';
 import { SERVER_EVENTS } from '../../shared/realtime.js';
 
 export type Realtime = { io: Server; presence: Presence; close: () => Promise<void> };
@@ -139,11 +140,13 @@ export async function startRealtime(ctx: Ctx, server: HttpServer, log: Logger): 
   }
 
   const stopFanout = startFanout(ctx, io, log, { clustered: link !== null });
+  const stopSessionSweep = startSessionSweep(ctx, io, log);
   return {
     io,
     presence,
     close: async () => {
       stopFanout();
+      stopSessionSweep();
       // Only this node's clients: through the Redis adapter a plain disconnectSockets() would
       // disconnect every client of the cluster. They reconnect to another node.
       for (const nsp of [portal, consoleNsp]) nsp.local.disconnectSockets(true);
