@@ -58,7 +58,7 @@ describe.each(DIALECTS)('socket handshake on %s', (kind) => {
     expect(r.error.code).toBe('unauthenticated');
     sock.close();
   });
-  it('sockets whose session ended elsewhere (logout in another tab, deactivation) (logout in another tab) are closed without any event of theirs', async () => {
+  it('sockets whose session ended elsewhere (logout in another tab) are closed without any event of theirs', async () => {
     const w = await s.f.world();
     const { connect } = await import('./support/sockets.js');
     const tabA = await loginAs(s.url, 'portal', w.user.email, PASSWORD);
