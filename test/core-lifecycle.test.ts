@@ -118,6 +118,26 @@ describe.each(DIALECTS)('lifecycle over HTTP on %s', (kind) => {
     expect((await w.techClient.get(`/api/console/chats/${id}`)).body.status).toBe('active');
   });
 
+  it('a new request with a callback up front goes straight to callback and alerts nobody', async () => {
+    const u = await s.f.portalUser(w.companyId);
+    const { loginAs } = await import('./support/http.js');
+    const c = await loginAs(s.url, 'portal', u.email, 'test-password-1');
+    const alerts: number[] = [];
+    const off = s.ctx.bus.on('chat.alerted', ({ chatId }) => void alerts.push(chatId));
+    const r = await c.post('/api/portal/chats', { boardId: w.boardId, subject: 'After hours', message: 'Server down', callback: { phone: '+1 555 010 9999', preferredTime: '8am' } });
+    off();
+    expect(r.status, r.text).toBe(201);
+    expect(r.body.chat).toMatchObject({ status: 'callback', callback: { phone: '+1 555 010 9999', preferredTime: '8am' } });
+    expect(alerts).not.toContain(r.body.chat.id);
+    const t = (await w.techClient.get(`/api/console/chats/${r.body.chat.id}/transitions`)).body;
+    expect(t.map((x: any) => x.event)).toEqual(['request', 'request_callback']);
+    const bar = (await w.techClient.get('/api/console/status-bar')).body;
+    expect(bar.callback.map((x: any) => x.id)).toContain(r.body.chat.id);
+    expect(bar.waiting.map((x: any) => x.id)).not.toContain(r.body.chat.id);
+    const bad = await c.post('/api/portal/chats', { boardId: w.boardId, subject: 'x', message: 'y', callback: { phone: 'nope' } });
+    expect(bad.status).toBe(400);
+  });
+
   it('callback needs a valid phone number', async () => {
     const id = await chatIn(w, 'waiting');
     for (const phone of ['', 'call me', '12', '+1 (555) 123-4567-8901-2345', 42]) {

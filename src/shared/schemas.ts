@@ -17,9 +17,6 @@ export const LoginBody = z.object({ email: z.string().trim().min(3).max(200), pa
 export const IdParam = z.object({ id: z.coerce.number().int().positive().max(2 ** 31) });
 export const AfterSeqQuery = z.object({ after: z.coerce.number().int().min(0).default(0), limit: z.coerce.number().int().min(1).max(1000).default(500) });
 
-export const NewRequestBody = z
-  .object({ boardId: id, subject: text(200), message: text(MAX_MESSAGE), clientId: z.string().min(1).max(100).optional() })
-  .strict();
 export const TicketChatBody = z.object({ message: text(MAX_MESSAGE).optional(), clientId: z.string().min(1).max(100).optional() }).strict();
 export const SendMessageBody = z.object({ body: text(MAX_MESSAGE), clientId: z.string().min(1).max(100) }).strict();
 // Digits with optional +, spaces, dashes, dots and parentheses; 7-15 digits in all.
@@ -34,6 +31,10 @@ export const Phone = z
   }, 'Phone number must have 7 to 15 digits');
 export const CallbackBody = z
   .object({ phone: Phone, preferredTime: z.string().trim().max(200).optional(), message: z.string().trim().max(MAX_MESSAGE).optional() })
+  .strict();
+/** A new request; with `callback` (outside office hours, say) it goes straight to the callback list. */
+export const NewRequestBody = z
+  .object({ boardId: id, subject: text(200), message: text(MAX_MESSAGE), clientId: z.string().min(1).max(100).optional(), callback: CallbackBody.optional() })
   .strict();
 export const EndBody = z.discriminatedUnion('outcome', [
   z.object({ outcome: z.literal('ended'), note: z.string().trim().max(10000).optional() }).strict(),

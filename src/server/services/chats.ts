@@ -9,8 +9,9 @@ import { applyTransition } from './transition.js';
 import { appendMessage } from './messages.js';
 import { getVisibleChatRow } from './chat-queries.js';
 
+type CallbackInput = { phone: string; preferredTime?: string; message?: string };
 type RequestInput =
-  | { source: 'new_request'; boardId: number; subject: string; message: string; clientId?: string }
+  | { source: 'new_request'; boardId: number; subject: string; message: string; clientId?: string; callback?: CallbackInput }
   | { source: 'ticket'; ticketId: number; message?: string; clientId?: string };
 
 /**
@@ -81,6 +82,12 @@ export async function requestChat(ctx: Ctx, user: PortalActor, input: RequestInp
         .execute();
       if (input.message) await appendMessage(trx, outbox, chatId, { kind: 'portal', id: user.id }, input.message, input.clientId ?? null, now);
       outbox.add('chat.requested', { chatId });
+      if (input.source === 'new_request' && input.callback) {
+        // Asked for a callback up front: nobody is alerted for a chat that waits for nobody.
+        await applyTransition(trx, chat, 'request_callback', { kind: 'portal', id: user.id }, callbackPatch(input.callback, now), now);
+        outbox.add('chat.callback_requested', { chatId });
+        return { chatId, existing: false };
+      }
       outbox.add('chat.alerted', { chatId, stage: assignedFirst ? 'assigned' : 'all', techIds: assignedFirst ? [assigned!] : eligible });
       return { chatId, existing: false };
     });
@@ -159,7 +166,11 @@ export async function abandon(trx: Tx, outbox: Outbox, chat: Chat, actor: { kind
   outbox.add('chat.abandoned', { chatId: Number(chat.id), reason });
 }
 
-export async function requestCallback(ctx: Ctx, user: PortalActor, chatId: number, input: { phone: string; preferredTime?: string; message?: string }) {
+function callbackPatch(input: CallbackInput, now: number) {
+  return { ...LEAVE_WAITING, callback_at: now, callback_phone: input.phone, callback_time: input.preferredTime || null, callback_message: input.message || null };
+}
+
+export async function requestCallback(ctx: Ctx, user: PortalActor, chatId: number, input: CallbackInput) {
   await getVisibleChatRow(ctx.db, user, chatId);
   await inTransaction(ctx, async (trx, outbox) => {
     const chat = await lockedChat(trx, chatId);
@@ -169,7 +180,7 @@ export async function requestCallback(ctx: Ctx, user: PortalActor, chatId: numbe
       chat,
       'request_callback',
       { kind: 'portal', id: user.id },
-      { ...LEAVE_WAITING, callback_at: now, callback_phone: input.phone, callback_time: input.preferredTime || null, callback_message: input.message || null },
+      callbackPatch(input, now),
       now,
     );
     outbox.add('chat.callback_requested', { chatId });

@@ -51,8 +51,10 @@ export function NewRequestPage() {
     }
     setBusy(true);
     try {
-      const r = await api.post<{ existing: boolean; chat: PortalChat }>('/api/portal/chats', { boardId, subject: subject.trim(), message: message.trim(), clientId: clientId.current });
-      if (mode === 'callback' && r.chat.status === 'waiting') await api.post(`/api/portal/chats/${r.chat.id}/callback`, callbackBody(callback));
+      const wantsCallback = mode === 'callback' ? { callback: callbackBody(callback) } : {};
+      const r = await api.post<{ existing: boolean; chat: PortalChat }>('/api/portal/chats', { boardId, subject: subject.trim(), message: message.trim(), clientId: clientId.current, ...wantsCallback });
+      // An open chat came back instead of a new one: the callback is asked for on it.
+      if (mode === 'callback' && r.existing && r.chat.status === 'waiting') await api.post(`/api/portal/chats/${r.chat.id}/callback`, callbackBody(callback));
       void qc.invalidateQueries({ queryKey: keys.chats });
       navigate(`/chats/${r.chat.id}${r.existing ? '?existing=1' : ''}`);
     } catch (err) {
