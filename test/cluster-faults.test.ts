@@ -232,4 +232,27 @@ describe.skipIf(!!skip)('cluster faults', () => {
     for (const side of [user, tech]) await side.catchUp();
     await expectGapless(cl, chatId, [user, tech]);
   }, 120000);
+  it('nodes started while Redis is down serve their own clients, and join up once it is there', async () => {
+    redis = await OwnRedis.start();
+    await redis.stop();
+    cl = await startCluster(2, { redisUrl: redis.url, env: { CHAT_WAIT_OFFER_SECONDS: '300', CHAT_ASSIGNED_FIRST_SECONDS: '60' } });
+    const [A, B] = cl.nodes;
+    const w = await cl.f.world();
+    const techOnA = await connect(A.url, '/console', await loginAs(A.url, 'tech', w.tech.email, PASSWORD));
+    const techOnB = await connect(B.url, '/console', await loginAs(B.url, 'tech', w.tech.email, PASSWORD));
+    const userClient = await loginAs(A.url, 'portal', w.user.email, PASSWORD);
+    const first = (await userClient.post('/api/portal/chats', { boardId: w.boardId, subject: 'No Redis yet', message: 'hi' })).body.chat.id;
+    await waitFor(techOnA, 'alert', (a) => a.chat.id === first);
+    await redis.start();
+    await waitFor(techOnB, 'resync', () => true, 20000);
+    await waitFor(techOnA, 'resync', () => true, 20000);
+    // B re-reads its lists on resync and finds the chat it could not hear of.
+    expect((await ack(techOnB, 'statusbar:get')).waiting.map((c: any) => c.id)).toContain(first);
+    const u2 = await cl.f.portalUser(w.companyId);
+    const c2 = await loginAs(A.url, 'portal', u2.email, PASSWORD);
+    const second = (await c2.post('/api/portal/chats', { boardId: w.boardId, subject: 'With Redis', message: 'hi' })).body.chat.id;
+    await waitFor(techOnB, 'alert', (a) => a.chat.id === second);
+    techOnA.close();
+    techOnB.close();
+  }, 120000);
 });

@@ -32,8 +32,11 @@ export function openRedisLink(url: string, log: Logger): RedisLink {
 
   for (const c of [pub, sub]) {
     c.on('error', (err: Error) => {
-      if (!lost && !closing) log.warn({ err: err.message }, 'redis unreachable; serving local clients only');
-      if (everUp) lost = true;
+      if (closing) return;
+      // Logged once per outage; an outage before the first connection counts too, since clients
+      // may already be connected to this node and miss other nodes' events.
+      if (!lost) log.warn({ err: err.message }, 'redis unreachable; serving local clients only');
+      lost = true;
     });
     c.on('close', () => {
       ready.set(c, false);
