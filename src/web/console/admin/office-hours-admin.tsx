@@ -1,8 +1,9 @@
 /** Office hours: the IANA time zone, intervals per weekday, and dated holidays. */
-import { useEffect, useId, useState, type FormEvent } from 'react';
+import { useId, useState, type FormEvent } from 'react';
 import { api } from '../../common/api.js';
 import { ErrorBanner } from '../../common/error-banner.js';
 import { formatDateTime } from '../../common/format.js';
+import type { OfficeHoursInfo } from '../../common/types.js';
 import { Feedback } from './feedback.js';
 import { useOfficeHoursAdmin, useSave } from './admin-data.js';
 
@@ -20,26 +21,33 @@ const zones = (() => {
 export function OfficeHoursAdmin() {
   const hours = useOfficeHoursAdmin();
   const save = useSave();
+  if (!hours.data)
+    return (
+      <>
+        <ErrorBanner error={hours.error} />
+        {!hours.error && <p>Loading…</p>}
+      </>
+    );
+  // The form starts from what is saved; edits stay local until saved.
+  return <OfficeHoursForm initial={hours.data} save={save} />;
+}
+
+function OfficeHoursForm({ initial, save }: { initial: OfficeHoursInfo; save: ReturnType<typeof useSave> }) {
+  const hours = useOfficeHoursAdmin();
   const id = useId();
-  const [tz, setTz] = useState('');
-  const [schedule, setSchedule] = useState<Record<string, Interval[]>>({});
-  useEffect(() => {
-    if (hours.data) {
-      setTz(hours.data.timezone);
-      setSchedule(hours.data.schedule);
-    }
-  }, [hours.data]);
+  const [tz, setTz] = useState(initial.timezone);
+  const [schedule, setSchedule] = useState<Record<string, Interval[]>>(initial.schedule);
   const setDay = (d: number, ivs: Interval[]) => setSchedule((s) => ({ ...s, [String(d)]: ivs }));
   const submit = (e: FormEvent) => {
     e.preventDefault();
-    const clean = Object.fromEntries(Object.entries(schedule).filter(([, ivs]) => ivs.length));
+    // Every weekday is sent, a closed one as an empty list: the server's schema names all seven.
+    const clean = Object.fromEntries(ORDER.map((d) => [String(d), schedule[String(d)] ?? []]));
     void save.run('Office hours saved', () => api.put('/api/admin/office-hours', { timezone: tz.trim(), schedule: clean }));
   };
   const st = hours.data?.status;
   return (
     <>
       <Feedback {...save} />
-      <ErrorBanner error={hours.error} />
       {st && (
         <p className={`banner ${st.open ? 'banner-ok' : 'banner-warn'}`}>
           Support is {st.open ? 'open now' : 'closed now'}

@@ -1,0 +1,110 @@
+/** Admin pages of the Tech Console in a real browser: every change made through the page and checked in the database. */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HAS_CHROMIUM, launch, screenshotPath, type Browsers } from './support/browser.js';
+import { HAS_PORTAL_BUILD, startPortalServer } from './support/portal.js';
+import { navTo, techPage } from './support/console-ui.js';
+import type { TestServer } from '../test/support/server.js';
+
+describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Tech Console admin pages in a real browser', () => {
+  let s: TestServer;
+  let b: Browsers;
+  beforeAll(async () => {
+    s = await startPortalServer();
+    b = await launch(s.url);
+  });
+  afterAll(async () => {
+    await b?.close();
+    await s?.stop();
+  });
+
+  it('an admin manages boards, companies, techs and grants, portal users, office hours and holidays; errors show the server message', async () => {
+    const admin = await s.f.tech({ role: 'admin', name: 'Ada Admin' });
+    const { page, dialogs } = await techPage(await b.newContext(), admin.email);
+    const db = s.ctx.db;
+    await navTo(page, 'Admin');
+    const sub = (name: string) => page.getByRole('navigation', { name: 'Admin sections' }).getByRole('link', { name }).click();
+
+    await sub('Boards');
+    await page.getByLabel('New board').fill('Network');
+    await page.getByRole('button', { name: 'Add board' }).click();
+    await expect.poll(() => page.getByText('Board “Network” added').isVisible()).toBe(true);
+    // A duplicate is refused with the server's own message.
+    await page.getByLabel('New board').fill('Network');
+    await page.getByRole('button', { name: 'Add board' }).click();
+    await expect.poll(() => page.getByRole('alert').textContent()).toContain('A board with that name already exists');
+    await page.getByLabel('New board').fill('Projects');
+    await page.getByRole('button', { name: 'Add board' }).click();
+    await expect.poll(async () => (await db.selectFrom('boards').select('name').orderBy('name').execute()).map((x) => x.name)).toEqual(['Network', 'Projects']);
+
+    await sub('Companies');
+    await page.getByLabel('Company name').fill('Acme');
+    await page.getByRole('group', { name: 'Boards offered to its users' }).getByLabel('Network').check();
+    await page.getByRole('button', { name: 'Add company' }).click();
+    await expect.poll(() => page.getByText('Company “Acme” added').isVisible()).toBe(true);
+    const acme = await db.selectFrom('companies').select('id').where('name', '=', 'Acme').executeTakeFirstOrThrow();
+    const offered = await db.selectFrom('company_boards').innerJoin('boards', 'boards.id', 'company_boards.board_id').select('boards.name').where('company_id', '=', acme.id).execute();
+    expect(offered.map((o) => o.name)).toEqual(['Network']);
+
+    await sub('Technicians and access');
+    await page.getByRole('form', { name: 'Add a technician' }).getByLabel('Name').fill('Nina Network');
+    await page.getByRole('form', { name: 'Add a technician' }).getByLabel('Email').fill('nina@example.test');
+    await page.getByLabel('Password (at least 8 characters)').fill('long-enough-pw');
+    await page.getByRole('button', { name: 'Add technician' }).click();
+    const nina = page.getByTestId('tech-row').filter({ hasText: 'Nina Network' });
+    await nina.waitFor();
+    await nina.getByRole('group', { name: 'Boards Nina Network can see' }).getByLabel('Network').check();
+    await nina.getByRole('group', { name: 'Companies Nina Network can see' }).getByLabel('Acme').check();
+    await nina.getByRole('button', { name: 'Save access' }).click();
+    await expect.poll(() => page.getByText('Access of Nina Network saved').isVisible()).toBe(true);
+    const ninaRow = await db.selectFrom('techs').select(['id', 'all_companies']).where('email', '=', 'nina@example.test').executeTakeFirstOrThrow();
+    expect((await db.selectFrom('tech_companies').select('company_id').where('tech_id', '=', ninaRow.id).execute()).map((r) => Number(r.company_id))).toEqual([Number(acme.id)]);
+    await nina.getByLabel('All companies').check();
+    await nina.getByRole('button', { name: 'Save access' }).click();
+    await expect.poll(async () => (await db.selectFrom('techs').select('all_companies').where('id', '=', ninaRow.id).executeTakeFirstOrThrow()).all_companies).toBe(1);
+    await page.screenshot({ path: screenshotPath('console-admin'), fullPage: false });
+
+    await sub('Portal users');
+    await page.getByLabel('Company').selectOption({ label: 'Acme' });
+    await page.getByRole('form', { name: 'Add a portal user' }).getByLabel('Name').fill('Paul Portal');
+    await page.getByRole('form', { name: 'Add a portal user' }).getByLabel('Email').fill('paul@example.test');
+    await page.getByLabel('Password (at least 8 characters)').fill('long-enough-pw');
+    await page.getByLabel('Phone (optional)').fill('12');
+    await page.getByRole('button', { name: 'Add portal user' }).click();
+    await expect.poll(() => page.getByRole('alert').textContent()).toContain('Phone');
+    await page.getByLabel('Phone (optional)').fill('+44 20 7946 0000');
+    await page.getByRole('button', { name: 'Add portal user' }).click();
+    await expect.poll(() => page.getByRole('cell', { name: 'paul@example.test' }).isVisible()).toBe(true);
+    await page.getByRole('button', { name: 'Deactivate Paul Portal' }).click();
+    await expect.poll(async () => (await db.selectFrom('portal_users').select('active').where('email', '=', 'paul@example.test').executeTakeFirstOrThrow()).active).toBe(0);
+
+    await sub('Office hours and holidays');
+    await page.getByLabel(/^Time zone/).fill('Europe/Paris');
+    await page.getByRole('button', { name: 'Add hours on Monday' }).click();
+    await page.getByRole('button', { name: 'Save office hours' }).click();
+    await expect.poll(() => page.getByText('Office hours saved').isVisible()).toBe(true);
+    const oh = await db.selectFrom('office_hours').selectAll().executeTakeFirstOrThrow();
+    expect(oh.timezone).toBe('Europe/Paris');
+    expect(JSON.parse(oh.schedule)).toMatchObject({ '1': [{ start: '09:00', end: '17:00' }], '2': [], '0': [] });
+    await page.getByLabel(/^Time zone/).fill('Mars/Olympus');
+    await page.getByRole('button', { name: 'Save office hours' }).click();
+    await expect.poll(() => page.getByRole('alert').textContent()).toContain('Unknown time zone');
+    await page.getByLabel('Date', { exact: true }).fill('2030-12-25');
+    await page.getByLabel('Holiday name').fill('Christmas');
+    await page.getByRole('button', { name: 'Add holiday' }).click();
+    await expect.poll(() => page.getByText('2030-12-25: Christmas').isVisible()).toBe(true);
+    await page.getByRole('button', { name: 'Remove holiday 2030-12-25' }).click();
+    await expect.poll(() => page.getByText('No holidays.').isVisible()).toBe(true);
+    expect(dialogs).toEqual([]);
+  });
+
+  it('a tech who is not an admin has no admin link and no admin page', async () => {
+    const board = await s.f.board();
+    const tech = await s.f.tech({ boardIds: [board], allCompanies: true });
+    const { page } = await techPage(await b.newContext(), tech.email);
+    expect(await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Admin' }).count()).toBe(0);
+    await page.goto('/console/admin/techs');
+    await expect.poll(() => page.getByRole('heading', { name: 'Page not found' }).isVisible()).toBe(true);
+    const status = await page.evaluate(() => fetch('/api/admin/techs').then((r) => r.status));
+    expect(status).toBe(403);
+  });
+});
