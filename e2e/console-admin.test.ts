@@ -52,6 +52,7 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Tech Console admin pages in
     await page.getByRole('button', { name: 'Add technician' }).click();
     const nina = page.getByTestId('tech-row').filter({ hasText: 'Nina Network' });
     await nina.waitFor();
+    await nina.locator('summary').click();
     await nina.getByRole('group', { name: 'Boards Nina Network can see' }).getByLabel('Network').check();
     await nina.getByRole('group', { name: 'Companies Nina Network can see' }).getByLabel('Acme').check();
     await nina.getByRole('button', { name: 'Save access' }).click();
@@ -61,6 +62,8 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Tech Console admin pages in
     await nina.getByLabel('All companies').check();
     await nina.getByRole('button', { name: 'Save access' }).click();
     await expect.poll(async () => (await db.selectFrom('techs').select('all_companies').where('id', '=', ninaRow.id).executeTakeFirstOrThrow()).all_companies).toBe(1);
+    await expect.poll(() => nina.locator('summary').textContent()).toContain('access: Network; all companies');
+    await page.evaluate(() => window.scrollTo(0, 0));
     await page.screenshot({ path: screenshotPath('console-admin'), fullPage: false });
 
     await sub('Portal users');

@@ -65,45 +65,47 @@ function TechRow({ tech, boards, companies, save }: { tech: Tech; boards: Named[
     e.preventDefault();
     void save.run(`Access of ${tech.name} saved`, () => api.put(`/api/admin/techs/${tech.id}/grants`, { boardIds, allCompanies, companyIds: allCompanies ? [] : companyIds }));
   };
+  const boardNames = boards.filter((b) => tech.grants.boardIds.includes(b.id)).map((b) => b.name);
+  const scope = tech.role === 'admin' ? 'everything (admin)' : `${boardNames.length ? boardNames.join(', ') : 'no board'}; ${tech.grants.allCompanies ? 'all companies' : `${tech.grants.companyIds.length} compan${tech.grants.companyIds.length === 1 ? 'y' : 'ies'}`}`;
   return (
     <li className="card" data-testid="tech-row">
-      <h2>
-        {tech.name} <span className="muted">{tech.email}</span>
-      </h2>
-      <p className="muted">
-        {tech.active ? 'Active' : 'Deactivated'} · {tech.available ? 'Available' : 'Do Not Respond'}
-      </p>
-      <div className="row">
-        <label htmlFor={`${id}-role`}>Role of {tech.name}</label>
-        <select id={`${id}-role`} value={role} onChange={(e) => setRole(e.target.value as 'tech' | 'admin')}>
-          <option value="tech">Technician</option>
-          <option value="admin">Admin (access to everything)</option>
-        </select>
-        <button type="button" className="secondary" disabled={save.busy || role === tech.role} onClick={() => void save.run(`Role of ${tech.name} saved`, () => api.patch(`/api/admin/techs/${tech.id}`, { role }))}>
-          Save role
-        </button>
-        <button
-          type="button"
-          className="secondary"
-          disabled={save.busy}
-          onClick={() => void save.run(`${tech.name} ${tech.active ? 'deactivated' : 'reactivated'}`, () => api.patch(`/api/admin/techs/${tech.id}`, { active: !tech.active }))}
-        >
-          {tech.active ? `Deactivate ${tech.name}` : `Reactivate ${tech.name}`}
-        </button>
-      </div>
-      <form className="stack" onSubmit={grants} aria-label={`Access of ${tech.name}`}>
-        <IdChecklist legend={`Boards ${tech.name} can see`} options={boards} value={boardIds} onChange={setBoardIds} />
-        <label className="row">
-          <input type="checkbox" checked={allCompanies} onChange={(e) => setAll(e.target.checked)} />
-          All companies
-        </label>
-        {!allCompanies && <IdChecklist legend={`Companies ${tech.name} can see`} options={companies} value={companyIds} onChange={setCompanyIds} />}
-        <div>
-          <button type="submit" disabled={save.busy}>
-            Save access
+      {/* Collapsed to one line each, so a long staff list stays readable; open to edit. */}
+      <details>
+        <summary>
+          <strong>{tech.name}</strong> <span className="muted">{tech.email}</span> · {tech.role === 'admin' ? 'Admin' : 'Technician'} · {tech.active ? (tech.available ? 'Available' : 'Do Not Respond') : 'Deactivated'} · access: {scope}
+        </summary>
+        <div className="row">
+          <label htmlFor={`${id}-role`}>Role of {tech.name}</label>
+          <select id={`${id}-role`} value={role} onChange={(e) => setRole(e.target.value as 'tech' | 'admin')} className="auto">
+            <option value="tech">Technician</option>
+            <option value="admin">Admin (access to everything)</option>
+          </select>
+          <button type="button" className="secondary" disabled={save.busy || role === tech.role} onClick={() => void save.run(`Role of ${tech.name} saved`, () => api.patch(`/api/admin/techs/${tech.id}`, { role }))}>
+            Save role
+          </button>
+          <button
+            type="button"
+            className="secondary"
+            disabled={save.busy}
+            onClick={() => void save.run(`${tech.name} ${tech.active ? 'deactivated' : 'reactivated'}`, () => api.patch(`/api/admin/techs/${tech.id}`, { active: !tech.active }))}
+          >
+            {tech.active ? `Deactivate ${tech.name}` : `Reactivate ${tech.name}`}
           </button>
         </div>
-      </form>
+        <form className="stack" onSubmit={grants} aria-label={`Access of ${tech.name}`}>
+          <IdChecklist legend={`Boards ${tech.name} can see`} options={boards} value={boardIds} onChange={setBoardIds} />
+          <label className="row">
+            <input type="checkbox" checked={allCompanies} onChange={(e) => setAll(e.target.checked)} />
+            All companies
+          </label>
+          {!allCompanies && <IdChecklist legend={`Companies ${tech.name} can see`} options={companies} value={companyIds} onChange={setCompanyIds} />}
+          <div>
+            <button type="submit" disabled={save.busy}>
+              Save access
+            </button>
+          </div>
+        </form>
+      </details>
     </li>
   );
 }
