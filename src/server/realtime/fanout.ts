@@ -29,30 +29,38 @@ export function startFanout(ctx: Ctx, io: Server, log: Logger, opts: { clustered
   const techRooms = (ids: number[]) => ids.map((id) => `tech:${id}`);
 
   /**
-   * A tech's access changed: this node's sockets of that tech leave every chat stream they may no
-   * longer see, at once; a socket whose session is gone (deactivated, password changed) is closed.
+   * A tech's access changed: this node's sockets of that tech stop hearing every chat stream at
+   * once (synchronously, inside the publishing request, before its response), then rejoin those
+   * they may still see and re-read what they may have missed meanwhile. A socket whose session is
+   * gone (deactivated, password changed) is closed.
    */
   async function cutOffLocal(techId: number) {
     const ids = [...(consoleNsp.adapter.rooms.get(`tech:${techId}`) ?? [])];
     const sockets = ids.map((id) => consoleNsp.sockets.get(id)).filter((s): s is Socket => s !== undefined);
     if (!sockets.length) return;
+    const streams = new Map(sockets.map((s) => [s, [...s.rooms].filter((r) => r.startsWith('chat:'))]));
+    for (const [s, rooms] of streams) for (const r of rooms) s.leave(r);
     const tech = await loadTechActor(ctx.db, techId);
     const visible = new Map<string, boolean>();
-    for (const s of sockets) {
+    for (const [s, rooms] of streams) {
       const actor = tech ? await actorFromToken(ctx.db, sessionTokens.get(s)) : null;
       if (!tech || !actor || actor.id !== techId) {
         s.disconnect(true);
         continue;
       }
-      for (const room of [...s.rooms]) {
-        if (!room.startsWith('chat:')) continue;
+      let rejoined = false;
+      for (const room of rooms) {
         if (!visible.has(room)) {
           const row = await loadRow(Number(room.slice(5)));
           visible.set(room, !!row && techHasAccess(tech, row));
         }
-        if (!visible.get(room)) s.leave(room);
+        if (visible.get(room)) {
+          s.join(room);
+          rejoined = true;
+        }
       }
       s.emit(SERVER_EVENTS.statusBarChanged, {});
+      if (rejoined) s.emit(SERVER_EVENTS.resync, {});
     }
   }
 
