@@ -8,7 +8,7 @@ export const OUTCOME_TEXT: Record<string, string> = { ended: 'Ended', ticket_cre
 /** Who and where a chat is: the facts every chat view starts with. */
 export function ChatFacts({ chat, full = false }: { chat: ConsoleChat; full?: boolean }) {
   return (
-    <dl className="facts card" data-testid="chat-facts">
+    <dl className={`facts card${full ? '' : ' facts-inline'}`} data-testid="chat-facts">
       <dt>Requester</dt>
       <dd>{chat.requester.name}</dd>
       <dt>Company</dt>

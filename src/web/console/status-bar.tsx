@@ -18,9 +18,18 @@ import { keys, useStatusBar, type StatusBarData } from './queries.js';
 export function StatusBar({ socket, currentChatId }: { socket: Socket; currentChatId: number | null }) {
   const bar = useStatusBar();
   const [completing, setCompleting] = useState<ConsoleChat | null>(null);
+  // On a phone the lists start folded so the work area is reachable; the counts always show.
+  const [folded, setFolded] = useState(() => window.matchMedia?.('(max-width: 800px)').matches ?? false);
+  const listsId = useId();
   return (
-    <aside className="status-bar" aria-label="Status bar">
-      <AvailabilitySwitch available={bar.data?.available ?? null} />
+    <aside className={`status-bar${folded ? ' folded' : ''}`} aria-label="Status bar">
+      <div className="row sb-top">
+        <AvailabilitySwitch available={bar.data?.available ?? null} />
+        <button type="button" className="secondary sb-fold" aria-expanded={!folded} aria-controls={listsId} onClick={() => setFolded(!folded)}>
+          {folded ? 'Show lists' : 'Hide lists'}
+        </button>
+      </div>
+      <div id={listsId} className="sb-sections">
       <ErrorBanner error={bar.error} />
       <Section title="Waiting" testId="waiting" items={bar.data?.waiting}>
         {(c) => <WaitingItem chat={c} socket={socket} />}
@@ -42,6 +51,7 @@ export function StatusBar({ socket, currentChatId }: { socket: Socket; currentCh
       <Section title="Callback" testId="callback" items={bar.data?.callback}>
         {(c) => <ClosedItem chat={c} onComplete={() => setCompleting(c)} />}
       </Section>
+      </div>
       {completing && <CompleteDialog chat={completing} onClose={() => setCompleting(null)} />}
     </aside>
   );
@@ -92,9 +102,7 @@ function WaitingItem({ chat, socket }: { chat: ConsoleChat; socket: Socket }) {
         {chat.requester.name} · {chat.company.name}
       </span>
       <span className="row sb-actions">
-        <span className="muted" aria-label={`Waiting for ${formatDuration(waited)}`}>
-          ⏱ {formatDuration(waited)}
-        </span>
+        <span className="muted">waiting {formatDuration(waited)}</span>
         <button type="button" disabled={busy} onClick={() => void join()} aria-label={`Join chat: ${chat.subject}`}>
           Join
         </button>
