@@ -12,7 +12,13 @@ export const CallbackPayload = CallbackBody.extend({ chatId });
 export const EmptyPayload = z.object({}).strict().nullish();
 export const StatusPayload = z.object({ available: z.boolean() }).strict();
 
-/** Client -> server events; every one is answered by an ack `{ ok: true, ... }` or `{ error }`. */
+/**
+ * Client -> server events; every one is answered by an ack `{ ok: true, ... }` or
+ * `{ error: { code, message, details? } }`. An event sent without an ack callback is refused and
+ * changes nothing; an event the namespace does not handle answers `unknown_event`.
+ * `chat:subscribe` answers `{ chat, messages }` (up to 1000 after `afterSeq`; ask again while full),
+ * and for a tech also `requesterOnline`; `presence` events keep it current.
+ */
 export const CLIENT_EVENTS = {
   subscribe: 'chat:subscribe',
   unsubscribe: 'chat:unsubscribe',
@@ -26,7 +32,11 @@ export const CLIENT_EVENTS = {
   setStatus: 'status:set',
 } as const;
 
-/** Server -> client events. */
+/**
+ * Server -> client events. Live events are hints, the database is the truth: on `resync` (sent
+ * after Redis comes back, or after a change of the tech's grants) and on every reconnect, clients
+ * re-read their lists and ask `chat:subscribe` for everything after their last contiguous seq.
+ */
 export const SERVER_EVENTS = {
   message: 'message',
   typing: 'typing',
