@@ -7,7 +7,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HAS_CHROMIUM, launch, type Browsers } from './support/browser.js';
 import { ALWAYS_OPEN, HAS_PORTAL_BUILD, portalLogin, requestChat, setOfficeHours, startPortalServer } from './support/portal.js';
 import { beeps, count, navTo, notifications, section, setHidden, techPage, toast } from './support/console-ui.js';
-import type { TestServer } from '../test/support/server.js';
+import { loginAs } from '../test/support/http.js';
+import { waitingChat, world } from '../test/support/flows.js';
+import { PASSWORD, type TestServer } from '../test/support/server.js';
 
 describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Tech Console alerts and access in a real browser', () => {
   let s: TestServer;
@@ -110,5 +112,26 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Tech Console alerts and acc
     expect(slow.page.url()).not.toContain(`/chats/${chatId}`);
     await toast(slow.page, chatId).getByRole('button', { name: /^Dismiss/ }).click();
     await expect.poll(() => toast(slow.page, chatId).count()).toBe(0);
+  });
+
+  it('a grant given or taken by an admin shows in an open console at once', async () => {
+    const w = await world(s);
+    const otherBoard = await s.f.board();
+    const outsider = await s.f.tech({ boardIds: [otherBoard], allCompanies: true });
+    const admin = await s.f.tech({ role: 'admin' });
+    const adminHttp = await loginAs(s.url, 'tech', admin.email, PASSWORD);
+    const t = await techPage(await b.newContext(), outsider.email);
+    const chatId = await waitingChat(w, 'Granted later');
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await count(t.page, 'waiting')).toBe('0');
+
+    expect((await adminHttp.put(`/api/admin/techs/${outsider.id}/grants`, { boardIds: [otherBoard, w.boardId], allCompanies: true, companyIds: [] })).status).toBe(200);
+    await expect.poll(() => count(t.page, 'waiting')).toBe('1');
+    expect(await section(t.page, 'waiting').textContent()).toContain('Granted later');
+
+    expect((await adminHttp.put(`/api/admin/techs/${outsider.id}/grants`, { boardIds: [otherBoard], allCompanies: true, companyIds: [] })).status).toBe(200);
+    await expect.poll(() => count(t.page, 'waiting')).toBe('0');
+    await t.page.goto(`/console/chats/${chatId}`);
+    await expect.poll(() => t.page.getByRole('alert').textContent()).toContain('Chat not found');
   });
 });

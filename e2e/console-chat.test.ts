@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HAS_CHROMIUM, launch, screenshotPath, type Browsers } from './support/browser.js';
 import { ALWAYS_OPEN, HAS_PORTAL_BUILD, portalLogin, requestChat, setOfficeHours, shownMessages, startPortalServer } from './support/portal.js';
 import { consoleMessages, count, notifications, section, setHidden, techPage, toast } from './support/console-ui.js';
+import { waitingChat, world } from '../test/support/flows.js';
 import type { TestServer } from '../test/support/server.js';
 
 const XSS = '<img src=x onerror=alert(1)>';
@@ -114,5 +115,34 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Tech Console chat in a real
 
     expect(tech.dialogs).toEqual([]);
     expect(userDialogs).toEqual([]);
+  });
+
+  it('a dropped connection mid-chat: the console says so, catches up what the user sent meanwhile, and sends what the tech typed exactly once', async () => {
+    const w = await world(s);
+    const tech = await techPage(await b.newContext(), w.tech.email);
+    const chatId = await waitingChat(w, 'Flaky Wi-Fi');
+    await section(tech.page, 'waiting').getByRole('button', { name: /^Join/ }).click();
+    await tech.page.waitForURL(new RegExp(`/console/chats/${chatId}$`));
+    const box = tech.page.getByLabel('Message', { exact: true });
+
+    await tech.page.context().setOffline(true);
+    for (const sock of await s.realtime.io.of('/console').in(`tech:${w.tech.id}`).fetchSockets()) (sock as unknown as { conn: { close: () => void } }).conn.close();
+    await expect.poll(() => tech.page.getByTestId('connection-lost').isVisible()).toBe(true);
+    for (const body of ['sent while you were away', 'and once more']) {
+      expect((await w.userClient.post(`/api/portal/chats/${chatId}/messages`, { body, clientId: body })).status).toBe(201);
+    }
+    await box.fill('typed while offline');
+    await box.press('Enter');
+    await expect.poll(() => tech.page.locator('.message-sending').count()).toBe(1);
+
+    await tech.page.context().setOffline(false);
+    await expect.poll(() => tech.page.getByTestId('connection-back').isVisible(), { timeout: 15000 }).toBe(true);
+    await expect.poll(() => tech.page.locator('.message-body', { hasText: 'and once more' }).count()).toBe(1);
+    await expect.poll(() => tech.page.locator('.message-sending').count()).toBe(0);
+    const stored = (await w.userClient.get(`/api/portal/chats/${chatId}/messages`)).body as { seq: number; body: string }[];
+    expect(stored.filter((m) => m.body === 'typed while offline')).toHaveLength(1);
+    expect((await consoleMessages(tech.page)).map((m) => [m.seq, m.body])).toEqual(stored.map((m) => [m.seq, m.body]));
+    // The requester has no page open: the console says so.
+    expect(await tech.page.getByTestId('presence').textContent()).toBe('Offline');
   });
 });

@@ -58,6 +58,12 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Tech Console queue in a rea
     await expect.poll(() => count(other.page, 'waiting')).toBe('0');
     await expect.poll(() => toast(assigned.page, chatId).count()).toBe(0);
 
+    // The requester's presence: online while on the page, then gone when they leave.
+    await expect.poll(() => assigned.page.getByTestId('presence').textContent()).toBe('Online');
+    await user.getByRole('button', { name: 'Leave the chat' }).click();
+    await expect.poll(() => assigned.page.getByTestId('presence').textContent()).toBe('Left the chat');
+    expect(await assigned.page.getByText('left the chat. End it when you are done.').isVisible()).toBe(true);
+
     // The chat names its ticket, and ending it says where the transcript goes.
     expect(await assigned.page.getByRole('link', { name: `Ticket #${ticketId}`, exact: true }).isVisible()).toBe(true);
     await assigned.page.getByRole('button', { name: 'End chat…' }).click();
