@@ -76,4 +76,19 @@ describe.each(DIALECTS)('socket handshake on %s', (kind) => {
     sockB.close();
     techSock.close();
   });
+  it('a deactivated tech is disconnected at once; a deactivated portal user by the session sweep', async () => {
+    const w = await s.f.world();
+    const { connect } = await import('./support/sockets.js');
+    const admin = await s.f.tech({ role: 'admin' });
+    const adminClient = await loginAs(s.url, 'tech', admin.email, PASSWORD);
+    const techSock = await connect(s.url, '/console', await loginAs(s.url, 'tech', w.tech.email, PASSWORD));
+    const userSock = await connect(s.url, '/portal', await loginAs(s.url, 'portal', w.user.email, PASSWORD));
+    const techGone = new Promise<string>((r) => techSock.once('disconnect', r));
+    const userGone = new Promise<string>((r) => userSock.once('disconnect', r));
+    expect((await adminClient.patch(`/api/admin/techs/${w.tech.id}`, { active: false })).status).toBe(200);
+    expect(await techGone).toBe('io server disconnect');
+    expect((await adminClient.patch(`/api/admin/portal-users/${w.user.id}`, { active: false })).status).toBe(200);
+    expect(await userGone).toBe('io server disconnect');
+    expect(await tryConnect(s.url, '/console', { cookie: `hd_tech=whatever` })).toBe('unauthenticated');
+  });
 });
