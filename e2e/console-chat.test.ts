@@ -145,4 +145,36 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Tech Console chat in a real
     // The requester has no page open: the console says so.
     expect(await tech.page.getByTestId('presence').textContent()).toBe('Offline');
   });
+
+  it('several chats at once: one tab each, and a message in the chat not on screen marks its tab', async () => {
+    const w = await world(s);
+    const tech = await techPage(await b.newContext(), w.tech.email);
+    const first = await waitingChat(w, 'First problem');
+    const firstUser = w.userClient;
+    const second = await waitingChat(w, 'Second problem');
+    const secondUser = w.userClient;
+    for (const id of [first, second]) {
+      await section(tech.page, 'waiting').locator(`li[data-chat-id="${id}"]`).getByRole('button', { name: /^Join/ }).click();
+      await tech.page.waitForURL(new RegExp(`/console/chats/${id}$`));
+    }
+    const tabs = tech.page.getByRole('navigation', { name: 'Open chats' }).getByTestId('chat-tab');
+    await expect.poll(() => tabs.count()).toBe(2);
+    await expect.poll(() => count(tech.page, 'active')).toBe('2');
+
+    expect((await firstUser.post(`/api/portal/chats/${first}/messages`, { body: 'Any news on the first?', clientId: 'f1' })).status).toBe(201);
+    const firstTab = tabs.filter({ hasText: 'First problem' });
+    await expect.poll(() => firstTab.getByTestId('unread').textContent()).toContain('1 new');
+    expect((await secondUser.post(`/api/portal/chats/${second}/messages`, { body: 'Here on the second', clientId: 's1' })).status).toBe(201);
+    await expect.poll(() => tech.page.locator('.message-body', { hasText: 'Here on the second' }).count()).toBe(1);
+    expect(await tabs.filter({ hasText: 'Second problem' }).getByTestId('unread').count()).toBe(0);
+
+    await firstTab.click();
+    await tech.page.waitForURL(new RegExp(`/console/chats/${first}$`));
+    await expect.poll(() => tech.page.locator('.message-body', { hasText: 'Any news on the first?' }).count()).toBe(1);
+    expect(await firstTab.getByTestId('unread').count()).toBe(0);
+    await tech.page.getByLabel('Message', { exact: true }).fill('Working on it');
+    await tech.page.getByLabel('Message', { exact: true }).press('Enter');
+    await expect.poll(async () => (await firstUser.get(`/api/portal/chats/${first}/messages`)).body.some((m: { body: string }) => m.body === 'Working on it')).toBe(true);
+    expect((await secondUser.get(`/api/portal/chats/${second}/messages`)).body.some((m: { body: string }) => m.body === 'Working on it')).toBe(false);
+  });
 });

@@ -89,7 +89,7 @@ function LoggedIn({ me }: { me: Me }) {
       <div className="console-layout">
         <StatusBar socket={socket} currentChatId={chatMatch?.id ?? null} />
         <div className="console-main">
-          <ChatTabs currentChatId={chatMatch?.id ?? null} />
+          <ChatTabs socket={socket} currentChatId={chatMatch?.id ?? null} />
           <Page path={path} me={me} />
         </div>
       </div>

@@ -32,7 +32,8 @@ export function ChatPage({ id, me }: { id: number; me: Me }) {
 function LiveChat({ id, me, initial }: { id: number; me: Me; initial: ConsoleChat }) {
   const qc = useQueryClient();
   const socket = getSocket('/console');
-  const stream = useChatStream<ConsoleChat>(socket, '/console', id);
+  // The tabs keep following this chat when another one is on screen, so the room is not left here.
+  const stream = useChatStream<ConsoleChat>(socket, '/console', id, { unsubscribeOnClose: false });
   const online = useRequesterOnline(socket, id);
   const [ending, setEnding] = useState(false);
   const chat = stream.chat ?? initial;
