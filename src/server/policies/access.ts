@@ -2,9 +2,10 @@
  * SPEC "Access", in one place. HTTP routes, socket handlers, lists, counts, search and the
  * real-time fan-out all ask these functions; what a user may not see is reported as not found.
  */
-import { sql, type ExpressionBuilder, type Expression, type SqlBool } from 'kysely';
+import { sql, type ExpressionBuilder, type Expression, type Kysely, type SqlBool } from 'kysely';
 import type { Database } from '../db/schema.js';
 import type { Tx } from '../db/database.js';
+import { prepared } from '../db/prepared.js';
 
 export type TechActor = {
   kind: 'tech';
@@ -73,13 +74,18 @@ export function techScopeFilter<T extends 'chats' | 'tickets'>(tech: TechActor, 
   };
 }
 
+// The actor is read fresh on every request and socket event; these are built once (db/prepared.ts).
+const activeTech = prepared((db: Kysely<Database>, id: number) => db.selectFrom('techs').selectAll().where('id', '=', id).where('active', '=', 1));
+const techBoards = prepared((db: Kysely<Database>, id: number) => db.selectFrom('tech_boards').select('board_id').where('tech_id', '=', id));
+const techCompanies = prepared((db: Kysely<Database>, id: number) => db.selectFrom('tech_companies').select('company_id').where('tech_id', '=', id));
+const activePortalUser = prepared((db: Kysely<Database>, id: number) =>
+  db.selectFrom('portal_users').select(['id', 'name', 'company_id']).where('id', '=', id).where('active', '=', 1),
+);
+
 export async function loadTechActor(db: Tx, id: number): Promise<TechActor | null> {
-  const t = await db.selectFrom('techs').selectAll().where('id', '=', id).where('active', '=', 1).executeTakeFirst();
+  const [t] = await activeTech(db, id);
   if (!t) return null;
-  const [boards, companies] = await Promise.all([
-    db.selectFrom('tech_boards').select('board_id').where('tech_id', '=', id).execute(),
-    db.selectFrom('tech_companies').select('company_id').where('tech_id', '=', id).execute(),
-  ]);
+  const [boards, companies] = await Promise.all([techBoards(db, id), techCompanies(db, id)]);
   return {
     kind: 'tech',
     id: Number(t.id),
@@ -93,7 +99,7 @@ export async function loadTechActor(db: Tx, id: number): Promise<TechActor | nul
 }
 
 export async function loadPortalActor(db: Tx, id: number): Promise<PortalActor | null> {
-  const u = await db.selectFrom('portal_users').select(['id', 'name', 'company_id']).where('id', '=', id).where('active', '=', 1).executeTakeFirst();
+  const [u] = await activePortalUser(db, id);
   return u ? { kind: 'portal', id: Number(u.id), name: u.name, companyId: Number(u.company_id) } : null;
 }
 

@@ -2,7 +2,10 @@ import crypto from 'node:crypto';
 import { hash, verify } from '@node-rs/argon2';
 import { InvalidCredentials } from '../errors.js';
 import type { Limits } from './rate-limit.js';
+import type { Kysely } from 'kysely';
 import type { Db } from '../db/database.js';
+import type { Database } from '../db/schema.js';
+import { prepared } from '../db/prepared.js';
 import { loadPortalActor, loadTechActor, type Actor } from '../policies/access.js';
 
 const SESSION_MS = 7 * 24 * 3600 * 1000;
@@ -40,10 +43,13 @@ export async function logout(db: Db, token: string) {
   await db.deleteFrom('sessions').where('token_hash', '=', sha256(token)).execute();
 }
 
+// Read on every request and every socket event; built once (see db/prepared.ts).
+const sessionByHash = prepared((db: Kysely<Database>, tokenHash: string) => db.selectFrom('sessions').selectAll().where('token_hash', '=', tokenHash));
+
 /** The actor behind a session token, with grants read fresh, or null. */
 export async function actorFromToken(db: Db, token: string | undefined): Promise<Actor | null> {
   if (!token || token.length > 200) return null;
-  const s = await db.selectFrom('sessions').selectAll().where('token_hash', '=', sha256(token)).executeTakeFirst();
+  const [s] = await sessionByHash(db, sha256(token));
   if (!s || Number(s.expires_at) < Date.now()) return null;
   return s.user_kind === 'tech' ? loadTechActor(db, Number(s.user_id)) : loadPortalActor(db, Number(s.user_id));
 }

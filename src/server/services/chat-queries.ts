@@ -1,5 +1,7 @@
+import type { Kysely } from 'kysely';
 import { NotFound } from '../errors.js';
 import type { Tx } from '../db/database.js';
+import { prepared } from '../db/prepared.js';
 import { canSeeChat, techScopeFilter, type Actor, type TechActor } from '../policies/access.js';
 import { iso, presentChat, presentMessage, type ChatRow } from './presenters.js';
 
@@ -14,9 +16,11 @@ export function chatRows(db: Tx) {
     .select(['pu.name as requester_name', 'co.name as company_name', 'b.name as board_name', 't.name as tech_name']);
 }
 
+const chatRowById = prepared((db: Kysely<any>, chatId: number) => chatRows(db as Tx).where('chats.id', '=', chatId));
+
 /** A chat the actor may see, or NotFound: the one entry point for reading a chat by id. */
 export async function getVisibleChatRow(db: Tx, actor: Actor, chatId: number): Promise<ChatRow> {
-  const row = (await chatRows(db).where('chats.id', '=', chatId).executeTakeFirst()) as ChatRow | undefined;
+  const [row] = (await chatRowById(db, chatId)) as ChatRow[];
   if (!row || !canSeeChat(actor, row)) throw new NotFound('Chat');
   return row;
 }
@@ -25,8 +29,8 @@ export async function getChatView(db: Tx, actor: Actor, chatId: number) {
   return presentChat(await getVisibleChatRow(db, actor, chatId), actor);
 }
 
-export async function listMessages(db: Tx, chatId: number, afterSeq: number, limit: number) {
-  const rows = await db
+const messagesAfter = prepared((db: Kysely<any>, chatId: number, afterSeq: number, limit: number) =>
+  (db as Tx)
     .selectFrom('messages')
     .leftJoin('portal_users as pu', (j) => j.onRef('pu.id', '=', 'messages.author_id').on('messages.author_kind', '=', 'portal'))
     .leftJoin('techs as t', (j) => j.onRef('t.id', '=', 'messages.author_id').on('messages.author_kind', '=', 'tech'))
@@ -35,9 +39,11 @@ export async function listMessages(db: Tx, chatId: number, afterSeq: number, lim
     .where('messages.chat_id', '=', chatId)
     .where('messages.seq', '>', afterSeq)
     .orderBy('messages.seq')
-    .limit(limit)
-    .execute();
-  return rows.map(presentMessage);
+    .limit(limit),
+);
+
+export async function listMessages(db: Tx, chatId: number, afterSeq: number, limit: number) {
+  return (await messagesAfter(db, chatId, afterSeq, limit)).map(presentMessage);
 }
 
 /** The four status-bar sections for a tech; every list goes through the access filter. */

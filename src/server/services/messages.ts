@@ -1,6 +1,7 @@
+import type { Kysely } from 'kysely';
 import { AppError, NotFound } from '../errors.js';
 import { isUniqueViolation, type Tx } from '../db/database.js';
-import type { Chat, Message } from '../db/schema.js';
+import type { Chat, Database, Message } from '../db/schema.js';
 import { isChatParticipant, type Actor } from '../policies/access.js';
 import { decide } from '../domain/chat-machine.js';
 import { inTransaction, type Ctx } from './context.js';
@@ -8,8 +9,27 @@ import { refusal } from './transition.js';
 import { getVisibleChatRow } from './chat-queries.js';
 import { presentMessage } from './presenters.js';
 import type { Outbox } from '../events/bus.js';
+import { prepared } from '../db/prepared.js';
 
 type Author = { kind: 'portal' | 'tech' | 'system'; id: number | null };
+
+// Every message runs these; built once (see db/prepared.ts).
+const bumpSeq = prepared((db: Kysely<Database>, chatId: number) =>
+  db.updateTable('chats').set((eb) => ({ last_seq: eb('last_seq', '+', 1) })).where('id', '=', chatId).returning(['last_seq']),
+);
+const bumpSeqIfStatus = prepared((db: Kysely<Database>, chatId: number, status: Chat['status']) =>
+  db.updateTable('chats').set((eb) => ({ last_seq: eb('last_seq', '+', 1) })).where('id', '=', chatId).where('status', '=', status).returning(['last_seq']),
+);
+const messageByClientId = prepared((db: Kysely<Database>, chatId: number, clientId: string) =>
+  db.selectFrom('messages').selectAll().where('chat_id', '=', chatId).where('client_id', '=', clientId),
+);
+const insertMessage = prepared(
+  (db: Kysely<Database>, chatId: number, seq: number, kind: Author['kind'], authorId: number | null, body: string, clientId: string | null, now: number) =>
+    db
+      .insertInto('messages')
+      .values({ chat_id: chatId, seq, author_kind: kind, author_id: authorId, body, client_id: clientId, created_at: now })
+      .returningAll(),
+);
 
 /**
  * Appends a message with the next `seq`. The counter update locks the chat row, so concurrent
@@ -26,23 +46,18 @@ export async function appendMessage(
   now: number,
   requireStatus?: Chat['status'],
 ): Promise<{ message: Message; duplicate: boolean }> {
-  let q = trx.updateTable('chats').set((eb) => ({ last_seq: eb('last_seq', '+', 1) })).where('id', '=', chatId);
-  if (requireStatus) q = q.where('status', '=', requireStatus);
-  const counter = await q.returning(['last_seq']).executeTakeFirst();
+  const [counter] = requireStatus ? await bumpSeqIfStatus(trx, chatId, requireStatus) : await bumpSeq(trx, chatId);
   if (!counter) {
     const current = await trx.selectFrom('chats').selectAll().where('id', '=', chatId).executeTakeFirst();
     if (!current) throw new NotFound('Chat');
     throw refusal(current, 'message');
   }
   if (clientId) {
-    const existing = await trx.selectFrom('messages').selectAll().where('chat_id', '=', chatId).where('client_id', '=', clientId).executeTakeFirst();
+    const [existing] = await messageByClientId(trx, chatId, clientId);
     if (existing) throw new DuplicateMessage(existing);
   }
-  const message = await trx
-    .insertInto('messages')
-    .values({ chat_id: chatId, seq: counter.last_seq, author_kind: author.kind, author_id: author.id, body, client_id: clientId, created_at: now })
-    .returningAll()
-    .executeTakeFirstOrThrow();
+  const [message] = await insertMessage(trx, chatId, counter.last_seq, author.kind, author.id, body, clientId, now);
+  if (!message) throw new Error('message insert returned no row');
   outbox.add('message.created', { chatId, messageId: Number(message.id), seq: Number(message.seq) });
   return { message, duplicate: false };
 }
@@ -57,7 +72,7 @@ export class DuplicateMessage extends Error {
 export async function sendMessage(ctx: Ctx, actor: Actor, chatId: number, body: string, clientId: string) {
   const chat = await getVisibleChatRow(ctx.db, actor, chatId);
   // Dedupe first: a retry must succeed even after the chat has moved on.
-  const prior = await ctx.db.selectFrom('messages').selectAll().where('chat_id', '=', chatId).where('client_id', '=', clientId).executeTakeFirst();
+  const [prior] = await messageByClientId(ctx.db, chatId, clientId);
   if (prior && isChatParticipant(actor, chat)) return { message: presentMessage({ ...prior, author_name: actor.name }), duplicate: true };
   if (!isChatParticipant(actor, chat)) {
     const d = decide(chat.status as Chat['status'], 'message', actor.kind);
@@ -73,7 +88,7 @@ export async function sendMessage(ctx: Ctx, actor: Actor, chatId: number, body: 
   } catch (e) {
     if (e instanceof DuplicateMessage) return { message: presentMessage({ ...e.existing, author_name: actor.name }), duplicate: true };
     if (isUniqueViolation(e)) {
-      const again = await ctx.db.selectFrom('messages').selectAll().where('chat_id', '=', chatId).where('client_id', '=', clientId).executeTakeFirst();
+      const [again] = await messageByClientId(ctx.db, chatId, clientId);
       if (again) return { message: presentMessage({ ...again, author_name: actor.name }), duplicate: true };
     }
     throw e;
