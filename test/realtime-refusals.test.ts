@@ -151,4 +151,21 @@ describe.each(DIALECTS)('refused socket events on %s', (kind) => {
     await waitFor(tech, 'message', (m) => m.clientId === 'ack-1');
     expect(tech.events.filter((e) => e.name === 'typing')).toHaveLength(0);
   });
+  it('a connection flooding events is answered rate_limited, and served again once it slows down', async () => {
+    const w = await world(s);
+    const id = await activeChat(w);
+    const tech = await connect(s.url, '/console', w.techClient);
+    open.push(tech);
+    const answers = await Promise.all(Array.from({ length: 100 }, () => ack(tech, 'typing', { chatId: id, typing: true })));
+    const limited = answers.filter((a) => a.error?.code === 'rate_limited');
+    expect(answers.filter((a) => a.ok).length).toBeGreaterThanOrEqual(50);
+    expect(limited.length).toBeGreaterThan(0);
+    expect(limited[0].error.details.retryAfterMs).toBeGreaterThan(0);
+    // Another connection of the same tech is not affected.
+    const other = await connect(s.url, '/console', w.techClient);
+    open.push(other);
+    expect((await ack(other, 'statusbar:get')).ok).toBe(true);
+    await new Promise((r) => setTimeout(r, limited[0].error.details.retryAfterMs + 100));
+    expect((await ack(tech, 'statusbar:get')).ok).toBe(true);
+  });
 });

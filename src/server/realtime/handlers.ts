@@ -22,6 +22,25 @@ const CONSOLE_EVENTS = [C.subscribe, C.unsubscribe, C.send, C.typing, C.join, C.
 /** The session token of each connection, kept off `socket.data` (which other nodes can fetch). */
 export const sessionTokens = new WeakMap<Socket, string>();
 
+/**
+ * Every event costs database reads, so one connection may not flood the server: a bucket of
+ * EVENT_BURST events refilled at EVENT_RATE per second, per connection. Far above what a person
+ * in a chat does; message sending has its own, stricter per-user limit.
+ */
+const EVENT_BURST = 60;
+const EVENT_RATE = 20;
+const buckets = new WeakMap<Socket, { tokens: number; at: number }>();
+function overLimit(socket: Socket): number {
+  const now = Date.now();
+  const b = buckets.get(socket) ?? { tokens: EVENT_BURST, at: now };
+  b.tokens = Math.min(EVENT_BURST, b.tokens + ((now - b.at) / 1000) * EVENT_RATE);
+  b.at = now;
+  buckets.set(socket, b);
+  if (b.tokens < 1) return Math.ceil(((1 - b.tokens) / EVENT_RATE) * 1000);
+  b.tokens -= 1;
+  return 0;
+}
+
 function on<S extends z.ZodType, A extends Actor>(
   ctx: Ctx,
   socket: Socket,
@@ -38,6 +57,8 @@ function on<S extends z.ZodType, A extends Actor>(
       return;
     }
     try {
+      const retryAfterMs = overLimit(socket);
+      if (retryAfterMs) throw new AppError('rate_limited', 'Too many events at once; slow down', 429, { retryAfterMs });
       if (args.length > 1) throw new ValidationFailed('Invalid payload: send one object');
       const parsed = schema.safeParse(args[0]);
       if (!parsed.success) {
