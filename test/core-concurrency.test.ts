@@ -56,6 +56,17 @@ describe.each(DIALECTS)('concurrency on %s', (kind) => {
     expect(msgs.map((m: any) => m.seq)).toEqual(msgs.map((_: unknown, i: number) => i + 1));
   });
 
+  it("a client id is its author's own: the other side using the same id sends a new message", async () => {
+    const id = await activeChat(w);
+    const mine = await w.userClient.post(`/api/portal/chats/${id}/messages`, { body: 'user says', clientId: 'shared-id' });
+    const theirs = await w.techClient.post(`/api/console/chats/${id}/messages`, { body: 'tech says', clientId: 'shared-id' });
+    expect(mine.status).toBe(201);
+    expect(theirs.status).toBe(201);
+    expect(theirs.body.message).toMatchObject({ body: 'tech says', author: { kind: 'tech', id: w.tech.id } });
+    const msgs = (await w.techClient.get(`/api/console/chats/${id}/messages`)).body;
+    expect(msgs.filter((m: any) => m.clientId === 'shared-id').map((m: any) => m.body)).toEqual(['user says', 'tech says']);
+  });
+
   it('concurrent sends from both sides leave seq without gaps or repeats', async () => {
     const id = await activeChat(w);
     const sends = [];

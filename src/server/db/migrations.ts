@@ -51,7 +51,16 @@ async function createTables(db: Kysely<any>, dialect: Dialect) {
   }
 }
 
-const migrations: Migration[] = [{ name: '001_initial', up: createTables }];
+/** A client id is unique per author within a chat, not per chat. */
+async function clientIdPerAuthor(db: Kysely<any>) {
+  await sql`drop index messages_chat_client`.execute(db);
+  await sql`create unique index messages_chat_author_client on messages (chat_id, author_kind, author_id, client_id)`.execute(db);
+}
+
+const migrations: Migration[] = [
+  { name: '001_initial', up: createTables },
+  { name: '002_client_id_per_author', up: clientIdPerAuthor },
+];
 
 /** Applies pending migrations in one transaction each; safe when several nodes start at once. */
 export async function migrate(db: Db, dialect: Dialect): Promise<void> {

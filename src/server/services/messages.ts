@@ -20,8 +20,9 @@ const bumpSeq = prepared((db: Kysely<Database>, chatId: number) =>
 const bumpSeqIfStatus = prepared((db: Kysely<Database>, chatId: number, status: Chat['status']) =>
   db.updateTable('chats').set((eb) => ({ last_seq: eb('last_seq', '+', 1) })).where('id', '=', chatId).where('status', '=', status).returning(['last_seq']),
 );
-const messageByClientId = prepared((db: Kysely<Database>, chatId: number, clientId: string) =>
-  db.selectFrom('messages').selectAll().where('chat_id', '=', chatId).where('client_id', '=', clientId),
+// A client id is its author's own: the same id from the other side of the chat is another message.
+const messageByClientId = prepared((db: Kysely<Database>, chatId: number, kind: Author['kind'], authorId: number, clientId: string) =>
+  db.selectFrom('messages').selectAll().where('chat_id', '=', chatId).where('author_kind', '=', kind).where('author_id', '=', authorId).where('client_id', '=', clientId),
 );
 const insertMessage = prepared(
   (db: Kysely<Database>, chatId: number, seq: number, kind: Author['kind'], authorId: number | null, body: string, clientId: string | null, now: number) =>
@@ -52,8 +53,8 @@ export async function appendMessage(
     if (!current) throw new NotFound('Chat');
     throw refusal(current, 'message');
   }
-  if (clientId) {
-    const [existing] = await messageByClientId(trx, chatId, clientId);
+  if (clientId && author.id !== null) {
+    const [existing] = await messageByClientId(trx, chatId, author.kind, author.id, clientId);
     if (existing) throw new DuplicateMessage(existing);
   }
   const [message] = await insertMessage(trx, chatId, counter.last_seq, author.kind, author.id, body, clientId, now);
@@ -72,7 +73,7 @@ export class DuplicateMessage extends Error {
 export async function sendMessage(ctx: Ctx, actor: Actor, chatId: number, body: string, clientId: string) {
   const chat = await getVisibleChatRow(ctx.db, actor, chatId);
   // Dedupe first: a retry must succeed even after the chat has moved on.
-  const [prior] = await messageByClientId(ctx.db, chatId, clientId);
+  const [prior] = await messageByClientId(ctx.db, chatId, actor.kind, actor.id, clientId);
   if (prior && isChatParticipant(actor, chat)) return { message: presentMessage({ ...prior, author_name: actor.name }), duplicate: true };
   if (!isChatParticipant(actor, chat)) {
     const d = decide(chat.status as Chat['status'], 'message', actor.kind);
@@ -88,7 +89,7 @@ export async function sendMessage(ctx: Ctx, actor: Actor, chatId: number, body: 
   } catch (e) {
     if (e instanceof DuplicateMessage) return { message: presentMessage({ ...e.existing, author_name: actor.name }), duplicate: true };
     if (isUniqueViolation(e)) {
-      const [again] = await messageByClientId(ctx.db, chatId, clientId);
+      const [again] = await messageByClientId(ctx.db, chatId, actor.kind, actor.id, clientId);
       if (again) return { message: presentMessage({ ...again, author_name: actor.name }), duplicate: true };
     }
     throw e;
