@@ -7,7 +7,7 @@ import { AxeBuilder } from '@axe-core/playwright';
 import type { Page } from 'playwright-core';
 import { HAS_CHROMIUM, launch, screenshotPath, type Browsers } from './support/browser.js';
 import { ALWAYS_OPEN, HAS_PORTAL_BUILD, setOfficeHours, startPortalServer } from './support/portal.js';
-import { consoleLogin, navTo, techPage, toast } from './support/console-ui.js';
+import { consoleLogin, friendlyNames, navTo, techPage, toast } from './support/console-ui.js';
 import { loginAs } from '../test/support/http.js';
 import { abandonedChat, callbackChat, waitingChat, world } from '../test/support/flows.js';
 import { PASSWORD, type TestServer } from '../test/support/server.js';
@@ -60,6 +60,8 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Tech Console accessibility 
       expect((await adminHttp.post(`/api/console/chats/${live}/join`)).status).toBe(200);
       expect((await adminHttp.post(`/api/console/chats/${live}/messages`, { body: 'Hello there', clientId: `a11y-${label}` })).status).toBe(201);
 
+      // The phone run also makes a screenshot: readable names for it.
+      if (label === 'phone') await friendlyNames(s, { ...w, tech: admin });
       const page = await (await b.newContext(size)).newPage();
       const checked: Record<string, string[]> = {};
       const check = async (name: string) => {

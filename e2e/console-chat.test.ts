@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HAS_CHROMIUM, launch, screenshotPath, type Browsers } from './support/browser.js';
 import { ALWAYS_OPEN, HAS_PORTAL_BUILD, portalLogin, requestChat, setOfficeHours, shownMessages, startPortalServer } from './support/portal.js';
-import { consoleMessages, count, notifications, section, setHidden, techPage, toast } from './support/console-ui.js';
+import { consoleMessages, count, friendlyNames, notifications, section, setHidden, techPage, toast } from './support/console-ui.js';
 import { waitingChat, world } from '../test/support/flows.js';
 import type { TestServer } from '../test/support/server.js';
 
@@ -27,6 +27,7 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Tech Console chat in a real
 
   it('request -> toast and notification -> join -> chat both ways -> reload -> end with a ticket -> timeline and transcript', async () => {
     const w = await s.f.world();
+    await friendlyNames(s, w);
     const tech = await techPage(await b.newContext(), w.tech.email);
     const userCtx = await b.newContext();
     const user = await userCtx.newPage();

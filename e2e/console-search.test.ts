@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HAS_CHROMIUM, launch, screenshotPath, type Browsers } from './support/browser.js';
 import { HAS_PORTAL_BUILD, startPortalServer } from './support/portal.js';
-import { navTo, techPage } from './support/console-ui.js';
+import { friendlyNames, navTo, techPage } from './support/console-ui.js';
 import { activeChat, world } from '../test/support/flows.js';
 import type { TestServer } from '../test/support/server.js';
 
@@ -34,6 +34,7 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Tech Console search and not
     await say(keyboard, 'The keyboard has sticky keys');
     expect((await w.techClient.post(`/api/console/chats/${keyboard}/end`, { outcome: 'ended' })).status).toBe(200);
 
+    await friendlyNames(s, w);
     const t = await techPage(await b.newContext(), w.tech.email);
     await navTo(t.page, 'Search');
     // No words: every completed chat, newest first.

@@ -1,7 +1,7 @@
 /** Helpers for the Tech Console browser tests: a tech's page, logged in, with recorded dialogs and notifications. */
 import { expect } from 'vitest';
 import type { BrowserContext, Page } from 'playwright-core';
-import { PASSWORD } from '../../test/support/server.js';
+import { PASSWORD, type TestServer } from '../../test/support/server.js';
 
 /**
  * Runs before any page script: records every system notification the page creates (the headless
@@ -80,3 +80,16 @@ export async function consoleMessages(page: Page) {
 
 /** A link of the console's main navigation. */
 export const navTo = (page: Page, name: string) => page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name, exact: true }).click();
+
+/** Readable names for the screenshots (factories make unique, random ones); once per test database. */
+export async function friendlyNames(
+  s: TestServer,
+  w: { boardId: number; companyId: number; tech: { id: number }; user: { id: number } },
+  names = { board: 'Service Desk', company: 'Acme Ltd', tech: 'Alex Morgan', user: 'Sam Carter' },
+) {
+  const db = s.ctx.db;
+  await db.updateTable('boards').set({ name: names.board }).where('id', '=', w.boardId).execute();
+  await db.updateTable('companies').set({ name: names.company }).where('id', '=', w.companyId).execute();
+  await db.updateTable('techs').set({ name: names.tech }).where('id', '=', w.tech.id).execute();
+  await db.updateTable('portal_users').set({ name: names.user }).where('company_id', '=', w.companyId).execute();
+}
