@@ -120,6 +120,25 @@ describe.each(DIALECTS)('bad input on %s', (kind) => {
     expect(only.status).toBe(400);
   });
 
+  it('NUL characters and impossible dates never reach the database', async () => {
+    const id = await activeChat(w);
+    const r1 = await new Client(s.url).post('/api/auth/portal/login', { email: 'ab\u0000c@x.test', password: 'x' });
+    expect(r1.status).toBe(400);
+    const r2 = await w.techClient.post(`/api/console/chats/${id}/end`, { outcome: 'ended', note: 'x\u0000y' });
+    expect(r2.status, r2.text).toBe(200);
+    expect((await w.techClient.get(`/api/console/chats/${id}/notes`)).body[0].body).toBe('xy');
+    const waiting = await (await import('./support/flows.js')).waitingChat(w);
+    const r3 = await w.userClient.post(`/api/portal/chats/${waiting}/callback`, { phone: '+1 555 123 4567', message: 'a\u0000b', preferredTime: '\u0000' });
+    expect(r3.status, r3.text).toBe(200);
+    expect(r3.body.callback).toEqual({ phone: '+1 555 123 4567', preferredTime: null, message: 'ab' });
+    const r4 = await w.techClient.get('/api/console/search?from=2024-13-45');
+    expect(r4.status).toBe(400);
+    expect((await w.techClient.get('/api/console/search?to=2024-02-30')).status).toBe(400);
+    expect((await admin.post('/api/admin/holidays', { date: '2027-02-30', name: 'Nope' })).status).toBe(400);
+    const r5 = await w.userClient.post(`/api/portal/chats/${waiting}/messages`, { body: 'x', clientId: 'a\u0000b' });
+    expect(r5.status).toBe(400);
+  });
+
   it('duplicates get 409 duplicate', async () => {
     const r1 = await admin.post('/api/admin/boards', { name: 'Dup board' });
     expect(r1.status).toBe(201);

@@ -1,11 +1,12 @@
 /** Socket.IO contract shared by server and web: event names and payload schemas. */
 import { z } from 'zod';
-import { CallbackBody, MAX_MESSAGE } from './schemas.js';
+import { CallbackBody, ClientId, MAX_MESSAGE, text } from './schemas.js';
 
 const chatId = z.number().int().positive().max(2 ** 31);
 export const SubscribePayload = z.object({ chatId, afterSeq: z.number().int().min(0).default(0) }).strict();
 export const ChatIdPayload = z.object({ chatId }).strict();
-export const SendPayload = z.object({ chatId, body: z.string().trim().min(1).max(MAX_MESSAGE), clientId: z.string().min(1).max(100) }).strict();
+// The same rules as the HTTP body (schemas.ts SendMessageBody).
+export const SendPayload = z.object({ chatId, body: text(MAX_MESSAGE), clientId: ClientId }).strict();
 export const TypingPayload = z.object({ chatId, typing: z.boolean() }).strict();
 export const CallbackPayload = CallbackBody.extend({ chatId });
 /** No payload; `emit(event, undefined, ack)` arrives as null. */

@@ -6,19 +6,21 @@ const id = z.number().int().positive();
 // Control characters other than tab and newlines are dropped: they have no place in chat text and
 // \u0002/\u0003 mark search highlights.
 const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/g;
-const text = (max: number) =>
-  z
-    .string()
-    .max(max)
-    .transform((s) => s.replace(CONTROL, '').trim())
-    .pipe(z.string().min(1, 'Must not be empty'));
+const clean = (s: string) => s.replace(CONTROL, '').trim();
+/** Required user text: cleaned, then not empty. */
+export const text = (max: number) => z.string().max(max).transform(clean).pipe(z.string().min(1, 'Must not be empty'));
+/** Optional user text: cleaned, may end up empty. */
+const optText = (max: number) => z.string().max(max).transform(clean).optional();
+/** Opaque strings (ids, secrets, addresses): no NUL, which PostgreSQL text cannot hold. */
+const opaque = (min: number, max: number) => z.string().min(min).max(max).refine((s) => !s.includes('\u0000'), 'Must not contain NUL characters');
+export const ClientId = opaque(1, 100);
 
-export const LoginBody = z.object({ email: z.string().trim().min(3).max(200), password: z.string().min(1).max(200) }).strict();
+export const LoginBody = z.object({ email: opaque(3, 200).transform((e) => e.trim()), password: opaque(1, 200) }).strict();
 export const IdParam = z.object({ id: z.coerce.number().int().positive().max(2 ** 31) });
 export const AfterSeqQuery = z.object({ after: z.coerce.number().int().min(0).default(0), limit: z.coerce.number().int().min(1).max(1000).default(500) });
 
-export const TicketChatBody = z.object({ message: text(MAX_MESSAGE).optional(), clientId: z.string().min(1).max(100).optional() }).strict();
-export const SendMessageBody = z.object({ body: text(MAX_MESSAGE), clientId: z.string().min(1).max(100) }).strict();
+export const TicketChatBody = z.object({ message: text(MAX_MESSAGE).optional(), clientId: ClientId.optional() }).strict();
+export const SendMessageBody = z.object({ body: text(MAX_MESSAGE), clientId: ClientId }).strict();
 // Digits with optional +, spaces, dashes, dots and parentheses; 7-15 digits in all.
 export const Phone = z
   .string()
@@ -30,25 +32,32 @@ export const Phone = z
     return n >= 7 && n <= 15;
   }, 'Phone number must have 7 to 15 digits');
 export const CallbackBody = z
-  .object({ phone: Phone, preferredTime: z.string().trim().max(200).optional(), message: z.string().trim().max(MAX_MESSAGE).optional() })
+  .object({ phone: Phone, preferredTime: optText(200), message: optText(MAX_MESSAGE) })
   .strict();
 /** A new request; with `callback` (outside office hours, say) it goes straight to the callback list. */
 export const NewRequestBody = z
-  .object({ boardId: id, subject: text(200), message: text(MAX_MESSAGE), clientId: z.string().min(1).max(100).optional(), callback: CallbackBody.optional() })
+  .object({ boardId: id, subject: text(200), message: text(MAX_MESSAGE), clientId: ClientId.optional(), callback: CallbackBody.optional() })
   .strict();
 export const EndBody = z.discriminatedUnion('outcome', [
-  z.object({ outcome: z.literal('ended'), note: z.string().trim().max(10000).optional() }).strict(),
-  z.object({ outcome: z.literal('ticket_created'), boardId: id, summary: text(200), note: z.string().trim().max(10000).optional() }).strict(),
+  z.object({ outcome: z.literal('ended'), note: optText(10000) }).strict(),
+  z.object({ outcome: z.literal('ticket_created'), boardId: id, summary: text(200), note: optText(10000) }).strict(),
 ]);
-export const CompleteBody = z.object({ note: z.string().trim().max(10000).optional(), confirmWithoutNote: z.boolean().optional() }).strict();
+export const CompleteBody = z.object({ note: optText(10000), confirmWithoutNote: z.boolean().optional() }).strict();
 export const NoteBody = z.object({ body: text(10000) }).strict();
 export const CreateTicketFromChatBody = z.object({ boardId: id, summary: text(200) }).strict();
 export const StatusBody = z.object({ available: z.boolean() }).strict();
 
-const dateStr = z.string().regex(/^\d{4}-\d{2}-\d{2}$/);
+// A real calendar day: 2026-02-30 is refused, not rolled over.
+const dateStr = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, 'Use YYYY-MM-DD')
+  .refine((d) => {
+    const t = Date.parse(`${d}T00:00:00Z`);
+    return !Number.isNaN(t) && new Date(t).toISOString().slice(0, 10) === d;
+  }, 'Not a calendar date');
 export const SearchQuery = z
   .object({
-    q: z.string().trim().max(200).optional(),
+    q: optText(200),
     companyId: z.coerce.number().int().positive().optional(),
     requesterId: z.coerce.number().int().positive().optional(),
     techId: z.coerce.number().int().positive().optional(),
