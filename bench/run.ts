@@ -26,16 +26,29 @@ const guard = setTimeout(() => {
 }, 12 * 60 * 1000);
 guard.unref();
 
+const CONTENDED_CORES = 0.3;
+
+/** The largest `otherProcessesCores` anywhere in a result (0 when the scenario has none). */
+function otherCpu(x: unknown): number {
+  if (!x || typeof x !== 'object') return 0;
+  let max = 0;
+  for (const [k, v] of Object.entries(x)) max = Math.max(max, k === 'otherProcessesCores' && typeof v === 'number' ? v : otherCpu(v));
+  return max;
+}
+
 const rows: string[] = [];
 for (const name of names) {
   const started = new Date();
   console.log(`\n== ${name} (${quick ? 'quick' : 'full'} scale) ==`);
   const result = await SCENARIOS[name](scale);
-  const record = { scenario: name, quick, date: started.toISOString(), durationS: Math.round((Date.now() - started.getTime()) / 1000), machine: machine(), scale, result };
+  const others = otherCpu(result);
+  // Other work on this shared machine takes CPU from the server and the load; say so with the figures.
+  const contention = { otherProcessesCoresMax: others, contended: others > CONTENDED_CORES };
+  const record = { scenario: name, quick, date: started.toISOString(), durationS: Math.round((Date.now() - started.getTime()) / 1000), machine: machine(), contention, scale, result };
   const file = writeResult(quick ? `${name}.quick` : name, record);
   console.log(JSON.stringify(result, null, 2));
   console.log(`-> ${file}`);
-  rows.push(`| ${name} | ${result.target} | ${name === 'service' ? '-' : result.met ? 'met' : 'MISSED'} |`);
+  rows.push(`| ${name} | ${result.target} | ${name === 'service' ? '-' : result.met ? 'met' : 'MISSED'} | ${others} |`);
 }
-console.log('\n| scenario | target | result |\n| --- | --- | --- |\n' + rows.join('\n'));
+console.log('\n| scenario | target | result | other processes (cores, max) |\n| --- | --- | --- | --- |\n' + rows.join('\n'));
 process.exit(0);
