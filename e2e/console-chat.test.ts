@@ -47,6 +47,7 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Tech Console chat in a real
     expect((await notifications(tech.page))[0].title).toContain(`Printer ${XSS}`);
     await setHidden(tech.page, false);
     await expect.poll(() => count(tech.page, 'waiting')).toBe('1');
+    await expect.poll(() => tech.page.title()).toBe('(1) Chats · Tech Console');
     await expect.poll(() => section(tech.page, 'waiting').textContent()).toMatch(/\d+ s/);
     await tech.page.screenshot({ path: screenshotPath('console-status-bar') });
 
@@ -177,5 +178,12 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Tech Console chat in a real
     await tech.page.getByLabel('Message', { exact: true }).press('Enter');
     await expect.poll(async () => (await firstUser.get(`/api/portal/chats/${first}/messages`)).body.some((m: { body: string }) => m.body === 'Working on it')).toBe(true);
     expect((await secondUser.get(`/api/portal/chats/${second}/messages`)).body.some((m: { body: string }) => m.body === 'Working on it')).toBe(false);
+
+    // A third, opened from a link while waiting, is joined from its own page.
+    const third = await waitingChat(w, 'Third problem');
+    await tech.page.goto(`/console/chats/${third}`);
+    await tech.page.getByRole('button', { name: 'Join this chat' }).click();
+    await tech.page.getByLabel('Message', { exact: true }).waitFor();
+    await expect.poll(() => tabs.count()).toBe(3);
   });
 });

@@ -1,3 +1,4 @@
+import { useEffect } from 'react';
 import { useQueryClient } from '@tanstack/react-query';
 import { api, isUnauthenticated } from '../common/api.js';
 import { ConnectionBanner } from '../common/connection-banner.js';
@@ -16,7 +17,7 @@ import { TicketPage } from './ticket-page.js';
 import { AdminPage } from './admin/admin-page.js';
 import { StatusBar } from './status-bar.js';
 import { useStatusBarSync } from './status-bar-sync.js';
-import { useMe, type Me } from './queries.js';
+import { useMe, useStatusBar, type Me } from './queries.js';
 
 export function ConsoleApp() {
   const me = useMe();
@@ -41,6 +42,7 @@ function LoggedIn({ me }: { me: Me }) {
   const path = usePath();
   const [muted, setMuted] = useMuted();
   useStatusBarSync(socket, me.id);
+  useWaitingInTitle(path);
   const chatMatch = match('/console/chats/:id', path);
 
   const logout = async () => {
@@ -95,6 +97,15 @@ function LoggedIn({ me }: { me: Me }) {
       </div>
     </>
   );
+}
+
+/** "(2) Chats · Tech Console": the tab itself shows how many chats wait, even when the tech is elsewhere. */
+function useWaitingInTitle(path: string) {
+  const n = useStatusBar().data?.waiting.length ?? 0;
+  useEffect(() => {
+    const base = document.title.replace(/^\(\d+\) /, '');
+    document.title = n ? `(${n}) ${base}` : base;
+  }, [n, path]);
 }
 
 function titleOf(path: string) {

@@ -1,7 +1,9 @@
 /** A chat this tech is not live in: its facts, messages, notes, and the actions its state allows. */
 import { useState } from 'react';
-import { useQuery } from '@tanstack/react-query';
-import { api } from '../common/api.js';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { api, errorMessage } from '../common/api.js';
+import { getSocket } from '../common/socket.js';
+import { joinChat } from './join.js';
 import { ErrorBanner } from '../common/error-banner.js';
 import { MessageList } from '../common/message-list.js';
 import { Link } from '../common/router.js';
@@ -11,6 +13,37 @@ import { CompleteDialog } from './complete-dialog.js';
 import { NotesPanel } from './notes-panel.js';
 import { TicketFromChat } from './ticket-from-chat.js';
 import { keys, type Me } from './queries.js';
+
+/** A waiting chat opened from a link: join it right here. */
+function JoinHere({ chatId }: { chatId: number }) {
+  const qc = useQueryClient();
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const join = async () => {
+    setBusy(true);
+    setError(null);
+    try {
+      const chat = await joinChat(getSocket('/console'), chatId);
+      qc.setQueryData(keys.chat(chatId), chat);
+    } catch (e) {
+      setError(errorMessage(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <>
+      <button type="button" disabled={busy} onClick={() => void join()}>
+        Join this chat
+      </button>
+      {error && (
+        <span className="banner banner-error" role="alert">
+          {error}
+        </span>
+      )}
+    </>
+  );
+}
 
 async function allMessages(chatId: number): Promise<Message[]> {
   const out: Message[] = [];
@@ -58,7 +91,7 @@ export function ChatRecord({ chat, me }: { chat: ConsoleChat; me: Me }) {
           </button>
         )}
         {chat.status === 'active' && chat.tech?.id !== me.id && <p className="muted">{chat.tech?.name} is in this chat.</p>}
-        {chat.status === 'waiting' && <p className="muted">Waiting for a technician: join it from the status bar.</p>}
+        {chat.status === 'waiting' && <JoinHere chatId={chat.id} />}
         {completed && (
           <a className="button secondary" href={`/api/console/chats/${chat.id}/transcript`} download={`chat-${chat.id}.txt`}>
             Download transcript

@@ -128,6 +128,7 @@ function ClosedItem({ chat, onComplete }: { chat: ConsoleChat; onComplete: () =>
       {chat.callback && (
         <span>
           Phone: <a href={`tel:${chat.callback.phone.replace(/[^\d+]/g, '')}`}>{chat.callback.phone}</a>
+          {chat.callback.preferredTime && <span className="muted"> · {chat.callback.preferredTime}</span>}
         </span>
       )}
       <span className="row sb-actions">
