@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HAS_CHROMIUM, launch, screenshotPath, type Browsers } from './support/browser.js';
 import { HAS_PORTAL_BUILD, startPortalServer } from './support/portal.js';
-import { navTo, techPage } from './support/console-ui.js';
+import { consoleLogin, navTo, techPage } from './support/console-ui.js';
 import type { TestServer } from '../test/support/server.js';
 
 describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Tech Console admin pages in a real browser', () => {
@@ -109,5 +109,20 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Tech Console admin pages in
     await expect.poll(() => page.getByRole('heading', { name: 'Page not found' }).isVisible()).toBe(true);
     const status = await page.evaluate(() => fetch('/api/admin/techs').then((r) => r.status));
     expect(status).toBe(403);
+  });
+
+  it('a wrong password shows the server message; logging out returns to the login page and ends the session', async () => {
+    const board = await s.f.board();
+    const tech = await s.f.tech({ boardIds: [board], allCompanies: true });
+    const page = await (await b.newContext()).newPage();
+    await page.goto('/console');
+    await page.getByLabel('Email').fill(tech.email);
+    await page.getByLabel('Password').fill('not-the-password');
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await expect.poll(() => page.getByRole('alert').textContent()).toContain('Wrong email or password');
+    await consoleLogin(page, tech.email);
+    await page.getByRole('button', { name: 'Log out' }).click();
+    await expect.poll(() => page.getByRole('button', { name: 'Log in' }).isVisible()).toBe(true);
+    expect(await page.evaluate(() => fetch('/api/console/me').then((r) => r.status))).toBe(401);
   });
 });
