@@ -31,7 +31,9 @@ export function SearchPage() {
     e.preventDefault();
     const q = toQuery(form);
     history.replaceState(null, '', `/console/search${q ? `?${q}` : ''}`);
-    setQuery(q);
+    // The same search again means "look again": notes and chats may have changed since.
+    if (q === query) void results.refetch();
+    else setQuery(q);
   };
   const users = (dir.data?.portalUsers ?? []).filter((u) => !form.companyId || u.companyId === Number(form.companyId));
   const field = (k: keyof Filters, label: string, input: ReactNode) => (
