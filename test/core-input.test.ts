@@ -173,14 +173,35 @@ describe.each(DIALECTS)('auth on %s', (kind) => {
     expect(replay.status).toBe(401);
   });
 
-  it('the Secure flag is set behind https', async () => {
+  it('the Secure flag is set behind https when the proxy is trusted, and only then', async () => {
     const u = await s.f.portalUser(await s.f.company());
-    const r = await fetch(`${s.url}/api/auth/portal/login`, {
+    const untrusted = await fetch(`${s.url}/api/auth/portal/login`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'x-forwarded-proto': 'https' },
       body: JSON.stringify({ email: u.email, password: PASSWORD }),
     });
+    expect(untrusted.headers.getSetCookie()[0]).not.toMatch(/Secure/);
+    const proxied = await startTestServer(kind, { TRUST_PROXY: '127.0.0.1' });
+    const u2 = await proxied.f.portalUser(await proxied.f.company());
+    const r = await fetch(`${proxied.url}/api/auth/portal/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-forwarded-proto': 'https' },
+      body: JSON.stringify({ email: u2.email, password: PASSWORD }),
+    });
     expect(r.headers.getSetCookie()[0]).toMatch(/Secure/);
+    await proxied.stop();
+  });
+
+  it('leaving an active chat twice at once records it once', async () => {
+    const { activeChat, world } = await import('./support/flows.js');
+    const w = await world(s);
+    const id = await activeChat(w);
+    const [a, b] = await Promise.all([w.userClient.post(`/api/portal/chats/${id}/leave`), w.userClient.post(`/api/portal/chats/${id}/leave`)]);
+    expect([a.status, b.status]).toEqual([200, 200]);
+    const t = (await w.techClient.get(`/api/console/chats/${id}/transitions`)).body;
+    expect(t.filter((x: any) => x.event === 'leave')).toHaveLength(1);
+    const msgs = (await w.techClient.get(`/api/console/chats/${id}/messages`)).body;
+    expect(msgs.filter((m: any) => m.body.includes('left the chat'))).toHaveLength(1);
   });
 
   it('wrong passwords are refused alike for unknown users, and repeated failures are rate-limited', async () => {
@@ -226,8 +247,19 @@ describe.each(DIALECTS)('auth on %s', (kind) => {
     expect(row.password_hash).toMatch(/^\$argon2id\$/);
   });
 
-  it('serves an OpenAPI document describing the API', async () => {
-    const doc = await (await fetch(`${s.url}/api/openapi.json`)).json();
+  it('serves an OpenAPI document describing the API, and every route in it needs a session', async () => {
+    expect((await fetch(`${s.url}/api/openapi.json`)).status).toBe(401);
+    const t = await s.f.tech();
+    const doc = (await (await loginAs(s.url, 'tech', t.email, PASSWORD)).get('/api/openapi.json')).body;
+    const open = ['/api/health', '/api/auth/{audience}/login', '/api/auth/{audience}/logout'];
+    for (const [path, methods] of Object.entries(doc.paths as Record<string, Record<string, unknown>>)) {
+      if (open.includes(path)) continue;
+      for (const method of Object.keys(methods)) {
+        const url = path.replace(/\{[^}]+\}/g, '1');
+        const r = await fetch(`${s.url}${url}`, { method: method.toUpperCase(), headers: method === 'get' ? {} : { 'content-type': 'application/json' }, body: method === 'get' ? undefined : '{}' });
+        expect(r.status, `${method} ${path}`).toBe(401);
+      }
+    }
     expect(doc.openapi).toMatch(/^3\./);
     expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/api/portal/chats', '/api/console/chats/{id}/join', '/api/admin/techs/{id}/grants']));
     expect(doc.paths['/api/portal/chats'].post.requestBody).toBeDefined();

@@ -22,6 +22,8 @@ const schema = z.object({
   /** Extra origins allowed for state-changing requests and sockets, comma separated. */
   ALLOWED_ORIGINS: z.string().default(''),
   NODE_ID: z.string().optional(),
+  /** Behind a load balancer: `true`, or the proxies' addresses or CIDR ranges (comma separated). */
+  TRUST_PROXY: z.string().default('false'),
 });
 
 export type Config = {
@@ -37,6 +39,7 @@ export type Config = {
   webDist: string;
   allowedOrigins: string[];
   nodeId: string;
+  trustProxy: boolean | string;
 };
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -63,5 +66,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     webDist: e.WEB_DIST,
     allowedOrigins: e.ALLOWED_ORIGINS.split(',').map((s) => s.trim()).filter(Boolean),
     nodeId: e.NODE_ID ?? `node-${process.pid}`,
+    trustProxy: e.TRUST_PROXY === 'true' ? true : e.TRUST_PROXY === 'false' ? false : e.TRUST_PROXY,
   };
 }

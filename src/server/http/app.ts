@@ -5,7 +5,9 @@ import fastifyStatic from '@fastify/static';
 import fs from 'node:fs';
 import path from 'node:path';
 import { hasZodFastifySchemaValidationErrors, jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
-import { AppError, toErrorBody } from '../errors.js';
+import { AppError, Unauthenticated, toErrorBody } from '../errors.js';
+import { actorFromToken } from '../services/auth.js';
+import { COOKIE } from './session.js';
 import type { Ctx } from '../services/context.js';
 import { ping } from '../db/database.js';
 import { authRoutes } from './auth-routes.js';
@@ -25,7 +27,10 @@ const FASTIFY_ERRORS: Record<string, { status: number; code: string; message: st
 };
 
 export async function buildApp(ctx: Ctx, opts: { logger: boolean | object }): Promise<App> {
-  const app = Fastify({ logger: opts.logger as never, bodyLimit: 64 * 1024, trustProxy: true });
+  const app = Fastify({ logger: opts.logger as never, bodyLimit: 64 * 1024,
+    // Only trusted proxies may name the client's address and protocol (login limits, Secure cookies).
+    trustProxy: ctx.config.trustProxy,
+  });
   // JSON only: a text/plain body would otherwise reach validation as a string.
   app.removeContentTypeParser(['text/plain']);
   app.setValidatorCompiler(validatorCompiler);
@@ -76,7 +81,13 @@ export async function buildApp(ctx: Ctx, opts: { logger: boolean | object }): Pr
     await ping(ctx.db);
     return { status: 'ok', node: ctx.config.nodeId };
   });
-  app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  // Like every endpoint but login and health, the API description needs a session (either kind).
+  app.get('/api/openapi.json', { schema: { hide: true } }, async (req) => {
+    const tokens = [req.cookies[COOKIE.tech], req.cookies[COOKIE.portal]];
+    const actors = await Promise.all(tokens.map((t) => actorFromToken(ctx.db, t)));
+    if (!actors.some(Boolean)) throw new Unauthenticated();
+    return app.swagger();
+  });
 
   await app.register(authRoutes(ctx), { prefix: '/api/auth' });
   await app.register(portalRoutes(ctx), { prefix: '/api/portal' });

@@ -148,8 +148,10 @@ export async function leaveChat(ctx: Ctx, user: PortalActor, chatId: number) {
     const chat = await lockedChat(trx, chatId);
     const now = ctx.now();
     if (chat.status === 'active') {
-      if (chat.left_at !== null) return;
-      await applyTransition(trx, chat, 'leave', { kind: 'portal', id: user.id }, { left_at: now }, now);
+      // Claimed with a conditional update: of two leaves at once, one records it and the other is a no-op.
+      const claimed = await trx.updateTable('chats').set({ left_at: now }).where('id', '=', chatId).where('status', '=', 'active').where('left_at', 'is', null).returningAll().executeTakeFirst();
+      if (!claimed) return;
+      await applyTransition(trx, claimed, 'leave', { kind: 'portal', id: user.id }, {}, now);
       await appendMessage(trx, outbox, chatId, { kind: 'system', id: null }, `${user.name} left the chat`, null, now);
       outbox.add('chat.user_left', { chatId });
       return;

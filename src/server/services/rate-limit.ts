@@ -1,5 +1,15 @@
 import { AppError, RateLimited } from '../errors.js';
 
+/** Bounds memory without forgetting recent keys: a Map iterates oldest-inserted first. */
+function evictOldest<K, V>(map: Map<K, V>, max: number) {
+  if (map.size <= max) return;
+  let excess = map.size - Math.floor(max * 0.9);
+  for (const key of map.keys()) {
+    if (excess-- <= 0) break;
+    map.delete(key);
+  }
+}
+
 /** Token buckets per key: `burst` at once, refilled at `perSecond`. One instance per server. */
 export class TokenBuckets {
   private buckets = new Map<string, { tokens: number; at: number }>();
@@ -17,7 +27,7 @@ export class TokenBuckets {
       throw new AppError('rate_limited', 'You are sending messages too fast', 429, { retryAfterMs: Math.ceil(((1 - b.tokens) / this.perSecond) * 1000) });
     }
     b.tokens -= 1;
-    if (this.buckets.size > 50000) this.buckets.clear();
+    evictOldest(this.buckets, 50000);
   }
 }
 
@@ -39,8 +49,12 @@ export class FailureWindow {
   }
 
   record(keys: string[], now: number): void {
-    for (const k of keys) this.failures.set(k, [...(this.failures.get(k) ?? []), now]);
-    if (this.failures.size > 100000) this.failures.clear();
+    for (const k of keys) {
+      const list = [...(this.failures.get(k) ?? []), now];
+      this.failures.delete(k);
+      this.failures.set(k, list);
+    }
+    evictOldest(this.failures, 100000);
   }
 }
 
