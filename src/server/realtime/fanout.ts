@@ -74,6 +74,14 @@ export function startFanout(ctx: Ctx, io: Server, log: Logger, opts: { clustered
     return { row, techIds };
   }
 
+  const deliveries = new Map<number, Promise<void>>();
+  async function deliverMessage(chatId: number, seq: number) {
+    const [message] = await listMessages(ctx.db, chatId, seq - 1, 1);
+    if (!message) return;
+    portal.to(`chat:${chatId}`).emit(SERVER_EVENTS.message, message);
+    consoleNsp.to(`chat:${chatId}`).emit(SERVER_EVENTS.message, message);
+  }
+
   const offs = [
     bus.on('chat.requested', async ({ chatId }) => {
       const r = await publishChat(chatId);
@@ -90,11 +98,15 @@ export function startFanout(ctx: Ctx, io: Server, log: Logger, opts: { clustered
       consoleNsp.in(`tech:${techId}`).socketsJoin(`chat:${chatId}`);
       consoleNsp.to(techRooms(r.techIds)).emit(SERVER_EVENTS.alertWithdrawn, { chatId, techId, techName: r.row.tech_name });
     }),
-    bus.on('message.created', async ({ chatId, seq }) => {
-      const [message] = await listMessages(ctx.db, chatId, seq - 1, 1);
-      if (!message) return;
-      portal.to(`chat:${chatId}`).emit(SERVER_EVENTS.message, message);
-      consoleNsp.to(`chat:${chatId}`).emit(SERVER_EVENTS.message, message);
+    bus.on('message.created', ({ chatId, seq }) => {
+      // Messages of one chat are published here in seq order (the counter's row lock orders the
+      // commits); their re-reads may finish in any order, so each chat's deliveries are chained.
+      const prev = deliveries.get(chatId) ?? Promise.resolve();
+      const next = prev.then(() => deliverMessage(chatId, seq)).catch((err) => log.error({ err, chatId, seq }, 'message delivery failed'));
+      deliveries.set(chatId, next);
+      void next.finally(() => {
+        if (deliveries.get(chatId) === next) deliveries.delete(chatId);
+      });
     }),
     bus.on('chat.offer', async ({ chatId, requesterId }) => {
       await publishChat(chatId);
