@@ -26,6 +26,7 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Tech Console search and not
 
   it('finds completed chats by words, snippet and filters; notes can be added, edited with history, and are searched; a ticket can be made later', async () => {
     const w = await world(s);
+    await friendlyNames(s, w);
     const say = async (id: number, body: string) => expect((await w.techClient.post(`/api/console/chats/${id}/messages`, { body, clientId: `${id}-${body.length}-${Math.random()}` })).status).toBe(201);
     const toner = await activeChat(w, 'Printer toner');
     await say(toner, `The toner cartridge is empty ${XSS}`);
@@ -85,6 +86,8 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Tech Console search and not
     await expect.poll(() => note.locator('.note-body').textContent()).toBe('Sent a replacement keyboard by courier');
     expect(await note.textContent()).toContain('edited');
     await note.getByText('History (2 versions)').click();
+    await t.page.evaluate(() => window.scrollTo(0, 0));
+    await t.page.screenshot({ path: screenshotPath('console-completed-chat'), fullPage: true });
     expect(await note.locator('.note-history li').allTextContents()).toEqual([expect.stringContaining('Sent a replacement keyboard'), expect.stringContaining('by courier')]);
 
     // A ticket made later from this new-request chat, which ended without one.

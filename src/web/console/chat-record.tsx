@@ -98,10 +98,10 @@ export function ChatRecord({ chat, me }: { chat: ConsoleChat; me: Me }) {
           </a>
         )}
       </div>
-      {completed && chat.source === 'new_request' && chat.createdTicketId === null && <TicketFromChat chat={chat} />}
       <h2>Messages</h2>
       <ErrorBanner error={messages.error} />
       {messages.data && <MessageList messages={messages.data} viewer={{ kind: 'tech', id: me.id }} />}
+      {completed && chat.source === 'new_request' && chat.createdTicketId === null && <TicketFromChat chat={chat} />}
       <NotesPanel chatId={chat.id} />
       <p>
         <Link to="/console/search">← Search completed chats</Link>
