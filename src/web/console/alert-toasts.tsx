@@ -4,6 +4,7 @@
  * that left the waiting state, disappears at once.
  */
 import { useCallback, useEffect, useState } from 'react';
+import { useQueryClient } from '@tanstack/react-query';
 import type { Socket } from 'socket.io-client';
 import { SERVER_EVENTS } from '../../shared/realtime.js';
 import { api, errorMessage } from '../common/api.js';
@@ -11,11 +12,12 @@ import { navigate } from '../common/router.js';
 import type { ConsoleChat } from '../common/types.js';
 import { beep, notifyIfHidden, withdrawNotification } from './alert-signals.js';
 import { joinChat } from './join.js';
-import type { StatusBarData } from './queries.js';
+import { keys, type StatusBarData } from './queries.js';
 
 type Toast = { chat: ConsoleChat; stage: string; error?: string; busy?: boolean };
 
 export function AlertToasts({ socket, muted }: { socket: Socket; muted: boolean }) {
+  const qc = useQueryClient();
   const [toasts, setToasts] = useState<Toast[]>([]);
   const drop = useCallback((chatId: number) => {
     setToasts((cur) => cur.filter((t) => t.chat.id !== chatId));
@@ -60,7 +62,7 @@ export function AlertToasts({ socket, muted }: { socket: Socket; muted: boolean 
   const join = async (chatId: number) => {
     setToasts((cur) => cur.map((t) => (t.chat.id === chatId ? { ...t, busy: true, error: undefined } : t)));
     try {
-      await joinChat(socket, chatId);
+      qc.setQueryData(keys.chat(chatId), await joinChat(socket, chatId));
       drop(chatId);
       navigate(`/console/chats/${chatId}`);
     } catch (e) {

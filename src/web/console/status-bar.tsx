@@ -79,6 +79,7 @@ function Section({ title, testId, items, children }: { title: string; testId: st
 }
 
 function WaitingItem({ chat, socket }: { chat: ConsoleChat; socket: Socket }) {
+  const qc = useQueryClient();
   const now = useNow();
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
@@ -87,7 +88,7 @@ function WaitingItem({ chat, socket }: { chat: ConsoleChat; socket: Socket }) {
     setBusy(true);
     setError(null);
     try {
-      await joinChat(socket, chat.id);
+      qc.setQueryData(keys.chat(chat.id), await joinChat(socket, chat.id));
       navigate(`/console/chats/${chat.id}`);
     } catch (e) {
       setError(errorMessage(e));
