@@ -2,7 +2,7 @@
  * A search snippet: the server marks matches with \u0002…\u0003 (never HTML). The text is split on
  * those marks and each match wrapped in <mark>, all as React text.
  */
-export function Snippet({ text }: { text: string }) {
+export function splitMarks(text: string): { t: string; hit: boolean }[] {
   const parts: { t: string; hit: boolean }[] = [];
   let hit = false;
   let buf = '';
@@ -14,5 +14,9 @@ export function Snippet({ text }: { text: string }) {
     } else buf += ch;
   }
   if (buf) parts.push({ t: buf, hit });
-  return <span className="snippet">{parts.map((p, i) => (p.hit ? <mark key={i}>{p.t}</mark> : <span key={i}>{p.t}</span>))}</span>;
+  return parts;
+}
+
+export function Snippet({ text }: { text: string }) {
+  return <span className="snippet">{splitMarks(text).map((p, i) => (p.hit ? <mark key={i}>{p.t}</mark> : <span key={i}>{p.t}</span>))}</span>;
 }
