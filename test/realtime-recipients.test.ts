@@ -146,7 +146,9 @@ describe.each(DIALECTS)('recipients of real-time events on %s', (kind) => {
     const list = (Array.isArray(all) ? all : all.messages).map((m: any) => m.seq);
     expect(list.slice(-3)).toEqual([toUser.message.seq, toTech.message.seq, toTech.message.seq + 1]);
     // The requester was in the stream from the request on; the tech from the join (its system message).
-    expect(seqs(p.s1)).toEqual(list.slice(1));
+    // (The requester's own first message may or may not come back live: see realtime-chat.)
+    expect(seqs(p.s1).filter((x) => x > list[0])).toEqual(list.slice(1));
+    expect(seqs(p.s1).filter((x) => x === list[0]).length).toBeLessThanOrEqual(1);
     expect(seqs(p.sockets.ok)).toEqual(list.slice(1));
 
     // End: both sides hear of it, the other user does not.
