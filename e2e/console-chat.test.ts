@@ -113,6 +113,9 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Tech Console chat in a real
     const file = await tech.page.evaluate((u) => fetch(u!).then((r) => r.text()), href);
     expect(file).toContain(XSS);
     expect(await tech.page.getByTestId('attachments').textContent()).toContain(`chat-${chatId}.txt`);
+    await tech.page.getByRole('form', { name: 'Update the ticket' }).getByLabel('Status').selectOption({ label: 'In progress' });
+    await tech.page.getByRole('form', { name: 'Update the ticket' }).getByRole('button', { name: 'Save' }).click();
+    await expect.poll(async () => (await tech.page.getByTestId('timeline').textContent()) ?? '').toContain('status changed to In progress');
     await tech.page.screenshot({ path: screenshotPath('console-ticket') });
 
     expect(tech.dialogs).toEqual([]);

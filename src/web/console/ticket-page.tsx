@@ -6,6 +6,7 @@ import type { TimelineEntry } from '../common/types.js';
 import { OUTCOME_TEXT } from './chat-facts.js';
 import { TICKET_STATUS_TEXT } from './tickets-page.js';
 import { useTicket } from './queries.js';
+import { TicketUpdate } from './ticket-update.js';
 
 export function TicketPage({ id }: { id: number }) {
   const ticket = useTicket(id);
@@ -42,6 +43,7 @@ export function TicketPage({ id }: { id: number }) {
         <dt>Opened</dt>
         <dd>{formatDateTime(t.createdAt)}</dd>
       </dl>
+      <TicketUpdate key={`${t.status}-${t.assignedTech?.id ?? 0}`} ticket={t} />
       <h2>Timeline</h2>
       <ol className="card timeline" data-testid="timeline">
         {t.timeline.map((e) => (
