@@ -8,7 +8,7 @@ import type { Socket } from 'socket.io-client';
 import { connectSocket, contention, cpuSeconds, loopLag, mapLimit, nowMs, percentiles, rssMb, sleep } from './lib.js';
 import type { Seeded } from './seed.js';
 
-export type Side = { socket: Socket; send: (body: string, clientId: string) => Promise<{ ok?: boolean; error?: { code: string } }> };
+export type Side = { socket: Socket; send: (body: string, clientId: string) => Promise<{ ok?: boolean; duplicate?: boolean; error?: { code: string } }> };
 export type Pair = { a: Side; b: Side };
 export type Target = { kind: 'product' | 'relay'; pairs: Pair[]; sockets: Socket[]; disconnects: Record<string, number> };
 
@@ -58,14 +58,18 @@ export async function connectProduct(url: string, seeded: Seeded, pairs: number)
 
 type Tracked = { sentAt: number; inWindow: boolean; received: boolean };
 
-function instrument(target: Target, phase: { measuring: boolean }, latencies: number[], tracked: Map<string, Tracked>) {
+/** Message numbers unique in this process, so client ids never repeat across runs on one server. */
+let messageNumber = 0;
+
+function instrument(target: Target, latencies: number[], tracked: Map<string, Tracked>) {
   let received = 0;
+  const detach: (() => void)[] = [];
   target.pairs.forEach((pair, i) => {
     for (const [me, tag] of [
       [pair.a, 'a'],
       [pair.b, 'b'],
     ] as const) {
-      me.socket.on('message', (m: { body: string; clientId?: string | null }) => {
+      const onMessage = (m: { body: string; clientId?: string | null }) => {
         // Body: "bench|<pair>|<side>|<sentAt>|<n>|padding"
         const parts = m.body.split('|');
         if (parts[0] !== 'bench' || Number(parts[1]) !== i || parts[2] === tag) return;
@@ -75,10 +79,12 @@ function instrument(target: Target, phase: { measuring: boolean }, latencies: nu
         t.received = true;
         received++;
         if (t.inWindow) latencies.push(nowMs() - Number(parts[3]));
-      });
+      };
+      me.socket.on('message', onMessage);
+      detach.push(() => me.socket.off('message', onMessage));
     }
   });
-  return () => received;
+  return { received: () => received, detach: () => detach.forEach((d) => d()) };
 }
 
 export type LoadResult = Awaited<ReturnType<typeof runOpenLoop>>;
@@ -88,19 +94,21 @@ export type LoadResult = Awaited<ReturnType<typeof runOpenLoop>>;
  * side sends rate / (2 * pairs) per second), for warm-up + measure seconds, then a drain.
  */
 export async function runOpenLoop(target: Target, opts: { rate: number; warmupS: number; measureS: number; drainS: number; serverPid: number }) {
-  const senders: { pair: number; tag: 'a' | 'b'; side: Side; n: number }[] = [];
+  const senders: { pair: number; tag: 'a' | 'b'; side: Side }[] = [];
   // Every `a` side, then every `b` side: a chat's two sides send half a period apart.
-  target.pairs.forEach((p, i) => senders.push({ pair: i, tag: 'a', side: p.a, n: 0 }));
-  target.pairs.forEach((p, i) => senders.push({ pair: i, tag: 'b', side: p.b, n: 0 }));
+  target.pairs.forEach((p, i) => senders.push({ pair: i, tag: 'a', side: p.a }));
+  target.pairs.forEach((p, i) => senders.push({ pair: i, tag: 'b', side: p.b }));
   const order = senders;
 
   const latencies: number[] = [];
   const ackLatencies: number[] = [];
   const tracked = new Map<string, Tracked>();
   const phase = { measuring: false };
-  const receivedCount = instrument(target, phase, latencies, tracked);
+  const listeners = instrument(target, latencies, tracked);
+  const receivedCount = listeners.received;
   const ackErrors: Record<string, number> = {};
   let sent = 0;
+  let duplicateAcks = 0;
   let sentInWindow = 0;
   let acked = 0;
   let next = 0;
@@ -129,7 +137,7 @@ export async function runOpenLoop(target: Target, opts: { rate: number; warmupS:
     const due = Math.min(maxMessages, Math.floor(((t - start) / 1000) * opts.rate));
     while (sent < due) {
       const s = order[next++ % order.length];
-      const n = ++s.n;
+      const n = ++messageNumber;
       const sentAt = nowMs();
       const inWindow = phase.measuring;
       tracked.set(`${s.pair}|${s.tag}|${n}`, { sentAt, inWindow, received: false });
@@ -140,6 +148,7 @@ export async function runOpenLoop(target: Target, opts: { rate: number; warmupS:
         .then((r) => {
           if (r?.ok) {
             acked++;
+            if (r.duplicate) duplicateAcks++;
             if (inWindow) ackLatencies.push(nowMs() - sentAt);
           } else {
             const code = r?.error?.code ?? 'unknown';
@@ -162,6 +171,7 @@ export async function runOpenLoop(target: Target, opts: { rate: number; warmupS:
   // Drain: wait for in-flight deliveries, bounded.
   const drainEnd = nowMs() + opts.drainS * 1000;
   while (nowMs() < drainEnd && (receivedCount() < sent || acked + Object.values(ackErrors).reduce((a, b) => a + b, 0) < sent)) await sleep(50);
+  listeners.detach();
   let lostInWindow = 0;
   for (const t of tracked.values()) if (t.inWindow && !t.received) lostInWindow++;
 
@@ -177,8 +187,10 @@ export async function runOpenLoop(target: Target, opts: { rate: number; warmupS:
     deliveredRate: Math.round(latencies.length / measuredS),
     notDeliveredAfterDrain: lostInWindow,
     acked,
+    duplicateAcks,
     ackErrors,
     latencyMs: percentiles(latencies),
+    latencySamples: latencies,
     ackLatencyMs: percentiles(ackLatencies),
     serverCpuCores: Math.round(cpu * 100) / 100,
     loadProcessCpuCores: Math.round(loadCpu * 100) / 100,
@@ -194,11 +206,12 @@ export async function runOpenLoop(target: Target, opts: { rate: number; warmupS:
  * for `seconds`; the rate of successful acks is the rate of committed (persisted) messages.
  */
 export async function runSaturation(target: Target, opts: { window: number; seconds: number; serverPid: number }) {
-  const senders: { pair: number; tag: 'a' | 'b'; side: Side; n: number }[] = [];
-  target.pairs.forEach((p, i) => senders.push({ pair: i, tag: 'a', side: p.a, n: 1_000_000 }, { pair: i, tag: 'b', side: p.b, n: 1_000_000 }));
+  const senders: { pair: number; tag: 'a' | 'b'; side: Side }[] = [];
+  target.pairs.forEach((p, i) => senders.push({ pair: i, tag: 'a', side: p.a }, { pair: i, tag: 'b', side: p.b }));
   const ackErrors: Record<string, number> = {};
   const ackLatencies: number[] = [];
   let ok = 0;
+  let duplicates = 0;
   let next = 0;
   const start = nowMs();
   const end = start + opts.seconds * 1000;
@@ -210,11 +223,13 @@ export async function runSaturation(target: Target, opts: { window: number; seco
   const worker = async () => {
     for (let k = 0; k < maxPerWorker && nowMs() < end; k++) {
       const s = senders[next++ % senders.length];
-      const n = ++s.n;
+      const n = ++messageNumber;
       const t0 = nowMs();
       try {
         const r = await s.side.send(`bench|${s.pair}|${s.tag}|${t0}|${n}|${PAD}`, `sat-${s.pair}-${s.tag}-${n}`);
-        if (r?.ok) {
+        if (r?.ok && r.duplicate) {
+          duplicates++;
+        } else if (r?.ok) {
           ok++;
           ackLatencies.push(nowMs() - t0);
         } else {
@@ -237,6 +252,7 @@ export async function runSaturation(target: Target, opts: { window: number; seco
     seconds: Math.round(seconds * 10) / 10,
     acked: ok,
     ackedPerSecond: Math.round(ok / seconds),
+    duplicateAcks: duplicates,
     ackErrors,
     ackLatencyMs: percentiles(ackLatencies),
     serverCpuCores: Math.round(((cpuSeconds(opts.serverPid) - cpu0) / seconds) * 100) / 100,
