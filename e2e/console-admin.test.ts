@@ -62,6 +62,9 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Tech Console admin pages in
     await nina.getByLabel('All companies').check();
     await nina.getByRole('button', { name: 'Save access' }).click();
     await expect.poll(async () => (await db.selectFrom('techs').select('all_companies').where('id', '=', ninaRow.id).executeTakeFirstOrThrow()).all_companies).toBe(1);
+    await nina.getByLabel('New password for Nina Network').fill('another-long-pw');
+    await nina.getByRole('button', { name: 'Set password' }).click();
+    await expect.poll(() => page.getByText('Password of Nina Network changed').isVisible()).toBe(true);
     await expect.poll(() => nina.locator('summary').textContent()).toContain('access: Network; all companies');
     await page.evaluate(() => window.scrollTo(0, 0));
     await page.screenshot({ path: screenshotPath('console-admin'), fullPage: false });
@@ -76,8 +79,12 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Tech Console admin pages in
     await expect.poll(() => page.getByRole('alert').textContent()).toContain('Phone');
     await page.getByLabel('Phone (optional)').fill('+44 20 7946 0000');
     await page.getByRole('button', { name: 'Add portal user' }).click();
-    await expect.poll(() => page.getByRole('cell', { name: 'paul@example.test' }).isVisible()).toBe(true);
-    await page.getByRole('button', { name: 'Deactivate Paul Portal' }).click();
+    const paul = page.getByTestId('portal-user-row').filter({ hasText: 'paul@example.test' });
+    await paul.locator('summary').click();
+    await paul.getByLabel('Name').fill('Paul P. Portal');
+    await paul.getByRole('button', { name: 'Save Paul Portal' }).click();
+    await expect.poll(() => paul.locator('summary').textContent()).toContain('Paul P. Portal');
+    await paul.getByRole('button', { name: 'Deactivate Paul P. Portal' }).click();
     await expect.poll(async () => (await db.selectFrom('portal_users').select('active').where('email', '=', 'paul@example.test').executeTakeFirstOrThrow()).active).toBe(0);
 
     await sub('Office hours and holidays');

@@ -42,6 +42,8 @@ export type TechPage = { page: Page; dialogs: string[] };
 export async function techPage(ctx: BrowserContext, email: string): Promise<TechPage> {
   await ctx.addInitScript(INIT);
   const page = await ctx.newPage();
+  // A missing control fails the step with its name, well before the test's own time limit.
+  page.setDefaultTimeout(10000);
   const dialogs: string[] = [];
   page.on('dialog', (d) => {
     // A native dialog here would mean user text ran as code (or an unexpected confirm()).

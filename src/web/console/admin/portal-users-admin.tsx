@@ -2,7 +2,7 @@ import { useId, useState, type FormEvent } from 'react';
 import { api } from '../../common/api.js';
 import { ErrorBanner } from '../../common/error-banner.js';
 import { Feedback } from './feedback.js';
-import { useCompanies, usePortalUsers, useSave } from './admin-data.js';
+import { useCompanies, usePortalUsers, useSave, type PortalUser } from './admin-data.js';
 
 export function PortalUsersAdmin() {
   const users = usePortalUsers();
@@ -45,38 +45,59 @@ export function PortalUsersAdmin() {
           </button>
         </div>
       </form>
-      <table className="responsive">
-        <thead>
-          <tr>
-            <th scope="col">Name</th>
-            <th scope="col">Email</th>
-            <th scope="col">Company</th>
-            <th scope="col">Phone</th>
-            <th scope="col">State</th>
-          </tr>
-        </thead>
-        <tbody>
-          {users.data?.map((u) => (
-            <tr key={u.id}>
-              <td>{u.name}</td>
-              <td>{u.email}</td>
-              <td>{u.company.name}</td>
-              <td>{u.phone ?? ''}</td>
-              <td>
-                {u.active ? 'Active' : 'Deactivated'}{' '}
-                <button
-                  type="button"
-                  className="link-button"
-                  disabled={save.busy}
-                  onClick={() => void save.run(`${u.name} ${u.active ? 'deactivated' : 'reactivated'}`, () => api.patch(`/api/admin/portal-users/${u.id}`, { active: !u.active }))}
-                >
-                  {u.active ? `Deactivate ${u.name}` : `Reactivate ${u.name}`}
-                </button>
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      <ul className="admin-list">
+        {users.data?.map((u) => (
+          <PortalUserRow key={u.id} user={u} save={save} />
+        ))}
+      </ul>
     </>
+  );
+}
+
+/** One line per user; open to change name, phone or password, or to (de)activate. */
+function PortalUserRow({ user: u, save }: { user: PortalUser; save: ReturnType<typeof useSave> }) {
+  const id = useId();
+  const [name, setName] = useState(u.name);
+  const [phone, setPhone] = useState(u.phone ?? '');
+  const [password, setPassword] = useState('');
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    const patch = {
+      ...(name.trim() !== u.name ? { name: name.trim() } : {}),
+      ...(phone.trim() && phone.trim() !== (u.phone ?? '') ? { phone: phone.trim() } : {}),
+      ...(password ? { password } : {}),
+    };
+    if (await save.run(`${name.trim()} saved`, () => api.patch(`/api/admin/portal-users/${u.id}`, patch))) setPassword('');
+  };
+  return (
+    <li className="card" data-testid="portal-user-row">
+      <details>
+        <summary>
+          <strong>{u.name}</strong> <span className="muted">{u.email}</span> · {u.company.name}
+          {u.phone ? ` · ${u.phone}` : ''} · {u.active ? 'Active' : 'Deactivated'}
+        </summary>
+        <form className="stack" onSubmit={submit} aria-label={`Portal user ${u.name}`}>
+          <label htmlFor={`${id}-name`}>Name</label>
+          <input id={`${id}-name`} required maxLength={200} value={name} onChange={(e) => setName(e.target.value)} />
+          <label htmlFor={`${id}-phone`}>Phone</label>
+          <input id={`${id}-phone`} type="tel" value={phone} onChange={(e) => setPhone(e.target.value)} />
+          <label htmlFor={`${id}-pw`}>New password (leave empty to keep; signs the user out everywhere)</label>
+          <input id={`${id}-pw`} type="password" autoComplete="new-password" minLength={8} value={password} onChange={(e) => setPassword(e.target.value)} />
+          <div className="row">
+            <button type="submit" disabled={save.busy}>
+              Save {u.name}
+            </button>
+            <button
+              type="button"
+              className="secondary"
+              disabled={save.busy}
+              onClick={() => void save.run(`${u.name} ${u.active ? 'deactivated' : 'reactivated'}`, () => api.patch(`/api/admin/portal-users/${u.id}`, { active: !u.active }))}
+            >
+              {u.active ? `Deactivate ${u.name}` : `Reactivate ${u.name}`}
+            </button>
+          </div>
+        </form>
+      </details>
+    </li>
   );
 }

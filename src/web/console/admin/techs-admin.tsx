@@ -92,6 +92,7 @@ function TechRow({ tech, boards, companies, save }: { tech: Tech; boards: Named[
             {tech.active ? `Deactivate ${tech.name}` : `Reactivate ${tech.name}`}
           </button>
         </div>
+        <PasswordReset tech={tech} save={save} />
         <form className="stack" onSubmit={grants} aria-label={`Access of ${tech.name}`}>
           <IdChecklist legend={`Boards ${tech.name} can see`} options={boards} value={boardIds} onChange={setBoardIds} />
           <label className="row">
@@ -107,5 +108,23 @@ function TechRow({ tech, boards, companies, save }: { tech: Tech; boards: Named[
         </form>
       </details>
     </li>
+  );
+}
+
+function PasswordReset({ tech, save }: { tech: Tech; save: ReturnType<typeof useSave> }) {
+  const id = useId();
+  const [password, setPassword] = useState('');
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    if (await save.run(`Password of ${tech.name} changed; their sessions were ended`, () => api.patch(`/api/admin/techs/${tech.id}`, { password }))) setPassword('');
+  };
+  return (
+    <form className="row" onSubmit={submit} aria-label={`Password of ${tech.name}`}>
+      <label htmlFor={id}>New password for {tech.name}</label>
+      <input id={id} type="password" autoComplete="new-password" minLength={8} required value={password} onChange={(e) => setPassword(e.target.value)} className="grow" />
+      <button type="submit" className="secondary" disabled={save.busy}>
+        Set password
+      </button>
+    </form>
   );
 }
