@@ -30,27 +30,27 @@ export function StatusBar({ socket, currentChatId }: { socket: Socket; currentCh
         </button>
       </div>
       <div id={listsId} className="sb-sections">
-      <ErrorBanner error={bar.error} />
-      <Section title="Waiting" testId="waiting" items={bar.data?.waiting}>
-        {(c) => <WaitingItem chat={c} socket={socket} />}
-      </Section>
-      <Section title="Active" testId="active" items={bar.data?.active}>
-        {(c) => (
-          <Link to={`/console/chats/${c.id}`} aria-current={currentChatId === c.id ? 'page' : undefined} className="sb-link">
-            <span className="sb-subject">{c.subject}</span>
-            <span className="muted">
-              {c.requester.name} · {c.company.name}
-              {c.leftAt ? ' · left' : ''}
-            </span>
-          </Link>
-        )}
-      </Section>
-      <Section title="Abandoned" testId="abandoned" items={bar.data?.abandoned}>
-        {(c) => <ClosedItem chat={c} onComplete={() => setCompleting(c)} />}
-      </Section>
-      <Section title="Callback" testId="callback" items={bar.data?.callback}>
-        {(c) => <ClosedItem chat={c} onComplete={() => setCompleting(c)} />}
-      </Section>
+        <ErrorBanner error={bar.error} />
+        <Section title="Waiting" testId="waiting" items={bar.data?.waiting}>
+          {(c) => <WaitingItem chat={c} socket={socket} />}
+        </Section>
+        <Section title="Active" testId="active" items={bar.data?.active}>
+          {(c) => (
+            <Link to={`/console/chats/${c.id}`} aria-current={currentChatId === c.id ? 'page' : undefined} className="sb-link">
+              <span className="sb-subject">{c.subject}</span>
+              <span className="muted">
+                {c.requester.name} · {c.company.name}
+                {c.leftAt ? ' · left' : ''}
+              </span>
+            </Link>
+          )}
+        </Section>
+        <Section title="Abandoned" testId="abandoned" items={bar.data?.abandoned}>
+          {(c) => <ClosedItem chat={c} onComplete={() => setCompleting(c)} />}
+        </Section>
+        <Section title="Callback" testId="callback" items={bar.data?.callback}>
+          {(c) => <ClosedItem chat={c} onComplete={() => setCompleting(c)} />}
+        </Section>
       </div>
       {completing && <CompleteDialog chat={completing} onClose={() => setCompleting(null)} />}
     </aside>

@@ -89,6 +89,7 @@ function DayRow({ day, intervals, onChange }: { day: number; intervals: Interval
         <div key={i} className="row">
           <label htmlFor={`${id}-${i}-s`}>From</label>
           <input id={`${id}-${i}-s`} type="time" required value={iv.start} onChange={(e) => onChange(intervals.map((x, j) => (j === i ? { ...x, start: e.target.value } : x)))} className="time" />
+          {/* A time field cannot show 24:00 (the end of the day); it shows 23:59 and saves 24:00. */}
           <label htmlFor={`${id}-${i}-e`}>to</label>
           <input
             id={`${id}-${i}-e`}
