@@ -7,7 +7,7 @@ import { AxeBuilder } from '@axe-core/playwright';
 import type { Page } from 'playwright-core';
 import { HAS_CHROMIUM, launch, screenshotPath, type Browsers } from './support/browser.js';
 import { ALWAYS_OPEN, HAS_PORTAL_BUILD, setOfficeHours, startPortalServer } from './support/portal.js';
-import { consoleLogin, friendlyNames, navTo, techPage, toast } from './support/console-ui.js';
+import { consoleLogin, eventually, friendlyNames, navTo, techPage, toast } from './support/console-ui.js';
 import { loginAs } from '../test/support/http.js';
 import { abandonedChat, callbackChat, waitingChat, world } from '../test/support/flows.js';
 import { PASSWORD, type TestServer } from '../test/support/server.js';
@@ -32,7 +32,7 @@ async function tabTo(page: Page, test: (el: { tag: string; label: string; text: 
   throw new Error('Never reached the control by keyboard');
 }
 
-describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Tech Console accessibility and small screens', () => {
+describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Tech Console accessibility and small screens', { timeout: 60000 }, () => {
   let s: TestServer;
   let b: Browsers;
   beforeAll(async () => {
@@ -145,6 +145,6 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Tech Console accessibility 
     // The dialog takes focus; its first choice is "just end".
     await tabTo(t.page, (el) => el.tag === 'button' && el.text === 'End chat');
     await t.page.keyboard.press('Enter');
-    await expect.poll(() => t.page.getByTestId('chat-status').textContent()).toBe('Completed');
+    await eventually(() => t.page.getByTestId('chat-status').textContent()).toBe('Completed');
   });
 });

@@ -6,12 +6,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HAS_CHROMIUM, launch, type Browsers } from './support/browser.js';
 import { ALWAYS_OPEN, HAS_PORTAL_BUILD, portalLogin, requestChat, setOfficeHours, startPortalServer } from './support/portal.js';
-import { beeps, count, navTo, notifications, section, setHidden, techPage, toast } from './support/console-ui.js';
+import { beeps, count, eventually, navTo, notifications, section, setHidden, techPage, toast } from './support/console-ui.js';
 import { loginAs } from '../test/support/http.js';
 import { waitingChat, world } from '../test/support/flows.js';
 import { PASSWORD, type TestServer } from '../test/support/server.js';
 
-describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Tech Console alerts and access in a real browser', () => {
+describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Tech Console alerts and access in a real browser', { timeout: 60000 }, () => {
   let s: TestServer;
   let b: Browsers;
   beforeAll(async () => {
@@ -35,17 +35,17 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Tech Console alerts and acc
 
     // DNR is set from the status bar and kept across reloads (it is stored on the server).
     await dnr.page.getByRole('radio', { name: 'Do Not Respond' }).check();
-    await expect.poll(async () => (await s.ctx.db.selectFrom('techs').select('available').where('id', '=', dnrTech.id).executeTakeFirstOrThrow()).available).toBe(0);
+    await eventually(async () => (await s.ctx.db.selectFrom('techs').select('available').where('id', '=', dnrTech.id).executeTakeFirstOrThrow()).available).toBe(0);
     await dnr.page.reload();
-    await expect.poll(() => dnr.page.getByRole('radio', { name: 'Do Not Respond' }).isChecked()).toBe(true);
+    await eventually(() => dnr.page.getByRole('radio', { name: 'Do Not Respond' }).isChecked()).toBe(true);
     await setHidden(dnr.page, true);
     await setHidden(out.page, true);
 
     const user = await (await b.newContext()).newPage();
     await portalLogin(user, w.user.email);
     const chatId = await requestChat(user, 'Secret project', 'Only my board may see this');
-    await expect.poll(() => toast(available.page, chatId).isVisible()).toBe(true);
-    await expect.poll(() => count(dnr.page, 'waiting')).toBe('1');
+    await eventually(() => toast(available.page, chatId).isVisible()).toBe(true);
+    await eventually(() => count(dnr.page, 'waiting')).toBe('1');
     // Give any stray alert time to arrive before asserting there was none.
     await new Promise((r) => setTimeout(r, 500));
     expect(await toast(dnr.page, chatId).count()).toBe(0);
@@ -59,21 +59,21 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Tech Console alerts and acc
     // DNR only silences alerts: joining from the list works.
     await section(dnr.page, 'waiting').getByRole('button', { name: /^Join/ }).click();
     await dnr.page.waitForURL(new RegExp(`/console/chats/${chatId}$`));
-    await expect.poll(() => toast(available.page, chatId).count()).toBe(0);
+    await eventually(() => toast(available.page, chatId).count()).toBe(0);
     await dnr.page.getByLabel('Message', { exact: true }).fill('Secret answer');
     await dnr.page.getByLabel('Message', { exact: true }).press('Enter');
-    await expect.poll(() => user.locator('.message-body', { hasText: 'Secret answer' }).count()).toBe(1);
+    await eventually(() => user.locator('.message-body', { hasText: 'Secret answer' }).count()).toBe(1);
     await dnr.page.getByRole('button', { name: 'End chat…' }).click();
     await dnr.page.getByRole('dialog').getByRole('button', { name: 'End chat' }).click();
-    await expect.poll(() => dnr.page.getByTestId('chat-status').textContent()).toBe('Completed');
+    await eventually(() => dnr.page.getByTestId('chat-status').textContent()).toBe('Completed');
 
     // The outsider: the chat's page answers "not found", and search finds nothing.
     await out.page.goto(`/console/chats/${chatId}`);
-    await expect.poll(() => out.page.getByRole('alert').textContent()).toContain('Chat not found');
+    await eventually(() => out.page.getByRole('alert').textContent()).toContain('Chat not found');
     await navTo(out.page, 'Search');
     await out.page.getByLabel('Words').fill('secret');
     await out.page.getByRole('button', { name: 'Search', exact: true }).click();
-    await expect.poll(() => out.page.getByRole('status').filter({ hasText: 'No completed chats match' }).count()).toBe(1);
+    await eventually(() => out.page.getByRole('status').filter({ hasText: 'No completed chats match' }).count()).toBe(1);
     expect(await out.page.getByText('Secret project').count()).toBe(0);
     const transcript = await out.page.evaluate((id) => fetch(`/api/console/chats/${id}/transcript`).then((r) => r.status), chatId);
     expect(transcript).toBe(404);
@@ -88,30 +88,30 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Tech Console alerts and acc
     // The slow tech has muted the sound; the switch is kept in this browser across reloads.
     await slow.page.getByLabel('Mute alert sound').check();
     await slow.page.reload();
-    await expect.poll(() => slow.page.getByLabel('Mute alert sound').isChecked()).toBe(true);
-    await expect.poll(() => count(slow.page, 'waiting')).toBe('0');
+    await eventually(() => slow.page.getByLabel('Mute alert sound').isChecked()).toBe(true);
+    await eventually(() => count(slow.page, 'waiting')).toBe('0');
     const user = await (await b.newContext()).newPage();
     await portalLogin(user, w.user.email);
     const chatId = await requestChat(user, 'Race', 'Who comes first?');
-    await expect.poll(() => toast(slow.page, chatId).isVisible()).toBe(true);
-    await expect.poll(() => toast(winner.page, chatId).isVisible()).toBe(true);
+    await eventually(() => toast(slow.page, chatId).isVisible()).toBe(true);
+    await eventually(() => toast(winner.page, chatId).isVisible()).toBe(true);
     expect(await beeps(slow.page)).toBe(0);
     expect(await beeps(winner.page)).toBeGreaterThan(0);
 
     // The slow tech's connection drops, so the withdrawal cannot reach them before they click.
     await slow.page.context().setOffline(true);
     for (const sock of await s.realtime.io.of('/console').in(`tech:${w.tech.id}`).fetchSockets()) (sock as unknown as { conn: { close: () => void } }).conn.close();
-    await expect.poll(() => slow.page.getByTestId('connection-lost').isVisible()).toBe(true);
+    await eventually(() => slow.page.getByTestId('connection-lost').isVisible()).toBe(true);
     await toast(winner.page, chatId).getByRole('button', { name: /^Join/ }).click();
     await winner.page.waitForURL(new RegExp(`/console/chats/${chatId}$`));
     await toast(slow.page, chatId).getByRole('button', { name: /^Join/ }).click();
     await slow.page.context().setOffline(false);
-    await expect.poll(() => toast(slow.page, chatId).textContent(), { timeout: 15000 }).toContain('Fatima Fast already joined');
-    await expect.poll(() => slow.page.getByTestId('connection-back').isVisible()).toBe(true);
+    await eventually(() => toast(slow.page, chatId).textContent(), { timeout: 15000 }).toContain('Fatima Fast already joined');
+    await eventually(() => slow.page.getByTestId('connection-back').isVisible()).toBe(true);
     expect(await count(slow.page, 'waiting')).toBe('0');
     expect(slow.page.url()).not.toContain(`/chats/${chatId}`);
     await toast(slow.page, chatId).getByRole('button', { name: /^Dismiss/ }).click();
-    await expect.poll(() => toast(slow.page, chatId).count()).toBe(0);
+    await eventually(() => toast(slow.page, chatId).count()).toBe(0);
   });
 
   it('a grant given or taken by an admin shows in an open console at once', async () => {
@@ -126,12 +126,12 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Tech Console alerts and acc
     expect(await count(t.page, 'waiting')).toBe('0');
 
     expect((await adminHttp.put(`/api/admin/techs/${outsider.id}/grants`, { boardIds: [otherBoard, w.boardId], allCompanies: true, companyIds: [] })).status).toBe(200);
-    await expect.poll(() => count(t.page, 'waiting')).toBe('1');
+    await eventually(() => count(t.page, 'waiting')).toBe('1');
     expect(await section(t.page, 'waiting').textContent()).toContain('Granted later');
 
     expect((await adminHttp.put(`/api/admin/techs/${outsider.id}/grants`, { boardIds: [otherBoard], allCompanies: true, companyIds: [] })).status).toBe(200);
-    await expect.poll(() => count(t.page, 'waiting')).toBe('0');
+    await eventually(() => count(t.page, 'waiting')).toBe('0');
     await t.page.goto(`/console/chats/${chatId}`);
-    await expect.poll(() => t.page.getByRole('alert').textContent()).toContain('Chat not found');
+    await eventually(() => t.page.getByRole('alert').textContent()).toContain('Chat not found');
   });
 });

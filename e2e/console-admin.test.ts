@@ -2,10 +2,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HAS_CHROMIUM, launch, screenshotPath, type Browsers } from './support/browser.js';
 import { HAS_PORTAL_BUILD, startPortalServer } from './support/portal.js';
-import { consoleLogin, navTo, techPage } from './support/console-ui.js';
+import { consoleLogin, eventually, navTo, techPage } from './support/console-ui.js';
 import type { TestServer } from '../test/support/server.js';
 
-describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Tech Console admin pages in a real browser', () => {
+describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Tech Console admin pages in a real browser', { timeout: 60000 }, () => {
   let s: TestServer;
   let b: Browsers;
   beforeAll(async () => {
@@ -27,20 +27,20 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Tech Console admin pages in
     await sub('Boards');
     await page.getByLabel('New board').fill('Network');
     await page.getByRole('button', { name: 'Add board' }).click();
-    await expect.poll(() => page.getByText('Board “Network” added').isVisible()).toBe(true);
+    await eventually(() => page.getByText('Board “Network” added').isVisible()).toBe(true);
     // A duplicate is refused with the server's own message.
     await page.getByLabel('New board').fill('Network');
     await page.getByRole('button', { name: 'Add board' }).click();
-    await expect.poll(() => page.getByRole('alert').textContent()).toContain('A board with that name already exists');
+    await eventually(() => page.getByRole('alert').textContent()).toContain('A board with that name already exists');
     await page.getByLabel('New board').fill('Projects');
     await page.getByRole('button', { name: 'Add board' }).click();
-    await expect.poll(async () => (await db.selectFrom('boards').select('name').orderBy('name').execute()).map((x) => x.name)).toEqual(['Network', 'Projects']);
+    await eventually(async () => (await db.selectFrom('boards').select('name').orderBy('name').execute()).map((x) => x.name)).toEqual(['Network', 'Projects']);
 
     await sub('Companies');
     await page.getByLabel('Company name').fill('Acme');
     await page.getByRole('group', { name: 'Boards offered to its users' }).getByLabel('Network').check();
     await page.getByRole('button', { name: 'Add company' }).click();
-    await expect.poll(() => page.getByText('Company “Acme” added').isVisible()).toBe(true);
+    await eventually(() => page.getByText('Company “Acme” added').isVisible()).toBe(true);
     const acme = await db.selectFrom('companies').select('id').where('name', '=', 'Acme').executeTakeFirstOrThrow();
     const offered = await db.selectFrom('company_boards').innerJoin('boards', 'boards.id', 'company_boards.board_id').select('boards.name').where('company_id', '=', acme.id).execute();
     expect(offered.map((o) => o.name)).toEqual(['Network']);
@@ -56,16 +56,16 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Tech Console admin pages in
     await nina.getByRole('group', { name: 'Boards Nina Network can see' }).getByLabel('Network').check();
     await nina.getByRole('group', { name: 'Companies Nina Network can see' }).getByLabel('Acme').check();
     await nina.getByRole('button', { name: 'Save access' }).click();
-    await expect.poll(() => page.getByText('Access of Nina Network saved').isVisible()).toBe(true);
+    await eventually(() => page.getByText('Access of Nina Network saved').isVisible()).toBe(true);
     const ninaRow = await db.selectFrom('techs').select(['id', 'all_companies']).where('email', '=', 'nina@example.test').executeTakeFirstOrThrow();
     expect((await db.selectFrom('tech_companies').select('company_id').where('tech_id', '=', ninaRow.id).execute()).map((r) => Number(r.company_id))).toEqual([Number(acme.id)]);
     await nina.getByLabel('All companies').check();
     await nina.getByRole('button', { name: 'Save access' }).click();
-    await expect.poll(async () => (await db.selectFrom('techs').select('all_companies').where('id', '=', ninaRow.id).executeTakeFirstOrThrow()).all_companies).toBe(1);
+    await eventually(async () => (await db.selectFrom('techs').select('all_companies').where('id', '=', ninaRow.id).executeTakeFirstOrThrow()).all_companies).toBe(1);
     await nina.getByLabel('New password for Nina Network').fill('another-long-pw');
     await nina.getByRole('button', { name: 'Set password' }).click();
-    await expect.poll(() => page.getByText('Password of Nina Network changed').isVisible()).toBe(true);
-    await expect.poll(() => nina.locator('summary').textContent()).toContain('access: Network; all companies');
+    await eventually(() => page.getByText('Password of Nina Network changed').isVisible()).toBe(true);
+    await eventually(() => nina.locator('summary').textContent()).toContain('access: Network; all companies');
     await page.evaluate(() => window.scrollTo(0, 0));
     await page.screenshot({ path: screenshotPath('console-admin'), fullPage: false });
 
@@ -76,34 +76,34 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Tech Console admin pages in
     await page.getByLabel('Password (at least 8 characters)').fill('long-enough-pw');
     await page.getByLabel('Phone (optional)').fill('12');
     await page.getByRole('button', { name: 'Add portal user' }).click();
-    await expect.poll(() => page.getByRole('alert').textContent()).toContain('Phone');
+    await eventually(() => page.getByRole('alert').textContent()).toContain('Phone');
     await page.getByLabel('Phone (optional)').fill('+44 20 7946 0000');
     await page.getByRole('button', { name: 'Add portal user' }).click();
     const paul = page.getByTestId('portal-user-row').filter({ hasText: 'paul@example.test' });
     await paul.locator('summary').click();
     await paul.getByLabel('Name').fill('Paul P. Portal');
     await paul.getByRole('button', { name: 'Save Paul Portal' }).click();
-    await expect.poll(() => paul.locator('summary').textContent()).toContain('Paul P. Portal');
+    await eventually(() => paul.locator('summary').textContent()).toContain('Paul P. Portal');
     await paul.getByRole('button', { name: 'Deactivate Paul P. Portal' }).click();
-    await expect.poll(async () => (await db.selectFrom('portal_users').select('active').where('email', '=', 'paul@example.test').executeTakeFirstOrThrow()).active).toBe(0);
+    await eventually(async () => (await db.selectFrom('portal_users').select('active').where('email', '=', 'paul@example.test').executeTakeFirstOrThrow()).active).toBe(0);
 
     await sub('Office hours and holidays');
     await page.getByLabel(/^Time zone/).fill('Europe/Paris');
     await page.getByRole('button', { name: 'Add hours on Monday' }).click();
     await page.getByRole('button', { name: 'Save office hours' }).click();
-    await expect.poll(() => page.getByText('Office hours saved').isVisible()).toBe(true);
+    await eventually(() => page.getByText('Office hours saved').isVisible()).toBe(true);
     const oh = await db.selectFrom('office_hours').selectAll().executeTakeFirstOrThrow();
     expect(oh.timezone).toBe('Europe/Paris');
     expect(JSON.parse(oh.schedule)).toMatchObject({ '1': [{ start: '09:00', end: '17:00' }], '2': [], '0': [] });
     await page.getByLabel(/^Time zone/).fill('Mars/Olympus');
     await page.getByRole('button', { name: 'Save office hours' }).click();
-    await expect.poll(() => page.getByRole('alert').textContent()).toContain('Unknown time zone');
+    await eventually(() => page.getByRole('alert').textContent()).toContain('Unknown time zone');
     await page.getByLabel('Date', { exact: true }).fill('2030-12-25');
     await page.getByLabel('Holiday name').fill('Christmas');
     await page.getByRole('button', { name: 'Add holiday' }).click();
-    await expect.poll(() => page.getByText('2030-12-25: Christmas').isVisible()).toBe(true);
+    await eventually(() => page.getByText('2030-12-25: Christmas').isVisible()).toBe(true);
     await page.getByRole('button', { name: 'Remove holiday 2030-12-25' }).click();
-    await expect.poll(() => page.getByText('No holidays.').isVisible()).toBe(true);
+    await eventually(() => page.getByText('No holidays.').isVisible()).toBe(true);
     expect(dialogs).toEqual([]);
   });
 
@@ -113,7 +113,7 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Tech Console admin pages in
     const { page } = await techPage(await b.newContext(), tech.email);
     expect(await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Admin' }).count()).toBe(0);
     await page.goto('/console/admin/techs');
-    await expect.poll(() => page.getByRole('heading', { name: 'Page not found' }).isVisible()).toBe(true);
+    await eventually(() => page.getByRole('heading', { name: 'Page not found' }).isVisible()).toBe(true);
     const status = await page.evaluate(() => fetch('/api/admin/techs').then((r) => r.status));
     expect(status).toBe(403);
   });
@@ -126,10 +126,10 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Tech Console admin pages in
     await page.getByLabel('Email').fill(tech.email);
     await page.getByLabel('Password').fill('not-the-password');
     await page.getByRole('button', { name: 'Log in' }).click();
-    await expect.poll(() => page.getByRole('alert').textContent()).toContain('Wrong email or password');
+    await eventually(() => page.getByRole('alert').textContent()).toContain('Wrong email or password');
     await consoleLogin(page, tech.email);
     await page.getByRole('button', { name: 'Log out' }).click();
-    await expect.poll(() => page.getByRole('button', { name: 'Log in' }).isVisible()).toBe(true);
+    await eventually(() => page.getByRole('button', { name: 'Log in' }).isVisible()).toBe(true);
     expect(await page.evaluate(() => fetch('/api/console/me').then((r) => r.status))).toBe(401);
   });
 });

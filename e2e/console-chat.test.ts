@@ -6,13 +6,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HAS_CHROMIUM, launch, screenshotPath, type Browsers } from './support/browser.js';
 import { ALWAYS_OPEN, HAS_PORTAL_BUILD, portalLogin, requestChat, setOfficeHours, shownMessages, startPortalServer } from './support/portal.js';
-import { consoleMessages, count, friendlyNames, notifications, section, setHidden, techPage, toast } from './support/console-ui.js';
+import { consoleMessages, count, eventually, friendlyNames, notifications, section, setHidden, techPage, toast } from './support/console-ui.js';
 import { waitingChat, world } from '../test/support/flows.js';
 import type { TestServer } from '../test/support/server.js';
 
 const XSS = '<img src=x onerror=alert(1)>';
 
-describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Tech Console chat in a real browser', () => {
+describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Tech Console chat in a real browser', { timeout: 60000 }, () => {
   let s: TestServer;
   let b: Browsers;
   beforeAll(async () => {
@@ -41,48 +41,48 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Tech Console chat in a real
     // The tech is looking elsewhere: the alert also becomes a system notification.
     await setHidden(tech.page, true);
     const chatId = await requestChat(user, `Printer ${XSS}`, 'The printer prints blank pages');
-    await expect.poll(() => toast(tech.page, chatId).isVisible()).toBe(true);
-    await expect.poll(() => toast(tech.page, chatId).locator('.toast-subject').textContent()).toBe(`Printer ${XSS}`);
-    await expect.poll(async () => (await notifications(tech.page)).length).toBe(1);
+    await eventually(() => toast(tech.page, chatId).isVisible()).toBe(true);
+    await eventually(() => toast(tech.page, chatId).locator('.toast-subject').textContent()).toBe(`Printer ${XSS}`);
+    await eventually(async () => (await notifications(tech.page)).length).toBe(1);
     expect((await notifications(tech.page))[0].title).toContain(`Printer ${XSS}`);
     await setHidden(tech.page, false);
-    await expect.poll(() => count(tech.page, 'waiting')).toBe('1');
-    await expect.poll(() => tech.page.title()).toBe('(1) Chats · Tech Console');
-    await expect.poll(() => section(tech.page, 'waiting').textContent()).toMatch(/\d+ s/);
+    await eventually(() => count(tech.page, 'waiting')).toBe('1');
+    await eventually(() => tech.page.title()).toBe('(1) Chats · Tech Console');
+    await eventually(() => section(tech.page, 'waiting').textContent()).toMatch(/\d+ s/);
     await tech.page.screenshot({ path: screenshotPath('console-status-bar') });
 
     await toast(tech.page, chatId).getByRole('button', { name: /^Join/ }).click();
     await tech.page.waitForURL(new RegExp(`/console/chats/${chatId}$`));
-    await expect.poll(() => toast(tech.page, chatId).count()).toBe(0);
-    await expect.poll(() => count(tech.page, 'waiting')).toBe('0');
-    await expect.poll(() => count(tech.page, 'active')).toBe('1');
-    await expect.poll(() => tech.page.getByTestId('presence').textContent()).toBe('Online');
-    await expect.poll(() => user.getByTestId('tech-name').isVisible()).toBe(true);
+    await eventually(() => toast(tech.page, chatId).count()).toBe(0);
+    await eventually(() => count(tech.page, 'waiting')).toBe('0');
+    await eventually(() => count(tech.page, 'active')).toBe('1');
+    await eventually(() => tech.page.getByTestId('presence').textContent()).toBe('Online');
+    await eventually(() => user.getByTestId('tech-name').isVisible()).toBe(true);
 
     // Tech -> user, with markup that must stay text on both sides; typing shows on the user's page.
     const techBox = tech.page.getByLabel('Message', { exact: true });
     await techBox.pressSequentially('Hello');
-    await expect.poll(() => user.locator('.typing').textContent()).toContain('is typing');
+    await eventually(() => user.locator('.typing').textContent()).toContain('is typing');
     await techBox.fill(XSS);
     await techBox.press('Enter');
-    await expect.poll(() => user.locator('.message-body', { hasText: XSS }).count()).toBe(1);
-    await expect.poll(() => tech.page.locator('.message-body', { hasText: XSS }).count()).toBe(1);
+    await eventually(() => user.locator('.message-body', { hasText: XSS }).count()).toBe(1);
+    await eventually(() => tech.page.locator('.message-body', { hasText: XSS }).count()).toBe(1);
     expect(await tech.page.locator('.messages img').count()).toBe(0);
 
     // User -> tech, with the user's typing shown in the console first.
     const userBox = user.getByLabel('Message', { exact: true });
     await userBox.pressSequentially('Still blank');
-    await expect.poll(() => tech.page.locator('.typing').textContent()).toContain('is typing');
+    await eventually(() => tech.page.locator('.typing').textContent()).toContain('is typing');
     await userBox.press('Enter');
-    await expect.poll(() => tech.page.locator('.message-body', { hasText: 'Still blank' }).count()).toBe(1);
-    await expect.poll(async () => (await tech.page.locator('.message-mine .message-state').allTextContents()).at(-1)).toBe('Delivered');
+    await eventually(() => tech.page.locator('.message-body', { hasText: 'Still blank' }).count()).toBe(1);
+    await eventually(async () => (await tech.page.locator('.message-mine .message-state').allTextContents()).at(-1)).toBe('Delivered');
     await tech.page.screenshot({ path: screenshotPath('console-chat') });
 
     // A reload mid-chat loses nothing and doubles nothing.
     const before = await consoleMessages(tech.page);
     expect(before.map((m) => m.seq)).toEqual(before.map((_, i) => i + 1));
     await tech.page.reload();
-    await expect.poll(async () => (await consoleMessages(tech.page)).length).toBe(before.length);
+    await eventually(async () => (await consoleMessages(tech.page)).length).toBe(before.length);
     expect(await consoleMessages(tech.page)).toEqual(before);
     expect(await shownMessages(user)).toEqual(before);
 
@@ -93,10 +93,10 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Tech Console chat in a real
     await dialog.getByLabel('Ticket summary').fill('Printer prints blank pages');
     await dialog.getByLabel(/Note/).fill('Replaced the toner');
     await dialog.getByRole('button', { name: 'End and create ticket' }).click();
-    await expect.poll(() => tech.page.getByTestId('chat-status').textContent()).toBe('Completed');
-    await expect.poll(() => count(tech.page, 'active')).toBe('0');
-    await expect.poll(() => user.getByTestId('chat-ended').isVisible()).toBe(true);
-    await expect.poll(() => tech.page.getByTestId('note').first().textContent()).toContain('Replaced the toner');
+    await eventually(() => tech.page.getByTestId('chat-status').textContent()).toBe('Completed');
+    await eventually(() => count(tech.page, 'active')).toBe('0');
+    await eventually(() => user.getByTestId('chat-ended').isVisible()).toBe(true);
+    await eventually(() => tech.page.getByTestId('note').first().textContent()).toContain('Replaced the toner');
 
     // The transcript is literal text.
     const transcript = await tech.page.evaluate((id) => fetch(`/api/console/chats/${id}/transcript`).then((r) => r.text()), chatId);
@@ -107,7 +107,7 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Tech Console chat in a real
     await tech.page.getByRole('link', { name: /^Ticket #\d+$/ }).click();
     await tech.page.waitForURL(/\/console\/tickets\/\d+$/);
     const session = tech.page.getByTestId('timeline-chat');
-    await expect.poll(() => session.textContent()).toMatch(/chat session.*3 messages.*Ticket created/);
+    await eventually(() => session.textContent()).toMatch(/chat session.*3 messages.*Ticket created/);
     expect(await session.getByRole('link', { name: `Open chat #${chatId}` }).isVisible()).toBe(true);
     const href = await session.getByRole('link', { name: /Transcript/ }).getAttribute('href');
     const file = await tech.page.evaluate((u) => fetch(u!).then((r) => r.text()), href);
@@ -115,7 +115,7 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Tech Console chat in a real
     expect(await tech.page.getByTestId('attachments').textContent()).toContain(`chat-${chatId}.txt`);
     await tech.page.getByRole('form', { name: 'Update the ticket' }).getByLabel('Status').selectOption({ label: 'In progress' });
     await tech.page.getByRole('form', { name: 'Update the ticket' }).getByRole('button', { name: 'Save' }).click();
-    await expect.poll(async () => (await tech.page.getByTestId('timeline').textContent()) ?? '').toContain('status changed to In progress');
+    await eventually(async () => (await tech.page.getByTestId('timeline').textContent()) ?? '').toContain('status changed to In progress');
     await tech.page.screenshot({ path: screenshotPath('console-ticket') });
 
     expect(tech.dialogs).toEqual([]);
@@ -132,18 +132,18 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Tech Console chat in a real
 
     await tech.page.context().setOffline(true);
     for (const sock of await s.realtime.io.of('/console').in(`tech:${w.tech.id}`).fetchSockets()) (sock as unknown as { conn: { close: () => void } }).conn.close();
-    await expect.poll(() => tech.page.getByTestId('connection-lost').isVisible()).toBe(true);
+    await eventually(() => tech.page.getByTestId('connection-lost').isVisible()).toBe(true);
     for (const body of ['sent while you were away', 'and once more']) {
       expect((await w.userClient.post(`/api/portal/chats/${chatId}/messages`, { body, clientId: body })).status).toBe(201);
     }
     await box.fill('typed while offline');
     await box.press('Enter');
-    await expect.poll(() => tech.page.locator('.message-sending').count()).toBe(1);
+    await eventually(() => tech.page.locator('.message-sending').count()).toBe(1);
 
     await tech.page.context().setOffline(false);
-    await expect.poll(() => tech.page.getByTestId('connection-back').isVisible(), { timeout: 15000 }).toBe(true);
-    await expect.poll(() => tech.page.locator('.message-body', { hasText: 'and once more' }).count()).toBe(1);
-    await expect.poll(() => tech.page.locator('.message-sending').count()).toBe(0);
+    await eventually(() => tech.page.getByTestId('connection-back').isVisible(), { timeout: 15000 }).toBe(true);
+    await eventually(() => tech.page.locator('.message-body', { hasText: 'and once more' }).count()).toBe(1);
+    await eventually(() => tech.page.locator('.message-sending').count()).toBe(0);
     const stored = (await w.userClient.get(`/api/portal/chats/${chatId}/messages`)).body as { seq: number; body: string }[];
     expect(stored.filter((m) => m.body === 'typed while offline')).toHaveLength(1);
     expect((await consoleMessages(tech.page)).map((m) => [m.seq, m.body])).toEqual(stored.map((m) => [m.seq, m.body]));
@@ -163,23 +163,23 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Tech Console chat in a real
       await tech.page.waitForURL(new RegExp(`/console/chats/${id}$`));
     }
     const tabs = tech.page.getByRole('navigation', { name: 'Open chats' }).getByTestId('chat-tab');
-    await expect.poll(() => tabs.count()).toBe(2);
-    await expect.poll(() => count(tech.page, 'active')).toBe('2');
+    await eventually(() => tabs.count()).toBe(2);
+    await eventually(() => count(tech.page, 'active')).toBe('2');
 
     expect((await firstUser.post(`/api/portal/chats/${first}/messages`, { body: 'Any news on the first?', clientId: 'f1' })).status).toBe(201);
     const firstTab = tabs.filter({ hasText: 'First problem' });
-    await expect.poll(() => firstTab.getByTestId('unread').textContent()).toContain('1 new');
+    await eventually(() => firstTab.getByTestId('unread').textContent()).toContain('1 new');
     expect((await secondUser.post(`/api/portal/chats/${second}/messages`, { body: 'Here on the second', clientId: 's1' })).status).toBe(201);
-    await expect.poll(() => tech.page.locator('.message-body', { hasText: 'Here on the second' }).count()).toBe(1);
+    await eventually(() => tech.page.locator('.message-body', { hasText: 'Here on the second' }).count()).toBe(1);
     expect(await tabs.filter({ hasText: 'Second problem' }).getByTestId('unread').count()).toBe(0);
 
     await firstTab.click();
     await tech.page.waitForURL(new RegExp(`/console/chats/${first}$`));
-    await expect.poll(() => tech.page.locator('.message-body', { hasText: 'Any news on the first?' }).count()).toBe(1);
+    await eventually(() => tech.page.locator('.message-body', { hasText: 'Any news on the first?' }).count()).toBe(1);
     expect(await firstTab.getByTestId('unread').count()).toBe(0);
     await tech.page.getByLabel('Message', { exact: true }).fill('Working on it');
     await tech.page.getByLabel('Message', { exact: true }).press('Enter');
-    await expect.poll(async () => (await firstUser.get(`/api/portal/chats/${first}/messages`)).body.some((m: { body: string }) => m.body === 'Working on it')).toBe(true);
+    await eventually(async () => (await firstUser.get(`/api/portal/chats/${first}/messages`)).body.some((m: { body: string }) => m.body === 'Working on it')).toBe(true);
     expect((await secondUser.get(`/api/portal/chats/${second}/messages`)).body.some((m: { body: string }) => m.body === 'Working on it')).toBe(false);
 
     // A third, opened from a link while waiting, is joined from its own page.
@@ -187,6 +187,6 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Tech Console chat in a real
     await tech.page.goto(`/console/chats/${third}`);
     await tech.page.getByRole('button', { name: 'Join this chat' }).click();
     await tech.page.getByLabel('Message', { exact: true }).waitFor();
-    await expect.poll(() => tabs.count()).toBe(3);
+    await eventually(() => tabs.count()).toBe(3);
   });
 });

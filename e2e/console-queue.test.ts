@@ -7,10 +7,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { HAS_CHROMIUM, launch, type Browsers } from './support/browser.js';
 import { ALWAYS_OPEN, HAS_PORTAL_BUILD, portalLogin, requestChat, setOfficeHours, startPortalServer } from './support/portal.js';
-import { count, section, techPage, toast, type TechPage } from './support/console-ui.js';
+import { count, eventually, section, techPage, toast, type TechPage } from './support/console-ui.js';
 import type { TestServer } from '../test/support/server.js';
 
-describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Tech Console queue in a real browser', () => {
+describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Tech Console queue in a real browser', { timeout: 60000 }, () => {
   let s: TestServer;
   let b: Browsers;
   beforeAll(async () => {
@@ -45,23 +45,23 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Tech Console queue in a rea
     const chatId = Number(new URL(user.url()).pathname.split('/').pop());
     const t0 = Date.now();
 
-    await expect.poll(() => toast(assigned.page, chatId).textContent()).toContain('New chat request on your ticket');
+    await eventually(() => toast(assigned.page, chatId).textContent()).toContain('New chat request on your ticket');
     // Everyone with access sees it waiting at once; only the alert is staged.
-    await expect.poll(() => count(other.page, 'waiting')).toBe('1');
+    await eventually(() => count(other.page, 'waiting')).toBe('1');
     expect(await toast(other.page, chatId).count()).toBe(0);
-    await expect.poll(() => toast(other.page, chatId).isVisible(), { timeout: 10000 }).toBe(true);
+    await eventually(() => toast(other.page, chatId).isVisible(), { timeout: 10000 }).toBe(true);
     expect(Date.now() - t0).toBeGreaterThan(2000);
 
     await section(assigned.page, 'waiting').getByRole('button', { name: /^Join/ }).click();
     await assigned.page.waitForURL(new RegExp(`/console/chats/${chatId}$`));
-    await expect.poll(() => toast(other.page, chatId).count()).toBe(0);
-    await expect.poll(() => count(other.page, 'waiting')).toBe('0');
-    await expect.poll(() => toast(assigned.page, chatId).count()).toBe(0);
+    await eventually(() => toast(other.page, chatId).count()).toBe(0);
+    await eventually(() => count(other.page, 'waiting')).toBe('0');
+    await eventually(() => toast(assigned.page, chatId).count()).toBe(0);
 
     // The requester's presence: online while on the page, then gone when they leave.
-    await expect.poll(() => assigned.page.getByTestId('presence').textContent()).toBe('Online');
+    await eventually(() => assigned.page.getByTestId('presence').textContent()).toBe('Online');
     await user.getByRole('button', { name: 'Leave the chat' }).click();
-    await expect.poll(() => assigned.page.getByTestId('presence').textContent()).toBe('Left the chat');
+    await eventually(() => assigned.page.getByTestId('presence').textContent()).toBe('Left the chat');
     expect(await assigned.page.getByText('left the chat. End it when you are done.').isVisible()).toBe(true);
 
     // The chat names its ticket, and ending it says where the transcript goes.
@@ -70,9 +70,9 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Tech Console queue in a rea
     const dialog = assigned.page.getByRole('dialog', { name: 'End the chat' });
     expect(await dialog.getByTestId('transcript-target').textContent()).toContain(`ticket #${ticketId}`);
     await dialog.getByRole('button', { name: 'End chat' }).click();
-    await expect.poll(() => assigned.page.getByTestId('chat-status').textContent()).toBe('Completed');
+    await eventually(() => assigned.page.getByTestId('chat-status').textContent()).toBe('Completed');
     await assigned.page.getByRole('link', { name: `Ticket #${ticketId}`, exact: true }).click();
-    await expect.poll(() => assigned.page.getByTestId('timeline-chat').textContent()).toMatch(/chat session.*Ended/);
+    await eventually(() => assigned.page.getByTestId('timeline-chat').textContent()).toMatch(/chat session.*Ended/);
   });
 
   it('nobody joins -> the user gets the offer and asks for a callback -> the tech sees the phone and completes it', async () => {
@@ -80,22 +80,22 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Tech Console queue in a rea
     const t = await tech(w.tech.email);
     const user = await portal(w.user.email);
     const chatId = await requestChat(user, 'Call me please', 'Outlook will not start');
-    await expect.poll(() => user.getByTestId('offer').isVisible(), { timeout: 10000 }).toBe(true);
+    await eventually(() => user.getByTestId('offer').isVisible(), { timeout: 10000 }).toBe(true);
     await user.getByTestId('offer').getByRole('button', { name: 'Request a callback' }).click();
     await user.getByLabel('Phone number').fill('+1 555 010 0142');
     await user.getByLabel('Preferred time (optional)').fill('after lunch');
     await user.getByRole('button', { name: 'Request callback' }).click();
 
-    await expect.poll(() => count(t.page, 'callback')).toBe('1');
-    await expect.poll(() => count(t.page, 'waiting')).toBe('0');
-    await expect.poll(() => toast(t.page, chatId).count()).toBe(0);
+    await eventually(() => count(t.page, 'callback')).toBe('1');
+    await eventually(() => count(t.page, 'waiting')).toBe('0');
+    await eventually(() => toast(t.page, chatId).count()).toBe(0);
     expect(await section(t.page, 'callback').textContent()).toContain('+1 555 010 0142');
     await section(t.page, 'callback').getByRole('button', { name: /^Complete/ }).click();
     const dialog = t.page.getByRole('dialog', { name: /Complete callback/ });
     expect(await dialog.getByTestId('callback-phone').textContent()).toBe('+1 555 010 0142');
     expect(await dialog.textContent()).toContain('after lunch');
     await dialog.getByRole('button', { name: 'Complete', exact: true }).click();
-    await expect.poll(() => count(t.page, 'callback')).toBe('0');
+    await eventually(() => count(t.page, 'callback')).toBe('0');
     const row = await s.ctx.db.selectFrom('chats').select('status').where('id', '=', chatId).executeTakeFirstOrThrow();
     expect(row.status).toBe('completed');
   });
@@ -106,29 +106,29 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Tech Console queue in a rea
     const user = await portal(w.user.email);
     const first = await requestChat(user, 'Gave up', 'Never mind');
     await user.getByRole('button', { name: /Leave/ }).first().click();
-    await expect.poll(() => count(t.page, 'abandoned')).toBe('1');
-    await expect.poll(() => toast(t.page, first).count()).toBe(0);
+    await eventually(() => count(t.page, 'abandoned')).toBe('1');
+    await eventually(() => toast(t.page, first).count()).toBe(0);
 
     // Empty note: a warning, and a separate explicit confirmation.
     await section(t.page, 'abandoned').getByRole('button', { name: /^Complete/ }).click();
     let dialog = t.page.getByRole('dialog', { name: /Complete abandoned chat/ });
     await dialog.getByRole('button', { name: 'Complete', exact: true }).click();
-    await expect.poll(() => dialog.getByRole('alert').textContent()).toContain('not recommended');
+    await eventually(() => dialog.getByRole('alert').textContent()).toContain('not recommended');
     await dialog.getByRole('button', { name: 'Complete without a note' }).click();
-    await expect.poll(() => count(t.page, 'abandoned')).toBe('0');
+    await eventually(() => count(t.page, 'abandoned')).toBe('0');
 
     // With a note: completes at once and the note is kept on the chat.
     await user.goto('/');
     const second = await requestChat(user, 'Gave up again', 'Sorry');
     await user.getByRole('button', { name: /Leave/ }).first().click();
-    await expect.poll(() => count(t.page, 'abandoned')).toBe('1');
+    await eventually(() => count(t.page, 'abandoned')).toBe('1');
     await section(t.page, 'abandoned').getByRole('link', { name: 'Gave up again' }).click();
     await t.page.getByRole('button', { name: 'Complete…' }).click();
     dialog = t.page.getByRole('dialog', { name: /Complete abandoned chat/ });
     await dialog.getByLabel(/Note/).fill('Emailed the user a fix');
     await dialog.getByRole('button', { name: 'Complete', exact: true }).click();
-    await expect.poll(() => t.page.getByTestId('chat-status').textContent()).toBe('Completed');
-    await expect.poll(() => t.page.getByTestId('note').first().textContent()).toContain('Emailed the user a fix');
+    await eventually(() => t.page.getByTestId('chat-status').textContent()).toBe('Completed');
+    await eventually(() => t.page.getByTestId('note').first().textContent()).toContain('Emailed the user a fix');
     expect(await count(t.page, 'abandoned')).toBe('0');
     expect(second).not.toBe(first);
   });

@@ -6,13 +6,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HAS_CHROMIUM, launch, screenshotPath, type Browsers } from './support/browser.js';
 import { HAS_PORTAL_BUILD, startPortalServer } from './support/portal.js';
-import { friendlyNames, navTo, techPage } from './support/console-ui.js';
+import { eventually, friendlyNames, navTo, techPage } from './support/console-ui.js';
 import { activeChat, world } from '../test/support/flows.js';
 import type { TestServer } from '../test/support/server.js';
 
 const XSS = '<img src=x onerror=alert(1)>';
 
-describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Tech Console search and notes in a real browser', () => {
+describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Tech Console search and notes in a real browser', { timeout: 60000 }, () => {
   let s: TestServer;
   let b: Browsers;
   beforeAll(async () => {
@@ -40,12 +40,12 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Tech Console search and not
     await navTo(t.page, 'Search');
     // No words: every completed chat, newest first.
     const results = t.page.getByTestId('search-result');
-    await expect.poll(() => results.count()).toBe(2);
+    await eventually(() => results.count()).toBe(2);
     expect(await results.first().textContent()).toContain('Sticky keys');
 
     await t.page.getByLabel('Words').fill('onerror');
     await t.page.getByRole('button', { name: 'Search', exact: true }).click();
-    await expect.poll(() => results.count()).toBe(1);
+    await eventually(() => results.count()).toBe(1);
     const hit = results.first();
     expect(await hit.textContent()).toContain('Printer toner');
     // The snippet is cut to a few words around the match; the markup in it is shown literally.
@@ -58,32 +58,32 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Tech Console search and not
     await t.page.getByLabel('Words').fill('');
     await t.page.getByLabel('Outcome').selectOption('ended');
     await t.page.getByRole('button', { name: 'Search', exact: true }).click();
-    await expect.poll(async () => (await results.allTextContents()).join('|')).toContain('Sticky keys');
+    await eventually(async () => (await results.allTextContents()).join('|')).toContain('Sticky keys');
     expect(await results.count()).toBe(1);
     await t.page.getByLabel('Outcome').selectOption('');
     const today = new Date().toISOString().slice(0, 10);
     const tomorrow = new Date(Date.now() + 86400000).toISOString().slice(0, 10);
     await t.page.getByLabel('Completed from').fill(tomorrow);
     await t.page.getByRole('button', { name: 'Search', exact: true }).click();
-    await expect.poll(() => t.page.getByText('No completed chats match.').isVisible()).toBe(true);
+    await eventually(() => t.page.getByText('No completed chats match.').isVisible()).toBe(true);
     await t.page.getByLabel('Completed from').fill(today);
     await t.page.getByLabel('Completed to').fill(today);
     await t.page.getByLabel('Technician').selectOption({ label: (await s.ctx.db.selectFrom('techs').select('name').where('id', '=', w.tech.id).executeTakeFirstOrThrow()).name });
     await t.page.getByRole('button', { name: 'Search', exact: true }).click();
-    await expect.poll(() => results.count()).toBe(2);
+    await eventually(() => results.count()).toBe(2);
 
     // The keyboard chat: read it, add a note, edit it, see the history.
     await t.page.getByRole('link', { name: 'Sticky keys' }).click();
     await t.page.waitForURL(new RegExp(`/console/chats/${keyboard}$`));
-    await expect.poll(() => t.page.locator('.message-body', { hasText: 'The keyboard has sticky keys' }).count()).toBe(1);
+    await eventually(() => t.page.locator('.message-body', { hasText: 'The keyboard has sticky keys' }).count()).toBe(1);
     await t.page.getByLabel('New note').fill('Sent a replacement keyboard');
     await t.page.getByRole('button', { name: 'Add note' }).click();
     const note = t.page.getByTestId('note');
-    await expect.poll(() => note.textContent()).toContain('Sent a replacement keyboard');
+    await eventually(() => note.textContent()).toContain('Sent a replacement keyboard');
     await note.getByRole('button', { name: 'Edit' }).click();
     await note.getByLabel('Edit note').fill('Sent a replacement keyboard by courier');
     await note.getByRole('button', { name: 'Save note' }).click();
-    await expect.poll(() => note.locator('.note-body').textContent()).toBe('Sent a replacement keyboard by courier');
+    await eventually(() => note.locator('.note-body').textContent()).toBe('Sent a replacement keyboard by courier');
     expect(await note.textContent()).toContain('edited');
     await note.getByText('History (2 versions)').click();
     await t.page.evaluate(() => window.scrollTo(0, 0));
@@ -93,7 +93,7 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Tech Console search and not
     // A ticket made later from this new-request chat, which ended without one.
     await t.page.getByLabel('Ticket summary').fill('Replace keyboard');
     await t.page.getByRole('button', { name: 'Create ticket' }).click();
-    await expect.poll(() => t.page.getByTestId('chat-facts').textContent()).toMatch(/Created ticket\s*Ticket #\d+/);
+    await eventually(() => t.page.getByTestId('chat-facts').textContent()).toMatch(/Created ticket\s*Ticket #\d+/);
     expect(await t.page.getByRole('button', { name: 'Create ticket' }).count()).toBe(0);
 
     // Notes are searched too.
@@ -101,7 +101,7 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Tech Console search and not
     await t.page.getByRole('button', { name: 'Clear' }).click();
     await t.page.getByLabel('Words').fill('courier');
     await t.page.getByRole('button', { name: 'Search', exact: true }).click();
-    await expect.poll(() => results.count()).toBe(1);
+    await eventually(() => results.count()).toBe(1);
     expect(await results.first().locator('mark').allTextContents()).toEqual(['courier']);
     expect(t.dialogs).toEqual([]);
   });

@@ -37,6 +37,11 @@ const INIT = () => {
   Object.defineProperty(document, 'hidden', { configurable: true, get: () => w.__hidden });
 };
 
+/** expect.poll with room for a busy machine: Vitest's own default (1 s) is too short for a browser round trip under load. */
+export function eventually<T>(fn: () => T | Promise<T>, opts: { timeout?: number } = {}) {
+  return expect.poll(fn, { timeout: opts.timeout ?? 10000, interval: 50 });
+}
+
 export type TechPage = { page: Page; dialogs: string[] };
 
 export async function techPage(ctx: BrowserContext, email: string): Promise<TechPage> {
@@ -59,9 +64,9 @@ export async function consoleLogin(page: Page, email: string) {
   await page.getByLabel('Email').fill(email);
   await page.getByLabel('Password').fill(PASSWORD);
   await page.getByRole('button', { name: 'Log in' }).click();
-  await expect.poll(() => page.getByRole('complementary', { name: 'Status bar' }).isVisible()).toBe(true);
+  await eventually(() => page.getByRole('complementary', { name: 'Status bar' }).isVisible()).toBe(true);
   // Live updates start once the socket is up; the status bar is read after it connects.
-  await expect.poll(() => page.getByTestId('sb-waiting-count').textContent()).toMatch(/^\d+$/);
+  await eventually(() => page.getByTestId('sb-waiting-count').textContent()).toMatch(/^\d+$/);
 }
 
 export const setHidden = (page: Page, hidden: boolean) => page.evaluate((h) => ((window as unknown as { __hidden: boolean }).__hidden = h), hidden);
