@@ -15,7 +15,7 @@ function newest(dir) {
 const built = 'dist/web/index.html';
 if (fs.existsSync('vite.config.ts') && (!fs.existsSync(built) || fs.statSync(built).mtimeMs < Math.max(newest('src/web'), newest('src/shared')))) {
   console.log('Building the web pages…');
-  const r = spawnSync('npx', ['vite', 'build', '--logLevel', 'warn'], { stdio: 'inherit' });
+  const r = spawnSync('npx', ['vite', 'build', '--logLevel', 'error'], { stdio: 'inherit' });
   if (r.status !== 0) process.exit(r.status ?? 1);
 }
 const child = spawn(process.execPath, ['--import', 'tsx', 'src/server/main.ts'], { stdio: 'inherit' });
