@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HAS_CHROMIUM, launch, screenshotPath, type Browsers } from './support/browser.js';
 import { ALWAYS_OPEN, HAS_PORTAL_BUILD, portalLogin, requestChat, setOfficeHours, shownMessages, startPortalServer } from './support/portal.js';
-import { consoleMessages, count, eventually, friendlyNames, notifications, section, setHidden, techPage, toast } from './support/console-ui.js';
+import { consoleMessages, count, eventually, friendlyNames, navTo, notifications, section, setHidden, techPage, toast } from './support/console-ui.js';
 import { waitingChat, world } from '../test/support/flows.js';
 import type { TestServer } from '../test/support/server.js';
 
@@ -117,6 +117,10 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Tech Console chat in a real
     await tech.page.getByRole('form', { name: 'Update the ticket' }).getByRole('button', { name: 'Save' }).click();
     await eventually(async () => (await tech.page.getByTestId('timeline').textContent()) ?? '').toContain('status changed to In progress');
     await tech.page.screenshot({ path: screenshotPath('console-ticket') });
+
+    // The home page lists the tech's latest completed chats.
+    await navTo(tech.page, 'Chats');
+    await eventually(() => tech.page.getByRole('link', { name: `Printer ${XSS}` }).isVisible()).toBe(true);
 
     expect(tech.dialogs).toEqual([]);
     expect(userDialogs).toEqual([]);

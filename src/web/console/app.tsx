@@ -1,5 +1,5 @@
 import { useEffect } from 'react';
-import { useQueryClient } from '@tanstack/react-query';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { api, isUnauthenticated } from '../common/api.js';
 import { ConnectionBanner } from '../common/connection-banner.js';
 import { ErrorBanner } from '../common/error-banner.js';
@@ -17,7 +17,8 @@ import { TicketPage } from './ticket-page.js';
 import { AdminPage } from './admin/admin-page.js';
 import { StatusBar } from './status-bar.js';
 import { useStatusBarSync } from './status-bar-sync.js';
-import { useMe, useStatusBar, type Me } from './queries.js';
+import { keys, useMe, useStatusBar, type Me, type SearchResult } from './queries.js';
+import { formatDateTime } from '../common/format.js';
 
 export function ConsoleApp() {
   const me = useMe();
@@ -136,6 +137,8 @@ function Page({ path, me }: { path: string; me: Me }) {
 }
 
 function HomePage({ me }: { me: Me }) {
+  // The tech's own latest work, for picking up where they left off.
+  const recent = useQuery({ queryKey: keys.search(`techId=${me.id}&limit=5`), queryFn: () => api.get<SearchResult[]>(`/api/console/search?techId=${me.id}&limit=5`) });
   return (
     <main className="app-main" id="main">
       <h1>Hello, {me.name}</h1>
@@ -143,8 +146,21 @@ function HomePage({ me }: { me: Me }) {
         New chat requests appear in the <strong>Waiting</strong> section of the status bar and as alerts. Join one to start chatting; your open chats are in
         <strong> Active</strong> and in the tabs above.
       </p>
+      <h2>Your latest completed chats</h2>
+      <ErrorBanner error={recent.error} />
+      {recent.data?.length === 0 && <p className="muted">None yet.</p>}
+      <ul>
+        {recent.data?.map((c) => (
+          <li key={c.id}>
+            <Link to={`/console/chats/${c.id}`}>{c.subject}</Link>{' '}
+            <span className="muted">
+              {c.requester.name} · {c.company.name} · {formatDateTime(c.completedAt)}
+            </span>
+          </li>
+        ))}
+      </ul>
       <p>
-        Completed chats are in <Link to="/console/search">Search</Link>; tickets and their timelines in <Link to="/console/tickets">Tickets</Link>.
+        All completed chats are in <Link to="/console/search">Search</Link>; tickets and their timelines in <Link to="/console/tickets">Tickets</Link>.
       </p>
     </main>
   );

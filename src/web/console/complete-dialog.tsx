@@ -28,6 +28,7 @@ export function CompleteDialog({ chat, onClose }: { chat: ConsoleChat; onClose: 
       qc.setQueryData(keys.chat(chat.id), next);
       void qc.invalidateQueries({ queryKey: keys.statusBar });
       void qc.invalidateQueries({ queryKey: keys.notes(chat.id) });
+      void qc.invalidateQueries({ queryKey: ['console', 'search'] });
       onClose();
     } catch (e) {
       // The server has the last word on the empty-note rule; its refusal asks for the same confirmation.

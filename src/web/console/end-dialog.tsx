@@ -29,6 +29,7 @@ export function EndDialog({ chat, onClose }: { chat: ConsoleChat; onClose: () =>
       qc.setQueryData(keys.chat(chat.id), next);
       void qc.invalidateQueries({ queryKey: keys.statusBar });
       void qc.invalidateQueries({ queryKey: keys.tickets });
+      void qc.invalidateQueries({ queryKey: ['console', 'search'] });
       onClose();
     } catch (err) {
       setError(err);
