@@ -126,12 +126,21 @@ describe.skipIf(!!skip)('two nodes on PostgreSQL and Redis', () => {
     const onA = await connect(A.url, '/console', await loginAs(A.url, 'tech', w.tech.email, PASSWORD));
     const onC = await connect(C.url, '/console', await loginAs(C.url, 'tech', w.tech.email, PASSWORD));
     open.push(onA, onC);
+    // A waiting user connected to C only: C's shutdown starts the user's grace before it exits.
+    const waiter = await cl.f.portalUser(w.companyId);
+    const waiterClient = await loginAs(C.url, 'portal', waiter.email, PASSWORD);
+    const waiterOnC = await connect(C.url, '/portal', waiterClient);
+    open.push(waiterOnC);
+    const waiting = (await waiterClient.post('/api/portal/chats', { boardId: w.boardId, subject: 'On C', message: 'hi' })).body.chat.id;
+    const graceOf = async () => (await cl.handle.db.selectFrom('chats').select('grace_at').where('id', '=', waiting).executeTakeFirstOrThrow()).grace_at;
+    expect(await graceOf()).toBeNull();
     let aDropped = false;
     onA.on('disconnect', () => (aDropped = true));
     const gone = new Promise((r) => onC.once('disconnect', r));
     await C.stop();
     await gone;
     expect(C.alive).toBe(false);
+    expect(await graceOf()).not.toBeNull();
     // The tech on A hears of a new request: still connected, still served.
     const u = await loginAs(A.url, 'portal', w.user.email, PASSWORD);
     const chatId = (await u.post('/api/portal/chats', { boardId: w.boardId, subject: 'After C left', message: 'hi' })).body.chat.id;

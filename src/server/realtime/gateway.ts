@@ -108,30 +108,39 @@ export async function startRealtime(ctx: Ctx, server: HttpServer, log: Logger): 
     isPortalOnline: async (id) => ((await roomSize(portal, `portal:${id}`)) ?? 1) > 0,
   };
 
+  /** Presence work in flight, so that close() lets it finish before the database closes. */
+  const inFlight = new Set<Promise<void>>();
+  const track = (p: Promise<void>) => {
+    inFlight.add(p);
+    void p.finally(() => inFlight.delete(p));
+  };
+
   portal.on('connection', (socket) => {
     const userId = socket.data.actorId as number;
     registerPortalHandlers(ctx, socket, log);
     void portalCameOnline(ctx, userId)
       .then(() => fanoutPresence(userId, true))
       .catch((err) => log.error({ err }, 'presence update failed'));
-    socket.on('disconnect', async () => {
-      try {
-        if (await presence.isPortalOnline(userId)) return;
-        await portalWentOffline(ctx, userId);
-        // A new connection may have arrived (here or on another node) while the grace was being
-        // set; it clears the grace after joining its room, so checking again after setting it
-        // leaves no window in which a connected user keeps a running grace.
-        if (await presence.isPortalOnline(userId)) {
-          await portalCameOnline(ctx, userId);
-          return;
-        }
-        await fanoutPresence(userId, false);
-      } catch (err) {
-        log.error({ err }, 'presence update failed');
-      }
-    });
+    socket.on('disconnect', () => track(wentAway(userId)));
   });
   consoleNsp.on('connection', (socket) => registerConsoleHandlers(ctx, socket, log));
+
+  async function wentAway(userId: number) {
+    try {
+      if (await presence.isPortalOnline(userId)) return;
+      await portalWentOffline(ctx, userId);
+      // A new connection may have arrived (here or on another node) while the grace was being
+      // set; it clears the grace after joining its room, so checking again after setting it
+      // leaves no window in which a connected user keeps a running grace.
+      if (await presence.isPortalOnline(userId)) {
+        await portalCameOnline(ctx, userId);
+        return;
+      }
+      await fanoutPresence(userId, false);
+    } catch (err) {
+      log.error({ err }, 'presence update failed');
+    }
+  }
 
   /** Tells the techs in the user's open chats whether the user is connected. */
   async function fanoutPresence(userId: number, online: boolean) {
@@ -152,6 +161,9 @@ export async function startRealtime(ctx: Ctx, server: HttpServer, log: Logger): 
       for (const nsp of [portal, consoleNsp]) nsp.local.disconnectSockets(true);
       // The HTTP server belongs to Fastify, which closes it (io.close() would close it twice).
       io.engine.close();
+      // The users of this node are gone from it: their graces start (and stop again when they
+      // reconnect to another node) before the database closes.
+      await withTimeout(Promise.allSettled([...inFlight]), 3000).catch(() => {});
       for (const nsp of [io.of('/'), portal, consoleNsp]) await Promise.resolve(nsp.adapter.close()).catch(() => {});
       await link?.close();
     },
