@@ -76,6 +76,15 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Tech Console accessibility 
       const waiting = await waitingChat(w, 'Needs someone');
       await toast(page, waiting).waitFor();
       await check('home with toast and status bar');
+      if (label === 'phone') {
+        // On a phone the lists start folded into counts; one button opens them.
+        const toggle = page.getByRole('button', { name: 'Show lists' });
+        expect(await toggle.getAttribute('aria-expanded')).toBe('false');
+        expect(await page.getByTestId('sb-waiting').getByRole('button', { name: /^Join/ }).isVisible()).toBe(false);
+        await toggle.click();
+        await page.getByTestId('sb-waiting').getByRole('button', { name: /^Join/ }).waitFor();
+        await check('status bar lists opened on a phone');
+      }
 
       await page.goto(`/console/chats/${live}`);
       await page.locator('.message-body', { hasText: 'Hello there' }).waitFor();
