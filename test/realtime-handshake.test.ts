@@ -91,4 +91,23 @@ describe.each(DIALECTS)('socket handshake on %s', (kind) => {
     expect(await userGone).toBe('io server disconnect');
     expect(await tryConnect(s.url, '/console', { cookie: `hd_tech=whatever` })).toBe('unauthenticated');
   });
+  it('long polling (the first transport of browsers behind strict proxies) is authenticated the same way', async () => {
+    const { io } = await import('socket.io-client');
+    const via = (headers: Record<string, string>) =>
+      new Promise<string>((resolve) => {
+        const sock = io(s.url + '/portal', { transports: ['polling'], extraHeaders: headers, reconnection: false, forceNew: true });
+        sock.once('connect', async () => {
+          const r = await sock.timeout(5000).emitWithAck('chat:subscribe', { chatId: 2 ** 31, afterSeq: 0 });
+          sock.close();
+          resolve(`connected:${r.error?.code}`);
+        });
+        sock.once('connect_error', (err) => {
+          sock.close();
+          resolve(err.message);
+        });
+      });
+    expect(await via({ cookie: portal.cookieHeader() })).toBe('connected:not_found');
+    expect(await via({})).toBe('unauthenticated');
+    expect(await via({ cookie: portal.cookieHeader(), origin: 'http://evil.example' })).not.toMatch(/^connected/);
+  });
 });
