@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HAS_CHROMIUM, launch, screenshotPath, type Browsers } from './support/browser.js';
 import { HAS_PORTAL_BUILD, startPortalServer } from './support/portal.js';
 import { consoleLogin, eventually, navTo, techPage } from './support/console-ui.js';
-import type { TestServer } from '../test/support/server.js';
+import { loginAs } from '../test/support/http.js';
+import { PASSWORD, type TestServer } from '../test/support/server.js';
 
 describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Tech Console admin pages in a real browser', { timeout: 60000 }, () => {
   let s: TestServer;
@@ -131,5 +132,15 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Tech Console admin pages in
     await page.getByRole('button', { name: 'Log out' }).click();
     await eventually(() => page.getByRole('button', { name: 'Log in' }).isVisible()).toBe(true);
     expect(await page.evaluate(() => fetch('/api/console/me').then((r) => r.status))).toBe(401);
+  });
+
+  it('a tech deactivated by an admin while the console is open is shown the login page', async () => {
+    const board = await s.f.board();
+    const tech = await s.f.tech({ boardIds: [board], allCompanies: true });
+    const admin = await s.f.tech({ role: 'admin' });
+    const adminHttp = await loginAs(s.url, 'tech', admin.email, PASSWORD);
+    const { page } = await techPage(await b.newContext(), tech.email);
+    expect((await adminHttp.patch(`/api/admin/techs/${tech.id}`, { active: false })).status).toBe(200);
+    await eventually(() => page.getByRole('button', { name: 'Log in' }).isVisible()).toBe(true);
   });
 });
