@@ -79,7 +79,43 @@ describe.skipIf(!!skip)('two nodes on PostgreSQL and Redis', () => {
     await waitFor(us2, 'chat', (c) => c.id === chatId && c.status === 'completed');
     await barrier(os);
     expect(os.events.filter((e) => e.payload?.chatId === chatId || e.payload?.id === chatId || e.payload?.chat?.id === chatId)).toEqual([]);
-    expect(received(ts, 'message', (m) => m.chatId === chatId).map((e) => e.payload.seq)).toEqual([2, 3, 4]);
+    // Live from the join on (seq 2), each once; the request's first message reaches the tech by the
+    // subscribe answer, and may also arrive live if its fan-out on A was slower than the join on B.
+    const live = received(ts, 'message', (m) => m.chatId === chatId).map((e) => e.payload.seq);
+    expect(live.filter((x) => x >= 2)).toEqual([2, 3, 4]);
+    expect(new Set(live).size).toBe(live.length);
+  });
+
+  it("a ticket chat requested on one node alerts its assigned tech on another first, then everyone once", async () => {
+    const [A, B] = cl.nodes;
+    // This node writes a 1 s assigned-first deadline; whichever node sweeps first fires it, once.
+    const D = await cl.startNode('D', { CHAT_ASSIGNED_FIRST_SECONDS: '1' });
+    const boardId = await cl.f.board();
+    const companyId = await cl.f.company({ boardIds: [boardId] });
+    const assigned = await cl.f.tech({ boardIds: [boardId], companyIds: [companyId], name: 'Assigned on B' });
+    const other = await cl.f.tech({ boardIds: [boardId], companyIds: [companyId], name: 'Other on A' });
+    const user = await cl.f.portalUser(companyId);
+    const ticketId = await cl.f.ticket({ companyId, boardId, contactId: user.id, assignedTechId: assigned.id });
+    const onB = await connect(B.url, '/console', await loginAs(B.url, 'tech', assigned.email, PASSWORD));
+    const onA = await connect(A.url, '/console', await loginAs(A.url, 'tech', other.email, PASSWORD));
+    open.push(onA, onB);
+    const uc = await loginAs(D.url, 'portal', user.email, PASSWORD);
+    const r = await uc.post(`/api/portal/tickets/${ticketId}/chat`, { message: 'again' });
+    expect(r.status, r.text).toBe(201);
+    const chatId = r.body.chat.id;
+    expect((await waitFor(onB, 'alert', (a) => a.chat.id === chatId)).stage).toBe('assigned');
+    await waitFor(onA, 'chat', (c) => c.id === chatId);
+    await barrier(onA);
+    expect(received(onA, 'alert')).toHaveLength(0);
+    expect((await waitFor(onA, 'alert', (a) => a.chat.id === chatId, 10000)).stage).toBe('all');
+    await waitFor(onB, 'alert', (a) => a.chat.id === chatId && a.stage === 'all');
+    // Well past more sweeps on all three nodes: still one escalation.
+    await new Promise((res) => setTimeout(res, 600));
+    for (const s of [onA, onB]) {
+      await barrier(s);
+      expect(received(s, 'alert', (a) => a.chat.id === chatId && a.stage === 'all'), 'escalated once').toHaveLength(1);
+    }
+    await D.stop();
   });
 
   it('20 techs on two nodes join one chat at once: one wins, the others are told who, everyone sees the withdrawal', async () => {
