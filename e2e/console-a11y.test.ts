@@ -80,9 +80,9 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Tech Console accessibility 
         // On a phone the lists start folded into counts; one button opens them.
         const toggle = page.getByRole('button', { name: 'Show lists' });
         expect(await toggle.getAttribute('aria-expanded')).toBe('false');
-        expect(await page.getByTestId('sb-waiting').getByRole('button', { name: /^Join/ }).isVisible()).toBe(false);
+        expect(await page.getByTestId('sb-waiting').getByRole('button', { name: /^Join/ }).first().isVisible()).toBe(false);
         await toggle.click();
-        await page.getByTestId('sb-waiting').getByRole('button', { name: /^Join/ }).waitFor();
+        await page.getByTestId('sb-waiting').getByRole('button', { name: /^Join/ }).first().waitFor();
         await check('status bar lists opened on a phone');
       }
 
