@@ -150,6 +150,12 @@ export function writeResult(name: string, data: unknown) {
   return file;
 }
 
+/** One line per full-scale scenario run, so every run stays on record, not only the latest. */
+export function appendHistory(line: unknown) {
+  fs.mkdirSync(RESULTS_DIR, { recursive: true });
+  fs.appendFileSync(path.join(RESULTS_DIR, 'history.jsonl'), JSON.stringify(line) + '\n');
+}
+
 export function machine() {
   return {
     cpus: os.cpus().length,

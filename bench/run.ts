@@ -9,7 +9,7 @@
  *
  * Results: bench/results/<scenario>.json, and a summary table on stdout.
  */
-import { machine, machineBusySeconds, sleep, writeResult } from './lib.js';
+import { appendHistory, machine, machineBusySeconds, sleep, writeResult } from './lib.js';
 import { FULL, QUICK, alertFanout, chatLatency, idleMemory, persistThroughput, serviceBreakdown } from './scenarios.js';
 
 const SCENARIOS = { chat: chatLatency, persist: persistThroughput, alert: alertFanout, idle: idleMemory, service: serviceBreakdown } as const;
@@ -35,6 +35,22 @@ function otherCpu(x: unknown): number {
   let max = 0;
   for (const [k, v] of Object.entries(x)) max = Math.max(max, k === 'otherProcessesCores' && typeof v === 'number' ? v : otherCpu(v));
   return max;
+}
+
+/** The one figure each scenario is judged on, for the run history. */
+function headline(name: Name, r: any): Record<string, unknown> {
+  switch (name) {
+    case 'chat':
+      return { p99Ratio: r.p99RatioProductToRelay, relayP99Ms: r.relay.latencyMs.p99, productP99Ms: r.product.latencyMs.p99, productDeliveredPerS: r.product.deliveredRate, notDelivered: r.product.notDeliveredAfterDrain };
+    case 'persist':
+      return { persistedPerSecond: r.persistedPerSecond, databaseMatchesAcks: r.databaseMatchesAcks };
+    case 'alert':
+      return { perDeliveryP99Ms: r.perDeliveryMs.p99, perDeliveryP50Ms: r.perDeliveryMs.p50, toLastTechP99Ms: r.requestToLastTechMs.p99 };
+    case 'idle':
+      return { connected: r.connected, rssMbMax: r.serverRssMb.maxWhileHeld, rssMbBefore: r.serverRssMb.beforeConnections };
+    case 'service':
+      return Object.fromEntries(r.steps.map((s: { step: string; microsEach: number }) => [s.step, s.microsEach]));
+  }
 }
 
 const rows: string[] = [];
@@ -65,6 +81,7 @@ for (const name of names) {
   const contention = { otherProcessesCoresMax: others, contended: others > CONTENDED_CORES };
   const record = { scenario: name, quick, date: started.toISOString(), durationS: Math.round((Date.now() - started.getTime()) / 1000), machine: machine(), contention, scale, result };
   const file = writeResult(quick ? `${name}.quick` : name, record);
+  if (!quick) appendHistory({ date: record.date, scenario: name, met: result.met, headline: headline(name, result), otherProcessesCoresMax: others });
   console.log(JSON.stringify(result, null, 2));
   console.log(`-> ${file}`);
   rows.push(`| ${name} | ${result.target} | ${name === 'service' ? '-' : result.met ? 'met' : 'MISSED'} | ${others} |`);
