@@ -139,6 +139,12 @@ describe.each(DIALECTS)('bad input on %s', (kind) => {
     expect(r5.status).toBe(400);
   });
 
+  it('office hours accept a partial week', async () => {
+    const r = await admin.put('/api/admin/office-hours', { timezone: 'Europe/Paris', schedule: { '2': [{ start: '09:00', end: '12:00' }] } });
+    expect(r.status, r.text).toBe(200);
+    expect(r.body.schedule).toEqual({ '2': [{ start: '09:00', end: '12:00' }] });
+  });
+
   it('duplicates get 409 duplicate', async () => {
     const r1 = await admin.post('/api/admin/boards', { name: 'Dup board' });
     expect(r1.status).toBe(201);

@@ -34,7 +34,14 @@ describe.each(DIALECTS)('smoke on %s', (kind) => {
     expect(t.body.attachments[0].filename).toBe(`chat-${chatId}.txt`);
     const found = await tech.get(`/api/console/search?q=broken`);
     expect(found.body.map((c: any) => c.id)).toContain(chatId);
-    ts.close();
+    expect((await tech.get(`/api/console/chats/${chatId}`)).body.requesterOnline).toBe(true);
     us.close();
+    let online = true;
+    for (let i = 0; i < 40 && online; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      online = (await tech.get(`/api/console/chats/${chatId}`)).body.requesterOnline;
+    }
+    expect(online).toBe(false);
+    ts.close();
   });
 });

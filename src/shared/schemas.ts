@@ -96,7 +96,7 @@ const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$|^24:00$/, 'Use HH:MM');
 export const OfficeHoursBody = z
   .object({
     timezone: z.string().min(1).max(100),
-    schedule: z.record(z.enum(['0', '1', '2', '3', '4', '5', '6']), z.array(z.object({ start: hhmm, end: hhmm }).strict()).max(10)),
+    schedule: z.partialRecord(z.enum(['0', '1', '2', '3', '4', '5', '6']), z.array(z.object({ start: hhmm, end: hhmm }).strict()).max(10)),
   })
   .strict();
 export const HolidayBody = z.object({ date: dateStr, name: text(200) }).strict();

@@ -45,7 +45,10 @@ export const consoleRoutes = (ctx: Ctx) => async (root: FastifyInstance) => {
   app.get('/status-bar', { schema: { tags } }, async (req) => statusBar(ctx.db, techOf(req)));
   app.get('/directory', { schema: { tags } }, async (req) => directory(ctx.db, techOf(req)));
 
-  app.get('/chats/:id', { schema: { tags, params: IdParam } }, async (req) => getChatView(ctx.db, techOf(req), req.params.id));
+  app.get('/chats/:id', { schema: { tags, params: IdParam } }, async (req) => {
+    const chat = await getChatView(ctx.db, techOf(req), req.params.id);
+    return { ...chat, requesterOnline: await ctx.presence.isPortalOnline(chat.requester.id) };
+  });
   chatStreamRoutes(root, ctx, tags);
   app.post('/chats/:id/join', { schema: { tags, params: IdParam } }, async (req) => {
     await joinChat(ctx, techOf(req), req.params.id);
