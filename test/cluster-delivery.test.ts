@@ -118,6 +118,35 @@ describe.skipIf(!!skip)('two nodes on PostgreSQL and Redis', () => {
     await D.stop();
   });
 
+  it('a grant revoked by an admin on node A cuts off the tech on node B at once', async () => {
+    const [A, B] = cl.nodes;
+    const w = await cl.f.world();
+    const admin = await cl.f.tech({ role: 'admin' });
+    const adminClient = await loginAs(A.url, 'tech', admin.email, PASSWORD);
+    const watcher = await cl.f.tech({ boardIds: [w.boardId], companyIds: [w.companyId] });
+    const user = await loginAs(A.url, 'portal', w.user.email, PASSWORD);
+    const us = await connect(A.url, '/portal', user);
+    const ts = await connect(B.url, '/console', await loginAs(B.url, 'tech', w.tech.email, PASSWORD));
+    const ws = await connect(B.url, '/console', await loginAs(B.url, 'tech', watcher.email, PASSWORD));
+    open.push(us, ts, ws);
+    const chatId = (await user.post('/api/portal/chats', { boardId: w.boardId, subject: 'Revoke across', message: 'hi' })).body.chat.id;
+    expect((await ack(ts, 'chat:join', { chatId })).ok).toBe(true);
+    expect((await ack(ws, 'chat:subscribe', { chatId, afterSeq: 0 })).ok).toBe(true);
+    await ack(us, 'chat:subscribe', { chatId, afterSeq: 0 });
+    await ack(us, 'message:send', { chatId, body: 'before', clientId: 'x-1' });
+    await waitFor(ts, 'message', (m) => m.clientId === 'x-1');
+
+    const g = await adminClient.put(`/api/admin/techs/${w.tech.id}/grants`, { boardIds: [], allCompanies: false, companyIds: [] });
+    expect(g.status, g.text).toBe(200);
+    // The other node hears of it through Redis; its sign is the pushed status-bar change.
+    await waitFor(ts, 'statusbar:changed');
+    await ack(us, 'message:send', { chatId, body: 'after', clientId: 'x-2' });
+    await waitFor(ws, 'message', (m) => m.clientId === 'x-2');
+    await barrier(ts);
+    expect(received(ts, 'message', (m) => m.clientId === 'x-2')).toHaveLength(0);
+    expect((await ack(ts, 'chat:subscribe', { chatId, afterSeq: 0 })).error.code).toBe('not_found');
+  });
+
   it('20 techs on two nodes join one chat at once: one wins, the others are told who, everyone sees the withdrawal', async () => {
     const [A, B] = cl.nodes;
     const boardId = await cl.f.board();
