@@ -90,7 +90,10 @@ export function startFanout(ctx: Ctx, io: Server, log: Logger, opts: { clustered
     bus.on('chat.alerted', async ({ chatId, techIds, stage }) => {
       const row = await loadRow(chatId);
       if (!row || row.status !== 'waiting' || !techIds.length) return;
-      consoleNsp.to(techRooms(techIds)).emit(SERVER_EVENTS.alert, { stage, chat: presentChat(row, TECH_VIEW) });
+      // Chosen before the commit: drop anyone who went DNR or lost access since.
+      const eligible = new Set(await techsWithAccess(ctx.db, row, { availableOnly: true }));
+      const recipients = techIds.filter((id) => eligible.has(id));
+      if (recipients.length) consoleNsp.to(techRooms(recipients)).emit(SERVER_EVENTS.alert, { stage, chat: presentChat(row, TECH_VIEW) });
     }),
     bus.on('chat.joined', async ({ chatId, techId }) => {
       const r = await publishChat(chatId);

@@ -2,7 +2,7 @@
 import type { Socket } from 'socket.io';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
-import { AppError, Unauthenticated, ValidationFailed, toErrorBody } from '../errors.js';
+import { AppError, NotFound, Unauthenticated, ValidationFailed, toErrorBody } from '../errors.js';
 import type { Ctx } from '../services/context.js';
 import { actorFromToken } from '../services/auth.js';
 import type { Actor, PortalActor, TechActor } from '../policies/access.js';
@@ -10,7 +10,7 @@ import { CallbackPayload, ChatIdPayload, CLIENT_EVENTS, EmptyPayload, SendPayloa
 import { getChatView, getVisibleChatRow, listMessages, statusBar } from '../services/chat-queries.js';
 import { sendMessage } from '../services/messages.js';
 import { joinChat, keepWaiting, leaveChat, requestCallback } from '../services/chats.js';
-import { isChatParticipant } from '../policies/access.js';
+import { isChatParticipant, loadTechActor } from '../policies/access.js';
 import { setAvailability } from '../services/admin.js';
 
 type Ack = (response: unknown) => void;
@@ -85,8 +85,18 @@ function on<S extends z.ZodType, A extends Actor>(
 
 /** Shared by both audiences: open a chat's live stream and catch up from a seq. */
 async function subscribe(ctx: Ctx, socket: Socket, actor: Actor, p: { chatId: number; afterSeq: number }) {
+  const room = `chat:${p.chatId}`;
   await getVisibleChatRow(ctx.db, actor, p.chatId);
-  await socket.join(`chat:${p.chatId}`);
+  await socket.join(room);
+  // A grant withdrawn between the check and the join must not leave the stream open: check again.
+  try {
+    const fresh = actor.kind === 'tech' ? await loadTechActor(ctx.db, actor.id) : actor;
+    if (!fresh) throw new NotFound('Chat');
+    await getVisibleChatRow(ctx.db, fresh, p.chatId);
+  } catch (e) {
+    await socket.leave(room);
+    throw e;
+  }
   const [chat, messages] = await Promise.all([getChatView(ctx.db, actor, p.chatId), listMessages(ctx.db, p.chatId, p.afterSeq, 1000)]);
   // The tech also learns whether the requester is connected right now; `presence` events follow.
   if (actor.kind === 'tech') return { chat, messages, requesterOnline: await ctx.presence.isPortalOnline(chat.requester.id) };
