@@ -69,7 +69,7 @@ async function waitForQuiet(maxS: number) {
   return { waitedS: maxS, busyCores: null };
 }
 
-const QUIET_WAIT_S = Number(process.env.BENCH_QUIET_WAIT_S ?? (quick ? 0 : 90));
+const QUIET_WAIT_S = Number(process.env.BENCH_QUIET_WAIT_S ?? (quick ? 0 : 45));
 
 for (const name of names) {
   if (QUIET_WAIT_S > 0) console.log(`waiting for a quiet machine (up to ${QUIET_WAIT_S} s):`, await waitForQuiet(QUIET_WAIT_S));
