@@ -3,6 +3,7 @@
  * called in this process one at a time (the server's database connection is one, so this is the
  * ceiling of that layer). Each step is what a `message:send` event does on the server.
  */
+import fs from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import pino from 'pino';
@@ -97,6 +98,7 @@ export async function serviceThroughput(opts: { chats: number; seconds: number }
   } finally {
     raw.close();
     await handle.close();
+    fs.rmSync(dataDir, { recursive: true, force: true });
   }
   return results;
 }
