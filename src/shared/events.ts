@@ -1,9 +1,21 @@
-/** Domain events, published on the bus after commit. Payloads carry ids; fan-out re-reads. */
+/**
+ * Domain events, published on the bus after commit. Payloads carry ids and fan-out re-reads, except
+ * for the hottest one: a new message carries its presented self.
+ */
+import type { MessageView } from '../server/services/presenters.js';
+
 export type DomainEvents = {
   'chat.requested': { chatId: number };
   'chat.alerted': { chatId: number; stage: 'assigned' | 'all'; techIds: number[] };
   'chat.joined': { chatId: number; techId: number };
-  'message.created': { chatId: number; messageId: number; seq: number };
+  'message.created': {
+    chatId: number;
+    messageId: number;
+    seq: number;
+    message: MessageView;
+    /** The requester at append time: their own room gets it even before they open the stream. */
+    participants: { requesterId: number };
+  };
   'chat.offer': { chatId: number; requesterId: number };
   'chat.waiting_kept': { chatId: number };
   'chat.abandoned': { chatId: number; reason: 'left' | 'disconnected' };

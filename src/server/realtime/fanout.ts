@@ -7,7 +7,7 @@ import type { Server, Socket } from 'socket.io';
 import type { Logger } from 'pino';
 import type { Ctx } from '../services/context.js';
 import { loadTechActor, techHasAccess, techsWithAccess } from '../policies/access.js';
-import { chatRows, listMessages } from '../services/chat-queries.js';
+import { chatRows } from '../services/chat-queries.js';
 import { presentChat, type ChatRow } from '../services/presenters.js';
 import { SERVER_EVENTS } from '../../shared/realtime.js';
 import { actorFromToken } from '../services/auth.js';
@@ -74,14 +74,6 @@ export function startFanout(ctx: Ctx, io: Server, log: Logger, opts: { clustered
     return { row, techIds };
   }
 
-  const deliveries = new Map<number, Promise<void>>();
-  async function deliverMessage(chatId: number, seq: number) {
-    const [message] = await listMessages(ctx.db, chatId, seq - 1, 1);
-    if (!message) return;
-    portal.to(`chat:${chatId}`).emit(SERVER_EVENTS.message, message);
-    consoleNsp.to(`chat:${chatId}`).emit(SERVER_EVENTS.message, message);
-  }
-
   const offs = [
     bus.on('chat.requested', async ({ chatId }) => {
       const r = await publishChat(chatId);
@@ -96,20 +88,19 @@ export function startFanout(ctx: Ctx, io: Server, log: Logger, opts: { clustered
       if (recipients.length) consoleNsp.to(techRooms(recipients)).emit(SERVER_EVENTS.alert, { stage, chat: presentChat(row, TECH_VIEW) });
     }),
     bus.on('chat.joined', async ({ chatId, techId }) => {
+      // Into the stream before the "joined" message, which is published right after this event.
+      consoleNsp.in(`tech:${techId}`).socketsJoin(`chat:${chatId}`);
       const r = await publishChat(chatId);
       if (!r) return;
-      consoleNsp.in(`tech:${techId}`).socketsJoin(`chat:${chatId}`);
       consoleNsp.to(techRooms(r.techIds)).emit(SERVER_EVENTS.alertWithdrawn, { chatId, techId, techName: r.row.tech_name });
     }),
-    bus.on('message.created', ({ chatId, seq }) => {
-      // Messages of one chat are published here in seq order (the counter's row lock orders the
-      // commits); their re-reads may finish in any order, so each chat's deliveries are chained.
-      const prev = deliveries.get(chatId) ?? Promise.resolve();
-      const next = prev.then(() => deliverMessage(chatId, seq)).catch((err) => log.error({ err, chatId, seq }, 'message delivery failed'));
-      deliveries.set(chatId, next);
-      void next.finally(() => {
-        if (deliveries.get(chatId) === next) deliveries.delete(chatId);
-      });
+    bus.on('message.created', ({ chatId, message, participants }) => {
+      // Published in seq order per chat (the counter's row lock orders the commits) and emitted
+      // at once, so live delivery keeps that order; clients still place messages by seq. The
+      // requester's own room is included (one emit, each socket once): the chat is theirs. Techs
+      // get it through the stream only, whose membership follows their access.
+      portal.to([`chat:${chatId}`, `portal:${participants.requesterId}`]).emit(SERVER_EVENTS.message, message);
+      consoleNsp.to(`chat:${chatId}`).emit(SERVER_EVENTS.message, message);
     }),
     bus.on('chat.offer', async ({ chatId, requesterId }) => {
       await publishChat(chatId);

@@ -80,7 +80,7 @@ export async function requestChat(ctx: Ctx, user: PortalActor, input: RequestInp
         .insertInto('transitions')
         .values({ chat_id: chatId, event: 'request', from_status: null, to_status: 'waiting', actor_kind: 'portal', actor_id: user.id, at: now })
         .execute();
-      if (input.message) await appendMessage(trx, outbox, chatId, { kind: 'portal', id: user.id }, input.message, input.clientId ?? null, now);
+      if (input.message) await appendMessage(trx, outbox, chatId, { kind: 'portal', id: user.id, name: user.name }, input.message, input.clientId ?? null, now);
       outbox.add('chat.requested', { chatId });
       if (input.source === 'new_request' && input.callback) {
         // Asked for a callback up front: nobody is alerted for a chat that waits for nobody.
@@ -119,8 +119,9 @@ export async function joinChat(ctx: Ctx, tech: TechActor, chatId: number) {
         { tech_id: tech.id, joined_at: now, alert_all_at: null, offer_at: null, grace_at: null },
         now,
       );
-      await appendMessage(trx, outbox, chatId, { kind: 'system', id: null }, `${tech.name} joined the chat`, null, now);
+      // Joined first: the tech's connections enter the chat's stream before its first message.
       outbox.add('chat.joined', { chatId, techId: tech.id });
+      await appendMessage(trx, outbox, chatId, { kind: 'system', id: null, name: null }, `${tech.name} joined the chat`, null, now);
     });
   } catch (e) {
     if (e instanceof AppError && e.code === 'already_joined' && e.details?.techId) {
@@ -152,7 +153,7 @@ export async function leaveChat(ctx: Ctx, user: PortalActor, chatId: number) {
       const claimed = await trx.updateTable('chats').set({ left_at: now }).where('id', '=', chatId).where('status', '=', 'active').where('left_at', 'is', null).returningAll().executeTakeFirst();
       if (!claimed) return;
       await applyTransition(trx, claimed, 'leave', { kind: 'portal', id: user.id }, {}, now);
-      await appendMessage(trx, outbox, chatId, { kind: 'system', id: null }, `${user.name} left the chat`, null, now);
+      await appendMessage(trx, outbox, chatId, { kind: 'system', id: null, name: null }, `${user.name} left the chat`, null, now);
       outbox.add('chat.user_left', { chatId });
       return;
     }

@@ -11,14 +11,15 @@ import { presentMessage } from './presenters.js';
 import type { Outbox } from '../events/bus.js';
 import { prepared } from '../db/prepared.js';
 
-type Author = { kind: 'portal' | 'tech' | 'system'; id: number | null };
+/** Who writes; the name goes with the message to the live stream, so delivery needs no re-read. */
+type Author = { kind: 'portal' | 'tech' | 'system'; id: number | null; name: string | null };
 
 // Every message runs these; built once (see db/prepared.ts).
 const bumpSeq = prepared((db: Kysely<Database>, chatId: number) =>
-  db.updateTable('chats').set((eb) => ({ last_seq: eb('last_seq', '+', 1) })).where('id', '=', chatId).returning(['last_seq']),
+  db.updateTable('chats').set((eb) => ({ last_seq: eb('last_seq', '+', 1) })).where('id', '=', chatId).returning(['last_seq', 'requester_id']),
 );
 const bumpSeqIfStatus = prepared((db: Kysely<Database>, chatId: number, status: Chat['status']) =>
-  db.updateTable('chats').set((eb) => ({ last_seq: eb('last_seq', '+', 1) })).where('id', '=', chatId).where('status', '=', status).returning(['last_seq']),
+  db.updateTable('chats').set((eb) => ({ last_seq: eb('last_seq', '+', 1) })).where('id', '=', chatId).where('status', '=', status).returning(['last_seq', 'requester_id']),
 );
 // A client id is its author's own: the same id from the other side of the chat is another message.
 const messageByClientId = prepared((db: Kysely<Database>, chatId: number, kind: Author['kind'], authorId: number, clientId: string) =>
@@ -59,7 +60,9 @@ export async function appendMessage(
   }
   const [message] = await insertMessage(trx, chatId, counter.last_seq, author.kind, author.id, body, clientId, now);
   if (!message) throw new Error('message insert returned no row');
-  outbox.add('message.created', { chatId, messageId: Number(message.id), seq: Number(message.seq) });
+  outbox.add('message.created', { chatId, messageId: Number(message.id), seq: Number(message.seq), message: presentMessage({ ...message, author_name: author.name }),
+    participants: { requesterId: Number(counter.requester_id) },
+  });
   return { message, duplicate: false };
 }
 
@@ -83,7 +86,7 @@ export async function sendMessage(ctx: Ctx, actor: Actor, chatId: number, body: 
   ctx.limits.send.take(`${actor.kind}:${actor.id}`, ctx.now());
   try {
     const { message } = await inTransaction(ctx, (trx, outbox) =>
-      appendMessage(trx, outbox, chatId, { kind: actor.kind, id: actor.id }, body, clientId, ctx.now(), 'active'),
+      appendMessage(trx, outbox, chatId, { kind: actor.kind, id: actor.id, name: actor.name }, body, clientId, ctx.now(), 'active'),
     );
     return { message: presentMessage({ ...message, author_name: actor.name }), duplicate: false };
   } catch (e) {
