@@ -20,7 +20,7 @@ async function loadChat(trx: Tx, chatId: number): Promise<Chat> {
 }
 
 /** A new ticket for the requester's company; the tech must be able to see it afterwards. */
-async function ticketForChat(ctx: Ctx, trx: Tx, tech: TechActor, chat: Chat, boardId: number, summary: string, now: number) {
+async function ticketForChat(trx: Tx, tech: TechActor, chat: Chat, boardId: number, summary: string, now: number) {
   const requester = await trx.selectFrom('portal_users').select(['company_id']).where('id', '=', chat.requester_id).executeTakeFirstOrThrow();
   const board = await trx.selectFrom('boards').select('id').where('id', '=', boardId).executeTakeFirst();
   const scope = { board_id: boardId, company_id: Number(requester.company_id) };
@@ -48,7 +48,7 @@ export async function endChat(ctx: Ctx, tech: TechActor, chatId: number, input: 
     let ticketId: number | null = chat.source === 'ticket' ? Number(chat.ticket_id) : null;
     let createdTicketId: number | null = null;
     if (input.outcome === 'ticket_created') {
-      createdTicketId = await ticketForChat(ctx, trx, tech, chat, input.boardId, input.summary, now);
+      createdTicketId = await ticketForChat(trx, tech, chat, input.boardId, input.summary, now);
       if (ticketId === null) ticketId = createdTicketId;
     }
     await applyTransition(
@@ -97,7 +97,7 @@ export async function createTicketFromChat(ctx: Ctx, tech: TechActor, chatId: nu
       throw new AppError('ticket_exists', 'This chat already belongs to a ticket', 409, { ticketId: Number(chat.created_ticket_id ?? chat.ticket_id) });
     }
     const now = ctx.now();
-    const ticketId = await ticketForChat(ctx, trx, tech, chat, input.boardId, input.summary, now);
+    const ticketId = await ticketForChat(trx, tech, chat, input.boardId, input.summary, now);
     const claimed = await trx.updateTable('chats').set({ created_ticket_id: ticketId }).where('id', '=', chatId).where('created_ticket_id', 'is', null).executeTakeFirst();
     if (Number(claimed.numUpdatedRows) !== 1) throw new AppError('ticket_exists', 'This chat already belongs to a ticket', 409);
     await attachTranscript(trx, chatId, ticketId, { kind: 'tech', id: tech.id }, now);
