@@ -1,4 +1,5 @@
 /** A ticket: its facts, the timeline with every chat session, and its files. */
+import { AttachmentList } from '../common/attachment-list.js';
 import { ErrorBanner } from '../common/error-banner.js';
 import { formatDateTime, formatDuration } from '../common/format.js';
 import { Link } from '../common/router.js';
@@ -53,22 +54,7 @@ export function TicketPage({ id }: { id: number }) {
         ))}
       </ol>
       <h2>Attachments</h2>
-      {t.attachments.length === 0 ? (
-        <p className="muted">No files.</p>
-      ) : (
-        <ul data-testid="attachments">
-          {t.attachments.map((a) => (
-            <li key={a.id}>
-              <a href={fileUrl(a.id)} download={a.filename}>
-                {a.filename}
-              </a>{' '}
-              <span className="muted">
-                ({a.size < 1024 ? `${a.size} bytes` : `${Math.round(a.size / 1024)} KB`}, {formatDateTime(a.createdAt)})
-              </span>
-            </li>
-          ))}
-        </ul>
-      )}
+      <AttachmentList attachments={t.attachments} fileUrl={fileUrl} />
     </main>
   );
 }

@@ -1,6 +1,7 @@
 import { useId, useState, type FormEvent } from 'react';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { api } from '../common/api.js';
+import { AttachmentList } from '../common/attachment-list.js';
 import { ErrorBanner } from '../common/error-banner.js';
 import { formatDateTime, formatDuration } from '../common/format.js';
 import { Link, navigate } from '../common/router.js';
@@ -50,22 +51,7 @@ export function TicketPage({ id }: { id: number }) {
       </ol>
 
       <h2>Files</h2>
-      {t.attachments.length === 0 ? (
-        <p className="muted">No files.</p>
-      ) : (
-        <ul>
-          {t.attachments.map((a) => (
-            <li key={a.id}>
-              <a href={fileUrl(a.id)} download={a.filename}>
-                {a.filename}
-              </a>{' '}
-              <span className="muted">
-                ({Math.max(1, Math.round(a.size / 1024))} KB, {formatDateTime(a.createdAt)})
-              </span>
-            </li>
-          ))}
-        </ul>
-      )}
+      <AttachmentList attachments={t.attachments} fileUrl={fileUrl} />
     </main>
   );
 }

@@ -1,0 +1,23 @@
+import { formatDateTime } from './format.js';
+import type { Attachment } from './types.js';
+
+const size = (bytes: number) => (bytes < 1024 ? `${bytes} bytes` : `${Math.round(bytes / 1024)} KB`);
+
+/** A ticket's files as download links; the same on both faces, only the URL differs. */
+export function AttachmentList({ attachments, fileUrl }: { attachments: Attachment[]; fileUrl: (id: number) => string }) {
+  if (attachments.length === 0) return <p className="muted">No files.</p>;
+  return (
+    <ul data-testid="attachments">
+      {attachments.map((a) => (
+        <li key={a.id}>
+          <a href={fileUrl(a.id)} download={a.filename}>
+            {a.filename}
+          </a>{' '}
+          <span className="muted">
+            ({size(a.size)}, {formatDateTime(a.createdAt)})
+          </span>
+        </li>
+      ))}
+    </ul>
+  );
+}
