@@ -1,9 +1,9 @@
 import { useEffect } from 'react';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
-import { api, isUnauthenticated } from '../common/api.js';
+import { api } from '../common/api.js';
 import { ConnectionBanner } from '../common/connection-banner.js';
 import { ErrorBanner } from '../common/error-banner.js';
-import { LoginForm } from '../common/login-form.js';
+import { SessionGate } from '../common/session-gate.js';
 import { Link, match, navigate, useDocumentTitle, usePath } from '../common/router.js';
 import type { Socket } from 'socket.io-client';
 import { closeSocket, getSocket } from '../common/socket.js';
@@ -23,19 +23,11 @@ import { formatDateTime } from '../common/format.js';
 
 export function ConsoleApp() {
   const me = useMe();
-  const qc = useQueryClient();
-  if (me.isPending) return <p className="app-main">Loading…</p>;
-  if (me.error && isUnauthenticated(me.error)) return <LoginForm audience="tech" title="Tech Console: log in" onLoggedIn={() => qc.invalidateQueries()} />;
-  if (me.error)
-    return (
-      <main className="app-main">
-        <ErrorBanner error={me.error} />
-        <button type="button" onClick={() => me.refetch()}>
-          Try again
-        </button>
-      </main>
-    );
-  return <LoggedIn me={me.data} />;
+  return (
+    <SessionGate me={me} audience="tech" title="Tech Console: log in">
+      {(me) => <LoggedIn me={me} />}
+    </SessionGate>
+  );
 }
 
 function LoggedIn({ me }: { me: Me }) {

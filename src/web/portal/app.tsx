@@ -1,8 +1,7 @@
 import { useCallback, useEffect, useRef } from 'react';
 import { useQueryClient } from '@tanstack/react-query';
-import { api, isUnauthenticated } from '../common/api.js';
-import { ErrorBanner } from '../common/error-banner.js';
-import { LoginForm } from '../common/login-form.js';
+import { api } from '../common/api.js';
+import { SessionGate } from '../common/session-gate.js';
 import { ConnectionBanner } from '../common/connection-banner.js';
 import { Link, match, navigate, useDocumentTitle, usePath } from '../common/router.js';
 import { closeSocket, getSocket, useSocketEvent } from '../common/socket.js';
@@ -16,19 +15,11 @@ import { ChatPage } from './chat-page.js';
 
 export function PortalApp() {
   const me = useMe();
-  const qc = useQueryClient();
-  if (me.isPending) return <p className="app-main">Loading…</p>;
-  if (me.error && isUnauthenticated(me.error)) return <LoginForm audience="portal" title="Client Portal: log in" onLoggedIn={() => qc.invalidateQueries()} />;
-  if (me.error)
-    return (
-      <main className="app-main">
-        <ErrorBanner error={me.error} />
-        <button type="button" onClick={() => me.refetch()}>
-          Try again
-        </button>
-      </main>
-    );
-  return <LoggedIn me={me.data} />;
+  return (
+    <SessionGate me={me} audience="portal" title="Client Portal: log in">
+      {(me) => <LoggedIn me={me} />}
+    </SessionGate>
+  );
 }
 
 function LoggedIn({ me }: { me: Me }) {

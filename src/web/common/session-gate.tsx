@@ -1,0 +1,22 @@
+import type { ReactNode } from 'react';
+import { useQueryClient, type UseQueryResult } from '@tanstack/react-query';
+import { isUnauthenticated } from './api.js';
+import { ErrorBanner } from './error-banner.js';
+import { LoginForm } from './login-form.js';
+
+/** Shows the login form without a session, the error with a retry, or the app for the signed-in user. */
+export function SessionGate<T>({ me, audience, title, children }: { me: UseQueryResult<T>; audience: 'portal' | 'tech'; title: string; children: (me: T) => ReactNode }) {
+  const qc = useQueryClient();
+  if (me.isPending) return <p className="app-main">Loading…</p>;
+  if (me.error && isUnauthenticated(me.error)) return <LoginForm audience={audience} title={title} onLoggedIn={() => qc.invalidateQueries()} />;
+  if (me.error)
+    return (
+      <main className="app-main">
+        <ErrorBanner error={me.error} />
+        <button type="button" onClick={() => me.refetch()}>
+          Try again
+        </button>
+      </main>
+    );
+  return <>{children(me.data as T)}</>;
+}
