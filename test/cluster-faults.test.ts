@@ -208,6 +208,13 @@ describe.skipIf(!!skip)('cluster faults', () => {
       await tech.send(`t-${i}`, `reply ${i}`);
     }
     expect(user.pending() + tech.pending()).toBe(0);
+    // Node B cannot hear of changes made on A now, so it keeps no actor: a rename on A shows in
+    // the tech's very next message on B (it was served before, so its actor had been kept).
+    const admin = await cl.f.tech({ role: 'admin' });
+    const adminClient = await loginAs(A.url, 'tech', admin.email, PASSWORD);
+    expect((await adminClient.patch(`/api/admin/techs/${w.tech.id}`, { name: 'Renamed During Outage' })).status).toBe(200);
+    await tech.send('t-renamed', 'after the rename');
+    expect([...tech.held.values()].find((m) => m.clientId === 't-renamed')?.author.name).toBe('Renamed During Outage');
     // Requests keep working while Redis is away, also for a user connected nowhere.
     const lone = await cl.f.portalUser(w.companyId);
     const loneClient = await loginAs(A.url, 'portal', lone.email, PASSWORD);

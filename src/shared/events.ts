@@ -26,6 +26,11 @@ export type DomainEvents = {
   'note.saved': { chatId: number; noteId: number };
   'ticket.created': { ticketId: number; chatId: number | null };
   'tech.status_changed': { techId: number; available: boolean };
+  /** Grants, role, name, deactivation or password: whatever decides what the tech may do. */
   'tech.access_changed': { techId: number };
+  /** Name, deactivation or password of a portal user. */
+  'portal.access_changed': { userId: number };
+  /** A session was ended by logout; its open sockets close. */
+  'session.ended': { kind: 'tech' | 'portal'; userId: number };
 };
 export type DomainEventName = keyof DomainEvents;

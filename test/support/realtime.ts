@@ -43,3 +43,21 @@ export const names = (socket: TestSocket, name: string, pred: (p: any) => boolea
 export function closeAll(...sockets: (TestSocket | undefined)[]) {
   for (const s of sockets) s?.close();
 }
+
+/**
+ * Sends one event right away and tells how the server treated it: its error code, 'served' when
+ * it was answered without an error, or 'closed' when the server closed the socket instead. Used
+ * right after a change that must take effect at once (logout, deactivation): a served event
+ * would mean a stale session or actor was used.
+ */
+export function nextEventFate(socket: TestSocket, event: string, payload: unknown): Promise<string> {
+  if (!socket.connected) return Promise.resolve('closed');
+  return new Promise((resolve) => {
+    const onClose = () => resolve('closed');
+    socket.once('disconnect', onClose);
+    socket.emit(event, payload, (r: { error?: { code: string } }) => {
+      socket.off('disconnect', onClose);
+      resolve(r?.error?.code ?? 'served');
+    });
+  });
+}

@@ -19,7 +19,7 @@ export const authRoutes = (ctx: Ctx) => async (root: FastifyInstance) => {
   app.post('/:audience/logout', { schema: { params: AudienceParam, tags: ['auth'] } }, async (req, reply) => {
     const audience = req.params.audience as Audience;
     const token = req.cookies[COOKIE[audience]];
-    if (token) await logout(ctx.db, token);
+    if (token) await logout(ctx, token);
     setSessionCookie(req, reply, audience, null);
     return { ok: true };
   });

@@ -10,13 +10,22 @@ import { loadTechActor, techHasAccess, techsWithAccess } from '../policies/acces
 import { chatRows } from '../services/chat-queries.js';
 import { presentChat, type ChatRow } from '../services/presenters.js';
 import { SERVER_EVENTS } from '../../shared/realtime.js';
-import { actorFromToken } from '../services/auth.js';
-import { sessionTokens } from './handlers.js';
+import type { SocketActors } from './socket-actors.js';
 
-/** Server-to-server event: a tech's grants, role or sessions changed on some node. */
-const ACCESS_CHANGED = 'tech:access_changed';
+/** Server-to-server event: something about a user's actor changed on some node. */
+const ACTOR_CHANGED = 'actor:changed';
+/**
+ * access: grants, role, name, active or password (a tech's chat streams are re-checked);
+ * status: Available/DNR; session: a session of theirs ended (logout).
+ */
+type ActorChange = { kind: 'tech' | 'portal'; id: number; what: 'access' | 'status' | 'session' };
 
-export function startFanout(ctx: Ctx, io: Server, log: Logger, opts: { clustered: boolean }): () => void {
+function isActorChange(x: unknown): x is ActorChange {
+  const c = x as ActorChange;
+  return !!c && (c.kind === 'tech' || c.kind === 'portal') && Number.isInteger(c.id) && ['access', 'status', 'session'].includes(c.what);
+}
+
+export function startFanout(ctx: Ctx, io: Server, log: Logger, opts: { clustered: boolean; actors: SocketActors }): () => void {
   const portal = io.of('/portal');
   const consoleNsp = io.of('/console');
   const bus = ctx.bus;
@@ -28,23 +37,47 @@ export function startFanout(ctx: Ctx, io: Server, log: Logger, opts: { clustered
   }
   const techRooms = (ids: number[]) => ids.map((id) => `tech:${id}`);
 
+  /** This node's sockets of one user. */
+  function localSockets(kind: ActorChange['kind'], id: number): Socket[] {
+    const nsp = kind === 'tech' ? consoleNsp : portal;
+    const ids = [...(nsp.adapter.rooms.get(`${kind}:${id}`) ?? [])];
+    return ids.map((sid) => nsp.sockets.get(sid)).filter((s): s is Socket => s !== undefined);
+  }
+
+  /**
+   * A user's actor changed: this node forgets what it kept of it at once (synchronously, inside
+   * the publishing request, before its response), then closes the sockets whose session is gone.
+   */
+  async function actorChangedLocal(c: ActorChange) {
+    const sockets = localSockets(c.kind, c.id);
+    for (const s of sockets) opts.actors.forget(s);
+    if (c.what === 'status' || !sockets.length) return;
+    if (c.kind === 'tech' && c.what === 'access') return cutOffLocal(c.id, sockets);
+    for (const s of sockets) {
+      const actor = await opts.actors.get(s);
+      if (!actor || actor.kind !== c.kind || actor.id !== c.id) s.disconnect(true);
+    }
+  }
+
+  /** Tells every node, this one included. */
+  function actorChanged(c: ActorChange) {
+    if (opts.clustered) consoleNsp.serverSideEmit(ACTOR_CHANGED, c);
+    return actorChangedLocal(c);
+  }
+
   /**
    * A tech's access changed: this node's sockets of that tech stop hearing every chat stream at
-   * once (synchronously, inside the publishing request, before its response), then rejoin those
-   * they may still see and re-read what they may have missed meanwhile. A socket whose session is
-   * gone (deactivated, password changed) is closed.
+   * once, then rejoin those they may still see and re-read what they may have missed meanwhile.
+   * A socket whose session is gone (deactivated, password changed) is closed.
    */
-  async function cutOffLocal(techId: number) {
-    const ids = [...(consoleNsp.adapter.rooms.get(`tech:${techId}`) ?? [])];
-    const sockets = ids.map((id) => consoleNsp.sockets.get(id)).filter((s): s is Socket => s !== undefined);
-    if (!sockets.length) return;
+  async function cutOffLocal(techId: number, sockets: Socket[]) {
     const streams = new Map(sockets.map((s) => [s, [...s.rooms].filter((r) => r.startsWith('chat:'))]));
     for (const [s, rooms] of streams) for (const r of rooms) s.leave(r);
     const tech = await loadTechActor(ctx.db, techId);
     const visible = new Map<string, boolean>();
     for (const [s, rooms] of streams) {
-      const actor = tech ? await actorFromToken(ctx.db, sessionTokens.get(s)) : null;
-      if (!tech || !actor || actor.id !== techId) {
+      const actor = tech ? await opts.actors.get(s) : null;
+      if (!tech || !actor || actor.kind !== 'tech' || actor.id !== techId) {
         s.disconnect(true);
         continue;
       }
@@ -116,22 +149,22 @@ export function startFanout(ctx: Ctx, io: Server, log: Logger, opts: { clustered
         if (r && name !== 'note.saved' && name !== 'chat.waiting_kept') consoleNsp.to(techRooms(r.techIds)).emit(SERVER_EVENTS.alertWithdrawn, { chatId, techId: null, techName: null });
       }),
     ),
-    bus.on('tech.status_changed', ({ techId, available }) => {
+    bus.on('tech.status_changed', async ({ techId, available }) => {
       consoleNsp.to(`tech:${techId}`).emit(SERVER_EVENTS.status, { available });
       consoleNsp.to(`tech:${techId}`).emit(SERVER_EVENTS.statusBarChanged, {});
+      await actorChanged({ kind: 'tech', id: techId, what: 'status' });
     }),
-    bus.on('tech.access_changed', async ({ techId }) => {
-      // Other nodes cut their own sockets of this tech; this node cuts its own.
-      if (opts.clustered) consoleNsp.serverSideEmit(ACCESS_CHANGED, techId);
-      await cutOffLocal(techId);
-    }),
+    // Other nodes cut their own sockets of this tech; this node cuts its own.
+    bus.on('tech.access_changed', ({ techId }) => actorChanged({ kind: 'tech', id: techId, what: 'access' })),
+    bus.on('portal.access_changed', ({ userId }) => actorChanged({ kind: 'portal', id: userId, what: 'access' })),
+    bus.on('session.ended', ({ kind, userId }) => actorChanged({ kind, id: userId, what: 'session' })),
   ];
-  const onRemote = (techId: unknown) => {
-    if (typeof techId === 'number') void cutOffLocal(techId).catch((err) => log.error({ err }, 'access change failed'));
+  const onRemote = (c: unknown) => {
+    if (isActorChange(c)) void actorChangedLocal(c).catch((err) => log.error({ err }, 'actor change failed'));
   };
-  consoleNsp.on(ACCESS_CHANGED, onRemote);
+  consoleNsp.on(ACTOR_CHANGED, onRemote);
   return () => {
     offs.forEach((off) => off());
-    consoleNsp.off(ACCESS_CHANGED, onRemote);
+    consoleNsp.off(ACTOR_CHANGED, onRemote);
   };
 }

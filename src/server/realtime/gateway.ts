@@ -16,6 +16,7 @@ import { registerPortalHandlers, registerConsoleHandlers, sessionTokens } from '
 import { startFanout } from './fanout.js';
 import { openRedisLink, type RedisLink } from './redis-link.js';
 import { startSessionSweep } from './session-sweep.js';
+import { createSocketActors } from './socket-actors.js';
 import { SERVER_EVENTS } from '../../shared/realtime.js';
 
 export type Realtime = { io: Server; presence: Presence; close: () => Promise<void> };
@@ -56,10 +57,14 @@ export async function startRealtime(ctx: Ctx, server: HttpServer, log: Logger): 
     allowRequest: (req, cb) => cb(null, originAllowed(req.headers.origin, req.headers.host, ctx.config.allowedOrigins)),
   });
   let link: RedisLink | null = null;
+  // Kept per connection only while every node can tell this one about changes (see socket-actors.ts).
+  const actors = createSocketActors(ctx.db, { tokenOf: (s) => sessionTokens.get(s), trusted: () => !link || link.isUp() });
   if (ctx.config.redisUrl) {
     link = openRedisLink(ctx.config.redisUrl, log);
-    // Live events may have been lost meanwhile: clients re-read lists and messages after their seq.
+    // Live events may have been lost meanwhile: clients re-read lists and messages after their seq,
+    // and every connection's actor is read again (a notice of a change may be among the losses).
     link.onReturn(() => {
+      actors.forgetAll();
       for (const nsp of [io.of('/portal'), io.of('/console')]) nsp.local.emit(SERVER_EVENTS.resync, {});
     });
     io.adapter(createAdapter(link.pub, link.sub, { requestsTimeout: CLUSTER_QUERY_MS, key: 'helpdesk' }));
@@ -117,13 +122,13 @@ export async function startRealtime(ctx: Ctx, server: HttpServer, log: Logger): 
 
   portal.on('connection', (socket) => {
     const userId = socket.data.actorId as number;
-    registerPortalHandlers(ctx, socket, log);
+    registerPortalHandlers({ ctx, socket, log, actors });
     void portalCameOnline(ctx, userId)
       .then(() => fanoutPresence(userId, true))
       .catch((err) => log.error({ err }, 'presence update failed'));
     socket.on('disconnect', () => track(wentAway(userId)));
   });
-  consoleNsp.on('connection', (socket) => registerConsoleHandlers(ctx, socket, log));
+  consoleNsp.on('connection', (socket) => registerConsoleHandlers({ ctx, socket, log, actors }));
 
   async function wentAway(userId: number) {
     try {
@@ -148,7 +153,7 @@ export async function startRealtime(ctx: Ctx, server: HttpServer, log: Logger): 
     for (const c of chats) consoleNsp.to(`chat:${c.id}`).emit(SERVER_EVENTS.presence, { chatId: Number(c.id), userId, online });
   }
 
-  const stopFanout = startFanout(ctx, io, log, { clustered: link !== null });
+  const stopFanout = startFanout(ctx, io, log, { clustered: link !== null, actors });
   const stopSessionSweep = startSessionSweep(ctx, io, log);
   return {
     io,

@@ -1,10 +1,10 @@
-/** One small handler per client event: validate, load the actor fresh, call one service, ack. */
+/** One small handler per client event: validate, take the socket's current actor, call one service, ack. */
 import type { Socket } from 'socket.io';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
 import { AppError, NotFound, Unauthenticated, ValidationFailed, toErrorBody } from '../errors.js';
 import type { Ctx } from '../services/context.js';
-import { actorFromToken } from '../services/auth.js';
+import type { SocketActors } from './socket-actors.js';
 import type { Actor, PortalActor, TechActor } from '../policies/access.js';
 import { CallbackPayload, ChatIdPayload, CLIENT_EVENTS, EmptyPayload, SendPayload, StatusPayload, SubscribePayload, TypingPayload, SERVER_EVENTS } from '../../shared/realtime.js';
 import { getChatView, getVisibleChatRow, listMessages, statusBar } from '../services/chat-queries.js';
@@ -41,10 +41,11 @@ function overLimit(socket: Socket): number {
   return 0;
 }
 
+/** What every handler of one connection needs. */
+export type HandlerDeps = { ctx: Ctx; socket: Socket; log: Logger; actors: SocketActors };
+
 function on<S extends z.ZodType, A extends Actor>(
-  ctx: Ctx,
-  socket: Socket,
-  log: Logger,
+  { socket, log, actors }: HandlerDeps,
   event: string,
   schema: S,
   fn: (actor: A, payload: z.infer<S>) => Promise<unknown>,
@@ -65,8 +66,8 @@ function on<S extends z.ZodType, A extends Actor>(
         const issue = parsed.error.issues[0];
         throw new ValidationFailed(`Invalid payload: ${issue?.path.join('.') || '/'} ${issue?.message}`, { issues: parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })) });
       }
-      // Grants and sessions are read fresh for every event: a change takes effect at once.
-      const actor = await actorFromToken(ctx.db, sessionTokens.get(socket));
+      // Current for every event: a change of session, grants or status reaches the cache at once.
+      const actor = await actors.get(socket);
       if (!actor || actor.id !== socket.data.actorId) {
         // The session is gone (logout, deactivation): answer, then close the connection.
         ack(toErrorBody(new Unauthenticated()).body);
@@ -123,8 +124,9 @@ function refuseUnknown(socket: Socket, known: readonly string[]) {
   });
 }
 
-export function registerPortalHandlers(ctx: Ctx, socket: Socket, log: Logger) {
-  const h = <S extends z.ZodType>(event: string, schema: S, fn: (a: PortalActor, p: z.infer<S>) => Promise<unknown>) => on(ctx, socket, log, event, schema, fn);
+export function registerPortalHandlers(deps: HandlerDeps) {
+  const { ctx, socket } = deps;
+  const h = <S extends z.ZodType>(event: string, schema: S, fn: (a: PortalActor, p: z.infer<S>) => Promise<unknown>) => on(deps, event, schema, fn);
   refuseUnknown(socket, PORTAL_EVENTS);
   h(CLIENT_EVENTS.subscribe, SubscribePayload, (a, p) => subscribe(ctx, socket, a, p));
   h(CLIENT_EVENTS.unsubscribe, ChatIdPayload, async (_a, p) => socket.leave(`chat:${p.chatId}`));
@@ -144,8 +146,9 @@ export function registerPortalHandlers(ctx: Ctx, socket: Socket, log: Logger) {
   });
 }
 
-export function registerConsoleHandlers(ctx: Ctx, socket: Socket, log: Logger) {
-  const h = <S extends z.ZodType>(event: string, schema: S, fn: (a: TechActor, p: z.infer<S>) => Promise<unknown>) => on(ctx, socket, log, event, schema, fn);
+export function registerConsoleHandlers(deps: HandlerDeps) {
+  const { ctx, socket } = deps;
+  const h = <S extends z.ZodType>(event: string, schema: S, fn: (a: TechActor, p: z.infer<S>) => Promise<unknown>) => on(deps, event, schema, fn);
   refuseUnknown(socket, CONSOLE_EVENTS);
   h(CLIENT_EVENTS.subscribe, SubscribePayload, (a, p) => subscribe(ctx, socket, a, p));
   h(CLIENT_EVENTS.unsubscribe, ChatIdPayload, async (_a, p) => socket.leave(`chat:${p.chatId}`));

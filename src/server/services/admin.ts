@@ -183,4 +183,5 @@ export async function updatePortalUser(ctx: Ctx, id: number, patch: { name?: str
   const r = await ctx.db.updateTable('portal_users').set(set).where('id', '=', id).executeTakeFirst();
   if (Number(r.numUpdatedRows) !== 1) throw new NotFound('Portal user');
   if (patch.active === false || patch.password !== undefined) await deleteSessionsOf(ctx.db, 'portal', id);
+  ctx.bus.publish('portal.access_changed', { userId: id });
 }

@@ -4,6 +4,7 @@ import { InvalidCredentials } from '../errors.js';
 import type { Limits } from './rate-limit.js';
 import type { Kysely } from 'kysely';
 import type { Db } from '../db/database.js';
+import type { Ctx } from './context.js';
 import type { Database } from '../db/schema.js';
 import { prepared } from '../db/prepared.js';
 import { loadPortalActor, loadTechActor, type Actor } from '../policies/access.js';
@@ -39,8 +40,10 @@ export async function login(db: Db, limits: Limits, kind: 'tech' | 'portal', ema
   return { token, userId: Number(user.id) };
 }
 
-export async function logout(db: Db, token: string) {
-  await db.deleteFrom('sessions').where('token_hash', '=', sha256(token)).execute();
+/** Ends one session; its open sockets, on every node, close (see realtime/fanout.ts). */
+export async function logout(ctx: Pick<Ctx, 'db' | 'bus'>, token: string) {
+  const ended = await ctx.db.deleteFrom('sessions').where('token_hash', '=', sha256(token)).returning(['user_kind', 'user_id']).executeTakeFirst();
+  if (ended) ctx.bus.publish('session.ended', { kind: ended.user_kind as 'tech' | 'portal', userId: Number(ended.user_id) });
 }
 
 // Read on every request and every socket event; built once (see db/prepared.ts).
