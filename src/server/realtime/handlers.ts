@@ -7,7 +7,7 @@ import type { Ctx } from '../services/context.js';
 import type { SocketActors } from './socket-actors.js';
 import type { Actor, PortalActor, TechActor } from '../policies/access.js';
 import { CallbackPayload, ChatIdPayload, CLIENT_EVENTS, EmptyPayload, SendPayload, StatusPayload, SubscribePayload, TypingPayload, SERVER_EVENTS } from '../../shared/realtime.js';
-import { getChatView, getVisibleChatRow, listMessages, statusBar } from '../services/chat-queries.js';
+import { getChatView, getVisibleChatScope, listMessages, statusBar } from '../services/chat-queries.js';
 import { sendMessage } from '../services/messages.js';
 import { joinChat, keepWaiting, leaveChat, requestCallback } from '../services/chats.js';
 import { isChatParticipant, loadTechActor } from '../policies/access.js';
@@ -87,13 +87,13 @@ function on<S extends z.ZodType, A extends Actor>(
 /** Shared by both audiences: open a chat's live stream and catch up from a seq. */
 async function subscribe(ctx: Ctx, socket: Socket, actor: Actor, p: { chatId: number; afterSeq: number }) {
   const room = `chat:${p.chatId}`;
-  await getVisibleChatRow(ctx.db, actor, p.chatId);
+  await getVisibleChatScope(ctx.db, actor, p.chatId);
   await socket.join(room);
   // A grant withdrawn between the check and the join must not leave the stream open: check again.
   try {
     const fresh = actor.kind === 'tech' ? await loadTechActor(ctx.db, actor.id) : actor;
     if (!fresh) throw new NotFound('Chat');
-    await getVisibleChatRow(ctx.db, fresh, p.chatId);
+    await getVisibleChatScope(ctx.db, fresh, p.chatId);
   } catch (e) {
     await socket.leave(room);
     throw e;
@@ -105,7 +105,7 @@ async function subscribe(ctx: Ctx, socket: Socket, actor: Actor, p: { chatId: nu
 }
 
 async function typing(ctx: Ctx, socket: Socket, actor: Actor, p: { chatId: number; typing: boolean }) {
-  const chat = await getVisibleChatRow(ctx.db, actor, p.chatId);
+  const chat = await getVisibleChatScope(ctx.db, actor, p.chatId);
   if (!isChatParticipant(actor, chat)) throw new AppError('not_participant', 'Only the requester and the joined tech can type in this chat', 403);
   if (chat.status !== 'active') return {};
   const payload = { chatId: p.chatId, typing: p.typing, author: { kind: actor.kind, id: actor.id, name: actor.name } };

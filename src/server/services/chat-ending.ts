@@ -5,7 +5,7 @@ import type { Chat } from '../db/schema.js';
 import { isChatParticipant, techHasAccess, type TechActor } from '../policies/access.js';
 import { inTransaction, type Ctx } from './context.js';
 import { applyTransition, refusal } from './transition.js';
-import { getVisibleChatRow } from './chat-queries.js';
+import { getVisibleChatRow, getVisibleChatScope } from './chat-queries.js';
 import { attachTranscript } from './transcripts.js';
 import { indexChat } from './search.js';
 import { insertNote } from './notes.js';
@@ -89,7 +89,7 @@ export async function completeChat(ctx: Ctx, tech: TechActor, chatId: number, in
 
 /** A ticket from a completed new-request chat that has none yet. */
 export async function createTicketFromChat(ctx: Ctx, tech: TechActor, chatId: number, input: { boardId: number; summary: string }) {
-  await getVisibleChatRow(ctx.db, tech, chatId);
+  await getVisibleChatScope(ctx.db, tech, chatId);
   return inTransaction(ctx, async (trx, outbox) => {
     const chat = await loadChat(trx, chatId);
     if (chat.status !== 'completed') throw new AppError('invalid_transition', `Cannot create a ticket from a chat that is ${chat.status}`, 409, { state: chat.status });

@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import { NotFound } from '../errors.js';
 import type { Tx } from '../db/database.js';
+import type { Chat } from '../db/schema.js';
 import { prepared } from '../db/prepared.js';
 import { canSeeChat, techScopeFilter, type Actor, type TechActor } from '../policies/access.js';
 import { iso, presentChat, presentMessage, type ChatRow } from './presenters.js';
@@ -21,6 +22,22 @@ const chatRowById = prepared((db: Kysely<any>, chatId: number) => chatRows(db as
 /** A chat the actor may see, or NotFound: the one entry point for reading a chat by id. */
 export async function getVisibleChatRow(db: Tx, actor: Actor, chatId: number): Promise<ChatRow> {
   const [row] = (await chatRowById(db, chatId)) as ChatRow[];
+  return visibleOrNotFound(actor, row);
+}
+
+/** What decides who may see a chat, write in it and move it: no names, no joins. */
+export type ChatScope = Pick<Chat, 'id' | 'status' | 'requester_id' | 'tech_id' | 'board_id' | 'company_id'>;
+const chatScopeById = prepared((db: Kysely<any>, chatId: number) =>
+  (db as Tx).selectFrom('chats').select(['id', 'status', 'requester_id', 'tech_id', 'board_id', 'company_id']).where('id', '=', chatId),
+);
+
+/** The same check as getVisibleChatRow, for callers that need the chat's scope only (every message). */
+export async function getVisibleChatScope(db: Tx, actor: Actor, chatId: number): Promise<ChatScope> {
+  const [row] = (await chatScopeById(db, chatId)) as ChatScope[];
+  return visibleOrNotFound(actor, row);
+}
+
+function visibleOrNotFound<T extends ChatScope>(actor: Actor, row: T | undefined): T {
   if (!row || !canSeeChat(actor, row)) throw new NotFound('Chat');
   return row;
 }
@@ -86,7 +103,7 @@ export async function queuePosition(db: Tx, chat: { id: number; board_id: number
 
 /** Every recorded transition of a chat: who, when, from, to. */
 export async function listTransitions(db: Tx, actor: Actor, chatId: number) {
-  await getVisibleChatRow(db, actor, chatId);
+  await getVisibleChatScope(db, actor, chatId);
   const rows = await db
     .selectFrom('transitions')
     .leftJoin('techs as t', (j) => j.onRef('t.id', '=', 'transitions.actor_id').on('transitions.actor_kind', '=', 'tech'))

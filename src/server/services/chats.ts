@@ -7,7 +7,7 @@ import type { Outbox } from '../events/bus.js';
 import { inTransaction, type Ctx } from './context.js';
 import { applyTransition } from './transition.js';
 import { appendMessage } from './messages.js';
-import { getVisibleChatRow } from './chat-queries.js';
+import { getVisibleChatScope } from './chat-queries.js';
 
 type CallbackInput = { phone: string; preferredTime?: string; message?: string };
 type RequestInput =
@@ -106,7 +106,7 @@ async function lockedChat(trx: Tx, chatId: number): Promise<Chat> {
 }
 
 export async function joinChat(ctx: Ctx, tech: TechActor, chatId: number) {
-  await getVisibleChatRow(ctx.db, tech, chatId);
+  await getVisibleChatScope(ctx.db, tech, chatId);
   try {
     await inTransaction(ctx, async (trx, outbox) => {
       const chat = await lockedChat(trx, chatId);
@@ -133,7 +133,7 @@ export async function joinChat(ctx: Ctx, tech: TechActor, chatId: number) {
 }
 
 export async function keepWaiting(ctx: Ctx, user: PortalActor, chatId: number) {
-  await getVisibleChatRow(ctx.db, user, chatId);
+  await getVisibleChatScope(ctx.db, user, chatId);
   await inTransaction(ctx, async (trx, outbox) => {
     const chat = await lockedChat(trx, chatId);
     const now = ctx.now();
@@ -144,7 +144,7 @@ export async function keepWaiting(ctx: Ctx, user: PortalActor, chatId: number) {
 
 /** The user leaves: a waiting chat becomes abandoned, an active one stays for the tech to end. */
 export async function leaveChat(ctx: Ctx, user: PortalActor, chatId: number) {
-  await getVisibleChatRow(ctx.db, user, chatId);
+  await getVisibleChatScope(ctx.db, user, chatId);
   await inTransaction(ctx, async (trx, outbox) => {
     const chat = await lockedChat(trx, chatId);
     const now = ctx.now();
@@ -174,7 +174,7 @@ function callbackPatch(input: CallbackInput, now: number) {
 }
 
 export async function requestCallback(ctx: Ctx, user: PortalActor, chatId: number, input: CallbackInput) {
-  await getVisibleChatRow(ctx.db, user, chatId);
+  await getVisibleChatScope(ctx.db, user, chatId);
   await inTransaction(ctx, async (trx, outbox) => {
     const chat = await lockedChat(trx, chatId);
     const now = ctx.now();

@@ -4,9 +4,9 @@ import { isUniqueViolation, type Tx } from '../db/database.js';
 import type { Chat, Database, Message } from '../db/schema.js';
 import { isChatParticipant, type Actor } from '../policies/access.js';
 import { decide } from '../domain/chat-machine.js';
-import { inTransaction, type Ctx } from './context.js';
+import { inGroupCommit, type Ctx } from './context.js';
 import { refusal } from './transition.js';
-import { getVisibleChatRow } from './chat-queries.js';
+import { getVisibleChatScope } from './chat-queries.js';
 import { presentMessage } from './presenters.js';
 import type { Outbox } from '../events/bus.js';
 import { prepared } from '../db/prepared.js';
@@ -47,50 +47,41 @@ export async function appendMessage(
   clientId: string | null,
   now: number,
   requireStatus?: Chat['status'],
-): Promise<{ message: Message; duplicate: boolean }> {
+): Promise<{ message: Message }> {
   const [counter] = requireStatus ? await bumpSeqIfStatus(trx, chatId, requireStatus) : await bumpSeq(trx, chatId);
   if (!counter) {
     const current = await trx.selectFrom('chats').selectAll().where('id', '=', chatId).executeTakeFirst();
     if (!current) throw new NotFound('Chat');
     throw refusal(current, 'message');
   }
-  if (clientId && author.id !== null) {
-    const [existing] = await messageByClientId(trx, chatId, author.kind, author.id, clientId);
-    if (existing) throw new DuplicateMessage(existing);
-  }
   const [message] = await insertMessage(trx, chatId, counter.last_seq, author.kind, author.id, body, clientId, now);
   if (!message) throw new Error('message insert returned no row');
   outbox.add('message.created', { chatId, messageId: Number(message.id), seq: Number(message.seq), message: presentMessage({ ...message, author_name: author.name }),
     participants: { requesterId: Number(counter.requester_id) },
   });
-  return { message, duplicate: false };
-}
-
-/** Thrown inside the transaction to undo the counter bump when the client id was already stored. */
-export class DuplicateMessage extends Error {
-  constructor(readonly existing: Message) {
-    super('duplicate message');
-  }
+  return { message };
 }
 
 export async function sendMessage(ctx: Ctx, actor: Actor, chatId: number, body: string, clientId: string) {
-  const chat = await getVisibleChatRow(ctx.db, actor, chatId);
+  const chat = await getVisibleChatScope(ctx.db, actor, chatId);
   // Dedupe first: a retry must succeed even after the chat has moved on.
   const [prior] = await messageByClientId(ctx.db, chatId, actor.kind, actor.id, clientId);
   if (prior && isChatParticipant(actor, chat)) return { message: presentMessage({ ...prior, author_name: actor.name }), duplicate: true };
   if (!isChatParticipant(actor, chat)) {
     const d = decide(chat.status as Chat['status'], 'message', actor.kind);
-    if (!d.ok) throw refusal(chat as unknown as Chat, 'message');
+    if (!d.ok) throw refusal(chat, 'message');
     throw new AppError('not_participant', 'Only the requester and the joined tech can write in this chat', 403);
   }
   ctx.limits.send.take(`${actor.kind}:${actor.id}`, ctx.now());
   try {
-    const { message } = await inTransaction(ctx, (trx, outbox) =>
+    // A refusal (the chat is no longer active) comes before any write, as inGroupCommit requires.
+    const { message } = await inGroupCommit(ctx, (trx, outbox) =>
       appendMessage(trx, outbox, chatId, { kind: actor.kind, id: actor.id, name: actor.name }, body, clientId, ctx.now(), 'active'),
     );
     return { message: presentMessage({ ...message, author_name: actor.name }), duplicate: false };
   } catch (e) {
-    if (e instanceof DuplicateMessage) return { message: presentMessage({ ...e.existing, author_name: actor.name }), duplicate: true };
+    // The same client id committed meanwhile (a retry racing its original, maybe on another
+    // node): the unique index refused this copy and the transaction, counter bump included, rolled back.
     if (isUniqueViolation(e)) {
       const [again] = await messageByClientId(ctx.db, chatId, actor.kind, actor.id, clientId);
       if (again) return { message: presentMessage({ ...again, author_name: actor.name }), duplicate: true };

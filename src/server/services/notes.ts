@@ -2,7 +2,7 @@ import { AppError, NotFound } from '../errors.js';
 import type { Tx } from '../db/database.js';
 import type { Actor, TechActor } from '../policies/access.js';
 import { inTransaction, type Ctx } from './context.js';
-import { getVisibleChatRow } from './chat-queries.js';
+import { getVisibleChatScope } from './chat-queries.js';
 import { indexChat } from './search.js';
 import { iso } from './presenters.js';
 
@@ -20,7 +20,7 @@ function techOnly(actor: Actor): TechActor {
 
 export async function listNotes(ctx: Ctx, actor: Actor, chatId: number) {
   const tech = techOnly(actor);
-  await getVisibleChatRow(ctx.db, tech, chatId);
+  await getVisibleChatScope(ctx.db, tech, chatId);
   const notes = await ctx.db
     .selectFrom('notes')
     .innerJoin('techs as t', 't.id', 'notes.author_id')
@@ -56,7 +56,7 @@ export async function listNotes(ctx: Ctx, actor: Actor, chatId: number) {
 
 export async function addNote(ctx: Ctx, actor: Actor, chatId: number, body: string) {
   const tech = techOnly(actor);
-  await getVisibleChatRow(ctx.db, tech, chatId);
+  await getVisibleChatScope(ctx.db, tech, chatId);
   const noteId = await inTransaction(ctx, async (trx, outbox) => {
     const id = await insertNote(trx, chatId, tech.id, body, ctx.now());
     await indexChat(trx, ctx.dialect, chatId);
@@ -68,7 +68,7 @@ export async function addNote(ctx: Ctx, actor: Actor, chatId: number, body: stri
 
 export async function editNote(ctx: Ctx, actor: Actor, chatId: number, noteId: number, body: string) {
   const tech = techOnly(actor);
-  await getVisibleChatRow(ctx.db, tech, chatId);
+  await getVisibleChatScope(ctx.db, tech, chatId);
   await inTransaction(ctx, async (trx, outbox) => {
     const note = await trx.selectFrom('notes').selectAll().where('id', '=', noteId).where('chat_id', '=', chatId).executeTakeFirst();
     if (!note) throw new NotFound('Note');

@@ -42,7 +42,7 @@ export async function applyTransition(
   return updated;
 }
 
-export function refusal(chat: Chat, event: ChatEvent): AppError {
+export function refusal(chat: Pick<Chat, 'status' | 'tech_id'>, event: ChatEvent): AppError {
   const details: Record<string, unknown> = {};
   if (chat.tech_id !== null) details.techId = Number(chat.tech_id);
   if (event === 'join' && chat.status !== 'waiting' && chat.tech_id !== null) {

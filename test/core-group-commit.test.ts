@@ -1,0 +1,106 @@
+/**
+ * Group commit (services/context.ts, inGroupCommit): sends made in one turn of the event loop
+ * share a transaction on SQLite; each caller still gets its own outcome, a refusal fails alone,
+ * and any other failure leaves nothing of the group half-written. Runs on both databases (on
+ * PostgreSQL each call has its own transaction; the outcomes must be the same).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DIALECTS } from './support/databases.js';
+import { startTestServer, type TestServer } from './support/server.js';
+import { activeChat, waitingChat, world, type World } from './support/flows.js';
+import { inGroupCommit } from '../src/server/services/context.js';
+import { sendMessage } from '../src/server/services/messages.js';
+import { loadPortalActor, loadTechActor } from '../src/server/policies/access.js';
+import { AppError } from '../src/server/errors.js';
+
+describe.each(DIALECTS)('group commit on %s', (kind) => {
+  let s: TestServer;
+  let w: World;
+  beforeAll(async () => {
+    s = await startTestServer(kind);
+    w = await world(s);
+  });
+  afterAll(async () => s?.stop());
+
+  const messagesOf = (chatId: number) => s.ctx.db.selectFrom('messages').selectAll().where('chat_id', '=', chatId).orderBy('seq').execute();
+  const createdEvents = () => {
+    const seen: { chatId: number; seq: number }[] = [];
+    const off = s.ctx.bus.on('message.created', (e) => void seen.push({ chatId: e.chatId, seq: e.seq }));
+    return { seen, off };
+  };
+
+  it('sends to several chats at once: each committed once with gapless seq, a refused one alone changes nothing', async () => {
+    const tech = (await loadTechActor(s.ctx.db, w.tech.id))!;
+    const chats = [await activeChat(w), await activeChat(w), await activeChat(w)];
+    const waiting = await waitingChat(w);
+    const before = await Promise.all([...chats, waiting].map(async (id) => (await messagesOf(id)).length));
+    const events = createdEvents();
+    // All started in one turn of the event loop: one group on SQLite.
+    const calls = chats.flatMap((chatId) => [0, 1, 2].map((i) => sendMessage(s.ctx, tech, chatId, `m${i}`, `g-${chatId}-${i}`)));
+    const refused = sendMessage(s.ctx, tech, waiting, 'too early', 'g-waiting').then(
+      () => 'sent',
+      (e) => e.code,
+    );
+    const results = await Promise.all(calls);
+    expect(await refused).toBe('invalid_transition');
+    events.off();
+    expect(results.every((r) => r.duplicate === false)).toBe(true);
+    for (const [i, chatId] of chats.entries()) {
+      const stored = await messagesOf(chatId);
+      expect(stored.map((m) => Number(m.seq))).toEqual(Array.from({ length: before[i] + 3 }, (_, k) => k + 1));
+      expect(stored.slice(-3).map((m) => m.client_id)).toEqual([0, 1, 2].map((k) => `g-${chatId}-${k}`));
+      // Events once each, in seq order per chat, and only after the commit that holds them.
+      expect(events.seen.filter((e) => e.chatId === chatId).map((e) => e.seq)).toEqual(stored.slice(-3).map((m) => Number(m.seq)));
+    }
+    expect((await messagesOf(waiting)).length).toBe(before[3]);
+    expect(events.seen.some((e) => e.chatId === waiting)).toBe(false);
+  });
+
+  it('a refusal by state inside the group fails alone: the chat ended between the check and the append', async () => {
+    const tech = (await loadTechActor(s.ctx.db, w.tech.id))!;
+    const open = await activeChat(w);
+    const ended = await activeChat(w);
+    const user = (await loadPortalActor(s.ctx.db, w.user.id))!;
+    // The participant check passes (the chat is active when read), then the chat ends before the
+    // group runs: the conditional counter bump matches nothing and nothing is written.
+    const a = sendMessage(s.ctx, tech, open, 'kept', 'r-1');
+    const b = sendMessage(s.ctx, user, ended, 'refused', 'r-2');
+    await s.ctx.db.updateTable('chats').set({ status: 'ended' }).where('id', '=', ended).execute();
+    expect((await a).message.body).toBe('kept');
+    await expect(b).rejects.toMatchObject({ code: 'invalid_transition' });
+    expect((await messagesOf(ended)).some((m) => m.client_id === 'r-2')).toBe(false);
+  });
+
+  it('the same client id twice at once: stored once, both answered with that message', async () => {
+    const tech = (await loadTechActor(s.ctx.db, w.tech.id))!;
+    const chatId = await activeChat(w);
+    const [x, y] = await Promise.all([sendMessage(s.ctx, tech, chatId, 'once', 'dup-1'), sendMessage(s.ctx, tech, chatId, 'once', 'dup-1')]);
+    expect(x.message.id).toBe(y.message.id);
+    expect([x.duplicate, y.duplicate].sort()).toEqual([false, true]);
+    const stored = await messagesOf(chatId);
+    expect(stored.filter((m) => m.client_id === 'dup-1')).toHaveLength(1);
+    expect(stored.map((m) => Number(m.seq))).toEqual(Array.from({ length: stored.length }, (_, k) => k + 1));
+  });
+
+  it('an unexpected failure after a write leaves nothing of it; the other calls commit once each', async () => {
+    const name = (tag: string) => `gc-${kind}-${tag}`;
+    const insert = (tag: string) => (trx: Parameters<Parameters<typeof inGroupCommit>[1]>[0]) =>
+      trx.insertInto('companies').values({ name: name(tag), created_at: Date.now() }).execute();
+    const results = await Promise.allSettled([
+      inGroupCommit(s.ctx, async (trx) => (await insert('a')(trx), 'a')),
+      inGroupCommit(s.ctx, async (trx) => {
+        await insert('broken')(trx);
+        throw new Error('disk on fire');
+      }),
+      inGroupCommit(s.ctx, async () => {
+        throw new AppError('refused', 'refused before writing', 409);
+      }),
+      inGroupCommit(s.ctx, async (trx) => (await insert('b')(trx), 'b')),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'rejected', 'fulfilled']);
+    expect((results[1] as PromiseRejectedResult).reason.message).toBe('disk on fire');
+    expect((results[2] as PromiseRejectedResult).reason.code).toBe('refused');
+    const rows = await s.ctx.db.selectFrom('companies').select('name').where('name', 'like', `gc-${kind}-%`).execute();
+    expect(rows.map((r) => r.name).sort()).toEqual([name('a'), name('b')]);
+  });
+});
