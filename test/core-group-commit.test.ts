@@ -48,7 +48,8 @@ describe.each(DIALECTS)('group commit on %s', (kind) => {
     for (const [i, chatId] of chats.entries()) {
       const stored = await messagesOf(chatId);
       expect(stored.map((m) => Number(m.seq))).toEqual(Array.from({ length: before[i] + 3 }, (_, k) => k + 1));
-      expect(stored.slice(-3).map((m) => m.client_id)).toEqual([0, 1, 2].map((k) => `g-${chatId}-${k}`));
+      // Concurrent sends to one chat commit in some order (call order in a SQLite group).
+      expect(stored.slice(-3).map((m) => m.client_id).sort()).toEqual([0, 1, 2].map((k) => `g-${chatId}-${k}`));
       // Events once each, in seq order per chat, and only after the commit that holds them.
       expect(events.seen.filter((e) => e.chatId === chatId).map((e) => e.seq)).toEqual(stored.slice(-3).map((m) => Number(m.seq)));
     }
@@ -64,10 +65,13 @@ describe.each(DIALECTS)('group commit on %s', (kind) => {
     // The participant check passes (the chat is active when read), then the chat ends before the
     // group runs: the conditional counter bump matches nothing and nothing is written.
     const a = sendMessage(s.ctx, tech, open, 'kept', 'r-1');
-    const b = sendMessage(s.ctx, user, ended, 'refused', 'r-2');
+    const b = sendMessage(s.ctx, user, ended, 'refused', 'r-2').then(
+      () => 'sent',
+      (e) => e.code,
+    );
     await s.ctx.db.updateTable('chats').set({ status: 'ended' }).where('id', '=', ended).execute();
     expect((await a).message.body).toBe('kept');
-    await expect(b).rejects.toMatchObject({ code: 'invalid_transition' });
+    expect(await b).toBe('invalid_transition');
     expect((await messagesOf(ended)).some((m) => m.client_id === 'r-2')).toBe(false);
   });
 
