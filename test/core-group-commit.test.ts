@@ -69,7 +69,7 @@ describe.each(DIALECTS)('group commit on %s', (kind) => {
       () => 'sent',
       (e) => e.code,
     );
-    await s.ctx.db.updateTable('chats').set({ status: 'ended' }).where('id', '=', ended).execute();
+    await s.ctx.db.updateTable('chats').set({ status: 'completed' }).where('id', '=', ended).execute();
     expect((await a).message.body).toBe('kept');
     expect(await b).toBe('invalid_transition');
     expect((await messagesOf(ended)).some((m) => m.client_id === 'r-2')).toBe(false);

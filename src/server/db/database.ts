@@ -30,8 +30,59 @@ export function openDatabase(opts: { databaseUrl?: string; dataDir: string }): D
   database.pragma('synchronous = NORMAL');
   database.pragma('foreign_keys = ON');
   database.pragma('busy_timeout = 5000');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) });
+  const statements = withStatementCache(database);
+  const state = { held: 0 };
+  const db = new Kysely<Database>({ dialect: new TrackedSqliteDialect({ database: statements }, state) });
+  direct.set(db.getExecutor().adapter, {
+    free: () => state.held === 0,
+    rows: (text, params) => {
+      const stmt = statements.prepare(text);
+      if (stmt.reader) return stmt.all(params);
+      stmt.run(params);
+      return [];
+    },
+  });
   return { db, dialect: 'sqlite', close: () => db.destroy() };
+}
+
+/**
+ * Kysely runs every query through a chain of promises around its one SQLite connection (a mutex,
+ * the connection, the result), which on the hottest queries cost more time and garbage than
+ * SQLite itself. Those queries (db/prepared.ts) may instead run synchronously on the connection
+ * when that is safe: inside a transaction, by the code holding it, or when no one holds the
+ * connection at all, so the statement cannot land inside someone else's transaction.
+ */
+export type DirectSqlite = { free: () => boolean; rows: (sql: string, params: readonly unknown[]) => unknown[] };
+const direct = new WeakMap<object, DirectSqlite>();
+
+/** The synchronous way into `db`'s SQLite connection, when `db` is on SQLite and may use it now. */
+export function directSqlite(db: Kysely<any>): DirectSqlite | null {
+  const d = direct.get(db.getExecutor().adapter);
+  return d && (db.isTransaction || d.free()) ? d : null;
+}
+
+/** Counts who holds the connection: Kysely's mutex hands it out through acquire/release. */
+class TrackedSqliteDialect extends SqliteDialect {
+  constructor(
+    config: ConstructorParameters<typeof SqliteDialect>[0],
+    private readonly state: { held: number },
+  ) {
+    super(config);
+  }
+  createDriver() {
+    const driver = super.createDriver();
+    const acquire = driver.acquireConnection.bind(driver);
+    const release = driver.releaseConnection.bind(driver);
+    driver.acquireConnection = () => {
+      this.state.held++;
+      return acquire();
+    };
+    driver.releaseConnection = (connection) => {
+      this.state.held--;
+      return release(connection);
+    };
+    return driver;
+  }
 }
 
 /**

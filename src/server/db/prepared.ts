@@ -1,11 +1,13 @@
 import { CompiledQuery, type Compilable, type Kysely } from 'kysely';
+import { directSqlite } from './database.js';
 
 type Template = { sql: string; params: ({ arg: number } | { value: unknown })[] };
 
 /**
  * A fixed-shape query on a hot path (every message send and delivery), built and compiled by
  * Kysely once per dialect; each call reuses that SQL with the new argument values. Building and
- * compiling took several times longer than SQLite took to run the query.
+ * compiling took several times longer than SQLite took to run the query. On SQLite it runs
+ * synchronously on the connection whenever that is safe (db/database.ts, directSqlite).
  *
  * `build` must give the same SQL whatever the arguments (no IN lists of varying length), and use
  * each argument only as a bound value. It is called once with stand-ins to learn where each
@@ -35,6 +37,9 @@ export function prepared<A extends unknown[], R>(build: (db: Kysely<any>, ...arg
   return async (db: Kysely<any>, ...args: A): Promise<R[]> => {
     const t = template(db);
     const params = t.params.map((p) => ('arg' in p ? args[p.arg] : p.value));
+    // On SQLite, straight on the connection when that is safe (see database.ts); else via Kysely.
+    const sqlite = directSqlite(db);
+    if (sqlite) return sqlite.rows(t.sql, params) as R[];
     return (await db.executeQuery<R>(CompiledQuery.raw(t.sql, params))).rows;
   };
 }

@@ -1,0 +1,46 @@
+/**
+ * Hot-path queries (db/prepared.ts) run synchronously on the SQLite connection when that is safe.
+ * They must never see another transaction's uncommitted writes, nor run inside it; inside a
+ * transaction they see its own writes. The same holds through Kysely on PostgreSQL.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DIALECTS } from './support/databases.js';
+import { startTestServer, type TestServer } from './support/server.js';
+import { activeChat, world, type World } from './support/flows.js';
+import { getVisibleChatScope } from '../src/server/services/chat-queries.js';
+import { loadTechActor } from '../src/server/policies/access.js';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe.each(DIALECTS)('hot-path reads on %s', (kind) => {
+  let s: TestServer;
+  let w: World;
+  beforeAll(async () => {
+    s = await startTestServer(kind);
+    w = await world(s);
+  });
+  afterAll(async () => s?.stop());
+
+  it('a read outside a transaction does not see, or join, a transaction in progress', async () => {
+    const tech = (await loadTechActor(s.ctx.db, w.tech.id))!;
+    const chatId = await activeChat(w);
+    let seenInside: string | null = null;
+    let readDuring: Promise<string> | null = null;
+    const tx = s.ctx.db
+      .transaction()
+      .execute(async (trx) => {
+        await trx.updateTable('chats').set({ status: 'completed' }).where('id', '=', chatId).execute();
+        // Inside: its own write is visible to the same hot-path query.
+        seenInside = (await getVisibleChatScope(trx, tech, chatId)).status;
+        // Outside, meanwhile: must not read the uncommitted status.
+        readDuring = getVisibleChatScope(s.ctx.db, tech, chatId).then((c) => c.status);
+        await sleep(30);
+        throw new Error('roll back');
+      })
+      .catch((e: Error) => e.message);
+    expect(await tx).toBe('roll back');
+    expect(seenInside).toBe('completed');
+    expect(await readDuring!).toBe('active');
+    expect((await getVisibleChatScope(s.ctx.db, tech, chatId)).status).toBe('active');
+  });
+});
