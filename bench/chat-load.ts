@@ -89,6 +89,13 @@ function instrument(target: Target, latencies: number[], tracked: Map<string, Tr
 
 export type LoadResult = Awaited<ReturnType<typeof runOpenLoop>>;
 
+/** p99 of each run of `perSecond` consecutive deliveries (they arrive in time order). */
+function perSecondP99(latencies: number[], perSecond: number): number[] {
+  const out: number[] = [];
+  for (let k = 0; k + perSecond / 2 <= latencies.length; k += perSecond) out.push(percentiles(latencies.slice(k, k + perSecond)).p99);
+  return out;
+}
+
 /**
  * Open-loop load: `rate` messages/s in all, spread evenly over every side of every pair (so each
  * side sends rate / (2 * pairs) per second), for warm-up + measure seconds, then a drain.
@@ -190,6 +197,8 @@ export async function runOpenLoop(target: Target, opts: { rate: number; warmupS:
     duplicateAcks,
     ackErrors,
     latencyMs: percentiles(latencies),
+    // Where in the window the tail came from: the p99 of each successive second's deliveries.
+    p99PerSecondMs: perSecondP99(latencies, Math.max(1, Math.round(latencies.length / Math.max(1, measuredS)))),
     latencySamples: latencies,
     ackLatencyMs: percentiles(ackLatencies),
     serverCpuCores: Math.round(cpu * 100) / 100,

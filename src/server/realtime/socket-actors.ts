@@ -9,16 +9,22 @@
  * Two safety nets cover what such a notice could miss:
  * - while the cluster bus (Redis) is away, nothing is kept: every event reads the session again,
  *   and everything kept is dropped when Redis returns, as notices may have been lost meanwhile;
- * - an entry is read again after MAX_AGE_MS at the latest (session expiry, anything unforeseen).
+ * - an entry is read again after 60-75 s at the latest (session expiry, anything unforeseen); the
+ *   session sweep closes expired sessions' sockets meanwhile.
  */
 import type { Socket } from 'socket.io';
 import type { Db } from '../db/database.js';
 import type { Actor } from '../policies/access.js';
 import { actorFromToken } from '../services/auth.js';
 
-const MAX_AGE_MS = 10_000;
+/**
+ * Spread over 60-75 s per entry: connections that all started together must not all read again
+ * in the same second (2,000 chat users at once cost a visible spike in the bench).
+ */
+const MAX_AGE_MS = 60_000;
+const maxAge = () => MAX_AGE_MS * (1 + Math.random() / 4);
 
-type Entry = { actor: Promise<Actor | null>; at: number; generation: number };
+type Entry = { actor: Promise<Actor | null>; until: number; generation: number };
 
 export type SocketActors = ReturnType<typeof createSocketActors>;
 
@@ -32,11 +38,11 @@ export function createSocketActors(db: Db, opts: { tokenOf: (socket: Socket) => 
     get(socket: Socket): Promise<Actor | null> {
       const t = now();
       const kept = entries.get(socket);
-      if (kept && kept.generation === generation && t - kept.at < MAX_AGE_MS && opts.trusted()) return kept.actor;
+      if (kept && kept.generation === generation && t < kept.until && opts.trusted()) return kept.actor;
       // Read fresh. The entry is stored before the read completes, so concurrent events share it;
       // a `forget` meanwhile removes it, and the next event reads again after the change.
       const actor = actorFromToken(db, opts.tokenOf(socket));
-      const entry: Entry = { actor, at: t, generation };
+      const entry: Entry = { actor, until: t + maxAge(), generation };
       entries.set(socket, entry);
       // A failed read (database error) is not kept; a missing session is (null: the socket closes).
       actor.catch(() => {
