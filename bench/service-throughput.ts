@@ -33,6 +33,10 @@ async function timeStep(step: Step, seconds: number, maxOps: number) {
 }
 
 export async function serviceThroughput(opts: { chats: number; seconds: number }) {
+  const measure = async (step: Step) => {
+    await timeStep(step, 0.5, 2000); // warm-up
+    return timeStep(step, opts.seconds, 200000);
+  };
   const dataDir = freshDataDir('service');
   const seeded = await seed(dataDir, { chats: opts.chats, alertTechs: 0, portalUsers: opts.chats });
   const config = loadConfig({ DATA_DIR: dataDir, SEED_DEMO: 'false', LOG_LEVEL: 'silent' } as NodeJS.ProcessEnv);
@@ -76,29 +80,31 @@ export async function serviceThroughput(opts: { chats: number; seconds: number }
         Promise.all(Array.from({ length: 8 }, (_, k) => sendMessage(ctx, actors[(i * 8 + k) % actors.length], sides[(i * 8 + k) % sides.length].chatId, `service bench ${i}-${k}`, `svc-${++seqN}`))),
     },
   ];
-  // The same statements a persisted message needs (dedupe read, counter bump, insert, in one
-  // transaction), as plain prepared better-sqlite3 statements: the storage engine's own ceiling.
-  const raw = new SQLite(path.join(dataDir, 'helpdesk.sqlite'));
-  raw.pragma('synchronous = NORMAL');
-  raw.pragma('busy_timeout = 5000');
-  const dedupe = raw.prepare('select * from messages where chat_id = ? and client_id = ?');
-  const bump = raw.prepare("update chats set last_seq = last_seq + 1 where id = ? and status = 'active' returning last_seq");
-  const insert = raw.prepare('insert into messages (chat_id, seq, author_kind, author_id, body, client_id, created_at) values (?, ?, ?, ?, ?, ?, ?) returning *');
-  const rawAppend = raw.transaction((chatId: number, clientId: string, body: string) => {
-    if (dedupe.get(chatId, clientId)) return;
-    const { last_seq } = bump.get(chatId) as { last_seq: number };
-    insert.get(chatId, last_seq, 'portal', 1, body, clientId, Date.now());
-  });
-  steps.push({ name: 'storage ceiling: same SQL as raw prepared statements, one transaction per message', run: async (i) => rawAppend(sides[i % sides.length].chatId, `raw-${++seqN}`, `raw bench ${i}`) });
   const results = [];
   try {
-    for (const step of steps) {
-      await timeStep(step, 0.5, 2000); // warm-up
-      results.push(await timeStep(step, opts.seconds, 200000));
-    }
+    for (const step of steps) results.push(await measure(step));
+  } finally {
+    // The server holds the file exclusively: the raw connection below opens after it closed.
+    await handle.close();
+  }
+  // The same statements a persisted message needs (dedupe read, counter bump, insert, in one
+  // transaction), as plain prepared better-sqlite3 statements with the server's settings: the
+  // storage engine's own ceiling.
+  const raw = new SQLite(path.join(dataDir, 'helpdesk.sqlite'));
+  try {
+    raw.pragma('locking_mode = EXCLUSIVE');
+    raw.pragma('synchronous = NORMAL');
+    const dedupe = raw.prepare('select * from messages where chat_id = ? and client_id = ?');
+    const bump = raw.prepare("update chats set last_seq = last_seq + 1 where id = ? and status = 'active' returning last_seq");
+    const insert = raw.prepare('insert into messages (chat_id, seq, author_kind, author_id, body, client_id, created_at) values (?, ?, ?, ?, ?, ?, ?) returning *');
+    const rawAppend = raw.transaction((chatId: number, clientId: string, body: string) => {
+      if (dedupe.get(chatId, clientId)) return;
+      const { last_seq } = bump.get(chatId) as { last_seq: number };
+      insert.get(chatId, last_seq, 'portal', 1, body, clientId, Date.now());
+    });
+    results.push(await measure({ name: 'storage ceiling: same SQL as raw prepared statements, one transaction per message', run: async (i) => rawAppend(sides[i % sides.length].chatId, `raw-${++seqN}`, `raw bench ${i}`) }));
   } finally {
     raw.close();
-    await handle.close();
     fs.rmSync(dataDir, { recursive: true, force: true });
   }
   return results;

@@ -44,3 +44,17 @@ describe.each(DIALECTS)('hot-path reads on %s', (kind) => {
     expect((await getVisibleChatScope(s.ctx.db, tech, chatId)).status).toBe('active');
   });
 });
+
+describe('one server per SQLite file', () => {
+  it('a second server on the same data directory refuses to start; the first keeps serving', async () => {
+    const { freshDatabase } = await import('./support/databases.js');
+    const db = await freshDatabase('sqlite');
+    const first = await startTestServer('sqlite', {}, db);
+    try {
+      await expect(startTestServer('sqlite', {}, db)).rejects.toThrow(/locked/);
+      expect((await fetch(`${first.url}/api/health`)).status).toBe(200);
+    } finally {
+      await first.stop();
+    }
+  });
+});
