@@ -146,7 +146,8 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Tech Console accessibility 
     await tabTo(t.page, (el) => el.tag === 'textarea' && el.label === 'Message');
     await t.page.keyboard.type('Typed without a mouse');
     await t.page.keyboard.press('Enter');
-    await t.page.locator('.message-body', { hasText: 'Typed without a mouse' }).waitFor();
+    // Stored, not only shown as sending: a message with a seq.
+    await t.page.locator('.message[data-seq] .message-body', { hasText: 'Typed without a mouse' }).waitFor();
     const stored = await w.userClient.get(`/api/portal/chats/${chatId}/messages`);
     expect(stored.body.map((m: { body: string }) => m.body)).toContain('Typed without a mouse');
     await tabTo(t.page, (el) => el.tag === 'button' && el.text === 'End chat…');
