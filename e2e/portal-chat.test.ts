@@ -46,8 +46,15 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Client Portal chat in a rea
     await page.getByRole('button', { name: 'Log in' }).click();
     await eventually(() => page.getByRole('alert').textContent()).toContain('Wrong email or password');
     await portalLogin(page, w.user.email);
+    // A second tab of the same browser: the logout in the first ends its session too, and the
+    // server closes its socket; it must show the login page on its own, not a reconnecting banner.
+    const other = await ctx.newPage();
+    await other.goto('/');
+    await other.getByRole('heading', { name: 'My tickets and chats' }).waitFor();
+    await eventually(() => s.realtime.io.of('/portal').in(`portal:${w.user.id}`).fetchSockets().then((x) => x.length)).toBe(2);
     await page.getByRole('button', { name: 'Log out' }).click();
     await eventually(() => page.getByRole('button', { name: 'Log in' }).isVisible()).toBe(true);
+    await eventually(() => other.getByRole('button', { name: 'Log in' }).isVisible()).toBe(true);
     // The session is really gone: the API refuses the old cookie.
     const me = await page.evaluate(() => fetch('/api/portal/me').then((r) => r.status));
     expect(me).toBe(401);

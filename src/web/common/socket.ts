@@ -5,6 +5,7 @@
 import { useEffect, useState } from 'react';
 import { io, type Socket } from 'socket.io-client';
 import type { Ack } from './types.js';
+import { api } from './api.js';
 
 export type Namespace = '/portal' | '/console';
 export type ConnectionState = 'connecting' | 'connected' | 'disconnected' | 'refused';
@@ -89,4 +90,25 @@ export function newClientId(): string {
   if (typeof crypto.randomUUID === 'function' && window.isSecureContext) return crypto.randomUUID();
   const b = crypto.getRandomValues(new Uint8Array(16));
   return Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
+}
+
+/**
+ * The server closes the socket itself when the session is gone (logged out in another tab,
+ * password changed, deactivated), and Socket.IO then never reconnects: ask the API, whose 401
+ * brings back the login page; if the session is somehow still good, connect again.
+ */
+export function useSessionWatch(socket: Socket, meUrl: '/api/portal/me' | '/api/console/me') {
+  useEffect(() => {
+    const onDisconnect = (reason: string) => {
+      if (reason !== 'io server disconnect') return;
+      api.get(meUrl).then(
+        () => socket.connect(),
+        () => {},
+      );
+    };
+    socket.on('disconnect', onDisconnect);
+    return () => {
+      socket.off('disconnect', onDisconnect);
+    };
+  }, [socket, meUrl]);
 }

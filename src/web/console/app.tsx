@@ -5,8 +5,7 @@ import { ConnectionBanner } from '../common/connection-banner.js';
 import { ErrorBanner } from '../common/error-banner.js';
 import { SessionGate } from '../common/session-gate.js';
 import { Link, match, navigate, useDocumentTitle, usePath } from '../common/router.js';
-import type { Socket } from 'socket.io-client';
-import { closeSocket, getSocket } from '../common/socket.js';
+import { closeSocket, getSocket, useSessionWatch } from '../common/socket.js';
 import { AlertToasts } from './alert-toasts.js';
 import { SignalSettings } from './signal-settings.js';
 import { useMuted } from './alert-signals.js';
@@ -37,7 +36,7 @@ function LoggedIn({ me }: { me: Me }) {
   const [muted, setMuted] = useMuted();
   useStatusBarSync(socket, me.id);
   useWaitingInTitle(path);
-  useSessionWatch(socket);
+  useSessionWatch(socket, '/api/console/me');
   const chatMatch = match('/console/chats/:id', path);
 
   const logout = async () => {
@@ -92,27 +91,6 @@ function LoggedIn({ me }: { me: Me }) {
       </div>
     </>
   );
-}
-
-/**
- * The server closes the socket itself when the session is gone (logged out elsewhere, password
- * changed, deactivated) and Socket.IO then never reconnects: ask the API, whose 401 brings back the
- * login page; if the session is somehow still good, connect again.
- */
-function useSessionWatch(socket: Socket) {
-  useEffect(() => {
-    const onDisconnect = (reason: string) => {
-      if (reason !== 'io server disconnect') return;
-      api.get('/api/console/me').then(
-        () => socket.connect(),
-        () => {},
-      );
-    };
-    socket.on('disconnect', onDisconnect);
-    return () => {
-      socket.off('disconnect', onDisconnect);
-    };
-  }, [socket]);
 }
 
 /** "(2) Chats · Tech Console": the tab itself shows how many chats wait, even when the tech is elsewhere. */

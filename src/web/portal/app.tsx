@@ -4,7 +4,7 @@ import { api } from '../common/api.js';
 import { SessionGate } from '../common/session-gate.js';
 import { ConnectionBanner } from '../common/connection-banner.js';
 import { Link, match, navigate, useDocumentTitle, usePath } from '../common/router.js';
-import { closeSocket, getSocket, useSocketEvent } from '../common/socket.js';
+import { closeSocket, getSocket, useSessionWatch, useSocketEvent } from '../common/socket.js';
 import type { PortalChat } from '../common/types.js';
 import { SERVER_EVENTS } from '../../shared/realtime.js';
 import { isOpen, keys, useChats, useMe, type Me } from './queries.js';
@@ -25,6 +25,7 @@ export function PortalApp() {
 function LoggedIn({ me }: { me: Me }) {
   const qc = useQueryClient();
   const socket = getSocket('/portal');
+  useSessionWatch(socket, '/api/portal/me');
   const path = usePath();
   // After in-app navigation the focused link is gone: start keyboard and screen reader at the new page.
   const pageRef = useRef<HTMLDivElement>(null);
