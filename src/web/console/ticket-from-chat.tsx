@@ -1,7 +1,8 @@
-import { useId, useState, type FormEvent } from 'react';
+import { useId, useState } from 'react';
 import { useQueryClient } from '@tanstack/react-query';
 import { api } from '../common/api.js';
 import { ErrorBanner } from '../common/error-banner.js';
+import { useSubmit } from '../common/use-submit.js';
 import type { ConsoleChat } from '../common/types.js';
 import { keys, useDirectory } from './queries.js';
 
@@ -12,26 +13,15 @@ export function TicketFromChat({ chat }: { chat: ConsoleChat }) {
   const id = useId();
   const [boardId, setBoardId] = useState(chat.board.id);
   const [summary, setSummary] = useState(chat.subject);
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
-  const submit = async (e: FormEvent) => {
-    e.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
-      await api.post(`/api/console/chats/${chat.id}/ticket`, { boardId, summary: summary.trim() });
-      await qc.invalidateQueries({ queryKey: keys.chat(chat.id) });
-      void qc.invalidateQueries({ queryKey: keys.tickets });
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
-  };
+  const { submit, busy, error, clearError } = useSubmit(async () => {
+    await api.post(`/api/console/chats/${chat.id}/ticket`, { boardId, summary: summary.trim() });
+    await qc.invalidateQueries({ queryKey: keys.chat(chat.id) });
+    void qc.invalidateQueries({ queryKey: keys.tickets });
+  });
   return (
     <form className="card stack" onSubmit={submit} aria-labelledby={`${id}-h`}>
       <h2 id={`${id}-h`}>Create a ticket from this chat</h2>
-      <ErrorBanner error={error} onDismiss={() => setError(null)} />
+      <ErrorBanner error={error} onDismiss={clearError} />
       <label htmlFor={`${id}-board`}>Ticket board</label>
       <select id={`${id}-board`} value={boardId} onChange={(e) => setBoardId(Number(e.target.value))}>
         {(dir.data?.boards ?? [chat.board]).map((b) => (

@@ -1,7 +1,8 @@
-import { useId, useState, type FormEvent } from 'react';
+import { useId, useState } from 'react';
 import { useQueryClient } from '@tanstack/react-query';
 import { api } from '../common/api.js';
 import { ErrorBanner } from '../common/error-banner.js';
+import { useSubmit } from '../common/use-submit.js';
 import type { TicketDetail } from '../common/types.js';
 import { keys, useDirectory } from './queries.js';
 import { TICKET_STATUS_TEXT } from './tickets-page.js';
@@ -13,26 +14,15 @@ export function TicketUpdate({ ticket }: { ticket: TicketDetail }) {
   const id = useId();
   const [status, setStatus] = useState(ticket.status);
   const [techId, setTechId] = useState(ticket.assignedTech?.id ?? 0);
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
-  const submit = async (e: FormEvent) => {
-    e.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
-      const next = await api.patch<TicketDetail>(`/api/console/tickets/${ticket.id}`, { status, assignedTechId: techId || null });
-      qc.setQueryData(keys.ticket(ticket.id), next);
-      void qc.invalidateQueries({ queryKey: keys.tickets });
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
-  };
+  const { submit, busy, error, clearError } = useSubmit(async () => {
+    const next = await api.patch<TicketDetail>(`/api/console/tickets/${ticket.id}`, { status, assignedTechId: techId || null });
+    qc.setQueryData(keys.ticket(ticket.id), next);
+    void qc.invalidateQueries({ queryKey: keys.tickets });
+  });
   const unchanged = status === ticket.status && techId === (ticket.assignedTech?.id ?? 0);
   return (
     <form className="card row" onSubmit={submit} aria-label="Update the ticket">
-      <ErrorBanner error={error} onDismiss={() => setError(null)} />
+      <ErrorBanner error={error} onDismiss={clearError} />
       <label htmlFor={`${id}-status`}>Status</label>
       <select id={`${id}-status`} className="auto" value={status} onChange={(e) => setStatus(e.target.value)}>
         {Object.entries(TICKET_STATUS_TEXT).map(([v, label]) => (
