@@ -9,7 +9,7 @@ import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import pino from 'pino';
 import { loadConfig } from '../src/server/config.js';
-import { openDatabase } from '../src/server/db/database.js';
+import { WAL_AUTOCHECKPOINT_PAGES, openDatabase } from '../src/server/db/database.js';
 import { EventBus } from '../src/server/events/bus.js';
 import type { Ctx } from '../src/server/services/context.js';
 import { TokenBuckets, createLimits } from '../src/server/services/rate-limit.js';
@@ -94,6 +94,7 @@ export async function serviceThroughput(opts: { chats: number; seconds: number }
   try {
     raw.pragma('locking_mode = EXCLUSIVE');
     raw.pragma('synchronous = NORMAL');
+    raw.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`);
     const dedupe = raw.prepare('select * from messages where chat_id = ? and client_id = ?');
     const bump = raw.prepare("update chats set last_seq = last_seq + 1 where id = ? and status = 'active' returning last_seq");
     const insert = raw.prepare('insert into messages (chat_id, seq, author_kind, author_id, body, client_id, created_at) values (?, ?, ?, ?, ?, ?, ?) returning *');

@@ -14,7 +14,8 @@ export type DbHandle = { db: Db; dialect: Dialect; close: () => Promise<void> };
 // int8 (counts, epoch milliseconds) as numbers: every value we store fits in 2^53.
 pg.types.setTypeParser(20, (v) => Number(v));
 
-const WAL_AUTOCHECKPOINT_PAGES = 100;
+/** How often the WAL is copied back into the database file (see openDatabase). */
+export const WAL_AUTOCHECKPOINT_PAGES = 100;
 
 export function openDatabase(opts: { databaseUrl?: string; dataDir: string }): DbHandle {
   if (opts.databaseUrl) {
