@@ -34,12 +34,23 @@ export function prepared<A extends unknown[], R>(build: (db: Kysely<any>, ...arg
     }
     return t;
   };
-  return async (db: Kysely<any>, ...args: A): Promise<R[]> => {
+  return (db: Kysely<any>, ...args: A): Promise<R[]> => {
     const t = template(db);
-    const params = t.params.map((p) => ('arg' in p ? args[p.arg] : p.value));
+    const params: unknown[] = new Array(t.params.length);
+    for (let i = 0; i < params.length; i++) {
+      const p = t.params[i];
+      params[i] = 'arg' in p ? args[p.arg] : p.value;
+    }
     // On SQLite, straight on the connection when that is safe (see database.ts); else via Kysely.
+    // No async function here: on the hot path that frame and its promise were pure garbage.
     const sqlite = directSqlite(db);
-    if (sqlite) return sqlite.rows(t.sql, params) as R[];
-    return (await db.executeQuery<R>(CompiledQuery.raw(t.sql, params))).rows;
+    if (sqlite) {
+      try {
+        return Promise.resolve(sqlite.rows(t.sql, params) as R[]);
+      } catch (e) {
+        return Promise.reject(e);
+      }
+    }
+    return db.executeQuery<R>(CompiledQuery.raw(t.sql, params)).then((r) => r.rows);
   };
 }

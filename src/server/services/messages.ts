@@ -7,7 +7,7 @@ import { decide } from '../domain/chat-machine.js';
 import { inGroupCommit, type Ctx } from './context.js';
 import { refusal } from './transition.js';
 import { getVisibleChatScope } from './chat-queries.js';
-import { presentMessage } from './presenters.js';
+import { presentMessage, type MessageView } from './presenters.js';
 import type { Outbox } from '../events/bus.js';
 import { prepared } from '../db/prepared.js';
 
@@ -47,7 +47,7 @@ export async function appendMessage(
   clientId: string | null,
   now: number,
   requireStatus?: Chat['status'],
-): Promise<{ message: Message }> {
+): Promise<{ message: Message; view: MessageView }> {
   const [counter] = requireStatus ? await bumpSeqIfStatus(trx, chatId, requireStatus) : await bumpSeq(trx, chatId);
   if (!counter) {
     const current = await trx.selectFrom('chats').selectAll().where('id', '=', chatId).executeTakeFirst();
@@ -56,10 +56,10 @@ export async function appendMessage(
   }
   const [message] = await insertMessage(trx, chatId, counter.last_seq, author.kind, author.id, body, clientId, now);
   if (!message) throw new Error('message insert returned no row');
-  outbox.add('message.created', { chatId, messageId: Number(message.id), seq: Number(message.seq), message: presentMessage({ ...message, author_name: author.name }),
-    participants: { requesterId: Number(counter.requester_id) },
-  });
-  return { message };
+  // Presented once: the same view goes to the live stream and back to the sender.
+  const view = presentMessage({ ...message, author_name: author.name });
+  outbox.add('message.created', { chatId, messageId: view.id, seq: view.seq, message: view, participants: { requesterId: Number(counter.requester_id) } });
+  return { message, view };
 }
 
 export async function sendMessage(ctx: Ctx, actor: Actor, chatId: number, body: string, clientId: string) {
@@ -75,10 +75,10 @@ export async function sendMessage(ctx: Ctx, actor: Actor, chatId: number, body: 
   ctx.limits.send.take(`${actor.kind}:${actor.id}`, ctx.now());
   try {
     // A refusal (the chat is no longer active) comes before any write, as inGroupCommit requires.
-    const { message } = await inGroupCommit(ctx, (trx, outbox) =>
+    const { view } = await inGroupCommit(ctx, (trx, outbox) =>
       appendMessage(trx, outbox, chatId, { kind: actor.kind, id: actor.id, name: actor.name }, body, clientId, ctx.now(), 'active'),
     );
-    return { message: presentMessage({ ...message, author_name: actor.name }), duplicate: false };
+    return { message: view, duplicate: false };
   } catch (e) {
     // The same client id committed meanwhile (a retry racing its original, maybe on another
     // node): the unique index refused this copy and the transaction, counter bump included, rolled back.
