@@ -9,6 +9,8 @@ import { startTestServer, type TestServer } from './support/server.js';
 import { activeChat, world, type World } from './support/flows.js';
 import { getVisibleChatScope } from '../src/server/services/chat-queries.js';
 import { loadTechActor } from '../src/server/policies/access.js';
+import { prepared } from '../src/server/db/prepared.js';
+import { isUniqueViolation } from '../src/server/db/database.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -42,6 +44,18 @@ describe.each(DIALECTS)('hot-path reads on %s', (kind) => {
     expect(seenInside).toBe('completed');
     expect(await readDuring!).toBe('active');
     expect((await getVisibleChatScope(s.ctx.db, tech, chatId)).status).toBe('active');
+  });
+
+  it('a failing hot-path query rejects its promise; it never throws at the call', async () => {
+    const chatId = await activeChat(w);
+    const insertAt = prepared((db, chat: number, seq: number) =>
+      db.insertInto('messages').values({ chat_id: chat, seq, author_kind: 'system', author_id: null, body: 'x', client_id: null, created_at: 0 }),
+    );
+    await insertAt(s.ctx.db, chatId, 900);
+    let second: Promise<unknown> | undefined;
+    expect(() => (second = insertAt(s.ctx.db, chatId, 900))).not.toThrow();
+    const err = await second!.then(() => null, (e: unknown) => e);
+    expect(isUniqueViolation(err)).toBe(true);
   });
 });
 

@@ -35,22 +35,21 @@ export function prepared<A extends unknown[], R>(build: (db: Kysely<any>, ...arg
     return t;
   };
   return (db: Kysely<any>, ...args: A): Promise<R[]> => {
-    const t = template(db);
-    const params: unknown[] = new Array(t.params.length);
-    for (let i = 0; i < params.length; i++) {
-      const p = t.params[i];
-      params[i] = 'arg' in p ? args[p.arg] : p.value;
-    }
-    // On SQLite, straight on the connection when that is safe (see database.ts); else via Kysely.
-    // No async function here: on the hot path that frame and its promise were pure garbage.
-    const sqlite = directSqlite(db);
-    if (sqlite) {
-      try {
-        return Promise.resolve(sqlite.rows(t.sql, params) as R[]);
-      } catch (e) {
-        return Promise.reject(e);
+    // No async function here: on the hot path its frame and promise were pure garbage. Every
+    // failure still arrives as a rejected promise, as it would from an async function.
+    try {
+      const t = template(db);
+      const params: unknown[] = new Array(t.params.length);
+      for (let i = 0; i < params.length; i++) {
+        const p = t.params[i];
+        params[i] = 'arg' in p ? args[p.arg] : p.value;
       }
+      // On SQLite, straight on the connection when that is safe (see database.ts); else via Kysely.
+      const sqlite = directSqlite(db);
+      if (sqlite) return Promise.resolve(sqlite.rows(t.sql, params) as R[]);
+      return db.executeQuery<R>(CompiledQuery.raw(t.sql, params)).then((r) => r.rows);
+    } catch (e) {
+      return Promise.reject(e);
     }
-    return db.executeQuery<R>(CompiledQuery.raw(t.sql, params)).then((r) => r.rows);
   };
 }
