@@ -1,17 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DIALECTS } from './support/databases.js';
-import { startTestServer, PASSWORD, type TestServer } from './support/server.js';
+import { PASSWORD, type TestServer } from './support/server.js';
 import { loginAs } from './support/http.js';
-import { activeChat, waitingChat, world, type World } from './support/flows.js';
+import { activeChat, waitingChat, type World, serverWithWorld } from './support/flows.js';
 
 describe.each(DIALECTS)('concurrency on %s', (kind) => {
   let s: TestServer;
   let w: World;
-  beforeAll(async () => {
-    s = await startTestServer(kind);
-    w = await world(s);
-  });
-  afterAll(async () => s?.stop());
+  serverWithWorld(kind, (server, seeded) => ((s = server), (w = seeded)));
 
   it('50 concurrent joins of one waiting chat: exactly one wins, 49 are told who', async () => {
     const techs = await Promise.all(

@@ -3,10 +3,10 @@
  * They must never see another transaction's uncommitted writes, nor run inside it; inside a
  * transaction they see its own writes. The same holds through Kysely on PostgreSQL.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DIALECTS } from './support/databases.js';
 import { startTestServer, type TestServer } from './support/server.js';
-import { activeChat, world, type World } from './support/flows.js';
+import { activeChat, world, type World, serverWithWorld } from './support/flows.js';
 import { getVisibleChatScope } from '../src/server/services/chat-queries.js';
 import { loadTechActor } from '../src/server/policies/access.js';
 import { prepared } from '../src/server/db/prepared.js';
@@ -17,11 +17,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 describe.each(DIALECTS)('hot-path reads on %s', (kind) => {
   let s: TestServer;
   let w: World;
-  beforeAll(async () => {
-    s = await startTestServer(kind);
-    w = await world(s);
-  });
-  afterAll(async () => s?.stop());
+  serverWithWorld(kind, (server, seeded) => ((s = server), (w = seeded)));
 
   it('a read outside a transaction does not see, or join, a transaction in progress', async () => {
     const tech = (await loadTechActor(s.ctx.db, w.tech.id))!;

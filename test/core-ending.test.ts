@@ -1,17 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DIALECTS } from './support/databases.js';
-import { startTestServer, PASSWORD, type TestServer } from './support/server.js';
+import { PASSWORD, type TestServer } from './support/server.js';
 import { loginAs } from './support/http.js';
-import { activeChat, completedChat, world, type World } from './support/flows.js';
+import { activeChat, completedChat, type World, serverWithWorld } from './support/flows.js';
 
 describe.each(DIALECTS)('ending, transcripts and timeline on %s', (kind) => {
   let s: TestServer;
   let w: World;
-  beforeAll(async () => {
-    s = await startTestServer(kind);
-    w = await world(s);
-  });
-  afterAll(async () => s?.stop());
+  serverWithWorld(kind, (server, seeded) => ((s = server), (w = seeded)));
 
   const download = async (ticketId: number, attachmentId: number) => {
     const r = await w.techClient.get(`/api/console/tickets/${ticketId}/attachments/${attachmentId}`);
@@ -116,11 +112,7 @@ describe.each(DIALECTS)('ending, transcripts and timeline on %s', (kind) => {
 describe.each(DIALECTS)('search and notes on %s', (kind) => {
   let s: TestServer;
   let w: World;
-  beforeAll(async () => {
-    s = await startTestServer(kind);
-    w = await world(s);
-  });
-  afterAll(async () => s?.stop());
+  serverWithWorld(kind, (server, seeded) => ((s = server), (w = seeded)));
 
   it('finds words from messages, subject and notes, newest first, with a snippet, and honours filters', async () => {
     const a = await activeChat(w, 'Keyboard sticky');

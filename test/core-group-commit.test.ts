@@ -4,10 +4,10 @@
  * and any other failure leaves nothing of the group half-written. Runs on both databases (on
  * PostgreSQL each call has its own transaction; the outcomes must be the same).
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DIALECTS } from './support/databases.js';
-import { startTestServer, type TestServer } from './support/server.js';
-import { activeChat, waitingChat, world, type World } from './support/flows.js';
+import type { TestServer } from './support/server.js';
+import { activeChat, waitingChat, type World, serverWithWorld } from './support/flows.js';
 import { inGroupCommit } from '../src/server/services/context.js';
 import { sendMessage } from '../src/server/services/messages.js';
 import { loadPortalActor, loadTechActor } from '../src/server/policies/access.js';
@@ -16,11 +16,7 @@ import { AppError } from '../src/server/errors.js';
 describe.each(DIALECTS)('group commit on %s', (kind) => {
   let s: TestServer;
   let w: World;
-  beforeAll(async () => {
-    s = await startTestServer(kind);
-    w = await world(s);
-  });
-  afterAll(async () => s?.stop());
+  serverWithWorld(kind, (server, seeded) => ((s = server), (w = seeded)));
 
   const messagesOf = (chatId: number) => s.ctx.db.selectFrom('messages').selectAll().where('chat_id', '=', chatId).orderBy('seq').execute();
   const createdEvents = () => {

@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DIALECTS } from './support/databases.js';
-import { startTestServer, type TestServer } from './support/server.js';
-import { chatIn, world, type World } from './support/flows.js';
+import type { TestServer } from './support/server.js';
+import { chatIn, type World, serverWithWorld } from './support/flows.js';
 
 type State = 'waiting' | 'active' | 'abandoned' | 'callback' | 'completed';
 const STATES: State[] = ['waiting', 'active', 'abandoned', 'callback', 'completed'];
@@ -28,11 +28,7 @@ const ALLOWED: Partial<Record<State, Partial<Record<Event, State>>>> = {
 describe.each(DIALECTS)('lifecycle over HTTP on %s', (kind) => {
   let s: TestServer;
   let w: World;
-  beforeAll(async () => {
-    s = await startTestServer(kind);
-    w = await world(s);
-  });
-  afterAll(async () => s?.stop());
+  serverWithWorld(kind, (server, seeded) => ((s = server), (w = seeded)));
 
   for (const state of STATES) {
     for (const event of Object.keys(EVENTS) as Event[]) {

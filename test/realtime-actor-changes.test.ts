@@ -3,23 +3,16 @@
  * change to a user must still show in that user's very next event: names, Available/DNR set from
  * another tab, grants. Each socket here is served once before the change, so its actor is kept.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DIALECTS } from './support/databases.js';
-import { startTestServer, PASSWORD, type TestServer } from './support/server.js';
+import { PASSWORD, type TestServer } from './support/server.js';
 import { loginAs } from './support/http.js';
 import { ack, connect, type TestSocket } from './support/sockets.js';
-import { closeAll } from './support/realtime.js';
+import { serverWithSockets } from './support/realtime.js';
 
 describe.each(DIALECTS)('changes to a connected user on %s', (kind) => {
   let s: TestServer;
-  const open: TestSocket[] = [];
-  beforeAll(async () => {
-    s = await startTestServer(kind);
-  });
-  afterAll(async () => {
-    closeAll(...open);
-    await s?.stop();
-  });
+  const open = serverWithSockets(kind, (server) => (s = server));
 
   async function activeChat() {
     const w = await s.f.world();

@@ -3,25 +3,18 @@
  * portal user's presence and the disconnect grace, the wait offer and its answers, the end and
  * completion pushed to both sides, and a dropped connection in a busy chat.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DIALECTS } from './support/databases.js';
-import { startTestServer, PASSWORD, type TestServer } from './support/server.js';
+import { PASSWORD, type TestServer } from './support/server.js';
 import { loginAs, type Client } from './support/http.js';
 import { ack, connect, received, sleep, waitFor, type TestSocket } from './support/sockets.js';
-import { barrier, closeAll, until } from './support/realtime.js';
+import { barrier, serverWithSockets, until } from './support/realtime.js';
 
 const TIMERS = { CHAT_WAIT_OFFER_SECONDS: '1', CHAT_DISCONNECT_GRACE_SECONDS: '1', CHAT_ASSIGNED_FIRST_SECONDS: '60', TIMER_SWEEP_MS: '100' };
 
 describe.each(DIALECTS)('chat over sockets on %s', (kind) => {
   let s: TestServer;
-  const open: TestSocket[] = [];
-  beforeAll(async () => {
-    s = await startTestServer(kind, TIMERS);
-  });
-  afterAll(async () => {
-    closeAll(...open);
-    await s?.stop();
-  });
+  const open = serverWithSockets(kind, (server) => (s = server), TIMERS);
 
   /** A user connected before requesting (so no grace runs), a tech with access, both connected. */
   async function scene(opts: { join?: boolean } = {}) {

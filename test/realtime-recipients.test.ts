@@ -2,23 +2,16 @@
  * Who receives each real-time event, and who must not: techs without board or company access,
  * the DNR tech (no alert, but the chat in its Waiting list), the portal user of another chat.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DIALECTS } from './support/databases.js';
-import { startTestServer, PASSWORD, type TestServer } from './support/server.js';
+import { PASSWORD, type TestServer } from './support/server.js';
 import { loginAs, type Client } from './support/http.js';
 import { ack, connect, received, waitFor, type TestSocket } from './support/sockets.js';
-import { barrier, closeAll } from './support/realtime.js';
+import { barrier, serverWithSockets } from './support/realtime.js';
 
 describe.each(DIALECTS)('recipients of real-time events on %s', (kind) => {
   let s: TestServer;
-  const open: TestSocket[] = [];
-  beforeAll(async () => {
-    s = await startTestServer(kind);
-  });
-  afterAll(async () => {
-    closeAll(...open);
-    await s?.stop();
-  });
+  const open = serverWithSockets(kind, (server) => (s = server));
 
   async function people() {
     const boardId = await s.f.board();

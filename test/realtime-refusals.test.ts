@@ -2,26 +2,19 @@
  * Every refused event answers an error ack `{ error: { code, message } }` and changes nothing:
  * bad payload types, unknown fields, wrong state, a foreign chat id, a missing ack, an unknown event.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DIALECTS } from './support/databases.js';
-import { startTestServer, PASSWORD, type TestServer } from './support/server.js';
+import { PASSWORD, type TestServer } from './support/server.js';
 import { loginAs } from './support/http.js';
 import { ack, connect, waitFor, type TestSocket } from './support/sockets.js';
 import { world, activeChat, waitingChat, completedChat } from './support/flows.js';
-import { closeAll } from './support/realtime.js';
+import { serverWithSockets } from './support/realtime.js';
 
 const BIG = 'x'.repeat(4001);
 
 describe.each(DIALECTS)('refused socket events on %s', (kind) => {
   let s: TestServer;
-  const open: TestSocket[] = [];
-  beforeAll(async () => {
-    s = await startTestServer(kind);
-  });
-  afterAll(async () => {
-    closeAll(...open);
-    await s?.stop();
-  });
+  const open = serverWithSockets(kind, (server) => (s = server));
 
   async function snapshot(w: Awaited<ReturnType<typeof world>>, ids: number[]) {
     const out: unknown[] = [];

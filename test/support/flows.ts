@@ -1,13 +1,27 @@
 /** Short paths to a chat in a given state, through the real HTTP API. */
-import { expect } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { loginAs, type Client } from './http.js';
-import { PASSWORD, type TestServer } from './server.js';
+import { PASSWORD, startTestServer, type TestServer } from './server.js';
+import type { DbKind } from './databases.js';
 
 export type World = Awaited<ReturnType<TestServer['f']['world']>> & { userClient: Client; techClient: Client; server: TestServer };
 
 export async function world(s: TestServer): Promise<World> {
   const w = await s.f.world();
   return { ...w, server: s, userClient: await loginAs(s.url, 'portal', w.user.email, PASSWORD), techClient: await loginAs(s.url, 'tech', w.tech.email, PASSWORD) };
+}
+
+/**
+ * One server with one seeded world for the tests of a describe block: started before them, stopped
+ * after them. `use` receives both once they are ready.
+ */
+export function serverWithWorld(kind: DbKind, use: (server: TestServer, seeded: World) => void) {
+  let server: TestServer | undefined;
+  beforeAll(async () => {
+    server = await startTestServer(kind);
+    use(server, await world(server));
+  });
+  afterAll(async () => server?.stop());
 }
 
 /**

@@ -1,6 +1,28 @@
 /** Helpers for real-time tests: raw handshakes, delivery barriers, polling the truth. */
+import { afterAll, beforeAll } from 'vitest';
 import { io } from 'socket.io-client';
 import { ack, sleep, type TestSocket } from './sockets.js';
+import { startTestServer, type TestServer } from './server.js';
+import type { DbKind } from './databases.js';
+
+/**
+ * One server for the tests of a describe block that open sockets: started before them; after them
+ * every socket pushed to the returned list is closed and the server stopped. `use` receives the
+ * server once it is ready.
+ */
+export function serverWithSockets(kind: DbKind, use: (server: TestServer) => void, env: Record<string, string> = {}): TestSocket[] {
+  const open: TestSocket[] = [];
+  let server: TestServer | undefined;
+  beforeAll(async () => {
+    server = await startTestServer(kind, env);
+    use(server);
+  });
+  afterAll(async () => {
+    closeAll(...open);
+    await server?.stop();
+  });
+  return open;
+}
 
 /** Tries a handshake with exactly these headers; resolves 'connected' or the refusal message. */
 export function tryConnect(baseUrl: string, namespace: string, headers: Record<string, string>): Promise<string> {
