@@ -5,7 +5,7 @@
  * is ignored), with the send time carried in the body.
  */
 import type { Socket } from 'socket.io-client';
-import { connectSocket, contention, cpuSeconds, loopLag, mapLimit, nowMs, percentiles, rssMb, sleep } from './lib.js';
+import { connectSocket, contention, cpuSeconds, runqueueWaitMs, loopLag, mapLimit, nowMs, percentiles, rssMb, sleep } from './lib.js';
 import type { Seeded } from './seed.js';
 
 export type Side = { socket: Socket; send: (body: string, clientId: string) => Promise<{ ok?: boolean; duplicate?: boolean; error?: { code: string } }> };
@@ -125,6 +125,7 @@ export async function runOpenLoop(target: Target, opts: { rate: number; warmupS:
   const windowStart = start + opts.warmupS * 1000;
   const windowEnd = start + total * 1000;
   let cpu0 = 0;
+  let wait0 = 0;
   let loadCpu0 = process.cpuUsage();
   let cpuWindow: ReturnType<typeof contention> | null = null;
   let lag: ReturnType<typeof loopLag> | null = null;
@@ -137,6 +138,7 @@ export async function runOpenLoop(target: Target, opts: { rate: number; warmupS:
     if (!phase.measuring && t >= windowStart) {
       phase.measuring = true;
       cpu0 = cpuSeconds(opts.serverPid);
+      wait0 = runqueueWaitMs(opts.serverPid);
       loadCpu0 = process.cpuUsage();
       cpuWindow = contention(opts.serverPid);
       lag = loopLag();
@@ -171,6 +173,7 @@ export async function runOpenLoop(target: Target, opts: { rate: number; warmupS:
   }
   const measuredS = (Math.min(nowMs(), windowEnd) - windowStart) / 1000;
   const cpu = (cpuSeconds(opts.serverPid) - cpu0) / measuredS;
+  const runqueueWait = (runqueueWaitMs(opts.serverPid) - wait0) / measuredS;
   const cpuUse = cpuWindow?.();
   const lc = process.cpuUsage(loadCpu0);
   const loadCpu = (lc.user + lc.system) / 1e6 / measuredS;
@@ -187,6 +190,9 @@ export async function runOpenLoop(target: Target, opts: { rate: number; warmupS:
     pairs: target.pairs.length,
     offeredRate: opts.rate,
     measuredSeconds: Math.round(measuredS * 10) / 10,
+    // Wall-clock start of the measured window (epoch ms), to line seconds up with server-side traces.
+    windowStartMs: Math.round(windowStart),
+    serverPid: opts.serverPid,
     sent,
     sentInWindow,
     achievedSendRate: Math.round(sentInWindow / measuredS),
@@ -202,6 +208,8 @@ export async function runOpenLoop(target: Target, opts: { rate: number; warmupS:
     latencySamples: latencies,
     ackLatencyMs: percentiles(ackLatencies),
     serverCpuCores: Math.round(cpu * 100) / 100,
+    // Per second of the window: how long the server's main thread was ready to run but not running.
+    serverRunqueueWaitMsPerS: Math.round(runqueueWait),
     loadProcessCpuCores: Math.round(loadCpu * 100) / 100,
     disconnects: { ...target.disconnects },
     cpuDuringWindow: cpuUse,

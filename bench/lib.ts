@@ -41,6 +41,12 @@ export async function spawnNode(script: string, env: Record<string, string>, tim
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  // BENCH_SERVER_LOG_DIR keeps each server's whole output (e.g. with --trace-gc) as <script>-<pid>.log.
+  if (process.env.BENCH_SERVER_LOG_DIR) {
+    const log = fs.createWriteStream(path.join(process.env.BENCH_SERVER_LOG_DIR, `${path.basename(script)}-${proc.pid}.log`));
+    proc.stdout!.pipe(log);
+    proc.stderr!.pipe(log);
+  }
   let out = '';
   let err = '';
   const url = await new Promise<string>((resolve, reject) => {
@@ -98,6 +104,16 @@ export function cpuSeconds(pid: number): number {
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   const ticks = Number(fields[11]) + Number(fields[12]);
   return ticks / 100;
+}
+
+/**
+ * Milliseconds a process's main thread has spent runnable but waiting for a CPU, so far
+ * (/proc/<pid>/schedstat, Linux). On a virtual machine this includes the time an idle virtual
+ * CPU takes to wake up, which every event-loop wake-up pays.
+ */
+export function runqueueWaitMs(pid: number): number {
+  const [, waitNs] = fs.readFileSync(`/proc/${pid}/schedstat`, 'utf8').trim().split(/\s+/).map(Number);
+  return waitNs / 1e6;
 }
 
 export function connectSocket(url: string, cookie: string | null, timeoutMs = 20000): Promise<Socket> {

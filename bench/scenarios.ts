@@ -63,6 +63,7 @@ export async function chatLatency(scale: Scale) {
     deliveredRate: Math.round(runs.reduce((a, x) => a + x.deliveredRate, 0) / runs.length),
     notDeliveredAfterDrain: runs.reduce((a, x) => a + x.notDeliveredAfterDrain, 0),
     serverCpuCores: Math.round((runs.reduce((a, x) => a + x.serverCpuCores, 0) / runs.length) * 100) / 100,
+    serverRunqueueWaitMsPerS: Math.round(runs.reduce((a, x) => a + x.serverRunqueueWaitMsPerS, 0) / runs.length),
     otherProcessesCoresMax: Math.max(...runs.map((x) => x.cpuDuringWindow?.otherProcessesCores ?? 0)),
   });
   const relayAll = pooled(results.relay);
