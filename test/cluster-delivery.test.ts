@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clusterUnavailable, OwnRedis, startCluster, type Cluster } from './support/cluster.js';
 import { PASSWORD } from './support/server.js';
-import { loginAs } from './support/http.js';
+import { Client, loginAs } from './support/http.js';
 import { ack, connect, received, waitFor, type TestSocket } from './support/sockets.js';
 import { barrier, closeAll } from './support/realtime.js';
 
@@ -186,6 +186,19 @@ describe.skipIf(!!skip)('two nodes on PostgreSQL and Redis', () => {
     const tr = (await cl.handle.db.selectFrom('transitions').selectAll().where('chat_id', '=', chatId).where('event', '=', 'join').execute()).map((t) => Number(t.actor_id));
     expect(tr).toEqual([winner.id]);
   });
+  it('failed logins count on every node: guesses spread over A and B lock the account on both', async () => {
+    const [A, B] = cl.nodes;
+    const victim = await cl.f.tech();
+    const guess = (url: string, i: number) => new Client(url).post('/api/auth/tech/login', { email: victim.email, password: `guess-${i}` });
+    // Ten failures, alternating nodes: five on each, so neither node alone reached the limit.
+    for (let i = 0; i < 10; i++) expect((await guess(i % 2 ? B.url : A.url, i)).status).toBe(401);
+    for (const node of [A, B]) {
+      const r = await new Client(node.url).post('/api/auth/tech/login', { email: victim.email, password: PASSWORD });
+      expect(r.status).toBe(429);
+      expect(r.body.error.code).toBe('rate_limited');
+    }
+  });
+
   it('a graceful stop of one node closes its own connections only; the other node keeps serving', async () => {
     const C = await cl.startNode('C');
     const [A] = cl.nodes;

@@ -57,9 +57,17 @@ async function clientIdPerAuthor(db: Kysely<any>) {
   await sql`create unique index messages_chat_author_client on messages (chat_id, author_kind, author_id, client_id)`.execute(db);
 }
 
+/** Failed logins live in the database, so every node counts them and a restart forgets none. */
+async function loginFailures(db: Kysely<any>, dialect: Dialect) {
+  await sql`create table login_failures (id ${id(dialect)}, key text not null, at ${bigint} not null)`.execute(db);
+  await sql`create index login_failures_key_at on login_failures (key, at)`.execute(db);
+  await sql`create index login_failures_at on login_failures (at)`.execute(db);
+}
+
 const migrations: Migration[] = [
   { name: '001_initial', up: createTables },
   { name: '002_client_id_per_author', up: clientIdPerAuthor },
+  { name: '003_login_failures', up: loginFailures },
 ];
 
 /** Applies pending migrations in one transaction each; safe when several nodes start at once. */

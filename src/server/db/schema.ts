@@ -44,6 +44,12 @@ export interface PortalUsersTable {
   active: number;
   created_at: number;
 }
+/** One failed login, under each key it counts against (`tech:<email>`, `ip:<address>`). */
+export interface LoginFailuresTable {
+  id: Generated<number>;
+  key: string;
+  at: number;
+}
 export interface SessionsTable {
   token_hash: string;
   user_kind: 'tech' | 'portal';
@@ -178,6 +184,7 @@ export interface Database {
   tech_companies: TechCompaniesTable;
   portal_users: PortalUsersTable;
   sessions: SessionsTable;
+  login_failures: LoginFailuresTable;
   tickets: TicketsTable;
   timeline: TimelineTable;
   attachments: AttachmentsTable;

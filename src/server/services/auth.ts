@@ -24,15 +24,15 @@ export async function login(db: Db, limits: Limits, kind: 'tech' | 'portal', ema
   const normalized = email.trim().toLowerCase();
   const account = [`${kind}:${normalized}`];
   const address = [`ip:${ip}`];
-  limits.loginAccount.check(account, now);
-  limits.loginAddress.check(address, now);
+  await limits.loginAccount.check(db, account, now);
+  await limits.loginAddress.check(db, address, now);
   const table = kind === 'tech' ? 'techs' : 'portal_users';
   const user = await db.selectFrom(table).select(['id', 'password_hash', 'active']).where('email', '=', normalized).executeTakeFirst();
   dummyHash ??= hashPassword('not-a-real-password');
   const ok = await verify(user?.password_hash ?? (await dummyHash), password).catch(() => false);
   if (!user || !ok || user.active !== 1) {
-    limits.loginAccount.record(account, now);
-    limits.loginAddress.record(address, now);
+    await limits.loginAccount.record(db, account, now);
+    await limits.loginAddress.record(db, address, now);
     throw new InvalidCredentials();
   }
   const token = crypto.randomBytes(32).toString('base64url');

@@ -1,4 +1,5 @@
 import { AppError, RateLimited } from '../errors.js';
+import type { Db } from '../db/database.js';
 
 /** Bounds memory without forgetting recent keys: a Map iterates oldest-inserted first. */
 function evictOldest<K, V>(map: Map<K, V>, max: number) {
@@ -31,30 +32,45 @@ export class TokenBuckets {
   }
 }
 
-/** Failures per key in a sliding window; at `max` the key is locked out until the oldest expires. */
+/** No failure window is longer than this; older rows are deleted whatever their key. */
+export const FAILURES_KEPT_MS = 24 * 3600 * 1000;
+
+/**
+ * Failures per key in a sliding window, kept in the database: every node of a cluster counts the
+ * same failures, and a restart forgets none. At `max` failures within the window the key is
+ * locked out until the oldest of them leaves it.
+ */
 export class FailureWindow {
-  private failures = new Map<string, number[]>();
   constructor(
     private windowMs: number,
     private max: number,
-  ) {}
+  ) {
+    if (windowMs > FAILURES_KEPT_MS) throw new Error('failure window longer than the rows are kept');
+  }
 
-  check(keys: string[], now: number): void {
-    for (const k of keys) {
-      const recent = (this.failures.get(k) ?? []).filter((t) => now - t < this.windowMs);
-      if (recent.length) this.failures.set(k, recent);
-      else this.failures.delete(k);
-      if (recent.length >= this.max) throw new RateLimited(this.windowMs - (now - recent[0]));
+  async check(db: Db, keys: string[], now: number): Promise<void> {
+    if (!keys.length) return;
+    const rows = await db
+      .selectFrom('login_failures')
+      .select((eb) => ['key', eb.fn.countAll<number | string>().as('n'), eb.fn.min<number | string>('at').as('oldest')])
+      .where('key', 'in', keys)
+      .where('at', '>', now - this.windowMs)
+      .groupBy('key')
+      .execute();
+    for (const r of rows) {
+      if (Number(r.n) >= this.max) throw new RateLimited(Math.max(1, this.windowMs - (now - Number(r.oldest))));
     }
   }
 
-  record(keys: string[], now: number): void {
-    for (const k of keys) {
-      const list = [...(this.failures.get(k) ?? []), now];
-      this.failures.delete(k);
-      this.failures.set(k, list);
-    }
-    evictOldest(this.failures, 100000);
+  async record(db: Db, keys: string[], now: number): Promise<void> {
+    if (!keys.length) return;
+    await db.transaction().execute(async (trx) => {
+      await trx.insertInto('login_failures').values(keys.map((key) => ({ key, at: now }))).execute();
+      // What has left the window counts for nothing any more. Keys never tried again are cleared
+      // after a day, a bound above every window, so the table stays small.
+      await trx.deleteFrom('login_failures').where('key', 'in', keys).where('at', '<=', now - this.windowMs).execute();
+      await trx.deleteFrom('login_failures').where('at', '<=', now - FAILURES_KEPT_MS).execute();
+    });
   }
 }
 
