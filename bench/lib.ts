@@ -8,6 +8,8 @@ import { fileURLToPath } from 'node:url';
 import { io, type Socket } from 'socket.io-client';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+/** The Node options every server process runs with (scripts/server-node-flags.json, as `npm start` uses them). */
+const SERVER_NODE_FLAGS: string[] = JSON.parse(fs.readFileSync(path.join(ROOT, 'scripts/server-node-flags.json'), 'utf8')).flags;
 export const RESULTS_DIR = path.join(ROOT, 'bench', 'results');
 
 /** Wall-clock milliseconds with sub-millisecond resolution, comparable across processes. */
@@ -33,9 +35,9 @@ export type Child = { proc: ChildProcess; url: string; pid: number; stop: () => 
  * Spawns `node --import tsx <script>` and waits for it to print its URL (`http://127.0.0.1:<port>`).
  * The child gets its own file-descriptor limit from the shell that runs the bench.
  */
-export async function spawnNode(script: string, env: Record<string, string>, timeoutMs = 30000): Promise<Child> {
+export async function spawnNode(script: string, env: Record<string, string>, timeoutMs = 30000, nodeArgs: string[] = []): Promise<Child> {
   // BENCH_SERVER_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=prof", profiles the servers.
-  const extraArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const extraArgs = [...nodeArgs, ...(process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean)];
   const proc = spawn(process.execPath, [...extraArgs, '--import', 'tsx', script], {
     cwd: ROOT,
     env: { ...process.env, ...env },
@@ -84,7 +86,9 @@ export async function spawnNode(script: string, env: Record<string, string>, tim
 
 /** The product server on a fresh SQLite data directory (already seeded by the caller). */
 export function spawnProductServer(dataDir: string, extraEnv: Record<string, string> = {}) {
-  return spawnNode('src/server/main.ts', { PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, SEED_DEMO: 'false', LOG_LEVEL: 'warn', NODE_ENV: 'production', ...extraEnv });
+  // The product runs with the Node options `npm start` gives it; BENCH_PRODUCT_NODE_ARGS adds more.
+  const productArgs = [...SERVER_NODE_FLAGS, ...(process.env.BENCH_PRODUCT_NODE_ARGS ?? '').split(' ').filter(Boolean)];
+  return spawnNode('src/server/main.ts', { PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, SEED_DEMO: 'false', LOG_LEVEL: 'warn', NODE_ENV: 'production', ...extraEnv }, 30000, productArgs);
 }
 
 export function spawnRelayServer() {

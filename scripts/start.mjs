@@ -18,6 +18,8 @@ if (fs.existsSync('vite.config.ts') && (!fs.existsSync(built) || fs.statSync(bui
   const r = spawnSync('npx', ['vite', 'build', '--logLevel', 'error'], { stdio: 'inherit' });
   if (r.status !== 0) process.exit(r.status ?? 1);
 }
-const child = spawn(process.execPath, ['--import', 'tsx', 'src/server/main.ts'], { stdio: 'inherit' });
+// The server's Node options live in one place, shared with the cluster tests and the bench.
+const { flags } = JSON.parse(fs.readFileSync(new URL('./server-node-flags.json', import.meta.url), 'utf8'));
+const child = spawn(process.execPath, [...flags, '--import', 'tsx', 'src/server/main.ts'], { stdio: 'inherit' });
 for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => child.kill(sig));
 child.on('exit', (code) => process.exit(code ?? 0));

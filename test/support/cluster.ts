@@ -15,6 +15,8 @@ import { factories, type Factories } from './server.js';
 import { sleep } from './sockets.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+/** The Node options every server process runs with (scripts/server-node-flags.json, as `npm start` uses them). */
+const SERVER_NODE_FLAGS: string[] = JSON.parse(fs.readFileSync(path.join(ROOT, 'scripts/server-node-flags.json'), 'utf8')).flags;
 
 /** Why the cluster suites cannot run here, or null when they can. */
 export function clusterUnavailable(): string | null {
@@ -80,7 +82,7 @@ export class OwnRedis {
 
 export type NodeOpts = { env?: Record<string, string> };
 
-/** One server node: `node --import tsx src/server/main.ts` on a free port. */
+/** One server node: `node --import tsx src/server/main.ts` on a free port, with the production Node options. */
 export class ClusterNode {
   private output: string[] = [];
   private constructor(
@@ -107,7 +109,7 @@ export class ClusterNode {
 
   static async start(name: string, env: Record<string, string>): Promise<ClusterNode> {
     const port = await freePort();
-    const proc = spawn(process.execPath, ['--import', 'tsx', 'src/server/main.ts'], {
+    const proc = spawn(process.execPath, [...SERVER_NODE_FLAGS, '--import', 'tsx', 'src/server/main.ts'], {
       cwd: ROOT,
       env: { ...process.env, HOST: '127.0.0.1', SEED_DEMO: 'false', LOG_LEVEL: 'warn', NODE_ID: name, ...env, PORT: String(port) },
       stdio: ['ignore', 'pipe', 'pipe'],
