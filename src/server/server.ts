@@ -15,7 +15,7 @@ export type RunningServer = { url: string; port: number; ctx: Ctx; realtime: Rea
 /** Composition root: config -> db -> services -> http + realtime -> timers. */
 export async function startServer(config: Config, opts: { logger?: boolean } = {}): Promise<RunningServer> {
   const log = pino({ level: opts.logger === false ? 'silent' : config.logLevel });
-  const handle = openDatabase(config);
+  const handle = openDatabase({ ...config, onBackgroundError: (err) => log.error({ err }, 'WAL checkpoint worker failed; the server copies the log back itself') });
   await migrate(handle.db, handle.dialect);
   const seeded = config.seedDemo ? await seedDemo(handle.db) : false;
   const bus = new EventBus((err, name) => log.error({ err, event: name }, 'event listener failed'));

@@ -4,6 +4,7 @@ import SQLite from 'better-sqlite3';
 import pg from 'pg';
 import { Kysely, PostgresDialect, SqliteDialect, sql, type Transaction } from 'kysely';
 import type { Database } from './schema.js';
+import { startWalCheckpointer } from './wal-checkpointer.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 export type Db = Kysely<Database>;
@@ -14,10 +15,8 @@ export type DbHandle = { db: Db; dialect: Dialect; close: () => Promise<void> };
 // int8 (counts, epoch milliseconds) as numbers: every value we store fits in 2^53.
 pg.types.setTypeParser(20, (v) => Number(v));
 
-/** How often the WAL is copied back into the database file (see openDatabase). */
-export const WAL_AUTOCHECKPOINT_PAGES = 100;
 
-export function openDatabase(opts: { databaseUrl?: string; dataDir: string }): DbHandle {
+export function openDatabase(opts: { databaseUrl?: string; dataDir: string; onBackgroundError?: (err: unknown) => void }): DbHandle {
   if (opts.databaseUrl) {
     const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: 10 });
     pool.on('error', () => {
@@ -27,23 +26,26 @@ export function openDatabase(opts: { databaseUrl?: string; dataDir: string }): D
     return { db, dialect: 'postgres', close: () => db.destroy() };
   }
   fs.mkdirSync(opts.dataDir, { recursive: true });
+  // One server per data directory: SQLite is the single-node default (several nodes share
+  // PostgreSQL). The lock is a small SQLite file held in an exclusive transaction for as long as
+  // the server runs; the operating system drops it when the process ends, however it ends. A
+  // second server on the same directory fails to start with "database is locked".
+  const lock = new SQLite(path.join(opts.dataDir, 'helpdesk.lock'), { timeout: 0 });
+  try {
+    lock.exec('begin exclusive');
+  } catch (err) {
+    lock.close();
+    throw err;
+  }
   const file = path.join(opts.dataDir, 'helpdesk.sqlite');
   const database = new SQLite(file);
-  // One process holds the file: SQLite is the single-node default (several nodes share PostgreSQL).
-  // Exclusive locking keeps the WAL index in this process's memory, so a statement takes no file
-  // locks; that made the server's reads about 40% cheaper and persisted messages/s ~15% higher.
-  // Set before the first WAL read, as SQLite requires. A second server on the same data directory
-  // fails to start with "database is locked".
-  database.pragma('locking_mode = EXCLUSIVE');
   database.pragma('journal_mode = WAL');
   database.pragma('synchronous = NORMAL');
   database.pragma('foreign_keys = ON');
   database.pragma('busy_timeout = 5000');
-  // SQLite copies the WAL back into the database inside the commit that finds it over this many
-  // pages, and nothing else runs on this thread meanwhile. The default (1,000 pages) made that a
-  // 5-13 ms pause every ~200 ms at 2,000 messages/s; at 100 pages each copy takes under a
-  // millisecond or two, so no message waits long behind one (docs/benchmarks.md, change 8).
-  database.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`);
+  // The WAL is copied back into the database file by a worker thread, off the event loop
+  // (db/wal-checkpointer.ts; docs/benchmarks.md, changes 8 and 12).
+  const checkpointer = startWalCheckpointer(database, file, opts.onBackgroundError ?? ((err) => console.error('WAL checkpoint worker failed', err)));
   const statements = withStatementCache(database);
   const state = { held: 0 };
   const db = new Kysely<Database>({ dialect: new TrackedSqliteDialect({ database: statements }, state) });
@@ -56,7 +58,12 @@ export function openDatabase(opts: { databaseUrl?: string; dataDir: string }): D
       return [];
     },
   });
-  return { db, dialect: 'sqlite', close: () => db.destroy() };
+  const close = async () => {
+    await checkpointer.stop();
+    await db.destroy();
+    lock.close();
+  };
+  return { db, dialect: 'sqlite', close };
 }
 
 /**

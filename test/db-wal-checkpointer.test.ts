@@ -1,0 +1,63 @@
+/**
+ * The SQLite write-ahead log is copied back by a worker thread, off the event loop
+ * (db/wal-checkpointer.ts); if the worker stops, the server's connection copies again itself.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import SQLite from 'better-sqlite3';
+import { afterEach, describe, expect, it } from 'vitest';
+import { BACKSTOP_PAGES, CHECKPOINT_EVERY_MS, FALLBACK_PAGES, startWalCheckpointer, type Checkpointer } from '../src/server/db/wal-checkpointer.js';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('WAL checkpoint worker', () => {
+  let dir = '';
+  let database: SQLite.Database | null = null;
+  let checkpointer: Checkpointer | null = null;
+  afterEach(async () => {
+    await checkpointer?.stop();
+    database?.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  function open() {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'helpdesk-wal-'));
+    const file = path.join(dir, 'test.sqlite');
+    database = new SQLite(file);
+    database.pragma('journal_mode = WAL');
+    database.pragma('synchronous = NORMAL');
+    database.exec('create table t (id integer primary key, body text)');
+    return file;
+  }
+  // Frames in the log, as the server's connection sees them after a commit of its own.
+  const framesAfterOneMoreCommit = (db: SQLite.Database) => {
+    db.prepare('insert into t (body) values (?)').run('one more');
+    return (db.pragma('wal_checkpoint(PASSIVE)') as { log: number }[])[0].log;
+  };
+
+  it('copies the log back on its own thread; the server connection only keeps a far backstop', async () => {
+    const file = open();
+    const errors: unknown[] = [];
+    checkpointer = startWalCheckpointer(database!, file, (e) => errors.push(e));
+    expect(database!.pragma('wal_autocheckpoint', { simple: true })).toBe(BACKSTOP_PAGES);
+    // A burst of commits with no pause, all on this thread: nothing here copies them back.
+    const insert = database!.prepare('insert into t (body) values (?)');
+    for (let i = 0; i < 1500; i++) insert.run(`line ${i}`);
+    // Meanwhile the worker copies; once it has caught up, the next commit starts the log over.
+    await sleep(CHECKPOINT_EVERY_MS * 6);
+    expect(framesAfterOneMoreCommit(database!)).toBeLessThan(10);
+    expect(errors).toEqual([]);
+  });
+
+  it('a worker that stops unasked hands the copying back to the server connection, and says so', async () => {
+    const file = open();
+    const errors: unknown[] = [];
+    checkpointer = startWalCheckpointer(database!, file, (e) => errors.push(e));
+    const exited = new Promise((r) => checkpointer!.worker.once('exit', r));
+    await checkpointer.worker.terminate();
+    await exited;
+    expect(errors).toHaveLength(1);
+    expect(database!.pragma('wal_autocheckpoint', { simple: true })).toBe(FALLBACK_PAGES);
+  });
+});
