@@ -10,7 +10,7 @@ import { serviceThroughput } from './service-throughput.js';
 
 export type Scale = { chats: number; rate: number; rounds: number; warmupS: number; measureS: number; alertTechs: number; alertRequests: number; idleUsers: number; idleHoldS: number; satSeconds: number; satWindow: number };
 
-export const FULL: Scale = { chats: 1000, rate: 2000, rounds: 3, warmupS: 3, measureS: 10, alertTechs: 500, alertRequests: 40, idleUsers: 10000, idleHoldS: 25, satSeconds: 15, satWindow: 200 };
+export const FULL: Scale = { chats: 1000, rate: 2000, rounds: 6, warmupS: 3, measureS: 10, alertTechs: 500, alertRequests: 40, idleUsers: 10000, idleHoldS: 25, satSeconds: 15, satWindow: 200 };
 export const QUICK: Scale = { chats: 50, rate: 100, rounds: 2, warmupS: 1, measureS: 2, alertTechs: 20, alertRequests: 5, idleUsers: 200, idleHoldS: 2, satSeconds: 3, satWindow: 20 };
 
 function messagesInDb(dataDir: string): number {
