@@ -46,8 +46,9 @@ export async function spawnNode(script: string, env: Record<string, string>, tim
   // BENCH_SERVER_LOG_DIR keeps each server's whole output (e.g. with --trace-gc) as <script>-<pid>.log.
   if (process.env.BENCH_SERVER_LOG_DIR) {
     const log = fs.createWriteStream(path.join(process.env.BENCH_SERVER_LOG_DIR, `${path.basename(script)}-${proc.pid}.log`));
-    proc.stdout!.pipe(log);
-    proc.stderr!.pipe(log);
+    proc.stdout!.pipe(log, { end: false });
+    proc.stderr!.pipe(log, { end: false });
+    proc.once('close', () => log.end());
   }
   let out = '';
   let err = '';

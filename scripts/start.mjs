@@ -22,4 +22,5 @@ if (fs.existsSync('vite.config.ts') && (!fs.existsSync(built) || fs.statSync(bui
 const { flags } = JSON.parse(fs.readFileSync(new URL('./server-node-flags.json', import.meta.url), 'utf8'));
 const child = spawn(process.execPath, [...flags, '--import', 'tsx', 'src/server/main.ts'], { stdio: 'inherit' });
 for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => child.kill(sig));
-child.on('exit', (code) => process.exit(code ?? 0));
+// A server killed by a signal (not stopped by it) is a failure.
+child.on('exit', (code) => process.exit(code ?? 1));

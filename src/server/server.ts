@@ -16,19 +16,33 @@ export type RunningServer = { url: string; port: number; ctx: Ctx; realtime: Rea
 export async function startServer(config: Config, opts: { logger?: boolean } = {}): Promise<RunningServer> {
   const log = pino({ level: opts.logger === false ? 'silent' : config.logLevel });
   const handle = openDatabase({ ...config, onBackgroundError: (err) => log.error({ err }, 'WAL checkpoint worker failed; the server copies the log back itself') });
-  await migrate(handle.db, handle.dialect);
-  const seeded = config.seedDemo ? await seedDemo(handle.db) : false;
-  const bus = new EventBus((err, name) => log.error({ err, event: name }, 'event listener failed'));
-  // Replaced by the realtime layer's cluster-wide view once it starts.
-  const presence: Presence = { isTechOnline: async () => false, isPortalOnline: async () => false };
-  const ctx: Ctx = { db: handle.db, dialect: handle.dialect, bus, config, presence, now: () => Date.now(), limits: createLimits() };
-  const app = await buildApp(ctx, { logger: opts.logger === false ? false : { level: config.logLevel } });
-  const realtime = await startRealtime(ctx, app.server, log);
-  ctx.presence = realtime.presence;
-  await app.listen({ port: config.port, host: config.host });
-  const address = app.server.address();
-  const port = typeof address === 'object' && address ? address.port : config.port;
-  const stopTimers = startTimerSweeper(ctx, (err) => log.error({ err }, 'timer sweep failed'));
+  // What is open so far, closed in reverse if a later step fails: a server that did not start
+  // holds no database, lock file, worker or port.
+  const opened: (() => Promise<unknown>)[] = [() => handle.close()];
+  const closeOpened = async () => {
+    for (const close of opened.splice(0).reverse()) await close().catch((err) => log.error({ err }, 'close failed'));
+  };
+  let ctx: Ctx, realtime: Realtime, port: number, seeded: boolean, stopTimers: () => void;
+  try {
+    await migrate(handle.db, handle.dialect);
+    seeded = config.seedDemo ? await seedDemo(handle.db) : false;
+    const bus = new EventBus((err, name) => log.error({ err, event: name }, 'event listener failed'));
+    // Replaced by the realtime layer's cluster-wide view once it starts.
+    const presence: Presence = { isTechOnline: async () => false, isPortalOnline: async () => false };
+    ctx = { db: handle.db, dialect: handle.dialect, bus, config, presence, now: () => Date.now(), limits: createLimits() };
+    const app = await buildApp(ctx, { logger: opts.logger === false ? false : { level: config.logLevel } });
+    opened.push(() => app.close());
+    realtime = await startRealtime(ctx, app.server, log);
+    opened.push(() => realtime.close());
+    ctx.presence = realtime.presence;
+    await app.listen({ port: config.port, host: config.host });
+    const address = app.server.address();
+    port = typeof address === 'object' && address ? address.port : config.port;
+    stopTimers = startTimerSweeper(ctx, (err) => log.error({ err }, 'timer sweep failed'));
+  } catch (err) {
+    await closeOpened();
+    throw err;
+  }
   const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
   return {
     url: `http://${host}:${port}`,
@@ -38,9 +52,8 @@ export async function startServer(config: Config, opts: { logger?: boolean } = {
     seeded,
     close: async () => {
       stopTimers();
-      await realtime.close();
-      await app.close();
-      await handle.close();
+      // Realtime, then the HTTP server, then the database, each even if an earlier one failed.
+      await closeOpened();
     },
   };
 }

@@ -4,7 +4,7 @@ import SQLite from 'better-sqlite3';
 import pg from 'pg';
 import { Kysely, PostgresDialect, SqliteDialect, sql, type Transaction } from 'kysely';
 import type { Database } from './schema.js';
-import { startWalCheckpointer } from './wal-checkpointer.js';
+import { startWalCheckpointer, type Checkpointer } from './wal-checkpointer.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 export type Db = Kysely<Database>;
@@ -38,14 +38,22 @@ export function openDatabase(opts: { databaseUrl?: string; dataDir: string; onBa
     throw err;
   }
   const file = path.join(opts.dataDir, 'helpdesk.sqlite');
-  const database = new SQLite(file);
-  database.pragma('journal_mode = WAL');
-  database.pragma('synchronous = NORMAL');
-  database.pragma('foreign_keys = ON');
-  database.pragma('busy_timeout = 5000');
-  // The WAL is copied back into the database file by a worker thread, off the event loop
-  // (db/wal-checkpointer.ts; docs/benchmarks.md, changes 8 and 12).
-  const checkpointer = startWalCheckpointer(database, file, opts.onBackgroundError ?? ((err) => console.error('WAL checkpoint worker failed', err)));
+  let database: SQLite.Database | null = null;
+  let checkpointer: Checkpointer;
+  try {
+    database = new SQLite(file);
+    database.pragma('journal_mode = WAL');
+    database.pragma('synchronous = NORMAL');
+    database.pragma('foreign_keys = ON');
+    database.pragma('busy_timeout = 5000');
+    // The WAL is copied back into the database file by a worker thread, off the event loop
+    // (db/wal-checkpointer.ts; docs/benchmarks.md, changes 8 and 12).
+    checkpointer = startWalCheckpointer(database, file, opts.onBackgroundError ?? ((err) => console.error('WAL checkpoint worker failed', err)));
+  } catch (err) {
+    database?.close();
+    lock.close();
+    throw err;
+  }
   const statements = withStatementCache(database);
   const state = { held: 0 };
   const db = new Kysely<Database>({ dialect: new TrackedSqliteDialect({ database: statements }, state) });
@@ -59,9 +67,12 @@ export function openDatabase(opts: { databaseUrl?: string; dataDir: string; onBa
     },
   });
   const close = async () => {
-    await checkpointer.stop();
-    await db.destroy();
-    lock.close();
+    try {
+      await checkpointer.stop();
+      await db.destroy();
+    } finally {
+      lock.close();
+    }
   };
   return { db, dialect: 'sqlite', close };
 }

@@ -33,12 +33,16 @@ export class TokenBuckets {
 }
 
 /** No failure window is longer than this; older rows are deleted whatever their key. */
-export const FAILURES_KEPT_MS = 24 * 3600 * 1000;
+export const FAILURES_KEPT_MS = 60 * 60 * 1000;
 
 /**
- * Failures per key in a sliding window, kept in the database: every node of a cluster counts the
- * same failures, and a restart forgets none. At `max` failures within the window the key is
- * locked out until the oldest of them leaves it.
+ * Failed attempts per key in a sliding window, kept in the database: every node of a cluster
+ * counts the same ones, and a restart forgets none. At `max` failures within the window the key
+ * is locked out until enough of them have left it.
+ *
+ * An attempt is counted before the password is checked (`begin`), not after: requests that
+ * arrive while earlier guesses are still being verified see those guesses, so parallel requests
+ * get no more tries than sequential ones. An attempt that succeeds is taken back (`forget`).
  */
 export class FailureWindow {
   constructor(
@@ -48,30 +52,55 @@ export class FailureWindow {
     if (windowMs > FAILURES_KEPT_MS) throw new Error('failure window longer than the rows are kept');
   }
 
-  async check(db: Db, keys: string[], now: number): Promise<void> {
-    if (!keys.length) return;
-    const rows = await db
-      .selectFrom('login_failures')
-      .select((eb) => ['key', eb.fn.countAll<number | string>().as('n'), eb.fn.min<number | string>('at').as('oldest')])
-      .where('key', 'in', keys)
-      .where('at', '>', now - this.windowMs)
-      .groupBy('key')
-      .execute();
-    for (const r of rows) {
-      if (Number(r.n) >= this.max) throw new RateLimited(Math.max(1, this.windowMs - (now - Number(r.oldest))));
+  /** Counts one attempt against each key; refuses (and takes it back) when a key is over its limit. */
+  async begin(db: Db, keys: string[], now: number): Promise<number[]> {
+    if (!keys.length) return [];
+    const ids = (await db.insertInto('login_failures').values(keys.map((key) => ({ key, at: now }))).returning('id').execute()).map((r) => Number(r.id));
+    const rows = await db.selectFrom('login_failures').select(['key', 'at']).where('key', 'in', keys).where('at', '>', now - this.windowMs).orderBy('at').orderBy('id').execute();
+    for (const key of keys) {
+      const times = rows.filter((r) => r.key === key).map((r) => Number(r.at));
+      // `times` includes this attempt; without it, the key is free again once all but max - 1
+      // of the others have left the window.
+      if (times.length > this.max) {
+        await this.forget(db, ids);
+        const freedBy = times[times.length - 1 - this.max];
+        throw new RateLimited(Math.max(1, this.windowMs - (now - freedBy)));
+      }
     }
+    return ids;
   }
 
-  async record(db: Db, keys: string[], now: number): Promise<void> {
-    if (!keys.length) return;
-    await db.transaction().execute(async (trx) => {
-      await trx.insertInto('login_failures').values(keys.map((key) => ({ key, at: now }))).execute();
-      // What has left the window counts for nothing any more. Keys never tried again are cleared
-      // after a day, a bound above every window, so the table stays small.
-      await trx.deleteFrom('login_failures').where('key', 'in', keys).where('at', '<=', now - this.windowMs).execute();
-      await trx.deleteFrom('login_failures').where('at', '<=', now - FAILURES_KEPT_MS).execute();
-    });
+  /** The attempt succeeded, so it was no failure. */
+  async forget(db: Db, ids: number[]): Promise<void> {
+    if (ids.length) await db.deleteFrom('login_failures').where('id', 'in', ids).execute();
   }
+
+  /** The attempt failed: its rows stay. Rows that left every window are cleared, best effort. */
+  async failed(db: Db, now: number): Promise<void> {
+    await db
+      .deleteFrom('login_failures')
+      .where('at', '<=', now - FAILURES_KEPT_MS)
+      .execute()
+      .catch(() => {
+        // Another node clearing the same rows at once; they go next time.
+      });
+  }
+}
+
+/**
+ * The key of a client address: an IPv4 address however it arrived (plain or IPv4-mapped IPv6),
+ * or the /64 of an IPv6 address, which one client usually holds whole.
+ */
+export function addressKey(ip: string): string {
+  const address = ip.replace(/%.*$/, '').toLowerCase();
+  const mapped = address.match(/^::ffff:(\d+\.\d+\.\d+\.\d+)$/);
+  if (mapped) return `ip:${mapped[1]}`;
+  if (!address.includes(':')) return `ip:${address}`;
+  const [head, tail] = address.split('::');
+  const left = head ? head.split(':') : [];
+  const right = tail ? tail.split(':') : [];
+  const groups = tail === undefined ? left : [...left, ...Array(Math.max(0, 8 - left.length - right.length)).fill('0'), ...right];
+  return `ip:${groups.slice(0, 4).map((g) => (parseInt(g, 16) || 0).toString(16)).join(':')}::/64`;
 }
 
 /** Logins: 10 failures per account or 100 per address in 15 minutes; sends: bursts of 20, 5/s. */
