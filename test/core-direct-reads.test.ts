@@ -84,6 +84,23 @@ describe('SQLite write-ahead log', () => {
 });
 
 describe('one server per SQLite file', () => {
+  it('a server that fails to start (its port is taken) releases its data directory', async () => {
+    const { freshDatabase } = await import('./support/databases.js');
+    const a = await freshDatabase('sqlite');
+    const b = await freshDatabase('sqlite');
+    const first = await startTestServer('sqlite', {}, a);
+    try {
+      await expect(startTestServer('sqlite', { PORT: String(first.port) }, b)).rejects.toThrow(/EADDRINUSE/);
+      // Nothing of the failed start holds b: a server starts on it at once.
+      const again = await startTestServer('sqlite', {}, b);
+      await again.stop();
+    } finally {
+      await first.stop();
+      await a.drop();
+      await b.drop();
+    }
+  });
+
   it('a second server on the same data directory refuses to start; the first keeps serving', async () => {
     const { freshDatabase } = await import('./support/databases.js');
     const db = await freshDatabase('sqlite');
