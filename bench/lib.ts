@@ -6,10 +6,9 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { io, type Socket } from 'socket.io-client';
+import { SERVER_NODE_FLAGS } from '../src/server/node-flags.js';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-/** The Node options every server process runs with (scripts/server-node-flags.json, as `npm start` uses them). */
-const SERVER_NODE_FLAGS: string[] = JSON.parse(fs.readFileSync(path.join(ROOT, 'scripts/server-node-flags.json'), 'utf8')).flags;
 export const RESULTS_DIR = path.join(ROOT, 'bench', 'results');
 
 /** Wall-clock milliseconds with sub-millisecond resolution, comparable across processes. */

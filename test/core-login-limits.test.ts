@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS, freshDatabase, type TestDb } from './support/databases.js';
 import { PASSWORD, startTestServer, type TestServer } from './support/server.js';
 import { Client } from './support/http.js';
-import { FAILURES_KEPT_MS, FailureWindow, addressKey } from '../src/server/services/rate-limit.js';
+import { FAILURES_KEPT_MS, FailureWindow, addressKey, clearOldFailures, forgetAttempts } from '../src/server/services/rate-limit.js';
 
 const login = (s: TestServer, email: string, password: string) => new Client(s.url).post('/api/auth/tech/login', { email, password });
 
@@ -71,14 +71,14 @@ describe.each(DIALECTS)('failed logins on %s', (kind) => {
     const rows = async (key: string) => Number((await db.selectFrom('login_failures').select((eb) => eb.fn.countAll().as('n')).where('key', '=', key).executeTakeFirstOrThrow()).n);
     const failAt = async (key: string, at: number) => {
       await w.begin(db, [key], at);
-      await w.failed(db, at);
+      await clearOldFailures(db, at);
     };
 
     // Three failures well over a minute ago are out of the window: an attempt now is let through.
     for (const ago of [100_000, 110_000, 120_000]) await failAt('old-key', now - ago);
     const tried = await w.begin(db, ['old-key'], now);
     expect(tried).toHaveLength(1);
-    await w.forget(db, tried);
+    await forgetAttempts(db, tried);
     expect(await rows('old-key')).toBe(3);
 
     // Three within the window lock it, until the oldest of them leaves the window.

@@ -10,10 +10,10 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DEMO_LOGINS, DEMO_PASSWORD } from '../src/server/seed.js';
+import { SERVER_NODE_FLAGS } from '../src/server/node-flags.js';
 import { loginAs } from './support/http.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const FLAGS: string[] = JSON.parse(fs.readFileSync(path.join(ROOT, 'scripts/server-node-flags.json'), 'utf8')).flags;
 
 const exited = (p: ChildProcess) => (p.exitCode !== null || p.signalCode !== null ? Promise.resolve() : new Promise<void>((r) => p.once('exit', () => r())));
 
@@ -59,8 +59,8 @@ describe('npm start', () => {
     const children = fs.readFileSync(`/proc/${p.pid}/task/${p.pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
     expect(children).toHaveLength(1);
     const argv = fs.readFileSync(`/proc/${children[0]}/cmdline`, 'utf8').split('\0');
-    expect(FLAGS.length).toBeGreaterThan(0);
-    for (const f of FLAGS) expect(argv).toContain(f);
+    expect(SERVER_NODE_FLAGS.length).toBeGreaterThan(0);
+    for (const f of SERVER_NODE_FLAGS) expect(argv).toContain(f);
     expect(argv).toContain('src/server/main.ts');
 
     p.kill('SIGTERM');

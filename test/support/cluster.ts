@@ -13,10 +13,9 @@ import { migrate } from '../../src/server/db/migrations.js';
 import { freshDatabase, type TestDb } from './databases.js';
 import { factories, type Factories } from './server.js';
 import { sleep } from './sockets.js';
+import { SERVER_NODE_FLAGS } from '../../src/server/node-flags.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-/** The Node options every server process runs with (scripts/server-node-flags.json, as `npm start` uses them). */
-const SERVER_NODE_FLAGS: string[] = JSON.parse(fs.readFileSync(path.join(ROOT, 'scripts/server-node-flags.json'), 'utf8')).flags;
 
 /** Why the cluster suites cannot run here, or null when they can. */
 export function clusterUnavailable(): string | null {

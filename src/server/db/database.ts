@@ -15,7 +15,6 @@ export type DbHandle = { db: Db; dialect: Dialect; close: () => Promise<void> };
 // int8 (counts, epoch milliseconds) as numbers: every value we store fits in 2^53.
 pg.types.setTypeParser(20, (v) => Number(v));
 
-
 export function openDatabase(opts: { databaseUrl?: string; dataDir: string; onBackgroundError?: (err: unknown) => void }): DbHandle {
   if (opts.databaseUrl) {
     const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: 10 });

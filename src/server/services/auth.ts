@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import { hash, verify } from '@node-rs/argon2';
 import { InvalidCredentials } from '../errors.js';
-import { addressKey, type Limits } from './rate-limit.js';
+import { addressKey, clearOldFailures, forgetAttempts, type Limits } from './rate-limit.js';
 import type { Kysely } from 'kysely';
 import type { Db } from '../db/database.js';
 import type { Ctx } from './context.js';
@@ -27,7 +27,7 @@ export async function login(db: Db, limits: Limits, kind: 'tech' | 'portal', ema
   // Counted before the (slow) password check, so parallel guesses count too; taken back on success.
   const accountAttempt = await limits.loginAccount.begin(db, account, now);
   const addressAttempt = await limits.loginAddress.begin(db, address, now).catch(async (err) => {
-    await limits.loginAccount.forget(db, accountAttempt);
+    await forgetAttempts(db, accountAttempt);
     throw err;
   });
   const table = kind === 'tech' ? 'techs' : 'portal_users';
@@ -35,10 +35,10 @@ export async function login(db: Db, limits: Limits, kind: 'tech' | 'portal', ema
   dummyHash ??= hashPassword('not-a-real-password');
   const ok = await verify(user?.password_hash ?? (await dummyHash), password).catch(() => false);
   if (!user || !ok || user.active !== 1) {
-    await limits.loginAccount.failed(db, now);
+    await clearOldFailures(db, now);
     throw new InvalidCredentials();
   }
-  await limits.loginAccount.forget(db, [...accountAttempt, ...addressAttempt]);
+  await forgetAttempts(db, [...accountAttempt, ...addressAttempt]);
   const token = crypto.randomBytes(32).toString('base64url');
   await db.insertInto('sessions').values({ token_hash: sha256(token), user_kind: kind, user_id: Number(user.id), created_at: now, expires_at: now + SESSION_MS }).execute();
   return { token, userId: Number(user.id) };

@@ -42,7 +42,8 @@ export const FAILURES_KEPT_MS = 60 * 60 * 1000;
  *
  * An attempt is counted before the password is checked (`begin`), not after: requests that
  * arrive while earlier guesses are still being verified see those guesses, so parallel requests
- * get no more tries than sequential ones. An attempt that succeeds is taken back (`forget`).
+ * get no more tries than sequential ones. An attempt that succeeds is taken back
+ * (`forgetAttempts`); one that fails stays, and `clearOldFailures` drops what every window has left.
  */
 export class FailureWindow {
   constructor(
@@ -62,29 +63,29 @@ export class FailureWindow {
       // `times` includes this attempt; without it, the key is free again once all but max - 1
       // of the others have left the window.
       if (times.length > this.max) {
-        await this.forget(db, ids);
+        await forgetAttempts(db, ids);
         const freedBy = times[times.length - 1 - this.max];
         throw new RateLimited(Math.max(1, this.windowMs - (now - freedBy)));
       }
     }
     return ids;
   }
+}
 
-  /** The attempt succeeded, so it was no failure. */
-  async forget(db: Db, ids: number[]): Promise<void> {
-    if (ids.length) await db.deleteFrom('login_failures').where('id', 'in', ids).execute();
-  }
+/** Attempts that succeeded, or were refused, count as no failure: their rows go. */
+export async function forgetAttempts(db: Db, ids: number[]): Promise<void> {
+  if (ids.length) await db.deleteFrom('login_failures').where('id', 'in', ids).execute();
+}
 
-  /** The attempt failed: its rows stay. Rows that left every window are cleared, best effort. */
-  async failed(db: Db, now: number): Promise<void> {
-    await db
-      .deleteFrom('login_failures')
-      .where('at', '<=', now - FAILURES_KEPT_MS)
-      .execute()
-      .catch(() => {
-        // Another node clearing the same rows at once; they go next time.
-      });
-  }
+/** Rows older than every window count for nothing any more; cleared best effort, whatever their key. */
+export async function clearOldFailures(db: Db, now: number): Promise<void> {
+  await db
+    .deleteFrom('login_failures')
+    .where('at', '<=', now - FAILURES_KEPT_MS)
+    .execute()
+    .catch(() => {
+      // Another node clearing the same rows at once; they go next time.
+    });
 }
 
 /**
