@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { HAS_CHROMIUM, launch, screenshotPath, type Browsers } from './support/browser.js';
-import { localParts, zonedToInstant } from '../src/server/domain/office-hours.js';
+import { localParts, zonedToInstant } from '../src/shared/time-zones.js';
 import { HAS_PORTAL_BUILD, portalLogin, requestChat, setOfficeHours, startPortalServer, techSide, eventually } from './support/portal.js';
 import { received, waitFor } from '../test/support/sockets.js';
 import type { TestServer } from '../test/support/server.js';

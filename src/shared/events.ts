@@ -2,7 +2,7 @@
  * Domain events, published on the bus after commit. Payloads carry ids and fan-out re-reads, except
  * for the hottest one: a new message carries its presented self.
  */
-import type { MessageView } from '../server/services/presenters.js';
+import type { MessageView } from './views.js';
 
 export type DomainEvents = {
   'chat.requested': { chatId: number };

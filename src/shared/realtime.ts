@@ -1,6 +1,7 @@
 /** Socket.IO contract shared by server and web: event names and payload schemas. */
 import { z } from 'zod';
-import { CallbackBody, ClientId, MAX_MESSAGE, text } from './schemas.js';
+import { ClientId, MAX_MESSAGE, text } from './schemas.js';
+import type { MessageAuthorKind, MessageView, PortalChatView, TechChatView } from './views.js';
 
 const chatId = z.number().int().positive().max(2 ** 31);
 export const SubscribePayload = z.object({ chatId, afterSeq: z.number().int().min(0).default(0) }).strict();
@@ -8,13 +9,10 @@ export const ChatIdPayload = z.object({ chatId }).strict();
 // The same rules as the HTTP body (schemas.ts SendMessageBody).
 export const SendPayload = z.object({ chatId, body: text(MAX_MESSAGE), clientId: ClientId }).strict();
 export const TypingPayload = z.object({ chatId, typing: z.boolean() }).strict();
-export const CallbackPayload = CallbackBody.extend({ chatId });
-/** No payload; `emit(event, undefined, ack)` arrives as null. */
-export const EmptyPayload = z.object({}).strict().nullish();
-export const StatusPayload = z.object({ available: z.boolean() }).strict();
 
 /**
- * Client -> server events; every one is answered by an ack `{ ok: true, ... }` or
+ * Client -> server events: the live stream only. Commands (join, leave, end, status...) are HTTP
+ * requests. Every event is answered by an ack `{ ok: true, ... }` or
  * `{ error: { code, message, details? } }`. An event sent without an ack callback is refused and
  * changes nothing; an event the namespace does not handle answers `unknown_event`.
  * `chat:subscribe` answers `{ chat, messages }` (up to 1000 after `afterSeq`; ask again while full),
@@ -25,12 +23,6 @@ export const CLIENT_EVENTS = {
   unsubscribe: 'chat:unsubscribe',
   send: 'message:send',
   typing: 'typing',
-  join: 'chat:join',
-  keepWaiting: 'chat:keep_waiting',
-  leave: 'chat:leave',
-  callback: 'chat:callback',
-  statusBar: 'statusbar:get',
-  setStatus: 'status:set',
 } as const;
 
 /**
@@ -50,3 +42,46 @@ export const SERVER_EVENTS = {
   resync: 'resync',
   status: 'status',
 } as const;
+
+/** The error half of every answer, HTTP body and ack alike. */
+export type ErrorInfo = { code: string; message: string; details?: Record<string, unknown> };
+export type Ack<T = object> = ({ ok: true } & T) | { ok?: undefined; error: ErrorInfo };
+type AckFn<T> = (answer: Ack<T>) => void;
+
+export type SubscribeAnswer<C> = { chat: C; messages: MessageView[]; requesterOnline?: boolean };
+export type SendAnswer = { message: MessageView; duplicate: boolean };
+
+/** What a client may send, with the answer it gets; the same for both namespaces. */
+export interface ClientToServerEvents {
+  'chat:subscribe': (p: z.input<typeof SubscribePayload>, ack: AckFn<SubscribeAnswer<PortalChatView | TechChatView>>) => void;
+  'chat:unsubscribe': (p: z.input<typeof ChatIdPayload>, ack: AckFn<object>) => void;
+  'message:send': (p: z.input<typeof SendPayload>, ack: AckFn<SendAnswer>) => void;
+  typing: (p: z.input<typeof TypingPayload>, ack: AckFn<object>) => void;
+}
+
+export type TypingEvent = { chatId: number; typing: boolean; author: { kind: MessageAuthorKind; id: number; name: string } };
+export type PresenceEvent = { chatId: number; userId: number; online: boolean; left?: boolean };
+export type AlertEvent = { stage: 'assigned' | 'all'; chat: TechChatView };
+export type AlertWithdrawnEvent = { chatId: number; techId: number | null; techName: string | null };
+
+/** Server -> client on `/portal`. */
+export interface PortalServerEvents {
+  message: (m: MessageView) => void;
+  typing: (t: TypingEvent) => void;
+  chat: (c: PortalChatView) => void;
+  offer: (p: { chatId: number }) => void;
+  resync: (p: object) => void;
+}
+
+/** Server -> client on `/console`. */
+export interface ConsoleServerEvents {
+  message: (m: MessageView) => void;
+  typing: (t: TypingEvent) => void;
+  chat: (c: TechChatView) => void;
+  alert: (a: AlertEvent) => void;
+  'alert:withdrawn': (w: AlertWithdrawnEvent) => void;
+  presence: (p: PresenceEvent) => void;
+  'statusbar:changed': (p: object) => void;
+  status: (s: { available: boolean }) => void;
+  resync: (p: object) => void;
+}

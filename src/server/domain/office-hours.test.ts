@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { officeStatus, zonedToInstant, type OfficeHours } from './office-hours.js';
+import { officeStatus, type OfficeHours } from './office-hours.js';
+import { zonedToInstant } from '../../shared/time-zones.js';
 
 const weekdays9to5 = (tz: string, holidays: OfficeHours['holidays'] = []): OfficeHours => ({
   timezone: tz,

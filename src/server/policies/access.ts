@@ -1,6 +1,6 @@
 /**
- * SPEC "Access", in one place. HTTP routes, socket handlers, lists, counts, search and the
- * real-time fan-out all ask these functions; what a user may not see is reported as not found.
+ * Actors and the board-and-company access rule. What each actor may do with a chat, note or
+ * ticket is decided by the action table in rules.ts, which builds on `techHasAccess` here.
  */
 import { sql, type ExpressionBuilder, type Expression, type Kysely, type SqlBool } from 'kysely';
 import type { Database } from '../db/schema.js';
@@ -23,55 +23,38 @@ export type Actor = TechActor | PortalActor;
 /** Anything scoped by board and company: a chat (the ticket's board and company), a ticket. */
 export type Scoped = { board_id: number; company_id: number };
 
-export function isAdmin(actor: Actor): boolean {
-  return actor.kind === 'tech' && actor.role === 'admin';
-}
-
+/**
+ * The board-and-company rule (SPEC "Access"): an admin has access to everything; a tech to an
+ * item whose board they were granted and whose company they were granted (or all companies).
+ * Its three forms sit together and a property test proves they agree (test/policy-forms.test.ts):
+ * in memory (`techHasAccess`), as a filter on a tech's lists (`techScopeFilter`, built from
+ * `techBoardFilter` and `techCompanyFilter`, which also give the tech's directory), and as the
+ * recipients of an item (`techsWithAccess`).
+ */
 export function techHasAccess(tech: TechActor, item: Scoped): boolean {
   if (tech.role === 'admin') return true;
   return tech.boardIds.has(Number(item.board_id)) && (tech.allCompanies || tech.companyIds.has(Number(item.company_id)));
 }
 
-export function portalOwnsChat(user: PortalActor, chat: { requester_id: number }): boolean {
-  return Number(chat.requester_id) === user.id;
+const TRUE = sql<SqlBool>`1 = 1`;
+const FALSE = sql<SqlBool>`1 = 0`;
+
+/** The boards a tech has access to, as SQL over a column of board ids. */
+export function techBoardFilter(tech: TechActor, column: string): Expression<SqlBool> {
+  if (tech.role === 'admin') return TRUE;
+  return tech.boardIds.size ? sql<SqlBool>`${sql.ref(column)} in (${sql.join([...tech.boardIds])})` : FALSE;
 }
 
-export function portalIsContact(user: PortalActor, ticket: { contact_id: number }): boolean {
-  return Number(ticket.contact_id) === user.id;
+/** The companies a tech has access to, as SQL over a column of company ids. */
+export function techCompanyFilter(tech: TechActor, column: string): Expression<SqlBool> {
+  if (tech.role === 'admin' || tech.allCompanies) return TRUE;
+  return tech.companyIds.size ? sql<SqlBool>`${sql.ref(column)} in (${sql.join([...tech.companyIds])})` : FALSE;
 }
 
-/** May this actor see the chat at all? (Not seeing means "not found".) */
-export function canSeeChat(actor: Actor, chat: Scoped & { requester_id: number }): boolean {
-  return actor.kind === 'tech' ? techHasAccess(actor, chat) : portalOwnsChat(actor, chat);
-}
-
-export function canSeeTicket(actor: Actor, ticket: Scoped & { contact_id: number }): boolean {
-  return actor.kind === 'tech' ? techHasAccess(actor, ticket) : portalIsContact(actor, ticket);
-}
-
-/** Only the requester and the joined tech write in a chat. */
-export function isChatParticipant(actor: Actor, chat: { requester_id: number; tech_id: number | null }): boolean {
-  return actor.kind === 'portal' ? portalOwnsChat(actor, chat) : chat.tech_id !== null && Number(chat.tech_id) === actor.id;
-}
-
-/**
- * The same rule as `techHasAccess`, as SQL over a table with `board_id` and `company_id`
- * columns, so lists, counts and search never include what the tech may not see.
- */
+/** `techHasAccess` as SQL over a table with `board_id` and `company_id`: lists, counts, search. */
 export function techScopeFilter<T extends 'chats' | 'tickets'>(tech: TechActor, table: T) {
-  return (eb: ExpressionBuilder<Database, T>): Expression<SqlBool> => {
-    if (tech.role === 'admin') return sql<SqlBool>`1 = 1`;
-    const boards = [...tech.boardIds];
-    const companies = [...tech.companyIds];
-    if (boards.length === 0) return sql<SqlBool>`1 = 0`;
-    const boardCol = sql.ref(`${table}.board_id`);
-    const companyCol = sql.ref(`${table}.company_id`);
-    const boardOk = sql<SqlBool>`${boardCol} in (${sql.join(boards)})`;
-    if (tech.allCompanies) return boardOk;
-    if (companies.length === 0) return sql<SqlBool>`1 = 0`;
-    void eb;
-    return sql<SqlBool>`(${boardOk} and ${companyCol} in (${sql.join(companies)}))`;
-  };
+  return (_eb: ExpressionBuilder<Database, T>): Expression<SqlBool> =>
+    sql<SqlBool>`(${techBoardFilter(tech, `${table}.board_id`)} and ${techCompanyFilter(tech, `${table}.company_id`)})`;
 }
 
 // The actor is read fresh on every request and socket event; these are built once (db/prepared.ts).
@@ -103,7 +86,10 @@ export async function loadPortalActor(db: Tx, id: number): Promise<PortalActor |
   return u ? { kind: 'portal', id: Number(u.id), name: u.name, companyId: Number(u.company_id) } : null;
 }
 
-/** Ids of techs with access to the item; `availableOnly` gives the eligible recipients of an alert. */
+/**
+ * `techHasAccess` as a recipient query: ids of the active techs with access to the item.
+ * `availableOnly` gives the eligible recipients of an alert.
+ */
 export async function techsWithAccess(db: Tx, item: Scoped, opts: { availableOnly: boolean }): Promise<number[]> {
   let q = db
     .selectFrom('techs')

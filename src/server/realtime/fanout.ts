@@ -1,16 +1,35 @@
 /**
- * Domain events -> Socket.IO rooms. Recipients are decided by the same policy as HTTP, read fresh
- * from the database: `tech:<id>` rooms of the techs with access, `portal:<id>` of the requester,
- * and `chat:<id>` for the live stream of a chat that its participants have opened.
+ * The one path from the server to clients: domain events (and the presence and typing of live
+ * connections) -> Socket.IO rooms. Recipients are decided by the same rules as HTTP, read fresh
+ * from the database: `tech:<id>` rooms of the techs with access (techsWithAccess, the recipient
+ * form of the access rule), `portal:<id>` of the requester, and `chat:<id>` for the live stream of
+ * a chat that its participants have opened. Each recipient gets the view of its relation to the
+ * chat (rules.ts), so the joined tech's view says it may write and end, the others' that they
+ * may not.
  */
-import type { Server, Socket } from 'socket.io';
+import type { Namespace, Server, Socket } from 'socket.io';
 import type { Logger } from 'pino';
 import type { Ctx } from '../services/context.js';
-import { loadTechActor, techHasAccess, techsWithAccess } from '../policies/access.js';
-import { chatRows } from '../services/chat-queries.js';
-import { presentChat, type ChatRow } from '../services/presenters.js';
-import { SERVER_EVENTS } from '../../shared/realtime.js';
+import { loadTechActor, techsWithAccess, type Actor } from '../policies/access.js';
+import { can } from '../policies/rules.js';
+import { findChatRow, openChatIdsOfRequester } from '../services/chat-queries.js';
+import { presentPortalChat, presentTechChat } from '../services/presenters.js';
+import { SERVER_EVENTS, type ClientToServerEvents, type ConsoleServerEvents, type PortalServerEvents } from '../../shared/realtime.js';
 import type { SocketActors } from './socket-actors.js';
+
+export type PortalNamespace = Namespace<ClientToServerEvents, PortalServerEvents>;
+export type ConsoleNamespace = Namespace<ClientToServerEvents, ConsoleServerEvents>;
+
+/** What the gateway and handlers tell clients through fan-out, besides domain events. */
+export type Fanout = {
+  /** A participant is typing: the other side of the chat hears it. */
+  typing(actor: Actor, chatId: number, typing: boolean): void;
+  /** A portal user's connection came or went: the techs in their open chats hear it. */
+  presence(userId: number, online: boolean): Promise<void>;
+  /** Live events may have been lost (Redis was away): this node's clients re-read. */
+  resyncLocal(): void;
+  stop(): void;
+};
 
 /** Server-to-server event: something about a user's actor changed on some node. */
 const ACTOR_CHANGED = 'actor:changed';
@@ -25,21 +44,16 @@ function isActorChange(x: unknown): x is ActorChange {
   return !!c && (c.kind === 'tech' || c.kind === 'portal') && Number.isInteger(c.id) && ['access', 'status', 'session'].includes(c.what);
 }
 
-export function startFanout(ctx: Ctx, io: Server, log: Logger, opts: { clustered: boolean; actors: SocketActors }): () => void {
-  const portal = io.of('/portal');
-  const consoleNsp = io.of('/console');
+export function startFanout(ctx: Ctx, io: Server, log: Logger, opts: { clustered: boolean; actors: SocketActors }): Fanout {
+  const portal = io.of('/portal') as PortalNamespace;
+  const consoleNsp = io.of('/console') as ConsoleNamespace;
   const bus = ctx.bus;
-  const PORTAL_VIEW = { kind: 'portal' as const, id: 0, name: '', companyId: 0 };
-  const TECH_VIEW = { kind: 'tech' as const, id: 0, name: '', role: 'tech' as const, available: true, allCompanies: false, boardIds: new Set<number>(), companyIds: new Set<number>() };
-
-  async function loadRow(chatId: number) {
-    return (await chatRows(ctx.db).where('chats.id', '=', chatId).executeTakeFirst()) as ChatRow | undefined;
-  }
+  const loadRow = (chatId: number) => findChatRow(ctx.db, chatId);
   const techRooms = (ids: number[]) => ids.map((id) => `tech:${id}`);
 
   /** This node's sockets of one user. */
   function localSockets(kind: ActorChange['kind'], id: number): Socket[] {
-    const nsp = kind === 'tech' ? consoleNsp : portal;
+    const nsp: Namespace = kind === 'tech' ? consoleNsp : portal;
     const ids = [...(nsp.adapter.rooms.get(`${kind}:${id}`) ?? [])];
     return ids.map((sid) => nsp.sockets.get(sid)).filter((s): s is Socket => s !== undefined);
   }
@@ -61,7 +75,7 @@ export function startFanout(ctx: Ctx, io: Server, log: Logger, opts: { clustered
 
   /** Tells every node, this one included. */
   function actorChanged(c: ActorChange) {
-    if (opts.clustered) consoleNsp.serverSideEmit(ACTOR_CHANGED, c);
+    if (opts.clustered) (consoleNsp as Namespace).serverSideEmit(ACTOR_CHANGED, c);
     return actorChangedLocal(c);
   }
 
@@ -85,7 +99,7 @@ export function startFanout(ctx: Ctx, io: Server, log: Logger, opts: { clustered
       for (const room of rooms) {
         if (!visible.has(room)) {
           const row = await loadRow(Number(room.slice(5)));
-          visible.set(room, !!row && techHasAccess(tech, row));
+          visible.set(room, !!row && can(tech, 'chat.view', row));
         }
         if (visible.get(room)) {
           s.join(room);
@@ -97,13 +111,19 @@ export function startFanout(ctx: Ctx, io: Server, log: Logger, opts: { clustered
     }
   }
 
-  /** The chat changed: every tech with access (their lists) and the requester hear of it. */
+  /**
+   * The chat changed: every tech with access (their lists) and the requester hear of it, each
+   * with the view of their relation to it: the joined tech's, the others', the requester's.
+   */
   async function publishChat(chatId: number) {
     const row = await loadRow(chatId);
     if (!row) return null;
     const techIds = await techsWithAccess(ctx.db, row, { availableOnly: false });
-    if (techIds.length) consoleNsp.to(techRooms(techIds)).emit(SERVER_EVENTS.chat, presentChat(row, TECH_VIEW));
-    portal.to(`portal:${row.requester_id}`).emit(SERVER_EVENTS.chat, presentChat(row, PORTAL_VIEW));
+    const joined = row.tech_id === null ? null : Number(row.tech_id);
+    const others = techIds.filter((id) => id !== joined);
+    if (others.length) consoleNsp.to(techRooms(others)).emit(SERVER_EVENTS.chat, presentTechChat(row, 'tech_with_access'));
+    if (joined !== null && techIds.includes(joined)) consoleNsp.to(`tech:${joined}`).emit(SERVER_EVENTS.chat, presentTechChat(row, 'joined_tech'));
+    portal.to(`portal:${row.requester_id}`).emit(SERVER_EVENTS.chat, presentPortalChat(row));
     return { row, techIds };
   }
 
@@ -118,11 +138,15 @@ export function startFanout(ctx: Ctx, io: Server, log: Logger, opts: { clustered
       // Chosen before the commit: drop anyone who went DNR or lost access since.
       const eligible = new Set(await techsWithAccess(ctx.db, row, { availableOnly: true }));
       const recipients = techIds.filter((id) => eligible.has(id));
-      if (recipients.length) consoleNsp.to(techRooms(recipients)).emit(SERVER_EVENTS.alert, { stage, chat: presentChat(row, TECH_VIEW) });
+      if (recipients.length) consoleNsp.to(techRooms(recipients)).emit(SERVER_EVENTS.alert, { stage, chat: presentTechChat(row, 'tech_with_access') });
     }),
     bus.on('chat.joined', async ({ chatId, techId }) => {
       // Into the stream before the "joined" message, which is published right after this event.
-      consoleNsp.in(`tech:${techId}`).socketsJoin(`chat:${chatId}`);
+      // This node's sockets join at once: through Redis, a cluster-wide join reaches this node
+      // only after the message's local delivery, which the joining connection would miss.
+      // Other nodes receive the join before the message (one publisher, one subscriber, in order).
+      consoleNsp.local.in(`tech:${techId}`).socketsJoin(`chat:${chatId}`);
+      if (opts.clustered) consoleNsp.in(`tech:${techId}`).socketsJoin(`chat:${chatId}`);
       const r = await publishChat(chatId);
       if (!r) return;
       consoleNsp.to(techRooms(r.techIds)).emit(SERVER_EVENTS.alertWithdrawn, { chatId, techId, techName: r.row.tech_name });
@@ -162,9 +186,24 @@ export function startFanout(ctx: Ctx, io: Server, log: Logger, opts: { clustered
   const onRemote = (c: unknown) => {
     if (isActorChange(c)) void actorChangedLocal(c).catch((err) => log.error({ err }, 'actor change failed'));
   };
-  consoleNsp.on(ACTOR_CHANGED, onRemote);
-  return () => {
-    offs.forEach((off) => off());
-    consoleNsp.off(ACTOR_CHANGED, onRemote);
+  consoleNsp.on(ACTOR_CHANGED as never, onRemote);
+  return {
+    typing(actor, chatId, typing) {
+      // To the other side only: portal typing goes to the console, and the reverse.
+      const payload = { chatId, typing, author: { kind: actor.kind, id: actor.id, name: actor.name } };
+      if (actor.kind === 'portal') consoleNsp.to(`chat:${chatId}`).emit(SERVER_EVENTS.typing, payload);
+      else portal.to(`chat:${chatId}`).emit(SERVER_EVENTS.typing, payload);
+    },
+    async presence(userId, online) {
+      for (const chatId of await openChatIdsOfRequester(ctx.db, userId)) consoleNsp.to(`chat:${chatId}`).emit(SERVER_EVENTS.presence, { chatId, userId, online });
+    },
+    resyncLocal() {
+      portal.local.emit(SERVER_EVENTS.resync, {});
+      consoleNsp.local.emit(SERVER_EVENTS.resync, {});
+    },
+    stop() {
+      offs.forEach((off) => off());
+      consoleNsp.off(ACTOR_CHANGED as never, onRemote);
+    },
   };
 }

@@ -12,12 +12,11 @@ import { actorFromToken } from '../services/auth.js';
 import { COOKIE, type Audience } from '../http/session.js';
 import { originAllowed } from '../http/origin.js';
 import { portalCameOnline, portalWentOffline } from '../services/timers.js';
-import { registerPortalHandlers, registerConsoleHandlers, sessionTokens } from './handlers.js';
-import { startFanout } from './fanout.js';
+import { registerHandlers, sessionTokens } from './handlers.js';
+import { startFanout, type ConsoleNamespace, type PortalNamespace } from './fanout.js';
 import { openRedisLink, type RedisLink } from './redis-link.js';
 import { startSessionSweep } from './session-sweep.js';
 import { createSocketActors } from './socket-actors.js';
-import { SERVER_EVENTS } from '../../shared/realtime.js';
 
 export type Realtime = { io: Server; presence: Presence; close: () => Promise<void> };
 
@@ -65,10 +64,13 @@ export async function startRealtime(ctx: Ctx, server: HttpServer, log: Logger): 
     // and every connection's actor is read again (a notice of a change may be among the losses).
     link.onReturn(() => {
       actors.forgetAll();
-      for (const nsp of [io.of('/portal'), io.of('/console')]) nsp.local.emit(SERVER_EVENTS.resync, {});
+      fanout.resyncLocal();
     });
     io.adapter(createAdapter(link.pub, link.sub, { requestsTimeout: CLUSTER_QUERY_MS, key: 'helpdesk' }));
   }
+
+  // Created once the adapter is set: every namespace it takes must use it.
+  const fanout = startFanout(ctx, io, log, { clustered: link !== null, actors });
 
   /** Sockets of a room across the cluster, or null when that cannot be known (Redis away or slow). */
   async function roomSize(nsp: Namespace, room: string): Promise<number | null> {
@@ -82,8 +84,8 @@ export async function startRealtime(ctx: Ctx, server: HttpServer, log: Logger): 
     }
   }
 
-  const portal = io.of('/portal');
-  const consoleNsp = io.of('/console');
+  const portal = io.of('/portal') as PortalNamespace;
+  const consoleNsp = io.of('/console') as ConsoleNamespace;
   const refuse = (next: (err?: Error) => void) => next(Object.assign(new Error('unauthenticated'), { data: { code: 'unauthenticated' } }));
   const authenticate = (audience: Audience) => async (socket: Socket, next: (err?: Error) => void) => {
     try {
@@ -100,8 +102,8 @@ export async function startRealtime(ctx: Ctx, server: HttpServer, log: Logger): 
       next(new Error('internal'));
     }
   };
-  portal.use(authenticate('portal'));
-  consoleNsp.use(authenticate('tech'));
+  portal.use(authenticate('portal') as never);
+  consoleNsp.use(authenticate('tech') as never);
   // The root namespace serves nobody.
   io.of('/').use((_s, next) => refuse(next));
 
@@ -120,15 +122,15 @@ export async function startRealtime(ctx: Ctx, server: HttpServer, log: Logger): 
     void p.finally(() => inFlight.delete(p));
   };
 
-  portal.on('connection', (socket) => {
+  io.of('/portal').on('connection', (socket) => {
     const userId = socket.data.actorId as number;
-    registerPortalHandlers({ ctx, socket, log, actors });
+    registerHandlers({ ctx, socket, log, actors, fanout });
     void portalCameOnline(ctx, userId)
-      .then(() => fanoutPresence(userId, true))
+      .then(() => fanout.presence(userId, true))
       .catch((err) => log.error({ err }, 'presence update failed'));
     socket.on('disconnect', () => track(wentAway(userId)));
   });
-  consoleNsp.on('connection', (socket) => registerConsoleHandlers({ ctx, socket, log, actors }));
+  io.of('/console').on('connection', (socket) => registerHandlers({ ctx, socket, log, actors, fanout }));
 
   async function wentAway(userId: number) {
     try {
@@ -141,25 +143,18 @@ export async function startRealtime(ctx: Ctx, server: HttpServer, log: Logger): 
         await portalCameOnline(ctx, userId);
         return;
       }
-      await fanoutPresence(userId, false);
+      await fanout.presence(userId, false);
     } catch (err) {
       log.error({ err }, 'presence update failed');
     }
   }
 
-  /** Tells the techs in the user's open chats whether the user is connected. */
-  async function fanoutPresence(userId: number, online: boolean) {
-    const chats = await ctx.db.selectFrom('chats').select('id').where('requester_id', '=', userId).where('status', 'in', ['waiting', 'active']).execute();
-    for (const c of chats) consoleNsp.to(`chat:${c.id}`).emit(SERVER_EVENTS.presence, { chatId: Number(c.id), userId, online });
-  }
-
-  const stopFanout = startFanout(ctx, io, log, { clustered: link !== null, actors });
   const stopSessionSweep = startSessionSweep(ctx, io, log);
   return {
     io,
     presence,
     close: async () => {
-      stopFanout();
+      fanout.stop();
       stopSessionSweep();
       // Only this node's clients: through the Redis adapter a plain disconnectSockets() would
       // disconnect every client of the cluster. They reconnect to another node.

@@ -1,23 +1,26 @@
-/** One small handler per client event: validate, take the socket's current actor, call one service, ack. */
+/**
+ * One small handler per client event of the live stream: validate, take the socket's current
+ * actor, call one service, ack. Commands are HTTP requests (http/); the socket carries
+ * subscriptions, message sends, typing and the server's pushes only.
+ */
 import type { Socket } from 'socket.io';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
-import { AppError, NotFound, Unauthenticated, ValidationFailed, toErrorBody } from '../errors.js';
+import { NotFound, Unauthenticated, ValidationFailed, toErrorBody } from '../errors.js';
 import type { Ctx } from '../services/context.js';
 import type { SocketActors } from './socket-actors.js';
-import type { Actor, PortalActor, TechActor } from '../policies/access.js';
-import { CallbackPayload, ChatIdPayload, CLIENT_EVENTS, EmptyPayload, SendPayload, StatusPayload, SubscribePayload, TypingPayload, SERVER_EVENTS } from '../../shared/realtime.js';
-import { getChatView, getVisibleChatScope, listMessages, statusBar } from '../services/chat-queries.js';
+import type { Actor } from '../policies/access.js';
+import { ChatIdPayload, CLIENT_EVENTS, SendPayload, SubscribePayload, TypingPayload } from '../../shared/realtime.js';
+import { getChatView, getVisibleChatScope, listMessages } from '../services/chat-queries.js';
 import { sendMessage } from '../services/messages.js';
-import { joinChat, keepWaiting, leaveChat, requestCallback } from '../services/chats.js';
-import { isChatParticipant, loadTechActor } from '../policies/access.js';
-import { setAvailability } from '../services/admin.js';
+import { loadTechActor } from '../policies/access.js';
+import { authorize } from '../policies/rules.js';
+import { TokenBuckets } from '../services/rate-limit.js';
+import type { Fanout } from './fanout.js';
 
 type Ack = (response: unknown) => void;
 
-const C = CLIENT_EVENTS;
-const PORTAL_EVENTS = [C.subscribe, C.unsubscribe, C.send, C.typing, C.keepWaiting, C.leave, C.callback] as const;
-const CONSOLE_EVENTS = [C.subscribe, C.unsubscribe, C.send, C.typing, C.join, C.statusBar, C.setStatus] as const;
+const KNOWN_EVENTS: readonly string[] = Object.values(CLIENT_EVENTS);
 
 /** The session token of each connection, kept off `socket.data` (which other nodes can fetch). */
 export const sessionTokens = new WeakMap<Socket, string>();
@@ -27,29 +30,12 @@ export const sessionTokens = new WeakMap<Socket, string>();
  * EVENT_BURST events refilled at EVENT_RATE per second, per connection. Far above what a person
  * in a chat does; message sending has its own, stricter per-user limit.
  */
-const EVENT_BURST = 60;
-const EVENT_RATE = 20;
-const buckets = new WeakMap<Socket, { tokens: number; at: number }>();
-function overLimit(socket: Socket): number {
-  const now = Date.now();
-  const b = buckets.get(socket) ?? { tokens: EVENT_BURST, at: now };
-  b.tokens = Math.min(EVENT_BURST, b.tokens + ((now - b.at) / 1000) * EVENT_RATE);
-  b.at = now;
-  buckets.set(socket, b);
-  if (b.tokens < 1) return Math.ceil(((1 - b.tokens) / EVENT_RATE) * 1000);
-  b.tokens -= 1;
-  return 0;
-}
+const eventBuckets = new TokenBuckets(60, 20, 'Too many events at once; slow down');
 
 /** What every handler of one connection needs. */
-export type HandlerDeps = { ctx: Ctx; socket: Socket; log: Logger; actors: SocketActors };
+export type HandlerDeps = { ctx: Ctx; socket: Socket; log: Logger; actors: SocketActors; fanout: Fanout };
 
-function on<S extends z.ZodType, A extends Actor>(
-  { socket, log, actors }: HandlerDeps,
-  event: string,
-  schema: S,
-  fn: (actor: A, payload: z.infer<S>) => Promise<unknown>,
-) {
+function on<S extends z.ZodType>({ socket, log, actors }: HandlerDeps, event: string, schema: S, fn: (actor: Actor, payload: z.infer<S>) => Promise<unknown>) {
   socket.on(event, async (...args: unknown[]) => {
     // Every event must be answerable: without an ack callback it is refused and changes nothing.
     const ack = typeof args[args.length - 1] === 'function' ? (args.pop() as Ack) : null;
@@ -58,8 +44,7 @@ function on<S extends z.ZodType, A extends Actor>(
       return;
     }
     try {
-      const retryAfterMs = overLimit(socket);
-      if (retryAfterMs) throw new AppError('rate_limited', 'Too many events at once; slow down', 429, { retryAfterMs });
+      eventBuckets.take(socket.id, Date.now());
       if (args.length > 1) throw new ValidationFailed('Invalid payload: send one object');
       const parsed = schema.safeParse(args[0]);
       if (!parsed.success) {
@@ -74,7 +59,7 @@ function on<S extends z.ZodType, A extends Actor>(
         socket.disconnect(true);
         return;
       }
-      const result = await fn(actor as A, parsed.data);
+      const result = await fn(actor, parsed.data);
       ack({ ok: true, ...(result && typeof result === 'object' ? result : {}) });
     } catch (err) {
       const { status, body } = toErrorBody(err);
@@ -104,64 +89,28 @@ async function subscribe(ctx: Ctx, socket: Socket, actor: Actor, p: { chatId: nu
   return { chat, messages };
 }
 
-async function typing(ctx: Ctx, socket: Socket, actor: Actor, p: { chatId: number; typing: boolean }) {
+async function typing({ ctx, fanout }: HandlerDeps, actor: Actor, p: { chatId: number; typing: boolean }) {
   const chat = await getVisibleChatScope(ctx.db, actor, p.chatId);
-  if (!isChatParticipant(actor, chat)) throw new AppError('not_participant', 'Only the requester and the joined tech can type in this chat', 403);
-  if (chat.status !== 'active') return {};
-  const payload = { chatId: p.chatId, typing: p.typing, author: { kind: actor.kind, id: actor.id, name: actor.name } };
-  // To the other side only: portal typing goes to the console, and the reverse.
-  const other = actor.kind === 'portal' ? '/console' : '/portal';
-  socket.nsp.server.of(other).to(`chat:${p.chatId}`).emit(SERVER_EVENTS.typing, payload);
+  authorize(actor, 'chat.write', chat);
+  if (chat.status === 'active') fanout.typing(actor, p.chatId, p.typing);
   return {};
 }
 
 /** An event this namespace does not handle still gets an answer, so no client waits for nothing. */
-function refuseUnknown(socket: Socket, known: readonly string[]) {
+function refuseUnknown(socket: Socket) {
   socket.onAny((event: string, ...args: unknown[]) => {
-    if (known.includes(event)) return;
+    if (KNOWN_EVENTS.includes(event)) return;
     const last = args[args.length - 1];
     if (typeof last === 'function') (last as Ack)({ error: { code: 'unknown_event', message: `Unknown event: ${String(event).slice(0, 100)}` } });
   });
 }
 
-export function registerPortalHandlers(deps: HandlerDeps) {
+/** The live-stream events, the same on both namespaces; the actor's kind is the namespace's. */
+export function registerHandlers(deps: HandlerDeps) {
   const { ctx, socket } = deps;
-  const h = <S extends z.ZodType>(event: string, schema: S, fn: (a: PortalActor, p: z.infer<S>) => Promise<unknown>) => on(deps, event, schema, fn);
-  refuseUnknown(socket, PORTAL_EVENTS);
-  h(CLIENT_EVENTS.subscribe, SubscribePayload, (a, p) => subscribe(ctx, socket, a, p));
-  h(CLIENT_EVENTS.unsubscribe, ChatIdPayload, async (_a, p) => socket.leave(`chat:${p.chatId}`));
-  h(CLIENT_EVENTS.send, SendPayload, (a, p) => sendMessage(ctx, a, p.chatId, p.body, p.clientId));
-  h(CLIENT_EVENTS.typing, TypingPayload, (a, p) => typing(ctx, socket, a, p));
-  h(CLIENT_EVENTS.keepWaiting, ChatIdPayload, async (a, p) => {
-    await keepWaiting(ctx, a, p.chatId);
-    return { chat: await getChatView(ctx.db, a, p.chatId) };
-  });
-  h(CLIENT_EVENTS.leave, ChatIdPayload, async (a, p) => {
-    await leaveChat(ctx, a, p.chatId);
-    return { chat: await getChatView(ctx.db, a, p.chatId) };
-  });
-  h(CLIENT_EVENTS.callback, CallbackPayload, async (a, { chatId, ...input }) => {
-    await requestCallback(ctx, a, chatId, input);
-    return { chat: await getChatView(ctx.db, a, chatId) };
-  });
-}
-
-export function registerConsoleHandlers(deps: HandlerDeps) {
-  const { ctx, socket } = deps;
-  const h = <S extends z.ZodType>(event: string, schema: S, fn: (a: TechActor, p: z.infer<S>) => Promise<unknown>) => on(deps, event, schema, fn);
-  refuseUnknown(socket, CONSOLE_EVENTS);
-  h(CLIENT_EVENTS.subscribe, SubscribePayload, (a, p) => subscribe(ctx, socket, a, p));
-  h(CLIENT_EVENTS.unsubscribe, ChatIdPayload, async (_a, p) => socket.leave(`chat:${p.chatId}`));
-  h(CLIENT_EVENTS.send, SendPayload, (a, p) => sendMessage(ctx, a, p.chatId, p.body, p.clientId));
-  h(CLIENT_EVENTS.typing, TypingPayload, (a, p) => typing(ctx, socket, a, p));
-  h(CLIENT_EVENTS.join, ChatIdPayload, async (a, p) => {
-    await joinChat(ctx, a, p.chatId);
-    await socket.join(`chat:${p.chatId}`);
-    return { chat: await getChatView(ctx.db, a, p.chatId) };
-  });
-  h(CLIENT_EVENTS.statusBar, EmptyPayload, (a) => statusBar(ctx.db, a));
-  h(CLIENT_EVENTS.setStatus, StatusPayload, async (a, p) => {
-    await setAvailability(ctx, a.id, p.available);
-    return { available: p.available };
-  });
+  refuseUnknown(socket);
+  on(deps, CLIENT_EVENTS.subscribe, SubscribePayload, (a, p) => subscribe(ctx, socket, a, p));
+  on(deps, CLIENT_EVENTS.unsubscribe, ChatIdPayload, async (_a, p) => socket.leave(`chat:${p.chatId}`));
+  on(deps, CLIENT_EVENTS.send, SendPayload, (a, p) => sendMessage(ctx, a, p.chatId, p.body, p.clientId));
+  on(deps, CLIENT_EVENTS.typing, TypingPayload, (a, p) => typing(deps, a, p));
 }

@@ -2,10 +2,12 @@
 import { AppError, NotFound } from '../errors.js';
 import type { Tx } from '../db/database.js';
 import type { Chat } from '../db/schema.js';
-import { isChatParticipant, techHasAccess, type TechActor } from '../policies/access.js';
+import type { TechActor } from '../policies/access.js';
+import { can } from '../policies/rules.js';
 import { inTransaction, type Ctx } from './context.js';
-import { applyTransition, refusal } from './transition.js';
-import { getVisibleChatRow, getVisibleChatScope } from './chat-queries.js';
+import { applyTransition, chatForCommand } from './transition.js';
+import { presentChatFor } from './presenters.js';
+import type { TechChatView } from '../../shared/views.js';
 import { attachTranscript } from './transcripts.js';
 import { indexChat } from './search.js';
 import { insertNote } from './notes.js';
@@ -13,18 +15,12 @@ import { insertTicket } from './tickets.js';
 
 type EndInput = { outcome: 'ended'; note?: string } | { outcome: 'ticket_created'; boardId: number; summary: string; note?: string };
 
-async function loadChat(trx: Tx, chatId: number): Promise<Chat> {
-  const chat = await trx.selectFrom('chats').selectAll().where('id', '=', chatId).executeTakeFirst();
-  if (!chat) throw new NotFound('Chat');
-  return chat;
-}
-
 /** A new ticket for the requester's company; the tech must be able to see it afterwards. */
 async function ticketForChat(trx: Tx, tech: TechActor, chat: Chat, boardId: number, summary: string, now: number) {
   const requester = await trx.selectFrom('portal_users').select(['company_id']).where('id', '=', chat.requester_id).executeTakeFirstOrThrow();
   const board = await trx.selectFrom('boards').select('id').where('id', '=', boardId).executeTakeFirst();
-  const scope = { board_id: boardId, company_id: Number(requester.company_id) };
-  if (!board || !techHasAccess(tech, scope)) throw new NotFound('Board');
+  const scope = { board_id: boardId, company_id: Number(requester.company_id), contact_id: Number(chat.requester_id) };
+  if (!board || !can(tech, 'ticket.create', scope)) throw new NotFound('Board');
   return insertTicket(trx, {
     company_id: scope.company_id,
     board_id: boardId,
@@ -36,22 +32,17 @@ async function ticketForChat(trx: Tx, tech: TechActor, chat: Chat, boardId: numb
   });
 }
 
-export async function endChat(ctx: Ctx, tech: TechActor, chatId: number, input: EndInput) {
-  const row = await getVisibleChatRow(ctx.db, tech, chatId);
-  if (row.status === 'active' && !isChatParticipant(tech, row)) {
-    throw new AppError('not_participant', 'Only the tech who joined this chat can end it', 403);
-  }
+export async function endChat(ctx: Ctx, tech: TechActor, chatId: number, input: EndInput): Promise<TechChatView & { ticketId: number | null }> {
   return inTransaction(ctx, async (trx, outbox) => {
-    const chat = await loadChat(trx, chatId);
+    const chat = await chatForCommand(trx, tech, chatId, 'chat.end');
     const now = ctx.now();
-    if (chat.status !== 'active') throw refusal(chat, 'end');
     let ticketId: number | null = chat.source === 'ticket' ? Number(chat.ticket_id) : null;
     let createdTicketId: number | null = null;
     if (input.outcome === 'ticket_created') {
       createdTicketId = await ticketForChat(trx, tech, chat, input.boardId, input.summary, now);
       if (ticketId === null) ticketId = createdTicketId;
     }
-    await applyTransition(
+    const ended = await applyTransition(
       trx,
       chat,
       'end',
@@ -66,32 +57,30 @@ export async function endChat(ctx: Ctx, tech: TechActor, chatId: number, input: 
     await indexChat(trx, ctx.dialect, chatId);
     outbox.add('chat.ended', { chatId, outcome: input.outcome, ticketId: createdTicketId ?? ticketId });
     if (createdTicketId !== null) outbox.add('ticket.created', { ticketId: createdTicketId, chatId });
-    return { chatId, ticketId: createdTicketId ?? ticketId };
+    return { ...presentChatFor(tech, { ...chat, ...ended }), ticketId: createdTicketId ?? ticketId };
   });
 }
 
-export async function completeChat(ctx: Ctx, tech: TechActor, chatId: number, input: { note?: string; confirmWithoutNote?: boolean }) {
-  const row = await getVisibleChatRow(ctx.db, tech, chatId);
-  if (row.status === 'abandoned' && !input.note && !input.confirmWithoutNote) {
-    throw new AppError('note_recommended', 'Completing an abandoned chat without a note is not recommended; confirm to proceed', 422);
-  }
+export async function completeChat(ctx: Ctx, tech: TechActor, chatId: number, input: { note?: string; confirmWithoutNote?: boolean }): Promise<TechChatView> {
   return inTransaction(ctx, async (trx, outbox) => {
-    const chat = await loadChat(trx, chatId);
+    const chat = await chatForCommand(trx, tech, chatId, 'chat.complete');
+    if (chat.status === 'abandoned' && !input.note && !input.confirmWithoutNote) {
+      throw new AppError('note_recommended', 'Completing an abandoned chat without a note is not recommended; confirm to proceed', 422);
+    }
     const now = ctx.now();
-    await applyTransition(trx, chat, 'complete', { kind: 'tech', id: tech.id }, { completed_at: now, completed_by: tech.id }, now);
+    const completed = await applyTransition(trx, chat, 'complete', { kind: 'tech', id: tech.id }, { completed_at: now, completed_by: tech.id }, now);
     if (input.note) await insertNote(trx, chatId, tech.id, input.note, now);
     if (chat.source === 'ticket' && chat.ticket_id !== null) await attachTranscript(trx, chatId, Number(chat.ticket_id), { kind: 'tech', id: tech.id }, now);
     await indexChat(trx, ctx.dialect, chatId);
     outbox.add('chat.completed', { chatId });
-    return { chatId };
+    return presentChatFor(tech, { ...chat, ...completed });
   });
 }
 
 /** A ticket from a completed new-request chat that has none yet. */
 export async function createTicketFromChat(ctx: Ctx, tech: TechActor, chatId: number, input: { boardId: number; summary: string }) {
-  await getVisibleChatScope(ctx.db, tech, chatId);
   return inTransaction(ctx, async (trx, outbox) => {
-    const chat = await loadChat(trx, chatId);
+    const chat = await chatForCommand(trx, tech, chatId, 'chat.create_ticket');
     if (chat.status !== 'completed') throw new AppError('invalid_transition', `Cannot create a ticket from a chat that is ${chat.status}`, 409, { state: chat.status });
     if (chat.source !== 'new_request' || chat.created_ticket_id !== null) {
       throw new AppError('ticket_exists', 'This chat already belongs to a ticket', 409, { ticketId: Number(chat.created_ticket_id ?? chat.ticket_id) });

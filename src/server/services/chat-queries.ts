@@ -3,8 +3,10 @@ import { NotFound } from '../errors.js';
 import type { Tx } from '../db/database.js';
 import type { Chat } from '../db/schema.js';
 import { prepared } from '../db/prepared.js';
-import { canSeeChat, techScopeFilter, type Actor, type TechActor } from '../policies/access.js';
-import { iso, presentChat, presentMessage, type ChatRow } from './presenters.js';
+import { techScopeFilter, type Actor, type PortalActor, type TechActor } from '../policies/access.js';
+import { authorize } from '../policies/rules.js';
+import { iso, presentChatFor, presentMessage, presentPortalChat, type ChatRow } from './presenters.js';
+import type { PortalChatView, StatusBarView, TechChatView } from '../../shared/views.js';
 
 export function chatRows(db: Tx) {
   return db
@@ -18,6 +20,25 @@ export function chatRows(db: Tx) {
 }
 
 const chatRowById = prepared((db: Kysely<any>, chatId: number) => chatRows(db as Tx).where('chats.id', '=', chatId));
+
+/** A chat with its names, whoever asks (callers check access), or undefined. */
+export async function findChatRow(db: Tx, chatId: number): Promise<ChatRow | undefined> {
+  const [row] = (await chatRowById(db, chatId)) as ChatRow[];
+  return row;
+}
+
+/** A chat with its names, whoever asks (callers check access): inside a command's transaction. */
+export async function chatRowIn(db: Tx, chatId: number): Promise<ChatRow> {
+  const row = await findChatRow(db, chatId);
+  if (!row) throw new NotFound('Chat');
+  return row;
+}
+
+/** The requester's waiting and active chats: whose techs hear of the requester's connection. */
+export async function openChatIdsOfRequester(db: Tx, userId: number): Promise<number[]> {
+  const rows = await db.selectFrom('chats').select('id').where('requester_id', '=', userId).where('status', 'in', ['waiting', 'active']).execute();
+  return rows.map((r) => Number(r.id));
+}
 
 /** A chat the actor may see, or NotFound: the one entry point for reading a chat by id. */
 export async function getVisibleChatRow(db: Tx, actor: Actor, chatId: number): Promise<ChatRow> {
@@ -38,12 +59,16 @@ export async function getVisibleChatScope(db: Tx, actor: Actor, chatId: number):
 }
 
 function visibleOrNotFound<T extends ChatScope>(actor: Actor, row: T | undefined): T {
-  if (!row || !canSeeChat(actor, row)) throw new NotFound('Chat');
+  if (!row) throw new NotFound('Chat');
+  authorize(actor, 'chat.view', row);
   return row;
 }
 
+export async function getChatView(db: Tx, actor: PortalActor, chatId: number): Promise<PortalChatView>;
+export async function getChatView(db: Tx, actor: TechActor, chatId: number): Promise<TechChatView>;
+export async function getChatView(db: Tx, actor: Actor, chatId: number): Promise<PortalChatView | TechChatView>;
 export async function getChatView(db: Tx, actor: Actor, chatId: number) {
-  return presentChat(await getVisibleChatRow(db, actor, chatId), actor);
+  return presentChatFor(actor, await getVisibleChatRow(db, actor, chatId));
 }
 
 const messagesAfter = prepared((db: Kysely<any>, chatId: number, afterSeq: number, limit: number) =>
@@ -64,7 +89,7 @@ export async function listMessages(db: Tx, chatId: number, afterSeq: number, lim
 }
 
 /** The four status-bar sections for a tech; every list goes through the access filter. */
-export async function statusBar(db: Tx, tech: TechActor) {
+export async function statusBar(db: Tx, tech: TechActor): Promise<StatusBarView> {
   const scoped = chatRows(db).where(techScopeFilter(tech, 'chats'));
   const [waiting, abandoned, callback, active] = await Promise.all([
     scoped.where('chats.status', '=', 'waiting').orderBy('chats.requested_at').orderBy('chats.id').limit(500).execute(),
@@ -73,7 +98,7 @@ export async function statusBar(db: Tx, tech: TechActor) {
     // A withdrawn grant hides even the tech's own session: access is checked everywhere.
     scoped.where('chats.status', '=', 'active').where('chats.tech_id', '=', tech.id).orderBy('chats.joined_at').execute(),
   ]);
-  const p = (rows: unknown[]) => rows.map((r) => presentChat(r as ChatRow, tech));
+  const p = (rows: unknown[]) => rows.map((r) => presentChatFor(tech, r as ChatRow));
   return {
     available: tech.available,
     waiting: p(waiting),
@@ -83,9 +108,15 @@ export async function statusBar(db: Tx, tech: TechActor) {
   };
 }
 
-export async function portalChats(db: Tx, actor: Actor & { kind: 'portal' }) {
+export async function portalChats(db: Tx, actor: PortalActor): Promise<PortalChatView[]> {
   const rows = await chatRows(db).where('chats.requester_id', '=', actor.id).orderBy('chats.requested_at', 'desc').limit(200).execute();
-  return rows.map((r) => presentChat(r as ChatRow, actor));
+  return rows.map((r) => presentPortalChat(r as ChatRow));
+}
+
+/** The requester's chat with, while it waits, its place in the queue. */
+export async function portalChatDetail(db: Tx, user: PortalActor, chatId: number): Promise<PortalChatView & { queuePosition: number | null }> {
+  const row = await getVisibleChatRow(db, user, chatId);
+  return { ...presentPortalChat(row), queuePosition: row.status === 'waiting' ? await queuePosition(db, row) : null };
 }
 
 /** 1-based place among waiting chats of the same board, oldest first. */

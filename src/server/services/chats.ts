@@ -2,12 +2,15 @@
 import { AppError, NotFound } from '../errors.js';
 import { isUniqueViolation, type Tx } from '../db/database.js';
 import type { Chat } from '../db/schema.js';
-import { portalIsContact, techsWithAccess, type PortalActor, type TechActor } from '../policies/access.js';
+import { techsWithAccess, type PortalActor, type TechActor } from '../policies/access.js';
+import { authorize } from '../policies/rules.js';
 import type { Outbox } from '../events/bus.js';
 import { inTransaction, type Ctx } from './context.js';
-import { applyTransition } from './transition.js';
+import { applyTransition, chatForCommand } from './transition.js';
 import { appendMessage } from './messages.js';
-import { getVisibleChatScope } from './chat-queries.js';
+import { chatRowIn, getChatView } from './chat-queries.js';
+import { presentPortalChat, presentTechChat } from './presenters.js';
+import type { PortalChatView, TechChatView } from '../../shared/views.js';
 
 type CallbackInput = { phone: string; preferredTime?: string; message?: string };
 type RequestInput =
@@ -18,14 +21,15 @@ type RequestInput =
  * Starts a chat, or returns the user's open one for the same ticket / new request.
  * The unique `open_key` settles two simultaneous requests in the database.
  */
-export async function requestChat(ctx: Ctx, user: PortalActor, input: RequestInput): Promise<{ chatId: number; existing: boolean }> {
+export async function requestChat(ctx: Ctx, user: PortalActor, input: RequestInput): Promise<{ chat: PortalChatView; existing: boolean }> {
   let boardId: number;
   let companyId = user.companyId;
   let subject: string;
   let ticket: { id: number; assigned_tech_id: number | null } | null = null;
   if (input.source === 'ticket') {
     const t = await ctx.db.selectFrom('tickets').selectAll().where('id', '=', input.ticketId).executeTakeFirst();
-    if (!t || !portalIsContact(user, t)) throw new NotFound('Ticket');
+    if (!t) throw new NotFound('Ticket');
+    authorize(user, 'ticket.start_chat', t);
     if (t.status === 'closed') throw new AppError('ticket_closed', 'This ticket is closed; start a new request instead', 409);
     boardId = Number(t.board_id);
     companyId = Number(t.company_id);
@@ -44,7 +48,7 @@ export async function requestChat(ctx: Ctx, user: PortalActor, input: RequestInp
   }
   const openKey = ticket ? `t:${ticket.id}` : `u:${user.id}`;
   const existing = await ctx.db.selectFrom('chats').select('id').where('open_key', '=', openKey).executeTakeFirst();
-  if (existing) return { chatId: Number(existing.id), existing: true };
+  if (existing) return { chat: await getChatView(ctx.db, user, Number(existing.id)), existing: true };
 
   const now = ctx.now();
   const scope = { board_id: boardId, company_id: companyId };
@@ -86,32 +90,26 @@ export async function requestChat(ctx: Ctx, user: PortalActor, input: RequestInp
         // Asked for a callback up front: nobody is alerted for a chat that waits for nobody.
         await applyTransition(trx, chat, 'request_callback', { kind: 'portal', id: user.id }, callbackPatch(input.callback, now), now);
         outbox.add('chat.callback_requested', { chatId });
-        return { chatId, existing: false };
+      } else {
+        outbox.add('chat.alerted', { chatId, stage: assignedFirst ? 'assigned' : 'all', techIds: assignedFirst ? [assigned!] : eligible });
       }
-      outbox.add('chat.alerted', { chatId, stage: assignedFirst ? 'assigned' : 'all', techIds: assignedFirst ? [assigned!] : eligible });
-      return { chatId, existing: false };
+      return { chat: presentPortalChat(await chatRowIn(trx, chatId)), existing: false };
     });
   } catch (e) {
     if (!isUniqueViolation(e)) throw e;
     const winner = await ctx.db.selectFrom('chats').select('id').where('open_key', '=', openKey).executeTakeFirst();
     if (!winner) throw e;
-    return { chatId: Number(winner.id), existing: true };
+    return { chat: await getChatView(ctx.db, user, Number(winner.id)), existing: true };
   }
 }
 
-async function lockedChat(trx: Tx, chatId: number): Promise<Chat> {
-  const chat = await trx.selectFrom('chats').selectAll().where('id', '=', chatId).executeTakeFirst();
-  if (!chat) throw new NotFound('Chat');
-  return chat;
-}
-
-export async function joinChat(ctx: Ctx, tech: TechActor, chatId: number) {
-  await getVisibleChatScope(ctx.db, tech, chatId);
+/** Joins a waiting chat: exactly one tech wins (a conditional update); the loser is told who won. */
+export async function joinChat(ctx: Ctx, tech: TechActor, chatId: number): Promise<TechChatView> {
   try {
-    await inTransaction(ctx, async (trx, outbox) => {
-      const chat = await lockedChat(trx, chatId);
+    return await inTransaction(ctx, async (trx, outbox) => {
+      const chat = await chatForCommand(trx, tech, chatId, 'chat.join');
       const now = ctx.now();
-      await applyTransition(
+      const joined = await applyTransition(
         trx,
         chat,
         'join',
@@ -121,7 +119,8 @@ export async function joinChat(ctx: Ctx, tech: TechActor, chatId: number) {
       );
       // Joined first: the tech's connections enter the chat's stream before its first message.
       outbox.add('chat.joined', { chatId, techId: tech.id });
-      await appendMessage(trx, outbox, chatId, { kind: 'system', id: null, name: null }, `${tech.name} joined the chat`, null, now);
+      const { view } = await appendMessage(trx, outbox, chatId, { kind: 'system', id: null, name: null }, `${tech.name} joined the chat`, null, now);
+      return presentTechChat({ ...chat, ...joined, last_seq: view.seq, tech_name: tech.name }, 'joined_tech');
     });
   } catch (e) {
     if (e instanceof AppError && e.code === 'already_joined' && e.details?.techId) {
@@ -132,61 +131,54 @@ export async function joinChat(ctx: Ctx, tech: TechActor, chatId: number) {
   }
 }
 
-export async function keepWaiting(ctx: Ctx, user: PortalActor, chatId: number) {
-  await getVisibleChatScope(ctx.db, user, chatId);
-  await inTransaction(ctx, async (trx, outbox) => {
-    const chat = await lockedChat(trx, chatId);
+export async function keepWaiting(ctx: Ctx, user: PortalActor, chatId: number): Promise<PortalChatView> {
+  return inTransaction(ctx, async (trx, outbox) => {
+    const chat = await chatForCommand(trx, user, chatId, 'chat.keep_waiting');
     const now = ctx.now();
-    await applyTransition(trx, chat, 'keep_waiting', { kind: 'portal', id: user.id }, { offer_at: now + ctx.config.delays.waitOfferMs }, now);
+    const kept = await applyTransition(trx, chat, 'keep_waiting', { kind: 'portal', id: user.id }, { offer_at: now + ctx.config.delays.waitOfferMs }, now);
     outbox.add('chat.waiting_kept', { chatId });
+    return presentPortalChat({ ...chat, ...kept });
   });
 }
 
 /** The user leaves: a waiting chat becomes abandoned, an active one stays for the tech to end. */
-export async function leaveChat(ctx: Ctx, user: PortalActor, chatId: number) {
-  await getVisibleChatScope(ctx.db, user, chatId);
-  await inTransaction(ctx, async (trx, outbox) => {
-    const chat = await lockedChat(trx, chatId);
+export async function leaveChat(ctx: Ctx, user: PortalActor, chatId: number): Promise<PortalChatView> {
+  return inTransaction(ctx, async (trx, outbox) => {
+    const chat = await chatForCommand(trx, user, chatId, 'chat.leave');
     const now = ctx.now();
     if (chat.status === 'active') {
       // Claimed with a conditional update: of two leaves at once, one records it and the other is a no-op.
       const claimed = await trx.updateTable('chats').set({ left_at: now }).where('id', '=', chatId).where('status', '=', 'active').where('left_at', 'is', null).returningAll().executeTakeFirst();
-      if (!claimed) return;
+      if (!claimed) return presentPortalChat(await chatRowIn(trx, chatId));
       await applyTransition(trx, claimed, 'leave', { kind: 'portal', id: user.id }, {}, now);
       await appendMessage(trx, outbox, chatId, { kind: 'system', id: null, name: null }, `${user.name} left the chat`, null, now);
       outbox.add('chat.user_left', { chatId });
-      return;
+      return presentPortalChat(await chatRowIn(trx, chatId));
     }
-    await abandon(trx, outbox, chat, { kind: 'portal', id: user.id }, 'left', now);
+    const left = await abandon(trx, outbox, chat, { kind: 'portal', id: user.id }, 'left', now);
+    return presentPortalChat({ ...chat, ...left });
   });
 }
 
 /** A chat that leaves the waiting state disarms its timers and frees its "one open chat" key. */
 export const LEAVE_WAITING = { open_key: null, alert_all_at: null, offer_at: null, grace_at: null } as const;
 
-export async function abandon(trx: Tx, outbox: Outbox, chat: Chat, actor: { kind: 'portal' | 'system'; id: number | null }, reason: 'left' | 'disconnected', now: number) {
-  await applyTransition(trx, chat, 'leave', actor, { ...LEAVE_WAITING, abandoned_at: now, left_at: now }, now);
+export async function abandon(trx: Tx, outbox: Outbox, chat: Chat, actor: { kind: 'portal' | 'system'; id: number | null }, reason: 'left' | 'disconnected', now: number): Promise<Chat> {
+  const abandoned = await applyTransition(trx, chat, 'leave', actor, { ...LEAVE_WAITING, abandoned_at: now, left_at: now }, now);
   outbox.add('chat.abandoned', { chatId: Number(chat.id), reason });
+  return abandoned;
 }
 
 function callbackPatch(input: CallbackInput, now: number) {
   return { ...LEAVE_WAITING, callback_at: now, callback_phone: input.phone, callback_time: input.preferredTime || null, callback_message: input.message || null };
 }
 
-export async function requestCallback(ctx: Ctx, user: PortalActor, chatId: number, input: CallbackInput) {
-  await getVisibleChatScope(ctx.db, user, chatId);
-  await inTransaction(ctx, async (trx, outbox) => {
-    const chat = await lockedChat(trx, chatId);
+export async function requestCallback(ctx: Ctx, user: PortalActor, chatId: number, input: CallbackInput): Promise<PortalChatView> {
+  return inTransaction(ctx, async (trx, outbox) => {
+    const chat = await chatForCommand(trx, user, chatId, 'chat.callback');
     const now = ctx.now();
-    await applyTransition(
-      trx,
-      chat,
-      'request_callback',
-      { kind: 'portal', id: user.id },
-      callbackPatch(input, now),
-      now,
-    );
+    const changed = await applyTransition(trx, chat, 'request_callback', { kind: 'portal', id: user.id }, callbackPatch(input, now), now);
     outbox.add('chat.callback_requested', { chatId });
+    return presentPortalChat({ ...chat, ...changed });
   });
 }
-

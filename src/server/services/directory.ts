@@ -1,15 +1,10 @@
 import type { Db } from '../db/database.js';
-import type { TechActor } from '../policies/access.js';
+import { techBoardFilter, techCompanyFilter, type TechActor } from '../policies/access.js';
 
 /** Names a tech needs for filters and forms: only boards and companies they have access to. */
 export async function directory(db: Db, tech: TechActor) {
-  const admin = tech.role === 'admin';
-  let boards = db.selectFrom('boards').select(['id', 'name']).orderBy('name');
-  let companies = db.selectFrom('companies').select(['id', 'name']).orderBy('name');
-  if (!admin) {
-    boards = tech.boardIds.size ? boards.where('id', 'in', [...tech.boardIds]) : boards.where('id', '=', -1);
-    if (!tech.allCompanies) companies = tech.companyIds.size ? companies.where('id', 'in', [...tech.companyIds]) : companies.where('id', '=', -1);
-  }
+  const boards = db.selectFrom('boards').select(['id', 'name']).where(techBoardFilter(tech, 'boards.id')).orderBy('name');
+  const companies = db.selectFrom('companies').select(['id', 'name']).where(techCompanyFilter(tech, 'companies.id')).orderBy('name');
   const [b, c, techs] = await Promise.all([boards.execute(), companies.execute(), db.selectFrom('techs').select(['id', 'name']).where('active', '=', 1).orderBy('name').execute()]);
   const companyIds = c.map((x) => x.id);
   const users = companyIds.length

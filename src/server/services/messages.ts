@@ -1,13 +1,14 @@
 import type { Kysely } from 'kysely';
-import { AppError, NotFound } from '../errors.js';
+import { NotFound } from '../errors.js';
 import { isUniqueViolation, type Tx } from '../db/database.js';
 import type { Chat, Database, Message } from '../db/schema.js';
-import { isChatParticipant, type Actor } from '../policies/access.js';
-import { decide } from '../domain/chat-machine.js';
+import type { Actor } from '../policies/access.js';
+import { authorize, can, stateAllows } from '../policies/rules.js';
 import { inGroupCommit, type Ctx } from './context.js';
 import { refusal } from './transition.js';
 import { getVisibleChatScope } from './chat-queries.js';
-import { presentMessage, type MessageView } from './presenters.js';
+import { presentMessage } from './presenters.js';
+import type { MessageView } from '../../shared/views.js';
 import type { Outbox } from '../events/bus.js';
 import { prepared } from '../db/prepared.js';
 
@@ -66,11 +67,12 @@ export async function sendMessage(ctx: Ctx, actor: Actor, chatId: number, body: 
   const chat = await getVisibleChatScope(ctx.db, actor, chatId);
   // Dedupe first: a retry must succeed even after the chat has moved on.
   const [prior] = await messageByClientId(ctx.db, chatId, actor.kind, actor.id, clientId);
-  if (prior && isChatParticipant(actor, chat)) return { message: presentMessage({ ...prior, author_name: actor.name }), duplicate: true };
-  if (!isChatParticipant(actor, chat)) {
-    const d = decide(chat.status as Chat['status'], 'message', actor.kind);
-    if (!d.ok) throw refusal(chat, 'message');
-    throw new AppError('not_participant', 'Only the requester and the joined tech can write in this chat', 403);
+  const writer = can(actor, 'chat.write', chat);
+  if (prior && writer) return { message: presentMessage({ ...prior, author_name: actor.name }), duplicate: true };
+  if (!writer) {
+    // The chat's state is named first: to a tech, a chat that is over is over, whoever joined it.
+    if (!stateAllows('chat.write', chat, actor.kind)) throw refusal(chat, 'message');
+    authorize(actor, 'chat.write', chat);
   }
   ctx.limits.send.take(`${actor.kind}:${actor.id}`, ctx.now());
   try {

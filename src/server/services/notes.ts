@@ -1,8 +1,9 @@
 import { AppError, NotFound } from '../errors.js';
 import type { Tx } from '../db/database.js';
 import type { Actor, TechActor } from '../policies/access.js';
+import { authorize, type ChatAction } from '../policies/rules.js';
 import { inTransaction, type Ctx } from './context.js';
-import { getVisibleChatScope } from './chat-queries.js';
+import { getVisibleChatScope, type ChatScope } from './chat-queries.js';
 import { indexChat } from './search.js';
 import { iso } from './presenters.js';
 
@@ -12,15 +13,16 @@ export async function insertNote(trx: Tx, chatId: number, authorId: number, body
   return Number(n.id);
 }
 
-function techOnly(actor: Actor): TechActor {
-  // Notes are internal to the service desk: to a portal user they do not exist.
+/** The chat whose notes the actor works on. Notes are internal: to a portal user they do not exist. */
+async function notesChat(ctx: Ctx, actor: Actor, chatId: number, action: ChatAction): Promise<{ tech: TechActor; chat: ChatScope }> {
+  const chat = await getVisibleChatScope(ctx.db, actor, chatId);
   if (actor.kind !== 'tech') throw new NotFound('Chat');
-  return actor;
+  authorize(actor, action, chat);
+  return { tech: actor, chat };
 }
 
 export async function listNotes(ctx: Ctx, actor: Actor, chatId: number) {
-  const tech = techOnly(actor);
-  await getVisibleChatScope(ctx.db, tech, chatId);
+  await notesChat(ctx, actor, chatId, 'note.view');
   const notes = await ctx.db
     .selectFrom('notes')
     .innerJoin('techs as t', 't.id', 'notes.author_id')
@@ -55,8 +57,7 @@ export async function listNotes(ctx: Ctx, actor: Actor, chatId: number) {
 }
 
 export async function addNote(ctx: Ctx, actor: Actor, chatId: number, body: string) {
-  const tech = techOnly(actor);
-  await getVisibleChatScope(ctx.db, tech, chatId);
+  const { tech } = await notesChat(ctx, actor, chatId, 'note.add');
   const noteId = await inTransaction(ctx, async (trx, outbox) => {
     const id = await insertNote(trx, chatId, tech.id, body, ctx.now());
     await indexChat(trx, ctx.dialect, chatId);
@@ -67,11 +68,12 @@ export async function addNote(ctx: Ctx, actor: Actor, chatId: number, body: stri
 }
 
 export async function editNote(ctx: Ctx, actor: Actor, chatId: number, noteId: number, body: string) {
-  const tech = techOnly(actor);
-  await getVisibleChatScope(ctx.db, tech, chatId);
+  const { tech, chat } = await notesChat(ctx, actor, chatId, 'note.view');
   await inTransaction(ctx, async (trx, outbox) => {
     const note = await trx.selectFrom('notes').selectAll().where('id', '=', noteId).where('chat_id', '=', chatId).executeTakeFirst();
     if (!note) throw new NotFound('Note');
+    // A note is edited by its author or an admin; other techs may add their own.
+    authorize(tech, 'note.edit', { author_id: note.author_id, chat });
     if (note.body === body) return;
     const now = Math.max(ctx.now(), Number(note.updated_at) + 1);
     const r = await trx.updateTable('notes').set({ body, updated_at: now }).where('id', '=', noteId).where('updated_at', '=', note.updated_at).executeTakeFirst();

@@ -1,14 +1,19 @@
-/** Explicit presenters: the fields each audience sees, used by HTTP and real time alike. */
-import type { Actor } from '../policies/access.js';
+/**
+ * Explicit presenters: the fields each audience sees, used by HTTP and real time alike. A chat's
+ * view depends on how its viewer stands to it (rules.ts), so fan-out presents once per relation.
+ */
 import type { Chat, Message } from '../db/schema.js';
+import { chatRelation, portalChatAbilities, techChatAbilities, type ChatRelation } from '../policies/rules.js';
+import type { Actor, PortalActor, TechActor } from '../policies/access.js';
+import type { ChatViewBase, MessageView, PortalChatView, TechChatView } from '../../shared/views.js';
 
 /** A chat with the names the views show, as `chatRows` in chat-queries selects it. */
 export type ChatRow = Chat & { requester_name: string; company_name: string; board_name: string; tech_name: string | null };
 
-const iso = (ms: number | null) => (ms === null || ms === undefined ? null : new Date(Number(ms)).toISOString());
+export const iso = (ms: number | null) => (ms === null || ms === undefined ? null : new Date(Number(ms)).toISOString());
 
-export function presentChat(c: ChatRow, actor: Actor) {
-  const base = {
+function chatBase(c: ChatRow): ChatViewBase {
+  return {
     id: Number(c.id),
     source: c.source,
     ticketId: c.ticket_id === null ? null : Number(c.ticket_id),
@@ -30,12 +35,31 @@ export function presentChat(c: ChatRow, actor: Actor) {
     callbackAt: iso(c.callback_at),
     callback: c.callback_phone ? { phone: c.callback_phone, preferredTime: c.callback_time, message: c.callback_message } : null,
   };
-  if (actor.kind === 'portal') return { ...base, offerPending: c.status === 'waiting' && c.offer_count > 0 && c.offer_at === null };
-  return { ...base, alertStage: c.alert_stage };
 }
-export type ChatView = ReturnType<typeof presentChat>;
 
-export function presentMessage(m: Message & { author_name?: string | null }) {
+/** The requester's view of their chat. */
+export function presentPortalChat(c: ChatRow): PortalChatView {
+  return {
+    ...chatBase(c),
+    offerPending: c.status === 'waiting' && c.offer_count > 0 && c.offer_at === null,
+    abilities: portalChatAbilities('requester', c),
+  };
+}
+
+/** A tech's view; `relation` is the tech's to this chat (joined, or with access). */
+export function presentTechChat(c: ChatRow, relation: ChatRelation): TechChatView {
+  return { ...chatBase(c), alertStage: c.alert_stage, abilities: techChatAbilities(relation, c) };
+}
+
+/** The view of the chat for this actor (who is known to see it). */
+export function presentChatFor(actor: PortalActor, c: ChatRow): PortalChatView;
+export function presentChatFor(actor: TechActor, c: ChatRow): TechChatView;
+export function presentChatFor(actor: Actor, c: ChatRow): PortalChatView | TechChatView;
+export function presentChatFor(actor: Actor, c: ChatRow): PortalChatView | TechChatView {
+  return actor.kind === 'portal' ? presentPortalChat(c) : presentTechChat(c, chatRelation(actor, c));
+}
+
+export function presentMessage(m: Message & { author_name?: string | null }): MessageView {
   return {
     id: Number(m.id),
     chatId: Number(m.chat_id),
@@ -46,6 +70,3 @@ export function presentMessage(m: Message & { author_name?: string | null }) {
     createdAt: iso(m.created_at),
   };
 }
-export type MessageView = ReturnType<typeof presentMessage>;
-
-export { iso };

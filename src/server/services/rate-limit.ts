@@ -17,6 +17,7 @@ export class TokenBuckets {
   constructor(
     private burst: number,
     private perSecond: number,
+    private message = 'You are sending messages too fast',
   ) {}
 
   take(key: string, now: number): void {
@@ -25,7 +26,7 @@ export class TokenBuckets {
     b.at = now;
     this.buckets.set(key, b);
     if (b.tokens < 1) {
-      throw new AppError('rate_limited', 'You are sending messages too fast', 429, { retryAfterMs: Math.ceil(((1 - b.tokens) / this.perSecond) * 1000) });
+      throw new AppError('rate_limited', this.message, 429, { retryAfterMs: Math.ceil(((1 - b.tokens) / this.perSecond) * 1000) });
     }
     b.tokens -= 1;
     evictOldest(this.buckets, 50000);

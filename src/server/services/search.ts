@@ -6,7 +6,7 @@ import { sql } from 'kysely';
 import type { Dialect, Tx } from '../db/database.js';
 import { techScopeFilter, type TechActor } from '../policies/access.js';
 import { chatRows } from './chat-queries.js';
-import { presentChat, type ChatRow } from './presenters.js';
+import { presentChatFor, type ChatRow } from './presenters.js';
 
 /** Marks around matched words in snippets; never HTML, so the client renders them as text. */
 export const HIGHLIGHT_START = '\u0002';
@@ -81,5 +81,5 @@ export async function searchCompleted(db: Tx, dialect: Dialect, tech: TechActor,
     .limit(f.limit)
     .offset(f.offset)
     .execute();
-  return rows.map((r) => ({ ...presentChat(r as unknown as ChatRow, tech), snippet: (r as { snippet: string | null }).snippet }));
+  return rows.map((r) => ({ ...presentChatFor(tech, r as unknown as ChatRow), snippet: (r as { snippet: string | null }).snippet }));
 }

@@ -1,6 +1,7 @@
 import { NotFound } from '../errors.js';
 import type { Tx } from '../db/database.js';
-import { canSeeTicket, techHasAccess, techScopeFilter, type Actor, type TechActor } from '../policies/access.js';
+import { techScopeFilter, type Actor, type TechActor } from '../policies/access.js';
+import { authorize, can, type TicketAction } from '../policies/rules.js';
 import { inTransaction, type Ctx } from './context.js';
 import { iso } from './presenters.js';
 
@@ -54,9 +55,10 @@ export async function listTickets(ctx: Ctx, actor: Actor, opts: { limit?: number
   return rows.map(presentTicket);
 }
 
-async function visibleTicket(ctx: Ctx, actor: Actor, ticketId: number) {
+async function visibleTicket(ctx: Ctx, actor: Actor, ticketId: number, action: TicketAction = 'ticket.view') {
   const t = await ticketRows(ctx.db).where('tickets.id', '=', ticketId).executeTakeFirst();
-  if (!t || !canSeeTicket(actor, t)) throw new NotFound('Ticket');
+  if (!t) throw new NotFound('Ticket');
+  authorize(actor, action, t);
   return t;
 }
 
@@ -100,9 +102,8 @@ export async function createTicket(
   tech: TechActor,
   input: { companyId: number; boardId: number; contactId: number; summary: string; assignedTechId?: number | null },
 ) {
-  const scope = { company_id: input.companyId, board_id: input.boardId };
-  if (!techHasAccess(tech, scope)) throw new NotFound('Board');
-  return inTransaction(ctx, async (trx) => {
+  if (!can(tech, 'ticket.create', { company_id: input.companyId, board_id: input.boardId, contact_id: input.contactId })) throw new NotFound('Board');
+  const id = await inTransaction(ctx, async (trx) => {
     const contact = await trx.selectFrom('portal_users').select('company_id').where('id', '=', input.contactId).executeTakeFirst();
     if (!contact || Number(contact.company_id) !== input.companyId) throw new NotFound('Contact');
     const board = await trx.selectFrom('boards').select('id').where('id', '=', input.boardId).executeTakeFirst();
@@ -121,10 +122,11 @@ export async function createTicket(
       now: ctx.now(),
     });
   });
+  return getTicket(ctx, tech, id);
 }
 
 export async function updateTicket(ctx: Ctx, tech: TechActor, ticketId: number, patch: { summary?: string; status?: 'open' | 'in_progress' | 'closed'; assignedTechId?: number | null }) {
-  await visibleTicket(ctx, tech, ticketId);
+  await visibleTicket(ctx, tech, ticketId, 'ticket.update');
   await inTransaction(ctx, async (trx) => {
     if (patch.assignedTechId) {
       const t = await trx.selectFrom('techs').select('id').where('id', '=', patch.assignedTechId).executeTakeFirst();
@@ -148,4 +150,5 @@ export async function updateTicket(ctx: Ctx, tech: TechActor, ticketId: number, 
         .execute();
     }
   });
+  return getTicket(ctx, tech, ticketId);
 }

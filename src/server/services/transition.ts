@@ -3,6 +3,10 @@ import { decide, type ActorKind, type ChatEvent } from '../domain/chat-machine.j
 import type { Tx } from '../db/database.js';
 import type { Chat, ChatsTable } from '../db/schema.js';
 import type { Updateable } from 'kysely';
+import type { Actor } from '../policies/access.js';
+import { authorize, LIFECYCLE, stateAllows, type ChatAction } from '../policies/rules.js';
+import { chatRowIn } from './chat-queries.js';
+import type { ChatRow } from './presenters.js';
 
 export type TransitionActor = { kind: ActorKind; id: number | null };
 
@@ -53,4 +57,19 @@ export function refusal(chat: Pick<Chat, 'status' | 'tech_id'>, event: ChatEvent
     });
   }
   return new InvalidTransition(event, chat.status, details);
+}
+
+/**
+ * The chat a command acts on, read with its names inside the command's transaction, once the
+ * actor may do `action` to it. Refusals come in the order a user understands them: a chat they
+ * may not see is not found; then a state that does not allow the action names that state; then a
+ * rule that does not let *this* actor do it says so.
+ */
+export async function chatForCommand(trx: Tx, actor: Actor, chatId: number, action: ChatAction): Promise<ChatRow> {
+  const chat = await chatRowIn(trx, chatId);
+  authorize(actor, 'chat.view', chat);
+  const event = LIFECYCLE[action];
+  if (event && !stateAllows(action, chat, actor.kind)) throw refusal(chat, event);
+  authorize(actor, action, chat);
+  return chat;
 }

@@ -1,13 +1,12 @@
-/** Web-side names for the server's presented objects; the presenters are the single source of truth. */
-import type { ChatView, MessageView } from '../../server/services/presenters.js';
+/** Web-side names for the presented objects of src/shared/views.ts, which the server's presenters return. */
+import type { MessageView, PortalChatView, TechChatView } from '../../shared/views.js';
 
+export type { Ack } from '../../shared/realtime.js';
+export type { ChatStatus } from '../../shared/views.js';
 export type Message = MessageView;
-export type PortalChat = Extract<ChatView, { offerPending: boolean }>;
-export type ConsoleChat = Extract<ChatView, { alertStage: string }>;
+export type PortalChat = PortalChatView;
+export type ConsoleChat = TechChatView;
 export type AnyChat = PortalChat | ConsoleChat;
-export type ChatStatus = 'waiting' | 'active' | 'abandoned' | 'callback' | 'completed';
-
-export type Ack<T = object> = ({ ok: true } & T) | { ok?: undefined; error: { code: string; message: string; details?: Record<string, unknown> } };
 
 export type TicketSummary = {
   id: number;

@@ -62,7 +62,7 @@ export function AlertToasts({ socket, muted }: { socket: Socket; muted: boolean 
   const join = async (chatId: number) => {
     setToasts((cur) => cur.map((t) => (t.chat.id === chatId ? { ...t, busy: true, error: undefined } : t)));
     try {
-      qc.setQueryData(keys.chat(chatId), await joinChat(socket, chatId));
+      qc.setQueryData(keys.chat(chatId), await joinChat(chatId));
       drop(chatId);
       navigate(`/console/chats/${chatId}`);
     } catch (e) {

@@ -34,7 +34,7 @@ function LoggedIn({ me }: { me: Me }) {
   const socket = getSocket('/console');
   const path = usePath();
   const [muted, setMuted] = useMuted();
-  useStatusBarSync(socket, me.id);
+  useStatusBarSync(socket);
   useWaitingInTitle(path);
   useSessionWatch(socket, '/api/console/me');
   const chatMatch = match('/console/chats/:id', path);
@@ -83,7 +83,7 @@ function LoggedIn({ me }: { me: Me }) {
       <ConnectionBanner socket={socket} />
       <AlertToasts socket={socket} muted={muted} />
       <div className="console-layout">
-        <StatusBar socket={socket} currentChatId={chatMatch?.id ?? null} />
+        <StatusBar currentChatId={chatMatch?.id ?? null} />
         <div className="console-main">
           <ChatTabs socket={socket} currentChatId={chatMatch?.id ?? null} />
           <Page path={path} me={me} />

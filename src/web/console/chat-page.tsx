@@ -25,7 +25,8 @@ export function ChatPage({ id, me }: { id: number; me: Me }) {
         <Link to="/console">Back to the console</Link>
       </main>
     );
-  if (chat.data.status === 'active' && chat.data.tech?.id === me.id) return <LiveChat id={id} me={me} initial={chat.data} />;
+  // The live conversation for the tech who may write in it (the one who joined); its record for others.
+  if (chat.data.abilities.write) return <LiveChat id={id} me={me} initial={chat.data} />;
   return <ChatRecord chat={chat.data} me={me} />;
 }
 
@@ -39,7 +40,7 @@ function LiveChat({ id, me, initial }: { id: number; me: Me; initial: ConsoleCha
   const chat = stream.chat ?? initial;
   // The stream sees the chat change first (end from another tab, access withdrawn): the page follows.
   useEffect(() => {
-    if (stream.chat && stream.chat.status !== 'active') qc.setQueryData(keys.chat(id), stream.chat);
+    if (stream.chat && !stream.chat.abilities.write) qc.setQueryData(keys.chat(id), stream.chat);
   }, [stream.chat, qc, id]);
   const left = chat.leftAt !== null;
   const presence = left ? 'Left the chat' : online === null ? 'Checking…' : online ? 'Online' : 'Offline';

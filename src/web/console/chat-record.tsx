@@ -2,7 +2,6 @@
 import { useState } from 'react';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { api, errorMessage } from '../common/api.js';
-import { getSocket } from '../common/socket.js';
 import { joinChat } from './join.js';
 import { ErrorBanner } from '../common/error-banner.js';
 import { MessageList } from '../common/message-list.js';
@@ -23,7 +22,7 @@ function JoinHere({ chatId }: { chatId: number }) {
     setBusy(true);
     setError(null);
     try {
-      const chat = await joinChat(getSocket('/console'), chatId);
+      const chat = await joinChat(chatId);
       qc.setQueryData(keys.chat(chatId), chat);
     } catch (e) {
       setError(errorMessage(e));
@@ -85,13 +84,13 @@ export function ChatRecord({ chat, me }: { chat: ConsoleChat; me: Me }) {
         </section>
       )}
       <div className="row chat-actions">
-        {(chat.status === 'abandoned' || chat.status === 'callback') && (
+        {chat.abilities.complete && (
           <button type="button" onClick={() => setCompleting(true)}>
             Complete…
           </button>
         )}
-        {chat.status === 'active' && chat.tech?.id !== me.id && <p className="muted">{chat.tech?.name} is in this chat.</p>}
-        {chat.status === 'waiting' && <JoinHere chatId={chat.id} />}
+        {chat.status === 'active' && !chat.abilities.write && <p className="muted">{chat.tech?.name} is in this chat.</p>}
+        {chat.abilities.join && <JoinHere chatId={chat.id} />}
         {completed && (
           <a className="button secondary" href={`/api/console/chats/${chat.id}/transcript`} download={`chat-${chat.id}.txt`}>
             Download transcript
@@ -101,7 +100,7 @@ export function ChatRecord({ chat, me }: { chat: ConsoleChat; me: Me }) {
       <h2>Messages</h2>
       <ErrorBanner error={messages.error} />
       {messages.data && <MessageList messages={messages.data} viewer={{ kind: 'tech', id: me.id }} />}
-      {completed && chat.source === 'new_request' && chat.createdTicketId === null && <TicketFromChat chat={chat} />}
+      {chat.abilities.createTicket && <TicketFromChat chat={chat} />}
       <NotesPanel chatId={chat.id} />
       <p>
         <Link to="/console/search">← Search completed chats</Link>

@@ -1,13 +1,13 @@
 /**
  * One tab per active chat of this tech, so several conversations stay one click apart. The socket
- * stays subscribed to every one of them, so a message in a chat that is not on screen marks its
- * tab with a count of new messages.
+ * stays in the stream of every one of them, so a message in a chat that is not on screen marks
+ * its tab with a count of new messages.
  */
 import { useEffect, useState } from 'react';
 import type { Socket } from 'socket.io-client';
-import { CLIENT_EVENTS, SERVER_EVENTS } from '../../shared/realtime.js';
+import { SERVER_EVENTS } from '../../shared/realtime.js';
 import { Link } from '../common/router.js';
-import { emitAck } from '../common/socket.js';
+import { followMissing, forgetFollowed } from './followed-chats.js';
 import type { Message } from '../common/types.js';
 import { useStatusBar } from './queries.js';
 
@@ -19,15 +19,19 @@ export function ChatTabs({ socket, currentChatId }: { socket: Socket; currentCha
 
   useEffect(() => {
     const list = ids ? ids.split(',').map(Number) : [];
-    // Rooms are per connection: (re)join each active chat's live room, asking for no messages.
-    const follow = () => {
-      if (!socket.connected) return;
-      for (const chatId of list) void emitAck(socket, CLIENT_EVENTS.subscribe, { chatId, afterSeq: Number.MAX_SAFE_INTEGER }).catch(() => {});
+    // Rooms are per connection: on each (re)connect, and after a resync, follow every active chat
+    // again, asking for no messages. A chat this tech joins meanwhile is already followed: the
+    // server put the tech's connections in its stream when the join succeeded.
+    const followAll = () => {
+      forgetFollowed();
+      followMissing(socket, list);
     };
-    follow();
-    socket.on('connect', follow);
+    followMissing(socket, list);
+    socket.on('connect', followAll);
+    socket.on(SERVER_EVENTS.resync, followAll);
     return () => {
-      socket.off('connect', follow);
+      socket.off('connect', followAll);
+      socket.off(SERVER_EVENTS.resync, followAll);
     };
   }, [socket, ids]);
 

@@ -1,22 +1,23 @@
 /** Joining a waiting chat, from the toast or the Waiting list; a lost race names the winner. */
-import type { Socket } from 'socket.io-client';
-import { CLIENT_EVENTS } from '../../shared/realtime.js';
-import { AckError, emitAck } from '../common/socket.js';
+import { api, ApiError } from '../common/api.js';
 import type { ConsoleChat } from '../common/types.js';
+import { markFollowed } from './followed-chats.js';
 
 export class JoinRefused extends Error {}
 
-export async function joinChat(socket: Socket, chatId: number): Promise<ConsoleChat> {
+export async function joinChat(chatId: number): Promise<ConsoleChat> {
   try {
-    // Over the socket: the server also puts this connection in the chat's live room at once.
-    const res = await emitAck<{ chat: ConsoleChat }>(socket, CLIENT_EVENTS.join, { chatId });
-    return res.chat;
+    // The server also puts this tech's live connections into the chat's stream before its first
+    // message ("… joined the chat"), so the chat page that opens next misses nothing.
+    const chat = await api.post<ConsoleChat>(`/api/console/chats/${chatId}/join`);
+    markFollowed(chatId);
+    return chat;
   } catch (e) {
-    if (e instanceof AckError && e.code === 'already_joined') {
+    if (e instanceof ApiError && e.code === 'already_joined') {
       const name = typeof e.details?.techName === 'string' ? e.details.techName : 'Another technician';
       throw new JoinRefused(`${name} already joined`);
     }
-    if (e instanceof AckError && e.code === 'timeout' && !socket.connected) throw new JoinRefused('Not connected to the server; try again when the connection is back');
+    if (e instanceof ApiError && e.code === 'network') throw new JoinRefused('The server cannot be reached; try again when the connection is back');
     throw e;
   }
 }

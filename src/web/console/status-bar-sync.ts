@@ -13,24 +13,27 @@ import { keys, type StatusBarData } from './queries.js';
 const stamp = (c: ConsoleChat, list: keyof Omit<StatusBarData, 'available'>) =>
   Date.parse((list === 'waiting' ? c.requestedAt : list === 'active' ? c.joinedAt : list === 'abandoned' ? c.abandonedAt : c.callbackAt) ?? '') || 0;
 
-/** Pure: the bar with `chat` put in the list its status names (or dropped), oldest first. */
-export function placeChat(bar: StatusBarData, chat: ConsoleChat, myId: number): StatusBarData {
+/**
+ * Pure: the bar with `chat` put in the list its status names (or dropped), oldest first. Active
+ * holds the tech's own sessions: the active chats the server says this tech may write in.
+ */
+export function placeChat(bar: StatusBarData, chat: ConsoleChat): StatusBarData {
   const lists = ['waiting', 'active', 'abandoned', 'callback'] as const;
   const next = { ...bar };
   for (const l of lists) next[l] = bar[l].filter((c) => c.id !== chat.id);
   const target = lists.find((l) => l === chat.status);
-  if (target && (target !== 'active' || chat.tech?.id === myId)) {
+  if (target && (target !== 'active' || chat.abilities.write)) {
     next[target] = [...next[target], chat].sort((a, b) => stamp(a, target) - stamp(b, target) || a.id - b.id);
   }
   return next;
 }
 
-export function useStatusBarSync(socket: Socket, myId: number) {
+export function useStatusBarSync(socket: Socket) {
   const qc = useQueryClient();
   useEffect(() => {
     const reread = () => void qc.invalidateQueries({ queryKey: keys.statusBar });
     const onChat = (chat: ConsoleChat) => {
-      qc.setQueryData<StatusBarData>(keys.statusBar, (bar) => (bar ? placeChat(bar, chat, myId) : bar));
+      qc.setQueryData<StatusBarData>(keys.statusBar, (bar) => (bar ? placeChat(bar, chat) : bar));
       refreshChatViews(qc, chat);
     };
     const onStatus = (p: { available: boolean }) => {
@@ -48,7 +51,7 @@ export function useStatusBarSync(socket: Socket, myId: number) {
       socket.off(SERVER_EVENTS.resync, reread);
       socket.off('connect', reread);
     };
-  }, [socket, qc, myId]);
+  }, [socket, qc]);
 }
 
 /** A changed chat also refreshes the pages that show it (its record, notes, its ticket). */

@@ -5,7 +5,6 @@
  */
 import { useId, useState, type ReactNode } from 'react';
 import { useQueryClient } from '@tanstack/react-query';
-import type { Socket } from 'socket.io-client';
 import { api, errorMessage } from '../common/api.js';
 import { ErrorBanner } from '../common/error-banner.js';
 import { formatDuration, useNow } from '../common/format.js';
@@ -15,7 +14,7 @@ import { CompleteDialog } from './complete-dialog.js';
 import { joinChat } from './join.js';
 import { keys, useStatusBar, type StatusBarData } from './queries.js';
 
-export function StatusBar({ socket, currentChatId }: { socket: Socket; currentChatId: number | null }) {
+export function StatusBar({ currentChatId }: { currentChatId: number | null }) {
   const bar = useStatusBar();
   const [completing, setCompleting] = useState<ConsoleChat | null>(null);
   // On a phone the lists start folded so the work area is reachable; the counts always show.
@@ -32,7 +31,7 @@ export function StatusBar({ socket, currentChatId }: { socket: Socket; currentCh
       <div id={listsId} className="sb-sections">
         <ErrorBanner error={bar.error} />
         <Section title="Waiting" testId="waiting" items={bar.data?.waiting}>
-          {(c) => <WaitingItem chat={c} socket={socket} />}
+          {(c) => <WaitingItem chat={c} />}
         </Section>
         <Section title="Active" testId="active" items={bar.data?.active}>
           {(c) => (
@@ -78,7 +77,7 @@ function Section({ title, testId, items, children }: { title: string; testId: st
   );
 }
 
-function WaitingItem({ chat, socket }: { chat: ConsoleChat; socket: Socket }) {
+function WaitingItem({ chat }: { chat: ConsoleChat }) {
   const qc = useQueryClient();
   const now = useNow();
   const [error, setError] = useState<string | null>(null);
@@ -88,7 +87,7 @@ function WaitingItem({ chat, socket }: { chat: ConsoleChat; socket: Socket }) {
     setBusy(true);
     setError(null);
     try {
-      qc.setQueryData(keys.chat(chat.id), await joinChat(socket, chat.id));
+      qc.setQueryData(keys.chat(chat.id), await joinChat(chat.id));
       navigate(`/console/chats/${chat.id}`);
     } catch (e) {
       setError(errorMessage(e));
@@ -104,9 +103,11 @@ function WaitingItem({ chat, socket }: { chat: ConsoleChat; socket: Socket }) {
       </span>
       <span className="row sb-actions">
         <span className="muted">waiting {formatDuration(waited)}</span>
-        <button type="button" disabled={busy} onClick={() => void join()} aria-label={`Join chat: ${chat.subject}`}>
-          Join
-        </button>
+        {chat.abilities.join && (
+          <button type="button" disabled={busy} onClick={() => void join()} aria-label={`Join chat: ${chat.subject}`}>
+            Join
+          </button>
+        )}
       </span>
       {error && (
         <span className="banner banner-error" role="alert">
@@ -133,9 +134,11 @@ function ClosedItem({ chat, onComplete }: { chat: ConsoleChat; onComplete: () =>
         </span>
       )}
       <span className="row sb-actions">
-        <button type="button" className="secondary" onClick={onComplete} aria-label={`Complete: ${chat.subject}`}>
-          Complete
-        </button>
+        {chat.abilities.complete && (
+          <button type="button" className="secondary" onClick={onComplete} aria-label={`Complete: ${chat.subject}`}>
+            Complete
+          </button>
+        )}
       </span>
     </div>
   );

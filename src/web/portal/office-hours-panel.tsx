@@ -2,7 +2,7 @@
  * Office hours as the user lives them: the next week's openings converted from the service desk's
  * time zone to the viewer's, with today's status computed by the server.
  */
-import { localParts, zonedToInstant } from '../../server/domain/office-hours.js';
+import { localParts, zonedToInstant } from '../../shared/time-zones.js';
 import { ErrorBanner } from '../common/error-banner.js';
 import { formatDateTime, viewerTimeZone } from '../common/format.js';
 import type { OfficeHoursInfo } from '../common/types.js';

@@ -50,18 +50,9 @@ export const consoleRoutes = (ctx: Ctx) => async (root: FastifyInstance) => {
     return { ...chat, requesterOnline: await ctx.presence.isPortalOnline(chat.requester.id) };
   });
   chatStreamRoutes(root, ctx, tags);
-  app.post('/chats/:id/join', { schema: { tags, params: IdParam } }, async (req) => {
-    await joinChat(ctx, techOf(req), req.params.id);
-    return getChatView(ctx.db, techOf(req), req.params.id);
-  });
-  app.post('/chats/:id/end', { schema: { tags, params: IdParam, body: EndBody } }, async (req) => {
-    const r = await endChat(ctx, techOf(req), req.params.id, req.body);
-    return { ...(await getChatView(ctx.db, techOf(req), req.params.id)), ticketId: r.ticketId };
-  });
-  app.post('/chats/:id/complete', { schema: { tags, params: IdParam, body: CompleteBody } }, async (req) => {
-    await completeChat(ctx, techOf(req), req.params.id, req.body);
-    return getChatView(ctx.db, techOf(req), req.params.id);
-  });
+  app.post('/chats/:id/join', { schema: { tags, params: IdParam } }, async (req) => joinChat(ctx, techOf(req), req.params.id));
+  app.post('/chats/:id/end', { schema: { tags, params: IdParam, body: EndBody } }, async (req) => endChat(ctx, techOf(req), req.params.id, req.body));
+  app.post('/chats/:id/complete', { schema: { tags, params: IdParam, body: CompleteBody } }, async (req) => completeChat(ctx, techOf(req), req.params.id, req.body));
   app.post('/chats/:id/ticket', { schema: { tags, params: IdParam, body: CreateTicketFromChatBody } }, async (req, reply) => {
     const r = await createTicketFromChat(ctx, techOf(req), req.params.id, req.body);
     reply.status(201);
@@ -83,15 +74,11 @@ export const consoleRoutes = (ctx: Ctx) => async (root: FastifyInstance) => {
 
   app.get('/tickets', { schema: { tags } }, async (req) => listTickets(ctx, techOf(req)));
   app.post('/tickets', { schema: { tags, body: TicketBody } }, async (req, reply) => {
-    const id = await createTicket(ctx, techOf(req), req.body);
     reply.status(201);
-    return getTicket(ctx, techOf(req), id);
+    return createTicket(ctx, techOf(req), req.body);
   });
   app.get('/tickets/:id', { schema: { tags, params: IdParam } }, async (req) => getTicket(ctx, techOf(req), req.params.id));
-  app.patch('/tickets/:id', { schema: { tags, params: IdParam, body: TicketPatch } }, async (req) => {
-    await updateTicket(ctx, techOf(req), req.params.id, req.body);
-    return getTicket(ctx, techOf(req), req.params.id);
-  });
+  app.patch('/tickets/:id', { schema: { tags, params: IdParam, body: TicketPatch } }, async (req) => updateTicket(ctx, techOf(req), req.params.id, req.body));
   app.get('/tickets/:id/attachments/:attachmentId', { schema: { tags, params: AttachmentParams } }, async (req, reply) =>
     sendAttachment(reply, await getAttachment(ctx, techOf(req), req.params.id, req.params.attachmentId)),
   );

@@ -1,0 +1,181 @@
+/**
+ * Who may do what (SPEC "Access" and the "who" column of "Lifecycle"), as one table of actions.
+ *
+ * Every rule is a set of *relations*: how the actor stands to the resource (the chat's requester,
+ * the tech who joined it, another tech with access...). `can` answers from the table; `authorize`
+ * throws the error a refusal means (not found when the actor may not even see the resource);
+ * `chatAbilities` tells a view what its viewer may do now, so no client re-derives a rule. The
+ * board-and-company rule behind "with access" lives in access.ts, beside its SQL forms.
+ */
+import { AppError, NotFound } from '../errors.js';
+import { decide, type ChatEvent, type ChatStatus } from '../domain/chat-machine.js';
+import { techHasAccess, type Actor, type Scoped } from './access.js';
+import type { PortalChatAbilities, TechChatAbilities } from '../../shared/views.js';
+
+/** What the chat rules need to know of a chat. */
+export type ChatResource = Scoped & {
+  status: ChatStatus;
+  requester_id: number;
+  tech_id: number | null;
+  source?: 'new_request' | 'ticket';
+  created_ticket_id?: number | null;
+  left_at?: number | null;
+};
+export type TicketResource = Scoped & { contact_id: number };
+export type NoteResource = { author_id: number; chat: ChatResource };
+
+/** How an actor stands to a chat. A tech without access has no relation at all. */
+export type ChatRelation = 'requester' | 'joined_tech' | 'tech_with_access' | 'none';
+export type TicketRelation = 'contact' | 'tech_with_access' | 'none';
+export type NoteRelation = 'author' | 'admin' | 'other_tech' | 'none';
+export type ActorRelation = 'admin' | 'tech' | 'portal';
+
+export function chatRelation(actor: Actor, chat: ChatResource): ChatRelation {
+  if (actor.kind === 'portal') return Number(chat.requester_id) === actor.id ? 'requester' : 'none';
+  if (!techHasAccess(actor, chat)) return 'none';
+  return chat.tech_id !== null && Number(chat.tech_id) === actor.id ? 'joined_tech' : 'tech_with_access';
+}
+
+export function ticketRelation(actor: Actor, ticket: TicketResource): TicketRelation {
+  if (actor.kind === 'portal') return Number(ticket.contact_id) === actor.id ? 'contact' : 'none';
+  return techHasAccess(actor, ticket) ? 'tech_with_access' : 'none';
+}
+
+export function noteRelation(actor: Actor, note: NoteResource): NoteRelation {
+  if (actor.kind !== 'tech' || chatRelation(actor, note.chat) === 'none') return 'none';
+  if (Number(note.author_id) === actor.id) return 'author';
+  return actor.role === 'admin' ? 'admin' : 'other_tech';
+}
+
+export function actorRelation(actor: Actor): ActorRelation {
+  return actor.kind === 'portal' ? 'portal' : actor.role === 'admin' ? 'admin' : 'tech';
+}
+
+const TECHS = ['joined_tech', 'tech_with_access'] as const;
+
+/** The rule table. Each action lists the relations that allow it; nothing else does. */
+export const RULES = {
+  chat: {
+    'chat.view': ['requester', ...TECHS],
+    'chat.join': ['tech_with_access'],
+    'chat.write': ['requester', 'joined_tech'],
+    'chat.leave': ['requester'],
+    'chat.keep_waiting': ['requester'],
+    'chat.callback': ['requester'],
+    'chat.end': ['joined_tech'],
+    'chat.complete': TECHS,
+    'chat.create_ticket': TECHS,
+    'note.view': TECHS,
+    'note.add': TECHS,
+  },
+  note: {
+    'note.edit': ['author', 'admin'],
+  },
+  ticket: {
+    'ticket.view': ['contact', 'tech_with_access'],
+    'ticket.update': ['tech_with_access'],
+    'ticket.create': ['tech_with_access'],
+    'ticket.start_chat': ['contact'],
+  },
+  actor: {
+    search: ['admin', 'tech'],
+    'status.set': ['admin', 'tech'],
+    'admin.manage': ['admin'],
+  },
+} as const satisfies {
+  chat: Record<string, readonly ChatRelation[]>;
+  note: Record<string, readonly NoteRelation[]>;
+  ticket: Record<string, readonly TicketRelation[]>;
+  actor: Record<string, readonly ActorRelation[]>;
+};
+
+export type ChatAction = keyof typeof RULES.chat;
+export type NoteAction = keyof typeof RULES.note;
+export type TicketAction = keyof typeof RULES.ticket;
+export type ActorAction = keyof typeof RULES.actor;
+export type Action = ChatAction | NoteAction | TicketAction | ActorAction;
+
+const allows = (relations: readonly string[], relation: string) => relations.includes(relation);
+const isChatAction = (a: Action): a is ChatAction => a in RULES.chat;
+const isNoteAction = (a: Action): a is NoteAction => a in RULES.note;
+const isTicketAction = (a: Action): a is TicketAction => a in RULES.ticket;
+
+export function can(actor: Actor, action: ChatAction, chat: ChatResource): boolean;
+export function can(actor: Actor, action: NoteAction, note: NoteResource): boolean;
+export function can(actor: Actor, action: TicketAction, ticket: TicketResource): boolean;
+export function can(actor: Actor, action: ActorAction): boolean;
+export function can(actor: Actor, action: Action, resource?: unknown): boolean {
+  if (isChatAction(action)) return allows(RULES.chat[action], chatRelation(actor, resource as ChatResource));
+  if (isNoteAction(action)) return allows(RULES.note[action], noteRelation(actor, resource as NoteResource));
+  if (isTicketAction(action)) return allows(RULES.ticket[action], ticketRelation(actor, resource as TicketResource));
+  return allows(RULES.actor[action], actorRelation(actor));
+}
+
+/** What a refusal says when the actor may see the resource but not do this to it. */
+const REFUSALS: Partial<Record<Action, [code: string, message: string]>> = {
+  'chat.write': ['not_participant', 'Only the requester and the joined tech can write in this chat'],
+  'chat.end': ['not_participant', 'Only the tech who joined this chat can end it'],
+  'note.edit': ['not_note_author', 'Only the author of a note or an admin can edit it'],
+  'admin.manage': ['admin_only', 'Only admins can do this'],
+};
+
+/**
+ * `can`, or the error its refusal means: "not found" when the actor may not see the resource at
+ * all (SPEC: to them it does not exist), otherwise a 403 with the action's own code.
+ */
+export function authorize(actor: Actor, action: ChatAction, chat: ChatResource): void;
+export function authorize(actor: Actor, action: NoteAction, note: NoteResource): void;
+export function authorize(actor: Actor, action: TicketAction, ticket: TicketResource): void;
+export function authorize(actor: Actor, action: ActorAction): void;
+export function authorize(actor: Actor, action: Action, resource?: unknown): void {
+  if ((can as (a: Actor, x: Action, r?: unknown) => boolean)(actor, action, resource)) return;
+  if (isChatAction(action) && chatRelation(actor, resource as ChatResource) === 'none') throw new NotFound('Chat');
+  if (isNoteAction(action) && noteRelation(actor, resource as NoteResource) === 'none') throw new NotFound('Chat');
+  if (isTicketAction(action) && ticketRelation(actor, resource as TicketResource) === 'none') throw new NotFound('Ticket');
+  const [code, message] = REFUSALS[action] ?? ['forbidden', 'Not allowed'];
+  throw new AppError(code, message, 403);
+}
+
+/** The lifecycle event an action causes: the chat machine says in which states it can happen. */
+export const LIFECYCLE: Partial<Record<ChatAction, ChatEvent>> = {
+  'chat.join': 'join',
+  'chat.write': 'message',
+  'chat.leave': 'leave',
+  'chat.keep_waiting': 'keep_waiting',
+  'chat.callback': 'request_callback',
+  'chat.end': 'end',
+  'chat.complete': 'complete',
+};
+
+/** May the action happen in the chat's current state, when a portal user or a tech asks? */
+export function stateAllows(action: ChatAction, chat: ChatResource, by: 'portal' | 'tech'): boolean {
+  if (action === 'chat.create_ticket') return chat.status === 'completed' && chat.source === 'new_request' && chat.created_ticket_id == null;
+  const event = LIFECYCLE[action];
+  return !event || decide(chat.status, event, by).ok;
+}
+
+/** What the viewer may do with the chat now, by audience: the views carry it, the web follows it. */
+
+const able = (relation: ChatRelation, action: ChatAction, chat: ChatResource) =>
+  allows(RULES.chat[action], relation) && stateAllows(action, chat, relation === 'requester' ? 'portal' : 'tech');
+
+export function portalChatAbilities(relation: ChatRelation, chat: ChatResource): PortalChatAbilities {
+  return {
+    write: able(relation, 'chat.write', chat),
+    // Leaving an active chat again changes nothing (it is allowed, and a no-op): not offered.
+    leave: able(relation, 'chat.leave', chat) && !(chat.status === 'active' && chat.left_at != null),
+    keepWaiting: able(relation, 'chat.keep_waiting', chat),
+    callback: able(relation, 'chat.callback', chat),
+  };
+}
+
+export function techChatAbilities(relation: ChatRelation, chat: ChatResource): TechChatAbilities {
+  return {
+    join: able(relation, 'chat.join', chat),
+    write: able(relation, 'chat.write', chat),
+    end: able(relation, 'chat.end', chat),
+    complete: able(relation, 'chat.complete', chat),
+    createTicket: able(relation, 'chat.create_ticket', chat),
+    addNote: able(relation, 'note.add', chat),
+  };
+}
