@@ -93,13 +93,13 @@ describe.each(DIALECTS)('group commit on %s', (kind) => {
         throw new Error('disk on fire');
       }),
       inGroupCommit(s.ctx, async () => {
-        throw new AppError('refused', 'refused before writing', 409);
+        throw new AppError('invalid_transition', 'refused before writing', 409);
       }),
       inGroupCommit(s.ctx, async (trx) => (await insert('b')(trx), 'b')),
     ]);
     expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'rejected', 'fulfilled']);
     expect((results[1] as PromiseRejectedResult).reason.message).toBe('disk on fire');
-    expect((results[2] as PromiseRejectedResult).reason.code).toBe('refused');
+    expect((results[2] as PromiseRejectedResult).reason.code).toBe('invalid_transition');
     const rows = await s.ctx.db.selectFrom('companies').select('name').where('name', 'like', `gc-${kind}-%`).execute();
     expect(rows.map((r) => r.name).sort()).toEqual([name('a'), name('b')]);
   });

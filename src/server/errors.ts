@@ -1,7 +1,9 @@
 /** Errors with a stable code. Mapped to HTTP status and socket acks in one place: `toErrorBody`. */
+import type { ErrorCode, ErrorInfo } from '../shared/errors.js';
+
 export class AppError extends Error {
   constructor(
-    readonly code: string,
+    readonly code: ErrorCode,
     message: string,
     readonly status: number,
     readonly details?: Record<string, unknown>,
@@ -34,21 +36,30 @@ export class InvalidCredentials extends AppError {
   }
 }
 
+/** Seen, but not to be done by this actor (policies/rules.ts says which code). */
 export class Forbidden extends AppError {
-  constructor(code = 'forbidden', message = 'Not allowed') {
+  constructor(code: ErrorCode = 'forbidden', message = 'Not allowed') {
     super(code, message, 403);
   }
 }
 
 export class RateLimited extends AppError {
-  constructor(retryAfterMs: number) {
-    super('rate_limited', 'Too many attempts, try again later', 429, { retryAfterMs });
+  constructor(retryAfterMs: number, message = 'Too many attempts, try again later') {
+    super('rate_limited', message, 429, { retryAfterMs });
   }
 }
 
+/** The resource's state (or another's write meanwhile) does not allow it. */
 export class Conflict extends AppError {
-  constructor(code: string, message: string, details?: Record<string, unknown>) {
+  constructor(code: ErrorCode, message: string, details?: Record<string, unknown>) {
     super(code, message, 409, details);
+  }
+}
+
+/** Allowed, but only once the client confirms (the UI asks the user). */
+export class NeedsConfirmation extends AppError {
+  constructor(code: ErrorCode, message: string) {
+    super(code, message, 422);
   }
 }
 
@@ -63,7 +74,7 @@ export class InvalidTransition extends AppError {
   }
 }
 
-export type ErrorBody = { error: { code: string; message: string; details?: Record<string, unknown> } };
+export type ErrorBody = { error: ErrorInfo };
 
 export function toErrorBody(err: unknown): { status: number; body: ErrorBody } {
   if (err instanceof AppError) {

@@ -1,6 +1,7 @@
 /** Socket.IO contract shared by server and web: event names and payload schemas. */
 import { z } from 'zod';
 import { ClientId, MAX_MESSAGE, text } from './schemas.js';
+import type { ErrorInfo } from './errors.js';
 import type { MessageAuthorKind, MessageView, PortalChatView, TechChatView } from './views.js';
 
 const chatId = z.number().int().positive().max(2 ** 31);
@@ -43,8 +44,6 @@ export const SERVER_EVENTS = {
   status: 'status',
 } as const;
 
-/** The error half of every answer, HTTP body and ack alike. */
-export type ErrorInfo = { code: string; message: string; details?: Record<string, unknown> };
 export type Ack<T = object> = ({ ok: true } & T) | { ok?: undefined; error: ErrorInfo };
 type AckFn<T> = (answer: Ack<T>) => void;
 

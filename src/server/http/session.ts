@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { AppError, Unauthenticated } from '../errors.js';
+import { Unauthenticated } from '../errors.js';
+import { authorize } from '../policies/rules.js';
 import type { Ctx } from '../services/context.js';
 import { actorFromToken } from '../services/auth.js';
 import type { Actor, PortalActor, TechActor } from '../policies/access.js';
@@ -24,7 +25,7 @@ export function requireSession(ctx: Ctx, audience: Audience, opts: { admin?: boo
   return async (req: FastifyRequest) => {
     const actor = await actorFromToken(ctx.db, req.cookies[COOKIE[audience]]);
     if (!actor || actor.kind !== audience) throw new Unauthenticated();
-    if (opts.admin && !(actor.kind === 'tech' && actor.role === 'admin')) throw new AppError('admin_only', 'Only admins can do this', 403);
+    if (opts.admin && !(actor.kind === 'tech' && actor.role === 'admin')) authorize(actor, 'admin.manage');
     req.actor = actor;
   };
 }

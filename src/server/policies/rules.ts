@@ -7,10 +7,11 @@
  * `chatAbilities` tells a view what its viewer may do now, so no client re-derives a rule. The
  * board-and-company rule behind "with access" lives in access.ts, beside its SQL forms.
  */
-import { AppError, NotFound } from '../errors.js';
+import { Forbidden, NotFound } from '../errors.js';
 import { decide, type ChatEvent, type ChatStatus } from '../domain/chat-machine.js';
 import { techHasAccess, type Actor, type Scoped } from './access.js';
 import type { PortalChatAbilities, TechChatAbilities } from '../../shared/views.js';
+import type { ErrorCode } from '../../shared/errors.js';
 
 /** What the chat rules need to know of a chat. */
 export type ChatResource = Scoped & {
@@ -112,7 +113,7 @@ export function can(actor: Actor, action: Action, resource?: unknown): boolean {
 }
 
 /** What a refusal says when the actor may see the resource but not do this to it. */
-const REFUSALS: Partial<Record<Action, [code: string, message: string]>> = {
+const REFUSALS: Partial<Record<Action, [code: ErrorCode, message: string]>> = {
   'chat.write': ['not_participant', 'Only the requester and the joined tech can write in this chat'],
   'chat.end': ['not_participant', 'Only the tech who joined this chat can end it'],
   'note.edit': ['not_note_author', 'Only the author of a note or an admin can edit it'],
@@ -133,7 +134,7 @@ export function authorize(actor: Actor, action: Action, resource?: unknown): voi
   if (isNoteAction(action) && noteRelation(actor, resource as NoteResource) === 'none') throw new NotFound('Chat');
   if (isTicketAction(action) && ticketRelation(actor, resource as TicketResource) === 'none') throw new NotFound('Ticket');
   const [code, message] = REFUSALS[action] ?? ['forbidden', 'Not allowed'];
-  throw new AppError(code, message, 403);
+  throw new Forbidden(code, message);
 }
 
 /** The lifecycle event an action causes: the chat machine says in which states it can happen. */

@@ -1,5 +1,5 @@
 /** Admin use cases: companies, boards, techs and grants, portal users. */
-import { AppError, NotFound } from '../errors.js';
+import { Conflict, NotFound } from '../errors.js';
 import { isUniqueViolation, type Db, type Tx } from '../db/database.js';
 import { iso } from './presenters.js';
 import { hashPassword, deleteSessionsOf } from './auth.js';
@@ -9,7 +9,7 @@ async function uniquely<T>(what: string, fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (e) {
-    if (isUniqueViolation(e)) throw new AppError('duplicate', `${what} already exists`, 409);
+    if (isUniqueViolation(e)) throw new Conflict('duplicate', `${what} already exists`);
     throw e;
   }
 }

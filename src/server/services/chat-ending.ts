@@ -1,5 +1,5 @@
 /** Use cases that finish a chat: end (active), complete (abandoned, callback), ticket later. */
-import { AppError, NotFound } from '../errors.js';
+import { Conflict, NeedsConfirmation, NotFound } from '../errors.js';
 import type { Tx } from '../db/database.js';
 import type { Chat } from '../db/schema.js';
 import type { TechActor } from '../policies/access.js';
@@ -65,7 +65,7 @@ export async function completeChat(ctx: Ctx, tech: TechActor, chatId: number, in
   return inTransaction(ctx, async (trx, outbox) => {
     const chat = await chatForCommand(trx, tech, chatId, 'chat.complete');
     if (chat.status === 'abandoned' && !input.note && !input.confirmWithoutNote) {
-      throw new AppError('note_recommended', 'Completing an abandoned chat without a note is not recommended; confirm to proceed', 422);
+      throw new NeedsConfirmation('note_recommended', 'Completing an abandoned chat without a note is not recommended; confirm to proceed');
     }
     const now = ctx.now();
     const completed = await applyTransition(trx, chat, 'complete', { kind: 'tech', id: tech.id }, { completed_at: now, completed_by: tech.id }, now);
@@ -81,14 +81,14 @@ export async function completeChat(ctx: Ctx, tech: TechActor, chatId: number, in
 export async function createTicketFromChat(ctx: Ctx, tech: TechActor, chatId: number, input: { boardId: number; summary: string }) {
   return inTransaction(ctx, async (trx, outbox) => {
     const chat = await chatForCommand(trx, tech, chatId, 'chat.create_ticket');
-    if (chat.status !== 'completed') throw new AppError('invalid_transition', `Cannot create a ticket from a chat that is ${chat.status}`, 409, { state: chat.status });
+    if (chat.status !== 'completed') throw new Conflict('invalid_transition', `Cannot create a ticket from a chat that is ${chat.status}`, { state: chat.status });
     if (chat.source !== 'new_request' || chat.created_ticket_id !== null) {
-      throw new AppError('ticket_exists', 'This chat already belongs to a ticket', 409, { ticketId: Number(chat.created_ticket_id ?? chat.ticket_id) });
+      throw new Conflict('ticket_exists', 'This chat already belongs to a ticket', { ticketId: Number(chat.created_ticket_id ?? chat.ticket_id) });
     }
     const now = ctx.now();
     const ticketId = await ticketForChat(trx, tech, chat, input.boardId, input.summary, now);
     const claimed = await trx.updateTable('chats').set({ created_ticket_id: ticketId }).where('id', '=', chatId).where('created_ticket_id', 'is', null).executeTakeFirst();
-    if (Number(claimed.numUpdatedRows) !== 1) throw new AppError('ticket_exists', 'This chat already belongs to a ticket', 409);
+    if (Number(claimed.numUpdatedRows) !== 1) throw new Conflict('ticket_exists', 'This chat already belongs to a ticket');
     await attachTranscript(trx, chatId, ticketId, { kind: 'tech', id: tech.id }, now);
     outbox.add('ticket.created', { ticketId, chatId });
     return { ticketId };

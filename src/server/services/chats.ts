@@ -1,5 +1,5 @@
 /** Use cases of a chat before it ends: request, join, keep waiting, leave, callback. */
-import { AppError, NotFound } from '../errors.js';
+import { AppError, Conflict, NotFound } from '../errors.js';
 import { isUniqueViolation, type Tx } from '../db/database.js';
 import type { Chat } from '../db/schema.js';
 import { techsWithAccess, type PortalActor, type TechActor } from '../policies/access.js';
@@ -30,7 +30,7 @@ export async function requestChat(ctx: Ctx, user: PortalActor, input: RequestInp
     const t = await ctx.db.selectFrom('tickets').selectAll().where('id', '=', input.ticketId).executeTakeFirst();
     if (!t) throw new NotFound('Ticket');
     authorize(user, 'ticket.start_chat', t);
-    if (t.status === 'closed') throw new AppError('ticket_closed', 'This ticket is closed; start a new request instead', 409);
+    if (t.status === 'closed') throw new Conflict('ticket_closed', 'This ticket is closed; start a new request instead');
     boardId = Number(t.board_id);
     companyId = Number(t.company_id);
     subject = `Ticket #${t.id}: ${t.summary}`;
@@ -125,7 +125,7 @@ export async function joinChat(ctx: Ctx, tech: TechActor, chatId: number): Promi
   } catch (e) {
     if (e instanceof AppError && e.code === 'already_joined' && e.details?.techId) {
       const winner = await ctx.db.selectFrom('techs').select('name').where('id', '=', Number(e.details.techId)).executeTakeFirst();
-      throw new AppError('already_joined', `${winner?.name ?? 'Another tech'} already joined this chat (it is ${e.details.state})`, 409, { ...e.details, techName: winner?.name ?? null });
+      throw new Conflict('already_joined', `${winner?.name ?? 'Another tech'} already joined this chat (it is ${e.details.state})`, { ...e.details, techName: winner?.name ?? null });
     }
     throw e;
   }

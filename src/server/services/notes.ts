@@ -1,4 +1,4 @@
-import { AppError, NotFound } from '../errors.js';
+import { Conflict, NotFound } from '../errors.js';
 import type { Tx } from '../db/database.js';
 import type { Actor, TechActor } from '../policies/access.js';
 import { authorize, type ChatAction } from '../policies/rules.js';
@@ -77,7 +77,7 @@ export async function editNote(ctx: Ctx, actor: Actor, chatId: number, noteId: n
     if (note.body === body) return;
     const now = Math.max(ctx.now(), Number(note.updated_at) + 1);
     const r = await trx.updateTable('notes').set({ body, updated_at: now }).where('id', '=', noteId).where('updated_at', '=', note.updated_at).executeTakeFirst();
-    if (Number(r.numUpdatedRows) !== 1) throw new AppError('edit_conflict', 'The note was changed meanwhile; reload and try again', 409);
+    if (Number(r.numUpdatedRows) !== 1) throw new Conflict('edit_conflict', 'The note was changed meanwhile; reload and try again');
     await trx.insertInto('note_revisions').values({ note_id: noteId, body, editor_id: tech.id, at: now }).execute();
     await indexChat(trx, ctx.dialect, chatId);
     outbox.add('note.saved', { chatId, noteId });

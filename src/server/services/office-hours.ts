@@ -1,4 +1,4 @@
-import { AppError, NotFound, ValidationFailed } from '../errors.js';
+import { Conflict, NotFound, ValidationFailed } from '../errors.js';
 import type { Db } from '../db/database.js';
 import { isValidTimeZone, officeStatus, type OfficeHours, type WeeklySchedule } from '../domain/office-hours.js';
 
@@ -33,7 +33,7 @@ export async function saveOfficeHours(db: Db, input: { timezone: string; schedul
 export async function addHoliday(db: Db, input: { date: string; name: string }) {
   if (Number.isNaN(Date.parse(`${input.date}T00:00:00Z`))) throw new ValidationFailed('Not a date', { field: 'date' });
   const exists = await db.selectFrom('holidays').select('id').where('date', '=', input.date).executeTakeFirst();
-  if (exists) throw new AppError('duplicate', 'There is already a holiday on that date', 409);
+  if (exists) throw new Conflict('duplicate', 'There is already a holiday on that date');
   const r = await db.insertInto('holidays').values(input).returning('id').executeTakeFirstOrThrow();
   return Number(r.id);
 }

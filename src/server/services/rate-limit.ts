@@ -1,4 +1,4 @@
-import { AppError, RateLimited } from '../errors.js';
+import { RateLimited } from '../errors.js';
 import type { Db } from '../db/database.js';
 
 /** Bounds memory without forgetting recent keys: a Map iterates oldest-inserted first. */
@@ -26,7 +26,7 @@ export class TokenBuckets {
     b.at = now;
     this.buckets.set(key, b);
     if (b.tokens < 1) {
-      throw new AppError('rate_limited', this.message, 429, { retryAfterMs: Math.ceil(((1 - b.tokens) / this.perSecond) * 1000) });
+      throw new RateLimited(Math.ceil(((1 - b.tokens) / this.perSecond) * 1000), this.message);
     }
     b.tokens -= 1;
     evictOldest(this.buckets, 50000);

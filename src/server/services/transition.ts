@@ -1,4 +1,4 @@
-import { AppError, InvalidTransition, NotFound } from '../errors.js';
+import { AppError, Conflict, InvalidTransition, NotFound } from '../errors.js';
 import { decide, type ActorKind, type ChatEvent } from '../domain/chat-machine.js';
 import type { Tx } from '../db/database.js';
 import type { Chat, ChatsTable } from '../db/schema.js';
@@ -50,7 +50,7 @@ export function refusal(chat: Pick<Chat, 'status' | 'tech_id'>, event: ChatEvent
   const details: Record<string, unknown> = {};
   if (chat.tech_id !== null) details.techId = Number(chat.tech_id);
   if (event === 'join' && chat.status !== 'waiting' && chat.tech_id !== null) {
-    return new AppError('already_joined', `Another tech already joined this chat (it is ${chat.status})`, 409, {
+    return new Conflict('already_joined', `Another tech already joined this chat (it is ${chat.status})`, {
       state: chat.status,
       event,
       ...details,

@@ -1,0 +1,38 @@
+/**
+ * Every error code the API and the socket answer with, in `{ error: { code, message, details? } }`.
+ * Codes are stable: clients branch on them; messages are for people and may change.
+ */
+export const ERROR_CODES = [
+  // the request itself
+  'validation_failed',
+  'invalid_json',
+  'bad_request',
+  'unsupported_media_type',
+  'payload_too_large',
+  'unknown_event',
+  'bad_origin',
+  // who asks
+  'unauthenticated',
+  'invalid_credentials',
+  'rate_limited',
+  // what they ask for (SPEC "Access": what one may not see is not found)
+  'not_found',
+  'forbidden',
+  'admin_only',
+  'not_participant',
+  'not_note_author',
+  // the state it is in
+  'invalid_transition',
+  'already_joined',
+  'ticket_closed',
+  'ticket_exists',
+  'note_recommended',
+  'edit_conflict',
+  'duplicate',
+  // the server
+  'internal',
+] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+/** The error half of every answer, HTTP body and socket ack alike. */
+export type ErrorInfo = { code: ErrorCode; message: string; details?: Record<string, unknown> };
