@@ -10,6 +10,7 @@ import SQLite from 'better-sqlite3';
 import { openDatabase } from '../src/server/db/database.js';
 import { migrate } from '../src/server/db/migrations.js';
 import { hashPassword } from '../src/server/services/auth.js';
+import { tokenHash } from '../src/server/services/auth.js';
 
 export const BENCH_PASSWORD = 'bench-password-1';
 
@@ -34,7 +35,6 @@ export type Seeded = {
   allPortalCookies: string[];
 };
 
-const sha256 = (s: string) => crypto.createHash('sha256').update(s).digest('hex');
 
 export async function seed(dataDir: string, spec: SeedSpec): Promise<Seeded> {
   const handle = openDatabase({ dataDir });
@@ -76,7 +76,7 @@ export async function seed(dataDir: string, spec: SeedSpec): Promise<Seeded> {
     for (let i = 1; i <= spec.portalUsers; i++) {
       const id = Number(user.run(out.companyId, `user${i}@bench.local`, `Bench User ${i}`, passwordHash, now).lastInsertRowid);
       const t = token('p', id);
-      session.run(sha256(t), 'portal', id, now, expires);
+      session.run(tokenHash(t), 'portal', id, now, expires);
       portalIds.push(id);
       out.allPortalCookies.push(`hd_portal=${t}`);
     }
@@ -85,7 +85,7 @@ export async function seed(dataDir: string, spec: SeedSpec): Promise<Seeded> {
       techBoard.run(techId, out.boards.chat);
       techCompany.run(techId, out.companyId);
       const tt = token('t', techId);
-      session.run(sha256(tt), 'tech', techId, now, expires);
+      session.run(tokenHash(tt), 'tech', techId, now, expires);
       const portalId = portalIds[i];
       const chatId = Number(chat.run(out.boards.chat, out.companyId, portalId, `Bench chat ${i + 1}`, `u:${portalId}`, techId, now - 1000, now).lastInsertRowid);
       transition.run(chatId, 'request', null, 'waiting', 'portal', portalId, now - 1000);
@@ -96,7 +96,7 @@ export async function seed(dataDir: string, spec: SeedSpec): Promise<Seeded> {
       const techId = Number(tech.run(`alerttech${i + 1}@bench.local`, `Alert Tech ${i + 1}`, passwordHash, 1, now).lastInsertRowid);
       techBoard.run(techId, out.boards.alert);
       const tt = token('t', techId);
-      session.run(sha256(tt), 'tech', techId, now, expires);
+      session.run(tokenHash(tt), 'tech', techId, now, expires);
       out.alertTechCookies.push(`hd_tech=${tt}`);
     }
     for (let i = spec.chats; i < portalIds.length; i++) out.idlePortal.push({ id: portalIds[i], cookie: out.allPortalCookies[i] });

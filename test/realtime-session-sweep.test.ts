@@ -9,8 +9,8 @@ import { DIALECTS } from './support/databases.js';
 import { startTestServer, type TestServer } from './support/server.js';
 import { sweepSessions } from '../src/server/realtime/session-sweep.js';
 import { sessionTokens } from '../src/server/realtime/handlers.js';
+import { tokenHash } from '../src/server/services/auth.js';
 
-const sha256 = (s: string) => crypto.createHash('sha256').update(s).digest('hex');
 
 describe.each(DIALECTS)('session sweep on %s', (kind) => {
   let s: TestServer;
@@ -34,7 +34,7 @@ describe.each(DIALECTS)('session sweep on %s', (kind) => {
     for (const x of sockets.filter((x) => x.fate !== 'deleted')) {
       await s.ctx.db
         .insertInto('sessions')
-        .values({ token_hash: sha256(x.token), user_kind: 'portal', user_id: user.id, created_at: now, expires_at: x.fate === 'expired' ? now - 1000 : now + 3_600_000 })
+        .values({ token_hash: tokenHash(x.token), user_kind: 'portal', user_id: user.id, created_at: now, expires_at: x.fate === 'expired' ? now - 1000 : now + 3_600_000 })
         .execute();
     }
     const half = sockets.length / 2;

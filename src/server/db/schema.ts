@@ -89,7 +89,8 @@ export interface AttachmentsTable {
   content: Buffer;
   created_at: number;
 }
-export type ChatStatus = 'waiting' | 'active' | 'abandoned' | 'callback' | 'completed';
+export type { ChatStatus } from '../../shared/views.js';
+import type { ChatStatus } from '../../shared/views.js';
 export interface ChatsTable {
   id: Generated<number>;
   source: 'new_request' | 'ticket';

@@ -2,13 +2,16 @@
  * The chat lifecycle (SPEC "Lifecycle") as a pure table. Nothing else decides a status change:
  * services ask `decide` and then apply the result with a conditional update.
  */
-export type ChatStatus = 'waiting' | 'active' | 'abandoned' | 'callback' | 'completed';
+import type { ChatStatus } from '../../shared/views.js';
+
+export type { ChatStatus };
 export type ChatEvent = 'join' | 'keep_waiting' | 'leave' | 'request_callback' | 'message' | 'end' | 'complete';
 export type ActorKind = 'tech' | 'portal' | 'system';
 
 export const CHAT_STATUSES: readonly ChatStatus[] = ['waiting', 'active', 'abandoned', 'callback', 'completed'];
 export const CHAT_EVENTS: readonly ChatEvent[] = ['join', 'keep_waiting', 'leave', 'request_callback', 'message', 'end', 'complete'];
-export const OPEN_STATUSES: readonly ChatStatus[] = ['waiting', 'active'];
+/** A requester has at most one open chat per ticket and one open new request; techs hear of its requester's presence. */
+export const OPEN_STATUSES = ['waiting', 'active'] as const satisfies readonly ChatStatus[];
 
 /** Who may cause each event at all; which tech or portal user in particular is the policy's business. */
 export const EVENT_ACTORS: Record<ChatEvent, readonly ActorKind[]> = {
@@ -38,8 +41,4 @@ export function decide(state: ChatStatus, event: ChatEvent, actor: ActorKind): D
   const to = TRANSITIONS[state][event];
   if (!to) return { ok: false, reason: 'invalid_transition', state, event };
   return { ok: true, from: state, to };
-}
-
-export function isOpen(status: ChatStatus): boolean {
-  return OPEN_STATUSES.includes(status);
 }

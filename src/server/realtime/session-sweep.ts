@@ -4,11 +4,10 @@
  * deactivated account) and closes the sockets whose session is gone. Events are checked on
  * every call anyway; this stops the pushes.
  */
-import crypto from 'node:crypto';
 import type { Server, Socket } from 'socket.io';
 import type { Logger } from 'pino';
 import type { Ctx } from '../services/context.js';
-import { actorFromToken } from '../services/auth.js';
+import { actorFromToken, tokenHash } from '../services/auth.js';
 import { sessionTokens } from './handlers.js';
 
 /**
@@ -18,7 +17,6 @@ import { sessionTokens } from './handlers.js';
  */
 const BATCH = 100;
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
-const sha256 = (s: string) => crypto.createHash('sha256').update(s).digest('hex');
 
 export async function sweepSessions(ctx: Ctx, io: Server): Promise<number> {
   const byToken = new Map<string, Socket[]>();
@@ -34,7 +32,7 @@ export async function sweepSessions(ctx: Ctx, io: Server): Promise<number> {
   for (let i = 0; i < tokens.length; i += BATCH) {
     if (i > 0) await nextTurn();
     const chunk = tokens.slice(i, i + BATCH);
-    const hashes = new Map(chunk.map((t) => [sha256(t), t]));
+    const hashes = new Map(chunk.map((t) => [tokenHash(t), t]));
     const live = await ctx.db.selectFrom('sessions').select('token_hash').where('token_hash', 'in', [...hashes.keys()]).where('expires_at', '>', ctx.now()).execute();
     const alive = new Set(live.map((r) => r.token_hash));
     for (const [hash, token] of hashes) {

@@ -17,7 +17,8 @@ export const hashPassword = (password: string) => hash(password, ARGON);
 // Verifying against a real hash even for unknown users keeps the timing of both answers alike.
 let dummyHash: Promise<string> | null = null;
 
-const sha256 = (s: string) => crypto.createHash('sha256').update(s).digest('hex');
+/** Sessions are stored by the hash of their token only: a leaked table opens no session. */
+export const tokenHash = (token: string) => crypto.createHash('sha256').update(token).digest('hex');
 
 export async function login(db: Db, limits: Limits, kind: 'tech' | 'portal', email: string, password: string, ip: string) {
   const now = Date.now();
@@ -40,13 +41,13 @@ export async function login(db: Db, limits: Limits, kind: 'tech' | 'portal', ema
   }
   await forgetAttempts(db, [...accountAttempt, ...addressAttempt]);
   const token = crypto.randomBytes(32).toString('base64url');
-  await db.insertInto('sessions').values({ token_hash: sha256(token), user_kind: kind, user_id: Number(user.id), created_at: now, expires_at: now + SESSION_MS }).execute();
+  await db.insertInto('sessions').values({ token_hash: tokenHash(token), user_kind: kind, user_id: Number(user.id), created_at: now, expires_at: now + SESSION_MS }).execute();
   return { token, userId: Number(user.id) };
 }
 
 /** Ends one session; its open sockets, on every node, close (see realtime/fanout.ts). */
 export async function logout(ctx: Pick<Ctx, 'db' | 'bus'>, token: string) {
-  const ended = await ctx.db.deleteFrom('sessions').where('token_hash', '=', sha256(token)).returning(['user_kind', 'user_id']).executeTakeFirst();
+  const ended = await ctx.db.deleteFrom('sessions').where('token_hash', '=', tokenHash(token)).returning(['user_kind', 'user_id']).executeTakeFirst();
   if (ended) ctx.bus.publish('session.ended', { kind: ended.user_kind as 'tech' | 'portal', userId: Number(ended.user_id) });
 }
 
@@ -56,7 +57,7 @@ const sessionByHash = prepared((db: Kysely<Database>, tokenHash: string) => db.s
 /** The actor behind a session token, with grants read fresh, or null. */
 export async function actorFromToken(db: Db, token: string | undefined): Promise<Actor | null> {
   if (!token || token.length > 200) return null;
-  const [s] = await sessionByHash(db, sha256(token));
+  const [s] = await sessionByHash(db, tokenHash(token));
   if (!s || Number(s.expires_at) < Date.now()) return null;
   return s.user_kind === 'tech' ? loadTechActor(db, Number(s.user_id)) : loadPortalActor(db, Number(s.user_id));
 }

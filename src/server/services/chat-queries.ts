@@ -3,6 +3,7 @@ import { NotFound } from '../errors.js';
 import type { Tx } from '../db/database.js';
 import type { Chat } from '../db/schema.js';
 import { prepared } from '../db/prepared.js';
+import { OPEN_STATUSES } from '../domain/chat-machine.js';
 import { techScopeFilter, type Actor, type PortalActor, type TechActor } from '../policies/access.js';
 import { authorize } from '../policies/rules.js';
 import { iso, presentChatFor, presentMessage, presentPortalChat, type ChatRow } from './presenters.js';
@@ -36,7 +37,7 @@ export async function chatRowIn(db: Tx, chatId: number): Promise<ChatRow> {
 
 /** The requester's waiting and active chats: whose techs hear of the requester's connection. */
 export async function openChatIdsOfRequester(db: Tx, userId: number): Promise<number[]> {
-  const rows = await db.selectFrom('chats').select('id').where('requester_id', '=', userId).where('status', 'in', ['waiting', 'active']).execute();
+  const rows = await db.selectFrom('chats').select('id').where('requester_id', '=', userId).where('status', 'in', OPEN_STATUSES).execute();
   return rows.map((r) => Number(r.id));
 }
 
