@@ -270,4 +270,24 @@ describe.each(DIALECTS)('auth on %s', (kind) => {
     expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/api/portal/chats', '/api/console/chats/{id}/join', '/api/admin/techs/{id}/grants']));
     expect(doc.paths['/api/portal/chats'].post.requestBody).toBeDefined();
   });
+
+  it('describes the answers of every route: a success schema and the error body', async () => {
+    const t = await s.f.tech();
+    const doc = (await (await loginAs(s.url, 'tech', t.email, PASSWORD)).get('/api/openapi.json')).body;
+    let routes = 0;
+    for (const [path, methods] of Object.entries(doc.paths as Record<string, Record<string, { responses?: Record<string, any> }>>)) {
+      for (const [method, op] of Object.entries(methods)) {
+        routes++;
+        const where = `${method} ${path}`;
+        const success = Object.entries(op.responses ?? {}).filter(([code]) => /^2/.test(code));
+        expect(success.length, `${where} has no success answer`).toBeGreaterThan(0);
+        for (const [code, answer] of success) expect(answer.content?.['application/json']?.schema, `${where} ${code}`).toBeDefined();
+        const error = op.responses?.['4XX']?.content?.['application/json']?.schema;
+        expect(error?.properties?.error?.properties?.code?.enum, `${where} error body`).toContain('not_found');
+      }
+    }
+    expect(routes).toBeGreaterThan(40);
+    const chat = doc.paths['/api/console/chats/{id}'].get.responses['200'].content['application/json'].schema;
+    expect(chat.properties.abilities.required).toEqual(expect.arrayContaining(['join', 'write', 'end', 'complete']));
+  });
 });

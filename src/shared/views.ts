@@ -1,60 +1,174 @@
 /**
- * The presented objects both sides see: the server's presenters return exactly these, HTTP and
- * real time alike, and the web reads them. Times are ISO strings, ids numbers.
+ * The presented objects both sides see, as schemas: the server's presenters return exactly these
+ * (HTTP and real time alike), every route declares them as its response (so the OpenAPI document
+ * describes every answer), and the web reads their inferred types. Times are ISO strings, ids
+ * numbers.
  */
-export type ChatStatus = 'waiting' | 'active' | 'abandoned' | 'callback' | 'completed';
-export type ChatOutcome = 'ended' | 'ticket_created';
+import { z } from 'zod';
+import { ERROR_CODES } from './errors.js';
+
+const id = z.number().int();
+const time = z.string().nullable();
+const Named = z.object({ id, name: z.string() });
+
+export const CHAT_STATUSES = ['waiting', 'active', 'abandoned', 'callback', 'completed'] as const;
+export const ChatStatus = z.enum(CHAT_STATUSES);
+export type ChatStatus = z.infer<typeof ChatStatus>;
+export const ChatOutcome = z.enum(['ended', 'ticket_created']);
 
 /** What the portal user may do with the chat now (the server's rule table decides). */
-export type PortalChatAbilities = { write: boolean; leave: boolean; keepWaiting: boolean; callback: boolean };
+export const PortalChatAbilities = z.object({ write: z.boolean(), leave: z.boolean(), keepWaiting: z.boolean(), callback: z.boolean() });
+export type PortalChatAbilities = z.infer<typeof PortalChatAbilities>;
 /** What this tech may do with the chat now (the server's rule table decides). */
-export type TechChatAbilities = { join: boolean; write: boolean; end: boolean; complete: boolean; createTicket: boolean; addNote: boolean };
+export const TechChatAbilities = z.object({ join: z.boolean(), write: z.boolean(), end: z.boolean(), complete: z.boolean(), createTicket: z.boolean(), addNote: z.boolean() });
+export type TechChatAbilities = z.infer<typeof TechChatAbilities>;
 
-type Named = { id: number; name: string };
+export const ChatViewBase = z.object({
+  id,
+  source: z.enum(['new_request', 'ticket']),
+  ticketId: id.nullable(),
+  subject: z.string(),
+  status: ChatStatus,
+  board: Named,
+  company: Named,
+  requester: Named,
+  tech: z.object({ id, name: z.string().nullable() }).nullable(),
+  outcome: ChatOutcome.nullable(),
+  createdTicketId: id.nullable(),
+  lastSeq: id,
+  requestedAt: time,
+  joinedAt: time,
+  leftAt: time,
+  endedAt: time,
+  completedAt: time,
+  abandonedAt: time,
+  callbackAt: time,
+  callback: z.object({ phone: z.string(), preferredTime: z.string().nullable(), message: z.string().nullable() }).nullable(),
+});
+export type ChatViewBase = z.infer<typeof ChatViewBase>;
 
-export type ChatViewBase = {
-  id: number;
-  source: 'new_request' | 'ticket';
-  ticketId: number | null;
-  subject: string;
-  status: ChatStatus;
-  board: Named;
-  company: Named;
-  requester: Named;
-  tech: { id: number; name: string | null } | null;
-  outcome: ChatOutcome | null;
-  createdTicketId: number | null;
-  lastSeq: number;
-  requestedAt: string | null;
-  joinedAt: string | null;
-  leftAt: string | null;
-  endedAt: string | null;
-  completedAt: string | null;
-  abandonedAt: string | null;
-  callbackAt: string | null;
-  callback: { phone: string; preferredTime: string | null; message: string | null } | null;
-};
-
-export type PortalChatView = ChatViewBase & { offerPending: boolean; abilities: PortalChatAbilities };
-export type TechChatView = ChatViewBase & { alertStage: 'assigned' | 'all'; abilities: TechChatAbilities };
+export const PortalChatView = ChatViewBase.extend({ offerPending: z.boolean(), abilities: PortalChatAbilities });
+export type PortalChatView = z.infer<typeof PortalChatView>;
+export const TechChatView = ChatViewBase.extend({ alertStage: z.enum(['assigned', 'all']), abilities: TechChatAbilities });
+export type TechChatView = z.infer<typeof TechChatView>;
 export type ChatView = PortalChatView | TechChatView;
 
-export type MessageAuthorKind = 'portal' | 'tech' | 'system';
-export type MessageView = {
-  id: number;
-  chatId: number;
-  seq: number;
-  author: { kind: MessageAuthorKind; id: number | null; name: string | null };
-  body: string;
-  clientId: string | null;
-  createdAt: string | null;
-};
+/** The requester's chat page: while it waits, its place in the queue. */
+export const PortalChatDetail = PortalChatView.extend({ queuePosition: id.nullable() });
+export type PortalChatDetail = z.infer<typeof PortalChatDetail>;
+/** A tech's chat page: whether the requester is connected right now. */
+export const TechChatDetail = TechChatView.extend({ requesterOnline: z.boolean() });
+/** A new request or a chat from a ticket: the open one comes back when there is one. */
+export const RequestedChat = z.object({ existing: z.boolean(), chat: PortalChatView });
+export const EndedChat = TechChatView.extend({ ticketId: id.nullable() });
+export const SearchResult = TechChatView.extend({ snippet: z.string().nullable() });
+export type SearchResult = z.infer<typeof SearchResult>;
+
+export const MessageAuthorKind = z.enum(['portal', 'tech', 'system']);
+export type MessageAuthorKind = z.infer<typeof MessageAuthorKind>;
+export const MessageView = z.object({
+  id,
+  chatId: id,
+  seq: id,
+  author: z.object({ kind: MessageAuthorKind, id: id.nullable(), name: z.string().nullable() }),
+  body: z.string(),
+  clientId: z.string().nullable(),
+  createdAt: time,
+});
+export type MessageView = z.infer<typeof MessageView>;
+export const SentMessage = z.object({ message: MessageView, duplicate: z.boolean() });
 
 /** The four status-bar sections of a tech, each oldest first. */
-export type StatusBarView = {
-  available: boolean;
-  waiting: TechChatView[];
-  active: TechChatView[];
-  abandoned: TechChatView[];
-  callback: TechChatView[];
-};
+export const StatusBarView = z.object({
+  available: z.boolean(),
+  waiting: z.array(TechChatView),
+  active: z.array(TechChatView),
+  abandoned: z.array(TechChatView),
+  callback: z.array(TechChatView),
+});
+export type StatusBarView = z.infer<typeof StatusBarView>;
+
+export const TransitionView = z.object({
+  event: z.string(),
+  from: z.string().nullable(),
+  to: z.string(),
+  actor: z.object({ kind: MessageAuthorKind, id: id.nullable(), name: z.string().nullable() }),
+  at: time,
+});
+
+export const NoteView = z.object({
+  id,
+  chatId: id,
+  author: Named,
+  body: z.string(),
+  createdAt: time,
+  updatedAt: time,
+  edited: z.boolean(),
+  history: z.array(z.object({ body: z.string(), editor: Named, at: time })),
+});
+export type NoteView = z.infer<typeof NoteView>;
+
+export const TicketSummary = z.object({
+  id,
+  summary: z.string(),
+  status: z.enum(['open', 'in_progress', 'closed']),
+  company: Named,
+  board: Named,
+  contact: Named,
+  assignedTech: z.object({ id, name: z.string().nullable() }).nullable(),
+  createdAt: time,
+  updatedAt: time,
+});
+export type TicketSummary = z.infer<typeof TicketSummary>;
+export const TimelineEntry = z.object({
+  id,
+  kind: z.enum(['created', 'note', 'chat_session', 'attachment', 'status']),
+  at: time,
+  actor: z.object({ kind: MessageAuthorKind, id: id.nullable() }),
+  chatId: id.nullable(),
+  attachmentId: id.nullable(),
+  data: z.record(z.string(), z.unknown()),
+});
+export type TimelineEntry = z.infer<typeof TimelineEntry>;
+export const AttachmentView = z.object({ id, filename: z.string(), contentType: z.string(), size: id, chatId: id.nullable(), createdAt: time });
+export type AttachmentView = z.infer<typeof AttachmentView>;
+export const TicketDetail = TicketSummary.extend({ timeline: z.array(TimelineEntry), attachments: z.array(AttachmentView) });
+export type TicketDetail = z.infer<typeof TicketDetail>;
+
+const Interval = z.object({ start: z.string(), end: z.string() });
+export const OfficeHoursView = z.object({
+  timezone: z.string(),
+  schedule: z.record(z.string(), z.array(Interval)),
+  holidays: z.array(z.object({ id: id.optional(), date: z.string(), name: z.string() })),
+  status: z.object({ open: z.boolean(), nextOpenAt: time, closesAt: time, holiday: z.object({ date: z.string(), name: z.string() }).nullable() }),
+});
+export type OfficeHoursView = z.infer<typeof OfficeHoursView>;
+
+export const TechMe = z.object({ id, name: z.string(), role: z.enum(['tech', 'admin']), available: z.boolean() });
+export const PortalMe = z.object({ id, name: z.string(), phone: z.string().nullable(), company: Named });
+export const Directory = z.object({ boards: z.array(Named), companies: z.array(Named), techs: z.array(Named), portalUsers: z.array(Named.extend({ companyId: id })) });
+export const Availability = z.object({ available: z.boolean() });
+export type TechMe = z.infer<typeof TechMe>;
+export type PortalMe = z.infer<typeof PortalMe>;
+export type Directory = z.infer<typeof Directory>;
+
+export const AdminCompany = Named.extend({ boardIds: z.array(id) });
+export const AdminTech = z.object({
+  id,
+  email: z.string(),
+  name: z.string(),
+  role: z.enum(['tech', 'admin']),
+  available: z.boolean(),
+  active: z.boolean(),
+  grants: z.object({ boardIds: z.array(id), allCompanies: z.boolean(), companyIds: z.array(id) }),
+});
+export const AdminPortalUser = z.object({ id, email: z.string(), name: z.string(), phone: z.string().nullable(), active: z.boolean(), company: Named, createdAt: time });
+export type AdminCompany = z.infer<typeof AdminCompany>;
+export type AdminTech = z.infer<typeof AdminTech>;
+export type AdminPortalUser = z.infer<typeof AdminPortalUser>;
+export const EligibleTechs = z.object({ techIds: z.array(id) });
+
+export const Boards = z.array(Named);
+export const Created = z.object({ id });
+export const Done = z.object({ ok: z.literal(true) });
+export const ErrorBody = z.object({ error: z.object({ code: z.enum(ERROR_CODES), message: z.string(), details: z.record(z.string(), z.unknown()).optional() }) });

@@ -15,6 +15,8 @@ import { portalRoutes } from './portal/routes.js';
 import { consoleRoutes } from './console/routes.js';
 import { adminRoutes } from './admin/routes.js';
 import { originAllowed } from './origin.js';
+import { answers } from './answers.js';
+import { z } from 'zod';
 
 export type App = FastifyInstance;
 
@@ -77,9 +79,9 @@ export async function buildApp(ctx: Ctx, opts: { logger: boolean | object }): Pr
     transform: jsonSchemaTransform,
   });
 
-  app.get('/api/health', async () => {
+  app.get('/api/health', { schema: { tags: ['operations'], response: answers(z.object({ status: z.literal('ok'), node: z.string() })) } }, async () => {
     await ping(ctx.db);
-    return { status: 'ok', node: ctx.config.nodeId };
+    return { status: 'ok' as const, node: ctx.config.nodeId };
   });
   // Like every endpoint but login and health, the API description needs a session (either kind).
   app.get('/api/openapi.json', { schema: { hide: true } }, async (req) => {

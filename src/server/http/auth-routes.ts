@@ -5,22 +5,24 @@ import { LoginBody } from '../../shared/schemas.js';
 import type { Ctx } from '../services/context.js';
 import { login, logout } from '../services/auth.js';
 import { COOKIE, setSessionCookie, type Audience } from './session.js';
+import { answers } from './answers.js';
+import { Done } from '../../shared/views.js';
 
 const AudienceParam = z.object({ audience: z.enum(['portal', 'tech']) });
 
 export const authRoutes = (ctx: Ctx) => async (root: FastifyInstance) => {
   const app = root.withTypeProvider<ZodTypeProvider>();
-  app.post('/:audience/login', { schema: { params: AudienceParam, body: LoginBody, tags: ['auth'] } }, async (req, reply) => {
+  app.post('/:audience/login', { schema: { params: AudienceParam, body: LoginBody, tags: ['auth'], response: answers(Done) } }, async (req, reply) => {
     const audience = req.params.audience as Audience;
     const { token } = await login(ctx.db, ctx.limits, audience, req.body.email, req.body.password, req.ip);
     setSessionCookie(req, reply, audience, token);
-    return { ok: true };
+    return { ok: true as const };
   });
-  app.post('/:audience/logout', { schema: { params: AudienceParam, tags: ['auth'] } }, async (req, reply) => {
+  app.post('/:audience/logout', { schema: { params: AudienceParam, tags: ['auth'], response: answers(Done) } }, async (req, reply) => {
     const audience = req.params.audience as Audience;
     const token = req.cookies[COOKIE[audience]];
     if (token) await logout(ctx, token);
     setSessionCookie(req, reply, audience, null);
-    return { ok: true };
+    return { ok: true as const };
   });
 };

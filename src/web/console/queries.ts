@@ -3,25 +3,8 @@ import { useQuery } from '@tanstack/react-query';
 import { api } from '../common/api.js';
 import type { ConsoleChat, TicketDetail, TicketSummary } from '../common/types.js';
 
-export type Me = { id: number; name: string; role: 'tech' | 'admin'; available: boolean };
-export type StatusBarData = { available: boolean; waiting: ConsoleChat[]; active: ConsoleChat[]; abandoned: ConsoleChat[]; callback: ConsoleChat[] };
-export type Directory = {
-  boards: { id: number; name: string }[];
-  companies: { id: number; name: string }[];
-  techs: { id: number; name: string }[];
-  portalUsers: { id: number; name: string; companyId: number }[];
-};
-export type Note = {
-  id: number;
-  chatId: number;
-  author: { id: number; name: string };
-  body: string;
-  createdAt: string | null;
-  updatedAt: string | null;
-  edited: boolean;
-  history: { body: string; editor: { id: number; name: string }; at: string | null }[];
-};
-export type SearchResult = ConsoleChat & { snippet: string | null };
+export type { TechMe as Me, StatusBarView as StatusBarData, Directory, NoteView as Note, SearchResult } from '../../shared/views.js';
+import type { TechMe as Me, StatusBarView as StatusBarData, Directory, NoteView as Note, SearchResult } from '../../shared/views.js';
 
 export const keys = {
   me: ['console', 'me'] as const,

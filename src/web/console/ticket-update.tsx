@@ -24,7 +24,7 @@ export function TicketUpdate({ ticket }: { ticket: TicketDetail }) {
     <form className="card row" onSubmit={submit} aria-label="Update the ticket">
       <ErrorBanner error={error} onDismiss={clearError} />
       <label htmlFor={`${id}-status`}>Status</label>
-      <select id={`${id}-status`} className="auto" value={status} onChange={(e) => setStatus(e.target.value)}>
+      <select id={`${id}-status`} className="auto" value={status} onChange={(e) => setStatus(e.target.value as TicketDetail['status'])}>
         {Object.entries(TICKET_STATUS_TEXT).map(([v, label]) => (
           <option key={v} value={v}>
             {label}

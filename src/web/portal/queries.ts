@@ -3,8 +3,8 @@ import { useQuery } from '@tanstack/react-query';
 import { api } from '../common/api.js';
 import type { OfficeHoursInfo, PortalChat, TicketDetail, TicketSummary } from '../common/types.js';
 
-export type Me = { id: number; name: string; phone: string | null; company: { id: number; name: string } };
-export type PortalChatDetail = PortalChat & { queuePosition: number | null };
+export type { PortalMe as Me, PortalChatDetail } from '../../shared/views.js';
+import type { PortalMe as Me, PortalChatDetail } from '../../shared/views.js';
 
 export const keys = {
   me: ['portal', 'me'] as const,

@@ -7,66 +7,69 @@ import * as admin from '../../services/admin.js';
 import { addHoliday, deleteHoliday, officeHoursWithStatus, saveOfficeHours } from '../../services/office-hours.js';
 import { getVisibleChatRow } from '../../services/chat-queries.js';
 import { techsWithAccess } from '../../policies/access.js';
+import { answers } from '../answers.js';
+import * as V from '../../../shared/views.js';
+import { z } from 'zod';
 
 export const adminRoutes = (ctx: Ctx) => async (root: FastifyInstance) => {
   const app = root.withTypeProvider<ZodTypeProvider>();
   app.addHook('onRequest', requireSession(ctx, 'tech', { admin: true }));
   const tags = ['admin'];
 
-  app.get('/companies', { schema: { tags } }, async () => admin.listCompanies(ctx.db));
-  app.post('/companies', { schema: { tags, body: CompanyBody } }, async (req, reply) => {
+  app.get('/companies', { schema: { tags, response: answers(z.array(V.AdminCompany)) } }, async () => admin.listCompanies(ctx.db));
+  app.post('/companies', { schema: { tags, body: CompanyBody, response: answers(V.Created, 201) } }, async (req, reply) => {
     reply.status(201);
     return { id: await admin.saveCompany(ctx, null, req.body) };
   });
-  app.put('/companies/:id', { schema: { tags, params: IdParam, body: CompanyBody } }, async (req) => ({ id: await admin.saveCompany(ctx, req.params.id, req.body) }));
+  app.put('/companies/:id', { schema: { tags, params: IdParam, body: CompanyBody, response: answers(V.Created) } }, async (req) => ({ id: await admin.saveCompany(ctx, req.params.id, req.body) }));
 
-  app.get('/boards', { schema: { tags } }, async () => admin.listBoards(ctx.db));
-  app.post('/boards', { schema: { tags, body: NameBody } }, async (req, reply) => {
+  app.get('/boards', { schema: { tags, response: answers(V.Boards) } }, async () => admin.listBoards(ctx.db));
+  app.post('/boards', { schema: { tags, body: NameBody, response: answers(V.Created, 201) } }, async (req, reply) => {
     reply.status(201);
     return { id: await admin.saveBoard(ctx, null, req.body.name) };
   });
-  app.put('/boards/:id', { schema: { tags, params: IdParam, body: NameBody } }, async (req) => ({ id: await admin.saveBoard(ctx, req.params.id, req.body.name) }));
+  app.put('/boards/:id', { schema: { tags, params: IdParam, body: NameBody, response: answers(V.Created) } }, async (req) => ({ id: await admin.saveBoard(ctx, req.params.id, req.body.name) }));
 
-  app.get('/techs', { schema: { tags } }, async () => admin.listTechs(ctx.db));
-  app.post('/techs', { schema: { tags, body: TechBody } }, async (req, reply) => {
+  app.get('/techs', { schema: { tags, response: answers(z.array(V.AdminTech)) } }, async () => admin.listTechs(ctx.db));
+  app.post('/techs', { schema: { tags, body: TechBody, response: answers(V.Created, 201) } }, async (req, reply) => {
     reply.status(201);
     return { id: await admin.createTech(ctx, req.body) };
   });
-  app.patch('/techs/:id', { schema: { tags, params: IdParam, body: TechPatch } }, async (req) => {
+  app.patch('/techs/:id', { schema: { tags, params: IdParam, body: TechPatch, response: answers(V.Created) } }, async (req) => {
     await admin.updateTech(ctx, req.params.id, req.body);
     return { id: req.params.id };
   });
-  app.put('/techs/:id/grants', { schema: { tags, params: IdParam, body: GrantsBody } }, async (req) => {
+  app.put('/techs/:id/grants', { schema: { tags, params: IdParam, body: GrantsBody, response: answers(V.Created) } }, async (req) => {
     await admin.setGrants(ctx, req.params.id, req.body);
     return { id: req.params.id };
   });
 
-  app.get('/portal-users', { schema: { tags } }, async () => admin.listPortalUsers(ctx.db));
-  app.post('/portal-users', { schema: { tags, body: PortalUserBody } }, async (req, reply) => {
+  app.get('/portal-users', { schema: { tags, response: answers(z.array(V.AdminPortalUser)) } }, async () => admin.listPortalUsers(ctx.db));
+  app.post('/portal-users', { schema: { tags, body: PortalUserBody, response: answers(V.Created, 201) } }, async (req, reply) => {
     reply.status(201);
     return { id: await admin.createPortalUser(ctx, req.body) };
   });
-  app.patch('/portal-users/:id', { schema: { tags, params: IdParam, body: PortalUserPatch } }, async (req) => {
+  app.patch('/portal-users/:id', { schema: { tags, params: IdParam, body: PortalUserPatch, response: answers(V.Created) } }, async (req) => {
     await admin.updatePortalUser(ctx, req.params.id, req.body);
     return { id: req.params.id };
   });
 
-  app.get('/office-hours', { schema: { tags } }, async () => officeHoursWithStatus(ctx.db, ctx.now()));
-  app.put('/office-hours', { schema: { tags, body: OfficeHoursBody } }, async (req) => {
+  app.get('/office-hours', { schema: { tags, response: answers(V.OfficeHoursView) } }, async () => officeHoursWithStatus(ctx.db, ctx.now()));
+  app.put('/office-hours', { schema: { tags, body: OfficeHoursBody, response: answers(V.OfficeHoursView) } }, async (req) => {
     await saveOfficeHours(ctx.db, req.body);
     return officeHoursWithStatus(ctx.db, ctx.now());
   });
-  app.post('/holidays', { schema: { tags, body: HolidayBody } }, async (req, reply) => {
+  app.post('/holidays', { schema: { tags, body: HolidayBody, response: answers(V.Created, 201) } }, async (req, reply) => {
     reply.status(201);
     return { id: await addHoliday(ctx.db, req.body) };
   });
-  app.delete('/holidays/:id', { schema: { tags, params: IdParam } }, async (req) => {
+  app.delete('/holidays/:id', { schema: { tags, params: IdParam, response: answers(V.Done) } }, async (req) => {
     await deleteHoliday(ctx.db, req.params.id);
-    return { ok: true };
+    return { ok: true as const };
   });
 
   /** Who would be alerted for this chat now: techs with access who are Available. */
-  app.get('/chats/:id/eligible', { schema: { tags, params: IdParam } }, async (req) => {
+  app.get('/chats/:id/eligible', { schema: { tags, params: IdParam, response: answers(V.EligibleTechs) } }, async (req) => {
     const chat = await getVisibleChatRow(ctx.db, techOf(req), req.params.id);
     return { techIds: await techsWithAccess(ctx.db, chat, { availableOnly: true }) };
   });

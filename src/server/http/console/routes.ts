@@ -23,6 +23,8 @@ import { createTicket, getAttachment, getTicket, listTickets, updateTicket } fro
 import { setAvailability } from '../../services/admin.js';
 import { directory } from '../../services/directory.js';
 import { sendAttachment } from '../downloads.js';
+import { answers, FileDownload } from '../answers.js';
+import * as V from '../../../shared/views.js';
 import { chatStreamRoutes } from '../chat-stream-routes.js';
 
 const big = z.coerce.number().int().positive().max(2 ** 31);
@@ -34,52 +36,52 @@ export const consoleRoutes = (ctx: Ctx) => async (root: FastifyInstance) => {
   app.addHook('onRequest', requireSession(ctx, 'tech'));
   const tags = ['console'];
 
-  app.get('/me', { schema: { tags } }, async (req) => {
+  app.get('/me', { schema: { tags, response: answers(V.TechMe) } }, async (req) => {
     const t = techOf(req);
     return { id: t.id, name: t.name, role: t.role, available: t.available };
   });
-  app.put('/status', { schema: { tags, body: StatusBody } }, async (req) => {
+  app.put('/status', { schema: { tags, body: StatusBody, response: answers(V.Availability) } }, async (req) => {
     await setAvailability(ctx, techOf(req).id, req.body.available);
     return { available: req.body.available };
   });
-  app.get('/status-bar', { schema: { tags } }, async (req) => statusBar(ctx.db, techOf(req)));
-  app.get('/directory', { schema: { tags } }, async (req) => directory(ctx.db, techOf(req)));
+  app.get('/status-bar', { schema: { tags, response: answers(V.StatusBarView) } }, async (req) => statusBar(ctx.db, techOf(req)));
+  app.get('/directory', { schema: { tags, response: answers(V.Directory) } }, async (req) => directory(ctx.db, techOf(req)));
 
-  app.get('/chats/:id', { schema: { tags, params: IdParam } }, async (req) => {
+  app.get('/chats/:id', { schema: { tags, params: IdParam, response: answers(V.TechChatDetail) } }, async (req) => {
     const chat = await getChatView(ctx.db, techOf(req), req.params.id);
     return { ...chat, requesterOnline: await ctx.presence.isPortalOnline(chat.requester.id) };
   });
   chatStreamRoutes(root, ctx, tags);
-  app.post('/chats/:id/join', { schema: { tags, params: IdParam } }, async (req) => joinChat(ctx, techOf(req), req.params.id));
-  app.post('/chats/:id/end', { schema: { tags, params: IdParam, body: EndBody } }, async (req) => endChat(ctx, techOf(req), req.params.id, req.body));
-  app.post('/chats/:id/complete', { schema: { tags, params: IdParam, body: CompleteBody } }, async (req) => completeChat(ctx, techOf(req), req.params.id, req.body));
-  app.post('/chats/:id/ticket', { schema: { tags, params: IdParam, body: CreateTicketFromChatBody } }, async (req, reply) => {
+  app.post('/chats/:id/join', { schema: { tags, params: IdParam, response: answers(V.TechChatView) } }, async (req) => joinChat(ctx, techOf(req), req.params.id));
+  app.post('/chats/:id/end', { schema: { tags, params: IdParam, body: EndBody, response: answers(V.EndedChat) } }, async (req) => endChat(ctx, techOf(req), req.params.id, req.body));
+  app.post('/chats/:id/complete', { schema: { tags, params: IdParam, body: CompleteBody, response: answers(V.TechChatView) } }, async (req) => completeChat(ctx, techOf(req), req.params.id, req.body));
+  app.post('/chats/:id/ticket', { schema: { tags, params: IdParam, body: CreateTicketFromChatBody, response: answers(z.object({ ticketId: z.number().int() }), 201) } }, async (req, reply) => {
     const r = await createTicketFromChat(ctx, techOf(req), req.params.id, req.body);
     reply.status(201);
     return r;
   });
-  app.get('/chats/:id/transitions', { schema: { tags, params: IdParam } }, async (req) => listTransitions(ctx.db, techOf(req), req.params.id));
-  app.get('/chats/:id/notes', { schema: { tags, params: IdParam } }, async (req) => listNotes(ctx, techOf(req), req.params.id));
-  app.post('/chats/:id/notes', { schema: { tags, params: IdParam, body: NoteBody } }, async (req, reply) => {
+  app.get('/chats/:id/transitions', { schema: { tags, params: IdParam, response: answers(z.array(V.TransitionView)) } }, async (req) => listTransitions(ctx.db, techOf(req), req.params.id));
+  app.get('/chats/:id/notes', { schema: { tags, params: IdParam, response: answers(z.array(V.NoteView)) } }, async (req) => listNotes(ctx, techOf(req), req.params.id));
+  app.post('/chats/:id/notes', { schema: { tags, params: IdParam, body: NoteBody, response: answers(V.Created, 201) } }, async (req, reply) => {
     const id = await addNote(ctx, techOf(req), req.params.id, req.body.body);
     reply.status(201);
     return { id };
   });
-  app.put('/chats/:id/notes/:noteId', { schema: { tags, params: NoteParams, body: NoteBody } }, async (req) => {
+  app.put('/chats/:id/notes/:noteId', { schema: { tags, params: NoteParams, body: NoteBody, response: answers(V.Created) } }, async (req) => {
     await editNote(ctx, techOf(req), req.params.id, req.params.noteId, req.body.body);
     return { id: req.params.noteId };
   });
 
-  app.get('/search', { schema: { tags, querystring: SearchQuery } }, async (req) => searchCompleted(ctx.db, ctx.dialect, techOf(req), req.query));
+  app.get('/search', { schema: { tags, querystring: SearchQuery, response: answers(z.array(V.SearchResult)) } }, async (req) => searchCompleted(ctx.db, ctx.dialect, techOf(req), req.query));
 
-  app.get('/tickets', { schema: { tags } }, async (req) => listTickets(ctx, techOf(req)));
-  app.post('/tickets', { schema: { tags, body: TicketBody } }, async (req, reply) => {
+  app.get('/tickets', { schema: { tags, response: answers(z.array(V.TicketSummary)) } }, async (req) => listTickets(ctx, techOf(req)));
+  app.post('/tickets', { schema: { tags, body: TicketBody, response: answers(V.TicketDetail, 201) } }, async (req, reply) => {
     reply.status(201);
     return createTicket(ctx, techOf(req), req.body);
   });
-  app.get('/tickets/:id', { schema: { tags, params: IdParam } }, async (req) => getTicket(ctx, techOf(req), req.params.id));
-  app.patch('/tickets/:id', { schema: { tags, params: IdParam, body: TicketPatch } }, async (req) => updateTicket(ctx, techOf(req), req.params.id, req.body));
-  app.get('/tickets/:id/attachments/:attachmentId', { schema: { tags, params: AttachmentParams } }, async (req, reply) =>
+  app.get('/tickets/:id', { schema: { tags, params: IdParam, response: answers(V.TicketDetail) } }, async (req) => getTicket(ctx, techOf(req), req.params.id));
+  app.patch('/tickets/:id', { schema: { tags, params: IdParam, body: TicketPatch, response: answers(V.TicketDetail) } }, async (req) => updateTicket(ctx, techOf(req), req.params.id, req.body));
+  app.get('/tickets/:id/attachments/:attachmentId', { schema: { tags, params: AttachmentParams, response: answers(FileDownload) } }, async (req, reply) =>
     sendAttachment(reply, await getAttachment(ctx, techOf(req), req.params.id, req.params.attachmentId)),
   );
 };

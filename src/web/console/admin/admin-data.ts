@@ -6,9 +6,8 @@ import type { OfficeHoursInfo } from '../../common/types.js';
 import { keys } from '../queries.js';
 
 export type Named = { id: number; name: string };
-export type Company = Named & { boardIds: number[] };
-export type Tech = Named & { email: string; role: 'tech' | 'admin'; available: boolean; active: boolean; grants: { boardIds: number[]; allCompanies: boolean; companyIds: number[] } };
-export type PortalUser = Named & { email: string; phone: string | null; active: boolean; company: Named };
+export type { AdminCompany as Company, AdminTech as Tech, AdminPortalUser as PortalUser } from '../../../shared/views.js';
+import type { AdminCompany as Company, AdminTech as Tech, AdminPortalUser as PortalUser } from '../../../shared/views.js';
 
 export const useAdmin = <T,>(what: 'companies' | 'boards' | 'techs' | 'portal-users' | 'office-hours') =>
   useQuery({ queryKey: keys.admin(what), queryFn: () => api.get<T>(`/api/admin/${what}`) });
