@@ -12,8 +12,11 @@ import { startRealtime, type Realtime } from './realtime/gateway.js';
 
 export type RunningServer = { url: string; port: number; ctx: Ctx; realtime: Realtime; seeded: boolean; close: () => Promise<void> };
 
-/** Composition root: config -> db -> services -> http + realtime -> timers. */
-export async function startServer(config: Config, opts: { logger?: boolean } = {}): Promise<RunningServer> {
+/**
+ * Composition root: config -> db -> services -> http + realtime -> timers. `now` is the clock
+ * that services and the timer sweep read (tests pass one they move by hand).
+ */
+export async function startServer(config: Config, opts: { logger?: boolean; now?: () => number } = {}): Promise<RunningServer> {
   const log = pino({ level: opts.logger === false ? 'silent' : config.logLevel });
   const handle = openDatabase({ ...config, onBackgroundError: (err) => log.error({ err }, 'WAL checkpoint worker failed; the server copies the log back itself') });
   // What is open so far, closed in reverse if a later step fails: a server that did not start
@@ -29,7 +32,7 @@ export async function startServer(config: Config, opts: { logger?: boolean } = {
     const bus = new EventBus((err, name) => log.error({ err, event: name }, 'event listener failed'));
     // Replaced by the realtime layer's cluster-wide view once it starts.
     const presence: Presence = { isTechOnline: async () => false, isPortalOnline: async () => false };
-    ctx = { db: handle.db, dialect: handle.dialect, bus, config, presence, now: () => Date.now(), limits: createLimits() };
+    ctx = { db: handle.db, dialect: handle.dialect, bus, config, presence, now: opts.now ?? (() => Date.now()), limits: createLimits() };
     const app = await buildApp(ctx, { logger: opts.logger === false ? false : { level: config.logLevel } });
     opened.push(() => app.close());
     realtime = await startRealtime(ctx, app.server, log);

@@ -3,6 +3,7 @@ import { loadConfig } from '../../src/server/config.js';
 import { startServer, type RunningServer } from '../../src/server/server.js';
 import { hashPassword } from '../../src/server/services/auth.js';
 import { freshDatabase, type DbKind, type TestDb } from './databases.js';
+import { NO_AUTOMATIC_SWEEP_MS, type TestClock } from './clock.js';
 
 export const PASSWORD = 'test-password-1';
 let hashed: Promise<string> | null = null;
@@ -10,10 +11,15 @@ const passwordHash = () => (hashed ??= hashPassword(PASSWORD));
 
 export type TestServer = RunningServer & { testDb: TestDb; env: Record<string, string>; stop: () => Promise<void>; f: Factories };
 
-export async function startTestServer(kind: DbKind, env: Record<string, string> = {}, testDb?: TestDb): Promise<TestServer> {
+/**
+ * With `clock`, the server takes that clock as `ctx.now` (chat deadlines) and sweeps its timers only
+ * when the test calls `sweep` (test/support/clock.ts), unless `env` sets TIMER_SWEEP_MS.
+ */
+export async function startTestServer(kind: DbKind, env: Record<string, string> = {}, testDb?: TestDb, opts: { clock?: TestClock } = {}): Promise<TestServer> {
   const db = testDb ?? (await freshDatabase(kind));
-  const fullEnv = { PORT: '0', HOST: '127.0.0.1', SEED_DEMO: 'false', LOG_LEVEL: 'silent', TIMER_SWEEP_MS: '100', ...db.env, ...env };
-  const server = await startServer(loadConfig(fullEnv as NodeJS.ProcessEnv), { logger: false });
+  const sweepMs = opts.clock ? NO_AUTOMATIC_SWEEP_MS : '100';
+  const fullEnv = { PORT: '0', HOST: '127.0.0.1', SEED_DEMO: 'false', LOG_LEVEL: 'silent', TIMER_SWEEP_MS: sweepMs, ...db.env, ...env };
+  const server = await startServer(loadConfig(fullEnv as NodeJS.ProcessEnv), { logger: false, now: opts.clock?.now });
   return Object.assign(server, {
     testDb: db,
     env: fullEnv,
