@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AxeBuilder } from '@axe-core/playwright';
 import type { Page } from 'playwright-core';
 import { HAS_CHROMIUM, launch, screenshotPath, type Browsers } from './support/browser.js';
-import { ALWAYS_OPEN, HAS_PORTAL_BUILD, portalLogin, requestChat, setOfficeHours, startPortalServer, techSide, eventually } from './support/portal.js';
+import { ALWAYS_OPEN, HAS_PORTAL_BUILD, portalLogin, requestChat, setOfficeHours, startPortalServer, techJoins, techSide, eventually } from './support/portal.js';
 import { PASSWORD, type TestServer } from '../test/support/server.js';
 import { ack } from '../test/support/sockets.js';
 
@@ -61,7 +61,7 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Client Portal accessibility
       await page.getByRole('button', { name: 'Request a callback instead' }).click();
       await check('callback form');
       await page.getByRole('button', { name: 'Cancel' }).click();
-      await ack(tech.socket, 'chat:join', { chatId });
+      await techJoins(tech, chatId);
       await ack(tech.socket, 'message:send', { chatId, body: 'Try another keyboard', clientId: `k-${label}` });
       await page.locator('.message-body', { hasText: 'Try another keyboard' }).waitFor();
       await check('chat');
@@ -107,7 +107,7 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Client Portal accessibility
     await page.keyboard.press('Enter');
     await page.waitForURL(/\/chats\/\d+$/);
     const chatId = Number(new URL(page.url()).pathname.split('/').pop());
-    await ack(tech.socket, 'chat:join', { chatId });
+    await techJoins(tech, chatId);
     const box = page.getByLabel('Message', { exact: true });
     await box.waitFor();
     await box.focus();

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { HAS_CHROMIUM, launch, type Browsers } from './support/browser.js';
-import { ALWAYS_OPEN, HAS_PORTAL_BUILD, portalLogin, requestChat, setOfficeHours, shownMessages, startPortalServer, techSide, eventually } from './support/portal.js';
+import { ALWAYS_OPEN, HAS_PORTAL_BUILD, portalLogin, requestChat, setOfficeHours, shownMessages, startPortalServer, techJoins, techSide, eventually } from './support/portal.js';
 import { ack, received, waitFor } from '../test/support/sockets.js';
 import type { TestServer } from '../test/support/server.js';
 
@@ -73,9 +73,9 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Client Portal chat in a rea
     await eventually(() => page.getByTestId('waited').textContent()).toMatch(/\d+ s/);
     await waitFor(tech.socket, 'alert', (p) => p.chat.id === chatId);
 
-    const joined = await ack(tech.socket, 'chat:join', { chatId });
-    expect(joined.ok).toBe(true);
-    await eventually(() => page.getByTestId('tech-name').textContent()).toBe(joined.chat.tech.name);
+    const joined = await techJoins(tech, chatId);
+    expect(joined).toMatchObject({ id: chatId, status: 'active', tech: { id: w.tech.id }, abilities: { write: true } });
+    await eventually(() => page.getByTestId('tech-name').textContent()).toBe(joined.tech!.name);
 
     // Tech -> user, with markup that must stay text.
     await ack(tech.socket, 'message:send', { chatId, body: XSS, clientId: 't1' });
@@ -148,7 +148,7 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Client Portal chat in a rea
     const tech = await techSide(s, w.tech.email);
     const { page } = await userPage(w.user.email);
     const chatId = await requestChat(page, 'Disk full', 'C: has 0 bytes free');
-    await ack(tech.socket, 'chat:join', { chatId });
+    await techJoins(tech, chatId);
     await page.getByTestId('tech-name').waitFor();
 
     await page.getByRole('link', { name: 'My tickets and chats' }).first().click();
@@ -193,7 +193,7 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Client Portal chat in a rea
     await portalLogin(page, w.user.email);
     await page.getByRole('link', { name: 'Return to chat' }).click();
     await page.getByTestId('queue-position').waitFor();
-    await ack(tech.socket, 'chat:join', { chatId });
+    await techJoins(tech, chatId);
     await ack(tech.socket, 'message:send', { chatId, body: 'Which room exactly?', clientId: 'after-relogin' });
     await eventually(() => page.locator('.message-body', { hasText: 'Which room exactly?' }).count()).toBe(1);
     tech.socket.close();
@@ -204,7 +204,7 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Client Portal chat in a rea
     const tech = await techSide(s, w.tech.email);
     const { page } = await userPage(w.user.email);
     const chatId = await requestChat(page, 'Phone', 'Voicemail is full');
-    await ack(tech.socket, 'chat:join', { chatId });
+    await techJoins(tech, chatId);
     await page.getByTestId('tech-name').waitFor();
 
     // Only the live connection is cut: the page itself still loads, so it can be reloaded.

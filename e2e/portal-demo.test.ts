@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HAS_CHROMIUM, launch, screenshotPath, type Browsers } from './support/browser.js';
-import { HAS_PORTAL_BUILD, startPortalServer, eventually } from './support/portal.js';
+import { HAS_PORTAL_BUILD, startPortalServer, techJoins, eventually } from './support/portal.js';
 import { DEMO_PASSWORD } from '../src/server/seed.js';
 import { loginAs } from '../test/support/http.js';
 import { ack, connect, waitFor } from '../test/support/sockets.js';
@@ -57,7 +57,7 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Client Portal on the demo d
     await page.getByTestId('queue-position').waitFor();
     await page.screenshot({ path: screenshotPath('portal-waiting') });
 
-    await ack(samSocket, 'chat:join', { chatId });
+    await techJoins({ http: sam }, chatId);
     await page.getByTestId('tech-name').waitFor();
     await ack(samSocket, 'message:send', { chatId, body: 'Hi Alice, I can renew it from here. Can you restart the VPN client in a minute?', clientId: 'demo-1' });
     const box = page.getByLabel('Message', { exact: true });

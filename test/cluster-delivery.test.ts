@@ -45,7 +45,11 @@ describe.skipIf(!!skip)('two nodes on PostgreSQL and Redis', () => {
     const alert = await waitFor(ts, 'alert', (a) => a.chat.id === chatId);
     expect(alert).toMatchObject({ stage: 'all', chat: { subject: 'Across nodes' } });
 
-    expect((await ack(ts, 'chat:join', { chatId })).ok).toBe(true);
+    // Joined over HTTP on B, where the tech's socket is: that socket is in the stream at once.
+    const joined = await tech.post(`/api/console/chats/${chatId}/join`);
+    expect(joined.status, joined.text).toBe(200);
+    expect(joined.body).toMatchObject({ id: chatId, status: 'active', tech: { id: w.tech.id }, abilities: { write: true, end: true } });
+    await waitFor(ts, 'message', (m) => m.chatId === chatId && m.seq === 2 && m.body.endsWith('joined the chat'));
     await waitFor(us, 'chat', (c) => c.id === chatId && c.status === 'active');
     const sub = await ack(ts, 'chat:subscribe', { chatId, afterSeq: 0 });
     expect(sub.messages.map((m: any) => m.body)).toEqual(['Hello from A', expect.stringContaining('joined')]);
@@ -59,7 +63,7 @@ describe.skipIf(!!skip)('two nodes on PostgreSQL and Redis', () => {
     const again = await loginAs(B.url, 'portal', w.user.email, PASSWORD);
     const retry = await again.post(`/api/portal/chats/${chatId}/messages`, { body: 'Thanks', clientId: 'a-1' });
     expect(retry.status).toBe(200);
-    expect(retry.body.message?.seq ?? retry.body.seq).toBe(m2.message.seq);
+    expect(retry.body).toMatchObject({ duplicate: true, message: { seq: m2.message.seq } });
 
     expect((await ack(us, 'typing', { chatId, typing: true })).ok).toBe(true);
     await waitFor(ts, 'typing', (t) => t.chatId === chatId && t.typing === true);
@@ -79,13 +83,11 @@ describe.skipIf(!!skip)('two nodes on PostgreSQL and Redis', () => {
     await waitFor(us2, 'chat', (c) => c.id === chatId && c.status === 'completed');
     await barrier(os);
     expect(os.events.filter((e) => e.payload?.chatId === chatId || e.payload?.id === chatId || e.payload?.chat?.id === chatId)).toEqual([]);
-    // Live after the subscribe (seq 3 on), each once. What came before it (the request's message and
-    // the "joined" line) reaches the tech by the subscribe answer, and may also arrive live when the
-    // room join on B landed before its fan-out from A; the client places both by seq.
+    // Live from the join on, each once: the "joined" line (seq 2) and both messages. The request's
+    // message (seq 1) came before the join, and reaches the tech by the subscribe answer.
     const live = received(ts, 'message', (m) => m.chatId === chatId).map((e) => e.payload.seq);
-    expect(live.filter((x) => x >= 3)).toEqual([3, 4]);
-    expect(new Set(live).size).toBe(live.length);
-    expect([...new Set([...sub.messages.map((m: any) => m.seq), ...live])].sort()).toEqual([1, 2, 3, 4]);
+    expect(live).toEqual([2, 3, 4]);
+    expect(sub.messages.map((m: any) => m.seq)).toEqual([1, 2]);
   });
 
   it("a ticket chat requested on one node alerts its assigned tech on another first, then everyone once", async () => {
@@ -128,11 +130,12 @@ describe.skipIf(!!skip)('two nodes on PostgreSQL and Redis', () => {
     const watcher = await cl.f.tech({ boardIds: [w.boardId], companyIds: [w.companyId] });
     const user = await loginAs(A.url, 'portal', w.user.email, PASSWORD);
     const us = await connect(A.url, '/portal', user);
-    const ts = await connect(B.url, '/console', await loginAs(B.url, 'tech', w.tech.email, PASSWORD));
+    const techClient = await loginAs(B.url, 'tech', w.tech.email, PASSWORD);
+    const ts = await connect(B.url, '/console', techClient);
     const ws = await connect(B.url, '/console', await loginAs(B.url, 'tech', watcher.email, PASSWORD));
     open.push(us, ts, ws);
     const chatId = (await user.post('/api/portal/chats', { boardId: w.boardId, subject: 'Revoke across', message: 'hi' })).body.chat.id;
-    expect((await ack(ts, 'chat:join', { chatId })).ok).toBe(true);
+    expect((await techClient.post(`/api/console/chats/${chatId}/join`)).status).toBe(200);
     expect((await ack(ws, 'chat:subscribe', { chatId, afterSeq: 0 })).ok).toBe(true);
     await ack(us, 'chat:subscribe', { chatId, afterSeq: 0 });
     await ack(us, 'message:send', { chatId, body: 'before', clientId: 'x-1' });
@@ -149,42 +152,96 @@ describe.skipIf(!!skip)('two nodes on PostgreSQL and Redis', () => {
     expect((await ack(ts, 'chat:subscribe', { chatId, afterSeq: 0 })).error.code).toBe('not_found');
   });
 
-  it('20 techs on two nodes join one chat at once: one wins, the others are told who, everyone sees the withdrawal', async () => {
+  it("a tech's sockets hear its own \"joined\" line live, whichever node served the join", async () => {
+    const [A, B] = cl.nodes;
+    const w = await cl.f.world();
+    const techOnA = await loginAs(A.url, 'tech', w.tech.email, PASSWORD);
+    const techOnB = await loginAs(B.url, 'tech', w.tech.email, PASSWORD);
+    // One connection of the tech on A and, as another tab would, one on B.
+    const sa = await connect(A.url, '/console', techOnA);
+    const sb = await connect(B.url, '/console', techOnB);
+    open.push(sa, sb);
+    const request = async (subject: string) => {
+      const u = await cl.f.portalUser(w.companyId);
+      const uc = await loginAs(A.url, 'portal', u.email, PASSWORD);
+      const r = await uc.post('/api/portal/chats', { boardId: w.boardId, subject, message: 'hello' });
+      expect(r.status, r.text).toBe(201);
+      await Promise.all([sa, sb].map((s) => waitFor(s, 'alert', (a) => a.chat.id === r.body.chat.id)));
+      return { chatId: r.body.chat.id as number, uc };
+    };
+    const joinedLine = (chatId: number) => (m: any) => m.chatId === chatId && m.seq === 2 && m.author.kind === 'system' && m.body.endsWith('joined the chat');
+
+    // Joined over HTTP on A, the node of socket `sa`: no subscribe, the line arrives live on both.
+    const first = await request('Joined on A');
+    expect((await techOnA.post(`/api/console/chats/${first.chatId}/join`)).status).toBe(200);
+    await Promise.all([sa, sb].map((s) => waitFor(s, 'message', joinedLine(first.chatId))));
+    // Joined over HTTP on B while `sa` is on A: the line still reaches `sa` live.
+    const second = await request('Joined on B');
+    expect((await techOnB.post(`/api/console/chats/${second.chatId}/join`)).status).toBe(200);
+    await Promise.all([sa, sb].map((s) => waitFor(s, 'message', joinedLine(second.chatId))));
+
+    // Both connections are in both streams from the join on: the users' next messages arrive, once.
+    for (const { chatId, uc } of [first, second]) {
+      const sent = await uc.post(`/api/portal/chats/${chatId}/messages`, { body: 'after the join', clientId: `after-${chatId}` });
+      expect(sent.status, sent.text).toBe(201);
+    }
+    for (const s of [sa, sb]) {
+      for (const { chatId } of [first, second]) await waitFor(s, 'message', (m) => m.chatId === chatId && m.seq === 3);
+      await barrier(s);
+      for (const { chatId } of [first, second]) expect(received(s, 'message', (m) => m.chatId === chatId).map((e) => e.payload.seq)).toEqual([2, 3]);
+    }
+  });
+
+  it('20 techs on two nodes join one chat at once over HTTP: one wins, the others are told who, everyone sees the withdrawal', async () => {
     const [A, B] = cl.nodes;
     const boardId = await cl.f.board();
     const companyId = await cl.f.company({ boardIds: [boardId] });
     const techs = await Promise.all(Array.from({ length: 20 }, (_, i) => cl.f.tech({ boardIds: [boardId], companyIds: [companyId], name: `Racer ${String(i).padStart(2, '0')}` })));
-    const sockets = await Promise.all(
+    // Sockets alternate between the nodes, and so do the join requests, in every combination:
+    // socket and request on the same node, and on different ones.
+    const racers = await Promise.all(
       techs.map(async (t, i) => {
-        const node = i % 2 === 0 ? A : B;
-        const s = await connect(node.url, '/console', await loginAs(node.url, 'tech', t.email, PASSWORD));
-        open.push(s);
-        return s;
+        const socketNode = i % 2 === 0 ? A : B;
+        const requestNode = Math.floor(i / 2) % 2 === 0 ? A : B;
+        const client = await loginAs(requestNode.url, 'tech', t.email, PASSWORD);
+        const socket = await connect(socketNode.url, '/console', client);
+        open.push(socket);
+        return { ...t, client, socket };
       }),
     );
     const u = await cl.f.portalUser(companyId);
     const uc = await loginAs(A.url, 'portal', u.email, PASSWORD);
     const chatId = (await uc.post('/api/portal/chats', { boardId, subject: 'Race', message: 'first come' })).body.chat.id;
     // The request on A alerts every tech, on both nodes.
-    await Promise.all(sockets.map((s) => waitFor(s, 'alert', (a) => a.chat.id === chatId)));
+    await Promise.all(racers.map((r) => waitFor(r.socket, 'alert', (a) => a.chat.id === chatId)));
 
-    const results = await Promise.all(sockets.map((s) => ack(s, 'chat:join', { chatId })));
-    const winners = results.map((r, i) => ({ r, i })).filter((x) => x.r.ok);
+    const results = await Promise.all(racers.map((r) => r.client.post(`/api/console/chats/${chatId}/join`)));
+    const winners = results.map((r, i) => ({ r, i })).filter((x) => x.r.status === 200);
     expect(winners).toHaveLength(1);
-    const winner = techs[winners[0].i];
+    const winner = racers[winners[0].i];
     const winnerName = `Racer ${String(winners[0].i).padStart(2, '0')}`;
-    for (const r of results.filter((x) => !x.ok)) {
-      expect(r.error.code).toBe('already_joined');
-      expect(r.error.message).toContain(winnerName);
-      expect(r.error.details).toMatchObject({ techId: winner.id, techName: winnerName });
+    expect(winners[0].r.body).toMatchObject({ id: chatId, status: 'active', tech: { id: winner.id, name: winnerName } });
+    const losers = results.filter((r) => r.status !== 200);
+    expect(losers).toHaveLength(19);
+    for (const r of losers) {
+      expect(r.status).toBe(409);
+      expect(r.body.error.code).toBe('already_joined');
+      expect(r.body.error.message).toContain(winnerName);
+      expect(r.body.error.details).toMatchObject({ techId: winner.id, techName: winnerName, state: 'active' });
     }
-    await Promise.all(sockets.map((s) => waitFor(s, 'alert:withdrawn', (w) => w.chatId === chatId)));
-    for (const s of sockets) {
-      await barrier(s);
-      expect(received(s, 'alert:withdrawn', (w) => w.chatId === chatId).map((e) => e.payload)).toEqual([{ chatId, techId: winner.id, techName: winnerName }]);
+    // The winner's socket is in the stream: its "joined" line arrives live, whichever node it is on.
+    await waitFor(winner.socket, 'message', (m) => m.chatId === chatId && m.body === `${winnerName} joined the chat`);
+    await Promise.all(racers.map((r) => waitFor(r.socket, 'alert:withdrawn', (w) => w.chatId === chatId)));
+    for (const r of racers) {
+      await barrier(r.socket);
+      expect(received(r.socket, 'alert:withdrawn', (w) => w.chatId === chatId).map((e) => e.payload)).toEqual([{ chatId, techId: winner.id, techName: winnerName }]);
+      // Only the winner's connection joined the stream.
+      expect(received(r.socket, 'message', (m) => m.chatId === chatId)).toHaveLength(r === winner ? 1 : 0);
     }
     const tr = (await cl.handle.db.selectFrom('transitions').selectAll().where('chat_id', '=', chatId).where('event', '=', 'join').execute()).map((t) => Number(t.actor_id));
     expect(tr).toEqual([winner.id]);
+    const joinedLines = await cl.handle.db.selectFrom('messages').select('body').where('chat_id', '=', chatId).where('author_kind', '=', 'system').execute();
+    expect(joinedLines.map((m) => m.body)).toEqual([`${winnerName} joined the chat`]);
   });
   it('failed logins count on every node: guesses spread over A and B lock the account on both', async () => {
     const [A, B] = cl.nodes;

@@ -7,8 +7,8 @@ import { describe, expect, it } from 'vitest';
 import { DIALECTS } from './support/databases.js';
 import { PASSWORD, type TestServer } from './support/server.js';
 import { loginAs } from './support/http.js';
-import { ack, connect, type TestSocket } from './support/sockets.js';
-import { serverWithSockets } from './support/realtime.js';
+import { ack, connect, received, waitFor, type TestSocket } from './support/sockets.js';
+import { barrier, serverWithSockets } from './support/realtime.js';
 
 describe.each(DIALECTS)('changes to a connected user on %s', (kind) => {
   let s: TestServer;
@@ -23,7 +23,7 @@ describe.each(DIALECTS)('changes to a connected user on %s', (kind) => {
     const us = await connect(s.url, '/portal', userClient);
     open.push(ts, us);
     const chatId = (await userClient.post('/api/portal/chats', { boardId: w.boardId, subject: 'Names', message: 'hello' })).body.chat.id;
-    expect((await ack(ts, 'chat:join', { chatId })).ok).toBe(true);
+    expect((await techClient.post(`/api/console/chats/${chatId}/join`)).status).toBe(200);
     expect((await ack(us, 'chat:subscribe', { chatId, afterSeq: 0 })).ok).toBe(true);
     return { ...w, admin, techClient, userClient, ts, us, chatId };
   }
@@ -39,14 +39,23 @@ describe.each(DIALECTS)('changes to a connected user on %s', (kind) => {
     expect(await send(c.us, 'u-2')).toBe('User Renamed');
   });
 
-  it('DNR set in another tab over HTTP shows in the status bar read over the socket at once', async () => {
+  it('DNR set in another tab reaches the first tab at once: pushed to its socket, and in its status bar', async () => {
     const c = await activeChat();
-    expect((await ack(c.ts, 'statusbar:get')).available).toBe(true);
+    // The first tab's socket has been served (its actor is kept), and its status bar read.
+    expect((await ack(c.ts, 'chat:subscribe', { chatId: c.chatId, afterSeq: 0 })).ok).toBe(true);
+    expect((await c.techClient.get('/api/console/status-bar')).body.available).toBe(true);
     const otherTab = await loginAs(s.url, 'tech', c.tech.email, PASSWORD);
     expect((await otherTab.put('/api/console/status', { available: false })).status).toBe(200);
-    expect((await ack(c.ts, 'statusbar:get')).available).toBe(false);
+    expect((await c.techClient.get('/api/console/status-bar')).body.available).toBe(false);
+    await waitFor(c.ts, 'status', (x) => x.available === false);
     expect((await otherTab.put('/api/console/status', { available: true })).status).toBe(200);
-    expect((await ack(c.ts, 'statusbar:get')).available).toBe(true);
+    expect((await c.techClient.get('/api/console/status-bar')).body.available).toBe(true);
+    await waitFor(c.ts, 'status', (x) => x.available === true);
+    await barrier(c.ts);
+    expect(received(c.ts, 'status').map((e) => e.payload)).toEqual([{ available: false }, { available: true }]);
+    expect(received(c.ts, 'statusbar:changed')).toHaveLength(2);
+    // The kept actor was not left stale: the socket is served as before.
+    expect((await ack(c.ts, 'message:send', { chatId: c.chatId, body: 'still here', clientId: 't-dnr' })).ok).toBe(true);
   });
 
   it('grants widened by an admin let the tech open a chat it could not see a moment before', async () => {

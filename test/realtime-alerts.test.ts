@@ -1,6 +1,6 @@
 /**
- * Staged alerts for ticket chats, withdrawal on join, DNR switched over the socket, a grant
- * revoked mid-chat, and a tech who connects later.
+ * Staged alerts for ticket chats, withdrawal on join, DNR switched over HTTP and pushed to the
+ * tech's sockets, a grant revoked mid-chat, and a tech who connects later.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS } from './support/databases.js';
@@ -61,15 +61,16 @@ describe.each(DIALECTS)('alerts on %s', (kind) => {
     await barrier(sc.c.socket!);
     expect(received(sc.b.socket!, 'alert')).toHaveLength(0);
     expect(received(sc.c.socket!, 'alert')).toHaveLength(0);
-    expect((await ack(sc.b.socket!, 'statusbar:get')).waiting.map((c: any) => c.id)).toContain(chatId);
+    expect((await sc.b.client.get('/api/console/status-bar')).body.waiting.map((c: any) => c.id)).toContain(chatId);
 
     // After the window, everyone eligible is alerted, once.
     const later = await waitFor(sc.b.socket!, 'alert', (a) => a.chat.id === chatId, 10000);
     expect(later.stage).toBe('all');
     await waitFor(sc.c.socket!, 'alert', (a) => a.chat.id === chatId && a.stage === 'all');
     // Join by C withdraws the alert from everyone else, naming the winner.
-    const j = await ack(sc.c.socket!, 'chat:join', { chatId });
-    expect(j.ok, JSON.stringify(j)).toBe(true);
+    const j = await sc.c.client.post(`/api/console/chats/${chatId}/join`);
+    expect(j.status, j.text).toBe(200);
+    expect(j.body).toMatchObject({ id: chatId, status: 'active', tech: { id: c(sc).id, name: 'Cy Other' }, abilities: { join: false, write: true, end: true } });
     for (const t of [sc.assigned, sc.b]) {
       const w = await waitFor(t.socket!, 'alert:withdrawn', (x) => x.chatId === chatId);
       expect(w).toMatchObject({ chatId, techId: c(sc).id, techName: 'Cy Other' });
@@ -78,9 +79,11 @@ describe.each(DIALECTS)('alerts on %s', (kind) => {
     expect(received(sc.b.socket!, 'alert', (a) => a.chat.id === chatId)).toHaveLength(1);
     expect(received(sc.assigned.socket!, 'alert', (a) => a.chat.id === chatId).map((e) => e.payload.stage)).toEqual(['assigned', 'all']);
     // A late join is refused with the winner's name.
-    const late = await ack(sc.b.socket!, 'chat:join', { chatId });
-    expect(late.error.code).toBe('already_joined');
-    expect(late.error.message).toContain('Cy Other');
+    const late = await sc.b.client.post(`/api/console/chats/${chatId}/join`);
+    expect(late.status).toBe(409);
+    expect(late.body.error.code).toBe('already_joined');
+    expect(late.body.error.message).toContain('Cy Other');
+    expect(late.body.error.details).toMatchObject({ techId: c(sc).id, techName: 'Cy Other', state: 'active' });
   });
   const c = (sc: { c: Tech }) => sc.c;
 
@@ -101,13 +104,14 @@ describe.each(DIALECTS)('alerts on %s', (kind) => {
     });
   }
 
-  it('DNR switched over the socket takes effect at once, both ways; waiting chats are there on switching back', async () => {
+  it('DNR switched over HTTP takes effect at once, both ways, and reaches the sockets; waiting chats are there on switching back', async () => {
     const sc = await scene(slow);
     const b = sc.b.socket!;
-    const off = await ack(b, 'status:set', { available: false });
-    expect(off).toMatchObject({ ok: true, available: false });
+    const off = await sc.b.client.put('/api/console/status', { available: false });
+    expect(off.status, off.text).toBe(200);
+    expect(off.body).toEqual({ available: false });
     await waitFor(b, 'status', (x) => x.available === false);
-    expect((await sc.b.client.get('/api/console/me')).body.available ?? false).toBe(false);
+    expect((await sc.b.client.get('/api/console/me')).body.available).toBe(false);
 
     const u2 = await slow.f.portalUser(sc.companyId);
     const c2 = await loginAs(slow.url, 'portal', u2.email, PASSWORD);
@@ -117,11 +121,12 @@ describe.each(DIALECTS)('alerts on %s', (kind) => {
     await barrier(b);
     expect(received(b, 'alert')).toHaveLength(0);
 
-    const on = await ack(b, 'status:set', { available: true });
-    expect(on).toMatchObject({ ok: true, available: true });
+    const on = await sc.b.client.put('/api/console/status', { available: true });
+    expect(on.status, on.text).toBe(200);
+    expect(on.body).toEqual({ available: true });
     await waitFor(b, 'status', (x) => x.available === true);
     await waitFor(b, 'statusbar:changed');
-    const bar = await ack(b, 'statusbar:get');
+    const bar = (await sc.b.client.get('/api/console/status-bar')).body;
     expect(bar.available).toBe(true);
     expect(bar.waiting.map((x: any) => x.id)).toContain(chatId);
 
@@ -133,9 +138,10 @@ describe.each(DIALECTS)('alerts on %s', (kind) => {
 
     // A tech who connects later sees the waiting chats at once.
     const late = await slow.f.tech({ boardIds: [sc.boardId], companyIds: [sc.companyId] });
-    const lateSocket = await connect(slow.url, '/console', await loginAs(slow.url, 'tech', late.email, PASSWORD));
+    const lateClient = await loginAs(slow.url, 'tech', late.email, PASSWORD);
+    const lateSocket = await connect(slow.url, '/console', lateClient);
     open.push(lateSocket);
-    const lateBar = await ack(lateSocket, 'statusbar:get');
+    const lateBar = (await lateClient.get('/api/console/status-bar')).body;
     expect(lateBar.waiting.map((x: any) => x.id)).toEqual(expect.arrayContaining([chatId, next]));
   });
 
@@ -147,7 +153,9 @@ describe.each(DIALECTS)('alerts on %s', (kind) => {
     open.push(us);
     const chatId = (await uc.post('/api/portal/chats', { boardId: sc.boardId, subject: 'Revoke', message: 'one' })).body.chat.id;
     const b = sc.b.socket!;
-    expect((await ack(b, 'chat:join', { chatId })).ok).toBe(true);
+    // Joined over HTTP: the server puts B's connected socket into the chat's stream.
+    expect((await sc.b.client.post(`/api/console/chats/${chatId}/join`)).status).toBe(200);
+    await waitFor(b, 'message', (m) => m.chatId === chatId && m.author.kind === 'system' && m.body.endsWith('joined the chat'));
     // C watches the chat too and keeps access: it proves delivery of later messages.
     expect((await ack(sc.c.socket!, 'chat:subscribe', { chatId, afterSeq: 0 })).ok).toBe(true);
     await ack(us, 'chat:subscribe', { chatId, afterSeq: 0 });
@@ -175,11 +183,13 @@ describe.each(DIALECTS)('alerts on %s', (kind) => {
     expect((await ack(b, 'chat:subscribe', { chatId, afterSeq: 0 })).error.code).toBe('not_found');
     expect((await ack(b, 'message:send', { chatId, body: 'still here?', clientId: 'x' })).error.code).toBe('not_found');
     expect((await ack(b, 'typing', { chatId, typing: true })).error.code).toBe('not_found');
-    expect((await ack(b, 'statusbar:get')).active).toEqual([]);
+    expect((await sc.b.client.get('/api/console/status-bar')).body.active).toEqual([]);
     await waitFor(b, 'statusbar:changed');
     expect((await sc.b.client.get(`/api/console/chats/${chatId}`)).status).toBe(404);
     // Later events of the chat do not reach B either.
-    expect((await ack(us, 'chat:leave', { chatId })).ok).toBe(true);
+    const left = await uc.post(`/api/portal/chats/${chatId}/leave`);
+    expect(left.status, left.text).toBe(200);
+    expect(left.body).toMatchObject({ id: chatId, status: 'active', leftAt: expect.any(String) });
     await waitFor(sc.c.socket!, 'chat', (x) => x.id === chatId && x.leftAt !== null);
     await waitFor(sc.c.socket!, 'presence', (x) => x.chatId === chatId && x.left === true);
     await barrier(b);

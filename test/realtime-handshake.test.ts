@@ -89,10 +89,10 @@ describe.each(DIALECTS)('socket handshake on %s', (kind) => {
     const techGone = new Promise<string>((r) => techSock.once('disconnect', r));
     const userGone = new Promise<string>((r) => userSock.once('disconnect', r));
     // Each has been served once, so its actor is kept on the connection.
-    expect((await ack(techSock, 'statusbar:get', {})).ok).toBe(true);
+    expect((await ack(techSock, 'chat:unsubscribe', { chatId: 2 ** 31 })).ok).toBe(true);
     expect((await ack(userSock, 'chat:subscribe', { chatId: 2 ** 31, afterSeq: 0 })).error.code).toBe('not_found');
     expect((await adminClient.patch(`/api/admin/techs/${w.tech.id}`, { active: false })).status).toBe(200);
-    expect(['unauthenticated', 'closed']).toContain(await nextEventFate(techSock, 'statusbar:get', {}));
+    expect(['unauthenticated', 'closed']).toContain(await nextEventFate(techSock, 'chat:unsubscribe', { chatId: 2 ** 31 }));
     expect(await techGone).toBe('io server disconnect');
     expect((await adminClient.patch(`/api/admin/portal-users/${w.user.id}`, { active: false })).status).toBe(200);
     expect(['unauthenticated', 'closed']).toContain(await nextEventFate(userSock, 'chat:subscribe', { chatId: 2 ** 31, afterSeq: 0 }));

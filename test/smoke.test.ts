@@ -21,8 +21,10 @@ describe.each(DIALECTS)('smoke on %s', (kind) => {
     expect(r.status).toBe(201);
     const chatId = r.body.chat.id;
     await waitFor(ts, 'alert', (p) => p.chat.id === chatId);
-    const j = await ack(ts, 'chat:join', { chatId });
-    expect(j.ok).toBe(true);
+    const j = await tech.post(`/api/console/chats/${chatId}/join`);
+    expect(j.status, j.text).toBe(200);
+    expect(j.body).toMatchObject({ id: chatId, status: 'active', tech: { id: w.tech.id }, abilities: { join: false, write: true, end: true } });
+    await waitFor(ts, 'message', (p) => p.chatId === chatId && p.seq === 2 && /joined the chat$/.test(p.body));
     await ack(us, 'chat:subscribe', { chatId, afterSeq: 0 });
     const sent = await ack(ts, 'message:send', { chatId, body: 'hi', clientId: 'c1' });
     expect(sent.ok).toBe(true);

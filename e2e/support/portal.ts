@@ -4,10 +4,11 @@ import fs from 'node:fs';
 import { expect } from 'vitest';
 import type { Page } from 'playwright-core';
 import { startTestServer, PASSWORD, type TestServer } from '../../test/support/server.js';
-import { loginAs } from '../../test/support/http.js';
+import { loginAs, type Client } from '../../test/support/http.js';
 import { connect } from '../../test/support/sockets.js';
 import { saveOfficeHours } from '../../src/server/services/office-hours.js';
 import { CHROMIUM, HAS_CHROMIUM } from './browser.js';
+import type { TechChatView } from '../../src/shared/views.js';
 
 /** Where the built pages are: WEB_DIST when set (a separate build), else the project's dist/web. */
 export const WEB_DIST = path.resolve(process.env.WEB_DIST ?? 'dist/web');
@@ -40,6 +41,16 @@ export async function techSide(s: TestServer, email: string) {
   const http = await loginAs(s.url, 'tech', email, PASSWORD);
   const socket = await connect(s.url, '/console', http);
   return { http, socket };
+}
+
+/**
+ * The tech joins as the console does, over HTTP; the server puts the tech's live sockets into the
+ * chat's stream. Returns the tech's view of the chat.
+ */
+export async function techJoins(tech: { http: Client }, chatId: number): Promise<TechChatView> {
+  const r = await tech.http.post(`/api/console/chats/${chatId}/join`);
+  expect(r.status, r.text).toBe(200);
+  return r.body;
 }
 
 /** Fills and submits the new-request form in chat mode; returns the chat id from the URL. */
