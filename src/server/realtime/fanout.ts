@@ -12,7 +12,7 @@ import type { Logger } from 'pino';
 import type { Ctx } from '../services/context.js';
 import { loadTechActor, techsWithAccess, type Actor } from '../policies/access.js';
 import { can } from '../policies/rules.js';
-import { findChatRow, openChatIdsOfRequester } from '../services/chat-queries.js';
+import { findChatRow, openChatIdsOfRequester } from '../db/repositories/chats.js';
 import { presentPortalChat, presentTechChat } from '../services/presenters.js';
 import { SERVER_EVENTS, type ClientToServerEvents, type ConsoleServerEvents, type PortalServerEvents } from '../../shared/realtime.js';
 import type { SocketActors } from './socket-actors.js';

@@ -9,6 +9,7 @@ import { inTransaction, type Ctx } from './context.js';
 import { applyTransition, chatForCommand } from './transition.js';
 import { appendMessage } from './messages.js';
 import { chatRowIn, getChatView } from './chat-queries.js';
+import { claimLeave, insertChat, insertTransition, openChatIdByKey } from '../db/repositories/chats.js';
 import { presentPortalChat, presentTechChat } from './presenters.js';
 import type { PortalChatView, TechChatView } from '../../shared/views.js';
 
@@ -47,8 +48,8 @@ export async function requestChat(ctx: Ctx, user: PortalActor, input: RequestInp
     subject = input.subject;
   }
   const openKey = ticket ? `t:${ticket.id}` : `u:${user.id}`;
-  const existing = await ctx.db.selectFrom('chats').select('id').where('open_key', '=', openKey).executeTakeFirst();
-  if (existing) return { chat: await getChatView(ctx.db, user, Number(existing.id)), existing: true };
+  const existing = await openChatIdByKey(ctx.db, openKey);
+  if (existing !== null) return { chat: await getChatView(ctx.db, user, existing), existing: true };
 
   const now = ctx.now();
   const scope = { board_id: boardId, company_id: companyId };
@@ -58,9 +59,7 @@ export async function requestChat(ctx: Ctx, user: PortalActor, input: RequestInp
   const userOnline = await ctx.presence.isPortalOnline(user.id);
   try {
     return await inTransaction(ctx, async (trx, outbox) => {
-      const chat = await trx
-        .insertInto('chats')
-        .values({
+      const chat = await insertChat(trx, {
           source: input.source,
           ticket_id: ticket?.id ?? null,
           board_id: boardId,
@@ -76,14 +75,9 @@ export async function requestChat(ctx: Ctx, user: PortalActor, input: RequestInp
           offer_at: now + ctx.config.delays.waitOfferMs,
           grace_at: userOnline ? null : now + ctx.config.delays.disconnectGraceMs,
           offer_count: 0,
-        })
-        .returningAll()
-        .executeTakeFirstOrThrow();
+        });
       const chatId = Number(chat.id);
-      await trx
-        .insertInto('transitions')
-        .values({ chat_id: chatId, event: 'request', from_status: null, to_status: 'waiting', actor_kind: 'portal', actor_id: user.id, at: now })
-        .execute();
+      await insertTransition(trx, { chat_id: chatId, event: 'request', from_status: null, to_status: 'waiting', actor_kind: 'portal', actor_id: user.id, at: now });
       if (input.message) await appendMessage(trx, outbox, chatId, { kind: 'portal', id: user.id, name: user.name }, input.message, input.clientId ?? null, now);
       outbox.add('chat.requested', { chatId });
       if (input.source === 'new_request' && input.callback) {
@@ -97,9 +91,9 @@ export async function requestChat(ctx: Ctx, user: PortalActor, input: RequestInp
     });
   } catch (e) {
     if (!isUniqueViolation(e)) throw e;
-    const winner = await ctx.db.selectFrom('chats').select('id').where('open_key', '=', openKey).executeTakeFirst();
-    if (!winner) throw e;
-    return { chat: await getChatView(ctx.db, user, Number(winner.id)), existing: true };
+    const winner = await openChatIdByKey(ctx.db, openKey);
+    if (winner === null) throw e;
+    return { chat: await getChatView(ctx.db, user, winner), existing: true };
   }
 }
 
@@ -148,7 +142,7 @@ export async function leaveChat(ctx: Ctx, user: PortalActor, chatId: number): Pr
     const now = ctx.now();
     if (chat.status === 'active') {
       // Claimed with a conditional update: of two leaves at once, one records it and the other is a no-op.
-      const claimed = await trx.updateTable('chats').set({ left_at: now }).where('id', '=', chatId).where('status', '=', 'active').where('left_at', 'is', null).returningAll().executeTakeFirst();
+      const claimed = await claimLeave(trx, chatId, now);
       if (!claimed) return presentPortalChat(await chatRowIn(trx, chatId));
       await applyTransition(trx, claimed, 'leave', { kind: 'portal', id: user.id }, {}, now);
       await appendMessage(trx, outbox, chatId, { kind: 'system', id: null, name: null }, `${user.name} left the chat`, null, now);

@@ -1,7 +1,8 @@
-import type { Kysely } from 'kysely';
 import { NotFound } from '../errors.js';
 import { isUniqueViolation, type Tx } from '../db/database.js';
-import type { Chat, Database, Message } from '../db/schema.js';
+import type { Chat, Message } from '../db/schema.js';
+import { bumpSeq, bumpSeqIfStatus, insertMessage, messageByClientId } from '../db/repositories/messages.js';
+import { findChat } from '../db/repositories/chats.js';
 import type { Actor } from '../policies/access.js';
 import { authorize, can, stateAllows } from '../policies/rules.js';
 import { inGroupCommit, type Ctx } from './context.js';
@@ -10,29 +11,9 @@ import { getVisibleChatScope } from './chat-queries.js';
 import { presentMessage } from './presenters.js';
 import type { MessageView } from '../../shared/views.js';
 import type { Outbox } from '../events/bus.js';
-import { prepared } from '../db/prepared.js';
 
 /** Who writes; the name goes with the message to the live stream, so delivery needs no re-read. */
 type Author = { kind: 'portal' | 'tech' | 'system'; id: number | null; name: string | null };
-
-// Every message runs these; built once (see db/prepared.ts).
-const bumpSeq = prepared((db: Kysely<Database>, chatId: number) =>
-  db.updateTable('chats').set((eb) => ({ last_seq: eb('last_seq', '+', 1) })).where('id', '=', chatId).returning(['last_seq', 'requester_id']),
-);
-const bumpSeqIfStatus = prepared((db: Kysely<Database>, chatId: number, status: Chat['status']) =>
-  db.updateTable('chats').set((eb) => ({ last_seq: eb('last_seq', '+', 1) })).where('id', '=', chatId).where('status', '=', status).returning(['last_seq', 'requester_id']),
-);
-// A client id is its author's own: the same id from the other side of the chat is another message.
-const messageByClientId = prepared((db: Kysely<Database>, chatId: number, kind: Author['kind'], authorId: number, clientId: string) =>
-  db.selectFrom('messages').selectAll().where('chat_id', '=', chatId).where('author_kind', '=', kind).where('author_id', '=', authorId).where('client_id', '=', clientId),
-);
-const insertMessage = prepared(
-  (db: Kysely<Database>, chatId: number, seq: number, kind: Author['kind'], authorId: number | null, body: string, clientId: string | null, now: number) =>
-    db
-      .insertInto('messages')
-      .values({ chat_id: chatId, seq, author_kind: kind, author_id: authorId, body, client_id: clientId, created_at: now })
-      .returningAll(),
-);
 
 /**
  * Appends a message with the next `seq`. The counter update locks the chat row, so concurrent
@@ -51,7 +32,7 @@ export async function appendMessage(
 ): Promise<{ message: Message; view: MessageView }> {
   const [counter] = requireStatus ? await bumpSeqIfStatus(trx, chatId, requireStatus) : await bumpSeq(trx, chatId);
   if (!counter) {
-    const current = await trx.selectFrom('chats').selectAll().where('id', '=', chatId).executeTakeFirst();
+    const current = await findChat(trx, chatId);
     if (!current) throw new NotFound('Chat');
     throw refusal(current, 'message');
   }

@@ -3,7 +3,8 @@ import type { Tx } from '../db/database.js';
 import type { Actor, TechActor } from '../policies/access.js';
 import { authorize, type ChatAction } from '../policies/rules.js';
 import { inTransaction, type Ctx } from './context.js';
-import { getVisibleChatScope, type ChatScope } from './chat-queries.js';
+import { getVisibleChatScope } from './chat-queries.js';
+import type { ChatScope } from '../db/repositories/chats.js';
 import { indexChat } from './search.js';
 import { iso } from './presenters.js';
 

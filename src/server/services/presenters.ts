@@ -2,13 +2,13 @@
  * Explicit presenters: the fields each audience sees, used by HTTP and real time alike. A chat's
  * view depends on how its viewer stands to it (rules.ts), so fan-out presents once per relation.
  */
-import type { Chat, Message } from '../db/schema.js';
+import type { Message } from '../db/schema.js';
+import type { ChatRow } from '../db/repositories/chats.js';
 import { chatRelation, portalChatAbilities, techChatAbilities, type ChatRelation } from '../policies/rules.js';
 import type { Actor, PortalActor, TechActor } from '../policies/access.js';
 import type { ChatViewBase, MessageView, PortalChatView, TechChatView } from '../../shared/views.js';
 
-/** A chat with the names the views show, as `chatRows` in chat-queries selects it. */
-export type ChatRow = Chat & { requester_name: string; company_name: string; board_name: string; tech_name: string | null };
+export type { ChatRow };
 
 export const iso = (ms: number | null) => (ms === null || ms === undefined ? null : new Date(Number(ms)).toISOString());
 

@@ -4,9 +4,9 @@
  */
 import { sql } from 'kysely';
 import type { Dialect, Tx } from '../db/database.js';
-import { techScopeFilter, type TechActor } from '../policies/access.js';
-import { chatRows } from './chat-queries.js';
-import { presentChatFor, type ChatRow } from './presenters.js';
+import type { TechActor } from '../policies/access.js';
+import { completedChatRows, type ChatRow } from '../db/repositories/chats.js';
+import { presentChatFor } from './presenters.js';
 
 /** Marks around matched words in snippets; never HTML, so the client renders them as text. */
 export const HIGHLIGHT_START = '\u0002';
@@ -48,7 +48,7 @@ function terms(q: string): string[] {
 }
 
 export async function searchCompleted(db: Tx, dialect: Dialect, tech: TechActor, f: SearchFilters) {
-  let q = chatRows(db).where('chats.status', '=', 'completed').where(techScopeFilter(tech, 'chats'));
+  let q = completedChatRows(db, tech);
   if (f.companyId) q = q.where('chats.company_id', '=', f.companyId);
   if (f.requesterId) q = q.where('chats.requester_id', '=', f.requesterId);
   if (f.techId) q = q.where('chats.tech_id', '=', f.techId);

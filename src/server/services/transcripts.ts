@@ -1,11 +1,11 @@
 import type { Tx } from '../db/database.js';
-import { chatRows } from './chat-queries.js';
+import { chatRowWithRequesterEmail } from '../db/repositories/chats.js';
 
 const stamp = (ms: number | null) => (ms === null ? '-' : new Date(Number(ms)).toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC'));
 
 /** The plain-text transcript: participants, times, every message with its time and author. */
 export async function buildTranscript(trx: Tx, chatId: number): Promise<{ text: string; messageCount: number }> {
-  const c = await chatRows(trx).select('pu.email as requester_email').where('chats.id', '=', chatId).executeTakeFirstOrThrow();
+  const c = await chatRowWithRequesterEmail(trx, chatId);
   const messages = await trx
     .selectFrom('messages')
     .leftJoin('portal_users as pu', (j) => j.onRef('pu.id', '=', 'messages.author_id').on('messages.author_kind', '=', 'portal'))

@@ -6,6 +6,7 @@ import type { Updateable } from 'kysely';
 import type { Actor } from '../policies/access.js';
 import { authorize, LIFECYCLE, stateAllows, type ChatAction } from '../policies/rules.js';
 import { chatRowIn } from './chat-queries.js';
+import { findChat, insertTransition, updateChatIfStatus } from '../db/repositories/chats.js';
 import type { ChatRow } from './presenters.js';
 
 export type TransitionActor = { kind: ActorKind; id: number | null };
@@ -25,23 +26,14 @@ export async function applyTransition(
 ): Promise<Chat> {
   const d = decide(chat.status, event, actor.kind);
   if (!d.ok) throw refusal(chat, event);
-  const updated = await trx
-    .updateTable('chats')
-    .set({ ...patch, status: d.to })
-    .where('id', '=', chat.id)
-    .where('status', '=', chat.status)
-    .returningAll()
-    .executeTakeFirst();
+  const updated = await updateChatIfStatus(trx, chat.id, chat.status, { ...patch, status: d.to });
   if (!updated) {
-    const current = await trx.selectFrom('chats').selectAll().where('id', '=', chat.id).executeTakeFirst();
+    const current = await findChat(trx, chat.id);
     if (!current) throw new NotFound('Chat');
     throw refusal(current, event);
   }
   if (d.from !== d.to || event !== 'message') {
-    await trx
-      .insertInto('transitions')
-      .values({ chat_id: chat.id, event, from_status: d.from, to_status: d.to, actor_kind: actor.kind, actor_id: actor.id, at: now })
-      .execute();
+    await insertTransition(trx, { chat_id: chat.id, event, from_status: d.from, to_status: d.to, actor_kind: actor.kind, actor_id: actor.id, at: now });
   }
   return updated;
 }

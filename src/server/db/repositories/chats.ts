@@ -1,0 +1,125 @@
+/**
+ * SQL of chats and their transitions. Services call these; nothing else writes chat queries.
+ * Queries run on every message or delivery are `prepared` (db/prepared.ts): compiled once, and on
+ * SQLite run synchronously on the connection.
+ */
+import type { Kysely, Updateable } from 'kysely';
+import type { Tx } from '../database.js';
+import type { Chat, ChatsTable, Database } from '../schema.js';
+import { prepared } from '../prepared.js';
+import { OPEN_STATUSES } from '../../domain/chat-machine.js';
+import { techScopeFilter, type TechActor } from '../../policies/access.js';
+
+/** A chat with the names its views show. */
+export type ChatRow = Chat & { requester_name: string; company_name: string; board_name: string; tech_name: string | null };
+/** What decides who may see a chat, write in it and move it: no names, no joins. */
+export type ChatScope = Pick<Chat, 'id' | 'status' | 'requester_id' | 'tech_id' | 'board_id' | 'company_id'>;
+
+function chatRows(db: Tx) {
+  return db
+    .selectFrom('chats')
+    .innerJoin('portal_users as pu', 'pu.id', 'chats.requester_id')
+    .innerJoin('companies as co', 'co.id', 'chats.company_id')
+    .innerJoin('boards as b', 'b.id', 'chats.board_id')
+    .leftJoin('techs as t', 't.id', 'chats.tech_id')
+    .selectAll('chats')
+    .select(['pu.name as requester_name', 'co.name as company_name', 'b.name as board_name', 't.name as tech_name']);
+}
+
+/** By id, as rows (none or one). The hot path awaits these prepared queries directly: no wrapper's frame. */
+export const chatRowById = prepared((db: Kysely<any>, chatId: number) => chatRows(db as Tx).where('chats.id', '=', chatId)) as (db: Tx, chatId: number) => Promise<ChatRow[]>;
+export const chatScopeById = prepared((db: Kysely<any>, chatId: number) =>
+  (db as Tx).selectFrom('chats').select(['id', 'status', 'requester_id', 'tech_id', 'board_id', 'company_id']).where('id', '=', chatId),
+) as (db: Tx, chatId: number) => Promise<ChatScope[]>;
+
+export async function findChatRow(db: Tx, chatId: number): Promise<ChatRow | undefined> {
+  const [row] = await chatRowById(db, chatId);
+  return row;
+}
+
+/** The chat's own columns, as a transaction sees them now. */
+export function findChat(db: Tx, chatId: number): Promise<Chat | undefined> {
+  return db.selectFrom('chats').selectAll().where('id', '=', chatId).executeTakeFirst();
+}
+
+/** The open chat holding a "one open chat" key (a ticket's, or a user's new request). */
+export async function openChatIdByKey(db: Tx, openKey: string): Promise<number | null> {
+  const row = await db.selectFrom('chats').select('id').where('open_key', '=', openKey).executeTakeFirst();
+  return row ? Number(row.id) : null;
+}
+
+export async function openChatIdsOfRequester(db: Tx, userId: number): Promise<number[]> {
+  const rows = await db.selectFrom('chats').select('id').where('requester_id', '=', userId).where('status', 'in', OPEN_STATUSES).execute();
+  return rows.map((r) => Number(r.id));
+}
+
+export function insertChat(trx: Tx, values: Omit<Chat, 'id' | 'tech_id' | 'outcome' | 'created_ticket_id' | 'joined_at' | 'left_at' | 'ended_at' | 'abandoned_at' | 'callback_at' | 'completed_at' | 'completed_by' | 'callback_phone' | 'callback_time' | 'callback_message'>): Promise<Chat> {
+  return trx.insertInto('chats').values(values).returningAll().executeTakeFirstOrThrow();
+}
+
+/** The conditional update that settles races: it changes the chat only while it is in `status`. */
+export function updateChatIfStatus(trx: Tx, chatId: number, status: Chat['status'], patch: Updateable<ChatsTable>): Promise<Chat | undefined> {
+  return trx.updateTable('chats').set(patch).where('id', '=', chatId).where('status', '=', status).returningAll().executeTakeFirst();
+}
+
+/** Records that the requester left an active chat; of two leaves at once, one gets the row. */
+export function claimLeave(trx: Tx, chatId: number, now: number): Promise<Chat | undefined> {
+  return trx.updateTable('chats').set({ left_at: now }).where('id', '=', chatId).where('status', '=', 'active').where('left_at', 'is', null).returningAll().executeTakeFirst();
+}
+
+export type TransitionRecord = { chat_id: number; event: string; from_status: string | null; to_status: string; actor_kind: 'tech' | 'portal' | 'system'; actor_id: number | null; at: number };
+
+export async function insertTransition(trx: Tx, t: TransitionRecord): Promise<void> {
+  await trx.insertInto('transitions').values(t).execute();
+}
+
+export function transitionRows(db: Tx, chatId: number) {
+  return db
+    .selectFrom('transitions')
+    .leftJoin('techs as t', (j) => j.onRef('t.id', '=', 'transitions.actor_id').on('transitions.actor_kind', '=', 'tech'))
+    .leftJoin('portal_users as pu', (j) => j.onRef('pu.id', '=', 'transitions.actor_id').on('transitions.actor_kind', '=', 'portal'))
+    .selectAll('transitions')
+    .select((eb) => eb.fn.coalesce('t.name', 'pu.name').as('actor_name'))
+    .where('chat_id', '=', chatId)
+    .orderBy('transitions.id')
+    .execute();
+}
+
+/** The four status-bar lists of a tech, each through the access filter, oldest first. */
+export async function statusBarRows(db: Tx, tech: TechActor) {
+  const scoped = chatRows(db).where(techScopeFilter(tech, 'chats'));
+  const [waiting, abandoned, callback, active] = await Promise.all([
+    scoped.where('chats.status', '=', 'waiting').orderBy('chats.requested_at').orderBy('chats.id').limit(500).execute(),
+    scoped.where('chats.status', '=', 'abandoned').orderBy('chats.abandoned_at').orderBy('chats.id').limit(500).execute(),
+    scoped.where('chats.status', '=', 'callback').orderBy('chats.callback_at').orderBy('chats.id').limit(500).execute(),
+    // A withdrawn grant hides even the tech's own session: access is checked everywhere.
+    scoped.where('chats.status', '=', 'active').where('chats.tech_id', '=', tech.id).orderBy('chats.joined_at').execute(),
+  ]);
+  return { waiting, abandoned, callback, active } as Record<'waiting' | 'abandoned' | 'callback' | 'active', ChatRow[]>;
+}
+
+export async function requesterChatRows(db: Tx, userId: number): Promise<ChatRow[]> {
+  return (await chatRows(db).where('chats.requester_id', '=', userId).orderBy('chats.requested_at', 'desc').limit(200).execute()) as ChatRow[];
+}
+
+/** How many waiting chats of the same board came before this one. */
+export async function waitingAhead(db: Tx, chat: { id: number; board_id: number; requested_at: number }): Promise<number> {
+  const r = await db
+    .selectFrom('chats')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('status', '=', 'waiting')
+    .where('board_id', '=', chat.board_id)
+    .where((eb) => eb.or([eb('requested_at', '<', chat.requested_at), eb.and([eb('requested_at', '=', chat.requested_at), eb('id', '<', chat.id)])]))
+    .executeTakeFirstOrThrow();
+  return Number(r.n);
+}
+
+/** Completed chats a tech may see, with names; search adds its filters and ordering. */
+export function completedChatRows(db: Tx, tech: TechActor) {
+  return chatRows(db).where('chats.status', '=', 'completed').where(techScopeFilter(tech, 'chats'));
+}
+
+/** A chat with its names and the requester's email, as a transcript's header shows them. */
+export function chatRowWithRequesterEmail(db: Tx, chatId: number) {
+  return chatRows(db).select('pu.email as requester_email').where('chats.id', '=', chatId).executeTakeFirstOrThrow();
+}

@@ -1,0 +1,44 @@
+/** SQL of messages: every query here runs on each message sent or read, so all are prepared. */
+import type { Kysely } from 'kysely';
+import type { Tx } from '../database.js';
+import type { Chat, Database, Message } from '../schema.js';
+import { prepared } from '../prepared.js';
+
+export type AuthorKind = Message['author_kind'];
+export type MessageRow = Message & { author_name: string | null };
+
+/**
+ * Take the chat's next `seq` (the second only while the chat is in the given status): the counter
+ * update locks the chat row, so concurrent appends queue and `seq` has no gaps or repeats. These
+ * and `messageByClientId` run on every send and are awaited directly (rows, none or one).
+ */
+export const bumpSeq = prepared((db: Kysely<Database>, chatId: number) =>
+  db.updateTable('chats').set((eb) => ({ last_seq: eb('last_seq', '+', 1) })).where('id', '=', chatId).returning(['last_seq', 'requester_id']),
+);
+export const bumpSeqIfStatus = prepared((db: Kysely<Database>, chatId: number, status: Chat['status']) =>
+  db.updateTable('chats').set((eb) => ({ last_seq: eb('last_seq', '+', 1) })).where('id', '=', chatId).where('status', '=', status).returning(['last_seq', 'requester_id']),
+);
+// A client id is its author's own: the same id from the other side of the chat is another message.
+export const messageByClientId = prepared((db: Kysely<Database>, chatId: number, kind: AuthorKind, authorId: number, clientId: string) =>
+  db.selectFrom('messages').selectAll().where('chat_id', '=', chatId).where('author_kind', '=', kind).where('author_id', '=', authorId).where('client_id', '=', clientId),
+);
+/** A new message, as rows (one). */
+export const insertMessage = prepared((db: Kysely<Database>, chatId: number, seq: number, kind: AuthorKind, authorId: number | null, body: string, clientId: string | null, now: number) =>
+  db.insertInto('messages').values({ chat_id: chatId, seq, author_kind: kind, author_id: authorId, body, client_id: clientId, created_at: now }).returningAll(),
+);
+const after = prepared((db: Kysely<any>, chatId: number, afterSeq: number, limit: number) =>
+  (db as Tx)
+    .selectFrom('messages')
+    .leftJoin('portal_users as pu', (j) => j.onRef('pu.id', '=', 'messages.author_id').on('messages.author_kind', '=', 'portal'))
+    .leftJoin('techs as t', (j) => j.onRef('t.id', '=', 'messages.author_id').on('messages.author_kind', '=', 'tech'))
+    .selectAll('messages')
+    .select((eb) => eb.fn.coalesce('pu.name', 't.name').as('author_name'))
+    .where('messages.chat_id', '=', chatId)
+    .where('messages.seq', '>', afterSeq)
+    .orderBy('messages.seq')
+    .limit(limit),
+);
+
+export function messagesAfter(db: Tx, chatId: number, afterSeq: number, limit: number): Promise<MessageRow[]> {
+  return after(db, chatId, afterSeq, limit) as Promise<MessageRow[]>;
+}
