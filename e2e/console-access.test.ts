@@ -120,15 +120,16 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Tech Console alerts and acc
     expect(await beeps(slow.page)).toBe(0);
     expect(await beeps(winner.page)).toBeGreaterThan(0);
 
-    // The slow tech's connection drops, so the withdrawal cannot reach them before they click.
-    await slow.page.context().setOffline(true);
+    // The slow tech's live connection drops and cannot come back (its requests are refused), so
+    // the withdrawal cannot reach them before they click; the Join itself is an HTTP request.
+    await slow.page.route('**/socket.io/**', (r) => r.abort());
     for (const sock of await s.realtime.io.of('/console').in(`tech:${w.tech.id}`).fetchSockets()) (sock as unknown as { conn: { close: () => void } }).conn.close();
     await eventually(() => slow.page.getByTestId('connection-lost').isVisible()).toBe(true);
     await toast(winner.page, chatId).getByRole('button', { name: /^Join/ }).click();
     await winner.page.waitForURL(new RegExp(`/console/chats/${chatId}$`));
     await toast(slow.page, chatId).getByRole('button', { name: /^Join/ }).click();
-    await slow.page.context().setOffline(false);
     await eventually(() => toast(slow.page, chatId).textContent(), { timeout: 15000 }).toContain('Fatima Fast already joined');
+    await slow.page.unroute('**/socket.io/**');
     await eventually(() => slow.page.getByTestId('connection-back').isVisible()).toBe(true);
     expect(await count(slow.page, 'waiting')).toBe('0');
     expect(slow.page.url()).not.toContain(`/chats/${chatId}`);
