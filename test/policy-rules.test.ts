@@ -173,5 +173,41 @@ describe.each(DIALECTS)('the rule table over HTTP and socket on %s', (kind) => {
     });
   }
 
+  it('a requester who left an active chat may no longer write in it; the joined tech still may, and ends it', async () => {
+    const t = await prepare('active');
+    const left = await t.requester.post(`/api/portal/chats/${t.chatId}/leave`);
+    expect(left.status).toBe(200);
+    expect(left.body.abilities).toEqual({ write: false, leave: false, keepWaiting: false, callback: false });
+    const before = await snapshot(t);
+    const r = await t.requester.post(`/api/portal/chats/${t.chatId}/messages`, { body: 'one more thing', clientId: 'after-leaving' });
+    expect(r.status, r.text).toBe(409);
+    expect(r.body.error).toMatchObject({ code: 'invalid_transition', details: { state: 'active', left: true } });
+    expect(await snapshot(t)).toBe(before);
+    const socket = await connect(s.url, '/portal', t.requester);
+    try {
+      expect((await ack(socket, 'message:send', { chatId: t.chatId, body: 'over the socket', clientId: 'after-leaving-2' })).error.code).toBe('invalid_transition');
+    } finally {
+      closeAll(socket);
+    }
+    expect(await snapshot(t)).toBe(before);
+    const view = await actors.joined_tech.client.get(`/api/console/chats/${t.chatId}`);
+    expect(view.body.abilities).toMatchObject({ write: true, end: true });
+    expect((await actors.joined_tech.client.post(`/api/console/chats/${t.chatId}/messages`, { body: 'Noted, closing', clientId: 'tech-after' })).status).toBe(201);
+  });
+
+  it('commands that take no body refuse one', async () => {
+    const t = await prepare('waiting');
+    for (const [client, path] of [
+      [actors.tech_with_access.client, `/api/console/chats/${t.chatId}/join`],
+      [t.requester, `/api/portal/chats/${t.chatId}/keep-waiting`],
+      [t.requester, `/api/portal/chats/${t.chatId}/leave`],
+    ] as const) {
+      const r = await client.post(path, { force: true });
+      expect(r.status, path).toBe(400);
+      expect(r.body.error.code, path).toBe('validation_failed');
+    }
+    expect((await actors.admin.client.get(`/api/console/chats/${t.chatId}`)).body.status).toBe('waiting');
+  });
+
   it('closes the sockets', () => closeAll(...Object.values(actors).map((a) => a.socket)));
 });

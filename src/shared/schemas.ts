@@ -16,6 +16,8 @@ const opaque = (min: number, max: number) => z.string().min(min).max(max).refine
 export const ClientId = opaque(1, 100);
 
 export const LoginBody = z.object({ email: opaque(3, 200).transform((e) => e.trim()), password: opaque(1, 200) }).strict();
+/** Commands that take nothing but their path: a body, if any, must be empty. */
+export const EmptyBody = z.object({}).strict().optional();
 export const IdParam = z.object({ id: z.coerce.number().int().positive().max(2 ** 31) });
 export const AfterSeqQuery = z.object({ after: z.coerce.number().int().min(0).default(0), limit: z.coerce.number().int().min(1).max(1000).default(500) });
 

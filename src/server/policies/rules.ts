@@ -148,9 +148,14 @@ export const LIFECYCLE: Partial<Record<ChatAction, ChatEvent>> = {
   'chat.complete': 'complete',
 };
 
+/** The requester left the chat while it was active (the tech has not ended it yet). */
+export const requesterLeft = (chat: Pick<ChatResource, 'status' | 'left_at'>) => chat.status === 'active' && chat.left_at != null;
+
 /** May the action happen in the chat's current state, when a portal user or a tech asks? */
 export function stateAllows(action: ChatAction, chat: ChatResource, by: 'portal' | 'tech'): boolean {
   if (action === 'chat.create_ticket') return chat.status === 'completed' && chat.source === 'new_request' && chat.created_ticket_id == null;
+  // A requester who left an active chat has no more to say in it: it stays only for the tech to end.
+  if (action === 'chat.write' && by === 'portal' && requesterLeft(chat)) return false;
   const event = LIFECYCLE[action];
   return !event || decide(chat.status, event, by).ok;
 }
@@ -164,7 +169,7 @@ export function portalChatAbilities(relation: ChatRelation, chat: ChatResource):
   return {
     write: able(relation, 'chat.write', chat),
     // Leaving an active chat again changes nothing (it is allowed, and a no-op): not offered.
-    leave: able(relation, 'chat.leave', chat) && !(chat.status === 'active' && chat.left_at != null),
+    leave: able(relation, 'chat.leave', chat) && !requesterLeft(chat),
     keepWaiting: able(relation, 'chat.keep_waiting', chat),
     callback: able(relation, 'chat.callback', chat),
   };

@@ -50,11 +50,9 @@ export async function sendMessage(ctx: Ctx, actor: Actor, chatId: number, body: 
   const [prior] = await messageByClientId(ctx.db, chatId, actor.kind, actor.id, clientId);
   const writer = can(actor, 'chat.write', chat);
   if (prior && writer) return { message: presentMessage({ ...prior, author_name: actor.name }), duplicate: true };
-  if (!writer) {
-    // The chat's state is named first: to a tech, a chat that is over is over, whoever joined it.
-    if (!stateAllows('chat.write', chat, actor.kind)) throw refusal(chat, 'message');
-    authorize(actor, 'chat.write', chat);
-  }
+  // The chat's state is named first: to a tech, a chat that is over is over, whoever joined it.
+  if (!stateAllows('chat.write', chat, actor.kind)) throw refusal(chat, 'message');
+  if (!writer) authorize(actor, 'chat.write', chat);
   ctx.limits.send.take(`${actor.kind}:${actor.id}`, ctx.now());
   try {
     // A refusal (the chat is no longer active) comes before any write, as inGroupCommit requires.

@@ -4,7 +4,7 @@ import type { Tx } from '../db/database.js';
 import type { Chat, ChatsTable } from '../db/schema.js';
 import type { Updateable } from 'kysely';
 import type { Actor } from '../policies/access.js';
-import { authorize, LIFECYCLE, stateAllows, type ChatAction } from '../policies/rules.js';
+import { authorize, LIFECYCLE, requesterLeft, stateAllows, type ChatAction } from '../policies/rules.js';
 import { chatRowIn } from './chat-queries.js';
 import { findChat, insertTransition, updateChatIfStatus } from '../db/repositories/chats.js';
 import type { ChatRow } from './presenters.js';
@@ -38,9 +38,12 @@ export async function applyTransition(
   return updated;
 }
 
-export function refusal(chat: Pick<Chat, 'status' | 'tech_id'>, event: ChatEvent): AppError {
+export function refusal(chat: Pick<Chat, 'status' | 'tech_id'> & { left_at?: number | null }, event: ChatEvent): AppError {
   const details: Record<string, unknown> = {};
   if (chat.tech_id !== null) details.techId = Number(chat.tech_id);
+  if (event === 'message' && requesterLeft(chat)) {
+    return new Conflict('invalid_transition', 'You left this chat; it stays open only for the technician to end it', { state: chat.status, event, left: true, ...details });
+  }
   if (event === 'join' && chat.status !== 'waiting' && chat.tech_id !== null) {
     return new Conflict('already_joined', `Another tech already joined this chat (it is ${chat.status})`, {
       state: chat.status,

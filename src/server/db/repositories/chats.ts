@@ -13,7 +13,7 @@ import { techScopeFilter, type TechActor } from '../../policies/access.js';
 /** A chat with the names its views show. */
 export type ChatRow = Chat & { requester_name: string; company_name: string; board_name: string; tech_name: string | null };
 /** What decides who may see a chat, write in it and move it: no names, no joins. */
-export type ChatScope = Pick<Chat, 'id' | 'status' | 'requester_id' | 'tech_id' | 'board_id' | 'company_id'>;
+export type ChatScope = Pick<Chat, 'id' | 'status' | 'requester_id' | 'tech_id' | 'board_id' | 'company_id' | 'left_at'>;
 
 function chatRows(db: Tx) {
   return db
@@ -29,7 +29,7 @@ function chatRows(db: Tx) {
 /** By id, as rows (none or one). The hot path awaits these prepared queries directly: no wrapper's frame. */
 export const chatRowById = prepared((db: Kysely<any>, chatId: number) => chatRows(db as Tx).where('chats.id', '=', chatId)) as (db: Tx, chatId: number) => Promise<ChatRow[]>;
 export const chatScopeById = prepared((db: Kysely<any>, chatId: number) =>
-  (db as Tx).selectFrom('chats').select(['id', 'status', 'requester_id', 'tech_id', 'board_id', 'company_id']).where('id', '=', chatId),
+  (db as Tx).selectFrom('chats').select(['id', 'status', 'requester_id', 'tech_id', 'board_id', 'company_id', 'left_at']).where('id', '=', chatId),
 ) as (db: Tx, chatId: number) => Promise<ChatScope[]>;
 
 export async function findChatRow(db: Tx, chatId: number): Promise<ChatRow | undefined> {

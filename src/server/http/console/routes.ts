@@ -3,6 +3,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import {
   CompleteBody,
+  EmptyBody,
   CreateTicketFromChatBody,
   EndBody,
   IdParam,
@@ -52,7 +53,7 @@ export const consoleRoutes = (ctx: Ctx) => async (root: FastifyInstance) => {
     return { ...chat, requesterOnline: await ctx.presence.isPortalOnline(chat.requester.id) };
   });
   chatStreamRoutes(root, ctx, tags);
-  app.post('/chats/:id/join', { schema: { tags, params: IdParam, response: answers(V.TechChatView) } }, async (req) => joinChat(ctx, techOf(req), req.params.id));
+  app.post('/chats/:id/join', { schema: { tags, params: IdParam, body: EmptyBody, response: answers(V.TechChatView) } }, async (req) => joinChat(ctx, techOf(req), req.params.id));
   app.post('/chats/:id/end', { schema: { tags, params: IdParam, body: EndBody, response: answers(V.EndedChat) } }, async (req) => endChat(ctx, techOf(req), req.params.id, req.body));
   app.post('/chats/:id/complete', { schema: { tags, params: IdParam, body: CompleteBody, response: answers(V.TechChatView) } }, async (req) => completeChat(ctx, techOf(req), req.params.id, req.body));
   app.post('/chats/:id/ticket', { schema: { tags, params: IdParam, body: CreateTicketFromChatBody, response: answers(z.object({ ticketId: z.number().int() }), 201) } }, async (req, reply) => {

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { CallbackBody, IdParam, NewRequestBody, TicketChatBody } from '../../../shared/schemas.js';
+import { CallbackBody, EmptyBody, IdParam, NewRequestBody, TicketChatBody } from '../../../shared/schemas.js';
 import type { Ctx } from '../../services/context.js';
 import { requireSession, portalOf } from '../session.js';
 import { requestChat, keepWaiting, leaveChat, requestCallback } from '../../services/chats.js';
@@ -45,7 +45,7 @@ export const portalRoutes = (ctx: Ctx) => async (root: FastifyInstance) => {
   });
   app.get('/chats/:id', { schema: { tags, params: IdParam, response: answers(V.PortalChatDetail) } }, async (req) => portalChatDetail(ctx.db, portalOf(req), req.params.id));
   chatStreamRoutes(root, ctx, tags);
-  app.post('/chats/:id/keep-waiting', { schema: { tags, params: IdParam, response: answers(V.PortalChatView) } }, async (req) => keepWaiting(ctx, portalOf(req), req.params.id));
-  app.post('/chats/:id/leave', { schema: { tags, params: IdParam, response: answers(V.PortalChatView) } }, async (req) => leaveChat(ctx, portalOf(req), req.params.id));
+  app.post('/chats/:id/keep-waiting', { schema: { tags, params: IdParam, body: EmptyBody, response: answers(V.PortalChatView) } }, async (req) => keepWaiting(ctx, portalOf(req), req.params.id));
+  app.post('/chats/:id/leave', { schema: { tags, params: IdParam, body: EmptyBody, response: answers(V.PortalChatView) } }, async (req) => leaveChat(ctx, portalOf(req), req.params.id));
   app.post('/chats/:id/callback', { schema: { tags, params: IdParam, body: CallbackBody, response: answers(V.PortalChatView) } }, async (req) => requestCallback(ctx, portalOf(req), req.params.id, req.body));
 };
