@@ -80,7 +80,6 @@ export const RULES = {
   },
   actor: {
     search: ['admin', 'tech'],
-    'status.set': ['admin', 'tech'],
     'admin.manage': ['admin'],
   },
 } as const satisfies {
