@@ -1,5 +1,6 @@
 import { RateLimited } from '../errors.js';
 import type { Db } from '../db/database.js';
+import { deleteFailures, deleteFailuresUntil, failuresAfter, insertFailures } from '../db/repositories/login-failures.js';
 
 /** Bounds memory without forgetting recent keys: a Map iterates oldest-inserted first. */
 function evictOldest<K, V>(map: Map<K, V>, max: number) {
@@ -57,8 +58,8 @@ export class FailureWindow {
   /** Counts one attempt against each key; refuses (and takes it back) when a key is over its limit. */
   async begin(db: Db, keys: string[], now: number): Promise<number[]> {
     if (!keys.length) return [];
-    const ids = (await db.insertInto('login_failures').values(keys.map((key) => ({ key, at: now }))).returning('id').execute()).map((r) => Number(r.id));
-    const rows = await db.selectFrom('login_failures').select(['key', 'at']).where('key', 'in', keys).where('at', '>', now - this.windowMs).orderBy('at').orderBy('id').execute();
+    const ids = await insertFailures(db, keys, now);
+    const rows = await failuresAfter(db, keys, now - this.windowMs);
     for (const key of keys) {
       const times = rows.filter((r) => r.key === key).map((r) => Number(r.at));
       // `times` includes this attempt; without it, the key is free again once all but max - 1
@@ -75,18 +76,14 @@ export class FailureWindow {
 
 /** Attempts that succeeded, or were refused, count as no failure: their rows go. */
 export async function forgetAttempts(db: Db, ids: number[]): Promise<void> {
-  if (ids.length) await db.deleteFrom('login_failures').where('id', 'in', ids).execute();
+  if (ids.length) await deleteFailures(db, ids);
 }
 
 /** Rows older than every window count for nothing any more; cleared best effort, whatever their key. */
 export async function clearOldFailures(db: Db, now: number): Promise<void> {
-  await db
-    .deleteFrom('login_failures')
-    .where('at', '<=', now - FAILURES_KEPT_MS)
-    .execute()
-    .catch(() => {
-      // Another node clearing the same rows at once; they go next time.
-    });
+  await deleteFailuresUntil(db, now - FAILURES_KEPT_MS).catch(() => {
+    // Another node clearing the same rows at once; they go next time.
+  });
 }
 
 /**

@@ -1,0 +1,22 @@
+/** SQL of failed logins: one row per attempt and key, counted in a sliding window. */
+import type { Tx } from '../database.js';
+
+/** One row per key, all at `at`; their ids, to take them back. */
+export async function insertFailures(db: Tx, keys: string[], at: number): Promise<number[]> {
+  const rows = await db.insertInto('login_failures').values(keys.map((key) => ({ key, at }))).returning('id').execute();
+  return rows.map((r) => Number(r.id));
+}
+
+/** The failures of these keys later than `after`, oldest first. */
+export function failuresAfter(db: Tx, keys: string[], after: number) {
+  return db.selectFrom('login_failures').select(['key', 'at']).where('key', 'in', keys).where('at', '>', after).orderBy('at').orderBy('id').execute();
+}
+
+export async function deleteFailures(db: Tx, ids: number[]): Promise<void> {
+  await db.deleteFrom('login_failures').where('id', 'in', ids).execute();
+}
+
+/** Every failure at or before `until`, whatever its key. */
+export async function deleteFailuresUntil(db: Tx, until: number): Promise<void> {
+  await db.deleteFrom('login_failures').where('at', '<=', until).execute();
+}
