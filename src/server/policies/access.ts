@@ -2,10 +2,10 @@
  * Actors and the board-and-company access rule. What each actor may do with a chat, note or
  * ticket is decided by the action table in rules.ts, which builds on `techHasAccess` here.
  */
-import { sql, type ExpressionBuilder, type Expression, type Kysely, type SqlBool } from 'kysely';
+import { sql, type ExpressionBuilder, type Expression, type SqlBool } from 'kysely';
 import type { Database } from '../db/schema.js';
 import type { Tx } from '../db/database.js';
-import { prepared } from '../db/prepared.js';
+import { activePortalUserById, activeTechById, techBoardIds, techCompanyIds } from '../db/repositories/people.js';
 
 export type TechActor = {
   kind: 'tech';
@@ -57,18 +57,12 @@ export function techScopeFilter<T extends 'chats' | 'tickets'>(tech: TechActor, 
     sql<SqlBool>`(${techBoardFilter(tech, `${table}.board_id`)} and ${techCompanyFilter(tech, `${table}.company_id`)})`;
 }
 
-// The actor is read fresh on every request and socket event; these are built once (db/prepared.ts).
-const activeTech = prepared((db: Kysely<Database>, id: number) => db.selectFrom('techs').selectAll().where('id', '=', id).where('active', '=', 1));
-const techBoards = prepared((db: Kysely<Database>, id: number) => db.selectFrom('tech_boards').select('board_id').where('tech_id', '=', id));
-const techCompanies = prepared((db: Kysely<Database>, id: number) => db.selectFrom('tech_companies').select('company_id').where('tech_id', '=', id));
-const activePortalUser = prepared((db: Kysely<Database>, id: number) =>
-  db.selectFrom('portal_users').select(['id', 'name', 'company_id']).where('id', '=', id).where('active', '=', 1),
-);
-
+// The actor is read fresh on every request and socket event, by prepared queries awaited directly
+// (db/repositories/people.ts): only an active tech or user is an actor.
 export async function loadTechActor(db: Tx, id: number): Promise<TechActor | null> {
-  const [t] = await activeTech(db, id);
+  const [t] = await activeTechById(db, id);
   if (!t) return null;
-  const [boards, companies] = await Promise.all([techBoards(db, id), techCompanies(db, id)]);
+  const [boards, companies] = await Promise.all([techBoardIds(db, id), techCompanyIds(db, id)]);
   return {
     kind: 'tech',
     id: Number(t.id),
@@ -82,7 +76,7 @@ export async function loadTechActor(db: Tx, id: number): Promise<TechActor | nul
 }
 
 export async function loadPortalActor(db: Tx, id: number): Promise<PortalActor | null> {
-  const [u] = await activePortalUser(db, id);
+  const [u] = await activePortalUserById(db, id);
   return u ? { kind: 'portal', id: Number(u.id), name: u.name, companyId: Number(u.company_id) } : null;
 }
 

@@ -2,11 +2,9 @@ import crypto from 'node:crypto';
 import { hash, verify } from '@node-rs/argon2';
 import { InvalidCredentials } from '../errors.js';
 import { addressKey, clearOldFailures, forgetAttempts, type Limits } from './rate-limit.js';
-import type { Kysely } from 'kysely';
 import type { Db } from '../db/database.js';
 import type { Ctx } from './context.js';
-import type { Database } from '../db/schema.js';
-import { prepared } from '../db/prepared.js';
+import { accountByEmail, deleteSession, insertSession, sessionByHash } from '../db/repositories/people.js';
 import { loadPortalActor, loadTechActor, type Actor } from '../policies/access.js';
 
 const SESSION_MS = 7 * 24 * 3600 * 1000;
@@ -31,8 +29,7 @@ export async function login(db: Db, limits: Limits, kind: 'tech' | 'portal', ema
     await forgetAttempts(db, accountAttempt);
     throw err;
   });
-  const table = kind === 'tech' ? 'techs' : 'portal_users';
-  const user = await db.selectFrom(table).select(['id', 'password_hash', 'active']).where('email', '=', normalized).executeTakeFirst();
+  const user = await accountByEmail(db, kind, normalized);
   dummyHash ??= hashPassword('not-a-real-password');
   const ok = await verify(user?.password_hash ?? (await dummyHash), password).catch(() => false);
   if (!user || !ok || user.active !== 1) {
@@ -41,18 +38,15 @@ export async function login(db: Db, limits: Limits, kind: 'tech' | 'portal', ema
   }
   await forgetAttempts(db, [...accountAttempt, ...addressAttempt]);
   const token = crypto.randomBytes(32).toString('base64url');
-  await db.insertInto('sessions').values({ token_hash: tokenHash(token), user_kind: kind, user_id: Number(user.id), created_at: now, expires_at: now + SESSION_MS }).execute();
+  await insertSession(db, { token_hash: tokenHash(token), user_kind: kind, user_id: Number(user.id), created_at: now, expires_at: now + SESSION_MS });
   return { token, userId: Number(user.id) };
 }
 
 /** Ends one session; its open sockets, on every node, close (see realtime/fanout.ts). */
 export async function logout(ctx: Pick<Ctx, 'db' | 'bus'>, token: string) {
-  const ended = await ctx.db.deleteFrom('sessions').where('token_hash', '=', tokenHash(token)).returning(['user_kind', 'user_id']).executeTakeFirst();
+  const ended = await deleteSession(ctx.db, tokenHash(token));
   if (ended) ctx.bus.publish('session.ended', { kind: ended.user_kind as 'tech' | 'portal', userId: Number(ended.user_id) });
 }
-
-// Read on every request and every socket event; built once (see db/prepared.ts).
-const sessionByHash = prepared((db: Kysely<Database>, tokenHash: string) => db.selectFrom('sessions').selectAll().where('token_hash', '=', tokenHash));
 
 /** The actor behind a session token, with grants read fresh, or null. */
 export async function actorFromToken(db: Db, token: string | undefined): Promise<Actor | null> {
@@ -60,8 +54,4 @@ export async function actorFromToken(db: Db, token: string | undefined): Promise
   const [s] = await sessionByHash(db, tokenHash(token));
   if (!s || Number(s.expires_at) < Date.now()) return null;
   return s.user_kind === 'tech' ? loadTechActor(db, Number(s.user_id)) : loadPortalActor(db, Number(s.user_id));
-}
-
-export async function deleteSessionsOf(db: Db, kind: 'tech' | 'portal', userId: number) {
-  await db.deleteFrom('sessions').where('user_kind', '=', kind).where('user_id', '=', userId).execute();
 }
