@@ -10,16 +10,20 @@ import { presentChatFor } from './presenters.js';
 import type { TechChatView } from '../../shared/views.js';
 import { attachTranscript } from './transcripts.js';
 import { indexChat } from './search.js';
-import { insertNote } from './notes.js';
 import { insertTicket } from './tickets.js';
+import { insertNote } from '../db/repositories/notes.js';
+import { claimCreatedTicket } from '../db/repositories/chats.js';
+import { boardExists } from '../db/repositories/organisation.js';
+import { portalUserCompanyId } from '../db/repositories/people.js';
 
 type EndInput = { outcome: 'ended'; note?: string } | { outcome: 'ticket_created'; boardId: number; summary: string; note?: string };
 
 /** A new ticket for the requester's company; the tech must be able to see it afterwards. */
 async function ticketForChat(trx: Tx, tech: TechActor, chat: Chat, boardId: number, summary: string, now: number) {
-  const requester = await trx.selectFrom('portal_users').select(['company_id']).where('id', '=', chat.requester_id).executeTakeFirstOrThrow();
-  const board = await trx.selectFrom('boards').select('id').where('id', '=', boardId).executeTakeFirst();
-  const scope = { board_id: boardId, company_id: Number(requester.company_id), contact_id: Number(chat.requester_id) };
+  const companyId = await portalUserCompanyId(trx, Number(chat.requester_id));
+  if (companyId === undefined) throw new Error(`chat ${chat.id}: its requester is missing`);
+  const board = await boardExists(trx, boardId);
+  const scope = { board_id: boardId, company_id: companyId, contact_id: Number(chat.requester_id) };
   if (!board || !can(tech, 'ticket.create', scope)) throw new NotFound('Board');
   return insertTicket(trx, {
     company_id: scope.company_id,
@@ -87,8 +91,7 @@ export async function createTicketFromChat(ctx: Ctx, tech: TechActor, chatId: nu
     }
     const now = ctx.now();
     const ticketId = await ticketForChat(trx, tech, chat, input.boardId, input.summary, now);
-    const claimed = await trx.updateTable('chats').set({ created_ticket_id: ticketId }).where('id', '=', chatId).where('created_ticket_id', 'is', null).executeTakeFirst();
-    if (Number(claimed.numUpdatedRows) !== 1) throw new Conflict('ticket_exists', 'This chat already belongs to a ticket');
+    if (!(await claimCreatedTicket(trx, chatId, ticketId))) throw new Conflict('ticket_exists', 'This chat already belongs to a ticket');
     await attachTranscript(trx, chatId, ticketId, { kind: 'tech', id: tech.id }, now);
     outbox.add('ticket.created', { ticketId, chatId });
     return { ticketId };

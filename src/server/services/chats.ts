@@ -10,6 +10,9 @@ import { applyTransition, chatForCommand } from './transition.js';
 import { appendMessage } from './messages.js';
 import { chatRowIn, getChatView } from './chat-queries.js';
 import { claimLeave, insertChat, insertTransition, openChatIdByKey } from '../db/repositories/chats.js';
+import { findTicket } from '../db/repositories/tickets.js';
+import { boardOfferedTo } from '../db/repositories/organisation.js';
+import { techName } from '../db/repositories/people.js';
 import { presentPortalChat, presentTechChat } from './presenters.js';
 import type { PortalChatView, TechChatView } from '../../shared/views.js';
 
@@ -28,7 +31,7 @@ export async function requestChat(ctx: Ctx, user: PortalActor, input: RequestInp
   let subject: string;
   let ticket: { id: number; assigned_tech_id: number | null } | null = null;
   if (input.source === 'ticket') {
-    const t = await ctx.db.selectFrom('tickets').selectAll().where('id', '=', input.ticketId).executeTakeFirst();
+    const t = await findTicket(ctx.db, input.ticketId);
     if (!t) throw new NotFound('Ticket');
     authorize(user, 'ticket.start_chat', t);
     if (t.status === 'closed') throw new Conflict('ticket_closed', 'This ticket is closed; start a new request instead');
@@ -37,13 +40,7 @@ export async function requestChat(ctx: Ctx, user: PortalActor, input: RequestInp
     subject = `Ticket #${t.id}: ${t.summary}`;
     ticket = { id: Number(t.id), assigned_tech_id: t.assigned_tech_id === null ? null : Number(t.assigned_tech_id) };
   } else {
-    const offered = await ctx.db
-      .selectFrom('company_boards')
-      .select('board_id')
-      .where('company_id', '=', user.companyId)
-      .where('board_id', '=', input.boardId)
-      .executeTakeFirst();
-    if (!offered) throw new NotFound('Board');
+    if (!(await boardOfferedTo(ctx.db, user.companyId, input.boardId))) throw new NotFound('Board');
     boardId = input.boardId;
     subject = input.subject;
   }
@@ -118,8 +115,8 @@ export async function joinChat(ctx: Ctx, tech: TechActor, chatId: number): Promi
     });
   } catch (e) {
     if (e instanceof AppError && e.code === 'already_joined' && e.details?.techId) {
-      const winner = await ctx.db.selectFrom('techs').select('name').where('id', '=', Number(e.details.techId)).executeTakeFirst();
-      throw new Conflict('already_joined', `${winner?.name ?? 'Another tech'} already joined this chat (it is ${e.details.state})`, { ...e.details, techName: winner?.name ?? null });
+      const winner = await techName(ctx.db, Number(e.details.techId));
+      throw new Conflict('already_joined', `${winner ?? 'Another tech'} already joined this chat (it is ${e.details.state})`, { ...e.details, techName: winner ?? null });
     }
     throw e;
   }

@@ -1,5 +1,4 @@
 import { Conflict, NotFound } from '../errors.js';
-import type { Tx } from '../db/database.js';
 import type { Actor, TechActor } from '../policies/access.js';
 import { authorize, type ChatAction } from '../policies/rules.js';
 import { inTransaction, type Ctx } from './context.js';
@@ -7,12 +6,7 @@ import { getVisibleChatScope } from './chat-queries.js';
 import type { ChatScope } from '../db/repositories/chats.js';
 import { indexChat } from './search.js';
 import { iso } from './presenters.js';
-
-export async function insertNote(trx: Tx, chatId: number, authorId: number, body: string, now: number) {
-  const n = await trx.insertInto('notes').values({ chat_id: chatId, author_id: authorId, body, created_at: now, updated_at: now }).returning('id').executeTakeFirstOrThrow();
-  await trx.insertInto('note_revisions').values({ note_id: Number(n.id), body, editor_id: authorId, at: now }).execute();
-  return Number(n.id);
-}
+import { insertNote, insertNoteRevision, noteInChat, notesOfChat, revisionsOfNotes, updateNoteIfUnchanged } from '../db/repositories/notes.js';
 
 /** The chat whose notes the actor works on. Notes are internal: to a portal user they do not exist. */
 async function notesChat(ctx: Ctx, actor: Actor, chatId: number, action: ChatAction): Promise<{ tech: TechActor; chat: ChatScope }> {
@@ -24,25 +18,9 @@ async function notesChat(ctx: Ctx, actor: Actor, chatId: number, action: ChatAct
 
 export async function listNotes(ctx: Ctx, actor: Actor, chatId: number) {
   await notesChat(ctx, actor, chatId, 'note.view');
-  const notes = await ctx.db
-    .selectFrom('notes')
-    .innerJoin('techs as t', 't.id', 'notes.author_id')
-    .selectAll('notes')
-    .select('t.name as author_name')
-    .where('notes.chat_id', '=', chatId)
-    .orderBy('notes.id')
-    .execute();
+  const notes = await notesOfChat(ctx.db, chatId);
   const ids = notes.map((n) => n.id);
-  const revisions = ids.length
-    ? await ctx.db
-        .selectFrom('note_revisions')
-        .innerJoin('techs as t', 't.id', 'note_revisions.editor_id')
-        .selectAll('note_revisions')
-        .select('t.name as editor_name')
-        .where('note_id', 'in', ids)
-        .orderBy('note_revisions.id')
-        .execute()
-    : [];
+  const revisions = ids.length ? await revisionsOfNotes(ctx.db, ids) : [];
   return notes.map((n) => ({
     id: Number(n.id),
     chatId: Number(n.chat_id),
@@ -71,15 +49,14 @@ export async function addNote(ctx: Ctx, actor: Actor, chatId: number, body: stri
 export async function editNote(ctx: Ctx, actor: Actor, chatId: number, noteId: number, body: string) {
   const { tech, chat } = await notesChat(ctx, actor, chatId, 'note.view');
   await inTransaction(ctx, async (trx, outbox) => {
-    const note = await trx.selectFrom('notes').selectAll().where('id', '=', noteId).where('chat_id', '=', chatId).executeTakeFirst();
+    const note = await noteInChat(trx, chatId, noteId);
     if (!note) throw new NotFound('Note');
     // A note is edited by its author or an admin; other techs may add their own.
     authorize(tech, 'note.edit', { author_id: note.author_id, chat });
     if (note.body === body) return;
     const now = Math.max(ctx.now(), Number(note.updated_at) + 1);
-    const r = await trx.updateTable('notes').set({ body, updated_at: now }).where('id', '=', noteId).where('updated_at', '=', note.updated_at).executeTakeFirst();
-    if (Number(r.numUpdatedRows) !== 1) throw new Conflict('edit_conflict', 'The note was changed meanwhile; reload and try again');
-    await trx.insertInto('note_revisions').values({ note_id: noteId, body, editor_id: tech.id, at: now }).execute();
+    if (!(await updateNoteIfUnchanged(trx, noteId, note.updated_at, body, now))) throw new Conflict('edit_conflict', 'The note was changed meanwhile; reload and try again');
+    await insertNoteRevision(trx, noteId, body, tech.id, now);
     await indexChat(trx, ctx.dialect, chatId);
     outbox.add('note.saved', { chatId, noteId });
   });

@@ -1,38 +1,32 @@
 import { NotFound } from '../errors.js';
 import type { Tx } from '../db/database.js';
-import { techScopeFilter, type Actor, type TechActor } from '../policies/access.js';
+import type { Actor, TechActor } from '../policies/access.js';
 import { authorize, can, type TicketAction } from '../policies/rules.js';
 import { inTransaction, type Ctx } from './context.js';
 import { iso } from './presenters.js';
+import {
+  attachmentOfTicket,
+  attachmentsOf,
+  insertTicketRow,
+  insertTimelineEntry,
+  ticketRowById,
+  ticketRowsOfContact,
+  ticketRowsOfTech,
+  timelineOf,
+  updateTicketRow,
+  type TicketRow,
+} from '../db/repositories/tickets.js';
+import { boardExists } from '../db/repositories/organisation.js';
+import { portalUserCompanyId, techExists } from '../db/repositories/people.js';
 
 export async function insertTicket(
   trx: Tx,
   t: { company_id: number; board_id: number; contact_id: number; summary: string; assigned_tech_id: number | null; actor: { kind: 'tech' | 'portal' | 'system'; id: number | null }; now: number },
 ): Promise<number> {
-  const row = await trx
-    .insertInto('tickets')
-    .values({ company_id: t.company_id, board_id: t.board_id, contact_id: t.contact_id, summary: t.summary, status: 'open', assigned_tech_id: t.assigned_tech_id, created_at: t.now, updated_at: t.now })
-    .returning('id')
-    .executeTakeFirstOrThrow();
-  const id = Number(row.id);
-  await trx
-    .insertInto('timeline')
-    .values({ ticket_id: id, kind: 'created', at: t.now, actor_kind: t.actor.kind, actor_id: t.actor.id, chat_id: null, attachment_id: null, data: JSON.stringify({ summary: t.summary }) })
-    .execute();
+  const id = await insertTicketRow(trx, { company_id: t.company_id, board_id: t.board_id, contact_id: t.contact_id, summary: t.summary, status: 'open', assigned_tech_id: t.assigned_tech_id, created_at: t.now, updated_at: t.now });
+  await insertTimelineEntry(trx, { ticket_id: id, kind: 'created', at: t.now, actor_kind: t.actor.kind, actor_id: t.actor.id, chat_id: null, attachment_id: null, data: JSON.stringify({ summary: t.summary }) });
   return id;
 }
-
-function ticketRows(db: Tx) {
-  return db
-    .selectFrom('tickets')
-    .innerJoin('companies as co', 'co.id', 'tickets.company_id')
-    .innerJoin('boards as b', 'b.id', 'tickets.board_id')
-    .innerJoin('portal_users as pu', 'pu.id', 'tickets.contact_id')
-    .leftJoin('techs as t', 't.id', 'tickets.assigned_tech_id')
-    .selectAll('tickets')
-    .select(['co.name as company_name', 'b.name as board_name', 'pu.name as contact_name', 't.name as tech_name']);
-}
-type TicketRow = Awaited<ReturnType<ReturnType<typeof ticketRows>['executeTakeFirstOrThrow']>>;
 
 function presentTicket(t: TicketRow) {
   return {
@@ -49,14 +43,13 @@ function presentTicket(t: TicketRow) {
 }
 
 export async function listTickets(ctx: Ctx, actor: Actor, opts: { limit?: number } = {}) {
-  let q = ticketRows(ctx.db);
-  q = actor.kind === 'tech' ? q.where(techScopeFilter(actor, 'tickets')) : q.where('tickets.contact_id', '=', actor.id);
-  const rows = await q.orderBy('tickets.updated_at', 'desc').orderBy('tickets.id', 'desc').limit(opts.limit ?? 200).execute();
+  const limit = opts.limit ?? 200;
+  const rows = actor.kind === 'tech' ? await ticketRowsOfTech(ctx.db, actor, limit) : await ticketRowsOfContact(ctx.db, actor.id, limit);
   return rows.map(presentTicket);
 }
 
 async function visibleTicket(ctx: Ctx, actor: Actor, ticketId: number, action: TicketAction = 'ticket.view') {
-  const t = await ticketRows(ctx.db).where('tickets.id', '=', ticketId).executeTakeFirst();
+  const t = await ticketRowById(ctx.db, ticketId);
   if (!t) throw new NotFound('Ticket');
   authorize(actor, action, t);
   return t;
@@ -64,10 +57,7 @@ async function visibleTicket(ctx: Ctx, actor: Actor, ticketId: number, action: T
 
 export async function getTicket(ctx: Ctx, actor: Actor, ticketId: number) {
   const t = await visibleTicket(ctx, actor, ticketId);
-  const [timeline, attachments] = await Promise.all([
-    ctx.db.selectFrom('timeline').selectAll().where('ticket_id', '=', ticketId).orderBy('at').orderBy('id').execute(),
-    ctx.db.selectFrom('attachments').select(['id', 'filename', 'content_type', 'size', 'chat_id', 'created_at']).where('ticket_id', '=', ticketId).orderBy('id').execute(),
-  ]);
+  const [timeline, attachments] = await Promise.all([timelineOf(ctx.db, ticketId), attachmentsOf(ctx.db, ticketId)]);
   return {
     ...presentTicket(t),
     timeline: timeline.map((e) => ({
@@ -92,7 +82,7 @@ export async function getTicket(ctx: Ctx, actor: Actor, ticketId: number) {
 
 export async function getAttachment(ctx: Ctx, actor: Actor, ticketId: number, attachmentId: number) {
   await visibleTicket(ctx, actor, ticketId);
-  const a = await ctx.db.selectFrom('attachments').selectAll().where('id', '=', attachmentId).where('ticket_id', '=', ticketId).executeTakeFirst();
+  const a = await attachmentOfTicket(ctx.db, ticketId, attachmentId);
   if (!a) throw new NotFound('Attachment');
   return { filename: a.filename, contentType: a.content_type, content: Buffer.from(a.content) };
 }
@@ -104,14 +94,9 @@ export async function createTicket(
 ) {
   if (!can(tech, 'ticket.create', { company_id: input.companyId, board_id: input.boardId, contact_id: input.contactId })) throw new NotFound('Board');
   const id = await inTransaction(ctx, async (trx) => {
-    const contact = await trx.selectFrom('portal_users').select('company_id').where('id', '=', input.contactId).executeTakeFirst();
-    if (!contact || Number(contact.company_id) !== input.companyId) throw new NotFound('Contact');
-    const board = await trx.selectFrom('boards').select('id').where('id', '=', input.boardId).executeTakeFirst();
-    if (!board) throw new NotFound('Board');
-    if (input.assignedTechId) {
-      const t = await trx.selectFrom('techs').select('id').where('id', '=', input.assignedTechId).executeTakeFirst();
-      if (!t) throw new NotFound('Tech');
-    }
+    if ((await portalUserCompanyId(trx, input.contactId)) !== input.companyId) throw new NotFound('Contact');
+    if (!(await boardExists(trx, input.boardId))) throw new NotFound('Board');
+    if (input.assignedTechId && !(await techExists(trx, input.assignedTechId))) throw new NotFound('Tech');
     return insertTicket(trx, {
       company_id: input.companyId,
       board_id: input.boardId,
@@ -128,26 +113,16 @@ export async function createTicket(
 export async function updateTicket(ctx: Ctx, tech: TechActor, ticketId: number, patch: { summary?: string; status?: 'open' | 'in_progress' | 'closed'; assignedTechId?: number | null }) {
   await visibleTicket(ctx, tech, ticketId, 'ticket.update');
   await inTransaction(ctx, async (trx) => {
-    if (patch.assignedTechId) {
-      const t = await trx.selectFrom('techs').select('id').where('id', '=', patch.assignedTechId).executeTakeFirst();
-      if (!t) throw new NotFound('Tech');
-    }
+    if (patch.assignedTechId && !(await techExists(trx, patch.assignedTechId))) throw new NotFound('Tech');
     const now = ctx.now();
-    await trx
-      .updateTable('tickets')
-      .set({
-        ...(patch.summary !== undefined ? { summary: patch.summary } : {}),
-        ...(patch.status !== undefined ? { status: patch.status } : {}),
-        ...(patch.assignedTechId !== undefined ? { assigned_tech_id: patch.assignedTechId } : {}),
-        updated_at: now,
-      })
-      .where('id', '=', ticketId)
-      .execute();
+    await updateTicketRow(trx, ticketId, {
+      ...(patch.summary !== undefined ? { summary: patch.summary } : {}),
+      ...(patch.status !== undefined ? { status: patch.status } : {}),
+      ...(patch.assignedTechId !== undefined ? { assigned_tech_id: patch.assignedTechId } : {}),
+      updated_at: now,
+    });
     if (patch.status) {
-      await trx
-        .insertInto('timeline')
-        .values({ ticket_id: ticketId, kind: 'status', at: now, actor_kind: 'tech', actor_id: tech.id, chat_id: null, attachment_id: null, data: JSON.stringify({ status: patch.status }) })
-        .execute();
+      await insertTimelineEntry(trx, { ticket_id: ticketId, kind: 'status', at: now, actor_kind: 'tech', actor_id: tech.id, chat_id: null, attachment_id: null, data: JSON.stringify({ status: patch.status }) });
     }
   });
   return getTicket(ctx, tech, ticketId);

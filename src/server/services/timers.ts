@@ -6,21 +6,26 @@
 import { techsWithAccess } from '../policies/access.js';
 import { inTransaction, type Ctx } from './context.js';
 import { abandon } from './chats.js';
+import {
+  armGraces,
+  claimAlertEscalation,
+  claimGrace,
+  claimWaitOffer,
+  clearGrace,
+  disarmGraces,
+  dueAlertEscalations,
+  dueGraces,
+  dueWaitOffers,
+  waitingRequestersWithoutGrace,
+} from '../db/repositories/chats.js';
 
 const BATCH = 200;
 
 async function escalateAlerts(ctx: Ctx, now: number): Promise<number> {
-  const due = await ctx.db.selectFrom('chats').select(['id', 'alert_all_at', 'board_id', 'company_id']).where('status', '=', 'waiting').where('alert_all_at', '<=', now).limit(BATCH).execute();
+  const due = await dueAlertEscalations(ctx.db, now, BATCH);
   let fired = 0;
   for (const c of due) {
-    const r = await ctx.db
-      .updateTable('chats')
-      .set({ alert_all_at: null, alert_stage: 'all' })
-      .where('id', '=', c.id)
-      .where('alert_all_at', '=', c.alert_all_at)
-      .where('status', '=', 'waiting')
-      .executeTakeFirst();
-    if (Number(r.numUpdatedRows) !== 1) continue;
+    if (!(await claimAlertEscalation(ctx.db, c.id, c.alert_all_at))) continue;
     fired++;
     const techIds = await techsWithAccess(ctx.db, c, { availableOnly: true });
     ctx.bus.publish('chat.alerted', { chatId: Number(c.id), stage: 'all', techIds });
@@ -29,17 +34,10 @@ async function escalateAlerts(ctx: Ctx, now: number): Promise<number> {
 }
 
 async function offerWaitOptions(ctx: Ctx, now: number): Promise<number> {
-  const due = await ctx.db.selectFrom('chats').select(['id', 'offer_at', 'requester_id', 'offer_count']).where('status', '=', 'waiting').where('offer_at', '<=', now).limit(BATCH).execute();
+  const due = await dueWaitOffers(ctx.db, now, BATCH);
   let fired = 0;
   for (const c of due) {
-    const r = await ctx.db
-      .updateTable('chats')
-      .set({ offer_at: null, offer_count: Number(c.offer_count) + 1 })
-      .where('id', '=', c.id)
-      .where('offer_at', '=', c.offer_at)
-      .where('status', '=', 'waiting')
-      .executeTakeFirst();
-    if (Number(r.numUpdatedRows) !== 1) continue;
+    if (!(await claimWaitOffer(ctx.db, c.id, c.offer_at, Number(c.offer_count) + 1))) continue;
     fired++;
     ctx.bus.publish('chat.offer', { chatId: Number(c.id), requesterId: Number(c.requester_id) });
   }
@@ -47,16 +45,16 @@ async function offerWaitOptions(ctx: Ctx, now: number): Promise<number> {
 }
 
 async function abandonDisconnected(ctx: Ctx, now: number): Promise<number> {
-  const due = await ctx.db.selectFrom('chats').select(['id', 'grace_at', 'requester_id']).where('status', '=', 'waiting').where('grace_at', '<=', now).limit(BATCH).execute();
+  const due = await dueGraces(ctx.db, now, BATCH);
   let fired = 0;
   for (const c of due) {
     // A connect event may have been lost with a crashed node: a user who is here has not left.
     if (await ctx.presence.isPortalOnline(Number(c.requester_id))) {
-      await ctx.db.updateTable('chats').set({ grace_at: null }).where('id', '=', c.id).where('grace_at', '=', c.grace_at).execute();
+      await clearGrace(ctx.db, c.id, c.grace_at);
       continue;
     }
     const done = await inTransaction(ctx, async (trx, outbox) => {
-      const claimed = await trx.updateTable('chats').set({ grace_at: null }).where('id', '=', c.id).where('grace_at', '=', c.grace_at).where('status', '=', 'waiting').returningAll().executeTakeFirst();
+      const claimed = await claimGrace(trx, c.id, c.grace_at);
       if (!claimed) return false;
       await abandon(trx, outbox, claimed, { kind: 'system', id: null }, 'disconnected', now);
       return true;
@@ -71,10 +69,9 @@ async function abandonDisconnected(ctx: Ctx, now: number): Promise<number> {
  * waiting chats whose requester is connected nowhere get their grace armed.
  */
 export async function auditPortalPresence(ctx: Ctx): Promise<number> {
-  const rows = await ctx.db.selectFrom('chats').select('requester_id').distinct().where('status', '=', 'waiting').where('grace_at', 'is', null).limit(BATCH).execute();
+  const userIds = await waitingRequestersWithoutGrace(ctx.db, BATCH);
   let armed = 0;
-  for (const r of rows) {
-    const userId = Number(r.requester_id);
+  for (const userId of userIds) {
     if (await ctx.presence.isPortalOnline(userId)) continue;
     await portalWentOffline(ctx, userId);
     armed++;
@@ -113,15 +110,9 @@ export function startTimerSweeper(ctx: Ctx, onError: (e: unknown) => void): () =
 
 /** Portal presence feeds the disconnect grace of the user's waiting chats. */
 export async function portalWentOffline(ctx: Ctx, userId: number) {
-  await ctx.db
-    .updateTable('chats')
-    .set({ grace_at: ctx.now() + ctx.config.delays.disconnectGraceMs })
-    .where('requester_id', '=', userId)
-    .where('status', '=', 'waiting')
-    .where('grace_at', 'is', null)
-    .execute();
+  await armGraces(ctx.db, userId, ctx.now() + ctx.config.delays.disconnectGraceMs);
 }
 
 export async function portalCameOnline(ctx: Ctx, userId: number) {
-  await ctx.db.updateTable('chats').set({ grace_at: null }).where('requester_id', '=', userId).where('status', '=', 'waiting').where('grace_at', 'is not', null).execute();
+  await disarmGraces(ctx.db, userId);
 }

@@ -1,19 +1,14 @@
 import type { Tx } from '../db/database.js';
 import { chatRowWithRequesterEmail } from '../db/repositories/chats.js';
+import { allMessagesOf } from '../db/repositories/messages.js';
+import { insertAttachment, insertTimelineEntry, updateTicketRow } from '../db/repositories/tickets.js';
 
 const stamp = (ms: number | null) => (ms === null ? '-' : new Date(Number(ms)).toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC'));
 
-/** The plain-text transcript: participants, times, every message with its time and author. */
-export async function buildTranscript(trx: Tx, chatId: number): Promise<{ text: string; messageCount: number }> {
+/** The plain-text transcript: participants, times, every message with its time and author; and the chat it was read from. */
+export async function buildTranscript(trx: Tx, chatId: number) {
   const c = await chatRowWithRequesterEmail(trx, chatId);
-  const messages = await trx
-    .selectFrom('messages')
-    .leftJoin('portal_users as pu', (j) => j.onRef('pu.id', '=', 'messages.author_id').on('messages.author_kind', '=', 'portal'))
-    .leftJoin('techs as t', (j) => j.onRef('t.id', '=', 'messages.author_id').on('messages.author_kind', '=', 'tech'))
-    .select(['messages.seq', 'messages.author_kind', 'messages.body', 'messages.created_at', 'pu.name as pu_name', 't.name as t_name'])
-    .where('messages.chat_id', '=', chatId)
-    .orderBy('messages.seq')
-    .execute();
+  const messages = await allMessagesOf(trx, chatId);
   const lines = [
     `Chat #${c.id}: ${c.subject}`,
     `Company: ${c.company_name}`,
@@ -28,47 +23,40 @@ export async function buildTranscript(trx: Tx, chatId: number): Promise<{ text: 
     'Messages:',
   ];
   for (const m of messages) {
-    const who = m.author_kind === 'system' ? 'System' : (m.pu_name ?? m.t_name ?? m.author_kind);
+    const who = m.author_kind === 'system' ? 'System' : (m.author_name ?? m.author_kind);
     const body = m.body.replace(/\r\n?/g, '\n').split('\n').join('\n    ');
     lines.push(`[${stamp(m.created_at)}] ${who}: ${body}`);
   }
-  return { text: lines.join('\n') + '\n', messageCount: messages.filter((m) => m.author_kind !== 'system').length };
+  return { text: lines.join('\n') + '\n', messageCount: messages.filter((m) => m.author_kind !== 'system').length, chat: c };
 }
 
 /** Attaches `chat-<id>.txt` to the ticket and records the chat session on its timeline. */
 export async function attachTranscript(trx: Tx, chatId: number, ticketId: number, actor: { kind: 'tech' | 'system'; id: number | null }, now: number) {
-  const { text, messageCount } = await buildTranscript(trx, chatId);
+  // The chat as the transcript read it, in this transaction: its session facts for the timeline.
+  const { text, messageCount, chat } = await buildTranscript(trx, chatId);
   const content = Buffer.from(text, 'utf8');
-  const att = await trx
-    .insertInto('attachments')
-    .values({ ticket_id: ticketId, chat_id: chatId, filename: `chat-${chatId}.txt`, content_type: 'text/plain; charset=utf-8', size: content.length, content, created_at: now })
-    .returning('id')
-    .executeTakeFirstOrThrow();
-  const chat = await trx.selectFrom('chats').leftJoin('techs as t', 't.id', 'chats.tech_id').select(['chats.requested_at', 'chats.joined_at', 'chats.ended_at', 'chats.completed_at', 'chats.outcome', 'chats.status', 't.name as tech_name', 'chats.tech_id']).where('chats.id', '=', chatId).executeTakeFirstOrThrow();
+  const attachmentId = await insertAttachment(trx, { ticket_id: ticketId, chat_id: chatId, filename: `chat-${chatId}.txt`, content_type: 'text/plain; charset=utf-8', size: content.length, content, created_at: now });
   const start = chat.joined_at ?? chat.requested_at;
   const end = chat.ended_at ?? chat.completed_at ?? now;
-  await trx
-    .insertInto('timeline')
-    .values({
-      ticket_id: ticketId,
-      kind: 'chat_session',
-      at: now,
-      actor_kind: actor.kind,
-      actor_id: actor.id,
-      chat_id: chatId,
-      attachment_id: Number(att.id),
-      data: JSON.stringify({
-        startedAt: new Date(Number(chat.requested_at)).toISOString(),
-        endedAt: new Date(Number(end)).toISOString(),
-        durationSeconds: Math.max(0, Math.round((Number(end) - Number(start)) / 1000)),
-        techId: chat.tech_id === null ? null : Number(chat.tech_id),
-        techName: chat.tech_name,
-        messageCount,
-        outcome: chat.outcome ?? chat.status,
-        filename: `chat-${chatId}.txt`,
-      }),
-    })
-    .execute();
-  await trx.updateTable('tickets').set({ updated_at: now }).where('id', '=', ticketId).execute();
-  return Number(att.id);
+  await insertTimelineEntry(trx, {
+    ticket_id: ticketId,
+    kind: 'chat_session',
+    at: now,
+    actor_kind: actor.kind,
+    actor_id: actor.id,
+    chat_id: chatId,
+    attachment_id: attachmentId,
+    data: JSON.stringify({
+      startedAt: new Date(Number(chat.requested_at)).toISOString(),
+      endedAt: new Date(Number(end)).toISOString(),
+      durationSeconds: Math.max(0, Math.round((Number(end) - Number(start)) / 1000)),
+      techId: chat.tech_id === null ? null : Number(chat.tech_id),
+      techName: chat.tech_name,
+      messageCount,
+      outcome: chat.outcome ?? chat.status,
+      filename: `chat-${chatId}.txt`,
+    }),
+  });
+  await updateTicketRow(trx, ticketId, { updated_at: now });
+  return attachmentId;
 }

@@ -67,6 +67,12 @@ export function claimLeave(trx: Tx, chatId: number, now: number): Promise<Chat |
   return trx.updateTable('chats').set({ left_at: now }).where('id', '=', chatId).where('status', '=', 'active').where('left_at', 'is', null).returningAll().executeTakeFirst();
 }
 
+/** Records the ticket made from a completed chat; of two at once, one gets it. True when this one did. */
+export async function claimCreatedTicket(trx: Tx, chatId: number, ticketId: number): Promise<boolean> {
+  const r = await trx.updateTable('chats').set({ created_ticket_id: ticketId }).where('id', '=', chatId).where('created_ticket_id', 'is', null).executeTakeFirst();
+  return Number(r.numUpdatedRows) === 1;
+}
+
 export type TransitionRecord = { chat_id: number; event: string; from_status: string | null; to_status: string; actor_kind: 'tech' | 'portal' | 'system'; actor_id: number | null; at: number };
 
 export async function insertTransition(trx: Tx, t: TransitionRecord): Promise<void> {
@@ -122,4 +128,72 @@ export function completedChatRows(db: Tx, tech: TechActor) {
 /** A chat with its names and the requester's email, as a transcript's header shows them. */
 export function chatRowWithRequesterEmail(db: Tx, chatId: number) {
   return chatRows(db).select('pu.email as requester_email').where('chats.id', '=', chatId).executeTakeFirstOrThrow();
+}
+
+/*
+ * Durable timers (services/timers.ts): deadlines are columns of waiting chats. A sweep reads the
+ * due rows, then claims each with a conditional update on the deadline it read, so exactly one
+ * node acts on it.
+ */
+
+export function dueAlertEscalations(db: Tx, now: number, limit: number) {
+  return db.selectFrom('chats').select(['id', 'alert_all_at', 'board_id', 'company_id']).where('status', '=', 'waiting').where('alert_all_at', '<=', now).limit(limit).execute();
+}
+
+type Deadline = 'alert_all_at' | 'offer_at' | 'grace_at';
+
+/** Disarms a deadline of a waiting chat only while it is still the one the sweep read. */
+function claimDeadline(db: Tx, chatId: number, deadline: Deadline, seen: number | null, patch: Updateable<ChatsTable> = {}) {
+  return db
+    .updateTable('chats')
+    .set({ [deadline]: null, ...patch } as Updateable<ChatsTable>)
+    .where('id', '=', chatId)
+    .where(deadline, '=', seen)
+    .where('status', '=', 'waiting');
+}
+
+/** Disarms the assigned-first window and alerts everyone; true when this sweep claimed it. */
+export async function claimAlertEscalation(db: Tx, chatId: number, alertAllAt: number | null): Promise<boolean> {
+  const r = await claimDeadline(db, chatId, 'alert_all_at', alertAllAt, { alert_stage: 'all' }).executeTakeFirst();
+  return Number(r.numUpdatedRows) === 1;
+}
+
+export function dueWaitOffers(db: Tx, now: number, limit: number) {
+  return db.selectFrom('chats').select(['id', 'offer_at', 'requester_id', 'offer_count']).where('status', '=', 'waiting').where('offer_at', '<=', now).limit(limit).execute();
+}
+
+/** Disarms the wait offer and counts it; true when this sweep claimed it. */
+export async function claimWaitOffer(db: Tx, chatId: number, offerAt: number | null, offerCount: number): Promise<boolean> {
+  const r = await claimDeadline(db, chatId, 'offer_at', offerAt, { offer_count: offerCount }).executeTakeFirst();
+  return Number(r.numUpdatedRows) === 1;
+}
+
+export function dueGraces(db: Tx, now: number, limit: number) {
+  return db.selectFrom('chats').select(['id', 'grace_at', 'requester_id']).where('status', '=', 'waiting').where('grace_at', '<=', now).limit(limit).execute();
+}
+
+/** Disarms a disconnect grace that is still the one read. */
+export async function clearGrace(db: Tx, chatId: number, graceAt: number | null): Promise<void> {
+  await db.updateTable('chats').set({ grace_at: null }).where('id', '=', chatId).where('grace_at', '=', graceAt).execute();
+}
+
+/** Disarms the grace of a chat still waiting; the chat when this sweep claimed it. */
+export function claimGrace(trx: Tx, chatId: number, graceAt: number | null): Promise<Chat | undefined> {
+  return claimDeadline(trx, chatId, 'grace_at', graceAt).returningAll().executeTakeFirst();
+}
+
+/** Requesters of waiting chats whose disconnect grace is not armed. */
+export async function waitingRequestersWithoutGrace(db: Tx, limit: number): Promise<number[]> {
+  const rows = await db.selectFrom('chats').select('requester_id').distinct().where('status', '=', 'waiting').where('grace_at', 'is', null).limit(limit).execute();
+  return rows.map((r) => Number(r.requester_id));
+}
+
+/** Arms the grace of the user's waiting chats that have none. */
+export async function armGraces(db: Tx, userId: number, graceAt: number): Promise<void> {
+  await db.updateTable('chats').set({ grace_at: graceAt }).where('requester_id', '=', userId).where('status', '=', 'waiting').where('grace_at', 'is', null).execute();
+}
+
+/** Disarms the grace of the user's waiting chats. */
+export async function disarmGraces(db: Tx, userId: number): Promise<void> {
+  await db.updateTable('chats').set({ grace_at: null }).where('requester_id', '=', userId).where('status', '=', 'waiting').where('grace_at', 'is not', null).execute();
 }

@@ -1,4 +1,4 @@
-/** SQL of messages: every query here runs on each message sent or read, so all are prepared. */
+/** SQL of messages: the queries run on each message sent or read are prepared. */
 import type { Kysely } from 'kysely';
 import type { Tx } from '../database.js';
 import type { Chat, Database, Message } from '../schema.js';
@@ -26,19 +26,28 @@ export const messageByClientId = prepared((db: Kysely<Database>, chatId: number,
 export const insertMessage = prepared((db: Kysely<Database>, chatId: number, seq: number, kind: AuthorKind, authorId: number | null, body: string, clientId: string | null, now: number) =>
   db.insertInto('messages').values({ chat_id: chatId, seq, author_kind: kind, author_id: authorId, body, client_id: clientId, created_at: now }).returningAll(),
 );
-const after = prepared((db: Kysely<any>, chatId: number, afterSeq: number, limit: number) =>
-  (db as Tx)
+function messageRows(db: Tx) {
+  return db
     .selectFrom('messages')
     .leftJoin('portal_users as pu', (j) => j.onRef('pu.id', '=', 'messages.author_id').on('messages.author_kind', '=', 'portal'))
     .leftJoin('techs as t', (j) => j.onRef('t.id', '=', 'messages.author_id').on('messages.author_kind', '=', 'tech'))
     .selectAll('messages')
-    .select((eb) => eb.fn.coalesce('pu.name', 't.name').as('author_name'))
-    .where('messages.chat_id', '=', chatId)
-    .where('messages.seq', '>', afterSeq)
-    .orderBy('messages.seq')
-    .limit(limit),
+    .select((eb) => eb.fn.coalesce('pu.name', 't.name').as('author_name'));
+}
+const after = prepared((db: Kysely<any>, chatId: number, afterSeq: number, limit: number) =>
+  messageRows(db as Tx).where('messages.chat_id', '=', chatId).where('messages.seq', '>', afterSeq).orderBy('messages.seq').limit(limit),
 );
 
 export function messagesAfter(db: Tx, chatId: number, afterSeq: number, limit: number): Promise<MessageRow[]> {
   return after(db, chatId, afterSeq, limit) as Promise<MessageRow[]>;
+}
+
+/** Every message of a chat, in order: a transcript (read once per chat, not prepared). */
+export function allMessagesOf(db: Tx, chatId: number): Promise<MessageRow[]> {
+  return messageRows(db).where('messages.chat_id', '=', chatId).orderBy('messages.seq').execute();
+}
+
+/** The bodies of a chat's messages, without system lines, in order: what search indexes. */
+export function messageBodies(db: Tx, chatId: number) {
+  return db.selectFrom('messages').select('body').where('chat_id', '=', chatId).where('author_kind', '!=', 'system').orderBy('seq').execute();
 }
