@@ -24,7 +24,7 @@ export const CLIENT_EVENTS = {
   unsubscribe: 'chat:unsubscribe',
   send: 'message:send',
   typing: 'typing',
-} as const;
+} as const satisfies Record<string, keyof ClientToServerEvents>;
 
 /**
  * Server -> client events. Live events are hints, the database is the truth: on `resync` (sent
@@ -42,7 +42,7 @@ export const SERVER_EVENTS = {
   statusBarChanged: 'statusbar:changed',
   resync: 'resync',
   status: 'status',
-} as const;
+} as const satisfies Record<string, keyof PortalServerEvents | keyof ConsoleServerEvents>;
 
 export type Ack<T = object> = ({ ok: true } & T) | { ok?: undefined; error: ErrorInfo };
 type AckFn<T> = (answer: Ack<T>) => void;
@@ -50,13 +50,26 @@ type AckFn<T> = (answer: Ack<T>) => void;
 export type SubscribeAnswer<C> = { chat: C; messages: MessageView[]; requesterOnline?: boolean };
 export type SendAnswer = { message: MessageView; duplicate: boolean };
 
-/** What a client may send, with the answer it gets; the same for both namespaces. */
-export interface ClientToServerEvents {
-  'chat:subscribe': (p: z.input<typeof SubscribePayload>, ack: AckFn<SubscribeAnswer<PortalChatView | TechChatView>>) => void;
+/**
+ * What a client may send, with the answer it gets; the same events on both namespaces. `C` is the
+ * chat view `chat:subscribe` answers with: the portal's on `/portal`, the tech's on `/console`.
+ */
+export interface ClientToServerEvents<C extends PortalChatView | TechChatView = PortalChatView | TechChatView> {
+  'chat:subscribe': (p: z.input<typeof SubscribePayload>, ack: AckFn<SubscribeAnswer<C>>) => void;
   'chat:unsubscribe': (p: z.input<typeof ChatIdPayload>, ack: AckFn<object>) => void;
   'message:send': (p: z.input<typeof SendPayload>, ack: AckFn<SendAnswer>) => void;
   typing: (p: z.input<typeof TypingPayload>, ack: AckFn<object>) => void;
 }
+export type PortalClientEvents = ClientToServerEvents<PortalChatView>;
+export type ConsoleClientEvents = ClientToServerEvents<TechChatView>;
+
+export type ClientEvent = keyof ClientToServerEvents;
+/** What a client sends with event `E`. */
+export type ClientPayload<E extends ClientEvent, M extends ClientToServerEvents = ClientToServerEvents> = Parameters<M[E]>[0];
+/** The ack of event `E`: success or error. */
+export type ClientAck<E extends ClientEvent, M extends ClientToServerEvents = ClientToServerEvents> = Parameters<Parameters<M[E]>[1]>[0];
+/** The success answer of event `E`, `ok: true` included. */
+export type ClientAnswer<E extends ClientEvent, M extends ClientToServerEvents = ClientToServerEvents> = Extract<ClientAck<E, M>, { ok: true }>;
 
 export type TypingEvent = { chatId: number; typing: boolean; author: { kind: MessageAuthorKind; id: number; name: string } };
 export type PresenceEvent = { chatId: number; userId: number; online: boolean; left?: boolean };

@@ -7,18 +7,15 @@
  * chat (rules.ts), so the joined tech's view says it may write and end, the others' that they
  * may not.
  */
-import type { Namespace, Server, Socket } from 'socket.io';
 import type { Logger } from 'pino';
 import type { Ctx } from '../services/context.js';
 import { loadTechActor, techsWithAccess, type Actor } from '../policies/access.js';
 import { can } from '../policies/rules.js';
 import { findChatRow, openChatIdsOfRequester } from '../db/repositories/chats.js';
 import { presentPortalChat, presentTechChat } from '../services/presenters.js';
-import { SERVER_EVENTS, type ClientToServerEvents, type ConsoleServerEvents, type PortalServerEvents } from '../../shared/realtime.js';
+import { SERVER_EVENTS } from '../../shared/realtime.js';
 import type { SocketActors } from './socket-actors.js';
-
-export type PortalNamespace = Namespace<ClientToServerEvents, PortalServerEvents>;
-export type ConsoleNamespace = Namespace<ClientToServerEvents, ConsoleServerEvents>;
+import { namespaces, type ActorChange, type AnySocket, type ConsoleSocket, type RealtimeServer } from './namespaces.js';
 
 /** What the gateway and handlers tell clients through fan-out, besides domain events. */
 export type Fanout = {
@@ -31,31 +28,24 @@ export type Fanout = {
   stop(): void;
 };
 
-/** Server-to-server event: something about a user's actor changed on some node. */
+/** Server-to-server event: something about a user's actor changed on some node (namespaces.ts). */
 const ACTOR_CHANGED = 'actor:changed';
-/**
- * access: grants, role, name, active or password (a tech's chat streams are re-checked);
- * status: Available/DNR; session: a session of theirs ended (logout).
- */
-type ActorChange = { kind: 'tech' | 'portal'; id: number; what: 'access' | 'status' | 'session' };
 
 function isActorChange(x: unknown): x is ActorChange {
   const c = x as ActorChange;
   return !!c && (c.kind === 'tech' || c.kind === 'portal') && Number.isInteger(c.id) && ['access', 'status', 'session'].includes(c.what);
 }
 
-export function startFanout(ctx: Ctx, io: Server, log: Logger, opts: { clustered: boolean; actors: SocketActors }): Fanout {
-  const portal = io.of('/portal') as PortalNamespace;
-  const consoleNsp = io.of('/console') as ConsoleNamespace;
+export function startFanout(ctx: Ctx, io: RealtimeServer, log: Logger, opts: { clustered: boolean; actors: SocketActors }): Fanout {
+  const { portal, console: consoleNsp } = namespaces(io);
   const bus = ctx.bus;
   const loadRow = (chatId: number) => findChatRow(ctx.db, chatId);
   const techRooms = (ids: number[]) => ids.map((id) => `tech:${id}`);
 
-  /** This node's sockets of one user. */
-  function localSockets(kind: ActorChange['kind'], id: number): Socket[] {
-    const nsp: Namespace = kind === 'tech' ? consoleNsp : portal;
-    const ids = [...(nsp.adapter.rooms.get(`${kind}:${id}`) ?? [])];
-    return ids.map((sid) => nsp.sockets.get(sid)).filter((s): s is Socket => s !== undefined);
+  /** This node's sockets of one user: its room `tech:<id>` on /console or `portal:<id>` on /portal. */
+  function localSockets<S extends AnySocket>(nsp: { adapter: { rooms: Map<string, Set<string>> }; sockets: Map<string, S> }, room: string): S[] {
+    const ids = [...(nsp.adapter.rooms.get(room) ?? [])];
+    return ids.map((sid) => nsp.sockets.get(sid)).filter((s): s is S => s !== undefined);
   }
 
   /**
@@ -63,10 +53,11 @@ export function startFanout(ctx: Ctx, io: Server, log: Logger, opts: { clustered
    * the publishing request, before its response), then closes the sockets whose session is gone.
    */
   async function actorChangedLocal(c: ActorChange) {
-    const sockets = localSockets(c.kind, c.id);
+    const techSockets = c.kind === 'tech' ? localSockets(consoleNsp, `tech:${c.id}`) : null;
+    const sockets: AnySocket[] = techSockets ?? localSockets(portal, `portal:${c.id}`);
     for (const s of sockets) opts.actors.forget(s);
     if (c.what === 'status' || !sockets.length) return;
-    if (c.kind === 'tech' && c.what === 'access') return cutOffLocal(c.id, sockets);
+    if (techSockets && c.what === 'access') return cutOffLocal(c.id, techSockets);
     for (const s of sockets) {
       const actor = await opts.actors.get(s);
       if (!actor || actor.kind !== c.kind || actor.id !== c.id) s.disconnect(true);
@@ -75,7 +66,7 @@ export function startFanout(ctx: Ctx, io: Server, log: Logger, opts: { clustered
 
   /** Tells every node, this one included. */
   function actorChanged(c: ActorChange) {
-    if (opts.clustered) (consoleNsp as Namespace).serverSideEmit(ACTOR_CHANGED, c);
+    if (opts.clustered) consoleNsp.serverSideEmit(ACTOR_CHANGED, c);
     return actorChangedLocal(c);
   }
 
@@ -84,7 +75,7 @@ export function startFanout(ctx: Ctx, io: Server, log: Logger, opts: { clustered
    * once, then rejoin those they may still see and re-read what they may have missed meanwhile.
    * A socket whose session is gone (deactivated, password changed) is closed.
    */
-  async function cutOffLocal(techId: number, sockets: Socket[]) {
+  async function cutOffLocal(techId: number, sockets: ConsoleSocket[]) {
     const streams = new Map(sockets.map((s) => [s, [...s.rooms].filter((r) => r.startsWith('chat:'))]));
     for (const [s, rooms] of streams) for (const r of rooms) s.leave(r);
     const tech = await loadTechActor(ctx.db, techId);
@@ -186,7 +177,7 @@ export function startFanout(ctx: Ctx, io: Server, log: Logger, opts: { clustered
   const onRemote = (c: unknown) => {
     if (isActorChange(c)) void actorChangedLocal(c).catch((err) => log.error({ err }, 'actor change failed'));
   };
-  consoleNsp.on(ACTOR_CHANGED as never, onRemote);
+  consoleNsp.on(ACTOR_CHANGED, onRemote);
   return {
     typing(actor, chatId, typing) {
       // To the other side only: portal typing goes to the console, and the reverse.
@@ -203,7 +194,7 @@ export function startFanout(ctx: Ctx, io: Server, log: Logger, opts: { clustered
     },
     stop() {
       offs.forEach((off) => off());
-      consoleNsp.off(ACTOR_CHANGED as never, onRemote);
+      consoleNsp.off(ACTOR_CHANGED, onRemote);
     },
   };
 }

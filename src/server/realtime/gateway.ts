@@ -4,7 +4,7 @@
  * room emits to every node.
  */
 import type { Server as HttpServer } from 'node:http';
-import { Server, type Namespace, type Socket } from 'socket.io';
+import { Server } from 'socket.io';
 import { createAdapter } from '@socket.io/redis-adapter';
 import type { Logger } from 'pino';
 import type { Ctx, Presence } from '../services/context.js';
@@ -13,12 +13,13 @@ import { COOKIE, type Audience } from '../http/session.js';
 import { originAllowed } from '../http/origin.js';
 import { portalCameOnline, portalWentOffline } from '../services/timers.js';
 import { registerHandlers, sessionTokens } from './handlers.js';
-import { startFanout, type ConsoleNamespace, type PortalNamespace } from './fanout.js';
+import { startFanout } from './fanout.js';
+import { namespaces, type AnySocket, type ConsoleNamespace, type InterServerEvents, type NoEvents, type PortalNamespace, type RealtimeServer, type SocketData } from './namespaces.js';
 import { openRedisLink, type RedisLink } from './redis-link.js';
 import { startSessionSweep } from './session-sweep.js';
 import { createSocketActors } from './socket-actors.js';
 
-export type Realtime = { io: Server; presence: Presence; close: () => Promise<void> };
+export type Realtime = { io: RealtimeServer; presence: Presence; close: () => Promise<void> };
 
 /** How long a cluster-wide question (who is online?) may take before this node answers alone. */
 const CLUSTER_QUERY_MS = 1500;
@@ -48,7 +49,7 @@ export function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
 }
 
 export async function startRealtime(ctx: Ctx, server: HttpServer, log: Logger): Promise<Realtime> {
-  const io = new Server(server, {
+  const io = new Server<NoEvents, NoEvents, InterServerEvents, SocketData>(server, {
     serveClient: false,
     maxHttpBufferSize: 64 * 1024,
     pingInterval: 10000,
@@ -73,7 +74,7 @@ export async function startRealtime(ctx: Ctx, server: HttpServer, log: Logger): 
   const fanout = startFanout(ctx, io, log, { clustered: link !== null, actors });
 
   /** Sockets of a room across the cluster, or null when that cannot be known (Redis away or slow). */
-  async function roomSize(nsp: Namespace, room: string): Promise<number | null> {
+  async function roomSize(nsp: PortalNamespace | ConsoleNamespace, room: string): Promise<number | null> {
     const local = nsp.adapter.rooms.get(room)?.size ?? 0;
     if (local > 0 || !link) return local;
     if (!link.isUp()) return null;
@@ -84,10 +85,9 @@ export async function startRealtime(ctx: Ctx, server: HttpServer, log: Logger): 
     }
   }
 
-  const portal = io.of('/portal') as PortalNamespace;
-  const consoleNsp = io.of('/console') as ConsoleNamespace;
+  const { portal, console: consoleNsp } = namespaces(io);
   const refuse = (next: (err?: Error) => void) => next(Object.assign(new Error('unauthenticated'), { data: { code: 'unauthenticated' } }));
-  const authenticate = (audience: Audience) => async (socket: Socket, next: (err?: Error) => void) => {
+  const authenticate = (audience: Audience) => async (socket: AnySocket, next: (err?: Error) => void) => {
     try {
       const token = parseCookies(socket.handshake.headers.cookie)[COOKIE[audience]];
       const actor = token ? await actorFromToken(ctx.db, token) : null;
@@ -102,8 +102,8 @@ export async function startRealtime(ctx: Ctx, server: HttpServer, log: Logger): 
       next(new Error('internal'));
     }
   };
-  portal.use(authenticate('portal') as never);
-  consoleNsp.use(authenticate('tech') as never);
+  portal.use(authenticate('portal'));
+  consoleNsp.use(authenticate('tech'));
   // The root namespace serves nobody.
   io.of('/').use((_s, next) => refuse(next));
 
@@ -122,15 +122,15 @@ export async function startRealtime(ctx: Ctx, server: HttpServer, log: Logger): 
     void p.finally(() => inFlight.delete(p));
   };
 
-  io.of('/portal').on('connection', (socket) => {
-    const userId = socket.data.actorId as number;
+  portal.on('connection', (socket) => {
+    const userId = socket.data.actorId;
     registerHandlers({ ctx, socket, log, actors, fanout });
     void portalCameOnline(ctx, userId)
       .then(() => fanout.presence(userId, true))
       .catch((err) => log.error({ err }, 'presence update failed'));
     socket.on('disconnect', () => track(wentAway(userId)));
   });
-  io.of('/console').on('connection', (socket) => registerHandlers({ ctx, socket, log, actors, fanout }));
+  consoleNsp.on('connection', (socket) => registerHandlers({ ctx, socket, log, actors, fanout }));
 
   async function wentAway(userId: number) {
     try {

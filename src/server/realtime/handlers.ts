@@ -10,15 +10,18 @@ import { NotFound, Unauthenticated, ValidationFailed, toErrorBody } from '../err
 import type { Ctx } from '../services/context.js';
 import type { SocketActors } from './socket-actors.js';
 import type { Actor } from '../policies/access.js';
-import { ChatIdPayload, CLIENT_EVENTS, SendPayload, SubscribePayload, TypingPayload } from '../../shared/realtime.js';
+import { ChatIdPayload, CLIENT_EVENTS, SendPayload, SubscribePayload, TypingPayload, type ClientAnswer, type ClientEvent, type ClientPayload } from '../../shared/realtime.js';
 import { getChatView, getVisibleChatScope, listMessages } from '../services/chat-queries.js';
 import { sendMessage } from '../services/messages.js';
 import { loadTechActor } from '../policies/access.js';
 import { authorize } from '../policies/rules.js';
 import { TokenBuckets } from '../services/rate-limit.js';
 import type { Fanout } from './fanout.js';
+import type { AnySocket } from './namespaces.js';
 
 type Ack = (response: unknown) => void;
+/** What a handler of event `E` returns: its ack's success answer (src/shared/realtime.ts), without `ok`. */
+type AnswerOf<E extends ClientEvent> = Omit<ClientAnswer<E>, 'ok'>;
 
 const KNOWN_EVENTS: readonly string[] = Object.values(CLIENT_EVENTS);
 
@@ -33,10 +36,22 @@ export const sessionTokens = new WeakMap<Socket, string>();
 const eventBuckets = new TokenBuckets(60, 20, 'Too many events at once; slow down');
 
 /** What every handler of one connection needs. */
-export type HandlerDeps = { ctx: Ctx; socket: Socket; log: Logger; actors: SocketActors; fanout: Fanout };
+export type HandlerDeps = { ctx: Ctx; socket: AnySocket; log: Logger; actors: SocketActors; fanout: Fanout };
 
-function on<S extends z.ZodType>({ socket, log, actors }: HandlerDeps, event: string, schema: S, fn: (actor: Actor, payload: z.infer<S>) => Promise<unknown>) {
-  socket.on(event, async (...args: unknown[]) => {
+/**
+ * Registers the handler of one client event. The listener itself is untyped on purpose: payloads
+ * are untrusted (checked by `schema`, whose input type must be the map's payload for the event) and
+ * the ack may be missing. What `fn` returns is checked against the map's ack for the event.
+ */
+function on<E extends ClientEvent, S extends z.ZodType<unknown, ClientPayload<E>>>(
+  { socket: typed, log, actors }: HandlerDeps,
+  event: E,
+  schema: S,
+  fn: (actor: Actor, payload: z.infer<S>) => Promise<AnswerOf<E>>,
+) {
+  const socket: Socket = typed;
+  const name: string = event;
+  socket.on(name, async (...args: unknown[]) => {
     // Every event must be answerable: without an ack callback it is refused and changes nothing.
     const ack = typeof args[args.length - 1] === 'function' ? (args.pop() as Ack) : null;
     if (!ack) {
@@ -70,7 +85,7 @@ function on<S extends z.ZodType>({ socket, log, actors }: HandlerDeps, event: st
 }
 
 /** Shared by both audiences: open a chat's live stream and catch up from a seq. */
-async function subscribe(ctx: Ctx, socket: Socket, actor: Actor, p: { chatId: number; afterSeq: number }) {
+async function subscribe(ctx: Ctx, socket: AnySocket, actor: Actor, p: { chatId: number; afterSeq: number }) {
   const room = `chat:${p.chatId}`;
   await getVisibleChatScope(ctx.db, actor, p.chatId);
   await socket.join(room);
@@ -97,7 +112,8 @@ async function typing({ ctx, fanout }: HandlerDeps, actor: Actor, p: { chatId: n
 }
 
 /** An event this namespace does not handle still gets an answer, so no client waits for nothing. */
-function refuseUnknown(socket: Socket) {
+function refuseUnknown(typed: AnySocket) {
+  const socket: Socket = typed;
   socket.onAny((event: string, ...args: unknown[]) => {
     if (KNOWN_EVENTS.includes(event)) return;
     const last = args[args.length - 1];
@@ -110,7 +126,10 @@ export function registerHandlers(deps: HandlerDeps) {
   const { ctx, socket } = deps;
   refuseUnknown(socket);
   on(deps, CLIENT_EVENTS.subscribe, SubscribePayload, (a, p) => subscribe(ctx, socket, a, p));
-  on(deps, CLIENT_EVENTS.unsubscribe, ChatIdPayload, async (_a, p) => socket.leave(`chat:${p.chatId}`));
+  on(deps, CLIENT_EVENTS.unsubscribe, ChatIdPayload, async (_a, p) => {
+    await socket.leave(`chat:${p.chatId}`);
+    return {};
+  });
   on(deps, CLIENT_EVENTS.send, SendPayload, (a, p) => sendMessage(ctx, a, p.chatId, p.body, p.clientId));
   on(deps, CLIENT_EVENTS.typing, TypingPayload, (a, p) => typing(deps, a, p));
 }

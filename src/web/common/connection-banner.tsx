@@ -1,9 +1,8 @@
 import { useEffect, useRef, useState } from 'react';
-import type { Socket } from 'socket.io-client';
-import { useConnectionState } from './socket.js';
+import { useConnectionState, type AnySocket } from './socket.js';
 
 /** Says plainly when live updates stop, and when they are back (and caught up). */
-export function ConnectionBanner({ socket }: { socket: Socket }) {
+export function ConnectionBanner({ socket }: { socket: AnySocket }) {
   const state = useConnectionState(socket);
   const wasDown = useRef(false);
   const [backAgain, setBackAgain] = useState(false);

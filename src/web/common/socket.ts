@@ -4,15 +4,41 @@
  */
 import { useEffect, useState } from 'react';
 import { io, type Socket } from 'socket.io-client';
-import type { Ack } from './types.js';
+import type {
+  ClientAck,
+  ClientAnswer,
+  ClientEvent,
+  ClientPayload,
+  ClientToServerEvents,
+  ConsoleClientEvents,
+  ConsoleServerEvents,
+  PortalClientEvents,
+  PortalServerEvents,
+} from '../../shared/realtime.js';
 import { api } from './api.js';
 
 export type Namespace = '/portal' | '/console';
 export type ConnectionState = 'connecting' | 'connected' | 'disconnected' | 'refused';
 
+/**
+ * The connection of each namespace, typed by its event maps (src/shared/realtime.ts). Socket.IO's
+ * Socket<…> types of different maps are assignable to each other (their methods are compared
+ * loosely), so each carries its namespace as a type-only mark: one namespace's socket cannot be
+ * passed where the other's is expected.
+ */
+export type PortalSocket = Socket<PortalServerEvents, PortalClientEvents> & { readonly __namespace?: '/portal' };
+export type ConsoleSocket = Socket<ConsoleServerEvents, ConsoleClientEvents> & { readonly __namespace?: '/console' };
+export type SocketOf<N extends Namespace> = N extends '/portal' ? PortalSocket : ConsoleSocket;
+export type AnySocket = PortalSocket | ConsoleSocket;
+/** Any connection seen through its reserved events only (connect, disconnect, connect_error). */
+type BareSocket = Socket<Record<never, never>, Record<never, never>>;
+
 const sockets = new Map<Namespace, Socket>();
 
-export function getSocket(nsp: Namespace): Socket {
+export function getSocket(nsp: '/portal'): PortalSocket;
+export function getSocket(nsp: '/console'): ConsoleSocket;
+export function getSocket<N extends Namespace>(nsp: N): SocketOf<N>;
+export function getSocket(nsp: Namespace): AnySocket {
   let s = sockets.get(nsp);
   // A socket the server refused (session ended) never retries; after a new login, start afresh.
   if (s && !s.active) {
@@ -24,7 +50,8 @@ export function getSocket(nsp: Namespace): Socket {
     s = io(nsp, { withCredentials: true, reconnectionDelay: 500, reconnectionDelayMax: 5000 });
     sockets.set(nsp, s);
   }
-  return s;
+  // io() is untyped; the server's namespace `nsp` speaks the maps of SocketOf<nsp>.
+  return s as AnySocket;
 }
 
 /** Closes the page's socket, for logout: the next getSocket() connects with the new session. */
@@ -43,19 +70,29 @@ export class AckError extends Error {
   }
 }
 
-/** Emits and resolves with the ack, or rejects with an AckError (server refusal or timeout). */
-export async function emitAck<T = object>(socket: Socket, event: string, payload?: unknown, timeoutMs = 10000): Promise<{ ok: true } & T> {
-  let res: Ack<T>;
+/**
+ * Emits `event` with its payload and resolves with the success answer the map gives for it, or
+ * rejects with an AckError (server refusal or timeout).
+ */
+export async function emitAck<M extends ClientToServerEvents, E extends ClientEvent>(
+  socket: Socket<PortalServerEvents, M> | Socket<ConsoleServerEvents, M>,
+  event: E,
+  payload: ClientPayload<E, M>,
+  timeoutMs = 10000,
+): Promise<ClientAnswer<E, M>> {
+  let res: ClientAck<E, M>;
   try {
-    res = (await socket.timeout(timeoutMs).emitWithAck(event, payload)) as Ack<T>;
+    // emitWithAck cannot check a payload whose event is a type parameter: the signature above does.
+    res = await (socket as Socket).timeout(timeoutMs).emitWithAck(event, payload);
   } catch {
     throw new AckError('timeout', 'The server did not answer in time');
   }
   if (res && 'error' in res && res.error) throw new AckError(res.error.code, res.error.message, res.error.details);
-  return res as { ok: true } & T;
+  return res as ClientAnswer<E, M>;
 }
 
-export function useConnectionState(socket: Socket): ConnectionState {
+export function useConnectionState(typed: AnySocket): ConnectionState {
+  const socket: BareSocket = typed;
   const [state, setState] = useState<ConnectionState>(socket.connected ? 'connected' : 'connecting');
   useEffect(() => {
     const up = () => setState('connected');
@@ -76,7 +113,10 @@ export function useConnectionState(socket: Socket): ConnectionState {
 }
 
 /** Subscribes to a server event for the life of the component. */
-export function useSocketEvent<T>(socket: Socket, event: string, handler: (payload: T) => void) {
+export function useSocketEvent<E extends keyof PortalServerEvents>(socket: PortalSocket, event: E, handler: PortalServerEvents[E]): void;
+export function useSocketEvent<E extends keyof ConsoleServerEvents>(socket: ConsoleSocket, event: E, handler: ConsoleServerEvents[E]): void;
+// The overloads check event and handler against the namespace's map; here they are passed on as they are.
+export function useSocketEvent(socket: Socket, event: string, handler: (...args: any[]) => void) {
   useEffect(() => {
     socket.on(event, handler);
     return () => {
@@ -97,8 +137,9 @@ export function newClientId(): string {
  * password changed, deactivated), and Socket.IO then never reconnects: ask the API, whose 401
  * brings back the login page; if the session is somehow still good, connect again.
  */
-export function useSessionWatch(socket: Socket, meUrl: '/api/portal/me' | '/api/console/me') {
+export function useSessionWatch(typed: AnySocket, meUrl: '/api/portal/me' | '/api/console/me') {
   useEffect(() => {
+    const socket: BareSocket = typed;
     const onDisconnect = (reason: string) => {
       if (reason !== 'io server disconnect') return;
       api.get(meUrl).then(
@@ -110,5 +151,5 @@ export function useSessionWatch(socket: Socket, meUrl: '/api/portal/me' | '/api/
     return () => {
       socket.off('disconnect', onDisconnect);
     };
-  }, [socket, meUrl]);
+  }, [typed, meUrl]);
 }

@@ -6,17 +6,25 @@
  */
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { Socket } from 'socket.io-client';
-import { CLIENT_EVENTS, SERVER_EVENTS } from '../../shared/realtime.js';
+import { CLIENT_EVENTS, SERVER_EVENTS, type ClientToServerEvents, type PortalServerEvents, type TypingEvent } from '../../shared/realtime.js';
 import { contiguousSeq, loadOutbox, mergeMessages, saveOutbox, type Outgoing } from './message-merge.js';
 import { AckError, emitAck, newClientId, type Namespace } from './socket.js';
 import { api } from './api.js';
 import type { AnyChat, Message } from './types.js';
 
-export type TypingAuthor = { kind: string; id: number; name: string };
+export type TypingAuthor = TypingEvent['author'];
 const TYPING_IDLE_MS = 3000;
 const TYPING_SHOWN_MS = 8000;
 
-export function useChatStream<C extends AnyChat = AnyChat>(socket: Socket, nsp: Namespace, chatId: number, opts: { unsubscribeOnClose?: boolean } = {}) {
+/**
+ * What a chat stream speaks, on either namespace: the events of one chat, whose view is `C` (the
+ * portal's on `/portal`, the tech's on `/console`). Both namespaces' sockets are such a socket;
+ * `nsp` must be the socket's own namespace.
+ */
+type StreamServerEvents<C extends AnyChat> = Pick<PortalServerEvents, 'message' | 'typing' | 'resync'> & { chat: (c: C) => void };
+export type StreamSocket<C extends AnyChat, N extends Namespace = Namespace> = Socket<StreamServerEvents<C>, ClientToServerEvents<C>> & { readonly __namespace?: N };
+
+export function useChatStream<C extends AnyChat, N extends Namespace>(socket: StreamSocket<C, N>, nsp: NoInfer<N>, chatId: number, opts: { unsubscribeOnClose?: boolean } = {}) {
   const outboxKey = `outbox:${nsp}:${chatId}`;
   const [chat, setChat] = useState<C | null>(null);
   const [messages, setMessages] = useState<Message[]>([]);
@@ -44,7 +52,7 @@ export function useChatStream<C extends AnyChat = AnyChat>(socket: Socket, nsp: 
       if (!socket.connected || inFlight.current.has(o.clientId)) return;
       inFlight.current.add(o.clientId);
       try {
-        const res = await emitAck<{ message: Message }>(socket, CLIENT_EVENTS.send, { chatId, body: o.body, clientId: o.clientId });
+        const res = await emitAck(socket, CLIENT_EVENTS.send, { chatId, body: o.body, clientId: o.clientId });
         confirm(res.message);
       } catch (e) {
         const err = e as AckError;
@@ -73,7 +81,7 @@ export function useChatStream<C extends AnyChat = AnyChat>(socket: Socket, nsp: 
       // Pages of up to 1000: keep asking until the server has nothing newer.
       for (;;) {
         const after = contiguousSeq(messagesRef.current);
-        const res = await emitAck<{ chat: C; messages: Message[] }>(socket, CLIENT_EVENTS.subscribe, { chatId, afterSeq: after });
+        const res = await emitAck(socket, CLIENT_EVENTS.subscribe, { chatId, afterSeq: after });
         setChat(res.chat);
         setError(null);
         const merged = mergeMessages(messagesRef.current, res.messages);
@@ -115,17 +123,18 @@ export function useChatStream<C extends AnyChat = AnyChat>(socket: Socket, nsp: 
   }, [nsp, chatId]);
 
   useEffect(() => {
-    const onMessage = (m: Message) => {
+    type On = StreamServerEvents<C>;
+    const onMessage: On['message'] = (m) => {
       if (m.chatId !== chatId) return;
       const gap = m.seq > contiguousSeq(messagesRef.current) + 1;
       confirm(m);
       setTyping((t) => (t && m.author.kind === t.kind && m.author.id === t.id ? null : t));
       if (gap) void subscribe();
     };
-    const onChat = (c: C) => {
+    const onChat: On['chat'] = (c) => {
       if (c.id === chatId) setChat(c);
     };
-    const onTyping = (p: { chatId: number; typing: boolean; author: TypingAuthor }) => {
+    const onTyping: On['typing'] = (p) => {
       if (p.chatId !== chatId) return;
       clearTimeout(typingTimer.current);
       setTyping(p.typing ? p.author : null);

@@ -5,10 +5,10 @@
  */
 import { useCallback, useEffect, useState } from 'react';
 import { useQueryClient } from '@tanstack/react-query';
-import type { Socket } from 'socket.io-client';
-import { SERVER_EVENTS } from '../../shared/realtime.js';
+import { SERVER_EVENTS, type ConsoleServerEvents } from '../../shared/realtime.js';
 import { api, errorMessage } from '../common/api.js';
 import { navigate } from '../common/router.js';
+import type { ConsoleSocket } from '../common/socket.js';
 import type { ConsoleChat } from '../common/types.js';
 import { beep, notifyIfHidden, withdrawNotification } from './alert-signals.js';
 import { joinChat } from './join.js';
@@ -16,7 +16,7 @@ import { keys, type StatusBarData } from './queries.js';
 
 type Toast = { chat: ConsoleChat; stage: string; error?: string; busy?: boolean };
 
-export function AlertToasts({ socket, muted }: { socket: Socket; muted: boolean }) {
+export function AlertToasts({ socket, muted }: { socket: ConsoleSocket; muted: boolean }) {
   const qc = useQueryClient();
   const [toasts, setToasts] = useState<Toast[]>([]);
   const drop = useCallback((chatId: number) => {
@@ -25,13 +25,13 @@ export function AlertToasts({ socket, muted }: { socket: Socket; muted: boolean 
   }, []);
 
   useEffect(() => {
-    const onAlert = (p: { stage: string; chat: ConsoleChat }) => {
+    const onAlert: ConsoleServerEvents['alert'] = (p) => {
       setToasts((cur) => [...cur.filter((t) => t.chat.id !== p.chat.id), { chat: p.chat, stage: p.stage }]);
       if (!muted) beep();
       notifyIfHidden(p.chat);
     };
-    const onWithdrawn = (p: { chatId: number }) => drop(p.chatId);
-    const onChat = (c: ConsoleChat) => {
+    const onWithdrawn: ConsoleServerEvents['alert:withdrawn'] = (p) => drop(p.chatId);
+    const onChat: ConsoleServerEvents['chat'] = (c) => {
       if (c.status !== 'waiting') drop(c.id);
     };
     // After a drop, withdrawals may have been missed: keep only toasts of chats still waiting.

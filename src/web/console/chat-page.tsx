@@ -34,7 +34,7 @@ function LiveChat({ id, me, initial }: { id: number; me: Me; initial: ConsoleCha
   const qc = useQueryClient();
   const socket = getSocket('/console');
   // The tabs keep following this chat when another one is on screen, so the room is not left here.
-  const stream = useChatStream<ConsoleChat>(socket, '/console', id, { unsubscribeOnClose: false });
+  const stream = useChatStream(socket, '/console', id, { unsubscribeOnClose: false });
   const online = useRequesterOnline(socket, id);
   const [ending, setEnding] = useState(false);
   const chat = stream.chat ?? initial;

@@ -4,14 +4,13 @@
  * its tab with a count of new messages.
  */
 import { useEffect, useState } from 'react';
-import type { Socket } from 'socket.io-client';
-import { SERVER_EVENTS } from '../../shared/realtime.js';
+import { SERVER_EVENTS, type ConsoleServerEvents } from '../../shared/realtime.js';
 import { Link } from '../common/router.js';
+import type { ConsoleSocket } from '../common/socket.js';
 import { followMissing, forgetFollowed } from './followed-chats.js';
-import type { Message } from '../common/types.js';
 import { useStatusBar } from './queries.js';
 
-export function ChatTabs({ socket, currentChatId }: { socket: Socket; currentChatId: number | null }) {
+export function ChatTabs({ socket, currentChatId }: { socket: ConsoleSocket; currentChatId: number | null }) {
   const bar = useStatusBar();
   const active = bar.data?.active ?? [];
   const ids = active.map((c) => c.id).join(',');
@@ -36,7 +35,7 @@ export function ChatTabs({ socket, currentChatId }: { socket: Socket; currentCha
   }, [socket, ids]);
 
   useEffect(() => {
-    const onMessage = (m: Message) => {
+    const onMessage: ConsoleServerEvents['message'] = (m) => {
       if (m.chatId === currentChatId || m.author.kind !== 'portal') return;
       setUnread((u) => ({ ...u, [m.chatId]: (u[m.chatId] ?? 0) + 1 }));
     };

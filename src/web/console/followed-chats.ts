@@ -4,9 +4,8 @@
  * API is followed already (the server adds the tech's connections to its stream), so it is only
  * marked here and not subscribed a second time.
  */
-import type { Socket } from 'socket.io-client';
 import { CLIENT_EVENTS } from '../../shared/realtime.js';
-import { emitAck } from '../common/socket.js';
+import { emitAck, type ConsoleSocket } from '../common/socket.js';
 
 const followed = new Set<number>();
 
@@ -19,7 +18,7 @@ export function forgetFollowed() {
 }
 
 /** Enters the stream of each chat not followed yet on this connection, asking for no messages. */
-export function followMissing(socket: Socket, chatIds: number[]) {
+export function followMissing(socket: ConsoleSocket, chatIds: number[]) {
   if (!socket.connected) return;
   for (const chatId of chatIds) {
     if (followed.has(chatId)) continue;

@@ -1,10 +1,9 @@
 /** Whether the requester is connected now: asked on every (re)connect, then kept by `presence` events. */
 import { useEffect, useState } from 'react';
-import type { Socket } from 'socket.io-client';
-import { CLIENT_EVENTS, SERVER_EVENTS } from '../../shared/realtime.js';
-import { emitAck } from '../common/socket.js';
+import { CLIENT_EVENTS, SERVER_EVENTS, type ConsoleServerEvents } from '../../shared/realtime.js';
+import { emitAck, type ConsoleSocket } from '../common/socket.js';
 
-export function useRequesterOnline(socket: Socket, chatId: number): boolean | null {
+export function useRequesterOnline(socket: ConsoleSocket, chatId: number): boolean | null {
   const [online, setOnline] = useState<boolean | null>(null);
   useEffect(() => {
     let live = true;
@@ -12,13 +11,13 @@ export function useRequesterOnline(socket: Socket, chatId: number): boolean | nu
       if (!socket.connected) return;
       try {
         // A subscribe after the newest possible seq returns no messages, only the state we need.
-        const r = await emitAck<{ requesterOnline?: boolean }>(socket, CLIENT_EVENTS.subscribe, { chatId, afterSeq: Number.MAX_SAFE_INTEGER });
+        const r = await emitAck(socket, CLIENT_EVENTS.subscribe, { chatId, afterSeq: Number.MAX_SAFE_INTEGER });
         if (live && typeof r.requesterOnline === 'boolean') setOnline(r.requesterOnline);
       } catch {
         // The chat stream reports refusals; presence just stays unknown.
       }
     };
-    const onPresence = (p: { chatId: number; online: boolean }) => {
+    const onPresence: ConsoleServerEvents['presence'] = (p) => {
       if (p.chatId === chatId) setOnline(p.online);
     };
     const onDown = () => setOnline(null);

@@ -5,8 +5,8 @@
  */
 import { useEffect } from 'react';
 import { useQueryClient, type QueryClient } from '@tanstack/react-query';
-import type { Socket } from 'socket.io-client';
-import { SERVER_EVENTS } from '../../shared/realtime.js';
+import { SERVER_EVENTS, type ConsoleServerEvents } from '../../shared/realtime.js';
+import type { ConsoleSocket } from '../common/socket.js';
 import type { ConsoleChat } from '../common/types.js';
 import { keys, type StatusBarData } from './queries.js';
 
@@ -28,15 +28,15 @@ export function placeChat(bar: StatusBarData, chat: ConsoleChat): StatusBarData 
   return next;
 }
 
-export function useStatusBarSync(socket: Socket) {
+export function useStatusBarSync(socket: ConsoleSocket) {
   const qc = useQueryClient();
   useEffect(() => {
     const reread = () => void qc.invalidateQueries({ queryKey: keys.statusBar });
-    const onChat = (chat: ConsoleChat) => {
+    const onChat: ConsoleServerEvents['chat'] = (chat) => {
       qc.setQueryData<StatusBarData>(keys.statusBar, (bar) => (bar ? placeChat(bar, chat) : bar));
       refreshChatViews(qc, chat);
     };
-    const onStatus = (p: { available: boolean }) => {
+    const onStatus: ConsoleServerEvents['status'] = (p) => {
       qc.setQueryData<StatusBarData>(keys.statusBar, (bar) => (bar ? { ...bar, available: p.available } : bar));
     };
     socket.on(SERVER_EVENTS.chat, onChat);

@@ -5,8 +5,7 @@ import { SessionGate } from '../common/session-gate.js';
 import { ConnectionBanner } from '../common/connection-banner.js';
 import { Link, match, navigate, useDocumentTitle, usePath } from '../common/router.js';
 import { closeSocket, getSocket, useSessionWatch, useSocketEvent } from '../common/socket.js';
-import type { PortalChat } from '../common/types.js';
-import { SERVER_EVENTS } from '../../shared/realtime.js';
+import { SERVER_EVENTS, type PortalServerEvents } from '../../shared/realtime.js';
 import { isOpen, keys, useChats, useMe, type Me } from './queries.js';
 import { HomePage } from './home-page.js';
 import { TicketPage } from './ticket-page.js';
@@ -36,8 +35,8 @@ function LoggedIn({ me }: { me: Me }) {
   }, [path]);
 
   // Any change to one of my chats refreshes the lists that show it.
-  const onChat = useCallback(
-    (c: PortalChat) => {
+  const onChat = useCallback<PortalServerEvents['chat']>(
+    (c) => {
       void qc.invalidateQueries({ queryKey: keys.chats });
       void qc.invalidateQueries({ queryKey: keys.chat(c.id) });
       if (c.ticketId) void qc.invalidateQueries({ queryKey: keys.ticket(c.ticketId) });

@@ -16,7 +16,7 @@ import { ChatOutcome } from './chat-outcome.js';
 export function ChatPage({ id, me }: { id: number; me: Me }) {
   const qc = useQueryClient();
   const socket = getSocket('/portal');
-  const stream = useChatStream<PortalChat>(socket, '/portal', id);
+  const stream = useChatStream(socket, '/portal', id);
   const chat = stream.chat;
   const detail = useChatDetail(id, chat?.status === 'waiting');
   const [existing] = useState(() => new URLSearchParams(location.search).has('existing'));
