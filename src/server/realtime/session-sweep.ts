@@ -8,6 +8,7 @@ import type { Server, Socket } from 'socket.io';
 import type { Logger } from 'pino';
 import type { Ctx } from '../services/context.js';
 import { actorFromToken, tokenHash } from '../services/auth.js';
+import { liveSessionHashes } from '../db/repositories/people.js';
 import { sessionTokens } from './handlers.js';
 
 /**
@@ -33,8 +34,7 @@ export async function sweepSessions(ctx: Ctx, io: Server): Promise<number> {
     if (i > 0) await nextTurn();
     const chunk = tokens.slice(i, i + BATCH);
     const hashes = new Map(chunk.map((t) => [tokenHash(t), t]));
-    const live = await ctx.db.selectFrom('sessions').select('token_hash').where('token_hash', 'in', [...hashes.keys()]).where('expires_at', '>', ctx.now()).execute();
-    const alive = new Set(live.map((r) => r.token_hash));
+    const alive = await liveSessionHashes(ctx.db, [...hashes.keys()], ctx.now());
     for (const [hash, token] of hashes) {
       if (alive.has(hash)) continue;
       // Confirmed through the one place that knows how sessions are stored before closing anything.

@@ -10,6 +10,7 @@ import { messageBodies } from '../db/repositories/messages.js';
 import { noteBodies } from '../db/repositories/notes.js';
 import { searchCompletedRows, writeSearchDocument, type CompletedChatFilters } from '../db/repositories/search.js';
 import { presentChatFor } from './presenters.js';
+import { authorize } from '../policies/rules.js';
 
 export async function indexChat(trx: Tx, dialect: Dialect, chatId: number): Promise<void> {
   const chat = await findChat(trx, chatId);
@@ -27,6 +28,7 @@ function terms(q: string): string[] {
 }
 
 export async function searchCompleted(db: Tx, dialect: Dialect, tech: TechActor, f: SearchFilters) {
+  authorize(tech, 'search');
   const { q, ...filters } = f;
   const rows = await searchCompletedRows(db, dialect, tech, { ...filters, words: q ? terms(q) : [] });
   return rows.map((r) => ({ ...presentChatFor(tech, r), snippet: r.snippet }));

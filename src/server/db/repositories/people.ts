@@ -21,6 +21,12 @@ export const activePortalUserById = prepared((db: Kysely<Database>, id: number) 
 /** A session by the hash of its token, as rows (none or one). */
 export const sessionByHash = prepared((db: Kysely<Database>, tokenHash: string) => db.selectFrom('sessions').selectAll().where('token_hash', '=', tokenHash));
 
+/** Of these session hashes, the ones whose session is still there and not expired at `now`. */
+export async function liveSessionHashes(db: Tx, hashes: string[], now: number): Promise<Set<string>> {
+  const rows = await db.selectFrom('sessions').select('token_hash').where('token_hash', 'in', hashes).where('expires_at', '>', now).execute();
+  return new Set(rows.map((r) => r.token_hash));
+}
+
 export async function insertSession(db: Tx, s: { token_hash: string; user_kind: UserKind; user_id: number; created_at: number; expires_at: number }): Promise<void> {
   await db.insertInto('sessions').values(s).execute();
 }
