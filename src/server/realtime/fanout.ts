@@ -143,8 +143,9 @@ export function startFanout(ctx: Ctx, io: RealtimeServer, log: Logger, opts: { c
       consoleNsp.to(techRooms(r.techIds)).emit(SERVER_EVENTS.alertWithdrawn, { chatId, techId, techName: r.row.tech_name });
     }),
     bus.on('message.created', ({ chatId, message, participants }) => {
-      // Published in seq order per chat (the counter's row lock orders the commits) and emitted
-      // at once, so live delivery keeps that order; clients still place messages by seq. The
+      // Emitted at once, as published: on SQLite in seq order per chat (one connection, commits in
+      // order); on PostgreSQL the row lock orders the commits, but concurrent sends to one chat
+      // may be published a little out of order under load. Clients place messages by seq. The
       // requester's own room is included (one emit, each socket once): the chat is theirs. Techs
       // get it through the stream only, whose membership follows their access.
       portal.to([`chat:${chatId}`, `portal:${participants.requesterId}`]).emit(SERVER_EVENTS.message, message);
