@@ -12,6 +12,8 @@ import { inGroupCommit } from '../src/server/services/context.js';
 import { sendMessage } from '../src/server/services/messages.js';
 import { loadPortalActor, loadTechActor } from '../src/server/policies/access.js';
 import { AppError } from '../src/server/errors.js';
+import { sql } from 'kysely';
+import { until } from './support/realtime.js';
 
 describe.each(DIALECTS)('group commit on %s', (kind) => {
   let s: TestServer;
@@ -63,16 +65,51 @@ describe.each(DIALECTS)('group commit on %s', (kind) => {
     const ended = await activeChat(w);
     const user = (await loadPortalActor(s.ctx.db, w.user.id))!;
     // The participant check passes (the chat is active when read), then the chat ends before the
-    // group runs: the conditional counter bump matches nothing and nothing is written.
-    const a = sendMessage(s.ctx, tech, open, 'kept', 'r-1');
-    const b = sendMessage(s.ctx, user, ended, 'refused', 'r-2').then(
-      () => 'sent',
-      (e) => e.code,
-    );
-    await s.ctx.db.updateTable('chats').set({ status: 'completed' }).where('id', '=', ended).execute();
-    expect((await a).message.body).toBe('kept');
-    expect(await b).toBe('invalid_transition');
+    // append: the conditional counter bump matches nothing and nothing is written.
+    const send = () =>
+      sendMessage(s.ctx, user, ended, 'refused', 'r-2').then(
+        () => 'sent',
+        (e) => e.code,
+      );
+    let a: ReturnType<typeof sendMessage>;
+    let b: Promise<string>;
+    if (kind === 'sqlite') {
+      // The checks run at once; the group's transaction only at the next turn, after this update.
+      a = sendMessage(s.ctx, tech, open, 'kept', 'r-1');
+      b = send();
+      await s.ctx.db.updateTable('chats').set({ status: 'completed' }).where('id', '=', ended).execute();
+    } else {
+      // The end holds the chat's row lock while the send checks (reads do not wait for it) and
+      // reaches its counter bump, which waits; the end then commits and the bump matches nothing.
+      await s.ctx.db.transaction().execute(async (trx) => {
+        await trx.updateTable('chats').set({ status: 'completed' }).where('id', '=', ended).execute();
+        a = sendMessage(s.ctx, tech, open, 'kept', 'r-1');
+        b = send();
+        await until(async () => Number((await sql<{ n: number }>`select count(*) as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`.execute(s.ctx.db)).rows[0].n) > 0, 10000, 'the send waiting for the row lock');
+      });
+    }
+    expect((await a!).message.body).toBe('kept');
+    expect(await b!).toBe('invalid_transition');
     expect((await messagesOf(ended)).some((m) => m.client_id === 'r-2')).toBe(false);
+  });
+
+  it("a requester's leave that commits between a send's check and its append wins: the send is refused, nothing written", async () => {
+    const chatId = await activeChat(w);
+    const user = (await loadPortalActor(s.ctx.db, w.user.id))!;
+    let sent: Promise<unknown>;
+    const send = () => sendMessage(s.ctx, user, chatId, 'one more thing', 'after-leave').then(() => 'sent', (e) => e.code);
+    if (kind === 'sqlite') {
+      sent = send();
+      await s.ctx.db.updateTable('chats').set({ left_at: Date.now() }).where('id', '=', chatId).execute();
+    } else {
+      await s.ctx.db.transaction().execute(async (trx) => {
+        await trx.updateTable('chats').set({ left_at: Date.now() }).where('id', '=', chatId).execute();
+        sent = send();
+        await until(async () => Number((await sql<{ n: number }>`select count(*) as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`.execute(s.ctx.db)).rows[0].n) > 0, 10000, 'the send waiting for the row lock');
+      });
+    }
+    expect(await sent!).toBe('invalid_transition');
+    expect((await messagesOf(chatId)).some((m) => m.client_id === 'after-leave')).toBe(false);
   });
 
   it('the same client id twice at once: stored once, both answered with that message', async () => {

@@ -195,6 +195,14 @@ describe.each(DIALECTS)('the rule table over HTTP and socket on %s', (kind) => {
     expect((await actors.joined_tech.client.post(`/api/console/chats/${t.chatId}/messages`, { body: 'Noted, closing', clientId: 'tech-after' })).status).toBe(201);
   });
 
+  it("each viewer's notes say whether that viewer may edit them: the author and an admin, not another tech", async () => {
+    const t = await prepare('noted');
+    const canEdit = async (a: Actor) => (await a.client.get(`/api/console/chats/${t.chatId}/notes`)).body.map((n: { canEdit: boolean }) => n.canEdit);
+    expect(await canEdit(actors.joined_tech)).toEqual([true]);
+    expect(await canEdit(actors.admin)).toEqual([true]);
+    expect(await canEdit(actors.tech_with_access)).toEqual([false]);
+  });
+
   it('commands that take no body refuse one', async () => {
     const t = await prepare('waiting');
     for (const [client, path] of [

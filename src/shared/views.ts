@@ -104,6 +104,8 @@ export const NoteView = z.object({
   createdAt: time,
   updatedAt: time,
   edited: z.boolean(),
+  /** This viewer may edit it: its author or an admin (others may add their own). */
+  canEdit: z.boolean(),
   history: z.array(z.object({ body: z.string(), editor: Named, at: time })),
 });
 export type NoteView = z.infer<typeof NoteView>;

@@ -119,6 +119,12 @@ const REFUSALS: Partial<Record<Action, [code: ErrorCode, message: string]>> = {
   'admin.manage': ['admin_only', 'Only admins can do this'],
 };
 
+/** The 403 of an action, with its own code and message. */
+export function forbidden(action: Action): Forbidden {
+  const [code, message] = REFUSALS[action] ?? ['forbidden', 'Not allowed'];
+  return new Forbidden(code, message);
+}
+
 /**
  * `can`, or the error its refusal means: "not found" when the actor may not see the resource at
  * all (SPEC: to them it does not exist), otherwise a 403 with the action's own code.
@@ -132,8 +138,7 @@ export function authorize(actor: Actor, action: Action, resource?: unknown): voi
   if (isChatAction(action) && chatRelation(actor, resource as ChatResource) === 'none') throw new NotFound('Chat');
   if (isNoteAction(action) && noteRelation(actor, resource as NoteResource) === 'none') throw new NotFound('Chat');
   if (isTicketAction(action) && ticketRelation(actor, resource as TicketResource) === 'none') throw new NotFound('Ticket');
-  const [code, message] = REFUSALS[action] ?? ['forbidden', 'Not allowed'];
-  throw new Forbidden(code, message);
+  throw forbidden(action);
 }
 
 /** The lifecycle event an action causes: the chat machine says in which states it can happen. */

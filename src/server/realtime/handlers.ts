@@ -14,7 +14,7 @@ import { ChatIdPayload, CLIENT_EVENTS, SendPayload, SubscribePayload, TypingPayl
 import { getChatView, getVisibleChatScope, listMessages } from '../services/chat-queries.js';
 import { sendMessage } from '../services/messages.js';
 import { loadTechActor } from '../policies/access.js';
-import { authorize } from '../policies/rules.js';
+import { authorize, stateAllows } from '../policies/rules.js';
 import { TokenBuckets } from '../services/rate-limit.js';
 import type { Fanout } from './fanout.js';
 import type { AnySocket } from './namespaces.js';
@@ -107,7 +107,8 @@ async function subscribe(ctx: Ctx, socket: AnySocket, actor: Actor, p: { chatId:
 async function typing({ ctx, fanout }: HandlerDeps, actor: Actor, p: { chatId: number; typing: boolean }) {
   const chat = await getVisibleChatScope(ctx.db, actor, p.chatId);
   authorize(actor, 'chat.write', chat);
-  if (chat.status === 'active') fanout.typing(actor, p.chatId, p.typing);
+  // Nothing to tell when the chat is not open for this writer (over, or the requester left it).
+  if (stateAllows('chat.write', chat, actor.kind)) fanout.typing(actor, p.chatId, p.typing);
   return {};
 }
 
@@ -125,6 +126,7 @@ function refuseUnknown(typed: AnySocket) {
 export function registerHandlers(deps: HandlerDeps) {
   const { ctx, socket } = deps;
   refuseUnknown(socket);
+  socket.on('disconnect', () => eventBuckets.forget(socket.id));
   on(deps, CLIENT_EVENTS.subscribe, SubscribePayload, (a, p) => subscribe(ctx, socket, a, p));
   on(deps, CLIENT_EVENTS.unsubscribe, ChatIdPayload, async (_a, p) => {
     await socket.leave(`chat:${p.chatId}`);

@@ -3,7 +3,7 @@ import { Conflict, NeedsConfirmation, NotFound } from '../errors.js';
 import type { Tx } from '../db/database.js';
 import type { Chat } from '../db/schema.js';
 import type { TechActor } from '../policies/access.js';
-import { can } from '../policies/rules.js';
+import { can, stateAllows } from '../policies/rules.js';
 import { inTransaction, type Ctx } from './context.js';
 import { applyTransition, chatForCommand } from './transition.js';
 import { presentChatFor } from './presenters.js';
@@ -85,8 +85,8 @@ export async function completeChat(ctx: Ctx, tech: TechActor, chatId: number, in
 export async function createTicketFromChat(ctx: Ctx, tech: TechActor, chatId: number, input: { boardId: number; summary: string }) {
   return inTransaction(ctx, async (trx, outbox) => {
     const chat = await chatForCommand(trx, tech, chatId, 'chat.create_ticket');
-    if (chat.status !== 'completed') throw new Conflict('invalid_transition', `Cannot create a ticket from a chat that is ${chat.status}`, { state: chat.status });
-    if (chat.source !== 'new_request' || chat.created_ticket_id !== null) {
+    if (!stateAllows('chat.create_ticket', chat, 'tech')) {
+      if (chat.status !== 'completed') throw new Conflict('invalid_transition', `Cannot create a ticket from a chat that is ${chat.status}`, { state: chat.status });
       throw new Conflict('ticket_exists', 'This chat already belongs to a ticket', { ticketId: Number(chat.created_ticket_id ?? chat.ticket_id) });
     }
     const now = ctx.now();

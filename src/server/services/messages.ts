@@ -1,10 +1,10 @@
 import { NotFound } from '../errors.js';
 import { isUniqueViolation, type Tx } from '../db/database.js';
-import type { Chat, Message } from '../db/schema.js';
-import { bumpSeq, bumpSeqIfStatus, insertMessage, messageByClientId } from '../db/repositories/messages.js';
+import type { Message } from '../db/schema.js';
+import { bumpSeq, bumpSeqForRequester, bumpSeqForTech, insertMessage, messageByClientId } from '../db/repositories/messages.js';
 import { findChat } from '../db/repositories/chats.js';
 import type { Actor } from '../policies/access.js';
-import { authorize, can, stateAllows } from '../policies/rules.js';
+import { authorize, can, forbidden, stateAllows } from '../policies/rules.js';
 import { inGroupCommit, type Ctx } from './context.js';
 import { refusal } from './transition.js';
 import { getVisibleChatScope } from './chat-queries.js';
@@ -17,8 +17,10 @@ type Author = { kind: 'portal' | 'tech' | 'system'; id: number | null; name: str
 
 /**
  * Appends a message with the next `seq`. The counter update locks the chat row, so concurrent
- * appends queue behind each other and `seq` has no gaps or repeats. `requireStatus` makes the
- * append conditional on the chat's state at that moment.
+ * appends queue behind each other and `seq` has no gaps or repeats. `asWriter` makes the append
+ * conditional on the author still being allowed to write at that moment (the chat active; the
+ * requester not gone, the tech still the joined one): a leave or an end that committed between
+ * the send's check and its append wins, and the send is refused with nothing written.
  */
 export async function appendMessage(
   trx: Tx,
@@ -28,12 +30,17 @@ export async function appendMessage(
   body: string,
   clientId: string | null,
   now: number,
-  requireStatus?: Chat['status'],
+  asWriter = false,
 ): Promise<{ message: Message; view: MessageView }> {
-  const [counter] = requireStatus ? await bumpSeqIfStatus(trx, chatId, requireStatus) : await bumpSeq(trx, chatId);
+  const [counter] = !asWriter
+    ? await bumpSeq(trx, chatId)
+    : author.kind === 'tech'
+      ? await bumpSeqForTech(trx, chatId, author.id!)
+      : await bumpSeqForRequester(trx, chatId);
   if (!counter) {
     const current = await findChat(trx, chatId);
     if (!current) throw new NotFound('Chat');
+    if (author.kind === 'tech' && current.status === 'active' && Number(current.tech_id) !== author.id) throw forbidden('chat.write');
     throw refusal(current, 'message');
   }
   const [message] = await insertMessage(trx, chatId, counter.last_seq, author.kind, author.id, body, clientId, now);
@@ -57,7 +64,7 @@ export async function sendMessage(ctx: Ctx, actor: Actor, chatId: number, body: 
   try {
     // A refusal (the chat is no longer active) comes before any write, as inGroupCommit requires.
     const { view } = await inGroupCommit(ctx, (trx, outbox) =>
-      appendMessage(trx, outbox, chatId, { kind: actor.kind, id: actor.id, name: actor.name }, body, clientId, ctx.now(), 'active'),
+      appendMessage(trx, outbox, chatId, { kind: actor.kind, id: actor.id, name: actor.name }, body, clientId, ctx.now(), true),
     );
     return { message: view, duplicate: false };
   } catch (e) {

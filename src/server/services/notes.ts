@@ -1,6 +1,6 @@
 import { Conflict, NotFound } from '../errors.js';
 import type { Actor, TechActor } from '../policies/access.js';
-import { authorize, type ChatAction } from '../policies/rules.js';
+import { authorize, can, type ChatAction } from '../policies/rules.js';
 import { inTransaction, type Ctx } from './context.js';
 import { getVisibleChatScope } from './chat-queries.js';
 import type { ChatScope } from '../db/repositories/chats.js';
@@ -17,7 +17,7 @@ async function notesChat(ctx: Ctx, actor: Actor, chatId: number, action: ChatAct
 }
 
 export async function listNotes(ctx: Ctx, actor: Actor, chatId: number) {
-  await notesChat(ctx, actor, chatId, 'note.view');
+  const { tech, chat } = await notesChat(ctx, actor, chatId, 'note.view');
   const notes = await notesOfChat(ctx.db, chatId);
   const ids = notes.map((n) => n.id);
   const revisions = ids.length ? await revisionsOfNotes(ctx.db, ids) : [];
@@ -29,6 +29,7 @@ export async function listNotes(ctx: Ctx, actor: Actor, chatId: number) {
     createdAt: iso(n.created_at),
     updatedAt: iso(n.updated_at),
     edited: n.updated_at !== n.created_at,
+    canEdit: can(tech, 'note.edit', { author_id: n.author_id, chat }),
     history: revisions
       .filter((r) => r.note_id === n.id)
       .map((r) => ({ body: r.body, editor: { id: Number(r.editor_id), name: r.editor_name }, at: iso(r.at) })),

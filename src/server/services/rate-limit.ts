@@ -21,6 +21,11 @@ export class TokenBuckets {
     private message = 'You are sending messages too fast',
   ) {}
 
+  /** A key that will not come back (a closed connection): its bucket goes now, not at eviction. */
+  forget(key: string): void {
+    this.buckets.delete(key);
+  }
+
   take(key: string, now: number): void {
     const b = this.buckets.get(key) ?? { tokens: this.burst, at: now };
     b.tokens = Math.min(this.burst, b.tokens + ((now - b.at) / 1000) * this.perSecond);

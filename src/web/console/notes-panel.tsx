@@ -89,16 +89,18 @@ function NoteItem({ note, chatId }: { note: Note; chatId: number }) {
       ) : (
         <>
           <p className="pre note-body">{note.body}</p>
-          <button
-            type="button"
-            className="link-button"
-            onClick={() => {
-              setText(note.body);
-              setEditing(true);
-            }}
-          >
-            Edit
-          </button>
+          {note.canEdit && (
+            <button
+              type="button"
+              className="link-button"
+              onClick={() => {
+                setText(note.body);
+                setEditing(true);
+              }}
+            >
+              Edit
+            </button>
+          )}
         </>
       )}
       {note.history.length > 1 && (

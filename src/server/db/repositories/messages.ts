@@ -15,8 +15,28 @@ export type MessageRow = Message & { author_name: string | null };
 export const bumpSeq = prepared((db: Kysely<Database>, chatId: number) =>
   db.updateTable('chats').set((eb) => ({ last_seq: eb('last_seq', '+', 1) })).where('id', '=', chatId).returning(['last_seq', 'requester_id']),
 );
-export const bumpSeqIfStatus = prepared((db: Kysely<Database>, chatId: number, status: Chat['status']) =>
-  db.updateTable('chats').set((eb) => ({ last_seq: eb('last_seq', '+', 1) })).where('id', '=', chatId).where('status', '=', status).returning(['last_seq', 'requester_id']),
+/**
+ * The writer's own conditions go into the counter update, so they hold at the moment of the
+ * append, not only when the send was checked: the requester writes while the chat is active and
+ * they have not left it; a tech while the chat is active and they are its joined tech.
+ */
+export const bumpSeqForRequester = prepared((db: Kysely<Database>, chatId: number) =>
+  db
+    .updateTable('chats')
+    .set((eb) => ({ last_seq: eb('last_seq', '+', 1) }))
+    .where('id', '=', chatId)
+    .where('status', '=', 'active')
+    .where('left_at', 'is', null)
+    .returning(['last_seq', 'requester_id']),
+);
+export const bumpSeqForTech = prepared((db: Kysely<Database>, chatId: number, techId: number) =>
+  db
+    .updateTable('chats')
+    .set((eb) => ({ last_seq: eb('last_seq', '+', 1) }))
+    .where('id', '=', chatId)
+    .where('status', '=', 'active')
+    .where('tech_id', '=', techId)
+    .returning(['last_seq', 'requester_id']),
 );
 // A client id is its author's own: the same id from the other side of the chat is another message.
 export const messageByClientId = prepared((db: Kysely<Database>, chatId: number, kind: AuthorKind, authorId: number, clientId: string) =>
