@@ -51,7 +51,6 @@ export const PortalChatView = ChatViewBase.extend({ offerPending: z.boolean(), a
 export type PortalChatView = z.infer<typeof PortalChatView>;
 export const TechChatView = ChatViewBase.extend({ alertStage: z.enum(['assigned', 'all']), abilities: TechChatAbilities });
 export type TechChatView = z.infer<typeof TechChatView>;
-export type ChatView = PortalChatView | TechChatView;
 
 /** The requester's chat page: while it waits, its place in the queue. */
 export const PortalChatDetail = PortalChatView.extend({ queuePosition: id.nullable() });

@@ -4,7 +4,7 @@
  * Every rule is a set of *relations*: how the actor stands to the resource (the chat's requester,
  * the tech who joined it, another tech with access...). `can` answers from the table; `authorize`
  * throws the error a refusal means (not found when the actor may not even see the resource);
- * `chatAbilities` tells a view what its viewer may do now, so no client re-derives a rule. The
+ * `portalChatAbilities` / `techChatAbilities` tell a view what its viewer may do now, so no client re-derives a rule. The
  * board-and-company rule behind "with access" lives in access.ts, beside its SQL forms.
  */
 import { Forbidden, NotFound } from '../errors.js';
