@@ -1,7 +1,7 @@
 /** The four measured scenarios of issue 3; each starts its own server(s) and stops them. */
 import fs from 'node:fs';
 import path from 'node:path';
-import SQLite from 'better-sqlite3';
+import { openSqlite } from '../src/server/db/sqlite-driver.js';
 import type { Socket } from 'socket.io-client';
 import { connectProduct, connectRelay, runOpenLoop, runSaturation, type LoadResult } from './chat-load.js';
 import { closeAll, connectSocket, contention, cpuSeconds, machineBusySeconds, freshDataDir, mapLimit, nowMs, percentiles, rssMb, sleep, spawnProductServer, spawnRelayServer } from './lib.js';
@@ -14,7 +14,7 @@ export const FULL: Scale = { chats: 1000, rate: 2000, rounds: 6, warmupS: 3, mea
 export const QUICK: Scale = { chats: 50, rate: 100, rounds: 2, warmupS: 1, measureS: 2, alertTechs: 20, alertRequests: 5, idleUsers: 200, idleHoldS: 2, satSeconds: 3, satWindow: 20 };
 
 function messagesInDb(dataDir: string): number {
-  const db = new SQLite(path.join(dataDir, 'helpdesk.sqlite'), { readonly: true });
+  const db = openSqlite(path.join(dataDir, 'helpdesk.sqlite'), { readonly: true });
   try {
     return Number((db.prepare('select count(*) as n from messages').get() as { n: number }).n);
   } finally {

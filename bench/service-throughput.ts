@@ -6,7 +6,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import SQLite from 'better-sqlite3';
+import { openSqlite } from '../src/server/db/sqlite-driver.js';
 import pino from 'pino';
 import { loadConfig } from '../src/server/config.js';
 import { openDatabase } from '../src/server/db/database.js';
@@ -89,21 +89,22 @@ export async function serviceThroughput(opts: { chats: number; seconds: number }
     await handle.close();
   }
   // The same statements a persisted message needs (dedupe read, counter bump, insert, in one
-  // transaction), as plain prepared better-sqlite3 statements with the settings of the server's own
+  // transaction), as plain prepared statements of the same driver with the settings of the server's own
   // connection (its log is copied back by a worker; here only the backstop does it): the storage
   // engine's own ceiling.
-  const raw = new SQLite(path.join(dataDir, 'helpdesk.sqlite'));
+  const raw = openSqlite(path.join(dataDir, 'helpdesk.sqlite'));
   try {
-    raw.pragma('synchronous = NORMAL');
-    raw.pragma(`wal_autocheckpoint = ${BACKSTOP_PAGES}`);
+    raw.exec('pragma synchronous = NORMAL');
+    raw.exec(`pragma wal_autocheckpoint = ${BACKSTOP_PAGES}`);
     const dedupe = raw.prepare('select * from messages where chat_id = ? and client_id = ?');
     const bump = raw.prepare("update chats set last_seq = last_seq + 1 where id = ? and status = 'active' returning last_seq");
     const insert = raw.prepare('insert into messages (chat_id, seq, author_kind, author_id, body, client_id, created_at) values (?, ?, ?, ?, ?, ?, ?) returning *');
-    const rawAppend = raw.transaction((chatId: number, clientId: string, body: string) => {
-      if (dedupe.get(chatId, clientId)) return;
-      const { last_seq } = bump.get(chatId) as { last_seq: number };
-      insert.get(chatId, last_seq, 'portal', 1, body, clientId, Date.now());
-    });
+    const rawAppend = (chatId: number, clientId: string, body: string) =>
+      raw.transaction(() => {
+        if (dedupe.get([chatId, clientId])) return;
+        const { last_seq } = bump.get([chatId]) as { last_seq: number };
+        insert.get([chatId, last_seq, 'portal', 1, body, clientId, Date.now()]);
+      });
     results.push(await measure({ name: 'storage ceiling: same SQL as raw prepared statements, one transaction per message', run: async (i) => rawAppend(sides[i % sides.length].chatId, `raw-${++seqN}`, `raw bench ${i}`) }));
   } finally {
     raw.close();

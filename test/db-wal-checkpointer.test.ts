@@ -5,14 +5,14 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import SQLite from 'better-sqlite3';
+import { openSqlite, type SqliteConnection } from '../src/server/db/sqlite-driver.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BACKSTOP_PAGES, FALLBACK_PAGES, startWalCheckpointer, type Checkpointer } from '../src/server/db/wal-checkpointer.js';
 import { startsOver, walRestarts } from './support/wal.js';
 
 describe('WAL checkpoint worker', () => {
   let dir = '';
-  let database: SQLite.Database | null = null;
+  let database: SqliteConnection | null = null;
   let checkpointer: Checkpointer | null = null;
   afterEach(async () => {
     await checkpointer?.stop();
@@ -23,24 +23,24 @@ describe('WAL checkpoint worker', () => {
   function open() {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'helpdesk-wal-'));
     const file = path.join(dir, 'test.sqlite');
-    database = new SQLite(file);
-    database.pragma('journal_mode = WAL');
-    database.pragma('synchronous = NORMAL');
+    database = openSqlite(file);
+    database.exec('pragma journal_mode = WAL');
+    database.exec('pragma synchronous = NORMAL');
     database.exec('create table t (id integer primary key, body text)');
     return file;
   }
-  const insertOne = (db: SQLite.Database) => db.prepare('insert into t (body) values (?)').run('one more');
+  const insertOne = (db: SqliteConnection) => db.prepare('insert into t (body) values (?)').run(['one more']);
 
   it('copies the log back on its own thread; the server connection only keeps a far backstop', async () => {
     const file = open();
     const errors: unknown[] = [];
     checkpointer = startWalCheckpointer(database!, file, (e) => errors.push(e));
-    expect(database!.pragma('wal_autocheckpoint', { simple: true })).toBe(BACKSTOP_PAGES);
+    expect(database!.pragmaValue('wal_autocheckpoint')).toBe(BACKSTOP_PAGES);
     const before = walRestarts(file);
     // A burst of commits with no pause, all on this thread, far below the backstop: nothing on
     // this thread copies them back.
     const insert = database!.prepare('insert into t (body) values (?)');
-    for (let i = 0; i < 1500; i++) insert.run(`line ${i}`);
+    for (let i = 0; i < 1500; i++) insert.run([`line ${i}`]);
     // The worker copies; once it has caught up, a commit starts the log over.
     expect(await startsOver(file, before, () => insertOne(database!))).toBe(true);
     expect(errors).toEqual([]);
@@ -54,6 +54,6 @@ describe('WAL checkpoint worker', () => {
     await checkpointer.worker.terminate();
     await exited;
     expect(errors).toHaveLength(1);
-    expect(database!.pragma('wal_autocheckpoint', { simple: true })).toBe(FALLBACK_PAGES);
+    expect(database!.pragmaValue('wal_autocheckpoint')).toBe(FALLBACK_PAGES);
   });
 });

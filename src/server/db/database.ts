@@ -1,9 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import SQLite from 'better-sqlite3';
 import pg from 'pg';
 import { Kysely, PostgresDialect, SqliteDialect, sql, type Transaction } from 'kysely';
 import type { Database } from './schema.js';
+import { openSqlite, sqliteErrorCode, type SqliteConnection, type SqliteStatement } from './sqlite-driver.js';
 import { startWalCheckpointer, type Checkpointer } from './wal-checkpointer.js';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -29,7 +29,7 @@ export function openDatabase(opts: { databaseUrl?: string; dataDir: string; onBa
   // PostgreSQL). The lock is a small SQLite file held in an exclusive transaction for as long as
   // the server runs; the operating system drops it when the process ends, however it ends. A
   // second server on the same directory fails to start with "database is locked".
-  const lock = new SQLite(path.join(opts.dataDir, 'helpdesk.lock'), { timeout: 0 });
+  const lock = openSqlite(path.join(opts.dataDir, 'helpdesk.lock'), { timeout: 0 });
   try {
     lock.exec('begin exclusive');
   } catch (err) {
@@ -37,14 +37,13 @@ export function openDatabase(opts: { databaseUrl?: string; dataDir: string; onBa
     throw err;
   }
   const file = path.join(opts.dataDir, 'helpdesk.sqlite');
-  let database: SQLite.Database | null = null;
+  let database: SqliteConnection | null = null;
   let checkpointer: Checkpointer;
   try {
-    database = new SQLite(file);
-    database.pragma('journal_mode = WAL');
-    database.pragma('synchronous = NORMAL');
-    database.pragma('foreign_keys = ON');
-    database.pragma('busy_timeout = 5000');
+    database = openSqlite(file, { timeout: 5000 });
+    database.exec('pragma journal_mode = WAL');
+    database.exec('pragma synchronous = NORMAL');
+    database.exec('pragma foreign_keys = ON');
     // The WAL is copied back into the database file by a worker thread, off the event loop
     // (db/wal-checkpointer.ts; docs/benchmarks.md, changes 8 and 12).
     checkpointer = startWalCheckpointer(database, file, opts.onBackgroundError ?? ((err) => console.error('WAL checkpoint worker failed', err)));
@@ -117,12 +116,12 @@ class TrackedSqliteDialect extends SqliteDialect {
 }
 
 /**
- * Kysely calls `prepare` for every query, and better-sqlite3 compiles the SQL each time; that
+ * Kysely calls `prepare` for every query, and the driver compiles the SQL each time; that
  * compile was the largest single cost of a message send. The compiled statement is reused for the
  * same SQL text (bounded, least recently used first out); one still iterating is never shared.
  */
-function withStatementCache(database: SQLite.Database, max = 500) {
-  const cache = new Map<string, SQLite.Statement>();
+function withStatementCache(database: SqliteConnection, max = 500) {
+  const cache = new Map<string, SqliteStatement>();
   return {
     close: () => database.close(),
     prepare(text: string) {
@@ -144,8 +143,9 @@ function withStatementCache(database: SQLite.Database, max = 500) {
 
 /** True when the error is a unique-constraint violation on either dialect. */
 export function isUniqueViolation(err: unknown): boolean {
-  const e = err as { code?: string; message?: string };
-  return e?.code === '23505' || e?.code === 'SQLITE_CONSTRAINT_UNIQUE' || e?.code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+  if ((err as { code?: unknown })?.code === '23505') return true;
+  const code = sqliteErrorCode(err);
+  return code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
 }
 
 export async function ping(db: Db): Promise<void> {

@@ -12,7 +12,7 @@
  */
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
-import type SQLite from 'better-sqlite3';
+import { SQLITE_DRIVER, type SqliteConnection } from './sqlite-driver.js';
 
 /** How often the worker copies the log back. */
 export const CHECKPOINT_EVERY_MS = 50;
@@ -24,13 +24,22 @@ export const BACKSTOP_PAGES = 4000;
 /** Without the worker, the server's connection copies in small steps (docs/benchmarks.md, change 8). */
 export const FALLBACK_PAGES = 100;
 
-// Plain JavaScript, evaluated in the worker: no loader or transpiler is needed there.
+// Plain JavaScript, evaluated in the worker: no loader or transpiler is needed there. It opens
+// its own connection with the same driver as the server (db/sqlite-driver.ts).
 const WORKER_SOURCE = `
 const { workerData, parentPort } = require('node:worker_threads');
-const SQLite = require(workerData.driver);
-const db = new SQLite(workerData.file);
-db.pragma('busy_timeout = 1000');
-db.pragma('synchronous = NORMAL');
+const open = workerData.driver === 'node'
+  ? (file) => {
+      const db = new (require('node:sqlite').DatabaseSync)(file, { timeout: 1000 });
+      const checkpoint = db.prepare('pragma wal_checkpoint(PASSIVE)');
+      return { db, exec: (s) => db.exec(s), copy: () => checkpoint.get().log, busy: (e) => [5, 6].includes(e.errcode & 0xff) };
+    }
+  : (file) => {
+      const db = new (require(workerData.driverPath))(file, { timeout: 1000 });
+      return { db, exec: (s) => db.exec(s), copy: () => db.pragma('wal_checkpoint(PASSIVE)')[0].log, busy: (e) => e.code === 'SQLITE_BUSY' || e.code === 'SQLITE_LOCKED' };
+    };
+const conn = open(workerData.file);
+conn.exec('pragma synchronous = NORMAL');
 let timer = null;
 // The log starts over from its beginning only when a commit begins after a copy has caught up
 // with it; under a steady stream of commits that gap is rare, so while the log is long the
@@ -38,10 +47,10 @@ let timer = null;
 const round = () => {
   let frames = 0;
   try {
-    frames = db.pragma('wal_checkpoint(PASSIVE)')[0].log;
+    frames = conn.copy();
   } catch (err) {
     // Busy now (a rare overlap with the backstop): the next round copies it.
-    if (err.code !== 'SQLITE_BUSY' && err.code !== 'SQLITE_LOCKED') throw err;
+    if (!conn.busy(err)) throw err;
   }
   timer = setTimeout(round, frames > workerData.longLogFrames ? workerData.soonMs : workerData.everyMs);
 };
@@ -49,7 +58,7 @@ timer = setTimeout(round, workerData.everyMs);
 parentPort.on('message', (m) => {
   if (m !== 'stop') return;
   clearTimeout(timer);
-  db.close();
+  conn.db.close();
   parentPort.postMessage('stopped');
 });
 `;
@@ -57,10 +66,10 @@ parentPort.on('message', (m) => {
 export type Checkpointer = { worker: Worker; stop: () => Promise<void> };
 
 /** Starts the worker for `file`, whose connection `database` is the server's own (already in WAL mode). */
-export function startWalCheckpointer(database: SQLite.Database, file: string, onError: (err: unknown) => void): Checkpointer {
-  database.pragma(`wal_autocheckpoint = ${BACKSTOP_PAGES}`);
-  const driver = createRequire(import.meta.url).resolve('better-sqlite3');
-  const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { file, driver, everyMs: CHECKPOINT_EVERY_MS, soonMs: SOON_MS, longLogFrames: LONG_LOG_FRAMES }, execArgv: [], env: {} });
+export function startWalCheckpointer(database: SqliteConnection, file: string, onError: (err: unknown) => void): Checkpointer {
+  database.exec(`pragma wal_autocheckpoint = ${BACKSTOP_PAGES}`);
+  const driverPath = SQLITE_DRIVER === 'better' ? createRequire(import.meta.url).resolve('better-sqlite3') : null;
+  const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { file, driver: SQLITE_DRIVER, driverPath, everyMs: CHECKPOINT_EVERY_MS, soonMs: SOON_MS, longLogFrames: LONG_LOG_FRAMES }, execArgv: [], env: {} });
   worker.unref();
   let stopping = false;
   let exited = false;
@@ -70,7 +79,7 @@ export function startWalCheckpointer(database: SQLite.Database, file: string, on
     exited = true;
     if (stopping) return;
     // The log must still be copied back: the server's connection does it again, in small steps.
-    if (database.open) database.pragma(`wal_autocheckpoint = ${FALLBACK_PAGES}`);
+    if (database.open) database.exec(`pragma wal_autocheckpoint = ${FALLBACK_PAGES}`);
     onError(failure ?? new Error(`WAL checkpoint worker exited (code ${code})`));
   });
   const stop = async () => {
