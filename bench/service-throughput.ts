@@ -25,12 +25,16 @@ type Step = { name: string; run: (i: number) => Promise<unknown>; batch?: number
 
 async function timeStep(step: Step, seconds: number, maxOps: number) {
   const start = nowMs();
+  const cpu = process.cpuUsage();
   const end = start + seconds * 1000;
   let n = 0;
   while (n < maxOps && nowMs() < end) await step.run(n++);
   const s = (nowMs() - start) / 1000;
+  const used = process.cpuUsage(cpu);
   const ops = n * (step.batch ?? 1);
-  return { step: step.name, ops, perSecond: Math.round(ops / s), microsEach: Math.round((s * 1e6) / ops) };
+  // CPU time (this process, all its threads) per operation: steadier than wall time when other
+  // processes share the machine, which only delays the loop.
+  return { step: step.name, ops, perSecond: Math.round(ops / s), microsEach: Math.round((s * 1e6) / ops), cpuMicrosEach: Math.round((used.user + used.system) / ops) };
 }
 
 export async function serviceThroughput(opts: { chats: number; seconds: number }) {
