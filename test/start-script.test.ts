@@ -1,7 +1,8 @@
 /**
  * `npm start` (scripts/start.mjs) on a fresh machine's default: SQLite in an empty data directory.
  * It prints the URL and the demo logins, the demo logins work, the server process runs with the
- * production Node options, and a SIGTERM stops it.
+ * production Node options on the compiled server (dist/server, no TypeScript loader), and a
+ * SIGTERM stops it.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -61,7 +62,10 @@ describe('npm start', () => {
     const argv = fs.readFileSync(`/proc/${children[0]}/cmdline`, 'utf8').split('\0');
     expect(SERVER_NODE_FLAGS.length).toBeGreaterThan(0);
     for (const f of SERVER_NODE_FLAGS) expect(argv).toContain(f);
-    expect(argv).toContain('src/server/main.ts');
+    // The compiled server, on Node 24, with no TypeScript loader.
+    expect(argv).toContain('dist/server/main.js');
+    expect(argv.join(' ')).not.toMatch(/tsx|--import|--loader/);
+    expect(fs.readlinkSync(`/proc/${children[0]}/exe`)).toMatch(/node$/);
 
     p.kill('SIGTERM');
     await exited(p);

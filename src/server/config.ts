@@ -1,4 +1,8 @@
+import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+
+/** The built web pages: <project>/dist/web, from src/server (tsx) and from dist/server (built) alike. */
+const BUILT_WEB = fileURLToPath(new URL('../../dist/web', import.meta.url));
 
 const seconds = (fallback: number) =>
   z.coerce.number().nonnegative().finite().default(fallback);
@@ -18,7 +22,7 @@ const schema = z.object({
     .default('true')
     .transform((v) => v === 'true' || v === '1'),
   LOG_LEVEL: z.string().default('warn'),
-  WEB_DIST: z.string().default('./dist/web'),
+  WEB_DIST: z.string().default(BUILT_WEB),
   /** Extra origins allowed for state-changing requests and sockets, comma separated. */
   ALLOWED_ORIGINS: z.string().default(''),
   NODE_ID: z.string().optional(),

@@ -1,12 +1,12 @@
 /**
- * The one place that talks to a SQLite driver. Everything else (Kysely's dialect, the hot-path
- * statements, the WAL worker, the bench's seeding) uses this small connection type, so the driver
- * can be chosen in one line.
+ * The one place that talks to the SQLite driver: Node's own `node:sqlite` (FTS5 included, nothing
+ * to download or compile). Everything else (Kysely's dialect, the hot-path statements, the WAL
+ * worker, the bench's seeding) uses this small connection type.
  *
- * SQLITE_DRIVER (temporary, while both are measured): `node` = Node's own `node:sqlite` (default),
- * `better` = better-sqlite3.
+ * Chosen over better-sqlite3 13 by measurement (docs/benchmarks.md, "SQLite driver"): the same CPU
+ * time per operation within the noise, one native package fewer and a faster `npm ci`.
  */
-import { createRequire } from 'node:module';
+import { DatabaseSync, type SQLInputValue } from 'node:sqlite';
 
 export type RunResult = { changes: number | bigint; lastInsertRowid: number | bigint };
 
@@ -37,15 +37,6 @@ export interface SqliteConnection {
 
 export type OpenOptions = { readonly?: boolean; /** busy timeout, ms */ timeout?: number };
 
-export type SqliteDriverName = 'node' | 'better';
-export const SQLITE_DRIVER: SqliteDriverName = process.env.SQLITE_DRIVER === 'better' ? 'better' : 'node';
-
-const require = createRequire(import.meta.url);
-
-export function openSqlite(file: string, opts: OpenOptions = {}): SqliteConnection {
-  return SQLITE_DRIVER === 'better' ? openBetter(file, opts) : openNode(file, opts);
-}
-
 /** SQLite's extended result codes by name, for the ones the code reacts to. */
 const CODES: Record<number, string> = {
   5: 'SQLITE_BUSY',
@@ -60,26 +51,13 @@ const CODES: Record<number, string> = {
   2067: 'SQLITE_CONSTRAINT_UNIQUE',
 };
 
-/** The SQLite result code of an error from either driver (`SQLITE_BUSY`, `SQLITE_CONSTRAINT_UNIQUE`…). */
+/** The SQLite result code of a driver error by name (`SQLITE_BUSY`, `SQLITE_CONSTRAINT_UNIQUE`…). */
 export function sqliteErrorCode(err: unknown): string | undefined {
-  const e = err as { code?: unknown; errcode?: unknown };
-  if (typeof e?.errcode === 'number') return CODES[e.errcode] ?? `SQLITE_${e.errcode}`;
-  return typeof e?.code === 'string' && e.code.startsWith('SQLITE_') ? e.code : undefined;
+  const e = err as { errcode?: unknown };
+  return typeof e?.errcode === 'number' ? (CODES[e.errcode] ?? `SQLITE_${e.errcode}`) : undefined;
 }
 
-// ---- node:sqlite ---------------------------------------------------------------------------
-
-type NodeStatement = {
-  all(...p: unknown[]): unknown[];
-  get(...p: unknown[]): unknown;
-  run(...p: unknown[]): RunResult;
-  iterate(...p: unknown[]): IterableIterator<unknown>;
-  columns(): unknown[];
-};
-type NodeDatabase = { isOpen: boolean; exec(sql: string): void; prepare(sql: string): NodeStatement; close(): void };
-
-function openNode(file: string, opts: OpenOptions): SqliteConnection {
-  const { DatabaseSync } = require('node:sqlite') as { DatabaseSync: new (f: string, o: object) => NodeDatabase };
+export function openSqlite(file: string, opts: OpenOptions = {}): SqliteConnection {
   const db = new DatabaseSync(file, { readOnly: opts.readonly ?? false, timeout: opts.timeout ?? 5000 });
   const prepare = (sql: string): SqliteStatement => {
     const s = db.prepare(sql);
@@ -89,13 +67,13 @@ function openNode(file: string, opts: OpenOptions): SqliteConnection {
       get busy() {
         return iterating > 0;
       },
-      all: (p = []) => s.all(...p),
-      get: (p = []) => s.get(...p),
-      run: (p = []) => s.run(...p),
+      all: (p = []) => s.all(...(p as SQLInputValue[])),
+      get: (p = []) => s.get(...(p as SQLInputValue[])),
+      run: (p = []) => s.run(...(p as SQLInputValue[])),
       *iterate(p = []) {
         iterating++;
         try {
-          yield* s.iterate(...p);
+          yield* s.iterate(...(p as SQLInputValue[]));
         } finally {
           iterating--;
         }
@@ -104,32 +82,6 @@ function openNode(file: string, opts: OpenOptions): SqliteConnection {
   };
   return connection({ exec: (sql) => db.exec(sql), prepare, close: () => db.close(), isOpen: () => db.isOpen });
 }
-
-// ---- better-sqlite3 -----------------------------------------------------------------------
-
-type BetterStatement = NodeStatement & { reader: boolean; busy: boolean };
-type BetterDatabase = { open: boolean; exec(sql: string): void; prepare(sql: string): BetterStatement; close(): void };
-
-function openBetter(file: string, opts: OpenOptions): SqliteConnection {
-  const Better = require('better-sqlite3') as new (f: string, o: object) => BetterDatabase;
-  const db = new Better(file, { readonly: opts.readonly ?? false, timeout: opts.timeout ?? 5000 });
-  const prepare = (sql: string): SqliteStatement => {
-    const s = db.prepare(sql);
-    return {
-      reader: s.reader,
-      get busy() {
-        return s.busy;
-      },
-      all: (p = []) => s.all(p),
-      get: (p = []) => s.get(p),
-      run: (p = []) => s.run(p),
-      iterate: (p = []) => s.iterate(p),
-    };
-  };
-  return connection({ exec: (sql) => db.exec(sql), prepare, close: () => db.close(), isOpen: () => db.open });
-}
-
-// ---- shared --------------------------------------------------------------------------------
 
 function connection(d: { exec(sql: string): void; prepare(sql: string): SqliteStatement; close(): void; isOpen(): boolean }): SqliteConnection {
   const pragma = (text: string) => d.prepare(`pragma ${text}`).all() as Record<string, unknown>[];

@@ -10,9 +10,8 @@
  * The server's own connection keeps SQLite's automatic checkpoint as a backstop, at BACKSTOP_PAGES;
  * if the worker fails it goes back to copying every FALLBACK_PAGES itself, as before.
  */
-import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
-import { SQLITE_DRIVER, type SqliteConnection } from './sqlite-driver.js';
+import type { SqliteConnection } from './sqlite-driver.js';
 
 /** How often the worker copies the log back. */
 export const CHECKPOINT_EVERY_MS = 50;
@@ -25,19 +24,15 @@ export const BACKSTOP_PAGES = 4000;
 export const FALLBACK_PAGES = 100;
 
 // Plain JavaScript, evaluated in the worker: no loader or transpiler is needed there. It opens
-// its own connection with the same driver as the server (db/sqlite-driver.ts).
+// its own connection with the server's driver, node:sqlite (db/sqlite-driver.ts).
 const WORKER_SOURCE = `
 const { workerData, parentPort } = require('node:worker_threads');
-const open = workerData.driver === 'node'
-  ? (file) => {
-      const db = new (require('node:sqlite').DatabaseSync)(file, { timeout: 1000 });
-      const checkpoint = db.prepare('pragma wal_checkpoint(PASSIVE)');
-      return { db, exec: (s) => db.exec(s), copy: () => checkpoint.get().log, busy: (e) => [5, 6].includes(e.errcode & 0xff) };
-    }
-  : (file) => {
-      const db = new (require(workerData.driverPath))(file, { timeout: 1000 });
-      return { db, exec: (s) => db.exec(s), copy: () => db.pragma('wal_checkpoint(PASSIVE)')[0].log, busy: (e) => e.code === 'SQLITE_BUSY' || e.code === 'SQLITE_LOCKED' };
-    };
+const open = (file) => {
+  const db = new (require('node:sqlite').DatabaseSync)(file, { timeout: 1000 });
+  const checkpoint = db.prepare('pragma wal_checkpoint(PASSIVE)');
+  // SQLITE_BUSY (5) and SQLITE_LOCKED (6), with their extended codes.
+  return { db, exec: (s) => db.exec(s), copy: () => checkpoint.get().log, busy: (e) => [5, 6].includes(e.errcode & 0xff) };
+};
 const conn = open(workerData.file);
 conn.exec('pragma synchronous = NORMAL');
 let timer = null;
@@ -68,8 +63,7 @@ export type Checkpointer = { worker: Worker; stop: () => Promise<void> };
 /** Starts the worker for `file`, whose connection `database` is the server's own (already in WAL mode). */
 export function startWalCheckpointer(database: SqliteConnection, file: string, onError: (err: unknown) => void): Checkpointer {
   database.exec(`pragma wal_autocheckpoint = ${BACKSTOP_PAGES}`);
-  const driverPath = SQLITE_DRIVER === 'better' ? createRequire(import.meta.url).resolve('better-sqlite3') : null;
-  const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { file, driver: SQLITE_DRIVER, driverPath, everyMs: CHECKPOINT_EVERY_MS, soonMs: SOON_MS, longLogFrames: LONG_LOG_FRAMES }, execArgv: [], env: {} });
+  const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { file, everyMs: CHECKPOINT_EVERY_MS, soonMs: SOON_MS, longLogFrames: LONG_LOG_FRAMES }, execArgv: [], env: {} });
   worker.unref();
   let stopping = false;
   let exited = false;
