@@ -9,6 +9,7 @@ import path from 'node:path';
 import { openSqlite } from '../src/server/db/sqlite-driver.js';
 import pino from 'pino';
 import { loadConfig } from '../src/server/config.js';
+import { createMetrics } from '../src/server/metrics.js';
 import { openDatabase } from '../src/server/db/database.js';
 import { BACKSTOP_PAGES } from '../src/server/db/wal-checkpointer.js';
 import { EventBus } from '../src/server/events/bus.js';
@@ -56,6 +57,7 @@ export async function serviceThroughput(opts: { chats: number; seconds: number }
     now: () => Date.now(),
     // The limiter still runs for every send, with a budget this tight loop cannot exhaust.
     limits: { ...createLimits(), send: new TokenBuckets(1e9, 1e9) },
+    metrics: createMetrics(),
   };
   const token = (cookie: string) => cookie.slice(cookie.indexOf('=') + 1);
   const sides = seeded.chats.flatMap((c) => [

@@ -21,13 +21,18 @@ const schema = z.object({
     .enum(['true', 'false', '1', '0'])
     .default('true')
     .transform((v) => v === 'true' || v === '1'),
-  LOG_LEVEL: z.string().default('warn'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   WEB_DIST: z.string().default(BUILT_WEB),
   /** Extra origins allowed for state-changing requests and sockets, comma separated. */
   ALLOWED_ORIGINS: z.string().default(''),
   NODE_ID: z.string().optional(),
   /** Behind a load balancer: `true`, or the proxies' addresses or CIDR ranges (comma separated). */
   TRUST_PROXY: z.string().default('false'),
+  /** Prometheus metrics on the main port at /metrics, for `Authorization: Bearer <token>` only. */
+  METRICS_TOKEN: z.string().min(16, 'METRICS_TOKEN must be at least 16 characters').optional(),
+  /** Prometheus metrics on a listener of their own (no token), e.g. reachable only by the monitoring network. */
+  METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  METRICS_HOST: z.string().default('127.0.0.1'),
 });
 
 export type Config = {
@@ -44,6 +49,7 @@ export type Config = {
   allowedOrigins: string[];
   nodeId: string;
   trustProxy: boolean | string;
+  metrics: { token: string | null; port: number | null; host: string };
 };
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -71,5 +77,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     allowedOrigins: e.ALLOWED_ORIGINS.split(',').map((s) => s.trim()).filter(Boolean),
     nodeId: e.NODE_ID ?? `node-${process.pid}`,
     trustProxy: e.TRUST_PROXY === 'true' ? true : e.TRUST_PROXY === 'false' ? false : e.TRUST_PROXY,
+    metrics: { token: e.METRICS_TOKEN || null, port: e.METRICS_PORT ?? null, host: e.METRICS_HOST },
   };
 }

@@ -8,6 +8,7 @@ const db = config.databaseUrl ? 'PostgreSQL' : `SQLite in ${config.dataDir}`;
 console.log(`\nHelpdesk live chat is running on ${db}`);
 console.log(`  Client Portal: ${server.url}/`);
 console.log(`  Tech Console:  ${server.url}/console`);
+if (server.metricsUrl) console.log(`  Metrics:       ${server.metricsUrl}`);
 if (config.seedDemo) {
   console.log(`\nDemo logins (password for all: ${DEMO_PASSWORD}):`);
   for (const l of DEMO_LOGINS) console.log(`  ${l.audience === 'console' ? 'Console' : 'Portal '}  ${l.email.padEnd(22)} ${l.who}`);

@@ -9,8 +9,19 @@ import { startTimerSweeper } from './services/timers.js';
 import { seedDemo } from './seed.js';
 import { createLimits } from './services/rate-limit.js';
 import { startRealtime, type Realtime } from './realtime/gateway.js';
+import { createMetrics } from './metrics.js';
+import { startMetricsListener } from './http/metrics-route.js';
 
-export type RunningServer = { url: string; port: number; ctx: Ctx; realtime: Realtime; seeded: boolean; close: () => Promise<void> };
+export type RunningServer = {
+  url: string;
+  port: number;
+  /** The metrics' own listener (METRICS_PORT), when configured. */
+  metricsUrl: string | null;
+  ctx: Ctx;
+  realtime: Realtime;
+  seeded: boolean;
+  close: () => Promise<void>;
+};
 
 /**
  * Composition root: config -> db -> services -> http + realtime -> timers. `now` is the clock
@@ -26,21 +37,30 @@ export async function startServer(config: Config, opts: { logger?: boolean; now?
     for (const close of opened.splice(0).reverse()) await close().catch((err) => log.error({ err }, 'close failed'));
   };
   let ctx: Ctx, realtime: Realtime, port: number, seeded: boolean, stopTimers: () => void;
+  let metricsUrl: string | null = null;
   try {
     await migrate(handle.db, handle.dialect);
     seeded = config.seedDemo ? await seedDemo(handle.db) : false;
     const bus = new EventBus((err, name) => log.error({ err, event: name }, 'event listener failed'));
     // Replaced by the realtime layer's cluster-wide view once it starts.
     const presence: Presence = { isTechOnline: async () => false, isPortalOnline: async () => false };
-    ctx = { db: handle.db, dialect: handle.dialect, bus, config, presence, now: opts.now ?? (() => Date.now()), limits: createLimits() };
+    ctx = { db: handle.db, dialect: handle.dialect, bus, config, presence, now: opts.now ?? (() => Date.now()), limits: createLimits(), metrics: createMetrics() };
+    ctx.metrics.sources.pool = handle.poolStats;
     const app = await buildApp(ctx, { logger: opts.logger === false ? false : { level: config.logLevel } });
     opened.push(() => app.close());
     realtime = await startRealtime(ctx, app.server, log);
     opened.push(() => realtime.close());
     ctx.presence = realtime.presence;
+    ctx.metrics.sources.connections = realtime.connections;
+    if (realtime.redisUp) ctx.metrics.trackRedis(realtime.redisUp);
     await app.listen({ port: config.port, host: config.host });
     const address = app.server.address();
     port = typeof address === 'object' && address ? address.port : config.port;
+    if (config.metrics.port !== null) {
+      const listener = await startMetricsListener(ctx.metrics, config.metrics.host, config.metrics.port);
+      opened.push(() => listener.close());
+      metricsUrl = listener.url;
+    }
     stopTimers = startTimerSweeper(ctx, (err) => log.error({ err }, 'timer sweep failed'));
   } catch (err) {
     await closeOpened();
@@ -50,6 +70,7 @@ export async function startServer(config: Config, opts: { logger?: boolean; now?
   return {
     url: `http://${host}:${port}`,
     port,
+    metricsUrl,
     ctx,
     realtime,
     seeded,

@@ -10,7 +10,13 @@ export type Dialect = 'sqlite' | 'postgres';
 export type Db = Kysely<Database>;
 export type Tx = Transaction<Database> | Kysely<Database>;
 
-export type DbHandle = { db: Db; dialect: Dialect; close: () => Promise<void> };
+export type DbHandle = {
+  db: Db;
+  dialect: Dialect;
+  close: () => Promise<void>;
+  /** PostgreSQL only: the pool's connections and waiting queries, for the metrics. */
+  poolStats?: () => { total: number; idle: number; waiting: number };
+};
 
 // int8 (counts, epoch milliseconds) as numbers: every value we store fits in 2^53.
 pg.types.setTypeParser(20, (v) => Number(v));
@@ -22,7 +28,8 @@ export function openDatabase(opts: { databaseUrl?: string; dataDir: string; onBa
       /* an idle client lost its connection; the pool replaces it */
     });
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-    return { db, dialect: 'postgres', close: () => db.destroy() };
+    const poolStats = () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount });
+    return { db, dialect: 'postgres', close: () => db.destroy(), poolStats };
   }
   fs.mkdirSync(opts.dataDir, { recursive: true });
   // One server per data directory: SQLite is the single-node default (several nodes share

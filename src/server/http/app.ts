@@ -1,7 +1,8 @@
-import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyRequest } from 'fastify';
 import cookie from '@fastify/cookie';
 import swagger from '@fastify/swagger';
 import fastifyStatic from '@fastify/static';
+import helmet from '@fastify/helmet';
 import fs from 'node:fs';
 import path from 'node:path';
 import { hasZodFastifySchemaValidationErrors, jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
@@ -16,6 +17,8 @@ import { consoleRoutes } from './console/routes.js';
 import { adminRoutes } from './admin/routes.js';
 import { originAllowed } from './origin.js';
 import { answers } from './answers.js';
+import { metricsRoute } from './metrics-route.js';
+import { requestLog } from './request-log.js';
 import { z } from 'zod';
 
 export type App = FastifyInstance;
@@ -29,7 +32,10 @@ const FASTIFY_ERRORS: Record<string, { status: number; code: string; message: st
 };
 
 export async function buildApp(ctx: Ctx, opts: { logger: boolean | object }): Promise<App> {
-  const app = Fastify({ logger: opts.logger as never, bodyLimit: 64 * 1024,
+  const logger = opts.logger && { ...(opts.logger === true ? {} : opts.logger), redact: ['req.headers.cookie', 'req.headers.authorization'] };
+  const app = Fastify({ logger: logger as never, bodyLimit: 64 * 1024,
+    // One line per request, written by requestLog (http/request-log.ts), not Fastify's two.
+    logController: new LogController({ disableRequestLogging: true }),
     // Only trusted proxies may name the client's address and protocol (login limits, Secure cookies).
     trustProxy: ctx.config.trustProxy,
   });
@@ -66,12 +72,37 @@ export async function buildApp(ctx: Ctx, opts: { logger: boolean | object }): Pr
       return reply.status(403).send({ error: { code: 'bad_origin', message: 'Cross-origin request refused' } });
     }
   });
-  app.addHook('onSend', async (_req, reply, payload) => {
-    reply.header('X-Content-Type-Options', 'nosniff');
-    reply.header('Referrer-Policy', 'same-origin');
-    reply.header('X-Frame-Options', 'DENY');
+  // Security headers. The pages load only their own scripts, styles and connections: no inline
+  // script is allowed anywhere (the browser tests run under this policy).
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'"],
+        imgSrc: ["'self'", 'data:', 'blob:'],
+        fontSrc: ["'self'"],
+        connectSrc: ["'self'"],
+        mediaSrc: ["'self'", 'data:', 'blob:'],
+        objectSrc: ["'none'"],
+        baseUri: ["'self'"],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+      },
+    },
+    frameguard: { action: 'deny' },
+    referrerPolicy: { policy: 'same-origin' },
+    // Only over https (below): over plain http a browser ignores it, and a test or LAN trial on
+    // http must not be told to upgrade.
+    hsts: false,
+  });
+  app.addHook('onSend', async (req, reply, payload) => {
+    if (req.protocol === 'https') reply.header('Strict-Transport-Security', 'max-age=31536000; includeSubDomains');
     return payload;
   });
+  requestLog(app, ctx.metrics, ctx.config.nodeId);
+  metricsRoute(app, ctx.metrics, ctx.config.metrics.token);
 
   await app.register(cookie);
   await app.register(swagger, {

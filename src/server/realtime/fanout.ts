@@ -124,12 +124,15 @@ export function startFanout(ctx: Ctx, io: RealtimeServer, log: Logger, opts: { c
       if (r) portal.in(`portal:${r.row.requester_id}`).socketsJoin(`chat:${chatId}`);
     }),
     bus.on('chat.alerted', async ({ chatId, techIds, stage }) => {
+      const committed = performance.now();
       const row = await loadRow(chatId);
       if (!row || row.status !== 'waiting' || !techIds.length) return;
       // Chosen before the commit: drop anyone who went DNR or lost access since.
       const eligible = new Set(await techsWithAccess(ctx.db, row, { availableOnly: true }));
       const recipients = techIds.filter((id) => eligible.has(id));
-      if (recipients.length) consoleNsp.to(techRooms(recipients)).emit(SERVER_EVENTS.alert, { stage, chat: presentTechChat(row, 'tech_with_access') });
+      if (!recipients.length) return;
+      consoleNsp.to(techRooms(recipients)).emit(SERVER_EVENTS.alert, { stage, chat: presentTechChat(row, 'tech_with_access') });
+      ctx.metrics.alertDelivery.observe({ stage }, (performance.now() - committed) / 1000);
     }),
     bus.on('chat.joined', async ({ chatId, techId }) => {
       // Into the stream before the "joined" message, which is published right after this event.
@@ -150,6 +153,8 @@ export function startFanout(ctx: Ctx, io: RealtimeServer, log: Logger, opts: { c
       // get it through the stream only, whose membership follows their access.
       portal.to([`chat:${chatId}`, `portal:${participants.requesterId}`]).emit(SERVER_EVENTS.message, message);
       consoleNsp.to(`chat:${chatId}`).emit(SERVER_EVENTS.message, message);
+      ctx.metrics.messagesPersisted.inc();
+      if (message.createdAt) ctx.metrics.messageDelivery.observe(Math.max(0, ctx.now() - Date.parse(message.createdAt)) / 1000);
     }),
     bus.on('chat.offer', async ({ chatId, requesterId }) => {
       await publishChat(chatId);

@@ -19,7 +19,15 @@ import { openRedisLink, type RedisLink } from './redis-link.js';
 import { startSessionSweep } from './session-sweep.js';
 import { createSocketActors } from './socket-actors.js';
 
-export type Realtime = { io: RealtimeServer; presence: Presence; close: () => Promise<void> };
+export type Realtime = {
+  io: RealtimeServer;
+  presence: Presence;
+  /** This node's connections per side. */
+  connections: () => { portal: number; console: number };
+  /** Whether the Redis link is up; null when Redis is not configured. */
+  redisUp: (() => boolean) | null;
+  close: () => Promise<void>;
+};
 
 /** How long a cluster-wide question (who is online?) may take before this node answers alone. */
 const CLUSTER_QUERY_MS = 1500;
@@ -153,6 +161,8 @@ export async function startRealtime(ctx: Ctx, server: HttpServer, log: Logger): 
   return {
     io,
     presence,
+    connections: () => ({ portal: portal.sockets.size, console: consoleNsp.sockets.size }),
+    redisUp: link ? () => link!.isUp() : null,
     close: async () => {
       fanout.stop();
       stopSessionSweep();

@@ -3,6 +3,7 @@ import type { Db, Dialect, Tx } from '../db/database.js';
 import { EventBus, Outbox } from '../events/bus.js';
 import { AppError } from '../errors.js';
 import type { Limits } from './rate-limit.js';
+import type { Metrics } from '../metrics.js';
 
 /** Who is connected right now; the real-time layer provides the cluster-wide answer. */
 export interface Presence {
@@ -18,6 +19,7 @@ export type Ctx = {
   presence: Presence;
   now: () => number;
   limits: Limits;
+  metrics: Metrics;
 };
 
 /** Runs `fn` in one transaction; the events it records are published only after commit. */

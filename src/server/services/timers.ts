@@ -23,6 +23,7 @@ const BATCH = 200;
 
 async function escalateAlerts(ctx: Ctx, now: number): Promise<number> {
   const due = await dueAlertEscalations(ctx.db, now, BATCH);
+  ctx.metrics.timersDue.inc({ timer: 'alert_escalation' }, due.length);
   let fired = 0;
   for (const c of due) {
     if (!(await claimAlertEscalation(ctx.db, c.id, c.alert_all_at))) continue;
@@ -35,6 +36,7 @@ async function escalateAlerts(ctx: Ctx, now: number): Promise<number> {
 
 async function offerWaitOptions(ctx: Ctx, now: number): Promise<number> {
   const due = await dueWaitOffers(ctx.db, now, BATCH);
+  ctx.metrics.timersDue.inc({ timer: 'wait_offer' }, due.length);
   let fired = 0;
   for (const c of due) {
     if (!(await claimWaitOffer(ctx.db, c.id, c.offer_at, Number(c.offer_count) + 1))) continue;
@@ -46,6 +48,7 @@ async function offerWaitOptions(ctx: Ctx, now: number): Promise<number> {
 
 async function abandonDisconnected(ctx: Ctx, now: number): Promise<number> {
   const due = await dueGraces(ctx.db, now, BATCH);
+  ctx.metrics.timersDue.inc({ timer: 'disconnect_grace' }, due.length);
   let fired = 0;
   for (const c of due) {
     // A connect event may have been lost with a crashed node: a user who is here has not left.
@@ -81,11 +84,15 @@ export async function auditPortalPresence(ctx: Ctx): Promise<number> {
 
 export async function sweepTimers(ctx: Ctx): Promise<{ alerts: number; offers: number; abandoned: number }> {
   const now = ctx.now();
-  return {
+  const fired = {
     alerts: await escalateAlerts(ctx, now),
     offers: await offerWaitOptions(ctx, now),
     abandoned: await abandonDisconnected(ctx, now),
   };
+  ctx.metrics.timersFired.inc({ timer: 'alert_escalation' }, fired.alerts);
+  ctx.metrics.timersFired.inc({ timer: 'wait_offer' }, fired.offers);
+  ctx.metrics.timersFired.inc({ timer: 'disconnect_grace' }, fired.abandoned);
+  return fired;
 }
 
 export function startTimerSweeper(ctx: Ctx, onError: (e: unknown) => void): () => void {
