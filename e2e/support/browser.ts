@@ -32,11 +32,15 @@ export async function launch(baseUrl: string): Promise<Browsers> {
   // playwright-core refuses --user-data-dir in launch(); it already gives each launch a new empty profile.
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS, headless: true });
   const contexts: BrowserContext[] = [];
+  // The pages run under the server's Content-Security-Policy (no inline script): anything it
+  // blocks is reported on the console, and fails the file when the browser closes.
+  const cspViolations: string[] = [];
   return {
     browser,
     newContext: async (opts = {}) => {
       const ctx = await browser.newContext({ baseURL: baseUrl, viewport: { width: opts.width ?? 1280, height: opts.height ?? 800 } });
       await ctx.grantPermissions(['notifications'], { origin: baseUrl });
+      ctx.on('page', (page) => page.on('console', (m) => /Content Security Policy/i.test(m.text()) && cspViolations.push(`${page.url()}: ${m.text()}`)));
       contexts.push(ctx);
       return ctx;
     },
@@ -44,6 +48,7 @@ export async function launch(baseUrl: string): Promise<Browsers> {
       for (const c of contexts) await c.close().catch(() => {});
       await browser.close();
       fs.rmSync(userDataDir, { recursive: true, force: true });
+      if (cspViolations.length) throw new Error(`Content-Security-Policy violations:\n${cspViolations.join('\n')}`);
     },
   };
 }
