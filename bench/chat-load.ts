@@ -84,7 +84,10 @@ function instrument(target: Target, latencies: number[], tracked: Map<string, Tr
       detach.push(() => me.socket.off('message', onMessage));
     }
   });
-  return { received: () => received, detach: () => detach.forEach((d) => d()) };
+  return { received: () => received, detach: () => {
+      for (const d of detach) d();
+    },
+  };
 }
 
 export type LoadResult = Awaited<ReturnType<typeof runOpenLoop>>;
@@ -103,8 +106,8 @@ function perSecondP99(latencies: number[], perSecond: number): number[] {
 export async function runOpenLoop(target: Target, opts: { rate: number; warmupS: number; measureS: number; drainS: number; serverPid: number }) {
   const senders: { pair: number; tag: 'a' | 'b'; side: Side }[] = [];
   // Every `a` side, then every `b` side: a chat's two sides send half a period apart.
-  target.pairs.forEach((p, i) => senders.push({ pair: i, tag: 'a', side: p.a }));
-  target.pairs.forEach((p, i) => senders.push({ pair: i, tag: 'b', side: p.b }));
+  for (const [i, p] of target.pairs.entries()) senders.push({ pair: i, tag: 'a', side: p.a });
+  for (const [i, p] of target.pairs.entries()) senders.push({ pair: i, tag: 'b', side: p.b });
   const order = senders;
 
   const latencies: number[] = [];
@@ -224,7 +227,7 @@ export async function runOpenLoop(target: Target, opts: { rate: number; warmupS:
  */
 export async function runSaturation(target: Target, opts: { window: number; seconds: number; serverPid: number }) {
   const senders: { pair: number; tag: 'a' | 'b'; side: Side }[] = [];
-  target.pairs.forEach((p, i) => senders.push({ pair: i, tag: 'a', side: p.a }, { pair: i, tag: 'b', side: p.b }));
+  for (const [i, p] of target.pairs.entries()) senders.push({ pair: i, tag: 'a', side: p.a }, { pair: i, tag: 'b', side: p.b });
   const ackErrors: Record<string, number> = {};
   const ackLatencies: number[] = [];
   let ok = 0;

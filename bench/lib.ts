@@ -166,14 +166,14 @@ export function closeAll(sockets: Socket[]) {
 export function writeResult(name: string, data: unknown) {
   fs.mkdirSync(RESULTS_DIR, { recursive: true });
   const file = path.join(RESULTS_DIR, `${name}.json`);
-  fs.writeFileSync(file, JSON.stringify(data, null, 2) + '\n');
+  fs.writeFileSync(file, `${JSON.stringify(data, null, 2)}\n`);
   return file;
 }
 
 /** One line per full-scale scenario run, so every run stays on record, not only the latest. */
 export function appendHistory(line: unknown) {
   fs.mkdirSync(RESULTS_DIR, { recursive: true });
-  fs.appendFileSync(path.join(RESULTS_DIR, 'history.jsonl'), JSON.stringify(line) + '\n');
+  fs.appendFileSync(path.join(RESULTS_DIR, 'history.jsonl'), `${JSON.stringify(line)}\n`);
 }
 
 export function machine() {

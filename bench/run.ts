@@ -86,5 +86,5 @@ for (const name of names) {
   console.log(`-> ${file}`);
   rows.push(`| ${name} | ${result.target} | ${name === 'service' ? '-' : result.met ? 'met' : 'MISSED'} | ${others} |`);
 }
-console.log('\n| scenario | target | result | other processes (cores, max) |\n| --- | --- | --- | --- |\n' + rows.join('\n'));
+console.log(`\n| scenario | target | result | other processes (cores, max) |\n| --- | --- | --- | --- |\n${rows.join('\n')}`);
 process.exit(0);

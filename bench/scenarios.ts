@@ -86,7 +86,7 @@ export async function persistThroughput(scale: Scale) {
   const dataDir = freshDataDir('persist');
   const seeded = await seed(dataDir, { chats: scale.chats, alertTechs: 0, portalUsers: scale.chats });
   const server = await spawnProductServer(dataDir);
-  let result;
+  let result: Awaited<ReturnType<typeof runSaturation>> | undefined;
   let inDb = 0;
   let warmupAcked = 0;
   try {
@@ -120,7 +120,7 @@ export async function alertFanout(scale: Scale) {
   try {
     const arrivals = new Map<number, number[]>();
     await mapLimit(seeded.alertTechCookies, 50, async (cookie) => {
-      const s = await connectSocket(server.url + '/console', cookie);
+      const s = await connectSocket(`${server.url}/console`, cookie);
       sockets.push(s);
       s.on('alert', (p: { chat: { id: number } }) => {
         const t = nowMs();
@@ -190,7 +190,7 @@ export async function idleMemory(scale: Scale) {
     let failed = 0;
     await mapLimit(seeded.allPortalCookies, 100, async (cookie) => {
       try {
-        sockets.push(await connectSocket(server.url + '/portal', cookie, 60000));
+        sockets.push(await connectSocket(`${server.url}/portal`, cookie, 60000));
       } catch {
         failed++;
       }

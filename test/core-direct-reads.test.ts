@@ -59,7 +59,6 @@ describe.each(DIALECTS)('hot-path reads on %s', (kind) => {
 describe('SQLite write-ahead log', () => {
   it('is copied back by the worker, off the event loop: after a burst of commits the log starts over', async () => {
     const { freshDatabase } = await import('./support/databases.js');
-    const fs = await import('node:fs');
     const path = await import('node:path');
     const db = await freshDatabase('sqlite');
     const server = await startTestServer('sqlite', {}, db);

@@ -35,7 +35,7 @@ describe.each(DIALECTS)('ending, transcripts and timeline on %s', (kind) => {
     expect(text).toContain(`Chat #${id}: Outlook <script>alert(1)</script>`);
     expect(text).toMatch(/Requester: .+ <.+@test\.local>/);
     expect(text).toMatch(/\] User-.*: Help with Outlook/);
-    expect(text).toMatch(/\] User-.*: My mailbox is full\n    second line/);
+    expect(text).toMatch(/\] User-.*: My mailbox is full\n {4}second line/);
     expect(text).toMatch(/\] Tech-.*: Archiving now ✓/);
     expect(text).toMatch(/\] System: .* joined the chat/);
     // The portal user, as the ticket's contact, can download it too.

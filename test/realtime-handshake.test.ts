@@ -103,7 +103,7 @@ describe.each(DIALECTS)('socket handshake on %s', (kind) => {
     const { io } = await import('socket.io-client');
     const via = (headers: Record<string, string>) =>
       new Promise<string>((resolve) => {
-        const sock = io(s.url + '/portal', { transports: ['polling'], extraHeaders: headers, reconnection: false, forceNew: true });
+        const sock = io(`${s.url}/portal`, { transports: ['polling'], extraHeaders: headers, reconnection: false, forceNew: true });
         sock.once('connect', async () => {
           const r = await sock.timeout(5000).emitWithAck('chat:subscribe', { chatId: 2 ** 31, afterSeq: 0 });
           sock.close();

@@ -50,14 +50,15 @@ export function createMetrics() {
     },
   });
 
-  let redisGauge: Gauge | null = null;
   return {
     registry,
     sources,
     /** Reports the Redis link's state from now on (a node without Redis has no such series). */
     trackRedis(isUp: () => boolean) {
+      const first = !sources.redisUp;
       sources.redisUp = isUp;
-      redisGauge ??= new Gauge({
+      if (first)
+        new Gauge({
         name: 'helpdesk_redis_up',
         help: 'Redis link of this node: 1 connected, 0 lost (only when Redis is configured)',
         registers: [registry],

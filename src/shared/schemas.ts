@@ -5,6 +5,7 @@ export const MAX_MESSAGE = 4000;
 const id = z.number().int().positive();
 // Control characters other than tab and newlines are dropped: they have no place in chat text and
 // \u0002/\u0003 mark search highlights.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
 const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/g;
 const clean = (s: string) => s.replace(CONTROL, '').trim();
 /** Required user text: cleaned, then not empty. */

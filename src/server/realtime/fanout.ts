@@ -126,7 +126,7 @@ export function startFanout(ctx: Ctx, io: RealtimeServer, log: Logger, opts: { c
     bus.on('chat.alerted', async ({ chatId, techIds, stage }) => {
       const committed = performance.now();
       const row = await loadRow(chatId);
-      if (!row || row.status !== 'waiting' || !techIds.length) return;
+      if (row?.status !== 'waiting' || !techIds.length) return;
       // Chosen before the commit: drop anyone who went DNR or lost access since.
       const eligible = new Set(await techsWithAccess(ctx.db, row, { availableOnly: true }));
       const recipients = techIds.filter((id) => eligible.has(id));
@@ -199,7 +199,7 @@ export function startFanout(ctx: Ctx, io: RealtimeServer, log: Logger, opts: { c
       consoleNsp.local.emit(SERVER_EVENTS.resync, {});
     },
     stop() {
-      offs.forEach((off) => off());
+      for (const off of offs) off();
       consoleNsp.off(ACTOR_CHANGED, onRemote);
     },
   };

@@ -1,6 +1,6 @@
 import type { Config } from '../config.js';
 import type { Db, Dialect, Tx } from '../db/database.js';
-import { EventBus, Outbox } from '../events/bus.js';
+import { type EventBus, Outbox } from '../events/bus.js';
 import { AppError } from '../errors.js';
 import type { Limits } from './rate-limit.js';
 import type { Metrics } from '../metrics.js';

@@ -14,7 +14,7 @@ import { authorize } from '../policies/rules.js';
 
 export async function indexChat(trx: Tx, dialect: Dialect, chatId: number): Promise<void> {
   const chat = await findChat(trx, chatId);
-  if (!chat || chat.status !== 'completed') return;
+  if (chat?.status !== 'completed') return;
   const [messages, notes] = await Promise.all([messageBodies(trx, chatId), noteBodies(trx, chatId)]);
   const body = [chat.subject, ...messages.map((m) => m.body), ...notes.map((n) => n.body)].join('\n');
   await writeSearchDocument(trx, dialect, chatId, body);

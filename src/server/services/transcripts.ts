@@ -27,7 +27,7 @@ export async function buildTranscript(trx: Tx, chatId: number) {
     const body = m.body.replace(/\r\n?/g, '\n').split('\n').join('\n    ');
     lines.push(`[${stamp(m.created_at)}] ${who}: ${body}`);
   }
-  return { text: lines.join('\n') + '\n', messageCount: messages.filter((m) => m.author_kind !== 'system').length, chat: c };
+  return { text: `${lines.join('\n')}\n`, messageCount: messages.filter((m) => m.author_kind !== 'system').length, chat: c };
 }
 
 /** Attaches `chat-<id>.txt` to the ticket and records the chat session on its timeline. */

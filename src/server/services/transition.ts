@@ -1,4 +1,4 @@
-import { AppError, Conflict, InvalidTransition, NotFound } from '../errors.js';
+import { type AppError, Conflict, InvalidTransition, NotFound } from '../errors.js';
 import { decide, type ActorKind, type ChatEvent } from '../domain/chat-machine.js';
 import type { Tx } from '../db/database.js';
 import type { Chat, ChatsTable } from '../db/schema.js';

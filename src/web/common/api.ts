@@ -38,7 +38,7 @@ export async function apiRequest<T>(method: string, path: string, body?: unknown
   if (!res.ok) {
     if (res.status === 401 && !path.startsWith('/api/auth/')) sessionEnded?.();
     const err = (parsed as { error?: { code?: string; message?: string; details?: Record<string, unknown> } } | null)?.error;
-    throw new ApiError(res.status, err?.code ?? 'http_' + res.status, err?.message ?? `The server answered ${res.status}`, err?.details);
+    throw new ApiError(res.status, err?.code ?? `http_${res.status}`, err?.message ?? `The server answered ${res.status}`, err?.details);
   }
   return parsed as T;
 }

@@ -116,6 +116,7 @@ export function useConnectionState(typed: AnySocket): ConnectionState {
 export function useSocketEvent<E extends keyof PortalServerEvents>(socket: PortalSocket, event: E, handler: PortalServerEvents[E]): void;
 export function useSocketEvent<E extends keyof ConsoleServerEvents>(socket: ConsoleSocket, event: E, handler: ConsoleServerEvents[E]): void;
 // The overloads check event and handler against the namespace's map; here they are passed on as they are.
+// biome-ignore lint/suspicious/noExplicitAny: the implementation of the typed overloads above
 export function useSocketEvent(socket: Socket, event: string, handler: (...args: any[]) => void) {
   useEffect(() => {
     socket.on(event, handler);

@@ -56,6 +56,7 @@ export function SearchPage() {
   return (
     <main className="app-main" id="main">
       <h1>Search completed chats</h1>
+      {/* biome-ignore lint/a11y/useSemanticElements: a form with role="search" is the landmark screen readers know best */}
       <form className="card search-form" onSubmit={submit} role="search" aria-label="Completed chats">
         {field('q', 'Words', <input id={`${id}-q`} type="search" value={form.q} onChange={set('q')} maxLength={200} />)}
         {field('companyId', 'Company', select('companyId', dir.data?.companies ?? []))}

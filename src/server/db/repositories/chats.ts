@@ -5,7 +5,7 @@
  */
 import type { Kysely, Updateable } from 'kysely';
 import type { Tx } from '../database.js';
-import type { Chat, ChatsTable, Database } from '../schema.js';
+import type { Chat, ChatsTable, } from '../schema.js';
 import { prepared } from '../prepared.js';
 import { OPEN_STATUSES } from '../../domain/chat-machine.js';
 import { techScopeFilter, type TechActor } from '../../policies/access.js';

@@ -1,7 +1,7 @@
 /** SQL of messages: the queries run on each message sent or read are prepared. */
 import type { Kysely } from 'kysely';
 import type { Tx } from '../database.js';
-import type { Chat, Database, Message } from '../schema.js';
+import type { Database, Message } from '../schema.js';
 import { prepared } from '../prepared.js';
 
 export type AuthorKind = Message['author_kind'];
