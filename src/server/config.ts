@@ -33,6 +33,8 @@ const schema = z.object({
   /** Prometheus metrics on a listener of their own (no token), e.g. reachable only by the monitoring network. */
   METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   METRICS_HOST: z.string().default('127.0.0.1'),
+  /** Completed chats keep their messages and files this many days; unset: forever. */
+  RETENTION_DAYS: z.coerce.number().int().min(1).max(36500).optional(),
 });
 
 export type Config = {
@@ -50,6 +52,7 @@ export type Config = {
   nodeId: string;
   trustProxy: boolean | string;
   metrics: { token: string | null; port: number | null; host: string };
+  retentionDays: number | null;
 };
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -78,5 +81,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     nodeId: e.NODE_ID ?? `node-${process.pid}`,
     trustProxy: e.TRUST_PROXY === 'true' ? true : e.TRUST_PROXY === 'false' ? false : e.TRUST_PROXY,
     metrics: { token: e.METRICS_TOKEN || null, port: e.METRICS_PORT ?? null, host: e.METRICS_HOST },
+    retentionDays: e.RETENTION_DAYS ?? null,
   };
 }

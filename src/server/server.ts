@@ -10,6 +10,7 @@ import { seedDemo } from './seed.js';
 import { createLimits } from './services/rate-limit.js';
 import { startRealtime, type Realtime } from './realtime/gateway.js';
 import { createMetrics } from './metrics.js';
+import { startRetentionSweeper } from './services/privacy.js';
 import { startMetricsListener } from './http/metrics-route.js';
 
 export type RunningServer = {
@@ -61,7 +62,12 @@ export async function startServer(config: Config, opts: { logger?: boolean; now?
       opened.push(() => listener.close());
       metricsUrl = listener.url;
     }
-    stopTimers = startTimerSweeper(ctx, (err) => log.error({ err }, 'timer sweep failed'));
+    const stopChatTimers = startTimerSweeper(ctx, (err) => log.error({ err }, 'timer sweep failed'));
+    const stopRetention = startRetentionSweeper(ctx, (err) => log.error({ err }, 'retention sweep failed'));
+    stopTimers = () => {
+      stopChatTimers();
+      stopRetention();
+    };
   } catch (err) {
     await closeOpened();
     throw err;

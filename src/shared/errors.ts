@@ -29,6 +29,8 @@ export const ERROR_CODES = [
   'note_recommended',
   'edit_conflict',
   'duplicate',
+  'confirmation_mismatch',
+  'person_has_open_chat',
   // the server
   'internal',
 ] as const;

@@ -93,6 +93,7 @@ export const PortalUserBody = z
   .object({ companyId: id, email: z.string().trim().email().max(200), name: text(200), password: z.string().min(8).max(200), phone: Phone.optional() })
   .strict();
 export const PortalUserPatch = z.object({ name: text(200).optional(), password: z.string().min(8).max(200).optional(), phone: Phone.optional(), active: z.boolean().optional() }).strict();
+export const EraseBody = z.object({ confirmEmail: z.string().min(3).max(320) }).strict();
 export const TicketBody = z.object({ companyId: id, boardId: id, contactId: id, summary: text(200), assignedTechId: id.nullable().optional() }).strict();
 export const TicketPatch = z.object({ summary: text(200).optional(), status: z.enum(['open', 'in_progress', 'closed']).optional(), assignedTechId: id.nullable().optional() }).strict();
 const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$|^24:00$/, 'Use HH:MM');

@@ -171,5 +171,8 @@ export const EligibleTechs = z.object({ techIds: z.array(id) });
 
 export const Boards = z.array(Named);
 export const Created = z.object({ id });
+/** A person's data as JSON (services/privacy.ts): the person, and what is stored about them. */
+export const PersonExport = z.looseObject({ exportedAt: z.string(), person: z.looseObject({ kind: z.enum(['portal_user', 'tech']), id }) });
+export const Erased = z.object({ erased: z.boolean(), chats: z.number().int(), transcripts: z.number().int() });
 export const Done = z.object({ ok: z.literal(true) });
 export const ErrorBody = z.object({ error: z.object({ code: z.enum(ERROR_CODES), message: z.string(), details: z.record(z.string(), z.unknown()).optional() }) });

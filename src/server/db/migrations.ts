@@ -64,10 +64,18 @@ async function loginFailures(db: Kysely<any>, dialect: Dialect) {
   await sql`create index login_failures_at on login_failures (at)`.execute(db);
 }
 
+/** Privacy: erased portal users, and completed chats whose messages the retention sweep removed. */
+async function privacy(db: Kysely<any>) {
+  await sql`alter table portal_users add column erased_at ${bigint}`.execute(db);
+  await sql`alter table chats add column messages_purged_at ${bigint}`.execute(db);
+  await sql`create index chats_completed_at on chats (completed_at)`.execute(db);
+}
+
 const migrations: Migration[] = [
   { name: '001_initial', up: createTables },
   { name: '002_client_id_per_author', up: clientIdPerAuthor },
   { name: '003_login_failures', up: loginFailures },
+  { name: '005_privacy', up: privacy },
 ];
 
 /** Applies pending migrations in one transaction each; safe when several nodes start at once. */

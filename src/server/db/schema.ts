@@ -43,6 +43,8 @@ export interface PortalUsersTable {
   password_hash: string;
   active: number;
   created_at: number;
+  /** When the person's data was erased (they show as "Deleted user"); null otherwise. */
+  erased_at: number | null;
 }
 /** One failed login, under each key it counts against (`tech:<email>`, `ip:<address>`). */
 export interface LoginFailuresTable {
@@ -123,6 +125,8 @@ export interface ChatsTable {
   offer_at: number | null;
   grace_at: number | null;
   offer_count: number;
+  /** When the retention sweep removed this completed chat's messages and files (null: kept). */
+  messages_purged_at: number | null;
 }
 export interface MessagesTable {
   id: Generated<number>;

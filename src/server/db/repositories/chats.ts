@@ -53,7 +53,7 @@ export async function openChatIdsOfRequester(db: Tx, userId: number): Promise<nu
   return rows.map((r) => Number(r.id));
 }
 
-export function insertChat(trx: Tx, values: Omit<Chat, 'id' | 'tech_id' | 'outcome' | 'created_ticket_id' | 'joined_at' | 'left_at' | 'ended_at' | 'abandoned_at' | 'callback_at' | 'completed_at' | 'completed_by' | 'callback_phone' | 'callback_time' | 'callback_message'>): Promise<Chat> {
+export function insertChat(trx: Tx, values: Omit<Chat, 'id' | 'tech_id' | 'outcome' | 'created_ticket_id' | 'joined_at' | 'left_at' | 'ended_at' | 'abandoned_at' | 'callback_at' | 'completed_at' | 'completed_by' | 'callback_phone' | 'callback_time' | 'callback_message' | 'messages_purged_at'>): Promise<Chat> {
   return trx.insertInto('chats').values(values).returningAll().executeTakeFirstOrThrow();
 }
 

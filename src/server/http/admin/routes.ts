@@ -1,9 +1,10 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { CompanyBody, GrantsBody, HolidayBody, IdParam, NameBody, OfficeHoursBody, PortalUserBody, PortalUserPatch, TechBody, TechPatch } from '../../../shared/schemas.js';
+import { CompanyBody, EraseBody, GrantsBody, HolidayBody, IdParam, NameBody, OfficeHoursBody, PortalUserBody, PortalUserPatch, TechBody, TechPatch } from '../../../shared/schemas.js';
 import type { Ctx } from '../../services/context.js';
 import { requireSession, techOf } from '../session.js';
 import * as admin from '../../services/admin.js';
+import { erasePortalUser, exportPortalUser, exportTech } from '../../services/privacy.js';
 import { addHoliday, deleteHoliday, officeHoursWithStatus, saveOfficeHours } from '../../services/office-hours.js';
 import { getVisibleChatRow } from '../../services/chat-queries.js';
 import { techsWithAccess } from '../../policies/access.js';
@@ -48,6 +49,20 @@ export const adminRoutes = (ctx: Ctx) => async (root: FastifyInstance) => {
   app.post('/portal-users', { schema: { tags, body: PortalUserBody, response: answers(V.Created, 201) } }, async (req, reply) => {
     reply.status(201);
     return { id: await admin.createPortalUser(ctx, req.body) };
+  });
+  // A person's data: a JSON download, and erasure (services/privacy.ts says what stays).
+  app.get('/portal-users/:id/export', { schema: { tags, params: IdParam, response: answers(V.PersonExport) } }, async (req, reply) => {
+    reply.header('Content-Disposition', `attachment; filename="portal-user-${req.params.id}.json"`);
+    return exportPortalUser(ctx, req.params.id);
+  });
+  app.post('/portal-users/:id/erase', { schema: { tags, params: IdParam, body: EraseBody, response: answers(V.Erased) } }, async (req) => {
+    const result = await erasePortalUser(ctx, req.params.id, req.body.confirmEmail);
+    req.log.info({ admin: techOf(req).id, portalUser: req.params.id, ...result }, 'portal user erased');
+    return result;
+  });
+  app.get('/techs/:id/export', { schema: { tags, params: IdParam, response: answers(V.PersonExport) } }, async (req, reply) => {
+    reply.header('Content-Disposition', `attachment; filename="tech-${req.params.id}.json"`);
+    return exportTech(ctx, req.params.id);
   });
   app.patch('/portal-users/:id', { schema: { tags, params: IdParam, body: PortalUserPatch, response: answers(V.Created) } }, async (req) => {
     await admin.updatePortalUser(ctx, req.params.id, req.body);
