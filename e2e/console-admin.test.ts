@@ -88,6 +88,23 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Tech Console admin pages in
     await paul.getByRole('button', { name: 'Deactivate Paul P. Portal' }).click();
     await eventually(async () => (await db.selectFrom('portal_users').select('active').where('email', '=', 'paul@example.test').executeTakeFirstOrThrow()).active).toBe(0);
 
+    // Paul's data: a download, and erasure only once his email is typed.
+    const paulId = Number((await db.selectFrom('portal_users').select('id').where('email', '=', 'paul@example.test').executeTakeFirstOrThrow()).id);
+    const data = paul.getByRole('form', { name: 'Data of Paul P. Portal' });
+    const href = await data.getByRole('link', { name: 'Download Paul P. Portal’s data (JSON)' }).getAttribute('href');
+    expect(href).toBe(`/api/admin/portal-users/${paulId}/export`);
+    const download = await page.evaluate((h) => fetch(h!).then(async (r) => ({ status: r.status, disposition: r.headers.get('content-disposition'), email: (await r.json()).person.email })), href);
+    expect(download).toEqual({ status: 200, disposition: `attachment; filename="portal-user-${paulId}.json"`, email: 'paul@example.test' });
+    const eraseButton = data.getByRole('button', { name: 'Erase Paul P. Portal’s data' });
+    expect(await eraseButton.isDisabled()).toBe(true);
+    await data.getByLabel('To erase Paul P. Portal’s data for good, type their email').fill('paul@example.test');
+    await eraseButton.click();
+    await eventually(() => page.getByText('Paul P. Portal’s data was erased').isVisible()).toBe(true);
+    const erased = await db.selectFrom('portal_users').select(['name', 'email', 'erased_at']).where('id', '=', paulId).executeTakeFirstOrThrow();
+    expect(erased.name).toBe('Deleted user');
+    expect(erased.email).not.toContain('paul');
+    expect(erased.erased_at).not.toBeNull();
+
     await sub('Office hours and holidays');
     await page.getByLabel(/^Time zone/).fill('Europe/Paris');
     await page.getByRole('button', { name: 'Add hours on Monday' }).click();

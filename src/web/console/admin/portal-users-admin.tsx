@@ -97,7 +97,40 @@ function PortalUserRow({ user: u, save }: { user: PortalUser; save: ReturnType<t
             </button>
           </div>
         </form>
+        <PrivacyActions user={u} save={save} />
       </details>
     </li>
+  );
+}
+
+/** The person's data: a JSON download, and erasure after typing their email (docs/operations.md). */
+function PrivacyActions({ user: u, save }: { user: PortalUser; save: ReturnType<typeof useSave> }) {
+  const id = useId();
+  const [confirm, setConfirm] = useState('');
+  const erase = async (e: FormEvent) => {
+    e.preventDefault();
+    const done = await save.run(`${u.name}’s data was erased`, () => api.post(`/api/admin/portal-users/${u.id}/erase`, { confirmEmail: confirm }));
+    if (done) setConfirm('');
+  };
+  return (
+    <form className="stack" onSubmit={erase} aria-label={`Data of ${u.name}`}>
+      <h4>Their data</h4>
+      <p>
+        <a href={`/api/admin/portal-users/${u.id}/export`} download={`portal-user-${u.id}.json`}>
+          Download {u.name}’s data (JSON)
+        </a>
+      </p>
+      <label htmlFor={`${id}-confirm`}>To erase {u.name}’s data for good, type their email</label>
+      <p className="muted" id={`${id}-what`}>
+        Removes their name, email, phone and password, the text of their messages, their chats’ subjects and transcripts. The chats’ times and outcomes, the tickets
+        and the technicians’ messages stay.
+      </p>
+      <input id={`${id}-confirm`} type="email" autoComplete="off" aria-describedby={`${id}-what`} value={confirm} onChange={(e) => setConfirm(e.target.value)} />
+      <div className="row">
+        <button type="submit" className="danger" disabled={save.busy || confirm.trim().toLowerCase() !== u.email.toLowerCase()}>
+          Erase {u.name}’s data
+        </button>
+      </div>
+    </form>
   );
 }
