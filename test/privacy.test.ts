@@ -154,7 +154,11 @@ describe.each(DIALECTS)('privacy on %s', (kind) => {
     expect((await tech.get('/api/console/search?q=oldretainword')).body).toEqual([]);
     expect((await tech.get(`/api/console/tickets/${old.ticketId}`)).body.attachments).toEqual([]);
     // The chat itself stays, for reports and the ticket's timeline.
-    expect((await tech.get(`/api/console/chats/${old.chatId}`)).body).toMatchObject({ id: old.chatId, status: 'completed' });
+    const view = (await tech.get(`/api/console/chats/${old.chatId}`)).body;
+    expect(view).toMatchObject({ id: old.chatId, status: 'completed' });
+    expect(Date.parse(view.messagesRemovedAt)).toBeGreaterThan(Date.now() - 60_000);
+    expect((await old.user.get(`/api/portal/chats/${old.chatId}`)).body.messagesRemovedAt).toBe(view.messagesRemovedAt);
+    expect((await recent.tech.get(`/api/console/chats/${recent.chatId}`)).body.messagesRemovedAt).toBeNull();
 
     expect((await recent.tech.get(`/api/console/chats/${recent.chatId}/messages?after=0`)).body.length).toBeGreaterThanOrEqual(4);
     expect((await recent.tech.get('/api/console/search?q=newretainword')).body.map((c: any) => c.id)).toContain(recent.chatId);

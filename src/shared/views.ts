@@ -44,6 +44,8 @@ export const ChatViewBase = z.object({
   abandonedAt: time,
   callbackAt: time,
   callback: z.object({ phone: z.string(), preferredTime: z.string().nullable(), message: z.string().nullable() }).nullable(),
+  /** When the retention setting removed this completed chat's messages (null: they are kept). */
+  messagesRemovedAt: time,
 });
 export type ChatViewBase = z.infer<typeof ChatViewBase>;
 

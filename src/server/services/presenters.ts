@@ -34,6 +34,7 @@ function chatBase(c: ChatRow): ChatViewBase {
     abandonedAt: iso(c.abandoned_at),
     callbackAt: iso(c.callback_at),
     callback: c.callback_phone ? { phone: c.callback_phone, preferredTime: c.callback_time, message: c.callback_message } : null,
+    messagesRemovedAt: iso(c.messages_purged_at),
   };
 }
 

@@ -57,6 +57,12 @@ export function ChatFacts({ chat, full = false }: { chat: ConsoleChat; full?: bo
               <dd>{formatDateTime(chat.endedAt ?? chat.completedAt)}</dd>
             </>
           )}
+          {chat.messagesRemovedAt && (
+            <>
+              <dt>Messages</dt>
+              <dd data-testid="messages-removed">Removed {formatDateTime(chat.messagesRemovedAt)} by the retention setting</dd>
+            </>
+          )}
         </>
       )}
     </dl>

@@ -32,11 +32,15 @@ export function ChatOutcome({ chat }: { chat: PortalChat }) {
         {chat.createdTicketId ? <> · a ticket was created for it: </> : ticketId ? <> · about </> : null}
         {ticketId && <Link to={`/tickets/${ticketId}`}>ticket #{ticketId}</Link>}
       </p>
-      <p>
-        <a className="button" href={`/api/portal/chats/${chat.id}/transcript`} download={`chat-${chat.id}.txt`}>
-          Download the transcript
-        </a>
-      </p>
+      {chat.messagesRemovedAt ? (
+        <p data-testid="messages-removed">The messages of this chat were removed {formatDateTime(chat.messagesRemovedAt)}, as your service provider keeps them only for a set time.</p>
+      ) : (
+        <p>
+          <a className="button" href={`/api/portal/chats/${chat.id}/transcript`} download={`chat-${chat.id}.txt`}>
+            Download the transcript
+          </a>
+        </p>
+      )}
     </section>
   );
 }
