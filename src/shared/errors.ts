@@ -29,6 +29,10 @@ export const ERROR_CODES = [
   'note_recommended',
   'edit_conflict',
   'duplicate',
+  // first start (services/setup.ts): no admin yet, or the setup already done
+  'setup_required',
+  'setup_token_invalid',
+  'setup_done',
   // the server
   'internal',
 ] as const;

@@ -9,14 +9,15 @@ import { AppError, Unauthenticated, toErrorBody } from '../errors.js';
 import { actorFromToken } from '../services/auth.js';
 import { COOKIE } from './session.js';
 import type { Ctx } from '../services/context.js';
-import { ping } from '../db/database.js';
 import { authRoutes } from './auth-routes.js';
 import { portalRoutes } from './portal/routes.js';
 import { consoleRoutes } from './console/routes.js';
 import { adminRoutes } from './admin/routes.js';
 import { originAllowed } from './origin.js';
 import { answers } from './answers.js';
-import { z } from 'zod';
+import { setupGate, setupRoutes } from './setup-routes.js';
+import { readiness } from '../services/readiness.js';
+import { ErrorBody, Health, Readiness } from '../../shared/views.js';
 
 export type App = FastifyInstance;
 
@@ -28,7 +29,8 @@ const FASTIFY_ERRORS: Record<string, { status: number; code: string; message: st
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: { status: 400, code: 'bad_request', message: 'Invalid Content-Length' },
 };
 
-export async function buildApp(ctx: Ctx, opts: { logger: boolean | object }): Promise<App> {
+/** `redisUp`: whether this node's Redis link is up (asked only when REDIS_URL is set). */
+export async function buildApp(ctx: Ctx, opts: { logger: boolean | object; redisUp: () => boolean }): Promise<App> {
   const app = Fastify({ logger: opts.logger as never, bodyLimit: 64 * 1024,
     // Only trusted proxies may name the client's address and protocol (login limits, Secure cookies).
     trustProxy: ctx.config.trustProxy,
@@ -79,10 +81,14 @@ export async function buildApp(ctx: Ctx, opts: { logger: boolean | object }): Pr
     transform: jsonSchemaTransform,
   });
 
-  app.get('/api/health', { schema: { tags: ['operations'], response: answers(z.object({ status: z.literal('ok'), node: z.string() })) } }, async () => {
-    await ping(ctx.db);
-    return { status: 'ok' as const, node: ctx.config.nodeId };
+  // Liveness: the process serves; it reads nothing, so a database outage does not get it restarted.
+  app.get('/api/health', { schema: { tags: ['operations'], response: answers(Health) } }, async () => ({ status: 'ok' as const, node: ctx.config.nodeId }));
+  app.get('/api/ready', { schema: { tags: ['operations'], response: { 200: Readiness, 503: Readiness, '4xx': ErrorBody } } }, async (_req, reply) => {
+    const r = await readiness(ctx.db, { configured: !!ctx.config.redisUrl, isUp: opts.redisUp });
+    return reply.status(r.status === 'ready' ? 200 : 503).send(r);
   });
+  // Until the first account exists, the API serves nothing but the setup (services/setup.ts).
+  app.addHook('onRequest', setupGate(ctx));
   // Like every endpoint but login and health, the API description needs a session (either kind).
   app.get('/api/openapi.json', { schema: { hide: true } }, async (req) => {
     const tokens = [req.cookies[COOKIE.tech], req.cookies[COOKIE.portal]];
@@ -91,6 +97,7 @@ export async function buildApp(ctx: Ctx, opts: { logger: boolean | object }): Pr
     return app.swagger();
   });
 
+  await app.register(setupRoutes(ctx), { prefix: '/api/setup' });
   await app.register(authRoutes(ctx), { prefix: '/api/auth' });
   await app.register(portalRoutes(ctx), { prefix: '/api/portal' });
   await app.register(consoleRoutes(ctx), { prefix: '/api/console' });

@@ -19,7 +19,13 @@ import { openRedisLink, type RedisLink } from './redis-link.js';
 import { startSessionSweep } from './session-sweep.js';
 import { createSocketActors } from './socket-actors.js';
 
-export type Realtime = { io: RealtimeServer; presence: Presence; close: () => Promise<void> };
+export type Realtime = {
+  io: RealtimeServer;
+  presence: Presence;
+  /** Whether the Redis link is up; null without REDIS_URL. */
+  redisUp: (() => boolean) | null;
+  close: () => Promise<void>;
+};
 
 /** How long a cluster-wide question (who is online?) may take before this node answers alone. */
 const CLUSTER_QUERY_MS = 1500;
@@ -153,6 +159,7 @@ export async function startRealtime(ctx: Ctx, server: HttpServer, log: Logger): 
   return {
     io,
     presence,
+    redisUp: link ? () => link!.isUp() : null,
     close: async () => {
       fanout.stop();
       stopSessionSweep();
