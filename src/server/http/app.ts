@@ -89,7 +89,7 @@ export async function buildApp(ctx: Ctx, opts: { logger: boolean | object; redis
   });
   // Until the first account exists, the API serves nothing but the setup (services/setup.ts).
   app.addHook('onRequest', setupGate(ctx));
-  // Like every endpoint but login and health, the API description needs a session (either kind).
+  // Like every endpoint but login, health, readiness and the setup, the API description needs a session (either kind).
   app.get('/api/openapi.json', { schema: { hide: true } }, async (req) => {
     const tokens = [req.cookies[COOKIE.tech], req.cookies[COOKIE.portal]];
     const actors = await Promise.all(tokens.map((t) => actorFromToken(ctx.db, t)));
