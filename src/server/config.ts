@@ -17,10 +17,11 @@ const schema = z.object({
   CHAT_WAIT_OFFER_SECONDS: seconds(120),
   CHAT_DISCONNECT_GRACE_SECONDS: seconds(300),
   TIMER_SWEEP_MS: z.coerce.number().int().positive().default(1000),
+  /** `auto`: demo data only for a local trial (first-start.ts); `true`: a demo on purpose; `false`: never. */
   SEED_DEMO: z
-    .enum(['true', 'false', '1', '0'])
-    .default('true')
-    .transform((v) => v === 'true' || v === '1'),
+    .enum(['auto', 'true', 'false', '1', '0'])
+    .default('auto')
+    .transform((v) => (v === 'auto' ? 'auto' : v === 'true' || v === '1')),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   WEB_DIST: z.string().default(BUILT_WEB),
   /** Extra origins allowed for state-changing requests and sockets, comma separated. */
@@ -45,7 +46,7 @@ export type Config = {
   redisUrl?: string;
   delays: { assignedFirstMs: number; waitOfferMs: number; disconnectGraceMs: number };
   timerSweepMs: number;
-  seedDemo: boolean;
+  seedDemo: 'auto' | boolean;
   logLevel: string;
   webDist: string;
   allowedOrigins: string[];

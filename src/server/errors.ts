@@ -74,6 +74,29 @@ export class InvalidTransition extends AppError {
   }
 }
 
+/** No account exists yet: everything but creating the first admin waits (services/setup.ts). */
+export class SetupRequired extends AppError {
+  constructor() {
+    super(
+      'setup_required',
+      'This helpdesk is not set up yet: create the first admin in the Tech Console (/console) with the setup token from the server log, or with the create-admin command.',
+      409,
+    );
+  }
+}
+
+export class SetupTokenInvalid extends AppError {
+  constructor() {
+    super('setup_token_invalid', 'That setup token is not valid. Copy the setup token the server printed in its log when it started.', 403);
+  }
+}
+
+export class SetupDone extends AppError {
+  constructor() {
+    super('setup_done', 'This helpdesk is already set up: log in with your account.', 409);
+  }
+}
+
 export type ErrorBody = { error: ErrorInfo };
 
 export function toErrorBody(err: unknown): { status: number; body: ErrorBody } {

@@ -1,9 +1,14 @@
-/** Demo data for a newcomer: created once, on the first start of an empty database. */
+/**
+ * Demo data for a newcomer's local trial: created once, on the first start of an empty database,
+ * when first-start.ts allows it. Its password is published (README), so a server reachable from
+ * other machines refuses to start while any of these accounts still has it.
+ */
 import type { Db } from './db/database.js';
 import { hashPassword } from './services/auth.js';
 import { insertTicket } from './services/tickets.js';
 import { insertBoard, insertCompany, replaceCompanyBoards } from './db/repositories/organisation.js';
-import { anyTech, insertPortalUser, insertTech, replaceTechGrants } from './db/repositories/people.js';
+import { insertPortalUser, insertTech, replaceTechGrants } from './db/repositories/people.js';
+import { anyAccount, claimSetup } from './db/repositories/setup.js';
 import { insertHoliday, saveOfficeHoursRow } from './db/repositories/office-hours.js';
 
 export const DEMO_PASSWORD = 'demo-pass-2026';
@@ -17,11 +22,14 @@ export const DEMO_LOGINS = [
   { who: 'portal user, Globex', audience: 'portal', email: 'gina@globex.test' },
 ] as const;
 
+/** Seeds the demo into an empty database; false when the database was set up already (by another node, say). */
 export async function seedDemo(db: Db): Promise<boolean> {
-  if (await anyTech(db)) return false;
+  if (await anyAccount(db)) return false;
   const now = Date.now();
   const pw = await hashPassword(DEMO_PASSWORD);
-  await db.transaction().execute(async (trx) => {
+  return db.transaction().execute(async (trx) => {
+    // Of several nodes starting at once on one empty database, one seeds.
+    if (!(await claimSetup(trx, 'demo', now))) return false;
     const acme = await insertCompany(trx, 'Acme Corp', now);
     const globex = await insertCompany(trx, 'Globex', now);
     const desk = await insertBoard(trx, 'Service Desk', now);
@@ -53,6 +61,6 @@ export async function seedDemo(db: Db): Promise<boolean> {
       updated_at: now,
     });
     await insertHoliday(trx, { date: '2026-12-25', name: 'Christmas Day' });
+    return true;
   });
-  return true;
 }

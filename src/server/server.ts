@@ -6,7 +6,7 @@ import { EventBus } from './events/bus.js';
 import { buildApp } from './http/app.js';
 import type { Ctx, Presence } from './services/context.js';
 import { startTimerSweeper } from './services/timers.js';
-import { seedDemo } from './seed.js';
+import { prepareFirstStart, type FirstStart } from './first-start.js';
 import { createLimits } from './services/rate-limit.js';
 import { startRealtime, type Realtime } from './realtime/gateway.js';
 import { createMetrics } from './metrics.js';
@@ -20,13 +20,14 @@ export type RunningServer = {
   metricsUrl: string | null;
   ctx: Ctx;
   realtime: Realtime;
-  seeded: boolean;
   close: () => Promise<void>;
-};
+} & FirstStart;
 
 /**
- * Composition root: config -> db -> services -> http + realtime -> timers. `now` is the clock
- * that services and the timer sweep read (tests pass one they move by hand).
+ * Composition root: config -> db (migrated; demo data or setup mode on a first start) -> services
+ * -> http + realtime -> timers. A start that first-start.ts refuses throws its StartRefused, before
+ * the port is taken. `now` is the clock that services and the timer sweep read (tests pass one
+ * they move by hand).
  */
 export async function startServer(config: Config, opts: { logger?: boolean; now?: () => number } = {}): Promise<RunningServer> {
   const log = pino({ level: opts.logger === false ? 'silent' : config.logLevel });
@@ -37,23 +38,24 @@ export async function startServer(config: Config, opts: { logger?: boolean; now?
   const closeOpened = async () => {
     for (const close of opened.splice(0).reverse()) await close().catch((err) => log.error({ err }, 'close failed'));
   };
-  let ctx: Ctx, realtime: Realtime, port: number, seeded: boolean, stopTimers: () => void;
+  let ctx: Ctx, realtime: Realtime | undefined, port: number, first: FirstStart, stopTimers: () => void;
   let metricsUrl: string | null = null;
   try {
     await migrate(handle.db, handle.dialect);
-    seeded = config.seedDemo ? await seedDemo(handle.db) : false;
+    first = await prepareFirstStart(handle.db, config);
     const bus = new EventBus((err, name) => log.error({ err, event: name }, 'event listener failed'));
     // Replaced by the realtime layer's cluster-wide view once it starts.
     const presence: Presence = { isTechOnline: async () => false, isPortalOnline: async () => false };
     ctx = { db: handle.db, dialect: handle.dialect, bus, config, presence, now: opts.now ?? (() => Date.now()), limits: createLimits(), metrics: createMetrics() };
     ctx.metrics.sources.pool = handle.poolStats;
-    const app = await buildApp(ctx, { logger: opts.logger === false ? false : { level: config.logLevel } });
+    const app = await buildApp(ctx, { logger: opts.logger === false ? false : { level: config.logLevel }, redisUp: () => realtime?.redisUp?.() ?? false });
     opened.push(() => app.close());
     realtime = await startRealtime(ctx, app.server, log);
-    opened.push(() => realtime.close());
-    ctx.presence = realtime.presence;
-    ctx.metrics.sources.connections = realtime.connections;
-    if (realtime.redisUp) ctx.metrics.trackRedis(realtime.redisUp);
+    const rt = realtime;
+    opened.push(() => rt.close());
+    ctx.presence = rt.presence;
+    ctx.metrics.sources.connections = rt.connections;
+    if (rt.redisUp) ctx.metrics.trackRedis(rt.redisUp);
     await app.listen({ port: config.port, host: config.host });
     const address = app.server.address();
     port = typeof address === 'object' && address ? address.port : config.port;
@@ -78,8 +80,8 @@ export async function startServer(config: Config, opts: { logger?: boolean; now?
     port,
     metricsUrl,
     ctx,
-    realtime,
-    seeded,
+    realtime: realtime!,
+    ...first,
     close: async () => {
       stopTimers();
       // Realtime, then the HTTP server, then the database, each even if an earlier one failed.

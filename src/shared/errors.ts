@@ -31,6 +31,10 @@ export const ERROR_CODES = [
   'duplicate',
   'confirmation_mismatch',
   'person_has_open_chat',
+  // first start (services/setup.ts): no admin yet, or the setup already done
+  'setup_required',
+  'setup_token_invalid',
+  'setup_done',
   // the server
   'internal',
 ] as const;

@@ -74,25 +74,30 @@ export const SearchQuery = z
   })
   .strict();
 
+/** The password rule for every account, wherever one is set (admin pages, first admin, commands). */
+export const PASSWORD_MIN = 8;
+export const Password = z.string().min(PASSWORD_MIN, `Use at least ${PASSWORD_MIN} characters`).max(200);
+export const Email = z.string().trim().email().max(200);
+
 // Admin
 export const NameBody = z.object({ name: text(200) }).strict();
 export const CompanyBody = z.object({ name: text(200), boardIds: z.array(id).max(500).optional() }).strict();
 export const TechBody = z
   .object({
-    email: z.string().trim().email().max(200),
+    email: Email,
     name: text(200),
-    password: z.string().min(8).max(200),
+    password: Password,
     role: z.enum(['tech', 'admin']).default('tech'),
   })
   .strict();
 export const TechPatch = z
-  .object({ name: text(200).optional(), password: z.string().min(8).max(200).optional(), role: z.enum(['tech', 'admin']).optional(), active: z.boolean().optional() })
+  .object({ name: text(200).optional(), password: Password.optional(), role: z.enum(['tech', 'admin']).optional(), active: z.boolean().optional() })
   .strict();
 export const GrantsBody = z.object({ boardIds: z.array(id).max(500), allCompanies: z.boolean(), companyIds: z.array(id).max(5000) }).strict();
 export const PortalUserBody = z
-  .object({ companyId: id, email: z.string().trim().email().max(200), name: text(200), password: z.string().min(8).max(200), phone: Phone.optional() })
+  .object({ companyId: id, email: Email, name: text(200), password: Password, phone: Phone.optional() })
   .strict();
-export const PortalUserPatch = z.object({ name: text(200).optional(), password: z.string().min(8).max(200).optional(), phone: Phone.optional(), active: z.boolean().optional() }).strict();
+export const PortalUserPatch = z.object({ name: text(200).optional(), password: Password.optional(), phone: Phone.optional(), active: z.boolean().optional() }).strict();
 export const EraseBody = z.object({ confirmEmail: z.string().min(3).max(320) }).strict();
 export const TicketBody = z.object({ companyId: id, boardId: id, contactId: id, summary: text(200), assignedTechId: id.nullable().optional() }).strict();
 export const TicketPatch = z.object({ summary: text(200).optional(), status: z.enum(['open', 'in_progress', 'closed']).optional(), assignedTechId: id.nullable().optional() }).strict();
@@ -104,3 +109,6 @@ export const OfficeHoursBody = z
   })
   .strict();
 export const HolidayBody = z.object({ date: dateStr, name: text(200) }).strict();
+
+// First start: the first admin, guarded by the setup token the server printed in its log.
+export const SetupAdminBody = z.object({ token: opaque(1, 200).transform((t) => t.trim()), name: text(200), email: Email, password: Password }).strict();

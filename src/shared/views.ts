@@ -178,3 +178,16 @@ export const PersonExport = z.looseObject({ exportedAt: z.string(), person: z.lo
 export const Erased = z.object({ erased: z.boolean(), chats: z.number().int(), transcripts: z.number().int() });
 export const Done = z.object({ ok: z.literal(true) });
 export const ErrorBody = z.object({ error: z.object({ code: z.enum(ERROR_CODES), message: z.string(), details: z.record(z.string(), z.unknown()).optional() }) });
+
+/** `/api/health`: the process serves. */
+export const Health = z.object({ status: z.literal('ok'), node: z.string() });
+const CheckState = z.enum(['ok', 'failing', 'unknown', 'not_configured']);
+/** `/api/ready`: 200 when every check passes, 503 naming the failing ones. */
+export const Readiness = z.object({
+  status: z.enum(['ready', 'not_ready']),
+  failing: z.array(z.enum(['database', 'schema', 'redis'])),
+  checks: z.object({ database: CheckState, schema: CheckState, redis: CheckState }),
+});
+export type Readiness = z.infer<typeof Readiness>;
+/** The first admin, created by the setup page. */
+export const FirstAdmin = z.object({ id, email: z.string() });

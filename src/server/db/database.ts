@@ -21,7 +21,13 @@ export type DbHandle = {
 // int8 (counts, epoch milliseconds) as numbers: every value we store fits in 2^53.
 pg.types.setTypeParser(20, (v) => Number(v));
 
-export function openDatabase(opts: { databaseUrl?: string; dataDir: string; onBackgroundError?: (err: unknown) => void }): DbHandle {
+/**
+ * `alongsideServer`: for operator commands (cli.ts) that may run while a server holds the data
+ * directory. On SQLite they then take no lock and start no checkpoint worker: SQLite's own locking
+ * keeps their connection and the server's consistent (WAL: readers never block the writer, writers
+ * wait for each other up to the busy timeout), and the connection copies the log back itself.
+ */
+export function openDatabase(opts: { databaseUrl?: string; dataDir: string; onBackgroundError?: (err: unknown) => void; alongsideServer?: boolean }): DbHandle {
   if (opts.databaseUrl) {
     const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: 10 });
     pool.on('error', () => {
@@ -32,6 +38,7 @@ export function openDatabase(opts: { databaseUrl?: string; dataDir: string; onBa
     return { db, dialect: 'postgres', close: () => db.destroy(), poolStats };
   }
   fs.mkdirSync(opts.dataDir, { recursive: true });
+  if (opts.alongsideServer) return openSqliteFile(sqliteFile(opts.dataDir));
   // One server per data directory: SQLite is the single-node default (several nodes share
   // PostgreSQL). The lock is a small SQLite file held in an exclusive transaction for as long as
   // the server runs; the operating system drops it when the process ends, however it ends. A
@@ -43,7 +50,7 @@ export function openDatabase(opts: { databaseUrl?: string; dataDir: string; onBa
     lock.close();
     throw err;
   }
-  const file = path.join(opts.dataDir, 'helpdesk.sqlite');
+  const file = sqliteFile(opts.dataDir);
   let database: SqliteConnection | null = null;
   let checkpointer: Checkpointer;
   try {
@@ -80,6 +87,23 @@ export function openDatabase(opts: { databaseUrl?: string; dataDir: string; onBa
     }
   };
   return { db, dialect: 'sqlite', close };
+}
+
+/** The SQLite database file of a data directory. */
+export const sqliteFile = (dataDir: string) => path.join(dataDir, 'helpdesk.sqlite');
+
+/** One SQLite file without the data directory's lock: a command's connection, or a backup to check (`readonly`). */
+export function openSqliteFile(file: string, opts: { readonly?: boolean } = {}): DbHandle {
+  const database = openSqlite(file, { readonly: opts.readonly ?? false, timeout: 5000 });
+  try {
+    if (!opts.readonly) database.exec('pragma journal_mode = WAL');
+    database.exec('pragma foreign_keys = ON');
+  } catch (err) {
+    database.close();
+    throw err;
+  }
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
+  return { db, dialect: 'sqlite', close: () => db.destroy() };
 }
 
 /**

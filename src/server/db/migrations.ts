@@ -64,6 +64,18 @@ async function loginFailures(db: Kysely<any>, dialect: Dialect) {
   await sql`create index login_failures_at on login_failures (at)`.execute(db);
 }
 
+/**
+ * First start (services/setup.ts): one `setup_state` row, claimed once by whoever initialises an
+ * empty database (the demo seed, or the first admin), and the hashes of the setup tokens that
+ * nodes printed while no account exists. A database that already has techs was set up before.
+ */
+async function setupState(db: Kysely<any>) {
+  await sql`create table setup_state (id integer primary key, completed_at ${bigint}, completed_by text)`.execute(db);
+  await sql`create table setup_tokens (token_hash text primary key, created_at ${bigint} not null)`.execute(db);
+  const hasTechs = await db.selectFrom('techs').select('id').limit(1).executeTakeFirst();
+  await db.insertInto('setup_state').values({ id: 1, completed_at: hasTechs ? Date.now() : null, completed_by: hasTechs ? 'existing' : null }).execute();
+}
+
 /** Privacy: erased portal users, and completed chats whose messages the retention sweep removed. */
 async function privacy(db: Kysely<any>) {
   await sql`alter table portal_users add column erased_at ${bigint}`.execute(db);
@@ -75,8 +87,18 @@ const migrations: Migration[] = [
   { name: '001_initial', up: createTables },
   { name: '002_client_id_per_author', up: clientIdPerAuthor },
   { name: '003_login_failures', up: loginFailures },
+  { name: '004_setup_state', up: setupState },
   { name: '005_privacy', up: privacy },
 ];
+
+/** The name of the newest migration: a database whose schema has it is current. */
+export const LATEST_MIGRATION = migrations[migrations.length - 1].name;
+
+/** The migrations applied to this database, by name; throws on a database never migrated (no table). */
+export async function appliedMigrations(db: Db): Promise<string[]> {
+  const rows = await (db as unknown as Kysely<any>).selectFrom('schema_migrations').select('name').orderBy('name').execute();
+  return rows.map((r) => r.name as string);
+}
 
 /** Applies pending migrations in one transaction each; safe when several nodes start at once. */
 export async function migrate(db: Db, dialect: Dialect): Promise<void> {

@@ -180,6 +180,18 @@ export interface ChatSearchTable {
   body: string;
 }
 
+/** The one row (id 1) that says whether and how the database was first set up. */
+export interface SetupStateTable {
+  id: number;
+  completed_at: number | null;
+  /** 'demo', 'setup_page', 'command' or 'existing' (a database set up before this table existed). */
+  completed_by: string | null;
+}
+/** A setup token printed by a node, by its hash only. */
+export interface SetupTokensTable {
+  token_hash: string;
+  created_at: number;
+}
 export interface Database {
   companies: CompaniesTable;
   boards: BoardsTable;
@@ -201,6 +213,8 @@ export interface Database {
   office_hours: OfficeHoursTable;
   holidays: HolidaysTable;
   chat_search: ChatSearchTable;
+  setup_state: SetupStateTable;
+  setup_tokens: SetupTokensTable;
 }
 
 export type Chat = Selectable<ChatsTable>;

@@ -10,7 +10,6 @@ import { AppError, Unauthenticated, toErrorBody } from '../errors.js';
 import { actorFromToken } from '../services/auth.js';
 import { COOKIE } from './session.js';
 import type { Ctx } from '../services/context.js';
-import { ping } from '../db/database.js';
 import { authRoutes } from './auth-routes.js';
 import { portalRoutes } from './portal/routes.js';
 import { consoleRoutes } from './console/routes.js';
@@ -20,6 +19,9 @@ import { answers } from './answers.js';
 import { metricsRoute } from './metrics-route.js';
 import { requestLog } from './request-log.js';
 import { z } from 'zod';
+import { setupGate, setupRoutes } from './setup-routes.js';
+import { readiness } from '../services/readiness.js';
+import { ErrorBody, Health, Readiness } from '../../shared/views.js';
 
 export type App = FastifyInstance;
 
@@ -31,7 +33,8 @@ const FASTIFY_ERRORS: Record<string, { status: number; code: string; message: st
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: { status: 400, code: 'bad_request', message: 'Invalid Content-Length' },
 };
 
-export async function buildApp(ctx: Ctx, opts: { logger: boolean | object }): Promise<App> {
+/** `redisUp`: whether this node's Redis link is up (asked only when REDIS_URL is set). */
+export async function buildApp(ctx: Ctx, opts: { logger: boolean | object; redisUp: () => boolean }): Promise<App> {
   const logger = opts.logger && { ...(opts.logger === true ? {} : opts.logger), redact: ['req.headers.cookie', 'req.headers.authorization'] };
   const app = Fastify({ logger: logger as never, bodyLimit: 64 * 1024,
     // One line per request, written by requestLog (http/request-log.ts), not Fastify's two.
@@ -110,11 +113,15 @@ export async function buildApp(ctx: Ctx, opts: { logger: boolean | object }): Pr
     transform: jsonSchemaTransform,
   });
 
-  app.get('/api/health', { schema: { tags: ['operations'], response: answers(z.object({ status: z.literal('ok'), node: z.string() })) } }, async () => {
-    await ping(ctx.db);
-    return { status: 'ok' as const, node: ctx.config.nodeId };
+  // Liveness: the process serves; it reads nothing, so a database outage does not get it restarted.
+  app.get('/api/health', { schema: { tags: ['operations'], response: answers(Health) } }, async () => ({ status: 'ok' as const, node: ctx.config.nodeId }));
+  app.get('/api/ready', { schema: { tags: ['operations'], response: { 200: Readiness, 503: Readiness, '4xx': ErrorBody } } }, async (_req, reply) => {
+    const r = await readiness(ctx.db, { configured: !!ctx.config.redisUrl, isUp: opts.redisUp });
+    return reply.status(r.status === 'ready' ? 200 : 503).send(r);
   });
-  // Like every endpoint but login and health, the API description needs a session (either kind).
+  // Until the first account exists, the API serves nothing but the setup (services/setup.ts).
+  app.addHook('onRequest', setupGate(ctx));
+  // Like every endpoint but login, health, readiness and the setup, the API description needs a session (either kind).
   app.get('/api/openapi.json', { schema: { hide: true } }, async (req) => {
     const tokens = [req.cookies[COOKIE.tech], req.cookies[COOKIE.portal]];
     const actors = await Promise.all(tokens.map((t) => actorFromToken(ctx.db, t)));
@@ -122,6 +129,7 @@ export async function buildApp(ctx: Ctx, opts: { logger: boolean | object }): Pr
     return app.swagger();
   });
 
+  await app.register(setupRoutes(ctx), { prefix: '/api/setup' });
   await app.register(authRoutes(ctx), { prefix: '/api/auth' });
   await app.register(portalRoutes(ctx), { prefix: '/api/portal' });
   await app.register(consoleRoutes(ctx), { prefix: '/api/console' });

@@ -24,7 +24,7 @@ export type Realtime = {
   presence: Presence;
   /** This node's connections per side. */
   connections: () => { portal: number; console: number };
-  /** Whether the Redis link is up; null when Redis is not configured. */
+  /** Whether the Redis link is up; null without REDIS_URL. */
   redisUp: (() => boolean) | null;
   close: () => Promise<void>;
 };

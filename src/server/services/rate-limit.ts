@@ -107,10 +107,14 @@ export function addressKey(ip: string): string {
   return `ip:${groups.slice(0, 4).map((g) => (parseInt(g, 16) || 0).toString(16)).join(':')}::/64`;
 }
 
-/** Logins: 10 failures per account or 100 per address in 15 minutes; sends: bursts of 20, 5/s. */
-export type Limits = { send: TokenBuckets; loginAccount: FailureWindow; loginAddress: FailureWindow };
+/**
+ * Logins: 10 failures per account or 100 per address in 15 minutes; sends: bursts of 20, 5/s;
+ * setup tokens: 10 wrong ones per address in 15 minutes.
+ */
+export type Limits = { send: TokenBuckets; loginAccount: FailureWindow; loginAddress: FailureWindow; setupToken: FailureWindow };
 export const createLimits = (): Limits => ({
   send: new TokenBuckets(20, 5),
   loginAccount: new FailureWindow(15 * 60 * 1000, 10),
   loginAddress: new FailureWindow(15 * 60 * 1000, 100),
+  setupToken: new FailureWindow(15 * 60 * 1000, 10),
 });

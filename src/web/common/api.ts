@@ -60,3 +60,5 @@ export function errorMessage(err: unknown): string {
 }
 
 export const isUnauthenticated = (err: unknown) => err instanceof ApiError && err.status === 401;
+/** The helpdesk has no account yet: the console offers to create the first admin. */
+export const isSetupRequired = (err: unknown) => err instanceof ApiError && err.code === 'setup_required';

@@ -3,8 +3,23 @@ import { api } from './api.js';
 import { ErrorBanner } from './error-banner.js';
 
 /** Email and password login for either audience; the server sets an httpOnly session cookie. */
-export function LoginForm({ audience, title, onLoggedIn, hint }: { audience: 'portal' | 'tech'; title: string; onLoggedIn: () => void; hint?: ReactNode }) {
-  const [email, setEmail] = useState('');
+export function LoginForm({
+  audience,
+  title,
+  onLoggedIn,
+  hint,
+  notice,
+  initialEmail = '',
+}: {
+  audience: 'portal' | 'tech';
+  title: string;
+  onLoggedIn: () => void;
+  hint?: ReactNode;
+  /** Shown above the form (for example: the account was just created). */
+  notice?: ReactNode;
+  initialEmail?: string;
+}) {
+  const [email, setEmail] = useState(initialEmail);
   const [password, setPassword] = useState('');
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
@@ -25,6 +40,7 @@ export function LoginForm({ audience, title, onLoggedIn, hint }: { audience: 'po
   return (
     <main className="login">
       <h1>{title}</h1>
+      {notice}
       <form onSubmit={submit} className="card stack">
         <ErrorBanner error={error} />
         <label htmlFor={`${id}-email`}>Email</label>

@@ -1,13 +1,38 @@
 import type { ReactNode } from 'react';
 import { useQueryClient, type UseQueryResult } from '@tanstack/react-query';
-import { isUnauthenticated } from './api.js';
+import { isSetupRequired, isUnauthenticated } from './api.js';
 import { ErrorBanner } from './error-banner.js';
 import { LoginForm } from './login-form.js';
 
-/** Shows the login form without a session, the error with a retry, or the app for the signed-in user. */
-export function SessionGate<T>({ me, audience, title, children }: { me: UseQueryResult<T>; audience: 'portal' | 'tech'; title: string; children: (me: T) => ReactNode }) {
+/**
+ * Shows the login form without a session, the error with a retry, or the app for the signed-in user.
+ * While the helpdesk has no account (setup mode) it shows `setup` (the console's first admin), or
+ * says so.
+ */
+export function SessionGate<T>({
+  me,
+  audience,
+  title,
+  setup,
+  children,
+}: {
+  me: UseQueryResult<T>;
+  audience: 'portal' | 'tech';
+  title: string;
+  setup?: (onLoggedIn: () => void) => ReactNode;
+  children: (me: T) => ReactNode;
+}) {
   const qc = useQueryClient();
   if (me.isPending) return <p className="app-main">Loading…</p>;
+  if (me.error && isSetupRequired(me.error)) {
+    if (setup) return <>{setup(() => qc.invalidateQueries())}</>;
+    return (
+      <main className="login" id="main">
+        <h1>Not open yet</h1>
+        <p>This helpdesk is being set up. Please try again later.</p>
+      </main>
+    );
+  }
   if (me.error && isUnauthenticated(me.error)) return <LoginForm audience={audience} title={title} onLoggedIn={() => qc.invalidateQueries()} />;
   if (me.error)
     return (

@@ -15,6 +15,7 @@ import { SearchPage } from './search-page.js';
 import { TicketsPage } from './tickets-page.js';
 import { TicketPage } from './ticket-page.js';
 import { AdminPage } from './admin/admin-page.js';
+import { SetupPage } from './setup-page.js';
 import { StatusBar } from './status-bar.js';
 import { useStatusBarSync } from './status-bar-sync.js';
 import { keys, useMe, useStatusBar, type Me, type SearchResult } from './queries.js';
@@ -23,7 +24,7 @@ import { formatDateTime } from '../common/format.js';
 export function ConsoleApp() {
   const me = useMe();
   return (
-    <SessionGate me={me} audience="tech" title="Tech Console: log in">
+    <SessionGate me={me} audience="tech" title="Tech Console: log in" setup={(onLoggedIn) => <SetupPage onLoggedIn={onLoggedIn} />}>
       {(me) => <LoggedIn me={me} />}
     </SessionGate>
   );

@@ -50,11 +50,6 @@ export function accountByEmail(db: Tx, kind: UserKind, email: string) {
     .executeTakeFirst();
 }
 
-/** Whether any tech exists at all (an empty database gets the demo data). */
-export async function anyTech(db: Tx): Promise<boolean> {
-  return !!(await db.selectFrom('techs').select('id').limit(1).executeTakeFirst());
-}
-
 export async function techExists(db: Tx, techId: number): Promise<boolean> {
   return !!(await db.selectFrom('techs').select('id').where('id', '=', techId).executeTakeFirst());
 }
