@@ -14,7 +14,7 @@ import { DEMO_LOGINS, DEMO_PASSWORD } from '../src/server/seed.js';
 import { LATEST_MIGRATION } from '../src/server/db/migrations.js';
 import { runCli as runCliInProcess } from '../src/server/cli/run.js';
 
-const COMMANDS = ['create-admin', 'migrate', 'backup', 'remove-demo'];
+const COMMANDS = ['create-admin', 'migrate', 'backup', 'remove-demo', 'export-person', 'erase-person', 'retention-run'];
 
 /** The command line in this process: what a command prints and the code it exits with. */
 async function inProcess(args: string[], env: Record<string, string>) {

@@ -41,6 +41,11 @@ describe('production build', () => {
     expect(install.status, install.stderr).toBe(0);
     for (const tool of BUILD_TOOLS) expect(fs.existsSync(path.join(copy, 'node_modules', tool)), `${tool} is not installed`).toBe(false);
 
+    // The operator commands run from the build too.
+    const cli = spawnSync(process.execPath, ['dist/server/cli.js', '--help'], { cwd: copy, env, encoding: 'utf8' });
+    expect(cli.status, cli.stderr).toBe(0);
+    for (const c of ['create-admin', 'backup', 'export-person', 'erase-person', 'retention-run']) expect(cli.stdout).toContain(c);
+
     // `npm start` in the copy: there are no sources to build, so it runs dist/server/main.js.
     const dataDir = path.join(copy, 'data');
     const runEnv: NodeJS.ProcessEnv = { ...env, PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'warn' };

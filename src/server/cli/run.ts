@@ -4,8 +4,9 @@ import { CommandFailed, EXIT, UsageError, type Command, type Io } from './comman
 import { createAdmin } from './create-admin.js';
 import { migrate } from './migrate.js';
 import { removeDemo } from './remove-demo.js';
+import { erasePerson, exportPerson, retentionRun } from './privacy.js';
 
-const COMMANDS: Command[] = [createAdmin, migrate, backup, removeDemo];
+const COMMANDS: Command[] = [createAdmin, migrate, backup, removeDemo, exportPerson, erasePerson, retentionRun];
 
 const usage = () =>
   [
