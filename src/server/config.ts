@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { compileTrust } from './http/proxy-trust.js';
 
 const seconds = (fallback: number) =>
   z.coerce.number().nonnegative().finite().default(fallback);
@@ -49,6 +50,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new Error(`Invalid configuration: ${issues}`);
   }
   const e = parsed.data;
+  const trustProxy = e.TRUST_PROXY === 'true' ? true : e.TRUST_PROXY === 'false' ? false : e.TRUST_PROXY;
+  // A wrong address list fails the start, not the first request behind the proxy.
+  compileTrust(trustProxy);
   return {
     port: e.PORT,
     host: e.HOST,
@@ -66,6 +70,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     webDist: e.WEB_DIST,
     allowedOrigins: e.ALLOWED_ORIGINS.split(',').map((s) => s.trim()).filter(Boolean),
     nodeId: e.NODE_ID ?? `node-${process.pid}`,
-    trustProxy: e.TRUST_PROXY === 'true' ? true : e.TRUST_PROXY === 'false' ? false : e.TRUST_PROXY,
+    trustProxy,
   };
 }

@@ -14,7 +14,7 @@ import { authRoutes } from './auth-routes.js';
 import { portalRoutes } from './portal/routes.js';
 import { consoleRoutes } from './console/routes.js';
 import { adminRoutes } from './admin/routes.js';
-import { originAllowed } from './origin.js';
+import { requestOriginAllowed } from './origin.js';
 import { answers } from './answers.js';
 import { z } from 'zod';
 
@@ -62,7 +62,7 @@ export async function buildApp(ctx: Ctx, opts: { logger: boolean | object }): Pr
   // State-changing requests from a browser must come from our own pages.
   app.addHook('onRequest', async (req, reply) => {
     if (req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS') return;
-    if (!originAllowed(req.headers.origin, req.headers.host, ctx.config.allowedOrigins)) {
+    if (!requestOriginAllowed(req.raw, ctx.config.trustProxy, ctx.config.allowedOrigins)) {
       return reply.status(403).send({ error: { code: 'bad_origin', message: 'Cross-origin request refused' } });
     }
   });

@@ -10,7 +10,7 @@ import type { Logger } from 'pino';
 import type { Ctx, Presence } from '../services/context.js';
 import { actorFromToken } from '../services/auth.js';
 import { COOKIE, type Audience } from '../http/session.js';
-import { originAllowed } from '../http/origin.js';
+import { requestOriginAllowed } from '../http/origin.js';
 import { portalCameOnline, portalWentOffline } from '../services/timers.js';
 import { registerHandlers, sessionTokens } from './handlers.js';
 import { startFanout } from './fanout.js';
@@ -54,7 +54,7 @@ export async function startRealtime(ctx: Ctx, server: HttpServer, log: Logger): 
     maxHttpBufferSize: 64 * 1024,
     pingInterval: 10000,
     pingTimeout: 8000,
-    allowRequest: (req, cb) => cb(null, originAllowed(req.headers.origin, req.headers.host, ctx.config.allowedOrigins)),
+    allowRequest: (req, cb) => cb(null, requestOriginAllowed(req, ctx.config.trustProxy, ctx.config.allowedOrigins)),
   });
   let link: RedisLink | null = null;
   // Kept per connection only while every node can tell this one about changes (see socket-actors.ts).
