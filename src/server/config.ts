@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { compileTrust } from './http/proxy-trust.js';
+import { redisPrefix } from './realtime/redis-prefix.js';
 
 const seconds = (fallback: number) =>
   z.coerce.number().nonnegative().finite().default(fallback);
@@ -10,6 +11,8 @@ const schema = z.object({
   DATA_DIR: z.string().default('./data'),
   DATABASE_URL: z.string().optional(),
   REDIS_URL: z.string().optional(),
+  /** Start of every Redis channel and key of this deployment; derived from the database when unset. */
+  REDIS_PREFIX: z.string().max(100).optional(),
   CHAT_ASSIGNED_FIRST_SECONDS: seconds(60),
   CHAT_WAIT_OFFER_SECONDS: seconds(120),
   CHAT_DISCONNECT_GRACE_SECONDS: seconds(300),
@@ -33,6 +36,8 @@ export type Config = {
   dataDir: string;
   databaseUrl?: string;
   redisUrl?: string;
+  /** Start of this deployment's Redis channels and keys (realtime/redis-prefix.ts). */
+  redisPrefix: string;
   delays: { assignedFirstMs: number; waitOfferMs: number; disconnectGraceMs: number };
   timerSweepMs: number;
   seedDemo: boolean;
@@ -59,6 +64,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dataDir: e.DATA_DIR,
     databaseUrl: e.DATABASE_URL || undefined,
     redisUrl: e.REDIS_URL || undefined,
+    redisPrefix: redisPrefix({ redisPrefix: e.REDIS_PREFIX || undefined, databaseUrl: e.DATABASE_URL || undefined, dataDir: e.DATA_DIR }),
     delays: {
       assignedFirstMs: e.CHAT_ASSIGNED_FIRST_SECONDS * 1000,
       waitOfferMs: e.CHAT_WAIT_OFFER_SECONDS * 1000,

@@ -67,7 +67,7 @@ export async function startRealtime(ctx: Ctx, server: HttpServer, log: Logger): 
       actors.forgetAll();
       fanout.resyncLocal();
     });
-    io.adapter(createAdapter(link.pub, link.sub, { requestsTimeout: CLUSTER_QUERY_MS, key: 'helpdesk' }));
+    io.adapter(createAdapter(link.pub, link.sub, { requestsTimeout: CLUSTER_QUERY_MS, key: ctx.config.redisPrefix }));
   }
 
   // Created once the adapter is set: every namespace it takes must use it.
