@@ -52,6 +52,9 @@ export async function buildApp(ctx: Ctx, opts: { logger: boolean | object }): Pr
     }
     const { status, body } = toErrorBody(err);
     if (status >= 500) req.log.error({ err }, 'request failed');
+    // Every refusal that names a wait (login throttling, request pacing) says it the HTTP way too.
+    const retryAfterMs = body.error.details?.retryAfterMs;
+    if (status === 429 && typeof retryAfterMs === 'number') reply.header('Retry-After', String(Math.ceil(retryAfterMs / 1000)));
     return reply.status(status).send(body);
   });
   app.setNotFoundHandler((req, reply) => {

@@ -48,6 +48,12 @@ export async function openChatIdByKey(db: Tx, openKey: string): Promise<number |
   return row ? Number(row.id) : null;
 }
 
+/** When the user's chats since `after` were requested (request pacing); at most `limit`, newest first. */
+export async function requestTimesOf(db: Tx, userId: number, after: number, limit: number): Promise<number[]> {
+  const rows = await db.selectFrom('chats').select('requested_at').where('requester_id', '=', userId).where('requested_at', '>', after).orderBy('requested_at', 'desc').limit(limit).execute();
+  return rows.map((r) => Number(r.requested_at));
+}
+
 export async function openChatIdsOfRequester(db: Tx, userId: number): Promise<number[]> {
   const rows = await db.selectFrom('chats').select('id').where('requester_id', '=', userId).where('status', 'in', OPEN_STATUSES).execute();
   return rows.map((r) => Number(r.id));
