@@ -9,7 +9,7 @@ export async function insertFailures(db: Tx, keys: string[], at: number): Promis
 
 /** The failures of these keys later than `after`, oldest first. */
 export function failuresAfter(db: Tx, keys: string[], after: number) {
-  return db.selectFrom('login_failures').select(['key', 'at']).where('key', 'in', keys).where('at', '>', after).orderBy('at').orderBy('id').execute();
+  return db.selectFrom('login_failures').select(['id', 'key', 'at']).where('key', 'in', keys).where('at', '>', after).orderBy('at').orderBy('id').execute();
 }
 
 export async function deleteFailures(db: Tx, ids: number[]): Promise<void> {
