@@ -266,6 +266,34 @@ describe.skipIf(!!skip)('two nodes on PostgreSQL and Redis', () => {
     }
   });
 
+  it('the per-user send limit holds for the sum over both nodes, and nobody else is held by it', async () => {
+    const [A, B] = cl.nodes;
+    const w = await cl.f.world();
+    const user = await loginAs(A.url, 'portal', w.user.email, PASSWORD);
+    const chatId = (await user.post('/api/portal/chats', { boardId: w.boardId, subject: 'Flood', message: 'start' })).body.chat.id;
+    const tech = await loginAs(B.url, 'tech', w.tech.email, PASSWORD);
+    expect((await tech.post(`/api/console/chats/${chatId}/join`)).status).toBe(200);
+    const onA = await connect(A.url, '/portal', user);
+    const onB = await connect(B.url, '/portal', await loginAs(B.url, 'portal', w.user.email, PASSWORD));
+    const techOnB = await connect(B.url, '/console', tech);
+    open.push(onA, onB, techOnB);
+    // Fifteen sends on each node at once: each node alone is under the burst of 20, the sum is not.
+    const t0 = Date.now();
+    const answers = await Promise.all(
+      Array.from({ length: 30 }, (_, i) => ack(i % 2 ? onB : onA, 'message:send', { chatId, body: `flood ${i}`, clientId: `flood-${i}` })),
+    );
+    const elapsedS = (Date.now() - t0) / 1000;
+    const ok = answers.filter((a) => a.ok).length;
+    const refused = answers.filter((a) => a.error?.code === 'rate_limited');
+    expect(ok + refused.length).toBe(30);
+    // The burst, plus what refilled (5/s) while the sends were under way; never more.
+    expect(ok).toBeGreaterThanOrEqual(20);
+    expect(ok).toBeLessThanOrEqual(20 + Math.ceil(5 * elapsedS));
+    expect(refused[0].error.details.retryAfterMs).toBeGreaterThan(0);
+    // The tech in the same chat is not held by the user's limit.
+    for (let i = 0; i < 5; i++) expect((await ack(techOnB, 'message:send', { chatId, body: `reply ${i}`, clientId: `reply-${i}` })).ok).toBe(true);
+  });
+
   it('a graceful stop of one node closes its own connections only; the other node keeps serving', async () => {
     const C = await cl.startNode('C');
     const [A] = cl.nodes;

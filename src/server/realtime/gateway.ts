@@ -15,7 +15,7 @@ import { portalCameOnline, portalWentOffline } from '../services/timers.js';
 import { registerHandlers, sessionTokens } from './handlers.js';
 import { startFanout } from './fanout.js';
 import { namespaces, type AnySocket, type ConsoleNamespace, type InterServerEvents, type NoEvents, type PortalNamespace, type RealtimeServer, type SocketData } from './namespaces.js';
-import { openRedisLink, type RedisLink } from './redis-link.js';
+import type { RedisLink } from './redis-link.js';
 import { startSessionSweep } from './session-sweep.js';
 import { createSocketActors } from './socket-actors.js';
 
@@ -48,7 +48,8 @@ export function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
   });
 }
 
-export async function startRealtime(ctx: Ctx, server: HttpServer, log: Logger): Promise<Realtime> {
+/** `link`: the Redis connections (opened and closed by the composition root), or null on one node. */
+export async function startRealtime(ctx: Ctx, server: HttpServer, log: Logger, link: RedisLink | null): Promise<Realtime> {
   const io = new Server<NoEvents, NoEvents, InterServerEvents, SocketData>(server, {
     serveClient: false,
     maxHttpBufferSize: 64 * 1024,
@@ -56,11 +57,9 @@ export async function startRealtime(ctx: Ctx, server: HttpServer, log: Logger): 
     pingTimeout: 8000,
     allowRequest: (req, cb) => cb(null, requestOriginAllowed(req, ctx.config.trustProxy, ctx.config.allowedOrigins)),
   });
-  let link: RedisLink | null = null;
   // Kept per connection only while every node can tell this one about changes (see socket-actors.ts).
   const actors = createSocketActors(ctx.db, { tokenOf: (s) => sessionTokens.get(s), trusted: () => !link || link.isUp() });
-  if (ctx.config.redisUrl) {
-    link = openRedisLink(ctx.config.redisUrl, log);
+  if (link) {
     // Live events may have been lost meanwhile: clients re-read lists and messages after their seq,
     // and every connection's actor is read again (a notice of a change may be among the losses).
     link.onReturn(() => {
@@ -165,7 +164,6 @@ export async function startRealtime(ctx: Ctx, server: HttpServer, log: Logger): 
       // reconnect to another node) before the database closes.
       await withTimeout(Promise.allSettled([...inFlight]), 3000).catch(() => {});
       for (const nsp of [io.of('/'), portal, consoleNsp]) await Promise.resolve(nsp.adapter.close()).catch(() => {});
-      await link?.close();
     },
   };
 }

@@ -1,7 +1,8 @@
 import crypto from 'node:crypto';
 import { hash, verify } from '@node-rs/argon2';
 import { InvalidCredentials } from '../errors.js';
-import { clearOldFailures, forgetAttempts, loginKeys, type Limits } from './rate-limit.js';
+import { clearOldFailures, forgetAttempts, loginKeys } from './rate-limit.js';
+import type { Limits } from './limits.js';
 import type { Db } from '../db/database.js';
 import type { Ctx } from './context.js';
 import { accountByEmail, deleteSession, insertSession, sessionByHash } from '../db/repositories/people.js';

@@ -2,7 +2,7 @@ import type { Config } from '../config.js';
 import type { Db, Dialect, Tx } from '../db/database.js';
 import { EventBus, Outbox } from '../events/bus.js';
 import { AppError } from '../errors.js';
-import type { Limits } from './rate-limit.js';
+import type { Limits } from './limits.js';
 
 /** Who is connected right now; the real-time layer provides the cluster-wide answer. */
 export interface Presence {

@@ -149,16 +149,9 @@ export function addressKey(ip: string): string {
  * - an address over all accounts: 20 free, then 1 s doubling up to 30 s; locked only at 300,
  *   which the delays make unreachable for one client: a shared office address is slowed, not shut;
  * - an account from all addresses: 50 free, then 1 s doubling up to 10 s, never locked.
- * Message sends: bursts of 20, then 5/s per user.
  */
 export const LOGIN_POLICIES = {
   pair: { windowMs: 15 * 60 * 1000, free: 5, baseDelayMs: 1000, maxDelayMs: 16_000, lockAt: 10 },
   ip: { windowMs: 15 * 60 * 1000, free: 20, baseDelayMs: 1000, maxDelayMs: 30_000, lockAt: 300 },
   acct: { windowMs: 15 * 60 * 1000, free: 50, baseDelayMs: 1000, maxDelayMs: 10_000 },
 } satisfies Record<string, ThrottlePolicy>;
-
-export type Limits = { send: TokenBuckets; login: FailureThrottle };
-export const createLimits = (): Limits => ({
-  send: new TokenBuckets(20, 5),
-  login: new FailureThrottle(LOGIN_POLICIES),
-});
