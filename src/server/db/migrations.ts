@@ -64,10 +64,16 @@ async function loginFailures(db: Kysely<any>, dialect: Dialect) {
   await sql`create index login_failures_at on login_failures (at)`.execute(db);
 }
 
+/** Who was alerted in a chat's assigned-first stage, so the escalation alerts everyone else. */
+async function assignedAlertTech(db: Kysely<any>) {
+  await sql`alter table chats add column assigned_alert_tech_id bigint`.execute(db);
+}
+
 const migrations: Migration[] = [
   { name: '001_initial', up: createTables },
   { name: '002_client_id_per_author', up: clientIdPerAuthor },
   { name: '003_login_failures', up: loginFailures },
+  { name: '004_assigned_alert_tech', up: assignedAlertTech },
 ];
 
 /** Applies pending migrations in one transaction each; safe when several nodes start at once. */

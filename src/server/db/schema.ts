@@ -118,6 +118,8 @@ export interface ChatsTable {
   callback_time: string | null;
   callback_message: string | null;
   alert_stage: 'assigned' | 'all';
+  /** The tech alerted alone in the assigned-first stage: the escalation does not alert them again. */
+  assigned_alert_tech_id: number | null;
   /** Deadlines of the durable timers; null when not armed. */
   alert_all_at: number | null;
   offer_at: number | null;

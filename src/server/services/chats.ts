@@ -74,6 +74,7 @@ export async function requestChat(ctx: Ctx, user: PortalActor, input: RequestInp
           requested_at: now,
           alert_stage: assignedFirst ? 'assigned' : 'all',
           alert_all_at: assignedFirst ? now + ctx.config.delays.assignedFirstMs : null,
+          assigned_alert_tech_id: assignedFirst ? assigned : null,
           offer_at: now + ctx.config.delays.waitOfferMs,
           grace_at: userOnline ? null : now + ctx.config.delays.disconnectGraceMs,
           offer_count: 0,

@@ -27,7 +27,9 @@ async function escalateAlerts(ctx: Ctx, now: number): Promise<number> {
   for (const c of due) {
     if (!(await claimAlertEscalation(ctx.db, c.id, c.alert_all_at))) continue;
     fired++;
-    const techIds = await techsWithAccess(ctx.db, c, { availableOnly: true });
+    // Everyone eligible but the tech already alerted alone: one alert (toast, sound) per tech and request.
+    const alone = c.assigned_alert_tech_id === null ? null : Number(c.assigned_alert_tech_id);
+    const techIds = (await techsWithAccess(ctx.db, c, { availableOnly: true })).filter((id) => id !== alone);
     ctx.bus.publish('chat.alerted', { chatId: Number(c.id), stage: 'all', techIds });
   }
   return fired;

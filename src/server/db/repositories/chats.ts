@@ -143,7 +143,7 @@ export function chatRowWithRequesterEmail(db: Tx, chatId: number) {
  */
 
 export function dueAlertEscalations(db: Tx, now: number, limit: number) {
-  return db.selectFrom('chats').select(['id', 'alert_all_at', 'board_id', 'company_id']).where('status', '=', 'waiting').where('alert_all_at', '<=', now).limit(limit).execute();
+  return db.selectFrom('chats').select(['id', 'alert_all_at', 'board_id', 'company_id', 'assigned_alert_tech_id']).where('status', '=', 'waiting').where('alert_all_at', '<=', now).limit(limit).execute();
 }
 
 type Deadline = 'alert_all_at' | 'offer_at' | 'grace_at';
