@@ -32,7 +32,7 @@ export async function startServer(config: Config, opts: { logger?: boolean; now?
     seeded = config.seedDemo ? await seedDemo(handle.db) : false;
     const bus = new EventBus((err, name) => log.error({ err, event: name }, 'event listener failed'));
     // Replaced by the realtime layer's cluster-wide view once it starts.
-    const presence: Presence = { isTechOnline: async () => false, isPortalOnline: async () => false };
+    const presence: Presence = { isTechOnline: async () => false, isPortalOnline: async () => false, clusterNodes: async () => null };
     // Live events between nodes, and the send limit's shared buckets.
     const link = config.redisUrl ? openRedisLink(config.redisUrl, log) : null;
     if (link) opened.push(() => link.close());

@@ -112,6 +112,16 @@ export async function startRealtime(ctx: Ctx, server: HttpServer, log: Logger, l
   const presence: Presence = {
     isTechOnline: async (id) => ((await roomSize(consoleNsp, `tech:${id}`)) ?? 0) > 0,
     isPortalOnline: async (id) => ((await roomSize(portal, `portal:${id}`)) ?? 1) > 0,
+    // The nodes subscribed to the portal namespace's request channel (PUBSUB NUMSUB): a node
+    // killed without warning leaves it as soon as Redis sees its connection close.
+    clusterNodes: async () => {
+      if (!link?.isUp()) return null;
+      try {
+        return await withTimeout((portal.adapter as unknown as { serverCount(): Promise<number> }).serverCount(), CLUSTER_QUERY_MS);
+      } catch {
+        return null;
+      }
+    },
   };
 
   /** Presence work in flight, so that close() lets it finish before the database closes. */
