@@ -69,11 +69,17 @@ async function assignedAlertTech(db: Kysely<any>) {
   await sql`alter table chats add column assigned_alert_tech_id bigint`.execute(db);
 }
 
+/** An attempt being checked is told apart from a failure: only failures delay a shared address. */
+async function loginAttemptsSettled(db: Kysely<any>) {
+  await sql`alter table login_failures add column settled integer not null default 1`.execute(db);
+}
+
 const migrations: Migration[] = [
   { name: '001_initial', up: createTables },
   { name: '002_client_id_per_author', up: clientIdPerAuthor },
   { name: '003_login_failures', up: loginFailures },
   { name: '004_assigned_alert_tech', up: assignedAlertTech },
+  { name: '005_login_attempts_settled', up: loginAttemptsSettled },
 ];
 
 /** Applies pending migrations in one transaction each; safe when several nodes start at once. */

@@ -49,6 +49,8 @@ export interface LoginFailuresTable {
   id: Generated<number>;
   key: string;
   at: number;
+  /** 0 while the attempt's password is being checked, 1 once it failed (a success deletes the row). */
+  settled: number;
 }
 export interface SessionsTable {
   token_hash: string;

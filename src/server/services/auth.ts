@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import { hash, verify } from '@node-rs/argon2';
 import { InvalidCredentials } from '../errors.js';
-import { clearOldFailures, forgetAttempts, loginKeys } from './rate-limit.js';
+import { clearOldFailures, forgetAttempts, loginKeys, settleAttempts } from './rate-limit.js';
 import type { Limits } from './limits.js';
 import type { Db } from '../db/database.js';
 import type { Ctx } from './context.js';
@@ -27,6 +27,7 @@ export async function login(db: Db, limits: Limits, kind: 'tech' | 'portal', ema
   dummyHash ??= hashPassword('not-a-real-password');
   const ok = await verify(user?.password_hash ?? (await dummyHash), password).catch(() => false);
   if (!user || !ok || user.active !== 1) {
+    await settleAttempts(db, attempt);
     await clearOldFailures(db, now);
     throw new InvalidCredentials();
   }

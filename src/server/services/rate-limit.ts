@@ -1,6 +1,6 @@
 import { RateLimited } from '../errors.js';
 import type { Db } from '../db/database.js';
-import { deleteFailures, deleteFailuresUntil, failuresAfter, insertFailures } from '../db/repositories/login-failures.js';
+import { deleteFailures, deleteFailuresUntil, failuresAfter, insertFailures, settleFailures } from '../db/repositories/login-failures.js';
 
 /** Bounds memory without forgetting recent keys: a Map iterates oldest-inserted first. */
 function evictOldest<K, V>(map: Map<K, V>, max: number) {
@@ -47,17 +47,23 @@ export const FAILURES_KEPT_MS = 60 * 60 * 1000;
  * cost nothing; each further attempt must come at least a delay after the latest failure, a delay
  * that doubles from `baseDelayMs` up to `maxDelayMs`; at `lockAt` failures (if set) the key is
  * locked until enough of them have left the window.
+ *
+ * An attempt whose password is still being checked counts as a failure, so parallel guesses get
+ * no more tries than sequential ones; with `pendingDelays: false` it counts toward the lock only,
+ * not toward the delay: fifty people behind one office address may sign in at the same moment.
  */
-export type ThrottlePolicy = { windowMs: number; free: number; baseDelayMs: number; maxDelayMs: number; lockAt?: number };
+export type ThrottlePolicy = { windowMs: number; free: number; baseDelayMs: number; maxDelayMs: number; lockAt?: number; pendingDelays?: boolean };
+export type Attempt = { at: number; settled: boolean };
 
-/** How long an attempt must still wait after these earlier failures (`prior`, oldest first), or 0. */
-export function throttleWait(prior: number[], now: number, p: ThrottlePolicy): number {
-  const recent = prior.filter((t) => t > now - p.windowMs);
-  const n = recent.length;
-  if (p.lockAt !== undefined && n >= p.lockAt) return Math.max(1, recent[n - p.lockAt] + p.windowMs - now);
+/** How long an attempt must still wait after these earlier attempts of the key, or 0. */
+export function throttleWait(prior: Attempt[], now: number, p: ThrottlePolicy): number {
+  const recent = prior.filter((a) => a.at > now - p.windowMs).sort((a, b) => a.at - b.at);
+  if (p.lockAt !== undefined && recent.length >= p.lockAt) return Math.max(1, recent[recent.length - p.lockAt].at + p.windowMs - now);
+  const delaying = p.pendingDelays === false ? recent.filter((a) => a.settled) : recent;
+  const n = delaying.length;
   if (n < p.free) return 0;
   const delay = Math.min(p.maxDelayMs, p.baseDelayMs * 2 ** (n - p.free));
-  return Math.max(0, recent[n - 1] + delay - now);
+  return Math.max(0, delaying[n - 1].at + delay - now);
 }
 
 /**
@@ -92,7 +98,7 @@ export class FailureThrottle {
     let wait = 0;
     for (const key of keys) {
       // Every other attempt counts, also one still being checked in parallel.
-      const prior = rows.filter((r) => r.key === key && !mine.has(Number(r.id))).map((r) => Number(r.at));
+      const prior = rows.filter((r) => r.key === key && !mine.has(Number(r.id))).map((r) => ({ at: Number(r.at), settled: Number(r.settled) === 1 }));
       wait = Math.max(wait, throttleWait(prior, now, this.policyOf(key)));
     }
     if (wait > 0) {
@@ -113,6 +119,11 @@ export function loginKeys(kind: 'tech' | 'portal', email: string, ip: string): s
   const account = `${kind}/${email}`;
   const address = addressKey(ip);
   return [`pair:${account}@${address}`, address, `acct:${account}`];
+}
+
+/** Attempts whose password was wrong: failures from now on. */
+export async function settleAttempts(db: Db, ids: number[]): Promise<void> {
+  await settleFailures(db, ids);
 }
 
 /** Attempts that succeeded, or were refused, count as no failure: their rows go. */
@@ -152,6 +163,6 @@ export function addressKey(ip: string): string {
  */
 export const LOGIN_POLICIES = {
   pair: { windowMs: 15 * 60 * 1000, free: 5, baseDelayMs: 1000, maxDelayMs: 16_000, lockAt: 10 },
-  ip: { windowMs: 15 * 60 * 1000, free: 20, baseDelayMs: 1000, maxDelayMs: 30_000, lockAt: 300 },
+  ip: { windowMs: 15 * 60 * 1000, free: 20, baseDelayMs: 1000, maxDelayMs: 30_000, lockAt: 300, pendingDelays: false },
   acct: { windowMs: 15 * 60 * 1000, free: 50, baseDelayMs: 1000, maxDelayMs: 10_000 },
 } satisfies Record<string, ThrottlePolicy>;
