@@ -14,7 +14,8 @@ import { openDatabase } from '../src/server/db/database.js';
 import { BACKSTOP_PAGES } from '../src/server/db/wal-checkpointer.js';
 import { EventBus } from '../src/server/events/bus.js';
 import type { Ctx } from '../src/server/services/context.js';
-import { TokenBuckets, createLimits } from '../src/server/services/rate-limit.js';
+import { TokenBuckets } from '../src/server/services/rate-limit.js';
+import { createLimits } from '../src/server/services/limits.js';
 import { actorFromToken } from '../src/server/services/auth.js';
 import { getVisibleChatRow, getVisibleChatScope, listMessages } from '../src/server/services/chat-queries.js';
 import { sendMessage } from '../src/server/services/messages.js';
@@ -53,7 +54,7 @@ export async function serviceThroughput(opts: { chats: number; seconds: number }
     dialect: handle.dialect,
     bus,
     config,
-    presence: { isTechOnline: async () => true, isPortalOnline: async () => true },
+    presence: { isTechOnline: async () => true, isPortalOnline: async () => true, clusterNodes: async () => null },
     now: () => Date.now(),
     // The limiter still runs for every send, with a budget this tight loop cannot exhaust.
     limits: { ...createLimits(), send: new TokenBuckets(1e9, 1e9) },

@@ -9,7 +9,8 @@ import { HAS_CHROMIUM, launch, screenshotPath, type Browsers } from './support/b
 import { localParts, zonedToInstant } from '../src/shared/time-zones.js';
 import { HAS_PORTAL_BUILD, portalLogin, requestChat, setOfficeHours, startPortalServer, techSide, eventually } from './support/portal.js';
 import { received, waitFor } from '../test/support/sockets.js';
-import type { TestServer } from '../test/support/server.js';
+import { PASSWORD, type TestServer } from '../test/support/server.js';
+import { loginAs } from '../test/support/http.js';
 
 describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Client Portal waiting, offer, callback and leave', () => {
   let s: TestServer;
@@ -102,6 +103,30 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Client Portal waiting, offe
     const chat = await s.ctx.db.selectFrom('chats').select(['status', 'offer_count']).where('id', '=', chatId).executeTakeFirstOrThrow();
     expect(chat.status).toBe('callback');
     expect(Number(chat.offer_count)).toBeGreaterThanOrEqual(2);
+  });
+
+  it('a user who has started and left several chats in a row is told clearly to wait before starting another', async () => {
+    const w = await s.f.world();
+    // Five request -> leave cycles through the API (the free ones), then the sixth from the page.
+    const api = await loginAs(s.url, 'portal', w.user.email, PASSWORD);
+    for (let i = 0; i < 5; i++) {
+      const r = await api.post('/api/portal/chats', { boardId: w.boardId, subject: `Cycle ${i}`, message: 'hi' });
+      expect(r.status, r.text).toBe(201);
+      expect((await api.post(`/api/portal/chats/${r.body.chat.id}/leave`)).status).toBe(200);
+    }
+    const page = await userPage(w.user.email);
+    await page.getByRole('link', { name: 'New request', exact: true }).click();
+    await page.getByLabel('Board').selectOption({ index: 1 });
+    await page.getByLabel('Subject').fill('One more');
+    await page.getByLabel('Message', { exact: true }).fill('Are you there?');
+    await page.getByRole('radio', { name: /Chat now/ }).check();
+    await page.getByRole('button', { name: 'Start chat' }).click();
+    const banner = page.getByRole('alert').filter({ hasText: 'several chats' });
+    await eventually(() => banner.textContent()).toMatch(/You have started several chats in a short time\. Please wait \d+ seconds before starting another\./);
+    // The form stays filled in, on the new-request page, for when the wait is over.
+    expect(new URL(page.url()).pathname).toBe('/new');
+    expect(await page.getByLabel('Subject').inputValue()).toBe('One more');
+    await page.screenshot({ path: screenshotPath('portal-request-paced'), fullPage: true });
   });
 
   it('a chat from a ticket alerts its assigned tech first; a DNR tech gets nothing; leaving makes it abandoned', async () => {

@@ -184,6 +184,36 @@ describe.skipIf(!!skip)('cluster faults', () => {
     lostSocket.close();
   }, 120000);
 
+  it('kill -9 of a node: a waiting user of it who never returns is abandoned within a few seconds of the grace; one who returns is not', async () => {
+    const GRACE_S = 2;
+    redis = await OwnRedis.start();
+    // TIMER_SWEEP_MS is 100: the periodic presence audit runs every 15 s.
+    cl = await startCluster(2, { redisUrl: redis.url, env: { CHAT_WAIT_OFFER_SECONDS: '300', CHAT_DISCONNECT_GRACE_SECONDS: String(GRACE_S), CHAT_ASSIGNED_FIRST_SECONDS: '60' } });
+    const [A, B] = cl.nodes;
+    const w = await cl.f.world();
+    const lost = await cl.f.portalUser(w.companyId);
+    const lostClient = await loginAs(A.url, 'portal', lost.email, PASSWORD);
+    const lostSocket = await connect(A.url, '/portal', lostClient, { reconnection: false });
+    const lostChat = (await lostClient.post('/api/portal/chats', { boardId: w.boardId, subject: 'Lost with A', message: 'hello' })).body.chat.id;
+    const back = await cl.f.portalUser(w.companyId);
+    const backClient = await loginAs(A.url, 'portal', back.email, PASSWORD);
+    const backSocket = await connect(A.url, '/portal', backClient, { reconnection: false });
+    const backChat = (await backClient.post('/api/portal/chats', { boardId: w.boardId, subject: 'Back on B', message: 'hello' })).body.chat.id;
+
+    await A.kill9();
+    const killedAt = Date.now();
+    // The returning user comes back through the load balancer to B within the grace.
+    const backOnB = await connect(B.url, '/portal', backClient);
+    const statusOf = async (id: number) => (await cl!.handle.db.selectFrom('chats').select('status').where('id', '=', id).executeTakeFirstOrThrow()).status;
+    await until(async () => (await statusOf(lostChat)) === 'abandoned', 30000, 'lost user abandoned');
+    const after = (Date.now() - killedAt) / 1000;
+    expect(after, `abandoned ${after.toFixed(1)} s after the kill`).toBeLessThan(GRACE_S + 4);
+    // Past the same grace again, the user who came back is still waiting.
+    await sleep(GRACE_S * 1000 + 1000);
+    expect(await statusOf(backChat)).toBe('waiting');
+    for (const s of [lostSocket, backSocket, backOnB]) s.close();
+  }, 90000);
+
   it('Redis stopped and started again: nodes keep serving their own clients, then resync and fill the gap', async () => {
     redis = await OwnRedis.start();
     cl = await startCluster(2, { redisUrl: redis.url, env: { CHAT_WAIT_OFFER_SECONDS: '300', CHAT_DISCONNECT_GRACE_SECONDS: '120', CHAT_ASSIGNED_FIRST_SECONDS: '60' } });

@@ -50,6 +50,9 @@ describe.each(DIALECTS)('alerts on %s', (kind) => {
 
   it('a ticket chat alerts the online, available assigned tech alone first, then everyone eligible', async () => {
     const sc = await scene(fast);
+    // The assigned tech's second tab: every connection of the tech is alerted, each once.
+    const secondTab = await connect(fast.url, '/console', sc.assigned.client);
+    open.push(secondTab);
     const r = await sc.userClient.post(`/api/portal/tickets/${sc.ticketId}/chat`, { message: 'Still broken' });
     expect(r.status, r.text).toBe(201);
     const chatId = r.body.chat.id;
@@ -67,6 +70,14 @@ describe.each(DIALECTS)('alerts on %s', (kind) => {
     const later = await waitFor(sc.b.socket!, 'alert', (a) => a.chat.id === chatId, 10000);
     expect(later.stage).toBe('all');
     await waitFor(sc.c.socket!, 'alert', (a) => a.chat.id === chatId && a.stage === 'all');
+    // One alert per tech and request: the assigned tech, alerted alone first, is not alerted again
+    // at the escalation (no second toast, no second sound), on either of its connections.
+    for (const s of [sc.assigned.socket!, secondTab, sc.b.socket!, sc.c.socket!]) await barrier(s);
+    const alertsOf = (s: TestSocket) => received(s, 'alert', (a) => a.chat.id === chatId).map((e) => e.payload.stage);
+    expect(alertsOf(sc.assigned.socket!)).toEqual(['assigned']);
+    expect(alertsOf(secondTab)).toEqual(['assigned']);
+    expect(alertsOf(sc.b.socket!)).toEqual(['all']);
+    expect(alertsOf(sc.c.socket!)).toEqual(['all']);
     // Join by C withdraws the alert from everyone else, naming the winner.
     const j = await sc.c.client.post(`/api/console/chats/${chatId}/join`);
     expect(j.status, j.text).toBe(200);
@@ -77,7 +88,7 @@ describe.each(DIALECTS)('alerts on %s', (kind) => {
     }
     await barrier(sc.b.socket!);
     expect(received(sc.b.socket!, 'alert', (a) => a.chat.id === chatId)).toHaveLength(1);
-    expect(received(sc.assigned.socket!, 'alert', (a) => a.chat.id === chatId).map((e) => e.payload.stage)).toEqual(['assigned', 'all']);
+    expect(alertsOf(sc.assigned.socket!)).toEqual(['assigned']);
     // A late join is refused with the winner's name.
     const late = await sc.b.client.post(`/api/console/chats/${chatId}/join`);
     expect(late.status).toBe(409);

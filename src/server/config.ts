@@ -1,5 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { compileTrust } from './http/proxy-trust.js';
+import { redisPrefix } from './realtime/redis-prefix.js';
 
 /** The built web pages: <project>/dist/web, from src/server (tsx) and from dist/server (built) alike. */
 const BUILT_WEB = fileURLToPath(new URL('../../dist/web', import.meta.url));
@@ -13,6 +15,8 @@ const schema = z.object({
   DATA_DIR: z.string().default('./data'),
   DATABASE_URL: z.string().optional(),
   REDIS_URL: z.string().optional(),
+  /** Start of every Redis channel and key of this deployment; derived from the database when unset. */
+  REDIS_PREFIX: z.string().max(100).optional(),
   CHAT_ASSIGNED_FIRST_SECONDS: seconds(60),
   CHAT_WAIT_OFFER_SECONDS: seconds(120),
   CHAT_DISCONNECT_GRACE_SECONDS: seconds(300),
@@ -44,6 +48,8 @@ export type Config = {
   dataDir: string;
   databaseUrl?: string;
   redisUrl?: string;
+  /** Start of this deployment's Redis channels and keys (realtime/redis-prefix.ts). */
+  redisPrefix: string;
   delays: { assignedFirstMs: number; waitOfferMs: number; disconnectGraceMs: number };
   timerSweepMs: number;
   seedDemo: 'auto' | boolean;
@@ -63,12 +69,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new Error(`Invalid configuration: ${issues}`);
   }
   const e = parsed.data;
+  const trustProxy = e.TRUST_PROXY === 'true' ? true : e.TRUST_PROXY === 'false' ? false : e.TRUST_PROXY;
+  // A wrong address list fails the start, not the first request behind the proxy.
+  compileTrust(trustProxy);
   return {
     port: e.PORT,
     host: e.HOST,
     dataDir: e.DATA_DIR,
     databaseUrl: e.DATABASE_URL || undefined,
     redisUrl: e.REDIS_URL || undefined,
+    redisPrefix: redisPrefix({ redisPrefix: e.REDIS_PREFIX || undefined, databaseUrl: e.DATABASE_URL || undefined, dataDir: e.DATA_DIR }),
     delays: {
       assignedFirstMs: e.CHAT_ASSIGNED_FIRST_SECONDS * 1000,
       waitOfferMs: e.CHAT_WAIT_OFFER_SECONDS * 1000,
@@ -80,7 +90,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     webDist: e.WEB_DIST,
     allowedOrigins: e.ALLOWED_ORIGINS.split(',').map((s) => s.trim()).filter(Boolean),
     nodeId: e.NODE_ID ?? `node-${process.pid}`,
-    trustProxy: e.TRUST_PROXY === 'true' ? true : e.TRUST_PROXY === 'false' ? false : e.TRUST_PROXY,
+    trustProxy,
     metrics: { token: e.METRICS_TOKEN || null, port: e.METRICS_PORT ?? null, host: e.METRICS_HOST },
     retentionDays: e.RETENTION_DAYS ?? null,
   };

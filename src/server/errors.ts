@@ -49,6 +49,15 @@ export class RateLimited extends AppError {
   }
 }
 
+/** A portal user started chats too often (domain/request-pacing.ts); the wait is in `retryAfterMs`. */
+export class TooManyRequests extends AppError {
+  constructor(retryAfterMs: number) {
+    const minutes = Math.ceil(retryAfterMs / 60000);
+    const wait = retryAfterMs < 60000 ? `${Math.ceil(retryAfterMs / 1000)} seconds` : `${minutes} minute${minutes === 1 ? '' : 's'}`;
+    super('too_many_requests', `You have started several chats in a short time. Please wait ${wait} before starting another.`, 429, { retryAfterMs });
+  }
+}
+
 /** The resource's state (or another's write meanwhile) does not allow it. */
 export class Conflict extends AppError {
   constructor(code: ErrorCode, message: string, details?: Record<string, unknown>) {

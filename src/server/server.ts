@@ -7,8 +7,9 @@ import { buildApp } from './http/app.js';
 import type { Ctx, Presence } from './services/context.js';
 import { startTimerSweeper } from './services/timers.js';
 import { prepareFirstStart, type FirstStart } from './first-start.js';
-import { createLimits } from './services/rate-limit.js';
+import { createLimits } from './services/limits.js';
 import { startRealtime, type Realtime } from './realtime/gateway.js';
+import { openRedisLink } from './realtime/redis-link.js';
 import { createMetrics } from './metrics.js';
 import { startRetentionSweeper } from './services/privacy.js';
 import { startMetricsListener } from './http/metrics-route.js';
@@ -45,12 +46,16 @@ export async function startServer(config: Config, opts: { logger?: boolean; now?
     first = await prepareFirstStart(handle.db, config);
     const bus = new EventBus((err, name) => log.error({ err, event: name }, 'event listener failed'));
     // Replaced by the realtime layer's cluster-wide view once it starts.
-    const presence: Presence = { isTechOnline: async () => false, isPortalOnline: async () => false };
-    ctx = { db: handle.db, dialect: handle.dialect, bus, config, presence, now: opts.now ?? (() => Date.now()), limits: createLimits(), metrics: createMetrics() };
+    const presence: Presence = { isTechOnline: async () => false, isPortalOnline: async () => false, clusterNodes: async () => null };
+    // Live events between nodes, and the send limit's shared buckets.
+    const link = config.redisUrl ? openRedisLink(config.redisUrl, log) : null;
+    if (link) opened.push(() => link.close());
+    const limits = createLimits(link && { redis: link.pub, isUp: link.isUp, prefix: config.redisPrefix });
+    ctx = { db: handle.db, dialect: handle.dialect, bus, config, presence, now: opts.now ?? (() => Date.now()), limits, metrics: createMetrics() };
     ctx.metrics.sources.pool = handle.poolStats;
     const app = await buildApp(ctx, { logger: opts.logger === false ? false : { level: config.logLevel }, redisUp: () => realtime?.redisUp?.() ?? false });
     opened.push(() => app.close());
-    realtime = await startRealtime(ctx, app.server, log);
+    realtime = await startRealtime(ctx, app.server, log, link);
     const rt = realtime;
     opened.push(() => rt.close());
     ctx.presence = rt.presence;

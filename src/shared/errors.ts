@@ -15,6 +15,7 @@ export const ERROR_CODES = [
   'unauthenticated',
   'invalid_credentials',
   'rate_limited',
+  'too_many_requests',
   // what they ask for (SPEC "Access": what one may not see is not found)
   'not_found',
   'forbidden',

@@ -7,7 +7,7 @@ import { EventBus } from '../events/bus.js';
 import { createMetrics } from '../metrics.js';
 import type { Ctx } from '../services/context.js';
 import { erasePortalUser, exportPortalUser, exportTech, runRetention } from '../services/privacy.js';
-import { createLimits } from '../services/rate-limit.js';
+import { createLimits } from '../services/limits.js';
 import { parseOptions } from './args.js';
 import { CommandFailed, configFrom, EXIT, openCurrentDatabase, UsageError, where, type Command } from './command.js';
 
@@ -22,7 +22,7 @@ function commandCtx(handle: DbHandle, config: Config): Ctx {
     dialect: handle.dialect,
     bus: new EventBus(() => {}),
     config,
-    presence: { isTechOnline: async () => false, isPortalOnline: async () => false },
+    presence: { isTechOnline: async () => false, isPortalOnline: async () => false, clusterNodes: async () => null },
     now: () => Date.now(),
     limits: createLimits(),
     metrics: createMetrics(),

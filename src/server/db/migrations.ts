@@ -83,12 +83,24 @@ async function privacy(db: Kysely<any>) {
   await sql`create index chats_completed_at on chats (completed_at)`.execute(db);
 }
 
+/** Who was alerted in a chat's assigned-first stage, so the escalation alerts everyone else. */
+async function assignedAlertTech(db: Kysely<any>) {
+  await sql`alter table chats add column assigned_alert_tech_id bigint`.execute(db);
+}
+
+/** An attempt being checked is told apart from a failure: only failures delay a shared address. */
+async function loginAttemptsSettled(db: Kysely<any>) {
+  await sql`alter table login_failures add column settled integer not null default 1`.execute(db);
+}
+
 const migrations: Migration[] = [
   { name: '001_initial', up: createTables },
   { name: '002_client_id_per_author', up: clientIdPerAuthor },
   { name: '003_login_failures', up: loginFailures },
   { name: '004_setup_state', up: setupState },
   { name: '005_privacy', up: privacy },
+  { name: '006_assigned_alert_tech', up: assignedAlertTech },
+  { name: '007_login_attempts_settled', up: loginAttemptsSettled },
 ];
 
 /** The name of the newest migration: a database whose schema has it is current. */

@@ -51,6 +51,8 @@ export interface LoginFailuresTable {
   id: Generated<number>;
   key: string;
   at: number;
+  /** 0 while the attempt's password is being checked, 1 once it failed (a success deletes the row). */
+  settled: number;
 }
 export interface SessionsTable {
   token_hash: string;
@@ -120,6 +122,8 @@ export interface ChatsTable {
   callback_time: string | null;
   callback_message: string | null;
   alert_stage: 'assigned' | 'all';
+  /** The tech alerted alone in the assigned-first stage: the escalation does not alert them again. */
+  assigned_alert_tech_id: number | null;
   /** Deadlines of the durable timers; null when not armed. */
   alert_all_at: number | null;
   offer_at: number | null;

@@ -14,7 +14,7 @@ import { authRoutes } from './auth-routes.js';
 import { portalRoutes } from './portal/routes.js';
 import { consoleRoutes } from './console/routes.js';
 import { adminRoutes } from './admin/routes.js';
-import { originAllowed } from './origin.js';
+import { requestOriginAllowed } from './origin.js';
 import { answers } from './answers.js';
 import { metricsRoute } from './metrics-route.js';
 import { requestLog } from './request-log.js';
@@ -61,6 +61,9 @@ export async function buildApp(ctx: Ctx, opts: { logger: boolean | object; redis
     }
     const { status, body } = toErrorBody(err);
     if (status >= 500) req.log.error({ err }, 'request failed');
+    // Every refusal that names a wait (login throttling, request pacing) says it the HTTP way too.
+    const retryAfterMs = body.error.details?.retryAfterMs;
+    if (status === 429 && typeof retryAfterMs === 'number') reply.header('Retry-After', String(Math.ceil(retryAfterMs / 1000)));
     return reply.status(status).send(body);
   });
   app.setNotFoundHandler((req, reply) => {
@@ -71,7 +74,7 @@ export async function buildApp(ctx: Ctx, opts: { logger: boolean | object; redis
   // State-changing requests from a browser must come from our own pages.
   app.addHook('onRequest', async (req, reply) => {
     if (req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS') return;
-    if (!originAllowed(req.headers.origin, req.headers.host, ctx.config.allowedOrigins)) {
+    if (!requestOriginAllowed(req.raw, ctx.config.trustProxy, ctx.config.allowedOrigins)) {
       return reply.status(403).send({ error: { code: 'bad_origin', message: 'Cross-origin request refused' } });
     }
   });

@@ -14,7 +14,7 @@ export const authRoutes = (ctx: Ctx) => async (root: FastifyInstance) => {
   const app = root.withTypeProvider<ZodTypeProvider>();
   app.post('/:audience/login', { schema: { params: AudienceParam, body: LoginBody, tags: ['auth'], response: answers(Done) } }, async (req, reply) => {
     const audience = req.params.audience as Audience;
-    const { token } = await login(ctx.db, ctx.limits, audience, req.body.email, req.body.password, req.ip);
+    const { token } = await login(ctx.db, ctx.limits, audience, req.body.email, req.body.password, req.ip, ctx.now());
     setSessionCookie(req, reply, audience, token);
     return { ok: true as const };
   });

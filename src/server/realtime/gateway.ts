@@ -10,12 +10,12 @@ import type { Logger } from 'pino';
 import type { Ctx, Presence } from '../services/context.js';
 import { actorFromToken } from '../services/auth.js';
 import { COOKIE, type Audience } from '../http/session.js';
-import { originAllowed } from '../http/origin.js';
+import { requestOriginAllowed } from '../http/origin.js';
 import { portalCameOnline, portalWentOffline } from '../services/timers.js';
 import { registerHandlers, sessionTokens } from './handlers.js';
 import { startFanout } from './fanout.js';
 import { namespaces, type AnySocket, type ConsoleNamespace, type InterServerEvents, type NoEvents, type PortalNamespace, type RealtimeServer, type SocketData } from './namespaces.js';
-import { openRedisLink, type RedisLink } from './redis-link.js';
+import type { RedisLink } from './redis-link.js';
 import { startSessionSweep } from './session-sweep.js';
 import { createSocketActors } from './socket-actors.js';
 
@@ -56,26 +56,25 @@ export function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
   });
 }
 
-export async function startRealtime(ctx: Ctx, server: HttpServer, log: Logger): Promise<Realtime> {
+/** `link`: the Redis connections (opened and closed by the composition root), or null on one node. */
+export async function startRealtime(ctx: Ctx, server: HttpServer, log: Logger, link: RedisLink | null): Promise<Realtime> {
   const io = new Server<NoEvents, NoEvents, InterServerEvents, SocketData>(server, {
     serveClient: false,
     maxHttpBufferSize: 64 * 1024,
     pingInterval: 10000,
     pingTimeout: 8000,
-    allowRequest: (req, cb) => cb(null, originAllowed(req.headers.origin, req.headers.host, ctx.config.allowedOrigins)),
+    allowRequest: (req, cb) => cb(null, requestOriginAllowed(req, ctx.config.trustProxy, ctx.config.allowedOrigins)),
   });
-  let link: RedisLink | null = null;
   // Kept per connection only while every node can tell this one about changes (see socket-actors.ts).
   const actors = createSocketActors(ctx.db, { tokenOf: (s) => sessionTokens.get(s), trusted: () => !link || link.isUp() });
-  if (ctx.config.redisUrl) {
-    link = openRedisLink(ctx.config.redisUrl, log);
+  if (link) {
     // Live events may have been lost meanwhile: clients re-read lists and messages after their seq,
     // and every connection's actor is read again (a notice of a change may be among the losses).
     link.onReturn(() => {
       actors.forgetAll();
       fanout.resyncLocal();
     });
-    io.adapter(createAdapter(link.pub, link.sub, { requestsTimeout: CLUSTER_QUERY_MS, key: 'helpdesk' }));
+    io.adapter(createAdapter(link.pub, link.sub, { requestsTimeout: CLUSTER_QUERY_MS, key: ctx.config.redisPrefix }));
   }
 
   // Created once the adapter is set: every namespace it takes must use it.
@@ -121,6 +120,16 @@ export async function startRealtime(ctx: Ctx, server: HttpServer, log: Logger): 
   const presence: Presence = {
     isTechOnline: async (id) => ((await roomSize(consoleNsp, `tech:${id}`)) ?? 0) > 0,
     isPortalOnline: async (id) => ((await roomSize(portal, `portal:${id}`)) ?? 1) > 0,
+    // The nodes subscribed to the portal namespace's request channel (PUBSUB NUMSUB): a node
+    // killed without warning leaves it as soon as Redis sees its connection close.
+    clusterNodes: async () => {
+      if (!link?.isUp()) return null;
+      try {
+        return await withTimeout((portal.adapter as unknown as { serverCount(): Promise<number> }).serverCount(), CLUSTER_QUERY_MS);
+      } catch {
+        return null;
+      }
+    },
   };
 
   /** Presence work in flight, so that close() lets it finish before the database closes. */
@@ -175,7 +184,6 @@ export async function startRealtime(ctx: Ctx, server: HttpServer, log: Logger): 
       // reconnect to another node) before the database closes.
       await withTimeout(Promise.allSettled([...inFlight]), 3000).catch(() => {});
       for (const nsp of [io.of('/'), portal, consoleNsp]) await Promise.resolve(nsp.adapter.close()).catch(() => {});
-      await link?.close();
     },
   };
 }

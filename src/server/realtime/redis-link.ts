@@ -20,7 +20,11 @@ export function openRedisLink(url: string, log: Logger): RedisLink {
   // Commands wait through an outage instead of failing: the adapter never awaits its publishes,
   // so a rejected one would surface as an unhandled rejection and end the process.
   const pub = new Redis(url, { maxRetriesPerRequest: null, retryStrategy: (n) => Math.min(100 * n, 1000) });
-  const sub = pub.duplicate();
+  // The subscriber connects when the adapter first subscribes: its SUBSCRIBE then waits in the
+  // offline queue for the connection's ready check. Issued while that check is under way (the
+  // link opened early, the adapter created later), it made the check fail with "Connection in
+  // subscriber mode" and cost a reconnect.
+  const sub = pub.duplicate({ lazyConnect: true });
   const ready = new Map<Redis, boolean>([
     [pub, false],
     [sub, false],

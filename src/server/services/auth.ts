@@ -1,7 +1,8 @@
 import crypto from 'node:crypto';
 import { hash, verify } from '@node-rs/argon2';
 import { InvalidCredentials } from '../errors.js';
-import { addressKey, clearOldFailures, forgetAttempts, type Limits } from './rate-limit.js';
+import { clearOldFailures, forgetAttempts, loginKeys, settleAttempts } from './rate-limit.js';
+import type { Limits } from './limits.js';
 import type { Db } from '../db/database.js';
 import type { Ctx } from './context.js';
 import { accountByEmail, deleteSession, insertSession, sessionByHash } from '../db/repositories/people.js';
@@ -18,25 +19,19 @@ let dummyHash: Promise<string> | null = null;
 /** Sessions are stored by the hash of their token only: a leaked table opens no session. */
 export const tokenHash = (token: string) => crypto.createHash('sha256').update(token).digest('hex');
 
-export async function login(db: Db, limits: Limits, kind: 'tech' | 'portal', email: string, password: string, ip: string) {
-  const now = Date.now();
+export async function login(db: Db, limits: Limits, kind: 'tech' | 'portal', email: string, password: string, ip: string, now = Date.now()) {
   const normalized = email.trim().toLowerCase();
-  const account = [`${kind}:${normalized}`];
-  const address = [addressKey(ip)];
   // Counted before the (slow) password check, so parallel guesses count too; taken back on success.
-  const accountAttempt = await limits.loginAccount.begin(db, account, now);
-  const addressAttempt = await limits.loginAddress.begin(db, address, now).catch(async (err) => {
-    await forgetAttempts(db, accountAttempt);
-    throw err;
-  });
+  const attempt = await limits.login.begin(db, loginKeys(kind, normalized, ip), now);
   const user = await accountByEmail(db, kind, normalized);
   dummyHash ??= hashPassword('not-a-real-password');
   const ok = await verify(user?.password_hash ?? (await dummyHash), password).catch(() => false);
   if (!user || !ok || user.active !== 1) {
+    await settleAttempts(db, attempt);
     await clearOldFailures(db, now);
     throw new InvalidCredentials();
   }
-  await forgetAttempts(db, [...accountAttempt, ...addressAttempt]);
+  await forgetAttempts(db, attempt);
   const token = crypto.randomBytes(32).toString('base64url');
   await insertSession(db, { token_hash: tokenHash(token), user_kind: kind, user_id: Number(user.id), created_at: now, expires_at: now + SESSION_MS });
   return { token, userId: Number(user.id) };

@@ -1,5 +1,6 @@
 /** Use cases of a chat before it ends: request, join, keep waiting, leave, callback. */
-import { AppError, Conflict, NotFound } from '../errors.js';
+import { AppError, Conflict, NotFound, TooManyRequests } from '../errors.js';
+import { REQUESTS_WINDOW_MS, requestWait } from '../domain/request-pacing.js';
 import { isUniqueViolation, type Tx } from '../db/database.js';
 import type { Chat } from '../db/schema.js';
 import { techsWithAccess, type PortalActor, type TechActor } from '../policies/access.js';
@@ -9,7 +10,7 @@ import { inTransaction, type Ctx } from './context.js';
 import { applyTransition, chatForCommand } from './transition.js';
 import { appendMessage } from './messages.js';
 import { chatRowIn, getChatView } from './chat-queries.js';
-import { claimLeave, insertChat, insertTransition, openChatIdByKey } from '../db/repositories/chats.js';
+import { claimLeave, insertChat, insertTransition, openChatIdByKey, requestTimesOf } from '../db/repositories/chats.js';
 import { findTicket } from '../db/repositories/tickets.js';
 import { boardOfferedTo } from '../db/repositories/organisation.js';
 import { techName } from '../db/repositories/people.js';
@@ -49,6 +50,10 @@ export async function requestChat(ctx: Ctx, user: PortalActor, input: RequestInp
   if (existing !== null) return { chat: await getChatView(ctx.db, user, existing), existing: true };
 
   const now = ctx.now();
+  // Checked before the insert, not inside its transaction: two requests at once can both pass,
+  // but a user holds only one open new-request chat (and one per ticket), which bounds that.
+  const wait = requestWait(await requestTimesOf(ctx.db, user.id, now - REQUESTS_WINDOW_MS, 100), now);
+  if (wait > 0) throw new TooManyRequests(wait);
   const scope = { board_id: boardId, company_id: companyId };
   const eligible = await techsWithAccess(ctx.db, scope, { availableOnly: true });
   const assigned = ticket?.assigned_tech_id ?? null;
@@ -69,6 +74,7 @@ export async function requestChat(ctx: Ctx, user: PortalActor, input: RequestInp
           requested_at: now,
           alert_stage: assignedFirst ? 'assigned' : 'all',
           alert_all_at: assignedFirst ? now + ctx.config.delays.assignedFirstMs : null,
+          assigned_alert_tech_id: assignedFirst ? assigned : null,
           offer_at: now + ctx.config.delays.waitOfferMs,
           grace_at: userOnline ? null : now + ctx.config.delays.disconnectGraceMs,
           offer_count: 0,

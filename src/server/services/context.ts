@@ -2,13 +2,15 @@ import type { Config } from '../config.js';
 import type { Db, Dialect, Tx } from '../db/database.js';
 import { type EventBus, Outbox } from '../events/bus.js';
 import { AppError } from '../errors.js';
-import type { Limits } from './rate-limit.js';
+import type { Limits } from './limits.js';
 import type { Metrics } from '../metrics.js';
 
 /** Who is connected right now; the real-time layer provides the cluster-wide answer. */
 export interface Presence {
   isTechOnline(techId: number): Promise<boolean>;
   isPortalOnline(userId: number): Promise<boolean>;
+  /** How many nodes are in the cluster now, or null when that cannot be known (one node, Redis away). */
+  clusterNodes(): Promise<number | null>;
 }
 
 export type Ctx = {

@@ -60,7 +60,9 @@ export async function sendMessage(ctx: Ctx, actor: Actor, chatId: number, body: 
   // The chat's state is named first: to a tech, a chat that is over is over, whoever joined it.
   if (!stateAllows('chat.write', chat, actor.kind)) throw refusal(chat, 'message');
   if (!writer) authorize(actor, 'chat.write', chat);
-  ctx.limits.send.take(`${actor.kind}:${actor.id}`, ctx.now());
+  // Synchronous on one node; with Redis the whole cluster's bucket is asked.
+  const limited = ctx.limits.send.take(`${actor.kind}:${actor.id}`, ctx.now());
+  if (limited) await limited;
   try {
     // A refusal (the chat is no longer active) comes before any write, as inGroupCommit requires.
     const { view } = await inGroupCommit(ctx, (trx, outbox) =>

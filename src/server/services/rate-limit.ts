@@ -1,6 +1,6 @@
 import { RateLimited } from '../errors.js';
 import type { Db } from '../db/database.js';
-import { deleteFailures, deleteFailuresUntil, failuresAfter, insertFailures } from '../db/repositories/login-failures.js';
+import { deleteFailures, deleteFailuresUntil, failuresAfter, insertFailures, settleFailures } from '../db/repositories/login-failures.js';
 
 /** Bounds memory without forgetting recent keys: a Map iterates oldest-inserted first. */
 function evictOldest<K, V>(map: Map<K, V>, max: number) {
@@ -43,40 +43,87 @@ export class TokenBuckets {
 export const FAILURES_KEPT_MS = 60 * 60 * 1000;
 
 /**
- * Failed attempts per key in a sliding window, kept in the database: every node of a cluster
- * counts the same ones, and a restart forgets none. At `max` failures within the window the key
- * is locked out until enough of them have left it.
+ * How failures under one key slow its next attempts: the first `free` failures within `windowMs`
+ * cost nothing; each further attempt must come at least a delay after the latest failure, a delay
+ * that doubles from `baseDelayMs` up to `maxDelayMs`; at `lockAt` failures (if set) the key is
+ * locked until enough of them have left the window.
+ *
+ * An attempt whose password is still being checked counts as a failure, so parallel guesses get
+ * no more tries than sequential ones; with `pendingDelays: false` it counts toward the lock only,
+ * not toward the delay: fifty people behind one office address may sign in at the same moment.
+ */
+export type ThrottlePolicy = { windowMs: number; free: number; baseDelayMs: number; maxDelayMs: number; lockAt?: number; pendingDelays?: boolean };
+export type Attempt = { at: number; settled: boolean };
+
+/** How long an attempt must still wait after these earlier attempts of the key, or 0. */
+export function throttleWait(prior: Attempt[], now: number, p: ThrottlePolicy): number {
+  const recent = prior.filter((a) => a.at > now - p.windowMs).sort((a, b) => a.at - b.at);
+  if (p.lockAt !== undefined && recent.length >= p.lockAt) return Math.max(1, recent[recent.length - p.lockAt].at + p.windowMs - now);
+  const delaying = p.pendingDelays === false ? recent.filter((a) => a.settled) : recent;
+  const n = delaying.length;
+  if (n < p.free) return 0;
+  const delay = Math.min(p.maxDelayMs, p.baseDelayMs * 2 ** (n - p.free));
+  return Math.max(0, delaying[n - 1].at + delay - now);
+}
+
+/**
+ * Failed attempts per key, kept in the database: every node of a cluster counts the same ones,
+ * and a restart forgets none. Each key has its policy (a key's kind is the text before its first
+ * colon, see `loginKeys`).
  *
  * An attempt is counted before the password is checked (`begin`), not after: requests that
  * arrive while earlier guesses are still being verified see those guesses, so parallel requests
  * get no more tries than sequential ones. An attempt that succeeds is taken back
- * (`forgetAttempts`); one that fails stays, and `clearOldFailures` drops what every window has left.
+ * (`forgetAttempts`); one that fails stays, and `clearOldFailures` drops what every window has
+ * left. A refused attempt is taken back at once: it costs no password check and counts for nothing.
  */
-export class FailureWindow {
-  constructor(
-    private windowMs: number,
-    private max: number,
-  ) {
-    if (windowMs > FAILURES_KEPT_MS) throw new Error('failure window longer than the rows are kept');
+export class FailureThrottle {
+  constructor(private policies: Record<string, ThrottlePolicy>) {
+    for (const p of Object.values(policies)) if (p.windowMs > FAILURES_KEPT_MS) throw new Error('failure window longer than the rows are kept');
   }
 
-  /** Counts one attempt against each key; refuses (and takes it back) when a key is over its limit. */
+  private policyOf(key: string): ThrottlePolicy {
+    const p = this.policies[key.slice(0, key.indexOf(':'))];
+    if (!p) throw new Error(`no throttle policy for ${key}`);
+    return p;
+  }
+
+  /** Counts one attempt against each key; refuses (and takes it back) when any key must wait. */
   async begin(db: Db, keys: string[], now: number): Promise<number[]> {
     if (!keys.length) return [];
     const ids = await insertFailures(db, keys, now);
-    const rows = await failuresAfter(db, keys, now - this.windowMs);
+    const mine = new Set(ids);
+    const longest = Math.max(...keys.map((k) => this.policyOf(k).windowMs));
+    const rows = await failuresAfter(db, keys, now - longest);
+    let wait = 0;
     for (const key of keys) {
-      const times = rows.filter((r) => r.key === key).map((r) => Number(r.at));
-      // `times` includes this attempt; without it, the key is free again once all but max - 1
-      // of the others have left the window.
-      if (times.length > this.max) {
-        await forgetAttempts(db, ids);
-        const freedBy = times[times.length - 1 - this.max];
-        throw new RateLimited(Math.max(1, this.windowMs - (now - freedBy)));
-      }
+      // Every other attempt counts, also one still being checked in parallel.
+      const prior = rows.filter((r) => r.key === key && !mine.has(Number(r.id))).map((r) => ({ at: Number(r.at), settled: Number(r.settled) === 1 }));
+      wait = Math.max(wait, throttleWait(prior, now, this.policyOf(key)));
+    }
+    if (wait > 0) {
+      await forgetAttempts(db, ids);
+      throw new RateLimited(wait);
     }
     return ids;
   }
+}
+
+/**
+ * The keys a login attempt counts against. `pair` is the account from this address: it alone
+ * locks, so failures from elsewhere never lock the owner out of their own address. `ip` is the
+ * address over all accounts (password spraying); `acct` is the account from everywhere, a
+ * ceiling against guessing from many addresses, which only ever slows.
+ */
+export function loginKeys(kind: 'tech' | 'portal', email: string, ip: string): string[] {
+  const account = `${kind}/${email}`;
+  const address = addressKey(ip);
+  return [`pair:${account}@${address}`, address, `acct:${account}`];
+}
+
+/** Attempts whose password was wrong: failures from now on. */
+export async function settleAttempts(db: Db, ids: number[]): Promise<void> {
+  await settleFailures(db, ids);
 }
 
 /** Attempts that succeeded, or were refused, count as no failure: their rows go. */
@@ -108,13 +155,14 @@ export function addressKey(ip: string): string {
 }
 
 /**
- * Logins: 10 failures per account or 100 per address in 15 minutes; sends: bursts of 20, 5/s;
- * setup tokens: 10 wrong ones per address in 15 minutes.
+ * Logins (docs/security.md gives the reasoning), within 15 minutes:
+ * - an account from one address: 5 failures free, then 1, 2, 4, 8, 16 s between tries, locked at 10;
+ * - an address over all accounts: 20 free, then 1 s doubling up to 30 s; locked only at 300,
+ *   which the delays make unreachable for one client: a shared office address is slowed, not shut;
+ * - an account from all addresses: 50 free, then 1 s doubling up to 10 s, never locked.
  */
-export type Limits = { send: TokenBuckets; loginAccount: FailureWindow; loginAddress: FailureWindow; setupToken: FailureWindow };
-export const createLimits = (): Limits => ({
-  send: new TokenBuckets(20, 5),
-  loginAccount: new FailureWindow(15 * 60 * 1000, 10),
-  loginAddress: new FailureWindow(15 * 60 * 1000, 100),
-  setupToken: new FailureWindow(15 * 60 * 1000, 10),
-});
+export const LOGIN_POLICIES = {
+  pair: { windowMs: 15 * 60 * 1000, free: 5, baseDelayMs: 1000, maxDelayMs: 16_000, lockAt: 10 },
+  ip: { windowMs: 15 * 60 * 1000, free: 20, baseDelayMs: 1000, maxDelayMs: 30_000, lockAt: 300, pendingDelays: false },
+  acct: { windowMs: 15 * 60 * 1000, free: 50, baseDelayMs: 1000, maxDelayMs: 10_000 },
+} satisfies Record<string, ThrottlePolicy>;

@@ -13,7 +13,8 @@ import { insertTech } from '../db/repositories/people.js';
 import { anyAccount, claimSetup, deleteSetupTokens, insertSetupToken, setupTokenExists, type SetupCompletedBy } from '../db/repositories/setup.js';
 import { Conflict, SetupDone, SetupRequired, SetupTokenInvalid } from '../errors.js';
 import { hashPassword, tokenHash } from './auth.js';
-import { addressKey, forgetAttempts, type Limits } from './rate-limit.js';
+import { addressKey, forgetAttempts } from './rate-limit.js';
+import type { Limits } from './limits.js';
 
 // Accounts are never deleted, so a database seen with one stays set up: no query after that.
 const setUp = new WeakSet<Db>();

@@ -28,7 +28,9 @@ async function escalateAlerts(ctx: Ctx, now: number): Promise<number> {
   for (const c of due) {
     if (!(await claimAlertEscalation(ctx.db, c.id, c.alert_all_at))) continue;
     fired++;
-    const techIds = await techsWithAccess(ctx.db, c, { availableOnly: true });
+    // Everyone eligible but the tech already alerted alone: one alert (toast, sound) per tech and request.
+    const alone = c.assigned_alert_tech_id === null ? null : Number(c.assigned_alert_tech_id);
+    const techIds = (await techsWithAccess(ctx.db, c, { availableOnly: true })).filter((id) => id !== alone);
     ctx.bus.publish('chat.alerted', { chatId: Number(c.id), stage: 'all', techIds });
   }
   return fired;
@@ -95,16 +97,25 @@ export async function sweepTimers(ctx: Ctx): Promise<{ alerts: number; offers: n
   return fired;
 }
 
+/**
+ * Sweeps the timers about once a second. The presence audit runs every 15 s, and at once when the
+ * cluster has fewer nodes than at the previous sweep: a node killed without warning ran no
+ * disconnect handler, and its waiting users' graces must start now, not up to 15 s later.
+ */
 export function startTimerSweeper(ctx: Ctx, onError: (e: unknown) => void): () => void {
   let running = false;
   let sweeps = 0;
+  let nodes: number | null = null;
   const auditEvery = Math.max(1, Math.round(15000 / ctx.config.timerSweepMs));
   const handle = setInterval(async () => {
     if (running) return;
     running = true;
     try {
       await sweepTimers(ctx);
-      if (++sweeps % auditEvery === 0) await auditPortalPresence(ctx);
+      const seen = await ctx.presence.clusterNodes();
+      const nodeLost = seen !== null && nodes !== null && seen < nodes;
+      if (seen !== null) nodes = seen;
+      if (++sweeps % auditEvery === 0 || nodeLost) await auditPortalPresence(ctx);
     } catch (e) {
       onError(e);
     } finally {

@@ -48,6 +48,12 @@ export async function openChatIdByKey(db: Tx, openKey: string): Promise<number |
   return row ? Number(row.id) : null;
 }
 
+/** When the user's chats since `after` were requested (request pacing); at most `limit`, newest first. */
+export async function requestTimesOf(db: Tx, userId: number, after: number, limit: number): Promise<number[]> {
+  const rows = await db.selectFrom('chats').select('requested_at').where('requester_id', '=', userId).where('requested_at', '>', after).orderBy('requested_at', 'desc').limit(limit).execute();
+  return rows.map((r) => Number(r.requested_at));
+}
+
 export async function openChatIdsOfRequester(db: Tx, userId: number): Promise<number[]> {
   const rows = await db.selectFrom('chats').select('id').where('requester_id', '=', userId).where('status', 'in', OPEN_STATUSES).execute();
   return rows.map((r) => Number(r.id));
@@ -137,7 +143,7 @@ export function chatRowWithRequesterEmail(db: Tx, chatId: number) {
  */
 
 export function dueAlertEscalations(db: Tx, now: number, limit: number) {
-  return db.selectFrom('chats').select(['id', 'alert_all_at', 'board_id', 'company_id']).where('status', '=', 'waiting').where('alert_all_at', '<=', now).limit(limit).execute();
+  return db.selectFrom('chats').select(['id', 'alert_all_at', 'board_id', 'company_id', 'assigned_alert_tech_id']).where('status', '=', 'waiting').where('alert_all_at', '<=', now).limit(limit).execute();
 }
 
 type Deadline = 'alert_all_at' | 'offer_at' | 'grace_at';
