@@ -25,17 +25,21 @@ const PAD = 'x'.repeat(40);
 export async function connectRelay(url: string, pairs: number): Promise<Target> {
   const sockets: Socket[] = [];
   const disconnects: Record<string, number> = {};
-  const result = await mapLimit(Array.from({ length: pairs }, (_, i) => i), 50, async (i) => {
-    const room = `chat:${i + 1}`;
-    const side = async (): Promise<Side> => {
-      const socket = await connectSocket(url, null);
-      sockets.push(socket);
-      watchDisconnects(socket, disconnects);
-      await socket.timeout(ACK_TIMEOUT_MS).emitWithAck('join', { room });
-      return { socket, send: (body, clientId) => socket.timeout(ACK_TIMEOUT_MS).emitWithAck('send', { room, body, clientId }) };
-    };
-    return { a: await side(), b: await side() };
-  });
+  const result = await mapLimit(
+    Array.from({ length: pairs }, (_, i) => i),
+    50,
+    async (i) => {
+      const room = `chat:${i + 1}`;
+      const side = async (): Promise<Side> => {
+        const socket = await connectSocket(url, null);
+        sockets.push(socket);
+        watchDisconnects(socket, disconnects);
+        await socket.timeout(ACK_TIMEOUT_MS).emitWithAck('join', { room });
+        return { socket, send: (body, clientId) => socket.timeout(ACK_TIMEOUT_MS).emitWithAck('send', { room, body, clientId }) };
+      };
+      return { a: await side(), b: await side() };
+    },
+  );
   return { kind: 'relay', pairs: result, sockets, disconnects };
 }
 
@@ -84,7 +88,9 @@ function instrument(target: Target, latencies: number[], tracked: Map<string, Tr
       detach.push(() => me.socket.off('message', onMessage));
     }
   });
-  return { received: () => received, detach: () => {
+  return {
+    received: () => received,
+    detach: () => {
       for (const d of detach) d();
     },
   };

@@ -88,7 +88,12 @@ export async function spawnNode(script: string, env: Record<string, string>, tim
 export function spawnProductServer(dataDir: string, extraEnv: Record<string, string> = {}) {
   // The product runs with the Node options `npm start` gives it; BENCH_PRODUCT_NODE_ARGS adds more.
   const productArgs = [...SERVER_NODE_FLAGS, ...(process.env.BENCH_PRODUCT_NODE_ARGS ?? '').split(' ').filter(Boolean)];
-  return spawnNode('src/server/main.ts', { PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, SEED_DEMO: 'false', LOG_LEVEL: 'warn', NODE_ENV: 'production', ...extraEnv }, 30000, productArgs);
+  return spawnNode(
+    'src/server/main.ts',
+    { PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, SEED_DEMO: 'false', LOG_LEVEL: 'warn', NODE_ENV: 'production', ...extraEnv },
+    30000,
+    productArgs,
+  );
 }
 
 export function spawnRelayServer() {
@@ -209,7 +214,12 @@ export function contention(serverPid: number) {
     const load = (l.user + l.system) / 1e6 / secs;
     const machine = (machineBusySeconds() - m0) / secs;
     const r = (x: number) => Math.round(x * 100) / 100;
-    return { serverCores: r(server), loadProcessCores: r(load), otherProcessesCores: r(Math.max(0, machine - server - load)), loadAverage1m: r(os.loadavg()[0]) };
+    return {
+      serverCores: r(server),
+      loadProcessCores: r(load),
+      otherProcessesCores: r(Math.max(0, machine - server - load)),
+      loadAverage1m: r(os.loadavg()[0]),
+    };
   };
 }
 

@@ -38,7 +38,15 @@ process.on('message', (m: { id: number; op: 'measure' | 'snapshot'; gc?: boolean
       gc();
     }
     const u = process.memoryUsage();
-    process.send!({ id: m.id, rssMb: mb(u.rss), heapUsedMb: mb(u.heapUsed), heapTotalMb: mb(u.heapTotal), externalMb: mb(u.external), arrayBuffersMb: mb(u.arrayBuffers), counts: counts() });
+    process.send!({
+      id: m.id,
+      rssMb: mb(u.rss),
+      heapUsedMb: mb(u.heapUsed),
+      heapTotalMb: mb(u.heapTotal),
+      externalMb: mb(u.external),
+      arrayBuffersMb: mb(u.arrayBuffers),
+      counts: counts(),
+    });
   } else {
     process.send!({ id: m.id, file: v8.writeHeapSnapshot(m.file) });
   }

@@ -61,7 +61,12 @@ type Sample = { rssMb: number; heapUsedMb: number; heapTotalMb: number; external
 const measure = async (label: string) => {
   const natural = await ask<Sample>('measure');
   const collected = await ask<Sample>('measure', { gc: true });
-  const row = { label, natural: { rssMb: natural.rssMb, heapUsedMb: natural.heapUsedMb, heapTotalMb: natural.heapTotalMb }, afterGc: { rssMb: collected.rssMb, heapUsedMb: collected.heapUsedMb, heapTotalMb: collected.heapTotalMb, externalMb: collected.externalMb }, counts: collected.counts };
+  const row = {
+    label,
+    natural: { rssMb: natural.rssMb, heapUsedMb: natural.heapUsedMb, heapTotalMb: natural.heapTotalMb },
+    afterGc: { rssMb: collected.rssMb, heapUsedMb: collected.heapUsedMb, heapTotalMb: collected.heapTotalMb, externalMb: collected.externalMb },
+    counts: collected.counts,
+  };
   console.log(JSON.stringify(row));
   return row;
 };
@@ -117,6 +122,14 @@ try {
 } finally {
   child.kill('SIGTERM');
 }
-const file = writeResult(NODE_FLAGS.length ? 'reconnect-memory' : 'reconnect-memory-default-flags', { date: new Date().toISOString(), chats: CHATS, connections: CHATS * 2, nodeFlags: NODE_FLAGS, cycles: CYCLES, rows, snapshotsIn: SNAPSHOTS ? dataDir : null });
+const file = writeResult(NODE_FLAGS.length ? 'reconnect-memory' : 'reconnect-memory-default-flags', {
+  date: new Date().toISOString(),
+  chats: CHATS,
+  connections: CHATS * 2,
+  nodeFlags: NODE_FLAGS,
+  cycles: CYCLES,
+  rows,
+  snapshotsIn: SNAPSHOTS ? dataDir : null,
+});
 console.log(`written ${file}`);
 process.exit(0);

@@ -21,10 +21,13 @@ const args = process.argv.slice(2).filter((a) => a in SCENARIOS) as Name[];
 const names: Name[] = args.length ? args : ['chat', 'persist', 'alert', 'idle', 'service'];
 
 // A hard stop for the whole run, whatever happens.
-const guard = setTimeout(() => {
-  console.error('bench: overall time limit reached, exiting');
-  process.exit(2);
-}, 20 * 60 * 1000);
+const guard = setTimeout(
+  () => {
+    console.error('bench: overall time limit reached, exiting');
+    process.exit(2);
+  },
+  20 * 60 * 1000,
+);
 guard.unref();
 
 const CONTENDED_CORES = 0.3;
@@ -41,7 +44,13 @@ function otherCpu(x: unknown): number {
 function headline(name: Name, r: any): Record<string, unknown> {
   switch (name) {
     case 'chat':
-      return { p99Ratio: r.p99RatioProductToRelay, relayP99Ms: r.relay.latencyMs.p99, productP99Ms: r.product.latencyMs.p99, productDeliveredPerS: r.product.deliveredRate, notDelivered: r.product.notDeliveredAfterDrain };
+      return {
+        p99Ratio: r.p99RatioProductToRelay,
+        relayP99Ms: r.relay.latencyMs.p99,
+        productP99Ms: r.product.latencyMs.p99,
+        productDeliveredPerS: r.product.deliveredRate,
+        notDelivered: r.product.notDeliveredAfterDrain,
+      };
     case 'persist':
       return { persistedPerSecond: r.persistedPerSecond, databaseMatchesAcks: r.databaseMatchesAcks };
     case 'alert':
@@ -79,7 +88,16 @@ for (const name of names) {
   const others = otherCpu(result);
   // Other work on this shared machine takes CPU from the server and the load; say so with the figures.
   const contention = { otherProcessesCoresMax: others, contended: others > CONTENDED_CORES };
-  const record = { scenario: name, quick, date: started.toISOString(), durationS: Math.round((Date.now() - started.getTime()) / 1000), machine: machine(), contention, scale, result };
+  const record = {
+    scenario: name,
+    quick,
+    date: started.toISOString(),
+    durationS: Math.round((Date.now() - started.getTime()) / 1000),
+    machine: machine(),
+    contention,
+    scale,
+    result,
+  };
   const file = writeResult(quick ? `${name}.quick` : name, record);
   if (!quick) appendHistory({ date: record.date, scenario: name, met: result.met, headline: headline(name, result), otherProcessesCoresMax: others });
   console.log(JSON.stringify(result, null, 2));

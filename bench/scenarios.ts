@@ -4,14 +4,64 @@ import path from 'node:path';
 import { openSqlite } from '../src/server/db/sqlite-driver.js';
 import type { Socket } from 'socket.io-client';
 import { connectProduct, connectRelay, runOpenLoop, runSaturation, type LoadResult } from './chat-load.js';
-import { closeAll, connectSocket, contention, cpuSeconds, machineBusySeconds, freshDataDir, mapLimit, nowMs, percentiles, rssMb, sleep, spawnProductServer, spawnRelayServer } from './lib.js';
+import {
+  closeAll,
+  connectSocket,
+  contention,
+  cpuSeconds,
+  machineBusySeconds,
+  freshDataDir,
+  mapLimit,
+  nowMs,
+  percentiles,
+  rssMb,
+  sleep,
+  spawnProductServer,
+  spawnRelayServer,
+} from './lib.js';
 import { seed } from './seed.js';
 import { serviceThroughput } from './service-throughput.js';
 
-export type Scale = { chats: number; rate: number; rounds: number; warmupS: number; measureS: number; alertTechs: number; alertRequests: number; idleUsers: number; idleHoldS: number; satSeconds: number; satWindow: number };
+export type Scale = {
+  chats: number;
+  rate: number;
+  rounds: number;
+  warmupS: number;
+  measureS: number;
+  alertTechs: number;
+  alertRequests: number;
+  idleUsers: number;
+  idleHoldS: number;
+  satSeconds: number;
+  satWindow: number;
+};
 
-export const FULL: Scale = { chats: 1000, rate: 2000, rounds: 6, warmupS: 3, measureS: 10, alertTechs: 500, alertRequests: 40, idleUsers: 10000, idleHoldS: 25, satSeconds: 15, satWindow: 200 };
-export const QUICK: Scale = { chats: 50, rate: 100, rounds: 2, warmupS: 1, measureS: 2, alertTechs: 20, alertRequests: 5, idleUsers: 200, idleHoldS: 2, satSeconds: 3, satWindow: 20 };
+export const FULL: Scale = {
+  chats: 1000,
+  rate: 2000,
+  rounds: 6,
+  warmupS: 3,
+  measureS: 10,
+  alertTechs: 500,
+  alertRequests: 40,
+  idleUsers: 10000,
+  idleHoldS: 25,
+  satSeconds: 15,
+  satWindow: 200,
+};
+export const QUICK: Scale = {
+  chats: 50,
+  rate: 100,
+  rounds: 2,
+  warmupS: 1,
+  measureS: 2,
+  alertTechs: 20,
+  alertRequests: 5,
+  idleUsers: 200,
+  idleHoldS: 2,
+  satSeconds: 3,
+  satWindow: 20,
+};
 
 function messagesInDb(dataDir: string): number {
   const db = openSqlite(path.join(dataDir, 'helpdesk.sqlite'), { readonly: true });
@@ -72,7 +122,11 @@ export async function chatLatency(scale: Scale) {
   const strip = (x: LoadResult) => ({ ...x, latencySamples: undefined });
   return {
     target: `${scale.chats} active chats, ${scale.rate} messages/s, p99 sender-to-receiver latency <= 2x bare Socket.IO relay`,
-    met: ratio <= 2 && productAll.achievedSendRate >= scale.rate * 0.98 && productAll.deliveredRate >= scale.rate * 0.98 && productAll.notDeliveredAfterDrain === 0,
+    met:
+      ratio <= 2 &&
+      productAll.achievedSendRate >= scale.rate * 0.98 &&
+      productAll.deliveredRate >= scale.rate * 0.98 &&
+      productAll.notDeliveredAfterDrain === 0,
     p99RatioProductToRelay: Math.round(ratio * 100) / 100,
     p99RatioPerRound: results.product.map((p, i) => Math.round((p.latencyMs.p99 / results.relay[i].latencyMs.p99) * 100) / 100),
     relay: relayAll,
@@ -235,5 +289,10 @@ export async function serviceBreakdown(scale: Scale) {
   const c = process.cpuUsage(c0);
   const self = (c.user + c.system) / 1e6 / secs;
   const otherProcessesCores = Math.round(Math.max(0, (machineBusySeconds() - m0) / secs - self) * 100) / 100;
-  return { target: 'breakdown of the server cost of one message (no target)', met: true, steps, cpuDuringRun: { benchProcessCores: Math.round(self * 100) / 100, otherProcessesCores } };
+  return {
+    target: 'breakdown of the server cost of one message (no target)',
+    met: true,
+    steps,
+    cpuDuringRun: { benchProcessCores: Math.round(self * 100) / 100, otherProcessesCores },
+  };
 }

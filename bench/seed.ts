@@ -35,7 +35,6 @@ export type Seeded = {
   allPortalCookies: string[];
 };
 
-
 export async function seed(dataDir: string, spec: SeedSpec): Promise<Seeded> {
   const handle = openDatabase({ dataDir });
   await migrate(handle.db, handle.dialect);
@@ -87,7 +86,9 @@ export async function seed(dataDir: string, spec: SeedSpec): Promise<Seeded> {
       const tt = token('t', techId);
       session.run([tokenHash(tt), 'tech', techId, now, expires]);
       const portalId = portalIds[i];
-      const chatId = Number(chat.run([out.boards.chat, out.companyId, portalId, `Bench chat ${i + 1}`, `u:${portalId}`, techId, now - 1000, now]).lastInsertRowid);
+      const chatId = Number(
+        chat.run([out.boards.chat, out.companyId, portalId, `Bench chat ${i + 1}`, `u:${portalId}`, techId, now - 1000, now]).lastInsertRowid,
+      );
       transition.run([chatId, 'request', null, 'waiting', 'portal', portalId, now - 1000]);
       transition.run([chatId, 'join', 'waiting', 'active', 'tech', techId, now]);
       out.chats.push({ chatId, portalId, techId, portalCookie: out.allPortalCookies[i], techCookie: `hd_tech=${tt}` });

@@ -36,7 +36,13 @@ async function timeStep(step: Step, seconds: number, maxOps: number) {
   const ops = n * (step.batch ?? 1);
   // CPU time (this process, all its threads) per operation: steadier than wall time when other
   // processes share the machine, which only delays the loop.
-  return { step: step.name, ops, perSecond: Math.round(ops / s), microsEach: Math.round((s * 1e6) / ops), cpuMicrosEach: Math.round((used.user + used.system) / ops) };
+  return {
+    step: step.name,
+    ops,
+    perSecond: Math.round(ops / s),
+    microsEach: Math.round((s * 1e6) / ops),
+    cpuMicrosEach: Math.round((used.user + used.system) / ops),
+  };
 }
 
 export async function serviceThroughput(opts: { chats: number; seconds: number }) {
@@ -73,7 +79,10 @@ export async function serviceThroughput(opts: { chats: number; seconds: number }
   const steps: Step[] = [
     { name: 'actorFromToken (portal user)', run: (i) => actorFromToken(ctx.db, portalOnly[i % portalOnly.length].token) },
     { name: 'actorFromToken (tech, with grants)', run: (i) => actorFromToken(ctx.db, techOnly[i % techOnly.length].token) },
-    { name: 'getVisibleChatScope (the access read of a send)', run: (i) => getVisibleChatScope(ctx.db, actors[i % actors.length], sides[i % sides.length].chatId) },
+    {
+      name: 'getVisibleChatScope (the access read of a send)',
+      run: (i) => getVisibleChatScope(ctx.db, actors[i % actors.length], sides[i % sides.length].chatId),
+    },
     { name: 'getVisibleChatRow', run: (i) => getVisibleChatRow(ctx.db, actors[i % actors.length], sides[i % sides.length].chatId) },
     { name: 'listMessages (catch-up read of one message)', run: (i) => listMessages(ctx.db, sides[i % sides.length].chatId, 0, 1) },
     {
@@ -85,7 +94,11 @@ export async function serviceThroughput(opts: { chats: number; seconds: number }
       name: 'sendMessage, 8 sends at once (one group commit), per message',
       batch: 8,
       run: (i) =>
-        Promise.all(Array.from({ length: 8 }, (_, k) => sendMessage(ctx, actors[(i * 8 + k) % actors.length], sides[(i * 8 + k) % sides.length].chatId, `service bench ${i}-${k}`, `svc-${++seqN}`))),
+        Promise.all(
+          Array.from({ length: 8 }, (_, k) =>
+            sendMessage(ctx, actors[(i * 8 + k) % actors.length], sides[(i * 8 + k) % sides.length].chatId, `service bench ${i}-${k}`, `svc-${++seqN}`),
+          ),
+        ),
     },
   ];
   const results = [];
@@ -105,14 +118,21 @@ export async function serviceThroughput(opts: { chats: number; seconds: number }
     raw.exec(`pragma wal_autocheckpoint = ${BACKSTOP_PAGES}`);
     const dedupe = raw.prepare('select * from messages where chat_id = ? and client_id = ?');
     const bump = raw.prepare("update chats set last_seq = last_seq + 1 where id = ? and status = 'active' returning last_seq");
-    const insert = raw.prepare('insert into messages (chat_id, seq, author_kind, author_id, body, client_id, created_at) values (?, ?, ?, ?, ?, ?, ?) returning *');
+    const insert = raw.prepare(
+      'insert into messages (chat_id, seq, author_kind, author_id, body, client_id, created_at) values (?, ?, ?, ?, ?, ?, ?) returning *',
+    );
     const rawAppend = (chatId: number, clientId: string, body: string) =>
       raw.transaction(() => {
         if (dedupe.get([chatId, clientId])) return;
         const { last_seq } = bump.get([chatId]) as { last_seq: number };
         insert.get([chatId, last_seq, 'portal', 1, body, clientId, Date.now()]);
       });
-    results.push(await measure({ name: 'storage ceiling: same SQL as raw prepared statements, one transaction per message', run: async (i) => rawAppend(sides[i % sides.length].chatId, `raw-${++seqN}`, `raw bench ${i}`) }));
+    results.push(
+      await measure({
+        name: 'storage ceiling: same SQL as raw prepared statements, one transaction per message',
+        run: async (i) => rawAppend(sides[i % sides.length].chatId, `raw-${++seqN}`, `raw bench ${i}`),
+      }),
+    );
   } finally {
     raw.close();
     fs.rmSync(dataDir, { recursive: true, force: true });

@@ -14,7 +14,9 @@ import { PASSWORD, type TestServer } from '../test/support/server.js';
 
 async function seriousViolations(page: Page) {
   const r = await new AxeBuilder({ page }).analyze();
-  return r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+  return r.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
 }
 const overflowsSideways = (page: Page) => page.evaluate(() => document.documentElement.scrollWidth > document.documentElement.clientWidth + 1);
 
@@ -140,7 +142,7 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Tech Console accessibility 
     const t = await techPage(await b.newContext(), w.tech.email);
     const chatId = await waitingChat(w, 'Keyboard only');
     await toast(t.page, chatId).waitFor();
-    await tabTo(t.page, (el) => el.label === 'Join chat: Keyboard only' && el.text === 'Join' && !!el.tag && (el.tag === 'button'));
+    await tabTo(t.page, (el) => el.label === 'Join chat: Keyboard only' && el.text === 'Join' && !!el.tag && el.tag === 'button');
     await t.page.keyboard.press('Enter');
     await t.page.waitForURL(new RegExp(`/console/chats/${chatId}$`));
     await tabTo(t.page, (el) => el.tag === 'textarea' && el.label === 'Message');

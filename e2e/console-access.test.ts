@@ -52,7 +52,9 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Tech Console alerts and acc
 
     // DNR is set from the status bar and kept across reloads (it is stored on the server).
     await dnr.page.getByRole('radio', { name: 'Do Not Respond' }).check();
-    await eventually(async () => (await s.ctx.db.selectFrom('techs').select('available').where('id', '=', dnrTech.id).executeTakeFirstOrThrow()).available).toBe(0);
+    await eventually(
+      async () => (await s.ctx.db.selectFrom('techs').select('available').where('id', '=', dnrTech.id).executeTakeFirstOrThrow()).available,
+    ).toBe(0);
     await dnr.page.reload();
     await eventually(() => dnr.page.getByRole('radio', { name: 'Do Not Respond' }).isChecked()).toBe(true);
     await setHidden(dnr.page, true);
@@ -123,7 +125,8 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Tech Console alerts and acc
     // The slow tech's live connection drops and cannot come back (its requests are refused), so
     // the withdrawal cannot reach them before they click; the Join itself is an HTTP request.
     await slow.page.route('**/socket.io/**', (r) => r.abort());
-    for (const sock of await s.realtime.io.of('/console').in(`tech:${w.tech.id}`).fetchSockets()) (sock as unknown as { conn: { close: () => void } }).conn.close();
+    for (const sock of await s.realtime.io.of('/console').in(`tech:${w.tech.id}`).fetchSockets())
+      (sock as unknown as { conn: { close: () => void } }).conn.close();
     await eventually(() => slow.page.getByTestId('connection-lost').isVisible()).toBe(true);
     await toast(winner.page, chatId).getByRole('button', { name: /^Join/ }).click();
     await winner.page.waitForURL(new RegExp(`/console/chats/${chatId}$`));
@@ -134,7 +137,9 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Tech Console alerts and acc
     // Back online, the console re-reads its lists: the taken chat leaves Waiting.
     await eventually(() => count(slow.page, 'waiting')).toBe('0');
     expect(slow.page.url()).not.toContain(`/chats/${chatId}`);
-    await toast(slow.page, chatId).getByRole('button', { name: /^Dismiss/ }).click();
+    await toast(slow.page, chatId)
+      .getByRole('button', { name: /^Dismiss/ })
+      .click();
     await eventually(() => toast(slow.page, chatId).count()).toBe(0);
   });
 
@@ -156,7 +161,9 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Tech Console alerts and acc
     await eventually(() => count(t.page, 'waiting')).toBe('1');
     expect(await section(t.page, 'waiting').textContent()).not.toContain('Granted later');
 
-    expect((await adminHttp.put(`/api/admin/techs/${outsider.id}/grants`, { boardIds: [otherBoard, w.boardId], allCompanies: true, companyIds: [] })).status).toBe(200);
+    expect(
+      (await adminHttp.put(`/api/admin/techs/${outsider.id}/grants`, { boardIds: [otherBoard, w.boardId], allCompanies: true, companyIds: [] })).status,
+    ).toBe(200);
     await eventually(() => count(t.page, 'waiting')).toBe('2');
     expect(await section(t.page, 'waiting').textContent()).toContain('Granted later');
 

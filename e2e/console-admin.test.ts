@@ -43,7 +43,12 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Tech Console admin pages in
     await page.getByRole('button', { name: 'Add company' }).click();
     await eventually(() => page.getByText('Company “Acme” added').isVisible()).toBe(true);
     const acme = await db.selectFrom('companies').select('id').where('name', '=', 'Acme').executeTakeFirstOrThrow();
-    const offered = await db.selectFrom('company_boards').innerJoin('boards', 'boards.id', 'company_boards.board_id').select('boards.name').where('company_id', '=', acme.id).execute();
+    const offered = await db
+      .selectFrom('company_boards')
+      .innerJoin('boards', 'boards.id', 'company_boards.board_id')
+      .select('boards.name')
+      .where('company_id', '=', acme.id)
+      .execute();
     expect(offered.map((o) => o.name)).toEqual(['Network']);
 
     await sub('Technicians and access');
@@ -59,10 +64,14 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Tech Console admin pages in
     await nina.getByRole('button', { name: 'Save access' }).click();
     await eventually(() => page.getByText('Access of Nina Network saved').isVisible()).toBe(true);
     const ninaRow = await db.selectFrom('techs').select(['id', 'all_companies']).where('email', '=', 'nina@example.test').executeTakeFirstOrThrow();
-    expect((await db.selectFrom('tech_companies').select('company_id').where('tech_id', '=', ninaRow.id).execute()).map((r) => Number(r.company_id))).toEqual([Number(acme.id)]);
+    expect((await db.selectFrom('tech_companies').select('company_id').where('tech_id', '=', ninaRow.id).execute()).map((r) => Number(r.company_id))).toEqual([
+      Number(acme.id),
+    ]);
     await nina.getByLabel('All companies').check();
     await nina.getByRole('button', { name: 'Save access' }).click();
-    await eventually(async () => (await db.selectFrom('techs').select('all_companies').where('id', '=', ninaRow.id).executeTakeFirstOrThrow()).all_companies).toBe(1);
+    await eventually(
+      async () => (await db.selectFrom('techs').select('all_companies').where('id', '=', ninaRow.id).executeTakeFirstOrThrow()).all_companies,
+    ).toBe(1);
     await nina.getByLabel('New password for Nina Network').fill('another-long-pw');
     await nina.getByRole('button', { name: 'Set password' }).click();
     await eventually(() => page.getByText('Password of Nina Network changed').isVisible()).toBe(true);
@@ -86,14 +95,19 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Tech Console admin pages in
     await paul.getByRole('button', { name: 'Save Paul Portal' }).click();
     await eventually(() => paul.locator('summary').textContent()).toContain('Paul P. Portal');
     await paul.getByRole('button', { name: 'Deactivate Paul P. Portal' }).click();
-    await eventually(async () => (await db.selectFrom('portal_users').select('active').where('email', '=', 'paul@example.test').executeTakeFirstOrThrow()).active).toBe(0);
+    await eventually(
+      async () => (await db.selectFrom('portal_users').select('active').where('email', '=', 'paul@example.test').executeTakeFirstOrThrow()).active,
+    ).toBe(0);
 
     // Paul's data: a download, and erasure only once his email is typed.
     const paulId = Number((await db.selectFrom('portal_users').select('id').where('email', '=', 'paul@example.test').executeTakeFirstOrThrow()).id);
     const data = paul.getByRole('form', { name: 'Data of Paul P. Portal' });
     const href = await data.getByRole('link', { name: 'Download Paul P. Portal’s data (JSON)' }).getAttribute('href');
     expect(href).toBe(`/api/admin/portal-users/${paulId}/export`);
-    const download = await page.evaluate((h) => fetch(h!).then(async (r) => ({ status: r.status, disposition: r.headers.get('content-disposition'), email: (await r.json()).person.email })), href);
+    const download = await page.evaluate(
+      (h) => fetch(h!).then(async (r) => ({ status: r.status, disposition: r.headers.get('content-disposition'), email: (await r.json()).person.email })),
+      href,
+    );
     expect(download).toEqual({ status: 200, disposition: `attachment; filename="portal-user-${paulId}.json"`, email: 'paul@example.test' });
     const eraseButton = data.getByRole('button', { name: 'Erase Paul P. Portal’s data' });
     expect(await eraseButton.isDisabled()).toBe(true);

@@ -135,7 +135,8 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Tech Console chat in a real
     const box = tech.page.getByLabel('Message', { exact: true });
 
     await tech.page.context().setOffline(true);
-    for (const sock of await s.realtime.io.of('/console').in(`tech:${w.tech.id}`).fetchSockets()) (sock as unknown as { conn: { close: () => void } }).conn.close();
+    for (const sock of await s.realtime.io.of('/console').in(`tech:${w.tech.id}`).fetchSockets())
+      (sock as unknown as { conn: { close: () => void } }).conn.close();
     await eventually(() => tech.page.getByTestId('connection-lost').isVisible()).toBe(true);
     for (const body of ['sent while you were away', 'and once more']) {
       expect((await w.userClient.post(`/api/portal/chats/${chatId}/messages`, { body, clientId: body })).status).toBe(201);
@@ -183,7 +184,9 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Tech Console chat in a real
     expect(await firstTab.getByTestId('unread').count()).toBe(0);
     await tech.page.getByLabel('Message', { exact: true }).fill('Working on it');
     await tech.page.getByLabel('Message', { exact: true }).press('Enter');
-    await eventually(async () => (await firstUser.get(`/api/portal/chats/${first}/messages`)).body.some((m: { body: string }) => m.body === 'Working on it')).toBe(true);
+    await eventually(async () =>
+      (await firstUser.get(`/api/portal/chats/${first}/messages`)).body.some((m: { body: string }) => m.body === 'Working on it'),
+    ).toBe(true);
     expect((await secondUser.get(`/api/portal/chats/${second}/messages`)).body.some((m: { body: string }) => m.body === 'Working on it')).toBe(false);
 
     // A third, opened from a link while waiting, is joined from its own page.

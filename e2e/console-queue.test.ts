@@ -33,7 +33,13 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Tech Console queue in a rea
   it('a chat from a ticket alerts its assigned tech first, the second tech after the window; joining from the Waiting list withdraws the other toast', async () => {
     const w = await s.f.world();
     const second = await s.f.tech({ boardIds: [w.boardId], companyIds: [w.companyId] });
-    const ticketId = await s.f.ticket({ companyId: w.companyId, boardId: w.boardId, contactId: w.user.id, assignedTechId: w.tech.id, summary: 'Laptop battery' });
+    const ticketId = await s.f.ticket({
+      companyId: w.companyId,
+      boardId: w.boardId,
+      contactId: w.user.id,
+      assignedTechId: w.tech.id,
+      summary: 'Laptop battery',
+    });
     const assigned = await tech(w.tech.email);
     const other = await tech(second.email);
     const user = await portal(w.user.email);
@@ -90,7 +96,9 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Tech Console queue in a rea
     await eventually(() => count(t.page, 'waiting')).toBe('0');
     await eventually(() => toast(t.page, chatId).count()).toBe(0);
     expect(await section(t.page, 'callback').textContent()).toContain('+1 555 010 0142');
-    await section(t.page, 'callback').getByRole('button', { name: /^Complete/ }).click();
+    await section(t.page, 'callback')
+      .getByRole('button', { name: /^Complete/ })
+      .click();
     const dialog = t.page.getByRole('dialog', { name: /Complete callback/ });
     expect(await dialog.getByTestId('callback-phone').textContent()).toBe('+1 555 010 0142');
     expect(await dialog.textContent()).toContain('after lunch');
@@ -110,7 +118,9 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Tech Console queue in a rea
     await eventually(() => toast(t.page, first).count()).toBe(0);
 
     // Empty note: a warning, and a separate explicit confirmation.
-    await section(t.page, 'abandoned').getByRole('button', { name: /^Complete/ }).click();
+    await section(t.page, 'abandoned')
+      .getByRole('button', { name: /^Complete/ })
+      .click();
     let dialog = t.page.getByRole('dialog', { name: /Complete abandoned chat/ });
     await dialog.getByRole('button', { name: 'Complete', exact: true }).click();
     await eventually(() => dialog.getByRole('alert').textContent()).toContain('not recommended');

@@ -27,10 +27,13 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Tech Console search and not
   it('finds completed chats by words, snippet and filters; notes can be added, edited with history, and are searched; a ticket can be made later', async () => {
     const w = await world(s);
     await friendlyNames(s, w);
-    const say = async (id: number, body: string) => expect((await w.techClient.post(`/api/console/chats/${id}/messages`, { body, clientId: `${id}-${body.length}-${Math.random()}` })).status).toBe(201);
+    const say = async (id: number, body: string) =>
+      expect((await w.techClient.post(`/api/console/chats/${id}/messages`, { body, clientId: `${id}-${body.length}-${Math.random()}` })).status).toBe(201);
     const toner = await activeChat(w, 'Printer toner');
     await say(toner, `The toner cartridge is empty ${XSS}`);
-    expect((await w.techClient.post(`/api/console/chats/${toner}/end`, { outcome: 'ticket_created', boardId: w.boardId, summary: 'Order toner' })).status).toBe(200);
+    expect((await w.techClient.post(`/api/console/chats/${toner}/end`, { outcome: 'ticket_created', boardId: w.boardId, summary: 'Order toner' })).status).toBe(
+      200,
+    );
     const keyboard = await activeChat(w, 'Sticky keys');
     await say(keyboard, 'The keyboard has sticky keys');
     expect((await w.techClient.post(`/api/console/chats/${keyboard}/end`, { outcome: 'ended' })).status).toBe(200);
@@ -68,7 +71,9 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Tech Console search and not
     await eventually(() => t.page.getByText('No completed chats match.').isVisible()).toBe(true);
     await t.page.getByLabel('Completed from').fill(today);
     await t.page.getByLabel('Completed to').fill(today);
-    await t.page.getByLabel('Technician').selectOption({ label: (await s.ctx.db.selectFrom('techs').select('name').where('id', '=', w.tech.id).executeTakeFirstOrThrow()).name });
+    await t.page
+      .getByLabel('Technician')
+      .selectOption({ label: (await s.ctx.db.selectFrom('techs').select('name').where('id', '=', w.tech.id).executeTakeFirstOrThrow()).name });
     await t.page.getByRole('button', { name: 'Search', exact: true }).click();
     await eventually(() => results.count()).toBe(2);
 
@@ -88,7 +93,10 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Tech Console search and not
     await note.getByText('History (2 versions)').click();
     await t.page.evaluate(() => window.scrollTo(0, 0));
     await t.page.screenshot({ path: screenshotPath('console-completed-chat'), fullPage: true });
-    expect(await note.locator('.note-history li').allTextContents()).toEqual([expect.stringContaining('Sent a replacement keyboard'), expect.stringContaining('by courier')]);
+    expect(await note.locator('.note-history li').allTextContents()).toEqual([
+      expect.stringContaining('Sent a replacement keyboard'),
+      expect.stringContaining('by courier'),
+    ]);
 
     // A ticket made later from this new-request chat, which ended without one.
     await t.page.getByLabel('Ticket summary').fill('Replace keyboard');

@@ -17,7 +17,9 @@ import { openSqliteFile, sqliteFile } from '../src/server/db/database.js';
 
 async function seriousViolations(page: Page) {
   const r = await new AxeBuilder({ page }).analyze();
-  return r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+  return r.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
 }
 
 describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('the first admin, through the setup page', { timeout: 90000 }, () => {
@@ -72,12 +74,18 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('the first admin, through th
 
     const db = openSqliteFile(sqliteFile(dataDir), { readonly: true });
     try {
-      expect(await db.db.selectFrom('techs').select(['email', 'name', 'role']).execute()).toEqual([{ email: 'ada@example.test', name: 'Ada First', role: 'admin' }]);
+      expect(await db.db.selectFrom('techs').select(['email', 'name', 'role']).execute()).toEqual([
+        { email: 'ada@example.test', name: 'Ada First', role: 'admin' },
+      ]);
     } finally {
       await db.close();
     }
     // The token is spent: the API says so.
-    const again = await fetch(`${node.url}/api/setup/admin`, { method: 'POST', headers: { 'content-type': 'application/json', origin: node.url }, body: JSON.stringify({ token, name: 'X', email: 'x@example.test', password: 'long-enough' }) });
+    const again = await fetch(`${node.url}/api/setup/admin`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', origin: node.url },
+      body: JSON.stringify({ token, name: 'X', email: 'x@example.test', password: 'long-enough' }),
+    });
     expect(again.status).toBe(409);
   });
 });

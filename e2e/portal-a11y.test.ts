@@ -6,13 +6,25 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AxeBuilder } from '@axe-core/playwright';
 import type { Page } from 'playwright-core';
 import { HAS_CHROMIUM, launch, screenshotPath, type Browsers } from './support/browser.js';
-import { ALWAYS_OPEN, HAS_PORTAL_BUILD, portalLogin, requestChat, setOfficeHours, startPortalServer, techJoins, techSide, eventually } from './support/portal.js';
+import {
+  ALWAYS_OPEN,
+  HAS_PORTAL_BUILD,
+  portalLogin,
+  requestChat,
+  setOfficeHours,
+  startPortalServer,
+  techJoins,
+  techSide,
+  eventually,
+} from './support/portal.js';
 import { PASSWORD, type TestServer } from '../test/support/server.js';
 import { ack } from '../test/support/sockets.js';
 
 async function seriousViolations(page: Page) {
   const r = await new AxeBuilder({ page }).analyze();
-  return r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+  return r.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
 }
 const overflowsSideways = (page: Page) => page.evaluate(() => document.documentElement.scrollWidth > document.documentElement.clientWidth + 1);
 
@@ -113,7 +125,9 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Client Portal accessibility
     await box.focus();
     await page.keyboard.type('Sent with Enter');
     await page.keyboard.press('Enter');
-    await eventually(async () => (await tech.http.get(`/api/console/chats/${chatId}/messages`)).body.map((m: { body: string }) => m.body)).toContain('Sent with Enter');
+    await eventually(async () => (await tech.http.get(`/api/console/chats/${chatId}/messages`)).body.map((m: { body: string }) => m.body)).toContain(
+      'Sent with Enter',
+    );
     tech.socket.close();
   });
 });

@@ -5,7 +5,18 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { HAS_CHROMIUM, launch, type Browsers } from './support/browser.js';
-import { ALWAYS_OPEN, HAS_PORTAL_BUILD, portalLogin, requestChat, setOfficeHours, shownMessages, startPortalServer, techJoins, techSide, eventually } from './support/portal.js';
+import {
+  ALWAYS_OPEN,
+  HAS_PORTAL_BUILD,
+  portalLogin,
+  requestChat,
+  setOfficeHours,
+  shownMessages,
+  startPortalServer,
+  techJoins,
+  techSide,
+  eventually,
+} from './support/portal.js';
 import { ack, received, waitFor } from '../test/support/sockets.js';
 import type { TestServer } from '../test/support/server.js';
 
@@ -51,7 +62,13 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Client Portal chat in a rea
     const other = await ctx.newPage();
     await other.goto('/');
     await other.getByRole('heading', { name: 'My tickets and chats' }).waitFor();
-    await eventually(() => s.realtime.io.of('/portal').in(`portal:${w.user.id}`).fetchSockets().then((x) => x.length)).toBe(2);
+    await eventually(() =>
+      s.realtime.io
+        .of('/portal')
+        .in(`portal:${w.user.id}`)
+        .fetchSockets()
+        .then((x) => x.length),
+    ).toBe(2);
     await page.getByRole('button', { name: 'Log out' }).click();
     await eventually(() => page.getByRole('button', { name: 'Log in' }).isVisible()).toBe(true);
     await eventually(() => other.getByRole('button', { name: 'Log in' }).isVisible()).toBe(true);
@@ -103,7 +120,8 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Client Portal chat in a rea
 
     // Dropped connection: the page says so, keeps what is typed meanwhile, and sends it once when back.
     await page.context().setOffline(true);
-    for (const sock of await s.realtime.io.of('/portal').in(`portal:${w.user.id}`).fetchSockets()) (sock as unknown as { conn: { close: () => void } }).conn.close();
+    for (const sock of await s.realtime.io.of('/portal').in(`portal:${w.user.id}`).fetchSockets())
+      (sock as unknown as { conn: { close: () => void } }).conn.close();
     await eventually(() => page.getByTestId('connection-lost').isVisible()).toBe(true);
     await box.fill('sent while offline');
     await box.press('Enter');
@@ -123,7 +141,10 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Client Portal chat in a rea
     const end = await tech.http.post(`/api/console/chats/${chatId}/end`, { outcome: 'ticket_created', boardId: w.boardId, summary: 'VPN keeps dropping' });
     expect(end.status).toBe(200);
     await eventually(() => page.getByTestId('chat-ended').isVisible()).toBe(true);
-    const transcript = await page.evaluate((id) => fetch(`/api/portal/chats/${id}/transcript`).then(async (r) => ({ type: r.headers.get('content-type'), text: await r.text() })), chatId);
+    const transcript = await page.evaluate(
+      (id) => fetch(`/api/portal/chats/${id}/transcript`).then(async (r) => ({ type: r.headers.get('content-type'), text: await r.text() })),
+      chatId,
+    );
     expect(transcript.type).toContain('text/plain');
     expect(transcript.text).toContain(XSS);
     expect(transcript.text).toContain('Thanks, it is still broken');
@@ -209,7 +230,8 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Client Portal chat in a rea
 
     // Only the live connection is cut: the page itself still loads, so it can be reloaded.
     await page.route('**/socket.io/**', (r) => r.abort());
-    for (const sock of await s.realtime.io.of('/portal').in(`portal:${w.user.id}`).fetchSockets()) (sock as unknown as { conn: { close: () => void } }).conn.close();
+    for (const sock of await s.realtime.io.of('/portal').in(`portal:${w.user.id}`).fetchSockets())
+      (sock as unknown as { conn: { close: () => void } }).conn.close();
     await page.getByTestId('connection-lost').waitFor();
     const box = page.getByLabel('Message', { exact: true });
     await box.fill('written during the outage');

@@ -59,7 +59,11 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Client Portal on the demo d
 
     await techJoins({ http: sam }, chatId);
     await page.getByTestId('tech-name').waitFor();
-    await ack(samSocket, 'message:send', { chatId, body: 'Hi Alice, I can renew it from here. Can you restart the VPN client in a minute?', clientId: 'demo-1' });
+    await ack(samSocket, 'message:send', {
+      chatId,
+      body: 'Hi Alice, I can renew it from here. Can you restart the VPN client in a minute?',
+      clientId: 'demo-1',
+    });
     const box = page.getByLabel('Message', { exact: true });
     await box.fill('Sure, tell me when.');
     await box.press('Enter');

@@ -136,7 +136,13 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Client Portal waiting, offe
     const busy = await s.f.tech({ boardIds: [w.boardId], companyIds: [w.companyId], available: false });
     const colleagueSide = await techSide(s, colleague.email);
     const busySide = await techSide(s, busy.email);
-    const ticketId = await s.f.ticket({ companyId: w.companyId, boardId: w.boardId, contactId: w.user.id, assignedTechId: w.tech.id, summary: 'Laptop fan noise' });
+    const ticketId = await s.f.ticket({
+      companyId: w.companyId,
+      boardId: w.boardId,
+      contactId: w.user.id,
+      assignedTechId: w.tech.id,
+      summary: 'Laptop fan noise',
+    });
 
     const page = await userPage(w.user.email);
     await page.getByRole('link', { name: 'Laptop fan noise' }).click();

@@ -38,7 +38,10 @@ describe('backup of SQLite while chats are written', () => {
     const writer = async (chat: (typeof chats)[number], n: number) => {
       for (let i = 0; writing; i++) {
         const [who, client] = i % 2 ? ['tech', w.techClient] : ['user', chat.user];
-        const r = await client.post(`/api/${who === 'tech' ? 'console' : 'portal'}/chats/${chat.id}/messages`, { body: `${who} message ${i} in chat ${n}`, clientId: `w${n}-${i}` });
+        const r = await client.post(`/api/${who === 'tech' ? 'console' : 'portal'}/chats/${chat.id}/messages`, {
+          body: `${who} message ${i} in chat ${n}`,
+          clientId: `w${n}-${i}`,
+        });
         // The per-sender rate limit (5 a second after a burst): wait as told, send the same again.
         if (r.status === 429) {
           await new Promise((res) => setTimeout(res, r.body.error.details.retryAfterMs));
@@ -75,7 +78,10 @@ describe('backup of SQLite while chats are written', () => {
 
     const db = restored.ctx.db;
     const copied = await db.selectFrom('messages').select(['chat_id', 'seq', 'body']).orderBy('chat_id').orderBy('seq').execute();
-    const total = await s.ctx.db.selectFrom('messages').select(({ fn }) => fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    const total = await s.ctx.db
+      .selectFrom('messages')
+      .select(({ fn }) => fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
     // Taken mid-stream: some messages, not all of them.
     expect(copied.length).toBeGreaterThan(chats.length * 2);
     expect(copied.length).toBeLessThan(Number(total.n));
@@ -87,7 +93,13 @@ describe('backup of SQLite while chats are written', () => {
       const served = (await tech.get(`/api/console/chats/${c.id}/messages?after=0&limit=1000`)).body as { seq: number; body: string }[];
       expect(served.map((m) => m.seq)).toEqual(Array.from({ length: row.last_seq }, (_, i) => i + 1));
       // The same messages as the original, seq for seq.
-      const original = await s.ctx.db.selectFrom('messages').select(['seq', 'body']).where('chat_id', '=', c.id).where('seq', '<=', row.last_seq).orderBy('seq').execute();
+      const original = await s.ctx.db
+        .selectFrom('messages')
+        .select(['seq', 'body'])
+        .where('chat_id', '=', c.id)
+        .where('seq', '<=', row.last_seq)
+        .orderBy('seq')
+        .execute();
       expect(served.map((m) => ({ seq: m.seq, body: m.body }))).toEqual(original);
     }
     // The restored copy serves on: a new message continues each chat's sequence.

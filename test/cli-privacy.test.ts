@@ -74,12 +74,25 @@ describe.each(DIALECTS)('privacy commands on %s', (kind) => {
     const w = await world(s);
     const old = await completedChat(w);
     const recent = await completedChat(w);
-    await s.ctx.db.updateTable('chats').set({ completed_at: Date.now() - 100 * 86_400_000 }).where('id', '=', old).execute();
+    await s.ctx.db
+      .updateTable('chats')
+      .set({ completed_at: Date.now() - 100 * 86_400_000 })
+      .where('id', '=', old)
+      .execute();
     expect((await runCli(['retention-run'], env)).code).toBe(2);
     const r = await runCli(['retention-run', '--days', '90'], env);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/removed the messages of [1-9]\d* completed chats/);
-    const count = async (chatId: number) => Number((await s.ctx.db.selectFrom('messages').select((eb) => eb.fn.countAll().as('n')).where('chat_id', '=', chatId).executeTakeFirstOrThrow()).n);
+    const count = async (chatId: number) =>
+      Number(
+        (
+          await s.ctx.db
+            .selectFrom('messages')
+            .select((eb) => eb.fn.countAll().as('n'))
+            .where('chat_id', '=', chatId)
+            .executeTakeFirstOrThrow()
+        ).n,
+      );
     expect(await count(old)).toBe(0);
     expect(await count(recent)).toBeGreaterThan(0);
     const withEnv = await runCli(['retention-run'], { ...env, RETENTION_DAYS: '90' });

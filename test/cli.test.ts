@@ -95,7 +95,10 @@ for (const kind of DIALECTS) {
       const second = await runCli(['create-admin', '--email', 'second@example.test', '--name', 'Second', '--password', 'another-pw-1'], s.testDb.env);
       expect(second.code, second.stderr).toBe(0);
       expect(second.stdout).not.toContain('Setup mode is over');
-      expect((await s.ctx.db.selectFrom('techs').select('email').where('role', '=', 'admin').orderBy('email').execute()).map((t) => t.email)).toEqual(['ops@example.test', 'second@example.test']);
+      expect((await s.ctx.db.selectFrom('techs').select('email').where('role', '=', 'admin').orderBy('email').execute()).map((t) => t.email)).toEqual([
+        'ops@example.test',
+        'second@example.test',
+      ]);
     }, 60000);
 
     it('migrate prints the schema version; backup on PostgreSQL names pg_dump and exits with 2', async () => {
@@ -154,7 +157,10 @@ for (const kind of DIALECTS) {
       expect(r.code, r.stderr).toBe(0);
       expect(r.stdout).toContain(`Disabled ${DEMO_LOGINS.length} demo accounts`);
       for (const l of DEMO_LOGINS) {
-        const res = await new Client(s.url).post(`/api/auth/${l.audience === 'console' ? 'tech' : 'portal'}/login`, { email: l.email, password: DEMO_PASSWORD });
+        const res = await new Client(s.url).post(`/api/auth/${l.audience === 'console' ? 'tech' : 'portal'}/login`, {
+          email: l.email,
+          password: DEMO_PASSWORD,
+        });
         expect(res.status, l.email).toBe(401);
       }
       // The demo admin's open session ended too.

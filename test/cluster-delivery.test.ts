@@ -90,7 +90,7 @@ describe.skipIf(!!skip)('two nodes on PostgreSQL and Redis', () => {
     expect(sub.messages.map((m: any) => m.seq)).toEqual([1, 2]);
   });
 
-  it("a ticket chat requested on one node alerts its assigned tech on another first, then everyone else once", async () => {
+  it('a ticket chat requested on one node alerts its assigned tech on another first, then everyone else once', async () => {
     const [A, B] = cl.nodes;
     // This node writes a 1 s assigned-first deadline; whichever node sweeps first fires it, once.
     const D = await cl.startNode('D', { CHAT_ASSIGNED_FIRST_SECONDS: '1' });
@@ -117,8 +117,14 @@ describe.skipIf(!!skip)('two nodes on PostgreSQL and Redis', () => {
     await new Promise((res) => setTimeout(res, 600));
     await barrier(onA);
     await barrier(onB);
-    expect(received(onA, 'alert', (a) => a.chat.id === chatId).map((e) => e.payload.stage), 'escalated once').toEqual(['all']);
-    expect(received(onB, 'alert', (a) => a.chat.id === chatId).map((e) => e.payload.stage), 'one alert for the assigned tech').toEqual(['assigned']);
+    expect(
+      received(onA, 'alert', (a) => a.chat.id === chatId).map((e) => e.payload.stage),
+      'escalated once',
+    ).toEqual(['all']);
+    expect(
+      received(onB, 'alert', (a) => a.chat.id === chatId).map((e) => e.payload.stage),
+      'one alert for the assigned tech',
+    ).toEqual(['assigned']);
     await D.stop();
   });
 
@@ -152,7 +158,7 @@ describe.skipIf(!!skip)('two nodes on PostgreSQL and Redis', () => {
     expect((await ack(ts, 'chat:subscribe', { chatId, afterSeq: 0 })).error.code).toBe('not_found');
   });
 
-  it("a tech's sockets hear its own \"joined\" line live, whichever node served the join", async () => {
+  it('a tech\'s sockets hear its own "joined" line live, whichever node served the join', async () => {
     const [A, B] = cl.nodes;
     const w = await cl.f.world();
     const techOnA = await loginAs(A.url, 'tech', w.tech.email, PASSWORD);
@@ -196,7 +202,9 @@ describe.skipIf(!!skip)('two nodes on PostgreSQL and Redis', () => {
     const [A, B] = cl.nodes;
     const boardId = await cl.f.board();
     const companyId = await cl.f.company({ boardIds: [boardId] });
-    const techs = await Promise.all(Array.from({ length: 20 }, (_, i) => cl.f.tech({ boardIds: [boardId], companyIds: [companyId], name: `Racer ${String(i).padStart(2, '0')}` })));
+    const techs = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => cl.f.tech({ boardIds: [boardId], companyIds: [companyId], name: `Racer ${String(i).padStart(2, '0')}` })),
+    );
     // Sockets alternate between the nodes, and so do the join requests, in every combination:
     // socket and request on the same node, and on different ones.
     const racers = await Promise.all(
@@ -234,11 +242,15 @@ describe.skipIf(!!skip)('two nodes on PostgreSQL and Redis', () => {
     await Promise.all(racers.map((r) => waitFor(r.socket, 'alert:withdrawn', (w) => w.chatId === chatId)));
     for (const r of racers) {
       await barrier(r.socket);
-      expect(received(r.socket, 'alert:withdrawn', (w) => w.chatId === chatId).map((e) => e.payload)).toEqual([{ chatId, techId: winner.id, techName: winnerName }]);
+      expect(received(r.socket, 'alert:withdrawn', (w) => w.chatId === chatId).map((e) => e.payload)).toEqual([
+        { chatId, techId: winner.id, techName: winnerName },
+      ]);
       // Only the winner's connection joined the stream.
       expect(received(r.socket, 'message', (m) => m.chatId === chatId)).toHaveLength(r === winner ? 1 : 0);
     }
-    const tr = (await cl.handle.db.selectFrom('transitions').selectAll().where('chat_id', '=', chatId).where('event', '=', 'join').execute()).map((t) => Number(t.actor_id));
+    const tr = (await cl.handle.db.selectFrom('transitions').selectAll().where('chat_id', '=', chatId).where('event', '=', 'join').execute()).map((t) =>
+      Number(t.actor_id),
+    );
     expect(tr).toEqual([winner.id]);
     const joinedLines = await cl.handle.db.selectFrom('messages').select('body').where('chat_id', '=', chatId).where('author_kind', '=', 'system').execute();
     expect(joinedLines.map((m) => m.body)).toEqual([`${winnerName} joined the chat`]);

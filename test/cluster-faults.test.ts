@@ -89,7 +89,10 @@ async function expectGapless(cl: Cluster, chatId: number, sides: Side[]) {
   expect(new Set(ids).size, 'each client id stored once').toBe(ids.length);
   for (const side of sides) {
     for (const id of side.outbox.keys()) expect(ids, `${side.name} ${id} stored`).toContain(id);
-    expect([...side.held.keys()].sort((a, b) => a - b), side.name).toEqual(seqs);
+    expect(
+      [...side.held.keys()].sort((a, b) => a - b),
+      side.name,
+    ).toEqual(seqs);
     for (const m of stored) expect(side.held.get(Number(m.seq))?.body, `${side.name} seq ${m.seq}`).toBe(m.body);
     for (const live of side.liveSeqs) expect(new Set(live).size, `${side.name}: no message twice on one connection`).toBe(live.length);
   }
@@ -110,7 +113,10 @@ describe.skipIf(!!skip)('cluster faults', () => {
 
   it('kill -9 of node A mid-conversation: its clients move to node B and catch up; a timer due meanwhile fires once', async () => {
     redis = await OwnRedis.start();
-    cl = await startCluster(2, { redisUrl: redis.url, env: { CHAT_WAIT_OFFER_SECONDS: '4', CHAT_DISCONNECT_GRACE_SECONDS: '2', CHAT_ASSIGNED_FIRST_SECONDS: '60' } });
+    cl = await startCluster(2, {
+      redisUrl: redis.url,
+      env: { CHAT_WAIT_OFFER_SECONDS: '4', CHAT_DISCONNECT_GRACE_SECONDS: '2', CHAT_ASSIGNED_FIRST_SECONDS: '60' },
+    });
     const [A, B] = cl.nodes;
     const w = await cl.f.world();
     const waiter = await cl.f.portalUser(w.companyId);
@@ -124,7 +130,8 @@ describe.skipIf(!!skip)('cluster faults', () => {
     const techClient = await loginAs(A.url, 'tech', w.tech.email, PASSWORD);
     const waiterClient = await loginAs(A.url, 'portal', waiter.email, PASSWORD);
     const waiterOnA = await connect(A.url, '/portal', waiterClient);
-    const waitingChat = (await waiterClient.post('/api/portal/chats', { boardId: w.boardId, subject: 'Waiting through a crash', message: 'anyone?' })).body.chat.id;
+    const waitingChat = (await waiterClient.post('/api/portal/chats', { boardId: w.boardId, subject: 'Waiting through a crash', message: 'anyone?' })).body.chat
+      .id;
     const chatId = (await userClient.post('/api/portal/chats', { boardId: w.boardId, subject: 'Crash', message: 'start' })).body.chat.id;
     expect((await techClient.post(`/api/console/chats/${chatId}/join`)).status).toBe(200);
 
@@ -177,7 +184,11 @@ describe.skipIf(!!skip)('cluster faults', () => {
     waiterOnA.close();
 
     // The user who never came back is abandoned after the grace (armed by the presence audit, as A ran no disconnect handler), once.
-    await until(async () => (await cl!.handle.db.selectFrom('chats').select('status').where('id', '=', lostChat).executeTakeFirstOrThrow()).status === 'abandoned', 30000, 'lost user abandoned');
+    await until(
+      async () => (await cl!.handle.db.selectFrom('chats').select('status').where('id', '=', lostChat).executeTakeFirstOrThrow()).status === 'abandoned',
+      30000,
+      'lost user abandoned',
+    );
     const tr = await cl.handle.db.selectFrom('transitions').selectAll().where('chat_id', '=', lostChat).where('to_status', '=', 'abandoned').execute();
     expect(tr).toHaveLength(1);
     expect(tr[0].actor_kind).toBe('system');
@@ -188,7 +199,10 @@ describe.skipIf(!!skip)('cluster faults', () => {
     const GRACE_S = 2;
     redis = await OwnRedis.start();
     // TIMER_SWEEP_MS is 100: the periodic presence audit runs every 15 s.
-    cl = await startCluster(2, { redisUrl: redis.url, env: { CHAT_WAIT_OFFER_SECONDS: '300', CHAT_DISCONNECT_GRACE_SECONDS: String(GRACE_S), CHAT_ASSIGNED_FIRST_SECONDS: '60' } });
+    cl = await startCluster(2, {
+      redisUrl: redis.url,
+      env: { CHAT_WAIT_OFFER_SECONDS: '300', CHAT_DISCONNECT_GRACE_SECONDS: String(GRACE_S), CHAT_ASSIGNED_FIRST_SECONDS: '60' },
+    });
     const [A, B] = cl.nodes;
     const w = await cl.f.world();
     const lost = await cl.f.portalUser(w.companyId);
@@ -216,7 +230,10 @@ describe.skipIf(!!skip)('cluster faults', () => {
 
   it('Redis stopped and started again: nodes keep serving their own clients, then resync and fill the gap', async () => {
     redis = await OwnRedis.start();
-    cl = await startCluster(2, { redisUrl: redis.url, env: { CHAT_WAIT_OFFER_SECONDS: '300', CHAT_DISCONNECT_GRACE_SECONDS: '120', CHAT_ASSIGNED_FIRST_SECONDS: '60' } });
+    cl = await startCluster(2, {
+      redisUrl: redis.url,
+      env: { CHAT_WAIT_OFFER_SECONDS: '300', CHAT_DISCONNECT_GRACE_SECONDS: '120', CHAT_ASSIGNED_FIRST_SECONDS: '60' },
+    });
     const [A, B] = cl.nodes;
     const w = await cl.f.world();
     const userClient = await loginAs(A.url, 'portal', w.user.email, PASSWORD);

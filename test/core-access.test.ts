@@ -87,7 +87,10 @@ describe.each(DIALECTS)('access on %s', (kind) => {
       const found = (await o.client.get('/api/console/search?q=zanzibar')).body;
       expect(found, who).toEqual([]);
       const all = (await o.client.get('/api/console/search')).body;
-      expect(all.map((c: any) => c.id), who).not.toContain(done);
+      expect(
+        all.map((c: any) => c.id),
+        who,
+      ).not.toContain(done);
     }
     const mine = (await w.techClient.get('/api/console/search?q=zanzibar')).body;
     expect(mine.map((c: any) => c.id)).toEqual([done]);
@@ -147,7 +150,15 @@ describe.each(DIALECTS)('access on %s', (kind) => {
   it('no endpoint but login and health answers without a session', async () => {
     const anon = new (await import('./support/http.js')).Client(s.url);
     expect((await anon.get('/api/health')).status).toBe(200);
-    for (const path of ['/api/portal/me', '/api/portal/chats', '/api/console/me', '/api/console/status-bar', '/api/console/search', '/api/admin/techs', '/api/portal/office-hours']) {
+    for (const path of [
+      '/api/portal/me',
+      '/api/portal/chats',
+      '/api/console/me',
+      '/api/console/status-bar',
+      '/api/console/search',
+      '/api/admin/techs',
+      '/api/portal/office-hours',
+    ]) {
       const r = await anon.get(path);
       expect(r.status, path).toBe(401);
       expect(r.body.error.code).toBe('unauthenticated');

@@ -51,7 +51,10 @@ describe.each(DIALECTS)('hot-path reads on %s', (kind) => {
     await insertAt(s.ctx.db, chatId, 900);
     let second: Promise<unknown> | undefined;
     expect(() => (second = insertAt(s.ctx.db, chatId, 900))).not.toThrow();
-    const err = await second!.then(() => null, (e: unknown) => e);
+    const err = await second!.then(
+      () => null,
+      (e: unknown) => e,
+    );
     expect(isUniqueViolation(err)).toBe(true);
   });
 });
@@ -68,7 +71,10 @@ describe('SQLite write-ahead log', () => {
       const db_ = server.ctx.db;
       const file = path.join(db.env.DATA_DIR, 'helpdesk.sqlite');
       const append = (seq: number) =>
-        db_.insertInto('messages').values({ chat_id: chatId, seq, author_kind: 'system', author_id: null, body: `line ${seq}`, client_id: null, created_at: Date.now() }).execute();
+        db_
+          .insertInto('messages')
+          .values({ chat_id: chatId, seq, author_kind: 'system', author_id: null, body: `line ${seq}`, client_id: null, created_at: Date.now() })
+          .execute();
       await append(999);
       const before = walRestarts(file);
       // 500 commits back to back: about 2,000 pages, half the server connection's backstop, so only

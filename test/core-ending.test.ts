@@ -21,7 +21,12 @@ describe.each(DIALECTS)('ending, transcripts and timeline on %s', (kind) => {
     const id = await activeChat(w, 'Outlook <script>alert(1)</script>');
     await w.userClient.post(`/api/portal/chats/${id}/messages`, { body: 'My mailbox is full\nsecond line', clientId: 'e1' });
     await w.techClient.post(`/api/console/chats/${id}/messages`, { body: 'Archiving now ✓', clientId: 'e2' });
-    const r = await w.techClient.post(`/api/console/chats/${id}/end`, { outcome: 'ticket_created', boardId: w.boardId, summary: 'Mailbox full', note: 'Archived 2 GB' });
+    const r = await w.techClient.post(`/api/console/chats/${id}/end`, {
+      outcome: 'ticket_created',
+      boardId: w.boardId,
+      summary: 'Mailbox full',
+      note: 'Archived 2 GB',
+    });
     expect(r.status, r.text).toBe(200);
     expect(r.body).toMatchObject({ status: 'completed', outcome: 'ticket_created', createdTicketId: r.body.ticketId });
     const ticket = (await w.techClient.get(`/api/console/tickets/${r.body.ticketId}`)).body;
@@ -29,7 +34,11 @@ describe.each(DIALECTS)('ending, transcripts and timeline on %s', (kind) => {
     expect(ticket.attachments).toHaveLength(1);
     expect(ticket.attachments[0]).toMatchObject({ filename: `chat-${id}.txt`, chatId: id });
     const session = ticket.timeline.find((e: any) => e.kind === 'chat_session');
-    expect(session).toMatchObject({ chatId: id, attachmentId: ticket.attachments[0].id, data: { messageCount: 3, outcome: 'ticket_created', techId: w.tech.id, filename: `chat-${id}.txt` } });
+    expect(session).toMatchObject({
+      chatId: id,
+      attachmentId: ticket.attachments[0].id,
+      data: { messageCount: 3, outcome: 'ticket_created', techId: w.tech.id, filename: `chat-${id}.txt` },
+    });
     expect(session.data.durationSeconds).toBeGreaterThanOrEqual(0);
     const text = await download(ticket.id, ticket.attachments[0].id);
     expect(text).toContain(`Chat #${id}: Outlook <script>alert(1)</script>`);
@@ -91,7 +100,12 @@ describe.each(DIALECTS)('ending, transcripts and timeline on %s', (kind) => {
     const id = await activeChat(w);
     const foreignBoard = await s.f.board();
     const before = (await w.techClient.get('/api/console/tickets')).body.length;
-    const r = await w.techClient.post(`/api/console/chats/${id}/end`, { outcome: 'ticket_created', boardId: foreignBoard, summary: 'Nope', note: 'should not stay' });
+    const r = await w.techClient.post(`/api/console/chats/${id}/end`, {
+      outcome: 'ticket_created',
+      boardId: foreignBoard,
+      summary: 'Nope',
+      note: 'should not stay',
+    });
     expect(r.status).toBe(404);
     expect((await w.techClient.get(`/api/console/chats/${id}`)).body.status).toBe('active');
     expect((await w.techClient.get('/api/console/tickets')).body.length).toBe(before);
@@ -131,7 +145,9 @@ describe.each(DIALECTS)('search and notes on %s', (kind) => {
     expect((await w.techClient.get('/api/console/search?q=sticky')).body.map((c: any) => c.id)).toEqual([a]);
     expect((await w.techClient.get('/api/console/search?q=quok')).body.length).toBe(2);
     expect((await w.techClient.get(`/api/console/search?q=quokka&requesterId=${requesterOfB}`)).body.map((c: any) => c.id)).toEqual([b]);
-    expect((await w.techClient.get(`/api/console/search?q=quokka&techId=${w.tech.id}&boardId=${w.boardId}&companyId=${w.companyId}&outcome=ended`)).body).toHaveLength(2);
+    expect(
+      (await w.techClient.get(`/api/console/search?q=quokka&techId=${w.tech.id}&boardId=${w.boardId}&companyId=${w.companyId}&outcome=ended`)).body,
+    ).toHaveLength(2);
     expect((await w.techClient.get('/api/console/search?q=quokka&outcome=ticket_created')).body).toHaveLength(0);
     const today = new Date().toISOString().slice(0, 10);
     expect((await w.techClient.get(`/api/console/search?q=quokka&from=${today}&to=${today}`)).body).toHaveLength(2);

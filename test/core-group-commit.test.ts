@@ -47,7 +47,12 @@ describe.each(DIALECTS)('group commit on %s', (kind) => {
       const stored = await messagesOf(chatId);
       expect(stored.map((m) => Number(m.seq))).toEqual(Array.from({ length: before[i] + 3 }, (_, k) => k + 1));
       // Concurrent sends to one chat commit in some order (call order in a SQLite group).
-      expect(stored.slice(-3).map((m) => m.client_id).sort()).toEqual([0, 1, 2].map((k) => `g-${chatId}-${k}`));
+      expect(
+        stored
+          .slice(-3)
+          .map((m) => m.client_id)
+          .sort(),
+      ).toEqual([0, 1, 2].map((k) => `g-${chatId}-${k}`));
       // Events once each, only after the commit that holds them; on SQLite (one connection, one
       // group) also in seq order. On PostgreSQL each send commits on its own connection: the row
       // lock orders the commits, but their answers may reach this process in another order.
@@ -85,7 +90,18 @@ describe.each(DIALECTS)('group commit on %s', (kind) => {
         await trx.updateTable('chats').set({ status: 'completed' }).where('id', '=', ended).execute();
         a = sendMessage(s.ctx, tech, open, 'kept', 'r-1');
         b = send();
-        await until(async () => Number((await sql<{ n: number }>`select count(*) as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`.execute(s.ctx.db)).rows[0].n) > 0, 10000, 'the send waiting for the row lock');
+        await until(
+          async () =>
+            Number(
+              (
+                await sql<{ n: number }>`select count(*) as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`.execute(
+                  s.ctx.db,
+                )
+              ).rows[0].n,
+            ) > 0,
+          10000,
+          'the send waiting for the row lock',
+        );
       });
     }
     expect((await a!).message.body).toBe('kept');
@@ -97,7 +113,11 @@ describe.each(DIALECTS)('group commit on %s', (kind) => {
     const chatId = await activeChat(w);
     const user = (await loadPortalActor(s.ctx.db, w.user.id))!;
     let sent: Promise<unknown>;
-    const send = () => sendMessage(s.ctx, user, chatId, 'one more thing', 'after-leave').then(() => 'sent', (e) => e.code);
+    const send = () =>
+      sendMessage(s.ctx, user, chatId, 'one more thing', 'after-leave').then(
+        () => 'sent',
+        (e) => e.code,
+      );
     if (kind === 'sqlite') {
       sent = send();
       await s.ctx.db.updateTable('chats').set({ left_at: Date.now() }).where('id', '=', chatId).execute();
@@ -105,7 +125,18 @@ describe.each(DIALECTS)('group commit on %s', (kind) => {
       await s.ctx.db.transaction().execute(async (trx) => {
         await trx.updateTable('chats').set({ left_at: Date.now() }).where('id', '=', chatId).execute();
         sent = send();
-        await until(async () => Number((await sql<{ n: number }>`select count(*) as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`.execute(s.ctx.db)).rows[0].n) > 0, 10000, 'the send waiting for the row lock');
+        await until(
+          async () =>
+            Number(
+              (
+                await sql<{ n: number }>`select count(*) as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`.execute(
+                  s.ctx.db,
+                )
+              ).rows[0].n,
+            ) > 0,
+          10000,
+          'the send waiting for the row lock',
+        );
       });
     }
     expect(await sent!).toBe('invalid_transition');
@@ -126,7 +157,10 @@ describe.each(DIALECTS)('group commit on %s', (kind) => {
   it('an unexpected failure after a write leaves nothing of it; the other calls commit once each', async () => {
     const name = (tag: string) => `gc-${kind}-${tag}`;
     const insert = (tag: string) => (trx: Parameters<Parameters<typeof inGroupCommit>[1]>[0]) =>
-      trx.insertInto('companies').values({ name: name(tag), created_at: Date.now() }).execute();
+      trx
+        .insertInto('companies')
+        .values({ name: name(tag), created_at: Date.now() })
+        .execute();
     const results = await Promise.allSettled([
       inGroupCommit(s.ctx, async (trx) => (await insert('a')(trx), 'a')),
       inGroupCommit(s.ctx, async (trx) => {

@@ -19,8 +19,24 @@ describe.each(DIALECTS)('bad input on %s', (kind) => {
   const counts = async () => {
     const db = s.ctx.db;
     const n = async (t: 'chats' | 'messages' | 'tickets' | 'notes' | 'companies' | 'techs' | 'portal_users' | 'transitions') =>
-      Number((await db.selectFrom(t).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
-    return { chats: await n('chats'), messages: await n('messages'), tickets: await n('tickets'), notes: await n('notes'), companies: await n('companies'), techs: await n('techs'), users: await n('portal_users'), transitions: await n('transitions') };
+      Number(
+        (
+          await db
+            .selectFrom(t)
+            .select((eb) => eb.fn.countAll<number>().as('n'))
+            .executeTakeFirstOrThrow()
+        ).n,
+      );
+    return {
+      chats: await n('chats'),
+      messages: await n('messages'),
+      tickets: await n('tickets'),
+      notes: await n('notes'),
+      companies: await n('companies'),
+      techs: await n('techs'),
+      users: await n('portal_users'),
+      transitions: await n('transitions'),
+    };
   };
 
   it('wrong types, objects where strings belong, unknown fields and empty values get 400 validation_failed and write nothing', async () => {
@@ -75,7 +91,10 @@ describe.each(DIALECTS)('bad input on %s', (kind) => {
     const empty = await w.userClient.request('POST', `/api/portal/chats/${id}/messages`, undefined, { raw: '' });
     expect(empty.status).toBe(400);
     expect(['invalid_json', 'validation_failed']).toContain(empty.body.error.code);
-    const text = await w.userClient.request('POST', `/api/portal/chats/${id}/messages`, undefined, { raw: 'body=x', headers: { 'content-type': 'text/plain' } });
+    const text = await w.userClient.request('POST', `/api/portal/chats/${id}/messages`, undefined, {
+      raw: 'body=x',
+      headers: { 'content-type': 'text/plain' },
+    });
     expect(text.status).toBe(415);
     expect(text.body.error.code).toBe('unsupported_media_type');
     const huge = await w.userClient.request('POST', `/api/portal/chats/${id}/messages`, { body: 'x'.repeat(200_000), clientId: 'huge' });
@@ -264,7 +283,11 @@ describe.each(DIALECTS)('auth on %s', (kind) => {
       if (open.includes(path)) continue;
       for (const method of Object.keys(methods)) {
         const url = path.replace(/\{[^}]+\}/g, '1');
-        const r = await fetch(`${s.url}${url}`, { method: method.toUpperCase(), headers: method === 'get' ? {} : { 'content-type': 'application/json' }, body: method === 'get' ? undefined : '{}' });
+        const r = await fetch(`${s.url}${url}`, {
+          method: method.toUpperCase(),
+          headers: method === 'get' ? {} : { 'content-type': 'application/json' },
+          body: method === 'get' ? undefined : '{}',
+        });
         expect(r.status, `${method} ${path}`).toBe(401);
       }
     }

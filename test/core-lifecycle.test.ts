@@ -120,7 +120,12 @@ describe.each(DIALECTS)('lifecycle over HTTP on %s', (kind) => {
     const c = await loginAs(s.url, 'portal', u.email, 'test-password-1');
     const alerts: number[] = [];
     const off = s.ctx.bus.on('chat.alerted', ({ chatId }) => void alerts.push(chatId));
-    const r = await c.post('/api/portal/chats', { boardId: w.boardId, subject: 'After hours', message: 'Server down', callback: { phone: '+1 555 010 9999', preferredTime: '8am' } });
+    const r = await c.post('/api/portal/chats', {
+      boardId: w.boardId,
+      subject: 'After hours',
+      message: 'Server down',
+      callback: { phone: '+1 555 010 9999', preferredTime: '8am' },
+    });
     off();
     expect(r.status, r.text).toBe(201);
     expect(r.body.chat).toMatchObject({ status: 'callback', callback: { phone: '+1 555 010 9999', preferredTime: '8am' } });

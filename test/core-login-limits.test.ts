@@ -10,7 +10,15 @@ import { DIALECTS, freshDatabase, type TestDb } from './support/databases.js';
 import { PASSWORD, startTestServer, type TestServer } from './support/server.js';
 import { Client } from './support/http.js';
 import { TestClock } from './support/clock.js';
-import { FAILURES_KEPT_MS, FailureThrottle, LOGIN_POLICIES, addressKey, clearOldFailures, forgetAttempts, throttleWait } from '../src/server/services/rate-limit.js';
+import {
+  FAILURES_KEPT_MS,
+  FailureThrottle,
+  LOGIN_POLICIES,
+  addressKey,
+  clearOldFailures,
+  forgetAttempts,
+  throttleWait,
+} from '../src/server/services/rate-limit.js';
 
 const WINDOW = 15 * 60 * 1000;
 
@@ -51,7 +59,8 @@ describe.each(DIALECTS)('failed logins on %s', (kind) => {
     await testDb?.drop();
   });
 
-  const login = (email: string, password: string, from: string) => new Client(s.url).request('POST', '/api/auth/tech/login', { email, password }, { headers: { 'x-forwarded-for': from } });
+  const login = (email: string, password: string, from: string) =>
+    new Client(s.url).request('POST', '/api/auth/tech/login', { email, password }, { headers: { 'x-forwarded-for': from } });
   /** Wrong passwords from one address, each after waiting what the server asks, until it locks. */
   async function failUntilLocked(email: string, from: string, max = 30) {
     const statuses: number[] = [];
@@ -193,7 +202,16 @@ describe.each(DIALECTS)('failed logins on %s', (kind) => {
     const db = s.ctx.db;
     const t = new FailureThrottle({ k: { windowMs: 60_000, free: 3, baseDelayMs: 1000, maxDelayMs: 1000, lockAt: 3 } });
     const now = Date.now();
-    const rows = async (key: string) => Number((await db.selectFrom('login_failures').select((eb) => eb.fn.countAll().as('n')).where('key', '=', key).executeTakeFirstOrThrow()).n);
+    const rows = async (key: string) =>
+      Number(
+        (
+          await db
+            .selectFrom('login_failures')
+            .select((eb) => eb.fn.countAll().as('n'))
+            .where('key', '=', key)
+            .executeTakeFirstOrThrow()
+        ).n,
+      );
     const failAt = async (key: string, at: number) => {
       await t.begin(db, [key], at);
       await clearOldFailures(db, at);

@@ -26,7 +26,12 @@ describe('the pacing rule', () => {
     // After a pause of the longest gap, always free.
     expect(requestWait([...every(REQUESTS_FREE + 20, 1000).map((t) => t - GAP_MAX_MS)], now)).toBe(0);
     // Requests older than the window count for nothing.
-    expect(requestWait(every(50, 1000).map((t) => t - REQUESTS_WINDOW_MS), now)).toBe(0);
+    expect(
+      requestWait(
+        every(50, 1000).map((t) => t - REQUESTS_WINDOW_MS),
+        now,
+      ),
+    ).toBe(0);
   });
 });
 
@@ -54,7 +59,16 @@ describe.each(DIALECTS)('request pacing on %s', (kind) => {
     if (r.status === 201) expect((await c.post(`/api/portal/chats/${r.body.chat.id}/leave`)).status).toBe(200);
     return r;
   };
-  const chatsOf = async (userId: number) => Number((await s.ctx.db.selectFrom('chats').select((eb) => eb.fn.countAll().as('n')).where('requester_id', '=', userId).executeTakeFirstOrThrow()).n);
+  const chatsOf = async (userId: number) =>
+    Number(
+      (
+        await s.ctx.db
+          .selectFrom('chats')
+          .select((eb) => eb.fn.countAll().as('n'))
+          .where('requester_id', '=', userId)
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
 
   it('request -> leave cycles: the first five go through, then each waits a growing gap, refused with too_many_requests and a retry-after', async () => {
     const u = await s.f.portalUser(companyId);

@@ -197,7 +197,11 @@ describe.each(DIALECTS)('portal presence audit on %s', (kind) => {
       const grace = async () => (await chatRow(s, id)).grace_at;
       expect(await grace()).toBeNull();
       // A deadline that is due while the user is connected: cleared, not acted on.
-      await s.ctx.db.updateTable('chats').set({ grace_at: clock.now() - 1 }).where('id', '=', id).execute();
+      await s.ctx.db
+        .updateTable('chats')
+        .set({ grace_at: clock.now() - 1 })
+        .where('id', '=', id)
+        .execute();
       expect((await sweep(s)).abandoned).toBe(0);
       expect(await grace()).toBeNull();
       expect((await c.get(`/api/portal/chats/${id}`)).body.status).toBe('waiting');

@@ -86,7 +86,8 @@ for (const kind of DIALECTS) {
       const admin = await loginAs(local.url, 'tech', 'admin@helpdesk.test', DEMO_PASSWORD);
       const techs = (await admin.get('/api/admin/techs')).body as { id: number; email: string }[];
       const users = (await admin.get('/api/admin/portal-users')).body as { id: number; email: string }[];
-      for (const u of users.filter((u) => u.email !== 'gina@globex.test')) expect((await admin.patch(`/api/admin/portal-users/${u.id}`, { password: 'a-new-password' })).status).toBe(200);
+      for (const u of users.filter((u) => u.email !== 'gina@globex.test'))
+        expect((await admin.patch(`/api/admin/portal-users/${u.id}`, { password: 'a-new-password' })).status).toBe(200);
       // The admin's own last: a new password ends that account's sessions.
       techs.sort((a, b) => Number(a.email === 'admin@helpdesk.test') - Number(b.email === 'admin@helpdesk.test'));
       for (const t of techs) expect((await admin.patch(`/api/admin/techs/${t.id}`, { password: 'a-new-password' })).status).toBe(200);

@@ -161,7 +161,10 @@ describe('request log', () => {
     expect((await fetch(`${url}/api/nothing-here`)).status).toBe(404);
     await new Promise((r) => setTimeout(r, 300));
 
-    const lines = out.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
+    const lines = out
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l));
     const requests = lines.filter((l) => l.msg === 'request');
     const search = requests.filter((l) => l.route === '/api/console/search');
     expect(search).toHaveLength(1);
@@ -173,7 +176,10 @@ describe('request log', () => {
     expect(lines.filter((l) => /incoming request|request completed/.test(l.msg))).toHaveLength(0);
     expect(out).not.toMatch(/Deprecation/);
     // (The start banner prints the demo password on purpose; the log lines never hold a secret.)
-    const logText = out.split('\n').filter((l) => l.startsWith('{')).join('\n');
+    const logText = out
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .join('\n');
     for (const secret of [secretWord, password, cookie]) expect(logText).not.toContain(secret);
   }, 60_000);
 });

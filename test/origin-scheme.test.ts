@@ -11,7 +11,8 @@ import { startTestServer, PASSWORD, type TestServer } from './support/server.js'
 import { loginAs, type Client } from './support/http.js';
 import { tryConnect } from './support/realtime.js';
 
-const fakeReq = (headers: Record<string, string>, remoteAddress: string, encrypted = false) => ({ headers, socket: { remoteAddress, encrypted } }) as unknown as IncomingMessage;
+const fakeReq = (headers: Record<string, string>, remoteAddress: string, encrypted = false) =>
+  ({ headers, socket: { remoteAddress, encrypted } }) as unknown as IncomingMessage;
 
 describe('the origin rule', () => {
   it('needs the same scheme, host and port', () => {

@@ -41,7 +41,13 @@ describe.each(DIALECTS)('forms of the access rule on %s', (kind) => {
         const companies = [await s.f.company(), await s.f.company(), await s.f.company()];
         const techs: { id: number; g: (typeof grants)[number] }[] = [];
         for (const g of grants) {
-          const t = await s.f.tech({ role: g.role, available: g.available, allCompanies: g.allCompanies, boardIds: g.boards.map((i) => boards[i]), companyIds: g.companies.map((i) => companies[i]) });
+          const t = await s.f.tech({
+            role: g.role,
+            available: g.available,
+            allCompanies: g.allCompanies,
+            boardIds: g.boards.map((i) => boards[i]),
+            companyIds: g.companies.map((i) => companies[i]),
+          });
           if (!g.active) await db.updateTable('techs').set({ active: 0 }).where('id', '=', t.id).execute();
           techs.push({ id: t.id, g });
         }
@@ -53,7 +59,36 @@ describe.each(DIALECTS)('forms of the access rule on %s', (kind) => {
             const requester = await s.f.portalUser(c);
             const chat = await db
               .insertInto('chats')
-              .values({ source: 'new_request', ticket_id: null, board_id: b, company_id: c, requester_id: requester.id, subject: 'x', status: 'waiting', open_key: null, tech_id: null, outcome: null, created_ticket_id: null, last_seq: 0, requested_at: now, joined_at: null, left_at: null, ended_at: null, abandoned_at: null, callback_at: null, completed_at: null, completed_by: null, callback_phone: null, callback_time: null, callback_message: null, alert_stage: 'all', alert_all_at: null, offer_at: null, grace_at: null, offer_count: 0 })
+              .values({
+                source: 'new_request',
+                ticket_id: null,
+                board_id: b,
+                company_id: c,
+                requester_id: requester.id,
+                subject: 'x',
+                status: 'waiting',
+                open_key: null,
+                tech_id: null,
+                outcome: null,
+                created_ticket_id: null,
+                last_seq: 0,
+                requested_at: now,
+                joined_at: null,
+                left_at: null,
+                ended_at: null,
+                abandoned_at: null,
+                callback_at: null,
+                completed_at: null,
+                completed_by: null,
+                callback_phone: null,
+                callback_time: null,
+                callback_message: null,
+                alert_stage: 'all',
+                alert_all_at: null,
+                offer_at: null,
+                grace_at: null,
+                offer_count: 0,
+              })
               .returning('id')
               .executeTakeFirstOrThrow();
             const ticketId = await s.f.ticket({ companyId: c, boardId: b, contactId: requester.id });

@@ -20,23 +20,60 @@ const RELATIONS: Relation[] = ['requester', 'other_user', 'joined_tech', 'tech_w
 type Answer = 'ok' | 401 | 404 | 'not_participant' | 'not_note_author' | '-';
 type State = 'waiting' | 'active' | 'abandoned' | 'completed' | 'noted' | 'ticket';
 
-const portalOnly = (requester: Answer): Record<Relation, Answer> => ({ requester, other_user: 404, joined_tech: '-', tech_with_access: 401, admin: 401, tech_without_access: 401 });
+const portalOnly = (requester: Answer): Record<Relation, Answer> => ({
+  requester,
+  other_user: 404,
+  joined_tech: '-',
+  tech_with_access: 401,
+  admin: 401,
+  tech_without_access: 401,
+});
 
 const TABLE: Record<string, { state: State; ability?: string; by: Record<Relation, Answer> }> = {
   'chat.view': { state: 'active', by: { requester: 'ok', other_user: 404, joined_tech: 'ok', tech_with_access: 'ok', admin: 'ok', tech_without_access: 404 } },
-  'chat.join': { state: 'waiting', ability: 'join', by: { requester: 401, other_user: 401, joined_tech: '-', tech_with_access: 'ok', admin: 'ok', tech_without_access: 404 } },
-  'chat.write': { state: 'active', ability: 'write', by: { requester: 'ok', other_user: 404, joined_tech: 'ok', tech_with_access: 'not_participant', admin: 'not_participant', tech_without_access: 404 } },
-  'chat.end': { state: 'active', ability: 'end', by: { requester: 401, other_user: 401, joined_tech: 'ok', tech_with_access: 'not_participant', admin: 'not_participant', tech_without_access: 404 } },
-  'chat.complete': { state: 'abandoned', ability: 'complete', by: { requester: 401, other_user: 401, joined_tech: '-', tech_with_access: 'ok', admin: 'ok', tech_without_access: 404 } },
-  'chat.create_ticket': { state: 'completed', ability: 'createTicket', by: { requester: 401, other_user: 401, joined_tech: 'ok', tech_with_access: 'ok', admin: 'ok', tech_without_access: 404 } },
+  'chat.join': {
+    state: 'waiting',
+    ability: 'join',
+    by: { requester: 401, other_user: 401, joined_tech: '-', tech_with_access: 'ok', admin: 'ok', tech_without_access: 404 },
+  },
+  'chat.write': {
+    state: 'active',
+    ability: 'write',
+    by: { requester: 'ok', other_user: 404, joined_tech: 'ok', tech_with_access: 'not_participant', admin: 'not_participant', tech_without_access: 404 },
+  },
+  'chat.end': {
+    state: 'active',
+    ability: 'end',
+    by: { requester: 401, other_user: 401, joined_tech: 'ok', tech_with_access: 'not_participant', admin: 'not_participant', tech_without_access: 404 },
+  },
+  'chat.complete': {
+    state: 'abandoned',
+    ability: 'complete',
+    by: { requester: 401, other_user: 401, joined_tech: '-', tech_with_access: 'ok', admin: 'ok', tech_without_access: 404 },
+  },
+  'chat.create_ticket': {
+    state: 'completed',
+    ability: 'createTicket',
+    by: { requester: 401, other_user: 401, joined_tech: 'ok', tech_with_access: 'ok', admin: 'ok', tech_without_access: 404 },
+  },
   'chat.leave': { state: 'waiting', ability: 'leave', by: portalOnly('ok') },
   'chat.keep_waiting': { state: 'waiting', ability: 'keepWaiting', by: portalOnly('ok') },
   'chat.callback': { state: 'waiting', ability: 'callback', by: portalOnly('ok') },
   'note.view': { state: 'active', by: { requester: 401, other_user: 401, joined_tech: 'ok', tech_with_access: 'ok', admin: 'ok', tech_without_access: 404 } },
-  'note.add': { state: 'active', ability: 'addNote', by: { requester: 401, other_user: 401, joined_tech: 'ok', tech_with_access: 'ok', admin: 'ok', tech_without_access: 404 } },
-  'note.edit': { state: 'noted', by: { requester: 401, other_user: 401, joined_tech: 'ok', tech_with_access: 'not_note_author', admin: 'ok', tech_without_access: 404 } },
+  'note.add': {
+    state: 'active',
+    ability: 'addNote',
+    by: { requester: 401, other_user: 401, joined_tech: 'ok', tech_with_access: 'ok', admin: 'ok', tech_without_access: 404 },
+  },
+  'note.edit': {
+    state: 'noted',
+    by: { requester: 401, other_user: 401, joined_tech: 'ok', tech_with_access: 'not_note_author', admin: 'ok', tech_without_access: 404 },
+  },
   'ticket.view': { state: 'ticket', by: { requester: 'ok', other_user: 404, joined_tech: '-', tech_with_access: 'ok', admin: 'ok', tech_without_access: 404 } },
-  'ticket.update': { state: 'ticket', by: { requester: 401, other_user: 401, joined_tech: '-', tech_with_access: 'ok', admin: 'ok', tech_without_access: 404 } },
+  'ticket.update': {
+    state: 'ticket',
+    by: { requester: 401, other_user: 401, joined_tech: '-', tech_with_access: 'ok', admin: 'ok', tech_without_access: 404 },
+  },
 };
 
 type Target = { chatId: number; ticketId: number; noteId: number; requester: Client };
@@ -65,7 +102,10 @@ const boardOf = new Map<number, number>();
 /** The socket forms of an action, each answered by ack. */
 const SOCKET: Record<string, ((s: TestSocket, t: Target) => Promise<any>)[]> = {
   'chat.view': [(s, t) => ack(s, 'chat:subscribe', { chatId: t.chatId, afterSeq: 0 })],
-  'chat.write': [(s, t) => ack(s, 'message:send', { chatId: t.chatId, body: 'over the socket', clientId: `s-${Math.random()}` }), (s, t) => ack(s, 'typing', { chatId: t.chatId, typing: true })],
+  'chat.write': [
+    (s, t) => ack(s, 'message:send', { chatId: t.chatId, body: 'over the socket', clientId: `s-${Math.random()}` }),
+    (s, t) => ack(s, 'typing', { chatId: t.chatId, typing: true }),
+  ],
 };
 
 function expectAnswer(res: Res, want: Answer, where: string) {
@@ -100,7 +140,8 @@ describe.each(DIALECTS)('the rule table over HTTP and socket on %s', (kind) => {
     target.chatId = r.body.chat.id;
     boardOf.set(target.chatId, w.boardId);
     if (state === 'abandoned') expect((await client.post(`/api/portal/chats/${target.chatId}/leave`)).status).toBe(200);
-    if (state === 'active' || state === 'completed' || state === 'noted') expect((await w.techClient.post(`/api/console/chats/${target.chatId}/join`)).status).toBe(200);
+    if (state === 'active' || state === 'completed' || state === 'noted')
+      expect((await w.techClient.post(`/api/console/chats/${target.chatId}/join`)).status).toBe(200);
     if (state === 'completed') expect((await w.techClient.post(`/api/console/chats/${target.chatId}/end`, { outcome: 'ended' })).status).toBe(200);
     if (state === 'noted') {
       const n = await w.techClient.post(`/api/console/chats/${target.chatId}/notes`, { body: 'By the joined tech' });
@@ -115,7 +156,14 @@ describe.each(DIALECTS)('the rule table over HTTP and socket on %s', (kind) => {
     const admin = actors.admin.client;
     if (t.ticketId) return JSON.stringify((await admin.get(`/api/console/tickets/${t.ticketId}`)).body);
     const [chat, notes] = await Promise.all([admin.get(`/api/console/chats/${t.chatId}`), admin.get(`/api/console/chats/${t.chatId}/notes`)]);
-    return JSON.stringify({ status: chat.body.status, lastSeq: chat.body.lastSeq, tech: chat.body.tech, leftAt: chat.body.leftAt, ticket: chat.body.createdTicketId, notes: notes.body });
+    return JSON.stringify({
+      status: chat.body.status,
+      lastSeq: chat.body.lastSeq,
+      tech: chat.body.tech,
+      leftAt: chat.body.leftAt,
+      ticket: chat.body.createdTicketId,
+      notes: notes.body,
+    });
   }
 
   let actors: Record<Exclude<Relation, 'requester' | 'joined_tech'>, Actor> & { joined_tech: Actor };
@@ -185,14 +233,18 @@ describe.each(DIALECTS)('the rule table over HTTP and socket on %s', (kind) => {
     expect(await snapshot(t)).toBe(before);
     const socket = await connect(s.url, '/portal', t.requester);
     try {
-      expect((await ack(socket, 'message:send', { chatId: t.chatId, body: 'over the socket', clientId: 'after-leaving-2' })).error.code).toBe('invalid_transition');
+      expect((await ack(socket, 'message:send', { chatId: t.chatId, body: 'over the socket', clientId: 'after-leaving-2' })).error.code).toBe(
+        'invalid_transition',
+      );
     } finally {
       closeAll(socket);
     }
     expect(await snapshot(t)).toBe(before);
     const view = await actors.joined_tech.client.get(`/api/console/chats/${t.chatId}`);
     expect(view.body.abilities).toMatchObject({ write: true, end: true });
-    expect((await actors.joined_tech.client.post(`/api/console/chats/${t.chatId}/messages`, { body: 'Noted, closing', clientId: 'tech-after' })).status).toBe(201);
+    expect((await actors.joined_tech.client.post(`/api/console/chats/${t.chatId}/messages`, { body: 'Noted, closing', clientId: 'tech-after' })).status).toBe(
+      201,
+    );
   });
 
   it("each viewer's notes say whether that viewer may edit them: the author and an admin, not another tech", async () => {

@@ -45,7 +45,9 @@ describe.each(DIALECTS)('privacy on %s', (kind) => {
     expect(x.person).toMatchObject({ kind: 'portal_user', id: w.user.id, email: w.user.email, erasedAt: null });
     const chat = x.chats.find((c: any) => c.id === chatId);
     expect(chat.subject).toBe('Subject exportword');
-    expect(chat.messages.map((m: any) => m.body)).toEqual(expect.arrayContaining(['My exportword is broken', 'call me on exportword-phone', 'techwordexportword noted']));
+    expect(chat.messages.map((m: any) => m.body)).toEqual(
+      expect.arrayContaining(['My exportword is broken', 'call me on exportword-phone', 'techwordexportword noted']),
+    );
     expect(chat.messages.find((m: any) => m.body === 'My exportword is broken').author).toBe('you');
     expect(chat.history.map((h: any) => h.event)).toEqual(expect.arrayContaining(['request', 'join']));
     expect(x.tickets.map((t: any) => t.id)).toContain(ticketId);
@@ -90,7 +92,7 @@ describe.each(DIALECTS)('privacy on %s', (kind) => {
   it('after erase, their text is in no search, transcript or file; the chat facts and the techs’ words stay; they are signed out', async () => {
     const { w, user, tech, chatId, ticketId } = await personWithHistory('erasedword');
     // Before: search finds the chat by the person's words, the transcript holds them.
-    expect((await tech.get('/api/console/search?q=erasedword').then((x) => x.body.map((c: any) => c.id)))).toContain(chatId);
+    expect(await tech.get('/api/console/search?q=erasedword').then((x) => x.body.map((c: any) => c.id))).toContain(chatId);
     const socket = await connect(s.url, '/portal', user);
     const gone = waitFor(socket, 'disconnect' as never, () => true, 8000).catch(() => null);
 
@@ -106,7 +108,7 @@ describe.each(DIALECTS)('privacy on %s', (kind) => {
 
     // Search: nothing by their words (messages or subject); the tech's words still find the chat.
     for (const word of ['erasedword', 'erasedword-phone']) expect((await tech.get(`/api/console/search?q=${word}`)).body).toEqual([]);
-    expect((await tech.get('/api/console/search?q=techworderasedword').then((x) => x.body.map((c: any) => c.id)))).toContain(chatId);
+    expect(await tech.get('/api/console/search?q=techworderasedword').then((x) => x.body.map((c: any) => c.id))).toContain(chatId);
 
     // The tech's transcript download is built from what is stored: none of their text.
     const transcript = await tech.get(`/api/console/chats/${chatId}/transcript`);
@@ -133,7 +135,11 @@ describe.each(DIALECTS)('privacy on %s', (kind) => {
     expect(x.person).toMatchObject({ name: ERASED_NAME, phone: null });
     expect(x.person.erasedAt).not.toBeNull();
     expect(JSON.stringify(x)).not.toMatch(/erasedword is broken|erasedword-phone|Subject erasedword/);
-    expect((await admin.post(`/api/admin/portal-users/${w.user.id}/erase`, { confirmEmail: x.person.email })).body).toEqual({ erased: false, chats: 0, transcripts: 0 });
+    expect((await admin.post(`/api/admin/portal-users/${w.user.id}/erase`, { confirmEmail: x.person.email })).body).toEqual({
+      erased: false,
+      chats: 0,
+      transcripts: 0,
+    });
     socket.close();
   });
 
@@ -141,7 +147,11 @@ describe.each(DIALECTS)('privacy on %s', (kind) => {
     const old = await personWithHistory('oldretainword');
     const recent = await personWithHistory('newretainword');
     // The first chat was completed 40 days ago.
-    await s.ctx.db.updateTable('chats').set({ completed_at: Date.now() - 40 * 86_400_000 }).where('id', '=', old.chatId).execute();
+    await s.ctx.db
+      .updateTable('chats')
+      .set({ completed_at: Date.now() - 40 * 86_400_000 })
+      .where('id', '=', old.chatId)
+      .execute();
 
     expect(await runRetention(s.ctx, { days: null })).toEqual({ chats: 0, messages: 0, files: 0 });
     const first = await runRetention(s.ctx, { days: 30 });

@@ -37,7 +37,11 @@ describe('production build', () => {
     }
     // Node 24's own bin first on PATH: npm and the server run on the Node of this test.
     const env: NodeJS.ProcessEnv = { ...process.env, PATH: `${path.dirname(process.execPath)}${path.delimiter}${process.env.PATH}` };
-    const install = spawnSync('npm', ['ci', '--omit=dev', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error'], { cwd: copy, env, encoding: 'utf8' });
+    const install = spawnSync('npm', ['ci', '--omit=dev', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error'], {
+      cwd: copy,
+      env,
+      encoding: 'utf8',
+    });
     expect(install.status, install.stderr).toBe(0);
     for (const tool of BUILD_TOOLS) expect(fs.existsSync(path.join(copy, 'node_modules', tool)), `${tool} is not installed`).toBe(false);
 

@@ -18,7 +18,10 @@ describe('readiness on sqlite', () => {
   it('is ready with the database current and no Redis configured', async () => {
     const s = await startTestServer('sqlite');
     try {
-      expect(await ready(s)).toEqual({ status: 200, body: { status: 'ready', failing: [], checks: { database: 'ok', schema: 'ok', redis: 'not_configured' } } });
+      expect(await ready(s)).toEqual({
+        status: 200,
+        body: { status: 'ready', failing: [], checks: { database: 'ok', schema: 'ok', redis: 'not_configured' } },
+      });
       const health = await new Client(s.url).get('/api/health');
       expect(health.status).toBe(200);
       expect(health.body.status).toBe('ok');
@@ -49,7 +52,10 @@ describe.skipIf(!process.env.DATABASE_URL)('readiness on postgres: the database 
 
       await admin.query(`create database ${name}`);
       const empty = await ready(s);
-      expect(empty).toEqual({ status: 503, body: { status: 'not_ready', failing: ['schema'], checks: { database: 'ok', schema: 'failing', redis: 'not_configured' } } });
+      expect(empty).toEqual({
+        status: 503,
+        body: { status: 'not_ready', failing: ['schema'], checks: { database: 'ok', schema: 'failing', redis: 'not_configured' } },
+      });
       expect((await new Client(s.url).get('/api/health')).status).toBe(200);
     } finally {
       await admin.end();
@@ -73,10 +79,14 @@ describe("readiness with Redis configured: the test's own Redis, stopped and sta
     expect((await ready(server)).body.checks.redis).toBe('ok');
 
     await redis.stop();
-    const down = await until(async () => {
-      const r = await ready(server);
-      return r.status === 503 && r;
-    }, 10000, 'not ready without Redis');
+    const down = await until(
+      async () => {
+        const r = await ready(server);
+        return r.status === 503 && r;
+      },
+      10000,
+      'not ready without Redis',
+    );
     expect(down.body.failing).toEqual(['redis']);
     expect(down.body.checks).toEqual({ database: 'ok', schema: 'ok', redis: 'failing' });
     expect((await new Client(server.url).get('/api/health')).status).toBe(200);

@@ -30,7 +30,8 @@ describe.each(DIALECTS)('changes to a connected user on %s', (kind) => {
 
   it('a rename by an admin shows in the next message of each side', async () => {
     const c = await activeChat();
-    const send = async (sock: TestSocket, clientId: string) => (await ack(sock, 'message:send', { chatId: c.chatId, body: clientId, clientId })).message.author.name;
+    const send = async (sock: TestSocket, clientId: string) =>
+      (await ack(sock, 'message:send', { chatId: c.chatId, body: clientId, clientId })).message.author.name;
     expect(await send(c.ts, 't-1')).toMatch(/^Tech/);
     expect(await send(c.us, 'u-1')).toMatch(/^User/);
     expect((await c.admin.patch(`/api/admin/techs/${c.tech.id}`, { name: 'Tech Renamed' })).status).toBe(200);
@@ -65,7 +66,11 @@ describe.each(DIALECTS)('changes to a connected user on %s', (kind) => {
     const stranger = await loginAs(s.url, 'portal', (await s.f.portalUser(otherCompany)).email, PASSWORD);
     const chatId = (await stranger.post('/api/portal/chats', { boardId: otherBoard, subject: 'Elsewhere', message: 'hi' })).body.chat.id;
     expect((await ack(c.ts, 'chat:subscribe', { chatId, afterSeq: 0 })).error.code).toBe('not_found');
-    const g = await c.admin.put(`/api/admin/techs/${c.tech.id}/grants`, { boardIds: [c.boardId, otherBoard], allCompanies: false, companyIds: [c.companyId, otherCompany] });
+    const g = await c.admin.put(`/api/admin/techs/${c.tech.id}/grants`, {
+      boardIds: [c.boardId, otherBoard],
+      allCompanies: false,
+      companyIds: [c.companyId, otherCompany],
+    });
     expect(g.status, g.text).toBe(200);
     expect((await ack(c.ts, 'chat:subscribe', { chatId, afterSeq: 0 })).ok).toBe(true);
   });

@@ -81,7 +81,12 @@ describe.each(DIALECTS)('alerts on %s', (kind) => {
     // Join by C withdraws the alert from everyone else, naming the winner.
     const j = await sc.c.client.post(`/api/console/chats/${chatId}/join`);
     expect(j.status, j.text).toBe(200);
-    expect(j.body).toMatchObject({ id: chatId, status: 'active', tech: { id: c(sc).id, name: 'Cy Other' }, abilities: { join: false, write: true, end: true } });
+    expect(j.body).toMatchObject({
+      id: chatId,
+      status: 'active',
+      tech: { id: c(sc).id, name: 'Cy Other' },
+      abilities: { join: false, write: true, end: true },
+    });
     for (const t of [sc.assigned, sc.b]) {
       const w = await waitFor(t.socket!, 'alert:withdrawn', (x) => x.chatId === chatId);
       expect(w).toMatchObject({ chatId, techId: c(sc).id, techName: 'Cy Other' });
@@ -175,7 +180,11 @@ describe.each(DIALECTS)('alerts on %s', (kind) => {
 
     // A change of grants that keeps the access keeps the stream (and asks the client to re-read).
     const extraBoard = await slow.f.board();
-    const keep = await sc.adminClient.put(`/api/admin/techs/${sc.c.id}/grants`, { boardIds: [sc.boardId, extraBoard], allCompanies: false, companyIds: [sc.companyId] });
+    const keep = await sc.adminClient.put(`/api/admin/techs/${sc.c.id}/grants`, {
+      boardIds: [sc.boardId, extraBoard],
+      allCompanies: false,
+      companyIds: [sc.companyId],
+    });
     expect(keep.status, keep.text).toBe(200);
     await waitFor(sc.c.socket!, 'resync');
     await ack(us, 'message:send', { chatId, body: 'still watched', clientId: 'b-kept' });

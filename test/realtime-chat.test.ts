@@ -54,7 +54,10 @@ describe.each(DIALECTS)('chat over sockets on %s', (kind) => {
     // its first live message (seq 1 was delivered before the join's request was even sent).
     const techLive = received(sc.ts, 'message', (m) => m.chatId === sc.chatId).map((e) => e.payload.seq);
     expect(techLive).toEqual([2, 3, 4, 5]);
-    expect(received(sc.ts, 'message', (m) => m.seq === 2)[0].payload).toMatchObject({ author: { kind: 'system' }, body: expect.stringMatching(/joined the chat$/) });
+    expect(received(sc.ts, 'message', (m) => m.seq === 2)[0].payload).toMatchObject({
+      author: { kind: 'system' },
+      body: expect.stringMatching(/joined the chat$/),
+    });
     // The requester, connected before the request, gets every message once: its own room is
     // among the recipients of every message of its chat. Retries were not delivered again.
     expect(received(sc.us, 'message', (m) => m.chatId === sc.chatId).map((e) => e.payload.seq)).toEqual([1, 2, 3, 4, 5]);
@@ -176,7 +179,14 @@ describe.each(DIALECTS)('chat over sockets on %s', (kind) => {
   it('a dropped connection in a busy chat: after reconnect both sides hold every message once, in seq order', async () => {
     const sc = await scene({ join: true });
     type Side = { name: string; client: Client; nsp: '/portal' | '/console'; socket: TestSocket; held: Map<number, any>; liveSeqs: number[][] };
-    const mk = (name: string, client: Client, nsp: '/portal' | '/console', socket: TestSocket): Side => ({ name, client, nsp, socket, held: new Map(), liveSeqs: [] });
+    const mk = (name: string, client: Client, nsp: '/portal' | '/console', socket: TestSocket): Side => ({
+      name,
+      client,
+      nsp,
+      socket,
+      held: new Map(),
+      liveSeqs: [],
+    });
     const user = mk('user', sc.user, '/portal', sc.us);
     const tech = mk('tech', sc.tech, '/console', sc.ts);
     const attach = (side: Side) => {
@@ -254,7 +264,10 @@ describe.each(DIALECTS)('chat over sockets on %s', (kind) => {
     const liveToUser = new Set(user.liveSeqs.flat());
     expect(stored.filter((m) => m.author_kind === 'tech' && !liveToUser.has(Number(m.seq))).length).toBeGreaterThan(0);
     for (const side of [user, tech]) {
-      expect([...side.held.keys()].sort((a, b) => a - b), side.name).toEqual(Array.from({ length: total }, (_, i) => i + 1));
+      expect(
+        [...side.held.keys()].sort((a, b) => a - b),
+        side.name,
+      ).toEqual(Array.from({ length: total }, (_, i) => i + 1));
       for (const m of stored) expect(side.held.get(Number(m.seq))?.body, `${side.name} seq ${m.seq}`).toBe(m.body);
       // One connection never gets the same message twice. (Live order is nearly always seq order,
       // but only `seq` is the contract: clients place messages by it and catch up on a gap.)

@@ -91,7 +91,10 @@ describe.each(DIALECTS)('recipients of real-time events on %s', (kind) => {
     for (const k of ['noBoard', 'noCompany'] as const) {
       const bar = await p.clients[k].get('/api/console/status-bar');
       expect(bar.status, k).toBe(200);
-      expect(bar.body.waiting.map((c: any) => c.id), k).not.toContain(chatId);
+      expect(
+        bar.body.waiting.map((c: any) => c.id),
+        k,
+      ).not.toContain(chatId);
       expect((await ack(p.sockets[k], 'chat:subscribe', { chatId, afterSeq: 0 })).error.code, k).toBe('not_found');
       const join = await p.clients[k].post(`/api/console/chats/${chatId}/join`);
       expect(join.status, k).toBe(404);

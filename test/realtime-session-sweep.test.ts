@@ -11,7 +11,6 @@ import { sweepSessions } from '../src/server/realtime/session-sweep.js';
 import { sessionTokens } from '../src/server/realtime/handlers.js';
 import { tokenHash } from '../src/server/services/auth.js';
 
-
 describe.each(DIALECTS)('session sweep on %s', (kind) => {
   let s: TestServer;
   beforeAll(async () => {
@@ -27,18 +26,33 @@ describe.each(DIALECTS)('session sweep on %s', (kind) => {
     const sockets = Array.from({ length: 250 }, (_, i) => {
       const token = `sweep-${kind}-${i}-${crypto.randomBytes(8).toString('hex')}`;
       const fate = i % 25 < 4 ? 'deleted' : i % 25 === 4 ? 'expired' : 'live';
-      const socket = { closed: false, disconnect() { this.closed = true; } };
+      const socket = {
+        closed: false,
+        disconnect() {
+          this.closed = true;
+        },
+      };
       sessionTokens.set(socket as unknown as Socket, token);
       return { token, fate, socket };
     });
     for (const x of sockets.filter((x) => x.fate !== 'deleted')) {
       await s.ctx.db
         .insertInto('sessions')
-        .values({ token_hash: tokenHash(x.token), user_kind: 'portal', user_id: user.id, created_at: now, expires_at: x.fate === 'expired' ? now - 1000 : now + 3_600_000 })
+        .values({
+          token_hash: tokenHash(x.token),
+          user_kind: 'portal',
+          user_id: user.id,
+          created_at: now,
+          expires_at: x.fate === 'expired' ? now - 1000 : now + 3_600_000,
+        })
         .execute();
     }
     const half = sockets.length / 2;
-    const io = { of: (name: string) => ({ sockets: new Map(sockets.filter((_, i) => (name === '/portal' ? i < half : i >= half)).map((x, i) => [`${name}-${i}`, x.socket])) }) };
+    const io = {
+      of: (name: string) => ({
+        sockets: new Map(sockets.filter((_, i) => (name === '/portal' ? i < half : i >= half)).map((x, i) => [`${name}-${i}`, x.socket])),
+      }),
+    };
 
     let otherWorkRan = false;
     setImmediate(() => (otherWorkRan = true));

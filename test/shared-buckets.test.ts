@@ -43,7 +43,12 @@ describe.skipIf(!!skip)('shared send buckets', () => {
     const other = node('another-deployment');
     await Promise.all([a.ready, b.ready, other.ready]);
     const now = 1_000_000;
-    expect([await take(a.buckets, 'portal:1', now), await take(b.buckets, 'portal:1', now), await take(a.buckets, 'portal:1', now), await take(b.buckets, 'portal:1', now)]).toEqual([0, 0, 0, 0]);
+    expect([
+      await take(a.buckets, 'portal:1', now),
+      await take(b.buckets, 'portal:1', now),
+      await take(a.buckets, 'portal:1', now),
+      await take(b.buckets, 'portal:1', now),
+    ]).toEqual([0, 0, 0, 0]);
     expect(await take(b.buckets, 'portal:1', now)).toBe(500);
     expect(await take(a.buckets, 'portal:1', now)).toBe(500);
     expect(await take(a.buckets, 'portal:2', now)).toBe(0);

@@ -10,7 +10,9 @@ export const HAS_WEB_BUILD = fs.existsSync(path.resolve('dist/web/index.html'));
 
 // On a developer's machine without Chromium the browser suites skip; CI must run them.
 if (process.env.REQUIRE_BROWSER === '1' && (!HAS_CHROMIUM || !HAS_WEB_BUILD)) {
-  throw new Error(`Browser tests required: ${HAS_CHROMIUM ? '' : `no Chromium at ${CHROMIUM}; `}${HAS_WEB_BUILD ? '' : 'web pages not built (npm run build:web)'}`);
+  throw new Error(
+    `Browser tests required: ${HAS_CHROMIUM ? '' : `no Chromium at ${CHROMIUM}; `}${HAS_WEB_BUILD ? '' : 'web pages not built (npm run build:web)'}`,
+  );
 }
 
 const FLAGS = [

@@ -80,9 +80,9 @@ export const toast = (page: Page, chatId: number) => page.locator(`[data-testid=
 
 /** Every message the console shows, in order, with its seq. */
 export async function consoleMessages(page: Page) {
-  return page.locator('.message-list li[data-seq]').evaluateAll((els) =>
-    els.map((e) => ({ seq: Number(e.getAttribute('data-seq')), body: e.querySelector('.message-body')?.textContent ?? '' })),
-  );
+  return page
+    .locator('.message-list li[data-seq]')
+    .evaluateAll((els) => els.map((e) => ({ seq: Number(e.getAttribute('data-seq')), body: e.querySelector('.message-body')?.textContent ?? '' })));
 }
 
 /** A link of the console's main navigation. */

@@ -67,13 +67,12 @@ export async function requestChat(page: Page, subject: string, message: string) 
 
 /** Every message the page shows, in order, with its seq. */
 export async function shownMessages(page: Page) {
-  return page.locator('.message-list li[data-seq]').evaluateAll((els) =>
-    els.map((e) => ({ seq: Number(e.getAttribute('data-seq')), body: e.querySelector('.message-body')?.textContent ?? '' })),
-  );
+  return page
+    .locator('.message-list li[data-seq]')
+    .evaluateAll((els) => els.map((e) => ({ seq: Number(e.getAttribute('data-seq')), body: e.querySelector('.message-body')?.textContent ?? '' })));
 }
 
 /** expect.poll with room for a loaded CI machine: vitest's own default gives up after 1 s. */
 export function eventually<T>(fn: () => T | Promise<T>, opts: { timeout?: number } = {}) {
   return expect.poll(fn, { timeout: opts.timeout ?? 10000, interval: 50 });
 }
-

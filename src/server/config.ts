@@ -6,8 +6,7 @@ import { redisPrefix } from './realtime/redis-prefix.js';
 /** The built web pages: <project>/dist/web, from src/server (tsx) and from dist/server (built) alike. */
 const BUILT_WEB = fileURLToPath(new URL('../../dist/web', import.meta.url));
 
-const seconds = (fallback: number) =>
-  z.coerce.number().nonnegative().finite().default(fallback);
+const seconds = (fallback: number) => z.coerce.number().nonnegative().finite().default(fallback);
 
 const schema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
@@ -88,7 +87,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     seedDemo: e.SEED_DEMO,
     logLevel: e.LOG_LEVEL,
     webDist: e.WEB_DIST,
-    allowedOrigins: e.ALLOWED_ORIGINS.split(',').map((s) => s.trim()).filter(Boolean),
+    allowedOrigins: e.ALLOWED_ORIGINS.split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
     nodeId: e.NODE_ID ?? `node-${process.pid}`,
     trustProxy,
     metrics: { token: e.METRICS_TOKEN || null, port: e.METRICS_PORT ?? null, host: e.METRICS_HOST },

@@ -26,7 +26,10 @@ export class StartRefused extends Error {}
 
 /** 127.0.0.0/8, ::1 (also IPv4-mapped) and `localhost`: addresses no other machine reaches. */
 export function isLoopbackHost(host: string): boolean {
-  const h = host.trim().toLowerCase().replace(/^\[|\]$/g, '');
+  const h = host
+    .trim()
+    .toLowerCase()
+    .replace(/^\[|\]$/g, '');
   if (h === 'localhost' || h === '::1' || h === '0:0:0:0:0:0:0:1') return true;
   const v4 = h.replace(/^::ffff:/, '');
   return /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(v4);

@@ -59,13 +59,13 @@ export function createMetrics() {
       sources.redisUp = isUp;
       if (first)
         new Gauge({
-        name: 'helpdesk_redis_up',
-        help: 'Redis link of this node: 1 connected, 0 lost (only when Redis is configured)',
-        registers: [registry],
-        collect() {
-          this.set(sources.redisUp?.() ? 1 : 0);
-        },
-      });
+          name: 'helpdesk_redis_up',
+          help: 'Redis link of this node: 1 connected, 0 lost (only when Redis is configured)',
+          registers: [registry],
+          collect() {
+            this.set(sources.redisUp?.() ? 1 : 0);
+          },
+        });
     },
     messagesPersisted: new Counter({ name: 'helpdesk_messages_persisted_total', help: 'Chat messages stored by this node', registers: [registry] }),
     messageDelivery: new Histogram({

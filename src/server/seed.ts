@@ -37,8 +37,22 @@ export async function seedDemo(db: Db): Promise<boolean> {
     const onsite = await insertBoard(trx, 'Onsite', now);
     await replaceCompanyBoards(trx, acme, [desk, projects]);
     await replaceCompanyBoards(trx, globex, [desk, onsite]);
-    const tech = async (email: string, name: string, role: 'tech' | 'admin', opts: { available?: boolean; all?: boolean; boards?: number[]; companies?: number[] }) => {
-      const id = await insertTech(trx, { email, name, password_hash: pw, role, available: opts.available === false ? 0 : 1, all_companies: opts.all ? 1 : 0, active: 1, created_at: now });
+    const tech = async (
+      email: string,
+      name: string,
+      role: 'tech' | 'admin',
+      opts: { available?: boolean; all?: boolean; boards?: number[]; companies?: number[] },
+    ) => {
+      const id = await insertTech(trx, {
+        email,
+        name,
+        password_hash: pw,
+        role,
+        available: opts.available === false ? 0 : 1,
+        all_companies: opts.all ? 1 : 0,
+        active: 1,
+        created_at: now,
+      });
       await replaceTechGrants(trx, id, opts.boards ?? [], opts.companies ?? []);
       return id;
     };
@@ -46,7 +60,8 @@ export async function seedDemo(db: Db): Promise<boolean> {
     const sam = await tech('sam@helpdesk.test', 'Sam Desk', 'tech', { all: true, boards: [desk] });
     await tech('casey@helpdesk.test', 'Casey Acme', 'tech', { boards: [desk, projects, onsite], companies: [acme] });
     await tech('dana@helpdesk.test', 'Dana Busy', 'tech', { available: false, all: true, boards: [desk, projects, onsite] });
-    const user = (company_id: number, email: string, name: string, phone: string) => insertPortalUser(trx, { company_id, email, name, phone, password_hash: pw, active: 1, created_at: now });
+    const user = (company_id: number, email: string, name: string, phone: string) =>
+      insertPortalUser(trx, { company_id, email, name, phone, password_hash: pw, active: 1, created_at: now });
     const alice = await user(acme, 'alice@acme.test', 'Alice Anders', '+1 555 0100');
     await user(acme, 'bob@acme.test', 'Bob Baker', '+1 555 0101');
     const gina = await user(globex, 'gina@globex.test', 'Gina Gold', '+44 20 7946 0000');

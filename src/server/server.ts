@@ -32,7 +32,10 @@ export type RunningServer = {
  */
 export async function startServer(config: Config, opts: { logger?: boolean; now?: () => number } = {}): Promise<RunningServer> {
   const log = pino({ level: opts.logger === false ? 'silent' : config.logLevel });
-  const handle = openDatabase({ ...config, onBackgroundError: (err) => log.error({ err }, 'WAL checkpoint worker failed; the server copies the log back itself') });
+  const handle = openDatabase({
+    ...config,
+    onBackgroundError: (err) => log.error({ err }, 'WAL checkpoint worker failed; the server copies the log back itself'),
+  });
   // What is open so far, closed in reverse if a later step fails: a server that did not start
   // holds no database, lock file, worker or port.
   const opened: (() => Promise<unknown>)[] = [() => handle.close()];

@@ -4,7 +4,11 @@ import { ClientId, MAX_MESSAGE, text } from './schemas.js';
 import type { ErrorInfo } from './errors.js';
 import type { MessageAuthorKind, MessageView, PortalChatView, TechChatView } from './views.js';
 
-const chatId = z.number().int().positive().max(2 ** 31);
+const chatId = z
+  .number()
+  .int()
+  .positive()
+  .max(2 ** 31);
 export const SubscribePayload = z.object({ chatId, afterSeq: z.number().int().min(0).default(0) }).strict();
 export const ChatIdPayload = z.object({ chatId }).strict();
 // The same rules as the HTTP body (schemas.ts SendMessageBody).

@@ -13,13 +13,24 @@ export const text = (max: number) => z.string().max(max).transform(clean).pipe(z
 /** Optional user text: cleaned, may end up empty. */
 const optText = (max: number) => z.string().max(max).transform(clean).optional();
 /** Opaque strings (ids, secrets, addresses): no NUL, which PostgreSQL text cannot hold. */
-const opaque = (min: number, max: number) => z.string().min(min).max(max).refine((s) => !s.includes('\u0000'), 'Must not contain NUL characters');
+const opaque = (min: number, max: number) =>
+  z
+    .string()
+    .min(min)
+    .max(max)
+    .refine((s) => !s.includes('\u0000'), 'Must not contain NUL characters');
 export const ClientId = opaque(1, 100);
 
 export const LoginBody = z.object({ email: opaque(3, 200).transform((e) => e.trim()), password: opaque(1, 200) }).strict();
 /** Commands that take nothing but their path: a body, if any, must be empty. */
 export const EmptyBody = z.object({}).strict().optional();
-export const IdParam = z.object({ id: z.coerce.number().int().positive().max(2 ** 31) });
+export const IdParam = z.object({
+  id: z.coerce
+    .number()
+    .int()
+    .positive()
+    .max(2 ** 31),
+});
 export const AfterSeqQuery = z.object({ after: z.coerce.number().int().min(0).default(0), limit: z.coerce.number().int().min(1).max(1000).default(500) });
 
 export const TicketChatBody = z.object({ message: text(MAX_MESSAGE).optional(), clientId: ClientId.optional() }).strict();
@@ -34,9 +45,7 @@ export const Phone = z
     const n = p.replace(/\D/g, '').length;
     return n >= 7 && n <= 15;
   }, 'Phone number must have 7 to 15 digits');
-export const CallbackBody = z
-  .object({ phone: Phone, preferredTime: optText(200), message: optText(MAX_MESSAGE) })
-  .strict();
+export const CallbackBody = z.object({ phone: Phone, preferredTime: optText(200), message: optText(MAX_MESSAGE) }).strict();
 /** A new request; with `callback` (outside office hours, say) it goes straight to the callback list. */
 export const NewRequestBody = z
   .object({ boardId: id, subject: text(200), message: text(MAX_MESSAGE), clientId: ClientId.optional(), callback: CallbackBody.optional() })
@@ -94,13 +103,15 @@ export const TechPatch = z
   .object({ name: text(200).optional(), password: Password.optional(), role: z.enum(['tech', 'admin']).optional(), active: z.boolean().optional() })
   .strict();
 export const GrantsBody = z.object({ boardIds: z.array(id).max(500), allCompanies: z.boolean(), companyIds: z.array(id).max(5000) }).strict();
-export const PortalUserBody = z
-  .object({ companyId: id, email: Email, name: text(200), password: Password, phone: Phone.optional() })
+export const PortalUserBody = z.object({ companyId: id, email: Email, name: text(200), password: Password, phone: Phone.optional() }).strict();
+export const PortalUserPatch = z
+  .object({ name: text(200).optional(), password: Password.optional(), phone: Phone.optional(), active: z.boolean().optional() })
   .strict();
-export const PortalUserPatch = z.object({ name: text(200).optional(), password: Password.optional(), phone: Phone.optional(), active: z.boolean().optional() }).strict();
 export const EraseBody = z.object({ confirmEmail: z.string().min(3).max(320) }).strict();
 export const TicketBody = z.object({ companyId: id, boardId: id, contactId: id, summary: text(200), assignedTechId: id.nullable().optional() }).strict();
-export const TicketPatch = z.object({ summary: text(200).optional(), status: z.enum(['open', 'in_progress', 'closed']).optional(), assignedTechId: id.nullable().optional() }).strict();
+export const TicketPatch = z
+  .object({ summary: text(200).optional(), status: z.enum(['open', 'in_progress', 'closed']).optional(), assignedTechId: id.nullable().optional() })
+  .strict();
 const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$|^24:00$/, 'Use HH:MM');
 export const OfficeHoursBody = z
   .object({

@@ -36,7 +36,11 @@ export function isValidTimeZone(tz: string): boolean {
 }
 
 export function localParts(instant: number, tz: string): LocalParts {
-  const parts = Object.fromEntries(formatter(tz).formatToParts(new Date(instant)).map((p) => [p.type, p.value]));
+  const parts = Object.fromEntries(
+    formatter(tz)
+      .formatToParts(new Date(instant))
+      .map((p) => [p.type, p.value]),
+  );
   return {
     y: Number(parts.year),
     m: Number(parts.month),

@@ -20,7 +20,14 @@ export const ChatOutcome = z.enum(['ended', 'ticket_created']);
 export const PortalChatAbilities = z.object({ write: z.boolean(), leave: z.boolean(), keepWaiting: z.boolean(), callback: z.boolean() });
 export type PortalChatAbilities = z.infer<typeof PortalChatAbilities>;
 /** What this tech may do with the chat now (the server's rule table decides). */
-export const TechChatAbilities = z.object({ join: z.boolean(), write: z.boolean(), end: z.boolean(), complete: z.boolean(), createTicket: z.boolean(), addNote: z.boolean() });
+export const TechChatAbilities = z.object({
+  join: z.boolean(),
+  write: z.boolean(),
+  end: z.boolean(),
+  complete: z.boolean(),
+  createTicket: z.boolean(),
+  addNote: z.boolean(),
+});
 export type TechChatAbilities = z.infer<typeof TechChatAbilities>;
 
 export const ChatViewBase = z.object({
@@ -149,7 +156,12 @@ export type OfficeHoursView = z.infer<typeof OfficeHoursView>;
 
 export const TechMe = z.object({ id, name: z.string(), role: z.enum(['tech', 'admin']), available: z.boolean() });
 export const PortalMe = z.object({ id, name: z.string(), phone: z.string().nullable(), company: Named });
-export const Directory = z.object({ boards: z.array(Named), companies: z.array(Named), techs: z.array(Named), portalUsers: z.array(Named.extend({ companyId: id })) });
+export const Directory = z.object({
+  boards: z.array(Named),
+  companies: z.array(Named),
+  techs: z.array(Named),
+  portalUsers: z.array(Named.extend({ companyId: id })),
+});
 export const Availability = z.object({ available: z.boolean() });
 export type TechMe = z.infer<typeof TechMe>;
 export type PortalMe = z.infer<typeof PortalMe>;
@@ -165,7 +177,15 @@ export const AdminTech = z.object({
   active: z.boolean(),
   grants: z.object({ boardIds: z.array(id), allCompanies: z.boolean(), companyIds: z.array(id) }),
 });
-export const AdminPortalUser = z.object({ id, email: z.string(), name: z.string(), phone: z.string().nullable(), active: z.boolean(), company: Named, createdAt: time });
+export const AdminPortalUser = z.object({
+  id,
+  email: z.string(),
+  name: z.string(),
+  phone: z.string().nullable(),
+  active: z.boolean(),
+  company: Named,
+  createdAt: time,
+});
 export type AdminCompany = z.infer<typeof AdminCompany>;
 export type AdminTech = z.infer<typeof AdminTech>;
 export type AdminPortalUser = z.infer<typeof AdminPortalUser>;
@@ -177,7 +197,9 @@ export const Created = z.object({ id });
 export const PersonExport = z.looseObject({ exportedAt: z.string(), person: z.looseObject({ kind: z.enum(['portal_user', 'tech']), id }) });
 export const Erased = z.object({ erased: z.boolean(), chats: z.number().int(), transcripts: z.number().int() });
 export const Done = z.object({ ok: z.literal(true) });
-export const ErrorBody = z.object({ error: z.object({ code: z.enum(ERROR_CODES), message: z.string(), details: z.record(z.string(), z.unknown()).optional() }) });
+export const ErrorBody = z.object({
+  error: z.object({ code: z.enum(ERROR_CODES), message: z.string(), details: z.record(z.string(), z.unknown()).optional() }),
+});
 
 /** `/api/health`: the process serves. */
 export const Health = z.object({ status: z.literal('ok'), node: z.string() });

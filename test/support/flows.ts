@@ -8,7 +8,12 @@ export type World = Awaited<ReturnType<TestServer['f']['world']>> & { userClient
 
 export async function world(s: TestServer): Promise<World> {
   const w = await s.f.world();
-  return { ...w, server: s, userClient: await loginAs(s.url, 'portal', w.user.email, PASSWORD), techClient: await loginAs(s.url, 'tech', w.tech.email, PASSWORD) };
+  return {
+    ...w,
+    server: s,
+    userClient: await loginAs(s.url, 'portal', w.user.email, PASSWORD),
+    techClient: await loginAs(s.url, 'tech', w.tech.email, PASSWORD),
+  };
 }
 
 /**

@@ -26,7 +26,12 @@ export function configFor(upstreamPorts: number[], listenPort: number): string {
     .replace(/^ *listen 80;$/m, `    listen 127.0.0.1:${listenPort};`);
 }
 
-export type Nginx = { url: string; port: number; accessLog: () => { status: number; upstream: string; method: string; uri: string; upgrade: string }[]; stop: () => Promise<void> };
+export type Nginx = {
+  url: string;
+  port: number;
+  accessLog: () => { status: number; upstream: string; method: string; uri: string; upgrade: string }[];
+  stop: () => Promise<void>;
+};
 
 export async function startNginx(upstreamPorts: number[]): Promise<Nginx> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'helpdesk-nginx-'));
@@ -57,7 +62,8 @@ ${configFor(upstreamPorts, port)}
   const url = `http://127.0.0.1:${port}`;
   const end = Date.now() + 10_000;
   for (;;) {
-    if (proc.exitCode !== null) throw new Error(`nginx exited: ${err}\n${fs.existsSync(path.join(dir, 'error.log')) ? fs.readFileSync(path.join(dir, 'error.log'), 'utf8') : ''}`);
+    if (proc.exitCode !== null)
+      throw new Error(`nginx exited: ${err}\n${fs.existsSync(path.join(dir, 'error.log')) ? fs.readFileSync(path.join(dir, 'error.log'), 'utf8') : ''}`);
     try {
       await fetch(`${url}/api/health`);
       break;

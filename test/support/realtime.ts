@@ -59,7 +59,8 @@ export async function until<T>(fn: () => Promise<T | false | null | undefined> |
   }
 }
 
-export const names = (socket: TestSocket, name: string, pred: (p: any) => boolean = () => true) => socket.events.filter((e) => e.name === name && pred(e.payload)).map((e) => e.payload);
+export const names = (socket: TestSocket, name: string, pred: (p: any) => boolean = () => true) =>
+  socket.events.filter((e) => e.name === name && pred(e.payload)).map((e) => e.payload);
 
 /** Closes sockets quietly at the end of a test. */
 export function closeAll(...sockets: (TestSocket | undefined)[]) {

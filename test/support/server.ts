@@ -40,12 +40,28 @@ export function factories(server: Pick<RunningServer, 'ctx'>) {
   const now = Date.now();
   return {
     async company(opts: { boardIds?: number[] } = {}) {
-      const id = Number((await db.insertInto('companies').values({ name: uniq('Company'), created_at: now }).returning('id').executeTakeFirstOrThrow()).id);
+      const id = Number(
+        (
+          await db
+            .insertInto('companies')
+            .values({ name: uniq('Company'), created_at: now })
+            .returning('id')
+            .executeTakeFirstOrThrow()
+        ).id,
+      );
       for (const b of opts.boardIds ?? []) await db.insertInto('company_boards').values({ company_id: id, board_id: b }).execute();
       return id;
     },
     async board() {
-      return Number((await db.insertInto('boards').values({ name: uniq('Board'), created_at: now }).returning('id').executeTakeFirstOrThrow()).id);
+      return Number(
+        (
+          await db
+            .insertInto('boards')
+            .values({ name: uniq('Board'), created_at: now })
+            .returning('id')
+            .executeTakeFirstOrThrow()
+        ).id,
+      );
     },
     async tech(opts: { role?: 'tech' | 'admin'; available?: boolean; boardIds?: number[]; companyIds?: number[]; allCompanies?: boolean; name?: string } = {}) {
       const email = `${uniq('tech')}@test.local`;
@@ -53,7 +69,16 @@ export function factories(server: Pick<RunningServer, 'ctx'>) {
         (
           await db
             .insertInto('techs')
-            .values({ email, name: opts.name ?? uniq('Tech'), password_hash: await passwordHash(), role: opts.role ?? 'tech', available: opts.available === false ? 0 : 1, all_companies: opts.allCompanies ? 1 : 0, active: 1, created_at: now })
+            .values({
+              email,
+              name: opts.name ?? uniq('Tech'),
+              password_hash: await passwordHash(),
+              role: opts.role ?? 'tech',
+              available: opts.available === false ? 0 : 1,
+              all_companies: opts.allCompanies ? 1 : 0,
+              active: 1,
+              created_at: now,
+            })
             .returning('id')
             .executeTakeFirstOrThrow()
         ).id,
@@ -68,7 +93,15 @@ export function factories(server: Pick<RunningServer, 'ctx'>) {
         (
           await db
             .insertInto('portal_users')
-            .values({ company_id: companyId, email, name: opts.name ?? uniq('User'), phone: null, password_hash: await passwordHash(), active: 1, created_at: now })
+            .values({
+              company_id: companyId,
+              email,
+              name: opts.name ?? uniq('User'),
+              phone: null,
+              password_hash: await passwordHash(),
+              active: 1,
+              created_at: now,
+            })
             .returning('id')
             .executeTakeFirstOrThrow()
         ).id,
@@ -80,7 +113,16 @@ export function factories(server: Pick<RunningServer, 'ctx'>) {
         (
           await db
             .insertInto('tickets')
-            .values({ company_id: t.companyId, board_id: t.boardId, contact_id: t.contactId, summary: t.summary ?? 'Printer on fire', status: 'open', assigned_tech_id: t.assignedTechId ?? null, created_at: now, updated_at: now })
+            .values({
+              company_id: t.companyId,
+              board_id: t.boardId,
+              contact_id: t.contactId,
+              summary: t.summary ?? 'Printer on fire',
+              status: 'open',
+              assigned_tech_id: t.assignedTechId ?? null,
+              created_at: now,
+              updated_at: now,
+            })
             .returning('id')
             .executeTakeFirstOrThrow()
         ).id,

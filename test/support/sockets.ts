@@ -45,5 +45,6 @@ export function waitFor<T = any>(socket: TestSocket, name: string, pred: (p: T) 
   });
 }
 
-export const received = (socket: TestSocket, name: string, pred: (p: any) => boolean = () => true) => socket.events.filter((e) => e.name === name && pred(e.payload));
+export const received = (socket: TestSocket, name: string, pred: (p: any) => boolean = () => true) =>
+  socket.events.filter((e) => e.name === name && pred(e.payload));
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -6,7 +6,12 @@ type Options = NonNullable<ParseArgsConfig['options']>;
 
 export function parseOptions<O extends Options>(args: string[], options: O, opts: { positionals?: number } = {}) {
   try {
-    const parsed = parseArgs({ args, options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals: (opts.positionals ?? 0) > 0, strict: true });
+    const parsed = parseArgs({
+      args,
+      options: { ...options, help: { type: 'boolean', short: 'h' } },
+      allowPositionals: (opts.positionals ?? 0) > 0,
+      strict: true,
+    });
     if (parsed.positionals.length > (opts.positionals ?? 0)) throw new UsageError(`Unexpected argument: ${parsed.positionals[opts.positionals ?? 0]}`);
     return parsed;
   } catch (err) {

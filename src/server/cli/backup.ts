@@ -25,7 +25,9 @@ Options:
     const { positionals } = parseOptions(args, {}, { positionals: 1 });
     const config = configFrom(env);
     if (config.databaseUrl) {
-      throw new UsageError('The database is PostgreSQL (DATABASE_URL): back it up with pg_dump, e.g. pg_dump --format=custom --file=helpdesk.dump "$DATABASE_URL"');
+      throw new UsageError(
+        'The database is PostgreSQL (DATABASE_URL): back it up with pg_dump, e.g. pg_dump --format=custom --file=helpdesk.dump "$DATABASE_URL"',
+      );
     }
     if (!positionals[0]) throw new UsageError('Give the file to write the backup to');
     const target = path.resolve(positionals[0]);

@@ -23,20 +23,24 @@ Options:
     parseOptions(args, {});
     const config = configFrom(env);
     if (!config.databaseUrl) fs.mkdirSync(config.dataDir, { recursive: true });
-    let handle;
+    let handle: ReturnType<typeof openDatabase>;
     try {
       // With the server's lock on SQLite: an old server must not run on a schema it does not know.
       handle = openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
     } catch (err) {
       const locked = /locked|busy/i.test((err as Error).message);
-      throw new CommandFailed(locked ? `A server is running on ${config.dataDir}: stop it, then migrate.` : `Cannot open the database (${where(config)}): ${(err as Error).message}`);
+      throw new CommandFailed(
+        locked ? `A server is running on ${config.dataDir}: stop it, then migrate.` : `Cannot open the database (${where(config)}): ${(err as Error).message}`,
+      );
     }
     try {
       const before = await appliedMigrations(handle.db).catch(() => [] as string[]);
       await applyMigrations(handle.db, handle.dialect);
       const after = await appliedMigrations(handle.db);
       const added = after.filter((m) => !before.includes(m));
-      io.out(`${added.length ? `Applied ${added.join(', ')}` : 'Nothing to apply'}. Schema version: ${after[after.length - 1]} (${after.length} migrations) in ${where(config)}.`);
+      io.out(
+        `${added.length ? `Applied ${added.join(', ')}` : 'Nothing to apply'}. Schema version: ${after[after.length - 1]} (${after.length} migrations) in ${where(config)}.`,
+      );
       return EXIT.ok;
     } finally {
       await handle.close();

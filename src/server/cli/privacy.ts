@@ -51,7 +51,7 @@ const positiveId = (v: string | undefined, option: string) => {
 
 export const exportPerson: Command = {
   name: 'export-person',
-  summary: "write everything stored about a portal user or a tech as JSON",
+  summary: 'write everything stored about a portal user or a tech as JSON',
   help: `Usage: export-person (--portal-user <id> | --tech <id>) [--out <file>]
 
 Writes everything stored about one person as JSON, to standard output or to a new file: for a
@@ -71,7 +71,9 @@ Options:
     const tech = positiveId(values.tech, '--tech');
     if ((portalUser === undefined) === (tech === undefined)) throw new UsageError('Give one of --portal-user <id> or --tech <id>');
     if (values.out && fs.existsSync(values.out)) throw new UsageError(`${values.out} exists: give a new file`);
-    const data: { person: { kind: string; id: number } } = await withCtx(env, async (ctx) => (portalUser !== undefined ? exportPortalUser(ctx, portalUser) : exportTech(ctx, tech!)));
+    const data: { person: { kind: string; id: number } } = await withCtx(env, async (ctx) =>
+      portalUser !== undefined ? exportPortalUser(ctx, portalUser) : exportTech(ctx, tech!),
+    );
     const json = `${JSON.stringify(data, null, 2)}\n`;
     if (values.out) {
       fs.writeFileSync(values.out, json, { flag: 'wx', mode: 0o600 });
@@ -85,7 +87,7 @@ Options:
 
 export const erasePerson: Command = {
   name: 'erase-person',
-  summary: "erase a portal user's data (they become \"Deleted user\")",
+  summary: 'erase a portal user\'s data (they become "Deleted user")',
   help: `Usage: erase-person --portal-user <id> --confirm-email <their email>
 
 Erases a portal user, as the admin page does: their name (shown as "Deleted user"), email, phone
@@ -133,7 +135,9 @@ Options:
     const days = given ?? config.retentionDays;
     if (days === null) throw new UsageError('No retention is set: give --days <n> or set RETENTION_DAYS');
     const r = await withCtx(env, (ctx) => runRetention(ctx, { days }));
-    io.out(`Retention of ${days} days in ${where(config)}: removed the messages of ${r.chats} completed chats (${r.messages} messages, ${r.files} transcript files).`);
+    io.out(
+      `Retention of ${days} days in ${where(config)}: removed the messages of ${r.chats} completed chats (${r.messages} messages, ${r.files} transcript files).`,
+    );
     return EXIT.ok;
   },
 };

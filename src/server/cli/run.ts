@@ -15,7 +15,7 @@ const usage = () =>
     'Commands:',
     ...COMMANDS.map((c) => `  ${c.name.padEnd(14)} ${c.summary}`),
     '',
-    'Each command takes --help. The database is the server\'s: DATABASE_URL (PostgreSQL) or else the',
+    "Each command takes --help. The database is the server's: DATABASE_URL (PostgreSQL) or else the",
     'SQLite file in DATA_DIR (default ./data).',
   ].join('\n');
 

@@ -73,7 +73,10 @@ async function setupState(db: Kysely<any>) {
   await sql`create table setup_state (id integer primary key, completed_at ${bigint}, completed_by text)`.execute(db);
   await sql`create table setup_tokens (token_hash text primary key, created_at ${bigint} not null)`.execute(db);
   const hasTechs = await db.selectFrom('techs').select('id').limit(1).executeTakeFirst();
-  await db.insertInto('setup_state').values({ id: 1, completed_at: hasTechs ? Date.now() : null, completed_by: hasTechs ? 'existing' : null }).execute();
+  await db
+    .insertInto('setup_state')
+    .values({ id: 1, completed_at: hasTechs ? Date.now() : null, completed_by: hasTechs ? 'existing' : null })
+    .execute();
 }
 
 /** Privacy: erased portal users, and completed chats whose messages the retention sweep removed. */

@@ -35,7 +35,7 @@ export interface SqliteConnection {
   close(): void;
 }
 
-export type OpenOptions = { readonly?: boolean; /** busy timeout, ms */ timeout?: number };
+export type OpenOptions = { readonly?: boolean /** busy timeout, ms */; timeout?: number };
 
 /** SQLite's extended result codes by name, for the ones the code reacts to. */
 const CODES: Record<number, string> = {

@@ -63,7 +63,12 @@ export type Checkpointer = { worker: Worker; stop: () => Promise<void> };
 /** Starts the worker for `file`, whose connection `database` is the server's own (already in WAL mode). */
 export function startWalCheckpointer(database: SqliteConnection, file: string, onError: (err: unknown) => void): Checkpointer {
   database.exec(`pragma wal_autocheckpoint = ${BACKSTOP_PAGES}`);
-  const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { file, everyMs: CHECKPOINT_EVERY_MS, soonMs: SOON_MS, longLogFrames: LONG_LOG_FRAMES }, execArgv: [], env: {} });
+  const worker = new Worker(WORKER_SOURCE, {
+    eval: true,
+    workerData: { file, everyMs: CHECKPOINT_EVERY_MS, soonMs: SOON_MS, longLogFrames: LONG_LOG_FRAMES },
+    execArgv: [],
+    env: {},
+  });
   worker.unref();
   let stopping = false;
   let exited = false;

@@ -5,7 +5,13 @@ import fastifyStatic from '@fastify/static';
 import helmet from '@fastify/helmet';
 import fs from 'node:fs';
 import path from 'node:path';
-import { hasZodFastifySchemaValidationErrors, jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import {
+  hasZodFastifySchemaValidationErrors,
+  jsonSchemaTransform,
+  serializerCompiler,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from 'fastify-type-provider-zod';
 import { AppError, Unauthenticated, toErrorBody } from '../errors.js';
 import { actorFromToken } from '../services/auth.js';
 import { COOKIE } from './session.js';
@@ -18,7 +24,6 @@ import { requestOriginAllowed } from './origin.js';
 import { answers } from './answers.js';
 import { metricsRoute } from './metrics-route.js';
 import { requestLog } from './request-log.js';
-import { z } from 'zod';
 import { setupGate, setupRoutes } from './setup-routes.js';
 import { readiness } from '../services/readiness.js';
 import { ErrorBody, Health, Readiness } from '../../shared/views.js';
@@ -36,7 +41,9 @@ const FASTIFY_ERRORS: Record<string, { status: number; code: string; message: st
 /** `redisUp`: whether this node's Redis link is up (asked only when REDIS_URL is set). */
 export async function buildApp(ctx: Ctx, opts: { logger: boolean | object; redisUp: () => boolean }): Promise<App> {
   const logger = opts.logger && { ...(opts.logger === true ? {} : opts.logger), redact: ['req.headers.cookie', 'req.headers.authorization'] };
-  const app = Fastify({ logger: logger as never, bodyLimit: 64 * 1024,
+  const app = Fastify({
+    logger: logger as never,
+    bodyLimit: 64 * 1024,
     // One line per request, written by requestLog (http/request-log.ts), not Fastify's two.
     logController: new LogController({ disableRequestLogging: true }),
     // Only trusted proxies may name the client's address and protocol (login limits, Secure cookies).
@@ -50,12 +57,19 @@ export async function buildApp(ctx: Ctx, opts: { logger: boolean | object; redis
   app.setErrorHandler((err, req, reply) => {
     if (hasZodFastifySchemaValidationErrors(err)) {
       const issues = err.validation.map((v) => ({ path: v.instancePath || '/', message: v.message }));
-      return reply.status(400).send({ error: { code: 'validation_failed', message: `Invalid ${err.validationContext ?? 'input'}: ${issues[0]?.path} ${issues[0]?.message}`, details: { issues } } });
+      return reply.status(400).send({
+        error: {
+          code: 'validation_failed',
+          message: `Invalid ${err.validationContext ?? 'input'}: ${issues[0]?.path} ${issues[0]?.message}`,
+          details: { issues },
+        },
+      });
     }
     const fe = err as { code?: string; statusCode?: number; name?: string };
     const known = fe.code ? FASTIFY_ERRORS[fe.code] : undefined;
     if (known) return reply.status(known.status).send({ error: { code: known.code, message: known.message } });
-    if (fe.name === 'SyntaxError' && fe.statusCode === 400) return reply.status(400).send({ error: { code: 'invalid_json', message: 'The body is not valid JSON' } });
+    if (fe.name === 'SyntaxError' && fe.statusCode === 400)
+      return reply.status(400).send({ error: { code: 'invalid_json', message: 'The body is not valid JSON' } });
     if (!(err instanceof AppError) && fe.statusCode && fe.statusCode >= 400 && fe.statusCode < 500) {
       return reply.status(fe.statusCode).send({ error: { code: 'bad_request', message: (err as Error).message } });
     }
@@ -141,7 +155,10 @@ export async function buildApp(ctx: Ctx, opts: { logger: boolean | object; redis
   const webRoot = path.resolve(ctx.config.webDist);
   const hasWeb = fs.existsSync(path.join(webRoot, 'index.html'));
   if (hasWeb) await app.register(fastifyStatic, { root: webRoot, prefix: '/', index: false, wildcard: false });
-  function sendSpa(req: FastifyRequest, reply: { type: (t: string) => { send: (b: unknown) => unknown }; sendFile?: (f: string) => unknown; status: (n: number) => unknown }) {
+  function sendSpa(
+    req: FastifyRequest,
+    reply: { type: (t: string) => { send: (b: unknown) => unknown }; sendFile?: (f: string) => unknown; status: (n: number) => unknown },
+  ) {
     if (!hasWeb) return reply.type('text/plain').send('The web app is not built: run `npm run build:web`.');
     const page = req.url.startsWith('/console') ? 'console.html' : 'index.html';
     return (reply as unknown as { sendFile: (f: string) => unknown }).sendFile(page);

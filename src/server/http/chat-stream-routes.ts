@@ -21,5 +21,7 @@ export function chatStreamRoutes(root: FastifyInstance, ctx: Ctx, tags: string[]
     reply.status(r.duplicate ? 200 : 201);
     return r;
   });
-  app.get('/chats/:id/transcript', { schema: { tags, params: IdParam, response: answers(FileDownload) } }, async (req, reply) => sendTranscript(ctx, reply, req.actor!, req.params.id));
+  app.get('/chats/:id/transcript', { schema: { tags, params: IdParam, response: answers(FileDownload) } }, async (req, reply) =>
+    sendTranscript(ctx, reply, req.actor!, req.params.id),
+  );
 }

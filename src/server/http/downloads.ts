@@ -14,7 +14,8 @@ export function sendAttachment(reply: FastifyReply, file: { filename: string; co
 
 export async function sendTranscript(ctx: Ctx, reply: FastifyReply, actor: Actor, chatId: number) {
   const chat = await getVisibleChatRow(ctx.db, actor, chatId);
-  if (chat.status !== 'completed') throw new Conflict('invalid_transition', `The transcript is ready once the chat is completed; it is ${chat.status}`, { state: chat.status });
+  if (chat.status !== 'completed')
+    throw new Conflict('invalid_transition', `The transcript is ready once the chat is completed; it is ${chat.status}`, { state: chat.status });
   const { text } = await buildTranscript(ctx.db, chatId);
   return sendAttachment(reply, { filename: `chat-${chatId}.txt`, contentType: 'text/plain', content: Buffer.from(text, 'utf8') });
 }

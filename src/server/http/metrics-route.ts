@@ -20,7 +20,10 @@ export function metricsRoute(app: FastifyInstance, metrics: Metrics, token: stri
     const auth = req.headers.authorization ?? '';
     const given = auth.startsWith('Bearer ') ? auth.slice(7) : '';
     if (!given || !sameToken(given, token)) {
-      return reply.status(401).header('WWW-Authenticate', 'Bearer').send({ error: { code: 'unauthenticated', message: 'The metrics need the metrics token' } });
+      return reply
+        .status(401)
+        .header('WWW-Authenticate', 'Bearer')
+        .send({ error: { code: 'unauthenticated', message: 'The metrics need the metrics token' } });
     }
     return reply.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });

@@ -31,7 +31,10 @@ export function compileTrust(trust: TrustProxy): Trust {
   if (trust === true) return () => true;
   if (trust === false) return () => false;
   const list = new net.BlockList();
-  for (const entry of trust.split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const entry of trust
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     for (const range of NAMED[entry] ?? [entry]) {
       const [address, mask] = range.split('/');
       const type = net.isIPv6(address) ? 'ipv6' : net.isIPv4(address) ? 'ipv4' : null;
@@ -58,7 +61,10 @@ export function requestScheme(req: IncomingMessage, trustProxy: TrustProxy): 'ht
   const forwarded = req.headers['x-forwarded-proto'];
   const header = Array.isArray(forwarded) ? forwarded.join(',') : forwarded;
   if (header && trustOf(trustProxy)(req.socket?.remoteAddress)) {
-    const last = header.slice(header.lastIndexOf(',') + 1).trim().toLowerCase();
+    const last = header
+      .slice(header.lastIndexOf(',') + 1)
+      .trim()
+      .toLowerCase();
     return last === 'https' ? 'https' : 'http';
   }
   return (req.socket as TLSSocket | undefined)?.encrypted ? 'https' : 'http';

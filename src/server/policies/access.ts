@@ -93,11 +93,21 @@ export async function techsWithAccess(db: Tx, item: Scoped, opts: { availableOnl
       eb.or([
         eb('techs.role', '=', 'admin'),
         eb.and([
-          eb.exists(eb.selectFrom('tech_boards').select('tech_boards.tech_id').whereRef('tech_boards.tech_id', '=', 'techs.id').where('tech_boards.board_id', '=', item.board_id)),
+          eb.exists(
+            eb
+              .selectFrom('tech_boards')
+              .select('tech_boards.tech_id')
+              .whereRef('tech_boards.tech_id', '=', 'techs.id')
+              .where('tech_boards.board_id', '=', item.board_id),
+          ),
           eb.or([
             eb('techs.all_companies', '=', 1),
             eb.exists(
-              eb.selectFrom('tech_companies').select('tech_companies.tech_id').whereRef('tech_companies.tech_id', '=', 'techs.id').where('tech_companies.company_id', '=', item.company_id),
+              eb
+                .selectFrom('tech_companies')
+                .select('tech_companies.tech_id')
+                .whereRef('tech_companies.tech_id', '=', 'techs.id')
+                .where('tech_companies.company_id', '=', item.company_id),
             ),
           ]),
         ]),

@@ -167,7 +167,8 @@ export function startFanout(ctx: Ctx, io: RealtimeServer, log: Logger, opts: { c
     ...(['chat.waiting_kept', 'chat.abandoned', 'chat.callback_requested', 'chat.ended', 'chat.completed', 'note.saved'] as const).map((name) =>
       bus.on(name, async ({ chatId }) => {
         const r = await publishChat(chatId);
-        if (r && name !== 'note.saved' && name !== 'chat.waiting_kept') consoleNsp.to(techRooms(r.techIds)).emit(SERVER_EVENTS.alertWithdrawn, { chatId, techId: null, techName: null });
+        if (r && name !== 'note.saved' && name !== 'chat.waiting_kept')
+          consoleNsp.to(techRooms(r.techIds)).emit(SERVER_EVENTS.alertWithdrawn, { chatId, techId: null, techName: null });
       }),
     ),
     bus.on('tech.status_changed', async ({ techId, available }) => {
@@ -192,7 +193,8 @@ export function startFanout(ctx: Ctx, io: RealtimeServer, log: Logger, opts: { c
       else portal.to(`chat:${chatId}`).emit(SERVER_EVENTS.typing, payload);
     },
     async presence(userId, online) {
-      for (const chatId of await openChatIdsOfRequester(ctx.db, userId)) consoleNsp.to(`chat:${chatId}`).emit(SERVER_EVENTS.presence, { chatId, userId, online });
+      for (const chatId of await openChatIdsOfRequester(ctx.db, userId))
+        consoleNsp.to(`chat:${chatId}`).emit(SERVER_EVENTS.presence, { chatId, userId, online });
     },
     resyncLocal() {
       portal.local.emit(SERVER_EVENTS.resync, {});

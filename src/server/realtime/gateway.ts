@@ -14,7 +14,16 @@ import { requestOriginAllowed } from '../http/origin.js';
 import { portalCameOnline, portalWentOffline } from '../services/timers.js';
 import { registerHandlers, sessionTokens } from './handlers.js';
 import { startFanout } from './fanout.js';
-import { namespaces, type AnySocket, type ConsoleNamespace, type InterServerEvents, type NoEvents, type PortalNamespace, type RealtimeServer, type SocketData } from './namespaces.js';
+import {
+  namespaces,
+  type AnySocket,
+  type ConsoleNamespace,
+  type InterServerEvents,
+  type NoEvents,
+  type PortalNamespace,
+  type RealtimeServer,
+  type SocketData,
+} from './namespaces.js';
 import type { RedisLink } from './redis-link.js';
 import { startSessionSweep } from './session-sweep.js';
 import { createSocketActors } from './socket-actors.js';

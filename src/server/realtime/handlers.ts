@@ -10,7 +10,16 @@ import { NotFound, Unauthenticated, ValidationFailed, toErrorBody } from '../err
 import type { Ctx } from '../services/context.js';
 import type { SocketActors } from './socket-actors.js';
 import type { Actor } from '../policies/access.js';
-import { ChatIdPayload, CLIENT_EVENTS, SendPayload, SubscribePayload, TypingPayload, type ClientAnswer, type ClientEvent, type ClientPayload } from '../../shared/realtime.js';
+import {
+  ChatIdPayload,
+  CLIENT_EVENTS,
+  SendPayload,
+  SubscribePayload,
+  TypingPayload,
+  type ClientAnswer,
+  type ClientEvent,
+  type ClientPayload,
+} from '../../shared/realtime.js';
 import { getChatView, getVisibleChatScope, listMessages } from '../services/chat-queries.js';
 import { sendMessage } from '../services/messages.js';
 import { loadTechActor } from '../policies/access.js';
@@ -64,7 +73,9 @@ function on<E extends ClientEvent, S extends z.ZodType<unknown, ClientPayload<E>
       const parsed = schema.safeParse(args[0]);
       if (!parsed.success) {
         const issue = parsed.error.issues[0];
-        throw new ValidationFailed(`Invalid payload: ${issue?.path.join('.') || '/'} ${issue?.message}`, { issues: parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })) });
+        throw new ValidationFailed(`Invalid payload: ${issue?.path.join('.') || '/'} ${issue?.message}`, {
+          issues: parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
+        });
       }
       // Current for every event: a change of session, grants or status reaches the cache at once.
       const actor = await actors.get(socket);

@@ -17,7 +17,17 @@ import {
   renameCompany,
   replaceCompanyBoards,
 } from '../db/repositories/organisation.js';
-import { deleteSessionsOf, insertPortalUser, insertTech, portalUserRows, replaceTechGrants, techExists, techRows, updatePortalUserRow, updateTechRow } from '../db/repositories/people.js';
+import {
+  deleteSessionsOf,
+  insertPortalUser,
+  insertTech,
+  portalUserRows,
+  replaceTechGrants,
+  techExists,
+  techRows,
+  updatePortalUserRow,
+  updateTechRow,
+} from '../db/repositories/people.js';
 
 async function uniquely<T>(what: string, fn: () => Promise<T>): Promise<T> {
   try {
@@ -93,7 +103,16 @@ export async function listTechs(db: Db) {
 export async function createTech(ctx: Ctx, input: { email: string; name: string; password: string; role: 'tech' | 'admin' }) {
   const password_hash = await hashPassword(input.password);
   return uniquely('A tech with that email', () =>
-    insertTech(ctx.db, { email: input.email.toLowerCase(), name: input.name, password_hash, role: input.role, available: 1, all_companies: 0, active: 1, created_at: ctx.now() }),
+    insertTech(ctx.db, {
+      email: input.email.toLowerCase(),
+      name: input.name,
+      password_hash,
+      role: input.role,
+      available: 1,
+      all_companies: 0,
+      active: 1,
+      created_at: ctx.now(),
+    }),
   );
 }
 
@@ -141,7 +160,15 @@ export async function createPortalUser(ctx: Ctx, input: { companyId: number; ema
   if (!(await companyExists(ctx.db, input.companyId))) throw new NotFound('Company');
   const password_hash = await hashPassword(input.password);
   return uniquely('A portal user with that email', () =>
-    insertPortalUser(ctx.db, { company_id: input.companyId, email: input.email.toLowerCase(), name: input.name, phone: input.phone ?? null, password_hash, active: 1, created_at: ctx.now() }),
+    insertPortalUser(ctx.db, {
+      company_id: input.companyId,
+      email: input.email.toLowerCase(),
+      name: input.name,
+      phone: input.phone ?? null,
+      password_hash,
+      active: 1,
+      created_at: ctx.now(),
+    }),
   );
 }
 

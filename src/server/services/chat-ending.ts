@@ -86,7 +86,8 @@ export async function createTicketFromChat(ctx: Ctx, tech: TechActor, chatId: nu
   return inTransaction(ctx, async (trx, outbox) => {
     const chat = await chatForCommand(trx, tech, chatId, 'chat.create_ticket');
     if (!stateAllows('chat.create_ticket', chat, 'tech')) {
-      if (chat.status !== 'completed') throw new Conflict('invalid_transition', `Cannot create a ticket from a chat that is ${chat.status}`, { state: chat.status });
+      if (chat.status !== 'completed')
+        throw new Conflict('invalid_transition', `Cannot create a ticket from a chat that is ${chat.status}`, { state: chat.status });
       throw new Conflict('ticket_exists', 'This chat already belongs to a ticket', { ticketId: Number(chat.created_ticket_id ?? chat.ticket_id) });
     }
     const now = ctx.now();

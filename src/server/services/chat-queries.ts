@@ -1,7 +1,16 @@
 /** Reads of chats and messages for an actor: access checked, then presented for that actor. */
 import { NotFound } from '../errors.js';
 import type { Tx } from '../db/database.js';
-import { chatScopeById, findChatRow, requesterChatRows, statusBarRows, transitionRows, waitingAhead, type ChatRow, type ChatScope } from '../db/repositories/chats.js';
+import {
+  chatScopeById,
+  findChatRow,
+  requesterChatRows,
+  statusBarRows,
+  transitionRows,
+  waitingAhead,
+  type ChatRow,
+  type ChatScope,
+} from '../db/repositories/chats.js';
 import { messagesAfter } from '../db/repositories/messages.js';
 import type { Actor, PortalActor, TechActor } from '../policies/access.js';
 import { authorize } from '../policies/rules.js';
@@ -66,7 +75,6 @@ export async function portalChatDetail(db: Tx, user: PortalActor, chatId: number
   // 1-based place among waiting chats of the same board, oldest first.
   return { ...presentPortalChat(row), queuePosition: row.status === 'waiting' ? (await waitingAhead(db, row)) + 1 : null };
 }
-
 
 /** Every recorded transition of a chat: who, when, from, to. */
 export async function listTransitions(db: Tx, actor: Actor, chatId: number) {

@@ -62,25 +62,33 @@ export async function requestChat(ctx: Ctx, user: PortalActor, input: RequestInp
   try {
     return await inTransaction(ctx, async (trx, outbox) => {
       const chat = await insertChat(trx, {
-          source: input.source,
-          ticket_id: ticket?.id ?? null,
-          board_id: boardId,
-          company_id: companyId,
-          requester_id: user.id,
-          subject,
-          status: 'waiting',
-          open_key: openKey,
-          last_seq: 0,
-          requested_at: now,
-          alert_stage: assignedFirst ? 'assigned' : 'all',
-          alert_all_at: assignedFirst ? now + ctx.config.delays.assignedFirstMs : null,
-          assigned_alert_tech_id: assignedFirst ? assigned : null,
-          offer_at: now + ctx.config.delays.waitOfferMs,
-          grace_at: userOnline ? null : now + ctx.config.delays.disconnectGraceMs,
-          offer_count: 0,
-        });
+        source: input.source,
+        ticket_id: ticket?.id ?? null,
+        board_id: boardId,
+        company_id: companyId,
+        requester_id: user.id,
+        subject,
+        status: 'waiting',
+        open_key: openKey,
+        last_seq: 0,
+        requested_at: now,
+        alert_stage: assignedFirst ? 'assigned' : 'all',
+        alert_all_at: assignedFirst ? now + ctx.config.delays.assignedFirstMs : null,
+        assigned_alert_tech_id: assignedFirst ? assigned : null,
+        offer_at: now + ctx.config.delays.waitOfferMs,
+        grace_at: userOnline ? null : now + ctx.config.delays.disconnectGraceMs,
+        offer_count: 0,
+      });
       const chatId = Number(chat.id);
-      await insertTransition(trx, { chat_id: chatId, event: 'request', from_status: null, to_status: 'waiting', actor_kind: 'portal', actor_id: user.id, at: now });
+      await insertTransition(trx, {
+        chat_id: chatId,
+        event: 'request',
+        from_status: null,
+        to_status: 'waiting',
+        actor_kind: 'portal',
+        actor_id: user.id,
+        at: now,
+      });
       if (input.message) await appendMessage(trx, outbox, chatId, { kind: 'portal', id: user.id, name: user.name }, input.message, input.clientId ?? null, now);
       outbox.add('chat.requested', { chatId });
       if (input.source === 'new_request' && input.callback) {
@@ -122,7 +130,10 @@ export async function joinChat(ctx: Ctx, tech: TechActor, chatId: number): Promi
   } catch (e) {
     if (e instanceof AppError && e.code === 'already_joined' && e.details?.techId) {
       const winner = await techName(ctx.db, Number(e.details.techId));
-      throw new Conflict('already_joined', `${winner ?? 'Another tech'} already joined this chat (it is ${e.details.state})`, { ...e.details, techName: winner ?? null });
+      throw new Conflict('already_joined', `${winner ?? 'Another tech'} already joined this chat (it is ${e.details.state})`, {
+        ...e.details,
+        techName: winner ?? null,
+      });
     }
     throw e;
   }
@@ -160,14 +171,27 @@ export async function leaveChat(ctx: Ctx, user: PortalActor, chatId: number): Pr
 /** A chat that leaves the waiting state disarms its timers and frees its "one open chat" key. */
 export const LEAVE_WAITING = { open_key: null, alert_all_at: null, offer_at: null, grace_at: null } as const;
 
-export async function abandon(trx: Tx, outbox: Outbox, chat: Chat, actor: { kind: 'portal' | 'system'; id: number | null }, reason: 'left' | 'disconnected', now: number): Promise<Chat> {
+export async function abandon(
+  trx: Tx,
+  outbox: Outbox,
+  chat: Chat,
+  actor: { kind: 'portal' | 'system'; id: number | null },
+  reason: 'left' | 'disconnected',
+  now: number,
+): Promise<Chat> {
   const abandoned = await applyTransition(trx, chat, 'leave', actor, { ...LEAVE_WAITING, abandoned_at: now, left_at: now }, now);
   outbox.add('chat.abandoned', { chatId: Number(chat.id), reason });
   return abandoned;
 }
 
 function callbackPatch(input: CallbackInput, now: number) {
-  return { ...LEAVE_WAITING, callback_at: now, callback_phone: input.phone, callback_time: input.preferredTime || null, callback_message: input.message || null };
+  return {
+    ...LEAVE_WAITING,
+    callback_at: now,
+    callback_phone: input.phone,
+    callback_time: input.preferredTime || null,
+    callback_message: input.message || null,
+  };
 }
 
 export async function requestCallback(ctx: Ctx, user: PortalActor, chatId: number, input: CallbackInput): Promise<PortalChatView> {

@@ -9,5 +9,10 @@ export async function directory(db: Db, tech: TechActor) {
   const companyIds = c.map((x) => x.id);
   const users = companyIds.length ? await activePortalUsersOf(db, companyIds) : [];
   const n = <T extends { id: number }>(rows: T[]) => rows.map((r) => ({ ...r, id: Number(r.id) }));
-  return { boards: n(b), companies: n(c), techs: n(techs), portalUsers: users.map((u) => ({ id: Number(u.id), name: u.name, companyId: Number(u.company_id) })) };
+  return {
+    boards: n(b),
+    companies: n(c),
+    techs: n(techs),
+    portalUsers: users.map((u) => ({ id: Number(u.id), name: u.name, companyId: Number(u.company_id) })),
+  };
 }

@@ -56,7 +56,8 @@ export async function editNote(ctx: Ctx, actor: Actor, chatId: number, noteId: n
     authorize(tech, 'note.edit', { author_id: note.author_id, chat });
     if (note.body === body) return;
     const now = Math.max(ctx.now(), Number(note.updated_at) + 1);
-    if (!(await updateNoteIfUnchanged(trx, noteId, note.updated_at, body, now))) throw new Conflict('edit_conflict', 'The note was changed meanwhile; reload and try again');
+    if (!(await updateNoteIfUnchanged(trx, noteId, note.updated_at, body, now)))
+      throw new Conflict('edit_conflict', 'The note was changed meanwhile; reload and try again');
     await insertNoteRevision(trx, noteId, body, tech.id, now);
     await indexChat(trx, ctx.dialect, chatId);
     outbox.add('note.saved', { chatId, noteId });

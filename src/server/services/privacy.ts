@@ -46,7 +46,12 @@ export async function exportPortalUser(ctx: Ctx, userId: number) {
     if (!u) throw new NotFound('Portal user');
     const chats = await chatsOfRequester(trx, userId);
     const ids = chats.map((c) => Number(c.id));
-    const [messages, transitions, tickets, sessions] = await Promise.all([messagesOfChats(trx, ids), transitionsOfChats(trx, ids), ticketsOfContact(trx, userId), sessionsOf(trx, 'portal', userId)]);
+    const [messages, transitions, tickets, sessions] = await Promise.all([
+      messagesOfChats(trx, ids),
+      transitionsOfChats(trx, ids),
+      ticketsOfContact(trx, userId),
+      sessionsOf(trx, 'portal', userId),
+    ]);
     return {
       exportedAt: new Date(ctx.now()).toISOString(),
       person: {
@@ -81,8 +86,16 @@ export async function exportPortalUser(ctx: Ctx, userId: number) {
         messagesRemovedAt: iso(c.messages_purged_at),
         messages: messages
           .filter((m) => Number(m.chat_id) === Number(c.id))
-          .map((m) => ({ seq: m.seq, author: m.author_kind === 'portal' ? 'you' : m.author_kind, authorName: m.author_kind === 'tech' ? m.tech_name : null, body: m.body, at: iso(m.created_at) })),
-        history: transitions.filter((t) => Number(t.chat_id) === Number(c.id)).map((t) => ({ event: t.event, from: t.from_status, to: t.to_status, by: t.actor_kind, at: iso(t.at) })),
+          .map((m) => ({
+            seq: m.seq,
+            author: m.author_kind === 'portal' ? 'you' : m.author_kind,
+            authorName: m.author_kind === 'tech' ? m.tech_name : null,
+            body: m.body,
+            at: iso(m.created_at),
+          })),
+        history: transitions
+          .filter((t) => Number(t.chat_id) === Number(c.id))
+          .map((t) => ({ event: t.event, from: t.from_status, to: t.to_status, by: t.actor_kind, at: iso(t.at) })),
       })),
       tickets: tickets.map((t) => ({ id: Number(t.id), summary: t.summary, status: t.status, createdAt: iso(t.created_at), updatedAt: iso(t.updated_at) })),
       sessions: sessions.map((s) => ({ createdAt: iso(s.created_at), expiresAt: iso(s.expires_at) })),
@@ -95,12 +108,36 @@ export async function exportTech(ctx: Ctx, techId: number) {
   return ctx.db.transaction().execute(async (trx) => {
     const t = await techForExport(trx, techId);
     if (!t) throw new NotFound('Tech');
-    const [[boards, companies], chats, messages, notes, sessions] = await Promise.all([techGrants(trx, techId), chatsJoinedBy(trx, techId), messagesByTech(trx, techId), notesByTech(trx, techId), sessionsOf(trx, 'tech', techId)]);
+    const [[boards, companies], chats, messages, notes, sessions] = await Promise.all([
+      techGrants(trx, techId),
+      chatsJoinedBy(trx, techId),
+      messagesByTech(trx, techId),
+      notesByTech(trx, techId),
+      sessionsOf(trx, 'tech', techId),
+    ]);
     return {
       exportedAt: new Date(ctx.now()).toISOString(),
-      person: { kind: 'tech' as const, id: Number(t.id), name: t.name, email: t.email, role: t.role, active: t.active === 1, available: t.available === 1, createdAt: iso(t.created_at) },
+      person: {
+        kind: 'tech' as const,
+        id: Number(t.id),
+        name: t.name,
+        email: t.email,
+        role: t.role,
+        active: t.active === 1,
+        available: t.available === 1,
+        createdAt: iso(t.created_at),
+      },
       grants: { boards: boards.map((b) => b.name), allCompanies: t.all_companies === 1, companies: companies.map((c) => c.name) },
-      chats: chats.map((c) => ({ id: Number(c.id), subject: c.subject, status: c.status, outcome: c.outcome, requestedAt: iso(c.requested_at), joinedAt: iso(c.joined_at), endedAt: iso(c.ended_at), completedAt: iso(c.completed_at) })),
+      chats: chats.map((c) => ({
+        id: Number(c.id),
+        subject: c.subject,
+        status: c.status,
+        outcome: c.outcome,
+        requestedAt: iso(c.requested_at),
+        joinedAt: iso(c.joined_at),
+        endedAt: iso(c.ended_at),
+        completedAt: iso(c.completed_at),
+      })),
       messages: messages.map((m) => ({ chatId: Number(m.chat_id), seq: m.seq, body: m.body, at: iso(m.created_at) })),
       notes: notes.map((n) => ({ chatId: Number(n.chat_id), body: n.body, createdAt: iso(n.created_at), updatedAt: iso(n.updated_at) })),
       sessions: sessions.map((s) => ({ createdAt: iso(s.created_at), expiresAt: iso(s.expires_at) })),
@@ -120,15 +157,27 @@ export async function erasePortalUser(ctx: Ctx, userId: number, confirmEmail: st
     if (u.erased_at !== null) return { erased: false as const, chats: 0, transcripts: 0 };
     if (u.email.toLowerCase() !== confirmEmail.trim().toLowerCase()) throw new AppError('confirmation_mismatch', 'Type the person’s email to confirm', 400);
     const open = await openChatsOf(trx, userId);
-    if (open.length) throw new AppError('person_has_open_chat', `End chat #${open[0]} first: the person has a waiting or active chat`, 409, { chatId: open[0] });
+    if (open.length)
+      throw new AppError('person_has_open_chat', `End chat #${open[0]} first: the person has a waiting or active chat`, 409, { chatId: open[0] });
     const now = ctx.now();
     const chats = (await chatsOfRequester(trx, userId)).map((c) => Number(c.id));
-    await updatePortalUserRow(trx, userId, { name: ERASED_NAME, email: `erased-${userId}@erased.invalid`, phone: null, password_hash: '!erased', active: 0, erased_at: now });
+    await updatePortalUserRow(trx, userId, {
+      name: ERASED_NAME,
+      email: `erased-${userId}@erased.invalid`,
+      phone: null,
+      password_hash: '!erased',
+      active: 0,
+      erased_at: now,
+    });
     await deleteSessionsOf(trx, 'portal', userId);
     await trx.deleteFrom('login_failures').where('key', 'like', `%${u.email.toLowerCase()}%`).execute();
     if (chats.length) {
       await trx.updateTable('messages').set({ body: ERASED_TEXT, client_id: null }).where('chat_id', 'in', chats).where('author_kind', '=', 'portal').execute();
-      await trx.updateTable('chats').set({ subject: ERASED_TEXT, callback_phone: null, callback_time: null, callback_message: null }).where('id', 'in', chats).execute();
+      await trx
+        .updateTable('chats')
+        .set({ subject: ERASED_TEXT, callback_phone: null, callback_time: null, callback_message: null })
+        .where('id', 'in', chats)
+        .execute();
     }
     const transcripts = await transcriptIdsOf(trx, chats);
     await removeAttachments(trx, transcripts, 'erased');

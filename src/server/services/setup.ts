@@ -43,14 +43,29 @@ export async function issueSetupToken(db: Db, now = Date.now()): Promise<string>
 export type NewAdmin = { email: string; name: string; password: string };
 
 async function insertAdmin(trx: Tx, admin: NewAdmin, passwordHash: string, now: number): Promise<number> {
-  return insertTech(trx, { email: admin.email.trim().toLowerCase(), name: admin.name, password_hash: passwordHash, role: 'admin', available: 1, all_companies: 1, active: 1, created_at: now });
+  return insertTech(trx, {
+    email: admin.email.trim().toLowerCase(),
+    name: admin.name,
+    password_hash: passwordHash,
+    role: 'admin',
+    available: 1,
+    all_companies: 1,
+    active: 1,
+    created_at: now,
+  });
 }
 
 /**
  * The setup page's request: the first admin, if the token is one a node printed and no admin
  * was created meanwhile. Wrong tokens count against the caller's address (`limits.setupToken`).
  */
-export async function createFirstAdmin(db: Db, limits: Limits, input: NewAdmin & { token: string }, ip: string, now = Date.now()): Promise<{ id: number; email: string }> {
+export async function createFirstAdmin(
+  db: Db,
+  limits: Limits,
+  input: NewAdmin & { token: string },
+  ip: string,
+  now = Date.now(),
+): Promise<{ id: number; email: string }> {
   if (!(await setupRequired(db))) throw new SetupDone();
   const attempt = await limits.setupToken.begin(db, [`setup:${addressKey(ip)}`], now);
   const hash = tokenHash(input.token);
@@ -74,7 +89,12 @@ export async function createFirstAdmin(db: Db, limits: Limits, input: NewAdmin &
  * An admin made by an operator with access to the database (the create-admin command): in setup
  * mode it ends setup mode and voids the printed tokens; otherwise it adds one more admin.
  */
-export async function createAdminAccount(db: Db, input: NewAdmin, by: SetupCompletedBy, now = Date.now()): Promise<{ id: number; email: string; endedSetup: boolean }> {
+export async function createAdminAccount(
+  db: Db,
+  input: NewAdmin,
+  by: SetupCompletedBy,
+  now = Date.now(),
+): Promise<{ id: number; email: string; endedSetup: boolean }> {
   const passwordHash = await hashPassword(input.password);
   try {
     return await db.transaction().execute(async (trx) => {

@@ -21,10 +21,36 @@ import { portalUserCompanyId, techExists } from '../db/repositories/people.js';
 
 export async function insertTicket(
   trx: Tx,
-  t: { company_id: number; board_id: number; contact_id: number; summary: string; assigned_tech_id: number | null; actor: { kind: 'tech' | 'portal' | 'system'; id: number | null }; now: number },
+  t: {
+    company_id: number;
+    board_id: number;
+    contact_id: number;
+    summary: string;
+    assigned_tech_id: number | null;
+    actor: { kind: 'tech' | 'portal' | 'system'; id: number | null };
+    now: number;
+  },
 ): Promise<number> {
-  const id = await insertTicketRow(trx, { company_id: t.company_id, board_id: t.board_id, contact_id: t.contact_id, summary: t.summary, status: 'open', assigned_tech_id: t.assigned_tech_id, created_at: t.now, updated_at: t.now });
-  await insertTimelineEntry(trx, { ticket_id: id, kind: 'created', at: t.now, actor_kind: t.actor.kind, actor_id: t.actor.id, chat_id: null, attachment_id: null, data: JSON.stringify({ summary: t.summary }) });
+  const id = await insertTicketRow(trx, {
+    company_id: t.company_id,
+    board_id: t.board_id,
+    contact_id: t.contact_id,
+    summary: t.summary,
+    status: 'open',
+    assigned_tech_id: t.assigned_tech_id,
+    created_at: t.now,
+    updated_at: t.now,
+  });
+  await insertTimelineEntry(trx, {
+    ticket_id: id,
+    kind: 'created',
+    at: t.now,
+    actor_kind: t.actor.kind,
+    actor_id: t.actor.id,
+    chat_id: null,
+    attachment_id: null,
+    data: JSON.stringify({ summary: t.summary }),
+  });
   return id;
 }
 
@@ -110,7 +136,12 @@ export async function createTicket(
   return getTicket(ctx, tech, id);
 }
 
-export async function updateTicket(ctx: Ctx, tech: TechActor, ticketId: number, patch: { summary?: string; status?: 'open' | 'in_progress' | 'closed'; assignedTechId?: number | null }) {
+export async function updateTicket(
+  ctx: Ctx,
+  tech: TechActor,
+  ticketId: number,
+  patch: { summary?: string; status?: 'open' | 'in_progress' | 'closed'; assignedTechId?: number | null },
+) {
   await visibleTicket(ctx, tech, ticketId, 'ticket.update');
   await inTransaction(ctx, async (trx) => {
     if (patch.assignedTechId && !(await techExists(trx, patch.assignedTechId))) throw new NotFound('Tech');
@@ -122,7 +153,16 @@ export async function updateTicket(ctx: Ctx, tech: TechActor, ticketId: number, 
       updated_at: now,
     });
     if (patch.status) {
-      await insertTimelineEntry(trx, { ticket_id: ticketId, kind: 'status', at: now, actor_kind: 'tech', actor_id: tech.id, chat_id: null, attachment_id: null, data: JSON.stringify({ status: patch.status }) });
+      await insertTimelineEntry(trx, {
+        ticket_id: ticketId,
+        kind: 'status',
+        at: now,
+        actor_kind: 'tech',
+        actor_id: tech.id,
+        chat_id: null,
+        attachment_id: null,
+        data: JSON.stringify({ status: patch.status }),
+      });
     }
   });
   return getTicket(ctx, tech, ticketId);

@@ -3,7 +3,13 @@ import { chatRowWithRequesterEmail } from '../db/repositories/chats.js';
 import { allMessagesOf } from '../db/repositories/messages.js';
 import { insertAttachment, insertTimelineEntry, updateTicketRow } from '../db/repositories/tickets.js';
 
-const stamp = (ms: number | null) => (ms === null ? '-' : new Date(Number(ms)).toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC'));
+const stamp = (ms: number | null) =>
+  ms === null
+    ? '-'
+    : new Date(Number(ms))
+        .toISOString()
+        .replace('T', ' ')
+        .replace(/\.\d+Z$/, ' UTC');
 
 /** The plain-text transcript: participants, times, every message with its time and author; and the chat it was read from. */
 export async function buildTranscript(trx: Tx, chatId: number) {
@@ -35,7 +41,15 @@ export async function attachTranscript(trx: Tx, chatId: number, ticketId: number
   // The chat as the transcript read it, in this transaction: its session facts for the timeline.
   const { text, messageCount, chat } = await buildTranscript(trx, chatId);
   const content = Buffer.from(text, 'utf8');
-  const attachmentId = await insertAttachment(trx, { ticket_id: ticketId, chat_id: chatId, filename: `chat-${chatId}.txt`, content_type: 'text/plain; charset=utf-8', size: content.length, content, created_at: now });
+  const attachmentId = await insertAttachment(trx, {
+    ticket_id: ticketId,
+    chat_id: chatId,
+    filename: `chat-${chatId}.txt`,
+    content_type: 'text/plain; charset=utf-8',
+    size: content.length,
+    content,
+    created_at: now,
+  });
   const start = chat.joined_at ?? chat.requested_at;
   const end = chat.ended_at ?? chat.completed_at ?? now;
   await insertTimelineEntry(trx, {

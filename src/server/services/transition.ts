@@ -42,7 +42,12 @@ export function refusal(chat: Pick<Chat, 'status' | 'tech_id'> & { left_at?: num
   const details: Record<string, unknown> = {};
   if (chat.tech_id !== null) details.techId = Number(chat.tech_id);
   if (event === 'message' && requesterLeft(chat)) {
-    return new Conflict('invalid_transition', 'You left this chat; it stays open only for the technician to end it', { state: chat.status, event, left: true, ...details });
+    return new Conflict('invalid_transition', 'You left this chat; it stays open only for the technician to end it', {
+      state: chat.status,
+      event,
+      left: true,
+      ...details,
+    });
   }
   if (event === 'join' && chat.status !== 'waiting' && chat.tech_id !== null) {
     return new Conflict('already_joined', `Another tech already joined this chat (it is ${chat.status})`, {

@@ -15,7 +15,20 @@
  *   dropped and restored connection; `LoginForm` logs in either audience; `styles.css` is shared.
  */
 export { api, apiRequest, ApiError, errorMessage, isUnauthenticated, onSessionEnded } from './api.js';
-export { getSocket, closeSocket, emitAck, AckError, useConnectionState, useSocketEvent, newClientId, type Namespace, type ConnectionState, type PortalSocket, type ConsoleSocket, type AnySocket } from './socket.js';
+export {
+  getSocket,
+  closeSocket,
+  emitAck,
+  AckError,
+  useConnectionState,
+  useSocketEvent,
+  newClientId,
+  type Namespace,
+  type ConnectionState,
+  type PortalSocket,
+  type ConsoleSocket,
+  type AnySocket,
+} from './socket.js';
 export { useChatStream, type StreamSocket, type TypingAuthor } from './use-chat-stream.js';
 export { mergeMessages, contiguousSeq, type Outgoing } from './message-merge.js';
 export { navigate, usePath, match, Link, useDocumentTitle } from './router.js';

@@ -36,7 +36,8 @@ export function MessageList(props: {
             return (
               <li key={m.seq} className={`message ${mine ? 'message-mine' : 'message-theirs'}`} data-seq={m.seq}>
                 <div className="message-meta">
-                  <span className="message-author">{mine ? 'You' : (m.author.name ?? 'Unknown')}</span> <time dateTime={m.createdAt ?? undefined}>{formatTime(m.createdAt)}</time>
+                  <span className="message-author">{mine ? 'You' : (m.author.name ?? 'Unknown')}</span>{' '}
+                  <time dateTime={m.createdAt ?? undefined}>{formatTime(m.createdAt)}</time>
                 </div>
                 <p className="message-body">{m.body}</p>
                 {mine && <div className="message-state">Delivered</div>}

@@ -98,7 +98,8 @@ export function useConnectionState(typed: AnySocket): ConnectionState {
     const up = () => setState('connected');
     const down = () => setState('disconnected');
     // A refused handshake (logged out, session expired) stops reconnecting on its own.
-    const refused = (err: Error & { data?: { code?: string } }) => setState(err.message === 'unauthenticated' || err.data?.code === 'unauthenticated' ? 'refused' : 'disconnected');
+    const refused = (err: Error & { data?: { code?: string } }) =>
+      setState(err.message === 'unauthenticated' || err.data?.code === 'unauthenticated' ? 'refused' : 'disconnected');
     socket.on('connect', up);
     socket.on('disconnect', down);
     socket.on('connect_error', refused);

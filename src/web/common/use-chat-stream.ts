@@ -22,9 +22,16 @@ const TYPING_SHOWN_MS = 8000;
  * `nsp` must be the socket's own namespace.
  */
 type StreamServerEvents<C extends AnyChat> = Pick<PortalServerEvents, 'message' | 'typing' | 'resync'> & { chat: (c: C) => void };
-export type StreamSocket<C extends AnyChat, N extends Namespace = Namespace> = Socket<StreamServerEvents<C>, ClientToServerEvents<C>> & { readonly __namespace?: N };
+export type StreamSocket<C extends AnyChat, N extends Namespace = Namespace> = Socket<StreamServerEvents<C>, ClientToServerEvents<C>> & {
+  readonly __namespace?: N;
+};
 
-export function useChatStream<C extends AnyChat, N extends Namespace>(socket: StreamSocket<C, N>, nsp: NoInfer<N>, chatId: number, opts: { unsubscribeOnClose?: boolean } = {}) {
+export function useChatStream<C extends AnyChat, N extends Namespace>(
+  socket: StreamSocket<C, N>,
+  nsp: NoInfer<N>,
+  chatId: number,
+  opts: { unsubscribeOnClose?: boolean } = {},
+) {
   const outboxKey = `outbox:${nsp}:${chatId}`;
   const [chat, setChat] = useState<C | null>(null);
   const [messages, setMessages] = useState<Message[]>([]);

@@ -53,7 +53,10 @@ const shown = new Map<number, Notification>();
 export function notifyIfHidden(chat: ConsoleChat) {
   if (typeof Notification === 'undefined' || Notification.permission !== 'granted' || document.visibilityState !== 'hidden') return;
   try {
-    const n = new Notification(`Chat request: ${chat.subject}`, { body: `${chat.requester.name} (${chat.company.name}) · ${chat.board.name}`, tag: `chat-${chat.id}` });
+    const n = new Notification(`Chat request: ${chat.subject}`, {
+      body: `${chat.requester.name} (${chat.company.name}) · ${chat.board.name}`,
+      tag: `chat-${chat.id}`,
+    });
     n.onclick = () => {
       window.focus();
       n.close();

@@ -132,7 +132,10 @@ function Page({ path, me }: { path: string; me: Me }) {
 
 function HomePage({ me }: { me: Me }) {
   // The tech's own latest work, for picking up where they left off.
-  const recent = useQuery({ queryKey: keys.search(`techId=${me.id}&limit=5`), queryFn: () => api.get<SearchResult[]>(`/api/console/search?techId=${me.id}&limit=5`) });
+  const recent = useQuery({
+    queryKey: keys.search(`techId=${me.id}&limit=5`),
+    queryFn: () => api.get<SearchResult[]>(`/api/console/search?techId=${me.id}&limit=5`),
+  });
   return (
     <main className="app-main" id="main">
       <h1>Hello, {me.name}</h1>

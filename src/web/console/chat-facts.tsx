@@ -2,7 +2,13 @@ import { formatDateTime } from '../common/format.js';
 import { Link } from '../common/router.js';
 import type { ConsoleChat } from '../common/types.js';
 
-export const STATUS_TEXT: Record<string, string> = { waiting: 'Waiting', active: 'Active', abandoned: 'Abandoned', callback: 'Callback requested', completed: 'Completed' };
+export const STATUS_TEXT: Record<string, string> = {
+  waiting: 'Waiting',
+  active: 'Active',
+  abandoned: 'Abandoned',
+  callback: 'Callback requested',
+  completed: 'Completed',
+};
 export const OUTCOME_TEXT: Record<string, string> = { ended: 'Ended', ticket_created: 'Ticket created', completed: 'Completed' };
 
 /** Who and where a chat is: the facts every chat view starts with. */

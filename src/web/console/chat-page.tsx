@@ -16,7 +16,12 @@ import { keys, useChat, type Me } from './queries.js';
 
 export function ChatPage({ id, me }: { id: number; me: Me }) {
   const chat = useChat(id);
-  if (chat.isPending) return <main className="app-main" id="main">Loading the chat…</main>;
+  if (chat.isPending)
+    return (
+      <main className="app-main" id="main">
+        Loading the chat…
+      </main>
+    );
   if (chat.error)
     return (
       <main className="app-main" id="main">
@@ -55,7 +60,14 @@ function LiveChat({ id, me, initial }: { id: number; me: Me; initial: ConsoleCha
       </p>
       {left && <p className="banner banner-warn">{chat.requester.name} left the chat. End it when you are done.</p>}
       <ErrorBanner error={stream.error} />
-      <MessageList messages={stream.messages} outbox={stream.outbox} viewer={{ kind: 'tech', id: me.id }} typing={stream.typing} onRetry={stream.retry} onDiscard={stream.discard} />
+      <MessageList
+        messages={stream.messages}
+        outbox={stream.outbox}
+        viewer={{ kind: 'tech', id: me.id }}
+        typing={stream.typing}
+        onRetry={stream.retry}
+        onDiscard={stream.discard}
+      />
       <Composer onSend={stream.send} onTyping={stream.notifyTyping} />
       <div className="row chat-actions">
         <button type="button" className="danger" onClick={() => setEnding(true)}>

@@ -4,7 +4,7 @@ import { api } from '../common/api.js';
 import type { ConsoleChat, TicketDetail, TicketSummary } from '../common/types.js';
 
 export type { TechMe as Me, StatusBarView as StatusBarData, Directory, NoteView as Note, SearchResult } from '../../shared/views.js';
-import type { TechMe as Me, StatusBarView as StatusBarData, Directory, NoteView as Note, } from '../../shared/views.js';
+import type { TechMe as Me, StatusBarView as StatusBarData, Directory, NoteView as Note } from '../../shared/views.js';
 
 export const keys = {
   me: ['console', 'me'] as const,

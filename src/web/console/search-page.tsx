@@ -73,7 +73,11 @@ export function SearchPage() {
             <option value="none">Completed without outcome (abandoned or callback)</option>
           </select>,
         )}
-        {field('ticketId', 'Ticket number', <input id={`${id}-ticketId`} inputMode="numeric" pattern="[0-9]*" value={form.ticketId} onChange={set('ticketId')} />)}
+        {field(
+          'ticketId',
+          'Ticket number',
+          <input id={`${id}-ticketId`} inputMode="numeric" pattern="[0-9]*" value={form.ticketId} onChange={set('ticketId')} />,
+        )}
         {field('from', 'Completed from', <input id={`${id}-from`} type="date" value={form.from} onChange={set('from')} />)}
         {field('to', 'Completed to', <input id={`${id}-to`} type="date" value={form.to} onChange={set('to')} />)}
         <div className="row search-buttons">

@@ -87,7 +87,12 @@ export function SetupPage({ onLoggedIn }: { onLoggedIn: () => void }) {
         <ErrorBanner error={error} />
         {field('name', 'Name', { type: 'text', autoComplete: 'name' })}
         {field('email', 'Email', { type: 'email', autoComplete: 'username' })}
-        {field('password', 'Password', { type: 'password', autoComplete: 'new-password', minLength: PASSWORD_MIN, hint: `At least ${PASSWORD_MIN} characters.` })}
+        {field('password', 'Password', {
+          type: 'password',
+          autoComplete: 'new-password',
+          minLength: PASSWORD_MIN,
+          hint: `At least ${PASSWORD_MIN} characters.`,
+        })}
         {field('token', 'Setup token', { type: 'text', autoComplete: 'off', hint: 'From the server log: the line “Setup token: …”.' })}
         <button type="submit" disabled={busy}>
           {busy ? 'Creating…' : 'Create the first admin'}

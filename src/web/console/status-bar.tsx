@@ -56,12 +56,25 @@ export function StatusBar({ currentChatId }: { currentChatId: number | null }) {
   );
 }
 
-function Section({ title, testId, items, children }: { title: string; testId: string; items: ConsoleChat[] | undefined; children: (c: ConsoleChat) => ReactNode }) {
+function Section({
+  title,
+  testId,
+  items,
+  children,
+}: {
+  title: string;
+  testId: string;
+  items: ConsoleChat[] | undefined;
+  children: (c: ConsoleChat) => ReactNode;
+}) {
   const id = useId();
   return (
     <section className="sb-section" aria-labelledby={id} data-testid={`sb-${testId}`}>
       <h2 id={id}>
-        {title} <span className="count" data-testid={`sb-${testId}-count`}>{items ? items.length : '…'}</span>
+        {title}{' '}
+        <span className="count" data-testid={`sb-${testId}-count`}>
+          {items ? items.length : '…'}
+        </span>
       </h2>
       {items && items.length === 0 && <p className="muted sb-empty">None</p>}
       {items && items.length > 0 && (

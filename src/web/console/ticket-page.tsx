@@ -11,7 +11,12 @@ import { TicketUpdate } from './ticket-update.js';
 
 export function TicketPage({ id }: { id: number }) {
   const ticket = useTicket(id);
-  if (ticket.isPending) return <main className="app-main" id="main">Loading…</main>;
+  if (ticket.isPending)
+    return (
+      <main className="app-main" id="main">
+        Loading…
+      </main>
+    );
   if (ticket.error)
     return (
       <main className="app-main" id="main">
@@ -63,7 +68,12 @@ function TimelineItem({ entry: e, fileUrl }: { entry: TimelineEntry; fileUrl: (i
   const d = e.data;
   const when = <time dateTime={e.at ?? undefined}>{formatDateTime(e.at)}</time>;
   if (e.kind === 'created') return <>{when}: ticket opened</>;
-  if (e.kind === 'status') return <>{when}: status changed to {TICKET_STATUS_TEXT[String(d.status)] ?? String(d.status)}</>;
+  if (e.kind === 'status')
+    return (
+      <>
+        {when}: status changed to {TICKET_STATUS_TEXT[String(d.status)] ?? String(d.status)}
+      </>
+    );
   if (e.kind !== 'chat_session')
     return (
       <>

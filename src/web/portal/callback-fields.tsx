@@ -25,7 +25,17 @@ export function callbackBody(v: CallbackInput) {
   };
 }
 
-export function CallbackFields({ value, onChange, phoneError, withMessage = true }: { value: CallbackInput; onChange: (v: CallbackInput) => void; phoneError: string | null; withMessage?: boolean }) {
+export function CallbackFields({
+  value,
+  onChange,
+  phoneError,
+  withMessage = true,
+}: {
+  value: CallbackInput;
+  onChange: (v: CallbackInput) => void;
+  phoneError: string | null;
+  withMessage?: boolean;
+}) {
   const id = useId();
   return (
     <>
@@ -46,7 +56,14 @@ export function CallbackFields({ value, onChange, phoneError, withMessage = true
         </div>
       )}
       <label htmlFor={`${id}-time`}>Preferred time (optional)</label>
-      <input id={`${id}-time`} type="text" maxLength={200} placeholder="for example: tomorrow after 10:00" value={value.preferredTime} onChange={(e) => onChange({ ...value, preferredTime: e.target.value })} />
+      <input
+        id={`${id}-time`}
+        type="text"
+        maxLength={200}
+        placeholder="for example: tomorrow after 10:00"
+        value={value.preferredTime}
+        onChange={(e) => onChange({ ...value, preferredTime: e.target.value })}
+      />
       {withMessage && (
         <>
           <label htmlFor={`${id}-msg`}>Message for the technician (optional)</label>

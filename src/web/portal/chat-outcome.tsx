@@ -33,7 +33,9 @@ export function ChatOutcome({ chat }: { chat: PortalChat }) {
         {ticketId && <Link to={`/tickets/${ticketId}`}>ticket #{ticketId}</Link>}
       </p>
       {chat.messagesRemovedAt ? (
-        <p data-testid="messages-removed">The messages of this chat were removed {formatDateTime(chat.messagesRemovedAt)}, as your service provider keeps them only for a set time.</p>
+        <p data-testid="messages-removed">
+          The messages of this chat were removed {formatDateTime(chat.messagesRemovedAt)}, as your service provider keeps them only for a set time.
+        </p>
       ) : (
         <p>
           <a className="button" href={`/api/portal/chats/${chat.id}/transcript`} download={`chat-${chat.id}.txt`}>

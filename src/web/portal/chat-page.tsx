@@ -79,7 +79,14 @@ export function ChatPage({ id, me }: { id: number; me: Me }) {
         />
       )}
       {active && !left && <p className="banner banner-ok">{chat.tech?.name ?? 'A technician'} has joined. You can chat now.</p>}
-      <MessageList messages={stream.messages} outbox={stream.outbox} viewer={{ kind: 'portal', id: me.id }} typing={stream.typing} onRetry={stream.retry} onDiscard={stream.discard} />
+      <MessageList
+        messages={stream.messages}
+        outbox={stream.outbox}
+        viewer={{ kind: 'portal', id: me.id }}
+        typing={stream.typing}
+        onRetry={stream.retry}
+        onDiscard={stream.discard}
+      />
       {chat.abilities.write && <Composer onSend={stream.send} onTyping={stream.notifyTyping} />}
       {active && chat.abilities.leave && <LeaveButton onLeave={() => act('leave')} />}
       {left && <p className="banner banner-warn">You left this chat. The technician will close it; you will find it under your past chats.</p>}

@@ -52,7 +52,13 @@ export function NewRequestPage() {
     setBusy(true);
     try {
       const wantsCallback = mode === 'callback' ? { callback: callbackBody(callback) } : {};
-      const r = await api.post<{ existing: boolean; chat: PortalChat }>('/api/portal/chats', { boardId, subject: subject.trim(), message: message.trim(), clientId: clientId.current, ...wantsCallback });
+      const r = await api.post<{ existing: boolean; chat: PortalChat }>('/api/portal/chats', {
+        boardId,
+        subject: subject.trim(),
+        message: message.trim(),
+        clientId: clientId.current,
+        ...wantsCallback,
+      });
       // An open chat came back instead of a new one: the callback is asked for on it.
       if (mode === 'callback' && r.existing && r.chat.status === 'waiting') await api.post(`/api/portal/chats/${r.chat.id}/callback`, callbackBody(callback));
       void qc.invalidateQueries({ queryKey: keys.chats });
@@ -72,7 +78,9 @@ export function NewRequestPage() {
         <h2 id={`${id}-title`}>Tell us what you need</h2>
         <ErrorBanner error={error} />
         <ErrorBanner error={boards.error} />
-        {boards.data && boards.data.length === 0 && <p className="banner banner-warn">No service board is offered to your company yet. Please contact your administrator.</p>}
+        {boards.data && boards.data.length === 0 && (
+          <p className="banner banner-warn">No service board is offered to your company yet. Please contact your administrator.</p>
+        )}
         <label htmlFor={`${id}-board`}>Board</label>
         <select id={`${id}-board`} required value={boardId} onChange={(e) => setBoardId(e.target.value ? Number(e.target.value) : '')}>
           <option value="">Choose a board…</option>

@@ -62,7 +62,12 @@ function TimelineItem({ entry: e, fileUrl }: { entry: TimelineEntry; fileUrl: (i
   const d = e.data as Record<string, string | number | null | undefined>;
   const when = <time dateTime={e.at ?? undefined}>{formatDateTime(e.at)}</time>;
   if (e.kind === 'created') return <>{when}: ticket opened</>;
-  if (e.kind === 'status') return <>{when}: status changed to {TICKET_STATUS_TEXT[String(d.status)] ?? String(d.status)}</>;
+  if (e.kind === 'status')
+    return (
+      <>
+        {when}: status changed to {TICKET_STATUS_TEXT[String(d.status)] ?? String(d.status)}
+      </>
+    );
   if (e.kind === 'chat_session') {
     return (
       <span data-testid="timeline-chat">
@@ -100,7 +105,8 @@ function StartTicketChat({ ticketId }: { ticketId: number }) {
   const [message, setMessage] = useState('');
   const fid = useId();
   const start = useMutation({
-    mutationFn: () => api.post<{ existing: boolean; chat: PortalChat }>(`/api/portal/tickets/${ticketId}/chat`, message.trim() ? { message: message.trim() } : {}),
+    mutationFn: () =>
+      api.post<{ existing: boolean; chat: PortalChat }>(`/api/portal/tickets/${ticketId}/chat`, message.trim() ? { message: message.trim() } : {}),
     onSuccess: (r) => {
       void qc.invalidateQueries({ queryKey: keys.chats });
       navigate(`/chats/${r.chat.id}${r.existing ? '?existing=1' : ''}`);

@@ -5,7 +5,7 @@
  */
 import type { Kysely, Updateable } from 'kysely';
 import type { Tx } from '../database.js';
-import type { Chat, ChatsTable, } from '../schema.js';
+import type { Chat, ChatsTable } from '../schema.js';
 import { prepared } from '../prepared.js';
 import { OPEN_STATUSES } from '../../domain/chat-machine.js';
 import { techScopeFilter, type TechActor } from '../../policies/access.js';
@@ -27,7 +27,10 @@ function chatRows(db: Tx) {
 }
 
 /** By id, as rows (none or one). The hot path awaits these prepared queries directly: no wrapper's frame. */
-export const chatRowById = prepared((db: Kysely<any>, chatId: number) => chatRows(db as Tx).where('chats.id', '=', chatId)) as (db: Tx, chatId: number) => Promise<ChatRow[]>;
+export const chatRowById = prepared((db: Kysely<any>, chatId: number) => chatRows(db as Tx).where('chats.id', '=', chatId)) as (
+  db: Tx,
+  chatId: number,
+) => Promise<ChatRow[]>;
 export const chatScopeById = prepared((db: Kysely<any>, chatId: number) =>
   (db as Tx).selectFrom('chats').select(['id', 'status', 'requester_id', 'tech_id', 'board_id', 'company_id', 'left_at']).where('id', '=', chatId),
 ) as (db: Tx, chatId: number) => Promise<ChatScope[]>;
@@ -50,7 +53,14 @@ export async function openChatIdByKey(db: Tx, openKey: string): Promise<number |
 
 /** When the user's chats since `after` were requested (request pacing); at most `limit`, newest first. */
 export async function requestTimesOf(db: Tx, userId: number, after: number, limit: number): Promise<number[]> {
-  const rows = await db.selectFrom('chats').select('requested_at').where('requester_id', '=', userId).where('requested_at', '>', after).orderBy('requested_at', 'desc').limit(limit).execute();
+  const rows = await db
+    .selectFrom('chats')
+    .select('requested_at')
+    .where('requester_id', '=', userId)
+    .where('requested_at', '>', after)
+    .orderBy('requested_at', 'desc')
+    .limit(limit)
+    .execute();
   return rows.map((r) => Number(r.requested_at));
 }
 
@@ -59,7 +69,27 @@ export async function openChatIdsOfRequester(db: Tx, userId: number): Promise<nu
   return rows.map((r) => Number(r.id));
 }
 
-export function insertChat(trx: Tx, values: Omit<Chat, 'id' | 'tech_id' | 'outcome' | 'created_ticket_id' | 'joined_at' | 'left_at' | 'ended_at' | 'abandoned_at' | 'callback_at' | 'completed_at' | 'completed_by' | 'callback_phone' | 'callback_time' | 'callback_message' | 'messages_purged_at'>): Promise<Chat> {
+export function insertChat(
+  trx: Tx,
+  values: Omit<
+    Chat,
+    | 'id'
+    | 'tech_id'
+    | 'outcome'
+    | 'created_ticket_id'
+    | 'joined_at'
+    | 'left_at'
+    | 'ended_at'
+    | 'abandoned_at'
+    | 'callback_at'
+    | 'completed_at'
+    | 'completed_by'
+    | 'callback_phone'
+    | 'callback_time'
+    | 'callback_message'
+    | 'messages_purged_at'
+  >,
+): Promise<Chat> {
   return trx.insertInto('chats').values(values).returningAll().executeTakeFirstOrThrow();
 }
 
@@ -70,16 +100,36 @@ export function updateChatIfStatus(trx: Tx, chatId: number, status: Chat['status
 
 /** Records that the requester left an active chat; of two leaves at once, one gets the row. */
 export function claimLeave(trx: Tx, chatId: number, now: number): Promise<Chat | undefined> {
-  return trx.updateTable('chats').set({ left_at: now }).where('id', '=', chatId).where('status', '=', 'active').where('left_at', 'is', null).returningAll().executeTakeFirst();
+  return trx
+    .updateTable('chats')
+    .set({ left_at: now })
+    .where('id', '=', chatId)
+    .where('status', '=', 'active')
+    .where('left_at', 'is', null)
+    .returningAll()
+    .executeTakeFirst();
 }
 
 /** Records the ticket made from a completed chat; of two at once, one gets it. True when this one did. */
 export async function claimCreatedTicket(trx: Tx, chatId: number, ticketId: number): Promise<boolean> {
-  const r = await trx.updateTable('chats').set({ created_ticket_id: ticketId }).where('id', '=', chatId).where('created_ticket_id', 'is', null).executeTakeFirst();
+  const r = await trx
+    .updateTable('chats')
+    .set({ created_ticket_id: ticketId })
+    .where('id', '=', chatId)
+    .where('created_ticket_id', 'is', null)
+    .executeTakeFirst();
   return Number(r.numUpdatedRows) === 1;
 }
 
-export type TransitionRecord = { chat_id: number; event: string; from_status: string | null; to_status: string; actor_kind: 'tech' | 'portal' | 'system'; actor_id: number | null; at: number };
+export type TransitionRecord = {
+  chat_id: number;
+  event: string;
+  from_status: string | null;
+  to_status: string;
+  actor_kind: 'tech' | 'portal' | 'system';
+  actor_id: number | null;
+  at: number;
+};
 
 export async function insertTransition(trx: Tx, t: TransitionRecord): Promise<void> {
   await trx.insertInto('transitions').values(t).execute();
@@ -143,7 +193,13 @@ export function chatRowWithRequesterEmail(db: Tx, chatId: number) {
  */
 
 export function dueAlertEscalations(db: Tx, now: number, limit: number) {
-  return db.selectFrom('chats').select(['id', 'alert_all_at', 'board_id', 'company_id', 'assigned_alert_tech_id']).where('status', '=', 'waiting').where('alert_all_at', '<=', now).limit(limit).execute();
+  return db
+    .selectFrom('chats')
+    .select(['id', 'alert_all_at', 'board_id', 'company_id', 'assigned_alert_tech_id'])
+    .where('status', '=', 'waiting')
+    .where('alert_all_at', '<=', now)
+    .limit(limit)
+    .execute();
 }
 
 type Deadline = 'alert_all_at' | 'offer_at' | 'grace_at';
@@ -165,7 +221,13 @@ export async function claimAlertEscalation(db: Tx, chatId: number, alertAllAt: n
 }
 
 export function dueWaitOffers(db: Tx, now: number, limit: number) {
-  return db.selectFrom('chats').select(['id', 'offer_at', 'requester_id', 'offer_count']).where('status', '=', 'waiting').where('offer_at', '<=', now).limit(limit).execute();
+  return db
+    .selectFrom('chats')
+    .select(['id', 'offer_at', 'requester_id', 'offer_count'])
+    .where('status', '=', 'waiting')
+    .where('offer_at', '<=', now)
+    .limit(limit)
+    .execute();
 }
 
 /** Disarms the wait offer and counts it; true when this sweep claimed it. */
@@ -190,16 +252,35 @@ export function claimGrace(trx: Tx, chatId: number, graceAt: number | null): Pro
 
 /** Requesters of waiting chats whose disconnect grace is not armed. */
 export async function waitingRequestersWithoutGrace(db: Tx, limit: number): Promise<number[]> {
-  const rows = await db.selectFrom('chats').select('requester_id').distinct().where('status', '=', 'waiting').where('grace_at', 'is', null).limit(limit).execute();
+  const rows = await db
+    .selectFrom('chats')
+    .select('requester_id')
+    .distinct()
+    .where('status', '=', 'waiting')
+    .where('grace_at', 'is', null)
+    .limit(limit)
+    .execute();
   return rows.map((r) => Number(r.requester_id));
 }
 
 /** Arms the grace of the user's waiting chats that have none. */
 export async function armGraces(db: Tx, userId: number, graceAt: number): Promise<void> {
-  await db.updateTable('chats').set({ grace_at: graceAt }).where('requester_id', '=', userId).where('status', '=', 'waiting').where('grace_at', 'is', null).execute();
+  await db
+    .updateTable('chats')
+    .set({ grace_at: graceAt })
+    .where('requester_id', '=', userId)
+    .where('status', '=', 'waiting')
+    .where('grace_at', 'is', null)
+    .execute();
 }
 
 /** Disarms the grace of the user's waiting chats. */
 export async function disarmGraces(db: Tx, userId: number): Promise<void> {
-  await db.updateTable('chats').set({ grace_at: null }).where('requester_id', '=', userId).where('status', '=', 'waiting').where('grace_at', 'is not', null).execute();
+  await db
+    .updateTable('chats')
+    .set({ grace_at: null })
+    .where('requester_id', '=', userId)
+    .where('status', '=', 'waiting')
+    .where('grace_at', 'is not', null)
+    .execute();
 }

@@ -3,13 +3,24 @@ import type { Tx } from '../database.js';
 
 /** One row per key, all at `at`, not settled yet (the password is being checked); their ids, to take them back. */
 export async function insertFailures(db: Tx, keys: string[], at: number): Promise<number[]> {
-  const rows = await db.insertInto('login_failures').values(keys.map((key) => ({ key, at, settled: 0 }))).returning('id').execute();
+  const rows = await db
+    .insertInto('login_failures')
+    .values(keys.map((key) => ({ key, at, settled: 0 })))
+    .returning('id')
+    .execute();
   return rows.map((r) => Number(r.id));
 }
 
 /** The failures of these keys later than `after`, oldest first. */
 export function failuresAfter(db: Tx, keys: string[], after: number) {
-  return db.selectFrom('login_failures').select(['id', 'key', 'at', 'settled']).where('key', 'in', keys).where('at', '>', after).orderBy('at').orderBy('id').execute();
+  return db
+    .selectFrom('login_failures')
+    .select(['id', 'key', 'at', 'settled'])
+    .where('key', 'in', keys)
+    .where('at', '>', after)
+    .orderBy('at')
+    .orderBy('id')
+    .execute();
 }
 
 /** The attempts failed: they are failures now. */

@@ -13,7 +13,11 @@ export type MessageRow = Message & { author_name: string | null };
  * and `messageByClientId` run on every send and are awaited directly (rows, none or one).
  */
 export const bumpSeq = prepared((db: Kysely<Database>, chatId: number) =>
-  db.updateTable('chats').set((eb) => ({ last_seq: eb('last_seq', '+', 1) })).where('id', '=', chatId).returning(['last_seq', 'requester_id']),
+  db
+    .updateTable('chats')
+    .set((eb) => ({ last_seq: eb('last_seq', '+', 1) }))
+    .where('id', '=', chatId)
+    .returning(['last_seq', 'requester_id']),
 );
 /**
  * The writer's own conditions go into the counter update, so they hold at the moment of the
@@ -40,11 +44,21 @@ export const bumpSeqForTech = prepared((db: Kysely<Database>, chatId: number, te
 );
 // A client id is its author's own: the same id from the other side of the chat is another message.
 export const messageByClientId = prepared((db: Kysely<Database>, chatId: number, kind: AuthorKind, authorId: number, clientId: string) =>
-  db.selectFrom('messages').selectAll().where('chat_id', '=', chatId).where('author_kind', '=', kind).where('author_id', '=', authorId).where('client_id', '=', clientId),
+  db
+    .selectFrom('messages')
+    .selectAll()
+    .where('chat_id', '=', chatId)
+    .where('author_kind', '=', kind)
+    .where('author_id', '=', authorId)
+    .where('client_id', '=', clientId),
 );
 /** A new message, as rows (one). */
-export const insertMessage = prepared((db: Kysely<Database>, chatId: number, seq: number, kind: AuthorKind, authorId: number | null, body: string, clientId: string | null, now: number) =>
-  db.insertInto('messages').values({ chat_id: chatId, seq, author_kind: kind, author_id: authorId, body, client_id: clientId, created_at: now }).returningAll(),
+export const insertMessage = prepared(
+  (db: Kysely<Database>, chatId: number, seq: number, kind: AuthorKind, authorId: number | null, body: string, clientId: string | null, now: number) =>
+    db
+      .insertInto('messages')
+      .values({ chat_id: chatId, seq, author_kind: kind, author_id: authorId, body, client_id: clientId, created_at: now })
+      .returningAll(),
 );
 function messageRows(db: Tx) {
   return db
@@ -55,7 +69,11 @@ function messageRows(db: Tx) {
     .select((eb) => eb.fn.coalesce('pu.name', 't.name').as('author_name'));
 }
 const after = prepared((db: Kysely<any>, chatId: number, afterSeq: number, limit: number) =>
-  messageRows(db as Tx).where('messages.chat_id', '=', chatId).where('messages.seq', '>', afterSeq).orderBy('messages.seq').limit(limit),
+  messageRows(db as Tx)
+    .where('messages.chat_id', '=', chatId)
+    .where('messages.seq', '>', afterSeq)
+    .orderBy('messages.seq')
+    .limit(limit),
 );
 
 export function messagesAfter(db: Tx, chatId: number, afterSeq: number, limit: number): Promise<MessageRow[]> {

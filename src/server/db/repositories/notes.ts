@@ -3,7 +3,11 @@ import type { Tx } from '../database.js';
 
 /** A new note with its first revision; its id. */
 export async function insertNote(trx: Tx, chatId: number, authorId: number, body: string, now: number): Promise<number> {
-  const n = await trx.insertInto('notes').values({ chat_id: chatId, author_id: authorId, body, created_at: now, updated_at: now }).returning('id').executeTakeFirstOrThrow();
+  const n = await trx
+    .insertInto('notes')
+    .values({ chat_id: chatId, author_id: authorId, body, created_at: now, updated_at: now })
+    .returning('id')
+    .executeTakeFirstOrThrow();
   await insertNoteRevision(trx, Number(n.id), body, authorId, now);
   return Number(n.id);
 }
@@ -14,7 +18,14 @@ export async function insertNoteRevision(trx: Tx, noteId: number, body: string, 
 
 /** A chat's notes with their authors' names, oldest first. */
 export function notesOfChat(db: Tx, chatId: number) {
-  return db.selectFrom('notes').innerJoin('techs as t', 't.id', 'notes.author_id').selectAll('notes').select('t.name as author_name').where('notes.chat_id', '=', chatId).orderBy('notes.id').execute();
+  return db
+    .selectFrom('notes')
+    .innerJoin('techs as t', 't.id', 'notes.author_id')
+    .selectAll('notes')
+    .select('t.name as author_name')
+    .where('notes.chat_id', '=', chatId)
+    .orderBy('notes.id')
+    .execute();
 }
 
 /** The revisions of these notes (at least one) with their editors' names, oldest first. */

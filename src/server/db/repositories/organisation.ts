@@ -49,7 +49,13 @@ export function boardRows(db: Tx) {
 }
 
 export function boardsOfCompany(db: Tx, companyId: number) {
-  return db.selectFrom('boards').innerJoin('company_boards as cb', 'cb.board_id', 'boards.id').select(['boards.id', 'boards.name']).where('cb.company_id', '=', companyId).orderBy('boards.name').execute();
+  return db
+    .selectFrom('boards')
+    .innerJoin('company_boards as cb', 'cb.board_id', 'boards.id')
+    .select(['boards.id', 'boards.name'])
+    .where('cb.company_id', '=', companyId)
+    .orderBy('boards.name')
+    .execute();
 }
 
 export async function insertBoard(db: Tx, name: string, now: number): Promise<number> {

@@ -27,7 +27,10 @@ export async function liveSessionHashes(db: Tx, hashes: string[], now: number): 
   return new Set(rows.map((r) => r.token_hash));
 }
 
-export async function insertSession(db: Tx, s: { token_hash: string; user_kind: UserKind; user_id: number; created_at: number; expires_at: number }): Promise<void> {
+export async function insertSession(
+  db: Tx,
+  s: { token_hash: string; user_kind: UserKind; user_id: number; created_at: number; expires_at: number },
+): Promise<void> {
   await db.insertInto('sessions').values(s).execute();
 }
 
@@ -95,14 +98,29 @@ export function portalUserRows(db: Tx) {
   return db
     .selectFrom('portal_users')
     .innerJoin('companies as c', 'c.id', 'portal_users.company_id')
-    .select(['portal_users.id', 'portal_users.email', 'portal_users.name', 'portal_users.phone', 'portal_users.active', 'portal_users.company_id', 'portal_users.created_at', 'c.name as company_name'])
+    .select([
+      'portal_users.id',
+      'portal_users.email',
+      'portal_users.name',
+      'portal_users.phone',
+      'portal_users.active',
+      'portal_users.company_id',
+      'portal_users.created_at',
+      'c.name as company_name',
+    ])
     .orderBy('portal_users.name')
     .execute();
 }
 
 /** Active portal users of these companies (at least one), by name. */
 export function activePortalUsersOf(db: Tx, companyIds: number[]) {
-  return db.selectFrom('portal_users').select(['id', 'name', 'company_id']).where('company_id', 'in', companyIds).where('active', '=', 1).orderBy('name').execute();
+  return db
+    .selectFrom('portal_users')
+    .select(['id', 'name', 'company_id'])
+    .where('company_id', 'in', companyIds)
+    .where('active', '=', 1)
+    .orderBy('name')
+    .execute();
 }
 
 /** The company of a portal user, if the user exists. */

@@ -50,7 +50,13 @@ export function messagesOfChats(db: Tx, chatIds: number[]) {
 
 export function transitionsOfChats(db: Tx, chatIds: number[]) {
   if (!chatIds.length) return Promise.resolve([]);
-  return db.selectFrom('transitions').select(['chat_id', 'event', 'from_status', 'to_status', 'actor_kind', 'at']).where('chat_id', 'in', chatIds).orderBy('chat_id').orderBy('id').execute();
+  return db
+    .selectFrom('transitions')
+    .select(['chat_id', 'event', 'from_status', 'to_status', 'actor_kind', 'at'])
+    .where('chat_id', 'in', chatIds)
+    .orderBy('chat_id')
+    .orderBy('id')
+    .execute();
 }
 
 export function ticketsOfContact(db: Tx, userId: number) {
@@ -58,7 +64,13 @@ export function ticketsOfContact(db: Tx, userId: number) {
 }
 
 export function sessionsOf(db: Tx, kind: 'tech' | 'portal', userId: number) {
-  return db.selectFrom('sessions').select(['created_at', 'expires_at']).where('user_kind', '=', kind).where('user_id', '=', userId).orderBy('created_at').execute();
+  return db
+    .selectFrom('sessions')
+    .select(['created_at', 'expires_at'])
+    .where('user_kind', '=', kind)
+    .where('user_id', '=', userId)
+    .orderBy('created_at')
+    .execute();
 }
 
 export function portalUserForExport(db: Tx, userId: number) {
@@ -71,18 +83,41 @@ export function portalUserForExport(db: Tx, userId: number) {
 }
 
 export function techForExport(db: Tx, techId: number) {
-  return db.selectFrom('techs').select(['id', 'name', 'email', 'role', 'active', 'available', 'all_companies', 'created_at']).where('id', '=', techId).executeTakeFirst();
+  return db
+    .selectFrom('techs')
+    .select(['id', 'name', 'email', 'role', 'active', 'available', 'all_companies', 'created_at'])
+    .where('id', '=', techId)
+    .executeTakeFirst();
 }
 
 export function techGrants(db: Tx, techId: number) {
   return Promise.all([
-    db.selectFrom('tech_boards as tb').innerJoin('boards as b', 'b.id', 'tb.board_id').select('b.name').where('tb.tech_id', '=', techId).orderBy('b.name').execute(),
-    db.selectFrom('tech_companies as tc').innerJoin('companies as c', 'c.id', 'tc.company_id').select('c.name').where('tc.tech_id', '=', techId).orderBy('c.name').execute(),
+    db
+      .selectFrom('tech_boards as tb')
+      .innerJoin('boards as b', 'b.id', 'tb.board_id')
+      .select('b.name')
+      .where('tb.tech_id', '=', techId)
+      .orderBy('b.name')
+      .execute(),
+    db
+      .selectFrom('tech_companies as tc')
+      .innerJoin('companies as c', 'c.id', 'tc.company_id')
+      .select('c.name')
+      .where('tc.tech_id', '=', techId)
+      .orderBy('c.name')
+      .execute(),
   ]);
 }
 
 export function messagesByTech(db: Tx, techId: number) {
-  return db.selectFrom('messages').select(['chat_id', 'seq', 'body', 'created_at']).where('author_kind', '=', 'tech').where('author_id', '=', techId).orderBy('chat_id').orderBy('seq').execute();
+  return db
+    .selectFrom('messages')
+    .select(['chat_id', 'seq', 'body', 'created_at'])
+    .where('author_kind', '=', 'tech')
+    .where('author_id', '=', techId)
+    .orderBy('chat_id')
+    .orderBy('seq')
+    .execute();
 }
 
 export function notesByTech(db: Tx, techId: number) {
@@ -90,7 +125,12 @@ export function notesByTech(db: Tx, techId: number) {
 }
 
 export function chatsJoinedBy(db: Tx, techId: number) {
-  return db.selectFrom('chats').select(['id', 'subject', 'status', 'outcome', 'requested_at', 'joined_at', 'ended_at', 'completed_at']).where('tech_id', '=', techId).orderBy('id').execute();
+  return db
+    .selectFrom('chats')
+    .select(['id', 'subject', 'status', 'outcome', 'requested_at', 'joined_at', 'ended_at', 'completed_at'])
+    .where('tech_id', '=', techId)
+    .orderBy('id')
+    .execute();
 }
 
 /** Chat ids with an open (waiting or active) request of this user. */
@@ -115,7 +155,11 @@ export async function removeAttachments(db: Tx, ids: number[], reason: 'erased' 
   const entries = await db.selectFrom('timeline').select(['id', 'data']).where('attachment_id', 'in', ids).execute();
   for (const e of entries) {
     const data = { ...(JSON.parse(e.data) as Record<string, unknown>), fileRemoved: reason };
-    await db.updateTable('timeline').set({ attachment_id: null, data: JSON.stringify(data) }).where('id', '=', e.id).execute();
+    await db
+      .updateTable('timeline')
+      .set({ attachment_id: null, data: JSON.stringify(data) })
+      .where('id', '=', e.id)
+      .execute();
   }
   await db.deleteFrom('attachments').where('id', 'in', ids).execute();
 }

@@ -14,7 +14,11 @@ export const HIGHLIGHT_END = '\u0003';
 /** The chat's search document becomes `body` (FTS5 tables have no upsert). */
 export async function writeSearchDocument(trx: Tx, dialect: Dialect, chatId: number, body: string): Promise<void> {
   if (dialect === 'postgres') {
-    await trx.insertInto('chat_search').values({ chat_id: chatId, body }).onConflict((oc) => oc.column('chat_id').doUpdateSet({ body })).execute();
+    await trx
+      .insertInto('chat_search')
+      .values({ chat_id: chatId, body })
+      .onConflict((oc) => oc.column('chat_id').doUpdateSet({ body }))
+      .execute();
   } else {
     await trx.deleteFrom('chat_search').where('chat_id', '=', chatId).execute();
     await trx.insertInto('chat_search').values({ chat_id: chatId, body }).execute();
@@ -37,7 +41,12 @@ export type CompletedChatFilters = {
 };
 
 /** Completed chats the tech may see that match, last completed first, each with a snippet when words were given. */
-export async function searchCompletedRows(db: Tx, dialect: Dialect, tech: TechActor, f: CompletedChatFilters): Promise<(ChatRow & { snippet: string | null })[]> {
+export async function searchCompletedRows(
+  db: Tx,
+  dialect: Dialect,
+  tech: TechActor,
+  f: CompletedChatFilters,
+): Promise<(ChatRow & { snippet: string | null })[]> {
   let q = completedChatRows(db, tech);
   if (f.companyId) q = q.where('chats.company_id', '=', f.companyId);
   if (f.requesterId) q = q.where('chats.requester_id', '=', f.requesterId);
@@ -57,10 +66,15 @@ export async function searchCompletedRows(db: Tx, dialect: Dialect, tech: TechAc
       snippetSql = sql<string>`ts_headline('simple', s.body, to_tsquery('simple', ${tsq}), ${`StartSel=${HIGHLIGHT_START}, StopSel=${HIGHLIGHT_END}, MaxWords=20, MinWords=8, MaxFragments=2`})`;
     } else {
       const match = words.map((w) => `"${w}"*`).join(' AND ');
-      q = q
-        .innerJoin(sql<{ chat_id: number; body: string }>`(select chat_id, snippet(chat_search, 1, ${HIGHLIGHT_START}, ${HIGHLIGHT_END}, '…', 16) as snip from chat_search where chat_search match ${match})`.as('s'), (j) =>
-          j.onRef(sql.ref('s.chat_id') as never, '=', 'chats.id'),
-        );
+      q = q.innerJoin(
+        sql<{
+          chat_id: number;
+          body: string;
+        }>`(select chat_id, snippet(chat_search, 1, ${HIGHLIGHT_START}, ${HIGHLIGHT_END}, '…', 16) as snip from chat_search where chat_search match ${match})`.as(
+          's',
+        ),
+        (j) => j.onRef(sql.ref('s.chat_id') as never, '=', 'chats.id'),
+      );
       snippetSql = sql<string>`s.snip`;
     }
   }

@@ -8,7 +8,12 @@ export type SetupCompletedBy = 'demo' | 'setup_page' | 'command' | 'existing';
  * on PostgreSQL a second one waits for the first to commit, then finds it claimed).
  */
 export async function claimSetup(db: Tx, by: SetupCompletedBy, now: number): Promise<boolean> {
-  const r = await db.updateTable('setup_state').set({ completed_at: now, completed_by: by }).where('id', '=', 1).where('completed_at', 'is', null).executeTakeFirst();
+  const r = await db
+    .updateTable('setup_state')
+    .set({ completed_at: now, completed_by: by })
+    .where('id', '=', 1)
+    .where('completed_at', 'is', null)
+    .executeTakeFirst();
   return Number(r.numUpdatedRows) === 1;
 }
 

@@ -58,7 +58,12 @@ export function timelineOf(db: Tx, ticketId: number) {
 
 /** A ticket's attachments without their content. */
 export function attachmentsOf(db: Tx, ticketId: number) {
-  return db.selectFrom('attachments').select(['id', 'filename', 'content_type', 'size', 'chat_id', 'created_at']).where('ticket_id', '=', ticketId).orderBy('id').execute();
+  return db
+    .selectFrom('attachments')
+    .select(['id', 'filename', 'content_type', 'size', 'chat_id', 'created_at'])
+    .where('ticket_id', '=', ticketId)
+    .orderBy('id')
+    .execute();
 }
 
 /** One attachment with its content, only under its own ticket. */

@@ -1,6 +1,18 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { CompanyBody, EraseBody, GrantsBody, HolidayBody, IdParam, NameBody, OfficeHoursBody, PortalUserBody, PortalUserPatch, TechBody, TechPatch } from '../../../shared/schemas.js';
+import {
+  CompanyBody,
+  EraseBody,
+  GrantsBody,
+  HolidayBody,
+  IdParam,
+  NameBody,
+  OfficeHoursBody,
+  PortalUserBody,
+  PortalUserPatch,
+  TechBody,
+  TechPatch,
+} from '../../../shared/schemas.js';
 import type { Ctx } from '../../services/context.js';
 import { requireSession, techOf } from '../session.js';
 import * as admin from '../../services/admin.js';
@@ -22,14 +34,18 @@ export const adminRoutes = (ctx: Ctx) => async (root: FastifyInstance) => {
     reply.status(201);
     return { id: await admin.saveCompany(ctx, null, req.body) };
   });
-  app.put('/companies/:id', { schema: { tags, params: IdParam, body: CompanyBody, response: answers(V.Created) } }, async (req) => ({ id: await admin.saveCompany(ctx, req.params.id, req.body) }));
+  app.put('/companies/:id', { schema: { tags, params: IdParam, body: CompanyBody, response: answers(V.Created) } }, async (req) => ({
+    id: await admin.saveCompany(ctx, req.params.id, req.body),
+  }));
 
   app.get('/boards', { schema: { tags, response: answers(V.Boards) } }, async () => admin.listBoards(ctx.db));
   app.post('/boards', { schema: { tags, body: NameBody, response: answers(V.Created, 201) } }, async (req, reply) => {
     reply.status(201);
     return { id: await admin.saveBoard(ctx, null, req.body.name) };
   });
-  app.put('/boards/:id', { schema: { tags, params: IdParam, body: NameBody, response: answers(V.Created) } }, async (req) => ({ id: await admin.saveBoard(ctx, req.params.id, req.body.name) }));
+  app.put('/boards/:id', { schema: { tags, params: IdParam, body: NameBody, response: answers(V.Created) } }, async (req) => ({
+    id: await admin.saveBoard(ctx, req.params.id, req.body.name),
+  }));
 
   app.get('/techs', { schema: { tags, response: answers(z.array(V.AdminTech)) } }, async () => admin.listTechs(ctx.db));
   app.post('/techs', { schema: { tags, body: TechBody, response: answers(V.Created, 201) } }, async (req, reply) => {

@@ -28,7 +28,11 @@ import { answers, FileDownload } from '../answers.js';
 import * as V from '../../../shared/views.js';
 import { chatStreamRoutes } from '../chat-stream-routes.js';
 
-const big = z.coerce.number().int().positive().max(2 ** 31);
+const big = z.coerce
+  .number()
+  .int()
+  .positive()
+  .max(2 ** 31);
 const NoteParams = z.object({ id: big, noteId: big });
 const AttachmentParams = z.object({ id: big, attachmentId: big });
 
@@ -53,16 +57,30 @@ export const consoleRoutes = (ctx: Ctx) => async (root: FastifyInstance) => {
     return { ...chat, requesterOnline: await ctx.presence.isPortalOnline(chat.requester.id) };
   });
   chatStreamRoutes(root, ctx, tags);
-  app.post('/chats/:id/join', { schema: { tags, params: IdParam, body: EmptyBody, response: answers(V.TechChatView) } }, async (req) => joinChat(ctx, techOf(req), req.params.id));
-  app.post('/chats/:id/end', { schema: { tags, params: IdParam, body: EndBody, response: answers(V.EndedChat) } }, async (req) => endChat(ctx, techOf(req), req.params.id, req.body));
-  app.post('/chats/:id/complete', { schema: { tags, params: IdParam, body: CompleteBody, response: answers(V.TechChatView) } }, async (req) => completeChat(ctx, techOf(req), req.params.id, req.body));
-  app.post('/chats/:id/ticket', { schema: { tags, params: IdParam, body: CreateTicketFromChatBody, response: answers(z.object({ ticketId: z.number().int() }), 201) } }, async (req, reply) => {
-    const r = await createTicketFromChat(ctx, techOf(req), req.params.id, req.body);
-    reply.status(201);
-    return r;
-  });
-  app.get('/chats/:id/transitions', { schema: { tags, params: IdParam, response: answers(z.array(V.TransitionView)) } }, async (req) => listTransitions(ctx.db, techOf(req), req.params.id));
-  app.get('/chats/:id/notes', { schema: { tags, params: IdParam, response: answers(z.array(V.NoteView)) } }, async (req) => listNotes(ctx, techOf(req), req.params.id));
+  app.post('/chats/:id/join', { schema: { tags, params: IdParam, body: EmptyBody, response: answers(V.TechChatView) } }, async (req) =>
+    joinChat(ctx, techOf(req), req.params.id),
+  );
+  app.post('/chats/:id/end', { schema: { tags, params: IdParam, body: EndBody, response: answers(V.EndedChat) } }, async (req) =>
+    endChat(ctx, techOf(req), req.params.id, req.body),
+  );
+  app.post('/chats/:id/complete', { schema: { tags, params: IdParam, body: CompleteBody, response: answers(V.TechChatView) } }, async (req) =>
+    completeChat(ctx, techOf(req), req.params.id, req.body),
+  );
+  app.post(
+    '/chats/:id/ticket',
+    { schema: { tags, params: IdParam, body: CreateTicketFromChatBody, response: answers(z.object({ ticketId: z.number().int() }), 201) } },
+    async (req, reply) => {
+      const r = await createTicketFromChat(ctx, techOf(req), req.params.id, req.body);
+      reply.status(201);
+      return r;
+    },
+  );
+  app.get('/chats/:id/transitions', { schema: { tags, params: IdParam, response: answers(z.array(V.TransitionView)) } }, async (req) =>
+    listTransitions(ctx.db, techOf(req), req.params.id),
+  );
+  app.get('/chats/:id/notes', { schema: { tags, params: IdParam, response: answers(z.array(V.NoteView)) } }, async (req) =>
+    listNotes(ctx, techOf(req), req.params.id),
+  );
   app.post('/chats/:id/notes', { schema: { tags, params: IdParam, body: NoteBody, response: answers(V.Created, 201) } }, async (req, reply) => {
     const id = await addNote(ctx, techOf(req), req.params.id, req.body.body);
     reply.status(201);
@@ -73,7 +91,9 @@ export const consoleRoutes = (ctx: Ctx) => async (root: FastifyInstance) => {
     return { id: req.params.noteId };
   });
 
-  app.get('/search', { schema: { tags, querystring: SearchQuery, response: answers(z.array(V.SearchResult)) } }, async (req) => searchCompleted(ctx.db, ctx.dialect, techOf(req), req.query));
+  app.get('/search', { schema: { tags, querystring: SearchQuery, response: answers(z.array(V.SearchResult)) } }, async (req) =>
+    searchCompleted(ctx.db, ctx.dialect, techOf(req), req.query),
+  );
 
   app.get('/tickets', { schema: { tags, response: answers(z.array(V.TicketSummary)) } }, async (req) => listTickets(ctx, techOf(req)));
   app.post('/tickets', { schema: { tags, body: TicketBody, response: answers(V.TicketDetail, 201) } }, async (req, reply) => {
@@ -81,7 +101,9 @@ export const consoleRoutes = (ctx: Ctx) => async (root: FastifyInstance) => {
     return createTicket(ctx, techOf(req), req.body);
   });
   app.get('/tickets/:id', { schema: { tags, params: IdParam, response: answers(V.TicketDetail) } }, async (req) => getTicket(ctx, techOf(req), req.params.id));
-  app.patch('/tickets/:id', { schema: { tags, params: IdParam, body: TicketPatch, response: answers(V.TicketDetail) } }, async (req) => updateTicket(ctx, techOf(req), req.params.id, req.body));
+  app.patch('/tickets/:id', { schema: { tags, params: IdParam, body: TicketPatch, response: answers(V.TicketDetail) } }, async (req) =>
+    updateTicket(ctx, techOf(req), req.params.id, req.body),
+  );
   app.get('/tickets/:id/attachments/:attachmentId', { schema: { tags, params: AttachmentParams, response: answers(FileDownload) } }, async (req, reply) =>
     sendAttachment(reply, await getAttachment(ctx, techOf(req), req.params.id, req.params.attachmentId)),
   );

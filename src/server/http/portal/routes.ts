@@ -15,7 +15,18 @@ import { answers, FileDownload, foundOrCreated } from '../answers.js';
 import * as V from '../../../shared/views.js';
 import { chatStreamRoutes } from '../chat-stream-routes.js';
 
-const AttachmentParams = z.object({ id: z.coerce.number().int().positive().max(2 ** 31), attachmentId: z.coerce.number().int().positive().max(2 ** 31) });
+const AttachmentParams = z.object({
+  id: z.coerce
+    .number()
+    .int()
+    .positive()
+    .max(2 ** 31),
+  attachmentId: z.coerce
+    .number()
+    .int()
+    .positive()
+    .max(2 ** 31),
+});
 
 export const portalRoutes = (ctx: Ctx) => async (root: FastifyInstance) => {
   const app = root.withTypeProvider<ZodTypeProvider>();
@@ -27,7 +38,9 @@ export const portalRoutes = (ctx: Ctx) => async (root: FastifyInstance) => {
   app.get('/office-hours', { schema: { tags, response: answers(V.OfficeHoursView) } }, async () => officeHoursWithStatus(ctx.db, ctx.now()));
 
   app.get('/tickets', { schema: { tags, response: answers(z.array(V.TicketSummary)) } }, async (req) => listTickets(ctx, portalOf(req)));
-  app.get('/tickets/:id', { schema: { tags, params: IdParam, response: answers(V.TicketDetail) } }, async (req) => getTicket(ctx, portalOf(req), req.params.id));
+  app.get('/tickets/:id', { schema: { tags, params: IdParam, response: answers(V.TicketDetail) } }, async (req) =>
+    getTicket(ctx, portalOf(req), req.params.id),
+  );
   app.get('/tickets/:id/attachments/:attachmentId', { schema: { tags, params: AttachmentParams, response: answers(FileDownload) } }, async (req, reply) =>
     sendAttachment(reply, await getAttachment(ctx, portalOf(req), req.params.id, req.params.attachmentId)),
   );
@@ -43,9 +56,17 @@ export const portalRoutes = (ctx: Ctx) => async (root: FastifyInstance) => {
     reply.status(r.existing ? 200 : 201);
     return r;
   });
-  app.get('/chats/:id', { schema: { tags, params: IdParam, response: answers(V.PortalChatDetail) } }, async (req) => portalChatDetail(ctx.db, portalOf(req), req.params.id));
+  app.get('/chats/:id', { schema: { tags, params: IdParam, response: answers(V.PortalChatDetail) } }, async (req) =>
+    portalChatDetail(ctx.db, portalOf(req), req.params.id),
+  );
   chatStreamRoutes(root, ctx, tags);
-  app.post('/chats/:id/keep-waiting', { schema: { tags, params: IdParam, body: EmptyBody, response: answers(V.PortalChatView) } }, async (req) => keepWaiting(ctx, portalOf(req), req.params.id));
-  app.post('/chats/:id/leave', { schema: { tags, params: IdParam, body: EmptyBody, response: answers(V.PortalChatView) } }, async (req) => leaveChat(ctx, portalOf(req), req.params.id));
-  app.post('/chats/:id/callback', { schema: { tags, params: IdParam, body: CallbackBody, response: answers(V.PortalChatView) } }, async (req) => requestCallback(ctx, portalOf(req), req.params.id, req.body));
+  app.post('/chats/:id/keep-waiting', { schema: { tags, params: IdParam, body: EmptyBody, response: answers(V.PortalChatView) } }, async (req) =>
+    keepWaiting(ctx, portalOf(req), req.params.id),
+  );
+  app.post('/chats/:id/leave', { schema: { tags, params: IdParam, body: EmptyBody, response: answers(V.PortalChatView) } }, async (req) =>
+    leaveChat(ctx, portalOf(req), req.params.id),
+  );
+  app.post('/chats/:id/callback', { schema: { tags, params: IdParam, body: CallbackBody, response: answers(V.PortalChatView) } }, async (req) =>
+    requestCallback(ctx, portalOf(req), req.params.id, req.body),
+  );
 };

@@ -9,7 +9,7 @@ export type Named = { id: number; name: string };
 export type { AdminCompany as Company, AdminTech as Tech, AdminPortalUser as PortalUser } from '../../../shared/views.js';
 import type { AdminCompany as Company, AdminTech as Tech, AdminPortalUser as PortalUser } from '../../../shared/views.js';
 
-export const useAdmin = <T,>(what: 'companies' | 'boards' | 'techs' | 'portal-users' | 'office-hours') =>
+export const useAdmin = <T>(what: 'companies' | 'boards' | 'techs' | 'portal-users' | 'office-hours') =>
   useQuery({ queryKey: keys.admin(what), queryFn: () => api.get<T>(`/api/admin/${what}`) });
 export const useCompanies = () => useAdmin<Company[]>('companies');
 export const useBoards = () => useAdmin<Named[]>('boards');

@@ -11,7 +11,17 @@ export function Feedback({ error, done, clear }: { error: unknown; done: string 
 }
 
 /** A list of checkboxes for picking ids (boards offered, granted boards or companies). */
-export function IdChecklist({ legend, options, value, onChange }: { legend: string; options: { id: number; name: string }[]; value: number[]; onChange: (ids: number[]) => void }) {
+export function IdChecklist({
+  legend,
+  options,
+  value,
+  onChange,
+}: {
+  legend: string;
+  options: { id: number; name: string }[];
+  value: number[];
+  onChange: (ids: number[]) => void;
+}) {
   return (
     <fieldset className="checklist">
       <legend>{legend}</legend>

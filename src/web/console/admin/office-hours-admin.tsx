@@ -88,7 +88,14 @@ function DayRow({ day, intervals, onChange }: { day: number; intervals: Interval
       {intervals.map((iv, i) => (
         <div key={i} className="row">
           <label htmlFor={`${id}-${i}-s`}>From</label>
-          <input id={`${id}-${i}-s`} type="time" required value={iv.start} onChange={(e) => onChange(intervals.map((x, j) => (j === i ? { ...x, start: e.target.value } : x)))} className="time" />
+          <input
+            id={`${id}-${i}-s`}
+            type="time"
+            required
+            value={iv.start}
+            onChange={(e) => onChange(intervals.map((x, j) => (j === i ? { ...x, start: e.target.value } : x)))}
+            className="time"
+          />
           {/* A time field cannot show 24:00 (the end of the day); it shows 23:59 and saves 24:00. */}
           <label htmlFor={`${id}-${i}-e`}>to</label>
           <input
@@ -99,12 +106,22 @@ function DayRow({ day, intervals, onChange }: { day: number; intervals: Interval
             onChange={(e) => onChange(intervals.map((x, j) => (j === i ? { ...x, end: e.target.value === '23:59' ? '24:00' : e.target.value } : x)))}
             className="time"
           />
-          <button type="button" className="link-button" onClick={() => onChange(intervals.filter((_, j) => j !== i))} aria-label={`Remove ${name} interval ${i + 1}`}>
+          <button
+            type="button"
+            className="link-button"
+            onClick={() => onChange(intervals.filter((_, j) => j !== i))}
+            aria-label={`Remove ${name} interval ${i + 1}`}
+          >
             Remove
           </button>
         </div>
       ))}
-      <button type="button" className="link-button" onClick={() => onChange([...intervals, { start: '09:00', end: '17:00' }])} aria-label={`Add hours on ${name}`}>
+      <button
+        type="button"
+        className="link-button"
+        onClick={() => onChange([...intervals, { start: '09:00', end: '17:00' }])}
+        aria-label={`Add hours on ${name}`}
+      >
         Add hours
       </button>
     </fieldset>
@@ -133,7 +150,11 @@ function Holidays({ holidays, save }: { holidays: { id?: number; date: string; n
               {h.date}: {h.name}
             </span>
             {h.id !== undefined && (
-              <button type="button" className="link-button" onClick={() => void save.run(`Holiday “${h.name}” removed`, () => api.delete(`/api/admin/holidays/${h.id}`))}>
+              <button
+                type="button"
+                className="link-button"
+                onClick={() => void save.run(`Holiday “${h.name}” removed`, () => api.delete(`/api/admin/holidays/${h.id}`))}
+              >
                 Remove holiday {h.date}
               </button>
             )}

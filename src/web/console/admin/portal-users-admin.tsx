@@ -13,7 +13,13 @@ export function PortalUsersAdmin() {
   const [v, setV] = useState(blank);
   const add = async (e: FormEvent) => {
     e.preventDefault();
-    const body = { companyId: Number(v.companyId), email: v.email.trim(), name: v.name.trim(), password: v.password, ...(v.phone.trim() ? { phone: v.phone.trim() } : {}) };
+    const body = {
+      companyId: Number(v.companyId),
+      email: v.email.trim(),
+      name: v.name.trim(),
+      password: v.password,
+      ...(v.phone.trim() ? { phone: v.phone.trim() } : {}),
+    };
     if (await save.run(`Portal user ${body.name} added`, () => api.post('/api/admin/portal-users', body))) setV(blank);
   };
   return (
@@ -36,7 +42,15 @@ export function PortalUsersAdmin() {
         <label htmlFor={`${id}-email`}>Email</label>
         <input id={`${id}-email`} type="email" required value={v.email} onChange={(e) => setV({ ...v, email: e.target.value })} />
         <label htmlFor={`${id}-pw`}>Password (at least 8 characters)</label>
-        <input id={`${id}-pw`} type="password" autoComplete="new-password" minLength={8} required value={v.password} onChange={(e) => setV({ ...v, password: e.target.value })} />
+        <input
+          id={`${id}-pw`}
+          type="password"
+          autoComplete="new-password"
+          minLength={8}
+          required
+          value={v.password}
+          onChange={(e) => setV({ ...v, password: e.target.value })}
+        />
         <label htmlFor={`${id}-phone`}>Phone (optional)</label>
         <input id={`${id}-phone`} type="tel" value={v.phone} onChange={(e) => setV({ ...v, phone: e.target.value })} />
         <div>
@@ -91,7 +105,11 @@ function PortalUserRow({ user: u, save }: { user: PortalUser; save: ReturnType<t
               type="button"
               className="secondary"
               disabled={save.busy}
-              onClick={() => void save.run(`${u.name} ${u.active ? 'deactivated' : 'reactivated'}`, () => api.patch(`/api/admin/portal-users/${u.id}`, { active: !u.active }))}
+              onClick={() =>
+                void save.run(`${u.name} ${u.active ? 'deactivated' : 'reactivated'}`, () =>
+                  api.patch(`/api/admin/portal-users/${u.id}`, { active: !u.active }),
+                )
+              }
             >
               {u.active ? `Deactivate ${u.name}` : `Reactivate ${u.name}`}
             </button>
@@ -122,10 +140,17 @@ function PrivacyActions({ user: u, save }: { user: PortalUser; save: ReturnType<
       </p>
       <label htmlFor={`${id}-confirm`}>To erase {u.name}’s data for good, type their email</label>
       <p className="muted" id={`${id}-what`}>
-        Removes their name, email, phone and password, the text of their messages, their chats’ subjects and transcripts. The chats’ times and outcomes, the tickets
-        and the technicians’ messages stay.
+        Removes their name, email, phone and password, the text of their messages, their chats’ subjects and transcripts. The chats’ times and outcomes, the
+        tickets and the technicians’ messages stay.
       </p>
-      <input id={`${id}-confirm`} type="email" autoComplete="off" aria-describedby={`${id}-what`} value={confirm} onChange={(e) => setConfirm(e.target.value)} />
+      <input
+        id={`${id}-confirm`}
+        type="email"
+        autoComplete="off"
+        aria-describedby={`${id}-what`}
+        value={confirm}
+        onChange={(e) => setConfirm(e.target.value)}
+      />
       <div className="row">
         <button type="submit" className="danger" disabled={save.busy || confirm.trim().toLowerCase() !== u.email.toLowerCase()}>
           Erase {u.name}’s data

@@ -29,7 +29,11 @@ function NewTech({ save }: { save: ReturnType<typeof useSave> }) {
   const [v, setV] = useState({ email: '', name: '', password: '', role: 'tech' as 'tech' | 'admin' });
   const add = async (e: FormEvent) => {
     e.preventDefault();
-    if (await save.run(`Technician ${v.name.trim()} added; now grant access below`, () => api.post('/api/admin/techs', { ...v, name: v.name.trim(), email: v.email.trim() })))
+    if (
+      await save.run(`Technician ${v.name.trim()} added; now grant access below`, () =>
+        api.post('/api/admin/techs', { ...v, name: v.name.trim(), email: v.email.trim() }),
+      )
+    )
       setV({ email: '', name: '', password: '', role: 'tech' });
   };
   return (
@@ -40,7 +44,15 @@ function NewTech({ save }: { save: ReturnType<typeof useSave> }) {
       <label htmlFor={`${id}-email`}>Email</label>
       <input id={`${id}-email`} type="email" required value={v.email} onChange={(e) => setV({ ...v, email: e.target.value })} />
       <label htmlFor={`${id}-pw`}>Password (at least 8 characters)</label>
-      <input id={`${id}-pw`} type="password" autoComplete="new-password" minLength={8} required value={v.password} onChange={(e) => setV({ ...v, password: e.target.value })} />
+      <input
+        id={`${id}-pw`}
+        type="password"
+        autoComplete="new-password"
+        minLength={8}
+        required
+        value={v.password}
+        onChange={(e) => setV({ ...v, password: e.target.value })}
+      />
       <label htmlFor={`${id}-role`}>Role</label>
       <select id={`${id}-role`} value={v.role} onChange={(e) => setV({ ...v, role: e.target.value as 'tech' | 'admin' })}>
         <option value="tech">Technician</option>
@@ -63,16 +75,22 @@ function TechRow({ tech, boards, companies, save }: { tech: Tech; boards: Named[
   const [role, setRole] = useState(tech.role);
   const grants = (e: FormEvent) => {
     e.preventDefault();
-    void save.run(`Access of ${tech.name} saved`, () => api.put(`/api/admin/techs/${tech.id}/grants`, { boardIds, allCompanies, companyIds: allCompanies ? [] : companyIds }));
+    void save.run(`Access of ${tech.name} saved`, () =>
+      api.put(`/api/admin/techs/${tech.id}/grants`, { boardIds, allCompanies, companyIds: allCompanies ? [] : companyIds }),
+    );
   };
   const boardNames = boards.filter((b) => tech.grants.boardIds.includes(b.id)).map((b) => b.name);
-  const scope = tech.role === 'admin' ? 'everything (admin)' : `${boardNames.length ? boardNames.join(', ') : 'no board'}; ${tech.grants.allCompanies ? 'all companies' : `${tech.grants.companyIds.length} compan${tech.grants.companyIds.length === 1 ? 'y' : 'ies'}`}`;
+  const scope =
+    tech.role === 'admin'
+      ? 'everything (admin)'
+      : `${boardNames.length ? boardNames.join(', ') : 'no board'}; ${tech.grants.allCompanies ? 'all companies' : `${tech.grants.companyIds.length} compan${tech.grants.companyIds.length === 1 ? 'y' : 'ies'}`}`;
   return (
     <li className="card" data-testid="tech-row">
       {/* Collapsed to one line each, so a long staff list stays readable; open to edit. */}
       <details>
         <summary>
-          <strong>{tech.name}</strong> <span className="muted">{tech.email}</span> · {tech.role === 'admin' ? 'Admin' : 'Technician'} · {tech.active ? (tech.available ? 'Available' : 'Do Not Respond') : 'Deactivated'} · access: {scope}
+          <strong>{tech.name}</strong> <span className="muted">{tech.email}</span> · {tech.role === 'admin' ? 'Admin' : 'Technician'} ·{' '}
+          {tech.active ? (tech.available ? 'Available' : 'Do Not Respond') : 'Deactivated'} · access: {scope}
         </summary>
         <div className="row">
           <label htmlFor={`${id}-role`}>Role of {tech.name}</label>
@@ -80,14 +98,23 @@ function TechRow({ tech, boards, companies, save }: { tech: Tech; boards: Named[
             <option value="tech">Technician</option>
             <option value="admin">Admin (access to everything)</option>
           </select>
-          <button type="button" className="secondary" disabled={save.busy || role === tech.role} onClick={() => void save.run(`Role of ${tech.name} saved`, () => api.patch(`/api/admin/techs/${tech.id}`, { role }))}>
+          <button
+            type="button"
+            className="secondary"
+            disabled={save.busy || role === tech.role}
+            onClick={() => void save.run(`Role of ${tech.name} saved`, () => api.patch(`/api/admin/techs/${tech.id}`, { role }))}
+          >
             Save role
           </button>
           <button
             type="button"
             className="secondary"
             disabled={save.busy}
-            onClick={() => void save.run(`${tech.name} ${tech.active ? 'deactivated' : 'reactivated'}`, () => api.patch(`/api/admin/techs/${tech.id}`, { active: !tech.active }))}
+            onClick={() =>
+              void save.run(`${tech.name} ${tech.active ? 'deactivated' : 'reactivated'}`, () =>
+                api.patch(`/api/admin/techs/${tech.id}`, { active: !tech.active }),
+              )
+            }
           >
             {tech.active ? `Deactivate ${tech.name}` : `Reactivate ${tech.name}`}
           </button>
@@ -116,12 +143,22 @@ function PasswordReset({ tech, save }: { tech: Tech; save: ReturnType<typeof use
   const [password, setPassword] = useState('');
   const submit = async (e: FormEvent) => {
     e.preventDefault();
-    if (await save.run(`Password of ${tech.name} changed; their sessions were ended`, () => api.patch(`/api/admin/techs/${tech.id}`, { password }))) setPassword('');
+    if (await save.run(`Password of ${tech.name} changed; their sessions were ended`, () => api.patch(`/api/admin/techs/${tech.id}`, { password })))
+      setPassword('');
   };
   return (
     <form className="row" onSubmit={submit} aria-label={`Password of ${tech.name}`}>
       <label htmlFor={id}>New password for {tech.name}</label>
-      <input id={id} type="password" autoComplete="new-password" minLength={8} required value={password} onChange={(e) => setPassword(e.target.value)} className="grow" />
+      <input
+        id={id}
+        type="password"
+        autoComplete="new-password"
+        minLength={8}
+        required
+        value={password}
+        onChange={(e) => setPassword(e.target.value)}
+        className="grow"
+      />
       <button type="submit" className="secondary" disabled={save.busy}>
         Set password
       </button>
