@@ -154,9 +154,11 @@ describe.each(DIALECTS)('privacy on %s', (kind) => {
       .execute();
 
     expect(await runRetention(s.ctx, { days: null })).toEqual({ chats: 0, messages: 0, files: 0 });
-    const first = await runRetention(s.ctx, { days: 30 });
+    // Two sweeps at once (as two nodes would run them): each chat is swept once, nothing fails.
+    const [a, b] = await Promise.all([runRetention(s.ctx, { days: 30 }), runRetention(s.ctx, { days: 30 })]);
+    const first = { chats: a.chats + b.chats, files: a.files + b.files };
     expect(first.chats).toBeGreaterThanOrEqual(1);
-    expect(first.files).toBeGreaterThanOrEqual(1);
+    expect(first.files).toBe(first.chats);
     expect((await runRetention(s.ctx, { days: 30 })).chats).toBe(0);
 
     const tech = old.tech;

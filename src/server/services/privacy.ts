@@ -12,6 +12,7 @@
  * Retention (RETENTION_DAYS): a completed chat older than that loses its messages, its search
  * document and its transcript files; the chat itself (times, outcome, counts for reports) stays.
  */
+import { sql } from 'kysely';
 import type { Tx } from '../db/database.js';
 import { deleteSessionsOf, updatePortalUserRow } from '../db/repositories/people.js';
 import {
@@ -197,6 +198,9 @@ export async function runRetention(ctx: Ctx, opts: { days?: number | null; batch
   const before = ctx.now() - days * 86_400_000;
   for (;;) {
     const done = await inTransaction(ctx, async (trx: Tx) => {
+      // On PostgreSQL one node sweeps at a time (the others find the lock taken and stop): no two
+      // nodes delete the same rows at once. SQLite has one writer anyway.
+      if (ctx.dialect === 'postgres' && !(await sweepLockTaken(trx))) return 0;
       const ids = await chatsPastRetention(trx, before, opts.batch ?? 200);
       if (!ids.length) return 0;
       const removed = await trx.deleteFrom('messages').where('chat_id', 'in', ids).executeTakeFirst();
@@ -211,6 +215,11 @@ export async function runRetention(ctx: Ctx, opts: { days?: number | null; batch
     });
     if (done === 0) return out;
   }
+}
+
+async function sweepLockTaken(trx: Tx): Promise<boolean> {
+  const r = await sql<{ taken: boolean }>`select pg_try_advisory_xact_lock(727002) as taken`.execute(trx);
+  return r.rows[0]?.taken === true;
 }
 
 /** Runs the retention sweep now and then (hourly) while the server runs, when a retention is set. */
