@@ -80,33 +80,29 @@ export function openSqlite(file: string, opts: OpenOptions = {}): SqliteConnecti
       },
     };
   };
-  return connection({ exec: (sql) => db.exec(sql), prepare, close: () => db.close(), isOpen: () => db.isOpen });
-}
-
-function connection(d: { exec(sql: string): void; prepare(sql: string): SqliteStatement; close(): void; isOpen(): boolean }): SqliteConnection {
-  const pragma = (text: string) => d.prepare(`pragma ${text}`).all() as Record<string, unknown>[];
+  const pragma = (text: string) => prepare(`pragma ${text}`).all() as Record<string, unknown>[];
   return {
     get open() {
-      return d.isOpen();
+      return db.isOpen;
     },
-    exec: d.exec,
-    prepare: d.prepare,
+    exec: (sql) => db.exec(sql),
+    prepare,
     pragma,
     pragmaValue: (text) => {
       const row = pragma(text)[0];
       return row ? Object.values(row)[0] : undefined;
     },
     transaction(fn) {
-      d.exec('begin');
+      db.exec('begin');
       try {
         const out = fn();
-        d.exec('commit');
+        db.exec('commit');
         return out;
       } catch (err) {
-        d.exec('rollback');
+        db.exec('rollback');
         throw err;
       }
     },
-    close: d.close,
+    close: () => db.close(),
   };
 }

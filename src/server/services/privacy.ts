@@ -40,6 +40,18 @@ export const ERASED_NAME = 'Deleted user';
 export const ERASED_TEXT = '(removed: the author’s data was erased)';
 const iso = (ms: number | null | undefined) => (ms === null || ms === undefined ? null : new Date(Number(ms)).toISOString());
 
+/** Rows grouped by their chat, in their order. */
+function byChat<R extends { chat_id: number }>(rows: R[]): Map<number, R[]> {
+  const out = new Map<number, R[]>();
+  for (const r of rows) {
+    const id = Number(r.chat_id);
+    const list = out.get(id);
+    if (list) list.push(r);
+    else out.set(id, [r]);
+  }
+  return out;
+}
+
 /** Everything stored about a portal user, as JSON an admin can hand over. */
 export async function exportPortalUser(ctx: Ctx, userId: number) {
   return ctx.db.transaction().execute(async (trx) => {
@@ -53,6 +65,8 @@ export async function exportPortalUser(ctx: Ctx, userId: number) {
       ticketsOfContact(trx, userId),
       sessionsOf(trx, 'portal', userId),
     ]);
+    const messagesByChat = byChat(messages);
+    const transitionsByChat = byChat(transitions);
     return {
       exportedAt: new Date(ctx.now()).toISOString(),
       person: {
@@ -85,18 +99,20 @@ export async function exportPortalUser(ctx: Ctx, userId: number) {
         completedAt: iso(c.completed_at),
         callback: c.callback_phone || c.callback_message ? { phone: c.callback_phone, time: c.callback_time, message: c.callback_message } : null,
         messagesRemovedAt: iso(c.messages_purged_at),
-        messages: messages
-          .filter((m) => Number(m.chat_id) === Number(c.id))
-          .map((m) => ({
-            seq: m.seq,
-            author: m.author_kind === 'portal' ? 'you' : m.author_kind,
-            authorName: m.author_kind === 'tech' ? m.tech_name : null,
-            body: m.body,
-            at: iso(m.created_at),
-          })),
-        history: transitions
-          .filter((t) => Number(t.chat_id) === Number(c.id))
-          .map((t) => ({ event: t.event, from: t.from_status, to: t.to_status, by: t.actor_kind, at: iso(t.at) })),
+        messages: (messagesByChat.get(Number(c.id)) ?? []).map((m) => ({
+          seq: m.seq,
+          author: m.author_kind === 'portal' ? 'you' : m.author_kind,
+          authorName: m.author_kind === 'tech' ? m.tech_name : null,
+          body: m.body,
+          at: iso(m.created_at),
+        })),
+        history: (transitionsByChat.get(Number(c.id)) ?? []).map((t) => ({
+          event: t.event,
+          from: t.from_status,
+          to: t.to_status,
+          by: t.actor_kind,
+          at: iso(t.at),
+        })),
       })),
       tickets: tickets.map((t) => ({ id: Number(t.id), summary: t.summary, status: t.status, createdAt: iso(t.created_at), updatedAt: iso(t.updated_at) })),
       sessions: sessions.map((s) => ({ createdAt: iso(s.created_at), expiresAt: iso(s.expires_at) })),

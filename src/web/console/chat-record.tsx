@@ -91,7 +91,7 @@ export function ChatRecord({ chat, me }: { chat: ConsoleChat; me: Me }) {
         )}
         {chat.status === 'active' && !chat.abilities.write && <p className="muted">{chat.tech?.name} is in this chat.</p>}
         {chat.abilities.join && <JoinHere chatId={chat.id} />}
-        {completed && (
+        {completed && !chat.messagesRemovedAt && (
           <a className="button secondary" href={`/api/console/chats/${chat.id}/transcript`} download={`chat-${chat.id}.txt`}>
             Download transcript
           </a>

@@ -133,16 +133,14 @@ function PrivacyActions({ user: u, save }: { user: PortalUser; save: ReturnType<
   return (
     <form className="stack" onSubmit={erase} aria-label={`Data of ${u.name}`}>
       <h4>Their data</h4>
-      <p>
-        <a href={`/api/admin/portal-users/${u.id}/export`} download={`portal-user-${u.id}.json`}>
-          Download {u.name}’s data (JSON)
-        </a>
-      </p>
+      <a href={`/api/admin/portal-users/${u.id}/export`} download={`portal-user-${u.id}.json`}>
+        Download {u.name}’s data (JSON)
+      </a>
       <label htmlFor={`${id}-confirm`}>To erase {u.name}’s data for good, type their email</label>
-      <p className="muted" id={`${id}-what`}>
+      <span className="muted" id={`${id}-what`}>
         Removes their name, email, phone and password, the text of their messages, their chats’ subjects and transcripts. The chats’ times and outcomes, the
         tickets and the technicians’ messages stay.
-      </p>
+      </span>
       <input
         id={`${id}-confirm`}
         type="email"
