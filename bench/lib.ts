@@ -198,12 +198,33 @@ export function machineBusySeconds(): number {
   return (user + nice + system + irq + softirq + steal) / 100;
 }
 
+const SERVICES = new Set(['postgres', 'redis-server']);
+
+/** CPU seconds used so far by every PostgreSQL and Redis process on the machine (Linux /proc). */
+export function serviceCpuSeconds(): number {
+  let ticks = 0;
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      if (!SERVICES.has(comm)) continue;
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      ticks += Number(fields[11]) + Number(fields[12]);
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  return ticks / 100;
+}
+
 /**
  * What else ran on the machine during a window: busy cores of the whole machine minus the server
  * and this load process. Other work on a shared 2-core box skews latency; the results say how much.
  */
 export function contention(serverPid: number) {
   const m0 = machineBusySeconds();
+  const d0 = serviceCpuSeconds();
   const s0 = cpuSeconds(serverPid);
   const l0 = process.cpuUsage();
   const t0 = nowMs();
@@ -213,11 +234,14 @@ export function contention(serverPid: number) {
     const server = (cpuSeconds(serverPid) - s0) / secs;
     const load = (l.user + l.system) / 1e6 / secs;
     const machine = (machineBusySeconds() - m0) / secs;
+    const services = (serviceCpuSeconds() - d0) / secs;
     const r = (x: number) => Math.round(x * 100) / 100;
     return {
       serverCores: r(server),
       loadProcessCores: r(load),
-      otherProcessesCores: r(Math.max(0, machine - server - load)),
+      // PostgreSQL and Redis: part of the system under test when the server uses them.
+      databaseAndRedisCores: r(services),
+      otherProcessesCores: r(Math.max(0, machine - server - load - services)),
       loadAverage1m: r(os.loadavg()[0]),
     };
   };

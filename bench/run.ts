@@ -52,7 +52,12 @@ function headline(name: Name, r: any): Record<string, unknown> {
         notDelivered: r.product.notDeliveredAfterDrain,
       };
     case 'persist':
-      return { persistedPerSecond: r.persistedPerSecond, databaseMatchesAcks: r.databaseMatchesAcks };
+      return {
+        persistedPerSecond: r.persistedPerSecond,
+        postgresPersistedPerSecond: r.postgresPersistedPerSecond,
+        postgresToSqliteRatio: r.postgresToSqliteRatio,
+        databaseMatchesAcks: r.databaseMatchesAcks,
+      };
     case 'alert':
       return { perDeliveryP99Ms: r.perDeliveryMs.p99, perDeliveryP50Ms: r.perDeliveryMs.p50, toLastTechP99Ms: r.requestToLastTechMs.p99 };
     case 'idle':

@@ -86,12 +86,12 @@ export async function serviceThroughput(opts: { chats: number; seconds: number }
     { name: 'getVisibleChatRow', run: (i) => getVisibleChatRow(ctx.db, actors[i % actors.length], sides[i % sides.length].chatId) },
     { name: 'listMessages (catch-up read of one message)', run: (i) => listMessages(ctx.db, sides[i % sides.length].chatId, 0, 1) },
     {
-      name: 'sendMessage (access, dedupe, transaction: persisted)',
+      name: 'sendMessage (checks, then a batch of one: persisted)',
       run: (i) => sendMessage(ctx, actors[i % actors.length], sides[i % sides.length].chatId, `service bench ${i}`, `svc-${++seqN}`),
     },
     {
-      // What a burst of sends does on the server: they arrive in one turn and share one commit.
-      name: 'sendMessage, 8 sends at once (one group commit), per message',
+      // What a burst of sends does on the server: they arrive in one turn and share one batch.
+      name: 'sendMessage, 8 sends at once (one batch), per message',
       batch: 8,
       run: (i) =>
         Promise.all(

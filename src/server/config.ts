@@ -13,6 +13,8 @@ const schema = z.object({
   HOST: z.string().default('127.0.0.1'),
   DATA_DIR: z.string().default('./data'),
   DATABASE_URL: z.string().optional(),
+  /** PostgreSQL connections per node; message batches use up to half of them (services/message-batches.ts). */
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(2).max(200).default(10),
   REDIS_URL: z.string().optional(),
   /** Start of every Redis channel and key of this deployment; derived from the database when unset. */
   REDIS_PREFIX: z.string().max(100).optional(),
@@ -46,6 +48,7 @@ export type Config = {
   host: string;
   dataDir: string;
   databaseUrl?: string;
+  databasePoolSize: number;
   redisUrl?: string;
   /** Start of this deployment's Redis channels and keys (realtime/redis-prefix.ts). */
   redisPrefix: string;
@@ -76,6 +79,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     host: e.HOST,
     dataDir: e.DATA_DIR,
     databaseUrl: e.DATABASE_URL || undefined,
+    databasePoolSize: e.DATABASE_POOL_SIZE,
     redisUrl: e.REDIS_URL || undefined,
     redisPrefix: redisPrefix({ redisPrefix: e.REDIS_PREFIX || undefined, databaseUrl: e.DATABASE_URL || undefined, dataDir: e.DATA_DIR }),
     delays: {

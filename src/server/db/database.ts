@@ -27,9 +27,15 @@ pg.types.setTypeParser(20, (v) => Number(v));
  * keeps their connection and the server's consistent (WAL: readers never block the writer, writers
  * wait for each other up to the busy timeout), and the connection copies the log back itself.
  */
-export function openDatabase(opts: { databaseUrl?: string; dataDir: string; onBackgroundError?: (err: unknown) => void; alongsideServer?: boolean }): DbHandle {
+export function openDatabase(opts: {
+  databaseUrl?: string;
+  dataDir: string;
+  databasePoolSize?: number;
+  onBackgroundError?: (err: unknown) => void;
+  alongsideServer?: boolean;
+}): DbHandle {
   if (opts.databaseUrl) {
-    const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: 10 });
+    const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: opts.databasePoolSize ?? 10 });
     pool.on('error', () => {
       /* an idle client lost its connection; the pool replaces it */
     });

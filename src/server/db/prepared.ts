@@ -44,12 +44,24 @@ export function prepared<A extends unknown[], R>(build: (db: Kysely<any>, ...arg
         const p = t.params[i];
         params[i] = 'arg' in p ? args[p.arg] : p.value;
       }
-      // On SQLite, straight on the connection when that is safe (see database.ts); else via Kysely.
-      const sqlite = directSqlite(db);
-      if (sqlite) return Promise.resolve(sqlite.rows(t.sql, params) as R[]);
-      return db.executeQuery<R>(CompiledQuery.raw(t.sql, params)).then((r) => r.rows);
+      return rawRows<R>(db, t.sql, params);
     } catch (e) {
       return Promise.reject(e);
     }
   };
+}
+
+/**
+ * Runs one SQL text with its parameters and gives its rows: on SQLite straight on the connection
+ * when that is safe (see database.ts), otherwise through Kysely. For queries written per dialect
+ * (arrays on PostgreSQL, JSON on SQLite) that no query builder expresses.
+ */
+export function rawRows<R>(db: Kysely<any>, text: string, params: readonly unknown[]): Promise<R[]> {
+  try {
+    const sqlite = directSqlite(db);
+    if (sqlite) return Promise.resolve(sqlite.rows(text, params) as R[]);
+    return db.executeQuery<R>(CompiledQuery.raw(text, params as unknown[])).then((r) => r.rows);
+  } catch (e) {
+    return Promise.reject(e);
+  }
 }

@@ -8,9 +8,9 @@ export type AuthorKind = Message['author_kind'];
 export type MessageRow = Message & { author_name: string | null };
 
 /**
- * Take the chat's next `seq` (the second only while the chat is in the given status): the counter
- * update locks the chat row, so concurrent appends queue and `seq` has no gaps or repeats. These
- * and `messageByClientId` run on every send and are awaited directly (rows, none or one).
+ * Take the chat's next `seq` for one message (a request's first, a system line): the counter
+ * update locks the chat row, so concurrent appends queue and `seq` has no gaps or repeats. Sends
+ * are written in batches (message-batch.ts).
  */
 export const bumpSeq = prepared((db: Kysely<Database>, chatId: number) =>
   db
@@ -18,39 +18,6 @@ export const bumpSeq = prepared((db: Kysely<Database>, chatId: number) =>
     .set((eb) => ({ last_seq: eb('last_seq', '+', 1) }))
     .where('id', '=', chatId)
     .returning(['last_seq', 'requester_id']),
-);
-/**
- * The writer's own conditions go into the counter update, so they hold at the moment of the
- * append, not only when the send was checked: the requester writes while the chat is active and
- * they have not left it; a tech while the chat is active and they are its joined tech.
- */
-export const bumpSeqForRequester = prepared((db: Kysely<Database>, chatId: number) =>
-  db
-    .updateTable('chats')
-    .set((eb) => ({ last_seq: eb('last_seq', '+', 1) }))
-    .where('id', '=', chatId)
-    .where('status', '=', 'active')
-    .where('left_at', 'is', null)
-    .returning(['last_seq', 'requester_id']),
-);
-export const bumpSeqForTech = prepared((db: Kysely<Database>, chatId: number, techId: number) =>
-  db
-    .updateTable('chats')
-    .set((eb) => ({ last_seq: eb('last_seq', '+', 1) }))
-    .where('id', '=', chatId)
-    .where('status', '=', 'active')
-    .where('tech_id', '=', techId)
-    .returning(['last_seq', 'requester_id']),
-);
-// A client id is its author's own: the same id from the other side of the chat is another message.
-export const messageByClientId = prepared((db: Kysely<Database>, chatId: number, kind: AuthorKind, authorId: number, clientId: string) =>
-  db
-    .selectFrom('messages')
-    .selectAll()
-    .where('chat_id', '=', chatId)
-    .where('author_kind', '=', kind)
-    .where('author_id', '=', authorId)
-    .where('client_id', '=', clientId),
 );
 /** A new message, as rows (one). */
 export const insertMessage = prepared(

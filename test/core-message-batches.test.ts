@@ -1,21 +1,19 @@
 /**
- * Group commit (services/context.ts, inGroupCommit): sends made in one turn of the event loop
- * share a transaction on SQLite; each caller still gets its own outcome, a refusal fails alone,
- * and any other failure leaves nothing of the group half-written. Runs on both databases (on
- * PostgreSQL each call has its own transaction; the outcomes must be the same).
+ * Message batches (services/message-batches.ts): sends made together share one transaction and a
+ * fixed number of statements on both databases; each caller still gets its own outcome, a refusal
+ * fails alone, and any other failure leaves nothing of the batch half-written.
  */
 import { describe, expect, it } from 'vitest';
 import { DIALECTS } from './support/databases.js';
 import type { TestServer } from './support/server.js';
 import { activeChat, waitingChat, type World, serverWithWorld } from './support/flows.js';
-import { inGroupCommit } from '../src/server/services/context.js';
 import { sendMessage } from '../src/server/services/messages.js';
 import { loadPortalActor, loadTechActor } from '../src/server/policies/access.js';
 import { AppError } from '../src/server/errors.js';
 import { sql } from 'kysely';
 import { until } from './support/realtime.js';
 
-describe.each(DIALECTS)('group commit on %s', (kind) => {
+describe.each(DIALECTS)('message batches on %s', (kind) => {
   let s: TestServer;
   let w: World;
   serverWithWorld(kind, (server, seeded) => ((s = server), (w = seeded)));
@@ -154,28 +152,31 @@ describe.each(DIALECTS)('group commit on %s', (kind) => {
     expect(stored.map((m) => Number(m.seq))).toEqual(Array.from({ length: stored.length }, (_, k) => k + 1));
   });
 
-  it('an unexpected failure after a write leaves nothing of it; the other calls commit once each', async () => {
-    const name = (tag: string) => `gc-${kind}-${tag}`;
-    const insert = (tag: string) => (trx: Parameters<Parameters<typeof inGroupCommit>[1]>[0]) =>
-      trx
-        .insertInto('companies')
-        .values({ name: name(tag), created_at: Date.now() })
-        .execute();
+  it('an unexpected failure in a batch leaves nothing of it half-written; the other sends commit once each', async () => {
+    const tech = (await loadTechActor(s.ctx.db, w.tech.id))!;
+    const chatId = await activeChat(w);
+    const other = await activeChat(w);
+    // One send to each chat first: the node then knows both chats' scope, so the four sends below
+    // are queued without a read, in call order, into one batch.
+    await Promise.all([sendMessage(s.ctx, tech, chatId, 'warm', 'f-0'), sendMessage(s.ctx, tech, other, 'warm', 'f-00')]);
+    const before = (await messagesOf(chatId)).length;
+    const events = createdEvents();
+    // A body the database refuses (not null): the batch's insert fails as a whole, so every send of
+    // the batch is written again alone; only the broken one fails, and its seq is not lost.
     const results = await Promise.allSettled([
-      inGroupCommit(s.ctx, async (trx) => (await insert('a')(trx), 'a')),
-      inGroupCommit(s.ctx, async (trx) => {
-        await insert('broken')(trx);
-        throw new Error('disk on fire');
-      }),
-      inGroupCommit(s.ctx, async () => {
-        throw new AppError('invalid_transition', 'refused before writing', 409);
-      }),
-      inGroupCommit(s.ctx, async (trx) => (await insert('b')(trx), 'b')),
+      sendMessage(s.ctx, tech, chatId, 'first', 'f-1'),
+      sendMessage(s.ctx, tech, chatId, null as unknown as string, 'f-broken'),
+      sendMessage(s.ctx, tech, other, 'elsewhere', 'f-2'),
+      sendMessage(s.ctx, tech, chatId, 'last', 'f-3'),
     ]);
-    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'rejected', 'fulfilled']);
-    expect((results[1] as PromiseRejectedResult).reason.message).toBe('disk on fire');
-    expect((results[2] as PromiseRejectedResult).reason.code).toBe('invalid_transition');
-    const rows = await s.ctx.db.selectFrom('companies').select('name').where('name', 'like', `gc-${kind}-%`).execute();
-    expect(rows.map((r) => r.name).sort()).toEqual([name('a'), name('b')]);
+    events.off();
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled', 'fulfilled']);
+    expect((results[1] as PromiseRejectedResult).reason).not.toBeInstanceOf(AppError);
+    const stored = await messagesOf(chatId);
+    expect(stored.map((m) => Number(m.seq))).toEqual(Array.from({ length: before + 2 }, (_, k) => k + 1));
+    expect(stored.slice(-2).map((m) => m.body)).toEqual(['first', 'last']);
+    expect((await messagesOf(other)).filter((m) => m.client_id === 'f-2')).toHaveLength(1);
+    // One event per stored message, none for the failed one.
+    expect(events.seen.filter((e) => e.chatId === chatId).map((e) => e.seq)).toEqual(stored.slice(-2).map((m) => Number(m.seq)));
   });
 });
