@@ -119,7 +119,11 @@ describe.each(DIALECTS)('lifecycle over HTTP on %s', (kind) => {
     const { loginAs } = await import('./support/http.js');
     const c = await loginAs(s.url, 'portal', u.email, 'test-password-1');
     const alerts: number[] = [];
-    const off = s.ctx.bus.on('chat.alerted', ({ chatId }) => void alerts.push(chatId));
+    const requests: { chatId: number; alert: unknown }[] = [];
+    const offs = [s.ctx.bus.on('chat.alerted', ({ chatId }) => void alerts.push(chatId)), s.ctx.bus.on('chat.requested', (e) => void requests.push(e))];
+    const off = () => {
+      for (const o of offs) o();
+    };
     const r = await c.post('/api/portal/chats', {
       boardId: w.boardId,
       subject: 'After hours',
@@ -130,6 +134,7 @@ describe.each(DIALECTS)('lifecycle over HTTP on %s', (kind) => {
     expect(r.status, r.text).toBe(201);
     expect(r.body.chat).toMatchObject({ status: 'callback', callback: { phone: '+1 555 010 9999', preferredTime: '8am' } });
     expect(alerts).not.toContain(r.body.chat.id);
+    expect(requests.find((e) => e.chatId === r.body.chat.id)?.alert).toBeNull();
     const t = (await w.techClient.get(`/api/console/chats/${r.body.chat.id}/transitions`)).body;
     expect(t.map((x: any) => x.event)).toEqual(['request', 'request_callback']);
     const bar = (await w.techClient.get('/api/console/status-bar')).body;

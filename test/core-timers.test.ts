@@ -59,14 +59,14 @@ describe.each(DIALECTS)('durable timers on %s', (kind) => {
     const c1 = await loginAs(a.url, 'portal', u1.email, PASSWORD);
     const userSocket = await connect(a.url, '/portal', c1);
     const c2 = await loginAs(a.url, 'portal', u2.email, PASSWORD);
-    const seenA = record(a, ['chat.alerted', 'chat.offer', 'chat.abandoned']);
+    const seenA = record(a, ['chat.requested', 'chat.alerted', 'chat.offer', 'chat.abandoned']);
 
     // A ticket chat while the assigned tech is online: only that tech first.
     const t = await c1.post(`/api/portal/tickets/${ticketId}/chat`, { message: 'Still broken' });
     expect(t.status).toBe(201);
     const ticketChat = t.body.chat.id;
-    const firstAlert = seenA.find((e) => e.name === 'chat.alerted' && e.payload.chatId === ticketChat);
-    expect(firstAlert?.payload).toMatchObject({ stage: 'assigned', techIds: [assigned.id] });
+    const request = seenA.find((e) => e.name === 'chat.requested' && e.payload.chatId === ticketChat);
+    expect(request?.payload.alert).toEqual({ stage: 'assigned', techIds: [assigned.id] });
     // A new request whose user has no live connection: the grace runs from the start.
     const n = await c2.post('/api/portal/chats', { boardId, subject: 'Email', message: 'No mail' });
     const graceChat = n.body.chat.id;

@@ -58,12 +58,21 @@ describe.each(DIALECTS)('alerts on %s', (kind) => {
     const chatId = r.body.chat.id;
     const first = await waitFor(sc.assigned.socket!, 'alert', (a) => a.chat.id === chatId);
     expect(first.stage).toBe('assigned');
+    expect(first.chat).toMatchObject({ id: chatId, status: 'waiting' });
     // The others have the chat in their lists at once, but no alert yet.
     await waitFor(sc.b.socket!, 'chat', (c) => c.id === chatId);
-    await barrier(sc.b.socket!);
-    await barrier(sc.c.socket!);
+    for (const s of [sc.assigned.socket!, secondTab, sc.b.socket!, sc.c.socket!]) await barrier(s);
     expect(received(sc.b.socket!, 'alert')).toHaveLength(0);
     expect(received(sc.c.socket!, 'alert')).toHaveLength(0);
+    // One frame per tech for the request: the alert (carrying the chat) or the chat, never both.
+    const framesOf = (s: TestSocket) => [
+      ...received(s, 'alert', (a) => a.chat.id === chatId).map(() => 'alert'),
+      ...received(s, 'chat', (c) => c.id === chatId).map(() => 'chat'),
+    ];
+    expect(framesOf(sc.assigned.socket!)).toEqual(['alert']);
+    expect(framesOf(secondTab)).toEqual(['alert']);
+    expect(framesOf(sc.b.socket!)).toEqual(['chat']);
+    expect(framesOf(sc.c.socket!)).toEqual(['chat']);
     expect((await sc.b.client.get('/api/console/status-bar')).body.waiting.map((c: any) => c.id)).toContain(chatId);
 
     // After the window, everyone eligible is alerted, once.

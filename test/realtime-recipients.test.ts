@@ -66,7 +66,7 @@ describe.each(DIALECTS)('recipients of real-time events on %s', (kind) => {
     return { boardId, companyId, techs, clients, sockets, u1, u2, c1, c2, s1, s2 };
   }
 
-  it('a request: alert to the eligible tech only, chat to every tech with access and to the requester only', async () => {
+  it('a request: alert (carrying the chat) to the eligible tech only, chat to the other techs with access and to the requester only', async () => {
     const p = await people();
     const r = await p.c1.post('/api/portal/chats', { boardId: p.boardId, subject: 'Printer', message: 'It jams' });
     expect(r.status).toBe(201);
@@ -74,10 +74,12 @@ describe.each(DIALECTS)('recipients of real-time events on %s', (kind) => {
 
     const alert = await waitFor(p.sockets.ok, 'alert', (a) => a.chat.id === chatId);
     expect(alert).toMatchObject({ stage: 'all', chat: { id: chatId, status: 'waiting', subject: 'Printer' } });
-    await waitFor(p.sockets.ok, 'chat', (c) => c.id === chatId);
     await waitFor(p.sockets.dnr, 'chat', (c) => c.id === chatId);
     await waitFor(p.s1, 'chat', (c) => c.id === chatId);
     for (const sock of [...Object.values(p.sockets), p.s1, p.s2]) await barrier(sock);
+    // One frame for the alerted tech: no separate `chat` besides the alert.
+    expect(received(p.sockets.ok, 'alert', (a) => a.chat.id === chatId)).toHaveLength(1);
+    expect(received(p.sockets.ok, 'chat', (c) => c.id === chatId)).toHaveLength(0);
 
     expect(received(p.sockets.dnr, 'alert', (a) => a.chat.id === chatId)).toHaveLength(0);
     expect(received(p.sockets.dnr, 'chat', (c) => c.id === chatId)).toHaveLength(1);

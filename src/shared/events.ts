@@ -5,7 +5,9 @@
 import type { MessageView } from './views.js';
 
 export type DomainEvents = {
-  'chat.requested': { chatId: number };
+  /** A new chat, and whom it alerts now (null: nobody, e.g. a callback asked for up front). */
+  'chat.requested': { chatId: number; alert: { stage: 'assigned' | 'all'; techIds: number[] } | null };
+  /** A later alert of a waiting chat: the escalation from the assigned tech to everyone eligible. */
   'chat.alerted': { chatId: number; stage: 'assigned' | 'all'; techIds: number[] };
   'chat.joined': { chatId: number; techId: number };
   'message.created': {

@@ -11,7 +11,7 @@ import type { Logger } from 'pino';
 import type { Ctx } from '../services/context.js';
 import { loadTechActor, techsWithAccess, type Actor } from '../policies/access.js';
 import { can } from '../policies/rules.js';
-import { findChatRow, openChatIdsOfRequester } from '../db/repositories/chats.js';
+import { findChatRow, openChatIdsOfRequester, type ChatRow } from '../db/repositories/chats.js';
 import { presentPortalChat, presentTechChat } from '../services/presenters.js';
 import { SERVER_EVENTS } from '../../shared/realtime.js';
 import type { SocketActors } from './socket-actors.js';
@@ -106,33 +106,47 @@ export function startFanout(ctx: Ctx, io: RealtimeServer, log: Logger, opts: { c
    * The chat changed: every tech with access (their lists) and the requester hear of it, each
    * with the view of their relation to it: the joined tech's, the others', the requester's.
    */
-  async function publishChat(chatId: number) {
+  async function publishChat(chatId: number, alerted: Set<number> = new Set()) {
     const row = await loadRow(chatId);
     if (!row) return null;
     const techIds = await techsWithAccess(ctx.db, row, { availableOnly: false });
     const joined = row.tech_id === null ? null : Number(row.tech_id);
-    const others = techIds.filter((id) => id !== joined);
+    // Techs alerted about this chat now get the chat with the alert, in one frame (sendAlert).
+    const others = techIds.filter((id) => id !== joined && !alerted.has(id));
     if (others.length) consoleNsp.to(techRooms(others)).emit(SERVER_EVENTS.chat, presentTechChat(row, 'tech_with_access'));
     if (joined !== null && techIds.includes(joined)) consoleNsp.to(`tech:${joined}`).emit(SERVER_EVENTS.chat, presentTechChat(row, 'joined_tech'));
     portal.to(`portal:${row.requester_id}`).emit(SERVER_EVENTS.chat, presentPortalChat(row));
     return { row, techIds };
   }
 
+  /**
+   * Alerts the chosen techs about a waiting chat; the recipients. They were chosen before the
+   * commit: anyone who went DNR or lost access since is dropped.
+   */
+  async function sendAlert(row: ChatRow, stage: 'assigned' | 'all', techIds: number[], committed: number): Promise<Set<number>> {
+    if (row.status !== 'waiting' || !techIds.length) return new Set();
+    const eligible = new Set(await techsWithAccess(ctx.db, row, { availableOnly: true }));
+    const recipients = techIds.filter((id) => eligible.has(id));
+    if (!recipients.length) return new Set();
+    consoleNsp.to(techRooms(recipients)).emit(SERVER_EVENTS.alert, { stage, chat: presentTechChat(row, 'tech_with_access') });
+    ctx.metrics.alertDelivery.observe({ stage }, (performance.now() - committed) / 1000);
+    return new Set(recipients);
+  }
+
   const offs = [
-    bus.on('chat.requested', async ({ chatId }) => {
-      const r = await publishChat(chatId);
-      if (r) portal.in(`portal:${r.row.requester_id}`).socketsJoin(`chat:${chatId}`);
+    bus.on('chat.requested', async ({ chatId, alert }) => {
+      const committed = performance.now();
+      const row = await loadRow(chatId);
+      if (!row) return;
+      // Each tech gets one frame: the alert, which carries the chat, or else the chat for their lists.
+      const alerted = alert ? await sendAlert(row, alert.stage, alert.techIds, committed) : new Set<number>();
+      await publishChat(chatId, alerted);
+      portal.in(`portal:${row.requester_id}`).socketsJoin(`chat:${chatId}`);
     }),
     bus.on('chat.alerted', async ({ chatId, techIds, stage }) => {
       const committed = performance.now();
       const row = await loadRow(chatId);
-      if (row?.status !== 'waiting' || !techIds.length) return;
-      // Chosen before the commit: drop anyone who went DNR or lost access since.
-      const eligible = new Set(await techsWithAccess(ctx.db, row, { availableOnly: true }));
-      const recipients = techIds.filter((id) => eligible.has(id));
-      if (!recipients.length) return;
-      consoleNsp.to(techRooms(recipients)).emit(SERVER_EVENTS.alert, { stage, chat: presentTechChat(row, 'tech_with_access') });
-      ctx.metrics.alertDelivery.observe({ stage }, (performance.now() - committed) / 1000);
+      if (row) await sendAlert(row, stage, techIds, committed);
     }),
     bus.on('chat.joined', async ({ chatId, techId }) => {
       // Into the stream before the "joined" message, which is published right after this event.

@@ -90,13 +90,13 @@ export async function requestChat(ctx: Ctx, user: PortalActor, input: RequestInp
         at: now,
       });
       if (input.message) await appendMessage(trx, outbox, chatId, { kind: 'portal', id: user.id, name: user.name }, input.message, input.clientId ?? null, now);
-      outbox.add('chat.requested', { chatId });
       if (input.source === 'new_request' && input.callback) {
         // Asked for a callback up front: nobody is alerted for a chat that waits for nobody.
+        outbox.add('chat.requested', { chatId, alert: null });
         await applyTransition(trx, chat, 'request_callback', { kind: 'portal', id: user.id }, callbackPatch(input.callback, now), now);
         outbox.add('chat.callback_requested', { chatId });
       } else {
-        outbox.add('chat.alerted', { chatId, stage: assignedFirst ? 'assigned' : 'all', techIds: assignedFirst ? [assigned!] : eligible });
+        outbox.add('chat.requested', { chatId, alert: { stage: assignedFirst ? 'assigned' : 'all', techIds: assignedFirst ? [assigned!] : eligible } });
       }
       return { chat: presentPortalChat(await chatRowIn(trx, chatId)), existing: false };
     });

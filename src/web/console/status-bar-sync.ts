@@ -1,6 +1,6 @@
 /**
- * Keeps the status bar current from socket events. Events are hints: a `chat` event moves the one
- * chat between lists at once, and anything that may have been missed (reconnect, `resync`,
+ * Keeps the status bar current from socket events. Events are hints: a `chat` event (or an
+ * `alert`, which carries the chat) moves the one chat between lists at once, and anything that may have been missed (reconnect, `resync`,
  * `statusbar:changed`) re-reads the whole bar from the server.
  */
 import { useEffect } from 'react';
@@ -36,16 +36,20 @@ export function useStatusBarSync(socket: ConsoleSocket) {
       qc.setQueryData<StatusBarData>(keys.statusBar, (bar) => (bar ? placeChat(bar, chat) : bar));
       refreshChatViews(qc, chat);
     };
+    // A new request's alert carries the chat: the one frame a tech alerted about it gets.
+    const onAlert: ConsoleServerEvents['alert'] = (p) => onChat(p.chat);
     const onStatus: ConsoleServerEvents['status'] = (p) => {
       qc.setQueryData<StatusBarData>(keys.statusBar, (bar) => (bar ? { ...bar, available: p.available } : bar));
     };
     socket.on(SERVER_EVENTS.chat, onChat);
+    socket.on(SERVER_EVENTS.alert, onAlert);
     socket.on(SERVER_EVENTS.status, onStatus);
     socket.on(SERVER_EVENTS.statusBarChanged, reread);
     socket.on(SERVER_EVENTS.resync, reread);
     socket.on('connect', reread);
     return () => {
       socket.off(SERVER_EVENTS.chat, onChat);
+      socket.off(SERVER_EVENTS.alert, onAlert);
       socket.off(SERVER_EVENTS.status, onStatus);
       socket.off(SERVER_EVENTS.statusBarChanged, reread);
       socket.off(SERVER_EVENTS.resync, reread);
