@@ -59,7 +59,13 @@ function headline(name: Name, r: any): Record<string, unknown> {
         databaseMatchesAcks: r.databaseMatchesAcks,
       };
     case 'alert':
-      return { perDeliveryP99Ms: r.perDeliveryMs.p99, perDeliveryP50Ms: r.perDeliveryMs.p50, toLastTechP99Ms: r.requestToLastTechMs.p99 };
+      return {
+        p99Ratio: r.p99RatioProductToBroadcast,
+        perDeliveryP99Ms: r.perDeliveryMs.p99,
+        baselineP99Ms: r.baseline.perDeliveryMs.p99,
+        perDeliveryP50Ms: r.perDeliveryMs.p50,
+        toLastTechP99Ms: r.requestToLastTechMs.p99,
+      };
     case 'idle':
       return { connected: r.connected, rssMbMax: r.serverRssMb.maxWhileHeld, rssMbBefore: r.serverRssMb.beforeConnections };
     case 'service':
