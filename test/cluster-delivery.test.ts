@@ -8,7 +8,8 @@ import { clusterUnavailable, OwnRedis, startCluster, type Cluster } from './supp
 import { PASSWORD } from './support/server.js';
 import { Client, loginAs } from './support/http.js';
 import { ack, connect, received, sleep, waitFor, type TestSocket } from './support/sockets.js';
-import { barrier, closeAll } from './support/realtime.js';
+import { barrier, closeAll, until } from './support/realtime.js';
+import { Redis } from 'ioredis';
 
 const skip = clusterUnavailable();
 if (skip) console.warn(`skipping cluster delivery tests: ${skip}`);
@@ -195,6 +196,52 @@ describe.skipIf(!!skip)('two nodes on PostgreSQL and Redis', () => {
       for (const { chatId } of [first, second]) await waitFor(s, 'message', (m) => m.chatId === chatId && m.seq === 3);
       await barrier(s);
       for (const { chatId } of [first, second]) expect(received(s, 'message', (m) => m.chatId === chatId).map((e) => e.payload.seq)).toEqual([2, 3]);
+    }
+  });
+
+  it("a node hears only the rooms it serves: a chat on node A is a channel B does not subscribe to until a tech on B opens the chat's stream", async () => {
+    const [A, B] = cl.nodes;
+    const w = await cl.f.world();
+    const other = await cl.f.tech({ boardIds: [w.boardId], companyIds: [w.companyId] });
+    const user = await loginAs(A.url, 'portal', w.user.email, PASSWORD);
+    const tech = await loginAs(A.url, 'tech', w.tech.email, PASSWORD);
+    const us = await connect(A.url, '/portal', user);
+    const ts = await connect(A.url, '/console', tech);
+    const ob = await connect(B.url, '/console', await loginAs(B.url, 'tech', other.email, PASSWORD));
+    open.push(us, ts, ob);
+    const r = await user.post('/api/portal/chats', { boardId: w.boardId, subject: 'Only on A', message: 'hello' });
+    expect(r.status, r.text).toBe(201);
+    const chatId = r.body.chat.id;
+    expect((await tech.post(`/api/console/chats/${chatId}/join`)).status).toBe(200);
+    await ack(ts, 'chat:subscribe', { chatId, afterSeq: 0 });
+
+    // How many nodes subscribe to a room's channel (sharded pub/sub: one channel per room).
+    const redisClient = new Redis(redis.url);
+    const subscribers = async (nsp: string, room: string) => {
+      const [channel] = (await redisClient.call('PUBSUB', 'SHARDCHANNELS', `*#${nsp}#${room}#`)) as string[];
+      return channel ? Number(((await redisClient.call('PUBSUB', 'SHARDNUMSUB', channel)) as [string, number])[1]) : 0;
+    };
+    try {
+      expect(await subscribers('/console', `chat:${chatId}`)).toBe(1);
+      expect(await subscribers('/portal', `portal:${w.user.id}`)).toBe(1);
+      expect(await subscribers('/console', `tech:${other.id}`)).toBe(1);
+      // Messages of the chat: node B is not subscribed, so Redis does not send them to it.
+      for (let i = 0; i < 5; i++) await ack(us, 'message:send', { chatId, body: `m${i}`, clientId: `only-a-${i}` });
+      await barrier(ob);
+      expect(received(ob, 'message')).toEqual([]);
+      expect(await subscribers('/console', `chat:${chatId}`)).toBe(1);
+
+      // The tech on B opens the chat's stream: B subscribes first, then hears the next message.
+      const sub = await ack(ob, 'chat:subscribe', { chatId, afterSeq: 0 });
+      expect(sub.messages).toHaveLength(7);
+      expect(await subscribers('/console', `chat:${chatId}`)).toBe(2);
+      const sent = await ack(us, 'message:send', { chatId, body: 'now both', clientId: 'both-1' });
+      expect((await waitFor(ob, 'message', (m) => m.clientId === 'both-1')).seq).toBe(sent.message.seq);
+      // It closes the stream: B unsubscribes and hears no more of it.
+      await ack(ob, 'chat:unsubscribe', { chatId });
+      await until(async () => (await subscribers('/console', `chat:${chatId}`)) === 1, 5000, 'B unsubscribed');
+    } finally {
+      redisClient.disconnect();
     }
   });
 

@@ -15,7 +15,7 @@ import { findChatRow, openChatIdsOfRequester, type ChatRow } from '../db/reposit
 import { presentPortalChat, presentTechChat } from '../services/presenters.js';
 import { SERVER_EVENTS } from '../../shared/realtime.js';
 import type { SocketActors } from './socket-actors.js';
-import { namespaces, type ActorChange, type AnySocket, type ConsoleSocket, type RealtimeServer } from './namespaces.js';
+import { namespaces, type ActorChange, type AnySocket, type ConsoleSocket, type RealtimeServer, type StreamJoin } from './namespaces.js';
 
 /** What the gateway and handlers tell clients through fan-out, besides domain events. */
 export type Fanout = {
@@ -30,13 +30,28 @@ export type Fanout = {
 
 /** Server-to-server event: something about a user's actor changed on some node (namespaces.ts). */
 const ACTOR_CHANGED = 'actor:changed';
+/** Server-to-server event: a tech joined a chat on some node (namespaces.ts). */
+const STREAM_JOIN = 'stream:join';
 
 function isActorChange(x: unknown): x is ActorChange {
   const c = x as ActorChange;
   return !!c && (c.kind === 'tech' || c.kind === 'portal') && Number.isInteger(c.id) && ['access', 'status', 'session'].includes(c.what);
 }
 
-export function startFanout(ctx: Ctx, io: RealtimeServer, log: Logger, opts: { clustered: boolean; actors: SocketActors }): Fanout {
+function isStreamJoin(x: unknown): x is StreamJoin {
+  const j = x as StreamJoin;
+  return !!j && Number.isInteger(j.techId) && Number.isInteger(j.chatId);
+}
+
+/** How long a chat's stream waits for the other nodes to let a joining tech in (then goes on). */
+const STREAM_JOIN_WAIT_MS = 1000;
+
+export function startFanout(
+  ctx: Ctx,
+  io: RealtimeServer,
+  log: Logger,
+  opts: { clustered: boolean; actors: SocketActors; roomsLive: () => Promise<void>; redisUp: () => boolean },
+): Fanout {
   const { portal, console: consoleNsp } = namespaces(io);
   const bus = ctx.bus;
   const loadRow = (chatId: number) => findChatRow(ctx.db, chatId);
@@ -98,8 +113,45 @@ export function startFanout(ctx: Ctx, io: RealtimeServer, log: Logger, opts: { c
         }
       }
       s.emit(SERVER_EVENTS.statusBarChanged, {});
-      if (rejoined) s.emit(SERVER_EVENTS.resync, {});
+      // Re-read once the streams hear the cluster again.
+      if (rejoined) void opts.roomsLive().then(() => s.emit(SERVER_EVENTS.resync, {}));
     }
+  }
+
+  /** A tech joined a chat on another node: this node's sockets of that tech enter its stream. */
+  async function streamJoinLocal({ techId, chatId }: StreamJoin) {
+    for (const s of localSockets(consoleNsp, `tech:${techId}`)) s.join(`chat:${chatId}`);
+    await opts.roomsLive();
+  }
+
+  /**
+   * A chat's stream emits wait behind this while the other nodes let a joining tech in: its
+   * channel may not be live on their side yet, and the "joined" line must not outrun it. Per
+   * chat, in order; bounded by STREAM_JOIN_WAIT_MS (a node that answers later catches up when
+   * its page sees a gap in seq, or on the resync after a Redis outage).
+   */
+  const streamGates = new Map<number, Promise<void>>();
+  function holdStream(chatId: number, until: Promise<void>) {
+    const gate = (streamGates.get(chatId) ?? Promise.resolve()).then(() => until);
+    streamGates.set(chatId, gate);
+    void gate.then(() => {
+      if (streamGates.get(chatId) === gate) streamGates.delete(chatId);
+    });
+  }
+  function inStreamOrder(chatId: number, emit: () => void) {
+    const gate = streamGates.get(chatId);
+    if (!gate) return emit();
+    const next = gate.then(emit);
+    streamGates.set(chatId, next);
+    void next.then(() => {
+      if (streamGates.get(chatId) === next) streamGates.delete(chatId);
+    });
+  }
+  function joinedElsewhere(j: StreamJoin): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, STREAM_JOIN_WAIT_MS);
+      consoleNsp.serverSideEmit(STREAM_JOIN, j, () => (clearTimeout(timer), resolve()));
+    });
   }
 
   /**
@@ -149,24 +201,26 @@ export function startFanout(ctx: Ctx, io: RealtimeServer, log: Logger, opts: { c
       if (row) await sendAlert(row, stage, techIds, committed);
     }),
     bus.on('chat.joined', async ({ chatId, techId }) => {
-      // Into the stream before the "joined" message, which is published right after this event.
-      // This node's sockets join at once: through Redis, a cluster-wide join reaches this node
-      // only after the message's local delivery, which the joining connection would miss.
-      // Other nodes receive the join before the message (one publisher, one subscriber, in order).
+      // Into the stream before the "joined" message, which is published right after this event:
+      // this node's sockets join at once; the stream waits until the other nodes have let theirs
+      // in and hear the chat's channel (holdStream).
       consoleNsp.local.in(`tech:${techId}`).socketsJoin(`chat:${chatId}`);
-      if (opts.clustered) consoleNsp.in(`tech:${techId}`).socketsJoin(`chat:${chatId}`);
+      if (opts.clustered && opts.redisUp()) holdStream(chatId, joinedElsewhere({ techId, chatId }));
       const r = await publishChat(chatId);
       if (!r) return;
       consoleNsp.to(techRooms(r.techIds)).emit(SERVER_EVENTS.alertWithdrawn, { chatId, techId, techName: r.row.tech_name });
     }),
     bus.on('message.created', ({ chatId, message, participants }) => {
-      // Emitted at once, as published: on SQLite in seq order per chat (one connection, commits in
-      // order); on PostgreSQL the row lock orders the commits, but concurrent sends to one chat
-      // may be published a little out of order under load. Clients place messages by seq. The
-      // requester's own room is included (one emit, each socket once): the chat is theirs. Techs
-      // get it through the stream only, whose membership follows their access.
-      portal.to([`chat:${chatId}`, `portal:${participants.requesterId}`]).emit(SERVER_EVENTS.message, message);
-      consoleNsp.to(`chat:${chatId}`).emit(SERVER_EVENTS.message, message);
+      // Emitted at once, as published: in seq order per chat within a batch; batches written at
+      // once on PostgreSQL may be published a little out of order under load. Clients place
+      // messages by seq. On /portal the chat is the requester's alone, so their own room holds
+      // every socket of its stream (and their other tabs): one room, so one Redis channel
+      // that only the nodes serving them hear. Techs get it through the stream only, whose
+      // membership follows their access.
+      inStreamOrder(chatId, () => {
+        portal.to(`portal:${participants.requesterId}`).emit(SERVER_EVENTS.message, message);
+        consoleNsp.to(`chat:${chatId}`).emit(SERVER_EVENTS.message, message);
+      });
       ctx.metrics.messagesPersisted.inc();
       if (message.createdAt) ctx.metrics.messageDelivery.observe(Math.max(0, ctx.now() - Date.parse(message.createdAt)) / 1000);
     }),
@@ -199,6 +253,13 @@ export function startFanout(ctx: Ctx, io: RealtimeServer, log: Logger, opts: { c
     if (isActorChange(c)) void actorChangedLocal(c).catch((err) => log.error({ err }, 'actor change failed'));
   };
   consoleNsp.on(ACTOR_CHANGED, onRemote);
+  const onStreamJoin = (j: unknown, done: unknown) => {
+    if (!isStreamJoin(j) || typeof done !== 'function') return;
+    streamJoinLocal(j)
+      .catch((err) => log.error({ err }, 'stream join failed'))
+      .finally(() => done());
+  };
+  consoleNsp.on(STREAM_JOIN, onStreamJoin);
   return {
     typing(actor, chatId, typing) {
       // To the other side only: portal typing goes to the console, and the reverse.
@@ -217,6 +278,7 @@ export function startFanout(ctx: Ctx, io: RealtimeServer, log: Logger, opts: { c
     stop() {
       for (const off of offs) off();
       consoleNsp.off(ACTOR_CHANGED, onRemote);
+      consoleNsp.off(STREAM_JOIN, onStreamJoin);
     },
   };
 }

@@ -5,7 +5,6 @@
  */
 import type { Server as HttpServer } from 'node:http';
 import { Server } from 'socket.io';
-import { createAdapter } from '@socket.io/redis-adapter';
 import type { Logger } from 'pino';
 import type { Ctx, Presence } from '../services/context.js';
 import { actorFromToken } from '../services/auth.js';
@@ -25,6 +24,7 @@ import {
   type SocketData,
 } from './namespaces.js';
 import type { RedisLink } from './redis-link.js';
+import { clusterAdapter, subscriptionsLive } from './cluster-adapter.js';
 import { startSessionSweep } from './session-sweep.js';
 import { createSocketActors } from './socket-actors.js';
 
@@ -83,11 +83,13 @@ export async function startRealtime(ctx: Ctx, server: HttpServer, log: Logger, l
       actors.forgetAll();
       fanout.resyncLocal();
     });
-    io.adapter(createAdapter(link.pub, link.sub, { requestsTimeout: CLUSTER_QUERY_MS, key: ctx.config.redisPrefix }));
+    io.adapter(clusterAdapter(link, ctx.config.redisPrefix) as never);
   }
+  /** Waits until the rooms joined so far hear the cluster (cluster-adapter.ts); at once on one node. */
+  const roomsLive = () => subscriptionsLive(link);
 
   // Created once the adapter is set: every namespace it takes must use it.
-  const fanout = startFanout(ctx, io, log, { clustered: link !== null, actors });
+  const fanout = startFanout(ctx, io, log, { clustered: link !== null, actors, roomsLive, redisUp: () => link?.isUp() ?? false });
 
   /** Sockets of a room across the cluster, or null when that cannot be known (Redis away or slow). */
   async function roomSize(nsp: PortalNamespace | ConsoleNamespace, room: string): Promise<number | null> {
@@ -112,6 +114,8 @@ export async function startRealtime(ctx: Ctx, server: HttpServer, log: Logger, l
       // Kept off socket.data, which fetchSockets() ships to other nodes through Redis.
       sessionTokens.set(socket, token);
       socket.join(audience === 'tech' ? `tech:${actor.id}` : `portal:${actor.id}`);
+      // Connected once the user's room hears the cluster: what the page reads next is not outrun.
+      await roomsLive();
       next();
     } catch (e) {
       log.error({ err: e }, 'socket auth failed');
@@ -129,7 +133,7 @@ export async function startRealtime(ctx: Ctx, server: HttpServer, log: Logger, l
   const presence: Presence = {
     isTechOnline: async (id) => ((await roomSize(consoleNsp, `tech:${id}`)) ?? 0) > 0,
     isPortalOnline: async (id) => ((await roomSize(portal, `portal:${id}`)) ?? 1) > 0,
-    // The nodes subscribed to the portal namespace's request channel (PUBSUB NUMSUB): a node
+    // The nodes subscribed to the portal namespace's channel (PUBSUB SHARDNUMSUB): a node
     // killed without warning leaves it as soon as Redis sees its connection close.
     clusterNodes: async () => {
       if (!link?.isUp()) return null;
@@ -150,13 +154,13 @@ export async function startRealtime(ctx: Ctx, server: HttpServer, log: Logger, l
 
   portal.on('connection', (socket) => {
     const userId = socket.data.actorId;
-    registerHandlers({ ctx, socket, log, actors, fanout });
+    registerHandlers({ ctx, socket, log, actors, fanout, roomsLive });
     void portalCameOnline(ctx, userId)
       .then(() => fanout.presence(userId, true))
       .catch((err) => log.error({ err }, 'presence update failed'));
     socket.on('disconnect', () => track(wentAway(userId)));
   });
-  consoleNsp.on('connection', (socket) => registerHandlers({ ctx, socket, log, actors, fanout }));
+  consoleNsp.on('connection', (socket) => registerHandlers({ ctx, socket, log, actors, fanout, roomsLive }));
 
   async function wentAway(userId: number) {
     try {

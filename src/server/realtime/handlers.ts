@@ -45,7 +45,15 @@ export const sessionTokens = new WeakMap<Socket, string>();
 const eventBuckets = new TokenBuckets(60, 20, 'Too many events at once; slow down');
 
 /** What every handler of one connection needs. */
-export type HandlerDeps = { ctx: Ctx; socket: AnySocket; log: Logger; actors: SocketActors; fanout: Fanout };
+export type HandlerDeps = {
+  ctx: Ctx;
+  socket: AnySocket;
+  log: Logger;
+  actors: SocketActors;
+  fanout: Fanout;
+  /** Resolves once the rooms joined so far hear the cluster (cluster-adapter.ts). */
+  roomsLive: () => Promise<void>;
+};
 
 /**
  * Registers the handler of one client event. The listener itself is untyped on purpose: payloads
@@ -96,10 +104,12 @@ function on<E extends ClientEvent, S extends z.ZodType<unknown, ClientPayload<E>
 }
 
 /** Shared by both audiences: open a chat's live stream and catch up from a seq. */
-async function subscribe(ctx: Ctx, socket: AnySocket, actor: Actor, p: { chatId: number; afterSeq: number }) {
+async function subscribe({ ctx, socket, roomsLive }: HandlerDeps, actor: Actor, p: { chatId: number; afterSeq: number }) {
   const room = `chat:${p.chatId}`;
   await getVisibleChatScope(ctx.db, actor, p.chatId);
   await socket.join(room);
+  // The catch-up below is read once the room hears the cluster: nothing falls between the two.
+  await roomsLive();
   // A grant withdrawn between the check and the join must not leave the stream open: check again.
   try {
     const fresh = actor.kind === 'tech' ? await loadTechActor(ctx.db, actor.id) : actor;
@@ -138,7 +148,7 @@ export function registerHandlers(deps: HandlerDeps) {
   const { ctx, socket } = deps;
   refuseUnknown(socket);
   socket.on('disconnect', () => eventBuckets.forget(socket.id));
-  on(deps, CLIENT_EVENTS.subscribe, SubscribePayload, (a, p) => subscribe(ctx, socket, a, p));
+  on(deps, CLIENT_EVENTS.subscribe, SubscribePayload, (a, p) => subscribe(deps, a, p));
   on(deps, CLIENT_EVENTS.unsubscribe, ChatIdPayload, async (_a, p) => {
     await socket.leave(`chat:${p.chatId}`);
     return {};

@@ -12,8 +12,13 @@ import type { ConsoleClientEvents, ConsoleServerEvents, PortalClientEvents, Port
  * status: Available/DNR; session: a session of theirs ended (logout).
  */
 export type ActorChange = { kind: 'tech' | 'portal'; id: number; what: 'access' | 'status' | 'session' };
+/** A tech joined a chat on some node: every other node lets its sockets of that tech into the stream. */
+export type StreamJoin = { techId: number; chatId: number };
+
 export interface InterServerEvents {
   'actor:changed': (c: ActorChange) => void;
+  /** Answered once this node's sockets are in the stream and its channel is live here. */
+  'stream:join': (j: StreamJoin, done: () => void) => void;
 }
 
 /** Set by the handshake: the id of the authenticated user (tech or portal user, by namespace). */
