@@ -43,12 +43,24 @@ export async function connectRelay(url: string, pairs: number): Promise<Target> 
   return { kind: 'relay', pairs: result, sockets, disconnects };
 }
 
-export async function connectProduct(url: string, seeded: Seeded, pairs: number): Promise<Target> {
+/**
+ * Both sides of `pairs` seeded chats (from `first` on), each on the node `urlOf` names for it
+ * (by default all on `url`).
+ */
+export async function connectProduct(
+  url: string,
+  seeded: Seeded,
+  pairs: number,
+  opts: { first?: number; urlOf?: (pair: number, side: 'a' | 'b') => string } = {},
+): Promise<Target> {
   const sockets: Socket[] = [];
   const disconnects: Record<string, number> = {};
-  const result = await mapLimit(seeded.chats.slice(0, pairs), 50, async (c) => {
+  const first = opts.first ?? 0;
+  const chats = seeded.chats.slice(first, first + pairs).map((c, i) => ({ ...c, i }));
+  const result = await mapLimit(chats, 50, async (c) => {
     const side = async (ns: '/portal' | '/console', cookie: string): Promise<Side> => {
-      const socket = await connectSocket(url + ns, cookie);
+      const node = opts.urlOf?.(c.i, ns === '/portal' ? 'a' : 'b') ?? url;
+      const socket = await connectSocket(node + ns, cookie);
       sockets.push(socket);
       watchDisconnects(socket, disconnects);
       const r = await socket.timeout(ACK_TIMEOUT_MS).emitWithAck('chat:subscribe', { chatId: c.chatId, afterSeq: 0 });

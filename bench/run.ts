@@ -2,7 +2,7 @@
  * The issue-3 performance bench. This process is the load generator; every server (the product,
  * and the bare Socket.IO relay for the baseline) runs as a separate child process on loopback.
  *
- *   npm run bench                       all scenarios (four targets + a breakdown), full scale
+ *   npm run bench                       all scenarios (the targets + a breakdown), full scale
  *   npm run bench -- chat alert         only some of them
  *   BENCH_QUICK=1 npm run bench         a small smoke run of the same code paths
  *   BENCH_QUIET_WAIT_S=0 npm run bench  do not wait for other processes to quieten first
@@ -11,14 +11,22 @@
  */
 import { appendHistory, machine, machineBusySeconds, sleep, writeResult } from './lib.js';
 import { FULL, QUICK, alertFanout, chatLatency, idleMemory, persistThroughput, serviceBreakdown } from './scenarios.js';
+import { clusterShare } from './cluster.js';
 
-const SCENARIOS = { chat: chatLatency, persist: persistThroughput, alert: alertFanout, idle: idleMemory, service: serviceBreakdown } as const;
+const SCENARIOS = {
+  chat: chatLatency,
+  persist: persistThroughput,
+  alert: alertFanout,
+  cluster: clusterShare,
+  idle: idleMemory,
+  service: serviceBreakdown,
+} as const;
 type Name = keyof typeof SCENARIOS;
 
 const quick = process.env.BENCH_QUICK === '1';
 const scale = quick ? QUICK : FULL;
 const args = process.argv.slice(2).filter((a) => a in SCENARIOS) as Name[];
-const names: Name[] = args.length ? args : ['chat', 'persist', 'alert', 'idle', 'service'];
+const names: Name[] = args.length ? args : ['chat', 'persist', 'alert', 'cluster', 'idle', 'service'];
 
 // A hard stop for the whole run, whatever happens.
 const guard = setTimeout(
@@ -66,6 +74,15 @@ function headline(name: Name, r: any): Record<string, unknown> {
         perDeliveryP50Ms: r.perDeliveryMs.p50,
         toLastTechP99Ms: r.requestToLastTechMs.p99,
       };
+    case 'cluster':
+      return r.skipped
+        ? { skipped: r.skipped }
+        : {
+            cpuPerMessageRatio: r.cpuPerMessageRatioCrossToOneNode,
+            p99RatioCrossToSame: r.p99RatioCrossToSameNode,
+            crossNodeP99Ms: r.crossNode.latencyMs.p99,
+            sameNodeP99Ms: r.sameNode.latencyMs.p99,
+          };
     case 'idle':
       return { connected: r.connected, rssMbMax: r.serverRssMb.maxWhileHeld, rssMbBefore: r.serverRssMb.beforeConnections };
     case 'service':
