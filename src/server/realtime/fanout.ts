@@ -15,6 +15,7 @@ import { findChatRow, openChatIdsOfRequester, type ChatRow } from '../db/reposit
 import { presentPortalChat, presentTechChat } from '../services/presenters.js';
 import { SERVER_EVENTS } from '../../shared/realtime.js';
 import type { SocketActors } from './socket-actors.js';
+import { encodeOnce } from './wire.js';
 import { namespaces, type ActorChange, type AnySocket, type ConsoleSocket, type RealtimeServer, type StreamJoin } from './namespaces.js';
 
 /** What the gateway and handlers tell clients through fan-out, besides domain events. */
@@ -217,6 +218,8 @@ export function startFanout(
       // every socket of its stream (and their other tabs): one room, so one Redis channel
       // that only the nodes serving them hear. Techs get it through the stream only, whose
       // membership follows their access.
+      // Encoded once for both namespaces and the sender's ack (wire.ts).
+      encodeOnce(message);
       inStreamOrder(chatId, () => {
         portal.to(`portal:${participants.requesterId}`).emit(SERVER_EVENTS.message, message);
         consoleNsp.to(`chat:${chatId}`).emit(SERVER_EVENTS.message, message);

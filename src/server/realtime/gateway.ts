@@ -25,6 +25,7 @@ import {
 } from './namespaces.js';
 import type { RedisLink } from './redis-link.js';
 import { clusterAdapter, subscriptionsLive } from './cluster-adapter.js';
+import { wireParser } from './wire.js';
 import { startSessionSweep } from './session-sweep.js';
 import { createSocketActors } from './socket-actors.js';
 
@@ -72,6 +73,8 @@ export async function startRealtime(ctx: Ctx, server: HttpServer, log: Logger, l
     maxHttpBufferSize: 64 * 1024,
     pingInterval: 10000,
     pingTimeout: 8000,
+    // A message view is encoded once for every packet that carries it (wire.ts).
+    parser: wireParser,
     allowRequest: (req, cb) => cb(null, requestOriginAllowed(req, ctx.config.trustProxy, ctx.config.allowedOrigins)),
   });
   // Kept per connection only while every node can tell this one about changes (see socket-actors.ts).
