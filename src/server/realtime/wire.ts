@@ -46,7 +46,7 @@ function splicedData(type: number, data: unknown): string | undefined {
 }
 
 class SplicingEncoder extends base.Encoder {
-  override encode(obj: base.Packet): any[] {
+  override encode(obj: base.Packet): ReturnType<base.Encoder['encode']> {
     const data = splicedData(obj.type, obj.data);
     if (data === undefined) return super.encode(obj);
     // The stock string form: type, namespace unless "/", ack id, data.
