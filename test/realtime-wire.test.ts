@@ -65,3 +65,13 @@ describe('one encode per delivered message', () => {
     expect(each.n).toBeGreaterThanOrEqual(packets({}).length);
   });
 });
+
+describe('the Redis the cluster needs', () => {
+  it('is version 7 or later (sharded pub/sub)', async () => {
+    const { supportsShardedPubSub } = await import('../src/server/realtime/redis-link.js');
+    expect(supportsShardedPubSub('# Server\r\nredis_version:7.0.15\r\nredis_mode:standalone\r\n')).toBe(true);
+    expect(supportsShardedPubSub('# Server\r\nredis_version:8.2.1\r\n')).toBe(true);
+    expect(supportsShardedPubSub('# Server\r\nredis_version:6.2.14\r\n')).toBe(false);
+    expect(supportsShardedPubSub('# Server\r\n')).toBe(false);
+  });
+});

@@ -16,6 +16,12 @@ export type RedisLink = {
   close: () => Promise<void>;
 };
 
+/** Sharded pub/sub (cluster-adapter.ts) needs Redis 7 or later; `info` is the text of `INFO server`. */
+export function supportsShardedPubSub(info: string): boolean {
+  const major = Number(/^redis_version:(\d+)\./m.exec(info)?.[1]);
+  return Number.isFinite(major) && major >= 7;
+}
+
 export function openRedisLink(url: string, log: Logger): RedisLink {
   // Commands wait through an outage instead of failing: the adapter never awaits its publishes,
   // so a rejected one would surface as an unhandled rejection and end the process.
@@ -31,6 +37,18 @@ export function openRedisLink(url: string, log: Logger): RedisLink {
   ]);
   let everUp = false;
   let lost = false;
+  // An older Redis refuses the sharded subscriptions: the link never counts as up (so /api/ready
+  // fails) and the log says why.
+  let unsupported = false;
+  pub.on('ready', () => {
+    pub
+      .info('server')
+      .then((info) => {
+        unsupported = !supportsShardedPubSub(info);
+        if (unsupported) log.error('Redis 7 or later is needed (sharded pub/sub carries live events between nodes)');
+      })
+      .catch(() => {});
+  });
   let closing = false;
   const returned: (() => void)[] = [];
 
@@ -79,7 +97,7 @@ export function openRedisLink(url: string, log: Logger): RedisLink {
   return {
     pub,
     sub,
-    isUp: () => [...ready.values()].every(Boolean),
+    isUp: () => !unsupported && [...ready.values()].every(Boolean),
     onReturn: (fn) => void returned.push(fn),
     close: async () => {
       closing = true;
