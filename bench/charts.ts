@@ -37,7 +37,7 @@ function figures(lines: HistoryLine[]): string[] {
 function panel(lines: HistoryLine[], figure: string, target: Target | undefined, top: number): string {
   const pts = lines.filter((l) => typeof l.headline[figure] === 'number').map((l) => ({ t: Date.parse(l.date), v: l.headline[figure] as number, met: l.met }));
   const values = pts.map((p) => p.v).concat(target ? [target.value] : []);
-  let lo = Math.min(0, ...values);
+  const lo = Math.min(0, ...values);
   let hi = Math.max(...values);
   if (hi === lo) hi = lo + 1;
   hi += (hi - lo) * 0.1;
