@@ -6,6 +6,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { io, type Socket } from 'socket.io-client';
+import { buildIfStale } from '../scripts/build-if-stale.mjs';
 import { SERVER_NODE_FLAGS } from '../src/server/node-flags.js';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -31,13 +32,15 @@ export function freshDataDir(name: string): string {
 export type Child = { proc: ChildProcess; url: string; pid: number; stop: () => Promise<void> };
 
 /**
- * Spawns `node --import tsx <script>` and waits for it to print its URL (`http://127.0.0.1:<port>`).
- * The child gets its own file-descriptor limit from the shell that runs the bench.
+ * Spawns `node <script>` (`node --import tsx <script>` for TypeScript) and waits for it to print
+ * its URL (`http://127.0.0.1:<port>`). The child gets its own file-descriptor limit from the shell
+ * that runs the bench.
  */
 export async function spawnNode(script: string, env: Record<string, string>, timeoutMs = 30000, nodeArgs: string[] = []): Promise<Child> {
   // BENCH_SERVER_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=prof", profiles the servers.
   const extraArgs = [...nodeArgs, ...(process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean)];
-  const proc = spawn(process.execPath, [...extraArgs, '--import', 'tsx', script], {
+  const loader = script.endsWith('.ts') ? ['--import', 'tsx'] : [];
+  const proc = spawn(process.execPath, [...extraArgs, ...loader, script], {
     cwd: ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -84,16 +87,28 @@ export async function spawnNode(script: string, env: Record<string, string>, tim
   return { proc, url, pid: proc.pid!, stop };
 }
 
-/** The product server on a fresh SQLite data directory (already seeded by the caller). */
-export function spawnProductServer(dataDir: string, extraEnv: Record<string, string> = {}) {
+/** The production build of the server, built first when missing or older than its sources (as `npm start` does). */
+export const PRODUCT_SERVER = 'dist/server/main.js';
+let built = false;
+export function ensureServerBuilt() {
+  if (built) return;
+  buildIfStale(['server'], (line) => console.log(`bench: ${line}`));
+  built = true;
+}
+
+/** The Node options and environment the product server runs with in the bench. */
+export function productServerLaunch(dataDir: string, extraEnv: Record<string, string> = {}) {
+  ensureServerBuilt();
   // The product runs with the Node options `npm start` gives it; BENCH_PRODUCT_NODE_ARGS adds more.
-  const productArgs = [...SERVER_NODE_FLAGS, ...(process.env.BENCH_PRODUCT_NODE_ARGS ?? '').split(' ').filter(Boolean)];
-  return spawnNode(
-    'src/server/main.ts',
-    { PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, SEED_DEMO: 'false', LOG_LEVEL: 'warn', NODE_ENV: 'production', ...extraEnv },
-    30000,
-    productArgs,
-  );
+  const nodeArgs = [...SERVER_NODE_FLAGS, ...(process.env.BENCH_PRODUCT_NODE_ARGS ?? '').split(' ').filter(Boolean)];
+  const env = { PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, SEED_DEMO: 'false', LOG_LEVEL: 'warn', NODE_ENV: 'production', ...extraEnv };
+  return { nodeArgs, env };
+}
+
+/** The product server (its production build) on a fresh SQLite data directory (already seeded by the caller). */
+export function spawnProductServer(dataDir: string, extraEnv: Record<string, string> = {}) {
+  const { nodeArgs, env } = productServerLaunch(dataDir, extraEnv);
+  return spawnNode(PRODUCT_SERVER, env, 30000, nodeArgs);
 }
 
 export function spawnRelayServer() {

@@ -6,13 +6,19 @@
  *   npm run bench -- chat alert         only some of them
  *   BENCH_QUICK=1 npm run bench         a small smoke run of the same code paths
  *   BENCH_QUIET_WAIT_S=0 npm run bench  do not wait for other processes to quieten first
+ *   npm run bench -- charts             only redraw docs/bench-charts/ from the history
  *
- * Results: bench/results/<scenario>.json, and a summary table on stdout.
+ * Results: bench/results/<scenario>.json, and a summary table on stdout; a full run appends to
+ * bench/results/history.jsonl and redraws the history charts (bench/charts.ts).
  */
-import { appendHistory, machine, machineBusySeconds, sleep, writeResult } from './lib.js';
-import { FULL, QUICK, alertFanout, chatLatency, idleMemory, persistThroughput, serviceBreakdown } from './scenarios.js';
+import path from 'node:path';
+import { writeCharts } from './charts.js';
 import { clusterShare } from './cluster.js';
+import { appendHistory, machine, machineBusySeconds, RESULTS_DIR, ROOT, sleep, writeResult } from './lib.js';
+import { FULL, QUICK, alertFanout, chatLatency, idleMemory, persistThroughput, serviceBreakdown, type Scale } from './scenarios.js';
+import { startAndIdle } from './start.js';
 
+const quick = process.env.BENCH_QUICK === '1';
 const SCENARIOS = {
   chat: chatLatency,
   persist: persistThroughput,
@@ -20,13 +26,21 @@ const SCENARIOS = {
   cluster: clusterShare,
   idle: idleMemory,
   service: serviceBreakdown,
+  start: (_: Scale) => startAndIdle(quick ? { startRuns: 2, startMessages: 50_000 } : {}),
 } as const;
 type Name = keyof typeof SCENARIOS;
 
-const quick = process.env.BENCH_QUICK === '1';
 const scale = quick ? QUICK : FULL;
+const drawCharts = () => {
+  for (const f of writeCharts(path.join(RESULTS_DIR, 'history.jsonl'), path.join(ROOT, 'docs', 'bench-charts')))
+    console.log(`chart -> ${path.relative(ROOT, f)}`);
+};
+if (process.argv.slice(2).includes('charts')) {
+  drawCharts();
+  process.exit(0);
+}
 const args = process.argv.slice(2).filter((a) => a in SCENARIOS) as Name[];
-const names: Name[] = args.length ? args : ['chat', 'persist', 'alert', 'cluster', 'idle', 'service'];
+const names: Name[] = args.length ? args : ['chat', 'persist', 'alert', 'cluster', 'idle', 'service', 'start'];
 
 // A hard stop for the whole run, whatever happens.
 const guard = setTimeout(
@@ -87,6 +101,15 @@ function headline(name: Name, r: any): Record<string, unknown> {
       return { connected: r.connected, rssMbMax: r.serverRssMb.maxWhileHeld, rssMbBefore: r.serverRssMb.beforeConnections };
     case 'service':
       return Object.fromEntries(r.steps.map((s: { step: string; microsEach: number }) => [s.step, s.microsEach]));
+    case 'start':
+      return {
+        readyMsMedianWorst: r.readyMsMedianWorst,
+        idleRssMbMedianWorst: r.idleRssMbMedianWorst,
+        readyMsEmpty: r.databases.empty.readyMsMedian,
+        readyMsMillionMessages: r.databases.messages.readyMsMedian,
+        healthMsEmpty: r.databases.empty.healthMsMedian,
+        childProcesses: r.childProcesses,
+      };
   }
 }
 
@@ -132,5 +155,7 @@ for (const name of names) {
   console.log(`-> ${file}`);
   rows.push(`| ${name} | ${result.target} | ${name === 'service' ? '-' : result.met ? 'met' : 'MISSED'} | ${others} |`);
 }
+// Every full-scale run appended to the history: redraw its charts.
+if (!quick) drawCharts();
 console.log(`\n| scenario | target | result | other processes (cores, max) |\n| --- | --- | --- | --- |\n${rows.join('\n')}`);
 process.exit(0);

@@ -5,6 +5,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { sql } from 'kysely';
+import { openDatabase } from '../src/server/db/database.js';
 import { openSqlite, type SqliteConnection } from '../src/server/db/sqlite-driver.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BACKSTOP_PAGES, FALLBACK_PAGES, startWalCheckpointer, type Checkpointer } from '../src/server/db/wal-checkpointer.js';
@@ -55,5 +57,27 @@ describe('WAL checkpoint worker', () => {
     await exited;
     expect(errors).toHaveLength(1);
     expect(database!.pragmaValue('wal_autocheckpoint')).toBe(FALLBACK_PAGES);
+  });
+});
+
+describe('the server database and its checkpoint worker', () => {
+  it('starts the worker at the first write after the server armed it, not at open', async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'helpdesk-wal-lazy-'));
+    const handle = openDatabase({ dataDir });
+    const autocheckpoint = async () => Number(Object.values((await sql`pragma wal_autocheckpoint`.execute(handle.db)).rows[0] as object)[0]);
+    try {
+      // Until then the connection copies the log back itself, in small steps.
+      expect(await autocheckpoint()).toBe(FALLBACK_PAGES);
+      await sql`create table t (id integer primary key)`.execute(handle.db);
+      expect(await autocheckpoint()).toBe(FALLBACK_PAGES);
+      handle.startCheckpointsOnWrite!();
+      await sql`select count(*) from t`.execute(handle.db);
+      expect(await autocheckpoint()).toBe(FALLBACK_PAGES);
+      await sql`insert into t (id) values (1)`.execute(handle.db);
+      expect(await autocheckpoint()).toBe(BACKSTOP_PAGES);
+    } finally {
+      await handle.close();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });

@@ -14,10 +14,10 @@
  * check sees the truth however a password was changed or set back, by the admin pages, a command
  * or SQL.
  */
-import { verify } from '@node-rs/argon2';
 import type { Config } from './config.js';
 import type { Db } from './db/database.js';
 import { accountsByEmails } from './db/repositories/setup.js';
+import { verifyPassword } from './services/auth.js';
 import { DEMO_LOGINS, DEMO_PASSWORD, seedDemo } from './seed.js';
 import { issueSetupToken, setupRequired } from './services/setup.js';
 
@@ -67,7 +67,7 @@ export async function accountsWithDemoPassword(db: Db): Promise<{ email: string;
     db,
     DEMO_LOGINS.map((l) => l.email),
   );
-  const open = await Promise.all(rows.map((r) => verify(r.password_hash, DEMO_PASSWORD).catch(() => false)));
+  const open = await Promise.all(rows.map((r) => verifyPassword(r.password_hash, DEMO_PASSWORD).catch(() => false)));
   return rows.filter((_, i) => open[i]).map((r) => ({ email: r.email, kind: r.kind }));
 }
 

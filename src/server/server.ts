@@ -65,6 +65,7 @@ export async function startServer(config: Config, opts: { logger?: boolean; now?
     ctx.metrics.sources.connections = rt.connections;
     if (rt.redisUp) ctx.metrics.trackRedis(rt.redisUp);
     await app.listen({ port: config.port, host: config.host });
+    handle.startCheckpointsOnWrite?.();
     const address = app.server.address();
     port = typeof address === 'object' && address ? address.port : config.port;
     if (config.metrics.port !== null) {

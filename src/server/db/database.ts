@@ -1,10 +1,11 @@
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
-import pg from 'pg';
+import type pgModule from 'pg';
 import { Kysely, PostgresDialect, SqliteDialect, sql, type Transaction } from 'kysely';
 import type { Database } from './schema.js';
 import { openSqlite, sqliteErrorCode, type SqliteConnection, type SqliteStatement } from './sqlite-driver.js';
-import { startWalCheckpointer, type Checkpointer } from './wal-checkpointer.js';
+import { FALLBACK_PAGES, startWalCheckpointer, type Checkpointer } from './wal-checkpointer.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 export type Db = Kysely<Database>;
@@ -14,12 +15,26 @@ export type DbHandle = {
   db: Db;
   dialect: Dialect;
   close: () => Promise<void>;
+  /**
+   * SQLite server only: from now on, the first write starts the WAL checkpoint worker
+   * (db/wal-checkpointer.ts). The server calls it once it listens, so a node that starts and
+   * idles runs no second thread (about 18 MB); until then the connection copies the log back
+   * itself in small steps, as it does whenever the worker is absent.
+   */
+  startCheckpointsOnWrite?: () => void;
   /** PostgreSQL only: the pool's connections and waiting queries, for the metrics. */
   poolStats?: () => { total: number; idle: number; waiting: number };
 };
 
-// int8 (counts, epoch milliseconds) as numbers: every value we store fits in 2^53.
-pg.types.setTypeParser(20, (v) => Number(v));
+// Loaded only for PostgreSQL: a node on SQLite never loads the client.
+let pgLoaded: typeof pgModule | null = null;
+function loadPg(): typeof pgModule {
+  if (pgLoaded) return pgLoaded;
+  const pg = createRequire(import.meta.url)('pg') as typeof pgModule;
+  // int8 (counts, epoch milliseconds) as numbers: every value we store fits in 2^53.
+  pg.types.setTypeParser(20, (v) => Number(v));
+  return (pgLoaded = pg);
+}
 
 /**
  * `alongsideServer`: for operator commands (cli.ts) that may run while a server holds the data
@@ -35,7 +50,7 @@ export function openDatabase(opts: {
   alongsideServer?: boolean;
 }): DbHandle {
   if (opts.databaseUrl) {
-    const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: opts.databasePoolSize ?? 10 });
+    const pool = new (loadPg().Pool)({ connectionString: opts.databaseUrl, max: opts.databasePoolSize ?? 10 });
     pool.on('error', () => {
       /* an idle client lost its connection; the pool replaces it */
     });
@@ -58,21 +73,29 @@ export function openDatabase(opts: {
   }
   const file = sqliteFile(opts.dataDir);
   let database: SqliteConnection | null = null;
-  let checkpointer: Checkpointer;
+  let checkpointer: Checkpointer | null = null;
   try {
     database = openSqlite(file, { timeout: 5000 });
     database.exec('pragma journal_mode = WAL');
     database.exec('pragma synchronous = NORMAL');
     database.exec('pragma foreign_keys = ON');
-    // The WAL is copied back into the database file by a worker thread, off the event loop
-    // (db/wal-checkpointer.ts; docs/benchmarks.md, changes 8 and 12).
-    checkpointer = startWalCheckpointer(database, file, opts.onBackgroundError ?? ((err) => console.error('WAL checkpoint worker failed', err)));
+    // Until the checkpoint worker starts, the connection copies the log back itself, in small steps.
+    database.exec(`pragma wal_autocheckpoint = ${FALLBACK_PAGES}`);
   } catch (err) {
     database?.close();
     lock.close();
     throw err;
   }
-  const statements = withStatementCache(database);
+  const conn = database;
+  // The WAL is copied back into the database file by a worker thread, off the event loop
+  // (db/wal-checkpointer.ts; docs/benchmarks.md, changes 8 and 12), from the first write after
+  // the server armed it (startCheckpointsOnWrite).
+  let armed = false;
+  const onWrite = () => {
+    if (!armed || checkpointer || !conn.open) return;
+    checkpointer = startWalCheckpointer(conn, file, opts.onBackgroundError ?? ((err) => console.error('WAL checkpoint worker failed', err)));
+  };
+  const statements = withStatementCache(database, onWrite);
   const state = { held: 0 };
   const db = new Kysely<Database>({ dialect: new TrackedSqliteDialect({ database: statements }, state) });
   direct.set(db.getExecutor().adapter, {
@@ -86,13 +109,14 @@ export function openDatabase(opts: {
   });
   const close = async () => {
     try {
-      await checkpointer.stop();
+      armed = false;
+      await checkpointer?.stop();
       await db.destroy();
     } finally {
       lock.close();
     }
   };
-  return { db, dialect: 'sqlite', close };
+  return { db, dialect: 'sqlite', close, startCheckpointsOnWrite: () => (armed = true) };
 }
 
 /** The SQLite database file of a data directory. */
@@ -156,23 +180,29 @@ class TrackedSqliteDialect extends SqliteDialect {
  * Kysely calls `prepare` for every query, and the driver compiles the SQL each time; that
  * compile was the largest single cost of a message send. The compiled statement is reused for the
  * same SQL text (bounded, least recently used first out); one still iterating is never shared.
+ * `onWrite` hears of every statement prepared to run that is not a read (`begin` included).
  */
-function withStatementCache(database: SqliteConnection, max = 500) {
+function withStatementCache(database: SqliteConnection, onWrite: () => void, max = 500) {
   const cache = new Map<string, SqliteStatement>();
+  const lookup = (text: string) => {
+    const hit = cache.get(text);
+    if (hit && !hit.busy) {
+      cache.delete(text);
+      cache.set(text, hit);
+      return hit;
+    }
+    const stmt = database.prepare(text);
+    if (!hit) {
+      cache.set(text, stmt);
+      if (cache.size > max) cache.delete(cache.keys().next().value!);
+    }
+    return stmt;
+  };
   return {
     close: () => database.close(),
     prepare(text: string) {
-      const hit = cache.get(text);
-      if (hit && !hit.busy) {
-        cache.delete(text);
-        cache.set(text, hit);
-        return hit;
-      }
-      const stmt = database.prepare(text);
-      if (!hit) {
-        cache.set(text, stmt);
-        if (cache.size > max) cache.delete(cache.keys().next().value!);
-      }
+      const stmt = lookup(text);
+      if (!stmt.reader) onWrite();
       return stmt;
     },
   };

@@ -1,5 +1,4 @@
 import crypto from 'node:crypto';
-import { hash, verify } from '@node-rs/argon2';
 import { InvalidCredentials } from '../errors.js';
 import { clearOldFailures, forgetAttempts, loginKeys, settleAttempts } from './rate-limit.js';
 import type { Limits } from './limits.js';
@@ -11,7 +10,14 @@ import { loadPortalActor, loadTechActor, type Actor } from '../policies/access.j
 const SESSION_MS = 7 * 24 * 3600 * 1000;
 const ARGON = { algorithm: 2 /* Argon2id */, memoryCost: 19456, timeCost: 2, parallelism: 1 } as const;
 
-export const hashPassword = (password: string) => hash(password, ARGON);
+// The native argon2 module is loaded at the first password check, not at start: a node that
+// serves no login does not need it.
+let argon2: Promise<typeof import('@node-rs/argon2')> | null = null;
+const loadArgon2 = () => (argon2 ??= import('@node-rs/argon2'));
+
+export const hashPassword = async (password: string) => (await loadArgon2()).hash(password, ARGON);
+/** Whether `password` matches the stored argon2 `hash`; throws on a malformed hash. */
+export const verifyPassword = async (hash: string, password: string) => (await loadArgon2()).verify(hash, password);
 
 // Verifying against a real hash even for unknown users keeps the timing of both answers alike.
 let dummyHash: Promise<string> | null = null;
@@ -25,7 +31,7 @@ export async function login(db: Db, limits: Limits, kind: 'tech' | 'portal', ema
   const attempt = await limits.login.begin(db, loginKeys(kind, normalized, ip), now);
   const user = await accountByEmail(db, kind, normalized);
   dummyHash ??= hashPassword('not-a-real-password');
-  const ok = await verify(user?.password_hash ?? (await dummyHash), password).catch(() => false);
+  const ok = await verifyPassword(user?.password_hash ?? (await dummyHash), password).catch(() => false);
   if (!user || !ok || user.active !== 1) {
     await settleAttempts(db, attempt);
     await clearOldFailures(db, now);
