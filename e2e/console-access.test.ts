@@ -151,10 +151,11 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Tech Console alerts and acc
     const admin = await s.f.tech({ role: 'admin' });
     const adminHttp = await loginAs(s.url, 'tech', admin.email, PASSWORD);
     const t = await techPage(await b.newContext(), outsider.email);
-    // The world's tech, who may see the chat, hears of it: its list update has gone out.
+    // The world's tech, who may see the chat, hears of it: its alert (which carries the chat for
+    // the lists) has gone out.
     const seer = await techSide(s, w.tech.email);
     const chatId = await waitingChat(w, 'Granted later');
-    await waitFor(seer.socket, 'chat', (c) => c.id === chatId);
+    await waitFor(seer.socket, 'alert', (a) => a.chat.id === chatId);
     seer.socket.close();
     // Barrier: a later chat on the outsider's own board reaches their console; the first one did not.
     await laterChat(s, otherCompany, otherBoard, 'Printer question');
