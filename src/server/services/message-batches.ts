@@ -14,8 +14,8 @@
  */
 import { AppError, NotFound } from '../errors.js';
 import type { Db, Tx } from '../db/database.js';
-import type { Chat, Message } from '../db/schema.js';
-import { appendMessages, lockChats, priorMessages, type NewMessage, type SendKey } from '../db/repositories/message-batch.js';
+import type { Message } from '../db/schema.js';
+import { appendMessages, lockChats, priorMessages, type LockedChat, type NewMessage, type SendKey } from '../db/repositories/message-batch.js';
 import type { ChatScope } from '../db/repositories/chats.js';
 import type { Actor } from '../policies/access.js';
 import { authorize, can, stateAllows } from '../policies/rules.js';
@@ -139,12 +139,25 @@ async function writeBatch(ctx: Ctx, batch: Pending[]): Promise<Outcome[]> {
       }
     });
     const rows = decisions.flatMap((d) => ('append' in d ? [d.append] : []));
-    const stored = new Map<string, Message>();
+    const ids = new Map<string, number>();
     if (rows.length) {
       const lastSeqs = new Map(rows.map((r) => [r.chatId, r.seq]));
-      for (const m of await appendMessages(trx, ctx.dialect, rows, lastSeqs)) stored.set(`${m.chat_id}:${m.seq}`, m);
+      for (const k of await appendMessages(trx, ctx.dialect, rows, lastSeqs)) ids.set(`${k.chat_id}:${k.seq}`, Number(k.id));
     }
-    const rowOf = (m: Message | NewMessage): Message => ('id' in m ? m : stored.get(`${m.chatId}:${m.seq}`)!);
+    // A stored row as is; a new one from what the batch wrote and the id it got.
+    const rowOf = (m: Message | NewMessage): Message =>
+      'id' in m
+        ? m
+        : {
+            id: ids.get(`${m.chatId}:${m.seq}`)!,
+            chat_id: m.chatId,
+            seq: m.seq,
+            author_kind: m.kind,
+            author_id: m.authorId,
+            body: m.body,
+            client_id: m.clientId,
+            created_at: m.createdAt,
+          };
     const outcomes = decisions.map((d, i): Outcome => {
       if ('error' in d) return d;
       const p = batch[i];
@@ -170,7 +183,7 @@ const storedKey = (m: Message): SendKey => ({ chatId: Number(m.chat_id), kind: m
  * then a retry of a stored message (answered even after the chat moved on), then the chat's state,
  * then the author's place in it.
  */
-function decide(p: Pending, chat: Chat | undefined, key: SendKey, known: Map<string, Message | NewMessage>): Decision {
+function decide(p: Pending, chat: LockedChat | undefined, key: SendKey, known: Map<string, Message | NewMessage>): Decision {
   if (!chat || !can(p.actor, 'chat.view', chat)) throw new NotFound('Chat');
   const k = keyOf(key);
   const prior = known.get(k);

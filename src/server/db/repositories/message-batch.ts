@@ -5,6 +5,12 @@
  */
 import type { Dialect, Tx } from '../database.js';
 import type { Chat, Message } from '../schema.js';
+
+/** What a batch needs of each chat: the rule table's columns and the counter. */
+export type LockedChat = Pick<Chat, 'id' | 'status' | 'requester_id' | 'tech_id' | 'board_id' | 'company_id' | 'left_at' | 'last_seq'>;
+const LOCKED_COLUMNS = 'id, status, requester_id, tech_id, board_id, company_id, left_at, last_seq';
+/** What an insert gives back: the rest of each row is what the batch wrote. */
+export type StoredKey = { id: number; chat_id: number; seq: number };
 import { rawRows } from '../prepared.js';
 import type { AuthorKind } from './messages.js';
 
@@ -15,7 +21,7 @@ export type NewMessage = SendKey & { seq: number; body: string; createdAt: numbe
 const SQL = {
   postgres: {
     // Locked in id order, so two batches that share chats cannot deadlock.
-    lock: 'select * from chats where id = any($1::bigint[]) order by id for update',
+    lock: `select ${LOCKED_COLUMNS} from chats where id = any($1::bigint[]) order by id for update`,
     priors: `select m.* from messages m
       join unnest($1::bigint[], $2::text[], $3::bigint[], $4::text[]) as k(chat_id, author_kind, author_id, client_id)
         on m.chat_id = k.chat_id and m.author_kind = k.author_kind and m.author_id = k.author_id and m.client_id = k.client_id`,
@@ -25,22 +31,22 @@ const SQL = {
       )
       insert into messages (chat_id, seq, author_kind, author_id, body, client_id, created_at)
       select * from unnest($1::bigint[], $2::int[], $3::text[], $4::bigint[], $5::text[], $6::text[], $7::bigint[])
-      returning *`,
+      returning id, chat_id, seq`,
   },
   sqlite: {
-    lock: 'select * from chats where id in (select value from json_each(?))',
+    lock: `select ${LOCKED_COLUMNS} from chats where id in (select value from json_each(?))`,
     priors: `select m.* from json_each(?) k
       join messages m on m.chat_id = k.value ->> 0 and m.author_kind = k.value ->> 1 and m.author_id = k.value ->> 2 and m.client_id = k.value ->> 3`,
     insert: `insert into messages (chat_id, seq, author_kind, author_id, body, client_id, created_at)
       select value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5, value ->> 6 from json_each(?) where true
-      returning *`,
+      returning id, chat_id, seq`,
     counters: 'update chats set last_seq = v.value ->> 1 from json_each(?) v where chats.id = v.value ->> 0',
   },
 } as const;
 
 /** The chats' rows, locked until the transaction ends (SQLite: its one writer already holds the database). */
-export function lockChats(trx: Tx, dialect: Dialect, ids: number[]): Promise<Chat[]> {
-  return dialect === 'postgres' ? rawRows<Chat>(trx, SQL.postgres.lock, [ids]) : rawRows<Chat>(trx, SQL.sqlite.lock, [JSON.stringify(ids)]);
+export function lockChats(trx: Tx, dialect: Dialect, ids: number[]): Promise<LockedChat[]> {
+  return dialect === 'postgres' ? rawRows<LockedChat>(trx, SQL.postgres.lock, [ids]) : rawRows<LockedChat>(trx, SQL.sqlite.lock, [JSON.stringify(ids)]);
 }
 
 /** Messages already stored under any of these keys. */
@@ -56,10 +62,10 @@ export function priorMessages(trx: Tx, dialect: Dialect, keys: SendKey[]): Promi
   return rawRows<Message>(trx, SQL.sqlite.priors, [JSON.stringify(keys.map((k) => [k.chatId, k.kind, k.authorId, k.clientId]))]);
 }
 
-/** Inserts the messages and sets each chat's counter to its last new `seq`; the stored rows, in no particular order. */
-export async function appendMessages(trx: Tx, dialect: Dialect, rows: NewMessage[], lastSeqs: Map<number, number>): Promise<Message[]> {
+/** Inserts the messages and sets each chat's counter to its last new `seq`; the new ids, in no particular order. */
+export async function appendMessages(trx: Tx, dialect: Dialect, rows: NewMessage[], lastSeqs: Map<number, number>): Promise<StoredKey[]> {
   if (dialect === 'postgres') {
-    return rawRows<Message>(trx, SQL.postgres.append, [
+    return rawRows<StoredKey>(trx, SQL.postgres.append, [
       rows.map((r) => r.chatId),
       rows.map((r) => r.seq),
       rows.map((r) => r.kind),
@@ -71,7 +77,7 @@ export async function appendMessages(trx: Tx, dialect: Dialect, rows: NewMessage
       [...lastSeqs.values()],
     ]);
   }
-  const stored = await rawRows<Message>(trx, SQL.sqlite.insert, [
+  const stored = await rawRows<StoredKey>(trx, SQL.sqlite.insert, [
     JSON.stringify(rows.map((r) => [r.chatId, r.seq, r.kind, r.authorId, r.body, r.clientId, r.createdAt])),
   ]);
   await rawRows(trx, SQL.sqlite.counters, [JSON.stringify([...lastSeqs])]);
