@@ -149,6 +149,19 @@ async function storedMessages(where: { dataDir: string } | { url: string }): Pro
   }
 }
 
+/** The product's metrics, readable by the bench. */
+const METRICS_ENV = { METRICS_TOKEN: 'bench-metrics-token-not-secret' };
+
+/** The mean number of sends per message batch a server wrote so far (its /metrics). */
+async function meanBatchSize(url: string): Promise<number | null> {
+  const res = await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${METRICS_ENV.METRICS_TOKEN}` } });
+  if (!res.ok) return null;
+  const text = await res.text();
+  const value = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1]);
+  const mean = value('helpdesk_message_batch_size_sum') / value('helpdesk_message_batch_size_count');
+  return Number.isFinite(mean) ? Math.round(mean * 10) / 10 : null;
+}
+
 /**
  * Target 2: persisted messages/s, end to end (socket send -> commit -> ack), closed loop, on
  * SQLite and on PostgreSQL with the same seeded rows and the same load, in alternating rounds
@@ -162,12 +175,13 @@ export async function persistThroughput(scale: Scale) {
   if (database) await copySeedToPostgres(dataDir, database.url);
   const servers: { name: 'sqlite' | 'postgres'; server: Child; target?: Target; warmupAcked: number; runs: Awaited<ReturnType<typeof runSaturation>>[] }[] = [];
   const stored: Record<string, { messages: number; chatsWithSeqGaps: number }> = {};
+  const batchSizes: Record<string, number | null> = {};
   try {
-    servers.push({ name: 'sqlite', server: await spawnProductServer(dataDir), warmupAcked: 0, runs: [] });
+    servers.push({ name: 'sqlite', server: await spawnProductServer(dataDir, METRICS_ENV), warmupAcked: 0, runs: [] });
     if (database)
       servers.push({
         name: 'postgres',
-        server: await spawnProductServer(freshDataDir('persist-pg'), { DATABASE_URL: database.url }),
+        server: await spawnProductServer(freshDataDir('persist-pg'), { ...METRICS_ENV, DATABASE_URL: database.url }),
         warmupAcked: 0,
         runs: [],
       });
@@ -181,6 +195,7 @@ export async function persistThroughput(scale: Scale) {
       for (const s of servers) s.runs.push(await runSaturation(s.target!, { window: scale.satWindow, seconds, serverPid: s.server.pid }));
     }
     for (const s of servers) closeAll(s.target!.sockets);
+    for (const s of servers) batchSizes[s.name] = await meanBatchSize(s.server.url);
   } finally {
     for (const s of servers) await s.server.stop();
     stored.sqlite = await storedMessages({ dataDir });
@@ -212,6 +227,8 @@ export async function persistThroughput(scale: Scale) {
       messagesInDatabaseAfter: stored[s.name].messages,
       databaseMatchesAcks: stored[s.name].messages === s.warmupAcked + acked,
       chatsWithSeqGaps: stored[s.name].chatsWithSeqGaps,
+      // Sends per transaction over the whole run, from the server's own metrics.
+      meanBatchSize: batchSizes[s.name] ?? null,
       rounds: s.runs,
     };
   };

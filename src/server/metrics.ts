@@ -68,6 +68,12 @@ export function createMetrics() {
         });
     },
     messagesPersisted: new Counter({ name: 'helpdesk_messages_persisted_total', help: 'Chat messages stored by this node', registers: [registry] }),
+    messageBatchSize: new Histogram({
+      name: 'helpdesk_message_batch_size',
+      help: 'Message sends written together in one transaction (services/message-batches.ts)',
+      buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256, 500],
+      registers: [registry],
+    }),
     messageDelivery: new Histogram({
       name: 'helpdesk_message_delivery_seconds',
       help: 'From a message being stored (its created time) to its emit to the chat by this node',

@@ -104,6 +104,7 @@ type Outcome = { result: SendResult } | { error: AppError };
 
 async function runBatch(ctx: Ctx, batch: Pending[]): Promise<void> {
   let outcomes: Outcome[];
+  ctx.metrics.messageBatchSize.observe(batch.length);
   try {
     outcomes = await writeBatch(ctx, batch);
   } catch (err) {
