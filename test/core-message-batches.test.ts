@@ -19,6 +19,20 @@ describe.each(DIALECTS)('message batches on %s', (kind) => {
   serverWithWorld(kind, (server, seeded) => ((s = server), (w = seeded)));
 
   const messagesOf = (chatId: number) => s.ctx.db.selectFrom('messages').selectAll().where('chat_id', '=', chatId).orderBy('seq').execute();
+  /** PostgreSQL: until a send's batch waits for a row lock another transaction holds. */
+  const sendWaitingForLock = () =>
+    until(
+      async () =>
+        Number(
+          (
+            await sql<{ n: number }>`select count(*) as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`.execute(
+              s.ctx.db,
+            )
+          ).rows[0].n,
+        ) > 0,
+      10000,
+      'the send waiting for the row lock',
+    );
   const createdEvents = () => {
     const seen: { chatId: number; seq: number }[] = [];
     const off = s.ctx.bus.on('message.created', (e) => void seen.push({ chatId: e.chatId, seq: e.seq }));
@@ -82,24 +96,13 @@ describe.each(DIALECTS)('message batches on %s', (kind) => {
       b = send();
       await s.ctx.db.updateTable('chats').set({ status: 'completed' }).where('id', '=', ended).execute();
     } else {
-      // The end holds the chat's row lock while the send checks (reads do not wait for it) and
-      // reaches its counter bump, which waits; the end then commits and the bump matches nothing.
+      // The end holds the chat's row lock while the send checks (reads do not wait for it) and its
+      // batch locks the chat, which waits; the end then commits and the batch finds it over.
       await s.ctx.db.transaction().execute(async (trx) => {
         await trx.updateTable('chats').set({ status: 'completed' }).where('id', '=', ended).execute();
         a = sendMessage(s.ctx, tech, open, 'kept', 'r-1');
         b = send();
-        await until(
-          async () =>
-            Number(
-              (
-                await sql<{ n: number }>`select count(*) as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`.execute(
-                  s.ctx.db,
-                )
-              ).rows[0].n,
-            ) > 0,
-          10000,
-          'the send waiting for the row lock',
-        );
+        await sendWaitingForLock();
       });
     }
     expect((await a!).message.body).toBe('kept');
@@ -123,18 +126,7 @@ describe.each(DIALECTS)('message batches on %s', (kind) => {
       await s.ctx.db.transaction().execute(async (trx) => {
         await trx.updateTable('chats').set({ left_at: Date.now() }).where('id', '=', chatId).execute();
         sent = send();
-        await until(
-          async () =>
-            Number(
-              (
-                await sql<{ n: number }>`select count(*) as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`.execute(
-                  s.ctx.db,
-                )
-              ).rows[0].n,
-            ) > 0,
-          10000,
-          'the send waiting for the row lock',
-        );
+        await sendWaitingForLock();
       });
     }
     expect(await sent!).toBe('invalid_transition');
