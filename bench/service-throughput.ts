@@ -103,7 +103,8 @@ export async function serviceThroughput(opts: { chats: number; seconds: number }
   ];
   const results = [];
   try {
-    for (const step of steps) results.push(await measure(step));
+    // BENCH_SERVICE_ONLY="<start of a step name>" measures only the steps it names (e.g. to profile one).
+    for (const step of steps) if (!process.env.BENCH_SERVICE_ONLY || step.name.startsWith(process.env.BENCH_SERVICE_ONLY)) results.push(await measure(step));
   } finally {
     // The raw connection below opens after the server's connection and its checkpoint worker closed.
     await handle.close();
