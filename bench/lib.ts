@@ -215,9 +215,9 @@ export function machineBusySeconds(): number {
 
 const SERVICES = new Set(['postgres', 'redis-server']);
 
-/** CPU seconds used so far by every PostgreSQL and Redis process on the machine (Linux /proc). */
-export function serviceCpuSeconds(): number {
-  let ticks = 0;
+/** CPU seconds used so far by each PostgreSQL and Redis process on the machine, by pid (Linux /proc). */
+export function serviceCpuSeconds(): Map<number, number> {
+  const out = new Map<number, number>();
   for (const entry of fs.readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
@@ -225,12 +225,19 @@ export function serviceCpuSeconds(): number {
       const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
       if (!SERVICES.has(comm)) continue;
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      ticks += Number(fields[11]) + Number(fields[12]);
+      out.set(Number(entry), (Number(fields[11]) + Number(fields[12])) / 100);
     } catch {
       // the process ended meanwhile
     }
   }
-  return ticks / 100;
+  return out;
+}
+
+/** CPU seconds the PostgreSQL and Redis processes alive at the end used since `before` (one that ended meanwhile is not counted). */
+function serviceCpuSince(before: Map<number, number>): number {
+  let total = 0;
+  for (const [pid, secs] of serviceCpuSeconds()) total += secs - (before.get(pid) ?? 0);
+  return total;
 }
 
 /**
@@ -249,7 +256,7 @@ export function contention(serverPid: number) {
     const server = (cpuSeconds(serverPid) - s0) / secs;
     const load = (l.user + l.system) / 1e6 / secs;
     const machine = (machineBusySeconds() - m0) / secs;
-    const services = (serviceCpuSeconds() - d0) / secs;
+    const services = serviceCpuSince(d0) / secs;
     const r = (x: number) => Math.round(x * 100) / 100;
     return {
       serverCores: r(server),
