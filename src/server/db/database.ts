@@ -5,6 +5,7 @@ import { Kysely, PostgresDialect, SqliteDialect, sql, type Transaction } from 'k
 import type { Database } from './schema.js';
 import { openSqlite, sqliteErrorCode, type SqliteConnection, type SqliteStatement } from './sqlite-driver.js';
 import { startWalCheckpointer, type Checkpointer } from './wal-checkpointer.js';
+import { startReaderPool, type ReaderPool } from './search-reader.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 export type Db = Kysely<Database>;
@@ -53,6 +54,7 @@ export function openDatabase(opts: { databaseUrl?: string; dataDir: string; onBa
   const file = sqliteFile(opts.dataDir);
   let database: SqliteConnection | null = null;
   let checkpointer: Checkpointer;
+  let readers: ReaderPool;
   try {
     database = openSqlite(file, { timeout: 5000 });
     database.exec('pragma journal_mode = WAL');
@@ -61,6 +63,8 @@ export function openDatabase(opts: { databaseUrl?: string; dataDir: string; onBa
     // The WAL is copied back into the database file by a worker thread, off the event loop
     // (db/wal-checkpointer.ts; docs/benchmarks.md, changes 8 and 12).
     checkpointer = startWalCheckpointer(database, file, opts.onBackgroundError ?? ((err) => console.error('WAL checkpoint worker failed', err)));
+    // Search reads on worker threads, beside the writer (db/search-reader.ts; docs/benchmarks.md, issue 15).
+    readers = startReaderPool(file, SEARCH_READERS);
   } catch (err) {
     database?.close();
     lock.close();
@@ -78,8 +82,10 @@ export function openDatabase(opts: { databaseUrl?: string; dataDir: string; onBa
       return [];
     },
   });
+  readerPools.set(db.getExecutor().adapter, readers);
   const close = async () => {
     try {
+      await readers.close();
       await checkpointer.stop();
       await db.destroy();
     } finally {
@@ -87,6 +93,15 @@ export function openDatabase(opts: { databaseUrl?: string; dataDir: string; onBa
     }
   };
   return { db, dialect: 'sqlite', close };
+}
+
+/** Worker threads that run searches on SQLite: two, so that one long search does not queue every other. */
+export const SEARCH_READERS = 2;
+const readerPools = new WeakMap<object, ReaderPool>();
+
+/** The server's read-only SQLite workers for `db` (search), or null: PostgreSQL, or a command's connection. */
+export function searchReader(db: Kysely<any>): ReaderPool | null {
+  return readerPools.get(db.getExecutor().adapter) ?? null;
 }
 
 /** The SQLite database file of a data directory. */

@@ -96,6 +96,35 @@ async function loginAttemptsSettled(db: Kysely<any>) {
   await sql`alter table login_failures add column settled integer not null default 1`.execute(db);
 }
 
+/**
+ * Search over a million messages (docs/benchmarks.md, issue 15): indexes that give completed chats
+ * newest first, overall and per company, board and tech; on PostgreSQL a stored tsvector with its
+ * GIN index instead of the expression index (the text was parsed again for every row checked); on
+ * SQLite the FTS5 rowid becomes the chat's id. Existing documents are carried over, so they are
+ * indexed as before.
+ */
+async function searchIndexes(db: Kysely<any>, dialect: Dialect) {
+  for (const [name, cols] of [
+    ['chats_completed_newest', 'completed_at, id'],
+    ['chats_completed_company', 'company_id, completed_at, id'],
+    ['chats_completed_board', 'board_id, completed_at, id'],
+    ['chats_completed_tech', 'tech_id, completed_at, id'],
+  ]) {
+    await sql.raw(`create index ${name} on chats (${cols}) where status = 'completed'`).execute(db);
+  }
+  await sql`create index chats_created_ticket on chats (created_ticket_id)`.execute(db);
+  if (dialect === 'postgres') {
+    await sql`alter table chat_search add column tsv tsvector generated always as (to_tsvector('simple', body)) stored`.execute(db);
+    await sql`create index chat_search_tsv on chat_search using gin (tsv)`.execute(db);
+    await sql`drop index chat_search_fts`.execute(db);
+  } else {
+    await sql`create virtual table chat_search_008 using fts5(chat_id unindexed, body, tokenize = 'unicode61 remove_diacritics 2')`.execute(db);
+    await sql`insert into chat_search_008 (rowid, chat_id, body) select chat_id, chat_id, body from chat_search`.execute(db);
+    await sql`drop table chat_search`.execute(db);
+    await sql`alter table chat_search_008 rename to chat_search`.execute(db);
+  }
+}
+
 const migrations: Migration[] = [
   { name: '001_initial', up: createTables },
   { name: '002_client_id_per_author', up: clientIdPerAuthor },
@@ -104,6 +133,7 @@ const migrations: Migration[] = [
   { name: '005_privacy', up: privacy },
   { name: '006_assigned_alert_tech', up: assignedAlertTech },
   { name: '007_login_attempts_settled', up: loginAttemptsSettled },
+  { name: '008_search_indexes', up: searchIndexes },
 ];
 
 /** The name of the newest migration: a database whose schema has it is current. */
