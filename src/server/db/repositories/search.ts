@@ -99,7 +99,7 @@ function engineQuery(dialect: Dialect, words: string[]): string {
 }
 
 /** Ids of the chats whose document matches. */
-function matchingIds(db: Tx, dialect: Dialect, match: string) {
+function matchingIds(dialect: Dialect, match: string) {
   return dialect === 'postgres'
     ? sql<{ id: number }>`select chat_id as id from chat_search where tsv @@ to_tsquery('simple', ${match})`
     : sql<{ id: number }>`select rowid as id from chat_search where chat_search match ${match}`;
@@ -125,7 +125,7 @@ export async function searchPage(db: Tx, dialect: Dialect, tech: TechActor, f: C
   }
   const match = engineQuery(dialect, f.words);
   const [counted, edge] = await read(db, [
-    compiled(db, sql<{ n: number }>`select count(*) as n from (${matchingIds(db, dialect, match)} limit ${COMMON_MATCHES}) m`),
+    compiled(db, sql<{ n: number }>`select count(*) as n from (${matchingIds(dialect, match)} limit ${COMMON_MATCHES}) m`),
     compiled(
       db,
       visibleChats(db, tech, f)
@@ -137,7 +137,7 @@ export async function searchPage(db: Tx, dialect: Dialect, tech: TechActor, f: C
     ),
   ]);
   const collect = async () => {
-    const matched = visibleChats(db, tech, f).where('chats.id', 'in', (eb) => eb.selectFrom(matchingIds(db, dialect, match).as('m')).select('m.id'));
+    const matched = visibleChats(db, tech, f).where(sql<SqlBool>`chats.id in (${matchingIds(dialect, match)})`);
     const [rows] = await read(db, [compiled(db, newest(matched.select('chats.id')))]);
     return ids(rows);
   };
