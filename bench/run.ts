@@ -11,8 +11,16 @@
  */
 import { appendHistory, machine, machineBusySeconds, sleep, writeResult } from './lib.js';
 import { FULL, QUICK, alertFanout, chatLatency, idleMemory, persistThroughput, serviceBreakdown } from './scenarios.js';
+import { searchScenario } from './search.js';
 
-const SCENARIOS = { chat: chatLatency, persist: persistThroughput, alert: alertFanout, idle: idleMemory, service: serviceBreakdown } as const;
+const SCENARIOS = {
+  chat: chatLatency,
+  persist: persistThroughput,
+  alert: alertFanout,
+  idle: idleMemory,
+  service: serviceBreakdown,
+  search: searchScenario,
+} as const;
 type Name = keyof typeof SCENARIOS;
 
 const quick = process.env.BENCH_QUICK === '1';
@@ -59,6 +67,14 @@ function headline(name: Name, r: any): Record<string, unknown> {
       return { connected: r.connected, rssMbMax: r.serverRssMb.maxWhileHeld, rssMbBefore: r.serverRssMb.beforeConnections };
     case 'service':
       return Object.fromEntries(r.steps.map((s: { step: string; microsEach: number }) => [s.step, s.microsEach]));
+    case 'search':
+      return {
+        sqliteMaxP95Ms: r.sqlite.maxP95Ms,
+        postgresMaxP95Ms: r.postgres.maxP95Ms,
+        chatP99QuietMs: Math.max(r.sqlite.chat.quietMs.before.p99, r.sqlite.chat.quietMs.after.p99),
+        chatP99SearchingMs: r.sqlite.chat.whileSearchingMs.p99,
+        chatP99Ratio: r.sqlite.chat.p99Ratio,
+      };
   }
 }
 

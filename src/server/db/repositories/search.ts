@@ -115,7 +115,13 @@ function probe(dialect: Dialect, match: string): Expression<SqlBool> {
 type Page = { ids: number[]; strategy: 'list' | 'collect' | 'probe' | 'probe+collect' };
 
 /** The page of chat ids, newest completed first; see the module's comment for the strategies. */
-export async function searchPage(db: Tx, dialect: Dialect, tech: TechActor, f: CompletedChatFilters): Promise<Page> {
+export async function searchPage(
+  db: Tx,
+  dialect: Dialect,
+  tech: TechActor,
+  f: CompletedChatFilters,
+  tuning: { commonMatches: number; probeWindow: number } = { commonMatches: COMMON_MATCHES, probeWindow: PROBE_WINDOW },
+): Promise<Page> {
   const newest = <Q extends ReturnType<typeof visibleChats>>(q: Q) =>
     q.orderBy('chats.completed_at', 'desc').orderBy('chats.id', 'desc').limit(f.limit).offset(f.offset);
   const ids = (rows: unknown[]) => (rows as { id: number | bigint }[]).map((r) => Number(r.id));
@@ -124,8 +130,16 @@ export async function searchPage(db: Tx, dialect: Dialect, tech: TechActor, f: C
     return { ids: ids(rows), strategy: 'list' };
   }
   const match = engineQuery(dialect, f.words);
+  const collect = async () => {
+    const matched = visibleChats(db, tech, f).where(sql<SqlBool>`chats.id in (${matchingIds(dialect, match)})`);
+    const [rows] = await read(db, [compiled(db, newest(matched.select('chats.id')))]);
+    return ids(rows);
+  };
+  // SQLite: an FTS5 probe of one document costs about a millisecond for common words (the doclists
+  // are read again each time), while collecting even 50,000 matching rowids takes a few: collect.
+  if (dialect === 'sqlite') return { ids: await collect(), strategy: 'collect' };
   const [counted, edge] = await read(db, [
-    compiled(db, sql<{ n: number }>`select count(*) as n from (${matchingIds(dialect, match)} limit ${COMMON_MATCHES}) m`),
+    compiled(db, sql<{ n: number }>`select count(*) as n from (${matchingIds(dialect, match)} limit ${tuning.commonMatches}) m`),
     compiled(
       db,
       visibleChats(db, tech, f)
@@ -133,15 +147,10 @@ export async function searchPage(db: Tx, dialect: Dialect, tech: TechActor, f: C
         .orderBy('chats.completed_at', 'desc')
         .orderBy('chats.id', 'desc')
         .limit(1)
-        .offset(PROBE_WINDOW - 1),
+        .offset(tuning.probeWindow - 1),
     ),
   ]);
-  const collect = async () => {
-    const matched = visibleChats(db, tech, f).where(sql<SqlBool>`chats.id in (${matchingIds(dialect, match)})`);
-    const [rows] = await read(db, [compiled(db, newest(matched.select('chats.id')))]);
-    return ids(rows);
-  };
-  if (Number((counted[0] as { n: number }).n) < COMMON_MATCHES) return { ids: await collect(), strategy: 'collect' };
+  if (Number((counted[0] as { n: number }).n) < tuning.commonMatches) return { ids: await collect(), strategy: 'collect' };
   const last = edge[0] as { completed_at: number; id: number } | undefined;
   let probed = visibleChats(db, tech, f).where(probe(dialect, match));
   if (last) probed = probed.where(sql<SqlBool>`(chats.completed_at, chats.id) >= (${last.completed_at}, ${last.id})`);
@@ -164,16 +173,54 @@ export async function searchCompletedRows(db: Tx, dialect: Dialect, tech: TechAc
         db,
         dialect === 'postgres'
           ? sql`select chat_id as id, ts_headline('simple', body, to_tsquery('simple', ${match}), ${`StartSel=${HIGHLIGHT_START}, StopSel=${HIGHLIGHT_END}, MaxWords=20, MinWords=8, MaxFragments=2`}) as snippet from chat_search where chat_id in (${sql.join(page.ids)})`
-          : sql`select rowid as id, snippet(chat_search, 1, ${HIGHLIGHT_START}, ${HIGHLIGHT_END}, '…', 16) as snippet from chat_search where chat_search match ${match} and rowid in (${sql.join(page.ids)})`,
+          : // FTS5's snippet() would run the match again over every matching document: the page's
+            // bodies are read by rowid and their snippets cut here (snippetOf).
+            sql`select rowid as id, body from chat_search where rowid in (${sql.join(page.ids)})`,
       ),
     );
   }
   const [rows, snippets = []] = await read(db, queries);
   const byId = new Map((rows as ChatRow[]).map((r) => [Number(r.id), r]));
-  const snippetOf = new Map((snippets as { id: number; snippet: string }[]).map((s) => [Number(s.id), s.snippet]));
+  const snippets_ = new Map(
+    (snippets as { id: number; snippet?: string; body?: string }[]).map((s) => [Number(s.id), s.snippet ?? snippetOf(s.body ?? '', f.words)]),
+  );
   // A chat erased between the two reads is left out rather than shown half.
   return page.ids.flatMap((id) => {
     const r = byId.get(id);
-    return r ? [{ ...r, snippet: f.words.length ? (snippetOf.get(id) ?? null) : null }] : [];
+    return r ? [{ ...r, snippet: f.words.length ? (snippets_.get(id) ?? null) : null }] : [];
   });
 }
+
+/** Letters folded as FTS5's `unicode61 remove_diacritics 2` folds them: lower case, no accents. */
+const fold = (t: string) => t.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase();
+
+/**
+ * The snippet FTS5 gives (db/repositories/search.ts on SQLite): about SNIPPET_TOKENS words of the
+ * body around the first matched word, every matched word (a prefix of it given) between the
+ * highlight marks, '…' where text was cut.
+ */
+export function snippetOf(body: string, words: string[], tokens = SNIPPET_TOKENS): string | null {
+  // Only the text around the first match is cut into words; that match is found by one search
+  // of the body as written (words are letters and digits only), or, failing that, of it folded.
+  const near = new RegExp(`(?<![\\p{L}\\p{N}])(?:${words.join('|')})`, 'iu').exec(body)?.index;
+  if (near !== undefined && near > 300) {
+    const cut = body.slice(near - 200);
+    const start = cut.search(/(?<![\p{L}\p{N}])[\p{L}\p{N}]/u);
+    const out = snippetOf(cut.slice(start), words, tokens);
+    return out && (out.startsWith('…') ? out : `…${out}`);
+  }
+  const folded = words.map(fold);
+  const found = [...body.matchAll(/[\p{L}\p{N}]+/gu)].map((m) => ({ at: m.index, end: m.index + m[0].length, hit: folded.some((w) => fold(m[0]).startsWith(w)) }));
+  const first = found.findIndex((t) => t.hit);
+  if (first < 0) return null;
+  const from = Math.max(0, Math.min(first - 3, found.length - tokens));
+  const part = found.slice(from, from + tokens);
+  let out = from > 0 ? '…' : '';
+  let pos = part[0].at;
+  for (const t of part) {
+    out += body.slice(pos, t.at) + (t.hit ? HIGHLIGHT_START + body.slice(t.at, t.end) + HIGHLIGHT_END : body.slice(t.at, t.end));
+    pos = t.end;
+  }
+  return from + tokens < found.length ? `${out}…` : out;
+}
+const SNIPPET_TOKENS = 16;
