@@ -112,10 +112,13 @@ describe.each(DIALECTS)('search on %s', (kind) => {
     expect((await oneCompany.get(`/api/console/search?q=plotter&companyId=${other.companyId}`)).body).toEqual([]);
   });
 
+  // SQLite always collects; PostgreSQL probes when the words are common (tuned low here).
   const strategies = {
     collect: { commonMatches: 1_000_000, probeWindow: 1_000_000 },
-    probe: { commonMatches: 1, probeWindow: 1_000_000 },
-    'probe in a small window, then collect': { commonMatches: 1, probeWindow: 4 },
+    ...(kind === 'postgres' && {
+      probe: { commonMatches: 1, probeWindow: 1_000_000 },
+      'probe in a small window, then collect': { commonMatches: 1, probeWindow: 4 },
+    }),
   };
   for (const [name, tuning] of Object.entries(strategies)) {
     it(`pages without repeats or holes, newest first (${name})`, async () => {
