@@ -282,7 +282,7 @@ export async function seedPostgres(client: pg.Client, c: Corpus, passwordHash: s
       ),
     );
     const m = { chat: [] as number[], seq: [] as number[], kind: [] as string[], author: [] as number[], body: [] as string[], at: [] as number[] };
-    part.forEach((x, i) =>
+    for (const [i, x] of part.entries()) {
       x.messages.forEach((body, s) => {
         const portal = s % 2 === 0;
         m.chat.push(chatIds[i]);
@@ -291,8 +291,8 @@ export async function seedPostgres(client: pg.Client, c: Corpus, passwordHash: s
         m.author.push(portal ? userIds[x.company][x.user] : techIds[x.tech]);
         m.body.push(body);
         m.at.push(x.completedAt - 800_000 + s * 1000);
-      }),
-    );
+      });
+    }
     await q(
       `insert into messages (chat_id, seq, author_kind, author_id, body, created_at)
        select * from unnest($1::bigint[], $2::int[], $3::text[], $4::bigint[], $5::text[], $6::bigint[])`,

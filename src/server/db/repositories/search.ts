@@ -210,7 +210,11 @@ export function snippetOf(body: string, words: string[], tokens = SNIPPET_TOKENS
     return out && (out.startsWith('…') ? out : `…${out}`);
   }
   const folded = words.map(fold);
-  const found = [...body.matchAll(/[\p{L}\p{N}]+/gu)].map((m) => ({ at: m.index, end: m.index + m[0].length, hit: folded.some((w) => fold(m[0]).startsWith(w)) }));
+  const found = [...body.matchAll(/[\p{L}\p{N}]+/gu)].map((m) => ({
+    at: m.index,
+    end: m.index + m[0].length,
+    hit: folded.some((w) => fold(m[0]).startsWith(w)),
+  }));
   const first = found.findIndex((t) => t.hit);
   if (first < 0) return null;
   const from = Math.max(0, Math.min(first - 3, found.length - tokens));
