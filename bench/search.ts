@@ -19,6 +19,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { openDatabase } from '../src/server/db/database.js';
 import { migrate } from '../src/server/db/migrations.js';
+import { SAME_MILLISECOND } from '../src/server/db/repositories/search.js';
 import { openSqlite, type SqliteConnection } from '../src/server/db/sqlite-driver.js';
 import { hashPassword, tokenHash } from '../src/server/services/auth.js';
 import { connectProduct, runOpenLoop } from './chat-load.js';
@@ -165,6 +166,7 @@ export function seedSqlite(db: SqliteConnection, c: Corpus, passwordHash: string
     const one = db.prepare('insert into messages (chat_id, seq, author_kind, author_id, body, created_at) values (?, ?, ?, ?, ?, ?)');
     const doc = db.prepare('insert into chat_search (rowid, chat_id, body) values (?, ?, ?)');
     let batch: unknown[] = [];
+    const tied = new Map<number, number>();
     for (const x of c.chats) {
       const t = x.completedAt;
       const requester = userIds[x.company][x.user];
@@ -192,7 +194,11 @@ export function seedSqlite(db: SqliteConnection, c: Corpus, passwordHash: string
           batch = [];
         }
       });
-      doc.run([id, id, [x.subject, ...x.messages].join('\n')]);
+      // The FTS5 rowid is the chat's search key (db/repositories/search.ts): ids grow, so a chat's
+      // rank among those completed in the same millisecond is how many came before it.
+      const rank = tied.get(t) ?? 0;
+      tied.set(t, rank + 1);
+      doc.run([t * SAME_MILLISECOND + rank, id, [x.subject, ...x.messages].join('\n')]);
     }
     for (let i = 0; i < batch.length; i += 6) one.run(batch.slice(i, i + 6));
     return actors;

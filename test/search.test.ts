@@ -1,11 +1,11 @@
 /**
- * Search over completed chats (db/repositories/search.ts): the page is picked first, by collecting
- * matches or by probing the newest chats, on SQLite on reader worker threads (db/search-reader.ts).
+ * Search over completed chats (db/repositories/search.ts): the page is picked first (on SQLite by
+ * streaming matches newest first, or walking the chats), on SQLite on reader worker threads (db/search-reader.ts).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { searchReader } from '../src/server/db/database.js';
 import { ReaderError } from '../src/server/db/search-reader.js';
-import { searchPage, writeSearchDocument, type CompletedChatFilters } from '../src/server/db/repositories/search.js';
+import { deleteSearchDocuments, searchPage, writeSearchDocument, type CompletedChatFilters } from '../src/server/db/repositories/search.js';
 import { loadTechActor, type TechActor } from '../src/server/policies/access.js';
 import { DIALECTS } from './support/databases.js';
 import { completedChat, world, type World } from './support/flows.js';
@@ -112,14 +112,18 @@ describe.each(DIALECTS)('search on %s', (kind) => {
     expect((await oneCompany.get(`/api/console/search?q=plotter&companyId=${other.companyId}`)).body).toEqual([]);
   });
 
-  // SQLite always collects; PostgreSQL probes when the words are common (tuned low here).
-  const strategies = {
-    collect: { commonMatches: 1_000_000, probeWindow: 1_000_000 },
-    ...(kind === 'postgres' && {
-      probe: { commonMatches: 1, probeWindow: 1_000_000 },
-      'probe in a small window, then collect': { commonMatches: 1, probeWindow: 4 },
-    }),
-  };
+  // PostgreSQL walks the newest chats, SQLite streams the newest matches; when a window (tuned low
+  // here) does not fill the page, both collect.
+  const strategies: Record<string, { streamWindow: number; walkWindow: number; want: string[] }> =
+    kind === 'postgres'
+      ? {
+          walk: { streamWindow: 0, walkWindow: 1_000_000, want: ['walk'] },
+          'walk a small window, then collect': { streamWindow: 0, walkWindow: 4, want: ['walk', 'walk+collect'] },
+        }
+      : {
+          stream: { streamWindow: 1_000_000, walkWindow: 0, want: ['stream'] },
+          'stream a small window, then collect': { streamWindow: 4, walkWindow: 0, want: ['stream', 'stream+collect'] },
+        };
   for (const [name, tuning] of Object.entries(strategies)) {
     it(`pages without repeats or holes, newest first (${name})`, async () => {
       for (const [words, companyId, filter] of [
@@ -139,13 +143,35 @@ describe.each(DIALECTS)('search on %s', (kind) => {
         }
         expect(got, words.join(' ')).toEqual(want);
         expect(
-          [...used].every((u) => (name === 'collect' ? u === 'collect' : u.startsWith('probe'))),
+          [...used].every((u) => tuning.want.includes(u)),
           [...used].join(),
         ).toBe(true);
-        if (name.includes('then collect')) expect(used.has('probe+collect')).toBe(true);
+        if (name.includes('then collect')) expect(used.has(`${name.split(' ')[0]}+collect`)).toBe(true);
       }
     });
   }
+
+  it('orders chats completed in the same millisecond by id, whichever document was written first; retention removes each one', async () => {
+    const at = Date.UTC(2027, 5, 1);
+    const ids = [
+      await insertCompleted(w.companyId, w.boardId, w.user.id, at, 'zephyrtie first'),
+      await insertCompleted(w.companyId, w.boardId, w.user.id, at, 'zephyrtie second'),
+      await insertCompleted(w.companyId, w.boardId, w.user.id, at, 'zephyrtie third'),
+    ];
+    // Written again newest first: each write renumbers the millisecond's documents.
+    for (const [i, id] of [...ids.entries()].reverse()) {
+      await s.ctx.db.transaction().execute((trx) => writeSearchDocument(trx, s.ctx.dialect, id, `zephyrtie again${i}`));
+    }
+    const page = await searchPage(s.ctx.db, s.ctx.dialect, admin, { words: ['zephyrtie'], limit: 10, offset: 0 });
+    expect(page.ids).toEqual([...ids].reverse());
+    const again1 = await w.techClient.get('/api/console/search?q=again1');
+    expect(again1.body.map((c: { id: number }) => c.id)).toEqual([ids[1]]);
+    await s.ctx.db.transaction().execute((trx) => deleteSearchDocuments(trx, s.ctx.dialect, [ids[1]]));
+    expect((await searchPage(s.ctx.db, s.ctx.dialect, admin, { words: ['zephyrtie'], limit: 10, offset: 0 })).ids).toEqual([ids[2], ids[0]]);
+    await s.ctx.db.transaction().execute((trx) => deleteSearchDocuments(trx, s.ctx.dialect, [ids[0], ids[2]]));
+    expect((await searchPage(s.ctx.db, s.ctx.dialect, admin, { words: ['zephyrtie'], limit: 10, offset: 0 })).ids).toEqual([]);
+    made.splice(made.length - 3, 3);
+  });
 
   it('gives no search operator of either engine a meaning', async () => {
     for (const q of ['plotter OR zzz', 'plotter | zzz', '"plotter', 'NEAR(plotter toner)', 'plotter:*', '!plotter', 'plotter & !toner', '*']) {

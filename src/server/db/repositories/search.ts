@@ -1,24 +1,26 @@
 /**
  * SQL of full-text search over completed chats, on either engine: SQLite FTS5 or PostgreSQL text
- * search. `chat_search` holds one document per completed chat (subject, messages, notes); on
- * SQLite its rowid is the chat's id, on PostgreSQL its stored `tsv` column (migration 008) is the
- * indexed text.
+ * search. `chat_search` holds one document per completed chat (subject, messages, notes).
  *
  * A search first picks the page of chat ids (match, access, filters, newest completed first), then
- * reads those chats and builds snippets for them only (docs/benchmarks.md, issue 15). How the page
- * is picked depends on how common the words are, judged by counting matches up to COMMON_MATCHES:
+ * reads those chats and cuts snippets for them only (docs/benchmarks.md, issue 15).
  *
- * - fewer: every matching chat is collected, filtered and sorted ("collect");
- * - more: the chats the tech may see are walked newest first along an index and each is probed
- *   for the words ("probe"), within the newest PROBE_WINDOW of them; when that window holds too
- *   few matches for the page, the search collects after all.
- *
- * On SQLite every statement runs on a read-only connection of a worker thread (db/search-reader.ts),
- * so a search never holds the event loop.
+ * - PostgreSQL: the newest chats the tech may see are walked along an index and each one's stored
+ *   `tsv` (migration 008) checked, stopping once the page is full ("walk"), within `WALK_WINDOW`
+ *   of them; when the window holds too few matches, every match is collected from the GIN index
+ *   and sorted ("walk+collect"). The documents' text is kept out of line (toast_tuple_target), so
+ *   collecting reads a narrow table.
+ * - SQLite: the FTS5 rowid is the chat's place in completion order, `searchKey` (completed_at and
+ *   a rank among chats completed in the same millisecond), so FTS5 gives matches newest first and
+ *   a search stops once its page is full ("stream"), reading at most `STREAM_WINDOW` matches. When
+ *   the page is not full within them, and there are more, the chats the tech may see are walked
+ *   newest first and each one's key looked up among the matches ("stream+collect"). Every statement
+ *   runs on a read-only connection of a worker thread (db/search-reader.ts), off the event loop.
  */
-import { CompiledQuery, sql, type Compilable, type Expression, type RawBuilder, type SqlBool } from 'kysely';
+import { CompiledQuery, sql, type Compilable, type ExpressionBuilder, type RawBuilder, type SqlBool } from 'kysely';
 import type { Dialect, Tx } from '../database.js';
 import { searchReader } from '../database.js';
+import type { Database } from '../schema.js';
 import type { ReadQuery } from '../search-reader.js';
 import { techScopeFilter, type TechActor } from '../../policies/access.js';
 import { completedChatRows, type ChatRow } from './chats.js';
@@ -27,12 +29,27 @@ import { completedChatRows, type ChatRow } from './chats.js';
 export const HIGHLIGHT_START = '\u0002';
 export const HIGHLIGHT_END = '\u0003';
 
-/** More matches than this make the words "common": the search probes newest chats instead of collecting. */
-export const COMMON_MATCHES = 2000;
-/** How many of the newest visible chats a probing search looks at before it collects instead. */
-export const PROBE_WINDOW = 3000;
+/** SQLite: how many of the newest matches a search reads before it walks the chats instead. */
+export const STREAM_WINDOW = 3000;
 
-/** The chat's search document becomes `body` (FTS5 tables have no upsert; the rowid is the chat's id). */
+/** PostgreSQL: how many of the newest visible chats a search checks before it collects instead (more for later pages, up to the max). */
+export const WALK_WINDOW = 1000;
+const WALK_WINDOW_MAX = 2000;
+
+/**
+ * SQLite: chats completed in the same millisecond, at most; a document's FTS5 rowid is
+ * `completed_at * SAME_MILLISECOND + rank` (`searchKey`).
+ */
+export const SAME_MILLISECOND = 1024;
+
+/** SQL: the chat's search key (rank among completed chats of the same millisecond, by id). */
+const searchKey = sql<number>`(chats.completed_at * ${sql.lit(SAME_MILLISECOND)} + (select count(*) from chats tie where tie.status = 'completed' and tie.completed_at = chats.completed_at and tie.id < chats.id))`;
+
+/**
+ * The chat's search document becomes `body`. On SQLite its rowid is the chat's search key: the
+ * documents of other chats completed in the same millisecond are renumbered when the ranks move
+ * (FTS5 tables have no upsert, so a document is deleted and inserted again).
+ */
 export async function writeSearchDocument(trx: Tx, dialect: Dialect, chatId: number, body: string): Promise<void> {
   if (dialect === 'postgres') {
     await trx
@@ -40,10 +57,49 @@ export async function writeSearchDocument(trx: Tx, dialect: Dialect, chatId: num
       .values({ chat_id: chatId, body })
       .onConflict((oc) => oc.column('chat_id').doUpdateSet({ body }))
       .execute();
-  } else {
-    await sql`delete from chat_search where rowid = ${chatId}`.execute(trx);
-    await sql`insert into chat_search (rowid, chat_id, body) values (${chatId}, ${chatId}, ${body})`.execute(trx);
+    return;
   }
+  const chat = await trx.selectFrom('chats').select('completed_at').where('id', '=', chatId).where('status', '=', 'completed').executeTakeFirst();
+  if (chat?.completed_at == null) throw new Error(`chat ${chatId} is not completed: it has no search key`);
+  const base = Number(chat.completed_at) * SAME_MILLISECOND;
+  const tied = await trx
+    .selectFrom('chats')
+    .select('id')
+    .where('status', '=', 'completed')
+    .where('completed_at', '=', chat.completed_at)
+    .orderBy('id')
+    .execute();
+  if (tied.length > SAME_MILLISECOND) throw new Error(`more than ${SAME_MILLISECOND} chats completed at ${chat.completed_at}`);
+  if (tied.length === 1) {
+    await sql`delete from chat_search where rowid = ${base}`.execute(trx);
+    await sql`insert into chat_search (rowid, chat_id, body) values (${base}, ${chatId}, ${body})`.execute(trx);
+    return;
+  }
+  // Ties: this millisecond's documents are written again at their chats' ranks.
+  const { rows } = await sql<{
+    chat_id: number;
+    body: string;
+  }>`select chat_id, body from chat_search where rowid between ${base} and ${base + SAME_MILLISECOND - 1}`.execute(trx);
+  const bodies = new Map(rows.map((r) => [Number(r.chat_id), r.body]));
+  bodies.set(chatId, body);
+  await sql`delete from chat_search where rowid between ${base} and ${base + SAME_MILLISECOND - 1}`.execute(trx);
+  for (const [rank, t] of tied.entries()) {
+    const text = bodies.get(Number(t.id));
+    if (text !== undefined) await sql`insert into chat_search (rowid, chat_id, body) values (${base + rank}, ${t.id}, ${text})`.execute(trx);
+  }
+}
+
+/** Removes the search documents of completed chats (retention). */
+export async function deleteSearchDocuments(trx: Tx, dialect: Dialect, chatIds: number[]): Promise<void> {
+  if (!chatIds.length) return;
+  if (dialect === 'postgres') {
+    await trx.deleteFrom('chat_search').where('chat_id', 'in', chatIds).execute();
+    return;
+  }
+  // By rowid: FTS5 finds a document by its rowid only (chat_id is not indexed).
+  const keys = await trx.selectFrom('chats').select(searchKey.as('key')).where('id', 'in', chatIds).where('status', '=', 'completed').execute();
+  if (!keys.length) return;
+  await sql`delete from chat_search where rowid in (${sql.join(keys.map((k) => k.key))}) and chat_id in (${sql.join(chatIds)})`.execute(trx);
 }
 
 export type CompletedChatFilters = {
@@ -77,20 +133,31 @@ const compiled = (db: Tx, q: Statement): ReadQuery => {
   return { sql: c.sql, parameters: c.parameters };
 };
 
+/** The completion-time bounds of the date filters, in milliseconds: [from, to). */
+function dateBounds(f: CompletedChatFilters): { from?: number; to?: number } {
+  return {
+    from: f.from ? Date.parse(`${f.from}T00:00:00Z`) : undefined,
+    to: f.to ? Date.parse(`${f.to}T00:00:00Z`) + 86400000 : undefined,
+  };
+}
+
 /** Completed chats the tech may see that pass the filters (no words): the access rule of policies/access.ts. */
-function visibleChats(db: Tx, tech: TechActor, f: CompletedChatFilters) {
-  // A literal, not a parameter, so that the partial indexes on completed chats apply (migration 008).
-  let q = db.selectFrom('chats').where(sql<SqlBool>`chats.status = 'completed'`).where(techScopeFilter(tech, 'chats'));
-  if (f.companyId) q = q.where('chats.company_id', '=', f.companyId);
-  if (f.requesterId) q = q.where('chats.requester_id', '=', f.requesterId);
-  if (f.techId) q = q.where('chats.tech_id', '=', f.techId);
-  if (f.boardId) q = q.where('chats.board_id', '=', f.boardId);
-  if (f.ticketId) q = q.where((eb) => eb.or([eb('chats.ticket_id', '=', f.ticketId!), eb('chats.created_ticket_id', '=', f.ticketId!)]));
-  if (f.outcome === 'none') q = q.where('chats.outcome', 'is', null);
-  else if (f.outcome) q = q.where('chats.outcome', '=', f.outcome);
-  if (f.from) q = q.where('chats.completed_at', '>=', Date.parse(`${f.from}T00:00:00Z`));
-  if (f.to) q = q.where('chats.completed_at', '<', Date.parse(`${f.to}T00:00:00Z`) + 86400000);
-  return q;
+function visible(tech: TechActor, f: CompletedChatFilters) {
+  const { from, to } = dateBounds(f);
+  return (eb: ExpressionBuilder<Database, 'chats'>) => {
+    // A literal, not a parameter, so that the partial indexes on completed chats apply (migration 008).
+    const and = [sql<SqlBool>`chats.status = 'completed'`, techScopeFilter(tech, 'chats')(eb)];
+    if (f.companyId) and.push(eb('chats.company_id', '=', f.companyId));
+    if (f.requesterId) and.push(eb('chats.requester_id', '=', f.requesterId));
+    if (f.techId) and.push(eb('chats.tech_id', '=', f.techId));
+    if (f.boardId) and.push(eb('chats.board_id', '=', f.boardId));
+    if (f.ticketId) and.push(eb.or([eb('chats.ticket_id', '=', f.ticketId), eb('chats.created_ticket_id', '=', f.ticketId)]));
+    if (f.outcome === 'none') and.push(eb('chats.outcome', 'is', null));
+    else if (f.outcome) and.push(eb('chats.outcome', '=', f.outcome));
+    if (from !== undefined) and.push(eb('chats.completed_at', '>=', from));
+    if (to !== undefined) and.push(eb('chats.completed_at', '<', to));
+    return eb.and(and);
+  };
 }
 
 /** The engine's query for the words: each a prefix, all required. */
@@ -98,21 +165,15 @@ function engineQuery(dialect: Dialect, words: string[]): string {
   return dialect === 'postgres' ? words.map((w) => `${w}:*`).join(' & ') : words.map((w) => `"${w}"*`).join(' AND ');
 }
 
-/** Ids of the chats whose document matches. */
-function matchingIds(dialect: Dialect, match: string) {
-  return dialect === 'postgres'
-    ? sql<{ id: number }>`select chat_id as id from chat_search where tsv @@ to_tsquery('simple', ${match})`
-    : sql<{ id: number }>`select rowid as id from chat_search where chat_search match ${match}`;
+/** SQLite: the matching documents' rowids (search keys) within the date filters, newest first. */
+function matchingKeys(match: string, f: CompletedChatFilters, columns: RawBuilder<unknown>) {
+  const { from, to } = dateBounds(f);
+  const lo = from === undefined ? sql`` : sql` and rowid >= ${from * SAME_MILLISECOND}`;
+  const hi = to === undefined ? sql`` : sql` and rowid < ${to * SAME_MILLISECOND}`;
+  return sql`select ${columns} from chat_search where chat_search match ${match}${lo}${hi} order by rowid desc`;
 }
 
-/** True when chat `id` matches: a probe of one document. */
-function probe(dialect: Dialect, match: string): Expression<SqlBool> {
-  return dialect === 'postgres'
-    ? sql<SqlBool>`(select s.tsv @@ to_tsquery('simple', ${match}) from chat_search s where s.chat_id = chats.id)`
-    : sql<SqlBool>`exists (select 1 from chat_search where chat_search match ${match} and rowid = chats.id)`;
-}
-
-type Page = { ids: number[]; strategy: 'list' | 'collect' | 'probe' | 'probe+collect' };
+type Page = { ids: number[]; strategy: 'list' | 'walk' | 'walk+collect' | 'stream' | 'stream+collect' };
 
 /** The page of chat ids, newest completed first; see the module's comment for the strategies. */
 export async function searchPage(
@@ -120,44 +181,59 @@ export async function searchPage(
   dialect: Dialect,
   tech: TechActor,
   f: CompletedChatFilters,
-  tuning: { commonMatches: number; probeWindow: number } = { commonMatches: COMMON_MATCHES, probeWindow: PROBE_WINDOW },
+  tuning: { streamWindow: number; walkWindow: number } = { streamWindow: STREAM_WINDOW, walkWindow: WALK_WINDOW },
 ): Promise<Page> {
-  const newest = <Q extends ReturnType<typeof visibleChats>>(q: Q) =>
-    q.orderBy('chats.completed_at', 'desc').orderBy('chats.id', 'desc').limit(f.limit).offset(f.offset);
   const ids = (rows: unknown[]) => (rows as { id: number | bigint }[]).map((r) => Number(r.id));
+  const chats = db.selectFrom('chats').where(visible(tech, f));
+  const newest = <Q extends typeof chats>(q: Q) =>
+    q.select('chats.id').orderBy('chats.completed_at', 'desc').orderBy('chats.id', 'desc').limit(f.limit).offset(f.offset);
   if (!f.words.length) {
-    const [rows] = await read(db, [compiled(db, newest(visibleChats(db, tech, f).select('chats.id')))]);
+    const [rows] = await read(db, [compiled(db, newest(chats))]);
     return { ids: ids(rows), strategy: 'list' };
   }
   const match = engineQuery(dialect, f.words);
-  const collect = async () => {
-    const matched = visibleChats(db, tech, f).where(sql<SqlBool>`chats.id in (${matchingIds(dialect, match)})`);
-    const [rows] = await read(db, [compiled(db, newest(matched.select('chats.id')))]);
-    return ids(rows);
-  };
-  // SQLite: an FTS5 probe of one document costs about a millisecond for common words (the doclists
-  // are read again each time), while collecting even 50,000 matching rowids takes a few: collect.
-  if (dialect === 'sqlite') return { ids: await collect(), strategy: 'collect' };
-  const [counted, edge] = await read(db, [
-    compiled(db, sql<{ n: number }>`select count(*) as n from (${matchingIds(dialect, match)} limit ${tuning.commonMatches}) m`),
-    compiled(
-      db,
-      visibleChats(db, tech, f)
-        .select(['chats.completed_at', 'chats.id'])
-        .orderBy('chats.completed_at', 'desc')
-        .orderBy('chats.id', 'desc')
-        .limit(1)
-        .offset(tuning.probeWindow - 1),
-    ),
-  ]);
-  if (Number((counted[0] as { n: number }).n) < tuning.commonMatches) return { ids: await collect(), strategy: 'collect' };
-  const last = edge[0] as { completed_at: number; id: number } | undefined;
-  let probed = visibleChats(db, tech, f).where(probe(dialect, match));
-  if (last) probed = probed.where(sql<SqlBool>`(chats.completed_at, chats.id) >= (${last.completed_at}, ${last.id})`);
-  const [rows] = await read(db, [compiled(db, newest(probed.select('chats.id')))]);
-  // The window held the whole page, or was all there is: the page is complete.
-  if (rows.length === f.limit || !last) return { ids: ids(rows), strategy: 'probe' };
-  return { ids: await collect(), strategy: 'probe+collect' };
+  if (dialect === 'postgres') {
+    // The newest visible chats, each document checked (a subplan per chat, so the planner never
+    // trades this walk for reading every match), stopping once the page is full; beside it, whether
+    // the walk's window holds every visible chat.
+    const window = Math.min(Math.max(WALK_WINDOW_MAX, tuning.walkWindow), tuning.walkWindow + 2 * f.offset);
+    const walked = db
+      .selectFrom(chats.select(['chats.id', 'chats.completed_at']).orderBy('chats.completed_at', 'desc').orderBy('chats.id', 'desc').limit(window).as('w'))
+      .select('w.id')
+      .where(sql<SqlBool>`(select s.tsv @@ to_tsquery('simple', ${match}) from chat_search s where s.chat_id = w.id)`)
+      .orderBy('w.completed_at', 'desc')
+      .orderBy('w.id', 'desc')
+      .limit(f.limit)
+      .offset(f.offset);
+    const [rows, [all]] = await read(db, [
+      compiled(db, walked),
+      compiled(db, sql`select count(*) as n from (${chats.select(sql`1`.as('one')).limit(window)}) v`),
+    ]);
+    if (rows.length === f.limit || Number((all as { n: number }).n) < window) return { ids: ids(rows), strategy: 'walk' };
+    // Too few matches among the newest: every match is collected from the GIN index, then sorted.
+    const collected = chats.where(sql<SqlBool>`chats.id = any(array(select chat_id from chat_search where tsv @@ to_tsquery('simple', ${match})))`);
+    const [page] = await read(db, [compiled(db, newest(collected))]);
+    return { ids: ids(page), strategy: 'walk+collect' };
+  }
+  // SQLite. The newest matches, in key order (CROSS JOIN keeps FTS5 the outer loop), up to the window.
+  const window = sql`(${matchingKeys(match, f, sql`rowid as key, chat_id`)} limit ${tuning.streamWindow})`;
+  const streamed = db
+    .selectFrom(window.as('m'))
+    .crossJoin('chats')
+    .where(sql<SqlBool>`chats.id = m.chat_id`)
+    .where((eb) => visible(tech, f)(eb as unknown as ExpressionBuilder<Database, 'chats'>))
+    .select('chats.id')
+    .orderBy(sql`m.key`, 'desc')
+    .limit(f.limit)
+    .offset(f.offset);
+  const [rows] = await read(db, [compiled(db, streamed)]);
+  if (rows.length === f.limit) return { ids: ids(rows), strategy: 'stream' };
+  // The page is not full: complete if the window held every match, else walk the chats.
+  const [[counted]] = await read(db, [compiled(db, sql`select count(*) as n from (${matchingKeys(match, f, sql`rowid`)} limit ${tuning.streamWindow + 1})`)]);
+  if (Number((counted as { n: number }).n) <= tuning.streamWindow) return { ids: ids(rows), strategy: 'stream' };
+  const collected = chats.where(sql<SqlBool>`${searchKey} in (${matchingKeys(match, f, sql`rowid`)})`);
+  const [all] = await read(db, [compiled(db, newest(collected))]);
+  return { ids: ids(all), strategy: 'stream+collect' };
 }
 
 /** Completed chats the tech may see that match, last completed first, each with a snippet when words were given. */
@@ -167,23 +243,21 @@ export async function searchCompletedRows(db: Tx, dialect: Dialect, tech: TechAc
   // The access rule once more on the rows read: a page never carries a chat the tech may not see.
   const queries = [compiled(db, completedChatRows(db, tech).where('chats.id', 'in', page.ids))];
   if (f.words.length) {
-    const match = engineQuery(dialect, f.words);
+    // Snippets are cut here from the page's bodies (snippetOf), the same on both engines: FTS5's
+    // snippet() would run the match again over every matching document, and ts_headline parses
+    // each body on the database's CPU.
     queries.push(
       compiled(
         db,
         dialect === 'postgres'
-          ? sql`select chat_id as id, ts_headline('simple', body, to_tsquery('simple', ${match}), ${`StartSel=${HIGHLIGHT_START}, StopSel=${HIGHLIGHT_END}, MaxWords=20, MinWords=8, MaxFragments=2`}) as snippet from chat_search where chat_id in (${sql.join(page.ids)})`
-          : // FTS5's snippet() would run the match again over every matching document: the page's
-            // bodies are read by rowid and their snippets cut here (snippetOf).
-            sql`select rowid as id, body from chat_search where rowid in (${sql.join(page.ids)})`,
+          ? sql`select chat_id as id, body from chat_search where chat_id in (${sql.join(page.ids)})`
+          : sql`select chat_id as id, body from chat_search where rowid in (${db.selectFrom('chats').select(searchKey.as('key')).where('chats.id', 'in', page.ids).where('chats.status', '=', 'completed')}) and chat_id in (${sql.join(page.ids)})`,
       ),
     );
   }
   const [rows, snippets = []] = await read(db, queries);
   const byId = new Map((rows as ChatRow[]).map((r) => [Number(r.id), r]));
-  const snippets_ = new Map(
-    (snippets as { id: number; snippet?: string; body?: string }[]).map((s) => [Number(s.id), s.snippet ?? snippetOf(s.body ?? '', f.words)]),
-  );
+  const snippets_ = new Map((snippets as { id: number; body: string }[]).map((s) => [Number(s.id), snippetOf(s.body, f.words)]));
   // A chat erased between the two reads is left out rather than shown half.
   return page.ids.flatMap((id) => {
     const r = byId.get(id);
@@ -210,11 +284,12 @@ export function snippetOf(body: string, words: string[], tokens = SNIPPET_TOKENS
     return out && (out.startsWith('…') ? out : `…${out}`);
   }
   const folded = words.map(fold);
-  const found = [...body.matchAll(/[\p{L}\p{N}]+/gu)].map((m) => ({
-    at: m.index,
-    end: m.index + m[0].length,
-    hit: folded.some((w) => fold(m[0]).startsWith(w)),
-  }));
+  // Past the match only a snippet's length is needed: the rest is left uncut.
+  const text = near !== undefined && body.length > near + 400 ? body.slice(0, near + 400) : body;
+  const found = [...text.matchAll(/[\p{L}\p{N}]+/gu)].map((m) => {
+    const word = /^[a-z0-9]+$/i.test(m[0]) ? m[0].toLowerCase() : fold(m[0]);
+    return { at: m.index, end: m.index + m[0].length, hit: folded.some((w) => word.startsWith(w)) };
+  });
   const first = found.findIndex((t) => t.hit);
   if (first < 0) return null;
   const from = Math.max(0, Math.min(first - 3, found.length - tokens));
@@ -225,6 +300,6 @@ export function snippetOf(body: string, words: string[], tokens = SNIPPET_TOKENS
     out += body.slice(pos, t.at) + (t.hit ? HIGHLIGHT_START + body.slice(t.at, t.end) + HIGHLIGHT_END : body.slice(t.at, t.end));
     pos = t.end;
   }
-  return from + tokens < found.length ? `${out}…` : out;
+  return from + tokens < found.length || text !== body ? `${out}…` : out;
 }
 const SNIPPET_TOKENS = 16;
