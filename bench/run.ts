@@ -69,11 +69,11 @@ function headline(name: Name, r: any): Record<string, unknown> {
       return Object.fromEntries(r.steps.map((s: { step: string; microsEach: number }) => [s.step, s.microsEach]));
     case 'search':
       return {
-        sqliteMaxP95Ms: r.sqlite.maxP95Ms,
-        postgresMaxP95Ms: r.postgres.maxP95Ms,
-        chatP99QuietMs: Math.max(r.sqlite.chat.quietMs.before.p99, r.sqlite.chat.quietMs.after.p99),
-        chatP99SearchingMs: r.sqlite.chat.whileSearchingMs.p99,
-        chatP99Ratio: r.sqlite.chat.p99Ratio,
+        sqliteMaxP95Ms: r.sqlite?.maxP95Ms,
+        postgresMaxP95Ms: r.postgres?.maxP95Ms,
+        chatP99QuietMs: r.sqlite && Math.max(r.sqlite.chat.quietMs.before.p99, r.sqlite.chat.quietMs.after.p99),
+        chatP99SearchingMs: r.sqlite?.chat.whileSearchingMs.p99,
+        chatP99Ratio: r.sqlite?.chat.p99Ratio,
       };
   }
 }

@@ -96,7 +96,7 @@ export function openDatabase(opts: { databaseUrl?: string; dataDir: string; onBa
 }
 
 /** Worker threads that run searches on SQLite: two, so that one long search does not queue every other. */
-export const SEARCH_READERS = 2;
+export const SEARCH_READERS = Number(process.env.SEARCH_READERS ?? 2);
 const readerPools = new WeakMap<object, ReaderPool>();
 
 /** The server's read-only SQLite workers for `db` (search), or null: PostgreSQL, or a command's connection. */

@@ -12,9 +12,19 @@
  * rejects what it was running and is started again on the next call.
  */
 import { Worker } from 'node:worker_threads';
+import { snippetOf } from './snippet.js';
 
-/** One statement and its parameters, as Kysely compiles them. */
-export type ReadQuery = { sql: string; parameters: readonly unknown[] };
+/**
+ * One statement and its parameters, as Kysely compiles them; with `snippets` (the words searched),
+ * each row's `body` is replaced by its `snippet` (db/snippet.ts) where the statement ran.
+ */
+export type ReadQuery = { sql: string; parameters: readonly unknown[]; snippets?: string[] };
+
+/** Rows with `body` given `snippet` instead, when words are given (`ReadQuery.snippets`). */
+export function withSnippets(rows: unknown[], words: string[] | undefined): unknown[] {
+  if (!words) return rows;
+  return (rows as { body: string }[]).map(({ body, ...r }) => ({ ...r, snippet: snippetOf(body, words) }));
+}
 
 export interface ReaderPool {
   /** Runs the statements in order, in one read transaction, and gives each one's rows. */
@@ -28,7 +38,17 @@ export interface ReaderPool {
 const WORKER_SOURCE = `
 const { workerData, parentPort } = require('node:worker_threads');
 const { DatabaseSync } = require('node:sqlite');
+// Below the event loop's priority (Linux: a thread's own nice value, set through its id), so a
+// search on a busy machine yields the CPU to live chat; elsewhere the thread runs as it is.
+try {
+  const tid = Number(require('node:fs').readlinkSync('/proc/thread-self').split('/').pop());
+  if (workerData.nice && tid > 0) require('node:os').setPriority(tid, workerData.nice);
+} catch {}
 const db = new DatabaseSync(workerData.file, { readOnly: true, timeout: 5000 });
+// db/snippet.ts's function, by its source (self-contained; __name is a transpiler's naming helper).
+var __name = (f) => f;
+const snippetOf = (${snippetOf.toString()});
+const withSnippets = (rows, words) => (words ? rows.map(({ body, ...r }) => ({ ...r, snippet: snippetOf(body, words) })) : rows);
 const cache = new Map();
 const statement = (text) => {
   let s = cache.get(text);
@@ -48,7 +68,7 @@ parentPort.on('message', (m) => {
   try {
     db.exec('begin');
     try {
-      const out = m.queries.map((q) => statement(q.sql).all(...q.parameters));
+      const out = m.queries.map((q) => withSnippets(statement(q.sql).all(...q.parameters), q.snippets));
       parentPort.postMessage({ id: m.id, rows: out });
     } finally {
       db.exec('commit');
@@ -62,18 +82,21 @@ parentPort.on('message', (m) => {
 type Job = { id: number; queries: ReadQuery[]; resolve: (rows: unknown[][]) => void; reject: (err: Error) => void };
 type Slot = { worker: Worker; job: Job | null };
 
+/** The reader threads' nice value (Linux): searches take the CPU only when live chat leaves it. */
+export const READER_NICE = Number(process.env.SEARCH_READER_NICE ?? 10);
+
 /** Error of a statement run by a reader worker, or of the worker itself. */
 export class ReaderError extends Error {}
 
 /** `size` workers reading `file` (a database already in WAL mode). */
-export function startReaderPool(file: string, size: number): ReaderPool {
+export function startReaderPool(file: string, size: number, nice = READER_NICE): ReaderPool {
   const slots: (Slot | null)[] = Array.from({ length: size }, () => null);
   const queue: Job[] = [];
   let nextId = 1;
   let closed = false;
 
   const spawn = (i: number): Slot => {
-    const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { file }, execArgv: [], env: {} });
+    const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { file, nice }, execArgv: [], env: {} });
     worker.unref();
     const slot: Slot = { worker, job: null };
     worker.on('message', (m: { id?: number; rows?: unknown[][]; error?: string }) => {
@@ -122,7 +145,7 @@ export function startReaderPool(file: string, size: number): ReaderPool {
     read(queries) {
       if (closed) return Promise.reject(new ReaderError('search reader closed'));
       return new Promise((resolve, reject) => {
-        queue.push({ id: nextId++, queries: queries.map((q) => ({ sql: q.sql, parameters: [...q.parameters] })), resolve, reject });
+        queue.push({ id: nextId++, queries: queries.map((q) => ({ sql: q.sql, parameters: [...q.parameters], snippets: q.snippets })), resolve, reject });
         pump();
       });
     },

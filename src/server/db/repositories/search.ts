@@ -21,13 +21,9 @@ import { CompiledQuery, sql, type Compilable, type ExpressionBuilder, type RawBu
 import type { Dialect, Tx } from '../database.js';
 import { searchReader } from '../database.js';
 import type { Database } from '../schema.js';
-import type { ReadQuery } from '../search-reader.js';
+import { withSnippets, type ReadQuery } from '../search-reader.js';
 import { techScopeFilter, type TechActor } from '../../policies/access.js';
 import { completedChatRows, type ChatRow } from './chats.js';
-
-/** Marks around matched words in snippets; never HTML, so the client renders them as text. */
-export const HIGHLIGHT_START = '\u0002';
-export const HIGHLIGHT_END = '\u0003';
 
 /** SQLite: how many of the newest matches a search reads before it walks the chats instead. */
 export const STREAM_WINDOW = 3000;
@@ -98,8 +94,15 @@ export async function deleteSearchDocuments(trx: Tx, dialect: Dialect, chatIds: 
   }
   // By rowid: FTS5 finds a document by its rowid only (chat_id is not indexed).
   const keys = await trx.selectFrom('chats').select(searchKey.as('key')).where('id', 'in', chatIds).where('status', '=', 'completed').execute();
-  if (!keys.length) return;
-  await sql`delete from chat_search where rowid in (${sql.join(keys.map((k) => k.key))}) and chat_id in (${sql.join(chatIds)})`.execute(trx);
+  const removed = keys.length
+    ? Number(
+        (await sql`delete from chat_search where rowid in (${sql.join(keys.map((k) => k.key))}) and chat_id in (${sql.join(chatIds)})`.execute(trx))
+          .numAffectedRows ?? 0,
+      )
+    : 0;
+  // A document not at its chat's key (completed_at changed after it was written: nothing in the
+  // product does so) is found by reading every document.
+  if (removed < chatIds.length) await sql`delete from chat_search where chat_id in (${sql.join(chatIds)})`.execute(trx);
 }
 
 export type CompletedChatFilters = {
@@ -123,7 +126,7 @@ export type SearchRow = ChatRow & { snippet: string | null };
 async function read(db: Tx, queries: ReadQuery[]): Promise<unknown[][]> {
   const reader = searchReader(db);
   if (reader) return reader.read(queries);
-  return Promise.all(queries.map(async (q) => (await db.executeQuery(CompiledQuery.raw(q.sql, [...q.parameters]))).rows));
+  return Promise.all(queries.map(async (q) => withSnippets((await db.executeQuery(CompiledQuery.raw(q.sql, [...q.parameters]))).rows, q.snippets)));
 }
 
 /** A query builder's or raw template's SQL and parameters, for the reader. */
@@ -243,63 +246,25 @@ export async function searchCompletedRows(db: Tx, dialect: Dialect, tech: TechAc
   // The access rule once more on the rows read: a page never carries a chat the tech may not see.
   const queries = [compiled(db, completedChatRows(db, tech).where('chats.id', 'in', page.ids))];
   if (f.words.length) {
-    // Snippets are cut here from the page's bodies (snippetOf), the same on both engines: FTS5's
-    // snippet() would run the match again over every matching document, and ts_headline parses
-    // each body on the database's CPU.
-    queries.push(
-      compiled(
+    // Snippets are cut from the page's bodies (snippetOf, db/snippet.ts), the same on both engines
+    // and on SQLite in the reader worker: FTS5's snippet() would run the match again over every
+    // matching document, and ts_headline parses each body on the database's CPU.
+    queries.push({
+      ...compiled(
         db,
         dialect === 'postgres'
           ? sql`select chat_id as id, body from chat_search where chat_id in (${sql.join(page.ids)})`
           : sql`select chat_id as id, body from chat_search where rowid in (${db.selectFrom('chats').select(searchKey.as('key')).where('chats.id', 'in', page.ids).where('chats.status', '=', 'completed')}) and chat_id in (${sql.join(page.ids)})`,
       ),
-    );
+      snippets: f.words,
+    });
   }
   const [rows, snippets = []] = await read(db, queries);
   const byId = new Map((rows as ChatRow[]).map((r) => [Number(r.id), r]));
-  const snippets_ = new Map((snippets as { id: number; body: string }[]).map((s) => [Number(s.id), snippetOf(s.body, f.words)]));
+  const snippets_ = new Map((snippets as { id: number; snippet: string | null }[]).map((s) => [Number(s.id), s.snippet]));
   // A chat erased between the two reads is left out rather than shown half.
   return page.ids.flatMap((id) => {
     const r = byId.get(id);
     return r ? [{ ...r, snippet: f.words.length ? (snippets_.get(id) ?? null) : null }] : [];
   });
 }
-
-/** Letters folded as FTS5's `unicode61 remove_diacritics 2` folds them: lower case, no accents. */
-const fold = (t: string) => t.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase();
-
-/**
- * The snippet FTS5 gives (db/repositories/search.ts on SQLite): about SNIPPET_TOKENS words of the
- * body around the first matched word, every matched word (a prefix of it given) between the
- * highlight marks, '…' where text was cut.
- */
-export function snippetOf(body: string, words: string[], tokens = SNIPPET_TOKENS): string | null {
-  // Only the text around the first match is cut into words; that match is found by one search
-  // of the body as written (words are letters and digits only), or, failing that, of it folded.
-  const near = new RegExp(`(?<![\\p{L}\\p{N}])(?:${words.join('|')})`, 'iu').exec(body)?.index;
-  if (near !== undefined && near > 300) {
-    const cut = body.slice(near - 200);
-    const start = cut.search(/(?<![\p{L}\p{N}])[\p{L}\p{N}]/u);
-    const out = snippetOf(cut.slice(start), words, tokens);
-    return out && (out.startsWith('…') ? out : `…${out}`);
-  }
-  const folded = words.map(fold);
-  // Past the match only a snippet's length is needed: the rest is left uncut.
-  const text = near !== undefined && body.length > near + 400 ? body.slice(0, near + 400) : body;
-  const found = [...text.matchAll(/[\p{L}\p{N}]+/gu)].map((m) => {
-    const word = /^[a-z0-9]+$/i.test(m[0]) ? m[0].toLowerCase() : fold(m[0]);
-    return { at: m.index, end: m.index + m[0].length, hit: folded.some((w) => word.startsWith(w)) };
-  });
-  const first = found.findIndex((t) => t.hit);
-  if (first < 0) return null;
-  const from = Math.max(0, Math.min(first - 3, found.length - tokens));
-  const part = found.slice(from, from + tokens);
-  let out = from > 0 ? '…' : '';
-  let pos = part[0].at;
-  for (const t of part) {
-    out += body.slice(pos, t.at) + (t.hit ? HIGHLIGHT_START + body.slice(t.at, t.end) + HIGHLIGHT_END : body.slice(t.at, t.end));
-    pos = t.end;
-  }
-  return from + tokens < found.length || text !== body ? `${out}…` : out;
-}
-const SNIPPET_TOKENS = 16;
