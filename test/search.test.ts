@@ -173,6 +173,13 @@ describe.each(DIALECTS)('search on %s', (kind) => {
     made.splice(made.length - 3, 3);
   });
 
+  it('searches sent at once all answer, in turn, with the same page', async () => {
+    const all = await Promise.all(Array.from({ length: 6 }, () => w.techClient.get('/api/console/search?q=plotter&limit=5')));
+    expect(all.map((r) => r.status)).toEqual(Array(6).fill(200));
+    expect(new Set(all.map((r) => JSON.stringify(r.body))).size).toBe(1);
+    expect(all[0].body.length).toBe(5);
+  });
+
   it('gives no search operator of either engine a meaning', async () => {
     for (const q of ['plotter OR zzz', 'plotter | zzz', '"plotter', 'NEAR(plotter toner)', 'plotter:*', '!plotter', 'plotter & !toner', '*']) {
       const r = await w.techClient.get(`/api/console/search?q=${encodeURIComponent(q)}`);

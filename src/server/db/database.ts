@@ -95,8 +95,12 @@ export function openDatabase(opts: { databaseUrl?: string; dataDir: string; onBa
   return { db, dialect: 'sqlite', close };
 }
 
-/** Worker threads that run searches on SQLite: two, so that one long search does not queue every other. */
-export const SEARCH_READERS = Number(process.env.SEARCH_READERS ?? 2);
+/**
+ * Worker threads that run searches on SQLite: one. Searches are short (a page of ids, then its
+ * rows); a second reader let two searches take both cores of a small machine from live chat
+ * (docs/benchmarks.md, issue 15: chat p99 3.5x quiet with two readers, unchanged with one).
+ */
+export const SEARCH_READERS = 1;
 const readerPools = new WeakMap<object, ReaderPool>();
 
 /** The server's read-only SQLite workers for `db` (search), or null: PostgreSQL, or a command's connection. */

@@ -83,7 +83,7 @@ type Job = { id: number; queries: ReadQuery[]; resolve: (rows: unknown[][]) => v
 type Slot = { worker: Worker; job: Job | null };
 
 /** The reader threads' nice value (Linux): searches take the CPU only when live chat leaves it. */
-export const READER_NICE = Number(process.env.SEARCH_READER_NICE ?? 10);
+export const READER_NICE = 10;
 
 /** Error of a statement run by a reader worker, or of the worker itself. */
 export class ReaderError extends Error {}

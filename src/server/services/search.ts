@@ -27,13 +27,16 @@ function terms(q: string): string[] {
   return (q.match(/[\p{L}\p{N}]+/gu) ?? []).slice(0, 12).map((t) => t.toLowerCase());
 }
 
-/** Searches one node runs at once; the rest wait their turn, so searching never takes over the node's CPU or connections from live chat. */
-export const SEARCHES_AT_ONCE = Number(process.env.SEARCHES_AT_ONCE ?? 2);
+/**
+ * Searches one node runs at once, by database; the rest wait their turn, so searching never takes
+ * the node's CPU or connections from live chat. SQLite has one reader thread (db/database.ts).
+ */
+export const SEARCHES_AT_ONCE: Record<Dialect, number> = { sqlite: 1, postgres: 2 };
 let running = 0;
 const waiting: (() => void)[] = [];
 
-async function inTurn<T>(run: () => Promise<T>): Promise<T> {
-  if (running >= SEARCHES_AT_ONCE) await new Promise<void>((resolve) => waiting.push(resolve));
+async function inTurn<T>(dialect: Dialect, run: () => Promise<T>): Promise<T> {
+  if (running >= SEARCHES_AT_ONCE[dialect]) await new Promise<void>((resolve) => waiting.push(resolve));
   else running++;
   try {
     return await run();
@@ -48,6 +51,6 @@ async function inTurn<T>(run: () => Promise<T>): Promise<T> {
 export async function searchCompleted(db: Tx, dialect: Dialect, tech: TechActor, f: SearchFilters) {
   authorize(tech, 'search');
   const { q, ...filters } = f;
-  const rows = await inTurn(() => searchCompletedRows(db, dialect, tech, { ...filters, words: q ? terms(q) : [] }));
+  const rows = await inTurn(dialect, () => searchCompletedRows(db, dialect, tech, { ...filters, words: q ? terms(q) : [] }));
   return rows.map((r) => ({ ...presentChatFor(tech, r), snippet: r.snippet }));
 }
