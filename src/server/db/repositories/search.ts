@@ -44,7 +44,8 @@ const searchKey = sql<number>`(chats.completed_at * ${sql.lit(SAME_MILLISECOND)}
 /**
  * The chat's search document becomes `body`. On SQLite its rowid is the chat's search key: the
  * documents of other chats completed in the same millisecond are renumbered when the ranks move
- * (FTS5 tables have no upsert, so a document is deleted and inserted again).
+ * (FTS5 tables have no upsert, so a document is deleted and inserted again). A chat's completed_at
+ * never changes once set, so neither does its key.
  */
 export async function writeSearchDocument(trx: Tx, dialect: Dialect, chatId: number, body: string): Promise<void> {
   if (dialect === 'postgres') {
