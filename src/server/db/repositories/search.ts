@@ -31,6 +31,8 @@ export const STREAM_WINDOW = 3000;
 /** PostgreSQL: how many of the newest visible chats a search checks before it collects instead (more for later pages, up to the max). */
 export const WALK_WINDOW = 1000;
 const WALK_WINDOW_MAX = 2000;
+/** PostgreSQL: the share of the window a search walks first, to judge whether the whole window is worth walking. */
+const SHORT_WALK = 0.3;
 
 /**
  * SQLite: chats completed in the same millisecond, at most; a document's FTS5 rowid is
@@ -198,22 +200,45 @@ export async function searchPage(
   const match = engineQuery(dialect, f.words);
   if (dialect === 'postgres') {
     // The newest visible chats, each document checked (a subplan per chat, so the planner never
-    // trades this walk for reading every match), stopping once the page is full; beside it, whether
-    // the walk's window holds every visible chat.
+    // trades this walk for reading every match), stopping once the page is full. A short walk
+    // first, beside how many chats are visible (up to the window) and where the short walk ends;
+    // the rest of the window is walked only when the short walk's share of matches promises a full
+    // page there.
     const window = Math.min(Math.max(WALK_WINDOW_MAX, tuning.walkWindow), tuning.walkWindow + 2 * f.offset);
-    const walked = db
-      .selectFrom(chats.select(['chats.id', 'chats.completed_at']).orderBy('chats.completed_at', 'desc').orderBy('chats.id', 'desc').limit(window).as('w'))
-      .select('w.id')
-      .where(sql<SqlBool>`(select s.tsv @@ to_tsquery('simple', ${match}) from chat_search s where s.chat_id = w.id)`)
-      .orderBy('w.completed_at', 'desc')
-      .orderBy('w.id', 'desc')
-      .limit(f.limit)
-      .offset(f.offset);
-    const [rows, [all]] = await read(db, [
-      compiled(db, walked),
-      compiled(db, sql`select count(*) as n from (${chats.select(sql`1`.as('one')).limit(window)}) v`),
+    const short = Math.ceil(window * SHORT_WALK);
+    const need = f.offset + f.limit;
+    type Chats = typeof chats;
+    const walk = (from: Chats, n: number, limit: number) =>
+      db
+        .selectFrom(from.select(['chats.id', 'chats.completed_at']).orderBy('chats.completed_at', 'desc').orderBy('chats.id', 'desc').limit(n).as('w'))
+        .select('w.id')
+        .where(sql<SqlBool>`(select s.tsv @@ to_tsquery('simple', ${match}) from chat_search s where s.chat_id = w.id)`)
+        .orderBy('w.completed_at', 'desc')
+        .orderBy('w.id', 'desc')
+        .limit(limit);
+    const edge = chats
+      .select(['chats.completed_at', 'chats.id'])
+      .orderBy('chats.completed_at', 'desc')
+      .orderBy('chats.id', 'desc')
+      .limit(1)
+      .offset(short - 1);
+    const [first, [counted]] = await read(db, [
+      compiled(db, walk(chats, short, need)),
+      compiled(
+        db,
+        sql`select (select count(*) from (${chats.select(sql`1`.as('one')).limit(window)}) v) as n, (select completed_at from (${edge}) e) as edge_at, (select id from (${edge}) e) as edge_id`,
+      ),
     ]);
-    if (rows.length === f.limit || Number((all as { n: number }).n) < window) return { ids: ids(rows), strategy: 'walk' };
+    const { n, edge_at, edge_id } = counted as { n: number; edge_at: number | null; edge_id: number | null };
+    const found = ids(first);
+    // The short walk saw every visible chat, or found the page.
+    if (found.length === need || edge_at === null || Number(n) <= short) return { ids: found.slice(f.offset), strategy: 'walk' };
+    if (found.length * (window / short) >= need || Number(n) < window) {
+      const rest = chats.where(sql<SqlBool>`(chats.completed_at, chats.id) < (${edge_at}, ${edge_id})`) as Chats;
+      const [more] = await read(db, [compiled(db, walk(rest, window - short, need - found.length))]);
+      const all = [...found, ...ids(more)];
+      if (all.length === need || Number(n) < window) return { ids: all.slice(f.offset), strategy: 'walk' };
+    }
     // Too few matches among the newest: every match is collected from the GIN index, then sorted.
     const collected = chats.where(sql<SqlBool>`chats.id = any(array(select chat_id from chat_search where tsv @@ to_tsquery('simple', ${match})))`);
     const [page] = await read(db, [compiled(db, newest(collected))]);
