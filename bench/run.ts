@@ -16,6 +16,7 @@ import { writeCharts } from './charts.js';
 import { clusterShare } from './cluster.js';
 import { appendHistory, machine, machineBusySeconds, RESULTS_DIR, ROOT, sleep, writeResult } from './lib.js';
 import { FULL, QUICK, alertFanout, chatLatency, idleMemory, persistThroughput, serviceBreakdown, type Scale } from './scenarios.js';
+import { searchScenario } from './search.js';
 import { startAndIdle } from './start.js';
 
 const quick = process.env.BENCH_QUICK === '1';
@@ -26,6 +27,7 @@ const SCENARIOS = {
   cluster: clusterShare,
   idle: idleMemory,
   service: serviceBreakdown,
+  search: searchScenario,
   start: (_: Scale) => startAndIdle(quick ? { startRuns: 2, startMessages: 50_000 } : {}),
 } as const;
 type Name = keyof typeof SCENARIOS;
@@ -40,7 +42,7 @@ if (process.argv.slice(2).includes('charts')) {
   process.exit(0);
 }
 const args = process.argv.slice(2).filter((a) => a in SCENARIOS) as Name[];
-const names: Name[] = args.length ? args : ['chat', 'persist', 'alert', 'cluster', 'idle', 'service', 'start'];
+const names: Name[] = args.length ? args : ['chat', 'persist', 'alert', 'cluster', 'idle', 'service', 'start', 'search'];
 
 // A hard stop for the whole run, whatever happens.
 const guard = setTimeout(
@@ -109,6 +111,14 @@ function headline(name: Name, r: any): Record<string, unknown> {
         readyMsMillionMessages: r.databases.messages.readyMsMedian,
         healthMsEmpty: r.databases.empty.healthMsMedian,
         childProcesses: r.childProcesses,
+      };
+    case 'search':
+      return {
+        sqliteMaxP95Ms: r.sqlite?.maxP95Ms,
+        postgresMaxP95Ms: r.postgres?.maxP95Ms,
+        chatP99QuietMs: r.sqlite && Math.max(r.sqlite.chat.quietMs.before.p99, r.sqlite.chat.quietMs.after.p99),
+        chatP99SearchingMs: r.sqlite?.chat.whileSearchingMs.p99,
+        chatP99Ratio: r.sqlite?.chat.p99Ratio,
       };
   }
 }

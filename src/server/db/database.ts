@@ -6,6 +6,7 @@ import { Kysely, PostgresDialect, SqliteDialect, sql, type Transaction } from 'k
 import type { Database } from './schema.js';
 import { openSqlite, sqliteErrorCode, type SqliteConnection, type SqliteStatement } from './sqlite-driver.js';
 import { FALLBACK_PAGES, startWalCheckpointer, type Checkpointer } from './wal-checkpointer.js';
+import { startReaderPool, type ReaderPool } from './search-reader.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 export type Db = Kysely<Database>;
@@ -74,6 +75,7 @@ export function openDatabase(opts: {
   const file = sqliteFile(opts.dataDir);
   let database: SqliteConnection | null = null;
   let checkpointer: Checkpointer | null = null;
+  let readers: ReaderPool;
   try {
     database = openSqlite(file, { timeout: 5000 });
     database.exec('pragma journal_mode = WAL');
@@ -81,6 +83,9 @@ export function openDatabase(opts: {
     database.exec('pragma foreign_keys = ON');
     // Until the checkpoint worker starts, the connection copies the log back itself, in small steps.
     database.exec(`pragma wal_autocheckpoint = ${FALLBACK_PAGES}`);
+    // Search reads on a worker thread, beside the writer, started at the first search
+    // (db/search-reader.ts; docs/benchmarks.md, issue 15).
+    readers = startReaderPool(file, SEARCH_READERS);
   } catch (err) {
     database?.close();
     lock.close();
@@ -107,9 +112,11 @@ export function openDatabase(opts: {
       return [];
     },
   });
+  readerPools.set(db.getExecutor().adapter, readers);
   const close = async () => {
     try {
       armed = false;
+      await readers.close();
       await checkpointer?.stop();
       await db.destroy();
     } finally {
@@ -117,6 +124,19 @@ export function openDatabase(opts: {
     }
   };
   return { db, dialect: 'sqlite', close, startCheckpointsOnWrite: () => (armed = true) };
+}
+
+/**
+ * Worker threads that run searches on SQLite: one. Searches are short (a page of ids, then its
+ * rows); a second reader let two searches take both cores of a small machine from live chat
+ * (docs/benchmarks.md, issue 15: chat p99 3.5x quiet with two readers, unchanged with one).
+ */
+export const SEARCH_READERS = 1;
+const readerPools = new WeakMap<object, ReaderPool>();
+
+/** The server's read-only SQLite workers for `db` (search), or null: PostgreSQL, or a command's connection. */
+export function searchReader(db: Kysely<any>): ReaderPool | null {
+  return readerPools.get(db.getExecutor().adapter) ?? null;
 }
 
 /** The SQLite database file of a data directory. */

@@ -96,6 +96,44 @@ async function loginAttemptsSettled(db: Kysely<any>) {
   await sql`alter table login_failures add column settled integer not null default 1`.execute(db);
 }
 
+/**
+ * Search over a million messages (docs/benchmarks.md, issue 15): indexes that give completed chats
+ * newest first, overall and per company, board and tech; on PostgreSQL a stored tsvector with its
+ * GIN index instead of the expression index (the text was parsed again for every row checked); on
+ * SQLite the FTS5 rowid becomes the chat's search key (completion order) and prefixes of 1-3
+ * letters are indexed. Existing documents are carried over.
+ */
+async function searchIndexes(db: Kysely<any>, dialect: Dialect) {
+  for (const [name, cols] of [
+    ['chats_completed_newest', 'completed_at, id'],
+    ['chats_completed_company', 'company_id, completed_at, id'],
+    ['chats_completed_board', 'board_id, completed_at, id'],
+    ['chats_completed_tech', 'tech_id, completed_at, id'],
+  ]) {
+    await sql.raw(`create index ${name} on chats (${cols}) where status = 'completed'`).execute(db);
+  }
+  await sql`create index chats_created_ticket on chats (created_ticket_id)`.execute(db);
+  if (dialect === 'postgres') {
+    // Text out of line: the table itself stays narrow, so collecting matches reads few pages.
+    await sql`alter table chat_search set (toast_tuple_target = 128)`.execute(db);
+    await sql`alter table chat_search add column tsv tsvector generated always as (to_tsvector('simple', body)) stored`.execute(db);
+    // No pending list: a search would read every entry not yet merged (up to 4 MB, until a vacuum).
+    await sql`create index chat_search_tsv on chat_search using gin (tsv) with (fastupdate = off)`.execute(db);
+    await sql`drop index chat_search_fts`.execute(db);
+  } else {
+    // The rowid is the chat's search key (db/repositories/search.ts): completion order, so FTS5
+    // gives matches newest first; prefix indexes of 1-3 letters spare a prefix's many doclists.
+    await sql`create virtual table chat_search_008 using fts5(chat_id unindexed, body, tokenize = 'unicode61 remove_diacritics 2', prefix = '1 2 3')`.execute(
+      db,
+    );
+    await sql`insert into chat_search_008 (rowid, chat_id, body)
+      select chats.completed_at * 1024 + (select count(*) from chats tie where tie.status = 'completed' and tie.completed_at = chats.completed_at and tie.id < chats.id), chat_search.chat_id, chat_search.body
+      from chat_search join chats on chats.id = chat_search.chat_id where chats.status = 'completed'`.execute(db);
+    await sql`drop table chat_search`.execute(db);
+    await sql`alter table chat_search_008 rename to chat_search`.execute(db);
+  }
+}
+
 const migrations: Migration[] = [
   { name: '001_initial', up: createTables },
   { name: '002_client_id_per_author', up: clientIdPerAuthor },
@@ -104,6 +142,7 @@ const migrations: Migration[] = [
   { name: '005_privacy', up: privacy },
   { name: '006_assigned_alert_tech', up: assignedAlertTech },
   { name: '007_login_attempts_settled', up: loginAttemptsSettled },
+  { name: '008_search_indexes', up: searchIndexes },
 ];
 
 /** The name of the newest migration: a database whose schema has it is current. */

@@ -35,6 +35,7 @@ import {
 import { AppError, NotFound } from '../errors.js';
 import { inTransaction, type Ctx } from './context.js';
 import { indexChat } from './search.js';
+import { deleteSearchDocuments } from '../db/repositories/search.js';
 
 export const ERASED_NAME = 'Deleted user';
 export const ERASED_TEXT = '(removed: the author’s data was erased)';
@@ -224,7 +225,7 @@ export async function runRetention(ctx: Ctx, opts: { days?: number | null; batch
       const files = await transcriptIdsOf(trx, ids);
       await removeAttachments(trx, files, 'retention');
       out.files += files.length;
-      await trx.deleteFrom('chat_search').where('chat_id', 'in', ids).execute();
+      await deleteSearchDocuments(trx, ctx.dialect, ids);
       await trx.updateTable('chats').set({ messages_purged_at: ctx.now() }).where('id', 'in', ids).execute();
       out.chats += ids.length;
       return ids.length;

@@ -27,9 +27,30 @@ function terms(q: string): string[] {
   return (q.match(/[\p{L}\p{N}]+/gu) ?? []).slice(0, 12).map((t) => t.toLowerCase());
 }
 
+/**
+ * Searches one node runs at once, by database; the rest wait their turn, so searching never takes
+ * the node's CPU or connections from live chat. SQLite has one reader thread (db/database.ts).
+ */
+export const SEARCHES_AT_ONCE: Record<Dialect, number> = { sqlite: 1, postgres: 2 };
+let running = 0;
+const waiting: (() => void)[] = [];
+
+async function inTurn<T>(dialect: Dialect, run: () => Promise<T>): Promise<T> {
+  if (running >= SEARCHES_AT_ONCE[dialect]) await new Promise<void>((resolve) => waiting.push(resolve));
+  else running++;
+  try {
+    return await run();
+  } finally {
+    // The slot passes straight to the next in line, if any.
+    const next = waiting.shift();
+    if (next) next();
+    else running--;
+  }
+}
+
 export async function searchCompleted(db: Tx, dialect: Dialect, tech: TechActor, f: SearchFilters) {
   authorize(tech, 'search');
   const { q, ...filters } = f;
-  const rows = await searchCompletedRows(db, dialect, tech, { ...filters, words: q ? terms(q) : [] });
+  const rows = await inTurn(dialect, () => searchCompletedRows(db, dialect, tech, { ...filters, words: q ? terms(q) : [] }));
   return rows.map((r) => ({ ...presentChatFor(tech, r), snippet: r.snippet }));
 }

@@ -1,0 +1,225 @@
+/**
+ * Search over completed chats (db/repositories/search.ts): the page is picked first (on SQLite by
+ * streaming matches newest first, or walking the chats), on SQLite on reader worker threads (db/search-reader.ts).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { searchReader } from '../src/server/db/database.js';
+import { ReaderError } from '../src/server/db/search-reader.js';
+import { deleteSearchDocuments, searchPage, writeSearchDocument, type CompletedChatFilters } from '../src/server/db/repositories/search.js';
+import { loadTechActor, type TechActor } from '../src/server/policies/access.js';
+import { DIALECTS } from './support/databases.js';
+import { completedChat, world, type World } from './support/flows.js';
+import { loginAs, type Client } from './support/http.js';
+import { PASSWORD, startTestServer, type TestServer } from './support/server.js';
+
+describe.each(DIALECTS)('search on %s', (kind) => {
+  let s: TestServer;
+  let w: World;
+  let other: { companyId: number; boardId: number };
+  let oneCompany: Client;
+  let admin: TechActor;
+  /** Completed chats inserted directly: [id, company, completed_at], the words of each. */
+  const made: { id: number; companyId: number; completedAt: number }[] = [];
+
+  const insertCompleted = async (companyId: number, boardId: number, requesterId: number, completedAt: number, body: string) => {
+    const db = s.ctx.db;
+    const id = Number(
+      (
+        await db
+          .insertInto('chats')
+          .values({
+            source: 'new_request',
+            board_id: boardId,
+            company_id: companyId,
+            requester_id: requesterId,
+            subject: 'Inserted',
+            status: 'completed',
+            requested_at: completedAt - 1000,
+            completed_at: completedAt,
+            alert_stage: 'all',
+            outcome: 'ended',
+          } as never)
+          .returning('id')
+          .executeTakeFirstOrThrow()
+      ).id,
+    );
+    await db.transaction().execute((trx) => writeSearchDocument(trx, s.ctx.dialect, id, body));
+    made.push({ id, companyId, completedAt });
+    return id;
+  };
+
+  beforeAll(async () => {
+    s = await startTestServer(kind);
+    w = await world(s);
+    const boardId = await s.f.board();
+    const companyId = await s.f.company({ boardIds: [boardId, w.boardId] });
+    other = { companyId, boardId };
+    const otherUser = await s.f.portalUser(companyId);
+    const t = await s.f.tech({ boardIds: [w.boardId, boardId], companyIds: [w.companyId] });
+    oneCompany = await loginAs(s.url, 'tech', t.email, PASSWORD);
+    const a = await s.f.tech({ role: 'admin' });
+    admin = (await loadTechActor(s.ctx.db, a.id))!;
+    // 40 chats in two companies, the same words in each; some completed at the same moment (ties
+    // are ordered by id); every third one also says "quasar".
+    const base = Date.UTC(2026, 0, 1);
+    for (let i = 0; i < 40; i++) {
+      const mine = i % 2 === 0;
+      await insertCompleted(
+        mine ? w.companyId : companyId,
+        mine ? w.boardId : i % 4 === 1 ? boardId : w.boardId,
+        mine ? w.user.id : otherUser.id,
+        base + Math.floor(i / 3) * 60_000,
+        `plotter toner ${i % 3 === 0 ? 'quasar' : 'nebula'} chat${i}`,
+      );
+    }
+  });
+  afterAll(async () => s?.stop());
+
+  const expected = (filter: (m: (typeof made)[number], i: number) => boolean) =>
+    made
+      .filter((m) => filter(m, made.indexOf(m)))
+      .sort((a, b) => b.completedAt - a.completedAt || b.id - a.id)
+      .map((m) => m.id);
+
+  it('finds a chat the moment its completion returns (the reader sees what was just committed)', async () => {
+    for (let i = 0; i < 3; i++) {
+      const id = await completedChat(w);
+      await w.techClient.post(`/api/console/chats/${id}/notes`, { body: `fresh${i}word` });
+      const found = await w.techClient.get(`/api/console/search?q=fresh${i}word`);
+      expect(found.status).toBe(200);
+      expect(found.body.map((c: { id: number }) => c.id)).toEqual([id]);
+      expect(found.body[0].snippet).toContain(`\u0002fresh${i}word\u0003`);
+    }
+  });
+
+  it("never shows a one-company tech another company's chat, with or without words or filters", async () => {
+    const mineOnly = (ids: number[]) => ids.filter((id) => made.find((m) => m.id === id)?.companyId === other.companyId);
+    for (const q of [
+      'q=plotter',
+      'q=quasar',
+      'q=tone',
+      '',
+      'q=plotter&limit=5&offset=5',
+      `companyId=${other.companyId}`,
+      `q=plotter&boardId=${other.boardId}`,
+    ]) {
+      const r = await oneCompany.get(`/api/console/search?${q}`);
+      expect(r.status, q).toBe(200);
+      const ids = r.body.map((c: { id: number }) => c.id);
+      expect(mineOnly(ids), q).toEqual([]);
+      if (q === 'q=plotter') expect(ids).toEqual(expected((m) => m.companyId === w.companyId).slice(0, 50));
+    }
+    expect((await oneCompany.get(`/api/console/search?q=plotter&companyId=${other.companyId}`)).body).toEqual([]);
+  });
+
+  // PostgreSQL walks the newest chats, SQLite streams the newest matches; when a window (tuned low
+  // here) does not fill the page, both collect.
+  const strategies: Record<string, { streamWindow: number; walkWindow: number; want: string[] }> =
+    kind === 'postgres'
+      ? {
+          walk: { streamWindow: 0, walkWindow: 1_000_000, want: ['walk'] },
+          'walk a small window, then collect': { streamWindow: 0, walkWindow: 4, want: ['walk', 'walk+collect'] },
+        }
+      : {
+          stream: { streamWindow: 1_000_000, walkWindow: 0, want: ['stream'] },
+          'stream a small window, then collect': { streamWindow: 4, walkWindow: 0, want: ['stream', 'stream+collect'] },
+        };
+  for (const [name, tuning] of Object.entries(strategies)) {
+    it(`pages without repeats or holes, newest first (${name})`, async () => {
+      for (const [words, companyId, filter] of [
+        [['plotter'], undefined, () => true],
+        [['quasar'], undefined, (_m: unknown, i: number) => i % 3 === 0],
+        [['qua', 'tone'], undefined, (_m: unknown, i: number) => i % 3 === 0],
+        [['plotter'], other.companyId, (m: (typeof made)[number]) => m.companyId === other.companyId],
+      ] as const) {
+        const want = expected(filter as never);
+        const got: number[] = [];
+        const used = new Set<string>();
+        for (let offset = 0; offset < want.length + 7; offset += 7) {
+          const f: CompletedChatFilters = { words: [...words], companyId, limit: 7, offset };
+          const page = await searchPage(s.ctx.db, s.ctx.dialect, admin, f, tuning);
+          used.add(page.strategy);
+          got.push(...page.ids);
+        }
+        expect(got, words.join(' ')).toEqual(want);
+        expect(
+          [...used].every((u) => tuning.want.includes(u)),
+          [...used].join(),
+        ).toBe(true);
+        if (name.includes('then collect')) expect(used.has(`${name.split(' ')[0]}+collect`)).toBe(true);
+      }
+    });
+  }
+
+  it('orders chats completed in the same millisecond by id, whichever document was written first; retention removes each one', async () => {
+    const at = Date.UTC(2027, 5, 1);
+    const ids = [
+      await insertCompleted(w.companyId, w.boardId, w.user.id, at, 'zephyrtie first'),
+      await insertCompleted(w.companyId, w.boardId, w.user.id, at, 'zephyrtie second'),
+      await insertCompleted(w.companyId, w.boardId, w.user.id, at, 'zephyrtie third'),
+    ];
+    // Written again newest first: each write renumbers the millisecond's documents.
+    for (const [i, id] of [...ids.entries()].reverse()) {
+      await s.ctx.db.transaction().execute((trx) => writeSearchDocument(trx, s.ctx.dialect, id, `zephyrtie again${i}`));
+    }
+    const page = await searchPage(s.ctx.db, s.ctx.dialect, admin, { words: ['zephyrtie'], limit: 10, offset: 0 });
+    expect(page.ids).toEqual([...ids].reverse());
+    const again1 = await w.techClient.get('/api/console/search?q=again1');
+    expect(again1.body.map((c: { id: number }) => c.id)).toEqual([ids[1]]);
+    await s.ctx.db.transaction().execute((trx) => deleteSearchDocuments(trx, s.ctx.dialect, [ids[1]]));
+    expect((await searchPage(s.ctx.db, s.ctx.dialect, admin, { words: ['zephyrtie'], limit: 10, offset: 0 })).ids).toEqual([ids[2], ids[0]]);
+    await s.ctx.db.transaction().execute((trx) => deleteSearchDocuments(trx, s.ctx.dialect, [ids[0], ids[2]]));
+    expect((await searchPage(s.ctx.db, s.ctx.dialect, admin, { words: ['zephyrtie'], limit: 10, offset: 0 })).ids).toEqual([]);
+    made.splice(made.length - 3, 3);
+  });
+
+  it('searches sent at once all answer, in turn, with the same page', async () => {
+    const all = await Promise.all(Array.from({ length: 6 }, () => w.techClient.get('/api/console/search?q=plotter&limit=5')));
+    expect(all.map((r) => r.status)).toEqual(Array(6).fill(200));
+    expect(new Set(all.map((r) => JSON.stringify(r.body))).size).toBe(1);
+    expect(all[0].body.length).toBe(5);
+  });
+
+  it('gives no search operator of either engine a meaning', async () => {
+    for (const q of ['plotter OR zzz', 'plotter | zzz', '"plotter', 'NEAR(plotter toner)', 'plotter:*', '!plotter', 'plotter & !toner', '*']) {
+      const r = await w.techClient.get(`/api/console/search?q=${encodeURIComponent(q)}`);
+      expect(r.status, q).toBe(200);
+    }
+    expect((await w.techClient.get(`/api/console/search?q=${encodeURIComponent('plotter OR zzz')}`)).body).toEqual([]);
+    expect((await w.techClient.get(`/api/console/search?q=${encodeURIComponent('!toner')}`)).body.length).toBeGreaterThan(0);
+  });
+
+  if (kind === 'sqlite') {
+    it('a statement that fails in a reader worker rejects cleanly, and the reader goes on', async () => {
+      const reader = searchReader(s.ctx.db)!;
+      expect(reader).not.toBeNull();
+      await expect(reader.read([{ sql: 'select * from no_such_table', parameters: [] }])).rejects.toBeInstanceOf(ReaderError);
+      // A worker that dies mid-statement: its caller gets an error, the next search a new worker.
+      const slow = reader.read([
+        { sql: 'with recursive n(i) as (select 1 union all select i + 1 from n where i < 5000000) select count(*) as c from n', parameters: [] },
+      ]);
+      await new Promise((r) => setTimeout(r, 50));
+      await Promise.all(reader.workers.map((wk) => wk.terminate()));
+      await expect(slow).rejects.toBeInstanceOf(ReaderError);
+      const r = await w.techClient.get('/api/console/search?q=plotter');
+      expect(r.status).toBe(200);
+      expect(r.body.length).toBeGreaterThan(0);
+    });
+
+    it('a search whose reader fails answers with an error, not a hung request', async () => {
+      const reader = searchReader(s.ctx.db)!;
+      const read = reader.read;
+      (reader as { read: typeof read }).read = () => Promise.reject(new ReaderError('disk I/O error'));
+      try {
+        const started = Date.now();
+        const r = await w.techClient.get('/api/console/search?q=plotter');
+        expect(r.status).toBe(500);
+        expect(r.body.error.code).toBe('internal');
+        expect(Date.now() - started).toBeLessThan(2000);
+      } finally {
+        (reader as { read: typeof read }).read = read;
+      }
+      expect((await w.techClient.get('/api/console/search?q=plotter')).status).toBe(200);
+    });
+  }
+});
