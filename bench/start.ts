@@ -9,7 +9,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { DatabaseSync } from 'node:sqlite';
+import { openSqlite } from '../src/server/db/sqlite-driver.js';
 import { openDatabase, sqliteFile } from '../src/server/db/database.js';
 import { migrate } from '../src/server/db/migrations.js';
 import { freshDataDir, nowMs, PRODUCT_SERVER, productServerLaunch, ROOT, rssMb, sleep } from './lib.js';
@@ -23,7 +23,7 @@ export async function seedCompletedChats(dataDir: string, chats: number, perChat
   const handle = openDatabase({ dataDir });
   await migrate(handle.db, handle.dialect);
   await handle.close();
-  const db = new DatabaseSync(sqliteFile(dataDir));
+  const db = openSqlite(sqliteFile(dataDir));
   const t0 = 1_767_225_600_000; // 2026-01-01
   db.exec('begin');
   db.exec(`insert into companies (id, name, created_at) values (1, 'Bench Co', ${t0});
