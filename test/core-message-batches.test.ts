@@ -144,6 +144,42 @@ describe.each(DIALECTS)('message batches on %s', (kind) => {
     expect(stored.map((m) => Number(m.seq))).toEqual(Array.from({ length: stored.length }, (_, k) => k + 1));
   });
 
+  it.runIf(kind === 'postgres')('a retry in another batch, queued behind its original on the row lock, is stored once and answered with it', async () => {
+    const tech = (await loadTechActor(s.ctx.db, w.tech.id))!;
+    const chatId = await activeChat(w);
+    // Known scope, so each send is queued at once; the chat's row is held meanwhile, so the first
+    // batch waits on it and the retry forms a second batch that waits too. The second batch's
+    // look-up of stored client ids was read before the first committed: its insert meets the
+    // unique index, it rolls back, and the retry is written again alone and finds the original.
+    await sendMessage(s.ctx, tech, chatId, 'warm', 'race-0');
+    let first!: ReturnType<typeof sendMessage>;
+    let retry!: ReturnType<typeof sendMessage>;
+    await s.ctx.db.transaction().execute(async (trx) => {
+      await trx.updateTable('chats').set({ subject: 'held' }).where('id', '=', chatId).execute();
+      first = sendMessage(s.ctx, tech, chatId, 'once', 'race-1');
+      await sendWaitingForLock();
+      retry = sendMessage(s.ctx, tech, chatId, 'once', 'race-1');
+      await until(
+        async () =>
+          Number(
+            (
+              await sql<{ n: number }>`select count(*) as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`.execute(
+                s.ctx.db,
+              )
+            ).rows[0].n,
+          ) >= 2,
+        10000,
+        'both batches waiting for the row lock',
+      );
+    });
+    const [a, b] = await Promise.all([first, retry]);
+    expect(b.message.id).toBe(a.message.id);
+    expect([a.duplicate, b.duplicate]).toEqual([false, true]);
+    const stored = await messagesOf(chatId);
+    expect(stored.filter((m) => m.client_id === 'race-1')).toHaveLength(1);
+    expect(stored.map((m) => Number(m.seq))).toEqual(Array.from({ length: stored.length }, (_, k) => k + 1));
+  });
+
   it('an unexpected failure in a batch leaves nothing of it half-written; the other sends commit once each', async () => {
     const tech = (await loadTechActor(s.ctx.db, w.tech.id))!;
     const chatId = await activeChat(w);

@@ -1,8 +1,8 @@
 /**
  * Message sends are written in batches. Every send that arrives in one turn of the event loop, or
  * while earlier batches are being written, joins the next batch; a batch is one transaction of a
- * fixed number of statements (db/repositories/message-batch.ts): lock the chats, look up the
- * client ids already stored, insert the new messages and advance the counters. The cost of a
+ * fixed number of statements (db/repositories/message-batch.ts): lock the chats and look up the
+ * client ids already stored, then insert the new messages and advance the counters. The cost of a
  * commit and of each round trip to PostgreSQL is then shared by every message of the batch.
  *
  * Each send is decided on its chat's locked row with the rule table (policies/rules.ts), in the
@@ -13,9 +13,9 @@
  * Events are published after the commit, in `seq` order per chat.
  */
 import { AppError, NotFound } from '../errors.js';
-import type { Db, Tx } from '../db/database.js';
+import { isUniqueViolation, type Db, type Tx } from '../db/database.js';
 import type { Message } from '../db/schema.js';
-import { appendMessages, lockChats, priorMessages, type LockedChat, type NewMessage, type SendKey } from '../db/repositories/message-batch.js';
+import { appendMessages, lockChatsAndPriors, type LockedChat, type NewMessage, type SendKey } from '../db/repositories/message-batch.js';
 import type { ChatScope } from '../db/repositories/chats.js';
 import type { Actor } from '../policies/access.js';
 import { authorize, can, stateAllows } from '../policies/rules.js';
@@ -102,12 +102,15 @@ function pump(ctx: Ctx, q: Queue) {
 
 type Outcome = { result: SendResult } | { error: AppError };
 
-async function runBatch(ctx: Ctx, batch: Pending[]): Promise<void> {
+async function runBatch(ctx: Ctx, batch: Pending[], again = false): Promise<void> {
   let outcomes: Outcome[];
   ctx.metrics.messageBatchSize.observe(batch.length);
   try {
     outcomes = await writeBatch(ctx, batch);
   } catch (err) {
+    // A send alone that met the unique index: a copy committed by another batch after this one
+    // looked for it (message-batch.ts). Written once more, it finds that copy.
+    if (batch.length === 1 && !again && isUniqueViolation(err)) return runBatch(ctx, batch, true);
     if (batch.length === 1) return batch[0].reject(err);
     // Nothing of the batch was kept: each send again alone, for its own outcome.
     for (const p of batch) await runBatch(ctx, [p]);
@@ -129,8 +132,9 @@ async function writeBatch(ctx: Ctx, batch: Pending[]): Promise<Outcome[]> {
   const chatIds = [...new Set(batch.map((p) => p.chatId))];
   const keys = batch.map((p): SendKey => ({ chatId: p.chatId, kind: p.actor.kind, authorId: p.actor.id, clientId: p.clientId }));
   const { outcomes, chats } = await ctx.db.transaction().execute(async (trx: Tx) => {
-    const chats = new Map((await lockChats(trx, ctx.dialect, chatIds)).map((c) => [Number(c.id), c]));
-    const known = new Map<string, Message | NewMessage>((await priorMessages(trx, ctx.dialect, keys)).map((m) => [keyOf(storedKey(m)), m]));
+    const locked = await lockChatsAndPriors(trx, ctx.dialect, chatIds, keys);
+    const chats = new Map(locked.chats.map((c) => [Number(c.id), c]));
+    const known = new Map<string, Message | NewMessage>(locked.priors.map((m) => [keyOf(storedKey(m)), m]));
     const decisions: (Decision | { error: AppError })[] = batch.map((p, i) => {
       try {
         return decide(p, chats.get(p.chatId), keys[i], known);

@@ -21,11 +21,19 @@ export type NewMessage = SendKey & { seq: number; body: string; createdAt: numbe
 export type StoredKey = { id: number; chat_id: number; seq: number };
 
 const PG = {
-  // Locked in id order, so two batches that share chats cannot deadlock.
-  lock: `select ${LOCKED_COLUMNS.join(', ')} from chats where id = any($1::bigint[]) order by id for update`,
-  priors: `select m.* from messages m
-    join unnest($1::bigint[], $2::text[], $3::bigint[], $4::text[]) as k(chat_id, author_kind, author_id, client_id)
-      on m.chat_id = k.chat_id and m.author_kind = k.author_kind and m.author_id = k.author_id and m.client_id = k.client_id`,
+  // One round trip: the chats, locked in id order (two batches that share chats cannot deadlock),
+  // and the messages already stored under the batch's keys. Those are read from the statement's
+  // snapshot, taken before any wait for a lock: a copy committed by the lock's holder meanwhile is
+  // not seen, and the unique index on (chat, author, client id) then refuses the insert, which
+  // rolls the batch back; each send is written again alone and finds it (message-batches.ts).
+  lockAndPriors: `with locked as (
+      select ${LOCKED_COLUMNS.join(', ')} from chats where id = any($1::bigint[]) order by id for update
+    )
+    select 'chat' as kind, row_to_json(locked) as row from locked
+    union all
+    select 'message', row_to_json(m) from messages m
+      join unnest($2::bigint[], $3::text[], $4::bigint[], $5::text[]) as k(chat_id, author_kind, author_id, client_id)
+        on m.chat_id = k.chat_id and m.author_kind = k.author_kind and m.author_id = k.author_id and m.client_id = k.client_id`,
   // The counters and the rows in one statement.
   append: `with counters as (
       update chats c set last_seq = v.last_seq from unnest($8::bigint[], $9::int[]) as v(id, last_seq) where c.id = v.id
@@ -55,22 +63,26 @@ const SQLITE = {
   counter: prepared((db: Kysely<Database>, id: number, lastSeq: number) => db.updateTable('chats').set({ last_seq: lastSeq }).where('id', '=', id)),
 };
 
-/** The chats' rows, locked until the transaction ends (SQLite: its one writer already holds the database). */
-export async function lockChats(trx: Tx, dialect: Dialect, ids: number[]): Promise<LockedChat[]> {
-  if (dialect === 'postgres') return rawRows<LockedChat>(trx, PG.lock, [ids]);
-  const rows: LockedChat[] = [];
-  for (const id of ids) rows.push(...((await SQLITE.chat(trx, id)) as LockedChat[]));
-  return rows;
-}
-
-/** Messages already stored under any of these keys. */
-export async function priorMessages(trx: Tx, dialect: Dialect, keys: SendKey[]): Promise<Message[]> {
+/**
+ * The chats' rows, locked until the transaction ends (SQLite: its one writer already holds the
+ * database), and the messages already stored under any of the keys.
+ */
+export async function lockChatsAndPriors(trx: Tx, dialect: Dialect, ids: number[], keys: SendKey[]): Promise<{ chats: LockedChat[]; priors: Message[] }> {
   if (dialect === 'postgres') {
-    return rawRows<Message>(trx, PG.priors, [keys.map((k) => k.chatId), keys.map((k) => k.kind), keys.map((k) => k.authorId), keys.map((k) => k.clientId)]);
+    const rows = await rawRows<{ kind: 'chat' | 'message'; row: LockedChat & Message }>(trx, PG.lockAndPriors, [
+      ids,
+      keys.map((k) => k.chatId),
+      keys.map((k) => k.kind),
+      keys.map((k) => k.authorId),
+      keys.map((k) => k.clientId),
+    ]);
+    return { chats: rows.filter((r) => r.kind === 'chat').map((r) => r.row), priors: rows.filter((r) => r.kind === 'message').map((r) => r.row) };
   }
-  const rows: Message[] = [];
-  for (const k of keys) rows.push(...((await SQLITE.prior(trx, k.chatId, k.kind, k.authorId, k.clientId)) as Message[]));
-  return rows;
+  const chats: LockedChat[] = [];
+  for (const id of ids) chats.push(...((await SQLITE.chat(trx, id)) as LockedChat[]));
+  const priors: Message[] = [];
+  for (const k of keys) priors.push(...((await SQLITE.prior(trx, k.chatId, k.kind, k.authorId, k.clientId)) as Message[]));
+  return { chats, priors };
 }
 
 /** Inserts the messages and sets each chat's counter to its last new `seq`; the new ids, in no particular order. */
