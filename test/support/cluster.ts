@@ -53,17 +53,22 @@ async function waitForPort(port: number, ms: number, isUp: () => boolean) {
 /** A redis-server of the test's own on a free port; `stop()` kills it, `start()` brings it back. */
 export class OwnRedis {
   private proc: ChildProcess | null = null;
-  private constructor(readonly port: number) {}
+  private constructor(
+    readonly port: number,
+    private readonly extraArgs: string[],
+  ) {}
   get url() {
     return `redis://127.0.0.1:${this.port}`;
   }
-  static async start(): Promise<OwnRedis> {
-    const r = new OwnRedis(await freePort());
+  /** `extraArgs` go to redis-server, for example `--rename-command SSUBSCRIBE ""` to play an older Redis. */
+  static async start(extraArgs: string[] = []): Promise<OwnRedis> {
+    const r = new OwnRedis(await freePort(), extraArgs);
     await r.start();
     return r;
   }
   async start() {
-    const proc = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+    const args = ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...this.extraArgs];
+    const proc = spawn('redis-server', args, { stdio: 'ignore' });
     this.proc = proc;
     let alive = true;
     proc.once('exit', () => (alive = false));

@@ -44,8 +44,7 @@ export function openRedisLink(url: string, log: Logger): RedisLink {
     pub
       .info('server')
       .then((info) => {
-        unsupported = !supportsShardedPubSub(info);
-        if (unsupported) log.error('Redis 7 or later is needed (sharded pub/sub carries live events between nodes)');
+        if (!supportsShardedPubSub(info)) refused(new Error('unknown command'));
       })
       .catch(() => {});
   });
@@ -84,14 +83,24 @@ export function openRedisLink(url: string, log: Logger): RedisLink {
         });
     });
   }
-  // A publish may still fail (for example while closing); it is a hint, the database has the truth.
+  // The adapter never awaits these commands: a rejection must not end the process. A publish
+  // that fails (for example while closing) is a lost hint; the database has the truth. A Redis
+  // that does not know the sharded commands (older than 7, or with them renamed away) cannot
+  // carry the cluster's events: the link then never counts as up.
+  const refused = (err: unknown) => {
+    if (!/unknown command/i.test(String((err as Error)?.message))) return;
+    if (!unsupported) log.error('Redis 7 or later is needed (sharded pub/sub carries live events between nodes)');
+    unsupported = true;
+  };
   for (const c of [pub, sub]) {
-    const raw = c.publish.bind(c) as (...a: unknown[]) => Promise<number>;
-    (c as unknown as { publish: (...a: unknown[]) => Promise<number> }).publish = (...args: unknown[]) => {
-      const p = raw(...args);
-      p.catch(() => {});
-      return p;
-    };
+    for (const name of ['publish', 'spublish', 'ssubscribe', 'sunsubscribe'] as const) {
+      const raw = (c[name] as (...a: unknown[]) => Promise<unknown>).bind(c);
+      (c as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>)[name] = (...args: unknown[]) => {
+        const p = raw(...args);
+        p.catch(refused);
+        return p;
+      };
+    }
   }
 
   return {
