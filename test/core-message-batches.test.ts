@@ -207,4 +207,31 @@ describe.each(DIALECTS)('message batches on %s', (kind) => {
     // One event per stored message, none for the failed one.
     expect(events.seen.filter((e) => e.chatId === chatId).map((e) => e.seq)).toEqual(stored.slice(-2).map((m) => Number(m.seq)));
   });
+
+  it('the limiter counts every send: a burst after a state change the node has not seen is still throttled', async () => {
+    const chatId = await waitingChat(w);
+    const user = (await loadPortalActor(s.ctx.db, w.user.id))!;
+    // Refused while waiting: the node now remembers the chat as waiting.
+    await expect(sendMessage(s.ctx, user, chatId, 'too early', 'l-0')).rejects.toMatchObject({ code: 'invalid_transition' });
+    expect((await w.techClient.post(`/api/console/chats/${chatId}/join`)).status).toBe(200);
+    const before = (await messagesOf(chatId)).length;
+    // Forty at once, all checked against the remembered "waiting" before any batch writes.
+    const results = await Promise.allSettled(Array.from({ length: 40 }, (_, i) => sendMessage(s.ctx, user, chatId, `burst ${i}`, `l-${i + 1}`)));
+    const sent = results.filter((r) => r.status === 'fulfilled').length;
+    const limited = results.filter((r) => r.status === 'rejected' && (r.reason as AppError).code === 'rate_limited').length;
+    expect(sent + limited).toBe(40);
+    expect(sent).toBeLessThanOrEqual(20);
+    expect((await messagesOf(chatId)).length).toBe(before + sent);
+  });
+
+  it('sends to a chat that is over are counted too: a flood of them is throttled, not queued without end', async () => {
+    const chatId = await activeChat(w);
+    expect((await w.techClient.post(`/api/console/chats/${chatId}/end`, { outcome: 'ended' })).status).toBe(200);
+    const user = (await loadPortalActor(s.ctx.db, w.user.id))!;
+    const codes = (await Promise.allSettled(Array.from({ length: 40 }, (_, i) => sendMessage(s.ctx, user, chatId, `late ${i}`, `o-${i}`)))).map((r) =>
+      r.status === 'rejected' ? (r.reason as AppError).code : 'sent',
+    );
+    expect(codes.filter((c) => c === 'sent')).toEqual([]);
+    expect(codes.filter((c) => c === 'rate_limited').length).toBeGreaterThanOrEqual(20);
+  });
 });

@@ -43,21 +43,20 @@ export async function appendMessage(
 /**
  * A message from the requester or the joined tech. The checks before the send is queued use the
  * scope the chat's last batch saw (no read in steady state) or one read; they refuse who may not
- * see or write in the chat, and let the limiter count only sends that can be written. The batch
+ * see or write in the chat. Every send of a writer then counts against the limiter, whatever
+ * state the scope says the chat is in: that scope may be stale (a join elsewhere), and a send the
+ * batch refuses still costs a row look-up, so neither may come in unmetered. The batch
  * (message-batches.ts) then decides on the chat's locked row: a retry of a stored message is
  * answered with it, even after the chat moved on.
  */
 export async function sendMessage(ctx: Ctx, actor: Actor, chatId: number, body: string, clientId: string) {
   const seen = lastSeenScope(ctx.db, chatId);
   const chat = seen && can(actor, 'chat.write', seen) ? seen : await getVisibleChatScope(ctx.db, actor, chatId);
-  const open = stateAllows('chat.write', chat, actor.kind);
   // Not a writer: refused now (a chat that is over says so first, as the batch would).
-  if (!open && !can(actor, 'chat.write', chat)) throw refusal(chat, 'message');
+  if (!stateAllows('chat.write', chat, actor.kind) && !can(actor, 'chat.write', chat)) throw refusal(chat, 'message');
   authorize(actor, 'chat.write', chat);
-  if (open) {
-    // Synchronous on one node; with Redis the whole cluster's bucket is asked.
-    const limited = ctx.limits.send.take(`${actor.kind}:${actor.id}`, ctx.now());
-    if (limited) await limited;
-  }
+  // Synchronous on one node; with Redis the whole cluster's bucket is asked.
+  const limited = ctx.limits.send.take(`${actor.kind}:${actor.id}`, ctx.now());
+  if (limited) await limited;
   return submitSend(ctx, { actor, chatId, body, clientId, now: ctx.now() });
 }
