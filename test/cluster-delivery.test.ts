@@ -10,6 +10,11 @@ import { Client, loginAs } from './support/http.js';
 import { ack, connect, received, sleep, waitFor, type TestSocket } from './support/sockets.js';
 import { barrier, closeAll, until } from './support/realtime.js';
 import { Redis } from 'ioredis';
+import pino from 'pino';
+import { Server } from 'socket.io';
+import { openRedisLink } from '../src/server/realtime/redis-link.js';
+import { clusterAdapter } from '../src/server/realtime/cluster-adapter.js';
+import { redisPrefix } from '../src/server/realtime/redis-prefix.js';
 
 const skip = clusterUnavailable();
 if (skip) console.warn(`skipping cluster delivery tests: ${skip}`);
@@ -197,6 +202,43 @@ describe.skipIf(!!skip)('two nodes on PostgreSQL and Redis', () => {
       await barrier(s);
       for (const { chatId } of [first, second]) expect(received(s, 'message', (m) => m.chatId === chatId).map((e) => e.payload.seq)).toEqual([2, 3]);
     }
+  });
+
+  it('a stream join from another node is checked again on arrival: a tech who may not see the chat is not let into its stream', async () => {
+    const [A, B] = cl.nodes;
+    const w = await cl.f.world();
+    const outsider = await cl.f.tech({ boardIds: [await cl.f.board()], allCompanies: true });
+    const os = await connect(B.url, '/console', await loginAs(B.url, 'tech', outsider.email, PASSWORD));
+    const tech = await loginAs(A.url, 'tech', w.tech.email, PASSWORD);
+    const ts = await connect(A.url, '/console', tech);
+    open.push(os, ts);
+    const user = await loginAs(A.url, 'portal', w.user.email, PASSWORD);
+    const r = await user.post('/api/portal/chats', { boardId: w.boardId, subject: 'Forged join', message: 'hello' });
+    expect(r.status, r.text).toBe(201);
+    const chatId = r.body.chat.id as number;
+    expect((await tech.post(`/api/console/chats/${chatId}/join`)).status).toBe(200);
+
+    // A third "node" on the same Redis and prefix tells the cluster the outsider joined this chat.
+    const link = openRedisLink(redis.url, pino({ level: 'silent' }));
+    const forger = new Server();
+    forger.adapter(clusterAdapter(link, redisPrefix({ databaseUrl: cl.env.DATABASE_URL, dataDir: cl.env.DATA_DIR })) as never);
+    try {
+      await until(() => link.isUp(), 10000, 'forger linked');
+      const answers = await new Promise<unknown[]>((resolve) =>
+        forger.of('/console').serverSideEmit('stream:join', { techId: outsider.id, chatId }, (_err: unknown, res: unknown[]) => resolve(res ?? [])),
+      );
+      expect(answers.length).toBe(2);
+    } finally {
+      for (const nsp of ['/', '/console']) await forger.of(nsp).adapter.close();
+      await link.close();
+    }
+    const sent = await user.post(`/api/portal/chats/${chatId}/messages`, { body: 'for the joined tech only', clientId: 'forged-1' });
+    expect(sent.status, sent.text).toBe(201);
+    await waitFor(ts, 'message', (m) => m.clientId === 'forged-1');
+    // The outsider's node has had the message for as long as the joined tech's: nothing reached it.
+    await sleep(300);
+    await barrier(os);
+    expect(received(os, 'message', (m) => m.chatId === chatId)).toEqual([]);
   });
 
   it("a node hears only the rooms it serves: a chat on node A is a channel B does not subscribe to until a tech on B opens the chat's stream", async () => {

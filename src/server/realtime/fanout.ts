@@ -119,9 +119,19 @@ export function startFanout(
     }
   }
 
-  /** A tech joined a chat on another node: this node's sockets of that tech enter its stream. */
+  /**
+   * A tech joined a chat on another node: this node's sockets of that tech enter its stream, each
+   * only if the actor it serves may see the chat now (the same rule as every other way in).
+   */
   async function streamJoinLocal({ techId, chatId }: StreamJoin) {
-    for (const s of localSockets(consoleNsp, `tech:${techId}`)) s.join(`chat:${chatId}`);
+    const sockets = localSockets(consoleNsp, `tech:${techId}`);
+    if (!sockets.length) return;
+    const row = await loadRow(chatId);
+    if (!row) return;
+    for (const s of sockets) {
+      const actor = await opts.actors.get(s);
+      if (actor?.kind === 'tech' && actor.id === techId && can(actor, 'chat.view', row)) s.join(`chat:${chatId}`);
+    }
     await opts.roomsLive();
   }
 
