@@ -60,7 +60,7 @@ export async function serviceThroughput(opts: { chats: number; seconds: number }
     dialect: handle.dialect,
     bus,
     config,
-    presence: { isTechOnline: async () => true, isPortalOnline: async () => true, clusterNodes: async () => null },
+    presence: { isTechOnline: async () => true, isPortalOnline: async () => true },
     now: () => Date.now(),
     // The limiter still runs for every send, with a budget this tight loop cannot exhaust.
     limits: { ...createLimits(), send: new TokenBuckets(1e9, 1e9) },

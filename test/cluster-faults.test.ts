@@ -5,7 +5,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { clusterUnavailable, OwnRedis, startCluster, type Cluster, type ClusterNode } from './support/cluster.js';
 import { PASSWORD } from './support/server.js';
-import { loginAs, type Client } from './support/http.js';
+import { Client, loginAs } from './support/http.js';
 import { ack, connect, received, sleep, waitFor, type TestSocket } from './support/sockets.js';
 import { barrier, until } from './support/realtime.js';
 
@@ -115,7 +115,7 @@ describe.skipIf(!!skip)('cluster faults', () => {
     redis = await OwnRedis.start();
     cl = await startCluster(2, {
       redisUrl: redis.url,
-      env: { CHAT_WAIT_OFFER_SECONDS: '4', CHAT_DISCONNECT_GRACE_SECONDS: '2', CHAT_ASSIGNED_FIRST_SECONDS: '60' },
+      env: { CHAT_WAIT_OFFER_SECONDS: '4', CHAT_DISCONNECT_GRACE_SECONDS: '2', CHAT_ASSIGNED_FIRST_SECONDS: '60', NODE_TIMEOUT_MS: '2000' },
     });
     const [A, B] = cl.nodes;
     const w = await cl.f.world();
@@ -183,7 +183,7 @@ describe.skipIf(!!skip)('cluster faults', () => {
     waiterOnB.close();
     waiterOnA.close();
 
-    // The user who never came back is abandoned after the grace (armed by the presence audit, as A ran no disconnect handler), once.
+    // The user who never came back is abandoned after the grace (armed when A's heartbeat stops, as A ran no disconnect handler), once.
     await until(
       async () => (await cl!.handle.db.selectFrom('chats').select('status').where('id', '=', lostChat).executeTakeFirstOrThrow()).status === 'abandoned',
       30000,
@@ -198,10 +198,10 @@ describe.skipIf(!!skip)('cluster faults', () => {
   it('kill -9 of a node: a waiting user of it who never returns is abandoned within a few seconds of the grace; one who returns is not', async () => {
     const GRACE_S = 2;
     redis = await OwnRedis.start();
-    // TIMER_SWEEP_MS is 100: the periodic presence audit runs every 15 s.
     cl = await startCluster(2, {
       redisUrl: redis.url,
-      env: { CHAT_WAIT_OFFER_SECONDS: '300', CHAT_DISCONNECT_GRACE_SECONDS: String(GRACE_S), CHAT_ASSIGNED_FIRST_SECONDS: '60' },
+      // A killed node runs no disconnect handler: the others count its users gone once its heartbeat is 2 s old.
+      env: { CHAT_WAIT_OFFER_SECONDS: '300', CHAT_DISCONNECT_GRACE_SECONDS: String(GRACE_S), CHAT_ASSIGNED_FIRST_SECONDS: '60', NODE_TIMEOUT_MS: '2000' },
     });
     const [A, B] = cl.nodes;
     const w = await cl.f.world();
@@ -226,6 +226,115 @@ describe.skipIf(!!skip)('cluster faults', () => {
     await sleep(GRACE_S * 1000 + 1000);
     expect(await statusOf(backChat)).toBe('waiting');
     for (const s of [lostSocket, backSocket, backOnB]) s.close();
+  }, 90000);
+
+  it('right after Redis returns, a request made on the node that is back first does not take a user connected to a node not back yet for gone', async () => {
+    const GRACE_S = 3;
+    redis = await OwnRedis.start();
+    cl = await startCluster(2, {
+      redisUrl: redis.url,
+      env: { CHAT_WAIT_OFFER_SECONDS: '300', CHAT_DISCONNECT_GRACE_SECONDS: String(GRACE_S), CHAT_ASSIGNED_FIRST_SECONDS: '60' },
+    });
+    const [A, B] = cl.nodes;
+    const w = await cl.f.world();
+    const userClient = await loginAs(B.url, 'portal', w.user.email, PASSWORD);
+    const userSocket = await connect(B.url, '/portal', userClient);
+    const ready = async (n: ClusterNode) => (await fetch(`${n.url}/api/ready`)).status === 200;
+    await until(() => ready(A), 10000, 'A ready');
+    // B is stalled through the outage, so it has not re-subscribed when A is back.
+    B.pause();
+    let chatId: number;
+    try {
+      await redis.stop();
+      await redis.start();
+      await until(() => ready(A), 15000, 'A back on Redis');
+      const onA = new (userClient.constructor as typeof Client)(A.url);
+      (onA as any).cookies = (userClient as any).cookies;
+      const r = await onA.post('/api/portal/chats', { boardId: w.boardId, subject: 'Just after Redis', message: 'hello' });
+      expect(r.status, r.text).toBe(201);
+      chatId = r.body.chat.id;
+    } finally {
+      B.resume();
+    }
+    const graceOf = async () =>
+      (await cl!.handle.db.selectFrom('chats').select(['grace_at', 'status']).where('id', '=', chatId).executeTakeFirstOrThrow()) as any;
+    // Connected on B all along: no grace.
+    expect((await graceOf()).grace_at).toBeNull();
+    await until(() => ready(B), 15000, 'B back on Redis');
+    await sleep(GRACE_S * 1000);
+    expect(await graceOf()).toMatchObject({ status: 'waiting', grace_at: null });
+
+    // The user leaves: the grace runs from then, and not a moment less.
+    userSocket.close();
+    const leftAt = Date.now();
+    await until(async () => (await graceOf()).grace_at !== null, 5000, 'grace armed');
+    expect(Number((await graceOf()).grace_at)).toBeGreaterThanOrEqual(leftAt + GRACE_S * 1000 - 200);
+    await until(async () => (await graceOf()).status === 'abandoned', 15000, 'abandoned after the grace');
+    expect(Date.now() - leftAt).toBeGreaterThanOrEqual(GRACE_S * 1000 - 200);
+  }, 90000);
+
+  it("a node stalled past the node timeout counts as gone (its users' grace starts), and counts its users again when it resumes", async () => {
+    redis = await OwnRedis.start();
+    cl = await startCluster(2, {
+      redisUrl: redis.url,
+      env: { CHAT_WAIT_OFFER_SECONDS: '300', CHAT_DISCONNECT_GRACE_SECONDS: '60', CHAT_ASSIGNED_FIRST_SECONDS: '60', NODE_TIMEOUT_MS: '1000' },
+    });
+    const [A, B] = cl.nodes;
+    const w = await cl.f.world();
+    const userClient = await loginAs(B.url, 'portal', w.user.email, PASSWORD);
+    const userSocket = await connect(B.url, '/portal', userClient);
+    const r = await userClient.post('/api/portal/chats', { boardId: w.boardId, subject: 'Stalled node', message: 'hello' });
+    const chatId = r.body.chat.id;
+    const graceOf = async () => (await cl!.handle.db.selectFrom('chats').select('grace_at').where('id', '=', chatId).executeTakeFirstOrThrow()).grace_at;
+    expect(await graceOf()).toBeNull();
+    B.pause();
+    try {
+      await until(async () => (await graceOf()) !== null, 10000, 'grace armed by A once B stopped beating');
+    } finally {
+      B.resume();
+    }
+    await until(async () => (await graceOf()) === null, 10000, 'grace disarmed when B counts its user again');
+    expect(A.logs()).toMatch(/a node stopped beating/);
+    userSocket.close();
+  }, 60000);
+
+  it('what a node emitted while Redis was away is not replayed when it returns: no alert for a chat already taken, no older status', async () => {
+    redis = await OwnRedis.start();
+    cl = await startCluster(2, {
+      redisUrl: redis.url,
+      env: { CHAT_WAIT_OFFER_SECONDS: '300', CHAT_DISCONNECT_GRACE_SECONDS: '120', CHAT_ASSIGNED_FIRST_SECONDS: '60' },
+    });
+    const [A, B] = cl.nodes;
+    const w = await cl.f.world();
+    const other = await cl.f.tech({ boardIds: [w.boardId], allCompanies: true });
+    const ready = async (n: ClusterNode) => (await fetch(`${n.url}/api/ready`)).status === 200;
+    await until(async () => (await ready(A)) && (await ready(B)), 10000, 'both ready');
+    const userClient = await loginAs(A.url, 'portal', w.user.email, PASSWORD);
+    const techClient = await loginAs(A.url, 'tech', w.tech.email, PASSWORD);
+    const onB = await connect(B.url, '/console', await loginAs(B.url, 'tech', other.email, PASSWORD));
+
+    await redis.stop();
+    await until(async () => !(await ready(A)) && !(await ready(B)), 10000, 'both see Redis gone');
+    // On A alone: requested, then taken. B's tech hears nothing of it now.
+    const r = await userClient.post('/api/portal/chats', { boardId: w.boardId, subject: 'During the outage', message: 'hello' });
+    expect(r.status, r.text).toBe(201);
+    const chatId = r.body.chat.id;
+    expect((await techClient.post(`/api/console/chats/${chatId}/join`)).status).toBe(200);
+    const mark = onB.events.length;
+
+    await redis.start();
+    await until(async () => (await ready(A)) && (await ready(B)), 15000, 'both back on Redis');
+    await waitFor(onB, 'resync', () => true);
+    // Long enough for anything queued during the outage to have been delivered.
+    await sleep(1500);
+    await barrier(onB);
+    const after = onB.events.slice(mark);
+    expect(after.filter((e) => e.name === 'alert' && e.payload.chat.id === chatId)).toEqual([]);
+    expect(after.filter((e) => e.name === 'chat' && e.payload.id === chatId && e.payload.status === 'waiting')).toEqual([]);
+    // What B's tech gets instead: a resync, after which a re-read shows the chat taken.
+    const list = await (await loginAs(B.url, 'tech', other.email, PASSWORD)).get(`/api/console/chats/${chatId}`);
+    expect(list.body.status).toBe('active');
+    onB.close();
   }, 90000);
 
   it('Redis stopped and started again: nodes keep serving their own clients, then resync and fill the gap', async () => {

@@ -32,6 +32,8 @@ const schema = z.object({
   /** Extra origins allowed for state-changing requests and sockets, comma separated. */
   ALLOWED_ORIGINS: z.string().default(''),
   NODE_ID: z.string().optional(),
+  /** With REDIS_URL: a node without a heartbeat for this long counts as gone, with its users' connections. */
+  NODE_TIMEOUT_MS: z.coerce.number().int().min(500).max(600_000).default(10_000),
   /** Behind a load balancer: `true`, or the proxies' addresses or CIDR ranges (comma separated). */
   TRUST_PROXY: z.string().default('false'),
   /** Prometheus metrics on the main port at /metrics, for `Authorization: Bearer <token>` only. */
@@ -59,6 +61,7 @@ export type Config = {
   webDist: string;
   allowedOrigins: string[];
   nodeId: string;
+  nodeTimeoutMs: number;
   trustProxy: boolean | string;
   metrics: { token: string | null; port: number | null; host: string };
   retentionDays: number | null;
@@ -95,6 +98,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       .map((s) => s.trim())
       .filter(Boolean),
     nodeId: e.NODE_ID ?? `node-${process.pid}`,
+    nodeTimeoutMs: e.NODE_TIMEOUT_MS,
     trustProxy,
     metrics: { token: e.METRICS_TOKEN || null, port: e.METRICS_PORT ?? null, host: e.METRICS_HOST },
     retentionDays: e.RETENTION_DAYS ?? null,

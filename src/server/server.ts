@@ -49,7 +49,7 @@ export async function startServer(config: Config, opts: { logger?: boolean; now?
     first = await prepareFirstStart(handle.db, config);
     const bus = new EventBus((err, name) => log.error({ err, event: name }, 'event listener failed'));
     // Replaced by the realtime layer's cluster-wide view once it starts.
-    const presence: Presence = { isTechOnline: async () => false, isPortalOnline: async () => false, clusterNodes: async () => null };
+    const presence: Presence = { isTechOnline: async () => false, isPortalOnline: async () => false };
     // Live events between nodes, and the send limit's shared buckets.
     const link = config.redisUrl ? openRedisLink(config.redisUrl, log) : null;
     if (link) opened.push(() => link.close());

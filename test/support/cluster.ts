@@ -144,6 +144,14 @@ export class ClusterNode {
     await gone;
   }
 
+  /** Frozen (SIGSTOP): its connections stay open and nothing on it runs, as in a long stall. */
+  pause() {
+    this.proc.kill('SIGSTOP');
+  }
+  resume() {
+    this.proc.kill('SIGCONT');
+  }
+
   /** A graceful stop (SIGTERM), as a deploy would do. */
   async stop() {
     if (!this.alive) return;

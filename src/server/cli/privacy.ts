@@ -22,7 +22,7 @@ function commandCtx(handle: DbHandle, config: Config): Ctx {
     dialect: handle.dialect,
     bus: new EventBus(() => {}),
     config,
-    presence: { isTechOnline: async () => false, isPortalOnline: async () => false, clusterNodes: async () => null },
+    presence: { isTechOnline: async () => false, isPortalOnline: async () => false },
     now: () => Date.now(),
     limits: createLimits(),
     metrics: createMetrics(),

@@ -134,6 +134,18 @@ async function searchIndexes(db: Kysely<any>, dialect: Dialect) {
   }
 }
 
+/**
+ * Presence shared by the nodes of a cluster (issue 17): each node's heartbeat and its portal
+ * users' connections, so that whether a user is connected somewhere is read from rows every node
+ * writes, not from a question over Redis that cannot tell whether every node heard it.
+ */
+async function clusterPresence(db: Kysely<any>) {
+  await sql`create table cluster_nodes (node_id text primary key, started_at ${bigint} not null, seen_at ${bigint} not null)`.execute(db);
+  await sql`create table portal_connections (socket_id text primary key, node_id text not null, user_id bigint not null, since ${bigint} not null)`.execute(db);
+  await sql`create index portal_connections_user on portal_connections (user_id)`.execute(db);
+  await sql`create index portal_connections_node on portal_connections (node_id)`.execute(db);
+}
+
 const migrations: Migration[] = [
   { name: '001_initial', up: createTables },
   { name: '002_client_id_per_author', up: clientIdPerAuthor },
@@ -143,6 +155,7 @@ const migrations: Migration[] = [
   { name: '006_assigned_alert_tech', up: assignedAlertTech },
   { name: '007_login_attempts_settled', up: loginAttemptsSettled },
   { name: '008_search_indexes', up: searchIndexes },
+  { name: '009_cluster_presence', up: clusterPresence },
 ];
 
 /** The name of the newest migration: a database whose schema has it is current. */

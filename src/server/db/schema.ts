@@ -196,6 +196,20 @@ export interface SetupTokensTable {
   token_hash: string;
   created_at: number;
 }
+/** A running node of a cluster (with Redis), with its last heartbeat (realtime/cluster-presence.ts). */
+export interface ClusterNodesTable {
+  node_id: string;
+  started_at: number;
+  seen_at: number;
+}
+/** A portal user's connection to a node of a cluster: presence that every node can read. */
+export interface PortalConnectionsTable {
+  socket_id: string;
+  node_id: string;
+  user_id: number;
+  since: number;
+}
+
 export interface Database {
   companies: CompaniesTable;
   boards: BoardsTable;
@@ -219,6 +233,8 @@ export interface Database {
   chat_search: ChatSearchTable;
   setup_state: SetupStateTable;
   setup_tokens: SetupTokensTable;
+  cluster_nodes: ClusterNodesTable;
+  portal_connections: PortalConnectionsTable;
 }
 
 export type Chat = Selectable<ChatsTable>;

@@ -28,6 +28,7 @@ import { clusterAdapter, subscriptionsLive } from './cluster-adapter.js';
 import { wireParser } from './wire.js';
 import { startSessionSweep } from './session-sweep.js';
 import { createSocketActors } from './socket-actors.js';
+import { startClusterPresence } from './cluster-presence.js';
 
 export type Realtime = {
   io: RealtimeServer;
@@ -107,6 +108,18 @@ export async function startRealtime(ctx: Ctx, server: HttpServer, log: Logger, l
   }
 
   const { portal, console: consoleNsp } = namespaces(io);
+  // Several nodes: portal presence in the database (cluster-presence.ts); one node: its own rooms.
+  const shared = link
+    ? startClusterPresence(ctx, log, {
+        localConnections: () => [...portal.sockets.values()].map((s) => ({ socketId: s.id, userId: s.data.actorId })),
+        wentOffline: (userId) => wentAway(userId),
+        cameBack: async (userId) => {
+          await portalCameOnline(ctx, userId);
+          await fanout.presence(userId, true);
+        },
+      })
+    : null;
+  await shared?.start();
   const refuse = (next: (err?: Error) => void) => next(Object.assign(new Error('unauthenticated'), { data: { code: 'unauthenticated' } }));
   const authenticate = (audience: Audience) => async (socket: AnySocket, next: (err?: Error) => void) => {
     try {
@@ -117,6 +130,12 @@ export async function startRealtime(ctx: Ctx, server: HttpServer, log: Logger, l
       // Kept off socket.data, which fetchSockets() ships to other nodes through Redis.
       sessionTokens.set(socket, token);
       socket.join(audience === 'tech' ? `tech:${actor.id}` : `portal:${actor.id}`);
+      if (audience === 'portal' && shared) {
+        // Counted before the connection is accepted: what the user does next finds them online.
+        // The row goes with the transport, even if the connection is never accepted.
+        await shared.connected(socket.id, actor.id);
+        socket.conn.once('close', () => track(shared.disconnected(socket.id).catch((err) => log.error({ err }, 'presence update failed'))));
+      }
       // Connected once the user's room hears the cluster: what the page reads next is not outrun.
       await roomsLive();
       next();
@@ -130,22 +149,12 @@ export async function startRealtime(ctx: Ctx, server: HttpServer, log: Logger, l
   // The root namespace serves nobody.
   io.of('/').use((_s, next) => refuse(next));
 
-  // When the cluster cannot be asked, each answer errs on the harmless side: a tech connected
-  // elsewhere counts as offline (everyone is alerted at once), a portal user as online (no grace
-  // is armed and nobody is abandoned; the presence audit arms it once Redis is back).
+  // A tech's presence only chooses who is alerted first: when the cluster cannot be asked, a tech
+  // connected elsewhere counts as offline (everyone is alerted at once). A portal user's decides
+  // their grace, so it is read from the rows every node writes (cluster-presence.ts).
   const presence: Presence = {
     isTechOnline: async (id) => ((await roomSize(consoleNsp, `tech:${id}`)) ?? 0) > 0,
-    isPortalOnline: async (id) => ((await roomSize(portal, `portal:${id}`)) ?? 1) > 0,
-    // The nodes subscribed to the portal namespace's channel (PUBSUB SHARDNUMSUB): a node
-    // killed without warning leaves it as soon as Redis sees its connection close.
-    clusterNodes: async () => {
-      if (!link?.isUp()) return null;
-      try {
-        return await withTimeout((portal.adapter as unknown as { serverCount(): Promise<number> }).serverCount(), CLUSTER_QUERY_MS);
-      } catch {
-        return null;
-      }
-    },
+    isPortalOnline: async (id) => (shared ? shared.isOnline(id) : (portal.adapter.rooms.get(`portal:${id}`)?.size ?? 0) > 0),
   };
 
   /** Presence work in flight, so that close() lets it finish before the database closes. */
@@ -161,7 +170,7 @@ export async function startRealtime(ctx: Ctx, server: HttpServer, log: Logger, l
     void portalCameOnline(ctx, userId)
       .then(() => fanout.presence(userId, true))
       .catch((err) => log.error({ err }, 'presence update failed'));
-    socket.on('disconnect', () => track(wentAway(userId)));
+    socket.on('disconnect', () => track((shared?.disconnected(socket.id) ?? Promise.resolve()).then(() => wentAway(userId))));
   });
   consoleNsp.on('connection', (socket) => registerHandlers({ ctx, socket, log, actors, fanout, roomsLive }));
 
@@ -199,6 +208,7 @@ export async function startRealtime(ctx: Ctx, server: HttpServer, log: Logger, l
       // The users of this node are gone from it: their graces start (and stop again when they
       // reconnect to another node) before the database closes.
       await withTimeout(Promise.allSettled([...inFlight]), 3000).catch(() => {});
+      await shared?.stop();
       for (const nsp of [io.of('/'), portal, consoleNsp]) await Promise.resolve(nsp.adapter.close()).catch(() => {});
     },
   };

@@ -8,8 +8,6 @@ import type { Metrics } from '../metrics.js';
 export interface Presence {
   isTechOnline(techId: number): Promise<boolean>;
   isPortalOnline(userId: number): Promise<boolean>;
-  /** How many nodes are in the cluster now, or null when that cannot be known (one node, Redis away). */
-  clusterNodes(): Promise<number | null>;
 }
 
 export type Ctx = {

@@ -98,24 +98,20 @@ export async function sweepTimers(ctx: Ctx): Promise<{ alerts: number; offers: n
 }
 
 /**
- * Sweeps the timers about once a second. The presence audit runs every 15 s, and at once when the
- * cluster has fewer nodes than at the previous sweep: a node killed without warning ran no
- * disconnect handler, and its waiting users' graces must start now, not up to 15 s later.
+ * Sweeps the timers about once a second, and runs the presence audit every 15 s. (A node killed
+ * without warning runs no disconnect handler: the other nodes arm its users' graces when its
+ * heartbeat stops, realtime/cluster-presence.ts.)
  */
 export function startTimerSweeper(ctx: Ctx, onError: (e: unknown) => void): () => void {
   let running = false;
   let sweeps = 0;
-  let nodes: number | null = null;
   const auditEvery = Math.max(1, Math.round(15000 / ctx.config.timerSweepMs));
   const handle = setInterval(async () => {
     if (running) return;
     running = true;
     try {
       await sweepTimers(ctx);
-      const seen = await ctx.presence.clusterNodes();
-      const nodeLost = seen !== null && nodes !== null && seen < nodes;
-      if (seen !== null) nodes = seen;
-      if (++sweeps % auditEvery === 0 || nodeLost) await auditPortalPresence(ctx);
+      if (++sweeps % auditEvery === 0) await auditPortalPresence(ctx);
     } catch (e) {
       onError(e);
     } finally {

@@ -263,15 +263,12 @@ export async function waitingRequestersWithoutGrace(db: Tx, limit: number): Prom
   return rows.map((r) => Number(r.requester_id));
 }
 
-/** Arms the grace of the user's waiting chats that have none. */
+/**
+ * Arms the grace of the user's waiting chats from this disconnect: a grace armed earlier is
+ * moved, so the deadline always follows the latest time the user was seen leaving.
+ */
 export async function armGraces(db: Tx, userId: number, graceAt: number): Promise<void> {
-  await db
-    .updateTable('chats')
-    .set({ grace_at: graceAt })
-    .where('requester_id', '=', userId)
-    .where('status', '=', 'waiting')
-    .where('grace_at', 'is', null)
-    .execute();
+  await db.updateTable('chats').set({ grace_at: graceAt }).where('requester_id', '=', userId).where('status', '=', 'waiting').execute();
 }
 
 /** Disarms the grace of the user's waiting chats. */
