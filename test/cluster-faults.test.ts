@@ -322,9 +322,16 @@ describe.skipIf(!!skip)('cluster faults', () => {
     expect((await techClient.post(`/api/console/chats/${chatId}/join`)).status).toBe(200);
     const mark = onB.events.length;
 
-    await redis.start();
-    await until(async () => (await ready(A)) && (await ready(B)), 15000, 'both back on Redis');
-    await waitFor(onB, 'resync', () => true);
+    // B is back on Redis before A, so B would hear whatever A still had queued.
+    A.pause();
+    try {
+      await redis.start();
+      await until(() => ready(B), 15000, 'B back on Redis');
+      await waitFor(onB, 'resync', () => true);
+    } finally {
+      A.resume();
+    }
+    await until(() => ready(A), 15000, 'A back on Redis');
     // Long enough for anything queued during the outage to have been delivered.
     await sleep(1500);
     await barrier(onB);

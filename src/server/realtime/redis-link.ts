@@ -23,14 +23,21 @@ export function supportsShardedPubSub(info: string): boolean {
 }
 
 export function openRedisLink(url: string, log: Logger): RedisLink {
-  // Commands wait through an outage instead of failing: the adapter never awaits its publishes,
-  // so a rejected one would surface as an unhandled rejection and end the process.
-  const pub = new Redis(url, { maxRetriesPerRequest: null, retryStrategy: (n) => Math.min(100 * n, 1000) });
+  // A command on the publishing connection while Redis is away fails at once (rejections are
+  // handled below): nothing is queued to be sent when it returns, nor sent again after a drop. A
+  // live event is only worth its moment; replayed later it travels back in time (an alert for a
+  // chat already taken, an older status), and clients re-read from the database on return anyway.
+  const pub = new Redis(url, {
+    maxRetriesPerRequest: null,
+    enableOfflineQueue: false,
+    autoResendUnfulfilledCommands: false,
+    retryStrategy: (n) => Math.min(100 * n, 1000),
+  });
   // The subscriber connects when the adapter first subscribes: its SUBSCRIBE then waits in the
   // offline queue for the connection's ready check. Issued while that check is under way (the
   // link opened early, the adapter created later), it made the check fail with "Connection in
   // subscriber mode" and cost a reconnect.
-  const sub = pub.duplicate({ lazyConnect: true });
+  const sub = pub.duplicate({ lazyConnect: true, enableOfflineQueue: true, autoResendUnfulfilledCommands: true });
   const ready = new Map<Redis, boolean>([
     [pub, false],
     [sub, false],
