@@ -332,7 +332,7 @@ describe.skipIf(!!skip)('two nodes on PostgreSQL and Redis', () => {
     for (const r of racers) {
       await barrier(r.socket);
       expect(received(r.socket, 'alert:withdrawn', (w) => w.chatId === chatId).map((e) => e.payload)).toEqual([
-        { chatId, techId: winner.id, techName: winnerName },
+        { chatId, version: winners[0].r.body.version, techId: winner.id, techName: winnerName },
       ]);
       // Only the winner's connection joined the stream.
       expect(received(r.socket, 'message', (m) => m.chatId === chatId)).toHaveLength(r === winner ? 1 : 0);

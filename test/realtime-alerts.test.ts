@@ -99,7 +99,14 @@ describe.each(DIALECTS)('alerts on %s', (kind) => {
     for (const t of [sc.assigned, sc.b]) {
       const w = await waitFor(t.socket!, 'alert:withdrawn', (x) => x.chatId === chatId);
       expect(w).toMatchObject({ chatId, techId: c(sc).id, techName: 'Cy Other' });
+      // Versions: each change the views show raises it; the withdrawal names the version of the
+      // taken chat, so an alert that arrives after it (any alert of this chat) is known as stale.
+      const taken = await waitFor(t.socket!, 'chat', (x) => x.id === chatId && x.status === 'active');
+      expect(w.version).toBe(taken.version);
+      expect(j.body.version).toBe(taken.version);
+      for (const a of received(t.socket!, 'alert', (x) => x.chat.id === chatId)) expect(a.payload.chat.version).toBeLessThan(w.version);
     }
+    expect(later.chat.version).toBeGreaterThan(first.chat.version);
     await barrier(sc.b.socket!);
     expect(received(sc.b.socket!, 'alert', (a) => a.chat.id === chatId)).toHaveLength(1);
     expect(alertsOf(sc.assigned.socket!)).toEqual(['assigned']);

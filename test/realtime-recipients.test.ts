@@ -122,7 +122,7 @@ describe.each(DIALECTS)('recipients of real-time events on %s', (kind) => {
     expect(j.status, j.text).toBe(200);
     expect(j.body).toMatchObject({ id: chatId, status: 'active', tech: { id: p.techs.dnr.id, name: 'Dana DNR' } });
     const w = await waitFor(p.sockets.ok, 'alert:withdrawn', (x) => x.chatId === chatId);
-    expect(w).toEqual({ chatId, techId: p.techs.dnr.id, techName: 'Dana DNR' });
+    expect(w).toEqual({ chatId, version: j.body.version, techId: p.techs.dnr.id, techName: 'Dana DNR' });
     // The joining tech's socket is in the stream at once: it hears its own "joined" line live.
     await waitFor(p.sockets.dnr, 'message', (m) => m.chatId === chatId && m.author.kind === 'system' && m.body === 'Dana DNR joined the chat');
     await waitFor(p.s1, 'chat', (c) => c.id === chatId && c.status === 'active');

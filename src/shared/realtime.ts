@@ -78,7 +78,8 @@ export type ClientAnswer<E extends ClientEvent, M extends ClientToServerEvents =
 export type TypingEvent = { chatId: number; typing: boolean; author: { kind: MessageAuthorKind; id: number; name: string } };
 export type PresenceEvent = { chatId: number; userId: number; online: boolean; left?: boolean };
 export type AlertEvent = { stage: 'assigned' | 'all'; chat: TechChatView };
-export type AlertWithdrawnEvent = { chatId: number; techId: number | null; techName: string | null };
+/** `version`: the chat's version once it stopped waiting; an alert with a lower one is stale. */
+export type AlertWithdrawnEvent = { chatId: number; version: number; techId: number | null; techName: string | null };
 
 /** Server -> client on `/portal`. */
 export interface PortalServerEvents {

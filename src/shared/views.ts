@@ -43,6 +43,8 @@ export const ChatViewBase = z.object({
   outcome: ChatOutcome.nullable(),
   createdTicketId: id.nullable(),
   lastSeq: id,
+  /** Raised by every change this view shows: a live event with a lower one is older than what the client has. */
+  version: z.number().int().nonnegative(),
   requestedAt: time,
   joinedAt: time,
   leftAt: time,

@@ -146,6 +146,14 @@ async function clusterPresence(db: Kysely<any>) {
   await sql`create index portal_connections_node on portal_connections (node_id)`.execute(db);
 }
 
+/**
+ * A chat's version, raised by every change its views show (status, tech, leave, ticket, alert
+ * stage, offer): live events carry it, and a client ignores one older than what it has.
+ */
+async function chatVersion(db: Kysely<any>) {
+  await sql`alter table chats add column version integer not null default 0`.execute(db);
+}
+
 const migrations: Migration[] = [
   { name: '001_initial', up: createTables },
   { name: '002_client_id_per_author', up: clientIdPerAuthor },
@@ -156,6 +164,7 @@ const migrations: Migration[] = [
   { name: '007_login_attempts_settled', up: loginAttemptsSettled },
   { name: '008_search_indexes', up: searchIndexes },
   { name: '009_cluster_presence', up: clusterPresence },
+  { name: '010_chat_version', up: chatVersion },
 ];
 
 /** The name of the newest migration: a database whose schema has it is current. */

@@ -131,6 +131,8 @@ export interface ChatsTable {
   offer_count: number;
   /** When the retention sweep removed this completed chat's messages and files (null: kept). */
   messages_purged_at: number | null;
+  /** Raised by every change the chat's views show; live events carry it (stale ones are ignored). */
+  version: Generated<number>;
 }
 export interface MessagesTable {
   id: Generated<number>;

@@ -219,7 +219,7 @@ export function startFanout(
       if (opts.clustered && opts.redisUp()) holdStream(chatId, joinedElsewhere({ techId, chatId }));
       const r = await publishChat(chatId);
       if (!r) return;
-      consoleNsp.to(techRooms(r.techIds)).emit(SERVER_EVENTS.alertWithdrawn, { chatId, techId, techName: r.row.tech_name });
+      consoleNsp.to(techRooms(r.techIds)).emit(SERVER_EVENTS.alertWithdrawn, { chatId, version: Number(r.row.version), techId, techName: r.row.tech_name });
     }),
     bus.on('message.created', ({ chatId, message, participants }) => {
       // Emitted at once, as published: in seq order per chat within a batch; batches written at
@@ -249,7 +249,7 @@ export function startFanout(
       bus.on(name, async ({ chatId }) => {
         const r = await publishChat(chatId);
         if (r && name !== 'note.saved' && name !== 'chat.waiting_kept')
-          consoleNsp.to(techRooms(r.techIds)).emit(SERVER_EVENTS.alertWithdrawn, { chatId, techId: null, techName: null });
+          consoleNsp.to(techRooms(r.techIds)).emit(SERVER_EVENTS.alertWithdrawn, { chatId, version: Number(r.row.version), techId: null, techName: null });
       }),
     ),
     bus.on('tech.status_changed', async ({ techId, available }) => {

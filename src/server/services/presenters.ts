@@ -26,6 +26,7 @@ function chatBase(c: ChatRow): ChatViewBase {
     outcome: c.outcome,
     createdTicketId: c.created_ticket_id === null ? null : Number(c.created_ticket_id),
     lastSeq: Number(c.last_seq),
+    version: Number(c.version),
     requestedAt: iso(c.requested_at),
     joinedAt: iso(c.joined_at),
     leftAt: iso(c.left_at),

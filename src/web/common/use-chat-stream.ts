@@ -10,6 +10,7 @@ import { CLIENT_EVENTS, SERVER_EVENTS, type ClientToServerEvents, type PortalSer
 import { contiguousSeq, loadOutbox, mergeMessages, saveOutbox, type Outgoing } from './message-merge.js';
 import { AckError, emitAck, newClientId, type Namespace } from './socket.js';
 import { api } from './api.js';
+import { newerChat } from './chat-versions.js';
 import type { AnyChat, Message } from './types.js';
 
 export type TypingAuthor = TypingEvent['author'];
@@ -89,7 +90,7 @@ export function useChatStream<C extends AnyChat, N extends Namespace>(
       for (;;) {
         const after = contiguousSeq(messagesRef.current);
         const res = await emitAck(socket, CLIENT_EVENTS.subscribe, { chatId, afterSeq: after });
-        setChat(res.chat);
+        setChat((cur) => newerChat(cur, res.chat));
         setError(null);
         const merged = mergeMessages(messagesRef.current, res.messages);
         messagesRef.current = merged;
@@ -139,7 +140,7 @@ export function useChatStream<C extends AnyChat, N extends Namespace>(
       if (gap) void subscribe();
     };
     const onChat: On['chat'] = (c) => {
-      if (c.id === chatId) setChat(c);
+      if (c.id === chatId) setChat((cur) => newerChat(cur, c));
     };
     const onTyping: On['typing'] = (p) => {
       if (p.chatId !== chatId) return;

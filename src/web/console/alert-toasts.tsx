@@ -11,6 +11,7 @@ import { navigate } from '../common/router.js';
 import type { ConsoleSocket } from '../common/socket.js';
 import type { ConsoleChat } from '../common/types.js';
 import { beep, notifyIfHidden, withdrawNotification } from './alert-signals.js';
+import { versionTracker } from '../common/chat-versions.js';
 import { joinChat } from './join.js';
 import { keys, type StatusBarData } from './queries.js';
 
@@ -25,13 +26,25 @@ export function AlertToasts({ socket, muted }: { socket: ConsoleSocket; muted: b
   }, []);
 
   useEffect(() => {
+    // Per connection: an alert older than what this console knows of the chat (taken, withdrawn)
+    // is stale, and the same alert twice rings once (chat-versions.ts).
+    const versions = versionTracker();
+    const rung = new Set<string>();
     const onAlert: ConsoleServerEvents['alert'] = (p) => {
+      if (!versions.accept(p.chat.id, p.chat.version) || p.chat.status !== 'waiting') return;
+      const key = `${p.chat.id}:${p.chat.version}:${p.stage}`;
+      if (rung.has(key)) return;
+      rung.add(key);
       setToasts((cur) => [...cur.filter((t) => t.chat.id !== p.chat.id), { chat: p.chat, stage: p.stage }]);
       if (!muted) beep();
       notifyIfHidden(p.chat);
     };
-    const onWithdrawn: ConsoleServerEvents['alert:withdrawn'] = (p) => drop(p.chatId);
+    const onWithdrawn: ConsoleServerEvents['alert:withdrawn'] = (p) => {
+      versions.accept(p.chatId, p.version);
+      drop(p.chatId);
+    };
     const onChat: ConsoleServerEvents['chat'] = (c) => {
+      if (!versions.accept(c.id, c.version)) return;
       if (c.status !== 'waiting') drop(c.id);
     };
     // After a drop, withdrawals may have been missed: keep only toasts of chats still waiting.

@@ -9,6 +9,7 @@ import { SERVER_EVENTS, type ConsoleServerEvents } from '../../shared/realtime.j
 import type { ConsoleSocket } from '../common/socket.js';
 import type { ConsoleChat } from '../common/types.js';
 import { keys, type StatusBarData } from './queries.js';
+import { newerChat, versionTracker } from '../common/chat-versions.js';
 
 const stamp = (c: ConsoleChat, list: keyof Omit<StatusBarData, 'available'>) =>
   Date.parse((list === 'waiting' ? c.requestedAt : list === 'active' ? c.joinedAt : list === 'abandoned' ? c.abandonedAt : c.callbackAt) ?? '') || 0;
@@ -32,10 +33,14 @@ export function useStatusBarSync(socket: ConsoleSocket) {
   const qc = useQueryClient();
   useEffect(() => {
     const reread = () => void qc.invalidateQueries({ queryKey: keys.statusBar });
+    // Per connection: an event older than one already placed is dropped (chat-versions.ts).
+    const versions = versionTracker();
     const onChat: ConsoleServerEvents['chat'] = (chat) => {
+      if (!versions.accept(chat.id, chat.version)) return;
       qc.setQueryData<StatusBarData>(keys.statusBar, (bar) => (bar ? placeChat(bar, chat) : bar));
       refreshChatViews(qc, chat);
     };
+    const onWithdrawn: ConsoleServerEvents['alert:withdrawn'] = (w) => void versions.accept(w.chatId, w.version);
     // A new request's alert carries the chat: the one frame a tech alerted about it gets.
     const onAlert: ConsoleServerEvents['alert'] = (p) => onChat(p.chat);
     const onStatus: ConsoleServerEvents['status'] = (p) => {
@@ -43,6 +48,7 @@ export function useStatusBarSync(socket: ConsoleSocket) {
     };
     socket.on(SERVER_EVENTS.chat, onChat);
     socket.on(SERVER_EVENTS.alert, onAlert);
+    socket.on(SERVER_EVENTS.alertWithdrawn, onWithdrawn);
     socket.on(SERVER_EVENTS.status, onStatus);
     socket.on(SERVER_EVENTS.statusBarChanged, reread);
     socket.on(SERVER_EVENTS.resync, reread);
@@ -50,6 +56,7 @@ export function useStatusBarSync(socket: ConsoleSocket) {
     return () => {
       socket.off(SERVER_EVENTS.chat, onChat);
       socket.off(SERVER_EVENTS.alert, onAlert);
+      socket.off(SERVER_EVENTS.alertWithdrawn, onWithdrawn);
       socket.off(SERVER_EVENTS.status, onStatus);
       socket.off(SERVER_EVENTS.statusBarChanged, reread);
       socket.off(SERVER_EVENTS.resync, reread);
@@ -60,7 +67,7 @@ export function useStatusBarSync(socket: ConsoleSocket) {
 
 /** A changed chat also refreshes the pages that show it (its record, notes, its ticket). */
 function refreshChatViews(qc: QueryClient, chat: ConsoleChat) {
-  qc.setQueryData(keys.chat(chat.id), chat);
+  qc.setQueryData<ConsoleChat>(keys.chat(chat.id), (held) => newerChat(held ?? null, chat));
   void qc.invalidateQueries({ queryKey: keys.notes(chat.id) });
   for (const t of [chat.ticketId, chat.createdTicketId]) if (t) void qc.invalidateQueries({ queryKey: keys.ticket(t) });
 }

@@ -3,9 +3,9 @@
  * Queries run on every message or delivery are `prepared` (db/prepared.ts): compiled once, and on
  * SQLite run synchronously on the connection.
  */
-import type { Kysely, Updateable } from 'kysely';
+import type { ExpressionBuilder, Kysely, Updateable } from 'kysely';
 import type { Tx } from '../database.js';
-import type { Chat, ChatsTable } from '../schema.js';
+import type { Chat, ChatsTable, Database } from '../schema.js';
 import { prepared } from '../prepared.js';
 import { OPEN_STATUSES } from '../../domain/chat-machine.js';
 import { techScopeFilter, type TechActor } from '../../policies/access.js';
@@ -88,14 +88,18 @@ export function insertChat(
     | 'callback_time'
     | 'callback_message'
     | 'messages_purged_at'
+    | 'version'
   >,
 ): Promise<Chat> {
   return trx.insertInto('chats').values(values).returningAll().executeTakeFirstOrThrow();
 }
 
+/** Every update that changes what a chat's views show raises its version (stale events are told apart). */
+const nextVersion = (eb: ExpressionBuilder<Database, 'chats'>) => ({ version: eb('version', '+', 1) });
+
 /** The conditional update that settles races: it changes the chat only while it is in `status`. */
 export function updateChatIfStatus(trx: Tx, chatId: number, status: Chat['status'], patch: Updateable<ChatsTable>): Promise<Chat | undefined> {
-  return trx.updateTable('chats').set(patch).where('id', '=', chatId).where('status', '=', status).returningAll().executeTakeFirst();
+  return trx.updateTable('chats').set(patch).set(nextVersion).where('id', '=', chatId).where('status', '=', status).returningAll().executeTakeFirst();
 }
 
 /** Records that the requester left an active chat; of two leaves at once, one gets the row. */
@@ -103,6 +107,7 @@ export function claimLeave(trx: Tx, chatId: number, now: number): Promise<Chat |
   return trx
     .updateTable('chats')
     .set({ left_at: now })
+    .set(nextVersion)
     .where('id', '=', chatId)
     .where('status', '=', 'active')
     .where('left_at', 'is', null)
@@ -115,6 +120,7 @@ export async function claimCreatedTicket(trx: Tx, chatId: number, ticketId: numb
   const r = await trx
     .updateTable('chats')
     .set({ created_ticket_id: ticketId })
+    .set(nextVersion)
     .where('id', '=', chatId)
     .where('created_ticket_id', 'is', null)
     .executeTakeFirst();
@@ -209,6 +215,7 @@ function claimDeadline(db: Tx, chatId: number, deadline: Deadline, seen: number 
   return db
     .updateTable('chats')
     .set({ [deadline]: null, ...patch } as Updateable<ChatsTable>)
+    .set(nextVersion)
     .where('id', '=', chatId)
     .where(deadline, '=', seen)
     .where('status', '=', 'waiting');
