@@ -58,6 +58,8 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Tech Console chat in a real
     await eventually(() => count(tech.page, 'active')).toBe('1');
     await eventually(() => tech.page.getByTestId('presence').textContent()).toBe('Online');
     await eventually(() => user.getByTestId('tech-name').isVisible()).toBe(true);
+    // After joining, the cursor is in the message box: the tech can type at once.
+    await eventually(() => tech.page.evaluate(() => document.activeElement?.getAttribute('placeholder') ?? '')).toContain('Write a message');
 
     // Tech -> user, with markup that must stay text on both sides; typing shows on the user's page.
     const techBox = tech.page.getByLabel('Message', { exact: true });
@@ -77,6 +79,15 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Tech Console chat in a real
     await eventually(() => tech.page.locator('.message-body', { hasText: 'Still blank' }).count()).toBe(1);
     await eventually(async () => (await tech.page.locator('.message-mine .message-state').allTextContents()).at(-1)).toBe('Delivered');
     await tech.page.screenshot({ path: screenshotPath('console-chat') });
+
+    // A draft survives going to another page and back, and a reload; sending clears it.
+    await techBox.fill('half a thought');
+    await navTo(tech.page, 'Search');
+    await tech.page.goBack();
+    await eventually(() => tech.page.getByLabel('Message', { exact: true }).inputValue()).toBe('half a thought');
+    await tech.page.reload();
+    await eventually(() => tech.page.getByLabel('Message', { exact: true }).inputValue()).toBe('half a thought');
+    await tech.page.getByLabel('Message', { exact: true }).fill('');
 
     // A reload mid-chat loses nothing and doubles nothing.
     const before = await consoleMessages(tech.page);

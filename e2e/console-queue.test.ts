@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { HAS_CHROMIUM, launch, type Browsers } from './support/browser.js';
-import { ALWAYS_OPEN, HAS_PORTAL_BUILD, portalLogin, requestChat, setOfficeHours, startPortalServer } from './support/portal.js';
+import { ALWAYS_OPEN, HAS_PORTAL_BUILD, leaveAndConfirm, portalLogin, requestChat, setOfficeHours, startPortalServer } from './support/portal.js';
 import { count, eventually, section, techPage, toast, type TechPage } from './support/console-ui.js';
 import type { TestServer } from '../test/support/server.js';
 
@@ -66,7 +66,7 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Tech Console queue in a rea
 
     // The requester's presence: online while on the page, then gone when they leave.
     await eventually(() => assigned.page.getByTestId('presence').textContent()).toBe('Online');
-    await user.getByRole('button', { name: 'Leave the chat' }).click();
+    await leaveAndConfirm(user, 'chat');
     await eventually(() => assigned.page.getByTestId('presence').textContent()).toBe('Left the chat');
     expect(await assigned.page.getByText('left the chat. End it when you are done.').isVisible()).toBe(true);
 
@@ -113,7 +113,7 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Tech Console queue in a rea
     const t = await tech(w.tech.email);
     const user = await portal(w.user.email);
     const first = await requestChat(user, 'Gave up', 'Never mind');
-    await user.getByRole('button', { name: /Leave/ }).first().click();
+    await leaveAndConfirm(user, 'queue');
     await eventually(() => count(t.page, 'abandoned')).toBe('1');
     await eventually(() => toast(t.page, first).count()).toBe(0);
 
@@ -130,7 +130,7 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Tech Console queue in a rea
     // With a note: completes at once and the note is kept on the chat.
     await user.goto('/');
     const second = await requestChat(user, 'Gave up again', 'Sorry');
-    await user.getByRole('button', { name: /Leave/ }).first().click();
+    await leaveAndConfirm(user, 'queue');
     await eventually(() => count(t.page, 'abandoned')).toBe('1');
     await section(t.page, 'abandoned').getByRole('link', { name: 'Gave up again' }).click();
     await t.page.getByRole('button', { name: 'Complete…' }).click();

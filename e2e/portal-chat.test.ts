@@ -16,6 +16,7 @@ import {
   techJoins,
   techSide,
   eventually,
+  leaveAndConfirm,
 } from './support/portal.js';
 import { ack, received, waitFor } from '../test/support/sockets.js';
 import type { TestServer } from '../test/support/server.js';
@@ -177,7 +178,16 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Client Portal chat in a rea
     await page.waitForURL(new RegExp(`/chats/${chatId}$`));
     await page.getByLabel('Message', { exact: true }).waitFor();
 
+    // Leaving asks first: "Stay" keeps the chat as it was.
     await page.getByRole('button', { name: 'Leave the chat' }).click();
+    const ask = page.getByRole('dialog', { name: 'Leave this chat?' });
+    await ask.waitFor();
+    expect(await ask.evaluate((d) => d.contains(document.activeElement) && document.activeElement?.textContent)).toBe('Stay in the chat');
+    await ask.getByRole('button', { name: 'Stay in the chat' }).click();
+    await eventually(() => ask.count()).toBe(0);
+    expect((await tech.http.get(`/api/console/chats/${chatId}`)).body.leftAt).toBeNull();
+    expect(await page.getByLabel('Message', { exact: true }).isVisible()).toBe(true);
+    await leaveAndConfirm(page, 'chat');
     const left = await waitFor(tech.socket, 'presence', (p) => p.chatId === chatId && p.left === true);
     expect(left.userId).toBe(w.user.id);
     await eventually(() => page.getByText('You left this chat').isVisible()).toBe(true);
@@ -206,7 +216,7 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Client Portal chat in a rea
 
     // The session ends on the server (expired, or revoked by an admin).
     await s.ctx.db.deleteFrom('sessions').where('user_kind', '=', 'portal').where('user_id', '=', w.user.id).execute();
-    await page.getByRole('button', { name: 'Leave the queue' }).click();
+    await leaveAndConfirm(page, 'queue');
     await eventually(() => page.getByRole('button', { name: 'Log in' }).isVisible()).toBe(true);
     const after = await s.ctx.db.selectFrom('chats').select('status').where('id', '=', chatId).executeTakeFirstOrThrow();
     expect(after.status).toBe('waiting');

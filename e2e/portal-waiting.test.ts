@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { HAS_CHROMIUM, launch, screenshotPath, type Browsers } from './support/browser.js';
 import { localParts, zonedToInstant } from '../src/shared/time-zones.js';
-import { HAS_PORTAL_BUILD, portalLogin, requestChat, setOfficeHours, startPortalServer, techSide, eventually } from './support/portal.js';
+import { HAS_PORTAL_BUILD, leaveAndConfirm, portalLogin, requestChat, setOfficeHours, startPortalServer, techSide, eventually } from './support/portal.js';
 import { received, waitFor } from '../test/support/sockets.js';
 import { PASSWORD, type TestServer } from '../test/support/server.js';
 import { loginAs } from '../test/support/http.js';
@@ -154,7 +154,7 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Client Portal waiting, offe
 
     const alert = await waitFor(assigned.socket, 'alert', (p) => p.chat.id === chatId);
     expect(alert.stage).toBe('assigned');
-    await page.getByRole('button', { name: /Leave/ }).first().click();
+    await leaveAndConfirm(page, 'queue');
     await eventually(() => page.getByTestId('abandoned').isVisible()).toBe(true);
     // The withdrawal follows any alert on the same socket: once it is here, a stray alert would be too.
     await waitFor(colleagueSide.socket, 'alert:withdrawn', (p) => p.chatId === chatId);

@@ -95,7 +95,7 @@ describe.each(DIALECTS)('lifecycle over HTTP on %s', (kind) => {
     const refused = await w.techClient.post(`/api/console/chats/${a}/complete`, {});
     expect(refused.status).toBe(422);
     expect(refused.body.error.code).toBe('note_recommended');
-    expect((await w.techClient.get(`/api/console/chats/${a}`)).body.status).toBe('abandoned');
+    expect((await w.techClient.get(`/api/console/chats/${a}`)).body).toMatchObject({ status: 'abandoned', abandonReason: 'left' });
     expect((await w.techClient.post(`/api/console/chats/${a}/complete`, { confirmWithoutNote: true })).status).toBe(200);
     const c = await chatIn(w, 'callback');
     expect((await w.techClient.post(`/api/console/chats/${c}/complete`, {})).status).toBe(200);

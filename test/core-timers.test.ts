@@ -106,7 +106,13 @@ describe.each(DIALECTS)('durable timers on %s', (kind) => {
     expect(of('chat.abandoned', graceChat)).toHaveLength(1);
     expect(of('chat.abandoned', graceChat)[0].payload.reason).toBe('disconnected');
     expect(of('chat.offer', ticketChat)).toHaveLength(1);
-    const rows = await b.ctx.db.selectFrom('chats').select(['id', 'offer_count', 'status', 'alert_stage']).where('id', 'in', [ticketChat, graceChat]).execute();
+    const rows = await b.ctx.db
+      .selectFrom('chats')
+      .select(['id', 'offer_count', 'status', 'alert_stage', 'abandon_reason'])
+      .where('id', 'in', [ticketChat, graceChat])
+      .execute();
+    // The portal words a lost connection apart from a user who left.
+    expect(rows.map((r) => r.abandon_reason)).toEqual(['disconnected', 'disconnected']);
     const ticketRow = rows.find((r) => Number(r.id) === ticketChat)!;
     // Its user went offline with the old node, so it was abandoned after the grace, once.
     expect(ticketRow).toMatchObject({ status: 'abandoned', alert_stage: 'all', offer_count: 1 });

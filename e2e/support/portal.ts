@@ -76,3 +76,14 @@ export async function shownMessages(page: Page) {
 export function eventually<T>(fn: () => T | Promise<T>, opts: { timeout?: number } = {}) {
   return expect.poll(fn, { timeout: opts.timeout ?? 10000, interval: 50 });
 }
+
+/**
+ * Leaves the chat or the queue as a user does: the button, then the confirmation it asks for.
+ * `which`: 'chat' ("Leave the chat"), 'queue' ("Leave the queue"), or 'offer' (the offer's "Leave").
+ */
+export async function leaveAndConfirm(page: Page, which: 'chat' | 'queue' | 'offer') {
+  const name = which === 'chat' ? 'Leave the chat' : which === 'queue' ? 'Leave the queue' : 'Leave';
+  await page.getByRole('button', { name, exact: true }).first().click();
+  const dialog = page.getByRole('dialog');
+  await dialog.getByRole('button', { name: which === 'chat' ? 'Leave the chat' : 'Leave the queue', exact: true }).click();
+}

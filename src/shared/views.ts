@@ -51,6 +51,8 @@ export const ChatViewBase = z.object({
   endedAt: time,
   completedAt: time,
   abandonedAt: time,
+  /** Why it was abandoned: the requester left, or their connection was lost for longer than the grace. */
+  abandonReason: z.enum(['left', 'disconnected']).nullable(),
   callbackAt: time,
   callback: z.object({ phone: z.string(), preferredTime: z.string().nullable(), message: z.string().nullable() }).nullable(),
   /** When the retention setting removed this completed chat's messages (null: they are kept). */

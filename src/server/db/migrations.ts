@@ -154,6 +154,18 @@ async function chatVersion(db: Kysely<any>) {
   await sql`alter table chats add column version integer not null default 0`.execute(db);
 }
 
+/**
+ * Why a waiting chat was abandoned: the requester left, or their connection was lost for longer
+ * than the grace. The portal words the two apart. Earlier chats: from their transition (the
+ * system abandons for a lost connection).
+ */
+async function abandonReason(db: Kysely<any>) {
+  await sql`alter table chats add column abandon_reason text`.execute(db);
+  await sql`update chats set abandon_reason = case when exists (select 1 from transitions t where t.chat_id = chats.id and t.to_status = 'abandoned' and t.actor_kind = 'system') then 'disconnected' else 'left' end where abandoned_at is not null`.execute(
+    db,
+  );
+}
+
 const migrations: Migration[] = [
   { name: '001_initial', up: createTables },
   { name: '002_client_id_per_author', up: clientIdPerAuthor },
@@ -165,6 +177,7 @@ const migrations: Migration[] = [
   { name: '008_search_indexes', up: searchIndexes },
   { name: '009_cluster_presence', up: clusterPresence },
   { name: '010_chat_version', up: chatVersion },
+  { name: '011_abandon_reason', up: abandonReason },
 ];
 
 /** The name of the newest migration: a database whose schema has it is current. */

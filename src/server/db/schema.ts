@@ -115,6 +115,8 @@ export interface ChatsTable {
   left_at: number | null;
   ended_at: number | null;
   abandoned_at: number | null;
+  /** Why it was abandoned: the requester left, or their connection was lost past the grace. */
+  abandon_reason: 'left' | 'disconnected' | null;
   callback_at: number | null;
   completed_at: number | null;
   completed_by: number | null;

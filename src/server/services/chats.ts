@@ -179,7 +179,7 @@ export async function abandon(
   reason: 'left' | 'disconnected',
   now: number,
 ): Promise<Chat> {
-  const abandoned = await applyTransition(trx, chat, 'leave', actor, { ...LEAVE_WAITING, abandoned_at: now, left_at: now }, now);
+  const abandoned = await applyTransition(trx, chat, 'leave', actor, { ...LEAVE_WAITING, abandoned_at: now, left_at: now, abandon_reason: reason }, now);
   outbox.add('chat.abandoned', { chatId: Number(chat.id), reason });
   return abandoned;
 }

@@ -33,6 +33,7 @@ function chatBase(c: ChatRow): ChatViewBase {
     endedAt: iso(c.ended_at),
     completedAt: iso(c.completed_at),
     abandonedAt: iso(c.abandoned_at),
+    abandonReason: c.abandon_reason,
     callbackAt: iso(c.callback_at),
     callback: c.callback_phone ? { phone: c.callback_phone, preferredTime: c.callback_time, message: c.callback_message } : null,
     messagesRemovedAt: iso(c.messages_purged_at),

@@ -1,17 +1,55 @@
-import { useId, useState, type FormEvent, type KeyboardEvent } from 'react';
+import { useEffect, useId, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
 import { MAX_MESSAGE } from '../../shared/schemas.js';
+import { clearDraft, loadDraft, saveDraft } from './drafts.js';
 
-/** Message box: Enter sends, Shift+Enter adds a line. */
-export function Composer({ onSend, onTyping, disabledReason }: { onSend: (body: string) => void; onTyping?: () => void; disabledReason?: string | null }) {
-  const [text, setText] = useState('');
+/** The counter shows from this many characters on, so a long message is not a surprise. */
+const COUNT_FROM = Math.floor(MAX_MESSAGE * 0.9);
+
+/**
+ * Message box: Enter sends, Shift+Enter adds a line. With `draftKey`, what is typed survives a
+ * reload and a switch to another chat (drafts.ts) until it is sent. Nothing is cut silently: a
+ * text over the limit stays as typed or pasted, the counter says by how much, and Send waits.
+ */
+export function Composer({
+  onSend,
+  onTyping,
+  disabledReason,
+  draftKey,
+  autoFocus,
+}: {
+  onSend: (body: string) => void;
+  onTyping?: () => void;
+  disabledReason?: string | null;
+  draftKey?: string;
+  /** Puts the cursor in the box when it first shows (after joining a chat). */
+  autoFocus?: boolean;
+}) {
+  const [text, setText] = useState(() => (draftKey ? loadDraft(draftKey) : ''));
   const id = useId();
+  const box = useRef<HTMLTextAreaElement>(null);
+  const [focusFirst] = useState(() => autoFocus === true);
+  useEffect(() => {
+    if (focusFirst) box.current?.focus();
+  }, [focusFirst]);
   const disabled = Boolean(disabledReason);
+  // The same composer shown for another chat takes that chat's draft.
+  useEffect(() => {
+    setText(draftKey ? loadDraft(draftKey) : '');
+  }, [draftKey]);
+  const length = text.trim().length;
+  const over = length - MAX_MESSAGE;
+  const change = (value: string) => {
+    setText(value);
+    if (draftKey) saveDraft(draftKey, value);
+    if (value) onTyping?.();
+  };
   const submit = (e?: FormEvent) => {
     e?.preventDefault();
     const body = text.trim();
-    if (!body || disabled) return;
+    if (!body || disabled || over > 0) return;
     onSend(body);
     setText('');
+    if (draftKey) clearDraft(draftKey);
   };
   const key = (e: KeyboardEvent<HTMLTextAreaElement>) => {
     if (e.key === 'Enter' && !e.shiftKey && !e.nativeEvent.isComposing) {
@@ -24,20 +62,27 @@ export function Composer({ onSend, onTyping, disabledReason }: { onSend: (body: 
       <label htmlFor={id} className="visually-hidden">
         Message
       </label>
-      <textarea
-        id={id}
-        value={text}
-        maxLength={MAX_MESSAGE}
-        rows={2}
-        disabled={disabled}
-        placeholder={disabledReason ?? 'Write a message (Enter to send, Shift+Enter for a new line)'}
-        onChange={(e) => {
-          setText(e.target.value);
-          if (e.target.value) onTyping?.();
-        }}
-        onKeyDown={key}
-      />
-      <button type="submit" disabled={disabled || !text.trim()}>
+      <div className="composer-field">
+        <textarea
+          ref={box}
+          id={id}
+          value={text}
+          rows={2}
+          disabled={disabled}
+          aria-invalid={over > 0}
+          aria-describedby={`${id}-count`}
+          placeholder={disabledReason ?? 'Write a message (Enter to send, Shift+Enter for a new line)'}
+          onChange={(e) => change(e.target.value)}
+          onKeyDown={key}
+        />
+        <div id={`${id}-count`} className={over > 0 ? 'composer-count field-error' : 'composer-count muted'} aria-live="polite" data-testid="composer-count">
+          {length >= COUNT_FROM &&
+            (over > 0
+              ? `${length.toLocaleString('en')} / ${MAX_MESSAGE.toLocaleString('en')} characters: ${over.toLocaleString('en')} too many to send`
+              : `${length.toLocaleString('en')} / ${MAX_MESSAGE.toLocaleString('en')} characters`)}
+        </div>
+      </div>
+      <button type="submit" disabled={disabled || !text.trim() || over > 0}>
         Send
       </button>
     </form>

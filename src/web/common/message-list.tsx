@@ -21,7 +21,8 @@ export function MessageList(props: {
     end.current?.scrollIntoView?.({ block: 'end' });
   }, [messages.length, outbox.length, typing]);
   return (
-    <div className="messages">
+    // Focusable, so that keyboard users can scroll the conversation (it scrolls on its own).
+    <div className="messages" tabIndex={0} role="region" aria-label="Conversation">
       {/* role="log" sits on a wrapper: on the <ol> itself it would hide the list from assistive tech. */}
       <div role="log" aria-label="Messages">
         <ol className="message-list">

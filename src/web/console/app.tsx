@@ -1,4 +1,5 @@
 import { useEffect } from 'react';
+import { clearAllDrafts } from '../common/drafts.js';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { api } from '../common/api.js';
 import { ConnectionBanner } from '../common/connection-banner.js';
@@ -44,6 +45,7 @@ function LoggedIn({ me }: { me: Me }) {
     try {
       await api.post('/api/auth/tech/logout');
     } finally {
+      clearAllDrafts();
       closeSocket('/console');
       navigate('/console', { replace: true });
       void qc.resetQueries();

@@ -2,6 +2,8 @@
 import { useEffect, useState } from 'react';
 import { useQueryClient } from '@tanstack/react-query';
 import { Composer } from '../common/composer.js';
+import { draftKey } from '../common/drafts.js';
+import { takeJoinedNow } from './join.js';
 import { ErrorBanner } from '../common/error-banner.js';
 import { MessageList } from '../common/message-list.js';
 import { Link } from '../common/router.js';
@@ -68,7 +70,7 @@ function LiveChat({ id, me, initial }: { id: number; me: Me; initial: ConsoleCha
         onRetry={stream.retry}
         onDiscard={stream.discard}
       />
-      <Composer onSend={stream.send} onTyping={stream.notifyTyping} />
+      <Composer onSend={stream.send} onTyping={stream.notifyTyping} draftKey={draftKey('tech', me.id, chat.id)} autoFocus={takeJoinedNow(chat.id)} />
       <div className="row chat-actions">
         <button type="button" className="danger" onClick={() => setEnding(true)}>
           End chat…

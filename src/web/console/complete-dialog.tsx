@@ -7,7 +7,7 @@ import { useQueryClient } from '@tanstack/react-query';
 import { api, ApiError } from '../common/api.js';
 import { ErrorBanner } from '../common/error-banner.js';
 import type { ConsoleChat } from '../common/types.js';
-import { Modal } from './modal.js';
+import { Modal } from '../common/modal.js';
 import { keys } from './queries.js';
 
 export function CompleteDialog({ chat, onClose }: { chat: ConsoleChat; onClose: () => void }) {

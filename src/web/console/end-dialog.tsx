@@ -4,7 +4,7 @@ import { useQueryClient } from '@tanstack/react-query';
 import { api } from '../common/api.js';
 import { ErrorBanner } from '../common/error-banner.js';
 import type { ConsoleChat } from '../common/types.js';
-import { Modal } from './modal.js';
+import { Modal } from '../common/modal.js';
 import { keys, useDirectory } from './queries.js';
 
 export function EndDialog({ chat, onClose }: { chat: ConsoleChat; onClose: () => void }) {

@@ -1,4 +1,5 @@
 import { useCallback, useEffect, useRef } from 'react';
+import { clearAllDrafts } from '../common/drafts.js';
 import { useQueryClient } from '@tanstack/react-query';
 import { api } from '../common/api.js';
 import { SessionGate } from '../common/session-gate.js';
@@ -59,6 +60,7 @@ function LoggedIn({ me }: { me: Me }) {
     try {
       await api.post('/api/auth/portal/logout');
     } finally {
+      clearAllDrafts();
       closeSocket('/portal');
       navigate('/', { replace: true });
       // Resetting (not just clearing) makes the mounted "me" query ask again, and get the login page.

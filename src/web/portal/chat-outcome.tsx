@@ -1,9 +1,20 @@
+import { useRef } from 'react';
+import { useQueryClient } from '@tanstack/react-query';
+import { api } from '../common/api.js';
+import { ErrorBanner } from '../common/error-banner.js';
 import { formatDateTime } from '../common/format.js';
-import { Link } from '../common/router.js';
+import { Link, navigate } from '../common/router.js';
+import { newClientId } from '../common/socket.js';
 import type { PortalChat } from '../common/types.js';
+import { useSubmit } from '../common/use-submit.js';
+import { keys } from './queries.js';
 
-/** What became of a chat that is no longer live: callback, abandoned, or ended with its transcript. */
-export function ChatOutcome({ chat }: { chat: PortalChat }) {
+/**
+ * What became of a chat that is no longer live: callback, abandoned (left, or the connection was
+ * lost for too long), or ended with its transcript. `firstMessage`: what the user first wrote, for
+ * asking again in one click.
+ */
+export function ChatOutcome({ chat, firstMessage }: { chat: PortalChat; firstMessage: string | null }) {
   if (chat.status === 'callback')
     return (
       <section className="card" data-testid="callback-confirmed">
@@ -14,6 +25,7 @@ export function ChatOutcome({ chat }: { chat: PortalChat }) {
         </p>
       </section>
     );
+  if (chat.status === 'abandoned' && chat.abandonReason === 'disconnected') return <ConnectionLost chat={chat} firstMessage={firstMessage} />;
   if (chat.status === 'abandoned')
     return (
       <section className="card" data-testid="abandoned">
@@ -43,6 +55,46 @@ export function ChatOutcome({ chat }: { chat: PortalChat }) {
           </a>
         </p>
       )}
+    </section>
+  );
+}
+
+/**
+ * The user did not leave: their connection was lost for longer than the grace and the request
+ * closed. One click asks again with the same subject and first message (on the same ticket, for
+ * a ticket's chat).
+ */
+function ConnectionLost({ chat, firstMessage }: { chat: PortalChat; firstMessage: string | null }) {
+  const qc = useQueryClient();
+  // One id for this button: a double click, or a retry after a lost answer, is one request.
+  const clientId = useRef(newClientId());
+  const again = useSubmit(async () => {
+    const message = firstMessage ?? chat.subject;
+    const r = chat.ticketId
+      ? await api.post<{ existing: boolean; chat: PortalChat }>(`/api/portal/tickets/${chat.ticketId}/chat`, { message })
+      : await api.post<{ existing: boolean; chat: PortalChat }>('/api/portal/chats', {
+          boardId: chat.board.id,
+          subject: chat.subject,
+          message,
+          clientId: clientId.current,
+        });
+    void qc.invalidateQueries({ queryKey: keys.chats });
+    navigate(`/chats/${r.chat.id}${r.existing ? '?existing=1' : ''}`);
+  });
+  return (
+    <section className="card stack" data-testid="closed-connection-lost">
+      <h2>The connection was lost</h2>
+      <p>
+        We could not reach your browser for a while, so this request was closed {formatDateTime(chat.abandonedAt)} before a technician joined. You did not
+        leave: you can ask again with the same subject and message.
+      </p>
+      <ErrorBanner error={again.error} onDismiss={again.clearError} />
+      <div className="row">
+        <button type="button" disabled={again.busy} onClick={() => void again.submit()}>
+          Ask again
+        </button>
+        <Link to="/new">Start a different request</Link>
+      </div>
     </section>
   );
 }

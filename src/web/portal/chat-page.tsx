@@ -2,13 +2,15 @@ import { useQueryClient } from '@tanstack/react-query';
 import { useCallback, useState } from 'react';
 import { api } from '../common/api.js';
 import { Composer } from '../common/composer.js';
+import { draftKey } from '../common/drafts.js';
 import { ErrorBanner } from '../common/error-banner.js';
+import { ConfirmDialog } from '../common/modal.js';
 import { MessageList } from '../common/message-list.js';
 import { Link } from '../common/router.js';
 import { getSocket } from '../common/socket.js';
 import type { PortalChat } from '../common/types.js';
 import { useChatStream } from '../common/use-chat-stream.js';
-import { CHAT_STATUS_TEXT } from './status-text.js';
+import { chatStatusText } from './status-text.js';
 import { isOpen, keys, useChatDetail, type Me } from './queries.js';
 import { WaitingPanel } from './waiting-panel.js';
 import { ChatOutcome } from './chat-outcome.js';
@@ -49,7 +51,7 @@ export function ChatPage({ id, me }: { id: number; me: Me }) {
       </p>
       <h1>{chat.subject}</h1>
       <p className="muted" data-testid="chat-status">
-        {chat.board.name} · {CHAT_STATUS_TEXT[chat.status] ?? chat.status}
+        {chat.board.name} · {chatStatusText(chat)}
         {chat.tech && (
           <>
             {' · '}Technician: <strong data-testid="tech-name">{chat.tech.name}</strong>
@@ -87,22 +89,31 @@ export function ChatPage({ id, me }: { id: number; me: Me }) {
         onRetry={stream.retry}
         onDiscard={stream.discard}
       />
-      {chat.abilities.write && <Composer onSend={stream.send} onTyping={stream.notifyTyping} />}
+      {chat.abilities.write && <Composer onSend={stream.send} onTyping={stream.notifyTyping} draftKey={draftKey('portal', me.id, id)} />}
       {active && chat.abilities.leave && <LeaveButton onLeave={() => act('leave')} />}
       {left && <p className="banner banner-warn">You left this chat. The technician will close it; you will find it under your past chats.</p>}
-      <ChatOutcome chat={chat} />
+      <ChatOutcome chat={chat} firstMessage={stream.messages.find((m) => m.author.kind === 'portal')?.body ?? null} />
     </main>
   );
 }
 
 function LeaveButton({ onLeave }: { onLeave: () => Promise<unknown> }) {
-  const [error, setError] = useState<unknown>(null);
+  const [asking, setAsking] = useState(false);
   return (
     <div>
-      <ErrorBanner error={error} onDismiss={() => setError(null)} />
-      <button type="button" className="secondary" onClick={() => onLeave().catch(setError)}>
+      <button type="button" className="secondary" onClick={() => setAsking(true)}>
         Leave the chat
       </button>
+      {asking && (
+        <ConfirmDialog
+          title="Leave this chat?"
+          message="The technician will see that you left and will close the chat. You will not be able to write in it again."
+          confirmLabel="Leave the chat"
+          cancelLabel="Stay in the chat"
+          onConfirm={onLeave}
+          onClose={() => setAsking(false)}
+        />
+      )}
     </div>
   );
 }

@@ -1,7 +1,7 @@
 import { ErrorBanner } from '../common/error-banner.js';
 import { formatDateTime } from '../common/format.js';
 import { Link } from '../common/router.js';
-import { CHAT_STATUS_TEXT, TICKET_STATUS_TEXT } from './status-text.js';
+import { chatStatusText, TICKET_STATUS_TEXT } from './status-text.js';
 import { isOpen, useChats, useTickets } from './queries.js';
 
 export function HomePage() {
@@ -15,7 +15,7 @@ export function HomePage() {
       {open.map((c) => (
         <div key={c.id} className="banner banner-ok">
           <span>
-            Open chat: <strong>{c.subject}</strong> ({CHAT_STATUS_TEXT[c.status]})
+            Open chat: <strong>{c.subject}</strong> ({chatStatusText(c)})
           </span>
           <Link to={`/chats/${c.id}`} className="button">
             Return to chat
@@ -65,7 +65,7 @@ export function HomePage() {
         <ul>
           {past.map((c) => (
             <li key={c.id}>
-              <Link to={`/chats/${c.id}`}>{c.subject}</Link> · {CHAT_STATUS_TEXT[c.status] ?? c.status} · {formatDateTime(c.requestedAt)}
+              <Link to={`/chats/${c.id}`}>{c.subject}</Link> · {chatStatusText(c)} · {formatDateTime(c.requestedAt)}
             </li>
           ))}
         </ul>

@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { ErrorBanner } from '../common/error-banner.js';
+import { ConfirmDialog } from '../common/modal.js';
 import { formatDuration, useNow } from '../common/format.js';
 import type { PortalChat } from '../common/types.js';
 import { CallbackFields, callbackBody, phoneProblem, useCallbackInput } from './callback-fields.js';
@@ -15,6 +16,7 @@ type Actions = {
 export function WaitingPanel({ chat, queuePosition, actions }: { chat: PortalChat; queuePosition: number | null; actions: Actions }) {
   const now = useNow();
   const [showCallback, setShowCallback] = useState(false);
+  const [askLeave, setAskLeave] = useState(false);
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
   const offerRef = useRef<HTMLElement>(null);
@@ -60,7 +62,7 @@ export function WaitingPanel({ chat, queuePosition, actions }: { chat: PortalCha
             <button type="button" className="secondary" disabled={busy} onClick={() => setShowCallback(true)}>
               Request a callback
             </button>
-            <button type="button" className="secondary" disabled={busy} onClick={run(actions.leave)}>
+            <button type="button" className="secondary" disabled={busy} onClick={() => setAskLeave(true)}>
               Leave
             </button>
           </div>
@@ -74,11 +76,21 @@ export function WaitingPanel({ chat, queuePosition, actions }: { chat: PortalCha
             <button type="button" className="secondary" disabled={busy} onClick={() => setShowCallback(true)}>
               Request a callback instead
             </button>
-            <button type="button" className="secondary" disabled={busy} onClick={run(actions.leave)}>
+            <button type="button" className="secondary" disabled={busy} onClick={() => setAskLeave(true)}>
               Leave the queue
             </button>
           </div>
         )
+      )}
+      {askLeave && (
+        <ConfirmDialog
+          title="Leave the queue?"
+          message="Your request will be closed and no technician will join it. You can start a new request at any time."
+          confirmLabel="Leave the queue"
+          cancelLabel="Keep waiting"
+          onConfirm={actions.leave}
+          onClose={() => setAskLeave(false)}
+        />
       )}
       <OfficeHoursPanel compact />
     </section>

@@ -81,6 +81,7 @@ export function insertChat(
     | 'left_at'
     | 'ended_at'
     | 'abandoned_at'
+    | 'abandon_reason'
     | 'callback_at'
     | 'completed_at'
     | 'completed_by'

@@ -1,0 +1,141 @@
+/**
+ * Nothing lost by accident, in the Client Portal in a real browser: leaving asks first, drafts
+ * survive a reload, a message over the limit is never cut silently, the conversation can be
+ * scrolled from the keyboard, and a request closed because the connection was lost says so and
+ * can be asked again in one click.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AxeBuilder } from '@axe-core/playwright';
+import type { Page } from 'playwright-core';
+import { HAS_CHROMIUM, launch, type Browsers } from './support/browser.js';
+import {
+  ALWAYS_OPEN,
+  HAS_PORTAL_BUILD,
+  eventually,
+  leaveAndConfirm,
+  portalLogin,
+  requestChat,
+  setOfficeHours,
+  startPortalServer,
+  techJoins,
+  techSide,
+} from './support/portal.js';
+import { ack } from '../test/support/sockets.js';
+import type { TestServer } from '../test/support/server.js';
+import { MAX_MESSAGE } from '../src/shared/schemas.js';
+
+const GRACE_S = 2;
+
+describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Client Portal: nothing lost by accident', { timeout: 60000 }, () => {
+  let s: TestServer;
+  let b: Browsers;
+  beforeAll(async () => {
+    s = await startPortalServer({ CHAT_DISCONNECT_GRACE_SECONDS: String(GRACE_S), CHAT_WAIT_OFFER_SECONDS: '600' });
+    await setOfficeHours(s, ALWAYS_OPEN);
+    b = await launch(s.url);
+  });
+  afterAll(async () => {
+    await b?.close();
+    await s?.stop();
+  });
+
+  const statusOf = async (chatId: number) => (await s.ctx.db.selectFrom('chats').select('status').where('id', '=', chatId).executeTakeFirstOrThrow()).status;
+  async function userPage(email: string): Promise<Page> {
+    const page = await (await b.newContext()).newPage();
+    await portalLogin(page, email);
+    return page;
+  }
+
+  it('"Leave the queue" asks first: "Keep waiting" keeps the request, confirming closes it', async () => {
+    const w = await s.f.world();
+    const page = await userPage(w.user.email);
+    const chatId = await requestChat(page, 'Mouse', 'The mouse is dead');
+    await page.getByRole('button', { name: 'Leave the queue' }).click();
+    const ask = page.getByRole('dialog', { name: 'Leave the queue?' });
+    await ask.getByRole('button', { name: 'Keep waiting' }).click();
+    await eventually(() => ask.count()).toBe(0);
+    expect(await statusOf(chatId)).toBe('waiting');
+    await leaveAndConfirm(page, 'queue');
+    await eventually(() => page.getByTestId('abandoned').isVisible()).toBe(true);
+    expect(await statusOf(chatId)).toBe('abandoned');
+  });
+
+  it('a draft survives a reload and is gone once sent; a message over the limit is shown as too long, never cut, and cannot be sent until shortened', async () => {
+    const w = await s.f.world();
+    const tech = await techSide(s, w.tech.email);
+    const page = await userPage(w.user.email);
+    const chatId = await requestChat(page, 'Screen', 'The screen is dark');
+    await techJoins(tech, chatId);
+    const box = page.getByLabel('Message', { exact: true });
+    await box.waitFor();
+    await box.fill('I will try the other cable and');
+    await page.reload();
+    await eventually(() => page.getByLabel('Message', { exact: true }).inputValue()).toBe('I will try the other cable and');
+    await page.getByLabel('Message', { exact: true }).press('Enter');
+    await eventually(() => page.locator('.message-body', { hasText: 'I will try the other cable and' }).count()).toBe(1);
+    await page.reload();
+    await eventually(() => page.locator('.message-body', { hasText: 'I will try the other cable and' }).count()).toBe(1);
+    expect(await page.getByLabel('Message', { exact: true }).inputValue()).toBe('');
+
+    // One character over: all of it stays in the box, the counter says so, Send waits.
+    const long = 'x'.repeat(MAX_MESSAGE + 1);
+    await page.getByLabel('Message', { exact: true }).fill(long);
+    expect((await page.getByLabel('Message', { exact: true }).inputValue()).length).toBe(MAX_MESSAGE + 1);
+    await eventually(() => page.getByTestId('composer-count').textContent()).toBe('4,001 / 4,000 characters: 1 too many to send');
+    expect(await page.getByRole('button', { name: 'Send' }).isDisabled()).toBe(true);
+    expect(await page.getByLabel('Message', { exact: true }).getAttribute('aria-invalid')).toBe('true');
+    await page.getByLabel('Message', { exact: true }).press('End');
+    await page.getByLabel('Message', { exact: true }).press('Backspace');
+    await eventually(() => page.getByTestId('composer-count').textContent()).toBe('4,000 / 4,000 characters');
+    expect(await page.getByRole('button', { name: 'Send' }).isDisabled()).toBe(false);
+    await page.getByLabel('Message', { exact: true }).fill('');
+  });
+
+  it('a long conversation can be scrolled from the keyboard: the log is focusable and axe finds nothing', async () => {
+    const w = await s.f.world();
+    const tech = await techSide(s, w.tech.email);
+    const page = await (await b.newContext({ width: 390, height: 844 })).newPage();
+    await portalLogin(page, w.user.email);
+    const chatId = await requestChat(page, 'Printer', 'Printer jams');
+    await techJoins(tech, chatId);
+    // Within the send limit's burst (20).
+    for (let i = 0; i < 15; i++)
+      await ack(tech.socket, 'message:send', {
+        chatId,
+        body: `Step ${i + 1}: open the front cover, take out the tray and check for paper`,
+        clientId: `scroll-${i}`,
+      });
+    await eventually(() => page.locator('.message-body', { hasText: 'Step 15:' }).count()).toBe(1);
+    const log = page.getByRole('region', { name: 'Conversation' });
+    expect(await log.evaluate((el) => el.scrollHeight > el.clientHeight)).toBe(true);
+    expect(await log.getAttribute('tabindex')).toBe('0');
+    const r = await new AxeBuilder({ page }).analyze();
+    expect(r.violations.map((v) => `${v.id} (${v.impact})`)).toEqual([]);
+    tech.socket.close();
+  });
+
+  it('a request closed because the connection was lost says so (not "you left"), and "Ask again" requests it again in one click', async () => {
+    const w = await s.f.world();
+    const page = await userPage(w.user.email);
+    const chatId = await requestChat(page, 'VPN', 'The VPN will not connect');
+    await page.context().setOffline(true);
+    for (const sock of await s.realtime.io.of('/portal').in(`portal:${w.user.id}`).fetchSockets())
+      (sock as unknown as { conn: { close: () => void } }).conn.close();
+    await eventually(() => statusOf(chatId), { timeout: 15000 }).toBe('abandoned');
+    await page.context().setOffline(false);
+    const card = page.getByTestId('closed-connection-lost');
+    await eventually(() => card.isVisible(), { timeout: 15000 }).toBe(true);
+    expect(await card.getByRole('heading').textContent()).toBe('The connection was lost');
+    expect(await page.getByTestId('chat-status').textContent()).toContain('Closed: the connection was lost');
+    expect(await page.getByText('You left the queue').count()).toBe(0);
+
+    await card.getByRole('button', { name: 'Ask again' }).click();
+    await page.waitForURL((u) => /\/chats\/\d+$/.test(u.pathname) && !u.pathname.endsWith(`/${chatId}`));
+    const again = Number(new URL(page.url()).pathname.split('/').pop());
+    const row = await s.ctx.db.selectFrom('chats').select(['subject', 'status', 'board_id']).where('id', '=', again).executeTakeFirstOrThrow();
+    expect(row).toMatchObject({ subject: 'VPN', status: 'waiting', board_id: w.boardId });
+    const first = await s.ctx.db.selectFrom('messages').select('body').where('chat_id', '=', again).orderBy('seq').executeTakeFirstOrThrow();
+    expect(first.body).toBe('The VPN will not connect');
+    await leaveAndConfirm(page, 'queue');
+  });
+});
