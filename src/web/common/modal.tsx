@@ -77,6 +77,7 @@ export function ConfirmDialog(props: {
           </p>
         )}
         <div className="row">
+          {/* biome-ignore lint/a11y/noAutofocus: in a modal dialog, autofocus picks the control focused on opening (the safe choice, Cancel) */}
           <button type="button" className="secondary" autoFocus onClick={props.onClose} disabled={busy}>
             {props.cancelLabel ?? 'Cancel'}
           </button>
