@@ -170,7 +170,7 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Tech Console chat in a real
   it('several chats at once: one tab each, and a message in the chat not on screen marks its tab', async () => {
     const w = await world(s);
     const tech = await techPage(await b.newContext(), w.tech.email);
-    const first = await waitingChat(w, 'First problem');
+    const first = await waitingChat(w, 'First problem: the printer on the third floor jams on every second page');
     const firstUser = w.userClient;
     const second = await waitingChat(w, 'Second problem');
     const secondUser = w.userClient;
@@ -185,14 +185,29 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Tech Console chat in a real
     expect((await firstUser.post(`/api/portal/chats/${first}/messages`, { body: 'Any news on the first?', clientId: 'f1' })).status).toBe(201);
     const firstTab = tabs.filter({ hasText: 'First problem' });
     await eventually(() => firstTab.getByTestId('unread').textContent()).toContain('1 new');
+    // The subject is cut short; the count is not, and the browser tab's title counts it too.
+    const box = async (l: ReturnType<typeof tech.page.locator>) => (await l.boundingBox())!;
+    const [tabBox, badgeBox] = [await box(firstTab), await box(firstTab.getByTestId('unread'))];
+    expect(badgeBox.x + badgeBox.width).toBeLessThanOrEqual(tabBox.x + tabBox.width);
+    expect(await firstTab.locator('.chat-tab-label').evaluate((e) => e.scrollWidth > e.clientWidth)).toBe(true);
+    await eventually(() => tech.page.title()).toBe('(1) Chat · Tech Console');
     expect((await secondUser.post(`/api/portal/chats/${second}/messages`, { body: 'Here on the second', clientId: 's1' })).status).toBe(201);
     await eventually(() => tech.page.locator('.message-body', { hasText: 'Here on the second' }).count()).toBe(1);
     expect(await tabs.filter({ hasText: 'Second problem' }).getByTestId('unread').count()).toBe(0);
+    // In the chat on screen while the tech is in another browser tab: counted until they look.
+    await setHidden(tech.page, true);
+    await tech.page.evaluate(() => document.dispatchEvent(new Event('visibilitychange')));
+    expect((await secondUser.post(`/api/portal/chats/${second}/messages`, { body: 'Are you there?', clientId: 's2' })).status).toBe(201);
+    await eventually(() => tech.page.title()).toBe('(2) Chat · Tech Console');
+    await setHidden(tech.page, false);
+    await tech.page.evaluate(() => document.dispatchEvent(new Event('visibilitychange')));
+    await eventually(() => tech.page.title()).toBe('(1) Chat · Tech Console');
 
     await firstTab.click();
     await tech.page.waitForURL(new RegExp(`/console/chats/${first}$`));
     await eventually(() => tech.page.locator('.message-body', { hasText: 'Any news on the first?' }).count()).toBe(1);
     expect(await firstTab.getByTestId('unread').count()).toBe(0);
+    await eventually(() => tech.page.title()).toBe('Chat · Tech Console');
     await tech.page.getByLabel('Message', { exact: true }).fill('Working on it');
     await tech.page.getByLabel('Message', { exact: true }).press('Enter');
     await eventually(async () =>

@@ -60,6 +60,9 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Tech Console queue in a rea
 
     await section(assigned.page, 'waiting').getByRole('button', { name: /^Join/ }).click();
     await assigned.page.waitForURL(new RegExp(`/console/chats/${chatId}$`));
+    // The other tech is told who took it (no Join any more), and then the toast goes.
+    await eventually(() => toast(other.page, chatId).textContent()).toMatch(/^Taken by Tech-/);
+    expect(await toast(other.page, chatId).getByRole('button', { name: /^Join/ }).count()).toBe(0);
     await eventually(() => toast(other.page, chatId).count()).toBe(0);
     await eventually(() => count(other.page, 'waiting')).toBe('0');
     await eventually(() => toast(assigned.page, chatId).count()).toBe(0);

@@ -114,6 +114,32 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Client Portal: nothing lost
     tech.socket.close();
   });
 
+  it('in a hidden tab, a technician joining and replying show in the tab title, which is restored when the user looks', async () => {
+    const w = await s.f.world();
+    const tech = await techSide(s, w.tech.email);
+    const page = await userPage(w.user.email);
+    const chatId = await requestChat(page, 'Email', 'Outlook will not open');
+    const title = await page.title();
+    const setHidden = (hidden: boolean) =>
+      page.evaluate((h) => {
+        Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => (h ? 'hidden' : 'visible') });
+        Object.defineProperty(document, 'hidden', { configurable: true, get: () => h });
+        document.dispatchEvent(new Event('visibilitychange'));
+      }, hidden);
+    await setHidden(true);
+    await techJoins(tech, chatId);
+    await eventually(() => page.title()).toMatch(/^\(1\) .+ joined · /);
+    await ack(tech.socket, 'message:send', { chatId, body: 'Which version of Outlook?', clientId: 'title-1' });
+    await eventually(() => page.title()).toBe(`(2) New reply · ${title}`);
+    await setHidden(false);
+    await eventually(() => page.title()).toBe(title);
+    // Looking at the page, nothing is added.
+    await ack(tech.socket, 'message:send', { chatId, body: 'And the error text?', clientId: 'title-2' });
+    await eventually(() => page.locator('.message-body', { hasText: 'And the error text?' }).count()).toBe(1);
+    expect(await page.title()).toBe(title);
+    tech.socket.close();
+  });
+
   it('a request closed because the connection was lost says so (not "you left"), and "Ask again" requests it again in one click', async () => {
     const w = await s.f.world();
     const page = await userPage(w.user.email);

@@ -1,5 +1,5 @@
 /** The two ways an alert reaches a tech who is not looking at the page: a short sound and a system notification. */
-import { useCallback, useState } from 'react';
+import { useCallback, useEffect, useState } from 'react';
 import type { ConsoleChat } from '../common/types.js';
 
 const MUTE_KEY = 'helpdesk-console:muted';
@@ -24,10 +24,60 @@ export function useMuted(): [boolean, (m: boolean) => void] {
 }
 
 let audio: AudioContext | null = null;
-/** Two short tones; a page that has not been clicked yet may not be allowed to play, which is fine. */
-export function beep() {
+function audioContext(): AudioContext | null {
   try {
     audio ??= new AudioContext();
+    return audio;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Whether the browser blocks the alert sound now. Browsers let a page play sound only once the
+ * person has interacted with it: after a reload, alerts would be silent until the first click.
+ * The console then says so and offers one click to turn sound on (useSoundBlocked's `unblock`);
+ * any click or key press on the page does it too.
+ */
+export function useSoundBlocked(enabled: boolean): { blocked: boolean; unblock: () => void } {
+  const [blocked, setBlocked] = useState(false);
+  useEffect(() => {
+    const ctx = enabled ? audioContext() : null;
+    if (!ctx) {
+      setBlocked(false);
+      return;
+    }
+    const update = () => setBlocked(ctx.state !== 'running');
+    const wake = () => void ctx.resume().catch(() => {});
+    ctx.addEventListener('statechange', update);
+    document.addEventListener('pointerdown', wake);
+    document.addEventListener('keydown', wake);
+    wake();
+    // Resuming is asynchronous: judge a moment later.
+    const t = setTimeout(update, 300);
+    return () => {
+      clearTimeout(t);
+      ctx.removeEventListener('statechange', update);
+      document.removeEventListener('pointerdown', wake);
+      document.removeEventListener('keydown', wake);
+    };
+  }, [enabled]);
+  const unblock = useCallback(() => {
+    const ctx = audioContext();
+    if (ctx)
+      void ctx.resume().then(
+        () => setBlocked(ctx.state !== 'running'),
+        () => {},
+      );
+  }, []);
+  return { blocked, unblock };
+}
+
+/** Two short tones; while the browser blocks sound they are not heard (useSoundBlocked says so). */
+export function beep() {
+  try {
+    const audio = audioContext();
+    if (!audio) return;
     if (audio.state === 'suspended') void audio.resume().catch(() => {});
     const t = audio.currentTime;
     for (const [i, freq] of [880, 1175].entries()) {

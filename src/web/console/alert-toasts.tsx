@@ -1,7 +1,8 @@
 /**
  * Chat-request alerts: a toast with Join for each chat the server alerts this tech about, a sound
- * unless muted, and a system notification when the tab is hidden. A chat someone else took, or
- * that left the waiting state, disappears at once.
+ * unless muted, and a system notification when the tab is hidden. A chat another tech took says
+ * "Taken by …" for a few seconds (so the tech knows it was handled, not lost) and then goes; one
+ * that left the waiting state otherwise disappears at once.
  */
 import { useCallback, useEffect, useState } from 'react';
 import { useQueryClient } from '@tanstack/react-query';
@@ -15,9 +16,12 @@ import { versionTracker } from '../common/chat-versions.js';
 import { joinChat } from './join.js';
 import { keys, type StatusBarData } from './queries.js';
 
-type Toast = { chat: ConsoleChat; stage: string; error?: string; busy?: boolean };
+type Toast = { chat: ConsoleChat; stage: string; error?: string; busy?: boolean; takenBy?: string };
 
-export function AlertToasts({ socket, muted }: { socket: ConsoleSocket; muted: boolean }) {
+/** How long "Taken by …" stays before the toast goes. */
+const TAKEN_SHOWN_MS = 4000;
+
+export function AlertToasts({ socket, muted, meId }: { socket: ConsoleSocket; muted: boolean; meId: number }) {
   const qc = useQueryClient();
   const [toasts, setToasts] = useState<Toast[]>([]);
   const drop = useCallback((chatId: number) => {
@@ -39,13 +43,22 @@ export function AlertToasts({ socket, muted }: { socket: ConsoleSocket; muted: b
       if (!muted) beep();
       notifyIfHidden(p.chat);
     };
+    // Another tech joined: the toast says who for a moment, then goes.
+    const taken = (chatId: number, name: string | null) => {
+      withdrawNotification(chatId);
+      const takenBy = name ?? 'another technician';
+      setToasts((cur) => cur.map((t) => (t.chat.id === chatId ? { ...t, takenBy, busy: false, error: undefined } : t)));
+      setTimeout(() => setToasts((cur) => cur.filter((t) => !(t.chat.id === chatId && t.takenBy))), TAKEN_SHOWN_MS);
+    };
     const onWithdrawn: ConsoleServerEvents['alert:withdrawn'] = (p) => {
       versions.accept(p.chatId, p.version);
-      drop(p.chatId);
+      if (p.techId === null || p.techId === meId) drop(p.chatId);
+      else taken(p.chatId, p.techName);
     };
     const onChat: ConsoleServerEvents['chat'] = (c) => {
-      if (!versions.accept(c.id, c.version)) return;
-      if (c.status !== 'waiting') drop(c.id);
+      if (!versions.accept(c.id, c.version) || c.status === 'waiting') return;
+      if (c.status === 'active' && c.tech && c.tech.id !== meId) taken(c.id, c.tech.name);
+      else drop(c.id);
     };
     // After a drop, withdrawals may have been missed: keep only toasts of chats still waiting.
     // A toast whose Join is in flight stays, so its answer (perhaps who took it) is still shown.
@@ -70,7 +83,7 @@ export function AlertToasts({ socket, muted }: { socket: ConsoleSocket; muted: b
       socket.off(SERVER_EVENTS.alertWithdrawn, onWithdrawn);
       socket.off(SERVER_EVENTS.chat, onChat);
     };
-  }, [socket, muted, drop]);
+  }, [socket, muted, drop, meId]);
 
   const join = async (chatId: number) => {
     setToasts((cur) => cur.map((t) => (t.chat.id === chatId ? { ...t, busy: true, error: undefined } : t)));
@@ -85,16 +98,16 @@ export function AlertToasts({ socket, muted }: { socket: ConsoleSocket; muted: b
 
   return (
     <section className="toasts" aria-label="Chat requests">
-      {toasts.map(({ chat, stage, error, busy }) => (
-        <div key={chat.id} className="toast card" role="alert" data-testid="alert-toast" data-chat-id={chat.id}>
-          <strong>New chat request{stage === 'assigned' ? ' on your ticket' : ''}</strong>
+      {toasts.map(({ chat, stage, error, busy, takenBy }) => (
+        <div key={chat.id} className={takenBy ? 'toast toast-taken card' : 'toast card'} role="alert" data-testid="alert-toast" data-chat-id={chat.id}>
+          <strong>{takenBy ? `Taken by ${takenBy}` : `New chat request${stage === 'assigned' ? ' on your ticket' : ''}`}</strong>
           <p className="toast-subject">{chat.subject}</p>
           <p className="muted">
             {chat.requester.name} · {chat.company.name} · {chat.board.name}
           </p>
           {error && <p className="banner banner-error">{error}</p>}
           <div className="row">
-            {!error && (
+            {!error && !takenBy && (
               <button type="button" disabled={busy} onClick={() => void join(chat.id)} aria-label={`Join chat: ${chat.subject}`}>
                 Join
               </button>

@@ -9,8 +9,9 @@ import { Link, match, navigate, useDocumentTitle, usePath } from '../common/rout
 import { closeSocket, getSocket, useSessionWatch } from '../common/socket.js';
 import { AlertToasts } from './alert-toasts.js';
 import { SignalSettings } from './signal-settings.js';
-import { useMuted } from './alert-signals.js';
+import { useMuted, useSoundBlocked } from './alert-signals.js';
 import { ChatTabs } from './chat-tabs.js';
+import { totalUnread, useUnread } from './unread.js';
 import { ChatPage } from './chat-page.js';
 import { SearchPage } from './search-page.js';
 import { TicketsPage } from './tickets-page.js';
@@ -84,7 +85,8 @@ function LoggedIn({ me }: { me: Me }) {
         </nav>
       </header>
       <ConnectionBanner socket={socket} />
-      <AlertToasts socket={socket} muted={muted} />
+      <SoundBlockedBanner muted={muted} />
+      <AlertToasts socket={socket} muted={muted} meId={me.id} />
       <div className="console-layout">
         <StatusBar currentChatId={chatMatch?.id ?? null} />
         <div className="console-main">
@@ -96,9 +98,26 @@ function LoggedIn({ me }: { me: Me }) {
   );
 }
 
-/** "(2) Chats · Tech Console": the tab itself shows how many chats wait, even when the tech is elsewhere. */
+/** Said at once after a reload: the browser keeps alerts silent until the tech clicks. */
+function SoundBlockedBanner({ muted }: { muted: boolean }) {
+  const { blocked, unblock } = useSoundBlocked(!muted);
+  if (!blocked) return null;
+  return (
+    <div className="banner banner-warn sound-blocked" role="status" data-testid="sound-blocked">
+      <span>The browser is blocking the alert sound: new chat requests will be silent.</span>
+      <button type="button" onClick={unblock}>
+        Turn sound on
+      </button>
+    </div>
+  );
+}
+
+/**
+ * "(2) Chats · Tech Console": the browser tab itself shows what needs the tech, even when they are
+ * elsewhere: the chats waiting, plus the requesters' messages not seen yet (unread.ts).
+ */
 function useWaitingInTitle(path: string) {
-  const n = useStatusBar().data?.waiting.length ?? 0;
+  const n = (useStatusBar().data?.waiting.length ?? 0) + totalUnread(useUnread());
   useEffect(() => {
     const base = document.title.replace(/^\(\d+\) /, '');
     document.title = n ? `(${n}) ${base}` : base;

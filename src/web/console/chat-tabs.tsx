@@ -3,18 +3,19 @@
  * stays in the stream of every one of them, so a message in a chat that is not on screen marks
  * its tab with a count of new messages.
  */
-import { useEffect, useState } from 'react';
+import { useEffect } from 'react';
 import { SERVER_EVENTS, type ConsoleServerEvents } from '../../shared/realtime.js';
 import { Link } from '../common/router.js';
 import type { ConsoleSocket } from '../common/socket.js';
 import { followMissing, forgetFollowed } from './followed-chats.js';
 import { useStatusBar } from './queries.js';
+import { addUnread, clearUnread, useUnread } from './unread.js';
 
 export function ChatTabs({ socket, currentChatId }: { socket: ConsoleSocket; currentChatId: number | null }) {
   const bar = useStatusBar();
   const active = bar.data?.active ?? [];
   const ids = active.map((c) => c.id).join(',');
-  const [unread, setUnread] = useState<Record<number, number>>({});
+  const unread = useUnread();
 
   useEffect(() => {
     const list = ids ? ids.split(',').map(Number) : [];
@@ -35,32 +36,42 @@ export function ChatTabs({ socket, currentChatId }: { socket: ConsoleSocket; cur
   }, [socket, ids]);
 
   useEffect(() => {
+    // New unless it is in the chat on screen while the tech is looking at the page.
     const onMessage: ConsoleServerEvents['message'] = (m) => {
-      if (m.chatId === currentChatId || m.author.kind !== 'portal') return;
-      setUnread((u) => ({ ...u, [m.chatId]: (u[m.chatId] ?? 0) + 1 }));
+      if (m.author.kind !== 'portal' || (m.chatId === currentChatId && document.visibilityState === 'visible')) return;
+      addUnread(m.chatId);
+    };
+    const onVisible = () => {
+      if (document.visibilityState === 'visible' && currentChatId !== null) clearUnread(currentChatId);
     };
     socket.on(SERVER_EVENTS.message, onMessage);
+    document.addEventListener('visibilitychange', onVisible);
     return () => {
       socket.off(SERVER_EVENTS.message, onMessage);
+      document.removeEventListener('visibilitychange', onVisible);
     };
   }, [socket, currentChatId]);
 
   useEffect(() => {
-    if (currentChatId !== null) setUnread((u) => (u[currentChatId] ? { ...u, [currentChatId]: 0 } : u));
+    if (currentChatId !== null && document.visibilityState === 'visible') clearUnread(currentChatId);
   }, [currentChatId]);
 
   if (!active.length) return null;
   return (
     <nav className="chat-tabs" aria-label="Open chats">
       {active.map((c) => {
-        const n = c.id === currentChatId ? 0 : (unread[c.id] ?? 0);
+        const n = unread[c.id] ?? 0;
         return (
           <Link key={c.id} to={`/console/chats/${c.id}`} className="chat-tab" aria-current={currentChatId === c.id ? 'page' : undefined} data-testid="chat-tab">
-            {c.requester.name}: {c.subject}
+            {/* The subject may be cut short; the count of new messages never is. */}
+            <span className="chat-tab-label">
+              {c.requester.name}: {c.subject}
+            </span>
             {n > 0 && (
               <span className="unread" data-testid="unread">
-                {' '}
-                ({n} new)
+                <span className="visually-hidden"> (</span>
+                {n} new
+                <span className="visually-hidden">)</span>
               </span>
             )}
           </Link>

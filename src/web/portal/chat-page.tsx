@@ -1,5 +1,6 @@
 import { useQueryClient } from '@tanstack/react-query';
-import { useCallback, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
+import { useHiddenTabTitle } from '../common/hidden-tab-title.js';
 import { api } from '../common/api.js';
 import { Composer } from '../common/composer.js';
 import { draftKey } from '../common/drafts.js';
@@ -22,6 +23,7 @@ export function ChatPage({ id, me }: { id: number; me: Me }) {
   const chat = stream.chat;
   const detail = useChatDetail(id, chat?.status === 'waiting');
   const [existing] = useState(() => new URLSearchParams(location.search).has('existing'));
+  useNewsInTitle(stream.chat, stream.messages);
 
   const act = useCallback(
     async (path: string, body: unknown = {}) => {
@@ -95,6 +97,24 @@ export function ChatPage({ id, me }: { id: number; me: Me }) {
       <ChatOutcome chat={chat} firstMessage={stream.messages.find((m) => m.author.kind === 'portal')?.body ?? null} />
     </main>
   );
+}
+
+/** A technician joining or replying while the user looks at another tab shows in the tab's title. */
+function useNewsInTitle(chat: PortalChat | null, messages: { seq: number; author: { kind: string } }[]) {
+  const news = useHiddenTabTitle();
+  const seen = useRef<{ status: string | null; seq: number }>({ status: null, seq: -1 });
+  useEffect(() => {
+    // Chat and messages load apart: start once both are there (a chat has its first message).
+    if (!chat || !messages.length) return;
+    const last = messages.at(-1)?.seq ?? 0;
+    const before = seen.current;
+    // The first render only records where things stand.
+    if (before.seq >= 0) {
+      if (before.status === 'waiting' && chat.status === 'active') news(`${chat.tech?.name ?? 'A technician'} joined`);
+      else if (messages.some((m) => m.seq > before.seq && m.author.kind === 'tech')) news('New reply');
+    }
+    seen.current = { status: chat.status, seq: last };
+  }, [chat, messages, news]);
 }
 
 function LeaveButton({ onLeave }: { onLeave: () => Promise<unknown> }) {
