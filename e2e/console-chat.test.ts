@@ -77,7 +77,7 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Tech Console chat in a real
     await eventually(() => tech.page.locator('.typing').textContent()).toContain('is typing');
     await userBox.press('Enter');
     await eventually(() => tech.page.locator('.message-body', { hasText: 'Still blank' }).count()).toBe(1);
-    await eventually(async () => (await tech.page.locator('.message-mine .message-state').allTextContents()).at(-1)).toBe('Delivered');
+    await eventually(async () => (await tech.page.locator('.message-mine .message-state').allTextContents()).at(-1)).toBe('Sent');
     await tech.page.screenshot({ path: screenshotPath('console-chat') });
 
     // A draft survives going to another page and back, and a reload; sending clears it.

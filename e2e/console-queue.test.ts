@@ -109,6 +109,9 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Tech Console queue in a rea
     await eventually(() => count(t.page, 'callback')).toBe('0');
     const row = await s.ctx.db.selectFrom('chats').select('status').where('id', '=', chatId).executeTakeFirstOrThrow();
     expect(row.status).toBe('completed');
+    // Its record says why nobody joined, not just "nobody".
+    await t.page.goto(`/console/chats/${chatId}`);
+    await eventually(() => t.page.getByTestId('chat-facts').textContent()).toContain('None: the user asked for a callback');
   });
 
   it('the user leaves -> abandoned -> completing without a note warns and needs a confirmation; with a note it completes', async () => {

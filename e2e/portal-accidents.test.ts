@@ -46,6 +46,30 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Client Portal: nothing lost
     return page;
   }
 
+  it('"Start chat" says why it waits: no board chosen yet, or a message too long', async () => {
+    const w = await s.f.world();
+    // Two boards offered: none is chosen for the user.
+    await s.ctx.db
+      .insertInto('company_boards')
+      .values({ company_id: w.companyId, board_id: await s.f.board() })
+      .execute();
+    const page = await userPage(w.user.email);
+    await page.getByRole('link', { name: 'New request', exact: true }).click();
+    const start = page.getByRole('button', { name: 'Start chat' });
+    await page.getByLabel('Subject').fill('Keyboard');
+    await page.getByLabel('Message', { exact: true }).fill('Keys stick');
+    await page.getByRole('radio', { name: /Chat now/ }).check();
+    expect(await start.isDisabled()).toBe(true);
+    expect(await page.getByTestId('submit-why').textContent()).toBe('Choose a board first.');
+    await page.getByLabel('Board').selectOption({ index: 1 });
+    await page.getByLabel('Message', { exact: true }).fill('y'.repeat(MAX_MESSAGE + 5));
+    expect(await page.getByTestId('submit-why').textContent()).toBe('Shorten the message first.');
+    expect(await page.getByTestId('char-count').textContent()).toContain('5 too many');
+    await page.getByLabel('Message', { exact: true }).fill('Keys stick');
+    expect(await page.getByTestId('submit-why').textContent()).toBe('');
+    expect(await start.isDisabled()).toBe(false);
+  });
+
   it('"Leave the queue" asks first: "Keep waiting" keeps the request, confirming closes it', async () => {
     const w = await s.f.world();
     const page = await userPage(w.user.email);
@@ -81,12 +105,12 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Client Portal: nothing lost
     const long = 'x'.repeat(MAX_MESSAGE + 1);
     await page.getByLabel('Message', { exact: true }).fill(long);
     expect((await page.getByLabel('Message', { exact: true }).inputValue()).length).toBe(MAX_MESSAGE + 1);
-    await eventually(() => page.getByTestId('composer-count').textContent()).toBe('4,001 / 4,000 characters: 1 too many to send');
+    await eventually(() => page.getByTestId('char-count').textContent()).toBe('4,001 / 4,000 characters: 1 too many to send');
     expect(await page.getByRole('button', { name: 'Send' }).isDisabled()).toBe(true);
     expect(await page.getByLabel('Message', { exact: true }).getAttribute('aria-invalid')).toBe('true');
     await page.getByLabel('Message', { exact: true }).press('End');
     await page.getByLabel('Message', { exact: true }).press('Backspace');
-    await eventually(() => page.getByTestId('composer-count').textContent()).toBe('4,000 / 4,000 characters');
+    await eventually(() => page.getByTestId('char-count').textContent()).toBe('4,000 / 4,000 characters');
     expect(await page.getByRole('button', { name: 'Send' }).isDisabled()).toBe(false);
     await page.getByLabel('Message', { exact: true }).fill('');
   });
@@ -94,8 +118,7 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Client Portal: nothing lost
   it('a long conversation can be scrolled from the keyboard: the log is focusable and axe finds nothing', async () => {
     const w = await s.f.world();
     const tech = await techSide(s, w.tech.email);
-    const page = await (await b.newContext({ width: 390, height: 844 })).newPage();
-    await portalLogin(page, w.user.email);
+    const page = await userPage(w.user.email);
     const chatId = await requestChat(page, 'Printer', 'Printer jams');
     await techJoins(tech, chatId);
     // Within the send limit's burst (20).
@@ -119,7 +142,8 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Client Portal: nothing lost
     const tech = await techSide(s, w.tech.email);
     const page = await userPage(w.user.email);
     const chatId = await requestChat(page, 'Email', 'Outlook will not open');
-    const title = await page.title();
+    const title = 'Chat · Client Portal';
+    await eventually(() => page.title()).toBe(title);
     const setHidden = (hidden: boolean) =>
       page.evaluate((h) => {
         Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => (h ? 'hidden' : 'visible') });

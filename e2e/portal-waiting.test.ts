@@ -45,6 +45,8 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Client Portal waiting, offe
     const ctx = await b.browser.newContext({ baseURL: s.url, timezoneId: VIEWER_TZ, locale: 'en-GB', viewport: { width: 1280, height: 800 } });
     const page = await ctx.newPage();
     await portalLogin(page, w.user.email);
+    // The home page already says that support is closed, before the user starts anything.
+    await eventually(() => page.getByTestId('office-closed').textContent()).toContain('Support is closed now');
     await page.getByRole('link', { name: 'New request', exact: true }).click();
     await eventually(() => page.getByTestId('office-closed').textContent()).toContain('Nobody may respond');
     const inBerlin = (opts: Intl.DateTimeFormatOptions) => new Intl.DateTimeFormat('en-GB', { timeZone: VIEWER_TZ, ...opts }).format(new Date(nextOpen));

@@ -1,9 +1,6 @@
 import { useEffect, useId, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
-import { MAX_MESSAGE } from '../../shared/schemas.js';
+import { CharCount, tooLong } from './char-count.js';
 import { clearDraft, loadDraft, saveDraft } from './drafts.js';
-
-/** The counter shows from this many characters on, so a long message is not a surprise. */
-const COUNT_FROM = Math.floor(MAX_MESSAGE * 0.9);
 
 /**
  * Message box: Enter sends, Shift+Enter adds a line. With `draftKey`, what is typed survives a
@@ -36,8 +33,7 @@ export function Composer({
   useEffect(() => {
     setText(draftKey ? loadDraft(draftKey) : '');
   }, [draftKey]);
-  const length = text.trim().length;
-  const over = length - MAX_MESSAGE;
+  const over = tooLong(text);
   const change = (value: string) => {
     setText(value);
     if (draftKey) saveDraft(draftKey, value);
@@ -46,7 +42,7 @@ export function Composer({
   const submit = (e?: FormEvent) => {
     e?.preventDefault();
     const body = text.trim();
-    if (!body || disabled || over > 0) return;
+    if (!body || disabled || over) return;
     onSend(body);
     setText('');
     if (draftKey) clearDraft(draftKey);
@@ -69,20 +65,15 @@ export function Composer({
           value={text}
           rows={2}
           disabled={disabled}
-          aria-invalid={over > 0}
+          aria-invalid={over}
           aria-describedby={`${id}-count`}
           placeholder={disabledReason ?? 'Write a message (Enter to send, Shift+Enter for a new line)'}
           onChange={(e) => change(e.target.value)}
           onKeyDown={key}
         />
-        <div id={`${id}-count`} className={over > 0 ? 'composer-count field-error' : 'composer-count muted'} aria-live="polite" data-testid="composer-count">
-          {length >= COUNT_FROM &&
-            (over > 0
-              ? `${length.toLocaleString('en')} / ${MAX_MESSAGE.toLocaleString('en')} characters: ${over.toLocaleString('en')} too many to send`
-              : `${length.toLocaleString('en')} / ${MAX_MESSAGE.toLocaleString('en')} characters`)}
-        </div>
+        <CharCount id={`${id}-count`} length={text.trim().length} />
       </div>
-      <button type="submit" disabled={disabled || !text.trim() || over > 0}>
+      <button type="submit" disabled={disabled || !text.trim() || over}>
         Send
       </button>
     </form>

@@ -6,6 +6,15 @@ const timeOnly = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '
 
 export const formatDateTime = (iso: string | null | undefined) => (iso ? dateTime.format(new Date(iso)) : '');
 export const formatTime = (iso: string | null | undefined) => (iso ? timeOnly.format(new Date(iso)) : '');
+const dayAndTime = new Intl.DateTimeFormat(undefined, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
+const yearDayAndTime = new Intl.DateTimeFormat(undefined, { year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
+/** A message's time: the time alone today, with the day before that (and the year before this year). */
+export function formatMessageTime(iso: string | null | undefined, now = new Date()): string {
+  if (!iso) return '';
+  const d = new Date(iso);
+  if (d.toDateString() === now.toDateString()) return timeOnly.format(d);
+  return (d.getFullYear() === now.getFullYear() ? dayAndTime : yearDayAndTime).format(d);
+}
 
 /** "45 s", "3 min 05 s", "1 h 02 min". */
 export function formatDuration(ms: number): string {

@@ -1,6 +1,6 @@
 import { useEffect, useRef } from 'react';
 import type { Outgoing } from './message-merge.js';
-import { formatTime } from './format.js';
+import { formatMessageTime } from './format.js';
 import type { Message } from './types.js';
 import type { TypingAuthor } from './use-chat-stream.js';
 
@@ -32,17 +32,18 @@ export function MessageList(props: {
             if (m.author.kind === 'system')
               return (
                 <li key={m.seq} className="message message-system" data-seq={m.seq}>
-                  <span className="message-body">{m.body}</span> <time dateTime={m.createdAt ?? undefined}>{formatTime(m.createdAt)}</time>
+                  <span className="message-body">{m.body}</span> <time dateTime={m.createdAt ?? undefined}>{formatMessageTime(m.createdAt)}</time>
                 </li>
               );
             return (
               <li key={m.seq} className={`message ${mine ? 'message-mine' : 'message-theirs'}`} data-seq={m.seq}>
                 <div className="message-meta">
                   <span className="message-author">{mine ? 'You' : (m.author.name ?? 'Unknown')}</span>{' '}
-                  <time dateTime={m.createdAt ?? undefined}>{formatTime(m.createdAt)}</time>
+                  <time dateTime={m.createdAt ?? undefined}>{formatMessageTime(m.createdAt)}</time>
                 </div>
                 <p className="message-body">{m.body}</p>
-                {mine && <div className="message-state">Delivered</div>}
+                {/* Stored by the server; whether the other side has read it is not known here. */}
+                {mine && <div className="message-state">Sent</div>}
               </li>
             );
           })}

@@ -11,6 +11,13 @@ export const STATUS_TEXT: Record<string, string> = {
 };
 export const OUTCOME_TEXT: Record<string, string> = { ended: 'Ended', ticket_created: 'Ticket created', completed: 'Completed' };
 
+/** Why no technician is named: said plainly for a callback or a request the user left. */
+function nobodyJoined(chat: ConsoleChat): string {
+  if (chat.callbackAt) return 'None: the user asked for a callback';
+  if (chat.abandonedAt) return chat.abandonReason === 'disconnected' ? "None: the user's connection was lost" : 'None: the user left before anyone joined';
+  return 'Nobody has joined yet';
+}
+
 /** Who and where a chat is: the facts every chat view starts with. */
 export function ChatFacts({ chat, full = false }: { chat: ConsoleChat; full?: boolean }) {
   return (
@@ -21,15 +28,16 @@ export function ChatFacts({ chat, full = false }: { chat: ConsoleChat; full?: bo
       <dd>{chat.company.name}</dd>
       <dt>Board</dt>
       <dd>{chat.board.name}</dd>
-      {chat.ticketId !== null && (
+      {chat.ticketId !== null && chat.ticketId !== chat.createdTicketId && (
         <>
-          <dt>From ticket</dt>
+          {/* Started from the ticket's page, or (a new request) linked to it later. */}
+          <dt>{chat.source === 'ticket' ? 'From ticket' : 'Ticket'}</dt>
           <dd>
             <Link to={`/console/tickets/${chat.ticketId}`}>Ticket #{chat.ticketId}</Link>
           </dd>
         </>
       )}
-      {chat.createdTicketId !== null && chat.createdTicketId !== chat.ticketId && (
+      {chat.createdTicketId !== null && (
         <>
           <dt>Created ticket</dt>
           <dd>
@@ -42,7 +50,7 @@ export function ChatFacts({ chat, full = false }: { chat: ConsoleChat; full?: bo
           <dt>Status</dt>
           <dd data-testid="chat-status">{STATUS_TEXT[chat.status] ?? chat.status}</dd>
           <dt>Technician</dt>
-          <dd>{chat.tech?.name ?? 'Nobody joined'}</dd>
+          <dd>{chat.tech?.name ?? nobodyJoined(chat)}</dd>
           {chat.outcome && (
             <>
               <dt>Outcome</dt>

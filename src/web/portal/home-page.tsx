@@ -3,6 +3,7 @@ import { formatDateTime } from '../common/format.js';
 import { Link } from '../common/router.js';
 import { chatStatusText, TICKET_STATUS_TEXT } from './status-text.js';
 import { isOpen, useChats, useTickets } from './queries.js';
+import { OfficeHoursPanel } from './office-hours-panel.js';
 
 export function HomePage() {
   const tickets = useTickets();
@@ -27,6 +28,8 @@ export function HomePage() {
           Start a new request
         </Link>
       </p>
+      {/* Whether anyone is there to chat now, before the user starts. */}
+      <OfficeHoursPanel compact waiting={false} />
 
       <h2>My tickets</h2>
       <ErrorBanner error={tickets.error} />

@@ -1,11 +1,11 @@
 import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
+import { CharCount, tooLong } from '../common/char-count.js';
 import { useQueryClient } from '@tanstack/react-query';
 import { api } from '../common/api.js';
 import { ErrorBanner } from '../common/error-banner.js';
 import { navigate } from '../common/router.js';
 import { newClientId } from '../common/socket.js';
 import type { PortalChat } from '../common/types.js';
-import { MAX_MESSAGE } from '../../shared/schemas.js';
 import { CallbackFields, callbackBody, phoneProblem, useCallbackInput } from './callback-fields.js';
 import { OfficeHoursPanel } from './office-hours-panel.js';
 import { keys, useBoards, useOfficeHours } from './queries.js';
@@ -93,7 +93,16 @@ export function NewRequestPage() {
         <label htmlFor={`${id}-subject`}>Subject</label>
         <input id={`${id}-subject`} required maxLength={200} value={subject} onChange={(e) => setSubject(e.target.value)} />
         <label htmlFor={`${id}-message`}>Message</label>
-        <textarea id={`${id}-message`} required rows={4} maxLength={MAX_MESSAGE} value={message} onChange={(e) => setMessage(e.target.value)} />
+        <textarea
+          id={`${id}-message`}
+          required
+          rows={4}
+          aria-invalid={tooLong(message)}
+          aria-describedby={`${id}-message-count`}
+          value={message}
+          onChange={(e) => setMessage(e.target.value)}
+        />
+        <CharCount id={`${id}-message-count`} length={message.trim().length} />
 
         <fieldset className="stack">
           <legend>How should we reply?</legend>
@@ -108,9 +117,13 @@ export function NewRequestPage() {
         </fieldset>
         {mode === 'callback' && <CallbackFields value={callback} onChange={setCallback} phoneError={phoneError} withMessage={false} />}
         <div>
-          <button type="submit" disabled={busy || !boardId}>
+          <button type="submit" disabled={busy || !boardId || tooLong(message)} aria-describedby={`${id}-why`}>
             {mode === 'callback' ? 'Request a callback' : 'Start chat'}
           </button>
+          {/* A disabled button says why. */}
+          <p id={`${id}-why`} className="field-hint" data-testid="submit-why">
+            {!boardId ? 'Choose a board first.' : tooLong(message) ? 'Shorten the message first.' : ''}
+          </p>
         </div>
       </form>
     </main>

@@ -67,8 +67,8 @@ export function OfficeStatusLine({ hours, waiting = false }: { hours: OfficeHour
   );
 }
 
-/** `compact`: the status line alone, for the waiting view, where the chat already exists. */
-export function OfficeHoursPanel({ compact = false }: { compact?: boolean }) {
+/** `compact`: the status line alone; `waiting`: worded for the waiting view, where the chat already exists. */
+export function OfficeHoursPanel({ compact = false, waiting = compact }: { compact?: boolean; waiting?: boolean }) {
   const q = useOfficeHours();
   if (q.error) return <ErrorBanner error={q.error} />;
   if (!q.data) return <p className="muted">Loading office hours…</p>;
@@ -77,7 +77,7 @@ export function OfficeHoursPanel({ compact = false }: { compact?: boolean }) {
   return (
     <section className="card" aria-labelledby="office-hours-title">
       <h2 id="office-hours-title">Office hours</h2>
-      <OfficeStatusLine hours={hours} waiting={compact} />
+      <OfficeStatusLine hours={hours} waiting={waiting} />
       {!compact && (
         <>
           <p className="muted">

@@ -1,0 +1,76 @@
+/**
+ * On a phone (390 x 844) the message box of a long chat is on screen without scrolling, in the
+ * Client Portal and in the Tech Console, with the newest message visible above it.
+ */
+import { afterAll, beforeAll, describe, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { HAS_CHROMIUM, launch, type Browsers } from './support/browser.js';
+import {
+  ALWAYS_OPEN,
+  HAS_PORTAL_BUILD,
+  eventually,
+  portalLogin,
+  requestChat,
+  setOfficeHours,
+  startPortalServer,
+  techJoins,
+  techSide,
+} from './support/portal.js';
+import { techPage } from './support/console-ui.js';
+import { ack } from '../test/support/sockets.js';
+import type { TestServer } from '../test/support/server.js';
+
+const PHONE = { width: 390, height: 844 };
+
+/** Where the message box and the newest message are, in the viewport. */
+async function layout(page: Page) {
+  return page.evaluate(() => {
+    const box = document.querySelector('.composer')!.getBoundingClientRect();
+    const last = [...document.querySelectorAll('.message-list li')].at(-1)!.getBoundingClientRect();
+    return { composerTop: box.top, composerBottom: box.bottom, lastBottom: last.bottom, height: window.innerHeight };
+  });
+}
+
+describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('phone layout', { timeout: 60000 }, () => {
+  let s: TestServer;
+  let b: Browsers;
+  beforeAll(async () => {
+    s = await startPortalServer({ CHAT_WAIT_OFFER_SECONDS: '600' });
+    await setOfficeHours(s, ALWAYS_OPEN);
+    b = await launch(s.url);
+  });
+  afterAll(async () => {
+    await b?.close();
+    await s?.stop();
+  });
+
+  it('the portal and the console keep the message box on screen under a long conversation', async () => {
+    const w = await s.f.world();
+    const user = await (await b.newContext(PHONE)).newPage();
+    await portalLogin(user, w.user.email);
+    const chatId = await requestChat(user, 'Long one', 'It keeps happening');
+    const tech = await techSide(s, w.tech.email);
+    await techJoins(tech, chatId);
+    // Within the send limit's burst (20).
+    for (let i = 0; i < 12; i++)
+      await ack(tech.socket, 'message:send', {
+        chatId,
+        body: `Step ${i + 1}: a long explanation that wraps over several lines on a phone screen`,
+        clientId: `p-${i}`,
+      });
+    await eventually(() => user.locator('.message-body', { hasText: 'Step 12:' }).count()).toBe(1);
+    await eventually(async () => {
+      const l = await layout(user);
+      return l.composerTop >= 0 && l.composerBottom <= l.height && l.lastBottom <= l.composerTop + 1;
+    }).toBe(true);
+
+    const console = await techPage(await b.newContext(PHONE), w.tech.email);
+    await console.page.goto(`/console/chats/${chatId}`);
+    await eventually(() => console.page.locator('.message-body', { hasText: 'Step 12:' }).count()).toBe(1);
+    await eventually(async () => {
+      const l = await layout(console.page);
+      return l.composerTop >= 0 && l.composerBottom <= l.height && l.lastBottom <= l.composerTop + 1;
+    }).toBe(true);
+    tech.socket.close();
+  });
+});
