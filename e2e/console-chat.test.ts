@@ -43,6 +43,11 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Tech Console chat in a real
     const chatId = await requestChat(user, `Printer ${XSS}`, 'The printer prints blank pages');
     await eventually(() => toast(tech.page, chatId).isVisible()).toBe(true);
     await eventually(() => toast(tech.page, chatId).locator('.toast-subject').textContent()).toBe(`Printer ${XSS}`);
+    // What the user wrote, and on which board, before anyone joins: in the toast and the Waiting list.
+    expect(await toast(tech.page, chatId).getByTestId('first-message').textContent()).toBe('The printer prints blank pages');
+    const waitingItem = section(tech.page, 'waiting').locator(`li[data-chat-id="${chatId}"]`);
+    await eventually(() => waitingItem.getByTestId('first-message').textContent()).toBe('The printer prints blank pages');
+    expect(await waitingItem.textContent()).toContain('Service Desk');
     await eventually(async () => (await notifications(tech.page)).length).toBe(1);
     expect((await notifications(tech.page))[0].title).toContain(`Printer ${XSS}`);
     await setHidden(tech.page, false);

@@ -107,6 +107,8 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Tech Console queue in a rea
     expect(await dialog.textContent()).toContain('after lunch');
     await dialog.getByRole('button', { name: 'Complete', exact: true }).click();
     await eventually(() => count(t.page, 'callback')).toBe('0');
+    // Said, not only implied by the list getting shorter.
+    await eventually(() => t.page.getByTestId('flash').textContent()).toMatch(/^Completed: /);
     const row = await s.ctx.db.selectFrom('chats').select('status').where('id', '=', chatId).executeTakeFirstOrThrow();
     expect(row.status).toBe('completed');
     // Its record says why nobody joined, not just "nobody".

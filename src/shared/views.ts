@@ -35,6 +35,8 @@ export const ChatViewBase = z.object({
   source: z.enum(['new_request', 'ticket']),
   ticketId: id.nullable(),
   subject: z.string(),
+  /** The start of the requester's first message (null when there is none, or it was removed). */
+  firstMessage: z.string().nullable(),
   status: ChatStatus,
   board: Named,
   company: Named,

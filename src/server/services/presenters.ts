@@ -12,6 +12,14 @@ export type { ChatRow };
 
 export const iso = (ms: number | null) => (ms === null || ms === undefined ? null : new Date(Number(ms)).toISOString());
 
+/** The start of the request's first message, for lists and alerts (the whole text is in the chat). */
+const PREVIEW_CHARS = 160;
+function preview(text: string | null): string | null {
+  if (text === null) return null;
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return flat.length > PREVIEW_CHARS ? `${flat.slice(0, PREVIEW_CHARS - 1)}…` : flat;
+}
+
 function chatBase(c: ChatRow): ChatViewBase {
   return {
     id: Number(c.id),
@@ -27,6 +35,7 @@ function chatBase(c: ChatRow): ChatViewBase {
     createdTicketId: c.created_ticket_id === null ? null : Number(c.created_ticket_id),
     lastSeq: Number(c.last_seq),
     version: Number(c.version),
+    firstMessage: preview(c.first_message),
     requestedAt: iso(c.requested_at),
     joinedAt: iso(c.joined_at),
     leftAt: iso(c.left_at),

@@ -102,6 +102,11 @@ export function AlertToasts({ socket, muted, meId }: { socket: ConsoleSocket; mu
         <div key={chat.id} className={takenBy ? 'toast toast-taken card' : 'toast card'} role="alert" data-testid="alert-toast" data-chat-id={chat.id}>
           <strong>{takenBy ? `Taken by ${takenBy}` : `New chat request${stage === 'assigned' ? ' on your ticket' : ''}`}</strong>
           <p className="toast-subject">{chat.subject}</p>
+          {chat.firstMessage && (
+            <p className="toast-first" data-testid="first-message">
+              {chat.firstMessage}
+            </p>
+          )}
           <p className="muted">
             {chat.requester.name} · {chat.company.name} · {chat.board.name}
           </p>

@@ -3,6 +3,7 @@ import { clearAllDrafts } from '../common/drafts.js';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { api } from '../common/api.js';
 import { ConnectionBanner } from '../common/connection-banner.js';
+import { FlashBanner } from '../common/flash.js';
 import { ErrorBanner } from '../common/error-banner.js';
 import { SessionGate } from '../common/session-gate.js';
 import { Link, match, navigate, useDocumentTitle, usePath } from '../common/router.js';
@@ -86,6 +87,7 @@ function LoggedIn({ me }: { me: Me }) {
       </header>
       <ConnectionBanner socket={socket} />
       <SoundBlockedBanner muted={muted} />
+      <FlashBanner />
       <AlertToasts socket={socket} muted={muted} meId={me.id} />
       <div className="console-layout">
         <StatusBar currentChatId={chatMatch?.id ?? null} />

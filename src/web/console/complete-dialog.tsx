@@ -2,6 +2,7 @@
  * Completing an abandoned chat (a note on how the user was answered; an empty note needs an
  * explicit confirmation) or a callback (the phone number first; the note is optional).
  */
+import { flash } from '../common/flash.js';
 import { useId, useState, type FormEvent } from 'react';
 import { useQueryClient } from '@tanstack/react-query';
 import { api, ApiError } from '../common/api.js';
@@ -29,6 +30,7 @@ export function CompleteDialog({ chat, onClose }: { chat: ConsoleChat; onClose: 
       void qc.invalidateQueries({ queryKey: keys.statusBar });
       void qc.invalidateQueries({ queryKey: keys.notes(chat.id) });
       void qc.invalidateQueries({ queryKey: ['console', 'search'] });
+      flash(`Completed: ${chat.subject}`);
       onClose();
     } catch (e) {
       // The server has the last word on the empty-note rule; its refusal asks for the same confirmation.

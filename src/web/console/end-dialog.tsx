@@ -1,4 +1,5 @@
 /** Ending an active chat: just end, or end with a new ticket (board, summary); a note is optional. */
+import { flash } from '../common/flash.js';
 import { useId, useState, type FormEvent } from 'react';
 import { useQueryClient } from '@tanstack/react-query';
 import { api } from '../common/api.js';
@@ -30,6 +31,11 @@ export function EndDialog({ chat, onClose }: { chat: ConsoleChat; onClose: () =>
       void qc.invalidateQueries({ queryKey: keys.statusBar });
       void qc.invalidateQueries({ queryKey: keys.tickets });
       void qc.invalidateQueries({ queryKey: ['console', 'search'] });
+      flash(
+        next.outcome === 'ticket_created' && next.createdTicketId
+          ? `Ended, and ticket #${next.createdTicketId} created: ${chat.subject}`
+          : `Ended: ${chat.subject}`,
+      );
       onClose();
     } catch (err) {
       setError(err);

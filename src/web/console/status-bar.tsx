@@ -112,8 +112,13 @@ function WaitingItem({ chat }: { chat: ConsoleChat }) {
     <div className="sb-item">
       <span className="sb-subject">{chat.subject}</span>
       <span className="muted">
-        {chat.requester.name} · {chat.company.name}
+        {chat.requester.name} · {chat.company.name} · {chat.board.name}
       </span>
+      {chat.firstMessage && (
+        <span className="sb-first" data-testid="first-message">
+          {chat.firstMessage}
+        </span>
+      )}
       <span className="row sb-actions">
         <span className="muted">waiting {formatDuration(waited)}</span>
         {chat.abilities.join && (

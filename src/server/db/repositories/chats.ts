@@ -10,20 +10,24 @@ import { prepared } from '../prepared.js';
 import { OPEN_STATUSES } from '../../domain/chat-machine.js';
 import { techScopeFilter, type TechActor } from '../../policies/access.js';
 
-/** A chat with the names its views show. */
-export type ChatRow = Chat & { requester_name: string; company_name: string; board_name: string; tech_name: string | null };
+/** A chat with the names its views show, and the requester's first message (null when there is none, or it was removed). */
+export type ChatRow = Chat & { requester_name: string; company_name: string; board_name: string; tech_name: string | null; first_message: string | null };
 /** What decides who may see a chat, write in it and move it: no names, no joins. */
 export type ChatScope = Pick<Chat, 'id' | 'status' | 'requester_id' | 'tech_id' | 'board_id' | 'company_id' | 'left_at'>;
 
 function chatRows(db: Tx) {
-  return db
-    .selectFrom('chats')
-    .innerJoin('portal_users as pu', 'pu.id', 'chats.requester_id')
-    .innerJoin('companies as co', 'co.id', 'chats.company_id')
-    .innerJoin('boards as b', 'b.id', 'chats.board_id')
-    .leftJoin('techs as t', 't.id', 'chats.tech_id')
-    .selectAll('chats')
-    .select(['pu.name as requester_name', 'co.name as company_name', 'b.name as board_name', 't.name as tech_name']);
+  return (
+    db
+      .selectFrom('chats')
+      .innerJoin('portal_users as pu', 'pu.id', 'chats.requester_id')
+      .innerJoin('companies as co', 'co.id', 'chats.company_id')
+      .innerJoin('boards as b', 'b.id', 'chats.board_id')
+      .leftJoin('techs as t', 't.id', 'chats.tech_id')
+      // The request's own message is seq 1 (messages_chat_seq index): one row, no scan.
+      .leftJoin('messages as fm', (j) => j.onRef('fm.chat_id', '=', 'chats.id').on('fm.seq', '=', 1).on('fm.author_kind', '=', 'portal'))
+      .selectAll('chats')
+      .select(['pu.name as requester_name', 'co.name as company_name', 'b.name as board_name', 't.name as tech_name', 'fm.body as first_message'])
+  );
 }
 
 /** By id, as rows (none or one). The hot path awaits these prepared queries directly: no wrapper's frame. */
