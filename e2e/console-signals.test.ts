@@ -28,10 +28,24 @@ const BLOCKING_AUTOPLAY = () => {
     }
     resume() {
       if (!allowed) return new Promise<void>(() => {});
-      this.dispatchEvent(new Event('statechange'));
+      this.dispatchEvent(new CustomEvent('statechange', { detail: 'played' }));
       return Promise.resolve();
     }
+    // The real context underneath changes state on its own schedule: only the played-out
+    // changes reach the page.
+    addEventListener(type: string, fn: EventListenerOrEventListenerObject, opts?: boolean | AddEventListenerOptions) {
+      if (type !== 'statechange') return super.addEventListener(type, fn, opts);
+      const only = (e: Event) => {
+        if (e instanceof CustomEvent) (typeof fn === 'function' ? fn : fn.handleEvent.bind(fn))(e);
+      };
+      wrapped.set(fn, only);
+      super.addEventListener(type, only, opts);
+    }
+    removeEventListener(type: string, fn: EventListenerOrEventListenerObject, opts?: boolean | EventListenerOptions) {
+      super.removeEventListener(type, (type === 'statechange' && wrapped.get(fn)) || fn, opts);
+    }
   }
+  const wrapped = new WeakMap<EventListenerOrEventListenerObject, EventListener>();
   Object.defineProperty(window, 'AudioContext', { value: Blocked, configurable: true });
   w.__allowAudio = () => {
     allowed = true;
@@ -65,7 +79,8 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Tech Console alert signals 
     expect(await banner.isVisible()).toBe(true);
 
     await tech.page.evaluate(() => (window as unknown as { __allowAudio: () => void }).__allowAudio());
-    await banner.getByRole('button', { name: 'Turn sound on' }).click();
+    // The button's own click (a real click's pointerdown anywhere on the page would do it as well).
+    await tech.page.evaluate(() => document.querySelector<HTMLButtonElement>('[data-testid="sound-blocked"] button')!.click());
     await eventually(() => banner.count()).toBe(0);
     // The next alert rings.
     const before = await beeps(tech.page);
@@ -82,5 +97,24 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Tech Console alert signals 
     await eventually(() => tech.page.getByTestId('sound-blocked').isVisible()).toBe(true);
     await tech.page.getByLabel('Mute alert sound').check();
     await eventually(() => tech.page.getByTestId('sound-blocked').count()).toBe(0);
+  });
+
+  it('a request nobody takes rings again every 30 s until it is dismissed', async () => {
+    const w = await world(s);
+    const tech = await techPage(await b.newContext(), w.tech.email);
+    await tech.page.clock.install();
+    const chatId = await waitingChat(w, 'Nobody took it');
+    await eventually(() => toast(tech.page, chatId).isVisible()).toBe(true);
+    await eventually(() => beeps(tech.page)).toBeGreaterThan(0);
+    const first = await beeps(tech.page);
+    await tech.page.clock.runFor(31_000);
+    await eventually(() => beeps(tech.page)).toBeGreaterThan(first);
+    // Dismissed: silence from then on.
+    await toast(tech.page, chatId)
+      .getByRole('button', { name: /^Dismiss/ })
+      .click();
+    const after = await beeps(tech.page);
+    await tech.page.clock.runFor(61_000);
+    expect(await beeps(tech.page)).toBe(after);
   });
 });

@@ -4,7 +4,7 @@
  * "Taken by …" for a few seconds (so the tech knows it was handled, not lost) and then goes; one
  * that left the waiting state otherwise disappears at once.
  */
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import { useQueryClient } from '@tanstack/react-query';
 import { SERVER_EVENTS, type ConsoleServerEvents } from '../../shared/realtime.js';
 import { api, errorMessage } from '../common/api.js';
@@ -20,6 +20,8 @@ type Toast = { chat: ConsoleChat; stage: string; error?: string; busy?: boolean;
 
 /** How long "Taken by …" stays before the toast goes. */
 const TAKEN_SHOWN_MS = 4000;
+/** A request nobody has taken rings again this often, until someone joins or the tech dismisses it. */
+export const REPEAT_MS = 30_000;
 
 export function AlertToasts({ socket, muted, meId }: { socket: ConsoleSocket; muted: boolean; meId: number }) {
   const qc = useQueryClient();
@@ -84,6 +86,20 @@ export function AlertToasts({ socket, muted, meId }: { socket: ConsoleSocket; mu
       socket.off(SERVER_EVENTS.chat, onChat);
     };
   }, [socket, muted, drop, meId]);
+
+  // Still waiting, not dismissed: the sound (and the notification, when the tab is hidden) again.
+  const pending = toasts.filter((t) => !t.takenBy && !t.busy && !t.error);
+  const pendingKey = pending.map((t) => t.chat.id).join(',');
+  const pendingRef = useRef(pending);
+  pendingRef.current = pending;
+  useEffect(() => {
+    if (!pendingKey || muted) return;
+    const t = setInterval(() => {
+      beep();
+      for (const toast of pendingRef.current) notifyIfHidden(toast.chat);
+    }, REPEAT_MS);
+    return () => clearInterval(t);
+  }, [pendingKey, muted]);
 
   const join = async (chatId: number) => {
     setToasts((cur) => cur.map((t) => (t.chat.id === chatId ? { ...t, busy: true, error: undefined } : t)));
