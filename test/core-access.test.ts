@@ -177,4 +177,31 @@ describe.each(DIALECTS)('access on %s', (kind) => {
     expect(r.status).toBe(200);
     expect((await c.get(`/api/console/chats/${id}`)).status).toBe(404);
   });
+
+  it('a tech created with grants sees what they grant at once; an unknown board refuses the whole creation', async () => {
+    const id = await chatIn(w, 'waiting');
+    const email = `granted-${kind}-${Date.now()}@test.local`;
+    const made = await admin.post('/api/admin/techs', {
+      email,
+      name: 'Granted Gina',
+      password: PASSWORD,
+      grants: { boardIds: [w.boardId], allCompanies: false, companyIds: [w.companyId] },
+    });
+    expect(made.status, made.text).toBe(201);
+    const c = await loginAs(s.url, 'tech', email, PASSWORD);
+    expect((await c.get(`/api/console/chats/${id}`)).status).toBe(200);
+    const listed = (await admin.get('/api/admin/techs')).body.find((t: { id: number }) => t.id === made.body.id);
+    expect(listed.grants).toEqual({ boardIds: [w.boardId], allCompanies: false, companyIds: [w.companyId] });
+
+    const refusedEmail = `refused-${kind}-${Date.now()}@test.local`;
+    const refused = await admin.post('/api/admin/techs', {
+      email: refusedEmail,
+      name: 'Nobody',
+      password: PASSWORD,
+      grants: { boardIds: [2 ** 30], allCompanies: true, companyIds: [] },
+    });
+    expect(refused.status).toBe(404);
+    const all = (await admin.get('/api/admin/techs')).body as { email: string }[];
+    expect(all.some((t) => t.email === refusedEmail)).toBe(false);
+  });
 });

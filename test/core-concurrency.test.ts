@@ -106,4 +106,24 @@ describe.each(DIALECTS)('concurrency on %s', (kind) => {
     const msgs = (await w.userClient.get(`/api/portal/chats/${id}/messages`)).body;
     expect(msgs.filter((m: any) => m.body.startsWith('flood'))).toHaveLength(results.filter((r) => r.status === 201).length);
   });
+
+  it('a leave racing a join is never refused: the chat ends up abandoned (leave first) or active and left (join first)', async () => {
+    const outcomes: string[] = [];
+    for (let i = 0; i < 15; i++) {
+      const id = await waitingChat(w, `Race ${i}`);
+      const [join, leave] = await Promise.all([w.techClient.post(`/api/console/chats/${id}/join`), w.userClient.post(`/api/portal/chats/${id}/leave`)]);
+      expect(leave.status, leave.text).toBe(200);
+      const chat = (await w.techClient.get(`/api/console/chats/${id}`)).body;
+      if (join.status === 200) {
+        expect(chat).toMatchObject({ status: 'active' });
+        expect(chat.leftAt).not.toBeNull();
+      } else {
+        expect(join.status).toBe(409);
+        expect(chat.status).toBe('abandoned');
+      }
+      outcomes.push(chat.status);
+    }
+    expect(outcomes.length).toBe(15);
+  });
 });
+

@@ -91,18 +91,20 @@ export const Email = z.string().trim().email().max(200);
 // Admin
 export const NameBody = z.object({ name: text(200) }).strict();
 export const CompanyBody = z.object({ name: text(200), boardIds: z.array(id).max(500).optional() }).strict();
+export const GrantsBody = z.object({ boardIds: z.array(id).max(500), allCompanies: z.boolean(), companyIds: z.array(id).max(5000) }).strict();
 export const TechBody = z
   .object({
     email: Email,
     name: text(200),
     password: Password,
     role: z.enum(['tech', 'admin']).default('tech'),
+    /** Access from the start, written with the tech in one transaction (none when left out). */
+    grants: GrantsBody.optional(),
   })
   .strict();
 export const TechPatch = z
   .object({ name: text(200).optional(), password: Password.optional(), role: z.enum(['tech', 'admin']).optional(), active: z.boolean().optional() })
   .strict();
-export const GrantsBody = z.object({ boardIds: z.array(id).max(500), allCompanies: z.boolean(), companyIds: z.array(id).max(5000) }).strict();
 export const PortalUserBody = z.object({ companyId: id, email: Email, name: text(200), password: Password, phone: Phone.optional() }).strict();
 export const PortalUserPatch = z
   .object({ name: text(200).optional(), password: Password.optional(), phone: Phone.optional(), active: z.boolean().optional() })

@@ -166,6 +166,20 @@ export function startFanout(
   }
 
   /**
+   * The newest version of each chat this node has published. Handlers run concurrently: a request's
+   * alert, read while the chat waited, may be ready only after a join's withdrawal went out; it
+   * must not follow it. (Across nodes, clients drop events older than what they hold.)
+   */
+  const published = new Map<number, number>();
+  const sawVersion = (chatId: number, version: number) => {
+    if ((published.get(chatId) ?? -1) >= version) return;
+    published.delete(chatId);
+    published.set(chatId, version);
+    if (published.size > 20_000) published.delete(published.keys().next().value!);
+  };
+  const outdated = (row: ChatRow) => (published.get(Number(row.id)) ?? -1) > Number(row.version);
+
+  /**
    * The chat changed: every tech with access (their lists) and the requester hear of it, each
    * with the view of their relation to it: the joined tech's, the others', the requester's.
    */
@@ -173,6 +187,7 @@ export function startFanout(
     const row = await loadRow(chatId);
     if (!row) return null;
     const techIds = await techsWithAccess(ctx.db, row, { availableOnly: false });
+    sawVersion(chatId, Number(row.version));
     const joined = row.tech_id === null ? null : Number(row.tech_id);
     // Techs alerted about this chat now get the chat with the alert, in one frame (sendAlert).
     const others = techIds.filter((id) => id !== joined && !alerted.has(id));
@@ -190,7 +205,8 @@ export function startFanout(
     if (row.status !== 'waiting' || !techIds.length) return new Set();
     const eligible = new Set(await techsWithAccess(ctx.db, row, { availableOnly: true }));
     const recipients = techIds.filter((id) => eligible.has(id));
-    if (!recipients.length) return new Set();
+    // A newer state of the chat (a join's withdrawal) went out meanwhile: this alert is stale.
+    if (!recipients.length || outdated(row)) return new Set();
     consoleNsp.to(techRooms(recipients)).emit(SERVER_EVENTS.alert, { stage, chat: presentTechChat(row, 'tech_with_access') });
     ctx.metrics.alertDelivery.observe({ stage }, (performance.now() - committed) / 1000);
     return new Set(recipients);

@@ -100,20 +100,34 @@ export async function listTechs(db: Db) {
   }));
 }
 
-export async function createTech(ctx: Ctx, input: { email: string; name: string; password: string; role: 'tech' | 'admin' }) {
+type Grants = { boardIds: number[]; allCompanies: boolean; companyIds: number[] };
+
+/** A new tech, with its access when given: both or neither (an unknown board or company refuses the whole). */
+export async function createTech(ctx: Ctx, input: { email: string; name: string; password: string; role: 'tech' | 'admin'; grants?: Grants }) {
   const password_hash = await hashPassword(input.password);
+  const grants = input.grants;
   return uniquely('A tech with that email', () =>
-    insertTech(ctx.db, {
-      email: input.email.toLowerCase(),
-      name: input.name,
-      password_hash,
-      role: input.role,
-      available: 1,
-      all_companies: 0,
-      active: 1,
-      created_at: ctx.now(),
+    inTransaction(ctx, async (trx) => {
+      const id = await insertTech(trx, {
+        email: input.email.toLowerCase(),
+        name: input.name,
+        password_hash,
+        role: input.role,
+        available: 1,
+        all_companies: grants?.allCompanies ? 1 : 0,
+        active: 1,
+        created_at: ctx.now(),
+      });
+      if (grants) await writeGrants(trx, id, grants);
+      return id;
     }),
   );
+}
+
+async function writeGrants(trx: Tx, techId: number, grants: Grants) {
+  await assertIds(trx, 'boards', grants.boardIds);
+  await assertIds(trx, 'companies', grants.companyIds);
+  await replaceTechGrants(trx, techId, new Set(grants.boardIds), new Set(grants.allCompanies ? [] : grants.companyIds));
 }
 
 export async function updateTech(ctx: Ctx, id: number, patch: { name?: string; password?: string; role?: 'tech' | 'admin'; active?: boolean }) {
@@ -129,12 +143,10 @@ export async function updateTech(ctx: Ctx, id: number, patch: { name?: string; p
   ctx.bus.publish('tech.access_changed', { techId: id });
 }
 
-export async function setGrants(ctx: Ctx, techId: number, grants: { boardIds: number[]; allCompanies: boolean; companyIds: number[] }) {
+export async function setGrants(ctx: Ctx, techId: number, grants: Grants) {
   await inTransaction(ctx, async (trx, outbox) => {
     if (!(await updateTechRow(trx, techId, { all_companies: grants.allCompanies ? 1 : 0 }))) throw new NotFound('Tech');
-    await assertIds(trx, 'boards', grants.boardIds);
-    await assertIds(trx, 'companies', grants.companyIds);
-    await replaceTechGrants(trx, techId, new Set(grants.boardIds), new Set(grants.companyIds));
+    await writeGrants(trx, techId, grants);
     outbox.add('tech.access_changed', { techId });
   });
 }

@@ -150,7 +150,22 @@ export async function keepWaiting(ctx: Ctx, user: PortalActor, chatId: number): 
 }
 
 /** The user leaves: a waiting chat becomes abandoned, an active one stays for the tech to end. */
+/**
+ * The requester leaves: a waiting chat is abandoned, an active one records the leave. A leave that
+ * meets a join committed after it read the chat waiting is not refused: it is the leave of an
+ * active chat now, and runs again as one (leaving is allowed in both states).
+ */
 export async function leaveChat(ctx: Ctx, user: PortalActor, chatId: number): Promise<PortalChatView> {
+  try {
+    return await leaveOnce(ctx, user, chatId);
+  } catch (e) {
+    if (e instanceof AppError && e.code === 'invalid_transition' && (e.details as { state?: string } | undefined)?.state === 'active')
+      return leaveOnce(ctx, user, chatId);
+    throw e;
+  }
+}
+
+function leaveOnce(ctx: Ctx, user: PortalActor, chatId: number): Promise<PortalChatView> {
   return inTransaction(ctx, async (trx, outbox) => {
     const chat = await chatForCommand(trx, user, chatId, 'chat.leave');
     const now = ctx.now();

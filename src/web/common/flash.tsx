@@ -5,14 +5,14 @@
 import { useEffect, useSyncExternalStore } from 'react';
 
 const SHOWN_MS = 6000;
-let current: { text: string; at: number } | null = null;
+let current: { text: string; kind: 'ok' | 'error'; at: number } | null = null;
 const listeners = new Set<() => void>();
 const changed = () => {
   for (const l of listeners) l();
 };
 
-export function flash(text: string) {
-  current = { text, at: Date.now() };
+export function flash(text: string, kind: 'ok' | 'error' = 'ok') {
+  current = { text, kind, at: Date.now() };
   changed();
 }
 
@@ -33,7 +33,7 @@ export function FlashBanner() {
   }, [shown]);
   return (
     <div className="flash" role="status" aria-live="polite" data-testid="flash">
-      {shown && <p className="banner banner-ok">{shown.text}</p>}
+      {shown && <p className={`banner banner-${shown.kind}`}>{shown.text}</p>}
     </div>
   );
 }

@@ -1,7 +1,8 @@
 /** Admin reads and a save helper that refreshes every list an admin change may touch. */
 import { useCallback, useState } from 'react';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
-import { api } from '../../common/api.js';
+import { api, errorMessage } from '../../common/api.js';
+import { flash } from '../../common/flash.js';
 import type { OfficeHoursInfo } from '../../common/types.js';
 import { keys } from '../queries.js';
 
@@ -31,12 +32,15 @@ export function useSave() {
       try {
         await fn();
         setDone(what);
+        // Also where the admin is looking: a long page's own message may be off screen.
+        flash(what);
         await qc.invalidateQueries({ queryKey: ['console', 'admin'] });
         void qc.invalidateQueries({ queryKey: keys.directory });
         void qc.invalidateQueries({ queryKey: keys.statusBar });
         return true;
       } catch (e) {
         setError(e);
+        flash(errorMessage(e), 'error');
         return false;
       } finally {
         setBusy(false);

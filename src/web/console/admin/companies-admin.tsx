@@ -1,7 +1,7 @@
 import { useId, useState, type FormEvent } from 'react';
 import { api } from '../../common/api.js';
 import { ErrorBanner } from '../../common/error-banner.js';
-import { Feedback, IdChecklist } from './feedback.js';
+import { Feedback, IdChecklist, ListFilter, matches } from './feedback.js';
 import { useBoards, useCompanies, useSave, type Company, type Named } from './admin-data.js';
 
 export function CompaniesAdmin() {
@@ -11,6 +11,8 @@ export function CompaniesAdmin() {
   const id = useId();
   const [name, setName] = useState('');
   const [boardIds, setBoardIds] = useState<number[]>([]);
+  const [q, setQ] = useState('');
+  const shown = (companies.data ?? []).filter((c) => matches(q, c.name));
   const add = async (e: FormEvent) => {
     e.preventDefault();
     if (await save.run(`Company “${name.trim()}” added`, () => api.post('/api/admin/companies', { name: name.trim(), boardIds }))) {
@@ -33,8 +35,9 @@ export function CompaniesAdmin() {
           </button>
         </div>
       </form>
+      <ListFilter label="Find a company" value={q} onChange={setQ} shown={shown.length} total={companies.data?.length ?? 0} />
       <ul className="admin-list">
-        {companies.data?.map((c) => (
+        {shown.map((c) => (
           <CompanyRow key={c.id} company={c} boards={boards.data ?? []} save={save} />
         ))}
       </ul>

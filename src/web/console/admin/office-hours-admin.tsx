@@ -1,4 +1,5 @@
 /** Office hours: the IANA time zone, intervals per weekday, and dated holidays. */
+import { ConfirmDialog } from '../../common/modal.js';
 import { useId, useState, type FormEvent } from 'react';
 import { api } from '../../common/api.js';
 import { ErrorBanner } from '../../common/error-banner.js';
@@ -57,13 +58,15 @@ function OfficeHoursForm({ initial, save }: { initial: OfficeHoursInfo; save: Re
       )}
       <form className="card stack" onSubmit={submit} aria-labelledby={`${id}-h`}>
         <h2 id={`${id}-h`}>Weekly hours</h2>
-        <label htmlFor={`${id}-tz`}>Time zone (IANA, for example Europe/Paris)</label>
-        <input id={`${id}-tz`} required list={`${id}-zones`} value={tz} onChange={(e) => setTz(e.target.value)} />
-        <datalist id={`${id}-zones`}>
-          {zones.map((z) => (
-            <option key={z} value={z} />
+        <label htmlFor={`${id}-tz`}>Time zone of the service desk</label>
+        {/* A choice among the zones the browser knows, not free text (the saved one stays listed). */}
+        <select id={`${id}-tz`} required value={tz} onChange={(e) => setTz(e.target.value)}>
+          {(zones.includes(tz) ? zones : [tz, ...zones]).map((z) => (
+            <option key={z} value={z}>
+              {z.replaceAll('_', ' ')}
+            </option>
           ))}
-        </datalist>
+        </select>
         {ORDER.map((d) => (
           <DayRow key={d} day={d} intervals={schedule[String(d)] ?? []} onChange={(ivs) => setDay(d, ivs)} />
         ))}
@@ -132,6 +135,7 @@ function Holidays({ holidays, save }: { holidays: { id?: number; date: string; n
   const id = useId();
   const [date, setDate] = useState('');
   const [name, setName] = useState('');
+  const [removing, setRemoving] = useState<{ id?: number; date: string; name: string } | null>(null);
   const add = async (e: FormEvent) => {
     e.preventDefault();
     if (await save.run(`Holiday “${name.trim()}” added`, () => api.post('/api/admin/holidays', { date, name: name.trim() }))) {
@@ -150,17 +154,23 @@ function Holidays({ holidays, save }: { holidays: { id?: number; date: string; n
               {h.date}: {h.name}
             </span>
             {h.id !== undefined && (
-              <button
-                type="button"
-                className="link-button"
-                onClick={() => void save.run(`Holiday “${h.name}” removed`, () => api.delete(`/api/admin/holidays/${h.id}`))}
-              >
+              <button type="button" className="link-button" onClick={() => setRemoving(h)}>
                 Remove holiday {h.date}
               </button>
             )}
           </li>
         ))}
       </ul>
+      {removing?.id !== undefined && (
+        <ConfirmDialog
+          title={`Remove the holiday “${removing.name}”?`}
+          message={`Support will count ${removing.date} as a normal day again, with its usual office hours.`}
+          confirmLabel="Remove holiday"
+          cancelLabel="Keep it"
+          onConfirm={() => save.run(`Holiday “${removing.name}” removed`, () => api.delete(`/api/admin/holidays/${removing.id}`))}
+          onClose={() => setRemoving(null)}
+        />
+      )}
       <form className="row" onSubmit={add}>
         <label htmlFor={`${id}-date`}>Date</label>
         <input id={`${id}-date`} type="date" required value={date} onChange={(e) => setDate(e.target.value)} className="time" />

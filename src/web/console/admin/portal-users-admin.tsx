@@ -1,7 +1,7 @@
 import { useId, useState, type FormEvent } from 'react';
 import { api } from '../../common/api.js';
 import { ErrorBanner } from '../../common/error-banner.js';
-import { Feedback } from './feedback.js';
+import { Feedback, ListFilter, matches } from './feedback.js';
 import { useCompanies, usePortalUsers, useSave, type PortalUser } from './admin-data.js';
 
 export function PortalUsersAdmin() {
@@ -11,6 +11,8 @@ export function PortalUsersAdmin() {
   const id = useId();
   const blank = { companyId: '', email: '', name: '', password: '', phone: '' };
   const [v, setV] = useState(blank);
+  const [q, setQ] = useState('');
+  const shown = (users.data ?? []).filter((u) => matches(q, u.name, u.email, u.company.name));
   const add = async (e: FormEvent) => {
     e.preventDefault();
     const body = {
@@ -59,8 +61,9 @@ export function PortalUsersAdmin() {
           </button>
         </div>
       </form>
+      <ListFilter label="Find a portal user (name, email or company)" value={q} onChange={setQ} shown={shown.length} total={users.data?.length ?? 0} />
       <ul className="admin-list">
-        {users.data?.map((u) => (
+        {shown.map((u) => (
           <PortalUserRow key={u.id} user={u} save={save} />
         ))}
       </ul>

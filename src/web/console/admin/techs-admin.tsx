@@ -1,8 +1,8 @@
 /** Technicians: create, role, active, and their access grants (boards; all companies or a list). */
-import { useId, useState, type FormEvent } from 'react';
+import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
 import { api } from '../../common/api.js';
 import { ErrorBanner } from '../../common/error-banner.js';
-import { Feedback, IdChecklist } from './feedback.js';
+import { Feedback, IdChecklist, ListFilter, matches } from './feedback.js';
 import { useBoards, useCompanies, useSave, useTechs, type Named, type Tech } from './admin-data.js';
 
 export function TechsAdmin() {
@@ -10,31 +10,55 @@ export function TechsAdmin() {
   const boards = useBoards();
   const companies = useCompanies();
   const save = useSave();
+  // The tech just added: their panel opens, so what was set can be checked at once.
+  const [added, setAdded] = useState<number | null>(null);
+  const [q, setQ] = useState('');
+  const shown = (techs.data ?? []).filter((t) => matches(q, t.name, t.email));
   return (
     <>
       <Feedback {...save} />
       <ErrorBanner error={techs.error ?? boards.error ?? companies.error} />
-      <NewTech save={save} />
+      <NewTech save={save} boards={boards.data ?? []} companies={companies.data ?? []} onAdded={setAdded} />
+      <ListFilter label="Find a technician (name or email)" value={q} onChange={setQ} shown={shown.length} total={techs.data?.length ?? 0} />
       <ul className="admin-list">
-        {techs.data?.map((t) => (
-          <TechRow key={t.id} tech={t} boards={boards.data ?? []} companies={companies.data ?? []} save={save} />
+        {shown.map((t) => (
+          <TechRow key={t.id} tech={t} boards={boards.data ?? []} companies={companies.data ?? []} save={save} open={t.id === added} />
         ))}
       </ul>
     </>
   );
 }
 
-function NewTech({ save }: { save: ReturnType<typeof useSave> }) {
+function NewTech({
+  save,
+  boards,
+  companies,
+  onAdded,
+}: {
+  save: ReturnType<typeof useSave>;
+  boards: Named[];
+  companies: Named[];
+  onAdded: (id: number) => void;
+}) {
   const id = useId();
-  const [v, setV] = useState({ email: '', name: '', password: '', role: 'tech' as 'tech' | 'admin' });
+  const empty = { email: '', name: '', password: '', role: 'tech' as 'tech' | 'admin' };
+  const [v, setV] = useState(empty);
+  const [boardIds, setBoardIds] = useState<number[]>([]);
+  const [allCompanies, setAll] = useState(false);
+  const [companyIds, setCompanyIds] = useState<number[]>([]);
   const add = async (e: FormEvent) => {
     e.preventDefault();
-    if (
-      await save.run(`Technician ${v.name.trim()} added; now grant access below`, () =>
-        api.post('/api/admin/techs', { ...v, name: v.name.trim(), email: v.email.trim() }),
-      )
-    )
-      setV({ email: '', name: '', password: '', role: 'tech' });
+    let made: number | null = null;
+    const grants = { boardIds, allCompanies, companyIds: allCompanies ? [] : companyIds };
+    const ok = await save.run(`Technician ${v.name.trim()} added`, async () => {
+      made = (await api.post<{ id: number }>('/api/admin/techs', { ...v, name: v.name.trim(), email: v.email.trim(), grants })).id;
+    });
+    if (!ok || made === null) return;
+    setV(empty);
+    setBoardIds([]);
+    setAll(false);
+    setCompanyIds([]);
+    onAdded(made);
   };
   return (
     <form className="card stack" onSubmit={add} aria-labelledby={`${id}-h`}>
@@ -58,6 +82,16 @@ function NewTech({ save }: { save: ReturnType<typeof useSave> }) {
         <option value="tech">Technician</option>
         <option value="admin">Admin</option>
       </select>
+      {v.role === 'tech' && (
+        <>
+          <IdChecklist legend="Boards they can see" options={boards} value={boardIds} onChange={setBoardIds} />
+          <label className="row">
+            <input type="checkbox" checked={allCompanies} onChange={(e) => setAll(e.target.checked)} />
+            All companies
+          </label>
+          {!allCompanies && <IdChecklist legend="Companies they can see" options={companies} value={companyIds} onChange={setCompanyIds} />}
+        </>
+      )}
       <div>
         <button type="submit" disabled={save.busy}>
           Add technician
@@ -67,8 +101,28 @@ function NewTech({ save }: { save: ReturnType<typeof useSave> }) {
   );
 }
 
-function TechRow({ tech, boards, companies, save }: { tech: Tech; boards: Named[]; companies: Named[]; save: ReturnType<typeof useSave> }) {
+function TechRow({
+  tech,
+  boards,
+  companies,
+  save,
+  open,
+}: {
+  tech: Tech;
+  boards: Named[];
+  companies: Named[];
+  save: ReturnType<typeof useSave>;
+  open: boolean;
+}) {
   const id = useId();
+  const panel = useRef<HTMLDetailsElement>(null);
+  useEffect(() => {
+    const d = panel.current;
+    if (!open || !d) return;
+    d.open = true;
+    d.scrollIntoView({ block: 'start' });
+    d.querySelector('summary')?.focus();
+  }, [open]);
   const [boardIds, setBoardIds] = useState(tech.grants.boardIds);
   const [allCompanies, setAll] = useState(tech.grants.allCompanies);
   const [companyIds, setCompanyIds] = useState(tech.grants.companyIds);
@@ -87,7 +141,7 @@ function TechRow({ tech, boards, companies, save }: { tech: Tech; boards: Named[
   return (
     <li className="card" data-testid="tech-row">
       {/* Collapsed to one line each, so a long staff list stays readable; open to edit. */}
-      <details>
+      <details ref={panel}>
         <summary>
           <strong>{tech.name}</strong> <span className="muted">{tech.email}</span> · {tech.role === 'admin' ? 'Admin' : 'Technician'} ·{' '}
           {tech.active ? (tech.available ? 'Available' : 'Do Not Respond') : 'Deactivated'} · access: {scope}
