@@ -5,7 +5,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { clusterUnavailable, OwnRedis, startCluster, type Cluster, type ClusterNode } from './support/cluster.js';
 import { PASSWORD } from './support/server.js';
-import { Client, loginAs } from './support/http.js';
+import { type Client, loginAs } from './support/http.js';
 import { ack, connect, received, sleep, waitFor, type TestSocket } from './support/sockets.js';
 import { barrier, until } from './support/realtime.js';
 
