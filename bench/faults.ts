@@ -11,7 +11,8 @@
  * the given minutes:
  *
  * - a workload of simulated people, every choice drawn from the seed (bench/fault-cluster.ts,
- *   mulberry32): portal users request chats; 2-4 techs race to join each (over HTTP, on the node
+ *   mulberry32): portal users request chats (spread over the run: the request pacing allows about
+ *   7 per user in ten minutes); 2-4 techs race to join each (over HTTP, on the node
  *   they are connected to); both sides exchange messages through their socket with client ids and
  *   an outbox resent after reconnects; the tech ends the chat. Some users leave (while waiting or
  *   during the conversation), and some close the page while waiting and do not come back until
@@ -60,7 +61,7 @@ export type FaultRunOptions = {
 const DEFAULTS: FaultRunOptions = {
   seed: 1,
   minutes: 10,
-  users: 24,
+  users: 30,
   techs: 8,
   graceSeconds: 4,
   meanFaultGapMs: 4500,
@@ -161,7 +162,7 @@ async function converse(run: Run, user: Person, tech: Person, chatId: number, fa
   await ts.catchUp();
   const userRng = rng.fork('user');
   const techRng = rng.fork('tech');
-  const userCount = userRng.int(2, 8);
+  const userCount = userRng.int(2, 12);
   const leaveAt = fate === 'leaveActive' ? userRng.int(0, userCount - 1) : fate === 'leaveWaiting' ? 0 : null;
   const userTalks = async () => {
     for (let i = 0; i < userCount; i++) {
@@ -170,15 +171,15 @@ async function converse(run: Run, user: Person, tech: Person, chatId: number, fa
         if (fate === 'leaveActive') await leave(run, user, chatId, 'leftActive');
         return;
       }
-      await sleep(userRng.int(200, 1500));
+      await sleep(userRng.int(300, 2500));
       await us.send(`${user.name}-${chatId}-${i}`, `${user.name} says ${i}`);
     }
     await us.drain(30000);
   };
   const techTalks = async () => {
-    const n = techRng.int(2, 8);
+    const n = techRng.int(2, 12);
     for (let i = 0; i < n; i++) {
-      await sleep(techRng.int(200, 1500));
+      await sleep(techRng.int(300, 2500));
       await ts.send(`${tech.name}-${chatId}-${i}`, `${tech.name} answers ${i}`);
     }
   };
@@ -222,10 +223,21 @@ async function playChat(run: Run, user: Person, plan: ChatPlan, rng: Rng) {
   side.open = false;
 }
 
+/**
+ * The request pacing lets a user start 5 chats an hour freely, then each after a doubling gap
+ * (30 s, 60 s, ...): about 7 fit in ten minutes. So each user starts one about every
+ * run/CHATS_PER_USER, and the chats of all users overlap through the whole run.
+ */
+const CHATS_PER_USER = 7;
+/** About how long a chat takes to play (the race, 2-12 messages a side, the end). */
+const CHAT_MS = 20000;
+
 /** A portal user's life: idle, request, play the chat as its fate says; until the workload ends. */
 async function userLife(run: Run, user: Person) {
+  const idleMs = Math.max(500, (run.o.minutes * 60000) / CHATS_PER_USER - CHAT_MS);
+  await sleep(user.rng.int(0, idleMs));
   for (let n = 1; !stopping(run); n++) {
-    await sleep(user.rng.int(500, 5000));
+    await sleep(user.rng.int(Math.round(idleMs * 0.3), Math.round(idleMs * 1.7)));
     if (stopping(run) || !(await user.ensureConnected())) return;
     const rng = user.rng.fork(`chat-${n}`);
     const fate = rng.weighted(FATES);
