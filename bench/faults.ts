@@ -235,9 +235,9 @@ const CHAT_MS = 20000;
 /** A portal user's life: idle, request, play the chat as its fate says; until the workload ends. */
 async function userLife(run: Run, user: Person) {
   const idleMs = Math.max(500, (run.o.minutes * 60000) / CHATS_PER_USER - CHAT_MS);
-  await sleep(user.rng.int(0, idleMs));
   for (let n = 1; !stopping(run); n++) {
-    await sleep(user.rng.int(Math.round(idleMs * 0.3), Math.round(idleMs * 1.7)));
+    // The first request comes within one idle time of the start, the next ones 0.3-1.7 of it apart.
+    await sleep(n === 1 ? user.rng.int(0, idleMs) : user.rng.int(Math.round(idleMs * 0.3), Math.round(idleMs * 1.7)));
     if (stopping(run) || !(await user.ensureConnected())) return;
     const rng = user.rng.fork(`chat-${n}`);
     const fate = rng.weighted(FATES);

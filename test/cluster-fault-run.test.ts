@@ -12,10 +12,11 @@ const skip = clusterUnavailable();
 if (skip) console.warn(`skipping the cluster fault run: ${skip}`);
 
 describe.skipIf(!!skip)('seeded fault run', () => {
-  it('seed 17, 75 s on three nodes: at least 10 faults of every kind together, and no invariant violated', async () => {
+  it('seed 17, 75 s on three nodes: at least 10 faults (kill -9, pause, Redis down, dropped connection), and no invariant violated', async () => {
     const r = await runFaults({ seed: 17, minutes: 1.25, users: 12, techs: 6, log: () => {} });
     const summary = markdownSummary(r);
     expect(r.faults.applied, summary).toBeGreaterThanOrEqual(10);
+    for (const kind of ['kill', 'pause', 'redis', 'drop']) expect(r.faults.byKind[kind], `${kind}\n${summary}`).toBeGreaterThan(0);
     expect(r.workload.joinRaces, summary).toBeGreaterThan(0);
     expect(r.workload.messagesAcked, summary).toBeGreaterThan(0);
     expect(r.violations, summary).toBe(0);
