@@ -43,7 +43,8 @@ export type RacerOutcome = 'won' | 'won-after-retry' | 'lost' | 'refused';
 export type RacerResult = { tech: string; techId: number; outcome: RacerOutcome; status: number; code?: string; named?: number; attempts: number };
 export type RaceRecord = { chatId: number; startedAt: number; results: RacerResult[] };
 
-export type Invariant = { title: string; violations: number; examples: string[] };
+/** `chatIds`: the chats of the first examples, whose timelines the report shows. */
+export type Invariant = { title: string; violations: number; examples: string[]; chatIds: number[] };
 export type Checks = Record<'a' | 'b' | 'c' | 'd' | 'e' | 'f' | 'g' | 'h', Invariant>;
 
 export type CheckInput = {
@@ -61,13 +62,15 @@ const EXAMPLES = 5;
 class Tally {
   violations = 0;
   examples: string[] = [];
+  chatIds = new Set<number>();
   constructor(readonly title: string) {}
-  add(what: string) {
+  add(what: string, chatId?: number) {
     this.violations++;
     if (this.examples.length < EXAMPLES) this.examples.push(what);
+    if (chatId !== undefined && this.chatIds.size < EXAMPLES) this.chatIds.add(chatId);
   }
   done(): Invariant {
-    return { title: this.title, violations: this.violations, examples: this.examples };
+    return { title: this.title, violations: this.violations, examples: this.examples, chatIds: [...this.chatIds] };
   }
 }
 
@@ -163,24 +166,28 @@ function noEarlyAbandon({ chats, stored, graceMs, toleranceMs, world }: CheckInp
   return t.done();
 }
 
-/** (f), (g), (h) over one connection's events, in the order they arrived. */
-function connectionOrder(c: Connection, f: Tally, g: Tally, h: Tally) {
-  const highest = new Map<number, number>();
+/** (f), (g), (h) over one connection's events, in the order they arrived (times from the start of the run). */
+function connectionOrder(c: Connection, t0: number, f: Tally, g: Tally, h: Tally) {
+  const highest = new Map<number, { version: number; at: number; name: string }>();
   const alerts = new Set<string>();
   const who = `${c.person.name} conn ${c.id} (${c.node})`;
   for (const e of c.events) {
     if (e.chatId === undefined || e.version === undefined) continue;
     const top = highest.get(e.chatId);
+    const when = `+${e.at - t0} ms`;
+    const after = top ? `after ${top.name} v${top.version} at +${top.at - t0} ms` : '';
     if (e.name === 'alert') {
-      if (top !== undefined && e.version < top) f.add(`${who}: alert for chat ${e.chatId} v${e.version} after v${top}`);
-      if (e.status !== 'waiting') f.add(`${who}: alert for chat ${e.chatId} v${e.version}, status ${e.status}`);
+      if (top !== undefined && e.version < top.version) f.add(`${who}: alert for chat ${e.chatId} v${e.version} at ${when}, ${after}`, e.chatId);
+      if (e.status !== 'waiting') f.add(`${who}: alert for chat ${e.chatId} v${e.version} at ${when}, status ${e.status}`, e.chatId);
       const key = `${e.chatId}/${e.version}/${e.stage}`;
-      if (alerts.has(key)) h.add(`${who}: alert ${key} twice`);
+      if (alerts.has(key)) h.add(`${who}: alert ${key} twice (again at ${when})`, e.chatId);
       alerts.add(key);
       continue;
     }
-    if (e.name === 'chat' && top !== undefined && e.version < top) g.add(`${who}: chat ${e.chatId} v${e.version} (${e.status}) after v${top}`);
-    if (e.name === 'chat' || e.name === 'alert:withdrawn') highest.set(e.chatId, Math.max(top ?? 0, e.version));
+    if (e.name === 'chat' && top !== undefined && e.version < top.version)
+      g.add(`${who}: chat ${e.chatId} v${e.version} (${e.status}) at ${when}, ${after}`, e.chatId);
+    if ((e.name === 'chat' || e.name === 'alert:withdrawn') && (top === undefined || e.version > top.version))
+      highest.set(e.chatId, { version: e.version, at: e.at, name: e.name });
   }
 }
 
@@ -188,7 +195,7 @@ export function checkInvariants(input: CheckInput): Checks {
   const f = new Tally('no alert older than a status or withdrawal the connection already had, nor for a chat not waiting');
   const g = new Tally('no chat event older than one the connection already had');
   const h = new Tally('each alert (chat, version, stage) at most once per connection');
-  for (const c of input.world.connections) connectionOrder(c, f, g, h);
+  for (const c of input.world.connections) connectionOrder(c, input.world.t0, f, g, h);
   return {
     a: messagesOnce(input),
     b: seqWithoutGaps(input),

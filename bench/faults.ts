@@ -425,9 +425,28 @@ function summarize(run: Run, fleet: Fleet, checks: Checks, startedAt: number, st
       eventsByName,
     },
     invariants: checks,
+    timelines: timelines(run, fleet, checks),
     notes: run.world.notes.slice(0, 50),
     faultLog: fleet.log,
   };
+}
+
+/** For each chat named by a violation: how it was requested and raced, and the faults around it. */
+function timelines(run: Run, fleet: Fleet, checks: Checks) {
+  const ids = new Set(Object.values(checks).flatMap((c) => c.chatIds));
+  return [...ids].map((chatId) => {
+    const plan = run.chats.find((c) => c.chatId === chatId);
+    const from = (plan?.requestedAt ?? 0) - 10000;
+    return {
+      chatId,
+      user: plan?.user.name,
+      fate: plan?.fate,
+      requestedAt: plan?.requestedAt,
+      vanishedAt: plan?.vanishedAt,
+      race: run.races.find((r) => r.chatId === chatId),
+      faultsAround: fleet.log.filter((f) => f.at >= from && f.at <= from + 30000),
+    };
+  });
 }
 
 function countBy(items: string[]): Record<string, number> {
