@@ -7,6 +7,8 @@
  *   BENCH_QUICK=1 npm run bench         a small smoke run of the same code paths
  *   BENCH_QUIET_WAIT_S=0 npm run bench  do not wait for other processes to quieten first
  *   npm run bench -- charts             only redraw docs/bench-charts/ from the history
+ *   npm run bench -- faults             the seeded fault run of issue 17 (not in the default list;
+ *                                       FAULTS_SEED, FAULTS_MINUTES: bench/faults.ts)
  *
  * Results: bench/results/<scenario>.json, and a summary table on stdout; a full run appends to
  * bench/results/history.jsonl and redraws the history charts (bench/charts.ts).
@@ -14,6 +16,7 @@
 import path from 'node:path';
 import { writeCharts } from './charts.js';
 import { clusterShare } from './cluster.js';
+import { faultsScenario } from './faults.js';
 import { appendHistory, machine, machineBusySeconds, RESULTS_DIR, ROOT, sleep, writeResult } from './lib.js';
 import { FULL, QUICK, alertFanout, chatLatency, idleMemory, persistThroughput, serviceBreakdown, type Scale } from './scenarios.js';
 import { searchScenario } from './search.js';
@@ -29,6 +32,7 @@ const SCENARIOS = {
   service: serviceBreakdown,
   search: searchScenario,
   start: (_: Scale) => startAndIdle(quick ? { startRuns: 2, startMessages: 50_000 } : {}),
+  faults: (_: Scale) => faultsScenario(),
 } as const;
 type Name = keyof typeof SCENARIOS;
 
@@ -120,6 +124,8 @@ function headline(name: Name, r: any): Record<string, unknown> {
         chatP99SearchingMs: r.sqlite?.chat.whileSearchingMs.p99,
         chatP99Ratio: r.sqlite?.chat.p99Ratio,
       };
+    case 'faults':
+      return { violations: r.violations, faultsApplied: r.faults.applied, chats: r.workload.chats, messagesAcked: r.workload.messagesAcked };
   }
 }
 
