@@ -11,7 +11,7 @@ import type { Logger } from 'pino';
 import type { Ctx } from '../services/context.js';
 import { loadTechActor, techsWithAccess, type Actor } from '../policies/access.js';
 import { can } from '../policies/rules.js';
-import { findChatRow, openChatIdsOfRequester, type ChatRow } from '../db/repositories/chats.js';
+import { chatStateById, findChatRow, openChatIdsOfRequester, type ChatRow } from '../db/repositories/chats.js';
 import { presentPortalChat, presentTechChat } from '../services/presenters.js';
 import { SERVER_EVENTS } from '../../shared/realtime.js';
 import type { SocketActors } from './socket-actors.js';
@@ -205,8 +205,11 @@ export function startFanout(
     if (row.status !== 'waiting' || !techIds.length) return new Set();
     const eligible = new Set(await techsWithAccess(ctx.db, row, { availableOnly: true }));
     const recipients = techIds.filter((id) => eligible.has(id));
-    // A newer state of the chat (a join's withdrawal) went out meanwhile: this alert is stale.
+    // A newer state of the chat went out meanwhile (a join's withdrawal, from this node or another
+    // one, which commits before it publishes): this alert is stale.
     if (!recipients.length || outdated(row)) return new Set();
+    const [now] = await chatStateById(ctx.db, Number(row.id));
+    if (!now || now.status !== 'waiting' || outdated(row)) return new Set();
     consoleNsp.to(techRooms(recipients)).emit(SERVER_EVENTS.alert, { stage, chat: presentTechChat(row, 'tech_with_access') });
     ctx.metrics.alertDelivery.observe({ stage }, (performance.now() - committed) / 1000);
     return new Set(recipients);
