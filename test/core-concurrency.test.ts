@@ -126,4 +126,3 @@ describe.each(DIALECTS)('concurrency on %s', (kind) => {
     expect(outcomes.length).toBe(15);
   });
 });
-

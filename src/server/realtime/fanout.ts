@@ -209,7 +209,7 @@ export function startFanout(
     // one, which commits before it publishes): this alert is stale.
     if (!recipients.length || outdated(row)) return new Set();
     const [now] = await chatStateById(ctx.db, Number(row.id));
-    if (!now || now.status !== 'waiting' || outdated(row)) return new Set();
+    if (now?.status !== 'waiting' || outdated(row)) return new Set();
     consoleNsp.to(techRooms(recipients)).emit(SERVER_EVENTS.alert, { stage, chat: presentTechChat(row, 'tech_with_access') });
     ctx.metrics.alertDelivery.observe({ stage }, (performance.now() - committed) / 1000);
     return new Set(recipients);

@@ -40,10 +40,9 @@ export const chatScopeById = prepared((db: Kysely<any>, chatId: number) =>
 ) as (db: Tx, chatId: number) => Promise<ChatScope[]>;
 
 /** The chat's status and version as committed now: a last check before a live event that may be stale. */
-export const chatStateById = prepared((db: Kysely<any>, chatId: number) => (db as Tx).selectFrom('chats').select(['status', 'version']).where('id', '=', chatId)) as (
-  db: Tx,
-  chatId: number,
-) => Promise<Pick<Chat, 'status' | 'version'>[]>;
+export const chatStateById = prepared((db: Kysely<any>, chatId: number) =>
+  (db as Tx).selectFrom('chats').select(['status', 'version']).where('id', '=', chatId),
+) as (db: Tx, chatId: number) => Promise<Pick<Chat, 'status' | 'version'>[]>;
 
 export async function findChatRow(db: Tx, chatId: number): Promise<ChatRow | undefined> {
   const [row] = await chatRowById(db, chatId);
