@@ -3,7 +3,7 @@
  * Queries run on every message or delivery are `prepared` (db/prepared.ts): compiled once, and on
  * SQLite run synchronously on the connection.
  */
-import type { ExpressionBuilder, Kysely, Updateable } from 'kysely';
+import { sql, type ExpressionBuilder, type Kysely, type Updateable } from 'kysely';
 import type { Tx } from '../database.js';
 import type { Chat, ChatsTable, Database } from '../schema.js';
 import { prepared } from '../prepared.js';
@@ -15,19 +15,21 @@ export type ChatRow = Chat & { requester_name: string; company_name: string; boa
 /** What decides who may see a chat, write in it and move it: no names, no joins. */
 export type ChatScope = Pick<Chat, 'id' | 'status' | 'requester_id' | 'tech_id' | 'board_id' | 'company_id' | 'left_at'>;
 
-function chatRows(db: Tx) {
-  return (
-    db
-      .selectFrom('chats')
-      .innerJoin('portal_users as pu', 'pu.id', 'chats.requester_id')
-      .innerJoin('companies as co', 'co.id', 'chats.company_id')
-      .innerJoin('boards as b', 'b.id', 'chats.board_id')
-      .leftJoin('techs as t', 't.id', 'chats.tech_id')
-      // The request's own message is seq 1 (messages_chat_seq index): one row, no scan.
-      .leftJoin('messages as fm', (j) => j.onRef('fm.chat_id', '=', 'chats.id').on('fm.seq', '=', 1).on('fm.author_kind', '=', 'portal'))
-      .selectAll('chats')
-      .select(['pu.name as requester_name', 'co.name as company_name', 'b.name as board_name', 't.name as tech_name', 'fm.body as first_message'])
-  );
+/** Without the requester's first message when `firstMessage` is false (search: a join per candidate row). */
+function chatRows(db: Tx, opts: { firstMessage?: boolean } = {}) {
+  const named = db
+    .selectFrom('chats')
+    .innerJoin('portal_users as pu', 'pu.id', 'chats.requester_id')
+    .innerJoin('companies as co', 'co.id', 'chats.company_id')
+    .innerJoin('boards as b', 'b.id', 'chats.board_id')
+    .leftJoin('techs as t', 't.id', 'chats.tech_id')
+    .selectAll('chats')
+    .select(['pu.name as requester_name', 'co.name as company_name', 'b.name as board_name', 't.name as tech_name']);
+  if (opts.firstMessage === false) return named.select(sql<string | null>`null`.as('first_message'));
+  // The request's own message is seq 1 (messages_chat_seq index): one row, no scan.
+  return named
+    .leftJoin('messages as fm', (j) => j.onRef('fm.chat_id', '=', 'chats.id').on('fm.seq', '=', 1).on('fm.author_kind', '=', 'portal'))
+    .select('fm.body as first_message');
 }
 
 /** By id, as rows (none or one). The hot path awaits these prepared queries directly: no wrapper's frame. */
@@ -192,9 +194,12 @@ export async function waitingAhead(db: Tx, chat: { id: number; board_id: number;
   return Number(r.n);
 }
 
-/** Completed chats a tech may see, with names; search adds its filters and ordering. */
+/**
+ * Completed chats a tech may see, with names; search adds its filters and ordering. Without the
+ * first message: search shows its snippet, and the join would run for every candidate row.
+ */
 export function completedChatRows(db: Tx, tech: TechActor) {
-  return chatRows(db).where('chats.status', '=', 'completed').where(techScopeFilter(tech, 'chats'));
+  return chatRows(db, { firstMessage: false }).where('chats.status', '=', 'completed').where(techScopeFilter(tech, 'chats'));
 }
 
 /** A chat with its names and the requester's email, as a transcript's header shows them. */
