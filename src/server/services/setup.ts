@@ -69,7 +69,12 @@ export async function createFirstAdmin(
   if (!(await setupRequired(db))) throw new SetupDone();
   const attempt = await limits.setupToken.begin(db, [`setup:${addressKey(ip)}`], now);
   const hash = tokenHash(input.token);
-  if (!(await setupTokenExists(db, hash))) throw new SetupTokenInvalid();
+  if (!(await setupTokenExists(db, hash))) {
+    // The printed tokens are deleted when the first admin is created: a right token that lost the
+    // race to another submission is told that setup is done, not that it was wrong.
+    if (!(await setupRequired(db))) throw new SetupDone();
+    throw new SetupTokenInvalid();
+  }
   await forgetAttempts(db, attempt);
   const passwordHash = await hashPassword(input.password);
   const id = await db.transaction().execute(async (trx) => {
