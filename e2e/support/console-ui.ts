@@ -65,8 +65,10 @@ export async function consoleLogin(page: Page, email: string) {
   await page.getByLabel('Password').fill(PASSWORD);
   await page.getByRole('button', { name: 'Log in' }).click();
   await eventually(() => page.getByRole('complementary', { name: 'Status bar' }).isVisible()).toBe(true);
-  // Live updates start once the socket is up; the status bar is read after it connects.
+  // Live updates start once the socket is up; the status bar is read after it connects. An alert
+  // sent before the socket is up is not replayed (the Waiting list shows the chat): wait for it.
   await eventually(() => page.getByTestId('sb-waiting-count').textContent()).toMatch(/^\d+$/);
+  await page.locator('[data-connection="connected"]').first().waitFor({ state: 'attached' });
 }
 
 export const setHidden = (page: Page, hidden: boolean) => page.evaluate((h) => ((window as unknown as { __hidden: boolean }).__hidden = h), hidden);

@@ -208,7 +208,8 @@ export function startFanout(
     // A newer state of the chat went out meanwhile (a join's withdrawal, from this node or another
     // one, which commits before it publishes): this alert is stale.
     if (!recipients.length || outdated(row)) return new Set();
-    const [now] = await chatStateById(ctx.db, Number(row.id));
+    // A failed read does not hold the alert back: the status it would confirm is the one just read.
+    const [now] = await chatStateById(ctx.db, Number(row.id)).catch(() => [row]);
     if (now?.status !== 'waiting' || outdated(row)) return new Set();
     consoleNsp.to(techRooms(recipients)).emit(SERVER_EVENTS.alert, { stage, chat: presentTechChat(row, 'tech_with_access') });
     ctx.metrics.alertDelivery.observe({ stage }, (performance.now() - committed) / 1000);

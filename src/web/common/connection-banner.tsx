@@ -16,7 +16,7 @@ export function ConnectionBanner({ socket }: { socket: AnySocket }) {
     }
   }, [state]);
   return (
-    <div role="status" aria-live="polite" className="connection-slot">
+    <div role="status" aria-live="polite" className="connection-slot" data-connection={state}>
       {state === 'disconnected' && (
         <div className="banner banner-warn" data-testid="connection-lost">
           Connection lost. Reconnecting… Messages you send now are kept and sent when it is back.

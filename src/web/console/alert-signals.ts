@@ -53,8 +53,9 @@ export function useSoundBlocked(enabled: boolean): { blocked: boolean; unblock: 
     document.addEventListener('pointerdown', wake);
     document.addEventListener('keydown', wake);
     wake();
-    // Resuming is asynchronous: judge a moment later.
-    const t = setTimeout(update, 300);
+    // Resuming is asynchronous, and slow on a busy machine: judge a while later (a statechange
+    // says it at once when it comes).
+    const t = setTimeout(update, 1500);
     return () => {
       clearTimeout(t);
       ctx.removeEventListener('statechange', update);
