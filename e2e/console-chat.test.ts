@@ -94,7 +94,11 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Tech Console chat in a real
     await eventually(() => tech.page.getByLabel('Message', { exact: true }).inputValue()).toBe('half a thought');
     await tech.page.getByLabel('Message', { exact: true }).fill('');
 
-    // A reload mid-chat loses nothing and doubles nothing.
+    // A reload mid-chat loses nothing and doubles nothing. (The reload above shows the draft
+    // before the history arrives: wait until the console shows what the user's page shows.)
+    const userSees = await shownMessages(user);
+    expect(userSees.length).toBeGreaterThanOrEqual(2);
+    await eventually(() => consoleMessages(tech.page)).toEqual(userSees);
     const before = await consoleMessages(tech.page);
     expect(before.map((m) => m.seq)).toEqual(before.map((_, i) => i + 1));
     await tech.page.reload();
