@@ -1,5 +1,6 @@
 /** One schema per payload, used by the server to validate and by the web app for types. */
 import { z } from 'zod';
+import { ACCENT_PATTERN } from './colour.js';
 
 export const MAX_MESSAGE = 4000;
 const id = z.number().int().positive();
@@ -121,6 +122,8 @@ export const OfficeHoursBody = z
     schedule: z.partialRecord(z.enum(['0', '1', '2', '3', '4', '5', '6']), z.array(z.object({ start: hhmm, end: hhmm }).strict()).max(10)),
   })
   .strict();
+/** The provider's name and accent colour (#rrggbb, or null for the product's own). */
+export const BrandingBody = z.object({ name: text(80), accentColor: z.string().regex(ACCENT_PATTERN, 'Must be a colour like #0b5cad').nullable() }).strict();
 export const HolidayBody = z.object({ date: dateStr, name: text(200) }).strict();
 
 // First start: the first admin, guarded by the setup token the server printed in its log.

@@ -199,6 +199,9 @@ export const EligibleTechs = z.object({ techIds: z.array(id) });
 
 export const Boards = z.array(Named);
 export const Created = z.object({ id });
+/** The provider's branding as both apps show it; `logoUrl` changes with the logo. */
+export const Branding = z.object({ name: z.string(), accentColor: z.string().nullable(), logoUrl: z.string().nullable() });
+export type Branding = z.infer<typeof Branding>;
 /** A person's data as JSON (services/privacy.ts): the person, and what is stored about them. */
 export const PersonExport = z.looseObject({ exportedAt: z.string(), person: z.looseObject({ kind: z.enum(['portal_user', 'tech']), id }) });
 export const Erased = z.object({ erased: z.boolean(), chats: z.number().int(), transcripts: z.number().int() });

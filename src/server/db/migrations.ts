@@ -166,6 +166,13 @@ async function abandonReason(db: Kysely<any>) {
   );
 }
 
+/** The provider's name, accent colour and logo (one row, id 1), shown on both apps (services/branding.ts). */
+async function branding(db: Kysely<any>, dialect: Dialect) {
+  await sql`create table branding (id integer primary key, name text not null, accent text, logo ${blob(dialect)}, logo_type text, logo_hash text, updated_at ${bigint} not null)`.execute(
+    db,
+  );
+}
+
 const migrations: Migration[] = [
   { name: '001_initial', up: createTables },
   { name: '002_client_id_per_author', up: clientIdPerAuthor },
@@ -178,6 +185,7 @@ const migrations: Migration[] = [
   { name: '009_cluster_presence', up: clusterPresence },
   { name: '010_chat_version', up: chatVersion },
   { name: '011_abandon_reason', up: abandonReason },
+  { name: '012_branding', up: branding },
 ];
 
 /** The name of the newest migration: a database whose schema has it is current. */

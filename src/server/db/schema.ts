@@ -214,6 +214,17 @@ export interface PortalConnectionsTable {
   since: number;
 }
 
+/** The provider's branding (one row, id 1): name, accent (#rrggbb) and logo image. */
+export interface BrandingTable {
+  id: number;
+  name: string;
+  accent: string | null;
+  logo: Buffer | null;
+  logo_type: string | null;
+  logo_hash: string | null;
+  updated_at: number;
+}
+
 export interface Database {
   companies: CompaniesTable;
   boards: BoardsTable;
@@ -239,6 +250,7 @@ export interface Database {
   setup_tokens: SetupTokensTable;
   cluster_nodes: ClusterNodesTable;
   portal_connections: PortalConnectionsTable;
+  branding: BrandingTable;
 }
 
 export type Chat = Selectable<ChatsTable>;

@@ -25,6 +25,7 @@ import { answers } from './answers.js';
 import { metricsRoute } from './metrics-route.js';
 import { requestLog } from './request-log.js';
 import { setupGate, setupRoutes } from './setup-routes.js';
+import { brandingRoutes } from './branding-routes.js';
 import { readiness } from '../services/readiness.js';
 import { ErrorBody, Health, Readiness } from '../../shared/views.js';
 
@@ -148,6 +149,7 @@ export async function buildApp(ctx: Ctx, opts: { logger: boolean | object; redis
 
   await app.register(setupRoutes(ctx), { prefix: '/api/setup' });
   await app.register(authRoutes(ctx), { prefix: '/api/auth' });
+  await app.register(brandingRoutes(ctx), { prefix: '/api/branding' });
   await app.register(portalRoutes(ctx), { prefix: '/api/portal' });
   await app.register(consoleRoutes(ctx), { prefix: '/api/console' });
   await app.register(adminRoutes(ctx), { prefix: '/api/admin' });

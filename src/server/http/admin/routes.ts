@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import {
+  BrandingBody,
   CompanyBody,
   EraseBody,
   GrantsBody,
@@ -23,11 +24,24 @@ import { techsWithAccess } from '../../policies/access.js';
 import { answers } from '../answers.js';
 import * as V from '../../../shared/views.js';
 import { z } from 'zod';
+import { LOGO_CONTENT_TYPES, MAX_LOGO_BYTES, removeLogo, saveBranding, saveLogo } from '../../services/branding.js';
 
 export const adminRoutes = (ctx: Ctx) => async (root: FastifyInstance) => {
   const app = root.withTypeProvider<ZodTypeProvider>();
   app.addHook('onRequest', requireSession(ctx, 'tech', { admin: true }));
   const tags = ['admin'];
+
+  // Branding: name and accent as JSON; the logo as the image itself (Content-Type: image/png,
+  // image/jpeg or image/webp), checked against its first bytes. Any other image type reaches the
+  // service to be refused by name.
+  app.put('/branding', { schema: { tags, body: BrandingBody, response: answers(V.Branding) } }, async (req) => saveBranding(ctx.db, req.body, ctx.now()));
+  app.addContentTypeParser(/^image\//, { parseAs: 'buffer', bodyLimit: MAX_LOGO_BYTES }, (_req, body, done) => done(null, body));
+  app.put(
+    '/branding/logo',
+    { bodyLimit: MAX_LOGO_BYTES, schema: { tags, description: `The logo image: ${LOGO_CONTENT_TYPES.join(', ')}`, response: answers(V.Branding) } },
+    async (req) => saveLogo(ctx.db, (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase(), req.body as Buffer, ctx.now()),
+  );
+  app.delete('/branding/logo', { schema: { tags, response: answers(V.Branding) } }, async () => removeLogo(ctx.db, ctx.now()));
 
   app.get('/companies', { schema: { tags, response: answers(z.array(V.AdminCompany)) } }, async () => admin.listCompanies(ctx.db));
   app.post('/companies', { schema: { tags, body: CompanyBody, response: answers(V.Created, 201) } }, async (req, reply) => {
