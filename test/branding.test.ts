@@ -23,7 +23,11 @@ describe.each(DIALECTS)('branding on %s', (kind) => {
 
   const publicBranding = async () => (await (await fetch(`${s.url}/api/branding`)).json()) as Record<string, unknown>;
   const putLogo = (c: Client | null, type: string, body: Buffer) =>
-    fetch(`${s.url}/api/admin/branding/logo`, { method: 'PUT', headers: { 'content-type': type, ...(c ? { cookie: c.cookieHeader() } : {}) }, body });
+    fetch(`${s.url}/api/admin/branding/logo`, {
+      method: 'PUT',
+      headers: { 'content-type': type, ...(c ? { cookie: c.cookieHeader() } : {}) },
+      body: new Uint8Array(body),
+    });
 
   it('starts as the product default and anyone may read it, without a session', async () => {
     expect(await publicBranding()).toEqual(DEFAULT);
@@ -33,7 +37,9 @@ describe.each(DIALECTS)('branding on %s', (kind) => {
     const body = { name: 'Brightline IT', accentColor: '#6d28d9' };
     expect((await w.techClient.put('/api/admin/branding', body)).body.error.code).toBe('admin_only');
     expect((await w.userClient.put('/api/admin/branding', body)).status).toBe(401);
-    expect((await fetch(`${s.url}/api/admin/branding`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })).status).toBe(401);
+    expect(
+      (await fetch(`${s.url}/api/admin/branding`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })).status,
+    ).toBe(401);
     expect((await putLogo(w.techClient, 'image/png', PNG)).status).toBe(403);
     expect((await putLogo(null, 'image/png', PNG)).status).toBe(401);
     expect(await publicBranding()).toEqual(DEFAULT);

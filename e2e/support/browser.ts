@@ -26,7 +26,9 @@ const FLAGS = [
   '--disable-sync',
 ];
 
-export type Browsers = { browser: Browser; newContext: (opts?: { width?: number; height?: number }) => Promise<BrowserContext>; close: () => Promise<void> };
+/** `colorScheme`: what the system prefers (light by default), as a person's OS setting would. */
+export type ContextOpts = { width?: number; height?: number; colorScheme?: 'light' | 'dark' };
+export type Browsers = { browser: Browser; newContext: (opts?: ContextOpts) => Promise<BrowserContext>; close: () => Promise<void> };
 
 /** One browser per test file; contexts are separate people (cookies, storage). */
 export async function launch(baseUrl: string): Promise<Browsers> {
@@ -40,7 +42,11 @@ export async function launch(baseUrl: string): Promise<Browsers> {
   return {
     browser,
     newContext: async (opts = {}) => {
-      const ctx = await browser.newContext({ baseURL: baseUrl, viewport: { width: opts.width ?? 1280, height: opts.height ?? 800 } });
+      const ctx = await browser.newContext({
+        baseURL: baseUrl,
+        viewport: { width: opts.width ?? 1280, height: opts.height ?? 800 },
+        colorScheme: opts.colorScheme ?? 'light',
+      });
       await ctx.grantPermissions(['notifications'], { origin: baseUrl });
       ctx.on('page', (page) => page.on('console', (m) => /Content Security Policy/i.test(m.text()) && cspViolations.push(`${page.url()}: ${m.text()}`)));
       contexts.push(ctx);

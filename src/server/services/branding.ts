@@ -38,11 +38,14 @@ export async function saveBranding(db: Db, input: { name: string; accentColor: s
   const accent = input.accentColor?.toLowerCase() ?? null;
   if (accent !== null && !accentReadable(accent)) {
     const ratio = Math.round(contrast(accent, LIGHT_BG) * 100) / 100;
-    throw new ValidationFailed(`The accent colour ${accent} is too light for text: its contrast is ${ratio}:1 where ${MIN_CONTRAST}:1 is needed. Choose a darker shade.`, {
-      field: 'accentColor',
-      contrast: ratio,
-      needed: MIN_CONTRAST,
-    });
+    throw new ValidationFailed(
+      `The accent colour ${accent} is too light for text: its contrast is ${ratio}:1 where ${MIN_CONTRAST}:1 is needed. Choose a darker shade.`,
+      {
+        field: 'accentColor',
+        contrast: ratio,
+        needed: MIN_CONTRAST,
+      },
+    );
   }
   await saveBrandingRow(db, { name: input.name, accent, updated_at: now }, DEFAULT_BRAND_NAME);
   return getBranding(db);

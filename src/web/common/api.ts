@@ -16,15 +16,15 @@ export function onSessionEnded(fn: (() => void) | null) {
   sessionEnded = fn;
 }
 
+/** `body`: sent as JSON, or as itself with its own type when it is a file. */
 export async function apiRequest<T>(method: string, path: string, body?: unknown): Promise<T> {
   let res: Response;
+  const file = body instanceof Blob ? body : null;
+  const headers: Record<string, string> = { accept: 'application/json' };
+  if (file) headers['content-type'] = file.type || 'application/octet-stream';
+  else if (body !== undefined) headers['content-type'] = 'application/json';
   try {
-    res = await fetch(path, {
-      method,
-      credentials: 'same-origin',
-      headers: body === undefined ? { accept: 'application/json' } : { accept: 'application/json', 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
+    res = await fetch(path, { method, credentials: 'same-origin', headers, body: file ?? (body === undefined ? undefined : JSON.stringify(body)) });
   } catch {
     throw new ApiError(0, 'network', 'The server cannot be reached. Check your connection and try again.');
   }

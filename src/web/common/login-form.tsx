@@ -1,6 +1,7 @@
 import { useId, useState, type FormEvent, type ReactNode } from 'react';
 import { api } from './api.js';
 import { ErrorBanner } from './error-banner.js';
+import { BrandLine } from './branding.js';
 
 /** Email and password login for either audience; the server sets an httpOnly session cookie. */
 export function LoginForm({
@@ -39,6 +40,7 @@ export function LoginForm({
   };
   return (
     <main className="login">
+      <BrandLine />
       <h1>{title}</h1>
       {notice}
       <form onSubmit={submit} className="card stack">

@@ -6,6 +6,8 @@ import { ConnectionBanner } from '../common/connection-banner.js';
 import { FlashBanner } from '../common/flash.js';
 import { ErrorBanner } from '../common/error-banner.js';
 import { SessionGate } from '../common/session-gate.js';
+import { Brand, useBrandAccent } from '../common/branding.js';
+import { ThemeSwitch } from '../common/theme-switch.js';
 import { Link, match, navigate, useDocumentTitle, usePath } from '../common/router.js';
 import { closeSocket, getSocket, useSessionWatch } from '../common/socket.js';
 import { AlertToasts } from './alert-toasts.js';
@@ -26,6 +28,7 @@ import { formatDateTime } from '../common/format.js';
 
 export function ConsoleApp() {
   const me = useMe();
+  useBrandAccent();
   return (
     <SessionGate me={me} audience="tech" title="Tech Console: log in" setup={(onLoggedIn) => <SetupPage onLoggedIn={onLoggedIn} />}>
       {(me) => <LoggedIn me={me} />}
@@ -61,7 +64,7 @@ function LoggedIn({ me }: { me: Me }) {
       </a>
       <header className="app-header">
         <Link to="/console" className="brand">
-          <strong>Helpdesk</strong> Tech Console
+          <Brand app="Tech Console" />
         </Link>
         <nav aria-label="Main">
           <Link to="/console" aria-current={path === '/console' ? 'page' : undefined}>
@@ -79,6 +82,7 @@ function LoggedIn({ me }: { me: Me }) {
             </Link>
           )}
           <SignalSettings muted={muted} setMuted={setMuted} />
+          <ThemeSwitch />
           <span data-testid="me-name">{me.name}</span>
           <button type="button" className="link-button" onClick={logout}>
             Log out

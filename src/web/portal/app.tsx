@@ -3,6 +3,8 @@ import { clearAllDrafts } from '../common/drafts.js';
 import { useQueryClient } from '@tanstack/react-query';
 import { api } from '../common/api.js';
 import { SessionGate } from '../common/session-gate.js';
+import { Brand, useBrandAccent } from '../common/branding.js';
+import { ThemeSwitch } from '../common/theme-switch.js';
 import { ConnectionBanner } from '../common/connection-banner.js';
 import { Link, match, navigate, useDocumentTitle, usePath } from '../common/router.js';
 import { closeSocket, getSocket, useSessionWatch, useSocketEvent } from '../common/socket.js';
@@ -15,6 +17,7 @@ import { ChatPage } from './chat-page.js';
 
 export function PortalApp() {
   const me = useMe();
+  useBrandAccent();
   return (
     <SessionGate me={me} audience="portal" title="Client Portal: log in">
       {(me) => <LoggedIn me={me} />}
@@ -72,11 +75,12 @@ function LoggedIn({ me }: { me: Me }) {
     <>
       <header className="app-header">
         <Link to="/" className="brand">
-          <strong>Helpdesk</strong> Client Portal
+          <Brand app="Client Portal" />
         </Link>
         <nav aria-label="Main">
           <Link to="/">My tickets and chats</Link>
           <Link to="/new">New request</Link>
+          <ThemeSwitch />
           <span>
             {me.name} · {me.company.name}
           </span>

@@ -4,9 +4,12 @@ import { QueryClientProvider } from '@tanstack/react-query';
 import { makeQueryClient } from '../common/query.js';
 import { onSessionEnded } from '../common/api.js';
 import '../common/styles.css';
+import { applyTheme, storedTheme } from '../common/theme.js';
 import { PortalApp } from './app.js';
 import { keys } from './queries.js';
 
+// Before the first paint: the remembered theme, so a dark page does not flash light.
+applyTheme(storedTheme());
 const queryClient = makeQueryClient();
 // Only a session that was working can end; re-reading "me" then shows the login page.
 onSessionEnded(() => {

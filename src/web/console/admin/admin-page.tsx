@@ -4,6 +4,7 @@ import { CompaniesAdmin } from './companies-admin.js';
 import { TechsAdmin } from './techs-admin.js';
 import { PortalUsersAdmin } from './portal-users-admin.js';
 import { OfficeHoursAdmin } from './office-hours-admin.js';
+import { BrandingAdmin } from './branding-admin.js';
 
 const SECTIONS = [
   { path: 'companies', label: 'Companies', el: () => <CompaniesAdmin /> },
@@ -11,6 +12,7 @@ const SECTIONS = [
   { path: 'techs', label: 'Technicians and access', el: () => <TechsAdmin /> },
   { path: 'portal-users', label: 'Portal users', el: () => <PortalUsersAdmin /> },
   { path: 'office-hours', label: 'Office hours and holidays', el: () => <OfficeHoursAdmin /> },
+  { path: 'branding', label: 'Branding', el: () => <BrandingAdmin /> },
 ] as const;
 
 /** Admin pages (the server refuses every admin call to a non-admin; the console hides the link too). */
