@@ -2,7 +2,7 @@
  * On a phone (390 x 844) the message box of a long chat is on screen without scrolling, in the
  * Client Portal and in the Tech Console, with the newest message visible above it.
  */
-import { afterAll, beforeAll, describe, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { HAS_CHROMIUM, launch, type Browsers } from './support/browser.js';
 import {
@@ -16,7 +16,7 @@ import {
   techJoins,
   techSide,
 } from './support/portal.js';
-import { techPage } from './support/console-ui.js';
+import { consoleLogin, techPage } from './support/console-ui.js';
 import { ack } from '../test/support/sockets.js';
 import type { TestServer } from '../test/support/server.js';
 
@@ -71,6 +71,19 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('phone layout', { timeout: 6
       const l = await layout(console.page);
       return l.composerTop >= 0 && l.composerBottom <= l.height && l.lastBottom <= l.composerTop + 1;
     }).toBe(true);
+
+    // After a reload the browser blocks sound, and the console says so in a notice at the bottom
+    // of the screen: it never covers the message box, and the page keeps room under its last control.
+    const blocked = await (await b.newContext(PHONE)).newPage();
+    await consoleLogin(blocked, w.tech.email);
+    await blocked.goto(`/console/chats/${chatId}`);
+    await blocked.getByTestId('sound-blocked').waitFor();
+    await blocked.locator('.message-body', { hasText: 'Step 12:' }).waitFor();
+    const noticeTop = () => blocked.getByTestId('sound-blocked').evaluate((el) => el.getBoundingClientRect().top);
+    await eventually(async () => (await layout(blocked)).composerBottom <= (await noticeTop())).toBe(true);
+    await blocked.evaluate(() => window.scrollTo(0, document.documentElement.scrollHeight));
+    const endBottom = await blocked.getByRole('button', { name: 'End chat…' }).evaluate((el) => el.getBoundingClientRect().bottom);
+    expect(endBottom).toBeLessThanOrEqual(await noticeTop());
     tech.socket.close();
   });
 });

@@ -1,4 +1,5 @@
-import { useEffect } from 'react';
+import { useEffect, useRef } from 'react';
+import { useBottomOverlay } from '../common/bottom-overlay.js';
 import { clearAllDrafts } from '../common/drafts.js';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { api } from '../common/api.js';
@@ -107,9 +108,11 @@ function LoggedIn({ me }: { me: Me }) {
 /** Said at once after a reload: the browser keeps alerts silent until the tech clicks. */
 function SoundBlockedBanner({ muted }: { muted: boolean }) {
   const { blocked, unblock } = useSoundBlocked(!muted);
+  const ref = useRef<HTMLDivElement>(null);
+  useBottomOverlay(ref, blocked);
   if (!blocked) return null;
   return (
-    <div className="banner banner-warn sound-blocked" role="status" data-testid="sound-blocked">
+    <div ref={ref} className="banner banner-warn sound-blocked" role="status" data-testid="sound-blocked">
       <span>The browser is blocking the alert sound: new chat requests will be silent.</span>
       <button type="button" onClick={unblock}>
         Turn sound on
