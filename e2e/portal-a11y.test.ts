@@ -3,7 +3,6 @@
  * without sideways scrolling at phone width.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Page } from 'playwright-core';
 import { axeViolations, overflowsSideways } from './support/a11y.js';
 import { HAS_CHROMIUM, launch, screenshotPath, type Browsers } from './support/browser.js';
 import {
