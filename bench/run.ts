@@ -7,6 +7,7 @@
  *   BENCH_QUICK=1 npm run bench         a small smoke run of the same code paths
  *   BENCH_QUIET_WAIT_S=0 npm run bench  do not wait for other processes to quieten first
  *   npm run bench -- charts             only redraw docs/bench-charts/ from the history
+ *   npm run bench -- web                the web pages' entry sizes and the portal's first load (bench/web.ts)
  *   npm run bench -- faults             the seeded fault run of issue 17 (not in the default list;
  *                                       FAULTS_SEED, FAULTS_MINUTES: bench/faults.ts)
  *
@@ -21,6 +22,7 @@ import { appendHistory, machine, machineBusySeconds, RESULTS_DIR, ROOT, sleep, w
 import { FULL, QUICK, alertFanout, chatLatency, idleMemory, persistThroughput, serviceBreakdown, type Scale } from './scenarios.js';
 import { searchScenario } from './search.js';
 import { startAndIdle } from './start.js';
+import { webScenario } from './web.js';
 
 const quick = process.env.BENCH_QUICK === '1';
 const SCENARIOS = {
@@ -33,6 +35,7 @@ const SCENARIOS = {
   search: searchScenario,
   start: (_: Scale) => startAndIdle(quick ? { startRuns: 2, startMessages: 50_000 } : {}),
   faults: (_: Scale) => faultsScenario(),
+  web: (_: Scale) => webScenario(),
 } as const;
 type Name = keyof typeof SCENARIOS;
 
@@ -46,7 +49,7 @@ if (process.argv.slice(2).includes('charts')) {
   process.exit(0);
 }
 const args = process.argv.slice(2).filter((a) => a in SCENARIOS) as Name[];
-const names: Name[] = args.length ? args : ['chat', 'persist', 'alert', 'cluster', 'idle', 'service', 'start', 'search'];
+const names: Name[] = args.length ? args : ['chat', 'persist', 'alert', 'cluster', 'idle', 'service', 'start', 'search', 'web'];
 
 // A hard stop for the whole run, whatever happens.
 const guard = setTimeout(
@@ -123,6 +126,15 @@ function headline(name: Name, r: any): Record<string, unknown> {
         chatP99QuietMs: r.sqlite && Math.max(r.sqlite.chat.quietMs.before.p99, r.sqlite.chat.quietMs.after.p99),
         chatP99SearchingMs: r.sqlite?.chat.whileSearchingMs.p99,
         chatP99Ratio: r.sqlite?.chat.p99Ratio,
+      };
+    case 'web':
+      return {
+        portalJsGzip: r.bundles.portal.jsGzip,
+        portalCssGzip: r.bundles.portal.cssGzip,
+        consoleJsGzip: r.bundles.console.jsGzip,
+        consoleCssGzip: r.bundles.console.cssGzip,
+        portalHomeMs: r.firstLoad.homeMsMedian,
+        portalLoginFormMs: r.firstLoad.loginFormMsMedian,
       };
     case 'faults':
       return { violations: r.violations, faultsApplied: r.faults.applied, chats: r.workload.chats, messagesAcked: r.workload.messagesAcked };
