@@ -54,6 +54,7 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Tech Console search and not
     // The snippet is cut to a few words around the match; the markup in it is shown literally.
     expect(await hit.locator('.snippet').textContent()).toContain('<img src=x onerror=');
     expect(await hit.locator('mark').allTextContents()).toContain('onerror');
+    expect(await hit.getByTestId('snippet-in').textContent()).toBe('In a message:');
     expect(await t.page.locator('.results img').count()).toBe(0);
     await t.page.screenshot({ path: screenshotPath('console-search') });
 
@@ -111,6 +112,7 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Tech Console search and not
     await t.page.getByRole('button', { name: 'Search', exact: true }).click();
     await eventually(() => results.count()).toBe(1);
     expect(await results.first().locator('mark').allTextContents()).toEqual(['courier']);
+    expect(await results.first().getByTestId('snippet-in').textContent()).toBe('In a note:');
     expect(t.dialogs).toEqual([]);
   });
 });

@@ -8,7 +8,7 @@ import { ReaderError } from '../src/server/db/search-reader.js';
 import { deleteSearchDocuments, searchPage, writeSearchDocument, type CompletedChatFilters } from '../src/server/db/repositories/search.js';
 import { loadTechActor, type TechActor } from '../src/server/policies/access.js';
 import { DIALECTS } from './support/databases.js';
-import { completedChat, world, type World } from './support/flows.js';
+import { activeChat, completedChat, world, type World } from './support/flows.js';
 import { loginAs, type Client } from './support/http.js';
 import { PASSWORD, startTestServer, type TestServer } from './support/server.js';
 
@@ -90,6 +90,35 @@ describe.each(DIALECTS)('search on %s', (kind) => {
       expect(found.body.map((c: { id: number }) => c.id)).toEqual([id]);
       expect(found.body[0].snippet).toContain(`\u0002fresh${i}word\u0003`);
     }
+  });
+
+  it('says where the match is: the subject, a message or a note, even far into a long chat; no part mark leaks into the snippet', async () => {
+    const id = await activeChat(w, 'Zephyrine monitor');
+    expect((await w.techClient.post(`/api/console/chats/${id}/messages`, { body: 'Try the glimmerous cable first', clientId: 'where-1' })).status).toBe(201);
+    for (let i = 0; i < 6; i++)
+      expect(
+        (
+          await w.techClient.post(`/api/console/chats/${id}/messages`, {
+            body: `Filler line ${i} about cables and ports and settings`,
+            clientId: `where-f${i}`,
+          })
+        ).status,
+      ).toBe(201);
+    expect((await w.techClient.post(`/api/console/chats/${id}/end`, { outcome: 'ended' })).status).toBe(200);
+    expect((await w.techClient.post(`/api/console/chats/${id}/notes`, { body: 'Quokkafied the driver, works now' })).status).toBe(201);
+    const where = async (q: string) => {
+      const r = await w.techClient.get(`/api/console/search?q=${q}`);
+      expect(r.body.map((c: { id: number }) => c.id)).toEqual([id]);
+      expect(r.body[0].snippet).not.toMatch(/[\u0001\u0004\u0005]/);
+      return { in: r.body[0].snippetIn, snippet: r.body[0].snippet as string };
+    };
+    expect(await where('zephyrine')).toMatchObject({ in: 'subject' });
+    expect(await where('glimmerous')).toMatchObject({ in: 'message' });
+    const note = await where('quokkafied');
+    // The note comes after some 350 characters of messages: the snippet is cut before it, and still says "note".
+    expect(note).toMatchObject({ in: 'note' });
+    expect(note.snippet.startsWith('…')).toBe(true);
+    expect(note.snippet).toContain('\u0002Quokkafied\u0003');
   });
 
   it("never shows a one-company tech another company's chat, with or without words or filters", async () => {

@@ -75,7 +75,8 @@ export const TechChatDetail = TechChatView.extend({ requesterOnline: z.boolean()
 /** A new request or a chat from a ticket: the open one comes back when there is one. */
 export const RequestedChat = z.object({ existing: z.boolean(), chat: PortalChatView });
 export const EndedChat = TechChatView.extend({ ticketId: id.nullable() });
-export const SearchResult = TechChatView.extend({ snippet: z.string().nullable() });
+/** `snippetIn`: where the snippet's first match is (null for chats indexed before it was recorded). */
+export const SearchResult = TechChatView.extend({ snippet: z.string().nullable(), snippetIn: z.enum(['subject', 'message', 'note']).nullable() });
 export type SearchResult = z.infer<typeof SearchResult>;
 
 export const MessageAuthorKind = z.enum(['portal', 'tech', 'system']);

@@ -10,27 +10,43 @@ export const HIGHLIGHT_START = '\u0002';
 export const HIGHLIGHT_END = '\u0003';
 
 /**
+ * Marks at the start of each part of a chat's search document (services/search.ts), saying what
+ * follows: the subject, a message or a tech's note. Control characters: never in user text (the
+ * schemas drop them), and neither engine indexes them.
+ */
+export const PART_MARKS = { subject: '\u0001', message: '\u0004', note: '\u0005' } as const;
+export type SnippetPart = keyof typeof PART_MARKS;
+
+/**
  * The snippet FTS5 gives: about `tokens` words of the body around the first matched word, every
  * matched word (a prefix of it given) between the highlight marks (HIGHLIGHT_START, HIGHLIGHT_END),
- * '…' where text was cut. Words are letters and digits only, lower case.
+ * '…' where text was cut. Words are letters and digits only, lower case. When the document has
+ * part marks (PART_MARKS), the snippet starts with the mark of the part the first match is in.
  */
-export function snippetOf(body: string, words: string[], tokens = 16): string | null {
+export function snippetOf(document: string, words: string[], tokens = 16): string | null {
   const start = '\u0002';
   const end = '\u0003';
+  // Where each part begins in the text without its marks.
+  const parts: [number, string][] = [];
+  const body = document.replace(/[\u0001\u0004\u0005]/g, (mark: string, at: number) => {
+    parts.push([at - parts.length, mark]);
+    return '';
+  });
   // Only the text around the first match is cut into words; that match is found by one search
   // of the body as written, or, failing that, of it folded.
-  const near = new RegExp(`(?<![\\p{L}\\p{N}])(?:${words.join('|')})`, 'iu').exec(body)?.index;
+  let near = new RegExp(`(?<![\\p{L}\\p{N}])(?:${words.join('|')})`, 'iu').exec(body)?.index;
+  let base = 0;
   if (near !== undefined && near > 300) {
-    const cut = body.slice(near - 200);
-    const at = cut.search(/(?<![\p{L}\p{N}])[\p{L}\p{N}]/u);
-    const out = snippetOf(cut.slice(at), words, tokens);
-    return out && (out.startsWith('…') ? out : `…${out}`);
+    const from = near - 200;
+    base = from + body.slice(from).search(/(?<![\p{L}\p{N}])[\p{L}\p{N}]/u);
+    near -= base;
   }
+  const src = base ? body.slice(base) : body;
   // Letters folded as FTS5's `unicode61 remove_diacritics 2` folds them: lower case, no accents.
   // (No named inner function: a transpiler may wrap those in helpers the workers do not have.)
   const folded = words.map((w) => w.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase());
   // Past the match only a snippet's length is needed: the rest is left uncut.
-  const text = near !== undefined && body.length > near + 400 ? body.slice(0, near + 400) : body;
+  const text = near !== undefined && src.length > near + 400 ? src.slice(0, near + 400) : src;
   const found = [...text.matchAll(/[\p{L}\p{N}]+/gu)].map((m) => {
     const word = /^[a-z0-9]+$/i.test(m[0]) ? m[0].toLowerCase() : m[0].normalize('NFD').replace(/\p{M}/gu, '').toLowerCase();
     return { at: m.index, end: m.index + m[0].length, hit: folded.some((w) => word.startsWith(w)) };
@@ -39,11 +55,21 @@ export function snippetOf(body: string, words: string[], tokens = 16): string | 
   if (first < 0) return null;
   const from = Math.max(0, Math.min(first - 3, found.length - tokens));
   const part = found.slice(from, from + tokens);
-  let out = from > 0 ? '…' : '';
+  let out = from > 0 || base > 0 ? '…' : '';
   let pos = part[0].at;
   for (const t of part) {
-    out += body.slice(pos, t.at) + (t.hit ? start + body.slice(t.at, t.end) + end : body.slice(t.at, t.end));
+    out += src.slice(pos, t.at) + (t.hit ? start + src.slice(t.at, t.end) + end : src.slice(t.at, t.end));
     pos = t.end;
   }
-  return from + tokens < found.length || text !== body ? `${out}…` : out;
+  if (from + tokens < found.length || text !== src) out += '…';
+  const hitAt = base + found[first].at;
+  const mark = parts.filter(([at]) => at <= hitAt).at(-1)?.[1] ?? '';
+  return mark + out;
+}
+
+/** A snippet and the part of the chat its first match is in (null: a document indexed before parts were marked). */
+export function snippetPart(snippet: string | null): { snippet: string | null; snippetIn: SnippetPart | null } {
+  if (!snippet) return { snippet, snippetIn: null };
+  const kind = (Object.keys(PART_MARKS) as SnippetPart[]).find((k) => PART_MARKS[k] === snippet[0]);
+  return kind ? { snippet: snippet.slice(1), snippetIn: kind } : { snippet, snippetIn: null };
 }

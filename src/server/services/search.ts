@@ -11,12 +11,16 @@ import { noteBodies } from '../db/repositories/notes.js';
 import { searchCompletedRows, writeSearchDocument, type CompletedChatFilters } from '../db/repositories/search.js';
 import { presentChatFor } from './presenters.js';
 import { authorize } from '../policies/rules.js';
+import { PART_MARKS, snippetPart } from '../db/snippet.js';
 
 export async function indexChat(trx: Tx, dialect: Dialect, chatId: number): Promise<void> {
   const chat = await findChat(trx, chatId);
   if (chat?.status !== 'completed') return;
   const [messages, notes] = await Promise.all([messageBodies(trx, chatId), noteBodies(trx, chatId)]);
-  const body = [chat.subject, ...messages.map((m) => m.body), ...notes.map((n) => n.body)].join('\n');
+  // Each part marked (db/snippet.ts PART_MARKS), so a snippet can say where its match is.
+  const body = [PART_MARKS.subject + chat.subject, ...messages.map((m) => PART_MARKS.message + m.body), ...notes.map((n) => PART_MARKS.note + n.body)].join(
+    '\n',
+  );
   await writeSearchDocument(trx, dialect, chatId, body);
 }
 
@@ -52,5 +56,5 @@ export async function searchCompleted(db: Tx, dialect: Dialect, tech: TechActor,
   authorize(tech, 'search');
   const { q, ...filters } = f;
   const rows = await inTurn(dialect, () => searchCompletedRows(db, dialect, tech, { ...filters, words: q ? terms(q) : [] }));
-  return rows.map((r) => ({ ...presentChatFor(tech, r), snippet: r.snippet }));
+  return rows.map((r) => ({ ...presentChatFor(tech, r), ...snippetPart(r.snippet) }));
 }

@@ -19,6 +19,9 @@ function fromUrl(): Filters {
 }
 const toQuery = (f: Filters) => new URLSearchParams(Object.entries(f).filter(([, v]) => v.trim() !== '')).toString();
 
+/** Where the snippet's match is: notes are the techs' own, messages were seen by the requester. */
+const SNIPPET_IN = { subject: 'In the subject', message: 'In a message', note: 'In a note' } as const;
+
 export function SearchPage() {
   const dir = useDirectory();
   const id = useId();
@@ -115,6 +118,11 @@ export function SearchPage() {
               </div>
               {r.snippet && (
                 <p className="pre">
+                  {r.snippetIn && (
+                    <span className="snippet-in" data-testid="snippet-in">
+                      {SNIPPET_IN[r.snippetIn]}:
+                    </span>
+                  )}{' '}
                   <Snippet text={r.snippet} />
                 </p>
               )}
