@@ -109,6 +109,7 @@ describe.each(DIALECTS)('search on %s', (kind) => {
     const where = async (q: string) => {
       const r = await w.techClient.get(`/api/console/search?q=${q}`);
       expect(r.body.map((c: { id: number }) => c.id)).toEqual([id]);
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: the part marks are control characters
       expect(r.body[0].snippet).not.toMatch(/[\u0001\u0004\u0005]/);
       return { in: r.body[0].snippetIn, snippet: r.body[0].snippet as string };
     };

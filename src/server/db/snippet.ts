@@ -28,6 +28,7 @@ export function snippetOf(document: string, words: string[], tokens = 16): strin
   const end = '\u0003';
   // Where each part begins in the text without its marks.
   const parts: [number, string][] = [];
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: the part marks are control characters on purpose
   const body = document.replace(/[\u0001\u0004\u0005]/g, (mark: string, at: number) => {
     parts.push([at - parts.length, mark]);
     return '';
