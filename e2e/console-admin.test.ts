@@ -51,6 +51,33 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Tech Console admin pages in
       .execute();
     expect(offered.map((o) => o.name)).toEqual(['Network']);
 
+    // The same offer from the board's side: Projects offered to Acme on the Boards page.
+    await sub('Boards');
+    const projects = page.getByRole('group', { name: 'Companies that may request chats on “Projects”' });
+    expect(await projects.getByLabel('Acme').isChecked()).toBe(false);
+    expect(await page.getByRole('group', { name: 'Companies that may request chats on “Network”' }).getByLabel('Acme').isChecked()).toBe(true);
+    await projects.getByLabel('Acme').check();
+    await page.getByRole('listitem').filter({ has: projects }).getByRole('button', { name: 'Save companies' }).click();
+    await eventually(() => page.getByText('“Projects” offered to 1 company').first().isVisible()).toBe(true);
+    const offeredNow = async () =>
+      (
+        await db
+          .selectFrom('company_boards')
+          .innerJoin('boards', 'boards.id', 'company_boards.board_id')
+          .select('boards.name')
+          .where('company_id', '=', acme.id)
+          .orderBy('boards.name')
+          .execute()
+      ).map((o) => o.name);
+    expect(await offeredNow()).toEqual(['Network', 'Projects']);
+    await sub('Companies');
+    await eventually(() =>
+      page
+        .getByRole('group', { name: /Boards offered to Acme/ })
+        .getByLabel('Projects')
+        .isChecked(),
+    ).toBe(true);
+
     await sub('Technicians and access');
     await page.getByRole('form', { name: 'Add a technician' }).getByLabel('Name').fill('Nina Network');
     await page.getByRole('form', { name: 'Add a technician' }).getByLabel('Email').fill('nina@example.test');

@@ -204,4 +204,22 @@ describe.each(DIALECTS)('access on %s', (kind) => {
     const all = (await admin.get('/api/admin/techs')).body as { email: string }[];
     expect(all.some((t) => t.email === refusedEmail)).toBe(false);
   });
+
+  it("a board offered from its own side reaches exactly those companies' users; a tech, an unknown company or board are refused and change nothing", async () => {
+    const board = await s.f.board();
+    const offeredTo = async () => (await w.userClient.get('/api/portal/boards')).body.map((b: { id: number }) => b.id);
+    expect(await offeredTo()).not.toContain(board);
+    expect((await w.techClient.put(`/api/admin/boards/${board}/companies`, { companyIds: [w.companyId] })).body.error.code).toBe('admin_only');
+    expect((await admin.put(`/api/admin/boards/${board}/companies`, { companyIds: [w.companyId, 2 ** 30] })).status).toBe(404);
+    expect((await admin.put(`/api/admin/boards/${2 ** 30}/companies`, { companyIds: [w.companyId] })).status).toBe(404);
+    expect(await offeredTo()).not.toContain(board);
+
+    expect((await admin.put(`/api/admin/boards/${board}/companies`, { companyIds: [w.companyId, w.companyId] })).status).toBe(200);
+    expect(await offeredTo()).toContain(board);
+    // The company's other boards stay offered: only this board's offers change.
+    expect(await offeredTo()).toContain(w.boardId);
+    expect((await admin.put(`/api/admin/boards/${board}/companies`, { companyIds: [] })).status).toBe(200);
+    expect(await offeredTo()).not.toContain(board);
+    expect(await offeredTo()).toContain(w.boardId);
+  });
 });

@@ -92,6 +92,7 @@ export const Email = z.string().trim().email().max(200);
 // Admin
 export const NameBody = z.object({ name: text(200) }).strict();
 export const CompanyBody = z.object({ name: text(200), boardIds: z.array(id).max(500).optional() }).strict();
+export const BoardCompaniesBody = z.object({ companyIds: z.array(id).max(5000) }).strict();
 export const GrantsBody = z.object({ boardIds: z.array(id).max(500), allCompanies: z.boolean(), companyIds: z.array(id).max(5000) }).strict();
 export const TechBody = z
   .object({

@@ -15,6 +15,7 @@ import {
   insertCompany,
   renameBoard,
   renameCompany,
+  replaceBoardCompanies,
   replaceCompanyBoards,
 } from '../db/repositories/organisation.js';
 import {
@@ -80,6 +81,15 @@ export async function saveBoard(ctx: Ctx, id: number | null, name: string) {
     if (id === null) return insertBoard(ctx.db, name, ctx.now());
     if (!(await renameBoard(ctx.db, id, name))) throw new NotFound('Board');
     return id;
+  });
+}
+
+/** Offers the board to exactly these companies (the board's side of what saveCompany sets per company). */
+export async function offerBoard(ctx: Ctx, boardId: number, companyIds: number[]) {
+  await inTransaction(ctx, async (trx) => {
+    await assertIds(trx, 'boards', [boardId]);
+    await assertIds(trx, 'companies', companyIds);
+    await replaceBoardCompanies(trx, boardId, new Set(companyIds));
   });
 }
 

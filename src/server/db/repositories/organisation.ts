@@ -39,6 +39,12 @@ export async function replaceCompanyBoards(trx: Tx, companyId: number, boardIds:
   for (const b of boardIds) await trx.insertInto('company_boards').values({ company_id: companyId, board_id: b }).execute();
 }
 
+/** The companies whose users may request chats on the board: exactly these. */
+export async function replaceBoardCompanies(trx: Tx, boardId: number, companyIds: Iterable<number>): Promise<void> {
+  await trx.deleteFrom('company_boards').where('board_id', '=', boardId).execute();
+  for (const c of companyIds) await trx.insertInto('company_boards').values({ company_id: c, board_id: boardId }).execute();
+}
+
 /** Whether the company's users may request chats on the board. */
 export async function boardOfferedTo(db: Tx, companyId: number, boardId: number): Promise<boolean> {
   return !!(await db.selectFrom('company_boards').select('board_id').where('company_id', '=', companyId).where('board_id', '=', boardId).executeTakeFirst());

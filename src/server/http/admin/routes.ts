@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import {
+  BoardCompaniesBody,
   BrandingBody,
   CompanyBody,
   EraseBody,
@@ -60,6 +61,11 @@ export const adminRoutes = (ctx: Ctx) => async (root: FastifyInstance) => {
   app.put('/boards/:id', { schema: { tags, params: IdParam, body: NameBody, response: answers(V.Created) } }, async (req) => ({
     id: await admin.saveBoard(ctx, req.params.id, req.body.name),
   }));
+
+  app.put('/boards/:id/companies', { schema: { tags, params: IdParam, body: BoardCompaniesBody, response: answers(V.Created) } }, async (req) => {
+    await admin.offerBoard(ctx, req.params.id, req.body.companyIds);
+    return { id: req.params.id };
+  });
 
   app.get('/techs', { schema: { tags, response: answers(z.array(V.AdminTech)) } }, async () => admin.listTechs(ctx.db));
   app.post('/techs', { schema: { tags, body: TechBody, response: answers(V.Created, 201) } }, async (req, reply) => {
