@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HAS_CHROMIUM, launch, screenshotPath, type Browsers } from './support/browser.js';
 import { HAS_PORTAL_BUILD, startPortalServer } from './support/portal.js';
 import { eventually, friendlyNames, navTo, techPage } from './support/console-ui.js';
-import { activeChat, world } from '../test/support/flows.js';
+import { activeChat, callbackChat, world } from '../test/support/flows.js';
 import type { TestServer } from '../test/support/server.js';
 
 const XSS = '<img src=x onerror=alert(1)>';
@@ -34,6 +34,9 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Tech Console search and not
     expect((await w.techClient.post(`/api/console/chats/${toner}/end`, { outcome: 'ticket_created', boardId: w.boardId, summary: 'Order toner' })).status).toBe(
       200,
     );
+    // A callback completed by a tech: nobody joined, and the list says why.
+    const callback = await callbackChat(w);
+    expect((await w.techClient.post(`/api/console/chats/${callback}/complete`, { note: 'Called back, fixed on the phone' })).status).toBe(200);
     const keyboard = await activeChat(w, 'Sticky keys');
     await say(keyboard, 'The keyboard has sticky keys');
     expect((await w.techClient.post(`/api/console/chats/${keyboard}/end`, { outcome: 'ended' })).status).toBe(200);
@@ -43,8 +46,9 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Tech Console search and not
     await navTo(t.page, 'Search');
     // No words: every completed chat, newest first.
     const results = t.page.getByTestId('search-result');
-    await eventually(() => results.count()).toBe(2);
+    await eventually(() => results.count()).toBe(3);
     expect(await results.first().textContent()).toContain('Sticky keys');
+    expect(await results.nth(1).textContent()).toContain('callback, nobody joined');
 
     await t.page.getByLabel('Words').fill('onerror');
     await t.page.getByRole('button', { name: 'Search', exact: true }).click();

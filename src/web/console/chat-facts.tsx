@@ -18,6 +18,13 @@ function nobodyJoined(chat: ConsoleChat): string {
   return 'Nobody has joined yet';
 }
 
+/** The same, short, for a line in a list of chats. */
+export function nobodyJoinedShort(chat: ConsoleChat): string {
+  if (chat.callbackAt) return 'callback, nobody joined';
+  if (chat.abandonedAt) return chat.abandonReason === 'disconnected' ? 'connection lost before anyone joined' : 'left before anyone joined';
+  return 'nobody joined';
+}
+
 /** Who and where a chat is: the facts every chat view starts with. */
 export function ChatFacts({ chat, full = false }: { chat: ConsoleChat; full?: boolean }) {
   return (

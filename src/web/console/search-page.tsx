@@ -7,6 +7,7 @@ import { formatDateTime } from '../common/format.js';
 import { Link } from '../common/router.js';
 import { OUTCOME_TEXT } from './chat-facts.js';
 import { Snippet } from './snippet.js';
+import { nobodyJoinedShort } from './chat-facts.js';
 import { keys, useDirectory, type SearchResult } from './queries.js';
 
 const FIELDS = ['q', 'companyId', 'requesterId', 'techId', 'boardId', 'outcome', 'ticketId', 'from', 'to'] as const;
@@ -112,8 +113,8 @@ export function SearchPage() {
                 <strong>{r.subject}</strong>
               </Link>
               <div className="muted">
-                {r.requester.name} · {r.company.name} · {r.board.name} · {r.tech?.name ?? 'nobody joined'} · {OUTCOME_TEXT[r.outcome ?? ''] ?? 'Completed'} ·{' '}
-                {formatDateTime(r.completedAt)}
+                {r.requester.name} · {r.company.name} · {r.board.name} · {r.tech?.name ?? nobodyJoinedShort(r)} · {OUTCOME_TEXT[r.outcome ?? ''] ?? 'Completed'}{' '}
+                · {formatDateTime(r.completedAt)}
                 {(r.createdTicketId ?? r.ticketId) !== null && ` · ticket #${r.createdTicketId ?? r.ticketId}`}
               </div>
               {r.snippet && (
