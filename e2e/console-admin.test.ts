@@ -172,13 +172,13 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Tech Console admin pages in
     // Removing asks first; keeping it changes nothing.
     await page.getByRole('button', { name: 'Remove holiday 2030-12-25' }).click();
     await page
-      .getByRole('dialog', { name: /Remove the holiday/ })
+      .getByRole('alertdialog', { name: /Remove the holiday/ })
       .getByRole('button', { name: 'Keep it' })
       .click();
     expect(await page.getByText('2030-12-25: Christmas').isVisible()).toBe(true);
     await page.getByRole('button', { name: 'Remove holiday 2030-12-25' }).click();
     await page
-      .getByRole('dialog', { name: /Remove the holiday/ })
+      .getByRole('alertdialog', { name: /Remove the holiday/ })
       .getByRole('button', { name: 'Remove holiday', exact: true })
       .click();
     await eventually(() => page.getByText('No holidays.').isVisible()).toBe(true);

@@ -75,7 +75,7 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Client Portal: nothing lost
     const page = await userPage(w.user.email);
     const chatId = await requestChat(page, 'Mouse', 'The mouse is dead');
     await page.getByRole('button', { name: 'Leave the queue' }).click();
-    const ask = page.getByRole('dialog', { name: 'Leave the queue?' });
+    const ask = page.getByRole('alertdialog', { name: 'Leave the queue?' });
     await ask.getByRole('button', { name: 'Keep waiting' }).click();
     await eventually(() => ask.count()).toBe(0);
     expect(await statusOf(chatId)).toBe('waiting');

@@ -180,7 +180,7 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Client Portal chat in a rea
 
     // Leaving asks first: "Stay" keeps the chat as it was.
     await page.getByRole('button', { name: 'Leave the chat' }).click();
-    const ask = page.getByRole('dialog', { name: 'Leave this chat?' });
+    const ask = page.getByRole('alertdialog', { name: 'Leave this chat?' });
     await ask.waitFor();
     expect(await ask.evaluate((d) => d.contains(document.activeElement) && document.activeElement?.textContent)).toBe('Stay in the chat');
     await ask.getByRole('button', { name: 'Stay in the chat' }).click();

@@ -84,6 +84,6 @@ export function eventually<T>(fn: () => T | Promise<T>, opts: { timeout?: number
 export async function leaveAndConfirm(page: Page, which: 'chat' | 'queue' | 'offer') {
   const name = which === 'chat' ? 'Leave the chat' : which === 'queue' ? 'Leave the queue' : 'Leave';
   await page.getByRole('button', { name, exact: true }).first().click();
-  const dialog = page.getByRole('dialog');
+  const dialog = page.getByRole('alertdialog');
   await dialog.getByRole('button', { name: which === 'chat' ? 'Leave the chat' : 'Leave the queue', exact: true }).click();
 }

@@ -1,35 +1,37 @@
-import { useEffect, useId, useRef, useState, type ReactNode } from 'react';
+/**
+ * Dialogs, on Radix primitives (docs/design-system.md says why): a modal `Modal` for forms and
+ * an `alertdialog` `ConfirmDialog` for actions that cannot be undone. Both are open while
+ * mounted: the caller shows one by rendering it and closes it by not rendering it (`onClose`).
+ * Focus moves in on opening, stays in while open, Escape closes, and focus returns on closing to
+ * what opened it; when that is gone (the action changed the page), to the page's main region
+ * rather than being lost on the body. No Radix overlay: it would inject an inline style sheet,
+ * which the Content-Security-Policy refuses; `.modal-backdrop` draws the shade instead.
+ */
+import * as AlertDialog from '@radix-ui/react-alert-dialog';
+import * as Dialog from '@radix-ui/react-dialog';
+import { useEffect, useState, type ReactNode } from 'react';
 import { errorMessage } from './api.js';
 
-/**
- * A native modal <dialog>: the browser traps focus, Escape closes it, and focus returns on close
- * to what opened it. When that is gone (the action changed the page), focus goes to the page's
- * main region rather than being lost on the body.
- */
+/** When the dialog goes, focus that would be lost on the body goes to the page's main region. */
+function useFocusMainOnClose() {
+  useEffect(() => () => void setTimeout(focusMainIfLost, 0), []);
+}
+
 export function Modal({ title, onClose, children }: { title: string; onClose: () => void; children: ReactNode }) {
-  const ref = useRef<HTMLDialogElement>(null);
-  const id = useId();
-  useEffect(() => {
-    const d = ref.current;
-    if (d && !d.open) d.showModal();
-    return () => {
-      d?.close();
-      setTimeout(focusMainIfLost, 0);
-    };
-  }, []);
+  useFocusMainOnClose();
   return (
-    <dialog
-      ref={ref}
-      className="modal"
-      aria-labelledby={id}
-      onCancel={(e) => {
-        e.preventDefault();
-        onClose();
-      }}
-    >
-      <h2 id={id}>{title}</h2>
-      {children}
-    </dialog>
+    <Dialog.Root open onOpenChange={(open) => !open && onClose()}>
+      <Dialog.Portal>
+        <div className="modal-backdrop" />
+        {/* A form's dialog closes by its buttons or Escape, never by a stray click beside it. */}
+        <Dialog.Content className="modal" aria-describedby={undefined} onPointerDownOutside={(e) => e.preventDefault()}>
+          <Dialog.Title asChild>
+            <h2>{title}</h2>
+          </Dialog.Title>
+          {children}
+        </Dialog.Content>
+      </Dialog.Portal>
+    </Dialog.Root>
   );
 }
 
@@ -43,8 +45,9 @@ function focusMainIfLost() {
 }
 
 /**
- * Asks before an action that cannot be undone. Cancel (or Escape) is the default; the action's
- * own button names what happens. Errors of the action show in the dialog, which stays open.
+ * Asks before an action that cannot be undone. Cancel (or Escape) is the default and has the
+ * focus on opening; the action's own button names what happens. Errors of the action show in the
+ * dialog, which stays open.
  */
 export function ConfirmDialog(props: {
   title: string;
@@ -56,6 +59,7 @@ export function ConfirmDialog(props: {
 }) {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
+  useFocusMainOnClose();
   const confirm = async () => {
     setBusy(true);
     setError(null);
@@ -68,24 +72,36 @@ export function ConfirmDialog(props: {
     }
   };
   return (
-    <Modal title={props.title} onClose={props.onClose}>
-      <div className="stack">
-        <p>{props.message}</p>
-        {error && (
-          <p className="banner banner-error" role="alert">
-            {error}
-          </p>
-        )}
-        <div className="row">
-          {/* biome-ignore lint/a11y/noAutofocus: in a modal dialog, autofocus picks the control focused on opening (the safe choice, Cancel) */}
-          <button type="button" className="secondary" autoFocus onClick={props.onClose} disabled={busy}>
-            {props.cancelLabel ?? 'Cancel'}
-          </button>
-          <button type="button" onClick={() => void confirm()} disabled={busy}>
-            {props.confirmLabel}
-          </button>
-        </div>
-      </div>
-    </Modal>
+    <AlertDialog.Root open onOpenChange={(open) => !open && !busy && props.onClose()}>
+      <AlertDialog.Portal>
+        <div className="modal-backdrop" />
+        <AlertDialog.Content className="modal">
+          <AlertDialog.Title asChild>
+            <h2>{props.title}</h2>
+          </AlertDialog.Title>
+          <div className="stack">
+            <AlertDialog.Description asChild>
+              <p>{props.message}</p>
+            </AlertDialog.Description>
+            {error && (
+              <p className="banner banner-error" role="alert">
+                {error}
+              </p>
+            )}
+            <div className="row">
+              <AlertDialog.Cancel asChild>
+                <button type="button" className="secondary" disabled={busy}>
+                  {props.cancelLabel ?? 'Cancel'}
+                </button>
+              </AlertDialog.Cancel>
+              {/* Not AlertDialog.Action: that would close the dialog before the action is done. */}
+              <button type="button" onClick={() => void confirm()} disabled={busy}>
+                {props.confirmLabel}
+              </button>
+            </div>
+          </div>
+        </AlertDialog.Content>
+      </AlertDialog.Portal>
+    </AlertDialog.Root>
   );
 }

@@ -2,10 +2,12 @@
  * Chat-request alerts: a toast with Join for each chat the server alerts this tech about, a sound
  * unless muted, and a system notification when the tab is hidden. A chat another tech took says
  * "Taken by …" for a few seconds (so the tech knows it was handled, not lost) and then goes; one
- * that left the waiting state otherwise disappears at once.
+ * that left the waiting state otherwise disappears at once. Built on Radix Toast: each alert is
+ * announced, stays until acted on, and F8 moves the keyboard to the alerts.
  */
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { useQueryClient } from '@tanstack/react-query';
+import * as Toast from '@radix-ui/react-toast';
 import { SERVER_EVENTS, type ConsoleServerEvents } from '../../shared/realtime.js';
 import { api, errorMessage } from '../common/api.js';
 import { navigate } from '../common/router.js';
@@ -113,32 +115,56 @@ export function AlertToasts({ socket, muted, meId }: { socket: ConsoleSocket; mu
   };
 
   return (
-    <section className="toasts" aria-label="Chat requests">
+    <Toast.Provider swipeDirection="right" label="Chat request">
       {toasts.map(({ chat, stage, error, busy, takenBy }) => (
-        <div key={chat.id} className={takenBy ? 'toast toast-taken card' : 'toast card'} role="alert" data-testid="alert-toast" data-chat-id={chat.id}>
-          <strong>{takenBy ? `Taken by ${takenBy}` : `New chat request${stage === 'assigned' ? ' on your ticket' : ''}`}</strong>
-          <p className="toast-subject">{chat.subject}</p>
-          {chat.firstMessage && (
-            <p className="toast-first" data-testid="first-message">
-              {chat.firstMessage}
-            </p>
-          )}
-          <p className="muted">
-            {chat.requester.name} · {chat.company.name} · {chat.board.name}
-          </p>
+        <Toast.Root
+          key={chat.id}
+          open
+          duration={Number.POSITIVE_INFINITY}
+          type="foreground"
+          onOpenChange={(open) => !open && drop(chat.id)}
+          // Escape dismisses the alert only from inside it, never a key meant for the page.
+          onEscapeKeyDown={(e) => {
+            if (!(e.target instanceof Element && e.target.closest('[data-testid="alert-toast"]'))) e.preventDefault();
+          }}
+          className={takenBy ? 'toast toast-taken card' : 'toast card'}
+          data-testid="alert-toast"
+          data-chat-id={chat.id}
+        >
+          <Toast.Title asChild>
+            <strong>{takenBy ? `Taken by ${takenBy}` : `New chat request${stage === 'assigned' ? ' on your ticket' : ''}`}</strong>
+          </Toast.Title>
+          <Toast.Description asChild>
+            <div>
+              <p className="toast-subject">{chat.subject}</p>
+              {chat.firstMessage && (
+                <p className="toast-first" data-testid="first-message">
+                  {chat.firstMessage}
+                </p>
+              )}
+              <p className="muted">
+                {chat.requester.name} · {chat.company.name} · {chat.board.name}
+              </p>
+            </div>
+          </Toast.Description>
           {error && <p className="banner banner-error">{error}</p>}
-          <div className="row">
+          {/* Not Toast.Action, which closes the toast on click: a Join refused (taken meanwhile)
+              says so in the toast. The buttons are left out of what is read out. */}
+          <div className="row" data-radix-toast-announce-exclude="">
             {!error && !takenBy && (
               <button type="button" disabled={busy} onClick={() => void join(chat.id)} aria-label={`Join chat: ${chat.subject}`}>
                 Join
               </button>
             )}
-            <button type="button" className="secondary" onClick={() => drop(chat.id)} aria-label={`Dismiss alert: ${chat.subject}`}>
-              Dismiss
-            </button>
+            <Toast.Close asChild>
+              <button type="button" className="secondary" aria-label={`Dismiss alert: ${chat.subject}`}>
+                Dismiss
+              </button>
+            </Toast.Close>
           </div>
-        </div>
+        </Toast.Root>
       ))}
-    </section>
+      <Toast.Viewport className="toasts" label="Chat requests (press {hotkey} to reach them)" />
+    </Toast.Provider>
   );
 }
