@@ -18,7 +18,7 @@ import { versionTracker } from '../common/chat-versions.js';
 import { joinChat } from './join.js';
 import { keys, type StatusBarData } from './queries.js';
 
-type Toast = { chat: ConsoleChat; stage: string; error?: string; busy?: boolean; takenBy?: string };
+type Alert = { chat: ConsoleChat; stage: string; error?: string; busy?: boolean; takenBy?: string };
 
 /** How long "Taken by …" stays before the toast goes. */
 const TAKEN_SHOWN_MS = 4000;
@@ -27,7 +27,7 @@ export const REPEAT_MS = 30_000;
 
 export function AlertToasts({ socket, muted, meId }: { socket: ConsoleSocket; muted: boolean; meId: number }) {
   const qc = useQueryClient();
-  const [toasts, setToasts] = useState<Toast[]>([]);
+  const [toasts, setToasts] = useState<Alert[]>([]);
   const drop = useCallback((chatId: number) => {
     setToasts((cur) => cur.filter((t) => t.chat.id !== chatId));
     withdrawNotification(chatId);
