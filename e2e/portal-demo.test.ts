@@ -1,6 +1,6 @@
 /**
  * The portal on the demo data a newcomer gets from `npm start`: Alice (Acme) asks about her VPN
- * ticket, Sam from the service desk answers. Takes the README's portal screenshots on the way.
+ * ticket, Sam from the service desk answers. Takes screenshots on the way (test-results/screenshots/).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HAS_CHROMIUM, launch, screenshotPath, type Browsers } from './support/browser.js';

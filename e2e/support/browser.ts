@@ -61,7 +61,11 @@ export async function launch(baseUrl: string): Promise<Browsers> {
   };
 }
 
-export const SCREENSHOTS = path.resolve('docs/screenshots');
+/**
+ * Where the browser tests put the pictures they take on the way (test-results/, not committed).
+ * The README's screenshots are made on the demo data by `npm run screenshots` (scripts/screenshots.ts).
+ */
+export const SCREENSHOTS = path.resolve('test-results/screenshots');
 export function screenshotPath(name: string) {
   fs.mkdirSync(SCREENSHOTS, { recursive: true });
   return path.join(SCREENSHOTS, `${name}.png`);
