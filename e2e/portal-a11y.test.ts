@@ -57,6 +57,9 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Client Portal accessibility
       await check('ticket');
       await page.getByRole('link', { name: 'New request', exact: true }).click();
       await page.getByTestId('office-open').waitFor();
+      // Open around the clock says so, not "until 12:00 AM" and "12:00 AM – 12:00 AM".
+      expect(await page.getByTestId('office-open').textContent()).toContain('around the clock');
+      expect(await page.getByTestId('office-openings').textContent()).toContain('open all day');
       await check('new request');
       const chatId = await requestChat(page, 'Keyboard', 'Keys stick');
       await page.getByTestId('queue-position').waitFor();

@@ -57,5 +57,29 @@ export function officeStatus(hours: OfficeHours, now: number): OfficeStatus {
     }
     if (open) break;
   }
+  if (open && closesAt) closesAt = closingAcrossDays(hours, Date.parse(closesAt), holidays);
   return { open, nextOpenAt: open ? null : nextOpenAt, closesAt, holiday: todayHoliday };
+}
+
+/**
+ * When support closes, following intervals that start as the one before ends (midnight to
+ * midnight, day after day): null when it never closes within a week, open around the clock.
+ */
+function closingAcrossDays(hours: OfficeHours, endAt: number, holidays: Map<string, unknown>): string | null {
+  const tz = hours.timezone;
+  let end = endAt;
+  for (let hop = 0; hop < 8 * 10; hop++) {
+    const local = localParts(end, tz);
+    if (holidays.has(isoDate(local.y, local.m, local.d))) return new Date(end).toISOString();
+    const day = new Date(Date.UTC(local.y, local.m - 1, local.d)).getUTCDay();
+    const next = (hours.schedule[String(day)] ?? []).find((iv) => {
+      const s = toMinutes(iv.start);
+      return zonedToInstant(local.y, local.m, local.d, Math.floor(s / 60), s % 60, tz) === end;
+    });
+    if (!next) return new Date(end).toISOString();
+    const e = toMinutes(next.end);
+    end = e >= 24 * 60 ? zonedToInstant(local.y, local.m, local.d + 1, 0, 0, tz) : zonedToInstant(local.y, local.m, local.d, Math.floor(e / 60), e % 60, tz);
+    if (end - endAt > 7 * 24 * 3600 * 1000) return null;
+  }
+  return new Date(end).toISOString();
 }

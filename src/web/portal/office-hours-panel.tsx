@@ -40,13 +40,18 @@ export function upcomingOpenings(h: OfficeHoursInfo, now: number, days = 7): Ope
 
 const dayFmt = new Intl.DateTimeFormat(undefined, { weekday: 'long', day: 'numeric', month: 'short' });
 const timeFmt = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' });
+/** A closing time: the time alone today, with the day when later. */
+const untilText = (iso: string) => {
+  const at = new Date(iso);
+  return at.toDateString() === new Date().toDateString() ? timeFmt.format(at) : `${dayFmt.format(at)}, ${timeFmt.format(at)}`;
+};
 
 export function OfficeStatusLine({ hours, waiting = false }: { hours: OfficeHoursInfo; waiting?: boolean }) {
   const s = hours.status;
   if (s.open)
     return (
       <p className="banner banner-ok" data-testid="office-open">
-        Support is open now{s.closesAt ? ` until ${timeFmt.format(new Date(s.closesAt))}` : ''}.
+        Support is open now{s.closesAt ? ` until ${untilText(s.closesAt)}` : ', around the clock'}.
       </p>
     );
   return (
@@ -66,6 +71,8 @@ export function OfficeStatusLine({ hours, waiting = false }: { hours: OfficeHour
     </div>
   );
 }
+
+const DAY_MS = 24 * 3600 * 1000;
 
 /** `compact`: the status line alone; `waiting`: worded for the waiting view, where the chat already exists. */
 export function OfficeHoursPanel({ compact = false, waiting = compact }: { compact?: boolean; waiting?: boolean }) {
@@ -90,7 +97,11 @@ export function OfficeHoursPanel({ compact = false, waiting = compact }: { compa
               {openings.map((o, i) => (
                 <li key={i}>
                   {dayFmt.format(new Date(o.start))}:{' '}
-                  {o.holiday ? `closed (${o.holiday})` : `${timeFmt.format(new Date(o.start))} – ${timeFmt.format(new Date(o.end))}`}
+                  {o.holiday
+                    ? `closed (${o.holiday})`
+                    : new Date(o.end).getTime() - new Date(o.start).getTime() >= DAY_MS - 60_000
+                      ? 'open all day'
+                      : `${timeFmt.format(new Date(o.start))} – ${timeFmt.format(new Date(o.end))}`}
                 </li>
               ))}
             </ul>
