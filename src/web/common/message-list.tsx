@@ -3,6 +3,7 @@ import type { Outgoing } from './message-merge.js';
 import { formatMessageTime } from './format.js';
 import type { Message } from './types.js';
 import type { TypingAuthor } from './use-chat-stream.js';
+import { RichText } from './rich-text-view.js';
 
 type Viewer = { kind: 'portal' | 'tech'; id: number };
 
@@ -41,7 +42,9 @@ export function MessageList(props: {
                   <span className="message-author">{mine ? 'You' : (m.author.name ?? 'Unknown')}</span>{' '}
                   <time dateTime={m.createdAt ?? undefined}>{formatMessageTime(m.createdAt)}</time>
                 </div>
-                <p className="message-body">{m.body}</p>
+                <div className="message-body">
+                  <RichText text={m.body} />
+                </div>
                 {/* Stored by the server; whether the other side has read it is not known here. */}
                 {mine && <div className="message-state">Sent</div>}
               </li>
@@ -52,7 +55,9 @@ export function MessageList(props: {
               <div className="message-meta">
                 <span className="message-author">You</span>
               </div>
-              <p className="message-body">{o.body}</p>
+              <div className="message-body">
+                <RichText text={o.body} />
+              </div>
               {o.state === 'sending' ? (
                 <div className="message-state">Sending…</div>
               ) : (
