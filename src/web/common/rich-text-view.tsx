@@ -19,7 +19,7 @@ export function RichText({ text }: { text: string }) {
             );
           case 'code':
             return <code key={i}>{p.text}</code>;
-          case 'block':
+          default:
             return (
               <pre key={i} className="message-code">
                 <code>{p.text}</code>
