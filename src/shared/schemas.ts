@@ -92,6 +92,21 @@ export const Email = z.string().trim().email().max(200);
 // Admin
 export const NameBody = z.object({ name: text(200) }).strict();
 export const CompanyBody = z.object({ name: text(200), boardIds: z.array(id).max(500).optional() }).strict();
+/** A canned reply's shortcut: what follows "/" in the composer. */
+export const SHORTCUT_PATTERN = /^[a-z0-9][a-z0-9_-]{0,39}$/;
+const shortcut = z.string().trim().toLowerCase().regex(SHORTCUT_PATTERN, 'Letters, digits, - and _ only, at most 40, starting with a letter or digit');
+export const PersonalReplyBody = z.object({ shortcut, body: text(4000) }).strict();
+export const SharedReplyBody = z.object({ shortcut, body: text(4000), boardId: id.nullable() }).strict();
+export const CannedRepliesQuery = z
+  .object({
+    chatId: z.coerce
+      .number()
+      .int()
+      .positive()
+      .max(2 ** 31)
+      .optional(),
+  })
+  .strict();
 export const BoardCompaniesBody = z.object({ companyIds: z.array(id).max(5000) }).strict();
 export const GrantsBody = z.object({ boardIds: z.array(id).max(500), allCompanies: z.boolean(), companyIds: z.array(id).max(5000) }).strict();
 export const TechBody = z

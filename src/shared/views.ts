@@ -200,6 +200,9 @@ export const EligibleTechs = z.object({ techIds: z.array(id) });
 
 export const Boards = z.array(Named);
 export const Created = z.object({ id });
+/** A canned reply: `shared` ones are the admins' (for every board when `boardId` is null). */
+export const CannedReply = z.object({ id, shortcut: z.string(), body: z.string(), shared: z.boolean(), boardId: id.nullable(), updatedAt: time });
+export type CannedReply = z.infer<typeof CannedReply>;
 /** The provider's branding as both apps show it; `logoUrl` changes with the logo. */
 export const Branding = z.object({ name: z.string(), accentColor: z.string().nullable(), logoUrl: z.string().nullable() });
 export type Branding = z.infer<typeof Branding>;

@@ -173,6 +173,18 @@ async function branding(db: Kysely<any>, dialect: Dialect) {
   );
 }
 
+/**
+ * Canned replies (services/canned-replies.ts): shared ones (no owner; optionally for one board)
+ * and a tech's personal ones. A shortcut is unique among the shared ones and among each tech's own.
+ */
+async function cannedReplies(db: Kysely<any>, dialect: Dialect) {
+  await sql`create table canned_replies (id ${id(dialect)}, owner_tech_id bigint references techs(id), board_id bigint references boards(id), shortcut text not null, body text not null, created_at ${bigint} not null, updated_at ${bigint} not null)`.execute(
+    db,
+  );
+  await sql`create unique index canned_replies_shared on canned_replies (shortcut) where owner_tech_id is null`.execute(db);
+  await sql`create unique index canned_replies_personal on canned_replies (owner_tech_id, shortcut) where owner_tech_id is not null`.execute(db);
+}
+
 const migrations: Migration[] = [
   { name: '001_initial', up: createTables },
   { name: '002_client_id_per_author', up: clientIdPerAuthor },
@@ -186,6 +198,7 @@ const migrations: Migration[] = [
   { name: '010_chat_version', up: chatVersion },
   { name: '011_abandon_reason', up: abandonReason },
   { name: '012_branding', up: branding },
+  { name: '013_canned_replies', up: cannedReplies },
 ];
 
 /** The name of the newest migration: a database whose schema has it is current. */

@@ -225,6 +225,17 @@ export interface BrandingTable {
   updated_at: number;
 }
 
+/** A canned reply: shared (owner null, board null for every board) or a tech's personal one. */
+export interface CannedRepliesTable {
+  id: Generated<number>;
+  owner_tech_id: number | null;
+  board_id: number | null;
+  shortcut: string;
+  body: string;
+  created_at: number;
+  updated_at: number;
+}
+
 export interface Database {
   companies: CompaniesTable;
   boards: BoardsTable;
@@ -251,6 +262,7 @@ export interface Database {
   cluster_nodes: ClusterNodesTable;
   portal_connections: PortalConnectionsTable;
   branding: BrandingTable;
+  canned_replies: CannedRepliesTable;
 }
 
 export type Chat = Selectable<ChatsTable>;

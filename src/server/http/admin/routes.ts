@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import {
   BoardCompaniesBody,
+  SharedReplyBody,
   BrandingBody,
   CompanyBody,
   EraseBody,
@@ -25,6 +26,7 @@ import { techsWithAccess } from '../../policies/access.js';
 import { answers } from '../answers.js';
 import * as V from '../../../shared/views.js';
 import { z } from 'zod';
+import { createSharedReply, deleteSharedReply, listSharedReplies, updateSharedReply } from '../../services/canned-replies.js';
 import { LOGO_CONTENT_TYPES, MAX_LOGO_BYTES, removeLogo, saveBranding, saveLogo } from '../../services/branding.js';
 
 export const adminRoutes = (ctx: Ctx) => async (root: FastifyInstance) => {
@@ -43,6 +45,21 @@ export const adminRoutes = (ctx: Ctx) => async (root: FastifyInstance) => {
     async (req) => saveLogo(ctx.db, (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase(), req.body as Buffer, ctx.now()),
   );
   app.delete('/branding/logo', { schema: { tags, response: answers(V.Branding) } }, async () => removeLogo(ctx.db, ctx.now()));
+
+  // Shared canned replies (services/canned-replies.ts).
+  app.get('/canned-replies', { schema: { tags, response: answers(z.array(V.CannedReply)) } }, async () => listSharedReplies(ctx.db));
+  app.post('/canned-replies', { schema: { tags, body: SharedReplyBody, response: answers(V.Created, 201) } }, async (req, reply) => {
+    reply.status(201);
+    return { id: await createSharedReply(ctx.db, req.body, ctx.now()) };
+  });
+  app.put('/canned-replies/:id', { schema: { tags, params: IdParam, body: SharedReplyBody, response: answers(V.Created) } }, async (req) => {
+    await updateSharedReply(ctx.db, req.params.id, req.body, ctx.now());
+    return { id: req.params.id };
+  });
+  app.delete('/canned-replies/:id', { schema: { tags, params: IdParam, response: answers(V.Created) } }, async (req) => {
+    await deleteSharedReply(ctx.db, req.params.id);
+    return { id: req.params.id };
+  });
 
   app.get('/companies', { schema: { tags, response: answers(z.array(V.AdminCompany)) } }, async () => admin.listCompanies(ctx.db));
   app.post('/companies', { schema: { tags, body: CompanyBody, response: answers(V.Created, 201) } }, async (req, reply) => {

@@ -27,6 +27,8 @@ import { sendAttachment } from '../downloads.js';
 import { answers, FileDownload } from '../answers.js';
 import * as V from '../../../shared/views.js';
 import { chatStreamRoutes } from '../chat-stream-routes.js';
+import { CannedRepliesQuery, PersonalReplyBody } from '../../../shared/schemas.js';
+import { createPersonalReply, deletePersonalReply, listCannedReplies, updatePersonalReply } from '../../services/canned-replies.js';
 
 const big = z.coerce
   .number()
@@ -107,4 +109,21 @@ export const consoleRoutes = (ctx: Ctx) => async (root: FastifyInstance) => {
   app.get('/tickets/:id/attachments/:attachmentId', { schema: { tags, params: AttachmentParams, response: answers(FileDownload) } }, async (req, reply) =>
     sendAttachment(reply, await getAttachment(ctx, techOf(req), req.params.id, req.params.attachmentId)),
   );
+
+  // Canned replies: with chatId, what this tech may insert there; a tech manages only their own.
+  app.get('/canned-replies', { schema: { tags, querystring: CannedRepliesQuery, response: answers(z.array(V.CannedReply)) } }, async (req) =>
+    listCannedReplies(ctx.db, techOf(req), req.query.chatId),
+  );
+  app.post('/canned-replies', { schema: { tags, body: PersonalReplyBody, response: answers(V.Created, 201) } }, async (req, reply) => {
+    reply.status(201);
+    return { id: await createPersonalReply(ctx.db, techOf(req), req.body, ctx.now()) };
+  });
+  app.put('/canned-replies/:id', { schema: { tags, params: IdParam, body: PersonalReplyBody, response: answers(V.Created) } }, async (req) => {
+    await updatePersonalReply(ctx.db, techOf(req), req.params.id, req.body, ctx.now());
+    return { id: req.params.id };
+  });
+  app.delete('/canned-replies/:id', { schema: { tags, params: IdParam, response: answers(V.Created) } }, async (req) => {
+    await deletePersonalReply(ctx.db, techOf(req), req.params.id);
+    return { id: req.params.id };
+  });
 };
