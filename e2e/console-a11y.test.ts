@@ -108,12 +108,16 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Tech Console accessibility 
       await navTo(page, 'Tickets');
       await page.getByRole('heading', { name: 'Tickets' }).waitFor();
       await check('tickets');
+      await navTo(page, 'Replies');
+      await page.getByRole('heading', { name: 'My canned replies' }).waitFor();
+      await check('my canned replies');
       const loaded: Record<string, string> = {
         Companies: 'Add company',
         Boards: 'Add board',
         'Technicians and access': 'Add technician',
         'Portal users': 'Add portal user',
         'Office hours and holidays': 'Save office hours',
+        'Canned replies': 'Add canned reply',
         Branding: 'Save name and colour',
       };
       await navTo(page, 'Admin');
@@ -122,7 +126,7 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Tech Console accessibility 
         await page.getByRole('heading', { name: `Admin: ${section}` }).waitFor();
         await page.getByRole('button', { name: button }).waitFor();
         // Lists fill in after the form: wait for the first row of each.
-        if (section !== 'Office hours and holidays' && section !== 'Branding') await page.locator('.admin-list > li, tbody tr').first().waitFor();
+        if (!['Office hours and holidays', 'Branding', 'Canned replies'].includes(section)) await page.locator('.admin-list > li, tbody tr').first().waitFor();
         await check(`admin ${section}`);
       }
       expect(checked).toEqual(Object.fromEntries(Object.keys(checked).map((k) => [k, []])));

@@ -1,4 +1,5 @@
 import { useEffect, useId, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
+import { slashQuery, type Suggestion } from './slash-suggestions.js';
 import { CharCount, tooLong } from './char-count.js';
 import { clearDraft, loadDraft, saveDraft } from './drafts.js';
 
@@ -6,6 +7,8 @@ import { clearDraft, loadDraft, saveDraft } from './drafts.js';
  * Message box: Enter sends, Shift+Enter adds a line. With `draftKey`, what is typed survives a
  * reload and a switch to another chat (drafts.ts) until it is sent. Nothing is cut silently: a
  * text over the limit stays as typed or pasted, the counter says by how much, and Send waits.
+ * With `suggestions` (canned replies), typing "/" and a few letters lists the matching ones:
+ * arrow keys choose, Enter or Tab inserts in place of "/…", Escape closes the list.
  */
 export function Composer({
   onSend,
@@ -13,6 +16,7 @@ export function Composer({
   disabledReason,
   draftKey,
   autoFocus,
+  suggestions,
 }: {
   onSend: (body: string) => void;
   onTyping?: () => void;
@@ -20,6 +24,7 @@ export function Composer({
   draftKey?: string;
   /** Puts the cursor in the box when it first shows (after joining a chat). */
   autoFocus?: boolean;
+  suggestions?: Suggestion[];
 }) {
   const [text, setText] = useState(() => (draftKey ? loadDraft(draftKey) : ''));
   const id = useId();
@@ -47,7 +52,42 @@ export function Composer({
     setText('');
     if (draftKey) clearDraft(draftKey);
   };
+  // The "/" list: what the text before the cursor asks for, unless closed with Escape.
+  const [caret, setCaret] = useState(0);
+  const [closedFor, setClosedFor] = useState<string | null>(null);
+  const [active, setActive] = useState(0);
+  const slash = suggestions ? slashQuery(text, caret) : null;
+  const matches = slash && suggestions ? suggestions.filter((o) => o.shortcut.includes(slash.query)).slice(0, 8) : [];
+  const open = matches.length > 0 && closedFor !== text;
+  const current = Math.min(active, matches.length - 1);
+  const listId = `${id}-suggestions`;
+  const insert = (o: Suggestion) => {
+    if (!slash) return;
+    const next = text.slice(0, slash.start) + o.text + text.slice(caret);
+    const at = slash.start + o.text.length;
+    change(next);
+    setCaret(at);
+    requestAnimationFrame(() => box.current?.setSelectionRange(at, at));
+  };
   const key = (e: KeyboardEvent<HTMLTextAreaElement>) => {
+    if (open && !e.nativeEvent.isComposing) {
+      const step = e.key === 'ArrowDown' ? 1 : e.key === 'ArrowUp' ? -1 : 0;
+      if (step) {
+        e.preventDefault();
+        setActive((current + step + matches.length) % matches.length);
+        return;
+      }
+      if ((e.key === 'Enter' && !e.shiftKey) || e.key === 'Tab') {
+        e.preventDefault();
+        insert(matches[current]);
+        return;
+      }
+      if (e.key === 'Escape') {
+        e.preventDefault();
+        setClosedFor(text);
+        return;
+      }
+    }
     if (e.key === 'Enter' && !e.shiftKey && !e.nativeEvent.isComposing) {
       e.preventDefault();
       submit();
@@ -67,10 +107,43 @@ export function Composer({
           disabled={disabled}
           aria-invalid={over}
           aria-describedby={`${id}-count`}
-          placeholder={disabledReason ?? 'Write a message (Enter to send, Shift+Enter for a new line)'}
-          onChange={(e) => change(e.target.value)}
+          placeholder={disabledReason ?? `Write a message (Enter to send, Shift+Enter for a new line${suggestions ? ', / for canned replies' : ''})`}
+          onChange={(e) => {
+            change(e.target.value);
+            setCaret(e.target.selectionStart);
+            setActive(0);
+          }}
+          onSelect={(e) => setCaret(e.currentTarget.selectionStart)}
           onKeyDown={key}
+          aria-autocomplete={suggestions ? 'list' : undefined}
+          aria-controls={open ? listId : undefined}
+          aria-activedescendant={open ? `${listId}-${current}` : undefined}
         />
+        {open && (
+          <div id={listId} role="listbox" aria-label="Canned replies" className="slash-list" data-testid="canned-list">
+            {matches.map((o, i) => (
+              // Chosen with the keyboard from the message box (aria-activedescendant), or clicked.
+              // biome-ignore lint/a11y/useKeyWithClickEvents: the keys are the message box's (arrows, Enter, Escape)
+              <div
+                key={`${i}-${o.shortcut}`}
+                id={`${listId}-${i}`}
+                role="option"
+                tabIndex={-1}
+                aria-selected={i === current}
+                className="slash-option"
+                onMouseDown={(e) => e.preventDefault()}
+                onClick={() => insert(o)}
+              >
+                <strong>/{o.shortcut}</strong> <span className="slash-preview">{o.text}</span>
+              </div>
+            ))}
+          </div>
+        )}
+        {suggestions && (
+          <span className="visually-hidden" aria-live="polite">
+            {open ? `${matches.length} canned ${matches.length === 1 ? 'reply' : 'replies'}: arrow keys to choose, Enter to insert, Escape to close` : ''}
+          </span>
+        )}
         <CharCount id={`${id}-count`} length={text.trim().length} />
       </div>
       <button type="submit" disabled={disabled || !text.trim() || over}>

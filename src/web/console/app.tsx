@@ -21,6 +21,7 @@ import { SearchPage } from './search-page.js';
 import { TicketsPage } from './tickets-page.js';
 import { TicketPage } from './ticket-page.js';
 import { AdminPage } from './admin/admin-page.js';
+import { CannedRepliesEditor } from './canned-replies-editor.js';
 import { SetupPage } from './setup-page.js';
 import { StatusBar } from './status-bar.js';
 import { useStatusBarSync } from './status-bar-sync.js';
@@ -76,6 +77,9 @@ function LoggedIn({ me }: { me: Me }) {
           </Link>
           <Link to="/console/tickets" aria-current={path.startsWith('/console/tickets') ? 'page' : undefined}>
             Tickets
+          </Link>
+          <Link to="/console/replies" aria-current={path === '/console/replies' ? 'page' : undefined}>
+            Replies
           </Link>
           {me.role === 'admin' && (
             <Link to="/console/admin" aria-current={path.startsWith('/console/admin') ? 'page' : undefined}>
@@ -137,6 +141,7 @@ function titleOf(path: string) {
   if (path === '/console' || path === '/console/') return 'Chats';
   if (path.startsWith('/console/chats/')) return 'Chat';
   if (path === '/console/search') return 'Search completed chats';
+  if (path === '/console/replies') return 'My canned replies';
   if (path === '/console/tickets') return 'Tickets';
   if (path.startsWith('/console/tickets/')) return 'Ticket';
   if (path.startsWith('/console/admin')) return 'Admin';
@@ -150,12 +155,24 @@ function Page({ path, me }: { path: string; me: Me }) {
   if ((m = match('/console/tickets/:id', path))) return <TicketPage key={m.id} id={m.id} />;
   if (path === '/console/tickets') return <TicketsPage />;
   if (path === '/console/search') return <SearchPage />;
+  if (path === '/console/replies') return <RepliesPage />;
   if (path.startsWith('/console/admin') && me.role === 'admin') return <AdminPage path={path} />;
   if (path === '/console' || path === '/console/') return <HomePage me={me} />;
   return (
     <main className="app-main" id="main">
       <h1>Page not found</h1>
       <Link to="/console">Back to the console</Link>
+    </main>
+  );
+}
+
+/** The tech's own canned replies, and the shared ones they are offered. */
+function RepliesPage() {
+  return (
+    <main className="app-main" id="main">
+      <h1>My canned replies</h1>
+      <p className="muted">In a chat, type “/” and a few letters of a shortcut, then choose with the arrow keys and Enter.</p>
+      <CannedRepliesEditor scope="personal" />
     </main>
   );
 }

@@ -1,5 +1,6 @@
 /** A chat by id: the live conversation while this tech is in it, otherwise its record. */
-import { useEffect, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
+import { fillPlaceholders } from '../common/slash-suggestions.js';
 import { useQueryClient } from '@tanstack/react-query';
 import { Composer } from '../common/composer.js';
 import { draftKey } from '../common/drafts.js';
@@ -14,7 +15,7 @@ import { ChatFacts } from './chat-facts.js';
 import { ChatRecord } from './chat-record.js';
 import { EndDialog } from './end-dialog.js';
 import { useRequesterOnline } from './presence.js';
-import { keys, useChat, type Me } from './queries.js';
+import { keys, useCannedReplies, useChat, type Me } from './queries.js';
 
 export function ChatPage({ id, me }: { id: number; me: Me }) {
   const chat = useChat(id);
@@ -49,6 +50,16 @@ function LiveChat({ id, me, initial }: { id: number; me: Me; initial: ConsoleCha
   useEffect(() => {
     if (stream.chat && !stream.chat.abilities.write) qc.setQueryData(keys.chat(id), stream.chat);
   }, [stream.chat, qc, id]);
+  // Canned replies for this chat, its placeholders filled in for this requester and this tech.
+  const canned = useCannedReplies(id).data;
+  const suggestions = useMemo(
+    () =>
+      (canned ?? []).map((r) => ({
+        shortcut: r.shortcut,
+        text: fillPlaceholders(r.body, { firstName: chat.requester.name.split(/\s+/)[0] ?? '', techName: me.name, company: chat.company.name }),
+      })),
+    [canned, chat.requester.name, chat.company.name, me.name],
+  );
   const left = chat.leftAt !== null;
   const presence = left ? 'Left the chat' : online === null ? 'Checking…' : online ? 'Online' : 'Offline';
 
@@ -70,7 +81,13 @@ function LiveChat({ id, me, initial }: { id: number; me: Me; initial: ConsoleCha
         onRetry={stream.retry}
         onDiscard={stream.discard}
       />
-      <Composer onSend={stream.send} onTyping={stream.notifyTyping} draftKey={draftKey('tech', me.id, chat.id)} autoFocus={takeJoinedNow(chat.id)} />
+      <Composer
+        onSend={stream.send}
+        onTyping={stream.notifyTyping}
+        draftKey={draftKey('tech', me.id, chat.id)}
+        autoFocus={takeJoinedNow(chat.id)}
+        suggestions={suggestions}
+      />
       <div className="row chat-actions">
         <button type="button" className="danger" onClick={() => setEnding(true)}>
           End chat…

@@ -5,6 +5,7 @@ import type { ConsoleChat, TicketDetail, TicketSummary } from '../common/types.j
 
 export type { TechMe as Me, StatusBarView as StatusBarData, Directory, NoteView as Note, SearchResult } from '../../shared/views.js';
 import type { TechMe as Me, StatusBarView as StatusBarData, Directory, NoteView as Note } from '../../shared/views.js';
+import type { CannedReply } from '../../shared/views.js';
 
 export const keys = {
   me: ['console', 'me'] as const,
@@ -17,11 +18,19 @@ export const keys = {
   ticket: (id: number) => ['console', 'tickets', id] as const,
   search: (q: string) => ['console', 'search', q] as const,
   admin: (what: string) => ['console', 'admin', what] as const,
+  /** Canned replies: for one chat, or (no chat) the tech's list to manage. */
+  canned: (chatId?: number) => ['console', 'canned', chatId ?? 'all'] as const,
 };
 
 export const useMe = () => useQuery({ queryKey: keys.me, queryFn: () => api.get<Me>('/api/console/me'), staleTime: Infinity });
 export const useStatusBar = () => useQuery({ queryKey: keys.statusBar, queryFn: () => api.get<StatusBarData>('/api/console/status-bar'), staleTime: Infinity });
 export const useDirectory = () => useQuery({ queryKey: keys.directory, queryFn: () => api.get<Directory>('/api/console/directory'), staleTime: 60000 });
+export const useCannedReplies = (chatId?: number) =>
+  useQuery({
+    queryKey: keys.canned(chatId),
+    queryFn: () => api.get<CannedReply[]>(`/api/console/canned-replies${chatId ? `?chatId=${chatId}` : ''}`),
+    staleTime: 30_000,
+  });
 export const useChat = (id: number) => useQuery({ queryKey: keys.chat(id), queryFn: () => api.get<ConsoleChat>(`/api/console/chats/${id}`) });
 export const useNotes = (id: number) => useQuery({ queryKey: keys.notes(id), queryFn: () => api.get<Note[]>(`/api/console/chats/${id}/notes`) });
 export const useTickets = () => useQuery({ queryKey: keys.tickets, queryFn: () => api.get<TicketSummary[]>('/api/console/tickets') });

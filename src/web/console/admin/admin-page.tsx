@@ -5,6 +5,8 @@ import { TechsAdmin } from './techs-admin.js';
 import { PortalUsersAdmin } from './portal-users-admin.js';
 import { OfficeHoursAdmin } from './office-hours-admin.js';
 import { BrandingAdmin } from './branding-admin.js';
+import { CannedRepliesEditor } from '../canned-replies-editor.js';
+import { useBoards } from './admin-data.js';
 
 const SECTIONS = [
   { path: 'companies', label: 'Companies', el: () => <CompaniesAdmin /> },
@@ -12,8 +14,14 @@ const SECTIONS = [
   { path: 'techs', label: 'Technicians and access', el: () => <TechsAdmin /> },
   { path: 'portal-users', label: 'Portal users', el: () => <PortalUsersAdmin /> },
   { path: 'office-hours', label: 'Office hours and holidays', el: () => <OfficeHoursAdmin /> },
+  { path: 'canned-replies', label: 'Canned replies', el: () => <SharedReplies /> },
   { path: 'branding', label: 'Branding', el: () => <BrandingAdmin /> },
 ] as const;
+
+function SharedReplies() {
+  const boards = useBoards();
+  return <CannedRepliesEditor scope="shared" boards={boards.data ?? []} />;
+}
 
 /** Admin pages (the server refuses every admin call to a non-admin; the console hides the link too). */
 export function AdminPage({ path }: { path: string }) {
