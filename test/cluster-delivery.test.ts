@@ -287,6 +287,35 @@ describe.skipIf(!!skip)('two nodes on PostgreSQL and Redis', () => {
     }
   });
 
+  it('an internal note added on node A reaches the techs following the chat on both nodes and no portal socket on either', async () => {
+    const [A, B] = cl.nodes;
+    const w = await cl.f.world();
+    const watcher = await cl.f.tech({ boardIds: [w.boardId], companyIds: [w.companyId] });
+    const user = await loginAs(A.url, 'portal', w.user.email, PASSWORD);
+    const tech = await loginAs(B.url, 'tech', w.tech.email, PASSWORD);
+    const userOnA = await connect(A.url, '/portal', user);
+    const userOnB = await connect(B.url, '/portal', await loginAs(B.url, 'portal', w.user.email, PASSWORD));
+    const techOnB = await connect(B.url, '/console', tech);
+    const watcherOnA = await connect(A.url, '/console', await loginAs(A.url, 'tech', watcher.email, PASSWORD));
+    open.push(userOnA, userOnB, techOnB, watcherOnA);
+    const chatId = (await user.post('/api/portal/chats', { boardId: w.boardId, subject: 'Notes across nodes', message: 'Hi' })).body.chat.id;
+    expect((await tech.post(`/api/console/chats/${chatId}/join`)).status).toBe(200);
+    for (const sock of [userOnA, userOnB, watcherOnA]) expect((await ack(sock, 'chat:subscribe', { chatId, afterSeq: 0 })).ok).toBe(true);
+
+    const onA = await loginAs(A.url, 'tech', w.tech.email, PASSWORD);
+    const added = await onA.post(`/api/console/chats/${chatId}/notes`, { body: 'Only for techs' });
+    expect(added.status, added.text).toBe(201);
+    expect(await waitFor(techOnB, 'note', (n) => n.chatId === chatId)).toEqual({ chatId, noteId: added.body.id });
+    expect(await waitFor(watcherOnA, 'note', (n) => n.chatId === chatId)).toEqual({ chatId, noteId: added.body.id });
+    // A message sent after it reaches both of the user's sockets: the note had its chance.
+    await ack(techOnB, 'message:send', { chatId, body: 'After the note', clientId: 'after-note' });
+    for (const sock of [userOnA, userOnB]) await waitFor(sock, 'message', (m) => m.clientId === 'after-note');
+    for (const sock of [userOnA, userOnB, techOnB, watcherOnA]) await barrier(sock);
+    expect(received(userOnA, 'note')).toEqual([]);
+    expect(received(userOnB, 'note')).toEqual([]);
+    expect(JSON.stringify([...userOnA.events, ...userOnB.events])).not.toContain('Only for techs');
+  });
+
   it('20 techs on two nodes join one chat at once over HTTP: one wins, the others are told who, everyone sees the withdrawal', async () => {
     const [A, B] = cl.nodes;
     const boardId = await cl.f.board();

@@ -8,7 +8,7 @@ import { DIALECTS } from './support/databases.js';
 import { PASSWORD, type TestServer } from './support/server.js';
 import { loginAs, type Client } from './support/http.js';
 import { ack, connect, received, waitFor, type TestSocket } from './support/sockets.js';
-import { barrier, serverWithSockets } from './support/realtime.js';
+import { barrier, serverWithSockets, until } from './support/realtime.js';
 import type { SERVER_EVENTS } from '../src/shared/realtime.js';
 
 type ServerEvent = (typeof SERVER_EVENTS)[keyof typeof SERVER_EVENTS];
@@ -24,6 +24,7 @@ const CHAT_OF: Record<ServerEvent, (p: any) => number | null> = {
   'statusbar:changed': () => null,
   resync: () => null,
   status: () => null,
+  note: (p) => p.chatId,
 };
 /** Every event a socket received about the chat; an event the server does not define fails the test. */
 function eventsAbout(socket: TestSocket, chatId: number) {
@@ -196,5 +197,42 @@ describe.each(DIALECTS)('recipients of real-time events on %s', (kind) => {
     await waitFor(p.sockets.dnr, 'chat', (c) => c.id === chat1 && c.status === 'completed');
     await barrier(p.s2);
     expect(eventsAbout(p.s2, chat1)).toEqual([]);
+  });
+
+  it('an internal note during a chat reaches the techs following it, never the requester, another user or techs without access', async () => {
+    const p = await people();
+    const r1 = await p.c1.post('/api/portal/chats', { boardId: p.boardId, subject: 'Printer', message: 'Printer jams' });
+    const chat1 = r1.body.chat.id;
+    expect((await p.clients.ok.post(`/api/console/chats/${chat1}/join`)).status).toBe(200);
+    expect((await ack(p.sockets.dnr, 'chat:subscribe', { chatId: chat1, afterSeq: 0 })).ok).toBe(true);
+    expect((await ack(p.s1, 'chat:subscribe', { chatId: chat1, afterSeq: 0 })).ok).toBe(true);
+
+    const added = await p.clients.ok.post(`/api/console/chats/${chat1}/notes`, { body: 'User sounds annoyed; jam is tray 2' });
+    expect(added.status, added.text).toBe(201);
+    const noteId = added.body.id;
+    expect(await waitFor(p.sockets.ok, 'note', (n) => n.chatId === chat1)).toEqual({ chatId: chat1, noteId });
+    expect(await waitFor(p.sockets.dnr, 'note', (n) => n.chatId === chat1)).toEqual({ chatId: chat1, noteId });
+    // An edit is pushed the same way.
+    expect((await p.clients.ok.put(`/api/console/chats/${chat1}/notes/${noteId}`, { body: 'Jam is tray 2' })).status).toBe(200);
+    await until(() => received(p.sockets.ok, 'note', (n) => n.chatId === chat1).length === 2);
+
+    // A message after it, seen by the requester, proves the note had its chance to arrive.
+    await ack(p.sockets.ok, 'message:send', { chatId: chat1, body: 'Try tray 1', clientId: 'n-1' });
+    await waitFor(p.s1, 'message', (m) => m.clientId === 'n-1');
+    for (const sock of [p.s1, p.s2, ...Object.values(p.sockets)]) await barrier(sock);
+    expect(received(p.s1, 'note')).toEqual([]);
+    expect(received(p.s2, 'note')).toEqual([]);
+    for (const k of ['noBoard', 'noCompany'] as const) expect(eventsAbout(p.sockets[k], chat1), k).toEqual([]);
+    // Nor is it in anything the requester can read: the chat's messages, and the transcript at the end.
+    const theirs = await p.c1.get(`/api/portal/chats/${chat1}/messages`);
+    expect(JSON.stringify(theirs.body)).not.toContain('tray 2');
+    expect((await p.clients.ok.post(`/api/console/chats/${chat1}/end`, { outcome: 'ended' })).status).toBe(200);
+    const portalTranscript = await p.c1.get(`/api/portal/chats/${chat1}/transcript`);
+    expect(portalTranscript.status).toBe(200);
+    expect(portalTranscript.text).toContain('Try tray 1');
+    expect(portalTranscript.text).not.toContain('tray 2');
+    // The tech's transcript has it in line, marked internal.
+    const techTranscript = await p.clients.ok.get(`/api/console/chats/${chat1}/transcript`);
+    expect(techTranscript.text).toMatch(/\[internal note, techs only\] Olive Access: Jam is tray 2/);
   });
 });

@@ -46,6 +46,7 @@ export const SERVER_EVENTS = {
   statusBarChanged: 'statusbar:changed',
   resync: 'resync',
   status: 'status',
+  note: 'note',
 } as const satisfies Record<string, keyof PortalServerEvents | keyof ConsoleServerEvents>;
 
 export type Ack<T = object> = ({ ok: true } & T) | { ok?: undefined; error: ErrorInfo };
@@ -79,6 +80,8 @@ export type TypingEvent = { chatId: number; typing: boolean; author: { kind: Mes
 export type PresenceEvent = { chatId: number; userId: number; online: boolean; left?: boolean };
 export type AlertEvent = { stage: 'assigned' | 'all'; chat: TechChatView };
 /** `version`: the chat's version once it stopped waiting; an alert with a lower one is stale. */
+/** An internal note added or edited on a chat: to the techs in the chat's stream only, never the portal. */
+export type NoteEvent = { chatId: number; noteId: number };
 export type AlertWithdrawnEvent = { chatId: number; version: number; techId: number | null; techName: string | null };
 
 /** Server -> client on `/portal`. */
@@ -97,6 +100,7 @@ export interface ConsoleServerEvents {
   chat: (c: TechChatView) => void;
   alert: (a: AlertEvent) => void;
   'alert:withdrawn': (w: AlertWithdrawnEvent) => void;
+  note: (n: NoteEvent) => void;
   presence: (p: PresenceEvent) => void;
   'statusbar:changed': (p: object) => void;
   status: (s: { available: boolean }) => void;

@@ -16,6 +16,6 @@ export async function sendTranscript(ctx: Ctx, reply: FastifyReply, actor: Actor
   const chat = await getVisibleChatRow(ctx.db, actor, chatId);
   if (chat.status !== 'completed')
     throw new Conflict('invalid_transition', `The transcript is ready once the chat is completed; it is ${chat.status}`, { state: chat.status });
-  const { text } = await buildTranscript(ctx.db, chatId);
+  const { text } = await buildTranscript(ctx.db, chatId, { internalNotes: actor.kind === 'tech' });
   return sendAttachment(reply, { filename: `chat-${chatId}.txt`, contentType: 'text/plain', content: Buffer.from(text, 'utf8') });
 }

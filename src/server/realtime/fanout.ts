@@ -265,6 +265,11 @@ export function startFanout(
       const r = await publishChat(chatId);
       if (r) consoleNsp.to(`chat:${chatId}`).emit(SERVER_EVENTS.presence, { chatId, userId: Number(r.row.requester_id), online: false, left: true });
     }),
+    // Internal notes: to the console's stream of the chat only (the techs following it); the
+    // portal namespace never hears of them.
+    bus.on('note.saved', ({ chatId, noteId }) => {
+      consoleNsp.to(`chat:${chatId}`).emit(SERVER_EVENTS.note, { chatId, noteId });
+    }),
     ...(['chat.waiting_kept', 'chat.abandoned', 'chat.callback_requested', 'chat.ended', 'chat.completed', 'note.saved'] as const).map((name) =>
       bus.on(name, async ({ chatId }) => {
         const r = await publishChat(chatId);

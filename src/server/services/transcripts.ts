@@ -1,6 +1,7 @@
 import type { Tx } from '../db/database.js';
 import { chatRowWithRequesterEmail } from '../db/repositories/chats.js';
 import { allMessagesOf } from '../db/repositories/messages.js';
+import { notesOfChat } from '../db/repositories/notes.js';
 import { insertAttachment, insertTimelineEntry, updateTicketRow } from '../db/repositories/tickets.js';
 
 const stamp = (ms: number | null) =>
@@ -11,10 +12,15 @@ const stamp = (ms: number | null) =>
         .replace('T', ' ')
         .replace(/\.\d+Z$/, ' UTC');
 
-/** The plain-text transcript: participants, times, every message with its time and author; and the chat it was read from. */
-export async function buildTranscript(trx: Tx, chatId: number) {
+/**
+ * The plain-text transcript: participants, times, every message with its time and author; and the
+ * chat it was read from. With `internalNotes` (a tech's download only: never the portal's, never
+ * the ticket's copy, which the portal user sees) the techs' notes are in line, marked internal.
+ */
+export async function buildTranscript(trx: Tx, chatId: number, opts: { internalNotes?: boolean } = {}) {
   const c = await chatRowWithRequesterEmail(trx, chatId);
   const messages = await allMessagesOf(trx, chatId);
+  const notes = opts.internalNotes ? await notesOfChat(trx, chatId) : [];
   const lines = [
     `Chat #${c.id}: ${c.subject}`,
     `Company: ${c.company_name}`,
@@ -28,10 +34,13 @@ export async function buildTranscript(trx: Tx, chatId: number) {
     '',
     'Messages:',
   ];
-  for (const m of messages) {
-    const who = m.author_kind === 'system' ? 'System' : (m.author_name ?? m.author_kind);
-    const body = m.body.replace(/\r\n?/g, '\n').split('\n').join('\n    ');
-    lines.push(`[${stamp(m.created_at)}] ${who}: ${body}`);
+  const entries = [
+    ...messages.map((m) => ({ at: Number(m.created_at), who: m.author_kind === 'system' ? 'System' : (m.author_name ?? m.author_kind), body: m.body })),
+    ...notes.map((n) => ({ at: Number(n.created_at), who: `[internal note, techs only] ${n.author_name}`, body: n.body })),
+  ].sort((a, b) => a.at - b.at);
+  for (const e of entries) {
+    const body = e.body.replace(/\r\n?/g, '\n').split('\n').join('\n    ');
+    lines.push(`[${stamp(e.at)}] ${e.who}: ${body}`);
   }
   return { text: `${lines.join('\n')}\n`, messageCount: messages.filter((m) => m.author_kind !== 'system').length, chat: c };
 }
