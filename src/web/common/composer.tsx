@@ -17,14 +17,20 @@ export function Composer({
   draftKey,
   autoFocus,
   suggestions,
+  label = 'Message',
+  placeholder,
 }: {
-  onSend: (body: string) => void;
+  /** A promise: the text stays until it resolves true (an internal note that failed keeps its text). */
+  onSend: (body: string) => unknown;
   onTyping?: () => void;
   disabledReason?: string | null;
   draftKey?: string;
   /** Puts the cursor in the box when it first shows (after joining a chat). */
   autoFocus?: boolean;
   suggestions?: Suggestion[];
+  /** The box's name (hidden label) and its hint, when not a message to the other side. */
+  label?: string;
+  placeholder?: string;
 }) {
   const [text, setText] = useState(() => (draftKey ? loadDraft(draftKey) : ''));
   const id = useId();
@@ -44,11 +50,18 @@ export function Composer({
     if (draftKey) saveDraft(draftKey, value);
     if (value) onTyping?.();
   };
-  const submit = (e?: FormEvent) => {
+  const [sending, setSending] = useState(false);
+  const submit = async (e?: FormEvent) => {
     e?.preventDefault();
     const body = text.trim();
-    if (!body || disabled || over) return;
-    onSend(body);
+    if (!body || disabled || over || sending) return;
+    const done = onSend(body);
+    if (done instanceof Promise) {
+      setSending(true);
+      const ok = (await done) === true;
+      setSending(false);
+      if (!ok) return;
+    }
     setText('');
     if (draftKey) clearDraft(draftKey);
   };
@@ -90,13 +103,13 @@ export function Composer({
     }
     if (e.key === 'Enter' && !e.shiftKey && !e.nativeEvent.isComposing) {
       e.preventDefault();
-      submit();
+      void submit();
     }
   };
   return (
     <form className="composer" onSubmit={submit}>
       <label htmlFor={id} className="visually-hidden">
-        Message
+        {label}
       </label>
       <div className="composer-field">
         <textarea
@@ -107,7 +120,9 @@ export function Composer({
           disabled={disabled}
           aria-invalid={over}
           aria-describedby={`${id}-count`}
-          placeholder={disabledReason ?? `Write a message (Enter to send, Shift+Enter for a new line${suggestions ? ', / for canned replies' : ''})`}
+          placeholder={
+            disabledReason ?? placeholder ?? `Write a message (Enter to send, Shift+Enter for a new line${suggestions ? ', / for canned replies' : ''})`
+          }
           onChange={(e) => {
             change(e.target.value);
             setCaret(e.target.selectionStart);
@@ -146,7 +161,7 @@ export function Composer({
         )}
         <CharCount id={`${id}-count`} length={text.trim().length} />
       </div>
-      <button type="submit" disabled={disabled || !text.trim() || over}>
+      <button type="submit" disabled={disabled || !text.trim() || over || sending}>
         Send
       </button>
     </form>

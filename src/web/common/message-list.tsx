@@ -6,6 +6,23 @@ import type { TypingAuthor } from './use-chat-stream.js';
 import { RichText } from './rich-text-view.js';
 
 type Viewer = { kind: 'portal' | 'tech'; id: number };
+/** A tech's internal note, shown in line to techs only (the portal never receives notes). */
+export type InlineNote = { id: number; createdAt: string | null; author: { name: string }; body: string };
+
+function NoteItem({ n }: { n: InlineNote }) {
+  return (
+    <li className="message message-note" data-testid="inline-note">
+      <div className="message-meta">
+        <span className="message-author">Internal note · {n.author.name}</span>{' '}
+        <time dateTime={n.createdAt ?? undefined}>{formatMessageTime(n.createdAt)}</time>
+      </div>
+      <div className="message-body">
+        <RichText text={n.body} />
+      </div>
+      <div className="message-state">Only techs see this</div>
+    </li>
+  );
+}
 
 /** The conversation. Bodies are React text children: user text is never parsed as HTML. */
 export function MessageList(props: {
@@ -15,12 +32,23 @@ export function MessageList(props: {
   typing?: TypingAuthor | null;
   onRetry?: (clientId: string) => void;
   onDiscard?: (clientId: string) => void;
+  /** Techs' internal notes, placed among the messages by time. */
+  notes?: InlineNote[];
 }) {
   const { messages, outbox = [], viewer, typing } = props;
+  const noteTime = (n: InlineNote) => (n.createdAt ? Date.parse(n.createdAt) : 0);
+  const notes = [...(props.notes ?? [])].sort((a, b) => noteTime(a) - noteTime(b));
+  let nextNote = 0;
+  /** The notes written before `at` that are not shown yet. */
+  const notesBefore = (at: string | null) => {
+    const from = nextNote;
+    while (nextNote < notes.length && (at === null || noteTime(notes[nextNote]) <= Date.parse(at))) nextNote++;
+    return notes.slice(from, nextNote).map((n) => <NoteItem key={`note-${n.id}`} n={n} />);
+  };
   const end = useRef<HTMLDivElement>(null);
   useEffect(() => {
     end.current?.scrollIntoView?.({ block: 'end' });
-  }, [messages.length, outbox.length, typing]);
+  }, [messages.length, outbox.length, typing, props.notes?.length]);
   return (
     // A named region that scrolls on its own: focusable, so that keyboard users can scroll it.
     // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrollable region must be reachable by keyboard (WCAG 2.1.1, axe scrollable-region-focusable)
@@ -28,15 +56,18 @@ export function MessageList(props: {
       {/* role="log" sits on a wrapper: on the <ol> itself it would hide the list from assistive tech. */}
       <div role="log" aria-label="Messages">
         <ol className="message-list">
-          {messages.map((m) => {
+          {messages.flatMap((m) => {
+            const before = m.createdAt ? notesBefore(m.createdAt) : [];
             const mine = m.author.kind === viewer.kind && m.author.id === viewer.id;
             if (m.author.kind === 'system')
-              return (
+              return [
+                ...before,
                 <li key={m.seq} className="message message-system" data-seq={m.seq}>
                   <span className="message-body">{m.body}</span> <time dateTime={m.createdAt ?? undefined}>{formatMessageTime(m.createdAt)}</time>
-                </li>
-              );
-            return (
+                </li>,
+              ];
+            return [
+              ...before,
               <li key={m.seq} className={`message ${mine ? 'message-mine' : 'message-theirs'}`} data-seq={m.seq}>
                 <div className="message-meta">
                   <span className="message-author">{mine ? 'You' : (m.author.name ?? 'Unknown')}</span>{' '}
@@ -47,9 +78,10 @@ export function MessageList(props: {
                 </div>
                 {/* Stored by the server; whether the other side has read it is not known here. */}
                 {mine && <div className="message-state">Sent</div>}
-              </li>
-            );
+              </li>,
+            ];
           })}
+          {notesBefore(null)}
           {outbox.map((o) => (
             <li key={o.clientId} className={`message message-mine message-${o.state}`} data-client-id={o.clientId}>
               <div className="message-meta">

@@ -1,5 +1,7 @@
 /** A chat by id: the live conversation while this tech is in it, otherwise its record. */
-import { useEffect, useMemo, useState } from 'react';
+import { useCallback, useEffect, useMemo, useState } from 'react';
+import { api } from '../common/api.js';
+import { SERVER_EVENTS, type ConsoleServerEvents } from '../../shared/realtime.js';
 import { fillPlaceholders } from '../common/slash-suggestions.js';
 import { useQueryClient } from '@tanstack/react-query';
 import { Composer } from '../common/composer.js';
@@ -8,14 +10,14 @@ import { takeJoinedNow } from './join.js';
 import { ErrorBanner } from '../common/error-banner.js';
 import { MessageList } from '../common/message-list.js';
 import { Link } from '../common/router.js';
-import { getSocket } from '../common/socket.js';
+import { getSocket, useSocketEvent } from '../common/socket.js';
 import type { ConsoleChat } from '../common/types.js';
 import { useChatStream } from '../common/use-chat-stream.js';
 import { ChatFacts } from './chat-facts.js';
 import { ChatRecord } from './chat-record.js';
 import { EndDialog } from './end-dialog.js';
 import { useRequesterOnline } from './presence.js';
-import { keys, useCannedReplies, useChat, type Me } from './queries.js';
+import { keys, useCannedReplies, useChat, useNotes, type Me } from './queries.js';
 
 export function ChatPage({ id, me }: { id: number; me: Me }) {
   const chat = useChat(id);
@@ -60,6 +62,28 @@ function LiveChat({ id, me, initial }: { id: number; me: Me; initial: ConsoleCha
       })),
     [canned, chat.requester.name, chat.company.name, me.name],
   );
+  // Internal notes in line, kept current by the 'note' event of the chat's console stream.
+  const notes = useNotes(id);
+  const onNote = useCallback<ConsoleServerEvents['note']>(
+    (n) => {
+      if (n.chatId === id) void qc.invalidateQueries({ queryKey: keys.notes(id) });
+    },
+    [qc, id],
+  );
+  useSocketEvent(socket, SERVER_EVENTS.note, onNote);
+  const [mode, setMode] = useState<'reply' | 'note'>('reply');
+  const [noteError, setNoteError] = useState<unknown>(null);
+  const addNote = async (body: string) => {
+    setNoteError(null);
+    try {
+      await api.post(`/api/console/chats/${id}/notes`, { body });
+      await qc.invalidateQueries({ queryKey: keys.notes(id) });
+      return true;
+    } catch (e) {
+      setNoteError(e);
+      return false;
+    }
+  };
   const left = chat.leftAt !== null;
   const presence = left ? 'Left the chat' : online === null ? 'Checking…' : online ? 'Online' : 'Offline';
 
@@ -80,14 +104,40 @@ function LiveChat({ id, me, initial }: { id: number; me: Me; initial: ConsoleCha
         typing={stream.typing}
         onRetry={stream.retry}
         onDiscard={stream.discard}
+        notes={notes.data}
       />
-      <Composer
-        onSend={stream.send}
-        onTyping={stream.notifyTyping}
-        draftKey={draftKey('tech', me.id, chat.id)}
-        autoFocus={takeJoinedNow(chat.id)}
-        suggestions={suggestions}
-      />
+      {/* A reply goes to the requester; an internal note stays with the techs. */}
+      <fieldset className="compose-mode">
+        <legend className="visually-hidden">Write</legend>
+        <label className={mode === 'reply' ? 'selected' : ''}>
+          <input type="radio" name={`mode-${id}`} checked={mode === 'reply'} onChange={() => setMode('reply')} />
+          Reply to {chat.requester.name}
+        </label>
+        <label className={mode === 'note' ? 'selected' : ''}>
+          <input type="radio" name={`mode-${id}`} checked={mode === 'note'} onChange={() => setMode('note')} />
+          Internal note
+        </label>
+      </fieldset>
+      {mode === 'reply' ? (
+        <Composer
+          onSend={stream.send}
+          onTyping={stream.notifyTyping}
+          draftKey={draftKey('tech', me.id, chat.id)}
+          autoFocus={takeJoinedNow(chat.id)}
+          suggestions={suggestions}
+        />
+      ) : (
+        <div className="note-composer">
+          <ErrorBanner error={noteError} onDismiss={() => setNoteError(null)} />
+          <Composer
+            onSend={addNote}
+            draftKey={`note:${draftKey('tech', me.id, chat.id)}`}
+            autoFocus
+            label="Internal note"
+            placeholder="Write an internal note: only techs see it (Enter to add)"
+          />
+        </div>
+      )}
       <div className="row chat-actions">
         <button type="button" className="danger" onClick={() => setEnding(true)}>
           End chat…

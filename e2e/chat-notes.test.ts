@@ -1,0 +1,68 @@
+/**
+ * Internal notes during a live chat, in a real browser: a tech writes one from the chat page,
+ * it shows in line among the messages, a colleague who opens the chat reads it among its notes,
+ * and it never shows on the requester's page. (Its live delivery to every tech following the
+ * chat, on every node, and to no portal socket: test/realtime-recipients, test/cluster-delivery.)
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HAS_CHROMIUM, launch, type Browsers } from './support/browser.js';
+import { ALWAYS_OPEN, HAS_PORTAL_BUILD, portalLogin, requestChat, setOfficeHours, startPortalServer, eventually } from './support/portal.js';
+import { techPage } from './support/console-ui.js';
+import { axeViolations } from './support/a11y.js';
+import { loginAs } from '../test/support/http.js';
+import { PASSWORD, type TestServer } from '../test/support/server.js';
+
+describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('internal notes in a live chat', { timeout: 60000 }, () => {
+  let s: TestServer;
+  let b: Browsers;
+  beforeAll(async () => {
+    s = await startPortalServer();
+    await setOfficeHours(s, ALWAYS_OPEN);
+    b = await launch(s.url);
+  });
+  afterAll(async () => {
+    await b?.close();
+    await s?.stop();
+  });
+
+  it('shown in line to the tech, read by a colleague, never shown to the requester', async () => {
+    const w = await s.f.world();
+    const colleague = await s.f.tech({ boardIds: [w.boardId], companyIds: [w.companyId], name: 'Cole Colleague' });
+    const user = await (await b.newContext()).newPage();
+    await portalLogin(user, w.user.email);
+    const chatId = await requestChat(user, 'Dock', 'Second screen stays black');
+    const techHttp = await loginAs(s.url, 'tech', w.tech.email, PASSWORD);
+    expect((await techHttp.post(`/api/console/chats/${chatId}/join`)).status).toBe(200);
+    const tech = await techPage(await b.newContext(), w.tech.email);
+    await tech.page.goto(`/console/chats/${chatId}`);
+
+    await tech.page.getByRole('radio', { name: 'Internal note' }).check();
+    const noteBox = tech.page.getByRole('textbox', { name: 'Internal note' });
+    await noteBox.fill('Dock firmware 1.2 is known to break this');
+    await noteBox.press('Enter');
+    const inline = (page: typeof user) => page.getByTestId('inline-note');
+    await eventually(() => inline(tech.page).textContent()).toContain('Dock firmware 1.2 is known to break this');
+    expect(await inline(tech.page).textContent()).toContain('Only techs see this');
+    expect(await noteBox.inputValue()).toBe('');
+    // A colleague who opens the chat reads it among the chat's notes.
+    const watcher = await techPage(await b.newContext(), colleague.email);
+    await watcher.page.goto(`/console/chats/${chatId}`);
+    await eventually(() => watcher.page.getByTestId('notes').textContent()).toContain('Dock firmware 1.2');
+    expect(await axeViolations(tech.page)).toEqual([]);
+
+    // Back to replying: the message reaches the requester; the note never does.
+    await tech.page.getByRole('radio', { name: /^Reply to/ }).check();
+    const box = tech.page.getByLabel('Message', { exact: true });
+    await box.fill('Please update the dock firmware');
+    await box.press('Enter');
+    await eventually(() => user.locator('.message-body', { hasText: 'Please update the dock firmware' }).count()).toBe(1);
+    expect(await user.getByText('Dock firmware 1.2').count()).toBe(0);
+    expect(await inline(user).count()).toBe(0);
+    await user.reload();
+    await user.locator('.message-body', { hasText: 'Please update the dock firmware' }).waitFor();
+    expect(await user.getByText('Dock firmware 1.2').count()).toBe(0);
+    // The note sits before the reply, in the order they were written.
+    const order = await tech.page.locator('.message-list > li').evaluateAll((els) => els.map((e) => e.textContent ?? ''));
+    expect(order.findIndex((t) => t.includes('Dock firmware 1.2'))).toBeLessThan(order.findIndex((t) => t.includes('Please update the dock firmware')));
+  });
+});
