@@ -200,6 +200,14 @@ export const EligibleTechs = z.object({ techIds: z.array(id) });
 
 export const Boards = z.array(Named);
 export const Created = z.object({ id });
+/** The context panel beside a chat: the requester, their company, open tickets and other chats, as far as the tech may see them. */
+export const ChatContext = z.object({
+  requester: z.object({ id, name: z.string(), email: z.string(), phone: z.string().nullable() }),
+  company: Named,
+  openTickets: z.array(TicketSummary),
+  recentChats: z.array(TechChatView.extend({ lastNote: z.string().nullable() })),
+});
+export type ChatContext = z.infer<typeof ChatContext>;
 /** A canned reply: `shared` ones are the admins' (for every board when `boardId` is null). */
 export const CannedReply = z.object({ id, shortcut: z.string(), body: z.string(), shared: z.boolean(), boardId: id.nullable(), updatedAt: time });
 export type CannedReply = z.infer<typeof CannedReply>;

@@ -54,7 +54,7 @@ export async function insertTicket(
   return id;
 }
 
-function presentTicket(t: TicketRow) {
+export function presentTicket(t: TicketRow) {
   return {
     id: Number(t.id),
     summary: t.summary,

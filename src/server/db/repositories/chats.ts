@@ -202,6 +202,18 @@ export function completedChatRows(db: Tx, tech: TechActor) {
   return chatRows(db, { firstMessage: false }).where('chats.status', '=', 'completed').where(techScopeFilter(tech, 'chats'));
 }
 
+/** A requester's other chats that the tech may see, newest request first. */
+export function recentChatRowsOfRequester(db: Tx, tech: TechActor, requesterId: number, exceptChatId: number, limit: number) {
+  return chatRows(db, { firstMessage: false })
+    .where(techScopeFilter(tech, 'chats'))
+    .where('chats.requester_id', '=', requesterId)
+    .where('chats.id', '!=', exceptChatId)
+    .orderBy('chats.requested_at', 'desc')
+    .orderBy('chats.id', 'desc')
+    .limit(limit)
+    .execute();
+}
+
 /** A chat with its names and the requester's email, as a transcript's header shows them. */
 export function chatRowWithRequesterEmail(db: Tx, chatId: number) {
   return chatRows(db).select('pu.email as requester_email').where('chats.id', '=', chatId).executeTakeFirstOrThrow();

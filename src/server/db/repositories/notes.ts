@@ -55,3 +55,12 @@ export async function updateNoteIfUnchanged(trx: Tx, noteId: number, seenUpdated
 export function noteBodies(db: Tx, chatId: number) {
   return db.selectFrom('notes').select('body').where('chat_id', '=', chatId).orderBy('id').execute();
 }
+
+/** The newest note of each of the chats (by id), for lists that show one line of notes. */
+export async function latestNoteOfChats(db: Tx, chatIds: number[]): Promise<Map<number, string>> {
+  if (!chatIds.length) return new Map();
+  const rows = await db.selectFrom('notes').select(['chat_id', 'body', 'id']).where('chat_id', 'in', chatIds).orderBy('id', 'desc').execute();
+  const out = new Map<number, string>();
+  for (const r of rows) if (!out.has(Number(r.chat_id))) out.set(Number(r.chat_id), r.body);
+  return out;
+}

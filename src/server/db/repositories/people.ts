@@ -134,7 +134,7 @@ export function portalProfileRow(db: Tx, userId: number) {
   return db
     .selectFrom('portal_users as pu')
     .innerJoin('companies as c', 'c.id', 'pu.company_id')
-    .select(['pu.phone', 'c.id as company_id', 'c.name as company_name'])
+    .select(['pu.phone', 'pu.email', 'pu.name', 'c.id as company_id', 'c.name as company_name'])
     .where('pu.id', '=', userId)
     .executeTakeFirstOrThrow();
 }

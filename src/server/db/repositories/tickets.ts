@@ -26,6 +26,14 @@ export function ticketRowsOfTech(db: Tx, tech: TechActor, limit: number): Promis
   return latestFirst(ticketRows(db).where(techScopeFilter(tech, 'tickets')), limit);
 }
 
+/** A contact's tickets that are not closed, among those the tech may see, last updated first. */
+export function openTicketRowsOfContactForTech(db: Tx, tech: TechActor, contactId: number, limit: number): Promise<TicketRow[]> {
+  return latestFirst(
+    ticketRows(db).where(techScopeFilter(tech, 'tickets')).where('tickets.contact_id', '=', contactId).where('tickets.status', '!=', 'closed'),
+    limit,
+  );
+}
+
 /** The tickets whose contact the portal user is, last updated first. */
 export function ticketRowsOfContact(db: Tx, contactId: number, limit: number): Promise<TicketRow[]> {
   return latestFirst(ticketRows(db).where('tickets.contact_id', '=', contactId), limit);

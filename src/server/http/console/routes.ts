@@ -28,6 +28,7 @@ import { answers, FileDownload } from '../answers.js';
 import * as V from '../../../shared/views.js';
 import { chatStreamRoutes } from '../chat-stream-routes.js';
 import { CannedRepliesQuery, PersonalReplyBody } from '../../../shared/schemas.js';
+import { chatContext } from '../../services/chat-context.js';
 import { createPersonalReply, deletePersonalReply, listCannedReplies, updatePersonalReply } from '../../services/canned-replies.js';
 
 const big = z.coerce
@@ -108,6 +109,10 @@ export const consoleRoutes = (ctx: Ctx) => async (root: FastifyInstance) => {
   );
   app.get('/tickets/:id/attachments/:attachmentId', { schema: { tags, params: AttachmentParams, response: answers(FileDownload) } }, async (req, reply) =>
     sendAttachment(reply, await getAttachment(ctx, techOf(req), req.params.id, req.params.attachmentId)),
+  );
+
+  app.get('/chats/:id/context', { schema: { tags, params: IdParam, response: answers(V.ChatContext) } }, async (req) =>
+    chatContext(ctx.db, techOf(req), req.params.id),
   );
 
   // Canned replies: with chatId, what this tech may insert there; a tech manages only their own.
