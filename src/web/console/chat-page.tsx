@@ -14,6 +14,7 @@ import { getSocket, useSocketEvent } from '../common/socket.js';
 import type { ConsoleChat } from '../common/types.js';
 import { useChatStream } from '../common/use-chat-stream.js';
 import { ChatFacts } from './chat-facts.js';
+import { ContextPanel } from './context-panel.js';
 import { ChatRecord } from './chat-record.js';
 import { EndDialog } from './end-dialog.js';
 import { useRequesterOnline } from './presence.js';
@@ -91,6 +92,7 @@ function LiveChat({ id, me, initial }: { id: number; me: Me; initial: ConsoleCha
     <main className="app-main chat-main" id="main">
       <h1>{chat.subject}</h1>
       <ChatFacts chat={chat} />
+      <ContextPanel chatId={chat.id} />
       <p className="presence">
         Requester: <span className={`presence-dot ${left ? 'left' : online ? 'online' : 'offline'}`} aria-hidden="true" />
         <strong data-testid="presence">{presence}</strong>

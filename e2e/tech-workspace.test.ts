@@ -1,5 +1,7 @@
 /**
- * Internal notes during a live chat, in a real browser: a tech writes one from the chat page,
+ * The tech's workspace in a real browser. The context panel beside a chat: the requester's
+ * contact details, open tickets and earlier chats with their notes, one click away.
+ * Internal notes during a live chat: a tech writes one from the chat page,
  * it shows in line among the messages, a colleague who opens the chat reads it among its notes,
  * and it never shows on the requester's page. (Its live delivery to every tech following the
  * chat, on every node, and to no portal socket: test/realtime-recipients, test/cluster-delivery.)
@@ -12,7 +14,7 @@ import { axeViolations } from './support/a11y.js';
 import { loginAs } from '../test/support/http.js';
 import { PASSWORD, type TestServer } from '../test/support/server.js';
 
-describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('internal notes in a live chat', { timeout: 60000 }, () => {
+describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)("the tech's workspace", { timeout: 60000 }, () => {
   let s: TestServer;
   let b: Browsers;
   beforeAll(async () => {
@@ -23,6 +25,39 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('internal notes in a live ch
   afterAll(async () => {
     await b?.close();
     await s?.stop();
+  });
+
+  it('the context panel shows the requester, their open tickets and earlier chats with notes, each a click away; folded on a phone', async () => {
+    const w = await s.f.world();
+    await s.ctx.db.updateTable('portal_users').set({ name: 'Alice Anders', phone: '+1 555 0100' }).where('id', '=', w.user.id).execute();
+    const ticketId = await s.f.ticket({ companyId: w.companyId, boardId: w.boardId, contactId: w.user.id, summary: 'Laptop battery swells' });
+    const user = await (await b.newContext()).newPage();
+    await portalLogin(user, w.user.email);
+    const techHttp = await loginAs(s.url, 'tech', w.tech.email, PASSWORD);
+    const earlier = await requestChat(user, 'Printer jam', 'Tray 2 jams');
+    expect((await techHttp.post(`/api/console/chats/${earlier}/join`)).status).toBe(200);
+    expect((await techHttp.post(`/api/console/chats/${earlier}/end`, { outcome: 'ended' })).status).toBe(200);
+    expect((await techHttp.post(`/api/console/chats/${earlier}/notes`, { body: 'Replaced the roller' })).status).toBe(201);
+    await user.goto('/');
+    const chatId = await requestChat(user, 'Screen flickers', 'Since this morning');
+    expect((await techHttp.post(`/api/console/chats/${chatId}/join`)).status).toBe(200);
+
+    const tech = await techPage(await b.newContext(), w.tech.email);
+    await tech.page.goto(`/console/chats/${chatId}`);
+    const panel = tech.page.getByTestId('context-panel');
+    await eventually(() => panel.locator('summary').textContent()).toContain('About Alice Anders');
+    expect(await panel.getAttribute('open')).not.toBeNull();
+    expect(await panel.textContent()).toContain('+1 555 0100');
+    expect(await panel.getByTestId('context-note').textContent()).toBe('Note: Replaced the roller');
+    await panel.getByRole('link', { name: 'Printer jam' }).waitFor();
+    await panel.getByRole('link', { name: `#${ticketId} Laptop battery swells` }).click();
+    await tech.page.waitForURL(new RegExp(`/console/tickets/${ticketId}$`));
+
+    // On a phone it starts folded, so the conversation and the message box come first.
+    const phone = await techPage(await b.newContext({ width: 390, height: 844 }), w.tech.email);
+    await phone.page.goto(`/console/chats/${chatId}`);
+    await phone.page.getByTestId('context-panel').waitFor();
+    expect(await phone.page.getByTestId('context-panel').getAttribute('open')).toBeNull();
   });
 
   it('shown in line to the tech, read by a colleague, never shown to the requester', async () => {

@@ -1,0 +1,99 @@
+/**
+ * Beside a chat: who the requester is, their open tickets and their last chats (with outcome and
+ * last note), each one click away. The server lists only what this tech may see.
+ */
+import { useQuery } from '@tanstack/react-query';
+import { useId, useState } from 'react';
+import { api } from '../common/api.js';
+import { ErrorBanner } from '../common/error-banner.js';
+import { formatDateTime } from '../common/format.js';
+import { Link } from '../common/router.js';
+import type { ChatContext } from '../../shared/views.js';
+import { OUTCOME_TEXT, STATUS_TEXT } from './chat-facts.js';
+
+/** Open at first where there is room beside the conversation; folded on a phone. */
+const wide = () => typeof window !== 'undefined' && window.matchMedia?.('(min-width: 801px)').matches;
+
+export function ContextPanel({ chatId }: { chatId: number }) {
+  const q = useQuery({ queryKey: ['console', 'chats', chatId, 'context'], queryFn: () => api.get<ChatContext>(`/api/console/chats/${chatId}/context`) });
+  const [open] = useState(wide);
+  const id = useId();
+  return (
+    <details className="card context-panel" open={open} data-testid="context-panel">
+      <summary>
+        <strong id={`${id}-h`}>About {q.data?.requester.name ?? 'the requester'}</strong>
+        {q.data && (
+          <span className="muted">
+            {' '}
+            · {q.data.openTickets.length} open {q.data.openTickets.length === 1 ? 'ticket' : 'tickets'} · {q.data.recentChats.length} earlier{' '}
+            {q.data.recentChats.length === 1 ? 'chat' : 'chats'}
+          </span>
+        )}
+      </summary>
+      <ErrorBanner error={q.error} />
+      {q.isPending && <p>Loading…</p>}
+      {q.data && (
+        <div className="context-grid">
+          <dl className="facts">
+            <dt>Email</dt>
+            <dd>
+              <a href={`mailto:${q.data.requester.email}`}>{q.data.requester.email}</a>
+            </dd>
+            <dt>Phone</dt>
+            <dd>
+              {q.data.requester.phone ? (
+                <a href={`tel:${q.data.requester.phone.replace(/[^\d+]/g, '')}`}>{q.data.requester.phone}</a>
+              ) : (
+                <span className="muted">None given</span>
+              )}
+            </dd>
+            <dt>Company</dt>
+            <dd>{q.data.company.name}</dd>
+          </dl>
+          <section aria-label="Open tickets">
+            <h2 className="context-h">Open tickets</h2>
+            {q.data.openTickets.length === 0 ? (
+              <p className="muted">None.</p>
+            ) : (
+              <ul className="context-list">
+                {q.data.openTickets.map((t) => (
+                  <li key={t.id}>
+                    <Link to={`/console/tickets/${t.id}`}>
+                      #{t.id} {t.summary}
+                    </Link>{' '}
+                    <span className="muted">
+                      {t.board.name} · updated {formatDateTime(t.updatedAt)}
+                    </span>
+                  </li>
+                ))}
+              </ul>
+            )}
+          </section>
+          <section aria-label="Earlier chats">
+            <h2 className="context-h">Earlier chats</h2>
+            {q.data.recentChats.length === 0 ? (
+              <p className="muted">None.</p>
+            ) : (
+              <ul className="context-list">
+                {q.data.recentChats.map((c) => (
+                  <li key={c.id}>
+                    <Link to={`/console/chats/${c.id}`}>{c.subject}</Link>{' '}
+                    <span className="muted">
+                      {formatDateTime(c.requestedAt)} · {c.outcome ? (OUTCOME_TEXT[c.outcome] ?? c.outcome) : (STATUS_TEXT[c.status] ?? c.status)}
+                      {c.tech ? ` · ${c.tech.name}` : ''}
+                    </span>
+                    {c.lastNote && (
+                      <p className="context-note" data-testid="context-note">
+                        Note: {c.lastNote}
+                      </p>
+                    )}
+                  </li>
+                ))}
+              </ul>
+            )}
+          </section>
+        </div>
+      )}
+    </details>
+  );
+}
