@@ -225,7 +225,7 @@ describe.each(DIALECTS)('the rule table over HTTP and socket on %s', (kind) => {
     const t = await prepare('active');
     const left = await t.requester.post(`/api/portal/chats/${t.chatId}/leave`);
     expect(left.status).toBe(200);
-    expect(left.body.abilities).toEqual({ write: false, leave: false, keepWaiting: false, callback: false });
+    expect(left.body.abilities).toEqual({ write: false, leave: false, keepWaiting: false, callback: false, rate: false });
     const before = await snapshot(t);
     const r = await t.requester.post(`/api/portal/chats/${t.chatId}/messages`, { body: 'one more thing', clientId: 'after-leaving' });
     expect(r.status, r.text).toBe(409);

@@ -26,6 +26,7 @@ export type DomainEvents = {
   'chat.ended': { chatId: number; outcome: 'ended' | 'ticket_created'; ticketId: number | null };
   'chat.completed': { chatId: number };
   'note.saved': { chatId: number; noteId: number };
+  'chat.rated': { chatId: number };
   'ticket.created': { ticketId: number; chatId: number | null };
   'tech.status_changed': { techId: number; available: boolean };
   /** Grants, role, name, deactivation or password: whatever decides what the tech may do. */

@@ -77,6 +77,12 @@ export const SearchQuery = z
     boardId: z.coerce.number().int().positive().optional(),
     ticketId: z.coerce.number().int().positive().optional(),
     outcome: z.enum(['ended', 'ticket_created', 'none']).optional(),
+    minRating: z.coerce.number().int().min(1).max(5).optional(),
+    maxRating: z.coerce.number().int().min(1).max(5).optional(),
+    unrated: z
+      .enum(['true'])
+      .transform(() => true)
+      .optional(),
     from: dateStr.optional(),
     to: dateStr.optional(),
     limit: z.coerce.number().int().min(1).max(100).default(50),
@@ -107,6 +113,8 @@ export const CannedRepliesQuery = z
       .optional(),
   })
   .strict();
+/** The requester's rating of an ended chat. */
+export const RatingBody = z.object({ score: z.number().int().min(1).max(5), comment: optText(1000) }).strict();
 export const BoardCompaniesBody = z.object({ companyIds: z.array(id).max(5000) }).strict();
 export const GrantsBody = z.object({ boardIds: z.array(id).max(500), allCompanies: z.boolean(), companyIds: z.array(id).max(5000) }).strict();
 export const TechBody = z

@@ -17,7 +17,7 @@ export type ChatStatus = z.infer<typeof ChatStatus>;
 export const ChatOutcome = z.enum(['ended', 'ticket_created']);
 
 /** What the portal user may do with the chat now (the server's rule table decides). */
-export const PortalChatAbilities = z.object({ write: z.boolean(), leave: z.boolean(), keepWaiting: z.boolean(), callback: z.boolean() });
+export const PortalChatAbilities = z.object({ write: z.boolean(), leave: z.boolean(), keepWaiting: z.boolean(), callback: z.boolean(), rate: z.boolean() });
 export type PortalChatAbilities = z.infer<typeof PortalChatAbilities>;
 /** What this tech may do with the chat now (the server's rule table decides). */
 export const TechChatAbilities = z.object({
@@ -59,6 +59,8 @@ export const ChatViewBase = z.object({
   callback: z.object({ phone: z.string(), preferredTime: z.string().nullable(), message: z.string().nullable() }).nullable(),
   /** When the retention setting removed this completed chat's messages (null: they are kept). */
   messagesRemovedAt: time,
+  /** The requester's rating of the chat once it ended (1-5, with an optional comment). */
+  rating: z.object({ score: z.number().int().min(1).max(5), comment: z.string().nullable(), at: time }).nullable(),
 });
 export type ChatViewBase = z.infer<typeof ChatViewBase>;
 

@@ -185,6 +185,13 @@ async function cannedReplies(db: Kysely<any>, dialect: Dialect) {
   await sql`create unique index canned_replies_personal on canned_replies (owner_tech_id, shortcut) where owner_tech_id is not null`.execute(db);
 }
 
+/** The requester's rating of a completed chat: 1 to 5 and a comment, given once (services/rating.ts). */
+async function chatRating(db: Kysely<any>) {
+  await sql`alter table chats add column rating integer`.execute(db);
+  await sql`alter table chats add column rating_comment text`.execute(db);
+  await sql`alter table chats add column rated_at bigint`.execute(db);
+}
+
 const migrations: Migration[] = [
   { name: '001_initial', up: createTables },
   { name: '002_client_id_per_author', up: clientIdPerAuthor },
@@ -199,6 +206,7 @@ const migrations: Migration[] = [
   { name: '011_abandon_reason', up: abandonReason },
   { name: '012_branding', up: branding },
   { name: '013_canned_replies', up: cannedReplies },
+  { name: '014_chat_rating', up: chatRating },
 ];
 
 /** The name of the newest migration: a database whose schema has it is current. */

@@ -135,6 +135,10 @@ export interface ChatsTable {
   messages_purged_at: number | null;
   /** Raised by every change the chat's views show; live events carry it (stale ones are ignored). */
   version: Generated<number>;
+  /** The requester's rating (1-5), its comment and when it was given; null until rated. */
+  rating: number | null;
+  rating_comment: string | null;
+  rated_at: number | null;
 }
 export interface MessagesTable {
   id: Generated<number>;

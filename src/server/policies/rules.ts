@@ -21,6 +21,7 @@ export type ChatResource = Scoped & {
   source?: 'new_request' | 'ticket';
   created_ticket_id?: number | null;
   left_at?: number | null;
+  rating?: number | null;
 };
 export type TicketResource = Scoped & { contact_id: number };
 export type NoteResource = { author_id: number; chat: ChatResource };
@@ -61,6 +62,7 @@ export const RULES = {
     'chat.join': ['tech_with_access'],
     'chat.write': ['requester', 'joined_tech'],
     'chat.leave': ['requester'],
+    'chat.rate': ['requester'],
     'chat.keep_waiting': ['requester'],
     'chat.callback': ['requester'],
     'chat.end': ['joined_tech'],
@@ -157,6 +159,8 @@ export const requesterLeft = (chat: Pick<ChatResource, 'status' | 'left_at'>) =>
 
 /** May the action happen in the chat's current state, when a portal user or a tech asks? */
 export function stateAllows(action: ChatAction, chat: ChatResource, by: 'portal' | 'tech'): boolean {
+  // Rated once, after the chat ended with a tech in it.
+  if (action === 'chat.rate') return chat.status === 'completed' && chat.tech_id != null && chat.rating == null;
   if (action === 'chat.create_ticket') return chat.status === 'completed' && chat.source === 'new_request' && chat.created_ticket_id == null;
   // A requester who left an active chat has no more to say in it: it stays only for the tech to end.
   if (action === 'chat.write' && by === 'portal' && requesterLeft(chat)) return false;
@@ -176,6 +180,7 @@ export function portalChatAbilities(relation: ChatRelation, chat: ChatResource):
     leave: able(relation, 'chat.leave', chat) && !requesterLeft(chat),
     keepWaiting: able(relation, 'chat.keep_waiting', chat),
     callback: able(relation, 'chat.callback', chat),
+    rate: able(relation, 'chat.rate', chat),
   };
 }
 

@@ -270,10 +270,10 @@ export function startFanout(
     bus.on('note.saved', ({ chatId, noteId }) => {
       consoleNsp.to(`chat:${chatId}`).emit(SERVER_EVENTS.note, { chatId, noteId });
     }),
-    ...(['chat.waiting_kept', 'chat.abandoned', 'chat.callback_requested', 'chat.ended', 'chat.completed', 'note.saved'] as const).map((name) =>
+    ...(['chat.waiting_kept', 'chat.abandoned', 'chat.callback_requested', 'chat.ended', 'chat.completed', 'note.saved', 'chat.rated'] as const).map((name) =>
       bus.on(name, async ({ chatId }) => {
         const r = await publishChat(chatId);
-        if (r && name !== 'note.saved' && name !== 'chat.waiting_kept')
+        if (r && name !== 'note.saved' && name !== 'chat.waiting_kept' && name !== 'chat.rated')
           consoleNsp.to(techRooms(r.techIds)).emit(SERVER_EVENTS.alertWithdrawn, { chatId, version: Number(r.row.version), techId: null, techName: null });
       }),
     ),

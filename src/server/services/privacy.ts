@@ -100,6 +100,7 @@ export async function exportPortalUser(ctx: Ctx, userId: number) {
         completedAt: iso(c.completed_at),
         callback: c.callback_phone || c.callback_message ? { phone: c.callback_phone, time: c.callback_time, message: c.callback_message } : null,
         messagesRemovedAt: iso(c.messages_purged_at),
+        rating: c.rating == null ? null : { score: Number(c.rating), comment: c.rating_comment },
         messages: (messagesByChat.get(Number(c.id)) ?? []).map((m) => ({
           seq: m.seq,
           author: m.author_kind === 'portal' ? 'you' : m.author_kind,
@@ -193,7 +194,8 @@ export async function erasePortalUser(ctx: Ctx, userId: number, confirmEmail: st
       await trx.updateTable('messages').set({ body: ERASED_TEXT, client_id: null }).where('chat_id', 'in', chats).where('author_kind', '=', 'portal').execute();
       await trx
         .updateTable('chats')
-        .set({ subject: ERASED_TEXT, callback_phone: null, callback_time: null, callback_message: null })
+        // The rating's score stays (a number about the service); its comment is the person's words.
+        .set({ subject: ERASED_TEXT, callback_phone: null, callback_time: null, callback_message: null, rating_comment: null })
         .where('id', 'in', chats)
         .execute();
     }

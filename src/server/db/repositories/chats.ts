@@ -101,6 +101,9 @@ export function insertChat(
     | 'callback_message'
     | 'messages_purged_at'
     | 'version'
+    | 'rating'
+    | 'rating_comment'
+    | 'rated_at'
   >,
 ): Promise<Chat> {
   return trx.insertInto('chats').values(values).returningAll().executeTakeFirstOrThrow();
@@ -112,6 +115,19 @@ const nextVersion = (eb: ExpressionBuilder<Database, 'chats'>) => ({ version: eb
 /** The conditional update that settles races: it changes the chat only while it is in `status`. */
 export function updateChatIfStatus(trx: Tx, chatId: number, status: Chat['status'], patch: Updateable<ChatsTable>): Promise<Chat | undefined> {
   return trx.updateTable('chats').set(patch).set(nextVersion).where('id', '=', chatId).where('status', '=', status).returningAll().executeTakeFirst();
+}
+
+/** Records the requester's rating of a completed chat; of two at once, or a second, none gets in. True when this one did. */
+export async function claimRating(trx: Tx, chatId: number, rating: number, comment: string | null, now: number): Promise<boolean> {
+  const r = await trx
+    .updateTable('chats')
+    .set({ rating, rating_comment: comment, rated_at: now })
+    .set(nextVersion)
+    .where('id', '=', chatId)
+    .where('status', '=', 'completed')
+    .where('rating', 'is', null)
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows) === 1;
 }
 
 /** Records that the requester left an active chat; of two leaves at once, one gets the row. */

@@ -27,6 +27,8 @@ export function chatsOfRequester(db: Tx, userId: number) {
       'chats.callback_time',
       'chats.callback_message',
       'chats.messages_purged_at',
+      'chats.rating',
+      'chats.rating_comment',
       'b.name as board_name',
       'c.name as company_name',
       't.name as tech_name',

@@ -118,6 +118,10 @@ export type CompletedChatFilters = {
   boardId?: number;
   ticketId?: number;
   outcome?: 'ended' | 'ticket_created' | 'none';
+  /** The requester's rating, between these (inclusive); 'unrated': not rated. */
+  minRating?: number;
+  maxRating?: number;
+  unrated?: boolean;
   from?: string;
   to?: string;
   limit: number;
@@ -184,6 +188,9 @@ function visible(tech: TechActor, f: CompletedChatFilters) {
     if (f.ticketId) and.push(eb.or([eb('chats.ticket_id', '=', f.ticketId), eb('chats.created_ticket_id', '=', f.ticketId)]));
     if (f.outcome === 'none') and.push(eb('chats.outcome', 'is', null));
     else if (f.outcome) and.push(eb('chats.outcome', '=', f.outcome));
+    if (f.minRating) and.push(eb('chats.rating', '>=', f.minRating));
+    if (f.maxRating) and.push(eb('chats.rating', '<=', f.maxRating));
+    if (f.unrated) and.push(eb('chats.rating', 'is', null));
     if (from !== undefined) and.push(eb('chats.completed_at', '>=', from));
     if (to !== undefined) and.push(eb('chats.completed_at', '<', to));
     return eb.and(and);

@@ -5,6 +5,9 @@ import { CallbackBody, EmptyBody, IdParam, NewRequestBody, TicketChatBody } from
 import type { Ctx } from '../../services/context.js';
 import { requireSession, portalOf } from '../session.js';
 import { requestChat, keepWaiting, leaveChat, requestCallback } from '../../services/chats.js';
+import { rateChat } from '../../services/rating.js';
+import { getChatView } from '../../services/chat-queries.js';
+import { RatingBody } from '../../../shared/schemas.js';
 import { portalChatDetail, portalChats } from '../../services/chat-queries.js';
 import { portalProfile } from '../../services/profile.js';
 import { getAttachment, getTicket, listTickets } from '../../services/tickets.js';
@@ -66,6 +69,10 @@ export const portalRoutes = (ctx: Ctx) => async (root: FastifyInstance) => {
   app.post('/chats/:id/leave', { schema: { tags, params: IdParam, body: EmptyBody, response: answers(V.PortalChatView) } }, async (req) =>
     leaveChat(ctx, portalOf(req), req.params.id),
   );
+  app.post('/chats/:id/rating', { schema: { tags, params: IdParam, body: RatingBody, response: answers(V.PortalChatView) } }, async (req) => {
+    await rateChat(ctx, portalOf(req), req.params.id, req.body);
+    return getChatView(ctx.db, portalOf(req), req.params.id);
+  });
   app.post('/chats/:id/callback', { schema: { tags, params: IdParam, body: CallbackBody, response: answers(V.PortalChatView) } }, async (req) =>
     requestCallback(ctx, portalOf(req), req.params.id, req.body),
   );
