@@ -100,4 +100,38 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)("the tech's workspace", { ti
     const order = await tech.page.locator('.message-list > li').evaluateAll((els) => els.map((e) => e.textContent ?? ''));
     expect(order.findIndex((t) => t.includes('Dock firmware 1.2'))).toBeLessThan(order.findIndex((t) => t.includes('Please update the dock firmware')));
   });
+
+  it('the requester rates the ended chat once; the tech sees the rating on the chat and finds it by rating in search', async () => {
+    const w = await s.f.world();
+    const user = await (await b.newContext()).newPage();
+    await portalLogin(user, w.user.email);
+    const chatId = await requestChat(user, 'Outlook asks for password', 'Again and again');
+    const techHttp = await loginAs(s.url, 'tech', w.tech.email, PASSWORD);
+    expect((await techHttp.post(`/api/console/chats/${chatId}/join`)).status).toBe(200);
+    expect((await techHttp.post(`/api/console/chats/${chatId}/end`, { outcome: 'ended' })).status).toBe(200);
+
+    const form = user.getByTestId('rating-form');
+    await form.waitFor();
+    expect(await form.getByRole('button', { name: 'Send rating' }).isDisabled()).toBe(true);
+    await form.getByRole('radio', { name: '4 of 5, Good' }).check();
+    await form.getByLabel('Anything to add? (optional)').fill('Sorted in five minutes');
+    await form.getByRole('button', { name: 'Send rating' }).click();
+    await eventually(() => user.getByTestId('rating-given').textContent()).toContain('You rated this chat 4 of 5');
+    expect(await user.getByTestId('rating-form').count()).toBe(0);
+    await user.reload();
+    await user.getByTestId('rating-given').waitFor();
+    expect(await user.getByTestId('rating-form').count()).toBe(0);
+
+    const tech = await techPage(await b.newContext(), w.tech.email);
+    await tech.page.goto(`/console/chats/${chatId}`);
+    await eventually(() => tech.page.getByTestId('chat-rating').textContent()).toBe('4 of 5: “Sorted in five minutes”');
+    await tech.page.goto('/console/search');
+    await tech.page.getByLabel("Requester's rating").selectOption('good');
+    await tech.page.getByRole('button', { name: 'Search', exact: true }).click();
+    await eventually(async () => (await tech.page.getByTestId('search-result').allTextContents()).join('|')).toContain('Outlook asks for password');
+    expect(await tech.page.getByTestId('result-rating').first().textContent()).toContain('rated 4 of 5');
+    await tech.page.getByLabel("Requester's rating").selectOption('poor');
+    await tech.page.getByRole('button', { name: 'Search', exact: true }).click();
+    await eventually(async () => (await tech.page.getByTestId('search-result').allTextContents()).join('|')).not.toContain('Outlook asks for password');
+  });
 });

@@ -64,6 +64,14 @@ export function ChatFacts({ chat, full = false }: { chat: ConsoleChat; full?: bo
               <dd>{OUTCOME_TEXT[chat.outcome] ?? chat.outcome}</dd>
             </>
           )}
+          {chat.rating && (
+            <>
+              <dt>Requester's rating</dt>
+              <dd data-testid="chat-rating">
+                {chat.rating.score} of 5{chat.rating.comment ? `: “${chat.rating.comment}”` : ''}
+              </dd>
+            </>
+          )}
           <dt>Requested</dt>
           <dd>{formatDateTime(chat.requestedAt)}</dd>
           {chat.joinedAt && (

@@ -10,15 +10,29 @@ import { Snippet } from './snippet.js';
 import { nobodyJoinedShort } from './chat-facts.js';
 import { keys, useDirectory, type SearchResult } from './queries.js';
 
-const FIELDS = ['q', 'companyId', 'requesterId', 'techId', 'boardId', 'outcome', 'ticketId', 'from', 'to'] as const;
+const FIELDS = ['q', 'companyId', 'requesterId', 'techId', 'boardId', 'outcome', 'rating', 'ticketId', 'from', 'to'] as const;
 type Filters = Record<(typeof FIELDS)[number], string>;
 const empty: Filters = Object.fromEntries(FIELDS.map((f) => [f, ''])) as Filters;
 
+/** The rating choices of the form, as the API's filters (minRating, maxRating, unrated). */
+const RATINGS: Record<string, { label: string; params: Record<string, string> }> = {
+  poor: { label: '1 or 2 (poor)', params: { maxRating: '2' } },
+  ok: { label: '3', params: { minRating: '3', maxRating: '3' } },
+  good: { label: '4 or 5 (good)', params: { minRating: '4' } },
+  none: { label: 'Not rated', params: { unrated: 'true' } },
+};
+
 function fromUrl(): Filters {
   const p = new URLSearchParams(location.search);
-  return Object.fromEntries(FIELDS.map((f) => [f, p.get(f) ?? ''])) as Filters;
+  const f = Object.fromEntries(FIELDS.map((k) => [k, p.get(k) ?? ''])) as Filters;
+  const asked = Object.fromEntries(['minRating', 'maxRating', 'unrated'].flatMap((k) => (p.get(k) ? [[k, p.get(k)]] : [])));
+  f.rating = Object.entries(RATINGS).find(([, r]) => JSON.stringify(r.params) === JSON.stringify(asked))?.[0] ?? '';
+  return f;
 }
-const toQuery = (f: Filters) => new URLSearchParams(Object.entries(f).filter(([, v]) => v.trim() !== '')).toString();
+const toQuery = (f: Filters) => {
+  const { rating, ...rest } = f;
+  return new URLSearchParams([...Object.entries(rest).filter(([, v]) => v.trim() !== ''), ...Object.entries(RATINGS[rating]?.params ?? {})]).toString();
+};
 
 /** Where the snippet's match is: notes are the techs' own, messages were seen by the requester. */
 const SNIPPET_IN = { subject: 'In the subject', message: 'In a message', note: 'In a note' } as const;
@@ -78,6 +92,18 @@ export function SearchPage() {
           </select>,
         )}
         {field(
+          'rating',
+          "Requester's rating",
+          <select id={`${id}-rating`} value={form.rating} onChange={set('rating')}>
+            <option value="">Any</option>
+            {Object.entries(RATINGS).map(([k, r]) => (
+              <option key={k} value={k}>
+                {r.label}
+              </option>
+            ))}
+          </select>,
+        )}
+        {field(
           'ticketId',
           'Ticket number',
           <input id={`${id}-ticketId`} inputMode="numeric" pattern="[0-9]*" value={form.ticketId} onChange={set('ticketId')} />,
@@ -113,8 +139,8 @@ export function SearchPage() {
                 <strong>{r.subject}</strong>
               </Link>
               <div className="muted">
-                {r.requester.name} · {r.company.name} · {r.board.name} · {r.tech?.name ?? nobodyJoinedShort(r)} · {OUTCOME_TEXT[r.outcome ?? ''] ?? 'Completed'}{' '}
-                · {formatDateTime(r.completedAt)}
+                {r.requester.name} · {r.company.name} · {r.board.name} · {r.tech?.name ?? nobodyJoinedShort(r)} · {OUTCOME_TEXT[r.outcome ?? ''] ?? 'Completed'}
+                {r.rating && <span data-testid="result-rating"> · rated {r.rating.score} of 5</span>} · {formatDateTime(r.completedAt)}
                 {(r.createdTicketId ?? r.ticketId) !== null && ` · ticket #${r.createdTicketId ?? r.ticketId}`}
               </div>
               {r.snippet && (

@@ -8,6 +8,7 @@ import { newClientId } from '../common/socket.js';
 import type { PortalChat } from '../common/types.js';
 import { useSubmit } from '../common/use-submit.js';
 import { keys } from './queries.js';
+import { ChatRating } from './chat-rating.js';
 
 /**
  * What became of a chat that is no longer live: callback, abandoned (left, or the connection was
@@ -55,6 +56,7 @@ export function ChatOutcome({ chat, firstMessage }: { chat: PortalChat; firstMes
           </a>
         </p>
       )}
+      <ChatRating chat={chat} />
     </section>
   );
 }
