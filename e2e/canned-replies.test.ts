@@ -3,28 +3,19 @@
  * chat the tech inserts them from the message box by "/" and the keyboard alone, with the
  * placeholders filled in for this requester; the list passes axe in both themes.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HAS_CHROMIUM, launch, type Browsers } from './support/browser.js';
-import { ALWAYS_OPEN, HAS_PORTAL_BUILD, portalLogin, requestChat, setOfficeHours, startPortalServer, eventually } from './support/portal.js';
+import { describe, expect, it } from 'vitest';
+import { HAS_CHROMIUM } from './support/browser.js';
+import { HAS_PORTAL_BUILD, browserSuite, portalLogin, requestChat, eventually } from './support/portal.js';
 import { navTo, techPage } from './support/console-ui.js';
 import { axeViolations } from './support/a11y.js';
 import { loginAs } from '../test/support/http.js';
-import { PASSWORD, type TestServer } from '../test/support/server.js';
+import { PASSWORD } from '../test/support/server.js';
 
 describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('canned replies in a real browser', { timeout: 60000 }, () => {
-  let s: TestServer;
-  let b: Browsers;
-  beforeAll(async () => {
-    s = await startPortalServer();
-    await setOfficeHours(s, ALWAYS_OPEN);
-    b = await launch(s.url);
-  });
-  afterAll(async () => {
-    await b?.close();
-    await s?.stop();
-  });
+  const suite = browserSuite();
 
   it('added on their pages, offered after "/" in a chat, chosen and inserted with the keyboard, placeholders filled in', async () => {
+    const { s, b } = suite;
     const w = await s.f.world();
     await s.ctx.db.updateTable('portal_users').set({ name: 'Alice Anders' }).where('id', '=', w.user.id).execute();
     await s.ctx.db.updateTable('techs').set({ name: 'Sam Desk' }).where('id', '=', w.tech.id).execute();

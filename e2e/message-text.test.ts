@@ -4,12 +4,11 @@
  * fixed-width font, and nothing else is interpreted: other schemes, look-alike hosts and markup
  * stay text.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { HAS_CHROMIUM, launch, type Browsers } from './support/browser.js';
-import { ALWAYS_OPEN, HAS_PORTAL_BUILD, portalLogin, requestChat, setOfficeHours, startPortalServer, eventually } from './support/portal.js';
+import { HAS_CHROMIUM } from './support/browser.js';
+import { HAS_PORTAL_BUILD, browserSuite, portalLogin, requestChat, eventually } from './support/portal.js';
 import { techPage } from './support/console-ui.js';
-import type { TestServer } from '../test/support/server.js';
 import { world } from '../test/support/flows.js';
 
 const MESSAGE = [
@@ -38,19 +37,10 @@ const lastBody = (page: Page) =>
     }));
 
 describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('message text in a real browser', () => {
-  let s: TestServer;
-  let b: Browsers;
-  beforeAll(async () => {
-    s = await startPortalServer();
-    await setOfficeHours(s, ALWAYS_OPEN);
-    b = await launch(s.url);
-  });
-  afterAll(async () => {
-    await b?.close();
-    await s?.stop();
-  });
+  const suite = browserSuite();
 
   it('links, code and plain text are the same on both sides, and a link opens a new tab that cannot reach its opener', async () => {
+    const { s, b } = suite;
     const w = await world(s);
     const user = await (await b.newContext()).newPage();
     await portalLogin(user, w.user.email);

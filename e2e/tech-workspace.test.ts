@@ -6,28 +6,19 @@
  * and it never shows on the requester's page. (Its live delivery to every tech following the
  * chat, on every node, and to no portal socket: test/realtime-recipients, test/cluster-delivery.)
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HAS_CHROMIUM, launch, type Browsers } from './support/browser.js';
-import { ALWAYS_OPEN, HAS_PORTAL_BUILD, portalLogin, requestChat, setOfficeHours, startPortalServer, eventually } from './support/portal.js';
+import { describe, expect, it } from 'vitest';
+import { HAS_CHROMIUM } from './support/browser.js';
+import { HAS_PORTAL_BUILD, browserSuite, portalLogin, requestChat, eventually } from './support/portal.js';
 import { techPage } from './support/console-ui.js';
 import { axeViolations } from './support/a11y.js';
 import { loginAs } from '../test/support/http.js';
-import { PASSWORD, type TestServer } from '../test/support/server.js';
+import { PASSWORD } from '../test/support/server.js';
 
 describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)("the tech's workspace", { timeout: 60000 }, () => {
-  let s: TestServer;
-  let b: Browsers;
-  beforeAll(async () => {
-    s = await startPortalServer();
-    await setOfficeHours(s, ALWAYS_OPEN);
-    b = await launch(s.url);
-  });
-  afterAll(async () => {
-    await b?.close();
-    await s?.stop();
-  });
+  const suite = browserSuite();
 
   it('the context panel shows the requester, their open tickets and earlier chats with notes, each a click away; folded on a phone', async () => {
+    const { s, b } = suite;
     const w = await s.f.world();
     await s.ctx.db.updateTable('portal_users').set({ name: 'Alice Anders', phone: '+1 555 0100' }).where('id', '=', w.user.id).execute();
     const ticketId = await s.f.ticket({ companyId: w.companyId, boardId: w.boardId, contactId: w.user.id, summary: 'Laptop battery swells' });
@@ -61,6 +52,7 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)("the tech's workspace", { ti
   });
 
   it('shown in line to the tech, read by a colleague, never shown to the requester', async () => {
+    const { s, b } = suite;
     const w = await s.f.world();
     const colleague = await s.f.tech({ boardIds: [w.boardId], companyIds: [w.companyId], name: 'Cole Colleague' });
     const user = await (await b.newContext()).newPage();
@@ -102,6 +94,7 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)("the tech's workspace", { ti
   });
 
   it('the requester rates the ended chat once; the tech sees the rating on the chat and finds it by rating in search', async () => {
+    const { s, b } = suite;
     const w = await s.f.world();
     const user = await (await b.newContext()).newPage();
     await portalLogin(user, w.user.email);

@@ -1,13 +1,13 @@
 /** Helpers for the Client Portal browser tests: server with the built pages, login, office hours, tech side. */
 import path from 'node:path';
 import fs from 'node:fs';
-import { expect } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import type { Page } from 'playwright-core';
 import { startTestServer, PASSWORD, type TestServer } from '../../test/support/server.js';
 import { loginAs, type Client } from '../../test/support/http.js';
 import { connect } from '../../test/support/sockets.js';
 import { saveOfficeHours } from '../../src/server/services/office-hours.js';
-import { CHROMIUM, HAS_CHROMIUM } from './browser.js';
+import { CHROMIUM, HAS_CHROMIUM, launch, type Browsers } from './browser.js';
 import type { TechChatView } from '../../src/shared/views.js';
 
 /** Where the built pages are: WEB_DIST when set (a separate build), else the project's dist/web. */
@@ -86,4 +86,23 @@ export async function leaveAndConfirm(page: Page, which: 'chat' | 'queue' | 'off
   await page.getByRole('button', { name, exact: true }).first().click();
   const dialog = page.getByRole('alertdialog');
   await dialog.getByRole('button', { name: which === 'chat' ? 'Leave the chat' : 'Leave the queue', exact: true }).click();
+}
+
+/**
+ * One server (SQLite, the built pages; support open all day unless `alwaysOpen: false`) and one
+ * browser for a test file, started before its tests and stopped after: read `suite.s` and
+ * `suite.b` inside the tests.
+ */
+export function browserSuite(env: Record<string, string> = {}, opts: { alwaysOpen?: boolean } = {}) {
+  const suite = {} as { s: TestServer; b: Browsers };
+  beforeAll(async () => {
+    suite.s = await startPortalServer(env);
+    if (opts.alwaysOpen !== false) await setOfficeHours(suite.s, ALWAYS_OPEN);
+    suite.b = await launch(suite.s.url);
+  });
+  afterAll(async () => {
+    await suite.b?.close();
+    await suite.s?.stop();
+  });
+  return suite;
 }
