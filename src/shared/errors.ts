@@ -25,6 +25,7 @@ export const ERROR_CODES = [
   // the state it is in
   'invalid_transition',
   'already_joined',
+  'chat_limit_reached',
   'ticket_closed',
   'ticket_exists',
   'note_recommended',

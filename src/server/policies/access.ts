@@ -82,9 +82,10 @@ export async function loadPortalActor(db: Tx, id: number): Promise<PortalActor |
 
 /**
  * `techHasAccess` as a recipient query: ids of the active techs with access to the item.
- * `availableOnly` gives the eligible recipients of an alert.
+ * `availableOnly` with `maxActiveChats` gives the eligible recipients of an alert: available,
+ * and below the limit of active chats (null: no limit).
  */
-export async function techsWithAccess(db: Tx, item: Scoped, opts: { availableOnly: boolean }): Promise<number[]> {
+export async function techsWithAccess(db: Tx, item: Scoped, opts: { availableOnly: boolean; maxActiveChats?: number | null }): Promise<number[]> {
   let q = db
     .selectFrom('techs')
     .select('techs.id')
@@ -114,5 +115,18 @@ export async function techsWithAccess(db: Tx, item: Scoped, opts: { availableOnl
       ]),
     );
   if (opts.availableOnly) q = q.where('techs.available', '=', 1);
+  const max = opts.maxActiveChats;
+  if (max)
+    q = q.where((eb) =>
+      eb(
+        eb
+          .selectFrom('chats')
+          .select((c) => c.fn.countAll<number>().as('n'))
+          .whereRef('chats.tech_id', '=', 'techs.id')
+          .where('chats.status', '=', 'active'),
+        '<',
+        max,
+      ),
+    );
   return (await q.execute()).map((r) => Number(r.id));
 }

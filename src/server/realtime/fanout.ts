@@ -13,6 +13,7 @@ import { loadTechActor, techsWithAccess, type Actor } from '../policies/access.j
 import { can } from '../policies/rules.js';
 import { chatStateById, findChatRow, openChatIdsOfRequester, type ChatRow } from '../db/repositories/chats.js';
 import { presentPortalChat, presentTechChat } from '../services/presenters.js';
+import { alertableTechs } from '../services/chats.js';
 import { SERVER_EVENTS } from '../../shared/realtime.js';
 import type { SocketActors } from './socket-actors.js';
 import { encodeOnce } from './wire.js';
@@ -203,7 +204,7 @@ export function startFanout(
    */
   async function sendAlert(row: ChatRow, stage: 'assigned' | 'all', techIds: number[], committed: number): Promise<Set<number>> {
     if (row.status !== 'waiting' || !techIds.length) return new Set();
-    const eligible = new Set(await techsWithAccess(ctx.db, row, { availableOnly: true }));
+    const eligible = new Set(await alertableTechs(ctx, row));
     const recipients = techIds.filter((id) => eligible.has(id));
     // A newer state of the chat went out meanwhile (a join's withdrawal, from this node or another
     // one, which commits before it publishes): this alert is stale.

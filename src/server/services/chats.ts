@@ -3,17 +3,17 @@ import { AppError, Conflict, NotFound, TooManyRequests } from '../errors.js';
 import { REQUESTS_WINDOW_MS, requestWait } from '../domain/request-pacing.js';
 import { isUniqueViolation, type Tx } from '../db/database.js';
 import type { Chat } from '../db/schema.js';
-import { techsWithAccess, type PortalActor, type TechActor } from '../policies/access.js';
+import { techsWithAccess, type PortalActor, type Scoped, type TechActor } from '../policies/access.js';
 import { authorize } from '../policies/rules.js';
 import type { Outbox } from '../events/bus.js';
 import { inTransaction, type Ctx } from './context.js';
 import { applyTransition, chatForCommand } from './transition.js';
 import { appendMessage } from './messages.js';
 import { chatRowIn, getChatView } from './chat-queries.js';
-import { claimLeave, insertChat, insertTransition, openChatIdByKey, requestTimesOf } from '../db/repositories/chats.js';
+import { activeChatCount, claimLeave, insertChat, insertTransition, openChatIdByKey, requestTimesOf } from '../db/repositories/chats.js';
 import { findTicket } from '../db/repositories/tickets.js';
 import { boardOfferedTo } from '../db/repositories/organisation.js';
-import { techName } from '../db/repositories/people.js';
+import { lockTech, techName } from '../db/repositories/people.js';
 import { presentPortalChat, presentTechChat } from './presenters.js';
 import type { PortalChatView, TechChatView } from '../../shared/views.js';
 
@@ -55,7 +55,7 @@ export async function requestChat(ctx: Ctx, user: PortalActor, input: RequestInp
   const wait = requestWait(await requestTimesOf(ctx.db, user.id, now - REQUESTS_WINDOW_MS, 100), now);
   if (wait > 0) throw new TooManyRequests(wait);
   const scope = { board_id: boardId, company_id: companyId };
-  const eligible = await techsWithAccess(ctx.db, scope, { availableOnly: true });
+  const eligible = await alertableTechs(ctx, scope);
   const assigned = ticket?.assigned_tech_id ?? null;
   const assignedFirst = assigned !== null && eligible.includes(assigned) && (await ctx.presence.isTechOnline(assigned));
   const userOnline = await ctx.presence.isPortalOnline(user.id);
@@ -109,9 +109,28 @@ export async function requestChat(ctx: Ctx, user: PortalActor, input: RequestInp
 }
 
 /** Joins a waiting chat: exactly one tech wins (a conditional update); the loser is told who won. */
+/** The techs a waiting chat alerts: available, with access, and below the limit of active chats. */
+export function alertableTechs(ctx: Ctx, scope: Scoped): Promise<number[]> {
+  return techsWithAccess(ctx.db, scope, { availableOnly: true, maxActiveChats: ctx.config.maxActiveChatsPerTech });
+}
+
+/**
+ * With a limit of active chats per tech: the tech's joins are serialised (their row locked, on
+ * PostgreSQL across nodes; SQLite writes one transaction at a time), then counted.
+ */
+async function assertBelowLimit(trx: Tx, ctx: Ctx, tech: TechActor) {
+  const limit = ctx.config.maxActiveChatsPerTech;
+  if (!limit) return;
+  if (ctx.dialect === 'postgres') await lockTech(trx, tech.id);
+  const active = await activeChatCount(trx, tech.id);
+  if (active >= limit)
+    throw new Conflict('chat_limit_reached', `You have ${active} active chats, the most allowed (${limit}): end one before joining another`, { active, limit });
+}
+
 export async function joinChat(ctx: Ctx, tech: TechActor, chatId: number): Promise<TechChatView> {
   try {
     return await inTransaction(ctx, async (trx, outbox) => {
+      await assertBelowLimit(trx, ctx, tech);
       const chat = await chatForCommand(trx, tech, chatId, 'chat.join');
       const now = ctx.now();
       const joined = await applyTransition(

@@ -3,7 +3,7 @@
  * second and claims each with a conditional update on the deadline it read, so exactly one node
  * acts on it, also after a restart or a crash.
  */
-import { techsWithAccess } from '../policies/access.js';
+import { alertableTechs } from './chats.js';
 import { inTransaction, type Ctx } from './context.js';
 import { abandon } from './chats.js';
 import {
@@ -30,7 +30,7 @@ async function escalateAlerts(ctx: Ctx, now: number): Promise<number> {
     fired++;
     // Everyone eligible but the tech already alerted alone: one alert (toast, sound) per tech and request.
     const alone = c.assigned_alert_tech_id === null ? null : Number(c.assigned_alert_tech_id);
-    const techIds = (await techsWithAccess(ctx.db, c, { availableOnly: true })).filter((id) => id !== alone);
+    const techIds = (await alertableTechs(ctx, c)).filter((id) => id !== alone);
     ctx.bus.publish('chat.alerted', { chatId: Number(c.id), stage: 'all', techIds });
   }
   return fired;

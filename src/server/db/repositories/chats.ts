@@ -130,6 +130,17 @@ export async function claimRating(trx: Tx, chatId: number, rating: number, comme
   return Number(r.numUpdatedRows) === 1;
 }
 
+/** How many chats the tech has active now. */
+export async function activeChatCount(db: Tx, techId: number): Promise<number> {
+  const r = await db
+    .selectFrom('chats')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('tech_id', '=', techId)
+    .where('status', '=', 'active')
+    .executeTakeFirstOrThrow();
+  return Number(r.n);
+}
+
 /** Records that the requester left an active chat; of two leaves at once, one gets the row. */
 export function claimLeave(trx: Tx, chatId: number, now: number): Promise<Chat | undefined> {
   return trx

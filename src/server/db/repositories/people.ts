@@ -148,3 +148,8 @@ export async function updatePortalUserRow(db: Tx, userId: number, set: Updateabl
   const r = await db.updateTable('portal_users').set(set).where('id', '=', userId).executeTakeFirst();
   return Number(r.numUpdatedRows) === 1;
 }
+
+/** PostgreSQL: holds the tech's row until the transaction ends, so that one tech's joins run one at a time on every node. */
+export async function lockTech(trx: Tx, techId: number): Promise<void> {
+  await trx.selectFrom('techs').select('id').where('id', '=', techId).forUpdate().execute();
+}

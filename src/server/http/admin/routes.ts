@@ -22,7 +22,7 @@ import * as admin from '../../services/admin.js';
 import { erasePortalUser, exportPortalUser, exportTech } from '../../services/privacy.js';
 import { addHoliday, deleteHoliday, officeHoursWithStatus, saveOfficeHours } from '../../services/office-hours.js';
 import { getVisibleChatRow } from '../../services/chat-queries.js';
-import { techsWithAccess } from '../../policies/access.js';
+import { alertableTechs } from '../../services/chats.js';
 import { answers } from '../answers.js';
 import * as V from '../../../shared/views.js';
 import { z } from 'zod';
@@ -139,6 +139,6 @@ export const adminRoutes = (ctx: Ctx) => async (root: FastifyInstance) => {
   /** Who would be alerted for this chat now: techs with access who are Available. */
   app.get('/chats/:id/eligible', { schema: { tags, params: IdParam, response: answers(V.EligibleTechs) } }, async (req) => {
     const chat = await getVisibleChatRow(ctx.db, techOf(req), req.params.id);
-    return { techIds: await techsWithAccess(ctx.db, chat, { availableOnly: true }) };
+    return { techIds: await alertableTechs(ctx, chat) };
   });
 };
