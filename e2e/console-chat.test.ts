@@ -82,7 +82,10 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Tech Console chat in a real
     await eventually(() => tech.page.locator('.typing').textContent()).toContain('is typing');
     await userBox.press('Enter');
     await eventually(() => tech.page.locator('.message-body', { hasText: 'Still blank' }).count()).toBe(1);
-    await eventually(async () => (await tech.page.locator('.message-mine .message-state').allTextContents()).at(-1)).toBe('Sent');
+    // The requester's page is open and in view: it has seen the tech's messages, and says so.
+    await eventually(async () => (await tech.page.locator('.message-mine .message-state').allTextContents()).at(-1)).toBe('Seen');
+    // And the console, in view, has seen the requester's: their page says so.
+    await eventually(async () => (await user.locator('.message-mine .message-state').allTextContents()).at(-1)).toBe('Seen');
     await tech.page.screenshot({ path: screenshotPath('console-chat') });
 
     // A draft survives going to another page and back, and a reload; sending clears it.

@@ -112,6 +112,9 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Client Portal chat in a rea
     await box.press('Enter');
     const m = await waitFor(tech.socket, 'message', (p) => p.chatId === chatId && p.body === 'Thanks, it is still broken');
     await eventually(async () => (await page.locator('.message-mine .message-state').allTextContents()).at(-1)).toBe('Sent');
+    // Stored, not seen yet: the tech (a socket here) has not said it read it. Once it does, "Seen".
+    expect((await ack(tech.socket, 'chat:read', { chatId, seq: m.seq })).ok).toBe(true);
+    await eventually(async () => (await page.locator('.message-mine .message-state').allTextContents()).at(-1)).toBe('Seen');
 
     // Reload mid-chat: every message once, in order.
     const before = await shownMessages(page);

@@ -316,6 +316,27 @@ describe.skipIf(!!skip)('two nodes on PostgreSQL and Redis', () => {
     expect(JSON.stringify([...userOnA.events, ...userOnB.events])).not.toContain('Only for techs');
   });
 
+  it('"seen" marks cross nodes: the requester on A and the tech on B each learn how far the other has read', async () => {
+    const [A, B] = cl.nodes;
+    const w = await cl.f.world();
+    const user = await loginAs(A.url, 'portal', w.user.email, PASSWORD);
+    const tech = await loginAs(B.url, 'tech', w.tech.email, PASSWORD);
+    const us = await connect(A.url, '/portal', user);
+    const ts = await connect(B.url, '/console', tech);
+    open.push(us, ts);
+    const chatId = (await user.post('/api/portal/chats', { boardId: w.boardId, subject: 'Seen across nodes', message: 'Hi' })).body.chat.id;
+    expect((await tech.post(`/api/console/chats/${chatId}/join`)).status).toBe(200);
+    expect((await ack(us, 'chat:subscribe', { chatId, afterSeq: 0 })).ok).toBe(true);
+    const sent = await ack(ts, 'message:send', { chatId, body: 'Hello from B', clientId: 'seen-b' });
+    await waitFor(us, 'message', (m) => m.clientId === 'seen-b');
+    expect((await ack(us, 'chat:read', { chatId, seq: sent.message.seq })).ok).toBe(true);
+    expect(await waitFor(ts, 'read', (r) => r.chatId === chatId)).toEqual({ chatId, by: 'requester', seq: sent.message.seq });
+    expect((await ack(ts, 'chat:read', { chatId, seq: sent.message.seq })).ok).toBe(true);
+    expect(await waitFor(us, 'read', (r) => r.chatId === chatId)).toEqual({ chatId, by: 'tech', seq: sent.message.seq });
+    await barrier(us);
+    expect(received(us, 'read', (r) => r.chatId === chatId)).toHaveLength(1);
+  });
+
   it('20 techs on two nodes join one chat at once over HTTP: one wins, the others are told who, everyone sees the withdrawal', async () => {
     const [A, B] = cl.nodes;
     const boardId = await cl.f.board();

@@ -25,6 +25,7 @@ const CHAT_OF: Record<ServerEvent, (p: any) => number | null> = {
   resync: () => null,
   status: () => null,
   note: (p) => p.chatId,
+  read: (p) => p.chatId,
 };
 /** Every event a socket received about the chat; an event the server does not define fails the test. */
 function eventsAbout(socket: TestSocket, chatId: number) {
@@ -234,5 +235,40 @@ describe.each(DIALECTS)('recipients of real-time events on %s', (kind) => {
     // The tech's transcript has it in line, marked internal.
     const techTranscript = await p.clients.ok.get(`/api/console/chats/${chat1}/transcript`);
     expect(techTranscript.text).toMatch(/\[internal note, techs only\] Olive Access: Jam is tray 2/);
+  });
+
+  it('"seen" marks go to the other side only, move forward only, never past the last message, and only a participant sets one', async () => {
+    const p = await people();
+    const chat1 = (await p.c1.post('/api/portal/chats', { boardId: p.boardId, subject: 'Seen', message: 'First' })).body.chat.id;
+    expect((await p.clients.ok.post(`/api/console/chats/${chat1}/join`)).status).toBe(200);
+    expect((await ack(p.sockets.dnr, 'chat:subscribe', { chatId: chat1, afterSeq: 0 })).ok).toBe(true);
+    expect((await ack(p.s1, 'chat:subscribe', { chatId: chat1, afterSeq: 0 })).ok).toBe(true);
+    const sent = await ack(p.sockets.ok, 'message:send', { chatId: chat1, body: 'Hello', clientId: 'seen-1' });
+    const last = sent.message.seq;
+
+    // The requester has seen it all: the techs following the chat hear it; the requester does not hear itself.
+    expect((await ack(p.s1, 'chat:read', { chatId: chat1, seq: 999 })).ok).toBe(true);
+    expect(await waitFor(p.sockets.ok, 'read', (r) => r.chatId === chat1)).toEqual({ chatId: chat1, by: 'requester', seq: last });
+    await waitFor(p.sockets.dnr, 'read', (r) => r.chatId === chat1);
+    // Backwards or again: nothing moves, nothing is sent.
+    expect((await ack(p.s1, 'chat:read', { chatId: chat1, seq: 1 })).ok).toBe(true);
+    expect((await ack(p.s1, 'chat:read', { chatId: chat1, seq: last })).ok).toBe(true);
+    // The joined tech's mark goes to the requester only.
+    expect((await ack(p.sockets.ok, 'chat:read', { chatId: chat1, seq: last })).ok).toBe(true);
+    expect(await waitFor(p.s1, 'read', (r) => r.chatId === chat1)).toEqual({ chatId: chat1, by: 'tech', seq: last });
+    // Not a participant: a watching tech, another user, a tech without access.
+    expect((await ack(p.sockets.dnr, 'chat:read', { chatId: chat1, seq: last })).error.code).toBe('not_participant');
+    expect((await ack(p.s2, 'chat:read', { chatId: chat1, seq: last })).error.code).toBe('not_found');
+    expect((await ack(p.sockets.noBoard, 'chat:read', { chatId: chat1, seq: last })).error.code).toBe('not_found');
+    for (const bad of [{ chatId: chat1, seq: 0 }, { chatId: chat1 }, { chatId: chat1, seq: 'x' }, { chatId: chat1, seq: 1, extra: 1 }])
+      expect((await ack(p.s1, 'chat:read', bad)).error.code).toBe('validation_failed');
+
+    for (const sock of [p.s1, p.s2, ...Object.values(p.sockets)]) await barrier(sock);
+    expect(received(p.sockets.ok, 'read', (r) => r.chatId === chat1)).toHaveLength(1);
+    expect(received(p.s1, 'read', (r) => r.chatId === chat1).map((e) => e.payload)).toEqual([{ chatId: chat1, by: 'tech', seq: last }]);
+    expect(eventsAbout(p.s2, chat1)).toEqual([]);
+    for (const k of ['noBoard', 'noCompany'] as const) expect(eventsAbout(p.sockets[k], chat1), k).toEqual([]);
+    // Both views say how far each side has read.
+    expect((await p.c1.get(`/api/portal/chats/${chat1}`)).body.readSeq).toEqual({ requester: last, tech: last });
   });
 });

@@ -27,6 +27,7 @@ export type DomainEvents = {
   'chat.completed': { chatId: number };
   'note.saved': { chatId: number; noteId: number };
   'chat.rated': { chatId: number };
+  'chat.read': { chatId: number; requesterId: number; by: 'requester' | 'tech'; seq: number };
   'ticket.created': { ticketId: number; chatId: number | null };
   'tech.status_changed': { techId: number; available: boolean };
   /** Grants, role, name, deactivation or password: whatever decides what the tech may do. */

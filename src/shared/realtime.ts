@@ -14,6 +14,17 @@ export const ChatIdPayload = z.object({ chatId }).strict();
 // The same rules as the HTTP body (schemas.ts SendMessageBody).
 export const SendPayload = z.object({ chatId, body: text(MAX_MESSAGE), clientId: ClientId }).strict();
 export const TypingPayload = z.object({ chatId, typing: z.boolean() }).strict();
+/** "I have seen the chat up to this message." */
+export const ReadPayload = z
+  .object({
+    chatId,
+    seq: z
+      .number()
+      .int()
+      .min(1)
+      .max(2 ** 31),
+  })
+  .strict();
 
 /**
  * Client -> server events: the live stream only. Commands (join, leave, end, status...) are HTTP
@@ -28,6 +39,7 @@ export const CLIENT_EVENTS = {
   unsubscribe: 'chat:unsubscribe',
   send: 'message:send',
   typing: 'typing',
+  read: 'chat:read',
 } as const satisfies Record<string, keyof ClientToServerEvents>;
 
 /**
@@ -47,6 +59,7 @@ export const SERVER_EVENTS = {
   resync: 'resync',
   status: 'status',
   note: 'note',
+  read: 'read',
 } as const satisfies Record<string, keyof PortalServerEvents | keyof ConsoleServerEvents>;
 
 export type Ack<T = object> = ({ ok: true } & T) | { ok?: undefined; error: ErrorInfo };
@@ -64,6 +77,7 @@ export interface ClientToServerEvents<C extends PortalChatView | TechChatView = 
   'chat:unsubscribe': (p: z.input<typeof ChatIdPayload>, ack: AckFn<object>) => void;
   'message:send': (p: z.input<typeof SendPayload>, ack: AckFn<SendAnswer>) => void;
   typing: (p: z.input<typeof TypingPayload>, ack: AckFn<object>) => void;
+  'chat:read': (p: z.input<typeof ReadPayload>, ack: AckFn<object>) => void;
 }
 export type PortalClientEvents = ClientToServerEvents<PortalChatView>;
 export type ConsoleClientEvents = ClientToServerEvents<TechChatView>;
@@ -91,7 +105,10 @@ export interface PortalServerEvents {
   chat: (c: PortalChatView) => void;
   offer: (p: { chatId: number }) => void;
   resync: (p: object) => void;
+  read: (r: ReadEvent) => void;
 }
+/** The other side has seen the chat up to `seq` (to the requester: the tech; to the techs: the requester). */
+export type ReadEvent = { chatId: number; by: 'requester' | 'tech'; seq: number };
 
 /** Server -> client on `/console`. */
 export interface ConsoleServerEvents {
@@ -101,6 +118,7 @@ export interface ConsoleServerEvents {
   alert: (a: AlertEvent) => void;
   'alert:withdrawn': (w: AlertWithdrawnEvent) => void;
   note: (n: NoteEvent) => void;
+  read: (r: ReadEvent) => void;
   presence: (p: PresenceEvent) => void;
   'statusbar:changed': (p: object) => void;
   status: (s: { available: boolean }) => void;

@@ -59,6 +59,8 @@ export const ChatViewBase = z.object({
   callback: z.object({ phone: z.string(), preferredTime: z.string().nullable(), message: z.string().nullable() }).nullable(),
   /** When the retention setting removed this completed chat's messages (null: they are kept). */
   messagesRemovedAt: time,
+  /** How far each side has seen the chat (the last seq; 0: nothing yet): "Seen" under a message. */
+  readSeq: z.object({ requester: z.number().int().nonnegative(), tech: z.number().int().nonnegative() }),
   /** The requester's rating of the chat once it ended (1-5, with an optional comment). */
   rating: z.object({ score: z.number().int().min(1).max(5), comment: z.string().nullable(), at: time }).nullable(),
 });

@@ -192,6 +192,12 @@ async function chatRating(db: Kysely<any>) {
   await sql`alter table chats add column rated_at bigint`.execute(db);
 }
 
+/** How far each side has read a chat: the last seq the requester and the joined tech have seen (services/reads.ts). */
+async function readSeqs(db: Kysely<any>) {
+  await sql`alter table chats add column requester_read_seq integer not null default 0`.execute(db);
+  await sql`alter table chats add column tech_read_seq integer not null default 0`.execute(db);
+}
+
 const migrations: Migration[] = [
   { name: '001_initial', up: createTables },
   { name: '002_client_id_per_author', up: clientIdPerAuthor },
@@ -207,6 +213,7 @@ const migrations: Migration[] = [
   { name: '012_branding', up: branding },
   { name: '013_canned_replies', up: cannedReplies },
   { name: '014_chat_rating', up: chatRating },
+  { name: '015_read_seqs', up: readSeqs },
 ];
 
 /** The name of the newest migration: a database whose schema has it is current. */

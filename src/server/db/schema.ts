@@ -139,6 +139,9 @@ export interface ChatsTable {
   rating: number | null;
   rating_comment: string | null;
   rated_at: number | null;
+  /** The last seq the requester, and the joined tech, have seen (0: none yet). */
+  requester_read_seq: Generated<number>;
+  tech_read_seq: Generated<number>;
 }
 export interface MessagesTable {
   id: Generated<number>;

@@ -63,6 +63,7 @@ export const RULES = {
     'chat.write': ['requester', 'joined_tech'],
     'chat.leave': ['requester'],
     'chat.rate': ['requester'],
+    'chat.read': ['requester', 'joined_tech'],
     'chat.keep_waiting': ['requester'],
     'chat.callback': ['requester'],
     'chat.end': ['joined_tech'],
@@ -117,6 +118,7 @@ export function can(actor: Actor, action: Action, resource?: unknown): boolean {
 const REFUSALS: Partial<Record<Action, [code: ErrorCode, message: string]>> = {
   'chat.write': ['not_participant', 'Only the requester and the joined tech can write in this chat'],
   'chat.end': ['not_participant', 'Only the tech who joined this chat can end it'],
+  'chat.read': ['not_participant', 'Only the requester and the joined tech mark what they have seen'],
   'note.edit': ['not_note_author', 'Only the author of a note or an admin can edit it'],
   'admin.manage': ['admin_only', 'Only admins can do this'],
 };

@@ -266,6 +266,12 @@ export function startFanout(
       const r = await publishChat(chatId);
       if (r) consoleNsp.to(`chat:${chatId}`).emit(SERVER_EVENTS.presence, { chatId, userId: Number(r.row.requester_id), online: false, left: true });
     }),
+    // Read marks go to the other side only: the requester's to the techs following the chat, a
+    // tech's to the requester's own room.
+    bus.on('chat.read', ({ chatId, requesterId, by, seq }) => {
+      if (by === 'requester') consoleNsp.to(`chat:${chatId}`).emit(SERVER_EVENTS.read, { chatId, by, seq });
+      else portal.to(`portal:${requesterId}`).emit(SERVER_EVENTS.read, { chatId, by, seq });
+    }),
     // Internal notes: to the console's stream of the chat only (the techs following it); the
     // portal namespace never hears of them.
     bus.on('note.saved', ({ chatId, noteId }) => {

@@ -16,12 +16,14 @@ import {
   SendPayload,
   SubscribePayload,
   TypingPayload,
+  ReadPayload,
   type ClientAnswer,
   type ClientEvent,
   type ClientPayload,
 } from '../../shared/realtime.js';
 import { getChatView, getVisibleChatScope, listMessages } from '../services/chat-queries.js';
 import { sendMessage } from '../services/messages.js';
+import { markRead } from '../services/reads.js';
 import { loadTechActor } from '../policies/access.js';
 import { authorize, stateAllows } from '../policies/rules.js';
 import { TokenBuckets } from '../services/rate-limit.js';
@@ -155,4 +157,8 @@ export function registerHandlers(deps: HandlerDeps) {
   });
   on(deps, CLIENT_EVENTS.send, SendPayload, (a, p) => sendMessage(ctx, a, p.chatId, p.body, p.clientId));
   on(deps, CLIENT_EVENTS.typing, TypingPayload, (a, p) => typing(deps, a, p));
+  on(deps, CLIENT_EVENTS.read, ReadPayload, async (a, p) => {
+    await markRead(ctx, a, p.chatId, p.seq);
+    return {};
+  });
 }

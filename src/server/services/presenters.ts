@@ -46,6 +46,7 @@ function chatBase(c: ChatRow): ChatViewBase {
     callbackAt: iso(c.callback_at),
     callback: c.callback_phone ? { phone: c.callback_phone, preferredTime: c.callback_time, message: c.callback_message } : null,
     messagesRemovedAt: iso(c.messages_purged_at),
+    readSeq: { requester: Number(c.requester_read_seq ?? 0), tech: Number(c.tech_read_seq ?? 0) },
     rating: c.rating == null ? null : { score: Number(c.rating), comment: c.rating_comment, at: iso(c.rated_at) },
   };
 }

@@ -34,6 +34,8 @@ export function MessageList(props: {
   onDiscard?: (clientId: string) => void;
   /** Techs' internal notes, placed among the messages by time. */
   notes?: InlineNote[];
+  /** The seq up to which the other side has seen the chat: "Seen" instead of "Sent" under this side's messages. */
+  seenUpTo?: number;
 }) {
   const { messages, outbox = [], viewer, typing } = props;
   const noteTime = (n: InlineNote) => (n.createdAt ? Date.parse(n.createdAt) : 0);
@@ -76,8 +78,8 @@ export function MessageList(props: {
                 <div className="message-body">
                   <RichText text={m.body} />
                 </div>
-                {/* Stored by the server; whether the other side has read it is not known here. */}
-                {mine && <div className="message-state">Sent</div>}
+                {/* Stored by the server ("Sent"), and then seen by the other side ("Seen"). */}
+                {mine && <div className="message-state">{m.seq <= (props.seenUpTo ?? 0) ? 'Seen' : 'Sent'}</div>}
               </li>,
             ];
           })}

@@ -19,6 +19,8 @@ import { ChatRecord } from './chat-record.js';
 import { EndDialog } from './end-dialog.js';
 import { useRequesterOnline } from './presence.js';
 import { keys, useCannedReplies, useChat, useNotes, type Me } from './queries.js';
+import type { Socket } from 'socket.io-client';
+import { useSeen } from '../common/use-seen.js';
 
 export function ChatPage({ id, me }: { id: number; me: Me }) {
   const chat = useChat(id);
@@ -85,6 +87,7 @@ function LiveChat({ id, me, initial }: { id: number; me: Me; initial: ConsoleCha
       return false;
     }
   };
+  const seenUpTo = useSeen(socket as unknown as Socket, id, 'tech', chat.abilities.write, stream.messages, chat.readSeq);
   const left = chat.leftAt !== null;
   const presence = left ? 'Left the chat' : online === null ? 'Checking…' : online ? 'Online' : 'Offline';
 
@@ -107,6 +110,7 @@ function LiveChat({ id, me, initial }: { id: number; me: Me; initial: ConsoleCha
         onRetry={stream.retry}
         onDiscard={stream.discard}
         notes={notes.data}
+        seenUpTo={seenUpTo}
       />
       {/* A reply goes to the requester; an internal note stays with the techs. */}
       <fieldset className="compose-mode">

@@ -15,12 +15,15 @@ import { chatStatusText } from './status-text.js';
 import { isOpen, keys, useChatDetail, type Me } from './queries.js';
 import { WaitingPanel } from './waiting-panel.js';
 import { ChatOutcome } from './chat-outcome.js';
+import type { Socket } from 'socket.io-client';
+import { useSeen } from '../common/use-seen.js';
 
 export function ChatPage({ id, me }: { id: number; me: Me }) {
   const qc = useQueryClient();
   const socket = getSocket('/portal');
   const stream = useChatStream(socket, '/portal', id);
   const chat = stream.chat;
+  const seenUpTo = useSeen(socket as unknown as Socket, id, 'requester', true, stream.messages, chat?.readSeq);
   const detail = useChatDetail(id, chat?.status === 'waiting');
   const [existing] = useState(() => new URLSearchParams(location.search).has('existing'));
   useNewsInTitle(stream.chat, stream.messages);
@@ -90,6 +93,7 @@ export function ChatPage({ id, me }: { id: number; me: Me }) {
         typing={stream.typing}
         onRetry={stream.retry}
         onDiscard={stream.discard}
+        seenUpTo={seenUpTo}
       />
       {chat.abilities.write && <Composer onSend={stream.send} onTyping={stream.notifyTyping} draftKey={draftKey('portal', me.id, id)} />}
       {active && chat.abilities.leave && <LeaveButton onLeave={() => act('leave')} />}

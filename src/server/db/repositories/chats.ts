@@ -104,6 +104,8 @@ export function insertChat(
     | 'rating'
     | 'rating_comment'
     | 'rated_at'
+    | 'requester_read_seq'
+    | 'tech_read_seq'
   >,
 ): Promise<Chat> {
   return trx.insertInto('chats').values(values).returningAll().executeTakeFirstOrThrow();
@@ -128,6 +130,23 @@ export async function claimRating(trx: Tx, chatId: number, rating: number, comme
     .where('rating', 'is', null)
     .executeTakeFirst();
   return Number(r.numUpdatedRows) === 1;
+}
+
+/**
+ * Moves one side's read mark forward to `seq` (never past the chat's last message, never back).
+ * Not a change of what the views order by: the version stays. The new mark, or null when it did not move.
+ */
+export async function advanceReadSeq(db: Tx, chatId: number, side: 'requester' | 'tech', seq: number): Promise<number | null> {
+  const column = side === 'requester' ? 'requester_read_seq' : 'tech_read_seq';
+  const target = sql<number>`case when ${seq} < last_seq then ${seq} else last_seq end`;
+  const r = await db
+    .updateTable('chats')
+    .set({ [column]: target })
+    .where('id', '=', chatId)
+    .where(column, '<', target)
+    .returning(column)
+    .executeTakeFirst();
+  return r ? Number((r as Record<string, unknown>)[column]) : null;
 }
 
 /** How many chats the tech has active now. */
