@@ -18,7 +18,9 @@
  * (f) no stale alert: no `alert` on a connection after the same connection got, for that chat, a
  *     `chat` or `alert:withdrawn` with a higher version, and no alert for a chat not waiting;
  * (g) no stale status: no `chat` event with a version lower than one the connection already got
- *     for that chat (by a `chat` or an `alert:withdrawn`);
+ *     for that chat (by a `chat` or an `alert:withdrawn`) and another status than that one's, which
+ *     would move the chat back (a taken chat back to Waiting). Clients ignore any lower version
+ *     (web/common/chat-versions.ts); two nodes' publishes of one status may cross in Redis;
  * (h) each alert (chat, version, stage) reaches a connection at most once.
  */
 import type { Connection, Person, World } from './fault-people.js';
@@ -168,7 +170,7 @@ function noEarlyAbandon({ chats, stored, graceMs, toleranceMs, world }: CheckInp
 
 /** (f), (g), (h) over one connection's events, in the order they arrived (times from the start of the run). */
 function connectionOrder(c: Connection, t0: number, f: Tally, g: Tally, h: Tally) {
-  const highest = new Map<number, { version: number; at: number; name: string }>();
+  const highest = new Map<number, { version: number; at: number; name: string; status?: string }>();
   const alerts = new Set<string>();
   const who = `${c.person.name} conn ${c.id} (${c.node})`;
   for (const e of c.events) {
@@ -184,10 +186,10 @@ function connectionOrder(c: Connection, t0: number, f: Tally, g: Tally, h: Tally
       alerts.add(key);
       continue;
     }
-    if (e.name === 'chat' && top !== undefined && e.version < top.version)
-      g.add(`${who}: chat ${e.chatId} v${e.version} (${e.status}) at ${when}, ${after}`, e.chatId);
+    if (e.name === 'chat' && top !== undefined && e.version < top.version && e.status !== top.status)
+      g.add(`${who}: chat ${e.chatId} v${e.version} (${e.status}) at ${when}, ${after} (${top.status ?? 'withdrawn'})`, e.chatId);
     if ((e.name === 'chat' || e.name === 'alert:withdrawn') && (top === undefined || e.version > top.version))
-      highest.set(e.chatId, { version: e.version, at: e.at, name: e.name });
+      highest.set(e.chatId, { version: e.version, at: e.at, name: e.name, status: e.name === 'chat' ? e.status : undefined });
   }
 }
 

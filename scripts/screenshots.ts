@@ -139,6 +139,24 @@ async function alwaysOpen(admin: Api) {
   await admin.put('/api/admin/office-hours', { timezone: 'UTC', schedule: Object.fromEntries(['0', '1', '2', '3', '4', '5', '6'].map((d) => [d, allDay])) });
 }
 
+/** Canned replies: two shared by the admin, one of Sam's own. */
+async function cannedReplies(p: People) {
+  await p.admin.post('/api/admin/canned-replies', {
+    shortcut: 'hello',
+    body: 'Hi {first_name}, {tech_name} from the service desk here. How can I help?',
+    boardId: null,
+  });
+  await p.admin.post('/api/admin/canned-replies', {
+    shortcut: 'restart',
+    body: 'Please save your work and restart the laptop; I will wait here.',
+    boardId: null,
+  });
+  await p.sam.post('/api/console/canned-replies', {
+    shortcut: 'dock-fw',
+    body: 'The dock firmware update is on its way to your laptop, {first_name}: it takes about two minutes.',
+  });
+}
+
 async function boardId(user: Api, name: string): Promise<number> {
   const boards: { id: number; name: string }[] = await user.get('/api/portal/boards');
   const board = boards.find((b) => b.name === name);
@@ -420,6 +438,38 @@ async function phoneScenes(stage: Stage) {
   await samCtx.close();
 }
 
+/** Sam's workspace: the context panel, an internal note among the messages, the "/" list of canned replies open. */
+async function workspaceScene(stage: Stage) {
+  const { sam, chatId } = stage;
+  await sam.bringToFront();
+  await sam.goto(`/console/chats/${chatId}`);
+  await shownMessage(sam, 'No restart needed').waitFor();
+  await sam.getByRole('radio', { name: 'Internal note' }).check();
+  const note = sam.getByRole('textbox', { name: 'Internal note' });
+  await note.fill('Third dock this week after the 1.2 firmware: worth a problem ticket.');
+  await note.press('Enter');
+  await sam.getByTestId('inline-note').waitFor();
+  await sam.getByRole('radio', { name: /^Reply to/ }).check();
+  await messageBox(sam).pressSequentially('/', { delay: 5 });
+  await sam.getByRole('listbox', { name: 'Canned replies' }).waitFor();
+  await shoot(sam, 'console-workspace');
+  await messageBox(sam).press('Escape');
+  await messageBox(sam).fill('');
+}
+
+/** The chat ends; Alice rates it. */
+async function ratingScene(stage: Stage, people: People) {
+  const { alice, chatId } = stage;
+  await people.sam.post(`/api/console/chats/${chatId}/end`, { outcome: 'ended' });
+  await alice.bringToFront();
+  await alice.goto(`/chats/${chatId}`);
+  const form = alice.getByTestId('rating-form');
+  await form.waitFor();
+  await form.getByRole('radio', { name: '5 of 5, Excellent' }).check();
+  await form.getByLabel('Anything to add? (optional)').fill('Fixed while I waited, thanks Sam!');
+  await shoot(alice, 'portal-rating', { fullPage: true });
+}
+
 // ---------------------------------------------------------------------------------------------
 
 /** Chromium: CHROMIUM_PATH when set, else the first `chromium` on PATH (Debian's package, as the browser tests use). */
@@ -448,6 +498,7 @@ async function main() {
     await outlookChat(people);
     await printerChat(people);
     await waitingRequest(people);
+    await cannedReplies(people);
 
     browser = await chromium.launch({ executablePath: chromiumPath(), args: [...FLAGS, '--autoplay-policy=no-user-gesture-required'], headless: true });
     const sam = await consoleLogin(await newContext(browser, server.url), 'sam@helpdesk.test');
@@ -460,6 +511,8 @@ async function main() {
     await consoleScenes(stage);
     await adminScene(stage);
     await phoneScenes(stage);
+    await workspaceScene(stage);
+    await ratingScene(stage, people);
   } finally {
     await browser?.close();
     await stopServer(server);
