@@ -219,8 +219,17 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Client Portal chat in a rea
 
     // The session ends on the server (expired, or revoked by an admin).
     await s.ctx.db.deleteFrom('sessions').where('user_kind', '=', 'portal').where('user_id', '=', w.user.id).execute();
-    await leaveAndConfirm(page, 'queue');
-    await eventually(() => page.getByRole('button', { name: 'Log in' }).isVisible()).toBe(true);
+    // Whichever comes first: the live connection notices (the login page shows by itself), or the
+    // user acts and the refused request shows it. Either way the request stays as it was.
+    const login = page.getByRole('button', { name: 'Log in' });
+    const leave = page.getByRole('button', { name: 'Leave the queue', exact: true }).first();
+    await login.or(leave).first().waitFor();
+    if (await leave.isVisible()) {
+      await leave.click({ timeout: 5000 }).catch(() => {});
+      const confirm = page.getByRole('alertdialog').getByRole('button', { name: 'Leave the queue', exact: true });
+      await Promise.race([confirm.click({ timeout: 5000 }).catch(() => {}), login.waitFor()]);
+    }
+    await eventually(() => login.isVisible()).toBe(true);
     const after = await s.ctx.db.selectFrom('chats').select('status').where('id', '=', chatId).executeTakeFirstOrThrow();
     expect(after.status).toBe('waiting');
 

@@ -131,8 +131,10 @@ describe.each(DIALECTS)('chat over sockets on %s', (kind) => {
     back.close();
     const again = await connect(s.url, '/portal', sc.user);
     open.push(again);
-    await sleep(300);
-    expect((await dbChat(sc.chatId)).grace_at).toBeNull();
+    // (On a loaded machine the disconnect may be handled after the return: the grace it arms is
+    // then disarmed by the connection already back.)
+    await until(async () => (await dbChat(sc.chatId)).grace_at === null, 5000, 'no grace left behind');
+    expect((await dbChat(sc.chatId)).status).toBe('waiting');
   });
 
   it('the wait offer is pushed when due; keep waiting, leave and callback over HTTP reach both sides', async () => {
