@@ -108,7 +108,6 @@ export async function requestChat(ctx: Ctx, user: PortalActor, input: RequestInp
   }
 }
 
-/** Joins a waiting chat: exactly one tech wins (a conditional update); the loser is told who won. */
 /** The techs a waiting chat alerts: available, with access, and below the limit of active chats. */
 export function alertableTechs(ctx: Ctx, scope: Scoped): Promise<number[]> {
   return techsWithAccess(ctx.db, scope, { availableOnly: true, maxActiveChats: ctx.config.maxActiveChatsPerTech });
@@ -127,6 +126,7 @@ async function assertBelowLimit(trx: Tx, ctx: Ctx, tech: TechActor) {
     throw new Conflict('chat_limit_reached', `You have ${active} active chats, the most allowed (${limit}): end one before joining another`, { active, limit });
 }
 
+/** Joins a waiting chat: exactly one tech wins (a conditional update); the loser is told who won. */
 export async function joinChat(ctx: Ctx, tech: TechActor, chatId: number): Promise<TechChatView> {
   try {
     return await inTransaction(ctx, async (trx, outbox) => {

@@ -3,7 +3,7 @@
  * last note), each one click away. The server lists only what this tech may see.
  */
 import { useQuery } from '@tanstack/react-query';
-import { useId, useState } from 'react';
+import { useId, useState, type ReactNode } from 'react';
 import { api } from '../common/api.js';
 import { ErrorBanner } from '../common/error-banner.js';
 import { formatDateTime } from '../common/format.js';
@@ -50,50 +50,54 @@ export function ContextPanel({ chatId }: { chatId: number }) {
             <dt>Company</dt>
             <dd>{q.data.company.name}</dd>
           </dl>
-          <section aria-label="Open tickets">
-            <h2 className="context-h">Open tickets</h2>
-            {q.data.openTickets.length === 0 ? (
-              <p className="muted">None.</p>
-            ) : (
-              <ul className="context-list">
-                {q.data.openTickets.map((t) => (
-                  <li key={t.id}>
-                    <Link to={`/console/tickets/${t.id}`}>
-                      #{t.id} {t.summary}
-                    </Link>{' '}
-                    <span className="muted">
-                      {t.board.name} · updated {formatDateTime(t.updatedAt)}
-                    </span>
-                  </li>
-                ))}
-              </ul>
+          <ContextList title="Open tickets" items={q.data.openTickets}>
+            {(t) => (
+              <>
+                <Link to={`/console/tickets/${t.id}`}>
+                  #{t.id} {t.summary}
+                </Link>{' '}
+                <span className="muted">
+                  {t.board.name} · updated {formatDateTime(t.updatedAt)}
+                </span>
+              </>
             )}
-          </section>
-          <section aria-label="Earlier chats">
-            <h2 className="context-h">Earlier chats</h2>
-            {q.data.recentChats.length === 0 ? (
-              <p className="muted">None.</p>
-            ) : (
-              <ul className="context-list">
-                {q.data.recentChats.map((c) => (
-                  <li key={c.id}>
-                    <Link to={`/console/chats/${c.id}`}>{c.subject}</Link>{' '}
-                    <span className="muted">
-                      {formatDateTime(c.requestedAt)} · {c.outcome ? (OUTCOME_TEXT[c.outcome] ?? c.outcome) : (STATUS_TEXT[c.status] ?? c.status)}
-                      {c.tech ? ` · ${c.tech.name}` : ''}
-                    </span>
-                    {c.lastNote && (
-                      <p className="context-note" data-testid="context-note">
-                        Note: {c.lastNote}
-                      </p>
-                    )}
-                  </li>
-                ))}
-              </ul>
+          </ContextList>
+          <ContextList title="Earlier chats" items={q.data.recentChats}>
+            {(c) => (
+              <>
+                <Link to={`/console/chats/${c.id}`}>{c.subject}</Link>{' '}
+                <span className="muted">
+                  {formatDateTime(c.requestedAt)} · {c.outcome ? (OUTCOME_TEXT[c.outcome] ?? c.outcome) : (STATUS_TEXT[c.status] ?? c.status)}
+                  {c.tech ? ` · ${c.tech.name}` : ''}
+                </span>
+                {c.lastNote && (
+                  <p className="context-note" data-testid="context-note">
+                    Note: {c.lastNote}
+                  </p>
+                )}
+              </>
             )}
-          </section>
+          </ContextList>
         </div>
       )}
     </details>
+  );
+}
+
+/** One titled list of the panel, or "None." */
+function ContextList<T extends { id: number }>({ title, items, children }: { title: string; items: T[]; children: (item: T) => ReactNode }) {
+  return (
+    <section aria-label={title}>
+      <h2 className="context-h">{title}</h2>
+      {items.length === 0 ? (
+        <p className="muted">None.</p>
+      ) : (
+        <ul className="context-list">
+          {items.map((item) => (
+            <li key={item.id}>{children(item)}</li>
+          ))}
+        </ul>
+      )}
+    </section>
   );
 }
