@@ -82,6 +82,12 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Tech Console accessibility 
 
       await page.goto(`/console/chats/${live}`);
       await page.locator('.message-body', { hasText: 'Hello there' }).waitFor();
+      // The context panel fills in after the chat: checked loaded, and nothing moves under a click after.
+      await page
+        .getByTestId('context-panel')
+        .locator('summary')
+        .filter({ hasText: /open tickets? ·/ })
+        .waitFor();
       await check('live chat');
       if (label === 'phone') await page.screenshot({ path: screenshotPath('console-phone-chat'), fullPage: true });
       await page.getByRole('button', { name: 'End chat…' }).click();
