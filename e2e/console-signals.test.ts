@@ -5,52 +5,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HAS_CHROMIUM, launch, type Browsers } from './support/browser.js';
 import { ALWAYS_OPEN, HAS_PORTAL_BUILD, setOfficeHours, startPortalServer } from './support/portal.js';
-import { beeps, eventually, techPage, toast } from './support/console-ui.js';
+import { BLOCKING_AUTOPLAY, beeps, eventually, techPage, toast } from './support/console-ui.js';
 import { waitingChat, world } from '../test/support/flows.js';
 import type { TestServer } from '../test/support/server.js';
-
-/**
- * The browser's autoplay rule, played out: audio stays suspended until the page is allowed to
- * play (`__allowAudio()`, as a first click would), and resume() before that never settles.
- */
-const BLOCKING_AUTOPLAY = () => {
-  const w = window as unknown as { __allowAudio: () => void };
-  let allowed = false;
-  const contexts: AudioContext[] = [];
-  const Real = window.AudioContext;
-  class Blocked extends Real {
-    constructor() {
-      super();
-      contexts.push(this);
-    }
-    get state() {
-      return allowed ? 'running' : 'suspended';
-    }
-    resume() {
-      if (!allowed) return new Promise<void>(() => {});
-      this.dispatchEvent(new CustomEvent('statechange', { detail: 'played' }));
-      return Promise.resolve();
-    }
-    // The real context underneath changes state on its own schedule: only the played-out
-    // changes reach the page.
-    addEventListener(type: string, fn: EventListenerOrEventListenerObject, opts?: boolean | AddEventListenerOptions) {
-      if (type !== 'statechange') return super.addEventListener(type, fn, opts);
-      const only = (e: Event) => {
-        if (e instanceof CustomEvent) (typeof fn === 'function' ? fn : fn.handleEvent.bind(fn))(e);
-      };
-      wrapped.set(fn, only);
-      super.addEventListener(type, only, opts);
-    }
-    removeEventListener(type: string, fn: EventListenerOrEventListenerObject, opts?: boolean | EventListenerOptions) {
-      super.removeEventListener(type, (type === 'statechange' && wrapped.get(fn)) || fn, opts);
-    }
-  }
-  const wrapped = new WeakMap<EventListenerOrEventListenerObject, EventListener>();
-  Object.defineProperty(window, 'AudioContext', { value: Blocked, configurable: true });
-  w.__allowAudio = () => {
-    allowed = true;
-  };
-};
 
 describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Tech Console alert signals in a real browser', { timeout: 60000 }, () => {
   let s: TestServer;

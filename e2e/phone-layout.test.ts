@@ -16,7 +16,7 @@ import {
   techJoins,
   techSide,
 } from './support/portal.js';
-import { consoleLogin, techPage } from './support/console-ui.js';
+import { BLOCKING_AUTOPLAY, consoleLogin, techPage } from './support/console-ui.js';
 import { ack } from '../test/support/sockets.js';
 import type { TestServer } from '../test/support/server.js';
 
@@ -27,7 +27,16 @@ async function layout(page: Page) {
   return page.evaluate(() => {
     const box = document.querySelector('.composer')!.getBoundingClientRect();
     const last = [...document.querySelectorAll('.message-list li')].at(-1)!.getBoundingClientRect();
-    return { composerTop: box.top, composerBottom: box.bottom, lastBottom: last.bottom, height: window.innerHeight };
+    // The console's reply/note switch, above its box.
+    const mode = document.querySelector('.compose-mode')?.getBoundingClientRect();
+    return {
+      composerTop: box.top,
+      composerBottom: box.bottom,
+      lastBottom: last.bottom,
+      height: window.innerHeight,
+      modeTop: mode?.top,
+      modeBottom: mode?.bottom,
+    };
   });
 }
 
@@ -69,12 +78,23 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('phone layout', { timeout: 6
     await eventually(() => console.page.locator('.message-body', { hasText: 'Step 12:' }).count()).toBe(1);
     await eventually(async () => {
       const l = await layout(console.page);
-      return l.composerTop >= 0 && l.composerBottom <= l.height && l.lastBottom <= l.composerTop + 1;
+      return l.composerTop >= 0 && l.composerBottom <= l.height && l.lastBottom <= l.modeTop! + 1;
     }).toBe(true);
+    // Wherever the page is scrolled, the reply/note switch stays whole on screen, just above the box.
+    for (const y of [0, 150, 'bottom'] as const) {
+      await console.page.evaluate((y) => window.scrollTo(0, y === 'bottom' ? document.documentElement.scrollHeight : y), y);
+      const l = await layout(console.page);
+      expect(l.modeTop, `switch at scroll ${y}`).toBeGreaterThanOrEqual(0);
+      expect(l.modeBottom, `switch at scroll ${y}`).toBeLessThanOrEqual(l.composerTop + 1);
+      expect(l.composerBottom, `box at scroll ${y}`).toBeLessThanOrEqual(l.height);
+    }
 
     // After a reload the browser blocks sound, and the console says so in a notice at the bottom
     // of the screen: it never covers the message box, and the page keeps room under its last control.
-    const blocked = await (await b.newContext(PHONE)).newPage();
+    // (The browser's own rule depends on what happened on the site before; the double makes it certain.)
+    const blockedCtx = await b.newContext(PHONE);
+    await blockedCtx.addInitScript(BLOCKING_AUTOPLAY);
+    const blocked = await blockedCtx.newPage();
     await consoleLogin(blocked, w.tech.email);
     await blocked.goto(`/console/chats/${chatId}`);
     await blocked.getByTestId('sound-blocked').waitFor();
@@ -84,6 +104,18 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('phone layout', { timeout: 6
     await blocked.evaluate(() => window.scrollTo(0, document.documentElement.scrollHeight));
     const endBottom = await blocked.getByRole('button', { name: 'End chat…' }).evaluate((el) => el.getBoundingClientRect().bottom);
     expect(endBottom).toBeLessThanOrEqual(await noticeTop());
+    // The first tap turns sound on and the notice goes, but only once the tap is over: nothing
+    // moves under the finger while it is down, and the tap on the button at the bottom opens its dialog.
+    await blocked.evaluate(() => (window as unknown as { __allowAudio: () => void }).__allowAudio());
+    const end = blocked.getByRole('button', { name: 'End chat…' });
+    const before = (await end.boundingBox())!;
+    await blocked.mouse.move(before.x + before.width / 2, before.y + before.height / 2);
+    await blocked.mouse.down();
+    expect(await end.boundingBox()).toEqual(before);
+    expect(await blocked.getByTestId('sound-blocked').isVisible()).toBe(true);
+    await blocked.mouse.up();
+    await blocked.getByRole('dialog').getByRole('radio', { name: 'End and create a ticket' }).waitFor();
+    await eventually(() => blocked.getByTestId('sound-blocked').count()).toBe(0);
     tech.socket.close();
   });
 });

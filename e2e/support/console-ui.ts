@@ -59,6 +59,49 @@ export async function techPage(ctx: BrowserContext, email: string): Promise<Tech
   return { page, dialogs };
 }
 
+/**
+ * The browser's autoplay rule, played out: audio stays suspended until the page is allowed to
+ * play (`__allowAudio()`, as a first click would), and resume() before that never settles.
+ */
+export const BLOCKING_AUTOPLAY = () => {
+  const w = window as unknown as { __allowAudio: () => void };
+  let allowed = false;
+  const contexts: AudioContext[] = [];
+  const Real = window.AudioContext;
+  class Blocked extends Real {
+    constructor() {
+      super();
+      contexts.push(this);
+    }
+    get state() {
+      return allowed ? 'running' : 'suspended';
+    }
+    resume() {
+      if (!allowed) return new Promise<void>(() => {});
+      this.dispatchEvent(new CustomEvent('statechange', { detail: 'played' }));
+      return Promise.resolve();
+    }
+    // The real context underneath changes state on its own schedule: only the played-out
+    // changes reach the page.
+    addEventListener(type: string, fn: EventListenerOrEventListenerObject, opts?: boolean | AddEventListenerOptions) {
+      if (type !== 'statechange') return super.addEventListener(type, fn, opts);
+      const only = (e: Event) => {
+        if (e instanceof CustomEvent) (typeof fn === 'function' ? fn : fn.handleEvent.bind(fn))(e);
+      };
+      wrapped.set(fn, only);
+      super.addEventListener(type, only, opts);
+    }
+    removeEventListener(type: string, fn: EventListenerOrEventListenerObject, opts?: boolean | EventListenerOptions) {
+      super.removeEventListener(type, (type === 'statechange' && wrapped.get(fn)) || fn, opts);
+    }
+  }
+  const wrapped = new WeakMap<EventListenerOrEventListenerObject, EventListener>();
+  Object.defineProperty(window, 'AudioContext', { value: Blocked, configurable: true });
+  w.__allowAudio = () => {
+    allowed = true;
+  };
+};
+
 export async function consoleLogin(page: Page, email: string) {
   await page.goto('/console');
   await page.getByLabel('Email').fill(email);

@@ -47,10 +47,31 @@ export function useSoundBlocked(enabled: boolean): { blocked: boolean; unblock: 
       setBlocked(false);
       return;
     }
-    const update = () => setBlocked(ctx.state !== 'running');
+    // A press turns sound on at its start (pointerdown), but the notice goes only once the press
+    // is over: the page would otherwise move under the pointer between press and release, and the
+    // tap would miss what it was aimed at (a button at the bottom of a phone's screen).
+    let pressing = false;
+    let deferred = false;
+    const update = () => {
+      if (pressing) deferred = true;
+      else setBlocked(ctx.state !== 'running');
+    };
     const wake = () => void ctx.resume().catch(() => {});
+    const press = () => {
+      pressing = true;
+      wake();
+    };
+    const release = () => {
+      pressing = false;
+      if (!deferred) return;
+      deferred = false;
+      // After this event's click has been dispatched.
+      setTimeout(update, 0);
+    };
     ctx.addEventListener('statechange', update);
-    document.addEventListener('pointerdown', wake);
+    document.addEventListener('pointerdown', press, true);
+    document.addEventListener('pointerup', release, true);
+    document.addEventListener('pointercancel', release, true);
     document.addEventListener('keydown', wake);
     wake();
     // Resuming is asynchronous, and slow on a busy machine: judge a while later (a statechange
@@ -59,7 +80,9 @@ export function useSoundBlocked(enabled: boolean): { blocked: boolean; unblock: 
     return () => {
       clearTimeout(t);
       ctx.removeEventListener('statechange', update);
-      document.removeEventListener('pointerdown', wake);
+      document.removeEventListener('pointerdown', press, true);
+      document.removeEventListener('pointerup', release, true);
+      document.removeEventListener('pointercancel', release, true);
       document.removeEventListener('keydown', wake);
     };
   }, [enabled]);

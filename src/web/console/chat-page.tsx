@@ -18,12 +18,15 @@ import { ContextPanel } from './context-panel.js';
 import { ChatRecord } from './chat-record.js';
 import { EndDialog } from './end-dialog.js';
 import { useRequesterOnline } from './presence.js';
-import { keys, useCannedReplies, useChat, useNotes, type Me } from './queries.js';
+import { contextQuery, keys, useCannedReplies, useChat, useNotes, type Me } from './queries.js';
 import type { Socket } from 'socket.io-client';
 import { useSeen } from '../common/use-seen.js';
 
 export function ChatPage({ id, me }: { id: number; me: Me }) {
   const chat = useChat(id);
+  // The context panel's data is asked for at once with the chat, not after the page is drawn.
+  const qc = useQueryClient();
+  useEffect(() => void qc.prefetchQuery(contextQuery(id)), [qc, id]);
   if (chat.isPending)
     return (
       <main className="app-main" id="main">
@@ -112,38 +115,41 @@ function LiveChat({ id, me, initial }: { id: number; me: Me; initial: ConsoleCha
         notes={notes.data}
         seenUpTo={seenUpTo}
       />
-      {/* A reply goes to the requester; an internal note stays with the techs. */}
-      <fieldset className="compose-mode">
-        <legend className="visually-hidden">Write</legend>
-        <label className={mode === 'reply' ? 'selected' : ''}>
-          <input type="radio" name={`mode-${id}`} checked={mode === 'reply'} onChange={() => setMode('reply')} />
-          Reply to {chat.requester.name}
-        </label>
-        <label className={mode === 'note' ? 'selected' : ''}>
-          <input type="radio" name={`mode-${id}`} checked={mode === 'note'} onChange={() => setMode('note')} />
-          Internal note
-        </label>
-      </fieldset>
-      {mode === 'reply' ? (
-        <Composer
-          onSend={stream.send}
-          onTyping={stream.notifyTyping}
-          draftKey={draftKey('tech', me.id, chat.id)}
-          autoFocus={takeJoinedNow(chat.id)}
-          suggestions={suggestions}
-        />
-      ) : (
-        <div className="note-composer">
-          <ErrorBanner error={noteError} onDismiss={() => setNoteError(null)} />
+      {/* A reply goes to the requester; an internal note stays with the techs. On a phone the
+          switch and the box stay together at the bottom of the screen. */}
+      <div className="compose-dock">
+        <fieldset className="compose-mode">
+          <legend className="visually-hidden">Write</legend>
+          <label className={mode === 'reply' ? 'selected' : ''}>
+            <input type="radio" name={`mode-${id}`} checked={mode === 'reply'} onChange={() => setMode('reply')} />
+            Reply to {chat.requester.name}
+          </label>
+          <label className={mode === 'note' ? 'selected' : ''}>
+            <input type="radio" name={`mode-${id}`} checked={mode === 'note'} onChange={() => setMode('note')} />
+            Internal note
+          </label>
+        </fieldset>
+        {mode === 'reply' ? (
           <Composer
-            onSend={addNote}
-            draftKey={`note:${draftKey('tech', me.id, chat.id)}`}
-            autoFocus
-            label="Internal note"
-            placeholder="Write an internal note: only techs see it (Enter to add)"
+            onSend={stream.send}
+            onTyping={stream.notifyTyping}
+            draftKey={draftKey('tech', me.id, chat.id)}
+            autoFocus={takeJoinedNow(chat.id)}
+            suggestions={suggestions}
           />
-        </div>
-      )}
+        ) : (
+          <div className="note-composer">
+            <ErrorBanner error={noteError} onDismiss={() => setNoteError(null)} />
+            <Composer
+              onSend={addNote}
+              draftKey={`note:${draftKey('tech', me.id, chat.id)}`}
+              autoFocus
+              label="Internal note"
+              placeholder="Write an internal note: only techs see it (Enter to add)"
+            />
+          </div>
+        )}
+      </div>
       <div className="row chat-actions">
         <button type="button" className="danger" onClick={() => setEnding(true)}>
           End chat…

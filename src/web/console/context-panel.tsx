@@ -2,20 +2,18 @@
  * Beside a chat: who the requester is, their open tickets and their last chats (with outcome and
  * last note), each one click away. The server lists only what this tech may see.
  */
-import { useQuery } from '@tanstack/react-query';
 import { useId, useState, type ReactNode } from 'react';
-import { api } from '../common/api.js';
 import { ErrorBanner } from '../common/error-banner.js';
 import { formatDateTime } from '../common/format.js';
 import { Link } from '../common/router.js';
-import type { ChatContext } from '../../shared/views.js';
 import { OUTCOME_TEXT, STATUS_TEXT } from './chat-facts.js';
+import { useChatContext } from './queries.js';
 
 /** Open at first where there is room beside the conversation; folded on a phone. */
 const wide = () => typeof window !== 'undefined' && window.matchMedia?.('(min-width: 801px)').matches;
 
 export function ContextPanel({ chatId }: { chatId: number }) {
-  const q = useQuery({ queryKey: ['console', 'chats', chatId, 'context'], queryFn: () => api.get<ChatContext>(`/api/console/chats/${chatId}/context`) });
+  const q = useChatContext(chatId);
   const [open] = useState(wide);
   const id = useId();
   return (
@@ -31,7 +29,8 @@ export function ContextPanel({ chatId }: { chatId: number }) {
         )}
       </summary>
       <ErrorBanner error={q.error} />
-      {q.isPending && <p>Loading…</p>}
+      {/* Room kept for what comes, so the conversation below does not jump when it arrives. */}
+      {q.isPending && <p className="context-loading">Loading…</p>}
       {q.data && (
         <div className="context-grid">
           <dl className="facts">

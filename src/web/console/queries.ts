@@ -5,7 +5,7 @@ import type { ConsoleChat, TicketDetail, TicketSummary } from '../common/types.j
 
 export type { TechMe as Me, StatusBarView as StatusBarData, Directory, NoteView as Note, SearchResult } from '../../shared/views.js';
 import type { TechMe as Me, StatusBarView as StatusBarData, Directory, NoteView as Note } from '../../shared/views.js';
-import type { CannedReply } from '../../shared/views.js';
+import type { CannedReply, ChatContext } from '../../shared/views.js';
 
 export const keys = {
   me: ['console', 'me'] as const,
@@ -14,6 +14,7 @@ export const keys = {
   chat: (id: number) => ['console', 'chats', id] as const,
   messages: (id: number) => ['console', 'chats', id, 'messages'] as const,
   notes: (id: number) => ['console', 'chats', id, 'notes'] as const,
+  context: (id: number) => ['console', 'chats', id, 'context'] as const,
   tickets: ['console', 'tickets'] as const,
   ticket: (id: number) => ['console', 'tickets', id] as const,
   search: (q: string) => ['console', 'search', q] as const,
@@ -32,6 +33,9 @@ export const useCannedReplies = (chatId?: number) =>
     staleTime: 30_000,
   });
 export const useChat = (id: number) => useQuery({ queryKey: keys.chat(id), queryFn: () => api.get<ConsoleChat>(`/api/console/chats/${id}`) });
+/** The requester's context beside a chat (context-panel.tsx); the chat page asks for it with the chat. */
+export const contextQuery = (id: number) => ({ queryKey: keys.context(id), queryFn: () => api.get<ChatContext>(`/api/console/chats/${id}/context`) });
+export const useChatContext = (id: number) => useQuery(contextQuery(id));
 export const useNotes = (id: number) => useQuery({ queryKey: keys.notes(id), queryFn: () => api.get<Note[]>(`/api/console/chats/${id}/notes`) });
 export const useTickets = () => useQuery({ queryKey: keys.tickets, queryFn: () => api.get<TicketSummary[]>('/api/console/tickets') });
 export const useTicket = (id: number) => useQuery({ queryKey: keys.ticket(id), queryFn: () => api.get<TicketDetail>(`/api/console/tickets/${id}`) });
