@@ -26,6 +26,8 @@ const CHAT_OF: Record<ServerEvent, (p: any) => number | null> = {
   status: () => null,
   note: (p) => p.chatId,
   read: (p) => p.chatId,
+  'chat:offered': (p) => p.chatId,
+  'chat:offer-settled': (p) => p.chatId,
 };
 /** Every event a socket received about the chat; an event the server does not define fails the test. */
 function eventsAbout(socket: TestSocket, chatId: number) {

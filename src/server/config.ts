@@ -21,6 +21,7 @@ const schema = z.object({
   CHAT_ASSIGNED_FIRST_SECONDS: seconds(60),
   CHAT_WAIT_OFFER_SECONDS: seconds(120),
   CHAT_DISCONNECT_GRACE_SECONDS: seconds(300),
+  CHAT_TRANSFER_ANSWER_SECONDS: seconds(60),
   /** The most chats one tech may have active at once; unset: no limit (services/chats.ts joinChat). */
   MAX_ACTIVE_CHATS_PER_TECH: z.coerce.number().int().min(1).max(1000).optional(),
   TIMER_SWEEP_MS: z.coerce.number().int().positive().default(1000),
@@ -56,7 +57,7 @@ export type Config = {
   redisUrl?: string;
   /** Start of this deployment's Redis channels and keys (realtime/redis-prefix.ts). */
   redisPrefix: string;
-  delays: { assignedFirstMs: number; waitOfferMs: number; disconnectGraceMs: number };
+  delays: { assignedFirstMs: number; waitOfferMs: number; disconnectGraceMs: number; transferAnswerMs: number };
   maxActiveChatsPerTech: number | null;
   timerSweepMs: number;
   seedDemo: 'auto' | boolean;
@@ -92,6 +93,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       assignedFirstMs: e.CHAT_ASSIGNED_FIRST_SECONDS * 1000,
       waitOfferMs: e.CHAT_WAIT_OFFER_SECONDS * 1000,
       disconnectGraceMs: e.CHAT_DISCONNECT_GRACE_SECONDS * 1000,
+      transferAnswerMs: e.CHAT_TRANSFER_ANSWER_SECONDS * 1000,
     },
     maxActiveChatsPerTech: e.MAX_ACTIVE_CHATS_PER_TECH ?? null,
     timerSweepMs: e.TIMER_SWEEP_MS,

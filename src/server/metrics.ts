@@ -96,7 +96,7 @@ export function createMetrics() {
     }),
     timersDue: new Counter({
       name: 'helpdesk_timers_due_total',
-      help: 'Deadlines (alert escalation, wait offer, disconnect grace) found due by this node, claimed or not',
+      help: 'Deadlines (alert escalation, wait offer, disconnect grace, transfer answer) found due by this node, claimed or not',
       labelNames: ['timer'] as const,
       registers: [registry],
     }),

@@ -33,6 +33,12 @@ export const ERROR_CODES = [
   'duplicate',
   'confirmation_mismatch',
   'person_has_open_chat',
+  // transfer and invite (services/transfers.ts)
+  'not_offer_recipient',
+  'offer_pending',
+  'offer_settled',
+  'tech_unavailable',
+  'already_in_chat',
   // first start (services/setup.ts): no admin yet, or the setup already done
   'setup_required',
   'setup_token_invalid',

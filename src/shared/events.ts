@@ -10,6 +10,11 @@ export type DomainEvents = {
   /** A later alert of a waiting chat: the escalation from the assigned tech to everyone eligible. */
   'chat.alerted': { chatId: number; stage: 'assigned' | 'all'; techIds: number[] };
   'chat.joined': { chatId: number; techId: number };
+  /** Offered to a tech (transfer or invite), and that offer settled (services/transfers.ts). */
+  'chat.offered': { chatId: number; offerId: number };
+  'offer.settled': { chatId: number; offerId: number; status: 'accepted' | 'declined' | 'expired' | 'withdrawn' };
+  /** Back to waiting on another board: whom it alerts there. */
+  'chat.transferred': { chatId: number; techIds: number[] };
   'message.created': {
     chatId: number;
     messageId: number;

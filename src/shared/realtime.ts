@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { ClientId, MAX_MESSAGE, text } from './schemas.js';
 import type { ErrorInfo } from './errors.js';
-import type { MessageAuthorKind, MessageView, PortalChatView, TechChatView } from './views.js';
+import type { MessageAuthorKind, MessageView, OfferView, PortalChatView, TechChatView } from './views.js';
 
 const chatId = z
   .number()
@@ -60,6 +60,8 @@ export const SERVER_EVENTS = {
   status: 'status',
   note: 'note',
   read: 'read',
+  chatOffered: 'chat:offered',
+  chatOfferSettled: 'chat:offer-settled',
 } as const satisfies Record<string, keyof PortalServerEvents | keyof ConsoleServerEvents>;
 
 export type Ack<T = object> = ({ ok: true } & T) | { ok?: undefined; error: ErrorInfo };
@@ -97,6 +99,8 @@ export type AlertEvent = { stage: 'assigned' | 'all'; chat: TechChatView };
 /** An internal note added or edited on a chat: to the techs in the chat's stream only, never the portal. */
 export type NoteEvent = { chatId: number; noteId: number };
 export type AlertWithdrawnEvent = { chatId: number; version: number; techId: number | null; techName: string | null };
+/** An offer of a chat (transfer or invite) settled: to the tech who made it and the tech it was made to. */
+export type OfferSettledEvent = { offerId: number; chatId: number; status: 'accepted' | 'declined' | 'expired' | 'withdrawn' };
 
 /** Server -> client on `/portal`. */
 export interface PortalServerEvents {
@@ -121,6 +125,9 @@ export interface ConsoleServerEvents {
   read: (r: ReadEvent) => void;
   presence: (p: PresenceEvent) => void;
   'statusbar:changed': (p: object) => void;
+  /** A chat offered to this tech (transfer or invite): accept or decline within the time. */
+  'chat:offered': (o: OfferView) => void;
+  'chat:offer-settled': (s: OfferSettledEvent) => void;
   status: (s: { available: boolean }) => void;
   resync: (p: object) => void;
 }

@@ -59,6 +59,9 @@ export const CompleteBody = z.object({ note: optText(10000), confirmWithoutNote:
 export const NoteBody = z.object({ body: text(10000) }).strict();
 export const CreateTicketFromChatBody = z.object({ boardId: id, summary: text(200) }).strict();
 export const StatusBody = z.object({ available: z.boolean() }).strict();
+/** To a tech (who accepts or declines) or to a board (back to waiting there). */
+export const TransferBody = z.union([z.object({ techId: id }).strict(), z.object({ boardId: id }).strict()]);
+export const InviteBody = z.object({ techId: id }).strict();
 
 // A real calendar day: 2026-02-30 is refused, not rolled over.
 const dateStr = z

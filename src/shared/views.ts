@@ -27,6 +27,9 @@ export const TechChatAbilities = z.object({
   complete: z.boolean(),
   createTicket: z.boolean(),
   addNote: z.boolean(),
+  /** Hand the chat to another tech or a board; ask another tech in (SPEC "Transfer and invite"). */
+  transfer: z.boolean(),
+  invite: z.boolean(),
 });
 export type TechChatAbilities = z.infer<typeof TechChatAbilities>;
 
@@ -42,6 +45,8 @@ export const ChatViewBase = z.object({
   company: Named,
   requester: Named,
   tech: z.object({ id, name: z.string().nullable() }).nullable(),
+  /** Every tech taking part now: the lead (`tech`) first, then those invited in. */
+  techs: z.array(Named),
   outcome: ChatOutcome.nullable(),
   createdTicketId: id.nullable(),
   lastSeq: id,
@@ -68,8 +73,21 @@ export type ChatViewBase = z.infer<typeof ChatViewBase>;
 
 export const PortalChatView = ChatViewBase.extend({ offerPending: z.boolean(), abilities: PortalChatAbilities });
 export type PortalChatView = z.infer<typeof PortalChatView>;
-export const TechChatView = ChatViewBase.extend({ alertStage: z.enum(['assigned', 'all']), abilities: TechChatAbilities });
+/** An offer of a chat to a tech, to take it over (transfer) or to join in (invite); pending for 60 s. */
+export const OfferKind = z.enum(['transfer', 'invite']);
+export const OfferStatus = z.enum(['pending', 'accepted', 'declined', 'expired', 'withdrawn']);
+export const PendingOffer = z.object({ id, kind: OfferKind, from: Named, to: Named, expiresAt: z.string() });
+export type PendingOffer = z.infer<typeof PendingOffer>;
+export const TechChatView = ChatViewBase.extend({
+  alertStage: z.enum(['assigned', 'all']),
+  abilities: TechChatAbilities,
+  /** The chat's pending offer to a tech, if any (one at a time). */
+  pendingOffer: PendingOffer.nullable(),
+});
 export type TechChatView = z.infer<typeof TechChatView>;
+/** An offer as its two techs see it, with the chat as the recipient may see it. */
+export const OfferView = PendingOffer.extend({ chatId: id, status: OfferStatus, chat: TechChatView });
+export type OfferView = z.infer<typeof OfferView>;
 
 /** The requester's chat page: while it waits, its place in the queue. */
 export const PortalChatDetail = PortalChatView.extend({ queuePosition: id.nullable() });

@@ -31,4 +31,4 @@ export const NO_AUTOMATIC_SWEEP_MS = String(3_600_000);
 export const sweep = (s: Pick<RunningServer, 'ctx'>) => sweepTimers(s.ctx);
 
 /** What a sweep returns when nothing was due. */
-export const NOTHING_FIRED = { alerts: 0, offers: 0, abandoned: 0 } as const;
+export const NOTHING_FIRED = { alerts: 0, offers: 0, abandoned: 0, transfers: 0 } as const;

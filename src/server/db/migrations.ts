@@ -198,6 +198,21 @@ async function readSeqs(db: Kysely<any>) {
   await sql`alter table chats add column tech_read_seq integer not null default 0`.execute(db);
 }
 
+/**
+ * Transfer and invite (services/transfers.ts): the techs taking part besides the lead
+ * (`chats.co_techs`, a JSON list of {id, name}), and the offers of a chat to a tech, at most one
+ * pending per chat; a pending offer expires at `expires_at` (swept like the other timers).
+ */
+async function transferInvite(db: Kysely<any>, dialect: Dialect) {
+  await sql`alter table chats add column co_techs text`.execute(db);
+  await sql`create table chat_offers (id ${id(dialect)}, chat_id bigint not null references chats(id) on delete cascade, kind text not null, from_tech_id bigint not null references techs(id), to_tech_id bigint not null references techs(id), status text not null, created_at ${bigint} not null, expires_at ${bigint} not null, answered_at ${bigint})`.execute(
+    db,
+  );
+  await sql`create unique index chat_offers_one_pending on chat_offers (chat_id) where status = 'pending'`.execute(db);
+  await sql`create index chat_offers_to on chat_offers (to_tech_id, status)`.execute(db);
+  await sql`create index chat_offers_due on chat_offers (expires_at) where status = 'pending'`.execute(db);
+}
+
 const migrations: Migration[] = [
   { name: '001_initial', up: createTables },
   { name: '002_client_id_per_author', up: clientIdPerAuthor },
@@ -214,6 +229,7 @@ const migrations: Migration[] = [
   { name: '013_canned_replies', up: cannedReplies },
   { name: '014_chat_rating', up: chatRating },
   { name: '015_read_seqs', up: readSeqs },
+  { name: '016_transfer_invite', up: transferInvite },
 ];
 
 /** The name of the newest migration: a database whose schema has it is current. */

@@ -142,6 +142,20 @@ export interface ChatsTable {
   /** The last seq the requester, and the joined tech, have seen (0: none yet). */
   requester_read_seq: Generated<number>;
   tech_read_seq: Generated<number>;
+  /** The techs taking part besides the lead (`tech_id`), invited in: JSON of {id, name}[], null when none. */
+  co_techs: string | null;
+}
+/** A chat offered by a tech in it to another tech: to take it over (transfer) or to join in (invite). */
+export interface ChatOffersTable {
+  id: Generated<number>;
+  chat_id: number;
+  kind: 'transfer' | 'invite';
+  from_tech_id: number;
+  to_tech_id: number;
+  status: 'pending' | 'accepted' | 'declined' | 'expired' | 'withdrawn';
+  created_at: number;
+  expires_at: number;
+  answered_at: number | null;
 }
 export interface MessagesTable {
   id: Generated<number>;
@@ -270,9 +284,11 @@ export interface Database {
   portal_connections: PortalConnectionsTable;
   branding: BrandingTable;
   canned_replies: CannedRepliesTable;
+  chat_offers: ChatOffersTable;
 }
 
 export type Chat = Selectable<ChatsTable>;
+export type ChatOffer = Selectable<ChatOffersTable>;
 export type NewChat = Insertable<ChatsTable>;
 export type Message = Selectable<MessagesTable>;
 export type Tech = Selectable<TechsTable>;

@@ -10,6 +10,10 @@ const ALLOWED: [ChatStatus, ChatEvent, ChatStatus][] = [
   ['active', 'message', 'active'],
   ['active', 'end', 'completed'],
   ['active', 'leave', 'active'],
+  // SPEC "Transfer and invite": to a board (back to waiting), to a tech, a second tech in.
+  ['active', 'transfer', 'waiting'],
+  ['active', 'hand_over', 'active'],
+  ['active', 'add_tech', 'active'],
   ['abandoned', 'complete', 'completed'],
   ['callback', 'complete', 'completed'],
 ];
@@ -31,5 +35,7 @@ describe('chat state machine', () => {
     expect(decide('active', 'end', 'portal')).toMatchObject({ ok: false, reason: 'actor_not_allowed' });
     expect(decide('waiting', 'request_callback', 'tech')).toMatchObject({ ok: false, reason: 'actor_not_allowed' });
     expect(decide('abandoned', 'complete', 'portal')).toMatchObject({ ok: false, reason: 'actor_not_allowed' });
+    for (const e of ['transfer', 'hand_over', 'add_tech'] as const)
+      expect(decide('active', e, 'portal')).toMatchObject({ ok: false, reason: 'actor_not_allowed' });
   });
 });

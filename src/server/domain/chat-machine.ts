@@ -5,11 +5,22 @@
 import type { ChatStatus } from '../../shared/views.js';
 
 export type { ChatStatus };
-export type ChatEvent = 'join' | 'keep_waiting' | 'leave' | 'request_callback' | 'message' | 'end' | 'complete';
+export type ChatEvent = 'join' | 'keep_waiting' | 'leave' | 'request_callback' | 'message' | 'end' | 'complete' | 'transfer' | 'hand_over' | 'add_tech';
 export type ActorKind = 'tech' | 'portal' | 'system';
 
 export const CHAT_STATUSES: readonly ChatStatus[] = ['waiting', 'active', 'abandoned', 'callback', 'completed'];
-export const CHAT_EVENTS: readonly ChatEvent[] = ['join', 'keep_waiting', 'leave', 'request_callback', 'message', 'end', 'complete'];
+export const CHAT_EVENTS: readonly ChatEvent[] = [
+  'join',
+  'keep_waiting',
+  'leave',
+  'request_callback',
+  'message',
+  'end',
+  'complete',
+  'transfer',
+  'hand_over',
+  'add_tech',
+];
 /** A requester has at most one open chat per ticket and one open new request; techs hear of its requester's presence. */
 export const OPEN_STATUSES = ['waiting', 'active'] as const satisfies readonly ChatStatus[];
 
@@ -22,11 +33,15 @@ export const EVENT_ACTORS: Record<ChatEvent, readonly ActorKind[]> = {
   message: ['portal', 'tech'],
   end: ['tech'],
   complete: ['tech'],
+  // Back to waiting on a board (services/transfers.ts); to another tech; another tech joins in.
+  transfer: ['tech'],
+  hand_over: ['tech'],
+  add_tech: ['tech'],
 };
 
 export const TRANSITIONS: Record<ChatStatus, Partial<Record<ChatEvent, ChatStatus>>> = {
   waiting: { join: 'active', keep_waiting: 'waiting', leave: 'abandoned', request_callback: 'callback' },
-  active: { message: 'active', end: 'completed', leave: 'active' },
+  active: { message: 'active', end: 'completed', leave: 'active', transfer: 'waiting', hand_over: 'active', add_tech: 'active' },
   abandoned: { complete: 'completed' },
   callback: { complete: 'completed' },
   completed: {},

@@ -22,20 +22,44 @@ export type ChatResource = Scoped & {
   created_ticket_id?: number | null;
   left_at?: number | null;
   rating?: number | null;
+  /** The techs taking part besides the lead (`tech_id`): JSON of {id, name}[] (chats.co_techs). */
+  co_techs?: string | null;
 };
 export type TicketResource = Scoped & { contact_id: number };
 export type NoteResource = { author_id: number; chat: ChatResource };
+/** An offer of a chat from one tech to another (transfer or invite). */
+export type OfferResource = { from_tech_id: number; to_tech_id: number };
 
 /** How an actor stands to a chat. A tech without access has no relation at all. */
 export type ChatRelation = 'requester' | 'joined_tech' | 'tech_with_access' | 'none';
 export type TicketRelation = 'contact' | 'tech_with_access' | 'none';
 export type NoteRelation = 'author' | 'admin' | 'other_tech' | 'none';
+export type OfferRelation = 'recipient' | 'sender' | 'none';
 export type ActorRelation = 'admin' | 'tech' | 'portal';
 
+/** The techs invited into a chat besides its lead (chats.co_techs). */
+export function coTechs(chat: Pick<ChatResource, 'co_techs'>): { id: number; name: string }[] {
+  if (!chat.co_techs) return [];
+  return (JSON.parse(chat.co_techs) as { id: number; name: string }[]).map((t) => ({ id: Number(t.id), name: String(t.name) }));
+}
+
+/** Every tech taking part in a chat: the lead (who joined, or took it over), then those invited in. */
+export function techsInChat(chat: Pick<ChatResource, 'tech_id' | 'co_techs'>): number[] {
+  const ids = chat.tech_id === null ? [] : [Number(chat.tech_id)];
+  return [...ids, ...coTechs(chat).map((t) => t.id)];
+}
+
+/** A tech taking part in the chat is its `joined_tech`: the lead and anyone invited in alike. */
 export function chatRelation(actor: Actor, chat: ChatResource): ChatRelation {
   if (actor.kind === 'portal') return Number(chat.requester_id) === actor.id ? 'requester' : 'none';
   if (!techHasAccess(actor, chat)) return 'none';
-  return chat.tech_id !== null && Number(chat.tech_id) === actor.id ? 'joined_tech' : 'tech_with_access';
+  return techsInChat(chat).includes(actor.id) ? 'joined_tech' : 'tech_with_access';
+}
+
+export function offerRelation(actor: Actor, offer: OfferResource): OfferRelation {
+  if (actor.kind !== 'tech') return 'none';
+  if (Number(offer.to_tech_id) === actor.id) return 'recipient';
+  return Number(offer.from_tech_id) === actor.id ? 'sender' : 'none';
 }
 
 export function ticketRelation(actor: Actor, ticket: TicketResource): TicketRelation {
@@ -67,6 +91,9 @@ export const RULES = {
     'chat.keep_waiting': ['requester'],
     'chat.callback': ['requester'],
     'chat.end': ['joined_tech'],
+    // To another tech or a board; another tech in beside (services/transfers.ts).
+    'chat.transfer': ['joined_tech'],
+    'chat.invite': ['joined_tech'],
     'chat.complete': TECHS,
     'chat.create_ticket': TECHS,
     'note.view': TECHS,
@@ -74,6 +101,10 @@ export const RULES = {
   },
   note: {
     'note.edit': ['author', 'admin'],
+  },
+  offer: {
+    'offer.answer': ['recipient'],
+    'offer.withdraw': ['sender'],
   },
   ticket: {
     'ticket.view': ['contact', 'tech_with_access'],
@@ -88,37 +119,46 @@ export const RULES = {
 } as const satisfies {
   chat: Record<string, readonly ChatRelation[]>;
   note: Record<string, readonly NoteRelation[]>;
+  offer: Record<string, readonly OfferRelation[]>;
   ticket: Record<string, readonly TicketRelation[]>;
   actor: Record<string, readonly ActorRelation[]>;
 };
 
 export type ChatAction = keyof typeof RULES.chat;
 export type NoteAction = keyof typeof RULES.note;
+export type OfferAction = keyof typeof RULES.offer;
 export type TicketAction = keyof typeof RULES.ticket;
 export type ActorAction = keyof typeof RULES.actor;
-export type Action = ChatAction | NoteAction | TicketAction | ActorAction;
+export type Action = ChatAction | NoteAction | OfferAction | TicketAction | ActorAction;
 
 const allows = (relations: readonly string[], relation: string) => relations.includes(relation);
 const isChatAction = (a: Action): a is ChatAction => a in RULES.chat;
 const isNoteAction = (a: Action): a is NoteAction => a in RULES.note;
+const isOfferAction = (a: Action): a is OfferAction => a in RULES.offer;
 const isTicketAction = (a: Action): a is TicketAction => a in RULES.ticket;
 
 export function can(actor: Actor, action: ChatAction, chat: ChatResource): boolean;
 export function can(actor: Actor, action: NoteAction, note: NoteResource): boolean;
+export function can(actor: Actor, action: OfferAction, offer: OfferResource): boolean;
 export function can(actor: Actor, action: TicketAction, ticket: TicketResource): boolean;
 export function can(actor: Actor, action: ActorAction): boolean;
 export function can(actor: Actor, action: Action, resource?: unknown): boolean {
   if (isChatAction(action)) return allows(RULES.chat[action], chatRelation(actor, resource as ChatResource));
   if (isNoteAction(action)) return allows(RULES.note[action], noteRelation(actor, resource as NoteResource));
+  if (isOfferAction(action)) return allows(RULES.offer[action], offerRelation(actor, resource as OfferResource));
   if (isTicketAction(action)) return allows(RULES.ticket[action], ticketRelation(actor, resource as TicketResource));
   return allows(RULES.actor[action], actorRelation(actor));
 }
 
 /** What a refusal says when the actor may see the resource but not do this to it. */
 const REFUSALS: Partial<Record<Action, [code: ErrorCode, message: string]>> = {
-  'chat.write': ['not_participant', 'Only the requester and the joined tech can write in this chat'],
-  'chat.end': ['not_participant', 'Only the tech who joined this chat can end it'],
-  'chat.read': ['not_participant', 'Only the requester and the joined tech mark what they have seen'],
+  'chat.write': ['not_participant', 'Only the requester and the techs in this chat can write in it'],
+  'chat.end': ['not_participant', 'Only a tech in this chat can end it'],
+  'chat.read': ['not_participant', 'Only the requester and the techs in this chat mark what they have seen'],
+  'chat.transfer': ['not_participant', 'Only a tech in this chat can transfer it'],
+  'chat.invite': ['not_participant', 'Only a tech in this chat can invite another tech'],
+  'offer.answer': ['not_offer_recipient', 'Only the tech this chat was offered to can answer'],
+  'offer.withdraw': ['not_participant', 'Only the tech who made the offer can withdraw it'],
   'note.edit': ['not_note_author', 'Only the author of a note or an admin can edit it'],
   'admin.manage': ['admin_only', 'Only admins can do this'],
 };
@@ -135,12 +175,14 @@ export function forbidden(action: Action): Forbidden {
  */
 export function authorize(actor: Actor, action: ChatAction, chat: ChatResource): void;
 export function authorize(actor: Actor, action: NoteAction, note: NoteResource): void;
+export function authorize(actor: Actor, action: OfferAction, offer: OfferResource): void;
 export function authorize(actor: Actor, action: TicketAction, ticket: TicketResource): void;
 export function authorize(actor: Actor, action: ActorAction): void;
 export function authorize(actor: Actor, action: Action, resource?: unknown): void {
   if ((can as (a: Actor, x: Action, r?: unknown) => boolean)(actor, action, resource)) return;
   if (isChatAction(action) && chatRelation(actor, resource as ChatResource) === 'none') throw new NotFound('Chat');
   if (isNoteAction(action) && noteRelation(actor, resource as NoteResource) === 'none') throw new NotFound('Chat');
+  if (isOfferAction(action) && offerRelation(actor, resource as OfferResource) === 'none') throw new NotFound('Offer');
   if (isTicketAction(action) && ticketRelation(actor, resource as TicketResource) === 'none') throw new NotFound('Ticket');
   throw forbidden(action);
 }
@@ -154,6 +196,9 @@ export const LIFECYCLE: Partial<Record<ChatAction, ChatEvent>> = {
   'chat.callback': 'request_callback',
   'chat.end': 'end',
   'chat.complete': 'complete',
+  // Offering the chat changes nothing yet; it needs an active chat, as taking it over does.
+  'chat.transfer': 'hand_over',
+  'chat.invite': 'add_tech',
 };
 
 /** The requester left the chat while it was active (the tech has not ended it yet). */
@@ -194,5 +239,7 @@ export function techChatAbilities(relation: ChatRelation, chat: ChatResource): T
     complete: able(relation, 'chat.complete', chat),
     createTicket: able(relation, 'chat.create_ticket', chat),
     addNote: able(relation, 'note.add', chat),
+    transfer: able(relation, 'chat.transfer', chat),
+    invite: able(relation, 'chat.invite', chat),
   };
 }

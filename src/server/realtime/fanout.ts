@@ -10,7 +10,9 @@
 import type { Logger } from 'pino';
 import type { Ctx } from '../services/context.js';
 import { loadTechActor, techsWithAccess, type Actor } from '../policies/access.js';
-import { can } from '../policies/rules.js';
+import { can, techsInChat } from '../policies/rules.js';
+import { findOffer } from '../db/repositories/offers.js';
+import { presentOffer } from '../services/transfers.js';
 import { chatStateById, findChatRow, openChatIdsOfRequester, type ChatRow } from '../db/repositories/chats.js';
 import { presentPortalChat, presentTechChat } from '../services/presenters.js';
 import { alertableTechs } from '../services/chats.js';
@@ -34,6 +36,8 @@ export type Fanout = {
 const ACTOR_CHANGED = 'actor:changed';
 /** Server-to-server event: a tech joined a chat on some node (namespaces.ts). */
 const STREAM_JOIN = 'stream:join';
+/** Server-to-server event: a chat moved to another board; who may follow it is checked again (namespaces.ts). */
+const STREAM_RECHECK = 'stream:recheck';
 
 function isActorChange(x: unknown): x is ActorChange {
   const c = x as ActorChange;
@@ -165,6 +169,27 @@ export function startFanout(
       consoleNsp.serverSideEmit(STREAM_JOIN, j, () => (clearTimeout(timer), resolve()));
     });
   }
+  function recheckedElsewhere(chatId: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, STREAM_JOIN_WAIT_MS);
+      consoleNsp.serverSideEmit(STREAM_RECHECK, { chatId }, () => (clearTimeout(timer), resolve()));
+    });
+  }
+
+  /**
+   * The chat moved to another board: this node's console sockets in its stream that may no longer
+   * see it leave it (the same rule as every way in).
+   */
+  async function streamRecheckLocal(chatId: number) {
+    const room = `chat:${chatId}`;
+    const sockets = localSockets(consoleNsp, room);
+    if (!sockets.length) return;
+    const row = await loadRow(chatId);
+    for (const s of sockets) {
+      const actor = await opts.actors.get(s);
+      if (!row || !actor || !can(actor, 'chat.view', row)) s.leave(room);
+    }
+  }
 
   /**
    * The newest version of each chat this node has published. Handlers run concurrently: a request's
@@ -189,11 +214,11 @@ export function startFanout(
     if (!row) return null;
     const techIds = await techsWithAccess(ctx.db, row, { availableOnly: false });
     sawVersion(chatId, Number(row.version));
-    const joined = row.tech_id === null ? null : Number(row.tech_id);
+    const joined = techsInChat(row).filter((id) => techIds.includes(id));
     // Techs alerted about this chat now get the chat with the alert, in one frame (sendAlert).
-    const others = techIds.filter((id) => id !== joined && !alerted.has(id));
+    const others = techIds.filter((id) => !joined.includes(id) && !alerted.has(id));
     if (others.length) consoleNsp.to(techRooms(others)).emit(SERVER_EVENTS.chat, presentTechChat(row, 'tech_with_access'));
-    if (joined !== null && techIds.includes(joined)) consoleNsp.to(`tech:${joined}`).emit(SERVER_EVENTS.chat, presentTechChat(row, 'joined_tech'));
+    if (joined.length) consoleNsp.to(techRooms(joined)).emit(SERVER_EVENTS.chat, presentTechChat(row, 'joined_tech'));
     portal.to(`portal:${row.requester_id}`).emit(SERVER_EVENTS.chat, presentPortalChat(row));
     return { row, techIds };
   }
@@ -241,6 +266,33 @@ export function startFanout(
       const r = await publishChat(chatId);
       if (!r) return;
       consoleNsp.to(techRooms(r.techIds)).emit(SERVER_EVENTS.alertWithdrawn, { chatId, version: Number(r.row.version), techId, techName: r.row.tech_name });
+    }),
+    // A chat offered to a tech: the offer to them (with the chat as they see it), and the chat,
+    // which now shows the pending offer, to everyone following it.
+    bus.on('chat.offered', async ({ chatId, offerId }) => {
+      const [offer, row] = await Promise.all([findOffer(ctx.db, offerId), loadRow(chatId)]);
+      if (!offer || !row || offer.status !== 'pending') return;
+      const to = await loadTechActor(ctx.db, Number(offer.to_tech_id));
+      if (to && can(to, 'chat.view', row)) consoleNsp.to(`tech:${to.id}`).emit(SERVER_EVENTS.chatOffered, presentOffer(offer, row, to));
+      await publishChat(chatId);
+    }),
+    bus.on('offer.settled', async ({ chatId, offerId, status }) => {
+      const offer = await findOffer(ctx.db, offerId);
+      if (!offer) return;
+      consoleNsp.to(techRooms([Number(offer.from_tech_id), Number(offer.to_tech_id)])).emit(SERVER_EVENTS.chatOfferSettled, { offerId, chatId, status });
+      // An accepted offer's chat goes out with the join (chat.joined).
+      if (status !== 'accepted') await publishChat(chatId);
+    }),
+    // Back to waiting on another board: those who may no longer see it leave its stream first
+    // (here at once, elsewhere before the stream goes on), then it is alerted like a new request.
+    bus.on('chat.transferred', async ({ chatId, techIds }) => {
+      const committed = performance.now();
+      await streamRecheckLocal(chatId);
+      if (opts.clustered && opts.redisUp()) holdStream(chatId, recheckedElsewhere(chatId));
+      const row = await loadRow(chatId);
+      if (!row) return;
+      const alerted = await sendAlert(row, 'all', techIds, committed);
+      await publishChat(chatId, alerted);
     }),
     bus.on('message.created', ({ chatId, message, participants }) => {
       // Emitted at once, as published: in seq order per chat within a batch; batches written at
@@ -305,6 +357,14 @@ export function startFanout(
       .finally(() => done());
   };
   consoleNsp.on(STREAM_JOIN, onStreamJoin);
+  const onStreamRecheck = (r: unknown, done: unknown) => {
+    const chatId = (r as { chatId?: unknown } | null)?.chatId;
+    if (!Number.isInteger(chatId) || typeof done !== 'function') return;
+    streamRecheckLocal(chatId as number)
+      .catch((err) => log.error({ err }, 'stream recheck failed'))
+      .finally(() => done());
+  };
+  consoleNsp.on(STREAM_RECHECK, onStreamRecheck);
   return {
     typing(actor, chatId, typing) {
       // To the other side only: portal typing goes to the console, and the reverse.
@@ -324,6 +384,7 @@ export function startFanout(
       for (const off of offs) off();
       consoleNsp.off(ACTOR_CHANGED, onRemote);
       consoleNsp.off(STREAM_JOIN, onStreamJoin);
+      consoleNsp.off(STREAM_RECHECK, onStreamRecheck);
     },
   };
 }

@@ -19,6 +19,8 @@ export interface InterServerEvents {
   'actor:changed': (c: ActorChange) => void;
   /** Answered once this node's sockets are in the stream and its channel is live here. */
   'stream:join': (j: StreamJoin, done: () => void) => void;
+  /** A chat moved to another board: answered once this node's sockets that may no longer see it have left its stream. */
+  'stream:recheck': (r: { chatId: number }, done: () => void) => void;
 }
 
 /** Set by the handshake: the id of the authenticated user (tech or portal user, by namespace). */

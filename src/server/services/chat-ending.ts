@@ -9,6 +9,7 @@ import { applyTransition, chatForCommand } from './transition.js';
 import { presentChatFor } from './presenters.js';
 import type { TechChatView } from '../../shared/views.js';
 import { attachTranscript } from './transcripts.js';
+import { withdrawOffers } from './transfers.js';
 import { indexChat } from './search.js';
 import { insertTicket } from './tickets.js';
 import { insertNote } from '../db/repositories/notes.js';
@@ -53,7 +54,11 @@ export async function endChat(ctx: Ctx, tech: TechActor, chatId: number, input: 
       { kind: 'tech', id: tech.id },
       { open_key: null, outcome: input.outcome, ended_at: now, completed_at: now, completed_by: tech.id, created_ticket_id: createdTicketId },
       now,
+      // Still in the chat as read: a transfer accepted meanwhile took this tech's place.
+      { tech_id: chat.tech_id, co_techs: chat.co_techs ?? null },
     );
+    // An offer of the chat to another tech ends with it.
+    await withdrawOffers(trx, outbox, chatId, now);
     if (input.note) await insertNote(trx, chatId, tech.id, input.note, now);
     // A chat from a ticket always goes to that ticket; a new ticket gets it too.
     const targets = new Set<number>([ticketId, createdTicketId].filter((t): t is number => t !== null));

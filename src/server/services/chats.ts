@@ -78,6 +78,7 @@ export async function requestChat(ctx: Ctx, user: PortalActor, input: RequestInp
         offer_at: now + ctx.config.delays.waitOfferMs,
         grace_at: userOnline ? null : now + ctx.config.delays.disconnectGraceMs,
         offer_count: 0,
+        co_techs: null,
       });
       const chatId = Number(chat.id);
       await insertTransition(trx, {
@@ -115,22 +116,26 @@ export function alertableTechs(ctx: Ctx, scope: Scoped): Promise<number[]> {
 
 /**
  * With a limit of active chats per tech: the tech's joins are serialised (their row locked, on
- * PostgreSQL across nodes; SQLite writes one transaction at a time), then counted.
+ * PostgreSQL across nodes; SQLite writes one transaction at a time), then counted. `name`: said
+ * of another tech (a transfer offered to them), else the refusal speaks to the tech.
  */
-async function assertBelowLimit(trx: Tx, ctx: Ctx, tech: TechActor) {
+export async function assertBelowLimit(trx: Tx, ctx: Ctx, techId: number, name?: string) {
   const limit = ctx.config.maxActiveChatsPerTech;
   if (!limit) return;
-  if (ctx.dialect === 'postgres') await lockTech(trx, tech.id);
-  const active = await activeChatCount(trx, tech.id);
-  if (active >= limit)
-    throw new Conflict('chat_limit_reached', `You have ${active} active chats, the most allowed (${limit}): end one before joining another`, { active, limit });
+  if (ctx.dialect === 'postgres') await lockTech(trx, techId);
+  const active = await activeChatCount(trx, techId);
+  if (active < limit) return;
+  const message = name
+    ? `${name} has ${active} active chats, the most allowed (${limit})`
+    : `You have ${active} active chats, the most allowed (${limit}): end one before joining another`;
+  throw new Conflict('chat_limit_reached', message, { active, limit });
 }
 
 /** Joins a waiting chat: exactly one tech wins (a conditional update); the loser is told who won. */
 export async function joinChat(ctx: Ctx, tech: TechActor, chatId: number): Promise<TechChatView> {
   try {
     return await inTransaction(ctx, async (trx, outbox) => {
-      await assertBelowLimit(trx, ctx, tech);
+      await assertBelowLimit(trx, ctx, tech.id);
       const chat = await chatForCommand(trx, tech, chatId, 'chat.join');
       const now = ctx.now();
       const joined = await applyTransition(
@@ -191,7 +196,13 @@ function leaveOnce(ctx: Ctx, user: PortalActor, chatId: number): Promise<PortalC
     if (chat.status === 'active') {
       // Claimed with a conditional update: of two leaves at once, one records it and the other is a no-op.
       const claimed = await claimLeave(trx, chatId, now);
-      if (!claimed) return presentPortalChat(await chatRowIn(trx, chatId));
+      if (!claimed) {
+        const current = await chatRowIn(trx, chatId);
+        // Transferred to a board meanwhile (back to waiting): leaving now abandons it, as any waiting chat.
+        if (current.status === 'waiting')
+          return presentPortalChat({ ...current, ...(await abandon(trx, outbox, current, { kind: 'portal', id: user.id }, 'left', now)) });
+        return presentPortalChat(current);
+      }
       await applyTransition(trx, claimed, 'leave', { kind: 'portal', id: user.id }, {}, now);
       await appendMessage(trx, outbox, chatId, { kind: 'system', id: null, name: null }, `${user.name} left the chat`, null, now);
       outbox.add('chat.user_left', { chatId });

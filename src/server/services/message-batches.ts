@@ -67,6 +67,7 @@ export function rememberScope(db: Db, scope: ChatScope): void {
     status: scope.status,
     requester_id: scope.requester_id,
     tech_id: scope.tech_id,
+    co_techs: scope.co_techs,
     board_id: scope.board_id,
     company_id: scope.company_id,
     left_at: scope.left_at,

@@ -3,10 +3,10 @@
  * view depends on how its viewer stands to it (rules.ts), so fan-out presents once per relation.
  */
 import type { Message } from '../db/schema.js';
-import type { ChatRow } from '../db/repositories/chats.js';
-import { chatRelation, portalChatAbilities, techChatAbilities, type ChatRelation } from '../policies/rules.js';
+import type { ChatRow, PendingOfferColumns } from '../db/repositories/chats.js';
+import { chatRelation, coTechs, portalChatAbilities, techChatAbilities, type ChatRelation } from '../policies/rules.js';
 import type { Actor, PortalActor, TechActor } from '../policies/access.js';
-import type { ChatViewBase, MessageView, PortalChatView, TechChatView } from '../../shared/views.js';
+import type { ChatViewBase, MessageView, PendingOffer, PortalChatView, TechChatView } from '../../shared/views.js';
 
 export type { ChatRow };
 
@@ -31,6 +31,7 @@ function chatBase(c: ChatRow): ChatViewBase {
     company: { id: Number(c.company_id), name: c.company_name },
     requester: { id: Number(c.requester_id), name: c.requester_name },
     tech: c.tech_id === null ? null : { id: Number(c.tech_id), name: c.tech_name },
+    techs: c.tech_id === null ? [] : [{ id: Number(c.tech_id), name: c.tech_name ?? '' }, ...coTechs(c)],
     outcome: c.outcome,
     createdTicketId: c.created_ticket_id === null ? null : Number(c.created_ticket_id),
     lastSeq: Number(c.last_seq),
@@ -62,7 +63,18 @@ export function presentPortalChat(c: ChatRow): PortalChatView {
 
 /** A tech's view; `relation` is the tech's to this chat (joined, or with access). */
 export function presentTechChat(c: ChatRow, relation: ChatRelation): TechChatView {
-  return { ...chatBase(c), alertStage: c.alert_stage, abilities: techChatAbilities(relation, c) };
+  return { ...chatBase(c), alertStage: c.alert_stage, abilities: techChatAbilities(relation, c), pendingOffer: pendingOffer(c) };
+}
+
+function pendingOffer(c: PendingOfferColumns): PendingOffer | null {
+  if (c.offer_id == null) return null;
+  return {
+    id: Number(c.offer_id),
+    kind: c.offer_kind!,
+    from: { id: Number(c.offer_from_id), name: c.offer_from_name ?? '' },
+    to: { id: Number(c.offer_to_id), name: c.offer_to_name ?? '' },
+    expiresAt: iso(c.offer_expires_at)!,
+  };
 }
 
 /** The view of the chat for this actor (who is known to see it). */

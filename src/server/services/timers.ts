@@ -6,6 +6,7 @@
 import { alertableTechs } from './chats.js';
 import { inTransaction, type Ctx } from './context.js';
 import { abandon } from './chats.js';
+import { expireOffers } from './transfers.js';
 import {
   armGraces,
   claimAlertEscalation,
@@ -84,16 +85,18 @@ export async function auditPortalPresence(ctx: Ctx): Promise<number> {
   return armed;
 }
 
-export async function sweepTimers(ctx: Ctx): Promise<{ alerts: number; offers: number; abandoned: number }> {
+export async function sweepTimers(ctx: Ctx): Promise<{ alerts: number; offers: number; abandoned: number; transfers: number }> {
   const now = ctx.now();
   const fired = {
     alerts: await escalateAlerts(ctx, now),
     offers: await offerWaitOptions(ctx, now),
     abandoned: await abandonDisconnected(ctx, now),
+    transfers: await expireOffers(ctx, now, BATCH),
   };
   ctx.metrics.timersFired.inc({ timer: 'alert_escalation' }, fired.alerts);
   ctx.metrics.timersFired.inc({ timer: 'wait_offer' }, fired.offers);
   ctx.metrics.timersFired.inc({ timer: 'disconnect_grace' }, fired.abandoned);
+  ctx.metrics.timersFired.inc({ timer: 'transfer_answer' }, fired.transfers);
   return fired;
 }
 

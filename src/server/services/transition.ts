@@ -6,7 +6,7 @@ import type { Updateable } from 'kysely';
 import type { Actor } from '../policies/access.js';
 import { authorize, LIFECYCLE, requesterLeft, stateAllows, type ChatAction } from '../policies/rules.js';
 import { chatRowIn } from './chat-queries.js';
-import { findChat, insertTransition, updateChatIfStatus } from '../db/repositories/chats.js';
+import { findChat, insertTransition, updateChatIfStatus, type ChatGuard } from '../db/repositories/chats.js';
 import type { ChatRow } from './presenters.js';
 
 export type TransitionActor = { kind: ActorKind; id: number | null };
@@ -14,7 +14,8 @@ export type TransitionActor = { kind: ActorKind; id: number | null };
 /**
  * The only place a chat's status changes. Asks the pure machine, then applies the change with a
  * conditional update on the status it read, so of two racing requests exactly one wins and the
- * other is refused with the state it lost to. Records the transition in the same transaction.
+ * other is refused with the state it lost to. A `guard` also requires those columns unchanged (who
+ * is in the chat, whether the requester left). Records the transition in the same transaction.
  */
 export async function applyTransition(
   trx: Tx,
@@ -23,13 +24,16 @@ export async function applyTransition(
   actor: TransitionActor,
   patch: Updateable<ChatsTable>,
   now: number,
+  guard: ChatGuard = {},
 ): Promise<Chat> {
   const d = decide(chat.status, event, actor.kind);
   if (!d.ok) throw refusal(chat, event);
-  const updated = await updateChatIfStatus(trx, chat.id, chat.status, { ...patch, status: d.to });
+  const updated = await updateChatIfStatus(trx, chat.id, chat.status, { ...patch, status: d.to }, guard);
   if (!updated) {
     const current = await findChat(trx, chat.id);
     if (!current) throw new NotFound('Chat');
+    if (current.status === chat.status && Object.keys(guard).length)
+      throw new Conflict('invalid_transition', 'The chat changed meanwhile; look again and retry', { state: current.status, event, changed: true });
     throw refusal(current, event);
   }
   if (d.from !== d.to || event !== 'message') {

@@ -11,9 +11,25 @@ import { OPEN_STATUSES } from '../../domain/chat-machine.js';
 import { techScopeFilter, type TechActor } from '../../policies/access.js';
 
 /** A chat with the names its views show, and the requester's first message (null when there is none, or it was removed). */
-export type ChatRow = Chat & { requester_name: string; company_name: string; board_name: string; tech_name: string | null; first_message: string | null };
+export type ChatRow = Chat & {
+  requester_name: string;
+  company_name: string;
+  board_name: string;
+  tech_name: string | null;
+  first_message: string | null;
+} & PendingOfferColumns;
+/** The chat's pending offer to a tech (at most one: the chat_offers_one_pending index), or nulls. */
+export type PendingOfferColumns = {
+  offer_id: number | null;
+  offer_kind: 'transfer' | 'invite' | null;
+  offer_from_id: number | null;
+  offer_from_name: string | null;
+  offer_to_id: number | null;
+  offer_to_name: string | null;
+  offer_expires_at: number | null;
+};
 /** What decides who may see a chat, write in it and move it: no names, no joins. */
-export type ChatScope = Pick<Chat, 'id' | 'status' | 'requester_id' | 'tech_id' | 'board_id' | 'company_id' | 'left_at'>;
+export type ChatScope = Pick<Chat, 'id' | 'status' | 'requester_id' | 'tech_id' | 'co_techs' | 'board_id' | 'company_id' | 'left_at'>;
 
 /** Without the requester's first message when `firstMessage` is false (search: a join per candidate row). */
 function chatRows(db: Tx, opts: { firstMessage?: boolean } = {}) {
@@ -23,8 +39,13 @@ function chatRows(db: Tx, opts: { firstMessage?: boolean } = {}) {
     .innerJoin('companies as co', 'co.id', 'chats.company_id')
     .innerJoin('boards as b', 'b.id', 'chats.board_id')
     .leftJoin('techs as t', 't.id', 'chats.tech_id')
+    .leftJoin('chat_offers as o', (j) => j.onRef('o.chat_id', '=', 'chats.id').on('o.status', '=', 'pending'))
+    .leftJoin('techs as ofrom', 'ofrom.id', 'o.from_tech_id')
+    .leftJoin('techs as oto', 'oto.id', 'o.to_tech_id')
     .selectAll('chats')
-    .select(['pu.name as requester_name', 'co.name as company_name', 'b.name as board_name', 't.name as tech_name']);
+    .select(['pu.name as requester_name', 'co.name as company_name', 'b.name as board_name', 't.name as tech_name'])
+    .select(['o.id as offer_id', 'o.kind as offer_kind', 'o.from_tech_id as offer_from_id', 'ofrom.name as offer_from_name'])
+    .select(['o.to_tech_id as offer_to_id', 'oto.name as offer_to_name', 'o.expires_at as offer_expires_at']);
   if (opts.firstMessage === false) return named.select(sql<string | null>`null`.as('first_message'));
   // The request's own message is seq 1 (messages_chat_seq index): one row, no scan.
   return named
@@ -38,7 +59,7 @@ export const chatRowById = prepared((db: Kysely<any>, chatId: number) => chatRow
   chatId: number,
 ) => Promise<ChatRow[]>;
 export const chatScopeById = prepared((db: Kysely<any>, chatId: number) =>
-  (db as Tx).selectFrom('chats').select(['id', 'status', 'requester_id', 'tech_id', 'board_id', 'company_id', 'left_at']).where('id', '=', chatId),
+  (db as Tx).selectFrom('chats').select(['id', 'status', 'requester_id', 'tech_id', 'co_techs', 'board_id', 'company_id', 'left_at']).where('id', '=', chatId),
 ) as (db: Tx, chatId: number) => Promise<ChatScope[]>;
 
 /** The chat's status and version as committed now: a last check before a live event that may be stale. */
@@ -115,8 +136,21 @@ export function insertChat(
 const nextVersion = (eb: ExpressionBuilder<Database, 'chats'>) => ({ version: eb('version', '+', 1) });
 
 /** The conditional update that settles races: it changes the chat only while it is in `status`. */
-export function updateChatIfStatus(trx: Tx, chatId: number, status: Chat['status'], patch: Updateable<ChatsTable>): Promise<Chat | undefined> {
-  return trx.updateTable('chats').set(patch).set(nextVersion).where('id', '=', chatId).where('status', '=', status).returningAll().executeTakeFirst();
+/** Columns a change may also require unchanged since it read the chat (who is in it, whether the requester left). */
+export type ChatGuard = Partial<Pick<Chat, 'tech_id' | 'co_techs' | 'left_at'>>;
+
+export function updateChatIfStatus(
+  trx: Tx,
+  chatId: number,
+  status: Chat['status'],
+  patch: Updateable<ChatsTable>,
+  guard: ChatGuard = {},
+): Promise<Chat | undefined> {
+  let q = trx.updateTable('chats').set(patch).set(nextVersion).where('id', '=', chatId).where('status', '=', status);
+  for (const [column, value] of Object.entries(guard) as [keyof ChatGuard, number | string | null][]) {
+    q = value === null ? q.where(column, 'is', null) : q.where(column, '=', value);
+  }
+  return q.returningAll().executeTakeFirst();
 }
 
 /** Records the requester's rating of a completed chat; of two at once, or a second, none gets in. True when this one did. */
@@ -211,6 +245,12 @@ export function transitionRows(db: Tx, chatId: number) {
     .execute();
 }
 
+/**
+ * Matches `co_techs` (JSON of {id, name}[], written by JSON.stringify) holding this tech: `{"id":7,`
+ * cannot occur inside a name, whose quotes JSON escapes.
+ */
+const coTechPattern = (techId: number) => `%{"id":${Number(techId)},%`;
+
 /** The four status-bar lists of a tech, each through the access filter, oldest first. */
 export async function statusBarRows(db: Tx, tech: TechActor) {
   const scoped = chatRows(db).where(techScopeFilter(tech, 'chats'));
@@ -219,7 +259,11 @@ export async function statusBarRows(db: Tx, tech: TechActor) {
     scoped.where('chats.status', '=', 'abandoned').orderBy('chats.abandoned_at').orderBy('chats.id').limit(500).execute(),
     scoped.where('chats.status', '=', 'callback').orderBy('chats.callback_at').orderBy('chats.id').limit(500).execute(),
     // A withdrawn grant hides even the tech's own session: access is checked everywhere.
-    scoped.where('chats.status', '=', 'active').where('chats.tech_id', '=', tech.id).orderBy('chats.joined_at').execute(),
+    scoped
+      .where('chats.status', '=', 'active')
+      .where((eb) => eb.or([eb('chats.tech_id', '=', tech.id), eb('chats.co_techs', 'like', coTechPattern(tech.id))]))
+      .orderBy('chats.joined_at')
+      .execute(),
   ]);
   return { waiting, abandoned, callback, active } as Record<'waiting' | 'abandoned' | 'callback' | 'active', ChatRow[]>;
 }

@@ -11,6 +11,10 @@ export async function boardExists(db: Tx, boardId: number): Promise<boolean> {
   return !!(await db.selectFrom('boards').select('id').where('id', '=', boardId).executeTakeFirst());
 }
 
+export async function boardName(db: Tx, boardId: number): Promise<string | undefined> {
+  return (await db.selectFrom('boards').select('name').where('id', '=', boardId).executeTakeFirst())?.name;
+}
+
 export async function companyExists(db: Tx, companyId: number): Promise<boolean> {
   return !!(await db.selectFrom('companies').select('id').where('id', '=', companyId).executeTakeFirst());
 }

@@ -7,6 +7,8 @@ import {
   CreateTicketFromChatBody,
   EndBody,
   IdParam,
+  InviteBody,
+  TransferBody,
   NoteBody,
   SearchQuery,
   StatusBody,
@@ -29,6 +31,7 @@ import * as V from '../../../shared/views.js';
 import { chatStreamRoutes } from '../chat-stream-routes.js';
 import { CannedRepliesQuery, PersonalReplyBody } from '../../../shared/schemas.js';
 import { chatContext } from '../../services/chat-context.js';
+import { acceptOffer, declineOffer, myOffers, offerChat, transferToBoard, withdrawOffer } from '../../services/transfers.js';
 import { createPersonalReply, deletePersonalReply, listCannedReplies, updatePersonalReply } from '../../services/canned-replies.js';
 
 const big = z.coerce
@@ -78,6 +81,27 @@ export const consoleRoutes = (ctx: Ctx) => async (root: FastifyInstance) => {
       return r;
     },
   );
+  // Transfer and invite (services/transfers.ts): offers to a tech are answered under /offers.
+  app.post('/chats/:id/transfer', { schema: { tags, params: IdParam, body: TransferBody, response: answers(V.TechChatView) } }, async (req) =>
+    'boardId' in req.body
+      ? transferToBoard(ctx, techOf(req), req.params.id, req.body.boardId)
+      : offerChat(ctx, techOf(req), req.params.id, { kind: 'transfer', techId: req.body.techId }),
+  );
+  app.post('/chats/:id/invite', { schema: { tags, params: IdParam, body: InviteBody, response: answers(V.TechChatView) } }, async (req) =>
+    offerChat(ctx, techOf(req), req.params.id, { kind: 'invite', techId: req.body.techId }),
+  );
+  app.get('/offers', { schema: { tags, response: answers(z.array(V.OfferView)) } }, async (req) => myOffers(ctx, techOf(req)));
+  app.post('/offers/:id/accept', { schema: { tags, params: IdParam, body: EmptyBody, response: answers(V.TechChatView) } }, async (req) =>
+    acceptOffer(ctx, techOf(req), req.params.id),
+  );
+  app.post('/offers/:id/decline', { schema: { tags, params: IdParam, body: EmptyBody, response: answers(V.Created) } }, async (req) => {
+    await declineOffer(ctx, techOf(req), req.params.id);
+    return { id: req.params.id };
+  });
+  app.post('/offers/:id/withdraw', { schema: { tags, params: IdParam, body: EmptyBody, response: answers(V.Created) } }, async (req) => {
+    await withdrawOffer(ctx, techOf(req), req.params.id);
+    return { id: req.params.id };
+  });
   app.get('/chats/:id/transitions', { schema: { tags, params: IdParam, response: answers(z.array(V.TransitionView)) } }, async (req) =>
     listTransitions(ctx.db, techOf(req), req.params.id),
   );
