@@ -59,6 +59,31 @@ describe.each(DIALECTS)('active chats per tech on %s', (kind) => {
     freeSocket.close();
   });
 
+  it('counts the chats a tech was invited into: at the limit, no more invitations or alerts', async () => {
+    const { busy, busyHttp, freeHttp, waiting } = await setting();
+    const led = await waiting('Led by Fred');
+    expect((await freeHttp.post(`/api/console/chats/${led}/join`)).status).toBe(200);
+    const offer = await freeHttp.post(`/api/console/chats/${led}/invite`, { techId: busy.id });
+    expect(offer.status, offer.text).toBe(200);
+    expect((await busyHttp.post(`/api/console/offers/${offer.body.pendingOffer.id}/accept`)).status).toBe(200);
+    expect((await busyHttp.post(`/api/console/chats/${await waiting('Own')}/join`)).status).toBe(200);
+    // Two chats, one of them by invitation: at the limit of two.
+    const busySocket = await connect(s.url, '/console', busyHttp);
+    const freeSocket = await connect(s.url, '/console', freeHttp);
+    const next = await waiting('One too many');
+    await waitFor(freeSocket, 'alert', (a) => a.chat.id === next);
+    await barrier(busySocket);
+    expect(received(busySocket, 'alert', (a) => a.chat.id === next)).toEqual([]);
+    expect((await busyHttp.post(`/api/console/chats/${next}/join`)).body.error.code).toBe('chat_limit_reached');
+    expect((await freeHttp.post(`/api/console/chats/${next}/join`)).status).toBe(200);
+    const refused = await freeHttp.post(`/api/console/chats/${next}/invite`, { techId: busy.id });
+    expect(refused.status).toBe(409);
+    expect(refused.body.error.code).toBe('chat_limit_reached');
+    expect(refused.body.error.message).toContain('Bea Busy has 2 active chats');
+    busySocket.close();
+    freeSocket.close();
+  });
+
   it('joins at once by a tech one below the limit: exactly one succeeds', async () => {
     const { busyHttp, waiting } = await setting();
     expect((await busyHttp.post(`/api/console/chats/${await waiting('Already')}/join`)).status).toBe(200);

@@ -197,6 +197,16 @@ describe.each(DIALECTS)('transfer and invite on %s', (kind) => {
       return `${r.status} ${r.body.error?.code}`;
     };
     const dnr = await s.f.tech({ boardIds: [d.boardId], companyIds: [d.companyId], available: false, name: 'Dan Away' });
+    // Whom it may go to: techs with access not in it (with their status), the boards of its company.
+    const targets = (await d.http.ann.get(`/api/console/chats/${d.chatId}/transfer-targets`)).body;
+    expect(targets.techs).toEqual([
+      { id: d.ben.id, name: 'Ben Second', available: true },
+      { id: d.cal.id, name: 'Cal Bystander', available: true },
+      { id: dnr.id, name: 'Dan Away', available: false },
+    ]);
+    expect(targets.boards.map((b: { id: number }) => b.id).sort()).toEqual([d.boardId, d.otherBoard].sort());
+    expect((await d.http.cal.get(`/api/console/chats/${d.chatId}/transfer-targets`)).status).toBe(403);
+    expect((await d.http.dee.get(`/api/console/chats/${d.chatId}/transfer-targets`)).status).toBe(404);
     const t = `/api/console/chats/${d.chatId}/transfer`;
     expect(await codeOf(d.http.ann, t, { techId: d.ann.id })).toBe('409 already_in_chat');
     expect(await codeOf(d.http.ann, t, { techId: d.dee.id })).toBe('404 not_found');
@@ -252,6 +262,9 @@ describe.each(DIALECTS)('transfer and invite on %s', (kind) => {
     expect(received(benS, 'alert', (a) => a.chat.id === d.chatId)).toEqual([]);
     expect(received(annS, 'alert', (a) => a.chat.id === d.chatId)).toEqual([]);
     expect((await d.http.ann.get(`/api/console/chats/${d.chatId}`)).status).toBe(404);
+    // Ann's lists are told to re-read (she gets no chat event for a chat she may not see).
+    await waitFor(annS, 'statusbar:changed');
+    expect((await d.http.ann.get('/api/console/status-bar')).body.active.map((c: { id: number }) => c.id)).not.toContain(d.chatId);
 
     // Dee joins: the history is there, and Ann's open stream hears nothing more of the chat.
     expect((await d.http.dee.post(`/api/console/chats/${d.chatId}/join`)).status).toBe(200);
@@ -297,6 +310,23 @@ describe.each(DIALECTS)('transfer and invite on %s', (kind) => {
         expect(Number(row.tech_id)).toBe(b.ann.id);
         expect(offer.status).toBe('withdrawn');
       }
+    }
+
+    // An offer made, or declined, while the chat ends: no error, and no pending offer on an ended chat.
+    for (let i = 0; i < 4; i++) {
+      const e = await desk();
+      const declineFirst = i % 2 === 1;
+      const pendingId = declineFirst ? (await e.http.ann.post(`/api/console/chats/${e.chatId}/invite`, { techId: e.ben.id })).body.pendingOffer.id : null;
+      const [side, end] = await Promise.all([
+        declineFirst
+          ? e.http.ben.post(`/api/console/offers/${pendingId}/decline`)
+          : e.http.ann.post(`/api/console/chats/${e.chatId}/invite`, { techId: e.ben.id }),
+        e.http.ann.post(`/api/console/chats/${e.chatId}/end`, { outcome: 'ended' }),
+      ]);
+      expect(end.status, end.text).toBe(200);
+      expect([200, 409]).toContain(side.status);
+      const pending = await s.ctx.db.selectFrom('chat_offers').select('id').where('chat_id', '=', e.chatId).where('status', '=', 'pending').execute();
+      expect(pending).toEqual([]);
     }
 
     // Transfer to a board against the requester leaving: never a waiting chat nobody is waiting in.

@@ -14,7 +14,7 @@ export type DomainEvents = {
   'chat.offered': { chatId: number; offerId: number };
   'offer.settled': { chatId: number; offerId: number; status: 'accepted' | 'declined' | 'expired' | 'withdrawn' };
   /** Back to waiting on another board: whom it alerts there. */
-  'chat.transferred': { chatId: number; techIds: number[] };
+  'chat.transferred': { chatId: number; techIds: number[]; formerTechIds: number[] };
   'message.created': {
     chatId: number;
     messageId: number;

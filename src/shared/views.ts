@@ -85,6 +85,12 @@ export const TechChatView = ChatViewBase.extend({
   pendingOffer: PendingOffer.nullable(),
 });
 export type TechChatView = z.infer<typeof TechChatView>;
+/** Whom a chat can be offered to: techs with access (not those in it), and the boards offered to its company. */
+export const TransferTargets = z.object({
+  techs: z.array(Named.extend({ available: z.boolean() })),
+  boards: z.array(Named),
+});
+export type TransferTargets = z.infer<typeof TransferTargets>;
 /** An offer as its two techs see it, with the chat as the recipient may see it. */
 export const OfferView = PendingOffer.extend({ chatId: id, status: OfferStatus, chat: TechChatView });
 export type OfferView = z.infer<typeof OfferView>;

@@ -122,7 +122,10 @@ export async function techsWithAccess(db: Tx, item: Scoped, opts: { availableOnl
         eb
           .selectFrom('chats')
           .select((c) => c.fn.countAll<number>().as('n'))
-          .whereRef('chats.tech_id', '=', 'techs.id')
+          // Led, or taken part in by invitation (chats.co_techs holds {"id":7,...}).
+          .where((c) =>
+            c.or([c('chats.tech_id', '=', c.ref('techs.id')), c('chats.co_techs', 'like', sql<string>`'%{"id":' || ${sql.ref('techs.id')} || ',%'`)]),
+          )
           .where('chats.status', '=', 'active'),
         '<',
         max,

@@ -29,6 +29,8 @@ export type Fanout = {
   presence(userId: number, online: boolean): Promise<void>;
   /** Live events may have been lost (Redis was away): this node's clients re-read. */
   resyncLocal(): void;
+  /** Who may follow each chat may have changed unheard (Redis was away): this node's streams are checked again. */
+  recheckStreamsLocal(): Promise<void>;
   stop(): void;
 };
 
@@ -285,7 +287,7 @@ export function startFanout(
     }),
     // Back to waiting on another board: those who may no longer see it leave its stream first
     // (here at once, elsewhere before the stream goes on), then it is alerted like a new request.
-    bus.on('chat.transferred', async ({ chatId, techIds }) => {
+    bus.on('chat.transferred', async ({ chatId, techIds, formerTechIds }) => {
       const committed = performance.now();
       await streamRecheckLocal(chatId);
       if (opts.clustered && opts.redisUp()) holdStream(chatId, recheckedElsewhere(chatId));
@@ -293,6 +295,8 @@ export function startFanout(
       if (!row) return;
       const alerted = await sendAlert(row, 'all', techIds, committed);
       await publishChat(chatId, alerted);
+      // Those who were in it re-read their lists: one who may not see it on its new board hears no chat event.
+      if (formerTechIds.length) consoleNsp.to(techRooms(formerTechIds)).emit(SERVER_EVENTS.statusBarChanged, {});
     }),
     bus.on('message.created', ({ chatId, message, participants }) => {
       // Emitted at once, as published: in seq order per chat within a batch; batches written at
@@ -379,6 +383,10 @@ export function startFanout(
     resyncLocal() {
       portal.local.emit(SERVER_EVENTS.resync, {});
       consoleNsp.local.emit(SERVER_EVENTS.resync, {});
+    },
+    async recheckStreamsLocal() {
+      const chatIds = [...consoleNsp.adapter.rooms.keys()].filter((r) => r.startsWith('chat:')).map((r) => Number(r.slice(5)));
+      for (const chatId of chatIds) await streamRecheckLocal(chatId);
     },
     stop() {
       for (const off of offs) off();

@@ -86,6 +86,8 @@ export async function startRealtime(ctx: Ctx, server: HttpServer, log: Logger, l
     link.onReturn(() => {
       actors.forgetAll();
       fanout.resyncLocal();
+      // A chat moved to another board meanwhile was re-checked on its own node only: here too.
+      void fanout.recheckStreamsLocal().catch((err) => log.error({ err }, 'stream recheck after Redis returned failed'));
     });
     io.adapter(clusterAdapter(link, ctx.config.redisPrefix) as never);
   }

@@ -7,15 +7,17 @@
  *   eligible techs are alerted as for a new request.
  * Every change is a transition and a line in the chat that both sides see.
  *
- * Races settle in the database: accepting updates the chat on who is in it as read (a guard),
- * then the offer on `pending`; ending or transferring the chat withdraws its pending offer after
- * updating the chat. Both lock the chat row first, so on PostgreSQL they queue rather than
- * deadlock, and exactly one outcome stands.
+ * Races settle in the database, and every writer takes the chat's row before the offer's: making
+ * an offer updates the chat on who is in it as read (a guard) before inserting it; accepting
+ * updates the chat the same way, then the offer on `pending`; declining, withdrawing and expiring
+ * lock the chat, then settle the offer; ending or transferring the chat withdraws its pending
+ * offer after updating the chat. On PostgreSQL they queue rather than deadlock, and exactly one
+ * outcome stands.
  */
 import { type AppError, Conflict, NotFound } from '../errors.js';
 import { isUniqueViolation, type Tx } from '../db/database.js';
 import type { Outbox } from '../events/bus.js';
-import { loadTechActor, type TechActor } from '../policies/access.js';
+import { loadTechActor, techsWithAccess, type TechActor } from '../policies/access.js';
 import { authorize, can, coTechs, requesterLeft, techsInChat } from '../policies/rules.js';
 import { inTransaction, type Ctx } from './context.js';
 import { applyTransition, chatForCommand } from './transition.js';
@@ -23,10 +25,11 @@ import { appendMessage } from './messages.js';
 import { alertableTechs, assertBelowLimit } from './chats.js';
 import { chatRowIn, getVisibleChatScope } from './chat-queries.js';
 import { presentTechChat, iso, type ChatRow } from './presenters.js';
-import { insertTransition } from '../db/repositories/chats.js';
-import { boardName, boardOfferedTo } from '../db/repositories/organisation.js';
+import { insertTransition, lockChat, updateChatIfStatus } from '../db/repositories/chats.js';
+import { boardName, boardOfferedTo, boardsOfCompany } from '../db/repositories/organisation.js';
+import { techsByIds } from '../db/repositories/people.js';
 import { dueOffers, findOffer, insertOffer, pendingOffersTo, settleOffer, withdrawPendingOffer, type OfferRow } from '../db/repositories/offers.js';
-import type { OfferView, TechChatView } from '../../shared/views.js';
+import type { OfferView, TechChatView, TransferTargets } from '../../shared/views.js';
 
 const SYSTEM = { kind: 'system', id: null, name: null } as const;
 type OfferKind = 'transfer' | 'invite';
@@ -42,7 +45,12 @@ export async function offerChat(ctx: Ctx, tech: TechActor, chatId: number, input
       if (!target || !can(target, 'chat.view', chat)) throw new NotFound('Tech');
       if (techsInChat(chat).includes(target.id)) throw new Conflict('already_in_chat', `${target.name} is already in this chat`);
       if (!target.available) throw new Conflict('tech_unavailable', `${target.name} is set to Do not disturb`);
-      if (input.kind === 'transfer') await assertBelowLimit(trx, ctx, target.id, target.name);
+      await assertBelowLimit(trx, ctx, target.id, target.name);
+      // The chat as read, locked (and its version raised: its view now shows the offer). An end, a
+      // transfer or an accept that committed meanwhile refuses the offer here, so none outlives them.
+      const guard = { tech_id: chat.tech_id, co_techs: chat.co_techs ?? null };
+      if (!(await updateChatIfStatus(trx, chatId, 'active', {}, guard)))
+        throw new Conflict('invalid_transition', 'The chat changed meanwhile; look again and retry', { changed: true });
       const now = ctx.now();
       const offer = await insertOffer(trx, {
         chat_id: chatId,
@@ -73,7 +81,7 @@ export async function acceptOffer(ctx: Ctx, tech: TechActor, offerId: number): P
     const inChat = techsInChat(chat);
     // The tech who offered it has left it meanwhile (transferred it elsewhere): nothing to take.
     if (!inChat.includes(from)) throw new Conflict('offer_settled', 'This offer is no longer valid: the chat has moved on', { status: 'withdrawn' });
-    if (offer.kind === 'transfer') await assertBelowLimit(trx, ctx, tech.id);
+    await assertBelowLimit(trx, ctx, tech.id);
     const now = ctx.now();
     const me = { id: tech.id, name: tech.name };
     const others = coTechs(chat).filter((t) => t.id !== tech.id);
@@ -111,6 +119,8 @@ export function withdrawOffer(ctx: Ctx, tech: TechActor, offerId: number): Promi
 async function settleBy(ctx: Ctx, tech: TechActor, offerId: number, action: 'offer.answer' | 'offer.withdraw', status: Settled) {
   await inTransaction(ctx, async (trx, outbox) => {
     const offer = await pendingOfferFor(trx, tech, offerId, action);
+    // The chat row first, as every writer of a chat and its offer (no deadlock with an end).
+    await lockChat(trx, Number(offer.chat_id), ctx.dialect);
     const now = ctx.now();
     if (!(await settleOffer(trx, offerId, status, now))) throw await offerGone(trx, offerId);
     const chat = await chatRowIn(trx, Number(offer.chat_id));
@@ -155,7 +165,7 @@ export async function transferToBoard(ctx: Ctx, tech: TechActor, chatId: number,
     );
     await withdrawOffers(trx, outbox, chatId, now);
     await appendMessage(trx, outbox, chatId, SYSTEM, `${tech.name} transferred the chat to ${name}: the next tech there will take it`, null, now);
-    outbox.add('chat.transferred', { chatId, techIds: eligible.filter((id) => !before.includes(id)) });
+    outbox.add('chat.transferred', { chatId, techIds: eligible.filter((id) => !before.includes(id)), formerTechIds: before });
     const relation = can(tech, 'chat.view', { ...chat, board_id: boardId }) ? 'tech_with_access' : null;
     const row = await chatRowIn(trx, chatId);
     if (relation) return presentTechChat(row, relation);
@@ -170,6 +180,18 @@ const noAbilities = { join: false, write: false, end: false, complete: false, cr
 export async function withdrawOffers(trx: Tx, outbox: Outbox, chatId: number, now: number) {
   const withdrawn = await withdrawPendingOffer(trx, chatId, now);
   if (withdrawn) outbox.add('offer.settled', { chatId, offerId: Number(withdrawn.id), status: 'withdrawn' });
+}
+
+/** Whom this tech, in the chat, may offer it to: techs with access but not in it, and the boards of its company. */
+export async function transferTargets(ctx: Ctx, tech: TechActor, chatId: number): Promise<TransferTargets> {
+  const chat = await chatForCommand(ctx.db, tech, chatId, 'chat.transfer');
+  const inChat = techsInChat(chat);
+  const ids = (await techsWithAccess(ctx.db, chat, { availableOnly: false })).filter((id) => !inChat.includes(id));
+  const [techs, boards] = await Promise.all([techsByIds(ctx.db, ids), boardsOfCompany(ctx.db, Number(chat.company_id))]);
+  return {
+    techs: techs.map((t) => ({ id: Number(t.id), name: t.name, available: t.available === 1 })),
+    boards: boards.map((b) => ({ id: Number(b.id), name: b.name })),
+  };
 }
 
 /** The pending offers made to this tech (after a reload the console shows them again). */
@@ -202,6 +224,7 @@ export async function expireOffers(ctx: Ctx, now: number, limit: number): Promis
   let expired = 0;
   for (const o of await dueOffers(ctx.db, now, limit)) {
     const done = await inTransaction(ctx, async (trx, outbox) => {
+      await lockChat(trx, Number(o.chat_id), ctx.dialect);
       if (!(await settleOffer(trx, Number(o.id), 'expired', now))) return false;
       const chat = await chatRowIn(trx, Number(o.chat_id));
       await record(trx, chat, 'offer_expired', null, now);

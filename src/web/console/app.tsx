@@ -12,6 +12,7 @@ import { ThemeSwitch } from '../common/theme-switch.js';
 import { Link, match, navigate, useDocumentTitle, usePath } from '../common/router.js';
 import { closeSocket, getSocket, useSessionWatch } from '../common/socket.js';
 import { AlertToasts } from './alert-toasts.js';
+import { OfferToasts } from './offer-toasts.js';
 import { SignalSettings } from './signal-settings.js';
 import { useMuted, useSoundBlocked } from './alert-signals.js';
 import { ChatTabs } from './chat-tabs.js';
@@ -98,6 +99,7 @@ function LoggedIn({ me }: { me: Me }) {
       <SoundBlockedBanner muted={muted} />
       <FlashBanner />
       <AlertToasts socket={socket} muted={muted} meId={me.id} />
+      <OfferToasts socket={socket} muted={muted} />
       <div className="console-layout">
         <StatusBar currentChatId={chatMatch?.id ?? null} />
         <div className="console-main">

@@ -52,12 +52,19 @@ export function ChatFacts({ chat, full = false }: { chat: ConsoleChat; full?: bo
           </dd>
         </>
       )}
+      {!full && chat.techs.length > 1 && (
+        <>
+          {/* On the live chat: who else is in it, once a colleague was invited in. */}
+          <dt>Technicians</dt>
+          <dd data-testid="chat-techs">{chat.techs.map((t) => t.name).join(', ')}</dd>
+        </>
+      )}
       {full && (
         <>
           <dt>Status</dt>
           <dd data-testid="chat-status">{STATUS_TEXT[chat.status] ?? chat.status}</dd>
-          <dt>Technician</dt>
-          <dd>{chat.tech?.name ?? nobodyJoined(chat)}</dd>
+          <dt>{chat.techs.length > 1 ? 'Technicians' : 'Technician'}</dt>
+          <dd data-testid="chat-techs">{chat.techs.length > 1 ? chat.techs.map((t) => t.name).join(', ') : (chat.tech?.name ?? nobodyJoined(chat))}</dd>
           {chat.outcome && (
             <>
               <dt>Outcome</dt>

@@ -17,6 +17,8 @@ import { ChatFacts } from './chat-facts.js';
 import { ContextPanel } from './context-panel.js';
 import { ChatRecord } from './chat-record.js';
 import { EndDialog } from './end-dialog.js';
+import { PendingOfferBanner } from './pending-offer.js';
+import { TransferDialog } from './transfer-dialog.js';
 import { useRequesterOnline } from './presence.js';
 import { contextQuery, keys, useCannedReplies, useChat, useNotes, type Me } from './queries.js';
 import type { Socket } from 'socket.io-client';
@@ -53,6 +55,7 @@ function LiveChat({ id, me, initial }: { id: number; me: Me; initial: ConsoleCha
   const stream = useChatStream(socket, '/console', id, { unsubscribeOnClose: false });
   const online = useRequesterOnline(socket, id);
   const [ending, setEnding] = useState(false);
+  const [transferring, setTransferring] = useState(false);
   const chat = stream.chat ?? initial;
   // The stream sees the chat change first (end from another tab, access withdrawn): the page follows.
   useEffect(() => {
@@ -150,12 +153,19 @@ function LiveChat({ id, me, initial }: { id: number; me: Me; initial: ConsoleCha
           </div>
         )}
       </div>
+      <PendingOfferBanner chat={chat} socket={socket} meId={me.id} />
       <div className="row chat-actions">
+        {chat.abilities.transfer && (
+          <button type="button" className="secondary" onClick={() => setTransferring(true)}>
+            Transfer or invite…
+          </button>
+        )}
         <button type="button" className="danger" onClick={() => setEnding(true)}>
           End chat…
         </button>
       </div>
       {ending && <EndDialog chat={chat} onClose={() => setEnding(false)} />}
+      {transferring && <TransferDialog chat={chat} onClose={() => setTransferring(false)} />}
     </main>
   );
 }

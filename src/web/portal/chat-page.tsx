@@ -59,7 +59,10 @@ export function ChatPage({ id, me }: { id: number; me: Me }) {
         {chat.board.name} · {chatStatusText(chat)}
         {chat.tech && (
           <>
-            {' · '}Technician: <strong data-testid="tech-name">{chat.tech.name}</strong>
+            {/* Everyone taking part: more than one when a colleague was invited in. */}
+            {' · '}
+            {chat.techs.length > 1 ? 'Technicians' : 'Technician'}:{' '}
+            <strong data-testid="tech-name">{chat.techs.length > 1 ? chat.techs.map((t) => t.name).join(', ') : chat.tech.name}</strong>
           </>
         )}
         {chat.ticketId && (

@@ -72,6 +72,14 @@ export async function findChatRow(db: Tx, chatId: number): Promise<ChatRow | und
   return row;
 }
 
+/**
+ * Locks the chat's row for the rest of the transaction (PostgreSQL; SQLite runs one write
+ * transaction at a time). Every writer that touches a chat and its offer takes the chat first.
+ */
+export async function lockChat(trx: Tx, chatId: number, dialect: 'sqlite' | 'postgres'): Promise<void> {
+  if (dialect === 'postgres') await trx.selectFrom('chats').select('id').where('id', '=', chatId).forNoKeyUpdate().execute();
+}
+
 /** The chat's own columns, as a transaction sees them now. */
 export function findChat(db: Tx, chatId: number): Promise<Chat | undefined> {
   return db.selectFrom('chats').selectAll().where('id', '=', chatId).executeTakeFirst();
@@ -188,7 +196,7 @@ export async function activeChatCount(db: Tx, techId: number): Promise<number> {
   const r = await db
     .selectFrom('chats')
     .select((eb) => eb.fn.countAll<number>().as('n'))
-    .where('tech_id', '=', techId)
+    .where((eb) => eb.or([eb('tech_id', '=', techId), eb('co_techs', 'like', coTechPattern(techId))]))
     .where('status', '=', 'active')
     .executeTakeFirstOrThrow();
   return Number(r.n);
@@ -249,7 +257,7 @@ export function transitionRows(db: Tx, chatId: number) {
  * Matches `co_techs` (JSON of {id, name}[], written by JSON.stringify) holding this tech: `{"id":7,`
  * cannot occur inside a name, whose quotes JSON escapes.
  */
-const coTechPattern = (techId: number) => `%{"id":${Number(techId)},%`;
+export const coTechPattern = (techId: number) => `%{"id":${Number(techId)},%`;
 
 /** The four status-bar lists of a tech, each through the access filter, oldest first. */
 export async function statusBarRows(db: Tx, tech: TechActor) {

@@ -89,6 +89,12 @@ export async function replaceTechGrants(trx: Tx, techId: number, boardIds: Itera
 }
 
 /** Active techs by name, for a tech's directory. */
+/** Names and availability of these techs (active ones only), by name. */
+export function techsByIds(db: Tx, ids: number[]) {
+  if (!ids.length) return Promise.resolve([]);
+  return db.selectFrom('techs').select(['id', 'name', 'available']).where('active', '=', 1).where('id', 'in', ids).orderBy('name').execute();
+}
+
 export function activeTechNames(db: Tx) {
   return db.selectFrom('techs').select(['id', 'name']).where('active', '=', 1).orderBy('name').execute();
 }
@@ -151,5 +157,7 @@ export async function updatePortalUserRow(db: Tx, userId: number, set: Updateabl
 
 /** PostgreSQL: holds the tech's row until the transaction ends, so that one tech's joins run one at a time on every node. */
 export async function lockTech(trx: Tx, techId: number): Promise<void> {
-  await trx.selectFrom('techs').select('id').where('id', '=', techId).forUpdate().execute();
+  // NO KEY: limit checks queue behind each other, while rows that reference the tech (an offer's
+  // from_tech_id) can still take their key-share lock: two techs offering each other chats do not deadlock.
+  await trx.selectFrom('techs').select('id').where('id', '=', techId).forNoKeyUpdate().execute();
 }

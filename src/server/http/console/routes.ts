@@ -31,7 +31,7 @@ import * as V from '../../../shared/views.js';
 import { chatStreamRoutes } from '../chat-stream-routes.js';
 import { CannedRepliesQuery, PersonalReplyBody } from '../../../shared/schemas.js';
 import { chatContext } from '../../services/chat-context.js';
-import { acceptOffer, declineOffer, myOffers, offerChat, transferToBoard, withdrawOffer } from '../../services/transfers.js';
+import { acceptOffer, declineOffer, myOffers, offerChat, transferTargets, transferToBoard, withdrawOffer } from '../../services/transfers.js';
 import { createPersonalReply, deletePersonalReply, listCannedReplies, updatePersonalReply } from '../../services/canned-replies.js';
 
 const big = z.coerce
@@ -86,6 +86,9 @@ export const consoleRoutes = (ctx: Ctx) => async (root: FastifyInstance) => {
     'boardId' in req.body
       ? transferToBoard(ctx, techOf(req), req.params.id, req.body.boardId)
       : offerChat(ctx, techOf(req), req.params.id, { kind: 'transfer', techId: req.body.techId }),
+  );
+  app.get('/chats/:id/transfer-targets', { schema: { tags, params: IdParam, response: answers(V.TransferTargets) } }, async (req) =>
+    transferTargets(ctx, techOf(req), req.params.id),
   );
   app.post('/chats/:id/invite', { schema: { tags, params: IdParam, body: InviteBody, response: answers(V.TechChatView) } }, async (req) =>
     offerChat(ctx, techOf(req), req.params.id, { kind: 'invite', techId: req.body.techId }),

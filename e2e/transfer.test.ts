@@ -1,0 +1,94 @@
+/**
+ * Transfer and invite in a real browser: a tech invites a colleague from the chat page, the
+ * colleague accepts from the toast and writes, the requester sees both names; a transfer the
+ * colleague declines leaves the chat where it was and says so; a transfer to a board sends it
+ * back to waiting there. (Rules, races and recipients: test/transfers, test/cluster-transfers.)
+ */
+import { describe, expect, it } from 'vitest';
+import { HAS_CHROMIUM, screenshotPath } from './support/browser.js';
+import { HAS_PORTAL_BUILD, browserSuite, eventually, portalLogin, requestChat } from './support/portal.js';
+import { techPage } from './support/console-ui.js';
+import { axeViolations } from './support/a11y.js';
+import { loginAs } from '../test/support/http.js';
+import { PASSWORD } from '../test/support/server.js';
+
+describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('transfer and invite', { timeout: 60000 }, () => {
+  const suite = browserSuite();
+
+  async function scene(subject: string) {
+    const { s, b } = suite;
+    const boardId = await s.f.board();
+    const otherBoard = await s.f.board();
+    const companyId = await s.f.company({ boardIds: [boardId, otherBoard] });
+    const grant = { boardIds: [boardId], companyIds: [companyId] };
+    const ann = await s.f.tech({ ...grant, name: 'Ann Lead' });
+    const ben = await s.f.tech({ ...grant, name: 'Ben Second' });
+    const user = await s.f.portalUser(companyId);
+    const portal = await (await b.newContext()).newPage();
+    await portalLogin(portal, user.email);
+    const chatId = await requestChat(portal, subject, 'The VPN drops every hour');
+    expect((await (await loginAs(s.url, 'tech', ann.email, PASSWORD)).post(`/api/console/chats/${chatId}/join`)).status).toBe(200);
+    const annTab = await techPage(await b.newContext(), ann.email);
+    const benTab = await techPage(await b.newContext(), ben.email);
+    await annTab.page.goto(`/console/chats/${chatId}`);
+    await annTab.page.getByRole('button', { name: 'Transfer or invite…' }).waitFor();
+    return { chatId, portal, ann: annTab.page, ben: benTab.page, otherBoard };
+  }
+
+  it('invites a colleague, who accepts from the toast and writes; the requester sees both technicians', async () => {
+    const { chatId, portal, ann, ben } = await scene('VPN drops');
+    await ann.getByRole('button', { name: 'Transfer or invite…' }).click();
+    const dialog = ann.getByRole('dialog', { name: 'Transfer or invite' });
+    await dialog.getByRole('radio', { name: /Invite a tech/ }).check();
+    await dialog.getByLabel('Technician').selectOption({ label: 'Ben Second' });
+    expect(await axeViolations(ann)).toEqual([]);
+    await ann.screenshot({ path: screenshotPath('console-transfer-dialog') });
+    await dialog.getByRole('button', { name: 'Send the invitation' }).click();
+    await eventually(() => ann.getByTestId('pending-offer').textContent()).toContain('Invited Ben Second to join');
+
+    const toast = ben.getByTestId('offer-toast');
+    await eventually(() => toast.textContent()).toContain('Ann Lead invites you to join a chat');
+    expect(await toast.textContent()).toContain('VPN drops');
+    expect(await axeViolations(ben)).toEqual([]);
+    await ben.screenshot({ path: screenshotPath('console-offer-toast') });
+    await ann.screenshot({ path: screenshotPath('console-pending-offer') });
+    await toast.getByRole('button', { name: 'Accept: VPN drops' }).click();
+    await ben.waitForURL(new RegExp(`/console/chats/${chatId}$`));
+    const box = ben.getByLabel('Message', { exact: true });
+    await box.fill('Ben here, looking at the VPN logs');
+    await box.press('Enter');
+
+    await eventually(() => portal.locator('.message-body', { hasText: 'Ben here, looking at the VPN logs' }).count()).toBe(1);
+    await eventually(() => portal.getByTestId('tech-name').textContent()).toBe('Ann Lead, Ben Second');
+    await eventually(() => ann.locator('.message-body', { hasText: 'Ben here' }).count()).toBe(1);
+    await eventually(() => ann.getByTestId('pending-offer').count()).toBe(0);
+    await eventually(() => ann.getByTestId('chat-techs').textContent()).toBe('Ann Lead, Ben Second');
+  });
+
+  it('a declined transfer stays with the first tech, who is told; a transfer to a board sends it back to waiting there', async () => {
+    const { portal, ann, ben, chatId } = await scene('Printer offline');
+    await ann.getByRole('button', { name: 'Transfer or invite…' }).click();
+    const dialog = ann.getByRole('dialog', { name: 'Transfer or invite' });
+    await dialog.getByLabel('Technician').selectOption({ label: 'Ben Second' });
+    await dialog.getByRole('button', { name: 'Offer the chat' }).click();
+    const toast = ben.getByTestId('offer-toast');
+    await eventually(() => toast.textContent()).toContain('Ann Lead transfers a chat to you');
+    await toast.getByRole('button', { name: 'Decline: Printer offline' }).click();
+    await eventually(() => ann.getByTestId('offer-notice').textContent()).toContain('Ben Second declined: the chat stays here.');
+    await eventually(() => toast.count()).toBe(0);
+
+    await ann.getByRole('button', { name: 'Transfer or invite…' }).click();
+    await dialog.getByRole('radio', { name: /Transfer to a board/ }).check();
+    const boardSelect = dialog.getByLabel('Board', { exact: true });
+    const other = (await boardSelect.locator('option').allTextContents()).find((t) => !t.includes('(this board)'))!;
+    await boardSelect.selectOption({ label: other });
+    await dialog.getByRole('button', { name: 'Transfer to the board' }).click();
+    await eventually(() => portal.locator('.message-body', { hasText: `Ann Lead transferred the chat to ${other}` }).count()).toBe(1);
+    await eventually(() => portal.getByTestId('chat-status').textContent()).toMatch(/wait/i);
+    // Ann no longer writes in it (and, without access to that board, no longer finds it).
+    await eventually(() => ann.getByLabel('Message', { exact: true }).count()).toBe(0);
+    expect(await ann.getByRole('button', { name: 'Transfer or invite…' }).count()).toBe(0);
+    await ann.goto(`/console/chats/${chatId}`);
+    await eventually(() => ann.locator('main').textContent()).toContain('not found');
+  });
+});
