@@ -10,6 +10,7 @@ import { loginAs, type Client } from './support/http.js';
 import { ack, connect, received, waitFor, type TestSocket } from './support/sockets.js';
 import { barrier } from './support/realtime.js';
 import { NOTHING_FIRED, sweep, TestClock } from './support/clock.js';
+import { exportTech } from '../src/server/services/privacy.js';
 
 const ANSWER_MS = 60_000;
 
@@ -109,6 +110,8 @@ describe.each(DIALECTS)('transfer and invite on %s', (kind) => {
     // Every step is recorded.
     const events = (await d.http.ben.get(`/api/console/chats/${d.chatId}/transitions`)).body.map((t: { event: string }) => t.event);
     expect(events).toEqual(['request', 'join', 'offer_transfer', 'hand_over']);
+    // Ann's data export still lists the chat she held before handing it on.
+    expect((await exportTech(s.ctx, d.ann.id)).chats.map((c: { id: number }) => c.id)).toContain(d.chatId);
   });
 
   it('a declined offer, or one not answered in time, leaves the chat with the tech who offered it', async () => {
@@ -187,6 +190,10 @@ describe.each(DIALECTS)('transfer and invite on %s', (kind) => {
     expect(afterEnd.body.error).toMatchObject({ code: 'offer_settled', details: { status: 'withdrawn' } });
     const events = (await d.http.ann.get(`/api/console/chats/${d.chatId}/transitions`)).body.map((t: { event: string }) => t.event);
     expect(events).toEqual(['request', 'join', 'offer_invite', 'add_tech', 'offer_invite', 'end']);
+    // Found by either tech in search, and in the invited tech's own data export.
+    const found = (await d.http.ann.get(`/api/console/search?techId=${d.ben.id}`)).body.map((c: { id: number }) => c.id);
+    expect(found).toContain(d.chatId);
+    expect((await exportTech(s.ctx, d.ben.id)).chats.map((c: { id: number }) => c.id)).toContain(d.chatId);
   });
 
   it('refuses what does not make sense, with a stable code, and shows nothing to those who may not see it', async () => {

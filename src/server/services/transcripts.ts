@@ -1,5 +1,6 @@
 import type { Tx } from '../db/database.js';
 import { chatRowWithRequesterEmail } from '../db/repositories/chats.js';
+import { coTechs } from '../policies/rules.js';
 import { allMessagesOf } from '../db/repositories/messages.js';
 import { notesOfChat } from '../db/repositories/notes.js';
 import { insertAttachment, insertTimelineEntry, updateTicketRow } from '../db/repositories/tickets.js';
@@ -75,6 +76,8 @@ export async function attachTranscript(trx: Tx, chatId: number, ticketId: number
       durationSeconds: Math.max(0, Math.round((Number(end) - Number(start)) / 1000)),
       techId: chat.tech_id === null ? null : Number(chat.tech_id),
       techName: chat.tech_name,
+      // Everyone who took part at the end: the lead and those invited in.
+      techNames: [chat.tech_name, ...coTechs(chat).map((t) => t.name)].filter((n): n is string => !!n),
       messageCount,
       outcome: chat.outcome ?? chat.status,
       filename: `chat-${chatId}.txt`,

@@ -50,7 +50,13 @@ export function useStatusBarSync(socket: ConsoleSocket) {
     socket.on(SERVER_EVENTS.alert, onAlert);
     socket.on(SERVER_EVENTS.alertWithdrawn, onWithdrawn);
     socket.on(SERVER_EVENTS.status, onStatus);
-    socket.on(SERVER_EVENTS.statusBarChanged, reread);
+    // Told to re-read (grants changed, or a chat this tech was in moved to a board they may not
+    // see, which sends them no chat event): the chat on screen is read again too.
+    const rereadAll = () => {
+      reread();
+      void qc.invalidateQueries({ queryKey: ['console', 'chats'] });
+    };
+    socket.on(SERVER_EVENTS.statusBarChanged, rereadAll);
     socket.on(SERVER_EVENTS.resync, reread);
     socket.on('connect', reread);
     return () => {
@@ -58,7 +64,7 @@ export function useStatusBarSync(socket: ConsoleSocket) {
       socket.off(SERVER_EVENTS.alert, onAlert);
       socket.off(SERVER_EVENTS.alertWithdrawn, onWithdrawn);
       socket.off(SERVER_EVENTS.status, onStatus);
-      socket.off(SERVER_EVENTS.statusBarChanged, reread);
+      socket.off(SERVER_EVENTS.statusBarChanged, rereadAll);
       socket.off(SERVER_EVENTS.resync, reread);
       socket.off('connect', reread);
     };

@@ -84,7 +84,11 @@ function TimelineItem({ entry: e, fileUrl }: { entry: TimelineEntry; fileUrl: (i
   return (
     <div data-testid="timeline-chat">
       {when}: <strong>chat session</strong> {d.startedAt ? <>started {formatDateTime(String(d.startedAt))}</> : null}
-      {d.techName ? `, with ${String(d.techName)}` : ', nobody joined'}
+      {Array.isArray(d.techNames) && d.techNames.length > 1
+        ? `, with ${d.techNames.map(String).join(', ')}`
+        : d.techName
+          ? `, with ${String(d.techName)}`
+          : ', nobody joined'}
       {typeof d.durationSeconds === 'number' && `, ${formatDuration(d.durationSeconds * 1000)}`}
       {count !== null && `, ${count} message${count === 1 ? '' : 's'}`}
       {d.outcome ? `, ${OUTCOME_TEXT[String(d.outcome)] ?? String(d.outcome)}` : ''}

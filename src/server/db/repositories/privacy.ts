@@ -1,5 +1,6 @@
 /** SQL of a person's data (export, erase) and of the retention sweep. */
 import type { Tx } from '../database.js';
+import { coTechPattern } from './chats.js';
 
 /** A portal user's chats, oldest first, with board and company names and the joined tech's name. */
 export function chatsOfRequester(db: Tx, userId: number) {
@@ -127,12 +128,30 @@ export function notesByTech(db: Tx, techId: number) {
 }
 
 export function chatsJoinedBy(db: Tx, techId: number) {
-  return db
-    .selectFrom('chats')
-    .select(['id', 'subject', 'status', 'outcome', 'requested_at', 'joined_at', 'ended_at', 'completed_at'])
-    .where('tech_id', '=', techId)
-    .orderBy('id')
-    .execute();
+  return (
+    db
+      .selectFrom('chats')
+      .select(['id', 'subject', 'status', 'outcome', 'requested_at', 'joined_at', 'ended_at', 'completed_at'])
+      // Led, invited into, or held before a transfer (the transitions keep who joined or took it over).
+      .where((eb) =>
+        eb.or([
+          eb('tech_id', '=', techId),
+          eb('co_techs', 'like', coTechPattern(techId)),
+          eb(
+            'id',
+            'in',
+            eb
+              .selectFrom('transitions')
+              .select('chat_id')
+              .where('actor_kind', '=', 'tech')
+              .where('actor_id', '=', techId)
+              .where('event', 'in', ['join', 'hand_over', 'add_tech']),
+          ),
+        ]),
+      )
+      .orderBy('id')
+      .execute()
+  );
 }
 
 /** Chat ids with an open (waiting or active) request of this user. */

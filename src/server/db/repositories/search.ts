@@ -24,7 +24,7 @@ import { searchReader } from '../database.js';
 import type { Database } from '../schema.js';
 import { withSnippets, type ReadQuery } from '../search-reader.js';
 import { techScopeFilter, type TechActor } from '../../policies/access.js';
-import { completedChatRows, type ChatRow } from './chats.js';
+import { coTechPattern, completedChatRows, type ChatRow } from './chats.js';
 
 /** SQLite: how many of the newest matches a search reads before it walks the chats instead. */
 export const STREAM_WINDOW = 3000;
@@ -183,7 +183,8 @@ function visible(tech: TechActor, f: CompletedChatFilters) {
     const and = [sql<SqlBool>`chats.status = 'completed'`, techScopeFilter(tech, 'chats')(eb)];
     if (f.companyId) and.push(eb('chats.company_id', '=', f.companyId));
     if (f.requesterId) and.push(eb('chats.requester_id', '=', f.requesterId));
-    if (f.techId) and.push(eb('chats.tech_id', '=', f.techId));
+    // The tech who led it, or one invited into it.
+    if (f.techId) and.push(eb.or([eb('chats.tech_id', '=', f.techId), eb('chats.co_techs', 'like', coTechPattern(f.techId))]));
     if (f.boardId) and.push(eb('chats.board_id', '=', f.boardId));
     if (f.ticketId) and.push(eb.or([eb('chats.ticket_id', '=', f.ticketId), eb('chats.created_ticket_id', '=', f.ticketId)]));
     if (f.outcome === 'none') and.push(eb('chats.outcome', 'is', null));
