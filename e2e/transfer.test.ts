@@ -8,14 +8,14 @@ import { describe, expect, it } from 'vitest';
 import { HAS_CHROMIUM, screenshotPath } from './support/browser.js';
 import { HAS_PORTAL_BUILD, browserSuite, eventually, portalLogin, requestChat } from './support/portal.js';
 import { techPage } from './support/console-ui.js';
-import { axeViolations } from './support/a11y.js';
+import { axeViolations, overflowsSideways } from './support/a11y.js';
 import { loginAs } from '../test/support/http.js';
 import { PASSWORD } from '../test/support/server.js';
 
 describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('transfer and invite', { timeout: 60000 }, () => {
   const suite = browserSuite();
 
-  async function scene(subject: string) {
+  async function scene(subject: string, benSize?: { width: number; height: number }) {
     const { s, b } = suite;
     const boardId = await s.f.board();
     const otherBoard = await s.f.board();
@@ -29,14 +29,14 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('transfer and invite', { tim
     const chatId = await requestChat(portal, subject, 'The VPN drops every hour');
     expect((await (await loginAs(s.url, 'tech', ann.email, PASSWORD)).post(`/api/console/chats/${chatId}/join`)).status).toBe(200);
     const annTab = await techPage(await b.newContext(), ann.email);
-    const benTab = await techPage(await b.newContext(), ben.email);
+    const benTab = await techPage(await b.newContext(benSize), ben.email);
     await annTab.page.goto(`/console/chats/${chatId}`);
     await annTab.page.getByRole('button', { name: 'Transfer or invite…' }).waitFor();
     return { chatId, portal, ann: annTab.page, ben: benTab.page, otherBoard };
   }
 
-  it('invites a colleague, who accepts from the toast and writes; the requester sees both technicians', async () => {
-    const { chatId, portal, ann, ben } = await scene('VPN drops');
+  it('invites a colleague, who accepts from the toast (on a phone) and writes; the requester sees both technicians', async () => {
+    const { chatId, portal, ann, ben } = await scene('VPN drops', { width: 390, height: 844 });
     await ann.getByRole('button', { name: 'Transfer or invite…' }).click();
     const dialog = ann.getByRole('dialog', { name: 'Transfer or invite' });
     await dialog.getByRole('radio', { name: /Invite a tech/ }).check();
@@ -50,13 +50,19 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('transfer and invite', { tim
     await eventually(() => toast.textContent()).toContain('Ann Lead invites you to join a chat');
     expect(await toast.textContent()).toContain('VPN drops');
     expect(await axeViolations(ben)).toEqual([]);
+    // On a phone the toast fits the screen, buttons included, and nothing scrolls sideways.
+    const box = (await toast.boundingBox())!;
+    expect(box.x).toBeGreaterThanOrEqual(0);
+    expect(box.x + box.width).toBeLessThanOrEqual(390);
+    expect(box.y + box.height).toBeLessThanOrEqual(844);
+    expect(await overflowsSideways(ben)).toBe(false);
     await ben.screenshot({ path: screenshotPath('console-offer-toast') });
     await ann.screenshot({ path: screenshotPath('console-pending-offer') });
     await toast.getByRole('button', { name: 'Accept: VPN drops' }).click();
     await ben.waitForURL(new RegExp(`/console/chats/${chatId}$`));
-    const box = ben.getByLabel('Message', { exact: true });
-    await box.fill('Ben here, looking at the VPN logs');
-    await box.press('Enter');
+    const composer = ben.getByLabel('Message', { exact: true });
+    await composer.fill('Ben here, looking at the VPN logs');
+    await composer.press('Enter');
 
     await eventually(() => portal.locator('.message-body', { hasText: 'Ben here, looking at the VPN logs' }).count()).toBe(1);
     await eventually(() => portal.getByTestId('tech-name').textContent()).toBe('Ann Lead, Ben Second');
