@@ -457,6 +457,18 @@ async function workspaceScene(stage: Stage) {
   await messageBox(sam).fill('');
 }
 
+/** Sam hands the chat on: the dialog to transfer it, invite a colleague or send it to a board. */
+async function transferScene(stage: Stage) {
+  const { sam, chatId } = stage;
+  await sam.goto(`/console/chats/${chatId}`);
+  await sam.getByRole('button', { name: 'Transfer or invite…' }).click();
+  const dialog = sam.getByRole('dialog', { name: 'Transfer or invite' });
+  await dialog.getByRole('radio', { name: /Invite a tech/ }).check();
+  await dialog.getByLabel('Technician').waitFor();
+  await shoot(sam, 'console-transfer');
+  await dialog.getByRole('button', { name: 'Cancel' }).click();
+}
+
 /** The chat ends; Alice rates it. */
 async function ratingScene(stage: Stage, people: People) {
   const { alice, chatId } = stage;
@@ -512,6 +524,7 @@ async function main() {
     await adminScene(stage);
     await phoneScenes(stage);
     await workspaceScene(stage);
+    await transferScene(stage);
     await ratingScene(stage, people);
   } finally {
     await browser?.close();
