@@ -6,6 +6,7 @@ import { api } from '../common/api.js';
 import { ErrorBanner } from '../common/error-banner.js';
 import type { ConsoleChat } from '../common/types.js';
 import { Modal } from '../common/modal.js';
+import { useAction } from '../common/use-action.js';
 import { keys, useDirectory } from './queries.js';
 
 export function EndDialog({ chat, onClose }: { chat: ConsoleChat; onClose: () => void }) {
@@ -16,15 +17,12 @@ export function EndDialog({ chat, onClose }: { chat: ConsoleChat; onClose: () =>
   const [boardId, setBoardId] = useState<number>(chat.board.id);
   const [summary, setSummary] = useState(chat.subject);
   const [note, setNote] = useState('');
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, setError, run } = useAction();
 
-  const submit = async (e: FormEvent) => {
+  const submit = (e: FormEvent) => {
     e.preventDefault();
-    setBusy(true);
-    setError(null);
     const n = note.trim() ? { note: note.trim() } : {};
-    try {
+    void run(async () => {
       const body = withTicket ? { outcome: 'ticket_created', boardId, summary: summary.trim(), ...n } : { outcome: 'ended', ...n };
       const next = await api.post<ConsoleChat & { ticketId: number | null }>(`/api/console/chats/${chat.id}/end`, body);
       qc.setQueryData(keys.chat(chat.id), next);
@@ -37,10 +35,7 @@ export function EndDialog({ chat, onClose }: { chat: ConsoleChat; onClose: () =>
           : `Ended: ${chat.subject}`,
       );
       onClose();
-    } catch (err) {
-      setError(err);
-      setBusy(false);
-    }
+    });
   };
 
   return (

@@ -7,6 +7,7 @@ import { api } from '../common/api.js';
 import { ErrorBanner } from '../common/error-banner.js';
 import { formatTime } from '../common/format.js';
 import { useSocketEvent, type ConsoleSocket } from '../common/socket.js';
+import { useAction } from '../common/use-action.js';
 import type { ConsoleChat } from '../common/types.js';
 import { SERVER_EVENTS, type ConsoleServerEvents } from '../../shared/realtime.js';
 import type { PendingOffer } from '../../shared/views.js';
@@ -22,7 +23,7 @@ export function PendingOfferBanner({ chat, socket, meId }: { chat: ConsoleChat; 
   const last = useRef<PendingOffer | null>(null);
   if (offer) last.current = offer;
   const [notice, setNotice] = useState<string | null>(null);
-  const [error, setError] = useState<unknown>(null);
+  const { error, setError, run } = useAction();
   useEffect(() => {
     if (offer) setNotice(null);
   }, [offer]);
@@ -38,14 +39,7 @@ export function PendingOfferBanner({ chat, socket, meId }: { chat: ConsoleChat; 
   );
   useSocketEvent(socket, SERVER_EVENTS.chatOfferSettled, onSettled);
 
-  const withdraw = async (id: number) => {
-    setError(null);
-    try {
-      await api.post(`/api/console/offers/${id}/withdraw`, {});
-    } catch (e) {
-      setError(e);
-    }
-  };
+  const withdraw = (id: number) => run(() => api.post(`/api/console/offers/${id}/withdraw`, {}).then(() => undefined));
 
   if (!offer)
     return notice ? (

@@ -9,6 +9,7 @@ import { api } from '../common/api.js';
 import { ErrorBanner } from '../common/error-banner.js';
 import { flash } from '../common/flash.js';
 import { Modal } from '../common/modal.js';
+import { useAction } from '../common/use-action.js';
 import type { ConsoleChat } from '../common/types.js';
 import type { TransferTargets } from '../../shared/views.js';
 import { keys } from './queries.js';
@@ -31,17 +32,14 @@ export function TransferDialog({ chat, onClose }: { chat: ConsoleChat; onClose: 
   const [how, setHow] = useState<How>('transfer');
   const [techId, setTechId] = useState<number | null>(null);
   const [boardId, setBoardId] = useState<number>(chat.board.id);
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, setError, run } = useAction();
   const techs = targets.data?.techs ?? [];
   const boards = targets.data?.boards ?? [];
   const chosenTech = techs.find((t) => t.id === techId) ?? techs.find((t) => t.available) ?? null;
 
-  const submit = async (e: FormEvent) => {
+  const submit = (e: FormEvent) => {
     e.preventDefault();
-    setError(null);
-    setBusy(true);
-    try {
+    void run(async () => {
       const next =
         how === 'board'
           ? await api.post<ConsoleChat>(`/api/console/chats/${chat.id}/transfer`, { boardId })
@@ -51,10 +49,7 @@ export function TransferDialog({ chat, onClose }: { chat: ConsoleChat; onClose: 
       if (how === 'board') flash(`Transferred to ${boards.find((b) => b.id === boardId)?.name ?? 'the board'}: ${chat.subject}`);
       else flash(`Waiting for ${chosenTech?.name} to accept`);
       onClose();
-    } catch (err) {
-      setError(err);
-      setBusy(false);
-    }
+    });
   };
 
   return (
