@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { HAS_CHROMIUM, screenshotPath } from './support/browser.js';
-import { HAS_PORTAL_BUILD, browserSuite, eventually, portalLogin, requestChat } from './support/portal.js';
+import { HAS_PORTAL_BUILD, browserSuite, eventually, portalLogin } from './support/portal.js';
 import { techPage } from './support/console-ui.js';
 import { axeViolations, overflowsSideways } from './support/a11y.js';
 import { loginAs } from '../test/support/http.js';
@@ -23,16 +23,25 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('transfer and invite', { tim
     const grant = { boardIds: [boardId], companyIds: [companyId] };
     const ann = await s.f.tech({ ...grant, name: 'Ann Lead' });
     const ben = await s.f.tech({ ...grant, name: 'Ben Second' });
+    const dee = await s.f.tech({ boardIds: [otherBoard], companyIds: [companyId], name: 'Dee Other' });
     const user = await s.f.portalUser(companyId);
     const portal = await (await b.newContext()).newPage();
     await portalLogin(portal, user.email);
-    const chatId = await requestChat(portal, subject, 'The VPN drops every hour');
+    // Asked on the first board (the page's board list is sorted by name, which the factory's names do not fix).
+    const asked = await (await loginAs(s.url, 'portal', user.email, PASSWORD)).post('/api/portal/chats', {
+      boardId,
+      subject,
+      message: 'The VPN drops every hour',
+    });
+    expect(asked.status, asked.text).toBe(201);
+    const chatId = asked.body.chat.id as number;
+    await portal.goto(`/chats/${chatId}`);
     expect((await (await loginAs(s.url, 'tech', ann.email, PASSWORD)).post(`/api/console/chats/${chatId}/join`)).status).toBe(200);
     const annTab = await techPage(await b.newContext(), ann.email);
     const benTab = await techPage(await b.newContext(benSize), ben.email);
     await annTab.page.goto(`/console/chats/${chatId}`);
     await annTab.page.getByRole('button', { name: 'Transfer or invite…' }).waitFor();
-    return { chatId, portal, ann: annTab.page, ben: benTab.page, otherBoard };
+    return { chatId, portal, ann: annTab.page, ben: benTab.page, otherBoard, dee };
   }
 
   it('invites a colleague, who accepts from the toast (on a phone) and writes; the requester sees both technicians', async () => {
@@ -45,6 +54,11 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('transfer and invite', { tim
     await ann.screenshot({ path: screenshotPath('console-transfer-dialog') });
     await dialog.getByRole('button', { name: 'Send the invitation' }).click();
     await eventually(() => ann.getByTestId('pending-offer').textContent()).toContain('Invited Ben Second to join');
+    // While it waits, the dialog offers only the board, and says why.
+    await ann.getByRole('button', { name: 'Transfer or invite…' }).click();
+    await dialog.getByTestId('offer-pending-note').waitFor();
+    expect(await dialog.getByRole('radio', { name: /Invite a tech/ }).isDisabled()).toBe(true);
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
 
     const toast = ben.getByTestId('offer-toast');
     await eventually(() => toast.textContent()).toContain('Ann Lead invites you to join a chat');
@@ -72,7 +86,8 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('transfer and invite', { tim
   });
 
   it('a declined transfer stays with the first tech, who is told; a transfer to a board sends it back to waiting there', async () => {
-    const { portal, ann, ben, chatId } = await scene('Printer offline');
+    const { portal, ann, ben, chatId, dee } = await scene('Printer offline');
+    const deeTab = await techPage(await suite.b.newContext(), dee.email);
     await ann.getByRole('button', { name: 'Transfer or invite…' }).click();
     const dialog = ann.getByRole('dialog', { name: 'Transfer or invite' });
     await dialog.getByLabel('Technician').selectOption({ label: 'Ben Second' });
@@ -81,6 +96,7 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('transfer and invite', { tim
     await eventually(() => toast.textContent()).toContain('Ann Lead transfers a chat to you');
     await toast.getByRole('button', { name: 'Decline: Printer offline' }).click();
     await eventually(() => ann.getByTestId('offer-notice').textContent()).toContain('Ben Second declined: the chat stays here.');
+    await eventually(() => ann.getByText(`Ben Second declined: chat #${chatId} stays with you`).count()).toBe(1);
     await eventually(() => toast.count()).toBe(0);
 
     await ann.getByRole('button', { name: 'Transfer or invite…' }).click();
@@ -89,6 +105,9 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('transfer and invite', { tim
     const other = (await boardSelect.locator('option').allTextContents()).find((t) => !t.includes('(this board)'))!;
     await boardSelect.selectOption({ label: other });
     await dialog.getByRole('button', { name: 'Transfer to the board' }).click();
+    // Ann is back on the console's home page; the other board's tech is told where it comes from.
+    await ann.waitForURL(/\/console$/);
+    await eventually(() => deeTab.page.getByTestId('alert-toast').textContent()).toContain('Chat transferred to your board');
     await eventually(() => portal.locator('.message-body', { hasText: `Ann Lead transferred the chat to ${other}` }).count()).toBe(1);
     await eventually(() => portal.getByTestId('chat-status').textContent()).toMatch(/wait/i);
     // Ann no longer writes in it (and, without access to that board, no longer finds it).

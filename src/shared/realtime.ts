@@ -100,7 +100,15 @@ export type AlertEvent = { stage: 'assigned' | 'all'; chat: TechChatView };
 export type NoteEvent = { chatId: number; noteId: number };
 export type AlertWithdrawnEvent = { chatId: number; version: number; techId: number | null; techName: string | null };
 /** An offer of a chat (transfer or invite) settled: to the tech who made it and the tech it was made to. */
-export type OfferSettledEvent = { offerId: number; chatId: number; status: 'accepted' | 'declined' | 'expired' | 'withdrawn' };
+export type OfferSettledEvent = {
+  offerId: number;
+  chatId: number;
+  status: 'accepted' | 'declined' | 'expired' | 'withdrawn';
+  kind: 'transfer' | 'invite';
+  /** The two techs, so each can be told in words wherever they are in the console. */
+  from: { id: number; name: string };
+  to: { id: number; name: string };
+};
 
 /** Server -> client on `/portal`. */
 export interface PortalServerEvents {

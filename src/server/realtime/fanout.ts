@@ -281,7 +281,9 @@ export function startFanout(
     bus.on('offer.settled', async ({ chatId, offerId, status }) => {
       const offer = await findOffer(ctx.db, offerId);
       if (!offer) return;
-      consoleNsp.to(techRooms([Number(offer.from_tech_id), Number(offer.to_tech_id)])).emit(SERVER_EVENTS.chatOfferSettled, { offerId, chatId, status });
+      const from = { id: Number(offer.from_tech_id), name: offer.from_name };
+      const to = { id: Number(offer.to_tech_id), name: offer.to_name };
+      consoleNsp.to(techRooms([from.id, to.id])).emit(SERVER_EVENTS.chatOfferSettled, { offerId, chatId, status, kind: offer.kind, from, to });
       // An accepted offer's chat goes out with the join (chat.joined).
       if (status !== 'accepted') await publishChat(chatId);
     }),

@@ -132,7 +132,14 @@ export function AlertToasts({ socket, muted, meId }: { socket: ConsoleSocket; mu
           data-chat-id={chat.id}
         >
           <Toast.Title asChild>
-            <strong>{takenBy ? `Taken by ${takenBy}` : `New chat request${stage === 'assigned' ? ' on your ticket' : ''}`}</strong>
+            {/* A waiting chat that was joined before came back by a transfer to this board. */}
+            <strong>
+              {takenBy
+                ? `Taken by ${takenBy}`
+                : chat.joinedAt
+                  ? 'Chat transferred to your board'
+                  : `New chat request${stage === 'assigned' ? ' on your ticket' : ''}`}
+            </strong>
           </Toast.Title>
           <Toast.Description asChild>
             <div>

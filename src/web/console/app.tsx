@@ -99,7 +99,7 @@ function LoggedIn({ me }: { me: Me }) {
       <SoundBlockedBanner muted={muted} />
       <FlashBanner />
       <AlertToasts socket={socket} muted={muted} meId={me.id} />
-      <OfferToasts socket={socket} muted={muted} />
+      <OfferToasts socket={socket} muted={muted} meId={me.id} />
       <div className="console-layout">
         <StatusBar currentChatId={chatMatch?.id ?? null} />
         <div className="console-main">

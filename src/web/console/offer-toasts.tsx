@@ -10,6 +10,7 @@ import { useCallback, useEffect, useState } from 'react';
 import { SERVER_EVENTS, type ConsoleServerEvents } from '../../shared/realtime.js';
 import type { OfferView } from '../../shared/views.js';
 import { api, errorMessage } from '../common/api.js';
+import { flash } from '../common/flash.js';
 import { formatTime } from '../common/format.js';
 import { navigate } from '../common/router.js';
 import type { ConsoleSocket } from '../common/socket.js';
@@ -19,7 +20,7 @@ import { keys } from './queries.js';
 
 type Shown = OfferView & { error?: string; busy?: boolean };
 
-export function OfferToasts({ socket, muted }: { socket: ConsoleSocket; muted: boolean }) {
+export function OfferToasts({ socket, muted, meId }: { socket: ConsoleSocket; muted: boolean; meId: number }) {
   const qc = useQueryClient();
   const [offers, setOffers] = useState<Shown[]>([]);
   const drop = useCallback((offerId: number) => setOffers((cur) => cur.filter((o) => o.id !== offerId)), []);
@@ -37,7 +38,19 @@ export function OfferToasts({ socket, muted }: { socket: ConsoleSocket; muted: b
       setOffers((cur) => [...cur.filter((c) => c.id !== o.id), o]);
       if (!muted) beep();
     };
-    const onSettled: ConsoleServerEvents['chat:offer-settled'] = (e) => drop(e.offerId);
+    // Told in words wherever the tech is in the console: the one who offered it when it stays
+    // with them, the one it was offered to when it went away unanswered.
+    const onSettled: ConsoleServerEvents['chat:offer-settled'] = (e) => {
+      drop(e.offerId);
+      if (e.from.id === meId && (e.status === 'declined' || e.status === 'expired'))
+        flash(`${e.to.name} ${e.status === 'declined' ? 'declined' : 'did not answer in time'}: chat #${e.chatId} stays with you`, 'error');
+      else if (e.to.id === meId && (e.status === 'withdrawn' || e.status === 'expired'))
+        flash(
+          e.status === 'withdrawn'
+            ? `${e.from.name} withdrew the offer of chat #${e.chatId}`
+            : `The offer of chat #${e.chatId} from ${e.from.name} ran out of time`,
+        );
+    };
     void reload();
     socket.on(SERVER_EVENTS.chatOffered, onOffered);
     socket.on(SERVER_EVENTS.chatOfferSettled, onSettled);
@@ -49,7 +62,7 @@ export function OfferToasts({ socket, muted }: { socket: ConsoleSocket; muted: b
       socket.off('connect', reload);
       socket.off(SERVER_EVENTS.resync, reload);
     };
-  }, [socket, muted, drop]);
+  }, [socket, muted, drop, meId]);
 
   const answer = async (o: Shown, accept: boolean) => {
     setOffers((cur) => cur.map((c) => (c.id === o.id ? { ...c, busy: true, error: undefined } : c)));

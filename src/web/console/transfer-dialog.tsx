@@ -9,6 +9,7 @@ import { api } from '../common/api.js';
 import { ErrorBanner } from '../common/error-banner.js';
 import { flash } from '../common/flash.js';
 import { Modal } from '../common/modal.js';
+import { navigate } from '../common/router.js';
 import { useAction } from '../common/use-action.js';
 import type { ConsoleChat } from '../common/types.js';
 import type { TransferTargets } from '../../shared/views.js';
@@ -29,13 +30,17 @@ export function TransferDialog({ chat, onClose }: { chat: ConsoleChat; onClose: 
     queryFn: () => api.get<TransferTargets>(`/api/console/chats/${chat.id}/transfer-targets`),
     staleTime: 0,
   });
-  const [how, setHow] = useState<How>('transfer');
+  // With an offer waiting for an answer, only the board is left (it withdraws the offer).
+  const pending = chat.pendingOffer;
+  const [how, setHow] = useState<How>(pending ? 'board' : 'transfer');
   const [techId, setTechId] = useState<number | null>(null);
   const [boardId, setBoardId] = useState<number>(chat.board.id);
   const { busy, error, setError, run } = useAction();
   const techs = targets.data?.techs ?? [];
   const boards = targets.data?.boards ?? [];
-  const chosenTech = techs.find((t) => t.id === techId) ?? techs.find((t) => t.available) ?? null;
+  // Chosen on purpose, never a default: Enter alone does not hand the chat to the first name.
+  const chosenTech = techs.find((t) => t.id === techId && t.available) ?? null;
+  const anyAvailable = techs.some((t) => t.available);
 
   const submit = (e: FormEvent) => {
     e.preventDefault();
@@ -46,9 +51,12 @@ export function TransferDialog({ chat, onClose }: { chat: ConsoleChat; onClose: 
           : await api.post<ConsoleChat>(`/api/console/chats/${chat.id}/${how}`, { techId: chosenTech?.id });
       qc.setQueryData(keys.chat(chat.id), next);
       void qc.invalidateQueries({ queryKey: keys.statusBar });
-      if (how === 'board') flash(`Transferred to ${boards.find((b) => b.id === boardId)?.name ?? 'the board'}: ${chat.subject}`);
-      else flash(`Waiting for ${chosenTech?.name} to accept`);
       onClose();
+      if (how === 'board') {
+        // Back to the console: the chat waits on its new board now, perhaps out of this tech's sight.
+        flash(`Transferred to ${boards.find((b) => b.id === boardId)?.name ?? 'the board'}: ${chat.subject}`);
+        navigate('/console');
+      } else flash(`Waiting for ${chosenTech?.name} to accept`);
     });
   };
 
@@ -60,11 +68,16 @@ export function TransferDialog({ chat, onClose }: { chat: ConsoleChat; onClose: 
           <legend>What do you want to do?</legend>
           {HOW.map((h) => (
             <label className="row" key={h.value}>
-              <input type="radio" name={`${id}-how`} checked={how === h.value} onChange={() => setHow(h.value)} />
+              <input type="radio" name={`${id}-how`} checked={how === h.value} disabled={!!pending && h.value !== 'board'} onChange={() => setHow(h.value)} />
               {h.label}
             </label>
           ))}
         </fieldset>
+        {pending && (
+          <p className="banner banner-warn" data-testid="offer-pending-note">
+            {pending.to.name} has not answered the offer yet: withdraw it on the chat page to offer the chat to someone else.
+          </p>
+        )}
         {how === 'board' ? (
           <>
             <label htmlFor={`${id}-board`}>Board</label>
@@ -80,14 +93,21 @@ export function TransferDialog({ chat, onClose }: { chat: ConsoleChat; onClose: 
           </>
         ) : targets.isPending ? (
           <p>Loading the technicians…</p>
-        ) : techs.length === 0 ? (
-          <p className="banner banner-warn">No other technician has access to this chat.</p>
+        ) : !anyAvailable ? (
+          <p className="banner banner-warn" data-testid="no-tech-available">
+            {techs.length === 0
+              ? 'No other technician has access to this chat.'
+              : 'No other technician with access is available right now (all are set to Do not disturb).'}
+          </p>
         ) : (
           <>
             <label htmlFor={`${id}-tech`}>Technician</label>
             <select id={`${id}-tech`} value={chosenTech?.id ?? ''} onChange={(e) => setTechId(Number(e.target.value))}>
+              <option value="" disabled>
+                Choose a technician…
+              </option>
               {techs.map((t) => (
-                <option key={t.id} value={t.id}>
+                <option key={t.id} value={t.id} disabled={!t.available}>
                   {t.name}
                   {t.available ? '' : ' (Do not disturb)'}
                 </option>

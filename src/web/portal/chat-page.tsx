@@ -88,7 +88,13 @@ export function ChatPage({ id, me }: { id: number; me: Me }) {
           actions={{ keepWaiting: () => act('keep-waiting'), leave: () => act('leave'), callback: (b) => act('callback', b) }}
         />
       )}
-      {active && !left && <p className="banner banner-ok">{chat.tech?.name ?? 'A technician'} has joined. You can chat now.</p>}
+      {active && !left && (
+        <p className="banner banner-ok">
+          {chat.techs.length > 1
+            ? `${chat.techs.map((t) => t.name).join(' and ')} are in the chat. You can chat now.`
+            : `${chat.tech?.name ?? 'A technician'} has joined. You can chat now.`}
+        </p>
+      )}
       <MessageList
         messages={stream.messages}
         outbox={stream.outbox}
