@@ -59,6 +59,8 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('transfer and invite', { tim
     await dialog.getByTestId('offer-pending-note').waitFor();
     expect(await dialog.getByRole('radio', { name: /Invite a tech/ }).isDisabled()).toBe(true);
     await dialog.getByRole('button', { name: 'Cancel' }).click();
+    // Focus is back on the button that opened the dialog.
+    await eventually(() => ann.evaluate(() => document.activeElement?.textContent)).toBe('Transfer or invite…');
 
     const toast = ben.getByTestId('offer-toast');
     await eventually(() => toast.textContent()).toContain('Ann Lead invites you to join a chat');

@@ -12,19 +12,28 @@ import * as Dialog from '@radix-ui/react-dialog';
 import { useEffect, useState, type ReactNode } from 'react';
 import { errorMessage } from './api.js';
 
-/** When the dialog goes, focus that would be lost on the body goes to the page's main region. */
-function useFocusMainOnClose() {
+/**
+ * When the dialog goes, focus returns to what had it when the dialog opened (the button that
+ * opened it): Radix returns it only to a Dialog.Trigger, which these dialogs, shown by being
+ * rendered, do not have. When that is gone (the action changed the page), to the main region.
+ */
+function useFocusBackOnClose() {
+  const [opener] = useState(() => (typeof document === 'undefined' ? null : (document.activeElement as HTMLElement | null)));
   useEffect(() => () => void setTimeout(focusMainIfLost, 0), []);
+  return (e: Event) => {
+    e.preventDefault();
+    if (opener && opener !== document.body && opener.isConnected) opener.focus();
+  };
 }
 
 export function Modal({ title, onClose, children }: { title: string; onClose: () => void; children: ReactNode }) {
-  useFocusMainOnClose();
+  const focusBack = useFocusBackOnClose();
   return (
     <Dialog.Root open onOpenChange={(open) => !open && onClose()}>
       <Dialog.Portal>
         <div className="modal-backdrop" />
         {/* A form's dialog closes by its buttons or Escape, never by a stray click beside it. */}
-        <Dialog.Content className="modal" aria-describedby={undefined} onPointerDownOutside={(e) => e.preventDefault()}>
+        <Dialog.Content className="modal" aria-describedby={undefined} onPointerDownOutside={(e) => e.preventDefault()} onCloseAutoFocus={focusBack}>
           <Dialog.Title asChild>
             <h2>{title}</h2>
           </Dialog.Title>
@@ -59,7 +68,7 @@ export function ConfirmDialog(props: {
 }) {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
-  useFocusMainOnClose();
+  const focusBack = useFocusBackOnClose();
   const confirm = async () => {
     setBusy(true);
     setError(null);
@@ -75,7 +84,7 @@ export function ConfirmDialog(props: {
     <AlertDialog.Root open onOpenChange={(open) => !open && !busy && props.onClose()}>
       <AlertDialog.Portal>
         <div className="modal-backdrop" />
-        <AlertDialog.Content className="modal">
+        <AlertDialog.Content className="modal" onCloseAutoFocus={focusBack}>
           <AlertDialog.Title asChild>
             <h2>{props.title}</h2>
           </AlertDialog.Title>
