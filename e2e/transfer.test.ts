@@ -101,8 +101,21 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('transfer and invite', { tim
     await eventually(() => ann.getByText(`Ben Second declined: chat #${chatId} stays with you`).count()).toBe(1);
     await eventually(() => toast.count()).toBe(0);
 
+    await ann.setViewportSize({ width: 390, height: 844 });
     await ann.getByRole('button', { name: 'Transfer or invite…' }).click();
     await dialog.getByRole('radio', { name: /Transfer to a board/ }).check();
+    // On a phone each choice keeps its radio beside its words, and nothing scrolls sideways.
+    const beside = await dialog.getByRole('radio', { name: /Transfer to a board/ }).evaluate((input) => {
+      const text = [...input.parentElement!.childNodes].find((n) => n.nodeType === Node.TEXT_NODE && n.textContent?.trim())!;
+      const range = document.createRange();
+      range.selectNodeContents(text);
+      const words = range.getClientRects()[0];
+      const radio = input.getBoundingClientRect();
+      return radio.right <= words.left && words.top < radio.bottom;
+    });
+    expect(beside).toBe(true);
+    expect(await overflowsSideways(ann)).toBe(false);
+    await ann.screenshot({ path: screenshotPath('console-transfer-dialog-phone') });
     const boardSelect = dialog.getByLabel('Board', { exact: true });
     const other = (await boardSelect.locator('option').allTextContents()).find((t) => !t.includes('(this board)'))!;
     await boardSelect.selectOption({ label: other });
