@@ -13,7 +13,7 @@ import { withdrawOffers } from './transfers.js';
 import { indexChat } from './search.js';
 import { insertTicket } from './tickets.js';
 import { insertNote } from '../db/repositories/notes.js';
-import { claimCreatedTicket } from '../db/repositories/chats.js';
+import { claimCreatedTicket, sameTechs } from '../db/repositories/chats.js';
 import { boardExists } from '../db/repositories/organisation.js';
 import { portalUserCompanyId } from '../db/repositories/people.js';
 
@@ -55,7 +55,7 @@ export async function endChat(ctx: Ctx, tech: TechActor, chatId: number, input: 
       { open_key: null, outcome: input.outcome, ended_at: now, completed_at: now, completed_by: tech.id, created_ticket_id: createdTicketId },
       now,
       // Still in the chat as read: a transfer accepted meanwhile took this tech's place.
-      { tech_id: chat.tech_id, co_techs: chat.co_techs ?? null },
+      sameTechs(chat),
     );
     // An offer of the chat to another tech ends with it.
     await withdrawOffers(trx, outbox, chatId, now);

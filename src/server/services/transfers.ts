@@ -25,7 +25,7 @@ import { appendMessage } from './messages.js';
 import { alertableTechs, assertBelowLimit } from './chats.js';
 import { chatRowIn, getVisibleChatScope } from './chat-queries.js';
 import { presentTechChat, iso, type ChatRow } from './presenters.js';
-import { insertTransition, lockChat, updateChatIfStatus } from '../db/repositories/chats.js';
+import { insertTransition, lockChat, sameTechs, updateChatIfStatus } from '../db/repositories/chats.js';
 import { boardName, boardOfferedTo, boardsOfCompany } from '../db/repositories/organisation.js';
 import { techsByIds } from '../db/repositories/people.js';
 import { dueOffers, findOffer, insertOffer, pendingOffersTo, settleOffer, withdrawPendingOffer, type OfferRow } from '../db/repositories/offers.js';
@@ -48,8 +48,7 @@ export async function offerChat(ctx: Ctx, tech: TechActor, chatId: number, input
       await assertBelowLimit(trx, ctx, target.id, target.name);
       // The chat as read, locked (and its version raised: its view now shows the offer). An end, a
       // transfer or an accept that committed meanwhile refuses the offer here, so none outlives them.
-      const guard = { tech_id: chat.tech_id, co_techs: chat.co_techs ?? null };
-      if (!(await updateChatIfStatus(trx, chatId, 'active', {}, guard)))
+      if (!(await updateChatIfStatus(trx, chatId, 'active', {}, sameTechs(chat))))
         throw new Conflict('invalid_transition', 'The chat changed meanwhile; look again and retry', { changed: true });
       const now = ctx.now();
       const offer = await insertOffer(trx, {
@@ -92,10 +91,7 @@ export async function acceptOffer(ctx: Ctx, tech: TechActor, offerId: number): P
         : Number(chat.tech_id) === from
           ? { tech_id: tech.id, co_techs: listOrNull(others) }
           : { co_techs: listOrNull(others.map((t) => (t.id === from ? me : t))) };
-    await applyTransition(trx, chat, offer.kind === 'invite' ? 'add_tech' : 'hand_over', { kind: 'tech', id: tech.id }, patch, now, {
-      tech_id: chat.tech_id,
-      co_techs: chat.co_techs ?? null,
-    });
+    await applyTransition(trx, chat, offer.kind === 'invite' ? 'add_tech' : 'hand_over', { kind: 'tech', id: tech.id }, patch, now, sameTechs(chat));
     // After the chat row (the order every writer here follows): of an accept and an expiry, one wins.
     if (!(await settleOffer(trx, offerId, 'accepted', now))) throw await offerGone(trx, offerId);
     outbox.add('chat.joined', { chatId: Number(chat.id), techId: tech.id });
@@ -161,20 +157,15 @@ export async function transferToBoard(ctx: Ctx, tech: TechActor, chatId: number,
         grace_at: requesterOnline ? null : now + ctx.config.delays.disconnectGraceMs,
       },
       now,
-      { tech_id: chat.tech_id, co_techs: chat.co_techs ?? null, left_at: null },
+      { ...sameTechs(chat), left_at: null },
     );
     await withdrawOffers(trx, outbox, chatId, now);
     await appendMessage(trx, outbox, chatId, SYSTEM, `${tech.name} transferred the chat to ${name}: the next tech there will take it`, null, now);
     outbox.add('chat.transferred', { chatId, techIds: eligible.filter((id) => !before.includes(id)), formerTechIds: before });
-    const relation = can(tech, 'chat.view', { ...chat, board_id: boardId }) ? 'tech_with_access' : null;
-    const row = await chatRowIn(trx, chatId);
-    if (relation) return presentTechChat(row, relation);
-    // The tech may not see the chat on its new board: the answer says where it went, nothing more.
-    return { ...presentTechChat(row, 'tech_with_access'), abilities: noAbilities };
+    // A tech who may not see the chat on its new board is told where it went, and may do nothing more with it.
+    return presentTechChat(await chatRowIn(trx, chatId), can(tech, 'chat.view', { ...chat, board_id: boardId }) ? 'tech_with_access' : 'none');
   });
 }
-
-const noAbilities = { join: false, write: false, end: false, complete: false, createTicket: false, addNote: false, transfer: false, invite: false };
 
 /** The chat ended or moved on: its pending offer, if any, is withdrawn (inside the same transaction). */
 export async function withdrawOffers(trx: Tx, outbox: Outbox, chatId: number, now: number) {

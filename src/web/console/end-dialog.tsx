@@ -1,12 +1,12 @@
 /** Ending an active chat: just end, or end with a new ticket (board, summary); a note is optional. */
 import { flash } from '../common/flash.js';
-import { useId, useState, type FormEvent } from 'react';
+import { useId, useState } from 'react';
 import { useQueryClient } from '@tanstack/react-query';
 import { api } from '../common/api.js';
 import { ErrorBanner } from '../common/error-banner.js';
 import type { ConsoleChat } from '../common/types.js';
 import { Modal } from '../common/modal.js';
-import { useAction } from '../common/use-action.js';
+import { useSubmit } from '../common/use-submit.js';
 import { keys, useDirectory } from './queries.js';
 
 export function EndDialog({ chat, onClose }: { chat: ConsoleChat; onClose: () => void }) {
@@ -17,26 +17,21 @@ export function EndDialog({ chat, onClose }: { chat: ConsoleChat; onClose: () =>
   const [boardId, setBoardId] = useState<number>(chat.board.id);
   const [summary, setSummary] = useState(chat.subject);
   const [note, setNote] = useState('');
-  const { busy, error, setError, run } = useAction();
-
-  const submit = (e: FormEvent) => {
-    e.preventDefault();
+  const { submit, busy, error, clearError } = useSubmit(async () => {
     const n = note.trim() ? { note: note.trim() } : {};
-    void run(async () => {
-      const body = withTicket ? { outcome: 'ticket_created', boardId, summary: summary.trim(), ...n } : { outcome: 'ended', ...n };
-      const next = await api.post<ConsoleChat & { ticketId: number | null }>(`/api/console/chats/${chat.id}/end`, body);
-      qc.setQueryData(keys.chat(chat.id), next);
-      void qc.invalidateQueries({ queryKey: keys.statusBar });
-      void qc.invalidateQueries({ queryKey: keys.tickets });
-      void qc.invalidateQueries({ queryKey: ['console', 'search'] });
-      flash(
-        next.outcome === 'ticket_created' && next.createdTicketId
-          ? `Ended, and ticket #${next.createdTicketId} created: ${chat.subject}`
-          : `Ended: ${chat.subject}`,
-      );
-      onClose();
-    });
-  };
+    const body = withTicket ? { outcome: 'ticket_created', boardId, summary: summary.trim(), ...n } : { outcome: 'ended', ...n };
+    const next = await api.post<ConsoleChat & { ticketId: number | null }>(`/api/console/chats/${chat.id}/end`, body);
+    qc.setQueryData(keys.chat(chat.id), next);
+    void qc.invalidateQueries({ queryKey: keys.statusBar });
+    void qc.invalidateQueries({ queryKey: keys.tickets });
+    void qc.invalidateQueries({ queryKey: ['console', 'search'] });
+    flash(
+      next.outcome === 'ticket_created' && next.createdTicketId
+        ? `Ended, and ticket #${next.createdTicketId} created: ${chat.subject}`
+        : `Ended: ${chat.subject}`,
+    );
+    onClose();
+  });
 
   return (
     <Modal title="End the chat" onClose={onClose}>
@@ -46,7 +41,7 @@ export function EndDialog({ chat, onClose }: { chat: ConsoleChat; onClose: () =>
             This chat is about ticket #{chat.ticketId}: its transcript will be attached to that ticket.
           </p>
         )}
-        <ErrorBanner error={error} onDismiss={() => setError(null)} />
+        <ErrorBanner error={error} onDismiss={clearError} />
         <fieldset className="stack">
           <legend>How do you end it?</legend>
           <label className="row">

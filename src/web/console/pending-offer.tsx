@@ -7,7 +7,7 @@ import { api } from '../common/api.js';
 import { ErrorBanner } from '../common/error-banner.js';
 import { formatTime } from '../common/format.js';
 import { useSocketEvent, type ConsoleSocket } from '../common/socket.js';
-import { useAction } from '../common/use-action.js';
+import { useSubmit } from '../common/use-submit.js';
 import type { ConsoleChat } from '../common/types.js';
 import { SERVER_EVENTS, type ConsoleServerEvents } from '../../shared/realtime.js';
 import type { PendingOffer } from '../../shared/views.js';
@@ -23,7 +23,7 @@ export function PendingOfferBanner({ chat, socket, meId }: { chat: ConsoleChat; 
   const last = useRef<PendingOffer | null>(null);
   if (offer) last.current = offer;
   const [notice, setNotice] = useState<string | null>(null);
-  const { error, setError, run } = useAction();
+  const withdrawing = useSubmit(() => api.post(`/api/console/offers/${chat.pendingOffer?.id}/withdraw`, {}));
   useEffect(() => {
     if (offer) setNotice(null);
   }, [offer]);
@@ -39,8 +39,6 @@ export function PendingOfferBanner({ chat, socket, meId }: { chat: ConsoleChat; 
   );
   useSocketEvent(socket, SERVER_EVENTS.chatOfferSettled, onSettled);
 
-  const withdraw = (id: number) => run(() => api.post(`/api/console/offers/${id}/withdraw`, {}).then(() => undefined));
-
   if (!offer)
     return notice ? (
       <p className="banner banner-warn" role="status" data-testid="offer-notice">
@@ -53,13 +51,13 @@ export function PendingOfferBanner({ chat, socket, meId }: { chat: ConsoleChat; 
   const what = offer.kind === 'invite' ? `Invited ${offer.to.name} to join` : `Offered the chat to ${offer.to.name}`;
   return (
     <div className="banner banner-ok row" role="status" data-testid="pending-offer">
-      <ErrorBanner error={error} onDismiss={() => setError(null)} />
+      <ErrorBanner error={withdrawing.error} onDismiss={withdrawing.clearError} />
       <span>
         {what}
         {offer.from.id === meId ? '' : ` (by ${offer.from.name})`}: waiting for an answer until {formatTime(offer.expiresAt)}.
       </span>{' '}
       {offer.from.id === meId && (
-        <button type="button" className="secondary" onClick={() => void withdraw(offer.id)}>
+        <button type="button" className="secondary" disabled={withdrawing.busy} onClick={() => void withdrawing.submit()}>
           Withdraw
         </button>
       )}

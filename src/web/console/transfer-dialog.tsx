@@ -4,13 +4,13 @@
  * The server lists whom it may go to (techs with access, not in it; the boards of its company).
  */
 import { useQuery, useQueryClient } from '@tanstack/react-query';
-import { useId, useState, type FormEvent } from 'react';
+import { useId, useState } from 'react';
 import { api } from '../common/api.js';
 import { ErrorBanner } from '../common/error-banner.js';
 import { flash } from '../common/flash.js';
 import { Modal } from '../common/modal.js';
 import { navigate } from '../common/router.js';
-import { useAction } from '../common/use-action.js';
+import { useSubmit } from '../common/use-submit.js';
 import type { ConsoleChat } from '../common/types.js';
 import type { TransferTargets } from '../../shared/views.js';
 import { keys } from './queries.js';
@@ -35,35 +35,31 @@ export function TransferDialog({ chat, onClose }: { chat: ConsoleChat; onClose: 
   const [how, setHow] = useState<How>(pending ? 'board' : 'transfer');
   const [techId, setTechId] = useState<number | null>(null);
   const [boardId, setBoardId] = useState<number>(chat.board.id);
-  const { busy, error, setError, run } = useAction();
   const techs = targets.data?.techs ?? [];
   const boards = targets.data?.boards ?? [];
   // Chosen on purpose, never a default: Enter alone does not hand the chat to the first name.
   const chosenTech = techs.find((t) => t.id === techId && t.available) ?? null;
   const anyAvailable = techs.some((t) => t.available);
 
-  const submit = (e: FormEvent) => {
-    e.preventDefault();
-    void run(async () => {
-      const next =
-        how === 'board'
-          ? await api.post<ConsoleChat>(`/api/console/chats/${chat.id}/transfer`, { boardId })
-          : await api.post<ConsoleChat>(`/api/console/chats/${chat.id}/${how}`, { techId: chosenTech?.id });
-      qc.setQueryData(keys.chat(chat.id), next);
-      void qc.invalidateQueries({ queryKey: keys.statusBar });
-      onClose();
-      if (how === 'board') {
-        // Back to the console: the chat waits on its new board now, perhaps out of this tech's sight.
-        flash(`Transferred to ${boards.find((b) => b.id === boardId)?.name ?? 'the board'}: ${chat.subject}`);
-        navigate('/console');
-      } else flash(`Waiting for ${chosenTech?.name} to accept`);
-    });
-  };
+  const { submit, busy, error, clearError } = useSubmit(async () => {
+    const next =
+      how === 'board'
+        ? await api.post<ConsoleChat>(`/api/console/chats/${chat.id}/transfer`, { boardId })
+        : await api.post<ConsoleChat>(`/api/console/chats/${chat.id}/${how}`, { techId: chosenTech?.id });
+    qc.setQueryData(keys.chat(chat.id), next);
+    void qc.invalidateQueries({ queryKey: keys.statusBar });
+    onClose();
+    if (how === 'board') {
+      // Back to the console: the chat waits on its new board now, perhaps out of this tech's sight.
+      flash(`Transferred to ${boards.find((b) => b.id === boardId)?.name ?? 'the board'}: ${chat.subject}`);
+      navigate('/console');
+    } else flash(`Waiting for ${chosenTech?.name} to accept`);
+  });
 
   return (
     <Modal title="Transfer or invite" onClose={onClose}>
       <form className="stack" onSubmit={submit}>
-        <ErrorBanner error={error ?? targets.error} onDismiss={() => setError(null)} />
+        <ErrorBanner error={error ?? targets.error} onDismiss={clearError} />
         <fieldset className="stack">
           <legend>What do you want to do?</legend>
           {HOW.map((h) => (

@@ -147,6 +147,12 @@ const nextVersion = (eb: ExpressionBuilder<Database, 'chats'>) => ({ version: eb
 /** Columns a change may also require unchanged since it read the chat (who is in it, whether the requester left). */
 export type ChatGuard = Partial<Pick<Chat, 'tech_id' | 'co_techs' | 'left_at'>>;
 
+/** The guard "the same techs are in it as when it was read". */
+export const sameTechs = (chat: Pick<Chat, 'tech_id'> & { co_techs?: string | null }): ChatGuard => ({
+  tech_id: chat.tech_id,
+  co_techs: chat.co_techs ?? null,
+});
+
 export function updateChatIfStatus(
   trx: Tx,
   chatId: number,
