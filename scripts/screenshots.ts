@@ -464,7 +464,7 @@ async function transferScene(stage: Stage) {
   await sam.getByRole('button', { name: 'Transfer or invite…' }).click();
   const dialog = sam.getByRole('dialog', { name: 'Transfer or invite' });
   await dialog.getByRole('radio', { name: /Invite a tech/ }).check();
-  await dialog.getByLabel('Technician').waitFor();
+  await dialog.getByLabel('Technician').selectOption({ index: 1 });
   await shoot(sam, 'console-transfer');
   await dialog.getByRole('button', { name: 'Cancel' }).click();
 }
