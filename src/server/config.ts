@@ -1,3 +1,4 @@
+import { DEFAULT_FILE_TYPES, type FileRules } from '../shared/files.js';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { compileTrust } from './http/proxy-trust.js';
@@ -44,6 +45,10 @@ const schema = z.object({
   /** Prometheus metrics on a listener of their own (no token), e.g. reachable only by the monitoring network. */
   METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   METRICS_HOST: z.string().default('127.0.0.1'),
+  /** The largest file that may be sent in a chat, in MB (services/files.ts). */
+  FILE_MAX_MB: z.coerce.number().positive().max(1024).default(10),
+  /** The file extensions that may be sent in a chat, comma separated; unset: shared/files.ts DEFAULT_FILE_TYPES. */
+  FILE_TYPES: z.string().optional(),
   /** Completed chats keep their messages and files this many days; unset: forever. */
   RETENTION_DAYS: z.coerce.number().int().min(1).max(36500).optional(),
 });
@@ -69,6 +74,7 @@ export type Config = {
   trustProxy: boolean | string;
   metrics: { token: string | null; port: number | null; host: string };
   retentionDays: number | null;
+  files: FileRules;
 };
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -108,5 +114,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     trustProxy,
     metrics: { token: e.METRICS_TOKEN || null, port: e.METRICS_PORT ?? null, host: e.METRICS_HOST },
     retentionDays: e.RETENTION_DAYS ?? null,
+    files: {
+      maxBytes: Math.round(e.FILE_MAX_MB * 1024 * 1024),
+      types: e.FILE_TYPES
+        ? [
+            ...new Set(
+              e.FILE_TYPES.split(',')
+                .map((t) => t.trim().replace(/^\./, '').toLowerCase())
+                .filter(Boolean),
+            ),
+          ]
+        : DEFAULT_FILE_TYPES,
+    },
   };
 }

@@ -39,6 +39,10 @@ export const ERROR_CODES = [
   'offer_settled',
   'tech_unavailable',
   'already_in_chat',
+  // files in chat (services/files.ts, shared/files.ts)
+  'file_too_large',
+  'file_type_refused',
+  'file_empty',
   // first start (services/setup.ts): no admin yet, or the setup already done
   'setup_required',
   'setup_token_invalid',

@@ -109,6 +109,20 @@ export type SearchResult = z.infer<typeof SearchResult>;
 
 export const MessageAuthorKind = z.enum(['portal', 'tech', 'system']);
 export type MessageAuthorKind = z.infer<typeof MessageAuthorKind>;
+/** A file carried by a message; its bytes at `/api/<side>/files/<id>`, its thumbnail (images) at `…/thumb`. */
+export const FileView = z.object({
+  id,
+  name: z.string(),
+  size: z.number().int().nonnegative(),
+  type: z.string(),
+  /** A raster image with a thumbnail: shown as a picture that opens full size. */
+  image: z.boolean(),
+  width: z.number().int().nullable(),
+  height: z.number().int().nullable(),
+});
+export type FileView = z.infer<typeof FileView>;
+export const FileRulesView = z.object({ maxBytes: z.number().int().positive(), types: z.array(z.string()) });
+
 export const MessageView = z.object({
   id,
   chatId: id,
@@ -116,6 +130,8 @@ export const MessageView = z.object({
   author: z.object({ kind: MessageAuthorKind, id: id.nullable(), name: z.string().nullable() }),
   body: z.string(),
   clientId: z.string().nullable(),
+  /** The file this message carries (its body is then the file's name); absent or null for text. */
+  file: FileView.nullable().optional(),
   createdAt: time,
 });
 export type MessageView = z.infer<typeof MessageView>;

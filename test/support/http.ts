@@ -9,18 +9,25 @@ export class Client {
     return [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
   }
 
-  async request<T = any>(method: string, path: string, body?: unknown, opts: { raw?: string; headers?: Record<string, string> } = {}): Promise<Res<T>> {
+  async request<T = any>(
+    method: string,
+    path: string,
+    body?: unknown,
+    opts: { raw?: string; headers?: Record<string, string>; form?: FormData; stream?: ReadableStream<Uint8Array> } = {},
+  ): Promise<Res<T>> {
     const headers: Record<string, string> = { ...(opts.headers ?? {}) };
     if (this.cookies.size) headers.cookie = this.cookieHeader();
-    let payload: string | undefined;
-    if (opts.raw !== undefined) {
+    let payload: string | FormData | ReadableStream<Uint8Array> | undefined;
+    if (opts.form) payload = opts.form;
+    else if (opts.stream) payload = opts.stream;
+    else if (opts.raw !== undefined) {
       payload = opts.raw;
       headers['content-type'] ??= 'application/json';
     } else if (body !== undefined) {
       payload = JSON.stringify(body);
       headers['content-type'] = 'application/json';
     }
-    const res = await fetch(this.baseUrl + path, { method, headers, body: payload });
+    const res = await fetch(this.baseUrl + path, { method, headers, body: payload, ...(opts.stream ? { duplex: 'half' } : {}) } as RequestInit);
     for (const c of res.headers.getSetCookie()) {
       const [pair] = c.split(';');
       const i = pair.indexOf('=');
@@ -43,6 +50,12 @@ export class Client {
   }
   post<T = any>(path: string, body?: unknown) {
     return this.request<T>('POST', path, body ?? {});
+  }
+  /** A file as the multipart field "file" (what the web's upload sends). */
+  upload<T = any>(path: string, name: string, bytes: Uint8Array | string, type = 'application/octet-stream') {
+    const form = new FormData();
+    form.append('file', new Blob([typeof bytes === 'string' ? new TextEncoder().encode(bytes) : new Uint8Array(bytes)], { type }), name);
+    return this.request<T>('POST', path, undefined, { form });
   }
   put<T = any>(path: string, body?: unknown) {
     return this.request<T>('PUT', path, body ?? {});

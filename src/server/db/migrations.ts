@@ -213,6 +213,29 @@ async function transferInvite(db: Kysely<any>, dialect: Dialect) {
   await sql`create index chat_offers_due on chat_offers (expires_at) where status = 'pending'`.execute(db);
 }
 
+/**
+ * Files in chat (services/files.ts): a file's facts in `chat_files` and its bytes in
+ * `file_chunks`, written piece by piece as the upload streams in, so every node serves every
+ * file and no node holds a whole file in memory. A file is `uploading` until its last piece is
+ * written, then `stored`; the message that carries it points at it (`messages.file_id`). A
+ * ticket's attachment copied from a chat file points at the same bytes (`attachments.file_id`,
+ * its own `content` then empty).
+ */
+async function chatFiles(db: Kysely<any>, dialect: Dialect) {
+  await sql`create table chat_files (id ${id(dialect)}, chat_id bigint not null references chats(id), uploader_kind text not null, uploader_id bigint not null, client_id text not null, filename text not null, content_type text not null, size bigint not null default 0, status text not null, width integer, height integer, thumb ${blob(dialect)}, created_at ${bigint} not null)`.execute(
+    db,
+  );
+  await sql`create index chat_files_chat on chat_files (chat_id)`.execute(db);
+  await sql`create index chat_files_status on chat_files (status, created_at)`.execute(db);
+  await sql`create table file_chunks (file_id bigint not null references chat_files(id) on delete cascade, idx integer not null, data ${blob(dialect)} not null, primary key (file_id, idx))`.execute(
+    db,
+  );
+  await sql`alter table messages add column file_id bigint references chat_files(id)`.execute(db);
+  await sql`alter table attachments add column file_id bigint references chat_files(id)`.execute(db);
+  await sql`create index messages_file on messages (file_id) where file_id is not null`.execute(db);
+  await sql`create index attachments_file on attachments (file_id) where file_id is not null`.execute(db);
+}
+
 const migrations: Migration[] = [
   { name: '001_initial', up: createTables },
   { name: '002_client_id_per_author', up: clientIdPerAuthor },
@@ -230,6 +253,7 @@ const migrations: Migration[] = [
   { name: '014_chat_rating', up: chatRating },
   { name: '015_read_seqs', up: readSeqs },
   { name: '016_transfer_invite', up: transferInvite },
+  { name: '017_chat_files', up: chatFiles },
 ];
 
 /** The name of the newest migration: a database whose schema has it is current. */

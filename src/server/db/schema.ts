@@ -90,8 +90,30 @@ export interface AttachmentsTable {
   filename: string;
   content_type: string;
   size: number;
+  /** Empty when `file_id` is set: the bytes are the chat file's (`file_chunks`). */
   content: Buffer;
+  file_id: number | null;
   created_at: number;
+}
+export interface ChatFilesTable {
+  id: Generated<number>;
+  chat_id: number;
+  uploader_kind: 'portal' | 'tech';
+  uploader_id: number;
+  client_id: string;
+  filename: string;
+  content_type: string;
+  size: number;
+  status: 'uploading' | 'stored';
+  width: number | null;
+  height: number | null;
+  thumb: Buffer | null;
+  created_at: number;
+}
+export interface FileChunksTable {
+  file_id: number;
+  idx: number;
+  data: Buffer;
 }
 export type { ChatStatus } from '../../shared/views.js';
 import type { ChatStatus } from '../../shared/views.js';
@@ -165,6 +187,8 @@ export interface MessagesTable {
   author_id: number | null;
   body: string;
   client_id: string | null;
+  /** The file this message carries (its body is then the file's name), or null. */
+  file_id: number | null;
   created_at: number;
 }
 export interface NotesTable {
@@ -285,12 +309,15 @@ export interface Database {
   branding: BrandingTable;
   canned_replies: CannedRepliesTable;
   chat_offers: ChatOffersTable;
+  chat_files: ChatFilesTable;
+  file_chunks: FileChunksTable;
 }
 
 export type Chat = Selectable<ChatsTable>;
 export type ChatOffer = Selectable<ChatOffersTable>;
 export type NewChat = Insertable<ChatsTable>;
 export type Message = Selectable<MessagesTable>;
+export type ChatFile = Selectable<ChatFilesTable>;
 export type Tech = Selectable<TechsTable>;
 export type PortalUser = Selectable<PortalUsersTable>;
 export type Ticket = Selectable<TicketsTable>;

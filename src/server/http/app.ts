@@ -3,6 +3,7 @@ import cookie from '@fastify/cookie';
 import swagger from '@fastify/swagger';
 import fastifyStatic from '@fastify/static';
 import helmet from '@fastify/helmet';
+import multipart from '@fastify/multipart';
 import fs from 'node:fs';
 import path from 'node:path';
 import {
@@ -37,6 +38,12 @@ const FASTIFY_ERRORS: Record<string, { status: number; code: string; message: st
   FST_ERR_CTP_EMPTY_JSON_BODY: { status: 400, code: 'invalid_json', message: 'The JSON body is empty' },
   FST_ERR_CTP_INVALID_JSON_BODY: { status: 400, code: 'invalid_json', message: 'The body is not valid JSON' },
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: { status: 400, code: 'bad_request', message: 'Invalid Content-Length' },
+  // Uploads (services/files.ts): one multipart part, the file.
+  FST_INVALID_MULTIPART_CONTENT_TYPE: { status: 415, code: 'unsupported_media_type', message: 'Send the file as multipart/form-data' },
+  FST_PARTS_LIMIT: { status: 400, code: 'bad_request', message: 'Send one file per request, as the multipart field "file"' },
+  FST_FILES_LIMIT: { status: 400, code: 'bad_request', message: 'Send one file per request, as the multipart field "file"' },
+  FST_FIELDS_LIMIT: { status: 400, code: 'bad_request', message: 'Send one file per request, as the multipart field "file"' },
+  FST_REQ_FILE_TOO_LARGE: { status: 413, code: 'file_too_large', message: 'The file is larger than the most that may be sent' },
 };
 
 /** `redisUp`: whether this node's Redis link is up (asked only when REDIS_URL is set). */
@@ -126,6 +133,9 @@ export async function buildApp(ctx: Ctx, opts: { logger: boolean | object; redis
   metricsRoute(app, ctx.metrics, ctx.config.metrics.token);
 
   await app.register(cookie);
+  // Files in chat arrive as multipart and are streamed, never held whole (services/files.ts). One byte
+  // over the limit gets through to the service, which refuses it with its own words.
+  await app.register(multipart, { limits: { fileSize: ctx.config.files.maxBytes + 1, files: 1, fields: 0, parts: 1, headerPairs: 20 } });
   await app.register(swagger, {
     openapi: { info: { title: 'Helpdesk live chat API', version: '1.0.0' } },
     transform: jsonSchemaTransform,

@@ -49,7 +49,7 @@ export async function getChatView(db: Tx, actor: Actor, chatId: number) {
 }
 
 export async function listMessages(db: Tx, chatId: number, afterSeq: number, limit: number) {
-  return (await messagesAfter(db, chatId, afterSeq, limit)).map(presentMessage);
+  return (await messagesAfter(db, chatId, afterSeq, limit)).map((m) => presentMessage(m));
 }
 
 /** The four status-bar sections for a tech; every list goes through the access filter. */

@@ -23,9 +23,10 @@ import { Outbox } from '../events/bus.js';
 import type { Ctx } from './context.js';
 import { refusal } from './transition.js';
 import { presentMessage } from './presenters.js';
-import type { MessageView } from '../../shared/views.js';
+import type { FileView, MessageView } from '../../shared/views.js';
 
-export type SendRequest = { actor: Actor; chatId: number; body: string; clientId: string; now: number };
+/** `file`: a stored file the message carries (services/files.ts); its body is then the file's name. */
+export type SendRequest = { actor: Actor; chatId: number; body: string; clientId: string; now: number; file?: FileView };
 export type SendResult = { message: MessageView; duplicate: boolean };
 
 type Pending = SendRequest & { resolve: (r: SendResult) => void; reject: (e: unknown) => void };
@@ -162,12 +163,14 @@ async function writeBatch(ctx: Ctx, batch: Pending[]): Promise<Outcome[]> {
             author_id: m.authorId,
             body: m.body,
             client_id: m.clientId,
+            file_id: m.fileId,
             created_at: m.createdAt,
           };
     const outcomes = decisions.map((d, i): Outcome => {
       if ('error' in d) return d;
       const p = batch[i];
-      const message = presentMessage({ ...rowOf('append' in d ? d.append : d.duplicateOf), author_name: p.actor.name });
+      // A retry answered with what is stored: its file, if any, is read with it (files.ts), not this send's.
+      const message = presentMessage({ ...rowOf('append' in d ? d.append : d.duplicateOf), author_name: p.actor.name }, 'append' in d ? p.file : undefined);
       if ('append' in d) {
         const requesterId = Number(chats.get(p.chatId)!.requester_id);
         outbox.add('message.created', { chatId: p.chatId, messageId: message.id, seq: message.seq, message, participants: { requesterId } });
@@ -198,7 +201,7 @@ function decide(p: Pending, chat: LockedChat | undefined, key: SendKey, known: M
   if (!stateAllows('chat.write', chat, p.actor.kind)) throw refusal(chat, 'message');
   if (!writer) authorize(p.actor, 'chat.write', chat);
   chat.last_seq = Number(chat.last_seq) + 1;
-  const append: NewMessage = { ...key, seq: chat.last_seq, body: p.body, createdAt: p.now };
+  const append: NewMessage = { ...key, seq: chat.last_seq, body: p.body, fileId: p.file?.id ?? null, createdAt: p.now };
   known.set(k, append);
   return { append };
 }

@@ -50,13 +50,21 @@ export async function appendMessage(
  * answered with it, even after the chat moved on.
  */
 export async function sendMessage(ctx: Ctx, actor: Actor, chatId: number, body: string, clientId: string) {
+  await checkWriter(ctx, actor, chatId);
+  await takeSend(ctx, actor);
+  return submitSend(ctx, { actor, chatId, body, clientId, now: ctx.now() });
+}
+
+/** Refuses, before anything is queued or stored, who may not write in the chat (a chat that is over says so first, as the batch would). */
+export async function checkWriter(ctx: Ctx, actor: Actor, chatId: number): Promise<void> {
   const seen = lastSeenScope(ctx.db, chatId);
   const chat = seen && can(actor, 'chat.write', seen) ? seen : await getVisibleChatScope(ctx.db, actor, chatId);
-  // Not a writer: refused now (a chat that is over says so first, as the batch would).
   if (!stateAllows('chat.write', chat, actor.kind) && !can(actor, 'chat.write', chat)) throw refusal(chat, 'message');
   authorize(actor, 'chat.write', chat);
-  // Synchronous on one node; with Redis the whole cluster's bucket is asked.
+}
+
+/** One send against the writer's rate limit: synchronous on one node; with Redis the whole cluster's bucket is asked. */
+export async function takeSend(ctx: Ctx, actor: Actor): Promise<void> {
   const limited = ctx.limits.send.take(`${actor.kind}:${actor.id}`, ctx.now());
   if (limited) await limited;
-  return submitSend(ctx, { actor, chatId, body, clientId, now: ctx.now() });
 }

@@ -6,7 +6,7 @@ import type { Message } from '../db/schema.js';
 import type { ChatRow, PendingOfferColumns } from '../db/repositories/chats.js';
 import { chatRelation, coTechs, portalChatAbilities, techChatAbilities, type ChatRelation } from '../policies/rules.js';
 import type { Actor, PortalActor, TechActor } from '../policies/access.js';
-import type { ChatViewBase, MessageView, PendingOffer, PortalChatView, TechChatView } from '../../shared/views.js';
+import type { ChatViewBase, FileView, MessageView, PendingOffer, PortalChatView, TechChatView } from '../../shared/views.js';
 
 export type { ChatRow };
 
@@ -85,7 +85,51 @@ export function presentChatFor(actor: Actor, c: ChatRow): PortalChatView | TechC
   return actor.kind === 'portal' ? presentPortalChat(c) : presentTechChat(c, chatRelation(actor, c));
 }
 
-export function presentMessage(m: Message & { author_name?: string | null }): MessageView {
+/** A message's file columns as read with it (db/repositories/messages.ts). */
+export type MessageFileColumns = {
+  file_name?: string | null;
+  file_size?: number | null;
+  file_type?: string | null;
+  file_width?: number | null;
+  file_height?: number | null;
+  file_thumb?: number | boolean | null;
+};
+
+export function presentFile(f: {
+  id: number;
+  filename: string;
+  size: number;
+  content_type: string;
+  width: number | null;
+  height: number | null;
+  has_thumb: boolean;
+}): FileView {
+  return {
+    id: Number(f.id),
+    name: f.filename,
+    size: Number(f.size),
+    type: f.content_type,
+    image: f.has_thumb,
+    width: f.width === null ? null : Number(f.width),
+    height: f.height === null ? null : Number(f.height),
+  };
+}
+
+/** `file`: the file the message carries when the caller has it at hand (a send); else read from the row's file columns. */
+export function presentMessage(m: Message & { author_name?: string | null } & MessageFileColumns, file?: FileView | null): MessageView {
+  const carried =
+    file ??
+    (m.file_id !== null && m.file_id !== undefined && m.file_name
+      ? presentFile({
+          id: m.file_id,
+          filename: m.file_name,
+          size: Number(m.file_size ?? 0),
+          content_type: m.file_type ?? 'application/octet-stream',
+          width: m.file_width ?? null,
+          height: m.file_height ?? null,
+          has_thumb: Number(m.file_thumb ?? 0) === 1 || m.file_thumb === true,
+        })
+      : null);
   return {
     id: Number(m.id),
     chatId: Number(m.chat_id),
@@ -93,6 +137,7 @@ export function presentMessage(m: Message & { author_name?: string | null }): Me
     author: { kind: m.author_kind, id: m.author_id === null ? null : Number(m.author_id), name: m.author_name ?? null },
     body: m.body,
     clientId: m.client_id,
+    ...(carried ? { file: carried } : {}),
     createdAt: iso(m.created_at),
   };
 }

@@ -12,6 +12,7 @@
  * Retention (RETENTION_DAYS): a completed chat older than that loses its messages, its search
  * document and its transcript files; the chat itself (times, outcome, counts for reports) stays.
  */
+import { deleteFiles, fileIdsOfChats } from '../db/repositories/files.js';
 import { sql } from 'kysely';
 import type { Tx } from '../db/database.js';
 import { deleteSessionsOf, updatePortalUserRow } from '../db/repositories/people.js';
@@ -201,6 +202,8 @@ export async function erasePortalUser(ctx: Ctx, userId: number, confirmEmail: st
     }
     const transcripts = await transcriptIdsOf(trx, chats);
     await removeAttachments(trx, transcripts, 'erased');
+    // The files they sent go; those the techs sent stay with the chat.
+    await deleteFiles(trx, await fileIdsOfChats(trx, chats, { kind: 'portal', id: userId }));
     for (const chatId of chats) await indexChat(trx, ctx.dialect, chatId);
     outbox.add('session.ended', { kind: 'portal', userId });
     outbox.add('portal.access_changed', { userId });
@@ -226,7 +229,9 @@ export async function runRetention(ctx: Ctx, opts: { days?: number | null; batch
       out.messages += Number(removed.numDeletedRows);
       const files = await transcriptIdsOf(trx, ids);
       await removeAttachments(trx, files, 'retention');
-      out.files += files.length;
+      const sent = await fileIdsOfChats(trx, ids);
+      await deleteFiles(trx, sent);
+      out.files += files.length + sent.length;
       await deleteSearchDocuments(trx, ctx.dialect, ids);
       await trx.updateTable('chats').set({ messages_purged_at: ctx.now() }).where('id', 'in', ids).execute();
       out.chats += ids.length;

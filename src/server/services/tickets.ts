@@ -110,7 +110,13 @@ export async function getAttachment(ctx: Ctx, actor: Actor, ticketId: number, at
   await visibleTicket(ctx, actor, ticketId);
   const a = await attachmentOfTicket(ctx.db, ticketId, attachmentId);
   if (!a) throw new NotFound('Attachment');
-  return { filename: a.filename, contentType: a.content_type, content: Buffer.from(a.content) };
+  return {
+    filename: a.filename,
+    contentType: a.content_type,
+    content: Buffer.from(a.content),
+    fileId: a.file_id === null ? null : Number(a.file_id),
+    size: Number(a.size),
+  };
 }
 
 export async function createTicket(

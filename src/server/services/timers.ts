@@ -7,6 +7,7 @@ import { alertableTechs } from './chats.js';
 import { inTransaction, type Ctx } from './context.js';
 import { abandon } from './chats.js';
 import { expireOffers } from './transfers.js';
+import { sweepAbandonedFiles } from './files.js';
 import {
   armGraces,
   claimAlertEscalation,
@@ -101,7 +102,8 @@ export async function sweepTimers(ctx: Ctx): Promise<{ alerts: number; offers: n
 }
 
 /**
- * Sweeps the timers about once a second, and runs the presence audit every 15 s. (A node killed
+ * Sweeps the timers about once a second, runs the presence audit every 15 s, and removes files
+ * that no message carries every 10 minutes (services/files.ts). (A node killed
  * without warning runs no disconnect handler: the other nodes arm its users' graces when its
  * heartbeat stops, realtime/cluster-presence.ts.)
  */
@@ -109,12 +111,14 @@ export function startTimerSweeper(ctx: Ctx, onError: (e: unknown) => void): () =
   let running = false;
   let sweeps = 0;
   const auditEvery = Math.max(1, Math.round(15000 / ctx.config.timerSweepMs));
+  const filesEvery = Math.max(1, Math.round(600_000 / ctx.config.timerSweepMs));
   const handle = setInterval(async () => {
     if (running) return;
     running = true;
     try {
       await sweepTimers(ctx);
       if (++sweeps % auditEvery === 0) await auditPortalPresence(ctx);
+      if (sweeps % filesEvery === 0) await sweepAbandonedFiles(ctx);
     } catch (e) {
       onError(e);
     } finally {

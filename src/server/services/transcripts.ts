@@ -3,6 +3,8 @@ import { chatRowWithRequesterEmail } from '../db/repositories/chats.js';
 import { coTechs } from '../policies/rules.js';
 import { allMessagesOf } from '../db/repositories/messages.js';
 import { notesOfChat } from '../db/repositories/notes.js';
+import { filesSentIn } from '../db/repositories/files.js';
+import { formatBytes } from '../../shared/files.js';
 import { insertAttachment, insertTimelineEntry, updateTicketRow } from '../db/repositories/tickets.js';
 
 const stamp = (ms: number | null) =>
@@ -12,6 +14,8 @@ const stamp = (ms: number | null) =>
         .toISOString()
         .replace('T', ' ')
         .replace(/\.\d+Z$/, ' UTC');
+
+const fileLine = (name: string, size: number | null | undefined) => `${name} (${formatBytes(Number(size ?? 0))})`;
 
 /**
  * The plain-text transcript: participants, times, every message with its time and author; and the
@@ -36,12 +40,21 @@ export async function buildTranscript(trx: Tx, chatId: number, opts: { internalN
     'Messages:',
   ];
   const entries = [
-    ...messages.map((m) => ({ at: Number(m.created_at), who: m.author_kind === 'system' ? 'System' : (m.author_name ?? m.author_kind), body: m.body })),
+    ...messages.map((m) => ({
+      at: Number(m.created_at),
+      who: m.author_kind === 'system' ? 'System' : (m.author_name ?? m.author_kind),
+      body: m.file_id !== null && m.file_name ? `[file] ${fileLine(m.file_name, m.file_size)}` : m.body,
+    })),
     ...notes.map((n) => ({ at: Number(n.created_at), who: `[internal note, techs only] ${n.author_name}`, body: n.body })),
   ].sort((a, b) => a.at - b.at);
   for (const e of entries) {
     const body = e.body.replace(/\r\n?/g, '\n').split('\n').join('\n    ');
     lines.push(`[${stamp(e.at)}] ${e.who}: ${body}`);
+  }
+  const files = messages.filter((m) => m.file_id !== null && m.file_name);
+  if (files.length) {
+    lines.push('', 'Files (attached to the ticket with this transcript):');
+    for (const m of files) lines.push(`  ${fileLine(m.file_name!, m.file_size)}, sent by ${m.author_name ?? m.author_kind} at ${stamp(m.created_at)}`);
   }
   return { text: `${lines.join('\n')}\n`, messageCount: messages.filter((m) => m.author_kind !== 'system').length, chat: c };
 }
@@ -60,6 +73,7 @@ export async function attachTranscript(trx: Tx, chatId: number, ticketId: number
     content,
     created_at: now,
   });
+  const files = await filesSentIn(trx, chatId);
   const start = chat.joined_at ?? chat.requested_at;
   const end = chat.ended_at ?? chat.completed_at ?? now;
   await insertTimelineEntry(trx, {
@@ -81,8 +95,21 @@ export async function attachTranscript(trx: Tx, chatId: number, ticketId: number
       messageCount,
       outcome: chat.outcome ?? chat.status,
       filename: `chat-${chatId}.txt`,
+      fileCount: files.length,
     }),
   });
+  // The chat's files go to the ticket beside the transcript: the same bytes, not a copy of them.
+  for (const f of files)
+    await insertAttachment(trx, {
+      ticket_id: ticketId,
+      chat_id: chatId,
+      filename: f.filename,
+      content_type: f.content_type,
+      size: Number(f.size),
+      content: Buffer.alloc(0),
+      file_id: Number(f.id),
+      created_at: now,
+    });
   await updateTicketRow(trx, ticketId, { updated_at: now });
   return attachmentId;
 }

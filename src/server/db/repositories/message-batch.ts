@@ -16,7 +16,7 @@ export type LockedChat = Pick<Chat, 'id' | 'status' | 'requester_id' | 'tech_id'
 const LOCKED_COLUMNS = ['id', 'status', 'requester_id', 'tech_id', 'co_techs', 'board_id', 'company_id', 'left_at', 'last_seq'] as const;
 /** What identifies a send for deduplication: a client id is its author's own, per chat. */
 export type SendKey = { chatId: number; kind: AuthorKind; authorId: number; clientId: string };
-export type NewMessage = SendKey & { seq: number; body: string; createdAt: number };
+export type NewMessage = SendKey & { seq: number; body: string; fileId: number | null; createdAt: number };
 /** What an insert gives back: the rest of each row is what the batch wrote. */
 export type StoredKey = { id: number; chat_id: number; seq: number };
 
@@ -38,8 +38,8 @@ const PG = {
   append: `with counters as (
       update chats c set last_seq = v.last_seq from unnest($8::bigint[], $9::int[]) as v(id, last_seq) where c.id = v.id
     )
-    insert into messages (chat_id, seq, author_kind, author_id, body, client_id, created_at)
-    select * from unnest($1::bigint[], $2::int[], $3::text[], $4::bigint[], $5::text[], $6::text[], $7::bigint[])
+    insert into messages (chat_id, seq, author_kind, author_id, body, client_id, created_at, file_id)
+    select * from unnest($1::bigint[], $2::int[], $3::text[], $4::bigint[], $5::text[], $6::text[], $7::bigint[], $10::bigint[])
     returning id, chat_id, seq`,
 };
 
@@ -54,11 +54,22 @@ const SQLITE = {
       .where('author_id', '=', authorId)
       .where('client_id', '=', clientId),
   ),
-  insert: prepared((db: Kysely<Database>, chatId: number, seq: number, kind: AuthorKind, authorId: number, body: string, clientId: string, createdAt: number) =>
-    db
-      .insertInto('messages')
-      .values({ chat_id: chatId, seq, author_kind: kind, author_id: authorId, body, client_id: clientId, created_at: createdAt })
-      .returning(['id', 'chat_id', 'seq']),
+  insert: prepared(
+    (
+      db: Kysely<Database>,
+      chatId: number,
+      seq: number,
+      kind: AuthorKind,
+      authorId: number,
+      body: string,
+      clientId: string,
+      createdAt: number,
+      fileId: number | null,
+    ) =>
+      db
+        .insertInto('messages')
+        .values({ chat_id: chatId, seq, author_kind: kind, author_id: authorId, body, client_id: clientId, created_at: createdAt, file_id: fileId })
+        .returning(['id', 'chat_id', 'seq']),
   ),
   counter: prepared((db: Kysely<Database>, id: number, lastSeq: number) => db.updateTable('chats').set({ last_seq: lastSeq }).where('id', '=', id)),
 };
@@ -98,10 +109,12 @@ export async function appendMessages(trx: Tx, dialect: Dialect, rows: NewMessage
       rows.map((r) => r.createdAt),
       [...lastSeqs.keys()],
       [...lastSeqs.values()],
+      rows.map((r) => r.fileId),
     ]);
   }
   const stored: StoredKey[] = [];
-  for (const r of rows) stored.push(...((await SQLITE.insert(trx, r.chatId, r.seq, r.kind, r.authorId, r.body, r.clientId, r.createdAt)) as StoredKey[]));
+  for (const r of rows)
+    stored.push(...((await SQLITE.insert(trx, r.chatId, r.seq, r.kind, r.authorId, r.body, r.clientId, r.createdAt, r.fileId)) as StoredKey[]));
   for (const [id, lastSeq] of lastSeqs) await SQLITE.counter(trx, id, lastSeq);
   return stored;
 }

@@ -3,9 +3,10 @@ import type { Kysely } from 'kysely';
 import type { Tx } from '../database.js';
 import type { Database, Message } from '../schema.js';
 import { prepared } from '../prepared.js';
+import type { MessageFileColumns } from '../../services/presenters.js';
 
 export type AuthorKind = Message['author_kind'];
-export type MessageRow = Message & { author_name: string | null };
+export type MessageRow = Message & { author_name: string | null } & MessageFileColumns;
 
 /**
  * Take the chat's next `seq` for one message (a request's first, a system line): the counter
@@ -32,8 +33,17 @@ function messageRows(db: Tx) {
     .selectFrom('messages')
     .leftJoin('portal_users as pu', (j) => j.onRef('pu.id', '=', 'messages.author_id').on('messages.author_kind', '=', 'portal'))
     .leftJoin('techs as t', (j) => j.onRef('t.id', '=', 'messages.author_id').on('messages.author_kind', '=', 'tech'))
+    .leftJoin('chat_files as f', 'f.id', 'messages.file_id')
     .selectAll('messages')
-    .select((eb) => eb.fn.coalesce('pu.name', 't.name').as('author_name'));
+    .select((eb) => [
+      eb.fn.coalesce('pu.name', 't.name').as('author_name'),
+      'f.filename as file_name',
+      'f.size as file_size',
+      'f.content_type as file_type',
+      'f.width as file_width',
+      'f.height as file_height',
+      eb.case().when('f.thumb', 'is not', null).then(1).else(0).end().as('file_thumb'),
+    ]);
 }
 const after = prepared((db: Kysely<any>, chatId: number, afterSeq: number, limit: number) =>
   messageRows(db as Tx)
@@ -55,4 +65,14 @@ export function allMessagesOf(db: Tx, chatId: number): Promise<MessageRow[]> {
 /** The bodies of a chat's messages, without system lines, in order: what search indexes. */
 export function messageBodies(db: Tx, chatId: number) {
   return db.selectFrom('messages').select('body').where('chat_id', '=', chatId).where('author_kind', '!=', 'system').orderBy('seq').execute();
+}
+
+/** The message an author sent under a client id in a chat, with its file: a retry's answer. */
+export function messageByClientId(db: Tx, chatId: number, author: { kind: AuthorKind; id: number }, clientId: string): Promise<MessageRow | undefined> {
+  return messageRows(db)
+    .where('messages.chat_id', '=', chatId)
+    .where('messages.author_kind', '=', author.kind)
+    .where('messages.author_id', '=', author.id)
+    .where('messages.client_id', '=', clientId)
+    .executeTakeFirst() as Promise<MessageRow | undefined>;
 }

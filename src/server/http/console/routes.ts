@@ -135,7 +135,7 @@ export const consoleRoutes = (ctx: Ctx) => async (root: FastifyInstance) => {
     updateTicket(ctx, techOf(req), req.params.id, req.body),
   );
   app.get('/tickets/:id/attachments/:attachmentId', { schema: { tags, params: AttachmentParams, response: answers(FileDownload) } }, async (req, reply) =>
-    sendAttachment(reply, await getAttachment(ctx, techOf(req), req.params.id, req.params.attachmentId)),
+    sendAttachment(ctx, reply, await getAttachment(ctx, techOf(req), req.params.id, req.params.attachmentId)),
   );
 
   app.get('/chats/:id/context', { schema: { tags, params: IdParam, response: answers(V.ChatContext) } }, async (req) =>

@@ -45,7 +45,7 @@ export const portalRoutes = (ctx: Ctx) => async (root: FastifyInstance) => {
     getTicket(ctx, portalOf(req), req.params.id),
   );
   app.get('/tickets/:id/attachments/:attachmentId', { schema: { tags, params: AttachmentParams, response: answers(FileDownload) } }, async (req, reply) =>
-    sendAttachment(reply, await getAttachment(ctx, portalOf(req), req.params.id, req.params.attachmentId)),
+    sendAttachment(ctx, reply, await getAttachment(ctx, portalOf(req), req.params.id, req.params.attachmentId)),
   );
   app.post('/tickets/:id/chat', { schema: { tags, params: IdParam, body: TicketChatBody, response: foundOrCreated(V.RequestedChat) } }, async (req, reply) => {
     const r = await requestChat(ctx, portalOf(req), { source: 'ticket', ticketId: req.params.id, ...req.body });
