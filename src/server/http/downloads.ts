@@ -27,7 +27,8 @@ function sendFile(reply: FastifyReply, f: { filename: string; contentType: strin
   reply
     .header('Content-Disposition', contentDisposition(inline ? 'inline' : 'attachment', f.filename))
     .header('X-Content-Type-Options', 'nosniff')
-    .header('Content-Security-Policy', "default-src 'none'; sandbox")
+    // The browser's own image viewer styles its page inline; nothing in it can run (sandbox).
+    .header('Content-Security-Policy', inline ? "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox" : "default-src 'none'; sandbox")
     .header('Cache-Control', 'private, no-cache')
     .type(type);
   if (f.size !== undefined) reply.header('Content-Length', String(f.size));

@@ -2,6 +2,7 @@ import { useEffect, useId, useRef, useState, type FormEvent, type KeyboardEvent 
 import { slashQuery, type Suggestion } from './slash-suggestions.js';
 import { CharCount, tooLong } from './char-count.js';
 import { clearDraft, loadDraft, saveDraft } from './drafts.js';
+import { PaperclipIcon } from './icons.js';
 
 /**
  * Message box: Enter sends, Shift+Enter adds a line. With `draftKey`, what is typed survives a
@@ -19,7 +20,10 @@ export function Composer({
   suggestions,
   label = 'Message',
   placeholder,
+  onFiles,
 }: {
+  /** Files chosen, pasted or dropped: sent as they are; the answer lists refusals in words. */
+  onFiles?: (files: File[]) => Promise<string[]>;
   /** A promise: the text stays until it resolves true (an internal note that failed keeps its text). */
   onSend: (body: string) => unknown;
   onTyping?: () => void;
@@ -51,6 +55,12 @@ export function Composer({
     if (value) onTyping?.();
   };
   const [sending, setSending] = useState(false);
+  const [fileRefusals, setFileRefusals] = useState<string[]>([]);
+  const picker = useRef<HTMLInputElement>(null);
+  const takeFiles = async (files: File[]) => {
+    if (!onFiles || disabled || !files.length) return;
+    setFileRefusals(await onFiles(files));
+  };
   const submit = async (e?: FormEvent) => {
     e?.preventDefault();
     const body = text.trim();
@@ -107,7 +117,17 @@ export function Composer({
     }
   };
   return (
-    <form className="composer" onSubmit={submit}>
+    <form
+      className="composer"
+      onSubmit={submit}
+      onPaste={(e) => {
+        // A screenshot pasted in the box is sent as a file; pasted text stays text.
+        const files = [...e.clipboardData.files];
+        if (!onFiles || !files.length) return;
+        e.preventDefault();
+        void takeFiles(files);
+      }}
+    >
       <label htmlFor={id} className="visually-hidden">
         {label}
       </label>
@@ -160,7 +180,42 @@ export function Composer({
           </span>
         )}
         <CharCount id={`${id}-count`} length={text.trim().length} />
+        {fileRefusals.length > 0 && (
+          <div className="composer-refusal" role="alert" data-testid="file-refusal">
+            {fileRefusals.map((r) => (
+              <p key={r}>{r}</p>
+            ))}
+            <button type="button" className="link-button" onClick={() => setFileRefusals([])}>
+              Dismiss
+            </button>
+          </div>
+        )}
       </div>
+      {onFiles && (
+        <>
+          <input
+            ref={picker}
+            type="file"
+            multiple
+            hidden
+            data-testid="file-picker"
+            onChange={(e) => {
+              void takeFiles([...(e.target.files ?? [])]);
+              e.target.value = '';
+            }}
+          />
+          <button
+            type="button"
+            className="secondary attach-button"
+            disabled={disabled}
+            onClick={() => picker.current?.click()}
+            title="Attach files (or paste or drop them here)"
+          >
+            <PaperclipIcon />
+            <span className="visually-hidden">Attach files</span>
+          </button>
+        </>
+      )}
       <button type="submit" disabled={disabled || !text.trim() || over || sending}>
         Send
       </button>

@@ -4,6 +4,49 @@ import { formatMessageTime } from './format.js';
 import type { Message } from './types.js';
 import type { TypingAuthor } from './use-chat-stream.js';
 import { RichText } from './rich-text-view.js';
+import { formatBytes } from '../../shared/files.js';
+import { FileIcon } from './icons.js';
+import type { FileView } from '../../shared/views.js';
+
+/**
+ * A file in the conversation: an image as its thumbnail, which opens full size in a new tab; any
+ * other file as its name, which downloads. The name is text; the server sends every file as a
+ * download except raster images.
+ */
+function FileItem({ file, base }: { file: FileView; base: string }) {
+  const url = `${base}/files/${file.id}`;
+  if (file.image) {
+    const scale = file.width && file.height ? Math.min(1, 240 / Math.max(file.width, file.height)) : 1;
+    return (
+      <figure className="message-file message-image" data-testid="message-file">
+        <a href={`${url}?view=1`} target="_blank" rel="noopener noreferrer" aria-label={`Open ${file.name} full size`}>
+          <img
+            src={`${url}/thumb`}
+            alt={file.name}
+            width={file.width ? Math.round(file.width * scale) : undefined}
+            height={file.height ? Math.round(file.height * scale) : undefined}
+            loading="lazy"
+          />
+        </a>
+        <figcaption>
+          <a href={url} download={file.name}>
+            {file.name}
+          </a>{' '}
+          <span className="muted">{formatBytes(file.size)}</span>
+        </figcaption>
+      </figure>
+    );
+  }
+  return (
+    <div className="message-file" data-testid="message-file">
+      <FileIcon />{' '}
+      <a href={url} download={file.name}>
+        {file.name}
+      </a>{' '}
+      <span className="muted">{formatBytes(file.size)}</span>
+    </div>
+  );
+}
 
 type Viewer = { kind: 'portal' | 'tech'; id: number };
 /** A tech's internal note, shown in line to techs only (the portal never receives notes). */
@@ -38,6 +81,7 @@ export function MessageList(props: {
   seenUpTo?: number;
 }) {
   const { messages, outbox = [], viewer, typing } = props;
+  const fileBase = viewer.kind === 'portal' ? '/api/portal' : '/api/console';
   const noteTime = (n: InlineNote) => (n.createdAt ? Date.parse(n.createdAt) : 0);
   const notes = [...(props.notes ?? [])].sort((a, b) => noteTime(a) - noteTime(b));
   let nextNote = 0;
@@ -75,9 +119,7 @@ export function MessageList(props: {
                   <span className="message-author">{mine ? 'You' : (m.author.name ?? 'Unknown')}</span>{' '}
                   <time dateTime={m.createdAt ?? undefined}>{formatMessageTime(m.createdAt)}</time>
                 </div>
-                <div className="message-body">
-                  <RichText text={m.body} />
-                </div>
+                <div className="message-body">{m.file ? <FileItem file={m.file} base={fileBase} /> : <RichText text={m.body} />}</div>
                 {/* Stored by the server ("Sent"), and then seen by the other side ("Seen"). */}
                 {mine && <div className="message-state">{m.seq <= (props.seenUpTo ?? 0) ? 'Seen' : 'Sent'}</div>}
               </li>,
@@ -90,10 +132,22 @@ export function MessageList(props: {
                 <span className="message-author">You</span>
               </div>
               <div className="message-body">
-                <RichText text={o.body} />
+                {o.file ? (
+                  <div className="message-file">
+                    <FileIcon /> {o.file.name} <span className="muted">{formatBytes(o.file.size)}</span>
+                  </div>
+                ) : (
+                  <RichText text={o.body} />
+                )}
               </div>
               {o.state === 'sending' ? (
-                <div className="message-state">Sending…</div>
+                o.file ? (
+                  <div className="message-state">
+                    <progress max={1} value={o.progress ?? 0} aria-label={`Sending ${o.file.name}`} /> Sending…
+                  </div>
+                ) : (
+                  <div className="message-state">Sending…</div>
+                )
               ) : (
                 <div className="message-state" role="alert">
                   Not sent: {o.error}{' '}

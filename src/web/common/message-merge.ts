@@ -25,7 +25,16 @@ export function contiguousSeq(messages: Message[]): number {
   return last;
 }
 
-export type Outgoing = { clientId: string; body: string; state: 'sending' | 'failed'; error?: string; at: string };
+/** `file`: a file being sent (its bytes wait in file-store.ts); `progress` from 0 to 1 while it uploads. */
+export type Outgoing = {
+  clientId: string;
+  body: string;
+  state: 'sending' | 'failed';
+  error?: string;
+  at: string;
+  file?: { name: string; size: number; type: string };
+  progress?: number;
+};
 
 /** Outgoing messages still unconfirmed; kept in sessionStorage so a reload resends instead of losing them. */
 export function loadOutbox(key: string): Outgoing[] {

@@ -12,6 +12,10 @@ import { AckError, emitAck, newClientId, type Namespace } from './socket.js';
 import { api } from './api.js';
 import { newerChat } from './chat-versions.js';
 import type { AnyChat, Message } from './types.js';
+import { refuseFile } from '../../shared/files.js';
+import { dropFile, keepFile, keptFile } from './file-store.js';
+import { fileRules, uploadFile } from './file-upload.js';
+import type { ApiError } from './api.js';
 
 export type TypingAuthor = TypingEvent['author'];
 const TYPING_IDLE_MS = 3000;
@@ -55,10 +59,42 @@ export function useChatStream<C extends AnyChat, N extends Namespace>(
     if (m.clientId) setOutbox((cur) => (cur.some((o) => o.clientId === m.clientId) ? cur.filter((o) => o.clientId !== m.clientId) : cur));
   }, []);
 
+  const base = nsp === '/portal' ? '/api/portal' : '/api/console';
+  const patch = useCallback((clientId: string, change: Partial<Outgoing>) => {
+    setOutbox((cur) => cur.map((x) => (x.clientId === clientId ? { ...x, ...change } : x)));
+  }, []);
+
+  /** A file: uploaded over HTTP with the same client id on every try, so the server stores it once. */
+  const deliverFile = useCallback(
+    async (o: Outgoing) => {
+      const blob = await keptFile(o.clientId);
+      if (!blob) {
+        patch(o.clientId, { state: 'failed', error: 'the file was not kept after the page was reloaded; choose it again' });
+        return;
+      }
+      try {
+        const res = await uploadFile(base, chatId, o.clientId, blob, o.file!.name, (progress) => patch(o.clientId, { progress }));
+        confirm(res.message);
+        void dropFile(o.clientId);
+      } catch (e) {
+        const err = e as ApiError;
+        // Not reached, or a proxy in between failed: still queued, sent again on reconnect.
+        if (err.status === 0 || err.status >= 500) patch(o.clientId, { progress: 0 });
+        else patch(o.clientId, { state: 'failed', error: err.message });
+      }
+    },
+    [base, chatId, confirm, patch],
+  );
+
   const deliver = useCallback(
     async (o: Outgoing) => {
       if (!socket.connected || inFlight.current.has(o.clientId)) return;
       inFlight.current.add(o.clientId);
+      if (o.file) {
+        await deliverFile(o);
+        inFlight.current.delete(o.clientId);
+        return;
+      }
       try {
         const res = await emitAck(socket, CLIENT_EVENTS.send, { chatId, body: o.body, clientId: o.clientId });
         confirm(res.message);
@@ -70,7 +106,7 @@ export function useChatStream<C extends AnyChat, N extends Namespace>(
         inFlight.current.delete(o.clientId);
       }
     },
-    [socket, chatId, confirm],
+    [socket, chatId, confirm, deliverFile],
   );
 
   // A (re)subscribe asked for while one is in flight runs again afterwards: the one in flight may
@@ -115,7 +151,6 @@ export function useChatStream<C extends AnyChat, N extends Namespace>(
 
   /** Without a live connection (a page loaded during an outage), the chat is still read over HTTP. */
   const catchUpOverHttp = useCallback(async () => {
-    const base = nsp === '/portal' ? '/api/portal' : '/api/console';
     try {
       const [c, list] = await Promise.all([
         api.get<C>(`${base}/chats/${chatId}`),
@@ -128,7 +163,7 @@ export function useChatStream<C extends AnyChat, N extends Namespace>(
     } catch (e) {
       setError((cur) => cur ?? new AckError((e as { code?: string }).code ?? 'network', (e as Error).message));
     }
-  }, [nsp, chatId]);
+  }, [base, chatId]);
 
   useEffect(() => {
     type On = StreamServerEvents<C>;
@@ -208,7 +243,43 @@ export function useChatStream<C extends AnyChat, N extends Namespace>(
     },
     [deliver],
   );
-  const discard = useCallback((clientId: string) => setOutbox((cur) => cur.filter((x) => x.clientId !== clientId)), []);
+  const discard = useCallback((clientId: string) => {
+    setOutbox((cur) => cur.filter((x) => x.clientId !== clientId));
+    void dropFile(clientId);
+  }, []);
 
-  return { chat, setChat, messages, outbox, typing, error, send, retry, discard, notifyTyping, refresh: subscribe };
+  /**
+   * Files to send: each is checked against the server's rules first (a refusal is returned in
+   * words, nothing is queued), then queued like a message and sent now or on reconnect.
+   */
+  const sendFiles = useCallback(
+    async (files: File[]): Promise<string[]> => {
+      const rules = await fileRules(base).catch(() => null);
+      const refusals: string[] = [];
+      for (const file of files) {
+        const name = file.name || `pasted-${new Date().toISOString().replace(/\D/g, '').slice(0, 14)}.png`;
+        const refused = rules && refuseFile(name, file.size, rules);
+        if (refused) {
+          refusals.push(refused.message);
+          continue;
+        }
+        const o: Outgoing = {
+          clientId: newClientId(),
+          body: name,
+          state: 'sending',
+          at: new Date().toISOString(),
+          file: { name, size: file.size, type: file.type },
+          progress: 0,
+        };
+        await keepFile(o.clientId, file);
+        setOutbox((cur) => [...cur, o]);
+        outboxRef.current = [...outboxRef.current, o];
+        void deliver(o);
+      }
+      return refusals;
+    },
+    [base, deliver],
+  );
+
+  return { chat, setChat, messages, outbox, typing, error, send, sendFiles, retry, discard, notifyTyping, refresh: subscribe };
 }

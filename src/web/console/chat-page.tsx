@@ -5,6 +5,7 @@ import { SERVER_EVENTS, type ConsoleServerEvents } from '../../shared/realtime.j
 import { fillPlaceholders } from '../common/slash-suggestions.js';
 import { useQueryClient } from '@tanstack/react-query';
 import { Composer } from '../common/composer.js';
+import { FileDrop } from '../common/file-drop.js';
 import { draftKey } from '../common/drafts.js';
 import { takeJoinedNow } from './join.js';
 import { ErrorBanner } from '../common/error-banner.js';
@@ -108,51 +109,54 @@ function LiveChat({ id, me, initial }: { id: number; me: Me; initial: ConsoleCha
       </p>
       {left && <p className="banner banner-warn">{chat.requester.name} left the chat. End it when you are done.</p>}
       <ErrorBanner error={stream.error} />
-      <MessageList
-        messages={stream.messages}
-        outbox={stream.outbox}
-        viewer={{ kind: 'tech', id: me.id }}
-        typing={stream.typing}
-        onRetry={stream.retry}
-        onDiscard={stream.discard}
-        notes={notes.data}
-        seenUpTo={seenUpTo}
-      />
-      {/* A reply goes to the requester; an internal note stays with the techs. On a phone the
+      <FileDrop onFiles={mode === 'reply' && chat.abilities.write ? stream.sendFiles : undefined}>
+        <MessageList
+          messages={stream.messages}
+          outbox={stream.outbox}
+          viewer={{ kind: 'tech', id: me.id }}
+          typing={stream.typing}
+          onRetry={stream.retry}
+          onDiscard={stream.discard}
+          notes={notes.data}
+          seenUpTo={seenUpTo}
+        />
+        {/* A reply goes to the requester; an internal note stays with the techs. On a phone the
           switch and the box stay together at the bottom of the screen. */}
-      <div className="compose-dock">
-        <fieldset className="compose-mode">
-          <legend className="visually-hidden">Write</legend>
-          <label className={mode === 'reply' ? 'selected' : ''}>
-            <input type="radio" name={`mode-${id}`} checked={mode === 'reply'} onChange={() => setMode('reply')} />
-            Reply to {chat.requester.name}
-          </label>
-          <label className={mode === 'note' ? 'selected' : ''}>
-            <input type="radio" name={`mode-${id}`} checked={mode === 'note'} onChange={() => setMode('note')} />
-            Internal note
-          </label>
-        </fieldset>
-        {mode === 'reply' ? (
-          <Composer
-            onSend={stream.send}
-            onTyping={stream.notifyTyping}
-            draftKey={draftKey('tech', me.id, chat.id)}
-            autoFocus={takeJoinedNow(chat.id)}
-            suggestions={suggestions}
-          />
-        ) : (
-          <div className="note-composer">
-            <ErrorBanner error={noteError} onDismiss={() => setNoteError(null)} />
+        <div className="compose-dock">
+          <fieldset className="compose-mode">
+            <legend className="visually-hidden">Write</legend>
+            <label className={mode === 'reply' ? 'selected' : ''}>
+              <input type="radio" name={`mode-${id}`} checked={mode === 'reply'} onChange={() => setMode('reply')} />
+              Reply to {chat.requester.name}
+            </label>
+            <label className={mode === 'note' ? 'selected' : ''}>
+              <input type="radio" name={`mode-${id}`} checked={mode === 'note'} onChange={() => setMode('note')} />
+              Internal note
+            </label>
+          </fieldset>
+          {mode === 'reply' ? (
             <Composer
-              onSend={addNote}
-              draftKey={`note:${draftKey('tech', me.id, chat.id)}`}
-              autoFocus
-              label="Internal note"
-              placeholder="Write an internal note: only techs see it (Enter to add)"
+              onSend={stream.send}
+              onTyping={stream.notifyTyping}
+              draftKey={draftKey('tech', me.id, chat.id)}
+              autoFocus={takeJoinedNow(chat.id)}
+              suggestions={suggestions}
+              onFiles={stream.sendFiles}
             />
-          </div>
-        )}
-      </div>
+          ) : (
+            <div className="note-composer">
+              <ErrorBanner error={noteError} onDismiss={() => setNoteError(null)} />
+              <Composer
+                onSend={addNote}
+                draftKey={`note:${draftKey('tech', me.id, chat.id)}`}
+                autoFocus
+                label="Internal note"
+                placeholder="Write an internal note: only techs see it (Enter to add)"
+              />
+            </div>
+          )}
+        </div>
+      </FileDrop>
       <PendingOfferBanner chat={chat} socket={socket} meId={me.id} />
       <div className="row chat-actions">
         {chat.abilities.transfer && (

@@ -3,6 +3,7 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import { useHiddenTabTitle } from '../common/hidden-tab-title.js';
 import { api } from '../common/api.js';
 import { Composer } from '../common/composer.js';
+import { FileDrop } from '../common/file-drop.js';
 import { draftKey } from '../common/drafts.js';
 import { ErrorBanner } from '../common/error-banner.js';
 import { ConfirmDialog } from '../common/modal.js';
@@ -95,16 +96,20 @@ export function ChatPage({ id, me }: { id: number; me: Me }) {
             : `${chat.tech?.name ?? 'A technician'} has joined. You can chat now.`}
         </p>
       )}
-      <MessageList
-        messages={stream.messages}
-        outbox={stream.outbox}
-        viewer={{ kind: 'portal', id: me.id }}
-        typing={stream.typing}
-        onRetry={stream.retry}
-        onDiscard={stream.discard}
-        seenUpTo={seenUpTo}
-      />
-      {chat.abilities.write && <Composer onSend={stream.send} onTyping={stream.notifyTyping} draftKey={draftKey('portal', me.id, id)} />}
+      <FileDrop onFiles={chat.abilities.write ? stream.sendFiles : undefined}>
+        <MessageList
+          messages={stream.messages}
+          outbox={stream.outbox}
+          viewer={{ kind: 'portal', id: me.id }}
+          typing={stream.typing}
+          onRetry={stream.retry}
+          onDiscard={stream.discard}
+          seenUpTo={seenUpTo}
+        />
+        {chat.abilities.write && (
+          <Composer onSend={stream.send} onTyping={stream.notifyTyping} draftKey={draftKey('portal', me.id, id)} onFiles={stream.sendFiles} />
+        )}
+      </FileDrop>
       {active && chat.abilities.leave && <LeaveButton onLeave={() => act('leave')} />}
       {left && <p className="banner banner-warn">You left this chat. The technician will close it; you will find it under your past chats.</p>}
       <ChatOutcome chat={chat} firstMessage={stream.messages.find((m) => m.author.kind === 'portal')?.body ?? null} />
