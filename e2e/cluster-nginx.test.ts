@@ -2,7 +2,7 @@
  * Two nodes behind a real nginx running the repository's own configuration
  * (deploy/nginx/helpdesk.conf), as docs/deploy.md tells an operator to set it up: signed-in
  * people are spread over both nodes and each stays on one; a portal user and a tech chat in
- * Chromium through the proxy, over WebSockets that nginx upgrades.
+ * Chromium through the proxy, over WebSockets that nginx upgrades, and send a file of several MB.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HAS_CHROMIUM, HAS_WEB_BUILD, launch, type Browsers } from './support/browser.js';
@@ -70,13 +70,18 @@ describe.skipIf(skip)('two nodes behind nginx', { timeout: 90_000 }, () => {
     await eventually(() => tech.page.locator('.message-body', { hasText: 'Received, thanks' }).count()).toBe(1);
     expect(tech.dialogs).toEqual([]);
 
+    // A file of several MB crosses the proxy (its body limit and streaming), and the other side opens it.
+    const log = Buffer.alloc(3 * 1024 * 1024, 'log line\n');
+    await user.getByTestId('file-picker').setInputFiles({ name: 'big.log', mimeType: 'text/plain', buffer: log });
+    await tech.page.getByRole('link', { name: 'big.log' }).waitFor();
+
     // nginx upgraded the Socket.IO connections to WebSockets (101), and every request reached a
     // node. A WebSocket is logged when it closes: close both pages first.
     await tech.page.context().close();
     await user.context().close();
     const upgraded = () => nginx.accessLog().filter((l) => l.uri === '/socket.io/' && l.status === 101 && l.upgrade.toLowerCase() === 'websocket');
     await eventually(() => upgraded().length >= 2).toBe(true);
-    const log = nginx.accessLog();
-    expect(log.filter((l) => l.status === 502 || l.status === 504)).toEqual([]);
+    const entries = nginx.accessLog();
+    expect(entries.filter((l) => l.status === 502 || l.status === 504 || l.status === 413)).toEqual([]);
   });
 });
