@@ -370,7 +370,29 @@ async function liveChatScene(alice: Page, sam: Page) {
     [alice, sam, 'OK, I will wait. Do I need to restart afterwards?'],
     [sam, alice, 'No restart needed: just unplug the dock and plug it back in once the update note appears.'],
   ];
-  for (const [from, to, body] of lines) await typeAndSend(from, to, body);
+  for (const [from, to, body] of lines.slice(0, 4)) await typeAndSend(from, to, body);
+  // Alice shows what she sees: a screenshot, sent with the paperclip; Sam sees it as a thumbnail.
+  await alice.getByTestId('file-picker').setInputFiles({ name: 'display-settings.png', mimeType: 'image/png', buffer: await displaySettingsPicture() });
+  await sam.locator('img[alt="display-settings.png"]').evaluate((img: HTMLImageElement) => img.decode());
+  for (const [from, to, body] of lines.slice(4)) await typeAndSend(from, to, body);
+}
+
+/** A picture of the display settings saying no second display was found (drawn as SVG, made a PNG). */
+async function displaySettingsPicture(): Promise<Buffer> {
+  const { default: sharp } = await import('sharp');
+  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="960" height="600" font-family="DejaVu Sans, sans-serif">
+    <rect width="960" height="600" fill="#f3f3f3"/>
+    <rect width="960" height="48" fill="#ffffff"/><text x="24" y="31" font-size="18" fill="#222">Settings</text>
+    <text x="48" y="110" font-size="30" fill="#111">System  ›  Display</text>
+    <rect x="48" y="150" width="864" height="200" rx="8" fill="#ffffff" stroke="#dddddd"/>
+    <rect x="400" y="185" width="160" height="110" rx="6" fill="#0067c0"/><text x="472" y="250" font-size="40" fill="#ffffff">1</text>
+    <rect x="48" y="380" width="864" height="72" rx="8" fill="#ffffff" stroke="#dddddd"/>
+    <text x="72" y="424" font-size="20" fill="#222">Multiple displays</text>
+    <rect x="736" y="398" width="150" height="36" rx="4" fill="#e8e8e8"/><text x="782" y="422" font-size="18" fill="#222">Detect</text>
+    <rect x="48" y="472" width="864" height="72" rx="8" fill="#fff4ce" stroke="#e6c35c"/>
+    <text x="72" y="516" font-size="20" fill="#5c4400">⚠  Another display not detected</text>
+  </svg>`;
+  return sharp(Buffer.from(svg)).png().toBuffer();
 }
 
 async function portalScenes(stage: Stage) {
