@@ -169,9 +169,17 @@ export function looksLike(type: string, head: Buffer): boolean {
 /**
  * A thumbnail (WebP, at most THUMB_PX a side) and the picture's size as shown (EXIF rotation
  * applied); null when the image cannot be read. The image is read whole for this: at most the
- * size limit, one at a time (sharp.concurrency), and only for raster images.
+ * size limit, one at a time (the queue below), and only for raster images.
  */
-async function thumbnail(ctx: Ctx, fileId: number): Promise<{ thumb: Buffer; width: number; height: number } | null> {
+/** Thumbnails are made one after another on a node: each holds its whole image in memory meanwhile. */
+let thumbnailQueue: Promise<unknown> = Promise.resolve();
+function thumbnail(ctx: Ctx, fileId: number): Promise<{ thumb: Buffer; width: number; height: number } | null> {
+  const next = thumbnailQueue.then(() => makeThumbnail(ctx, fileId));
+  thumbnailQueue = next.catch(() => {});
+  return next;
+}
+
+async function makeThumbnail(ctx: Ctx, fileId: number): Promise<{ thumb: Buffer; width: number; height: number } | null> {
   const parts: Buffer[] = [];
   for await (const piece of fileBytes(ctx, fileId)) parts.push(piece);
   try {
