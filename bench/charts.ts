@@ -18,6 +18,7 @@ export const TARGETS: Record<string, Record<string, Target>> = {
   cluster: { cpuPerMessageRatio: { value: 1.2, better: 'lower' }, p99RatioCrossToSame: { value: 1.5, better: 'lower' } },
   search: { sqliteMaxP95Ms: { value: 30, better: 'lower' }, postgresMaxP95Ms: { value: 30, better: 'lower' }, chatP99Ratio: { value: 1.5, better: 'lower' } },
   idle: { rssMbMax: { value: 600, better: 'lower' } },
+  uploads: { sqlitePeakRiseMb: { value: 50, better: 'lower' }, postgresPeakRiseMb: { value: 50, better: 'lower' } },
   start: { readyMsMedianWorst: { value: 1000, better: 'lower' }, idleRssMbMedianWorst: { value: 120, better: 'lower' } },
 };
 

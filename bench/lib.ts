@@ -34,16 +34,23 @@ export type Child = { proc: ChildProcess; url: string; pid: number; stop: () => 
 /**
  * Spawns `node <script>` (`node --import tsx <script>` for TypeScript) and waits for it to print
  * its URL (`http://127.0.0.1:<port>`). The child gets its own file-descriptor limit from the shell
- * that runs the bench.
+ * that runs the bench. `ipc` opens an IPC channel to it (`proc.send`, `proc.on('message')`).
  */
-export async function spawnNode(script: string, env: Record<string, string>, timeoutMs = 30000, nodeArgs: string[] = []): Promise<Child> {
+export async function spawnNode(
+  script: string,
+  env: Record<string, string>,
+  timeoutMs = 30000,
+  nodeArgs: string[] = [],
+  opts: { ipc?: boolean } = {},
+): Promise<Child> {
   // BENCH_SERVER_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=prof", profiles the servers.
   const extraArgs = [...nodeArgs, ...(process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean)];
   const loader = script.endsWith('.ts') ? ['--import', 'tsx'] : [];
   const proc = spawn(process.execPath, [...extraArgs, ...loader, script], {
     cwd: ROOT,
     env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    // An IPC channel only for a bench that questions the child (bench/memory-probe.mjs).
+    stdio: opts.ipc ? ['ignore', 'pipe', 'pipe', 'ipc'] : ['ignore', 'pipe', 'pipe'],
   });
   // BENCH_SERVER_LOG_DIR keeps each server's whole output (e.g. with --trace-gc) as <script>-<pid>.log.
   if (process.env.BENCH_SERVER_LOG_DIR) {

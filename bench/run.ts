@@ -8,6 +8,8 @@
  *   BENCH_QUIET_WAIT_S=0 npm run bench  do not wait for other processes to quieten first
  *   npm run bench -- charts             only redraw docs/bench-charts/ from the history
  *   npm run bench -- web                the web pages' entry sizes and the portal's first load (bench/web.ts)
+ *   npm run bench -- uploads            server memory while ten 10 MB files are sent at once, then downloaded at once,
+ *                                       on SQLite and PostgreSQL (bench/uploads.ts)
  *   npm run bench -- faults             the seeded fault run of issue 17 (not in the default list;
  *                                       FAULTS_SEED, FAULTS_MINUTES: bench/faults.ts)
  *
@@ -22,6 +24,7 @@ import { appendHistory, machine, machineBusySeconds, RESULTS_DIR, ROOT, sleep, w
 import { FULL, QUICK, alertFanout, chatLatency, idleMemory, persistThroughput, serviceBreakdown, type Scale } from './scenarios.js';
 import { searchScenario } from './search.js';
 import { startAndIdle } from './start.js';
+import { UPLOADS_FULL, UPLOADS_QUICK, uploadsScenario } from './uploads.js';
 import { webScenario } from './web.js';
 
 const quick = process.env.BENCH_QUICK === '1';
@@ -36,6 +39,7 @@ const SCENARIOS = {
   start: (_: Scale) => startAndIdle(quick ? { startRuns: 2, startMessages: 50_000 } : {}),
   faults: (_: Scale) => faultsScenario(),
   web: (_: Scale) => webScenario(),
+  uploads: (_: Scale) => uploadsScenario(quick ? UPLOADS_QUICK : UPLOADS_FULL),
 } as const;
 type Name = keyof typeof SCENARIOS;
 
@@ -49,7 +53,7 @@ if (process.argv.slice(2).includes('charts')) {
   process.exit(0);
 }
 const args = process.argv.slice(2).filter((a) => a in SCENARIOS) as Name[];
-const names: Name[] = args.length ? args : ['chat', 'persist', 'alert', 'cluster', 'idle', 'service', 'start', 'search', 'web'];
+const names: Name[] = args.length ? args : ['chat', 'persist', 'alert', 'cluster', 'idle', 'service', 'start', 'search', 'web', 'uploads'];
 
 // A hard stop for the whole run, whatever happens.
 const guard = setTimeout(
@@ -135,6 +139,15 @@ function headline(name: Name, r: any): Record<string, unknown> {
         consoleCssGzip: r.bundles.console.cssGzip,
         portalHomeMs: r.firstLoad.homeMsMedian,
         portalLoginFormMs: r.firstLoad.loginFormMsMedian,
+      };
+    case 'uploads':
+      return {
+        sqlitePeakRiseMb: r.sqlite?.peakRiseMb,
+        postgresPeakRiseMb: r.postgres?.peakRiseMb,
+        sqliteUploadMbPerS: r.sqlite?.uploadMbPerS,
+        postgresUploadMbPerS: r.postgres?.uploadMbPerS,
+        sqliteBaselineRssMb: r.sqlite?.baselineRssMb,
+        verified: r.verified,
       };
     case 'faults':
       return { violations: r.violations, faultsApplied: r.faults.applied, chats: r.workload.chats, messagesAcked: r.workload.messagesAcked };

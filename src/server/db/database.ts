@@ -56,6 +56,7 @@ export function openDatabase(opts: {
       /* an idle client lost its connection; the pool replaces it */
     });
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    pgPools.set(db.getExecutor().adapter, pool);
     const poolStats = () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount });
     return { db, dialect: 'postgres', close: () => db.destroy(), poolStats };
   }
@@ -137,6 +138,19 @@ const readerPools = new WeakMap<object, ReaderPool>();
 /** The server's read-only SQLite workers for `db` (search), or null: PostgreSQL, or a command's connection. */
 export function searchReader(db: Kysely<any>): ReaderPool | null {
   return readerPools.get(db.getExecutor().adapter) ?? null;
+}
+
+const pgPools = new WeakMap<object, { query: (q: { text: string; values: unknown[]; binary: boolean }) => Promise<{ rows: unknown[] }> }>();
+
+/**
+ * On PostgreSQL, the rows of one query with its results in binary: a `bytea` column then arrives
+ * as its bytes, where the text form sends twice as many (hex) and builds a string of them first
+ * (db/repositories/files.ts, the pieces of a file). Parameters would be sent in binary as well,
+ * so a caller passes none. Null on SQLite.
+ */
+export function binaryRows<R>(db: Kysely<any>, text: string, values: unknown[]): Promise<R[]> | null {
+  const pool = pgPools.get(db.getExecutor().adapter);
+  return pool ? pool.query({ text, values, binary: true }).then((r) => r.rows as R[]) : null;
 }
 
 /** The SQLite database file of a data directory. */

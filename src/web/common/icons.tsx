@@ -1,6 +1,5 @@
 /** Small line icons drawn in the text colour; decorative (the words beside them carry the meaning). */
 const base = {
-  'aria-hidden': true,
   viewBox: '0 0 24 24',
   width: '1.1em',
   height: '1.1em',
@@ -13,7 +12,7 @@ const base = {
 
 export function PaperclipIcon() {
   return (
-    <svg {...base} className="icon">
+    <svg {...base} aria-hidden="true" className="icon">
       <path d="M20 11.5l-8.5 8.5a5.5 5.5 0 0 1-7.8-7.8l9-9a3.7 3.7 0 0 1 5.2 5.2l-9 9a1.8 1.8 0 0 1-2.6-2.6l8.3-8.3" />
     </svg>
   );
@@ -21,7 +20,7 @@ export function PaperclipIcon() {
 
 export function FileIcon() {
   return (
-    <svg {...base} className="icon">
+    <svg {...base} aria-hidden="true" className="icon">
       <path d="M14 3H7a2 2 0 0 0-2 2v14a2 2 0 0 0 2 2h10a2 2 0 0 0 2-2V8z" />
       <path d="M14 3v5h5" />
     </svg>

@@ -1,5 +1,5 @@
 /** SQL of files in chat: their facts (`chat_files`) and their bytes, piece by piece (`file_chunks`). */
-import type { Tx } from '../database.js';
+import { binaryRows, type Tx } from '../database.js';
 import type { ChatFile } from '../schema.js';
 
 export type NewFile = Pick<ChatFile, 'chat_id' | 'uploader_kind' | 'uploader_id' | 'client_id' | 'filename' | 'content_type' | 'created_at'>;
@@ -61,6 +61,14 @@ export async function thumbOf(db: Tx, fileId: number): Promise<Buffer | null> {
 
 /** One piece of a file, by its place; undefined past the last. */
 export async function chunkAt(db: Tx, fileId: number, idx: number): Promise<Buffer | undefined> {
+  if (!Number.isSafeInteger(fileId) || !Number.isSafeInteger(idx)) throw new Error('file piece ids must be integers');
+  // In the driver's binary mode the parameters would go in binary too: two integers, written in.
+  const binary = binaryRows<{ data: Buffer }>(db, `select data from file_chunks where file_id = ${fileId} and idx = ${idx}`, []);
+  if (binary) {
+    // The driver hands over a view of its receive buffer, which it reuses: copied out once.
+    const data = (await binary)[0]?.data;
+    return data && Buffer.from(data);
+  }
   const row = await db.selectFrom('file_chunks').select('data').where('file_id', '=', fileId).where('idx', '=', idx).executeTakeFirst();
   return row?.data;
 }
