@@ -3,6 +3,7 @@ import { slashQuery, type Suggestion } from './slash-suggestions.js';
 import { CharCount, tooLong } from './char-count.js';
 import { clearDraft, loadDraft, saveDraft } from './drafts.js';
 import { PaperclipIcon } from './icons.js';
+import { FileRefusals } from './file-drop.js';
 
 /**
  * Message box: Enter sends, Shift+Enter adds a line. With `draftKey`, what is typed survives a
@@ -180,16 +181,7 @@ export function Composer({
           </span>
         )}
         <CharCount id={`${id}-count`} length={text.trim().length} />
-        {fileRefusals.length > 0 && (
-          <div className="composer-refusal" role="alert" data-testid="file-refusal">
-            {fileRefusals.map((r) => (
-              <p key={r}>{r}</p>
-            ))}
-            <button type="button" className="link-button" onClick={() => setFileRefusals([])}>
-              Dismiss
-            </button>
-          </div>
-        )}
+        <FileRefusals refusals={fileRefusals} onDismiss={() => setFileRefusals([])} testId="file-refusal" />
       </div>
       {onFiles && (
         <>

@@ -44,16 +44,22 @@ export function FileDrop({ onFiles, children }: { onFiles?: (files: File[]) => P
           Drop to send
         </div>
       )}
-      {refusals.length > 0 && (
-        <div className="composer-refusal" role="alert" data-testid="drop-refusal">
-          {refusals.map((r) => (
-            <p key={r}>{r}</p>
-          ))}
-          <button type="button" className="link-button" onClick={() => setRefusals([])}>
-            Dismiss
-          </button>
-        </div>
-      )}
+      <FileRefusals refusals={refusals} onDismiss={() => setRefusals([])} testId="drop-refusal" />
+    </div>
+  );
+}
+
+/** Why files were not sent, in words, until dismissed (the composer's and the drop area's). */
+export function FileRefusals({ refusals, onDismiss, testId }: { refusals: string[]; onDismiss: () => void; testId: string }) {
+  if (!refusals.length) return null;
+  return (
+    <div className="composer-refusal" role="alert" data-testid={testId}>
+      {refusals.map((r) => (
+        <p key={r}>{r}</p>
+      ))}
+      <button type="button" className="link-button" onClick={onDismiss}>
+        Dismiss
+      </button>
     </div>
   );
 }
