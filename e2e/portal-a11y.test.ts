@@ -19,7 +19,7 @@ import {
 import { PASSWORD, type TestServer } from '../test/support/server.js';
 import { ack } from '../test/support/sockets.js';
 
-describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Client Portal accessibility and small screens', () => {
+describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Client Portal accessibility and small screens', { timeout: 60000 }, () => {
   let s: TestServer;
   let b: Browsers;
   beforeAll(async () => {
