@@ -19,7 +19,9 @@ const SETTLED: Record<string, string> = {
 };
 
 export function PendingOfferBanner({ chat, socket, meId }: { chat: ConsoleChat; socket: ConsoleSocket; meId: number }) {
-  const offer = chat.pendingOffer;
+  // An offer answered is over at once, even before the chat's next view says so (it may come later).
+  const [settledId, setSettledId] = useState<number | null>(null);
+  const offer = chat.pendingOffer && chat.pendingOffer.id !== settledId ? chat.pendingOffer : null;
   const last = useRef<PendingOffer | null>(null);
   if (offer) last.current = offer;
   const [notice, setNotice] = useState<string | null>(null);
@@ -30,7 +32,9 @@ export function PendingOfferBanner({ chat, socket, meId }: { chat: ConsoleChat; 
   const onSettled = useCallback<ConsoleServerEvents['chat:offer-settled']>(
     (e) => {
       const o = last.current;
-      if (!o || e.offerId !== o.id || e.status === 'accepted' || e.chatId !== chat.id) return;
+      if (!o || e.offerId !== o.id || e.chatId !== chat.id) return;
+      setSettledId(e.offerId);
+      if (e.status === 'accepted') return;
       // The tech who withdrew it knows; the others in the chat are told.
       if (e.status === 'withdrawn' && o.from.id === meId) return;
       setNotice(`${o.to.name} ${SETTLED[e.status]}: the chat stays here.`);
