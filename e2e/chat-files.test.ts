@@ -36,6 +36,24 @@ async function handOver(page: Page, how: 'paste' | 'drop', selector: string, fil
   );
 }
 
+/** In the page: adds a file kept eight days ago to the outbox's storage ('put'), or lists what it keeps ('list'). */
+const STORE_KEYS = (what: 'put' | 'list') =>
+  new Promise<string[]>((resolve, reject) => {
+    const req = indexedDB.open('helpdesk-outbox', 1);
+    req.onupgradeneeded = () => req.result.createObjectStore('files');
+    req.onerror = () => reject(req.error);
+    req.onsuccess = () => {
+      const store = req.result.transaction('files', 'readwrite').objectStore('files');
+      if (what === 'put') {
+        const put = store.put({ file: new Blob(['old']), at: Date.now() - 8 * 24 * 3600 * 1000 }, 'stale');
+        put.onsuccess = () => resolve([]);
+      } else {
+        const keys = store.getAllKeys();
+        keys.onsuccess = () => resolve(keys.result.map(String));
+      }
+    };
+  });
+
 const fileMessages = (page: Page) => page.getByTestId('message-file');
 const imageLoaded = (page: Page, alt: string) =>
   page.locator(`img[alt="${alt}"]`).evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth > 0 && img.src.endsWith('/thumb'));
@@ -128,11 +146,15 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('files in chat', { timeout: 
     await user.getByTestId('file-picker').setInputFiles({ name: 'retry.txt', mimeType: 'text/plain', buffer: Buffer.from('again') });
     await user.locator('.message-sending', { hasText: 'retry.txt' }).waitFor();
     await user.unroute('**/files?clientId=*');
+    // A file left in the browser's storage a week ago by a tab long closed is tidied away on the next page load.
+    await user.evaluate(STORE_KEYS, 'put' as const);
     await user.reload();
     await tech.getByRole('link', { name: 'retry.txt' }).waitFor({ timeout: 20000 });
     await user.getByRole('link', { name: 'retry.txt' }).waitFor();
     const rows = await s.ctx.db.selectFrom('chat_files').select(['filename']).where('chat_id', '=', chatId).execute();
     expect(rows.map((r) => r.filename).sort()).toEqual(['offline.txt', 'retry.txt']);
     expect(await user.locator('.message-sending').count()).toBe(0);
+    // Sent files leave the storage; the stale one went with the reload.
+    await eventually(() => user.evaluate(STORE_KEYS, 'list' as const)).toEqual([]);
   });
 });

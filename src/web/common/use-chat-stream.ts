@@ -13,7 +13,7 @@ import { api } from './api.js';
 import { newerChat } from './chat-versions.js';
 import type { AnyChat, Message } from './types.js';
 import { refuseFile } from '../../shared/files.js';
-import { dropFile, keepFile, keptFile } from './file-store.js';
+import { dropFile, keepFile, keptFile, purgeOldFiles } from './file-store.js';
 import { fileRules, uploadFile } from './file-upload.js';
 import type { ApiError } from './api.js';
 
@@ -53,6 +53,7 @@ export function useChatStream<C extends AnyChat, N extends Namespace>(
   const typingTimer = useRef<ReturnType<typeof setTimeout>>(undefined);
 
   useEffect(() => saveOutbox(outboxKey, outbox), [outboxKey, outbox]);
+  useEffect(() => void purgeOldFiles(), []);
 
   const confirm = useCallback((m: Message) => {
     setMessages((cur) => mergeMessages(cur, [m]));
