@@ -20,19 +20,20 @@ const png = (w: number, h: number, colour: string) =>
     .toBuffer();
 
 /** Pastes or drops a file into the page as the browser would hand it over: in a DataTransfer. */
-async function handOver(page: Page, how: 'paste' | 'drop', selector: string, file: { name: string; type: string; base64: string }) {
+async function handOver(page: Page, how: 'paste' | 'drop', selector: string, file: { name: string; type: string; base64: string }, text?: string) {
   await page.evaluate(
-    ({ how, selector, file }) => {
+    ({ how, selector, file, text }) => {
       const bytes = Uint8Array.from(atob(file.base64), (c) => c.charCodeAt(0));
       const data = new DataTransfer();
       data.items.add(new File([bytes], file.name, { type: file.type }));
+      if (text) data.setData('text/plain', text);
       const target = document.querySelector(selector)!;
       if (how === 'paste') target.dispatchEvent(new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true }));
       else
         for (const type of ['dragenter', 'dragover', 'drop'])
           target.dispatchEvent(new DragEvent(type, { dataTransfer: data, bubbles: true, cancelable: true }));
     },
-    { how, selector, file },
+    { how, selector, file, text },
   );
 }
 
@@ -123,6 +124,16 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('files in chat', { timeout: 
       base64: Buffer.from('<svg/>').toString('base64'),
     });
     await eventually(() => tech.getByTestId('drop-refusal').textContent()).toContain('.svg files are not allowed');
+    // Cells copied from a spreadsheet come with a picture of themselves: pasted, the text wins and no picture is sent.
+    const cells = await png(50, 20, '#eee');
+    await handOver(user, 'paste', 'textarea', { name: 'image.png', type: 'image/png', base64: cells.toString('base64') }, 'Cell A1\tCell B1');
+    // (The synthetic paste does not insert text itself; what matters is that no file went.)
+    // Contents not of the named type: refused by the server, shown with Discard and no Retry (sending it again cannot help).
+    await user.getByTestId('file-picker').setInputFiles({ name: 'fake.png', mimeType: 'image/png', buffer: Buffer.from('not a picture') });
+    const failed = user.locator('.message-failed', { hasText: 'fake.png' });
+    await failed.getByRole('button', { name: 'Discard' }).waitFor();
+    expect(await failed.getByRole('button', { name: 'Retry' }).count()).toBe(0);
+    await failed.getByRole('button', { name: 'Discard' }).click();
     // A text message after the refusals arrives, and it is the only one besides the request.
     const box = user.getByLabel('Message', { exact: true });
     await box.fill('barrier');

@@ -77,14 +77,14 @@ export function formatBytes(bytes: number): string {
 
 export type FileRefusal = { code: 'file_too_large' | 'file_type_refused' | 'file_empty'; message: string };
 
+/** The allowed types in words, said once under refusals of a type. */
+export const allowedTypes = (rules: FileRules) => `Allowed: ${rules.types.map((t) => `.${t}`).join(', ')}.`;
+
 /** Why a file of this name and size may not be sent, or null when it may. */
 export function refuseFile(name: string, size: number, rules: FileRules): FileRefusal | null {
   const ext = extensionOf(name);
   if (!ext || !rules.types.includes(ext))
-    return {
-      code: 'file_type_refused',
-      message: `${name} cannot be sent: ${ext ? `.${ext} files are` : 'files without an extension are'} not allowed. Allowed: ${rules.types.map((t) => `.${t}`).join(', ')}.`,
-    };
+    return { code: 'file_type_refused', message: `${name} cannot be sent: ${ext ? `.${ext} files are` : 'files without an extension are'} not allowed.` };
   if (size > rules.maxBytes) return { code: 'file_too_large', message: `${name} is ${formatBytes(size)}; files may be up to ${formatBytes(rules.maxBytes)}.` };
   if (size === 0) return { code: 'file_empty', message: `${name} is empty.` };
   return null;

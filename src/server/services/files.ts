@@ -13,7 +13,7 @@ import { AppError, NotFound, ValidationFailed } from '../errors.js';
 import { abandonedFiles, chunkAt, deleteFiles, insertChunk, insertFile, markStored, storedFile, thumbOf } from '../db/repositories/files.js';
 import { messageByClientId } from '../db/repositories/messages.js';
 import type { Actor } from '../policies/access.js';
-import { cleanFilename, formatBytes, IMAGE_TYPES, refuseFile, typeOf } from '../../shared/files.js';
+import { allowedTypes, cleanFilename, formatBytes, IMAGE_TYPES, refuseFile, typeOf } from '../../shared/files.js';
 import type { Ctx } from './context.js';
 import { getVisibleChatScope } from './chat-queries.js';
 import { checkWriter, takeSend } from './messages.js';
@@ -66,7 +66,7 @@ export async function uploadFile(
   const name = cleanFilename(part.filename);
   // The size is checked as the bytes arrive; here the name's type.
   const byName = refuseFile(name, 1, rules);
-  if (byName) throw refused(byName, { types: rules.types });
+  if (byName) throw refused({ ...byName, message: `${byName.message} ${allowedTypes(rules)}` }, { types: rules.types });
   const type = typeOf(name);
   const fileId = await insertFile(ctx.db, {
     chat_id: chatId,

@@ -1,7 +1,6 @@
 import { formatDateTime } from './format.js';
 import type { Attachment } from './types.js';
-
-const size = (bytes: number) => (bytes < 1024 ? `${bytes} bytes` : `${Math.round(bytes / 1024)} KB`);
+import { formatBytes } from '../../shared/files.js';
 
 /** A ticket's files as download links; the same on both faces, only the URL differs. */
 export function AttachmentList({ attachments, fileUrl }: { attachments: Attachment[]; fileUrl: (id: number) => string }) {
@@ -14,7 +13,7 @@ export function AttachmentList({ attachments, fileUrl }: { attachments: Attachme
             {a.filename}
           </a>{' '}
           <span className="muted">
-            ({size(a.size)}, {formatDateTime(a.createdAt)})
+            ({formatBytes(a.size)}, {formatDateTime(a.createdAt)})
           </span>
         </li>
       ))}

@@ -123,12 +123,14 @@ export function Composer({
       onSubmit={submit}
       onPaste={(e) => {
         // A screenshot pasted in the box is sent as a file; pasted text stays text.
+        // Copied cells or text (Excel, Word, Outlook) carry a picture of themselves as well: the text wins.
         const files = [...e.clipboardData.files];
-        if (!onFiles || !files.length) return;
+        if (!onFiles || !files.length || e.clipboardData.getData('text/plain').trim()) return;
         e.preventDefault();
         void takeFiles(files);
       }}
     >
+      <FileRefusals refusals={fileRefusals} onDismiss={() => setFileRefusals([])} testId="file-refusal" />
       <label htmlFor={id} className="visually-hidden">
         {label}
       </label>
@@ -181,7 +183,6 @@ export function Composer({
           </span>
         )}
         <CharCount id={`${id}-count`} length={text.trim().length} />
-        <FileRefusals refusals={fileRefusals} onDismiss={() => setFileRefusals([])} testId="file-refusal" />
       </div>
       {onFiles && (
         <>

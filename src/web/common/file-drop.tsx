@@ -1,4 +1,4 @@
-import { useRef, useState, type ReactNode } from 'react';
+import { useEffect, useRef, useState, type ReactNode } from 'react';
 
 /**
  * Always the same wrapper, taking files or not (the console's note mode does not), so that its
@@ -51,9 +51,14 @@ export function FileDrop({ onFiles, children }: { onFiles?: (files: File[]) => P
 
 /** Why files were not sent, in words, until dismissed (the composer's and the drop area's). */
 export function FileRefusals({ refusals, onDismiss, testId }: { refusals: string[]; onDismiss: () => void; testId: string }) {
+  const box = useRef<HTMLDivElement>(null);
+  // Said where it can be seen: the box may open below the window's edge.
+  useEffect(() => {
+    if (refusals.length) box.current?.scrollIntoView?.({ block: 'nearest' });
+  }, [refusals]);
   if (!refusals.length) return null;
   return (
-    <div className="composer-refusal" role="alert" data-testid={testId}>
+    <div ref={box} className="composer-refusal" role="alert" data-testid={testId}>
       {refusals.map((r) => (
         <p key={r}>{r}</p>
       ))}

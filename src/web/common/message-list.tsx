@@ -151,7 +151,7 @@ export function MessageList(props: {
               ) : (
                 <div className="message-state" role="alert">
                   Not sent: {o.error}{' '}
-                  {props.onRetry && (
+                  {props.onRetry && !o.final && (
                     <button type="button" className="link-button" onClick={() => props.onRetry!(o.clientId)}>
                       Retry
                     </button>

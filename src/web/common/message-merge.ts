@@ -34,6 +34,8 @@ export type Outgoing = {
   at: string;
   file?: { name: string; size: number; type: string };
   progress?: number;
+  /** Refused for what it is (a file's type or size): it is only discarded, never tried again. */
+  final?: boolean;
 };
 
 /** Outgoing messages still unconfirmed; kept in sessionStorage so a reload resends instead of losing them. */

@@ -12,12 +12,13 @@ import { AckError, emitAck, newClientId, type Namespace } from './socket.js';
 import { api } from './api.js';
 import { newerChat } from './chat-versions.js';
 import type { AnyChat, Message } from './types.js';
-import { refuseFile } from '../../shared/files.js';
+import { allowedTypes, refuseFile } from '../../shared/files.js';
 import { dropFile, keepFile, keptFile, purgeOldFiles } from './file-store.js';
 import { fileRules, uploadFile } from './file-upload.js';
 import type { ApiError } from './api.js';
 
 export type TypingAuthor = TypingEvent['author'];
+const FILE_REFUSALS = new Set(['file_type_refused', 'file_too_large', 'file_empty']);
 const TYPING_IDLE_MS = 3000;
 const TYPING_SHOWN_MS = 8000;
 
@@ -81,7 +82,8 @@ export function useChatStream<C extends AnyChat, N extends Namespace>(
         const err = e as ApiError;
         // Not reached, or a proxy in between failed: still queued, sent again on reconnect.
         if (err.status === 0 || err.status >= 500) patch(o.clientId, { progress: 0 });
-        else patch(o.clientId, { state: 'failed', error: err.message });
+        // Refused for what the file is: sending it again cannot help, so no Retry.
+        else patch(o.clientId, { state: 'failed', error: err.message, final: FILE_REFUSALS.has(err.code) });
       }
     },
     [base, chatId, confirm, patch],
@@ -257,11 +259,13 @@ export function useChatStream<C extends AnyChat, N extends Namespace>(
     async (files: File[]): Promise<string[]> => {
       const rules = await fileRules(base).catch(() => null);
       const refusals: string[] = [];
+      let typeRefused = false;
       for (const file of files) {
         const name = file.name || `pasted-${new Date().toISOString().replace(/\D/g, '').slice(0, 14)}.png`;
         const refused = rules && refuseFile(name, file.size, rules);
         if (refused) {
           refusals.push(refused.message);
+          typeRefused ||= refused.code === 'file_type_refused';
           continue;
         }
         const o: Outgoing = {
@@ -277,6 +281,7 @@ export function useChatStream<C extends AnyChat, N extends Namespace>(
         outboxRef.current = [...outboxRef.current, o];
         void deliver(o);
       }
+      if (typeRefused && rules) refusals.push(allowedTypes(rules));
       return refusals;
     },
     [base, deliver],
