@@ -105,8 +105,17 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('files in chat', { timeout: 
     expect(await logLink.getAttribute('download')).toBe('install.log');
     const [download] = await Promise.all([tech.waitForEvent('download'), logLink.click()]);
     expect(download.suggestedFilename()).toBe('install.log');
-    expect(await fileMessages(tech).count()).toBe(3);
-    expect(await fileMessages(user).count()).toBe(3);
+    // Several chosen at once arrive in the order they were chosen, the large one first.
+    await user.getByTestId('file-picker').setInputFiles([
+      { name: 'first-large.log', mimeType: 'text/plain', buffer: Buffer.alloc(900 * 1024, 'a') },
+      { name: 'second-small.txt', mimeType: 'text/plain', buffer: Buffer.from('b') },
+    ]);
+    await tech.getByRole('link', { name: 'second-small.txt' }).waitFor();
+    await tech.getByRole('link', { name: 'first-large.log' }).waitFor();
+    const names = await fileMessages(tech).locator('a[download]').allTextContents();
+    expect(names.slice(-2)).toEqual(['first-large.log', 'second-small.txt']);
+    expect(await fileMessages(tech).count()).toBe(5);
+    expect(await fileMessages(user).count()).toBe(5);
     expect(await axeViolations(tech)).toEqual([]);
     expect(await axeViolations(user)).toEqual([]);
     await tech.screenshot({ path: screenshotPath(`chat-files-console-${chatId}`) });

@@ -89,12 +89,16 @@ export function useChatStream<C extends AnyChat, N extends Namespace>(
     [base, chatId, confirm, patch],
   );
 
+  const fileTurn = useRef<Promise<unknown>>(Promise.resolve());
   const deliver = useCallback(
     async (o: Outgoing) => {
       if (!socket.connected || inFlight.current.has(o.clientId)) return;
       inFlight.current.add(o.clientId);
       if (o.file) {
-        await deliverFile(o);
+        // One file after another, in the order they were given: several chosen at once arrive in that order.
+        const turn = fileTurn.current.then(() => deliverFile(o));
+        fileTurn.current = turn.catch(() => {});
+        await turn.catch(() => {});
         inFlight.current.delete(o.clientId);
         return;
       }
