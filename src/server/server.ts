@@ -12,6 +12,8 @@ import { startRealtime, type Realtime } from './realtime/gateway.js';
 import { openRedisLink } from './realtime/redis-link.js';
 import { createMetrics } from './metrics.js';
 import { startRetentionSweeper } from './services/privacy.js';
+import { JobRunner } from './services/jobs.js';
+import { jobKinds } from './services/job-kinds.js';
 import { startMetricsListener } from './http/metrics-route.js';
 
 export type RunningServer = {
@@ -21,6 +23,8 @@ export type RunningServer = {
   metricsUrl: string | null;
   ctx: Ctx;
   realtime: Realtime;
+  /** This node's job runner (services/jobs.ts); tests drive it with runDue() and idle(). */
+  jobs: JobRunner;
   close: () => Promise<void>;
 } & FirstStart;
 
@@ -30,7 +34,7 @@ export type RunningServer = {
  * the port is taken. `now` is the clock that services and the timer sweep read (tests pass one
  * they move by hand).
  */
-export async function startServer(config: Config, opts: { logger?: boolean; now?: () => number } = {}): Promise<RunningServer> {
+export async function startServer(config: Config, opts: { logger?: boolean; now?: () => number; runJobs?: boolean } = {}): Promise<RunningServer> {
   const log = pino({ level: opts.logger === false ? 'silent' : config.logLevel });
   const handle = openDatabase({
     ...config,
@@ -42,7 +46,7 @@ export async function startServer(config: Config, opts: { logger?: boolean; now?
   const closeOpened = async () => {
     for (const close of opened.splice(0).reverse()) await close().catch((err) => log.error({ err }, 'close failed'));
   };
-  let ctx: Ctx, realtime: Realtime | undefined, port: number, first: FirstStart, stopTimers: () => void;
+  let ctx: Ctx, jobs: JobRunner, realtime: Realtime | undefined, port: number, first: FirstStart, stopTimers: () => void;
   let metricsUrl: string | null = null;
   try {
     await migrate(handle.db, handle.dialect);
@@ -75,6 +79,13 @@ export async function startServer(config: Config, opts: { logger?: boolean; now?
     }
     const stopChatTimers = startTimerSweeper(ctx, (err) => log.error({ err }, 'timer sweep failed'));
     const stopRetention = startRetentionSweeper(ctx, (err) => log.error({ err }, 'retention sweep failed'));
+    const runner = new JobRunner(ctx, jobKinds(ctx), { pollMs: config.timerSweepMs, leaseMs: 60_000, concurrency: 8 }, (err, job) =>
+      log.error({ err, job: job && { id: job.id, kind: job.kind } }, 'job failed'),
+    );
+    jobs = runner;
+    // Closed before realtime, HTTP and the database: the jobs under way finish first.
+    opened.push(() => runner.stop());
+    if (opts.runJobs !== false) runner.start();
     stopTimers = () => {
       stopChatTimers();
       stopRetention();
@@ -90,6 +101,7 @@ export async function startServer(config: Config, opts: { logger?: boolean; now?
     metricsUrl,
     ctx,
     realtime: realtime!,
+    jobs: jobs!,
     ...first,
     close: async () => {
       stopTimers();

@@ -41,5 +41,7 @@ export type DomainEvents = {
   'portal.access_changed': { userId: number };
   /** A session was ended by logout; its open sockets close. */
   'session.ended': { kind: 'tech' | 'portal'; userId: number };
+  /** A job was queued on this node (services/jobs.ts): its runner polls at once. */
+  'job.queued': { kind: string };
 };
 export type DomainEventName = keyof DomainEvents;

@@ -15,11 +15,16 @@ export type TestServer = RunningServer & { testDb: TestDb; env: Record<string, s
  * With `clock`, the server takes that clock as `ctx.now` (chat deadlines) and sweeps its timers only
  * when the test calls `sweep` (test/support/clock.ts), unless `env` sets TIMER_SWEEP_MS.
  */
-export async function startTestServer(kind: DbKind, env: Record<string, string> = {}, testDb?: TestDb, opts: { clock?: TestClock } = {}): Promise<TestServer> {
+export async function startTestServer(
+  kind: DbKind,
+  env: Record<string, string> = {},
+  testDb?: TestDb,
+  opts: { clock?: TestClock; runJobs?: boolean } = {},
+): Promise<TestServer> {
   const db = testDb ?? (await freshDatabase(kind));
   const sweepMs = opts.clock ? NO_AUTOMATIC_SWEEP_MS : '100';
   const fullEnv = { PORT: '0', HOST: '127.0.0.1', SEED_DEMO: 'false', LOG_LEVEL: 'silent', TIMER_SWEEP_MS: sweepMs, ...db.env, ...env };
-  const server = await startServer(loadConfig(fullEnv as NodeJS.ProcessEnv), { logger: false, now: opts.clock?.now });
+  const server = await startServer(loadConfig(fullEnv as NodeJS.ProcessEnv), { logger: false, now: opts.clock?.now, runJobs: opts.runJobs });
   return Object.assign(server, {
     testDb: db,
     env: fullEnv,

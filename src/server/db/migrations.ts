@@ -236,6 +236,20 @@ async function chatFiles(db: Kysely<any>, dialect: Dialect) {
   await sql`create index attachments_file on attachments (file_id) where file_id is not null`.execute(db);
 }
 
+/**
+ * Jobs (018): work done after a commit that must not be lost nor done twice across nodes, such
+ * as an email or a webhook delivery (services/jobs.ts). A row is written in the same transaction
+ * as the change that asks for it; any node claims a due row with a lease, and a row whose node
+ * died is claimed again once its lease runs out.
+ */
+async function jobs(db: Kysely<any>, dialect: Dialect) {
+  await sql`create table jobs (id ${id(dialect)}, kind text not null, payload text not null, dedupe_key text, status text not null, run_at ${bigint} not null, attempts integer not null default 0, lease_until ${bigint}, lease_owner text, last_error text, created_at ${bigint} not null, finished_at ${bigint})`.execute(
+    db,
+  );
+  await sql`create index jobs_due on jobs (status, run_at)`.execute(db);
+  await sql`create unique index jobs_dedupe on jobs (dedupe_key)`.execute(db);
+}
+
 const migrations: Migration[] = [
   { name: '001_initial', up: createTables },
   { name: '002_client_id_per_author', up: clientIdPerAuthor },
@@ -254,6 +268,7 @@ const migrations: Migration[] = [
   { name: '015_read_seqs', up: readSeqs },
   { name: '016_transfer_invite', up: transferInvite },
   { name: '017_chat_files', up: chatFiles },
+  { name: '018_jobs', up: jobs },
 ];
 
 /** The name of the newest migration: a database whose schema has it is current. */

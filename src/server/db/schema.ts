@@ -281,6 +281,24 @@ export interface CannedRepliesTable {
   updated_at: number;
 }
 
+/** Work after a commit, done once across nodes (migration 018, services/jobs.ts). */
+export interface JobsTable {
+  id: Generated<number>;
+  kind: string;
+  /** JSON. */
+  payload: string;
+  /** At most one job per key (null: no limit). */
+  dedupe_key: string | null;
+  status: 'pending' | 'done' | 'dead';
+  run_at: number;
+  attempts: number;
+  lease_until: number | null;
+  lease_owner: string | null;
+  last_error: string | null;
+  created_at: number;
+  finished_at: number | null;
+}
+
 export interface Database {
   companies: CompaniesTable;
   boards: BoardsTable;
@@ -311,6 +329,7 @@ export interface Database {
   chat_offers: ChatOffersTable;
   chat_files: ChatFilesTable;
   file_chunks: FileChunksTable;
+  jobs: JobsTable;
 }
 
 export type Chat = Selectable<ChatsTable>;

@@ -1,0 +1,10 @@
+/**
+ * The kinds of job this product runs (services/jobs.ts), one entry per kind: its handler and
+ * retry policy. Every node runs all of them.
+ */
+import type { Ctx } from './context.js';
+import type { JobKind } from './jobs.js';
+
+export function jobKinds(_ctx: Ctx): Record<string, JobKind> {
+  return {};
+}
