@@ -69,7 +69,7 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('themes and branding in a re
     await ctx.close();
   });
 
-  it("an admin's name, accent and logo show on both apps' login pages and headers; a colour too light is refused before saving", async () => {
+  it("an admin's name, accent, logo and word for a board show on both apps; a colour too light is refused before saving", async () => {
     const w = await s.f.world();
     const adminTech = await s.f.tech({ role: 'admin', name: 'Ada Admin' });
     const page = await (await b.newContext()).newPage();
@@ -81,10 +81,13 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('themes and branding in a re
     const hex = page.getByLabel('Colour as hex');
     await hex.fill('#ffd43b');
     await eventually(() => page.getByTestId('accent-contrast').textContent()).toContain('too light');
-    expect(await page.getByRole('button', { name: 'Save name and colour' }).isDisabled()).toBe(true);
+    expect(await page.getByRole('button', { name: 'Save name, colour and word' }).isDisabled()).toBe(true);
     await hex.fill('#6d28d9');
     await eventually(() => page.getByTestId('accent-contrast').textContent()).toContain('readable');
-    await page.getByRole('button', { name: 'Save name and colour' }).click();
+    const word = page.getByLabel('What portal users see instead of “board”');
+    expect(await word.inputValue()).toBe('Topic');
+    await word.fill('Service');
+    await page.getByRole('button', { name: 'Save name, colour and word' }).click();
     await page.getByText('Branding saved').first().waitFor();
     await page.getByLabel('Upload a logo').setInputFiles({ name: 'logo.png', mimeType: 'image/png', buffer: PNG });
     await page.getByTestId('logo-preview').waitFor();
@@ -105,12 +108,17 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('themes and branding in a re
       else expect(sent).not.toBe('rgb(109, 40, 217)');
       await portalLogin(portal, w.user.email);
       await eventually(() => portal.getByRole('banner').getByTestId('brand-name').textContent()).toBe('Brightline IT');
+      // The portal says the admin's word wherever it would say board.
+      await portal.getByRole('link', { name: 'New request', exact: true }).click();
+      await portal.getByLabel('Service', { exact: true }).waitFor();
+      expect(await portal.getByText('Board', { exact: true }).count()).toBe(0);
       await portal.context().close();
     }
 
-    // Back to the product's own colour.
+    // Back to the product's own colour and word.
     await page.getByRole('radio', { name: "The product's own blue" }).check();
-    await page.getByRole('button', { name: 'Save name and colour' }).click();
+    await word.fill('Topic');
+    await page.getByRole('button', { name: 'Save name, colour and word' }).click();
     await eventually(() => accent(page)).toBe('rgb(11, 92, 173)');
   });
 });

@@ -99,7 +99,7 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Client Portal accessibility
     // Focus moved to the new page: the next Tab reaches its first control.
     await eventually(() => page.locator('select option').count()).toBeGreaterThan(1);
     await page.keyboard.press('Tab');
-    expect(await page.evaluate(() => document.activeElement?.id)).toBe(await page.getByLabel('Board').getAttribute('id'));
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe(await page.getByLabel('Topic').getAttribute('id'));
     await page.keyboard.press('ArrowDown');
     await page.keyboard.press('Tab');
     await page.keyboard.type('Typed by keyboard');

@@ -22,7 +22,7 @@ import {
 } from './support/portal.js';
 import { ack } from '../test/support/sockets.js';
 import type { TestServer } from '../test/support/server.js';
-import { MAX_MESSAGE } from '../src/shared/schemas.js';
+import { MAX_MESSAGE, MAX_SUBJECT } from '../src/shared/schemas.js';
 
 const GRACE_S = 2;
 
@@ -46,7 +46,7 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Client Portal: nothing lost
     return page;
   }
 
-  it('"Start chat" says why it waits: no board chosen yet, or a message too long', async () => {
+  it('"Start chat" says why it waits: no topic chosen yet, or a subject or message too long (never cut)', async () => {
     const w = await s.f.world();
     // Two boards offered: none is chosen for the user.
     await s.ctx.db
@@ -60,11 +60,18 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Client Portal: nothing lost
     await page.getByLabel('Message', { exact: true }).fill('Keys stick');
     await page.getByRole('radio', { name: /Chat now/ }).check();
     expect(await start.isDisabled()).toBe(true);
-    expect(await page.getByTestId('submit-why').textContent()).toBe('Choose a board first.');
-    await page.getByLabel('Board').selectOption({ index: 1 });
+    expect(await page.getByTestId('submit-why').textContent()).toBe('Choose the topic first.');
+    await page.getByLabel('Topic').selectOption({ index: 1 });
+    // A subject one character too long is kept whole and shown as too long (it was cut at 200).
+    await page.getByLabel('Subject').fill('s'.repeat(MAX_SUBJECT + 1));
+    expect(await page.getByLabel('Subject').inputValue()).toHaveLength(MAX_SUBJECT + 1);
+    expect(await page.getByTestId('submit-why').textContent()).toBe('Shorten the subject first.');
+    expect(await start.isDisabled()).toBe(true);
+    expect(await page.getByText('1 too many to send').count()).toBe(1);
+    await page.getByLabel('Subject').fill('Keyboard');
     await page.getByLabel('Message', { exact: true }).fill('y'.repeat(MAX_MESSAGE + 5));
     expect(await page.getByTestId('submit-why').textContent()).toBe('Shorten the message first.');
-    expect(await page.getByTestId('char-count').textContent()).toContain('5 too many');
+    expect(await page.getByTestId('char-count').last().textContent()).toContain('5 too many');
     await page.getByLabel('Message', { exact: true }).fill('Keys stick');
     expect(await page.getByTestId('submit-why').textContent()).toBe('');
     expect(await start.isDisabled()).toBe(false);

@@ -208,7 +208,7 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Client Portal chat in a rea
     const { page } = await userPage(w.user.email);
     const chatId = await requestChat(page, 'Wi-Fi', 'No signal in room 4');
     await page.getByRole('link', { name: 'New request', exact: true }).click();
-    await page.getByLabel('Board').selectOption({ index: 1 });
+    await page.getByLabel('Topic').selectOption({ index: 1 });
     await page.getByLabel('Subject').fill('Wi-Fi again');
     await page.getByLabel('Message', { exact: true }).fill('Still nothing');
     await page.getByRole('button', { name: 'Start chat' }).click();

@@ -59,7 +59,7 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Client Portal waiting, offe
     expect(await page.getByRole('radio', { name: /Call me back/ }).isChecked()).toBe(true);
     await page.screenshot({ path: screenshotPath('portal-new-request-closed'), fullPage: true });
 
-    await page.getByLabel('Board').selectOption({ index: 1 });
+    await page.getByLabel('Topic').selectOption({ index: 1 });
     await page.getByLabel('Subject').fill('Printer jam');
     await page.getByLabel('Message', { exact: true }).fill('Paper stuck in tray 2');
     await page.getByLabel('Phone number').fill('12ab');
@@ -118,7 +118,7 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Client Portal waiting, offe
     }
     const page = await userPage(w.user.email);
     await page.getByRole('link', { name: 'New request', exact: true }).click();
-    await page.getByLabel('Board').selectOption({ index: 1 });
+    await page.getByLabel('Topic').selectOption({ index: 1 });
     await page.getByLabel('Subject').fill('One more');
     await page.getByLabel('Message', { exact: true }).fill('Are you there?');
     await page.getByRole('radio', { name: /Chat now/ }).check();

@@ -343,7 +343,7 @@ type Stage = { url: string; browser: Browser; alice: Page; sam: Page; chatId: nu
 async function newRequestScene(alice: Page, sam: Page): Promise<number> {
   await alice.getByRole('link', { name: 'New request', exact: true }).click();
   await alice.getByTestId('office-openings').waitFor();
-  await alice.getByLabel('Board').selectOption({ label: 'Service Desk' });
+  await alice.getByLabel('Topic').selectOption({ label: 'Service Desk' });
   await alice.getByLabel('Subject').fill('Second monitor stays black when docked');
   await messageBox(alice).fill('Since this morning my second monitor stays black when I dock my laptop. The laptop screen and the USB keyboard work fine.');
   await alice.getByRole('radio', { name: /Chat now/ }).check();

@@ -7,7 +7,7 @@ import { world, type World } from './support/flows.js';
 
 const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==', 'base64');
 const SVG = Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"><script>alert(2)</script></svg>');
-const DEFAULT = { name: 'Helpdesk', accentColor: null, logoUrl: null };
+const DEFAULT = { name: 'Helpdesk', accentColor: null, logoUrl: null, boardWord: 'Topic' };
 
 describe.each(DIALECTS)('branding on %s', (kind) => {
   let s: TestServer;
@@ -59,10 +59,29 @@ describe.each(DIALECTS)('branding on %s', (kind) => {
   it('saves a name and accent that everyone then reads; null goes back to the default accent', async () => {
     const saved = await admin.put('/api/admin/branding', { name: '  Brightline IT ', accentColor: '#6D28D9' });
     expect(saved.status).toBe(200);
-    expect(saved.body).toEqual({ name: 'Brightline IT', accentColor: '#6d28d9', logoUrl: null });
+    expect(saved.body).toEqual({ name: 'Brightline IT', accentColor: '#6d28d9', logoUrl: null, boardWord: 'Topic' });
     expect(await publicBranding()).toEqual(saved.body);
     await admin.put('/api/admin/branding', { name: 'Brightline IT', accentColor: null });
     expect((await publicBranding()).accentColor).toBeNull();
+  });
+
+  it('sets the word portal users see for a board: kept when not sent, refused when not a word, the default stored as none', async () => {
+    const word = async (boardWord?: unknown) => admin.put('/api/admin/branding', { name: 'Brightline IT', accentColor: null, boardWord });
+    expect((await publicBranding()).boardWord).toBe('Topic');
+    expect((await word('  IT Service ')).body.boardWord).toBe('IT Service');
+    expect((await publicBranding()).boardWord).toBe('IT Service');
+    // Saving name and colour alone keeps the word.
+    expect((await admin.put('/api/admin/branding', { name: 'Brightline IT', accentColor: null })).body.boardWord).toBe('IT Service');
+    for (const bad of ['', '   ', 'Topic!', '<b>Topic</b>', 'a'.repeat(31), 'Two  spaces', 42]) {
+      const r = await word(bad);
+      expect(r.status, String(bad)).toBe(400);
+      expect(r.body.error.code).toBe('validation_failed');
+    }
+    expect((await publicBranding()).boardWord).toBe('IT Service');
+    expect((await word('Catégorie')).body.boardWord).toBe('Catégorie');
+    expect((await word('Topic')).body.boardWord).toBe('Topic');
+    const row = await s.ctx.db.selectFrom('branding').select('board_word').executeTakeFirstOrThrow();
+    expect(row.board_word).toBeNull();
   });
 
   it('refuses a logo that is SVG, not what its type says, empty or too large, and stores none of them', async () => {

@@ -56,7 +56,7 @@ export async function techJoins(tech: { http: Client }, chatId: number): Promise
 /** Fills and submits the new-request form in chat mode; returns the chat id from the URL. */
 export async function requestChat(page: Page, subject: string, message: string) {
   await page.getByRole('link', { name: 'New request', exact: true }).click();
-  await page.getByLabel('Board').selectOption({ index: 1 });
+  await page.getByLabel('Topic').selectOption({ index: 1 });
   await page.getByLabel('Subject').fill(subject);
   await page.getByLabel('Message', { exact: true }).fill(message);
   await page.getByRole('radio', { name: /Chat now/ }).check();

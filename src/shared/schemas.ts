@@ -3,6 +3,8 @@ import { z } from 'zod';
 import { ACCENT_PATTERN } from './colour.js';
 
 export const MAX_MESSAGE = 4000;
+/** The longest subject of a request. */
+export const MAX_SUBJECT = 200;
 const id = z.number().int().positive();
 // Control characters other than tab and newlines are dropped: they have no place in chat text and
 // \u0002/\u0003 mark search highlights.
@@ -49,7 +51,7 @@ export const Phone = z
 export const CallbackBody = z.object({ phone: Phone, preferredTime: optText(200), message: optText(MAX_MESSAGE) }).strict();
 /** A new request; with `callback` (outside office hours, say) it goes straight to the callback list. */
 export const NewRequestBody = z
-  .object({ boardId: id, subject: text(200), message: text(MAX_MESSAGE), clientId: ClientId.optional(), callback: CallbackBody.optional() })
+  .object({ boardId: id, subject: text(MAX_SUBJECT), message: text(MAX_MESSAGE), clientId: ClientId.optional(), callback: CallbackBody.optional() })
   .strict();
 export const EndBody = z.discriminatedUnion('outcome', [
   z.object({ outcome: z.literal('ended'), note: optText(10000) }).strict(),
@@ -150,7 +152,15 @@ export const OfficeHoursBody = z
   })
   .strict();
 /** The provider's name and accent colour (#rrggbb, or null for the product's own). */
-export const BrandingBody = z.object({ name: text(80), accentColor: z.string().regex(ACCENT_PATTERN, 'Must be a colour like #0b5cad').nullable() }).strict();
+/** A word end users read in place of "board": letters, with spaces or hyphens between words. */
+export const BOARD_WORD_PATTERN = /^\p{L}+(?:[ -]\p{L}+)*$/u;
+export const BrandingBody = z
+  .object({
+    name: text(80),
+    accentColor: z.string().regex(ACCENT_PATTERN, 'Must be a colour like #0b5cad').nullable(),
+    boardWord: z.string().trim().min(1).max(30).regex(BOARD_WORD_PATTERN, 'Letters only, with spaces or hyphens between words').optional(),
+  })
+  .strict();
 export const HolidayBody = z.object({ date: dateStr, name: text(200) }).strict();
 
 // First start: the first admin, guarded by the setup token the server printed in its log.

@@ -256,7 +256,8 @@ export type ChatContext = z.infer<typeof ChatContext>;
 export const CannedReply = z.object({ id, shortcut: z.string(), body: z.string(), shared: z.boolean(), boardId: id.nullable(), updatedAt: time });
 export type CannedReply = z.infer<typeof CannedReply>;
 /** The provider's branding as both apps show it; `logoUrl` changes with the logo. */
-export const Branding = z.object({ name: z.string(), accentColor: z.string().nullable(), logoUrl: z.string().nullable() });
+/** `boardWord`: what end users see instead of "board" (default "Topic"). */
+export const Branding = z.object({ name: z.string(), accentColor: z.string().nullable(), logoUrl: z.string().nullable(), boardWord: z.string() });
 export type Branding = z.infer<typeof Branding>;
 /** A person's data as JSON (services/privacy.ts): the person, and what is stored about them. */
 export const PersonExport = z.looseObject({ exportedAt: z.string(), person: z.looseObject({ kind: z.enum(['portal_user', 'tech']), id }) });

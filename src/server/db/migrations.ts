@@ -250,6 +250,11 @@ async function jobs(db: Kysely<any>, dialect: Dialect) {
   await sql`create unique index jobs_dedupe on jobs (dedupe_key)`.execute(db);
 }
 
+/** The word end users see for a board (024): SPEC Part 2, "a friendlier word than board". */
+async function boardWord(db: Kysely<any>) {
+  await sql`alter table branding add column board_word text`.execute(db);
+}
+
 const migrations: Migration[] = [
   { name: '001_initial', up: createTables },
   { name: '002_client_id_per_author', up: clientIdPerAuthor },
@@ -269,6 +274,7 @@ const migrations: Migration[] = [
   { name: '016_transfer_invite', up: transferInvite },
   { name: '017_chat_files', up: chatFiles },
   { name: '018_jobs', up: jobs },
+  { name: '024_board_word', up: boardWord },
 ];
 
 /** The name of the newest migration: a database whose schema has it is current. */

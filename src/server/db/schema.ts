@@ -268,6 +268,8 @@ export interface BrandingTable {
   logo_type: string | null;
   logo_hash: string | null;
   updated_at: number;
+  /** What end users see instead of "board" (null: the default, services/branding.ts). */
+  board_word: string | null;
 }
 
 /** A canned reply: shared (owner null, board null for every board) or a tech's personal one. */

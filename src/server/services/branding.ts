@@ -11,6 +11,8 @@ import { brandingLogo, brandingRow, saveBrandingRow } from '../db/repositories/b
 import { LIGHT_BG, MIN_CONTRAST, accentReadable, contrast } from '../../shared/colour.js';
 
 export const DEFAULT_BRAND_NAME = 'Helpdesk';
+/** What end users see instead of "board" unless an admin chose another word (SPEC Part 2). */
+export const DEFAULT_BOARD_WORD = 'Topic';
 /** The largest logo accepted: a header logo needs far less. */
 export const MAX_LOGO_BYTES = 256 * 1024;
 
@@ -22,7 +24,7 @@ const LOGO_TYPES: Record<string, (b: Buffer) => boolean> = {
 };
 export const LOGO_CONTENT_TYPES = Object.keys(LOGO_TYPES);
 
-export type BrandingView = { name: string; accentColor: string | null; logoUrl: string | null };
+export type BrandingView = { name: string; accentColor: string | null; logoUrl: string | null; boardWord: string };
 
 export async function getBranding(db: Db): Promise<BrandingView> {
   const row = await brandingRow(db);
@@ -30,11 +32,12 @@ export async function getBranding(db: Db): Promise<BrandingView> {
     name: row?.name ?? DEFAULT_BRAND_NAME,
     accentColor: row?.accent ?? null,
     logoUrl: row?.logo_hash ? `/api/branding/logo?v=${row.logo_hash}` : null,
+    boardWord: row?.board_word ?? DEFAULT_BOARD_WORD,
   };
 }
 
-/** Name and accent; `accentColor: null` goes back to the product's own. */
-export async function saveBranding(db: Db, input: { name: string; accentColor: string | null }, now: number): Promise<BrandingView> {
+/** Name, accent and board word; `accentColor: null` goes back to the product's own; no `boardWord` keeps the current one. */
+export async function saveBranding(db: Db, input: { name: string; accentColor: string | null; boardWord?: string }, now: number): Promise<BrandingView> {
   const accent = input.accentColor?.toLowerCase() ?? null;
   if (accent !== null && !accentReadable(accent)) {
     const ratio = Math.round(contrast(accent, LIGHT_BG) * 100) / 100;
@@ -47,7 +50,8 @@ export async function saveBranding(db: Db, input: { name: string; accentColor: s
       },
     );
   }
-  await saveBrandingRow(db, { name: input.name, accent, updated_at: now }, DEFAULT_BRAND_NAME);
+  const word = input.boardWord === undefined ? {} : { board_word: input.boardWord === DEFAULT_BOARD_WORD ? null : input.boardWord };
+  await saveBrandingRow(db, { name: input.name, accent, ...word, updated_at: now }, DEFAULT_BRAND_NAME);
   return getBranding(db);
 }
 

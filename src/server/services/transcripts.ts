@@ -94,6 +94,8 @@ export async function attachTranscript(trx: Tx, chatId: number, ticketId: number
       techNames: [chat.tech_name, ...coTechs(chat).map((t) => t.name)].filter((n): n is string => !!n),
       messageCount,
       outcome: chat.outcome ?? chat.status,
+      // Why no technician is named, for a chat nobody joined.
+      nobodyJoined: chat.tech_id !== null ? null : chat.callback_at !== null ? 'callback' : chat.abandoned_at !== null ? (chat.abandon_reason ?? 'left') : null,
       filename: `chat-${chatId}.txt`,
       fileCount: files.length,
     }),

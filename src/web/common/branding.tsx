@@ -9,11 +9,21 @@ import { accentPair } from '../../shared/colour.js';
 import type { Branding } from '../../shared/views.js';
 
 export const BRANDING_KEY = ['branding'] as const;
-const DEFAULT: Branding = { name: 'Helpdesk', accentColor: null, logoUrl: null };
+const DEFAULT: Branding = { name: 'Helpdesk', accentColor: null, logoUrl: null, boardWord: 'Topic' };
 
 export function useBranding(): Branding {
   const q = useQuery({ queryKey: BRANDING_KEY, queryFn: () => api.get<Branding>('/api/branding'), staleTime: 60_000 });
   return q.data ?? DEFAULT;
+}
+
+/**
+ * The word portal users see for a board, as a label ("Topic") and inside a sentence ("topic"; a
+ * word with capitals after its first letter, such as "IT Service", is kept as it is).
+ */
+export function useBoardWord(): { label: string; inSentence: string } {
+  const label = useBranding().boardWord;
+  const inSentence = /\p{Lu}/u.test(label.slice(1)) ? label : label.charAt(0).toLowerCase() + label.slice(1);
+  return { label, inSentence };
 }
 
 /** Sets the accent tokens (tokens.css --brand-accent-*) from the branding; none keeps the product's own. */

@@ -9,7 +9,7 @@ import { api } from '../common/api.js';
 import { ErrorBanner } from '../common/error-banner.js';
 import { ConfirmDialog } from '../common/modal.js';
 import type { CannedReply } from '../../shared/views.js';
-import { Feedback } from './admin/feedback.js';
+import { Feedback, ListFilter, matches } from './admin/feedback.js';
 import { useSave, type Named } from './admin/admin-data.js';
 import { keys } from './queries.js';
 
@@ -21,7 +21,9 @@ export function CannedRepliesEditor({ scope, boards = [] }: { scope: Scope; boar
   const qc = useQueryClient();
   const save = useSave();
   const list = useQuery({ queryKey: [...keys.canned(), scope], queryFn: () => api.get<CannedReply[]>(BASE[scope]) });
-  const own = (list.data ?? []).filter((r) => (scope === 'shared') === r.shared);
+  const [q, setQ] = useState('');
+  const all = (list.data ?? []).filter((r) => (scope === 'shared') === r.shared);
+  const own = all.filter((r) => matches(q, r.shortcut, r.body));
   const sharedToo = scope === 'personal' ? (list.data ?? []).filter((r) => r.shared) : [];
   const run = (what: string, fn: () => Promise<unknown>) =>
     save.run(what, async () => {
@@ -41,7 +43,8 @@ export function CannedRepliesEditor({ scope, boards = [] }: { scope: Scope; boar
       />
       <h2>{scope === 'shared' ? 'Shared replies' : 'My replies'}</h2>
       {list.isPending && <p>Loading…</p>}
-      {list.data && own.length === 0 && <p className="muted">None yet.</p>}
+      {list.data && all.length === 0 && <p className="muted">None yet.</p>}
+      {all.length > 0 && <ListFilter label="Find a reply (shortcut or text)" value={q} onChange={setQ} shown={own.length} total={all.length} />}
       <ul className="admin-list" data-testid="canned-replies">
         {own.map((r) => (
           <li key={r.id}>

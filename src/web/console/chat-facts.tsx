@@ -20,10 +20,17 @@ function nobodyJoined(chat: ConsoleChat): string {
 
 /** The same, short, for a line in a list of chats. */
 export function nobodyJoinedShort(chat: ConsoleChat): string {
-  if (chat.callbackAt) return 'callback, nobody joined';
-  if (chat.abandonedAt) return chat.abandonReason === 'disconnected' ? 'connection lost before anyone joined' : 'left before anyone joined';
+  if (chat.callbackAt) return NOBODY_JOINED.callback;
+  if (chat.abandonedAt) return NOBODY_JOINED[chat.abandonReason === 'disconnected' ? 'disconnected' : 'left'];
   return 'nobody joined';
 }
+
+/** Why nobody joined, in a few words, by reason (also in a ticket's timeline, services/transcripts.ts). */
+export const NOBODY_JOINED: Record<string, string> = {
+  callback: 'callback, nobody joined',
+  disconnected: 'connection lost before anyone joined',
+  left: 'left before anyone joined',
+};
 
 /** Who and where a chat is: the facts every chat view starts with. */
 export function ChatFacts({ chat, full = false }: { chat: ConsoleChat; full?: boolean }) {

@@ -4,7 +4,7 @@ import { ErrorBanner } from '../common/error-banner.js';
 import { formatDateTime, formatDuration } from '../common/format.js';
 import { Link } from '../common/router.js';
 import type { TimelineEntry } from '../common/types.js';
-import { OUTCOME_TEXT } from './chat-facts.js';
+import { NOBODY_JOINED, OUTCOME_TEXT } from './chat-facts.js';
 import { TICKET_STATUS_TEXT } from './tickets-page.js';
 import { useTicket } from './queries.js';
 import { TicketUpdate } from './ticket-update.js';
@@ -88,7 +88,7 @@ function TimelineItem({ entry: e, fileUrl }: { entry: TimelineEntry; fileUrl: (i
         ? `, with ${d.techNames.map(String).join(', ')}`
         : d.techName
           ? `, with ${String(d.techName)}`
-          : ', nobody joined'}
+          : `, ${NOBODY_JOINED[String(d.nobodyJoined)] ?? 'nobody joined'}`}
       {typeof d.durationSeconds === 'number' && `, ${formatDuration(d.durationSeconds * 1000)}`}
       {count !== null && `, ${count} message${count === 1 ? '' : 's'}`}
       {d.outcome ? `, ${OUTCOME_TEXT[String(d.outcome)] ?? String(d.outcome)}` : ''}

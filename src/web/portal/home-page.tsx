@@ -4,9 +4,11 @@ import { Link } from '../common/router.js';
 import { chatStatusText, TICKET_STATUS_TEXT } from './status-text.js';
 import { isOpen, useChats, useTickets } from './queries.js';
 import { OfficeHoursPanel } from './office-hours-panel.js';
+import { useBoardWord } from '../common/branding.js';
 
 export function HomePage() {
   const tickets = useTickets();
+  const boardWord = useBoardWord().label;
   const chats = useChats();
   const open = (chats.data ?? []).filter(isOpen);
   const past = (chats.data ?? []).filter((c) => !isOpen(c)).slice(0, 20);
@@ -40,7 +42,7 @@ export function HomePage() {
             <tr>
               <th scope="col">Ticket</th>
               <th scope="col">Summary</th>
-              <th scope="col">Board</th>
+              <th scope="col">{boardWord}</th>
               <th scope="col">Status</th>
               <th scope="col">Updated</th>
             </tr>

@@ -1,5 +1,7 @@
 import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
 import { CharCount, tooLong } from '../common/char-count.js';
+import { useBoardWord } from '../common/branding.js';
+import { MAX_SUBJECT } from '../../shared/schemas.js';
 import { useQueryClient } from '@tanstack/react-query';
 import { api } from '../common/api.js';
 import { ErrorBanner } from '../common/error-banner.js';
@@ -17,6 +19,7 @@ export function NewRequestPage() {
   const boards = useBoards();
   const hours = useOfficeHours();
   const id = useId();
+  const word = useBoardWord();
   const [boardId, setBoardId] = useState<number | ''>('');
   const [subject, setSubject] = useState('');
   const [message, setMessage] = useState('');
@@ -79,11 +82,11 @@ export function NewRequestPage() {
         <ErrorBanner error={error} />
         <ErrorBanner error={boards.error} />
         {boards.data && boards.data.length === 0 && (
-          <p className="banner banner-warn">No service board is offered to your company yet. Please contact your administrator.</p>
+          <p className="banner banner-warn">No {word.inSentence} is offered to your company yet. Please contact your administrator.</p>
         )}
-        <label htmlFor={`${id}-board`}>Board</label>
+        <label htmlFor={`${id}-board`}>{word.label}</label>
         <select id={`${id}-board`} required value={boardId} onChange={(e) => setBoardId(e.target.value ? Number(e.target.value) : '')}>
-          <option value="">Choose a board…</option>
+          <option value="">Choose…</option>
           {boards.data?.map((b) => (
             <option key={b.id} value={b.id}>
               {b.name}
@@ -91,7 +94,15 @@ export function NewRequestPage() {
           ))}
         </select>
         <label htmlFor={`${id}-subject`}>Subject</label>
-        <input id={`${id}-subject`} required maxLength={200} value={subject} onChange={(e) => setSubject(e.target.value)} />
+        <input
+          id={`${id}-subject`}
+          required
+          aria-invalid={tooLong(subject, MAX_SUBJECT)}
+          aria-describedby={`${id}-subject-count`}
+          value={subject}
+          onChange={(e) => setSubject(e.target.value)}
+        />
+        <CharCount id={`${id}-subject-count`} length={subject.trim().length} max={MAX_SUBJECT} />
         <label htmlFor={`${id}-message`}>Message</label>
         <textarea
           id={`${id}-message`}
@@ -117,12 +128,18 @@ export function NewRequestPage() {
         </fieldset>
         {mode === 'callback' && <CallbackFields value={callback} onChange={setCallback} phoneError={phoneError} withMessage={false} />}
         <div>
-          <button type="submit" disabled={busy || !boardId || tooLong(message)} aria-describedby={`${id}-why`}>
+          <button type="submit" disabled={busy || !boardId || tooLong(subject, MAX_SUBJECT) || tooLong(message)} aria-describedby={`${id}-why`}>
             {mode === 'callback' ? 'Request a callback' : 'Start chat'}
           </button>
           {/* A disabled button says why. */}
           <p id={`${id}-why`} className="field-hint" data-testid="submit-why">
-            {!boardId ? 'Choose a board first.' : tooLong(message) ? 'Shorten the message first.' : ''}
+            {!boardId
+              ? `Choose the ${word.inSentence} first.`
+              : tooLong(subject, MAX_SUBJECT)
+                ? 'Shorten the subject first.'
+                : tooLong(message)
+                  ? 'Shorten the message first.'
+                  : ''}
           </p>
         </div>
       </form>

@@ -8,9 +8,11 @@ import { Link, navigate } from '../common/router.js';
 import type { PortalChat, TimelineEntry } from '../common/types.js';
 import { TICKET_STATUS_TEXT } from './status-text.js';
 import { keys, useTicket } from './queries.js';
+import { useBoardWord } from '../common/branding.js';
 
 export function TicketPage({ id }: { id: number }) {
   const ticket = useTicket(id);
+  const boardWord = useBoardWord().label;
   if (ticket.isPending) return <main className="app-main">Loading…</main>;
   if (ticket.error)
     return (
@@ -32,7 +34,7 @@ export function TicketPage({ id }: { id: number }) {
       <dl className="facts card">
         <dt>Status</dt>
         <dd>{TICKET_STATUS_TEXT[t.status] ?? t.status}</dd>
-        <dt>Board</dt>
+        <dt>{boardWord}</dt>
         <dd>{t.board.name}</dd>
         <dt>Technician</dt>
         <dd>{t.assignedTech?.name ?? 'Not assigned yet'}</dd>

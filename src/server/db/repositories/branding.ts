@@ -1,9 +1,9 @@
 /** SQL of the provider's branding (one row, id 1). */
 import type { Tx } from '../database.js';
 
-/** Name and accent, and the logo's type and hash: everything but the image itself. */
+/** Name, accent and board word, and the logo's type and hash: everything but the image itself. */
 export function brandingRow(db: Tx) {
-  return db.selectFrom('branding').select(['name', 'accent', 'logo_type', 'logo_hash', 'updated_at']).where('id', '=', 1).executeTakeFirst();
+  return db.selectFrom('branding').select(['name', 'accent', 'board_word', 'logo_type', 'logo_hash', 'updated_at']).where('id', '=', 1).executeTakeFirst();
 }
 
 export function brandingLogo(db: Tx) {
@@ -13,7 +13,14 @@ export function brandingLogo(db: Tx) {
 /** Writes the given columns of the row, creating it (with the default name) when missing. */
 export async function saveBrandingRow(
   db: Tx,
-  values: Partial<{ name: string; accent: string | null; logo: Buffer | null; logo_type: string | null; logo_hash: string | null }> & { updated_at: number },
+  values: Partial<{
+    name: string;
+    accent: string | null;
+    board_word: string | null;
+    logo: Buffer | null;
+    logo_type: string | null;
+    logo_hash: string | null;
+  }> & { updated_at: number },
   defaultName: string,
 ): Promise<void> {
   await db

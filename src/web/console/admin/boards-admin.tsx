@@ -1,7 +1,7 @@
 import { useId, useState, type FormEvent } from 'react';
 import { api } from '../../common/api.js';
 import { ErrorBanner } from '../../common/error-banner.js';
-import { Feedback, IdChecklist } from './feedback.js';
+import { Feedback, IdChecklist, ListFilter, matches } from './feedback.js';
 import { useBoards, useCompanies, useSave, type Company, type Named } from './admin-data.js';
 
 export function BoardsAdmin() {
@@ -10,6 +10,8 @@ export function BoardsAdmin() {
   const save = useSave();
   const id = useId();
   const [name, setName] = useState('');
+  const [q, setQ] = useState('');
+  const shown = (boards.data ?? []).filter((b) => matches(q, b.name));
   const add = async (e: FormEvent) => {
     e.preventDefault();
     if (await save.run(`Board “${name.trim()}” added`, () => api.post('/api/admin/boards', { name: name.trim() }))) setName('');
@@ -25,8 +27,9 @@ export function BoardsAdmin() {
           Add board
         </button>
       </form>
+      <ListFilter label="Find a board" value={q} onChange={setQ} shown={shown.length} total={boards.data?.length ?? 0} />
       <ul className="admin-list">
-        {boards.data?.map((b) => (
+        {shown.map((b) => (
           <BoardRow key={b.id} board={b} companies={companies.data ?? []} save={save} />
         ))}
       </ul>

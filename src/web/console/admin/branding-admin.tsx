@@ -1,4 +1,4 @@
-/** The provider's name, accent colour and logo, shown on both apps (services/branding.ts checks them). */
+/** The provider's name, accent colour and logo, shown on both apps, and the word portal users see for a board (services/branding.ts checks them). */
 import { useQueryClient } from '@tanstack/react-query';
 import { useId, useState, type FormEvent } from 'react';
 import { api } from '../../common/api.js';
@@ -15,7 +15,7 @@ const PRODUCT_ACCENT = '#0b5cad';
 export function BrandingAdmin() {
   const branding = useBranding();
   // The form starts from what is saved, once it has been read.
-  return <BrandingForm key={`${branding.name}|${branding.accentColor}`} initial={branding} />;
+  return <BrandingForm key={`${branding.name}|${branding.accentColor}|${branding.boardWord}`} initial={branding} />;
 }
 
 function BrandingForm({ initial }: { initial: Branding }) {
@@ -25,6 +25,7 @@ function BrandingForm({ initial }: { initial: Branding }) {
   const [name, setName] = useState(initial.name);
   const [own, setOwn] = useState(initial.accentColor !== null);
   const [accent, setAccent] = useState(initial.accentColor ?? PRODUCT_ACCENT);
+  const [boardWord, setBoardWord] = useState(initial.boardWord);
   const [confirmRemove, setConfirmRemove] = useState(false);
   const valid = ACCENT_PATTERN.test(accent);
   const readable = valid && accentReadable(accent);
@@ -33,7 +34,7 @@ function BrandingForm({ initial }: { initial: Branding }) {
   const submit = (e: FormEvent) => {
     e.preventDefault();
     void save.run('Branding saved', async () => {
-      await api.put('/api/admin/branding', { name, accentColor: own ? accent : null });
+      await api.put('/api/admin/branding', { name, accentColor: own ? accent : null, boardWord });
       await refresh();
     });
   };
@@ -49,7 +50,7 @@ function BrandingForm({ initial }: { initial: Branding }) {
     <>
       <Feedback {...save} />
       <form className="card stack" onSubmit={submit} aria-labelledby={`${id}-h`}>
-        <h2 id={`${id}-h`}>Name and colour</h2>
+        <h2 id={`${id}-h`}>Name, colour and words</h2>
         <p className="muted">Shown to portal users and techs in the header of both apps and on the login pages.</p>
         <label htmlFor={`${id}-name`}>Your organisation's name</label>
         <input id={`${id}-name`} required maxLength={80} value={name} onChange={(e) => setName(e.target.value)} />
@@ -103,9 +104,22 @@ function BrandingForm({ initial }: { initial: Branding }) {
             )}
           </div>
         )}
+        <label htmlFor={`${id}-word`}>What portal users see instead of “board”</label>
+        <input
+          id={`${id}-word`}
+          required
+          maxLength={30}
+          pattern="\p{L}+([ \-]\p{L}+)*"
+          value={boardWord}
+          onChange={(e) => setBoardWord(e.target.value)}
+          aria-describedby={`${id}-word-hint`}
+        />
+        <p id={`${id}-word-hint`} className="field-hint">
+          For example Topic, Service or Category. The Tech Console keeps saying board.
+        </p>
         <div>
           <button type="submit" disabled={save.busy || (own && !readable)}>
-            Save name and colour
+            Save name, colour and word
           </button>
         </div>
       </form>
