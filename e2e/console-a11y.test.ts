@@ -124,7 +124,7 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Tech Console accessibility 
         'Portal users': 'Add portal user',
         'Office hours and holidays': 'Save office hours',
         'Canned replies': 'Add canned reply',
-        Branding: 'Save name and colour',
+        Branding: 'Save name, colour and word',
       };
       await navTo(page, 'Admin');
       for (const [section, button] of Object.entries(loaded)) {

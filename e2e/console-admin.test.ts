@@ -1,4 +1,5 @@
 /** Admin pages of the Tech Console in a real browser: every change made through the page and checked in the database. */
+import { axeViolations } from './support/a11y.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HAS_CHROMIUM, launch, screenshotPath, type Browsers } from './support/browser.js';
 import { HAS_PORTAL_BUILD, startPortalServer } from './support/portal.js';
@@ -171,6 +172,8 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Tech Console admin pages in
     await eventually(() => page.getByText('2030-12-25: Christmas').isVisible()).toBe(true);
     // Removing asks first; keeping it changes nothing.
     await page.getByRole('button', { name: 'Remove holiday 2030-12-25' }).click();
+    await page.getByRole('alertdialog', { name: /Remove the holiday/ }).waitFor();
+    expect(await axeViolations(page)).toEqual([]);
     await page
       .getByRole('alertdialog', { name: /Remove the holiday/ })
       .getByRole('button', { name: 'Keep it' })

@@ -2,6 +2,7 @@
  * Alerts are not missed in silence: when the browser blocks sound (no click on the page since it
  * loaded), the console says so and one click turns sound on.
  */
+import { axeViolations } from './support/a11y.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HAS_CHROMIUM, launch, type Browsers } from './support/browser.js';
 import { ALWAYS_OPEN, HAS_PORTAL_BUILD, setOfficeHours, startPortalServer } from './support/portal.js';
@@ -34,6 +35,8 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Tech Console alert signals 
     const chatId = await waitingChat(w, 'Silent alert');
     await eventually(() => toast(tech.page, chatId).isVisible()).toBe(true);
     expect(await banner.isVisible()).toBe(true);
+    // The notice and the toast together pass axe in both themes.
+    expect(await axeViolations(tech.page)).toEqual([]);
 
     await tech.page.evaluate(() => (window as unknown as { __allowAudio: () => void }).__allowAudio());
     // The button's own click (a real click's pointerdown anywhere on the page would do it as well).

@@ -3,6 +3,7 @@
  * remembered, shared by both apps), and the provider's name, logo and accent colour set by an
  * admin in the console and applied to the portal and the console.
  */
+import { axeViolations } from './support/a11y.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { HAS_CHROMIUM, launch, type Browsers } from './support/browser.js';
@@ -82,8 +83,11 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('themes and branding in a re
     await hex.fill('#ffd43b');
     await eventually(() => page.getByTestId('accent-contrast').textContent()).toContain('too light');
     expect(await page.getByRole('button', { name: 'Save name, colour and word' }).isDisabled()).toBe(true);
+    expect(await axeViolations(page)).toEqual([]);
     await hex.fill('#6d28d9');
     await eventually(() => page.getByTestId('accent-contrast').textContent()).toContain('readable');
+    // The preview shows the colour as each theme will: axe finds no contrast problem in either.
+    expect(await axeViolations(page)).toEqual([]);
     const word = page.getByLabel('What portal users see instead of “board”');
     expect(await word.inputValue()).toBe('Topic');
     await word.fill('Service');

@@ -68,6 +68,7 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Client Portal: nothing lost
     expect(await page.getByTestId('submit-why').textContent()).toBe('Shorten the subject first.');
     expect(await start.isDisabled()).toBe(true);
     expect(await page.getByText('1 too many to send').count()).toBe(1);
+    expect(await axeViolations(page)).toEqual([]);
     await page.getByLabel('Subject').fill('Keyboard');
     await page.getByLabel('Message', { exact: true }).fill('y'.repeat(MAX_MESSAGE + 5));
     expect(await page.getByTestId('submit-why').textContent()).toBe('Shorten the message first.');
@@ -83,6 +84,8 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Client Portal: nothing lost
     const chatId = await requestChat(page, 'Mouse', 'The mouse is dead');
     await page.getByRole('button', { name: 'Leave the queue' }).click();
     const ask = page.getByRole('alertdialog', { name: 'Leave the queue?' });
+    await ask.waitFor();
+    expect(await axeViolations(page)).toEqual([]);
     await ask.getByRole('button', { name: 'Keep waiting' }).click();
     await eventually(() => ask.count()).toBe(0);
     expect(await statusOf(chatId)).toBe('waiting');
@@ -184,6 +187,7 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Client Portal: nothing lost
     expect(await card.getByRole('heading').textContent()).toBe('The connection was lost');
     expect(await page.getByTestId('chat-status').textContent()).toContain('Closed: the connection was lost');
     expect(await page.getByText('You left the queue').count()).toBe(0);
+    expect(await axeViolations(page)).toEqual([]);
 
     await card.getByRole('button', { name: 'Ask again' }).click();
     await page.waitForURL((u) => /\/chats\/\d+$/.test(u.pathname) && !u.pathname.endsWith(`/${chatId}`));

@@ -3,6 +3,7 @@
  * leaving, and a chat from a ticket that alerts its assigned tech first. Real browser, real server
  * with a 1 s wait-offer delay.
  */
+import { axeViolations } from './support/a11y.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { HAS_CHROMIUM, launch, screenshotPath, type Browsers } from './support/browser.js';
@@ -47,6 +48,7 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Client Portal waiting, offe
     await portalLogin(page, w.user.email);
     // The home page already says that support is closed, before the user starts anything.
     await eventually(() => page.getByTestId('office-closed').textContent()).toContain('Support is closed now');
+    expect(await axeViolations(page)).toEqual([]);
     await page.getByRole('link', { name: 'New request', exact: true }).click();
     await eventually(() => page.getByTestId('office-closed').textContent()).toContain('Nobody may respond');
     const inBerlin = (opts: Intl.DateTimeFormatOptions) => new Intl.DateTimeFormat('en-GB', { timeZone: VIEWER_TZ, ...opts }).format(new Date(nextOpen));
@@ -57,6 +59,7 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Client Portal waiting, offe
     expect(opening).not.toContain('09:00 –');
     expect(await page.getByText(`Shown in your time zone (${VIEWER_TZ})`).count()).toBe(1);
     expect(await page.getByRole('radio', { name: /Call me back/ }).isChecked()).toBe(true);
+    expect(await axeViolations(page)).toEqual([]);
     await page.screenshot({ path: screenshotPath('portal-new-request-closed'), fullPage: true });
 
     await page.getByLabel('Topic').selectOption({ index: 1 });
@@ -93,6 +96,7 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Client Portal waiting, offe
     await eventually(() => page.getByTestId('offer').isVisible(), { timeout: 10000 }).toBe(true);
     // The offer takes the keyboard focus.
     expect(await page.evaluate(() => document.activeElement?.getAttribute('data-testid'))).toBe('offer');
+    expect(await axeViolations(page)).toEqual([]);
 
     await page.getByRole('button', { name: 'Keep waiting' }).click();
     await eventually(() => page.getByTestId('offer').count()).toBe(0);
@@ -102,6 +106,7 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Client Portal waiting, offe
     await page.getByLabel('Phone number').fill('020 7946 0000');
     await page.getByRole('button', { name: 'Request callback' }).click();
     await eventually(() => page.getByTestId('callback-confirmed').isVisible()).toBe(true);
+    expect(await axeViolations(page)).toEqual([]);
     const chat = await s.ctx.db.selectFrom('chats').select(['status', 'offer_count']).where('id', '=', chatId).executeTakeFirstOrThrow();
     expect(chat.status).toBe('callback');
     expect(Number(chat.offer_count)).toBeGreaterThanOrEqual(2);

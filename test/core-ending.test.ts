@@ -76,6 +76,16 @@ describe.each(DIALECTS)('ending, transcripts and timeline on %s', (kind) => {
     }
   });
 
+  it("a ticket's timeline says why nobody joined a chat from it that the user left and a tech completed", async () => {
+    const ticketId = await s.f.ticket({ companyId: w.companyId, boardId: w.boardId, contactId: w.user.id, assignedTechId: w.tech.id });
+    const id = (await w.userClient.post(`/api/portal/tickets/${ticketId}/chat`, { message: 'Never mind' })).body.chat.id;
+    expect((await w.userClient.post(`/api/portal/chats/${id}/leave`)).status).toBe(200);
+    expect((await w.techClient.post(`/api/console/chats/${id}/complete`, { note: 'Solved by mail' })).status).toBe(200);
+    const ticket = (await w.techClient.get(`/api/console/tickets/${ticketId}`)).body;
+    const session = ticket.timeline.find((e: any) => e.kind === 'chat_session' && e.chatId === id);
+    expect(session.data).toMatchObject({ outcome: 'completed', techId: null, nobodyJoined: 'left' });
+  });
+
   it('a ticket can be created later from a completed new-request chat, once', async () => {
     const id = await completedChat(w);
     expect((await w.techClient.get(`/api/console/chats/${id}`)).body.createdTicketId).toBeNull();

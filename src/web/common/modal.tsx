@@ -84,7 +84,8 @@ export function ConfirmDialog(props: {
     <AlertDialog.Root open onOpenChange={(open) => !open && !busy && props.onClose()}>
       <AlertDialog.Portal>
         <div className="modal-backdrop" />
-        <AlertDialog.Content className="modal" onCloseAutoFocus={focusBack}>
+        {/* Modal, and said so: assistive technology (and axe) then know the page behind is out of reach. */}
+        <AlertDialog.Content className="modal" aria-modal="true" onCloseAutoFocus={focusBack}>
           <AlertDialog.Title asChild>
             <h2>{props.title}</h2>
           </AlertDialog.Title>

@@ -1,10 +1,10 @@
 /** The provider's name, accent colour and logo, shown on both apps, and the word portal users see for a board (services/branding.ts checks them). */
 import { useQueryClient } from '@tanstack/react-query';
-import { useId, useState, type FormEvent } from 'react';
+import { useId, useState, type CSSProperties, type FormEvent } from 'react';
 import { api } from '../../common/api.js';
 import { BRANDING_KEY, useBranding } from '../../common/branding.js';
 import { ConfirmDialog } from '../../common/modal.js';
-import { ACCENT_PATTERN, LIGHT_BG, MIN_CONTRAST, accentReadable, contrast } from '../../../shared/colour.js';
+import { ACCENT_PATTERN, LIGHT_BG, MIN_CONTRAST, accentPair, accentReadable, contrast } from '../../../shared/colour.js';
 import type { Branding } from '../../../shared/views.js';
 import { flash } from '../../common/flash.js';
 import { Feedback } from './feedback.js';
@@ -16,6 +16,17 @@ export function BrandingAdmin() {
   const branding = useBranding();
   // The form starts from what is saved, once it has been read.
   return <BrandingForm key={`${branding.name}|${branding.accentColor}|${branding.boardWord}`} initial={branding} />;
+}
+
+function AccentPreview({ accent }: { accent: string }) {
+  const pair = accentPair(accent);
+  const vars = { '--preview': pair.light, '--preview-fg': pair.lightFg, '--preview-dark': pair.dark, '--preview-dark-fg': pair.darkFg } as CSSProperties;
+  return (
+    <p className="row" style={vars}>
+      <span className="accent-sample">Button text</span>
+      <span className="accent-sample-link">A link in this colour</span>
+    </p>
+  );
 }
 
 function BrandingForm({ initial }: { initial: Branding }) {
@@ -94,14 +105,8 @@ function BrandingForm({ initial }: { initial: Branding }) {
                   ? `Contrast ${contrast(accent, LIGHT_BG).toFixed(1)}:1 — readable as text and behind white text. The dark theme uses a lighter shade of it.`
                   : `Contrast ${contrast(accent, LIGHT_BG).toFixed(1)}:1 — too light to read (at least ${MIN_CONTRAST}:1 is needed). Choose a darker shade.`}
             </p>
-            {valid && (
-              <p className="row">
-                <span className="accent-sample" style={{ background: accent }}>
-                  Button text
-                </span>
-                <span style={{ color: accent }}>A link in this colour</span>
-              </p>
-            )}
+            {/* A preview of a colour that will be used: as the theme shows it (the dark theme's lighter shade). */}
+            {readable && <AccentPreview accent={accent} />}
           </div>
         )}
         <label htmlFor={`${id}-word`}>What portal users see instead of “board”</label>
