@@ -117,6 +117,9 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Tech Console chat in a real
     await dialog.getByLabel(/Note/).fill('Replaced the toner');
     await dialog.getByRole('button', { name: 'End and create ticket' }).click();
     await eventually(() => tech.page.getByTestId('chat-status').textContent()).toBe('Completed');
+    // A new request that got a ticket names it as its ticket, not as the ticket it came from.
+    await eventually(() => tech.page.getByTestId('chat-facts').textContent()).toMatch(/Created ticketTicket #\d+/);
+    expect(await tech.page.getByTestId('chat-facts').textContent()).not.toContain('From ticket');
     await eventually(() => count(tech.page, 'active')).toBe('0');
     await eventually(() => user.getByTestId('chat-ended').isVisible()).toBe(true);
     await eventually(() => tech.page.getByTestId('note').first().textContent()).toContain('Replaced the toner');
@@ -215,8 +218,11 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Tech Console chat in a real
     await tech.page.evaluate(() => document.dispatchEvent(new Event('visibilitychange')));
     await eventually(() => tech.page.title()).toBe('(1) Chat · Tech Console');
 
+    // A draft in the second chat waits there while the tech works in the first.
+    await tech.page.getByLabel('Message', { exact: true }).fill('Draft for the second');
     await firstTab.click();
     await tech.page.waitForURL(new RegExp(`/console/chats/${first}$`));
+    expect(await tech.page.getByLabel('Message', { exact: true }).inputValue()).toBe('');
     await eventually(() => tech.page.locator('.message-body', { hasText: 'Any news on the first?' }).count()).toBe(1);
     expect(await firstTab.getByTestId('unread').count()).toBe(0);
     await eventually(() => tech.page.title()).toBe('Chat · Tech Console');
@@ -226,6 +232,12 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Tech Console chat in a real
       (await firstUser.get(`/api/portal/chats/${first}/messages`)).body.some((m: { body: string }) => m.body === 'Working on it'),
     ).toBe(true);
     expect((await secondUser.get(`/api/portal/chats/${second}/messages`)).body.some((m: { body: string }) => m.body === 'Working on it')).toBe(false);
+    await tabs.filter({ hasText: 'Second problem' }).click();
+    await tech.page.waitForURL(new RegExp(`/console/chats/${second}$`));
+    await eventually(() => tech.page.getByLabel('Message', { exact: true }).inputValue()).toBe('Draft for the second');
+    await tech.page.getByLabel('Message', { exact: true }).fill('');
+    await firstTab.click();
+    await tech.page.waitForURL(new RegExp(`/console/chats/${first}$`));
 
     // A third, opened from a link while waiting, is joined from its own page.
     const third = await waitingChat(w, 'Third problem');

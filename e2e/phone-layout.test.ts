@@ -76,6 +76,7 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('phone layout', { timeout: 6
     const console = await techPage(await b.newContext(PHONE), w.tech.email);
     await console.page.goto(`/console/chats/${chatId}`);
     await eventually(() => console.page.locator('.message-body', { hasText: 'Step 12:' }).count()).toBe(1);
+    process.stderr.write(`L ${JSON.stringify(await layout(console.page))}\n`);
     await eventually(async () => {
       const l = await layout(console.page);
       return l.composerTop >= 0 && l.composerBottom <= l.height && l.lastBottom <= l.modeTop! + 1;

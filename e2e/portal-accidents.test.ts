@@ -125,7 +125,7 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Client Portal: nothing lost
     await page.getByLabel('Message', { exact: true }).fill('');
   });
 
-  it('a long conversation can be scrolled from the keyboard: the log is focusable and axe finds nothing', async () => {
+  it('a long conversation can be scrolled from the keyboard: the log is focusable and axe finds nothing; older messages say their date', async () => {
     const w = await s.f.world();
     const tech = await techSide(s, w.tech.email);
     const page = await userPage(w.user.email);
@@ -143,6 +143,17 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Client Portal: nothing lost
     expect(await log.evaluate((el) => el.scrollHeight > el.clientHeight)).toBe(true);
     expect(await log.getAttribute('tabindex')).toBe('0');
     expect(await axeViolations(page)).toEqual([]);
+
+    // A message from an earlier day says its date, not only its time; today's say the time alone.
+    const yesterday = Date.now() - 26 * 3600_000;
+    await s.ctx.db.updateTable('messages').set({ created_at: yesterday }).where('chat_id', '=', chatId).where('seq', '=', 1).execute();
+    await page.reload();
+    const first = page.locator('.message-list li', { hasText: 'Printer jams' }).locator('time');
+    const onDay = new Intl.DateTimeFormat(undefined, { day: 'numeric' }).format(new Date(yesterday));
+    await eventually(() => first.textContent()).toContain(onDay);
+    expect(await first.textContent()).toMatch(/[A-Za-z]{3}/);
+    const last = page.locator('.message-list li', { hasText: 'Step 15:' }).locator('time');
+    expect(await last.textContent()).toMatch(/^\d{1,2}:\d{2}( [AP]M)?$/);
     tech.socket.close();
   });
 
