@@ -43,6 +43,9 @@ export const ERROR_CODES = [
   'file_too_large',
   'file_type_refused',
   'file_empty',
+  // the website widget (services/widget.ts): a host site's signed identity
+  'widget_signature_invalid',
+  'widget_signature_expired',
   // first start (services/setup.ts): no admin yet, or the setup already done
   'setup_required',
   'setup_token_invalid',

@@ -152,6 +152,12 @@ export const OfficeHoursBody = z
   })
   .strict();
 /** The provider's name and accent colour (#rrggbb, or null for the product's own). */
+/** A company's website widget (services/widget.ts): on with the origins that may show it, or off. */
+export const WidgetBody = z.object({ enabled: z.boolean(), origins: z.array(opaque(1, 200)).max(20) }).strict();
+/** A host site's signed identity for the widget's frame. */
+export const WidgetIdentityBody = z
+  .object({ key: opaque(1, 64), email: opaque(3, 254), timestamp: z.number().int().nonnegative(), signature: opaque(1, 128) })
+  .strict();
 /** A word end users read in place of "board": letters, with spaces or hyphens between words. */
 export const BOARD_WORD_PATTERN = /^\p{L}+(?:[ -]\p{L}+)*$/u;
 export const BrandingBody = z

@@ -256,6 +256,8 @@ export type ChatContext = z.infer<typeof ChatContext>;
 export const CannedReply = z.object({ id, shortcut: z.string(), body: z.string(), shared: z.boolean(), boardId: id.nullable(), updatedAt: time });
 export type CannedReply = z.infer<typeof CannedReply>;
 /** The provider's branding as both apps show it; `logoUrl` changes with the logo. */
+export const WidgetSettings = z.object({ enabled: z.boolean(), key: z.string().nullable(), origins: z.array(z.string()), hasSecret: z.boolean() });
+export const WidgetSecret = z.object({ secret: z.string() });
 /** `boardWord`: what end users see instead of "board" (default "Topic"). */
 export const Branding = z.object({ name: z.string(), accentColor: z.string().nullable(), logoUrl: z.string().nullable(), boardWord: z.string() });
 export type Branding = z.infer<typeof Branding>;

@@ -255,6 +255,16 @@ async function boardWord(db: Kysely<any>) {
   await sql`alter table branding add column board_word text`.execute(db);
 }
 
+/**
+ * The website widget per company (025, services/widget.ts): its public key (in the script tag),
+ * the origins whose pages may frame the chat, and the secret a host site signs identities with.
+ */
+async function companyWidgets(db: Kysely<any>) {
+  await sql`create table company_widgets (company_id bigint primary key references companies(id) on delete cascade, widget_key text not null unique, origins text not null, secret text, updated_at ${bigint} not null)`.execute(
+    db,
+  );
+}
+
 const migrations: Migration[] = [
   { name: '001_initial', up: createTables },
   { name: '002_client_id_per_author', up: clientIdPerAuthor },
@@ -275,6 +285,7 @@ const migrations: Migration[] = [
   { name: '017_chat_files', up: chatFiles },
   { name: '018_jobs', up: jobs },
   { name: '024_board_word', up: boardWord },
+  { name: '025_company_widgets', up: companyWidgets },
 ];
 
 /** The name of the newest migration: a database whose schema has it is current. */

@@ -301,6 +301,18 @@ export interface JobsTable {
   finished_at: number | null;
 }
 
+/** A company's website widget (migration 025, services/widget.ts). */
+export interface CompanyWidgetsTable {
+  company_id: number;
+  /** Public: names the company in the script tag and the frame's address. */
+  widget_key: string;
+  /** JSON array of origins (scheme, host and port) whose pages may frame the chat. */
+  origins: string;
+  /** Signs a host site's identities (HMAC-SHA256); shown once when made, null until then. */
+  secret: string | null;
+  updated_at: number;
+}
+
 export interface Database {
   companies: CompaniesTable;
   boards: BoardsTable;
@@ -332,6 +344,7 @@ export interface Database {
   chat_files: ChatFilesTable;
   file_chunks: FileChunksTable;
   jobs: JobsTable;
+  company_widgets: CompanyWidgetsTable;
 }
 
 export type Chat = Selectable<ChatsTable>;

@@ -27,6 +27,7 @@ import { metricsRoute } from './metrics-route.js';
 import { requestLog } from './request-log.js';
 import { setupGate, setupRoutes } from './setup-routes.js';
 import { brandingRoutes } from './branding-routes.js';
+import { widgetRoutes } from './widget-routes.js';
 import { readiness } from '../services/readiness.js';
 import { ErrorBody, Health, Readiness } from '../../shared/views.js';
 
@@ -167,6 +168,7 @@ export async function buildApp(ctx: Ctx, opts: { logger: boolean | object; redis
   const webRoot = path.resolve(ctx.config.webDist);
   const hasWeb = fs.existsSync(path.join(webRoot, 'index.html'));
   if (hasWeb) await app.register(fastifyStatic, { root: webRoot, prefix: '/', index: false, wildcard: false });
+  await app.register(widgetRoutes(ctx, (req, reply) => sendSpa(req, reply as never)));
   function sendSpa(
     req: FastifyRequest,
     reply: { type: (t: string) => { send: (b: unknown) => unknown }; sendFile?: (f: string) => unknown; status: (n: number) => unknown },

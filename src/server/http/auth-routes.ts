@@ -1,7 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { LoginBody } from '../../shared/schemas.js';
+import { LoginBody, WidgetIdentityBody } from '../../shared/schemas.js';
+import { identitySignIn } from '../services/widget.js';
 import type { Ctx } from '../services/context.js';
 import { login, logout } from '../services/auth.js';
 import { COOKIE, setSessionCookie, type Audience } from './session.js';
@@ -16,6 +17,12 @@ export const authRoutes = (ctx: Ctx) => async (root: FastifyInstance) => {
     const audience = req.params.audience as Audience;
     const { token } = await login(ctx.db, ctx.limits, audience, req.body.email, req.body.password, req.ip, ctx.now());
     setSessionCookie(req, reply, audience, token);
+    return { ok: true as const };
+  });
+  // The website widget's frame: a portal user whom the host site vouches for (services/widget.ts).
+  app.post('/portal/widget', { schema: { body: WidgetIdentityBody, tags: ['auth'], response: answers(Done) } }, async (req, reply) => {
+    const { token } = await identitySignIn(ctx.db, req.body, ctx.now());
+    setSessionCookie(req, reply, 'portal', token);
     return { ok: true as const };
   });
   app.post('/:audience/logout', { schema: { params: AudienceParam, tags: ['auth'], response: answers(Done) } }, async (req, reply) => {

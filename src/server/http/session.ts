@@ -14,8 +14,18 @@ declare module 'fastify' {
   }
 }
 
+/**
+ * The session cookie. Inside the website widget's frame (another site's page; the frame's
+ * requests say so with `x-helpdesk-embed: 1`) a Lax cookie would be neither stored nor sent, so
+ * there it is SameSite=None, Secure and Partitioned: kept in a jar of that host site's own, apart
+ * from the portal's first-party cookie. Cross-site requests that would carry it are refused by the
+ * origin check (http/app.ts) unless they come from our own pages.
+ */
 export function setSessionCookie(req: FastifyRequest, reply: FastifyReply, audience: Audience, token: string | null) {
-  const opts = { path: '/', httpOnly: true, sameSite: 'lax' as const, secure: req.protocol === 'https' };
+  const embedded = req.headers['x-helpdesk-embed'] === '1';
+  const opts = embedded
+    ? { path: '/', httpOnly: true, sameSite: 'none' as const, secure: true, partitioned: true }
+    : { path: '/', httpOnly: true, sameSite: 'lax' as const, secure: req.protocol === 'https' };
   if (token === null) reply.clearCookie(COOKIE[audience], opts);
   else reply.setCookie(COOKIE[audience], token, { ...opts, maxAge: 7 * 24 * 3600 });
 }

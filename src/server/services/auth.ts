@@ -38,9 +38,14 @@ export async function login(db: Db, limits: Limits, kind: 'tech' | 'portal', ema
     throw new InvalidCredentials();
   }
   await forgetAttempts(db, attempt);
+  return startSession(db, kind, Number(user.id), now);
+}
+
+/** A new session for a user whose identity was proven (password, or a host site's signature). */
+export async function startSession(db: Db, kind: 'tech' | 'portal', userId: number, now: number) {
   const token = crypto.randomBytes(32).toString('base64url');
-  await insertSession(db, { token_hash: tokenHash(token), user_kind: kind, user_id: Number(user.id), created_at: now, expires_at: now + SESSION_MS });
-  return { token, userId: Number(user.id) };
+  await insertSession(db, { token_hash: tokenHash(token), user_kind: kind, user_id: userId, created_at: now, expires_at: now + SESSION_MS });
+  return { token, userId };
 }
 
 /** Ends one session; its open sockets, on every node, close (see realtime/fanout.ts). */

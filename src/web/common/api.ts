@@ -1,4 +1,5 @@
 /** JSON client for the HTTP API: same-origin cookies, and every failure as an `ApiError` with the server's stable code. */
+import { WIDGET_KEY } from './router.js';
 export class ApiError extends Error {
   constructor(
     readonly status: number,
@@ -21,6 +22,8 @@ export async function apiRequest<T>(method: string, path: string, body?: unknown
   let res: Response;
   const file = body instanceof Blob ? body : null;
   const headers: Record<string, string> = { accept: 'application/json' };
+  // In the website widget's frame the session cookie is set for that embedding (http/session.ts).
+  if (WIDGET_KEY) headers['x-helpdesk-embed'] = '1';
   if (file) headers['content-type'] = file.type || 'application/octet-stream';
   else if (body !== undefined) headers['content-type'] = 'application/json';
   try {

@@ -1,22 +1,33 @@
 /** A minimal history router: the server answers every page path with the same HTML, and the app picks the page. */
 import { useEffect, useState, type AnchorHTMLAttributes, type MouseEvent } from 'react';
 
+/**
+ * Inside the website widget's frame the portal lives under `/widget/<key>` (http/widget-routes.ts):
+ * the app's paths stay as they are ("/chats/5") and the router adds and removes that prefix.
+ */
+const widgetPrefix = /^\/widget\/([A-Za-z0-9_-]{16,64})(?=\/|$)/.exec(location.pathname);
+export const BASE = widgetPrefix ? widgetPrefix[0] : '';
+/** The widget's key when the page is the website widget's frame, else null. */
+export const WIDGET_KEY = widgetPrefix ? widgetPrefix[1] : null;
+const withBase = (to: string) => (to.startsWith('/') && !to.startsWith('/api/') ? BASE + to : to);
+const appPath = () => location.pathname.slice(BASE.length) || '/';
+
 const listeners = new Set<() => void>();
 window.addEventListener('popstate', () => {
   for (const l of listeners) l();
 });
 
 export function navigate(to: string, opts: { replace?: boolean } = {}) {
-  if (opts.replace) history.replaceState(null, '', to);
-  else history.pushState(null, '', to);
+  if (opts.replace) history.replaceState(null, '', withBase(to));
+  else history.pushState(null, '', withBase(to));
   for (const l of listeners) l();
   window.scrollTo(0, 0);
 }
 
 export function usePath(): string {
-  const [path, setPath] = useState(location.pathname);
+  const [path, setPath] = useState(appPath);
   useEffect(() => {
-    const l = () => setPath(location.pathname);
+    const l = () => setPath(appPath());
     listeners.add(l);
     return () => {
       listeners.delete(l);
@@ -47,7 +58,7 @@ export function Link({ to, onClick, ...rest }: AnchorHTMLAttributes<HTMLAnchorEl
     e.preventDefault();
     navigate(to);
   };
-  return <a href={to} onClick={click} {...rest} />;
+  return <a href={withBase(to)} onClick={click} {...rest} />;
 }
 
 /** Names the page in the tab and for screen readers when the view changes. */

@@ -14,12 +14,15 @@ export function SessionGate<T>({
   audience,
   title,
   setup,
+  notice,
   children,
 }: {
   me: UseQueryResult<T>;
   audience: 'portal' | 'tech';
   title: string;
   setup?: (onLoggedIn: () => void) => ReactNode;
+  /** Shown above the login form. */
+  notice?: ReactNode;
   children: (me: T) => ReactNode;
 }) {
   const qc = useQueryClient();
@@ -33,7 +36,7 @@ export function SessionGate<T>({
       </main>
     );
   }
-  if (me.error && isUnauthenticated(me.error)) return <LoginForm audience={audience} title={title} onLoggedIn={() => qc.invalidateQueries()} />;
+  if (me.error && isUnauthenticated(me.error)) return <LoginForm audience={audience} title={title} notice={notice} onLoggedIn={() => qc.invalidateQueries()} />;
   if (me.error)
     return (
       <main className="app-main">

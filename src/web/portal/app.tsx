@@ -14,12 +14,25 @@ import { HomePage } from './home-page.js';
 import { TicketPage } from './ticket-page.js';
 import { NewRequestPage } from './new-request-page.js';
 import { ChatPage } from './chat-page.js';
+import { useWidgetIdentity } from './widget-identity.js';
 
 export function PortalApp() {
   const me = useMe();
   useBrandAccent();
+  const refused = useWidgetIdentity(me.isSuccess);
   return (
-    <SessionGate me={me} audience="portal" title="Client Portal: log in">
+    <SessionGate
+      me={me}
+      audience="portal"
+      title="Client Portal: log in"
+      notice={
+        refused && (
+          <p className="banner banner-error" role="alert" data-testid="widget-refused">
+            {refused}
+          </p>
+        )
+      }
+    >
       {(me) => <LoggedIn me={me} />}
     </SessionGate>
   );

@@ -15,6 +15,7 @@ import {
   PortalUserPatch,
   TechBody,
   TechPatch,
+  WidgetBody,
 } from '../../../shared/schemas.js';
 import type { Ctx } from '../../services/context.js';
 import { requireSession, techOf } from '../session.js';
@@ -27,6 +28,7 @@ import { answers } from '../answers.js';
 import * as V from '../../../shared/views.js';
 import { z } from 'zod';
 import { createSharedReply, deleteSharedReply, listSharedReplies, updateSharedReply } from '../../services/canned-replies.js';
+import { rotateWidgetSecret, saveWidget, widgetSettings } from '../../services/widget.js';
 import { LOGO_CONTENT_TYPES, MAX_LOGO_BYTES, removeLogo, saveBranding, saveLogo } from '../../services/branding.js';
 
 export const adminRoutes = (ctx: Ctx) => async (root: FastifyInstance) => {
@@ -79,6 +81,16 @@ export const adminRoutes = (ctx: Ctx) => async (root: FastifyInstance) => {
     id: await admin.saveBoard(ctx, req.params.id, req.body.name),
   }));
 
+  // A company's website widget: the origins that may show it; its signing secret shown once when made.
+  app.get('/companies/:id/widget', { schema: { tags, params: IdParam, response: answers(V.WidgetSettings) } }, async (req) =>
+    widgetSettings(ctx.db, req.params.id),
+  );
+  app.put('/companies/:id/widget', { schema: { tags, params: IdParam, body: WidgetBody, response: answers(V.WidgetSettings) } }, async (req) =>
+    saveWidget(ctx.db, req.params.id, req.body, ctx.now()),
+  );
+  app.post('/companies/:id/widget/secret', { schema: { tags, params: IdParam, response: answers(V.WidgetSecret) } }, async (req) =>
+    rotateWidgetSecret(ctx.db, req.params.id, ctx.now()),
+  );
   app.put('/boards/:id/companies', { schema: { tags, params: IdParam, body: BoardCompaniesBody, response: answers(V.Created) } }, async (req) => {
     await admin.offerBoard(ctx, req.params.id, req.body.companyIds);
     return { id: req.params.id };

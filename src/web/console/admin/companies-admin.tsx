@@ -2,6 +2,7 @@ import { useId, useState, type FormEvent } from 'react';
 import { api } from '../../common/api.js';
 import { ErrorBanner } from '../../common/error-banner.js';
 import { Feedback, IdChecklist, ListFilter, matches } from './feedback.js';
+import { CompanyWidget } from './company-widget.js';
 import { useBoards, useCompanies, useSave, type Company, type Named } from './admin-data.js';
 
 export function CompaniesAdmin() {
@@ -65,6 +66,7 @@ function CompanyRow({ company, boards, save }: { company: Company; boards: Named
           </button>
         </div>
       </form>
+      <CompanyWidget companyId={company.id} companyName={company.name} save={save} />
     </li>
   );
 }
