@@ -10,7 +10,7 @@
  * frame by postMessage once the frame asks for it, addressed to this server's origin only, never
  * in the frame's address. Plain ES5 without globals beyond `HelpdeskWidget`, so any page can run it.
  */
-export const WIDGET_SCRIPT = String.raw`(function () {
+export const WIDGET_SCRIPT = `(function () {
   var tag = document.currentScript;
   if (!tag || window.HelpdeskWidget) return;
   var origin = new URL(tag.src, location.href).origin;

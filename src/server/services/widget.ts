@@ -106,6 +106,6 @@ export async function identitySignIn(db: Db, input: { key: string; email: string
     .where('company_id', '=', row.company_id)
     .executeTakeFirst();
   // A signature that is right for a person who is not (or no longer) an active user here.
-  if (!user || user.active !== 1) throw invalid();
+  if (user?.active !== 1) throw invalid();
   return startSession(db, 'portal', Number(user.id), now);
 }
