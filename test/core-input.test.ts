@@ -284,6 +284,7 @@ describe.each(DIALECTS)('auth on %s', (kind) => {
       '/api/ready',
       '/api/auth/{audience}/login',
       '/api/auth/{audience}/logout',
+      '/api/auth/{audience}/sign-in',
       '/api/setup/admin',
       '/api/branding/',
       '/api/branding/logo',
