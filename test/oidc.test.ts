@@ -8,6 +8,7 @@ import { DIALECTS } from './support/databases.js';
 import { startTestServer, PASSWORD, type TestServer } from './support/server.js';
 import { type Client, loginAs } from './support/http.js';
 import { Browser, startForger, startProvider, type Forger, type TestProvider } from './support/oidc.js';
+import { runCli } from '../src/server/cli/run.js';
 
 describe.each(DIALECTS)('single sign-on on %s', (kind) => {
   let s: TestServer;
@@ -331,9 +332,61 @@ describe.each(DIALECTS)('single sign-on on %s', (kind) => {
     account('still', user.email);
     expect((await signIn('portal', realId, 'still')).location.pathname).toBe('/');
 
+    // The way back in: create-admin on the server turns tech password sign-in on again.
+    const out: string[] = [];
+    const code = await runCli(['create-admin', '--email', 'rescue@example.com', '--name', 'Rescue Admin', '--password', 'rescue-password-1'], s.env, {
+      out: (l) => out.push(l),
+      err: (l) => out.push(l),
+      stdin: process.stdin,
+    });
+    expect(code).toBe(0);
+    expect(out.join('\n')).toContain('Password sign-in for techs was turned off: it is on again');
+    expect((await admin.get('/api/admin/sso')).body.passwordSignIn).toEqual({ tech: true, portal: false });
+    await loginAs(s.url, 'tech', 'rescue@example.com', 'rescue-password-1');
+
     expect((await admin.put('/api/admin/sso/password-sign-in', { tech: true, portal: true })).status).toBe(200);
-    expect((await loginAs(s.url, 'portal', user.email, PASSWORD)) instanceof Object).toBe(true);
+    await loginAs(s.url, 'portal', user.email, PASSWORD);
     expect((await admin.request('DELETE', `/api/admin/sso/issuers/${forgedId}`)).status).toBe(200);
     expect((await new Browser().fetch(`${s.url}/api/auth/portal/oidc/${forgedId}/start`)).headers.get('location')).toBe('/?sign_in_error=not_found');
+  });
+});
+
+describe('single sign-on behind a public address (PUBLIC_URL)', () => {
+  let s: TestServer;
+  let provider: TestProvider;
+  const PUBLIC = 'https://chat.example.com';
+  beforeAll(async () => {
+    s = await startTestServer('sqlite', { PUBLIC_URL: `${PUBLIC}/ignored/path` });
+    provider = await startProvider([`${PUBLIC}/api/auth/portal/oidc/callback`]);
+  });
+  afterAll(async () => {
+    await provider?.stop();
+    await s?.stop();
+  });
+
+  it('makes the redirect URIs from the public address, in the authorization request and the code exchange alike', async () => {
+    const a = await s.f.tech({ role: 'admin' });
+    const admin = await loginAs(s.url, 'tech', a.email, PASSWORD);
+    const issuer = await admin.post('/api/admin/sso/issuers', {
+      name: 'Contoso',
+      issuerUrl: provider.issuer,
+      clientId: provider.clientId,
+      clientSecret: provider.clientSecret,
+      forTechs: false,
+      forPortal: true,
+    });
+    expect((await admin.get('/api/admin/sso')).body.redirectUris).toEqual({
+      tech: `${PUBLIC}/api/auth/tech/oidc/callback`,
+      portal: `${PUBLIC}/api/auth/portal/oidc/callback`,
+    });
+    const user = await s.f.portalUser(await s.f.company());
+    provider.accounts.set('known', { email: user.email, verified: true });
+    const b = new Browser();
+    const callback = await b.toCallback(`${s.url}/api/auth/portal/oidc/${issuer.body.id}/start`, 'known');
+    expect(callback.origin).toBe(PUBLIC);
+    // The proxy in front would pass it on to the node as it came.
+    const res = await b.fetch(`${s.url}${callback.pathname}${callback.search}`);
+    expect(res.headers.get('location')).toBe('/');
+    expect((await b.fetch(`${s.url}/api/portal/me`)).status).toBe(200);
   });
 });
