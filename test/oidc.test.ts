@@ -280,7 +280,7 @@ describe.each(DIALECTS)('single sign-on on %s', (kind) => {
     expect((await signIn('tech', realId, 'old-tech')).refusal).toBe('oidc_user_inactive');
   });
 
-  it('checks the ID token: a good forged-issuer token passes; another audience, a foreign signature, an expired token or a wrong nonce do not', async () => {
+  it('checks the ID token: a good forged-issuer token passes; another audience or issuer, a foreign signature, an expired token or a wrong nonce do not', async () => {
     forger.next = { email: 'forged.good@acme.test' };
     const good = await signIn('portal', forgedId);
     expect(good.refusal).toBeNull();
@@ -289,6 +289,7 @@ describe.each(DIALECTS)('single sign-on on %s', (kind) => {
 
     const cases: [string, Forger['next']][] = [
       ['another audience', { email: 'forged.aud@acme.test', aud: 'someone-else' }],
+      ['another issuer', { email: 'forged.iss@acme.test', iss: provider.issuer }],
       ['a foreign signature', { email: 'forged.sig@acme.test', foreignKey: true }],
       ['expired', { email: 'forged.exp@acme.test', expired: true }],
       ['a wrong nonce', { email: 'forged.nonce@acme.test', nonce: 'not-the-nonce' }],

@@ -57,7 +57,7 @@ export async function startProvider(redirectUris: string[], clients: { clientId:
   return { issuer: url, clientId, clientSecret, accounts, stop: () => close(server) };
 }
 
-export type Forged = { aud?: string; expired?: boolean; foreignKey?: boolean; email?: string; emailVerified?: unknown; nonce?: string };
+export type Forged = { iss?: string; aud?: string; expired?: boolean; foreignKey?: boolean; email?: string; emailVerified?: unknown; nonce?: string };
 
 export type Forger = { issuer: string; clientId: string; clientSecret: string; next: Forged; stop: () => Promise<void> };
 
@@ -117,7 +117,7 @@ export async function startForger(): Promise<Forger> {
         name: 'Forged Person',
       })
         .setProtectedHeader({ alg: 'RS256', kid: 'k1', typ: 'JWT' })
-        .setIssuer(url)
+        .setIssuer(f.iss ?? url)
         .setSubject('forged-1')
         .setAudience(f.aud ?? forger.clientId)
         .setIssuedAt(f.expired ? now - 7200 : now)
