@@ -390,4 +390,15 @@ describe('single sign-on behind a public address (PUBLIC_URL)', () => {
     expect(res.headers.get('location')).toBe('/');
     expect((await b.fetch(`${s.url}/api/portal/me`)).status).toBe(200);
   });
+
+  it('an address that starts sign-ins by the score is slowed down, with the reason on the login page', async () => {
+    const issuer = (await (await fetch(`${s.url}/api/auth/portal/sign-in`)).json()) as { issuers: { startUrl: string }[] };
+    // 60 at once, then one a second: on a slow machine a few more get through before the refusal.
+    const answers: (string | null)[] = [];
+    while (answers.length < 120 && answers.at(-1) !== '/?sign_in_error=rate_limited')
+      answers.push((await fetch(`${s.url}${issuer.issuers[0].startUrl}`, { redirect: 'manual' })).headers.get('location'));
+    expect(answers.at(-1)).toBe('/?sign_in_error=rate_limited');
+    expect(answers.length).toBeGreaterThan(59);
+    expect(answers.slice(0, -1).every((l) => l?.startsWith(provider.issuer))).toBe(true);
+  });
 });

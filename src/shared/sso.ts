@@ -115,6 +115,7 @@ export const SIGN_IN_REFUSALS: Partial<Record<ErrorCode, string>> = {
   oidc_user_inactive: 'Your account here is deactivated. Ask your administrator.',
   oidc_provider_error: 'The identity provider did not sign you in. Try again.',
   oidc_issuer_unavailable: 'The identity provider cannot be reached just now. Try again in a moment, or tell your administrator.',
+  rate_limited: 'Too many sign-ins were started from your network just now. Wait a minute and try again.',
 };
 
 export const signInRefusal = (code: string | null): string | null =>

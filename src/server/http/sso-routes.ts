@@ -13,6 +13,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Ctx } from '../services/context.js';
 import { AppError } from '../errors.js';
+import { TokenBuckets } from '../services/rate-limit.js';
 import { finishSignIn, signInOptions, startSignIn } from '../services/oidc.js';
 import { companiesSignIn, createIssuer, deleteIssuer, setCompanySignIn, setPasswordSignIn, ssoAdminView, updateIssuer } from '../services/sso-admin.js';
 import { requireSession, setSessionCookie } from './session.js';
@@ -48,6 +49,8 @@ function refusedTo(reply: FastifyReply, side: Side, err: unknown) {
 export const ssoAuthRoutes = (ctx: Ctx) => async (root: FastifyInstance) => {
   const app = root.withTypeProvider<ZodTypeProvider>();
   const tags = ['auth'];
+  // Each start keeps a row for ten minutes, for anyone who asks: an address may start 60 at once, then one a second (per node).
+  const starts = new TokenBuckets(60, 1, 'Too many sign-ins started from this address');
   app.get('/:audience/sign-in', { schema: { tags, params: AudienceParam, response: answers(SignInOptions) } }, async (req, reply) => {
     reply.header('Cache-Control', 'no-store');
     return signInOptions(ctx, req.params.audience);
@@ -55,6 +58,7 @@ export const ssoAuthRoutes = (ctx: Ctx) => async (root: FastifyInstance) => {
   app.get('/:audience/oidc/:id/start', { schema: { hide: true, params: StartParams } }, async (req, reply) => {
     const side = req.params.audience;
     try {
+      starts.take(req.ip, ctx.now());
       const { url, state } = await startSignIn(ctx, side, req.params.id, publicOrigin(ctx, req));
       setStateCookie(req, reply, side, state);
       reply.header('Cache-Control', 'no-store');
