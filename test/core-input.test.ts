@@ -277,13 +277,17 @@ describe.each(DIALECTS)('auth on %s', (kind) => {
     expect((await fetch(`${s.url}/api/openapi.json`)).status).toBe(401);
     const t = await s.f.tech();
     const doc = (await (await loginAs(s.url, 'tech', t.email, PASSWORD)).get('/api/openapi.json')).body;
-    // Open by design: liveness, readiness, logins, the first admin's setup (guarded by its token),
+    // Open by design: liveness, readiness, logins (password, single sign-on, the widget's signed
+    // identity), the first admin's setup (guarded by its token),
     // and the provider's branding that the login pages show (reading only: changing it is admin).
     const open = [
       '/api/health',
       '/api/ready',
       '/api/auth/{audience}/login',
       '/api/auth/{audience}/logout',
+      '/api/auth/{audience}/sign-in',
+      // The website widget's frame: a host site's signed identity is the credential.
+      '/api/auth/portal/widget',
       '/api/setup/admin',
       '/api/branding/',
       '/api/branding/logo',

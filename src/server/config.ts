@@ -33,6 +33,12 @@ const schema = z.object({
     .transform((v) => (v === 'auto' ? 'auto' : v === 'true' || v === '1')),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   WEB_DIST: z.string().default(BUILT_WEB),
+  /** The address people open, e.g. `https://help.example.com`: single sign-on's redirect URIs are made from it. */
+  PUBLIC_URL: z
+    .string()
+    .url()
+    .refine((u) => /^https?:$/.test(new URL(u).protocol), 'PUBLIC_URL must start with https:// (or http://)')
+    .optional(),
   /** Extra origins allowed for state-changing requests and sockets, comma separated. */
   ALLOWED_ORIGINS: z.string().default(''),
   NODE_ID: z.string().optional(),
@@ -69,6 +75,8 @@ export type Config = {
   logLevel: string;
   webDist: string;
   allowedOrigins: string[];
+  /** PUBLIC_URL's origin (scheme, host, port), or null: then the request's own (http/public-origin.ts). */
+  publicOrigin: string | null;
   nodeId: string;
   nodeTimeoutMs: number;
   trustProxy: boolean | string;
@@ -109,6 +117,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     allowedOrigins: e.ALLOWED_ORIGINS.split(',')
       .map((s) => s.trim())
       .filter(Boolean),
+    publicOrigin: e.PUBLIC_URL ? new URL(e.PUBLIC_URL).origin : null,
     nodeId: e.NODE_ID ?? `node-${process.pid}`,
     nodeTimeoutMs: e.NODE_TIMEOUT_MS,
     trustProxy,

@@ -106,6 +106,13 @@ export class SetupDone extends AppError {
   }
 }
 
+/** A single sign-on that ends without a session (services/oidc.ts); the login page shows the code's words. */
+export class SignInRefused extends AppError {
+  constructor(code: ErrorCode, message: string) {
+    super(code, message, 403);
+  }
+}
+
 export type ErrorBody = { error: ErrorInfo };
 
 export function toErrorBody(err: unknown): { status: number; body: ErrorBody } {

@@ -50,6 +50,17 @@ export const ERROR_CODES = [
   'setup_required',
   'setup_token_invalid',
   'setup_done',
+  // single sign-on (services/oidc.ts, services/sso-admin.ts): refusals end on the login page with the code
+  'oidc_state_invalid',
+  'oidc_token_invalid',
+  'oidc_email_unverified',
+  'oidc_domain_unknown',
+  'oidc_user_unknown',
+  'oidc_user_inactive',
+  'oidc_provider_error',
+  'oidc_issuer_unavailable',
+  'password_sign_in_off',
+  'sso_lockout',
   // the server
   'internal',
 ] as const;

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { Email, Password, text } from '../../shared/schemas.js';
 import { AppError } from '../errors.js';
 import { createAdminAccount } from '../services/setup.js';
+import { passwordSettings, savePasswordSetting } from '../db/repositories/sso.js';
 import { parseOptions, readPassword } from './args.js';
 import { CommandFailed, configFrom, EXIT, openCurrentDatabase, UsageError, where, type Command } from './command.js';
 
@@ -14,7 +15,8 @@ export const createAdmin: Command = {
 
 Creates a Tech Console admin with access to everything. On a database in setup mode (no account
 yet) this is the first admin: setup mode ends and the printed setup tokens stop working. Works
-while the server runs. An email that a tech already has is refused.
+while the server runs. An email that a tech already has is refused. When an admin turned password
+sign-in for techs off (single sign-on only), it is turned on again, so this admin can log in.
 
 Without --password the password is read from the terminal (not echoed) or from the first line of
 standard input, so it stays out of shell history and the process list:
@@ -37,6 +39,11 @@ Options:
       const admin = await createAdminAccount(handle.db, parsed.data, 'command');
       io.out(`Created admin ${admin.email} (id ${admin.id}) in ${where(config)}.`);
       if (admin.endedSetup) io.out('Setup mode is over: the setup tokens printed by the server no longer work.');
+      // The way back in when single sign-on fails: the new admin can log in with the password.
+      if (!(await passwordSettings(handle.db)).tech) {
+        await savePasswordSetting(handle.db, 'tech', true);
+        io.out('Password sign-in for techs was turned off: it is on again, so this admin can log in.');
+      }
       return EXIT.ok;
     } catch (err) {
       if (err instanceof AppError) throw new CommandFailed(err.message);

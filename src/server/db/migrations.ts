@@ -265,6 +265,26 @@ async function companyWidgets(db: Kysely<any>) {
   );
 }
 
+/**
+ * Single sign-on (services/oidc.ts, services/sso-admin.ts): the OpenID Connect issuers an admin
+ * configured, whether password sign-in stays on per side, the email domains of each company with
+ * its choice to create unknown people, and the sign-ins under way (state, nonce and PKCE verifier
+ * kept here, by the hash of the state, used once).
+ */
+async function oidc(db: Kysely<any>, dialect: Dialect) {
+  await sql`create table oidc_issuers (id ${id(dialect)}, name text not null, issuer_url text not null, client_id text not null, client_secret text not null, for_techs integer not null, for_portal integer not null, create_techs integer not null default 0, created_at ${bigint} not null, updated_at ${bigint} not null)`.execute(
+    db,
+  );
+  await sql`create table sign_in_settings (side text primary key, password_enabled integer not null)`.execute(db);
+  await sql`create table company_domains (domain text primary key, company_id bigint not null references companies(id))`.execute(db);
+  await sql`create index company_domains_company on company_domains (company_id)`.execute(db);
+  await sql`alter table companies add column sso_create_users integer not null default 0`.execute(db);
+  await sql`create table oidc_logins (state_hash text primary key, issuer_id bigint not null references oidc_issuers(id) on delete cascade, side text not null, nonce text not null, code_verifier text not null, created_at ${bigint} not null, expires_at ${bigint} not null)`.execute(
+    db,
+  );
+  await sql`create index oidc_logins_expiry on oidc_logins (expires_at)`.execute(db);
+}
+
 const migrations: Migration[] = [
   { name: '001_initial', up: createTables },
   { name: '002_client_id_per_author', up: clientIdPerAuthor },
@@ -284,6 +304,7 @@ const migrations: Migration[] = [
   { name: '016_transfer_invite', up: transferInvite },
   { name: '017_chat_files', up: chatFiles },
   { name: '018_jobs', up: jobs },
+  { name: '021_oidc', up: oidc },
   { name: '024_board_word', up: boardWord },
   { name: '025_company_widgets', up: companyWidgets },
 ];

@@ -5,6 +5,8 @@ export interface CompaniesTable {
   id: Generated<number>;
   name: string;
   created_at: number;
+  /** 1: a portal user unknown here who signs in with single sign-on under one of the company's domains is created. */
+  sso_create_users: Generated<number>;
 }
 export interface BoardsTable {
   id: Generated<number>;
@@ -312,6 +314,40 @@ export interface CompanyWidgetsTable {
   secret: string | null;
   updated_at: number;
 }
+/** An OpenID Connect issuer an admin configured (services/sso-admin.ts); the secret is never sent back. */
+export interface OidcIssuersTable {
+  id: Generated<number>;
+  name: string;
+  issuer_url: string;
+  client_id: string;
+  client_secret: string;
+  for_techs: number;
+  for_portal: number;
+  /** 1: a tech unknown here is created (without grants) on first sign-in. */
+  create_techs: number;
+  created_at: number;
+  updated_at: number;
+}
+/** Whether password sign-in is on for a side ('tech' | 'portal'); no row: on. */
+export interface SignInSettingsTable {
+  side: string;
+  password_enabled: number;
+}
+/** An email domain (lower case) of a company: a portal user signing in with it belongs there. */
+export interface CompanyDomainsTable {
+  domain: string;
+  company_id: number;
+}
+/** A single sign-on under way: by the hash of its state, used once (services/oidc.ts). */
+export interface OidcLoginsTable {
+  state_hash: string;
+  issuer_id: number;
+  side: 'tech' | 'portal';
+  nonce: string;
+  code_verifier: string;
+  created_at: number;
+  expires_at: number;
+}
 
 export interface Database {
   companies: CompaniesTable;
@@ -341,6 +377,10 @@ export interface Database {
   branding: BrandingTable;
   canned_replies: CannedRepliesTable;
   chat_offers: ChatOffersTable;
+  oidc_issuers: OidcIssuersTable;
+  sign_in_settings: SignInSettingsTable;
+  company_domains: CompanyDomainsTable;
+  oidc_logins: OidcLoginsTable;
   chat_files: ChatFilesTable;
   file_chunks: FileChunksTable;
   jobs: JobsTable;

@@ -28,6 +28,7 @@ import { requestLog } from './request-log.js';
 import { setupGate, setupRoutes } from './setup-routes.js';
 import { brandingRoutes } from './branding-routes.js';
 import { widgetRoutes } from './widget-routes.js';
+import { ssoAdminRoutes, ssoAuthRoutes } from './sso-routes.js';
 import { readiness } from '../services/readiness.js';
 import { ErrorBody, Health, Readiness } from '../../shared/views.js';
 
@@ -160,10 +161,12 @@ export async function buildApp(ctx: Ctx, opts: { logger: boolean | object; redis
 
   await app.register(setupRoutes(ctx), { prefix: '/api/setup' });
   await app.register(authRoutes(ctx), { prefix: '/api/auth' });
+  await app.register(ssoAuthRoutes(ctx), { prefix: '/api/auth' });
   await app.register(brandingRoutes(ctx), { prefix: '/api/branding' });
   await app.register(portalRoutes(ctx), { prefix: '/api/portal' });
   await app.register(consoleRoutes(ctx), { prefix: '/api/console' });
   await app.register(adminRoutes(ctx), { prefix: '/api/admin' });
+  await app.register(ssoAdminRoutes(ctx), { prefix: '/api/admin/sso' });
 
   const webRoot = path.resolve(ctx.config.webDist);
   const hasWeb = fs.existsSync(path.join(webRoot, 'index.html'));

@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
-import { InvalidCredentials } from '../errors.js';
+import { InvalidCredentials, SignInRefused } from '../errors.js';
+import { passwordSignInOn } from '../db/repositories/sso.js';
 import { clearOldFailures, forgetAttempts, loginKeys, settleAttempts } from './rate-limit.js';
 import type { Limits } from './limits.js';
 import type { Db } from '../db/database.js';
@@ -26,6 +27,8 @@ let dummyHash: Promise<string> | null = null;
 export const tokenHash = (token: string) => crypto.createHash('sha256').update(token).digest('hex');
 
 export async function login(db: Db, limits: Limits, kind: 'tech' | 'portal', email: string, password: string, ip: string, now = Date.now()) {
+  // Off for the side while an issuer serves it (services/oidc.ts): only single sign-on lets in.
+  if (!(await passwordSignInOn(db, kind))) throw new SignInRefused('password_sign_in_off', 'Password sign-in is turned off here: use single sign-on.');
   const normalized = email.trim().toLowerCase();
   // Counted before the (slow) password check, so parallel guesses count too; taken back on success.
   const attempt = await limits.login.begin(db, loginKeys(kind, normalized, ip), now);

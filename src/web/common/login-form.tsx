@@ -1,9 +1,27 @@
 import { useId, useState, type FormEvent, type ReactNode } from 'react';
+import { useQuery } from '@tanstack/react-query';
 import { api } from './api.js';
 import { ErrorBanner } from './error-banner.js';
 import { BrandLine } from './branding.js';
+import { signInRefusal, type SignInOptions } from '../../shared/sso.js';
 
-/** Email and password login for either audience; the server sets an httpOnly session cookie. */
+/**
+ * A single sign-on that ended without a session comes back as `?sign_in_error=<code>`: read once,
+ * then taken out of the address, so a reload does not show it again.
+ */
+function takeSignInError(): string | null {
+  const url = new URL(window.location.href);
+  const code = url.searchParams.get('sign_in_error');
+  if (code === null) return null;
+  url.searchParams.delete('sign_in_error');
+  window.history.replaceState(window.history.state, '', url.pathname + url.search + url.hash);
+  return signInRefusal(code);
+}
+
+/**
+ * Login for either audience: a button per single sign-on issuer of the side, and email and
+ * password unless an admin turned them off; the server sets an httpOnly session cookie.
+ */
 export function LoginForm({
   audience,
   title,
@@ -21,16 +39,20 @@ export function LoginForm({
   initialEmail?: string;
 }) {
   const [email, setEmail] = useState(initialEmail);
-  const [password, setPassword] = useState('');
+  const [passwordText, setPassword] = useState('');
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
+  const [ssoError] = useState(takeSignInError);
+  const options = useQuery({ queryKey: ['sign-in', audience], queryFn: () => api.get<SignInOptions>(`/api/auth/${audience}/sign-in`), staleTime: 60_000 });
+  const issuers = options.data?.issuers ?? [];
+  const password = options.data?.password ?? true;
   const id = useId();
   const submit = async (e: FormEvent) => {
     e.preventDefault();
     setBusy(true);
     setError(null);
     try {
-      await api.post(`/api/auth/${audience}/login`, { email, password });
+      await api.post(`/api/auth/${audience}/login`, { email, password: passwordText });
       onLoggedIn();
     } catch (err) {
       setError(err);
@@ -43,16 +65,40 @@ export function LoginForm({
       <BrandLine />
       <h1>{title}</h1>
       {notice}
-      <form onSubmit={submit} className="card stack">
-        <ErrorBanner error={error} />
-        <label htmlFor={`${id}-email`}>Email</label>
-        <input id={`${id}-email`} type="email" autoComplete="username" required value={email} onChange={(e) => setEmail(e.target.value)} />
-        <label htmlFor={`${id}-password`}>Password</label>
-        <input id={`${id}-password`} type="password" autoComplete="current-password" required value={password} onChange={(e) => setPassword(e.target.value)} />
-        <button type="submit" disabled={busy}>
-          {busy ? 'Logging in…' : 'Log in'}
-        </button>
-      </form>
+      {ssoError && (
+        <div className="banner banner-error" role="alert" data-testid="sign-in-error">
+          <span>{ssoError}</span>
+        </div>
+      )}
+      {issuers.length > 0 && (
+        <nav className="card stack sso-buttons" aria-label="Single sign-on">
+          {issuers.map((i) => (
+            // A plain link: the browser goes to the issuer and comes back signed in.
+            <a key={i.id} className="button" href={i.startUrl}>
+              Sign in with {i.name}
+            </a>
+          ))}
+        </nav>
+      )}
+      {password && (
+        <form onSubmit={submit} className="card stack">
+          <ErrorBanner error={error} />
+          <label htmlFor={`${id}-email`}>Email</label>
+          <input id={`${id}-email`} type="email" autoComplete="username" required value={email} onChange={(e) => setEmail(e.target.value)} />
+          <label htmlFor={`${id}-password`}>Password</label>
+          <input
+            id={`${id}-password`}
+            type="password"
+            autoComplete="current-password"
+            required
+            value={passwordText}
+            onChange={(e) => setPassword(e.target.value)}
+          />
+          <button type="submit" disabled={busy}>
+            {busy ? 'Logging in…' : 'Log in'}
+          </button>
+        </form>
+      )}
       {hint}
     </main>
   );

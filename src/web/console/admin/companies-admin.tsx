@@ -4,10 +4,13 @@ import { ErrorBanner } from '../../common/error-banner.js';
 import { Feedback, IdChecklist, ListFilter, matches } from './feedback.js';
 import { CompanyWidget } from './company-widget.js';
 import { useBoards, useCompanies, useSave, type Company, type Named } from './admin-data.js';
+import { CompanySignInForm, useCompaniesSignIn } from './company-sign-in.js';
+import type { CompanySignIn } from '../../../shared/sso.js';
 
 export function CompaniesAdmin() {
   const companies = useCompanies();
   const boards = useBoards();
+  const signIn = useCompaniesSignIn();
   const save = useSave();
   const id = useId();
   const [name, setName] = useState('');
@@ -39,14 +42,33 @@ export function CompaniesAdmin() {
       <ListFilter label="Find a company" value={q} onChange={setQ} shown={shown.length} total={companies.data?.length ?? 0} />
       <ul className="admin-list">
         {shown.map((c) => (
-          <CompanyRow key={c.id} company={c} boards={boards.data ?? []} save={save} />
+          <CompanyRow
+            key={c.id}
+            company={c}
+            boards={boards.data ?? []}
+            save={save}
+            signIn={signIn.data?.find((x) => x.companyId === c.id)}
+            loaded={!!signIn.data}
+          />
         ))}
       </ul>
     </>
   );
 }
 
-function CompanyRow({ company, boards, save }: { company: Company; boards: Named[]; save: ReturnType<typeof useSave> }) {
+function CompanyRow({
+  company,
+  boards,
+  save,
+  signIn,
+  loaded,
+}: {
+  company: Company;
+  boards: Named[];
+  save: ReturnType<typeof useSave>;
+  signIn: CompanySignIn | undefined;
+  loaded: boolean;
+}) {
   const [name, setName] = useState(company.name);
   const [boardIds, setBoardIds] = useState(company.boardIds);
   const id = useId();
@@ -67,6 +89,15 @@ function CompanyRow({ company, boards, save }: { company: Company; boards: Named
         </div>
       </form>
       <CompanyWidget companyId={company.id} companyName={company.name} save={save} />
+      {loaded && (
+        <CompanySignInForm
+          key={signIn ? `${signIn.emailDomains.join()}|${signIn.createUsers}` : 'none'}
+          companyName={company.name}
+          companyId={company.id}
+          initial={signIn}
+          save={save}
+        />
+      )}
     </li>
   );
 }
