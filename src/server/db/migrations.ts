@@ -236,6 +236,17 @@ async function chatFiles(db: Kysely<any>, dialect: Dialect) {
   await sql`create index attachments_file on attachments (file_id) where file_id is not null`.execute(db);
 }
 
+/**
+ * API tokens (services/api-tokens.ts): a named token with scopes, acting as the admin who created
+ * it. Only the SHA-256 of its secret is stored, with the secret's first characters to tell tokens
+ * apart; the last use (time and address) is written at most once a minute per token.
+ */
+async function apiTokens(db: Kysely<any>, dialect: Dialect) {
+  await sql`create table api_tokens (id ${id(dialect)}, name text not null, token_hash text not null unique, prefix text not null, scopes text not null, created_by bigint not null references techs(id), created_at ${bigint} not null, expires_at ${bigint}, revoked_at ${bigint}, revoked_by bigint references techs(id), last_used_at ${bigint}, last_used_ip text)`.execute(
+    db,
+  );
+}
+
 const migrations: Migration[] = [
   { name: '001_initial', up: createTables },
   { name: '002_client_id_per_author', up: clientIdPerAuthor },
@@ -254,6 +265,7 @@ const migrations: Migration[] = [
   { name: '015_read_seqs', up: readSeqs },
   { name: '016_transfer_invite', up: transferInvite },
   { name: '017_chat_files', up: chatFiles },
+  { name: '020_api_tokens', up: apiTokens },
 ];
 
 /** The name of the newest migration: a database whose schema has it is current. */
