@@ -72,12 +72,13 @@ export async function registerApiDocs(app: FastifyInstance) {
     },
   });
   app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
-  // The viewer's own files are all scripts and styles of its own: it runs under the app's
-  // Content-Security-Policy as it is (no inline script, no outside host, no validator call).
+  // The viewer's files are scripts and style sheets of its own, so it runs under the app's
+  // Content-Security-Policy unchanged: no inline script, no outside host, no validator call, and
+  // the base layout, because the standalone one's top bar draws a logo with an inline <style>.
   await app.register(swaggerUi, {
     routePrefix: '/api/docs',
     theme: { title: 'Helpdesk live chat API' },
-    uiConfig: { deepLinking: true, defaultModelsExpandDepth: 0 },
+    uiConfig: { layout: 'BaseLayout', deepLinking: true, defaultModelsExpandDepth: 0 },
     validatorUrl: false,
   });
 }
