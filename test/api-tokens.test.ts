@@ -6,6 +6,7 @@
  */
 import crypto from 'node:crypto';
 import { Writable } from 'node:stream';
+import { io } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS } from './support/databases.js';
 import { startTestServer, PASSWORD, type TestServer } from './support/server.js';
@@ -154,6 +155,24 @@ describe.each(DIALECTS)('API tokens on %s', (kind) => {
     expect(made.status).toBe(403);
     expect(made.body.error.code).toBe('token_scope');
     expect(await s.ctx.db.selectFrom('api_tokens').select('id').where('name', '=', 'Successor').execute()).toEqual([]);
+  });
+
+  it('no token opens the live connection (Socket.IO): it takes the session cookie only', async () => {
+    const { secret } = await create({ name: 'Not for sockets', scopes: ['read', 'write', 'admin'] });
+    for (const namespace of ['/console', '/portal']) {
+      const socket = io(s.url + namespace, {
+        transports: ['websocket'],
+        extraHeaders: { authorization: `Bearer ${secret}` },
+        reconnection: false,
+        forceNew: true,
+      });
+      const refused = await new Promise<string>((resolve) => {
+        socket.once('connect', () => resolve('connected'));
+        socket.once('connect_error', (err) => resolve(err.message));
+      });
+      socket.close();
+      expect(refused, namespace).toBe('unauthenticated');
+    }
   });
 
   it('an unknown, malformed or empty bearer token is token_invalid, even with a valid cookie beside it', async () => {
