@@ -52,7 +52,7 @@ export function requireSession(ctx: Ctx, audience: Audience, opts: SessionOpts =
   return async (req: FastifyRequest) => {
     const bearer = bearerSecret(req.raw);
     if (bearer !== null) {
-      if (!tokens) throw new TokenScope('API tokens cannot be used here: only the Tech Console and admin API take them');
+      if (!tokens) throw new TokenScope('API tokens are not taken here: this route needs a person signed in');
       const t = await actorFromApiToken(ctx.db, bearer, req.ip, ctx.now());
       if (!scopeAllows(t.scopes, area, req.method)) {
         const needed = scopesAllowing(area, req.method);
