@@ -43,6 +43,20 @@ export class Forbidden extends AppError {
   }
 }
 
+/** An API token that is unknown, revoked or expired, or whose admin is deactivated or no longer an admin. */
+export class TokenInvalid extends AppError {
+  constructor() {
+    super('token_invalid', 'This API token is not valid: it is unknown, revoked or expired, or its admin can no longer sign in as an admin', 401);
+  }
+}
+
+/** A valid API token used where its scopes, or tokens at all, are not allowed. */
+export class TokenScope extends AppError {
+  constructor(message: string, details?: Record<string, unknown>) {
+    super('token_scope', message, 403, details);
+  }
+}
+
 export class RateLimited extends AppError {
   constructor(retryAfterMs: number, message = 'Too many attempts, try again later') {
     super('rate_limited', message, 429, { retryAfterMs });

@@ -34,8 +34,12 @@ export type RunningServer = {
  * the port is taken. `now` is the clock that services and the timer sweep read (tests pass one
  * they move by hand).
  */
-export async function startServer(config: Config, opts: { logger?: boolean; now?: () => number; runJobs?: boolean } = {}): Promise<RunningServer> {
-  const log = pino({ level: opts.logger === false ? 'silent' : config.logLevel });
+export async function startServer(
+  config: Config,
+  opts: { logger?: boolean; now?: () => number; runJobs?: boolean; logStream?: pino.DestinationStream } = {},
+): Promise<RunningServer> {
+  // `logStream`: where the log goes instead of stdout (a test reading what the server logged).
+  const log = opts.logStream ? pino({ level: config.logLevel }, opts.logStream) : pino({ level: opts.logger === false ? 'silent' : config.logLevel });
   const handle = openDatabase({
     ...config,
     onBackgroundError: (err) => log.error({ err }, 'WAL checkpoint worker failed; the server copies the log back itself'),
@@ -60,7 +64,8 @@ export async function startServer(config: Config, opts: { logger?: boolean; now?
     const limits = createLimits(link && { redis: link.pub, isUp: link.isUp, prefix: config.redisPrefix });
     ctx = { db: handle.db, dialect: handle.dialect, bus, config, presence, now: opts.now ?? (() => Date.now()), limits, metrics: createMetrics() };
     ctx.metrics.sources.pool = handle.poolStats;
-    const app = await buildApp(ctx, { logger: opts.logger === false ? false : { level: config.logLevel }, redisUp: () => realtime?.redisUp?.() ?? false });
+    const appLogger = opts.logStream ? { level: config.logLevel, stream: opts.logStream } : opts.logger === false ? false : { level: config.logLevel };
+    const app = await buildApp(ctx, { logger: appLogger, redisUp: () => realtime?.redisUp?.() ?? false });
     opened.push(() => app.close());
     realtime = await startRealtime(ctx, app.server, log, link);
     const rt = realtime;

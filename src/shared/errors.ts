@@ -16,6 +16,9 @@ export const ERROR_CODES = [
   'invalid_credentials',
   'rate_limited',
   'too_many_requests',
+  // API tokens (services/api-tokens.ts): unknown, revoked, expired or its admin gone; not allowed here
+  'token_invalid',
+  'token_scope',
   // what they ask for (SPEC "Access": what one may not see is not found)
   'not_found',
   'forbidden',

@@ -12,19 +12,24 @@ const passwordHash = () => (hashed ??= hashPassword(PASSWORD));
 export type TestServer = RunningServer & { testDb: TestDb; env: Record<string, string>; stop: () => Promise<void>; f: Factories };
 
 /**
- * With `clock`, the server takes that clock as `ctx.now` (chat deadlines) and sweeps its timers only
+ * With `logStream`, the server logs there (at env LOG_LEVEL). With `clock`, the server takes that clock as `ctx.now` (chat deadlines) and sweeps its timers only
  * when the test calls `sweep` (test/support/clock.ts), unless `env` sets TIMER_SWEEP_MS.
  */
 export async function startTestServer(
   kind: DbKind,
   env: Record<string, string> = {},
   testDb?: TestDb,
-  opts: { clock?: TestClock; runJobs?: boolean } = {},
+  opts: { clock?: TestClock; runJobs?: boolean; logStream?: NodeJS.WritableStream } = {},
 ): Promise<TestServer> {
   const db = testDb ?? (await freshDatabase(kind));
   const sweepMs = opts.clock ? NO_AUTOMATIC_SWEEP_MS : '100';
   const fullEnv = { PORT: '0', HOST: '127.0.0.1', SEED_DEMO: 'false', LOG_LEVEL: 'silent', TIMER_SWEEP_MS: sweepMs, ...db.env, ...env };
-  const server = await startServer(loadConfig(fullEnv as NodeJS.ProcessEnv), { logger: false, now: opts.clock?.now, runJobs: opts.runJobs });
+  const server = await startServer(loadConfig(fullEnv as NodeJS.ProcessEnv), {
+    logger: false,
+    now: opts.clock?.now,
+    runJobs: opts.runJobs,
+    logStream: opts.logStream,
+  });
   return Object.assign(server, {
     testDb: db,
     env: fullEnv,

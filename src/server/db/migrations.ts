@@ -285,6 +285,17 @@ async function oidc(db: Kysely<any>, dialect: Dialect) {
   await sql`create index oidc_logins_expiry on oidc_logins (expires_at)`.execute(db);
 }
 
+/**
+ * API tokens (services/api-tokens.ts): a named token with scopes, acting as the admin who created
+ * it. Only the SHA-256 of its secret is stored, with the secret's first characters to tell tokens
+ * apart; the last use (time and address) is written at most once a minute per token.
+ */
+async function apiTokens(db: Kysely<any>, dialect: Dialect) {
+  await sql`create table api_tokens (id ${id(dialect)}, name text not null, token_hash text not null unique, prefix text not null, scopes text not null, created_by bigint not null references techs(id), created_at ${bigint} not null, expires_at ${bigint}, revoked_at ${bigint}, revoked_by bigint references techs(id), last_used_at ${bigint}, last_used_ip text)`.execute(
+    db,
+  );
+}
+
 const migrations: Migration[] = [
   { name: '001_initial', up: createTables },
   { name: '002_client_id_per_author', up: clientIdPerAuthor },
@@ -304,6 +315,7 @@ const migrations: Migration[] = [
   { name: '016_transfer_invite', up: transferInvite },
   { name: '017_chat_files', up: chatFiles },
   { name: '018_jobs', up: jobs },
+  { name: '020_api_tokens', up: apiTokens },
   { name: '021_oidc', up: oidc },
   { name: '024_board_word', up: boardWord },
   { name: '025_company_widgets', up: companyWidgets },

@@ -349,6 +349,22 @@ export interface OidcLoginsTable {
   expires_at: number;
 }
 
+/** An API token: the SHA-256 of its secret, never the secret; `scopes` is a comma-separated list. */
+export interface ApiTokensTable {
+  id: Generated<number>;
+  name: string;
+  token_hash: string;
+  prefix: string;
+  scopes: string;
+  created_by: number;
+  created_at: number;
+  expires_at: number | null;
+  revoked_at: number | null;
+  revoked_by: number | null;
+  last_used_at: number | null;
+  last_used_ip: string | null;
+}
+
 export interface Database {
   companies: CompaniesTable;
   boards: BoardsTable;
@@ -384,6 +400,7 @@ export interface Database {
   chat_files: ChatFilesTable;
   file_chunks: FileChunksTable;
   jobs: JobsTable;
+  api_tokens: ApiTokensTable;
   company_widgets: CompanyWidgetsTable;
 }
 

@@ -1,21 +1,13 @@
 import Fastify, { LogController, type FastifyInstance, type FastifyRequest } from 'fastify';
 import cookie from '@fastify/cookie';
-import swagger from '@fastify/swagger';
 import fastifyStatic from '@fastify/static';
 import helmet from '@fastify/helmet';
 import multipart from '@fastify/multipart';
 import fs from 'node:fs';
 import path from 'node:path';
-import {
-  hasZodFastifySchemaValidationErrors,
-  jsonSchemaTransform,
-  serializerCompiler,
-  validatorCompiler,
-  type ZodTypeProvider,
-} from 'fastify-type-provider-zod';
-import { AppError, Unauthenticated, toErrorBody } from '../errors.js';
-import { actorFromToken } from '../services/auth.js';
-import { COOKIE } from './session.js';
+import { hasZodFastifySchemaValidationErrors, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { AppError, toErrorBody } from '../errors.js';
+import { bearerSecret } from './session.js';
 import type { Ctx } from '../services/context.js';
 import { authRoutes } from './auth-routes.js';
 import { portalRoutes } from './portal/routes.js';
@@ -29,6 +21,8 @@ import { setupGate, setupRoutes } from './setup-routes.js';
 import { brandingRoutes } from './branding-routes.js';
 import { widgetRoutes } from './widget-routes.js';
 import { ssoAdminRoutes, ssoAuthRoutes } from './sso-routes.js';
+import { registerApiDocs } from './openapi.js';
+import { apiTokenRoutes } from './api-token-routes.js';
 import { readiness } from '../services/readiness.js';
 import { ErrorBody, Health, Readiness } from '../../shared/views.js';
 
@@ -95,9 +89,11 @@ export async function buildApp(ctx: Ctx, opts: { logger: boolean | object; redis
     return sendSpa(req, reply as never);
   });
 
-  // State-changing requests from a browser must come from our own pages.
+  // State-changing requests from a browser must come from our own pages. One with an API token
+  // is judged by the token alone, never by a cookie (http/session.ts), so it may come from anywhere.
   app.addHook('onRequest', async (req, reply) => {
     if (req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS') return;
+    if (bearerSecret(req.raw) !== null) return;
     if (!requestOriginAllowed(req.raw, ctx.config.trustProxy, ctx.config.allowedOrigins)) {
       return reply.status(403).send({ error: { code: 'bad_origin', message: 'Cross-origin request refused' } });
     }
@@ -138,10 +134,8 @@ export async function buildApp(ctx: Ctx, opts: { logger: boolean | object; redis
   // Files in chat arrive as multipart and are streamed, never held whole (services/files.ts). One byte
   // over the limit gets through to the service, which refuses it with its own words.
   await app.register(multipart, { limits: { fileSize: ctx.config.files.maxBytes + 1, files: 1, fields: 0, parts: 1, headerPairs: 20 } });
-  await app.register(swagger, {
-    openapi: { info: { title: 'Helpdesk live chat API', version: '1.0.0' } },
-    transform: jsonSchemaTransform,
-  });
+  // The OpenAPI document (/api/openapi.json) and its viewer (/api/docs), public: http/openapi.ts.
+  await registerApiDocs(app);
 
   // Liveness: the process serves; it reads nothing, so a database outage does not get it restarted.
   app.get('/api/health', { schema: { tags: ['operations'], response: answers(Health) } }, async () => ({ status: 'ok' as const, node: ctx.config.nodeId }));
@@ -151,13 +145,6 @@ export async function buildApp(ctx: Ctx, opts: { logger: boolean | object; redis
   });
   // Until the first account exists, the API serves nothing but the setup (services/setup.ts).
   app.addHook('onRequest', setupGate(ctx));
-  // Like every endpoint but login, health, readiness and the setup, the API description needs a session (either kind).
-  app.get('/api/openapi.json', { schema: { hide: true } }, async (req) => {
-    const tokens = [req.cookies[COOKIE.tech], req.cookies[COOKIE.portal]];
-    const actors = await Promise.all(tokens.map((t) => actorFromToken(ctx.db, t)));
-    if (!actors.some(Boolean)) throw new Unauthenticated();
-    return app.swagger();
-  });
 
   await app.register(setupRoutes(ctx), { prefix: '/api/setup' });
   await app.register(authRoutes(ctx), { prefix: '/api/auth' });
@@ -167,6 +154,7 @@ export async function buildApp(ctx: Ctx, opts: { logger: boolean | object; redis
   await app.register(consoleRoutes(ctx), { prefix: '/api/console' });
   await app.register(adminRoutes(ctx), { prefix: '/api/admin' });
   await app.register(ssoAdminRoutes(ctx), { prefix: '/api/admin/sso' });
+  await app.register(apiTokenRoutes(ctx), { prefix: '/api/admin/api-tokens' });
 
   const webRoot = path.resolve(ctx.config.webDist);
   const hasWeb = fs.existsSync(path.join(webRoot, 'index.html'));

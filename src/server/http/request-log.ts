@@ -13,7 +13,16 @@ export function requestLog(app: FastifyInstance, metrics: Metrics, nodeId: strin
     metrics.httpDuration.observe({ method: req.method, route, status: String(reply.statusCode) }, ms / 1000);
     const q = req.url.indexOf('?');
     req.log.info(
-      { method: req.method, route, path: q < 0 ? req.url : req.url.slice(0, q), status: reply.statusCode, ms: Math.round(ms * 10) / 10, node: nodeId },
+      {
+        method: req.method,
+        route,
+        path: q < 0 ? req.url : req.url.slice(0, q),
+        status: reply.statusCode,
+        ms: Math.round(ms * 10) / 10,
+        node: nodeId,
+        // Which API token made it (its id, never its secret), when one did.
+        ...(req.apiTokenId ? { apiToken: req.apiTokenId } : {}),
+      },
       'request',
     );
   });

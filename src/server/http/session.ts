@@ -1,8 +1,11 @@
-import type { FastifyReply, FastifyRequest } from 'fastify';
-import { Unauthenticated } from '../errors.js';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { IncomingMessage } from 'node:http';
+import { TokenScope, Unauthenticated } from '../errors.js';
 import { authorize } from '../policies/rules.js';
 import type { Ctx } from '../services/context.js';
 import { actorFromToken } from '../services/auth.js';
+import { actorFromApiToken } from '../services/api-tokens.js';
+import { scopeAllows, scopesAllowing, type TokenArea } from '../policies/token-scopes.js';
 import type { Actor, PortalActor, TechActor } from '../policies/access.js';
 
 export type Audience = 'portal' | 'tech';
@@ -11,6 +14,8 @@ export const COOKIE: Record<Audience, string> = { portal: 'hd_portal', tech: 'hd
 declare module 'fastify' {
   interface FastifyRequest {
     actor?: Actor;
+    /** The API token the request came with (its id), when it came with one. */
+    apiTokenId?: number;
   }
 }
 
@@ -30,14 +35,60 @@ export function setSessionCookie(req: FastifyRequest, reply: FastifyReply, audie
   else reply.setCookie(COOKIE[audience], token, { ...opts, maxAge: 7 * 24 * 3600 });
 }
 
-/** onRequest hook: the request must carry a live session of the audience; grants are read fresh. */
-export function requireSession(ctx: Ctx, audience: Audience, opts: { admin?: boolean } = {}) {
+/** The secret of `Authorization: Bearer <secret>` (possibly empty), or null when the request names no bearer token. */
+export function bearerSecret(req: Pick<IncomingMessage, 'headers'>): string | null {
+  const m = /^bearer(?:\s+(.*))?$/is.exec(req.headers.authorization ?? '');
+  return m ? (m[1] ?? '').trim() : null;
+}
+
+export type SessionOpts = {
+  /** Admins only (the admin API). */
+  admin?: boolean;
+  /** Whether API tokens may be used (tech audience only; default yes). No for what only a person at the console may do. */
+  tokens?: boolean;
+};
+/** What a guard takes, recorded in each guarded route's config for the OpenAPI document (openapi.ts). */
+export type Guard = { audience: Audience; area: TokenArea; tokens: boolean };
+
+/**
+ * onRequest hook: the request must carry a live session of the audience; grants are read fresh.
+ * A request with `Authorization: Bearer` is judged by its API token alone and its cookies are not
+ * read, which is why such a request needs no Origin check (app.ts): a browser cannot add that
+ * header to another site's request, and without it the cookie is what counts.
+ */
+export function requireSession(ctx: Ctx, audience: Audience, opts: SessionOpts = {}) {
+  const area: TokenArea = opts.admin ? 'admin' : 'console';
+  const tokens = audience === 'tech' && opts.tokens !== false;
   return async (req: FastifyRequest) => {
+    const bearer = bearerSecret(req.raw);
+    if (bearer !== null) {
+      if (!tokens) throw new TokenScope('API tokens are not taken here: this route needs a person signed in');
+      const t = await actorFromApiToken(ctx.db, bearer, req.ip, ctx.now());
+      if (!scopeAllows(t.scopes, area, req.method)) {
+        const needed = scopesAllowing(area, req.method);
+        throw new TokenScope(`This token's scopes (${t.scopes.join(', ')}) do not allow ${req.method} on the ${area} API: it needs ${needed.join(' or ')}`, {
+          needed,
+          scopes: t.scopes,
+        });
+      }
+      req.actor = t.actor;
+      req.apiTokenId = t.tokenId;
+      return;
+    }
     const actor = await actorFromToken(ctx.db, req.cookies[COOKIE[audience]]);
     if (!actor || actor.kind !== audience) throw new Unauthenticated();
     if (opts.admin) authorize(actor, 'admin.manage');
     req.actor = actor;
   };
+}
+
+/** Guards every route of the plugin `app` (register it first), and records how for the OpenAPI document. */
+export function guardRoutes(app: FastifyInstance, ctx: Ctx, audience: Audience, opts: SessionOpts = {}) {
+  const guard: Guard = { audience, area: opts.admin ? 'admin' : 'console', tokens: audience === 'tech' && opts.tokens !== false };
+  app.addHook('onRoute', (route) => {
+    route.config = { ...(route.config as object), guard } as typeof route.config;
+  });
+  app.addHook('onRequest', requireSession(ctx, audience, opts));
 }
 
 export const techOf = (req: FastifyRequest) => req.actor as TechActor;

@@ -16,7 +16,7 @@ import { AppError } from '../errors.js';
 import { TokenBuckets } from '../services/rate-limit.js';
 import { finishSignIn, signInOptions, startSignIn } from '../services/oidc.js';
 import { companiesSignIn, createIssuer, deleteIssuer, setCompanySignIn, setPasswordSignIn, ssoAdminView, updateIssuer } from '../services/sso-admin.js';
-import { requireSession, setSessionCookie } from './session.js';
+import { guardRoutes, setSessionCookie } from './session.js';
 import { requestScheme } from './proxy-trust.js';
 import { answers } from './answers.js';
 import { IdParam } from '../../shared/schemas.js';
@@ -84,7 +84,8 @@ export const ssoAuthRoutes = (ctx: Ctx) => async (root: FastifyInstance) => {
 
 export const ssoAdminRoutes = (ctx: Ctx) => async (root: FastifyInstance) => {
   const app = root.withTypeProvider<ZodTypeProvider>();
-  app.addHook('onRequest', requireSession(ctx, 'tech', { admin: true }));
+  // Who may sign in, and how: an admin's session only, never an API token.
+  guardRoutes(app, ctx, 'tech', { admin: true, tokens: false });
   const tags = ['admin'];
   app.get('/', { schema: { tags, response: answers(SsoAdminView) } }, async (req) => ssoAdminView(ctx.db, publicOrigin(ctx, req)));
   app.post('/issuers', { schema: { tags, body: IssuerBody, response: answers(Created, 201) } }, async (req, reply) => {

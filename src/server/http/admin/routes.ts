@@ -18,7 +18,7 @@ import {
   WidgetBody,
 } from '../../../shared/schemas.js';
 import type { Ctx } from '../../services/context.js';
-import { requireSession, techOf } from '../session.js';
+import { guardRoutes, techOf } from '../session.js';
 import * as admin from '../../services/admin.js';
 import { erasePortalUser, exportPortalUser, exportTech } from '../../services/privacy.js';
 import { addHoliday, deleteHoliday, officeHoursWithStatus, saveOfficeHours } from '../../services/office-hours.js';
@@ -33,7 +33,7 @@ import { LOGO_CONTENT_TYPES, MAX_LOGO_BYTES, removeLogo, saveBranding, saveLogo 
 
 export const adminRoutes = (ctx: Ctx) => async (root: FastifyInstance) => {
   const app = root.withTypeProvider<ZodTypeProvider>();
-  app.addHook('onRequest', requireSession(ctx, 'tech', { admin: true }));
+  guardRoutes(app, ctx, 'tech', { admin: true });
   const tags = ['admin'];
 
   // Branding: name and accent as JSON; the logo as the image itself (Content-Type: image/png,

@@ -16,7 +16,7 @@ import {
   TicketPatch,
 } from '../../../shared/schemas.js';
 import type { Ctx } from '../../services/context.js';
-import { requireSession, techOf } from '../session.js';
+import { guardRoutes, techOf } from '../session.js';
 import { joinChat } from '../../services/chats.js';
 import { completeChat, createTicketFromChat, endChat } from '../../services/chat-ending.js';
 import { getChatView, listTransitions, statusBar } from '../../services/chat-queries.js';
@@ -44,7 +44,7 @@ const AttachmentParams = z.object({ id: big, attachmentId: big });
 
 export const consoleRoutes = (ctx: Ctx) => async (root: FastifyInstance) => {
   const app = root.withTypeProvider<ZodTypeProvider>();
-  app.addHook('onRequest', requireSession(ctx, 'tech'));
+  guardRoutes(app, ctx, 'tech');
   const tags = ['console'];
 
   app.get('/me', { schema: { tags, response: answers(V.TechMe) } }, async (req) => {

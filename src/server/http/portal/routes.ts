@@ -3,7 +3,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { CallbackBody, EmptyBody, IdParam, NewRequestBody, TicketChatBody } from '../../../shared/schemas.js';
 import type { Ctx } from '../../services/context.js';
-import { requireSession, portalOf } from '../session.js';
+import { guardRoutes, portalOf } from '../session.js';
 import { requestChat, keepWaiting, leaveChat, requestCallback } from '../../services/chats.js';
 import { rateChat } from '../../services/rating.js';
 import { getChatView } from '../../services/chat-queries.js';
@@ -33,7 +33,7 @@ const AttachmentParams = z.object({
 
 export const portalRoutes = (ctx: Ctx) => async (root: FastifyInstance) => {
   const app = root.withTypeProvider<ZodTypeProvider>();
-  app.addHook('onRequest', requireSession(ctx, 'portal'));
+  guardRoutes(app, ctx, 'portal');
   const tags = ['portal'];
 
   app.get('/me', { schema: { tags, response: answers(V.PortalMe) } }, async (req) => portalProfile(ctx.db, portalOf(req)));

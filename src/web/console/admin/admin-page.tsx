@@ -6,6 +6,7 @@ import { PortalUsersAdmin } from './portal-users-admin.js';
 import { OfficeHoursAdmin } from './office-hours-admin.js';
 import { BrandingAdmin } from './branding-admin.js';
 import { SsoAdmin } from './sso-admin.js';
+import { ApiTokensAdmin } from './api-tokens-admin.js';
 import { CannedRepliesEditor } from '../canned-replies-editor.js';
 import { useBoards } from './admin-data.js';
 
@@ -18,6 +19,7 @@ const SECTIONS = [
   { path: 'canned-replies', label: 'Canned replies', el: () => <SharedReplies /> },
   { path: 'branding', label: 'Branding', el: () => <BrandingAdmin /> },
   { path: 'sso', label: 'Single sign-on', el: () => <SsoAdmin /> },
+  { path: 'api-tokens', label: 'API tokens', el: () => <ApiTokensAdmin /> },
 ] as const;
 
 function SharedReplies() {
