@@ -47,6 +47,10 @@ export const ERROR_CODES = [
   'setup_required',
   'setup_token_invalid',
   'setup_done',
+  // email (services/mail.ts, services/password-reset.ts): email off, or a reset link that cannot be used
+  'email_disabled',
+  'reset_token_invalid',
+  'reset_token_expired',
   // the server
   'internal',
 ] as const;

@@ -250,6 +250,19 @@ async function jobs(db: Kysely<any>, dialect: Dialect) {
   await sql`create unique index jobs_dedupe on jobs (dedupe_key)`.execute(db);
 }
 
+/**
+ * Mail (022): password resets by email (services/password-reset.ts). A row per request; its token
+ * is made when the mail is sent and kept only as a hash; it expires and is used once. The mails
+ * themselves are jobs of kind `mail` (services/mail.ts).
+ */
+async function mail(db: Kysely<any>, dialect: Dialect) {
+  await sql`create table password_resets (id ${id(dialect)}, user_kind text not null, user_id bigint not null, token_hash text, created_at ${bigint} not null, expires_at ${bigint} not null, used_at ${bigint})`.execute(
+    db,
+  );
+  await sql`create unique index password_resets_token on password_resets (token_hash)`.execute(db);
+  await sql`create index password_resets_user on password_resets (user_kind, user_id)`.execute(db);
+}
+
 const migrations: Migration[] = [
   { name: '001_initial', up: createTables },
   { name: '002_client_id_per_author', up: clientIdPerAuthor },
@@ -269,6 +282,7 @@ const migrations: Migration[] = [
   { name: '016_transfer_invite', up: transferInvite },
   { name: '017_chat_files', up: chatFiles },
   { name: '018_jobs', up: jobs },
+  { name: '022_mail', up: mail },
 ];
 
 /** The name of the newest migration: a database whose schema has it is current. */

@@ -299,6 +299,19 @@ export interface JobsTable {
   finished_at: number | null;
 }
 
+/** A password reset asked for by email (migration 022, services/password-reset.ts). */
+export interface PasswordResetsTable {
+  id: Generated<number>;
+  user_kind: 'tech' | 'portal';
+  user_id: number;
+  /** sha256 of the token in the mail; null until the mail is being sent. */
+  token_hash: string | null;
+  created_at: number;
+  expires_at: number;
+  /** When it was used, or replaced by a newer request or a reset; null while it may still be used. */
+  used_at: number | null;
+}
+
 export interface Database {
   companies: CompaniesTable;
   boards: BoardsTable;
@@ -330,6 +343,7 @@ export interface Database {
   chat_files: ChatFilesTable;
   file_chunks: FileChunksTable;
   jobs: JobsTable;
+  password_resets: PasswordResetsTable;
 }
 
 export type Chat = Selectable<ChatsTable>;

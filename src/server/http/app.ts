@@ -27,6 +27,7 @@ import { metricsRoute } from './metrics-route.js';
 import { requestLog } from './request-log.js';
 import { setupGate, setupRoutes } from './setup-routes.js';
 import { brandingRoutes } from './branding-routes.js';
+import { mailAdminRoutes, mailPortalRoutes, mailPublicRoutes } from './mail-routes.js';
 import { readiness } from '../services/readiness.js';
 import { ErrorBody, Health, Readiness } from '../../shared/views.js';
 
@@ -163,6 +164,10 @@ export async function buildApp(ctx: Ctx, opts: { logger: boolean | object; redis
   await app.register(portalRoutes(ctx), { prefix: '/api/portal' });
   await app.register(consoleRoutes(ctx), { prefix: '/api/console' });
   await app.register(adminRoutes(ctx), { prefix: '/api/admin' });
+  // Email (services/mail.ts): its public, portal and admin routes.
+  await app.register(mailPublicRoutes(ctx), { prefix: '/api' });
+  await app.register(mailPortalRoutes(ctx), { prefix: '/api/portal' });
+  await app.register(mailAdminRoutes(ctx), { prefix: '/api/admin/email' });
 
   const webRoot = path.resolve(ctx.config.webDist);
   const hasWeb = fs.existsSync(path.join(webRoot, 'index.html'));
