@@ -14,6 +14,7 @@ import { abandonedChat, activeChat, callbackChat, world, type World } from './su
 import { resetTokenIn, SMTP_PASSWORD, startSmtp, type TestSmtp } from './support/smtp.js';
 import { TestClock } from './support/clock.js';
 import { until } from './support/realtime.js';
+import { connect } from './support/sockets.js';
 
 const PUBLIC_URL = 'https://help.example.test';
 const mailEnv = (smtp: TestSmtp) => ({ SMTP_URL: smtp.url, PUBLIC_URL, MAIL_FROM: 'Brightline Helpdesk <help@brightline.test>' });
@@ -51,6 +52,8 @@ describe.each(DIALECTS)('email on %s', (kind: DbKind) => {
     const u = await s.f.portalUser(w.companyId);
     const session = await loginAs(s.url, 'portal', u.email, PASSWORD);
     expect((await session.get('/api/portal/me')).status).toBe(200);
+    const socket = await connect(s.url, '/portal', session);
+    const closed = new Promise<string>((r) => socket.once('disconnect', r));
     const ended: unknown[] = [];
     const off = s.ctx.bus.on('session.ended', (e) => void ended.push(e));
     const before = smtp.mails.length;
@@ -78,6 +81,8 @@ describe.each(DIALECTS)('email on %s', (kind: DbKind) => {
     expect(done.status, done.text).toBe(200);
     expect(ended).toEqual([{ kind: 'portal', userId: u.id }]);
     off();
+    // Their open socket closes; the session is gone.
+    expect(await closed).toBe('io server disconnect');
     expect((await session.get('/api/portal/me')).status).toBe(401);
     expect((await new Client(s.url).post('/api/auth/portal/login', { email: u.email, password: PASSWORD })).status).toBe(401);
     const fresh = await loginAs(s.url, 'portal', u.email, NEW_PASSWORD);

@@ -281,8 +281,10 @@ export const FirstAdmin = z.object({ id, email: z.string() });
 
 /** Whether email is on (SMTP_URL set): every email option of the pages shows only then. Public. */
 export const EmailOptions = z.object({ enabled: z.boolean() });
+export type EmailOptions = z.infer<typeof EmailOptions>;
 /** A mail was queued to this address. */
 export const MailQueued = z.object({ ok: z.literal(true), to: z.string() });
+export type MailQueued = z.infer<typeof MailQueued>;
 export const OutgoingMail = z.object({
   id,
   purpose: z.string(),
@@ -302,3 +304,4 @@ export const EmailAdmin = z.object({
   publicUrl: z.string().nullable(),
   recent: z.array(OutgoingMail),
 });
+export type EmailAdmin = z.infer<typeof EmailAdmin>;

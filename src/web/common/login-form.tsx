@@ -2,6 +2,7 @@ import { useId, useState, type FormEvent, type ReactNode } from 'react';
 import { api } from './api.js';
 import { ErrorBanner } from './error-banner.js';
 import { BrandLine } from './branding.js';
+import { ForgotPassword } from './password-reset.js';
 
 /** Email and password login for either audience; the server sets an httpOnly session cookie. */
 export function LoginForm({
@@ -53,6 +54,7 @@ export function LoginForm({
           {busy ? 'Logging in…' : 'Log in'}
         </button>
       </form>
+      <ForgotPassword audience={audience} initialEmail={email} />
       {hint}
     </main>
   );
