@@ -9,7 +9,8 @@ import { HAS_CHROMIUM, launch, type Browsers } from './support/browser.js';
 import { ALWAYS_OPEN, HAS_PORTAL_BUILD, eventually, setOfficeHours, startPortalServer } from './support/portal.js';
 import { navTo, techPage } from './support/console-ui.js';
 import { axeViolations } from './support/a11y.js';
-import type { TestServer } from '../test/support/server.js';
+import { PASSWORD, type TestServer } from '../test/support/server.js';
+import { loginAs } from '../test/support/http.js';
 import { resetTokenIn, startSmtp, type TestSmtp } from '../test/support/smtp.js';
 
 const PUBLIC_URL = 'https://help.example.test';
@@ -31,8 +32,9 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('password reset by email in 
     await smtp?.close();
   });
 
-  it('a portal user asks on the login page, follows the link in the mail, sets a new password and signs in', async () => {
-    const u = await s.f.portalUser(await s.f.company());
+  it('a portal user asks on the login page, follows the link in the mail, sets a new password, signs in, and gets a transcript by mail', async () => {
+    const w = await s.f.world();
+    const u = w.user;
     const page = await (await b.newContext()).newPage();
     await page.goto('/');
     await page.getByLabel('Email').fill(u.email);
@@ -70,6 +72,41 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('password reset by email in 
     await page.getByRole('button', { name: 'Log in' }).click();
     await page.getByRole('heading', { name: 'My tickets and chats' }).waitFor();
     expect(new URL(page.url()).pathname).toBe('/');
+
+    // An ended chat of theirs: the transcript by mail, from the ended-chat view.
+    const user = await loginAs(s.url, 'portal', u.email, NEW_PASSWORD);
+    const chat = await user.post('/api/portal/chats', { boardId: w.boardId, subject: 'Monitor flickers', message: 'Since this morning' });
+    const tech = await loginAs(s.url, 'tech', w.tech.email, PASSWORD);
+    expect((await tech.post(`/api/console/chats/${chat.body.chat.id}/join`)).status).toBe(200);
+    expect((await tech.post(`/api/console/chats/${chat.body.chat.id}/end`, { outcome: 'ended' })).status).toBe(200);
+    await page.goto(`/chats/${chat.body.chat.id}`);
+    await page.getByRole('button', { name: 'Email me the transcript' }).click();
+    expect(await page.getByTestId('transcript-mail-sent').textContent()).toContain(u.email);
+    const transcript = (await smtp.waitFor(2))[1];
+    expect(transcript.subject).toBe('Transcript of your chat: Monitor flickers');
+    expect(transcript.text).toContain('Since this morning');
+    expect(await axeViolations(page)).toEqual([]);
+  });
+
+  it('a tech completing an abandoned chat ticks "Send the note to the user" and the user gets the note', async () => {
+    const w = await s.f.world();
+    const user = await loginAs(s.url, 'portal', w.user.email, PASSWORD);
+    const id = (await user.post('/api/portal/chats', { boardId: w.boardId, subject: 'VPN down', message: 'Cannot connect' })).body.chat.id;
+    expect((await user.post(`/api/portal/chats/${id}/leave`)).status).toBe(200);
+    const before = smtp.mails.length;
+    const t = await techPage(await b.newContext(), w.tech.email);
+    await t.page.goto(`/console/chats/${id}`);
+    await t.page.getByRole('button', { name: 'Complete…' }).click();
+    const dialog = t.page.getByRole('dialog');
+    await dialog.getByLabel('Note: how did you reply to the user?').fill('Called you: the VPN works again.');
+    await dialog.getByLabel('Send the note to the user').check();
+    expect(await axeViolations(t.page)).toEqual([]);
+    await dialog.getByRole('button', { name: 'Complete', exact: true }).click();
+    await dialog.waitFor({ state: 'detached' });
+    const mail = (await smtp.waitFor(before + 1))[before];
+    expect(mail.to).toMatchObject({ text: w.user.email });
+    expect(mail.subject).toBe('About your request: VPN down');
+    expect(mail.text).toContain('Called you: the VPN works again.');
   });
 
   it('the Email admin page shows the settings without the password, sends a test mail, lists a failed mail, and passes axe', async () => {
