@@ -33,12 +33,16 @@ const schema = z.object({
     .transform((v) => (v === 'auto' ? 'auto' : v === 'true' || v === '1')),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   WEB_DIST: z.string().default(BUILT_WEB),
-  /** The address people open, e.g. `https://help.example.com`: single sign-on's redirect URIs are made from it. */
+  /**
+   * The address people open, e.g. `https://help.example.com`: single sign-on's redirect URIs and
+   * the links in mail (password reset) are made from it; needed with SMTP_URL. Empty: unset.
+   */
   PUBLIC_URL: z
     .string()
-    .url()
+    .url('PUBLIC_URL must be a full address such as https://help.example.com')
     .refine((u) => /^https?:$/.test(new URL(u).protocol), 'PUBLIC_URL must start with https:// (or http://)')
-    .optional(),
+    .optional()
+    .or(z.literal('')),
   /** Extra origins allowed for state-changing requests and sockets, comma separated. */
   ALLOWED_ORIGINS: z.string().default(''),
   NODE_ID: z.string().optional(),
@@ -57,6 +61,14 @@ const schema = z.object({
   FILE_TYPES: z.string().optional(),
   /** Completed chats keep their messages and files this many days; unset: forever. */
   RETENTION_DAYS: z.coerce.number().int().min(1).max(36500).optional(),
+  /** Email (services/mail.ts): `smtp://user:pass@host:587` or `smtps://…:465`; unset: email is off. */
+  SMTP_URL: z
+    .string()
+    .regex(/^smtps?:\/\/[^/?#]+/, 'SMTP_URL must look like smtp://user:password@host:587 or smtps://…')
+    .optional()
+    .or(z.literal('')),
+  /** The sender of every mail, e.g. `Helpdesk <helpdesk@example.com>`; unset: no-reply@ the PUBLIC_URL host. */
+  MAIL_FROM: z.string().max(300).optional(),
 });
 
 export type Config = {
@@ -83,6 +95,8 @@ export type Config = {
   metrics: { token: string | null; port: number | null; host: string };
   retentionDays: number | null;
   files: FileRules;
+  /** Email (services/mail.ts); `smtpUrl` null: off, and every email option is hidden. */
+  mail: { smtpUrl: string | null; from: string; publicUrl: string | null };
 };
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -92,6 +106,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new Error(`Invalid configuration: ${issues}`);
   }
   const e = parsed.data;
+  const publicUrl = e.PUBLIC_URL ? e.PUBLIC_URL.replace(/\/+$/, '') : null;
+  // Links in mail (a password reset) must not take their host from a request, which anyone can name.
+  if (e.SMTP_URL && !publicUrl) throw new Error('Invalid configuration: PUBLIC_URL: required with SMTP_URL (the address in the links that mail carries)');
   const trustProxy = e.TRUST_PROXY === 'true' ? true : e.TRUST_PROXY === 'false' ? false : e.TRUST_PROXY;
   // A wrong address list fails the start, not the first request behind the proxy.
   compileTrust(trustProxy);
@@ -134,6 +151,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
             ),
           ]
         : DEFAULT_FILE_TYPES,
+    },
+    mail: {
+      smtpUrl: e.SMTP_URL || null,
+      from: e.MAIL_FROM || `no-reply@${publicUrl ? new URL(publicUrl).hostname : 'localhost'}`,
+      publicUrl,
     },
   };
 }

@@ -98,6 +98,26 @@ export class InvalidTransition extends AppError {
 }
 
 /** No account exists yet: everything but creating the first admin waits (services/setup.ts). */
+/** Email is not configured (SMTP_URL unset): what needs it is hidden, and refused if asked for anyway. */
+export class EmailDisabled extends AppError {
+  constructor() {
+    super('email_disabled', 'Email is not set up on this helpdesk', 404);
+  }
+}
+
+/** A password reset link that is unknown, already used or replaced by a newer one (`reset_token_expired`: too old). */
+export class ResetTokenInvalid extends AppError {
+  constructor(expired = false) {
+    super(
+      expired ? 'reset_token_expired' : 'reset_token_invalid',
+      expired
+        ? 'This password reset link has expired: ask for a new one'
+        : 'This password reset link is not valid (it may have been used already): ask for a new one',
+      400,
+    );
+  }
+}
+
 export class SetupRequired extends AppError {
   constructor() {
     super(

@@ -64,6 +64,10 @@ export const ERROR_CODES = [
   'oidc_issuer_unavailable',
   'password_sign_in_off',
   'sso_lockout',
+  // email (services/mail.ts, services/password-reset.ts): email off, or a reset link that cannot be used
+  'email_disabled',
+  'reset_token_invalid',
+  'reset_token_expired',
   // the server
   'internal',
 ] as const;

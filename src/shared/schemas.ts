@@ -57,7 +57,14 @@ export const EndBody = z.discriminatedUnion('outcome', [
   z.object({ outcome: z.literal('ended'), note: optText(10000) }).strict(),
   z.object({ outcome: z.literal('ticket_created'), boardId: id, summary: text(200), note: optText(10000) }).strict(),
 ]);
-export const CompleteBody = z.object({ note: optText(10000), confirmWithoutNote: z.boolean().optional() }).strict();
+export const CompleteBody = z
+  .object({
+    note: optText(10000),
+    confirmWithoutNote: z.boolean().optional(),
+    /** Mail the note to the portal user (only with email on; services/chat-mail.ts). */
+    sendNoteToUser: z.boolean().optional(),
+  })
+  .strict();
 export const NoteBody = z.object({ body: text(10000) }).strict();
 export const CreateTicketFromChatBody = z.object({ boardId: id, summary: text(200) }).strict();
 export const StatusBody = z.object({ available: z.boolean() }).strict();
@@ -99,6 +106,11 @@ export const SearchQuery = z
 export const PASSWORD_MIN = 8;
 export const Password = z.string().min(PASSWORD_MIN, `Use at least ${PASSWORD_MIN} characters`).max(200);
 export const Email = z.string().trim().email().max(200);
+/** Password reset by email (services/password-reset.ts). */
+export const PasswordResetRequestBody = z.object({ email: opaque(3, 200).transform((e) => e.trim()) }).strict();
+export const PasswordResetBody = z.object({ token: opaque(1, 200).transform((t) => t.trim()), password: Password }).strict();
+/** The admin's test mail: to the admin's own address unless another is given. */
+export const TestMailBody = z.object({ to: Email.optional() }).strict();
 
 // Admin
 export const NameBody = z.object({ name: text(200) }).strict();

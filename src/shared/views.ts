@@ -281,3 +281,30 @@ export const Readiness = z.object({
 export type Readiness = z.infer<typeof Readiness>;
 /** The first admin, created by the setup page. */
 export const FirstAdmin = z.object({ id, email: z.string() });
+
+/** Whether email is on (SMTP_URL set): every email option of the pages shows only then. Public. */
+export const EmailOptions = z.object({ enabled: z.boolean() });
+export type EmailOptions = z.infer<typeof EmailOptions>;
+/** A mail was queued to this address. */
+export const MailQueued = z.object({ ok: z.literal(true), to: z.string() });
+export type MailQueued = z.infer<typeof MailQueued>;
+export const OutgoingMail = z.object({
+  id,
+  purpose: z.string(),
+  to: z.string(),
+  subject: z.string(),
+  status: z.enum(['pending', 'sending', 'sent', 'failed']),
+  attempts: z.number().int(),
+  lastError: z.string().nullable(),
+  queuedAt: z.string(),
+  finishedAt: time,
+});
+/** The admin's Email page: the settings as configured (never the SMTP password) and the recent mail. */
+export const EmailAdmin = z.object({
+  enabled: z.boolean(),
+  server: z.string().nullable(),
+  from: z.string().nullable(),
+  publicUrl: z.string().nullable(),
+  recent: z.array(OutgoingMail),
+});
+export type EmailAdmin = z.infer<typeof EmailAdmin>;

@@ -296,6 +296,19 @@ async function apiTokens(db: Kysely<any>, dialect: Dialect) {
   );
 }
 
+/**
+ * Mail (022): password resets by email (services/password-reset.ts). A row per request; its token
+ * is made when the mail is sent and kept only as a hash; it expires and is used once. The mails
+ * themselves are jobs of kind `mail` (services/mail.ts).
+ */
+async function mail(db: Kysely<any>, dialect: Dialect) {
+  await sql`create table password_resets (id ${id(dialect)}, user_kind text not null, user_id bigint not null, token_hash text, created_at ${bigint} not null, expires_at ${bigint} not null, used_at ${bigint})`.execute(
+    db,
+  );
+  await sql`create unique index password_resets_token on password_resets (token_hash)`.execute(db);
+  await sql`create index password_resets_user on password_resets (user_kind, user_id)`.execute(db);
+}
+
 const migrations: Migration[] = [
   { name: '001_initial', up: createTables },
   { name: '002_client_id_per_author', up: clientIdPerAuthor },
@@ -317,6 +330,7 @@ const migrations: Migration[] = [
   { name: '018_jobs', up: jobs },
   { name: '020_api_tokens', up: apiTokens },
   { name: '021_oidc', up: oidc },
+  { name: '022_mail', up: mail },
   { name: '024_board_word', up: boardWord },
   { name: '025_company_widgets', up: companyWidgets },
 ];

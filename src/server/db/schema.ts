@@ -365,6 +365,19 @@ export interface ApiTokensTable {
   last_used_ip: string | null;
 }
 
+/** A password reset asked for by email (migration 022, services/password-reset.ts). */
+export interface PasswordResetsTable {
+  id: Generated<number>;
+  user_kind: 'tech' | 'portal';
+  user_id: number;
+  /** sha256 of the token in the mail; null until the mail is being sent. */
+  token_hash: string | null;
+  created_at: number;
+  expires_at: number;
+  /** When it was used, or replaced by a newer request or a reset; null while it may still be used. */
+  used_at: number | null;
+}
+
 export interface Database {
   companies: CompaniesTable;
   boards: BoardsTable;
@@ -400,6 +413,7 @@ export interface Database {
   chat_files: ChatFilesTable;
   file_chunks: FileChunksTable;
   jobs: JobsTable;
+  password_resets: PasswordResetsTable;
   api_tokens: ApiTokensTable;
   company_widgets: CompanyWidgetsTable;
 }

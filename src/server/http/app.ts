@@ -23,6 +23,7 @@ import { widgetRoutes } from './widget-routes.js';
 import { ssoAdminRoutes, ssoAuthRoutes } from './sso-routes.js';
 import { registerApiDocs } from './openapi.js';
 import { apiTokenRoutes } from './api-token-routes.js';
+import { mailAdminRoutes, mailPortalRoutes, mailPublicRoutes } from './mail-routes.js';
 import { readiness } from '../services/readiness.js';
 import { ErrorBody, Health, Readiness } from '../../shared/views.js';
 
@@ -155,6 +156,10 @@ export async function buildApp(ctx: Ctx, opts: { logger: boolean | object; redis
   await app.register(adminRoutes(ctx), { prefix: '/api/admin' });
   await app.register(ssoAdminRoutes(ctx), { prefix: '/api/admin/sso' });
   await app.register(apiTokenRoutes(ctx), { prefix: '/api/admin/api-tokens' });
+  // Email (services/mail.ts): its public, portal and admin routes.
+  await app.register(mailPublicRoutes(ctx), { prefix: '/api' });
+  await app.register(mailPortalRoutes(ctx), { prefix: '/api/portal' });
+  await app.register(mailAdminRoutes(ctx), { prefix: '/api/admin/email' });
 
   const webRoot = path.resolve(ctx.config.webDist);
   const hasWeb = fs.existsSync(path.join(webRoot, 'index.html'));

@@ -16,6 +16,8 @@ import { insertNote } from '../db/repositories/notes.js';
 import { claimCreatedTicket, sameTechs } from '../db/repositories/chats.js';
 import { boardExists } from '../db/repositories/organisation.js';
 import { portalUserCompanyId } from '../db/repositories/people.js';
+import { queueNoteMail } from './chat-mail.js';
+import { requireMail } from './mail.js';
 
 type EndInput = { outcome: 'ended'; note?: string } | { outcome: 'ticket_created'; boardId: number; summary: string; note?: string };
 
@@ -70,7 +72,13 @@ export async function endChat(ctx: Ctx, tech: TechActor, chatId: number, input: 
   });
 }
 
-export async function completeChat(ctx: Ctx, tech: TechActor, chatId: number, input: { note?: string; confirmWithoutNote?: boolean }): Promise<TechChatView> {
+export async function completeChat(
+  ctx: Ctx,
+  tech: TechActor,
+  chatId: number,
+  input: { note?: string; confirmWithoutNote?: boolean; sendNoteToUser?: boolean },
+): Promise<TechChatView> {
+  if (input.sendNoteToUser) requireMail(ctx.config);
   return inTransaction(ctx, async (trx, outbox) => {
     const chat = await chatForCommand(trx, tech, chatId, 'chat.complete');
     if (chat.status === 'abandoned' && !input.note && !input.confirmWithoutNote) {
@@ -79,6 +87,7 @@ export async function completeChat(ctx: Ctx, tech: TechActor, chatId: number, in
     const now = ctx.now();
     const completed = await applyTransition(trx, chat, 'complete', { kind: 'tech', id: tech.id }, { completed_at: now, completed_by: tech.id }, now);
     if (input.note) await insertNote(trx, chatId, tech.id, input.note, now);
+    if (input.note && input.sendNoteToUser) await queueNoteMail(trx, outbox, ctx, chat, tech, input.note);
     if (chat.source === 'ticket' && chat.ticket_id !== null) await attachTranscript(trx, chatId, Number(chat.ticket_id), { kind: 'tech', id: tech.id }, now);
     await indexChat(trx, ctx.dialect, chatId);
     outbox.add('chat.completed', { chatId });

@@ -4,7 +4,10 @@
  */
 import type { Ctx } from './context.js';
 import type { JobKind } from './jobs.js';
+import { MAIL_KIND, mailJobKind } from './mail.js';
 
-export function jobKinds(_ctx: Ctx): Record<string, JobKind> {
-  return {};
+export function jobKinds(ctx: Ctx): Record<string, JobKind> {
+  return {
+    [MAIL_KIND]: mailJobKind(ctx),
+  };
 }

@@ -4,6 +4,7 @@ import { api } from './api.js';
 import { ErrorBanner } from './error-banner.js';
 import { BrandLine } from './branding.js';
 import { signInRefusal, type SignInOptions } from '../../shared/sso.js';
+import { ForgotPassword } from './password-reset.js';
 
 /**
  * A single sign-on that ended without a session comes back as `?sign_in_error=<code>`: read once,
@@ -99,6 +100,7 @@ export function LoginForm({
           </button>
         </form>
       )}
+      {password && <ForgotPassword audience={audience} initialEmail={email} />}
       {hint}
     </main>
   );

@@ -3,6 +3,8 @@ import { useQueryClient, type UseQueryResult } from '@tanstack/react-query';
 import { isSetupRequired, isUnauthenticated } from './api.js';
 import { ErrorBanner } from './error-banner.js';
 import { LoginForm } from './login-form.js';
+import { ResetPasswordPage } from './password-reset.js';
+import { navigate, usePath } from './router.js';
 
 /**
  * Shows the login form without a session, the error with a retry, or the app for the signed-in user.
@@ -26,6 +28,18 @@ export function SessionGate<T>({
   children: (me: T) => ReactNode;
 }) {
   const qc = useQueryClient();
+  const path = usePath();
+  // The page a password reset mail links to, signed in or not.
+  if (/\/reset-password\/?$/.test(path))
+    return (
+      <ResetPasswordPage
+        audience={audience}
+        onDone={() => {
+          navigate(audience === 'tech' ? '/console' : '/', { replace: true });
+          void qc.resetQueries();
+        }}
+      />
+    );
   if (me.isPending) return <p className="app-main">Loading…</p>;
   if (me.error && isSetupRequired(me.error)) {
     if (setup) return <>{setup(() => qc.invalidateQueries())}</>;

@@ -10,6 +10,7 @@ import { ErrorBanner } from '../common/error-banner.js';
 import type { ConsoleChat } from '../common/types.js';
 import { Modal } from '../common/modal.js';
 import { keys } from './queries.js';
+import { useEmailEnabled } from '../common/email.js';
 
 export function CompleteDialog({ chat, onClose }: { chat: ConsoleChat; onClose: () => void }) {
   const qc = useQueryClient();
@@ -19,12 +20,19 @@ export function CompleteDialog({ chat, onClose }: { chat: ConsoleChat; onClose: 
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
   const abandoned = chat.status === 'abandoned';
+  // Only with email on (the server refuses it otherwise) and with a note to send.
+  const emailOn = useEmailEnabled();
+  const [sendToUser, setSendToUser] = useState(false);
 
   const complete = async (confirmWithoutNote: boolean) => {
     setBusy(true);
     setError(null);
     try {
-      const body = note.trim() ? { note: note.trim() } : confirmWithoutNote ? { confirmWithoutNote: true } : {};
+      const body = note.trim()
+        ? { note: note.trim(), ...(emailOn && sendToUser ? { sendNoteToUser: true } : {}) }
+        : confirmWithoutNote
+          ? { confirmWithoutNote: true }
+          : {};
       const next = await api.post<ConsoleChat>(`/api/console/chats/${chat.id}/complete`, body);
       qc.setQueryData(keys.chat(chat.id), next);
       void qc.invalidateQueries({ queryKey: keys.statusBar });
@@ -86,6 +94,12 @@ export function CompleteDialog({ chat, onClose }: { chat: ConsoleChat; onClose: 
             setConfirming(false);
           }}
         />
+        {emailOn && (
+          <label className="row">
+            <input type="checkbox" checked={sendToUser} disabled={!note.trim()} onChange={(e) => setSendToUser(e.target.checked)} />
+            Send the note to the user
+          </label>
+        )}
         {confirming && (
           <div className="banner banner-warn" role="alert">
             <span>Completing an abandoned chat without a note is not recommended: nobody will know how the user was answered.</span>

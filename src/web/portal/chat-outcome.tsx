@@ -9,6 +9,7 @@ import type { PortalChat } from '../common/types.js';
 import { useSubmit } from '../common/use-submit.js';
 import { keys } from './queries.js';
 import { ChatRating } from './chat-rating.js';
+import { TranscriptByMail } from './transcript-mail.js';
 
 /**
  * What became of a chat that is no longer live: callback, abandoned (left, or the connection was
@@ -56,6 +57,7 @@ export function ChatOutcome({ chat, firstMessage }: { chat: PortalChat; firstMes
           </a>
         </p>
       )}
+      {!chat.messagesRemovedAt && <TranscriptByMail chat={chat} />}
       <ChatRating chat={chat} />
     </section>
   );

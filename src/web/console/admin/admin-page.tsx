@@ -7,6 +7,7 @@ import { OfficeHoursAdmin } from './office-hours-admin.js';
 import { BrandingAdmin } from './branding-admin.js';
 import { SsoAdmin } from './sso-admin.js';
 import { ApiTokensAdmin } from './api-tokens-admin.js';
+import { EmailAdmin } from './email-admin.js';
 import { CannedRepliesEditor } from '../canned-replies-editor.js';
 import { useBoards } from './admin-data.js';
 
@@ -20,6 +21,7 @@ const SECTIONS = [
   { path: 'branding', label: 'Branding', el: () => <BrandingAdmin /> },
   { path: 'sso', label: 'Single sign-on', el: () => <SsoAdmin /> },
   { path: 'api-tokens', label: 'API tokens', el: () => <ApiTokensAdmin /> },
+  { path: 'email', label: 'Email', el: () => <EmailAdmin /> },
 ] as const;
 
 function SharedReplies() {
