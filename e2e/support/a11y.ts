@@ -7,11 +7,11 @@ import type { Page } from 'playwright-core';
  * unless a theme was chosen), and returns every violation as "theme impact id: targets".
  * The page is left preferring light.
  */
-export async function axeViolations(page: Page): Promise<string[]> {
+export async function axeViolations(page: Page, opts: { disableRules?: string[] } = {}): Promise<string[]> {
   const found: string[] = [];
   for (const colorScheme of ['light', 'dark'] as const) {
     await page.emulateMedia({ colorScheme });
-    const r = await new AxeBuilder({ page }).analyze();
+    const r = await new AxeBuilder({ page }).disableRules(opts.disableRules ?? []).analyze();
     for (const v of r.violations) found.push(`${colorScheme} ${v.impact} ${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
   }
   await page.emulateMedia({ colorScheme: 'light' });

@@ -14,12 +14,13 @@ import { HomePage } from './home-page.js';
 import { TicketPage } from './ticket-page.js';
 import { NewRequestPage } from './new-request-page.js';
 import { ChatPage } from './chat-page.js';
-import { useWidgetIdentity } from './widget-identity.js';
+import { useWidgetEscape, useWidgetIdentity } from './widget-identity.js';
 
 export function PortalApp() {
   const me = useMe();
   useBrandAccent();
   const refused = useWidgetIdentity(me.isSuccess);
+  useWidgetEscape();
   return (
     <SessionGate
       me={me}

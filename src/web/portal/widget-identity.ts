@@ -36,3 +36,16 @@ export function useWidgetIdentity(signedIn: boolean): string | null {
   }, [signedIn, qc]);
   return refused;
 }
+
+/** In the widget's frame, Escape (with no dialog of the portal's open) closes the widget on the host page. */
+export function useWidgetEscape() {
+  useEffect(() => {
+    if (!WIDGET_KEY || window.parent === window) return;
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key !== 'Escape' || e.defaultPrevented || document.querySelector('[role="dialog"], [role="alertdialog"]')) return;
+      window.parent.postMessage({ type: 'helpdesk:close' }, '*');
+    };
+    document.addEventListener('keydown', onKey);
+    return () => document.removeEventListener('keydown', onKey);
+  }, []);
+}
