@@ -47,6 +47,15 @@ export const ERROR_CODES = [
   'setup_required',
   'setup_token_invalid',
   'setup_done',
+  // own account and two-factor (services/account.ts, services/two-factor.ts)
+  'password_invalid',
+  'totp_required',
+  'totp_invalid',
+  'totp_reused',
+  'totp_ticket_invalid',
+  'totp_already_enabled',
+  'totp_not_enabled',
+  'totp_not_pending',
   // the server
   'internal',
 ] as const;

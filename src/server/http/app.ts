@@ -27,6 +27,7 @@ import { metricsRoute } from './metrics-route.js';
 import { requestLog } from './request-log.js';
 import { setupGate, setupRoutes } from './setup-routes.js';
 import { brandingRoutes } from './branding-routes.js';
+import { accountRoutes } from './account-routes.js';
 import { readiness } from '../services/readiness.js';
 import { ErrorBody, Health, Readiness } from '../../shared/views.js';
 
@@ -160,6 +161,8 @@ export async function buildApp(ctx: Ctx, opts: { logger: boolean | object; redis
   await app.register(setupRoutes(ctx), { prefix: '/api/setup' });
   await app.register(authRoutes(ctx), { prefix: '/api/auth' });
   await app.register(brandingRoutes(ctx), { prefix: '/api/branding' });
+  await app.register(accountRoutes(ctx, 'portal'), { prefix: '/api/portal/account' });
+  await app.register(accountRoutes(ctx, 'tech'), { prefix: '/api/console/account' });
   await app.register(portalRoutes(ctx), { prefix: '/api/portal' });
   await app.register(consoleRoutes(ctx), { prefix: '/api/console' });
   await app.register(adminRoutes(ctx), { prefix: '/api/admin' });
