@@ -277,13 +277,14 @@ describe.each(DIALECTS)('auth on %s', (kind) => {
     expect((await fetch(`${s.url}/api/openapi.json`)).status).toBe(401);
     const t = await s.f.tech();
     const doc = (await (await loginAs(s.url, 'tech', t.email, PASSWORD)).get('/api/openapi.json')).body;
-    // Open by design: liveness, readiness, logins, the first admin's setup (guarded by its token),
+    // Open by design: liveness, readiness, logins (and a login's two-factor step, guarded by its ticket), the first admin's setup (guarded by its token),
     // and the provider's branding that the login pages show (reading only: changing it is admin).
     const open = [
       '/api/health',
       '/api/ready',
       '/api/auth/{audience}/login',
       '/api/auth/{audience}/logout',
+      '/api/auth/tech/login/two-factor',
       '/api/setup/admin',
       '/api/branding/',
       '/api/branding/logo',
