@@ -232,7 +232,14 @@ describe.each(DIALECTS)('two-factor on %s', (kind) => {
   it('an admin requires it: a tech without it can only set it up (HTTP and socket), then works; it cannot be turned off', async () => {
     const t = await newTech();
     expect((await t.client.put('/api/admin/security', { techTwoFactorRequired: true })).body.error.code).toBe('admin_only');
-    const saved = await admin.put('/api/admin/security', { techTwoFactorRequired: true });
+    // An admin without two-factor would shut themself out: refused, with the reason.
+    const refused = await admin.put('/api/admin/security', { techTwoFactorRequired: true });
+    expect(refused.status).toBe(403);
+    expect(refused.body.error.code).toBe('totp_required');
+    const a2 = await s.f.tech({ role: 'admin' });
+    const admin2 = await loginAs(s.url, 'tech', a2.email, PASSWORD);
+    await enable(admin2);
+    const saved = await admin2.put('/api/admin/security', { techTwoFactorRequired: true });
     expect(saved.status).toBe(200);
     expect(saved.body.techTwoFactorRequired).toBe(true);
     try {
@@ -243,11 +250,9 @@ describe.each(DIALECTS)('two-factor on %s', (kind) => {
       // A new sign-in still works (password only), to reach the setup.
       const fresh = await loginAs(s.url, 'tech', t.email, PASSWORD);
       expect((await fresh.get(ACCOUNT)).body.twoFactor).toMatchObject({ enabled: false, required: true });
-      // So does an admin without two-factor: admin pages are refused too until it is set up.
-      const a2 = await s.f.tech({ role: 'admin' });
-      const admin2 = await loginAs(s.url, 'tech', a2.email, PASSWORD);
-      expect((await admin2.get('/api/admin/security')).body.error.code).toBe('totp_required');
+      // An admin without two-factor is held at the setup too: the admin pages are refused.
       expect((await admin.get('/api/admin/security')).body.error.code).toBe('totp_required');
+      expect((await admin2.get('/api/admin/security')).status).toBe(200);
       const { secret } = await enable(t.client);
       expect((await t.client.get('/api/console/me')).status).toBe(200);
       const socket = await connect(s.url, '/console', t.client);
@@ -256,14 +261,14 @@ describe.each(DIALECTS)('two-factor on %s', (kind) => {
       const off = await t.client.post(`${ACCOUNT}/two-factor/off`, { password: PASSWORD, code: codeAt(secret, clock.now()) });
       expect(off.status).toBe(403);
       expect(off.body.error.code).toBe('totp_required');
+      const list = await admin2.get('/api/admin/security');
+      expect(list.body.techs.find((x: { id: number }) => x.id === t.id)).toMatchObject({ twoFactor: true });
+      expect(list.body.techs.find((x: { id: number; name: string }) => x.id === a2.id)).toMatchObject({ twoFactor: true });
+      expect(JSON.stringify(list.body)).not.toContain(secret);
     } finally {
-      // The admin who turned it on has no two-factor: turned off again straight in the database.
-      await s.ctx.db.updateTable('security_settings').set({ tech_two_factor_required: 0 }).execute();
+      expect((await admin2.put('/api/admin/security', { techTwoFactorRequired: false })).status).toBe(200);
     }
-    const list = await admin.get('/api/admin/security');
-    expect(list.body.techTwoFactorRequired).toBe(false);
-    expect(list.body.techs.find((x: { id: number }) => x.id === t.id)).toMatchObject({ twoFactor: true });
-    expect(list.body.techs.find((x: { id: number }) => x.id !== t.id && !(x as { twoFactor?: boolean }).twoFactor)).toMatchObject({ enabledAt: null });
+    expect((await admin.get('/api/admin/security')).body.techs.find((x: { twoFactor: boolean }) => !x.twoFactor)).toMatchObject({ enabledAt: null });
   });
 
   it('an admin resets a tech’s two-factor (lost phone): the password alone signs in again; others may not', async () => {

@@ -245,7 +245,10 @@ export async function securitySettings(db: Db) {
   };
 }
 
-export async function saveSecurity(ctx: Ctx, input: { techTwoFactorRequired: boolean }) {
+/** The admin turning the requirement on must have two-factor on: otherwise they would be shut out of these pages at once. */
+export async function saveSecurity(ctx: Ctx, adminId: number, input: { techTwoFactorRequired: boolean }) {
+  if (input.techTwoFactorRequired && !(await twoFactorEnabled(ctx.db, adminId)))
+    throw new TotpRequired('Turn on two-factor sign-in for yourself first (in My account): requiring it of every technician includes you.');
   await saveSecuritySettings(ctx.db, input.techTwoFactorRequired, ctx.now());
   return securitySettings(ctx.db);
 }

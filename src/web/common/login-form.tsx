@@ -2,6 +2,8 @@ import { useId, useState, type FormEvent, type ReactNode } from 'react';
 import { api } from './api.js';
 import { ErrorBanner } from './error-banner.js';
 import { BrandLine } from './branding.js';
+import { TwoFactorStep } from './two-factor-step.js';
+import type { LoginAnswer } from '../../shared/views.js';
 
 /** Email and password login for either audience; the server sets an httpOnly session cookie. */
 export function LoginForm({
@@ -24,20 +26,33 @@ export function LoginForm({
   const [password, setPassword] = useState('');
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
+  /** A tech with two-factor: the password was right, a code is still needed. */
+  const [ticket, setTicket] = useState<string | null>(null);
   const id = useId();
   const submit = async (e: FormEvent) => {
     e.preventDefault();
     setBusy(true);
     setError(null);
     try {
-      await api.post(`/api/auth/${audience}/login`, { email, password });
-      onLoggedIn();
+      const answer = await api.post<LoginAnswer>(`/api/auth/${audience}/login`, { email, password });
+      if (answer.twoFactor) {
+        setTicket(answer.twoFactor.ticket);
+        setPassword('');
+      } else onLoggedIn();
     } catch (err) {
       setError(err);
     } finally {
       setBusy(false);
     }
   };
+  if (ticket)
+    return (
+      <main className="login">
+        <BrandLine />
+        <h1>{title}</h1>
+        <TwoFactorStep ticket={ticket} onLoggedIn={onLoggedIn} onRestart={() => setTicket(null)} />
+      </main>
+    );
   return (
     <main className="login">
       <BrandLine />

@@ -50,7 +50,9 @@ export const adminRoutes = (ctx: Ctx) => async (root: FastifyInstance) => {
 
   // Security (services/two-factor.ts): whether techs must use two-factor; a tech's two-factor reset (lost phone).
   app.get('/security', { schema: { tags, response: answers(V.SecuritySettings) } }, async () => securitySettings(ctx.db));
-  app.put('/security', { schema: { tags, body: SecurityBody, response: answers(V.SecuritySettings) } }, async (req) => saveSecurity(ctx, req.body));
+  app.put('/security', { schema: { tags, body: SecurityBody, response: answers(V.SecuritySettings) } }, async (req) =>
+    saveSecurity(ctx, techOf(req).id, req.body),
+  );
   app.delete('/techs/:id/two-factor', { schema: { tags, params: IdParam, response: answers(V.Done) } }, async (req) => {
     await resetTwoFactor(ctx, req.params.id);
     return { ok: true as const };

@@ -5,6 +5,7 @@ import { TechsAdmin } from './techs-admin.js';
 import { PortalUsersAdmin } from './portal-users-admin.js';
 import { OfficeHoursAdmin } from './office-hours-admin.js';
 import { BrandingAdmin } from './branding-admin.js';
+import { SecurityAdmin } from './security-admin.js';
 import { CannedRepliesEditor } from '../canned-replies-editor.js';
 import { useBoards } from './admin-data.js';
 
@@ -16,6 +17,7 @@ const SECTIONS = [
   { path: 'office-hours', label: 'Office hours and holidays', el: () => <OfficeHoursAdmin /> },
   { path: 'canned-replies', label: 'Canned replies', el: () => <SharedReplies /> },
   { path: 'branding', label: 'Branding', el: () => <BrandingAdmin /> },
+  { path: 'security', label: 'Sign-in security', el: () => <SecurityAdmin /> },
 ] as const;
 
 function SharedReplies() {
