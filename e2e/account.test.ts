@@ -120,4 +120,57 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('my account in a real browse
     await eventually(() => phone.getByTestId('sessions').getByRole('listitem').count()).toBe(2);
     await checkPage(phone);
   });
+
+  it('an admin requires two-factor: a tech without it is taken to set it up before anything else; the admin resets it', async () => {
+    const { s, b } = suite;
+    const w = await s.f.world();
+    await s.ctx.db.updateTable('techs').set({ name: 'Sam Desk' }).where('id', '=', w.tech.id).execute();
+    const a = await s.f.tech({ role: 'admin' });
+    // The admin's own two-factor, set up over HTTP; in the browser a recovery code signs them in.
+    const http = await loginAs(s.url, 'tech', a.email, PASSWORD);
+    const setup = await http.post('/api/console/account/two-factor/setup');
+    const { recoveryCodes } = (await http.post('/api/console/account/two-factor/confirm', { code: codeAt(setup.body.secret, Date.now()) })).body;
+    const admin = await (await b.newContext()).newPage();
+    admin.setDefaultTimeout(10000);
+    await admin.goto('/console');
+    await admin.getByLabel('Email').fill(a.email);
+    await admin.getByLabel('Password').fill(PASSWORD);
+    await admin.getByRole('button', { name: 'Log in' }).click();
+    await admin.getByLabel('Code from your authenticator app').fill(recoveryCodes[0]);
+    await admin.getByRole('button', { name: 'Verify' }).click();
+    await admin.goto('/console/admin/security');
+    const require = admin.getByLabel('Require two-factor sign-in of every technician');
+    await require.check();
+    await eventually(async () => (await admin.request.get('/api/admin/security')).json()).toMatchObject({ techTwoFactorRequired: true });
+    await checkPage(admin);
+
+    const page = await (await b.newContext({ width: 390, height: 844 })).newPage();
+    page.setDefaultTimeout(10000);
+    await page.goto('/console');
+    await page.getByLabel('Email').fill(w.tech.email);
+    await page.getByLabel('Password').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await page.getByRole('heading', { name: 'Set up two-factor sign-in', level: 1 }).waitFor();
+    expect(await page.getByRole('complementary', { name: 'Status bar' }).count()).toBe(0);
+    await checkPage(page);
+    const twoFactor = page.getByRole('region', { name: 'Two-factor sign-in' });
+    await twoFactor.getByRole('button', { name: 'Set up two-factor sign-in' }).click();
+    const secret = (await twoFactor.getByTestId('totp-secret').textContent())!.replace(/\s/g, '');
+    await checkPage(page);
+    await twoFactor.getByLabel('Then enter the 6-digit code the app shows').fill(codeAt(secret, Date.now()));
+    await twoFactor.getByRole('button', { name: 'Turn on' }).click();
+    await eventually(() => twoFactor.getByTestId('recovery-codes').getByRole('listitem').count()).toBe(10);
+    await twoFactor.getByRole('button', { name: 'I have saved them' }).click();
+    await eventually(() => page.getByRole('complementary', { name: 'Status bar' }).count()).toBe(1);
+
+    // Lost phone: the admin resets it; Sam is asked to set it up again.
+    await admin.reload();
+    await admin.getByRole('button', { name: 'Reset two-factor of Sam Desk' }).click();
+    await admin.getByRole('alertdialog').getByRole('button', { name: 'Reset two-factor' }).click();
+    await eventually(() => admin.getByRole('listitem').filter({ hasText: 'Sam Desk' }).textContent()).toContain('Off');
+    await page.reload();
+    await page.getByRole('heading', { name: 'Set up two-factor sign-in', level: 1 }).waitFor();
+    await admin.getByLabel('Require two-factor sign-in of every technician').uncheck();
+    await eventually(async () => (await admin.request.get('/api/admin/security')).json()).toMatchObject({ techTwoFactorRequired: false });
+  });
 });
