@@ -16,6 +16,7 @@ import { TestClock } from './support/clock.js';
 import { connect, sleep, type TestSocket } from './support/sockets.js';
 import { barrier } from './support/realtime.js';
 import { tokenHash } from '../src/server/services/auth.js';
+import { clusterUnavailable, OwnRedis, startCluster, type Cluster } from './support/cluster.js';
 
 type Audience = 'tech' | 'portal';
 const base = (a: Audience) => (a === 'tech' ? '/api/console/account' : '/api/portal/account');
@@ -202,4 +203,41 @@ describe.each(DIALECTS)('own account on %s', (kind) => {
       });
     });
   }
+});
+
+describe.skipIf(!!clusterUnavailable())('own account across two nodes', () => {
+  let redis: OwnRedis;
+  let cluster: Cluster;
+  beforeAll(async () => {
+    redis = await OwnRedis.start();
+    // No periodic session sweep during the test: a socket that closes was closed by the event.
+    cluster = await startCluster(2, { redisUrl: redis.url, env: { TIMER_SWEEP_MS: '3600000' } });
+  }, 120_000);
+  afterAll(async () => {
+    await cluster?.stop();
+    await redis?.stop();
+  });
+
+  it('a password changed on one node ends the other sessions there and on the other node (their sockets close); this one stays', async () => {
+    const [a, b] = cluster.nodes;
+    const tech = await cluster.f.tech();
+    const mine = new Client(a.url);
+    await mine.post('/api/auth/tech/login', { email: tech.email, password: PASSWORD });
+    const onB = new Client(b.url);
+    await onB.post('/api/auth/tech/login', { email: tech.email, password: PASSWORD });
+    const mySocketOnB = await connect(b.url, '/console', mine);
+    const otherSocketOnB = await connect(b.url, '/console', onB);
+    const otherSocketOnA = await connect(a.url, '/console', onB);
+    try {
+      const r = await mine.post('/api/console/account/password', { currentPassword: PASSWORD, newPassword: 'brand-new-pass-1' });
+      expect(r.body).toEqual({ endedSessions: 1 });
+      expect(await closed(otherSocketOnB)).toBe(true);
+      expect(await closed(otherSocketOnA)).toBe(true);
+      await barrier(mySocketOnB);
+      expect(mySocketOnB.connected).toBe(true);
+      expect((await new Client(b.url).request('GET', '/api/console/me', undefined, { headers: { cookie: mine.cookieHeader() } })).status).toBe(200);
+    } finally {
+      for (const x of [mySocketOnB, otherSocketOnB, otherSocketOnA]) x.close();
+    }
+  });
 });
