@@ -14,7 +14,7 @@ import { Account, AccountSession, Done, EndedSessions, RecoveryCodes, TwoFactorS
 import { accountView, changePassword, endOtherSessions, endSession, listSessions } from '../services/account.js';
 import { confirmSetup, renewRecoveryCodes, startSetup, turnOff } from '../services/two-factor.js';
 import type { TechActor } from '../policies/access.js';
-import { passwordHashOf } from '../db/repositories/account.js';
+import { accountEmail } from '../db/repositories/account.js';
 
 export const accountRoutes = (ctx: Ctx, audience: Audience) => async (root: FastifyInstance) => {
   const app = root.withTypeProvider<ZodTypeProvider>();
@@ -43,7 +43,7 @@ export const accountRoutes = (ctx: Ctx, audience: Audience) => async (root: Fast
 
   if (audience !== 'tech') return;
   const tech = (req: FastifyRequest) => req.actor as TechActor;
-  const emailOf = async (req: FastifyRequest) => (await passwordHashOf(ctx.db, 'tech', tech(req).id))?.email ?? '';
+  const emailOf = async (req: FastifyRequest) => (await accountEmail(ctx.db, 'tech', tech(req).id)) ?? '';
   app.post('/two-factor/setup', { schema: { tags, body: EmptyBody, response: answers(TwoFactorSetup) } }, async (req) =>
     startSetup(ctx, tech(req).id, await emailOf(req)),
   );

@@ -16,7 +16,7 @@ import { inTransaction } from './context.js';
 import type { Actor } from '../policies/access.js';
 import { hashPassword, tokenHash } from './auth.js';
 import { asLoginAttempt, checkPassword, twoFactorStatus } from './two-factor.js';
-import { deleteSessionsByHash, deleteSessionsExcept, passwordHashOf, sessionsOf, setPasswordHash, touchSession } from '../db/repositories/account.js';
+import { accountEmail, deleteSessionsByHash, deleteSessionsExcept, sessionsOf, setPasswordHash, touchSession } from '../db/repositories/account.js';
 
 /** A session's "last seen" is written at most this often, not on every request. */
 export const LAST_SEEN_EVERY_MS = 60_000;
@@ -66,9 +66,9 @@ export async function changePassword(
   next: string,
   ip: string,
 ): Promise<{ endedSessions: number }> {
-  const account = await passwordHashOf(ctx.db, actor.kind, actor.id);
-  if (!account) throw new NotFound('Account');
-  await asLoginAttempt(ctx, account.email, ip, () => checkPassword(ctx.db, actor.kind, actor.id, current), actor.kind);
+  const email = await accountEmail(ctx.db, actor.kind, actor.id);
+  if (email === undefined) throw new NotFound('Account');
+  await asLoginAttempt(ctx, email, ip, () => checkPassword(ctx.db, actor.kind, actor.id, current), actor.kind);
   const hash = await hashPassword(next);
   const ended = await inTransaction(ctx, async (trx, outbox) => {
     await setPasswordHash(trx, actor.kind, actor.id, hash);
@@ -82,9 +82,9 @@ export async function changePassword(
 
 /** Who I am, as My account shows it; a tech also sees the state of two-factor. */
 export async function accountView(ctx: Ctx, actor: Actor) {
-  const row = await passwordHashOf(ctx.db, actor.kind, actor.id);
-  if (!row) throw new NotFound('Account');
-  return { kind: actor.kind, name: actor.name, email: row.email, twoFactor: actor.kind === 'tech' ? await twoFactorStatus(ctx.db, actor.id) : null };
+  const email = await accountEmail(ctx.db, actor.kind, actor.id);
+  if (email === undefined) throw new NotFound('Account');
+  return { kind: actor.kind, name: actor.name, email, twoFactor: actor.kind === 'tech' ? await twoFactorStatus(ctx.db, actor.id) : null };
 }
 
 /** Records that the session was used, at most once a minute (`LAST_SEEN_EVERY_MS`). */

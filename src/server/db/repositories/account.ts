@@ -43,10 +43,20 @@ export async function touchSession(db: Tx, tokenHash: string, now: number, stale
     .execute();
 }
 
+/** The user's email, or undefined when there is no such user. */
+export async function accountEmail(db: Tx, kind: UserKind, userId: number): Promise<string | undefined> {
+  const row = await db
+    .selectFrom(kind === 'tech' ? 'techs' : 'portal_users')
+    .select('email')
+    .where('id', '=', userId)
+    .executeTakeFirst();
+  return row?.email;
+}
+
 export function passwordHashOf(db: Tx, kind: UserKind, userId: number) {
   return db
     .selectFrom(kind === 'tech' ? 'techs' : 'portal_users')
-    .select(['password_hash', 'email'])
+    .select('password_hash')
     .where('id', '=', userId)
     .executeTakeFirst();
 }
