@@ -107,7 +107,7 @@ function SetupSteps({ setup, onCancel, onEnabled }: { setup: TwoFactorSetup; onC
   const confirm = useSubmit(async () => onEnabled((await api.post<{ recoveryCodes: string[] }>(`${BASE}/two-factor/confirm`, { code })).recoveryCodes));
   return (
     <form className="stack" onSubmit={confirm.submit}>
-      <ol className="stack">
+      <ol className="stack setup-steps">
         <li>
           <p>In your authenticator app, add an account and scan this QR code.</p>
           <img
