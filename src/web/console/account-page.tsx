@@ -1,5 +1,7 @@
 /** My account in the Tech Console: two-factor sign-in, password, sessions. */
+import { useEffect } from 'react';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { closeSocket } from '../common/socket.js';
 import { api } from '../common/api.js';
 import { ErrorBanner } from '../common/error-banner.js';
 import { PasswordSection, SessionsSection, accountKey } from '../common/account-sections.js';
@@ -40,6 +42,8 @@ export function AccountPage() {
 export function TwoFactorRequiredPage({ onLogout }: { onLogout: () => void }) {
   useDocumentTitle('Set up two-factor sign-in', 'Tech Console');
   const qc = useQueryClient();
+  // Held here (the server refuses the console's socket too): a connection opened before goes.
+  useEffect(() => closeSocket('/console'), []);
   const account = useAccount();
   return (
     <>
