@@ -14,6 +14,7 @@ import { PASSWORD, startTestServer, type TestServer } from './support/server.js'
 import { Client, loginAs } from './support/http.js';
 import { TestClock } from './support/clock.js';
 import { connect } from './support/sockets.js';
+import { runCli } from './support/cli.js';
 
 const STEP = 30_000;
 const codeAt = (secret: string, at: number) =>
@@ -352,5 +353,31 @@ describe('two-factor secrets and codes in the log', () => {
     expect(logText).toContain('/api/auth/tech/login/two-factor');
     for (const s of [secret, setup.body.uri, firstCode, recovery, ticket, password, 'a-new-password-9', ...confirmed.body.recoveryCodes])
       expect(logText).not.toContain(s);
+  }, 60_000);
+});
+
+describe.each(DIALECTS)('the reset-two-factor command on %s', (kind) => {
+  let s: TestServer;
+  beforeAll(async () => {
+    s = await startTestServer(kind);
+  });
+  afterAll(async () => s?.stop());
+
+  it('turns off a tech’s two-factor while the server runs; an unknown email fails; no email is a usage error', async () => {
+    const t = await s.f.tech({ role: 'admin' });
+    const c = await loginAs(s.url, 'tech', t.email, PASSWORD);
+    const setup = await c.post(`${ACCOUNT}/two-factor/setup`);
+    expect((await c.post(`${ACCOUNT}/two-factor/confirm`, { code: codeAt(setup.body.secret, Date.now()) })).status).toBe(200);
+    expect((await new Client(s.url).post('/api/auth/tech/login', { email: t.email, password: PASSWORD })).body.twoFactor).toBeDefined();
+    const r = await runCli(['reset-two-factor', '--email', t.email.toUpperCase()], s.env);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('is off');
+    expect((await new Client(s.url).post('/api/auth/tech/login', { email: t.email, password: PASSWORD })).body).toEqual({ ok: true });
+    const again = await runCli(['reset-two-factor', '--email', t.email], s.env);
+    expect(again.stdout).toContain('nothing to do');
+    const unknown = await runCli(['reset-two-factor', '--email', 'nobody@test.local'], s.env);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain('nobody@test.local');
+    expect((await runCli(['reset-two-factor'], s.env)).code).toBe(2);
   }, 60_000);
 });

@@ -38,7 +38,7 @@ import {
   unusedRecoveryCodes,
   spendRecoveryCode,
 } from '../db/repositories/account.js';
-import { activeTechNames, techExists } from '../db/repositories/people.js';
+import { accountByEmail, activeTechNames, techExists } from '../db/repositories/people.js';
 
 export const TOTP_PERIOD_S = 30;
 const DIGITS = 6;
@@ -257,6 +257,13 @@ export async function saveSecurity(ctx: Ctx, adminId: number, input: { techTwoFa
 export async function resetTwoFactor(ctx: Ctx, techId: number): Promise<void> {
   if (!(await techExists(ctx.db, techId))) throw new NotFound('Tech');
   await inTransaction(ctx, (trx) => deleteTwoFactor(trx, techId));
+}
+
+/** The same by the tech's email (the reset-two-factor command); whether they had two-factor. */
+export async function resetTwoFactorOf(db: Db, email: string): Promise<boolean> {
+  const tech = await accountByEmail(db, 'tech', email.trim().toLowerCase());
+  if (!tech) throw new NotFound(`A tech with the email ${email.trim().toLowerCase()}`);
+  return db.transaction().execute((trx) => deleteTwoFactor(trx, Number(tech.id)));
 }
 
 // Login
