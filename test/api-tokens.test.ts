@@ -295,7 +295,8 @@ describe('the OpenAPI document and its viewer', () => {
         const ways = op.security?.flatMap((req) => Object.keys(req));
         const where = `${method} ${path}`;
         // Who may sign in, and the tokens themselves: an admin's session only.
-        if (path.startsWith('/api/admin/api-tokens') || path.startsWith('/api/admin/sso')) expect(ways, where).toEqual(['techSession']);
+        if (path.startsWith('/api/admin/api-tokens') || path.startsWith('/api/admin/sso') || path.startsWith('/api/console/account'))
+          expect(ways, where).toEqual(['techSession']);
         else if (path.startsWith('/api/console/') || path.startsWith('/api/admin/')) {
           expect(ways, where).toEqual(['techSession', 'apiToken']);
           expect(op.description, where).toMatch(/API token scope: `\w+`/);

@@ -276,8 +276,8 @@ describe.each(DIALECTS)('auth on %s', (kind) => {
   it('serves an OpenAPI document describing the API to anyone, and every route in it needs a session', async () => {
     // Public, like its viewer at /api/docs (test/api-tokens.test.ts): it describes, it opens nothing.
     const doc = await (await fetch(`${s.url}/api/openapi.json`)).json();
-    // Open by design: liveness, readiness, logins (password, single sign-on, the widget's signed
-    // identity), the first admin's setup (guarded by its token),
+    // Open by design: liveness, readiness, logins (password, a login's two-factor step guarded by
+    // its ticket, single sign-on, the widget's signed identity), the first admin's setup (guarded by its token),
     // and the provider's branding that the login pages show (reading only: changing it is admin).
     const open = [
       '/api/health',
@@ -287,6 +287,7 @@ describe.each(DIALECTS)('auth on %s', (kind) => {
       '/api/auth/{audience}/sign-in',
       // The website widget's frame: a host site's signed identity is the credential.
       '/api/auth/portal/widget',
+      '/api/auth/tech/login/two-factor',
       '/api/setup/admin',
       '/api/branding/',
       '/api/branding/logo',

@@ -68,6 +68,15 @@ export const ERROR_CODES = [
   'email_disabled',
   'reset_token_invalid',
   'reset_token_expired',
+  // own account and two-factor (services/account.ts, services/two-factor.ts)
+  'password_invalid',
+  'totp_required',
+  'totp_invalid',
+  'totp_reused',
+  'totp_ticket_invalid',
+  'totp_already_enabled',
+  'totp_not_enabled',
+  'totp_not_pending',
   // the server
   'internal',
 ] as const;

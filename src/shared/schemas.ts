@@ -183,3 +183,13 @@ export const HolidayBody = z.object({ date: dateStr, name: text(200) }).strict()
 
 // First start: the first admin, guarded by the setup token the server printed in its log.
 export const SetupAdminBody = z.object({ token: opaque(1, 200).transform((t) => t.trim()), name: text(200), email: Email, password: Password }).strict();
+
+// Own account and two-factor (services/account.ts, services/two-factor.ts)
+/** A code from an authenticator app (6 digits) or a recovery code (xxxxx-xxxxx). */
+const SecondFactorCode = z.string().trim().min(6).max(40);
+export const ChangePasswordBody = z.object({ currentPassword: opaque(1, 200), newPassword: Password }).strict();
+export const SessionIdParam = z.object({ id: z.string().regex(/^[A-Za-z0-9_-]{22}$/, 'Not a session id') });
+export const TwoFactorCodeBody = z.object({ code: SecondFactorCode }).strict();
+export const TwoFactorCheckBody = z.object({ password: opaque(1, 200), code: SecondFactorCode }).strict();
+export const LoginCodeBody = z.object({ ticket: opaque(1, 200), code: SecondFactorCode }).strict();
+export const SecurityBody = z.object({ techTwoFactorRequired: z.boolean() }).strict();

@@ -308,3 +308,35 @@ export const EmailAdmin = z.object({
   recent: z.array(OutgoingMail),
 });
 export type EmailAdmin = z.infer<typeof EmailAdmin>;
+// Own account and two-factor
+/** A moment, as an ISO 8601 string. */
+const at = z.string();
+/** A login's answer: a session (cookie set), or, for a tech with two-factor, the step that waits for a code. */
+export const LoginAnswer = z.object({ ok: z.literal(true), twoFactor: z.object({ ticket: z.string(), expiresAt: at }).optional() });
+export type LoginAnswer = z.infer<typeof LoginAnswer>;
+export const TwoFactorStatus = z.object({ enabled: z.boolean(), required: z.boolean(), recoveryCodesLeft: z.number().int() });
+export type TwoFactorStatus = z.infer<typeof TwoFactorStatus>;
+/** My account: who I am; for a tech, the state of two-factor. */
+export const Account = z.object({ kind: z.enum(['tech', 'portal']), name: z.string(), email: z.string(), twoFactor: TwoFactorStatus.nullable() });
+export type Account = z.infer<typeof Account>;
+/** One of my sessions; `current` is the one asking. */
+export const AccountSession = z.object({
+  id: z.string(),
+  current: z.boolean(),
+  createdAt: at,
+  lastSeenAt: at,
+  userAgent: z.string().nullable(),
+  ip: z.string().nullable(),
+});
+export type AccountSession = z.infer<typeof AccountSession>;
+export const EndedSessions = z.object({ endedSessions: z.number().int() });
+/** Shown once, while setting up: the secret as a QR code (PNG data URL), as an otpauth URI and as text. */
+export const TwoFactorSetup = z.object({ secret: z.string(), uri: z.string(), qrCode: z.string() });
+export type TwoFactorSetup = z.infer<typeof TwoFactorSetup>;
+/** Shown once. */
+export const RecoveryCodes = z.object({ recoveryCodes: z.array(z.string()) });
+export const SecuritySettings = z.object({
+  techTwoFactorRequired: z.boolean(),
+  techs: z.array(z.object({ id, name: z.string(), twoFactor: z.boolean(), enabledAt: at.nullable() })),
+});
+export type SecuritySettings = z.infer<typeof SecuritySettings>;

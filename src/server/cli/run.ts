@@ -4,9 +4,10 @@ import { CommandFailed, EXIT, UsageError, type Command, type Io } from './comman
 import { createAdmin } from './create-admin.js';
 import { migrate } from './migrate.js';
 import { removeDemo } from './remove-demo.js';
+import { resetTwoFactor } from './reset-two-factor.js';
 import { erasePerson, exportPerson, retentionRun } from './privacy.js';
 
-const COMMANDS: Command[] = [createAdmin, migrate, backup, removeDemo, exportPerson, erasePerson, retentionRun];
+const COMMANDS: Command[] = [createAdmin, migrate, backup, removeDemo, exportPerson, erasePerson, retentionRun, resetTwoFactor];
 
 const usage = () =>
   [

@@ -309,6 +309,33 @@ async function mail(db: Kysely<any>, dialect: Dialect) {
   await sql`create index password_resets_user on password_resets (user_kind, user_id)`.execute(db);
 }
 
+/**
+ * Own account and two-factor (services/account.ts, services/two-factor.ts): what a session list
+ * shows (last seen, browser, address); a tech's TOTP secret with the last step used (a code is
+ * good once); recovery codes, hashed, each used once; the pending step of a login that still
+ * needs a code (a hashed one-time ticket); and whether an admin requires two-factor of techs.
+ */
+async function accountSecurity(db: Kysely<any>, dialect: Dialect) {
+  await sql`alter table sessions add column last_seen_at ${bigint}`.execute(db);
+  await sql`alter table sessions add column user_agent text`.execute(db);
+  await sql`alter table sessions add column ip text`.execute(db);
+  await sql`create index sessions_user on sessions (user_kind, user_id)`.execute(db);
+  await sql`create table tech_two_factor (tech_id bigint primary key references techs(id) on delete cascade, secret text not null, enabled_at ${bigint}, last_step ${bigint}, created_at ${bigint} not null)`.execute(
+    db,
+  );
+  await sql`create table tech_recovery_codes (id ${id(dialect)}, tech_id bigint not null references techs(id) on delete cascade, code_hash text not null, used_at ${bigint})`.execute(
+    db,
+  );
+  await sql`create index tech_recovery_codes_tech on tech_recovery_codes (tech_id)`.execute(db);
+  await sql`create table login_tickets (ticket_hash text primary key, tech_id bigint not null references techs(id) on delete cascade, created_at ${bigint} not null, expires_at ${bigint} not null)`.execute(
+    db,
+  );
+  await sql`create index login_tickets_expires on login_tickets (expires_at)`.execute(db);
+  await sql`create table security_settings (id integer primary key, tech_two_factor_required integer not null default 0, updated_at ${bigint} not null)`.execute(
+    db,
+  );
+}
+
 const migrations: Migration[] = [
   { name: '001_initial', up: createTables },
   { name: '002_client_id_per_author', up: clientIdPerAuthor },
@@ -328,6 +355,7 @@ const migrations: Migration[] = [
   { name: '016_transfer_invite', up: transferInvite },
   { name: '017_chat_files', up: chatFiles },
   { name: '018_jobs', up: jobs },
+  { name: '019_account_security', up: accountSecurity },
   { name: '020_api_tokens', up: apiTokens },
   { name: '021_oidc', up: oidc },
   { name: '022_mail', up: mail },

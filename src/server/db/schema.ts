@@ -62,6 +62,39 @@ export interface SessionsTable {
   user_id: number;
   created_at: number;
   expires_at: number;
+  /** Updated at most about once a minute (services/account.ts); null until then. */
+  last_seen_at: number | null;
+  user_agent: string | null;
+  ip: string | null;
+}
+/** A tech's TOTP: `enabled_at` null while the setup waits for its first code. */
+export interface TechTwoFactorTable {
+  tech_id: number;
+  secret: string;
+  enabled_at: number | null;
+  /** The 30-second step of the last code accepted: that code and earlier ones are refused. */
+  last_step: number | null;
+  created_at: number;
+}
+export interface TechRecoveryCodesTable {
+  id: Generated<number>;
+  tech_id: number;
+  /** SHA-256 of the normalized code; the code itself is shown once. */
+  code_hash: string;
+  used_at: number | null;
+}
+/** A login whose password was right and that waits for a code: by the hash of its one-time ticket. */
+export interface LoginTicketsTable {
+  ticket_hash: string;
+  tech_id: number;
+  created_at: number;
+  expires_at: number;
+}
+/** One row (id 1), absent until an admin saves it. */
+export interface SecuritySettingsTable {
+  id: number;
+  tech_two_factor_required: number;
+  updated_at: number;
 }
 export interface TicketsTable {
   id: Generated<number>;
@@ -413,6 +446,10 @@ export interface Database {
   chat_files: ChatFilesTable;
   file_chunks: FileChunksTable;
   jobs: JobsTable;
+  tech_two_factor: TechTwoFactorTable;
+  tech_recovery_codes: TechRecoveryCodesTable;
+  login_tickets: LoginTicketsTable;
+  security_settings: SecuritySettingsTable;
   password_resets: PasswordResetsTable;
   api_tokens: ApiTokensTable;
   company_widgets: CompanyWidgetsTable;

@@ -24,6 +24,7 @@ import { ssoAdminRoutes, ssoAuthRoutes } from './sso-routes.js';
 import { registerApiDocs } from './openapi.js';
 import { apiTokenRoutes } from './api-token-routes.js';
 import { mailAdminRoutes, mailPortalRoutes, mailPublicRoutes } from './mail-routes.js';
+import { accountRoutes } from './account-routes.js';
 import { readiness } from '../services/readiness.js';
 import { ErrorBody, Health, Readiness } from '../../shared/views.js';
 
@@ -151,6 +152,8 @@ export async function buildApp(ctx: Ctx, opts: { logger: boolean | object; redis
   await app.register(authRoutes(ctx), { prefix: '/api/auth' });
   await app.register(ssoAuthRoutes(ctx), { prefix: '/api/auth' });
   await app.register(brandingRoutes(ctx), { prefix: '/api/branding' });
+  await app.register(accountRoutes(ctx, 'portal'), { prefix: '/api/portal/account' });
+  await app.register(accountRoutes(ctx, 'tech'), { prefix: '/api/console/account' });
   await app.register(portalRoutes(ctx), { prefix: '/api/portal' });
   await app.register(consoleRoutes(ctx), { prefix: '/api/console' });
   await app.register(adminRoutes(ctx), { prefix: '/api/admin' });

@@ -3,9 +3,11 @@ import type { IncomingMessage } from 'node:http';
 import { TokenScope, Unauthenticated } from '../errors.js';
 import { authorize } from '../policies/rules.js';
 import type { Ctx } from '../services/context.js';
-import { actorFromToken } from '../services/auth.js';
 import { actorFromApiToken } from '../services/api-tokens.js';
 import { scopeAllows, scopesAllowing, type TokenArea } from '../policies/token-scopes.js';
+import { sessionFromToken } from '../services/auth.js';
+import { sessionSeen } from '../services/account.js';
+import { mustSetUpTwoFactor, TotpRequired } from '../services/two-factor.js';
 import type { Actor, PortalActor, TechActor } from '../policies/access.js';
 
 export type Audience = 'portal' | 'tech';
@@ -16,6 +18,8 @@ declare module 'fastify' {
     actor?: Actor;
     /** The API token the request came with (its id), when it came with one. */
     apiTokenId?: number;
+    /** The token of the session behind `actor` (from its cookie): own-account routes name "this session" by it. */
+    sessionToken?: string;
   }
 }
 
@@ -46,13 +50,16 @@ export type SessionOpts = {
   admin?: boolean;
   /** Whether API tokens may be used (tech audience only; default yes). No for what only a person at the console may do. */
   tokens?: boolean;
+  /** The own-account routes: a tech who must set up two-factor may use these, and only these. */
+  twoFactorSetup?: boolean;
 };
 /** What a guard takes, recorded in each guarded route's config for the OpenAPI document (openapi.ts). */
 export type Guard = { audience: Audience; area: TokenArea; tokens: boolean };
 
 /**
  * onRequest hook: the request must carry a live session of the audience; grants are read fresh.
- * A request with `Authorization: Bearer` is judged by its API token alone and its cookies are not
+ * While an admin requires two-factor, a tech without it is refused (`totp_required`) everywhere
+ * but the own-account routes (`twoFactorSetup`), where they set it up. A request with `Authorization: Bearer` is judged by its API token alone and its cookies are not
  * read, which is why such a request needs no Origin check (app.ts): a browser cannot add that
  * header to another site's request, and without it the cookie is what counts.
  */
@@ -75,10 +82,15 @@ export function requireSession(ctx: Ctx, audience: Audience, opts: SessionOpts =
       req.apiTokenId = t.tokenId;
       return;
     }
-    const actor = await actorFromToken(ctx.db, req.cookies[COOKIE[audience]]);
-    if (!actor || actor.kind !== audience) throw new Unauthenticated();
+    const token = req.cookies[COOKIE[audience]];
+    const found = await sessionFromToken(ctx.db, token);
+    if (!found || found.actor.kind !== audience) throw new Unauthenticated();
+    const { actor, session } = found;
+    if (actor.kind === 'tech' && !opts.twoFactorSetup && (await mustSetUpTwoFactor(ctx.db, actor.id))) throw new TotpRequired();
     if (opts.admin) authorize(actor, 'admin.manage');
+    await sessionSeen(ctx, session.token_hash, session.last_seen_at, session.created_at);
     req.actor = actor;
+    req.sessionToken = token;
   };
 }
 

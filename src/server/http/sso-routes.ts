@@ -73,7 +73,10 @@ export const ssoAuthRoutes = (ctx: Ctx) => async (root: FastifyInstance) => {
     setStateCookie(req, reply, side, null);
     reply.header('Cache-Control', 'no-store');
     try {
-      const { token } = await finishSignIn(ctx, req.log, side, q < 0 ? '' : req.url.slice(q + 1), req.cookies[stateCookie(side)], publicOrigin(ctx, req));
+      const { token } = await finishSignIn(ctx, req.log, side, q < 0 ? '' : req.url.slice(q + 1), req.cookies[stateCookie(side)], publicOrigin(ctx, req), {
+        userAgent: req.headers['user-agent'],
+        ip: req.ip,
+      });
       setSessionCookie(req, reply, side, token);
       return reply.redirect(LOGIN_PAGE[side], 302);
     } catch (err) {

@@ -8,6 +8,7 @@ import { Server } from 'socket.io';
 import type { Logger } from 'pino';
 import type { Ctx, Presence } from '../services/context.js';
 import { actorFromToken } from '../services/auth.js';
+import { mustSetUpTwoFactor } from '../services/two-factor.js';
 import { COOKIE, type Audience } from '../http/session.js';
 import { requestOriginAllowed } from '../http/origin.js';
 import { portalCameOnline, portalWentOffline } from '../services/timers.js';
@@ -128,6 +129,9 @@ export async function startRealtime(ctx: Ctx, server: HttpServer, log: Logger, l
       const token = parseCookies(socket.handshake.headers.cookie)[COOKIE[audience]];
       const actor = token ? await actorFromToken(ctx.db, token) : null;
       if (!actor || actor.kind !== audience) return refuse(next);
+      // A tech an admin requires to set up two-factor does that first (services/two-factor.ts).
+      if (actor.kind === 'tech' && (await mustSetUpTwoFactor(ctx.db, actor.id)))
+        return next(Object.assign(new Error('totp_required'), { data: { code: 'totp_required' } }));
       socket.data.actorId = actor.id;
       // Kept off socket.data, which fetchSockets() ships to other nodes through Redis.
       sessionTokens.set(socket, token);

@@ -6,6 +6,7 @@ import type { Limits } from './limits.js';
 import type { Db } from '../db/database.js';
 import type { Ctx } from './context.js';
 import { accountByEmail, deleteSession, insertSession, sessionByHash } from '../db/repositories/people.js';
+import { deleteExpiredTickets, insertLoginTicket, twoFactorRow } from '../db/repositories/account.js';
 import { loadPortalActor, loadTechActor, type Actor } from '../policies/access.js';
 
 const SESSION_MS = 7 * 24 * 3600 * 1000;
@@ -26,7 +27,44 @@ let dummyHash: Promise<string> | null = null;
 /** Sessions are stored by the hash of their token only: a leaked table opens no session. */
 export const tokenHash = (token: string) => crypto.createHash('sha256').update(token).digest('hex');
 
-export async function login(db: Db, limits: Limits, kind: 'tech' | 'portal', email: string, password: string, ip: string, now = Date.now()) {
+/** What a session list shows of where a session was started (services/account.ts). */
+export type SessionMeta = { userAgent?: string | null; ip?: string | null };
+/** How long a login that still needs its code waits for it. */
+export const LOGIN_TICKET_MS = 5 * 60 * 1000;
+
+export type LoginResult = { step: 'session'; token: string; userId: number } | { step: 'two_factor'; ticket: string; expiresAt: number; userId: number };
+
+/** A new session of the user: its token (the cookie), stored by hash only. */
+export async function startSession(db: Db, kind: 'tech' | 'portal', userId: number, meta: SessionMeta, now: number): Promise<string> {
+  const token = crypto.randomBytes(32).toString('base64url');
+  await insertSession(db, {
+    token_hash: tokenHash(token),
+    user_kind: kind,
+    user_id: userId,
+    created_at: now,
+    expires_at: now + SESSION_MS,
+    last_seen_at: now,
+    user_agent: meta.userAgent?.slice(0, 400) ?? null,
+    ip: meta.ip ?? null,
+  });
+  return token;
+}
+
+/**
+ * A right password gives a session, or, for a tech whose two-factor is on, a pending step: a
+ * one-time ticket (stored by hash, good for a few minutes) to be given back with a code
+ * (services/two-factor.ts, `completeTwoFactorLogin`).
+ */
+export async function login(
+  db: Db,
+  limits: Limits,
+  kind: 'tech' | 'portal',
+  email: string,
+  password: string,
+  ip: string,
+  now = Date.now(),
+  meta: SessionMeta = {},
+): Promise<LoginResult> {
   // Off for the side while an issuer serves it (services/oidc.ts): only single sign-on lets in.
   if (!(await passwordSignInOn(db, kind))) throw new SignInRefused('password_sign_in_off', 'Password sign-in is turned off here: use single sign-on.');
   const normalized = email.trim().toLowerCase();
@@ -41,14 +79,17 @@ export async function login(db: Db, limits: Limits, kind: 'tech' | 'portal', ema
     throw new InvalidCredentials();
   }
   await forgetAttempts(db, attempt);
-  return startSession(db, kind, Number(user.id), now);
-}
-
-/** A new session for a user whose identity was proven (password, or a host site's signature). */
-export async function startSession(db: Db, kind: 'tech' | 'portal', userId: number, now: number) {
-  const token = crypto.randomBytes(32).toString('base64url');
-  await insertSession(db, { token_hash: tokenHash(token), user_kind: kind, user_id: userId, created_at: now, expires_at: now + SESSION_MS });
-  return { token, userId };
+  const userId = Number(user.id);
+  if (kind === 'tech') {
+    const [twoFactor] = await twoFactorRow(db, userId);
+    if (twoFactor && twoFactor.enabled_at !== null) {
+      const ticket = crypto.randomBytes(32).toString('base64url');
+      await deleteExpiredTickets(db, now);
+      await insertLoginTicket(db, { ticket_hash: tokenHash(ticket), tech_id: userId, created_at: now, expires_at: now + LOGIN_TICKET_MS });
+      return { step: 'two_factor', ticket, expiresAt: now + LOGIN_TICKET_MS, userId };
+    }
+  }
+  return { step: 'session', token: await startSession(db, kind, userId, { ...meta, ip }, now), userId };
 }
 
 /** Ends one session; its open sockets, on every node, close (see realtime/fanout.ts). */
@@ -59,8 +100,14 @@ export async function logout(ctx: Pick<Ctx, 'db' | 'bus'>, token: string) {
 
 /** The actor behind a session token, with grants read fresh, or null. */
 export async function actorFromToken(db: Db, token: string | undefined): Promise<Actor | null> {
+  return (await sessionFromToken(db, token))?.actor ?? null;
+}
+
+/** The live session behind a token and its actor, or null. */
+export async function sessionFromToken(db: Db, token: string | undefined) {
   if (!token || token.length > 200) return null;
   const [s] = await sessionByHash(db, tokenHash(token));
   if (!s || Number(s.expires_at) < Date.now()) return null;
-  return s.user_kind === 'tech' ? loadTechActor(db, Number(s.user_id)) : loadPortalActor(db, Number(s.user_id));
+  const actor = s.user_kind === 'tech' ? await loadTechActor(db, Number(s.user_id)) : await loadPortalActor(db, Number(s.user_id));
+  return actor ? { actor, session: s } : null;
 }

@@ -31,15 +31,14 @@ import {
   takeLogin,
   type Side,
 } from '../db/repositories/sso.js';
-import { insertPortalUser, insertSession, insertTech } from '../db/repositories/people.js';
+import { insertPortalUser, insertTech } from '../db/repositories/people.js';
 import { inTransaction, type Ctx } from './context.js';
-import { tokenHash } from './auth.js';
+import { startSession, tokenHash, type SessionMeta } from './auth.js';
 import { SIGN_IN_REFUSALS, isLoopbackHost, type SignInOptions } from '../../shared/sso.js';
 import type { ErrorCode } from '../../shared/errors.js';
 import crypto from 'node:crypto';
 
 const LOGIN_TTL_MS = 10 * 60 * 1000;
-const SESSION_MS = 7 * 24 * 3600 * 1000;
 /** How long a discovered issuer's metadata is kept before it is read again. */
 const DISCOVERY_TTL_MS = 10 * 60 * 1000;
 /** A password hash no password matches: people created by single sign-on have no password until one is set. */
@@ -142,6 +141,7 @@ export async function finishSignIn(
   query: string,
   browserState: string | undefined,
   origin: string,
+  meta: SessionMeta = {},
 ): Promise<{ token: string; userId: number }> {
   const now = ctx.now();
   const params = new URLSearchParams(query);
@@ -192,8 +192,7 @@ export async function finishSignIn(
   const userId = await inTransaction(ctx, (trx) =>
     side === 'tech' ? techFor(trx, row, identity.email, name, now) : portalUserFor(trx, identity.email, name, now),
   );
-  const token = crypto.randomBytes(32).toString('base64url');
-  await insertSession(ctx.db, { token_hash: tokenHash(token), user_kind: side, user_id: userId, created_at: now, expires_at: now + SESSION_MS });
+  const token = await startSession(ctx.db, side, userId, meta, now);
   log.info({ side, issuer: Number(row.id), userId }, 'single sign-on');
   return { token, userId };
 }

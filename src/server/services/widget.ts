@@ -11,7 +11,7 @@ import crypto from 'node:crypto';
 import { AppError, NotFound, ValidationFailed } from '../errors.js';
 import type { Db } from '../db/database.js';
 import { deleteWidgetRow, saveWidgetRow, widgetByKey, widgetOfCompany } from '../db/repositories/widgets.js';
-import { startSession } from './auth.js';
+import { startSession, type SessionMeta } from './auth.js';
 
 /** How far a signed identity's time may be from the server's: a copied one soon stops working. */
 export const IDENTITY_MAX_AGE_MS = 5 * 60_000;
@@ -88,7 +88,12 @@ export function signIdentity(secret: string, email: string, timestamp: number): 
 }
 
 /** A session for the portal user a host site vouches for; refused when the signature is wrong or old. */
-export async function identitySignIn(db: Db, input: { key: string; email: string; timestamp: number; signature: string }, now: number) {
+export async function identitySignIn(
+  db: Db,
+  input: { key: string; email: string; timestamp: number; signature: string },
+  now: number,
+  meta: SessionMeta = {},
+): Promise<{ token: string }> {
   const invalid = () => new AppError('widget_signature_invalid', 'The signed identity is not valid for this widget', 401);
   const row = KEY_PATTERN.test(input.key) ? await widgetByKey(db, input.key) : undefined;
   if (!row?.secret) throw invalid();
@@ -107,5 +112,5 @@ export async function identitySignIn(db: Db, input: { key: string; email: string
     .executeTakeFirst();
   // A signature that is right for a person who is not (or no longer) an active user here.
   if (user?.active !== 1) throw invalid();
-  return startSession(db, 'portal', Number(user.id), now);
+  return { token: await startSession(db, 'portal', Number(user.id), meta, now) };
 }

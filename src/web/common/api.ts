@@ -17,6 +17,12 @@ export function onSessionEnded(fn: (() => void) | null) {
   sessionEnded = fn;
 }
 
+let twoFactorRequired: (() => void) | null = null;
+/** Called on a refusal because two-factor is required (an admin requires it of techs): the console re-reads "me". */
+export function onTwoFactorRequired(fn: (() => void) | null) {
+  twoFactorRequired = fn;
+}
+
 /** `body`: sent as JSON, or as itself with its own type when it is a file. */
 export async function apiRequest<T>(method: string, path: string, body?: unknown): Promise<T> {
   let res: Response;
@@ -41,6 +47,7 @@ export async function apiRequest<T>(method: string, path: string, body?: unknown
   if (!res.ok) {
     if (res.status === 401 && !path.startsWith('/api/auth/')) sessionEnded?.();
     const err = (parsed as { error?: { code?: string; message?: string; details?: Record<string, unknown> } } | null)?.error;
+    if (res.status === 403 && err?.code === 'totp_required') twoFactorRequired?.();
     throw new ApiError(res.status, err?.code ?? `http_${res.status}`, err?.message ?? `The server answered ${res.status}`, err?.details);
   }
   return parsed as T;

@@ -5,6 +5,8 @@ import { ErrorBanner } from './error-banner.js';
 import { BrandLine } from './branding.js';
 import { signInRefusal, type SignInOptions } from '../../shared/sso.js';
 import { ForgotPassword } from './password-reset.js';
+import { TwoFactorStep } from './two-factor-step.js';
+import type { LoginAnswer } from '../../shared/views.js';
 
 /**
  * A single sign-on that ended without a session comes back as `?sign_in_error=<code>`: read once,
@@ -47,20 +49,33 @@ export function LoginForm({
   const options = useQuery({ queryKey: ['sign-in', audience], queryFn: () => api.get<SignInOptions>(`/api/auth/${audience}/sign-in`), staleTime: 60_000 });
   const issuers = options.data?.issuers ?? [];
   const password = options.data?.password ?? true;
+  /** A tech with two-factor: the password was right, a code is still needed. */
+  const [ticket, setTicket] = useState<string | null>(null);
   const id = useId();
   const submit = async (e: FormEvent) => {
     e.preventDefault();
     setBusy(true);
     setError(null);
     try {
-      await api.post(`/api/auth/${audience}/login`, { email, password: passwordText });
-      onLoggedIn();
+      const answer = await api.post<LoginAnswer>(`/api/auth/${audience}/login`, { email, password: passwordText });
+      if (answer.twoFactor) {
+        setTicket(answer.twoFactor.ticket);
+        setPassword('');
+      } else onLoggedIn();
     } catch (err) {
       setError(err);
     } finally {
       setBusy(false);
     }
   };
+  if (ticket)
+    return (
+      <main className="login">
+        <BrandLine />
+        <h1>{title}</h1>
+        <TwoFactorStep ticket={ticket} onLoggedIn={onLoggedIn} onRestart={() => setTicket(null)} />
+      </main>
+    );
   return (
     <main className="login">
       <BrandLine />

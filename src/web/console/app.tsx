@@ -2,7 +2,7 @@ import { useEffect, useRef } from 'react';
 import { useBottomOverlay } from '../common/bottom-overlay.js';
 import { clearAllDrafts } from '../common/drafts.js';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
-import { api } from '../common/api.js';
+import { api, ApiError } from '../common/api.js';
 import { ConnectionBanner } from '../common/connection-banner.js';
 import { FlashBanner } from '../common/flash.js';
 import { ErrorBanner } from '../common/error-banner.js';
@@ -28,10 +28,15 @@ import { StatusBar } from './status-bar.js';
 import { useStatusBarSync } from './status-bar-sync.js';
 import { keys, useMe, useStatusBar, type Me, type SearchResult } from './queries.js';
 import { formatDateTime } from '../common/format.js';
+import { AccountPage, TwoFactorRequiredPage } from './account-page.js';
 
 export function ConsoleApp() {
   const me = useMe();
+  const qc = useQueryClient();
   useBrandAccent();
+  // An admin requires two-factor and this tech has none yet: setting it up is all there is.
+  if (me.error instanceof ApiError && me.error.code === 'totp_required')
+    return <TwoFactorRequiredPage onLogout={() => void api.post('/api/auth/tech/logout').finally(() => qc.resetQueries())} />;
   return (
     <SessionGate me={me} audience="tech" title="Tech Console: log in" setup={(onLoggedIn) => <SetupPage onLoggedIn={onLoggedIn} />}>
       {(me) => <LoggedIn me={me} />}
@@ -89,7 +94,10 @@ function LoggedIn({ me }: { me: Me }) {
           )}
           <SignalSettings muted={muted} setMuted={setMuted} />
           <ThemeSwitch />
-          <span data-testid="me-name">{me.name}</span>
+          <Link to="/console/account" aria-current={path === '/console/account' ? 'page' : undefined} title="My account">
+            <span className="visually-hidden">My account: </span>
+            <span data-testid="me-name">{me.name}</span>
+          </Link>
           <button type="button" className="link-button" onClick={logout}>
             Log out
           </button>
@@ -147,6 +155,7 @@ function titleOf(path: string) {
   if (path === '/console/tickets') return 'Tickets';
   if (path.startsWith('/console/tickets/')) return 'Ticket';
   if (path.startsWith('/console/admin')) return 'Admin';
+  if (path === '/console/account') return 'My account';
   return 'Page not found';
 }
 
@@ -158,6 +167,7 @@ function Page({ path, me }: { path: string; me: Me }) {
   if (path === '/console/tickets') return <TicketsPage />;
   if (path === '/console/search') return <SearchPage />;
   if (path === '/console/replies') return <RepliesPage />;
+  if (path === '/console/account') return <AccountPage />;
   if (path.startsWith('/console/admin') && me.role === 'admin') return <AdminPage path={path} />;
   if (path === '/console' || path === '/console/') return <HomePage me={me} />;
   return (

@@ -15,6 +15,7 @@ import { TicketPage } from './ticket-page.js';
 import { NewRequestPage } from './new-request-page.js';
 import { ChatPage } from './chat-page.js';
 import { useWidgetEscape, useWidgetIdentity } from './widget-identity.js';
+import { AccountPage } from './account-page.js';
 
 export function PortalApp() {
   const me = useMe();
@@ -95,9 +96,10 @@ function LoggedIn({ me }: { me: Me }) {
           <Link to="/">My tickets and chats</Link>
           <Link to="/new">New request</Link>
           <ThemeSwitch />
-          <span>
+          <Link to="/account" aria-current={path === '/account' ? 'page' : undefined} title="My account">
+            <span className="visually-hidden">My account: </span>
             {me.name} · {me.company.name}
-          </span>
+          </Link>
           <button type="button" className="link-button" onClick={logout}>
             Log out
           </button>
@@ -127,7 +129,7 @@ function OfferNotice({ path }: { path: string }) {
   );
 }
 
-const TITLES: Record<string, string> = { '/': 'My tickets and chats', '/new': 'New request' };
+const TITLES: Record<string, string> = { '/': 'My tickets and chats', '/new': 'New request', '/account': 'My account' };
 
 function Page({ path, me }: { path: string; me: Me }) {
   useDocumentTitle(TITLES[path] ?? (path.startsWith('/chats/') ? 'Chat' : path.startsWith('/tickets/') ? 'Ticket' : 'Page not found'), 'Client Portal');
@@ -135,6 +137,7 @@ function Page({ path, me }: { path: string; me: Me }) {
   if ((m = match('/tickets/:id', path))) return <TicketPage key={m.id} id={m.id} />;
   if ((m = match('/chats/:id', path))) return <ChatPage key={m.id} id={m.id} me={me} />;
   if (path === '/new') return <NewRequestPage />;
+  if (path === '/account') return <AccountPage />;
   if (path === '/' || path === '') return <HomePage />;
   return (
     <main className="app-main">

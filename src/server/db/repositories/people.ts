@@ -29,7 +29,16 @@ export async function liveSessionHashes(db: Tx, hashes: string[], now: number): 
 
 export async function insertSession(
   db: Tx,
-  s: { token_hash: string; user_kind: UserKind; user_id: number; created_at: number; expires_at: number },
+  s: {
+    token_hash: string;
+    user_kind: UserKind;
+    user_id: number;
+    created_at: number;
+    expires_at: number;
+    last_seen_at?: number | null;
+    user_agent?: string | null;
+    ip?: string | null;
+  },
 ): Promise<void> {
   await db.insertInto('sessions').values(s).execute();
 }

@@ -16,7 +16,9 @@ import {
   TechBody,
   TechPatch,
   WidgetBody,
+  SecurityBody,
 } from '../../../shared/schemas.js';
+import { resetTwoFactor, saveSecurity, securitySettings } from '../../services/two-factor.js';
 import type { Ctx } from '../../services/context.js';
 import { guardRoutes, techOf } from '../session.js';
 import * as admin from '../../services/admin.js';
@@ -47,6 +49,16 @@ export const adminRoutes = (ctx: Ctx) => async (root: FastifyInstance) => {
     async (req) => saveLogo(ctx.db, (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase(), req.body as Buffer, ctx.now()),
   );
   app.delete('/branding/logo', { schema: { tags, response: answers(V.Branding) } }, async () => removeLogo(ctx.db, ctx.now()));
+
+  // Security (services/two-factor.ts): whether techs must use two-factor; a tech's two-factor reset (lost phone).
+  app.get('/security', { schema: { tags, response: answers(V.SecuritySettings) } }, async () => securitySettings(ctx.db));
+  app.put('/security', { schema: { tags, body: SecurityBody, response: answers(V.SecuritySettings) } }, async (req) =>
+    saveSecurity(ctx, techOf(req).id, req.body),
+  );
+  app.delete('/techs/:id/two-factor', { schema: { tags, params: IdParam, response: answers(V.Done) } }, async (req) => {
+    await resetTwoFactor(ctx, req.params.id);
+    return { ok: true as const };
+  });
 
   // Shared canned replies (services/canned-replies.ts).
   app.get('/canned-replies', { schema: { tags, response: answers(z.array(V.CannedReply)) } }, async () => listSharedReplies(ctx.db));

@@ -8,6 +8,7 @@ import { BrandingAdmin } from './branding-admin.js';
 import { SsoAdmin } from './sso-admin.js';
 import { ApiTokensAdmin } from './api-tokens-admin.js';
 import { EmailAdmin } from './email-admin.js';
+import { SecurityAdmin } from './security-admin.js';
 import { CannedRepliesEditor } from '../canned-replies-editor.js';
 import { useBoards } from './admin-data.js';
 
@@ -22,6 +23,7 @@ const SECTIONS = [
   { path: 'sso', label: 'Single sign-on', el: () => <SsoAdmin /> },
   { path: 'api-tokens', label: 'API tokens', el: () => <ApiTokensAdmin /> },
   { path: 'email', label: 'Email', el: () => <EmailAdmin /> },
+  { path: 'security', label: 'Sign-in security', el: () => <SecurityAdmin /> },
 ] as const;
 
 function SharedReplies() {

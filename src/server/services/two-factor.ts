@@ -1,0 +1,293 @@
+/**
+ * Two-factor sign-in for techs (SPEC Part 2, "Identity, email and integrations"): time-based
+ * codes (TOTP, 30-second steps, 6 digits) from an authenticator app, and recovery codes.
+ *
+ * - The secret is made here and shown once, while setting up (as a QR code and as text); it is
+ *   on only after a first right code, and never leaves the server again.
+ * - A code is good for its step and one step either side (clocks drift), and only once: the last
+ *   step used is stored, and that step or an earlier one is refused (`totp_reused`).
+ * - Ten recovery codes, shown once when two-factor is turned on, stored as hashes, each good once.
+ * - Every code and password checked here counts against the login throttle (`limits.login`) under
+ *   the same keys as a login; a right one takes its attempt back.
+ * - An admin may require two-factor of every tech: a tech without it can then do nothing but set
+ *   it up (`mustSetUpTwoFactor`, checked by `requireSession` and the socket handshake).
+ */
+import crypto from 'node:crypto';
+import { Secret, TOTP } from 'otpauth';
+import QRCode from 'qrcode';
+import { AppError, Conflict, Forbidden, NotFound } from '../errors.js';
+import type { Db, Tx } from '../db/database.js';
+import type { Ctx } from './context.js';
+import { inTransaction } from './context.js';
+import { clearOldFailures, forgetAttempts, loginKeys, settleAttempts } from './rate-limit.js';
+import { startSession, tokenHash, verifyPassword, type SessionMeta } from './auth.js';
+import { getBranding } from './branding.js';
+import {
+  claimStep,
+  deleteTwoFactor,
+  enableTwoFactor,
+  enabledTwoFactorTechs,
+  loginTicket,
+  passwordHashOf,
+  replaceRecoveryCodes,
+  saveSecuritySettings,
+  savePendingSecret,
+  takeLoginTicket,
+  securitySettingsRow,
+  twoFactorRow,
+  unusedRecoveryCodes,
+  spendRecoveryCode,
+} from '../db/repositories/account.js';
+import { accountByEmail, activeTechNames, techExists } from '../db/repositories/people.js';
+
+export const TOTP_PERIOD_S = 30;
+const DIGITS = 6;
+/** Steps accepted either side of the current one. */
+const WINDOW = 1;
+export const RECOVERY_CODE_COUNT = 10;
+
+export class PasswordInvalid extends AppError {
+  constructor() {
+    super('password_invalid', 'That is not your current password', 400);
+  }
+}
+export class TotpInvalid extends AppError {
+  constructor() {
+    super('totp_invalid', 'That code is not right. Enter the 6-digit code your authenticator app shows now, or a recovery code.', 400);
+  }
+}
+export class TotpReused extends AppError {
+  constructor() {
+    super('totp_reused', 'That code was used already. Wait for the next code in your authenticator app.', 400);
+  }
+}
+export class TotpRequired extends Forbidden {
+  constructor(message = 'Your administrator requires two-factor sign-in: set it up in My account first.') {
+    super('totp_required', message);
+  }
+}
+
+const totp = (secret: string, label = 'tech', issuer = 'Helpdesk') =>
+  new TOTP({ issuer, label, algorithm: 'SHA1', digits: DIGITS, period: TOTP_PERIOD_S, secret: Secret.fromBase32(secret) });
+
+/** The 30-second step a time falls in. */
+export const stepAt = (ms: number) => Math.floor(ms / 1000 / TOTP_PERIOD_S);
+
+/** The step of a right code (within the window around `now`), or null. */
+export function codeStep(secret: string, code: string, now: number): number | null {
+  const delta = totp(secret).validate({ token: code, timestamp: now, window: WINDOW });
+  return delta === null ? null : stepAt(now) + delta;
+}
+
+const RECOVERY_ALPHABET = 'abcdefghjkmnpqrstuvwxyz23456789';
+/** `xxxxx-xxxxx` from an alphabet without look-alikes: about 49 bits each. */
+function newRecoveryCode(): string {
+  const bytes = crypto.randomBytes(10);
+  const chars = [...bytes].map((b) => RECOVERY_ALPHABET[b % RECOVERY_ALPHABET.length]);
+  return `${chars.slice(0, 5).join('')}-${chars.slice(5).join('')}`;
+}
+const normalizeRecovery = (code: string) => code.toLowerCase().replace(/[^a-z0-9]/g, '');
+const recoveryHash = (code: string) =>
+  crypto
+    .createHash('sha256')
+    .update(`recovery:${normalizeRecovery(code)}`)
+    .digest('hex');
+const looksLikeTotp = (code: string) => /^\d{6}$/.test(code.replace(/\s/g, ''));
+
+/**
+ * Runs a check of something the person must know (a password, a code) as one login attempt:
+ * counted before, taken back when right, a failure when wrong; other errors count for nothing.
+ */
+export async function asLoginAttempt<T>(
+  ctx: Pick<Ctx, 'db' | 'limits' | 'now'>,
+  email: string,
+  ip: string,
+  check: () => Promise<T>,
+  kind: 'tech' | 'portal' = 'tech',
+): Promise<T> {
+  const now = ctx.now();
+  const attempt = await ctx.limits.login.begin(ctx.db, loginKeys(kind, email.toLowerCase(), ip), now);
+  try {
+    const result = await check();
+    await forgetAttempts(ctx.db, attempt);
+    return result;
+  } catch (err) {
+    if (err instanceof PasswordInvalid || err instanceof TotpInvalid || err instanceof TotpReused) {
+      await settleAttempts(ctx.db, attempt);
+      await clearOldFailures(ctx.db, now);
+    } else await forgetAttempts(ctx.db, attempt);
+    throw err;
+  }
+}
+
+/** Checks a TOTP code or a recovery code of a tech whose two-factor is on, and uses it up. */
+export async function spendSecondFactor(db: Db, techId: number, code: string, now: number): Promise<'totp' | 'recovery'> {
+  const [row] = await twoFactorRow(db, techId);
+  if (!row || row.enabled_at === null) throw new TotpInvalid();
+  if (looksLikeTotp(code)) {
+    const step = codeStep(row.secret, code.replace(/\s/g, ''), now);
+    if (step === null) throw new TotpInvalid();
+    if (!(await claimStep(db, techId, step))) throw new TotpReused();
+    return 'totp';
+  }
+  if (!normalizeRecovery(code) || !(await spendRecoveryCode(db, techId, recoveryHash(code), now))) throw new TotpInvalid();
+  return 'recovery';
+}
+
+export async function checkPassword(db: Db, kind: 'tech' | 'portal', userId: number, password: string): Promise<void> {
+  const row = await passwordHashOf(db, kind, userId);
+  if (!row || !(await verifyPassword(row.password_hash, password).catch(() => false))) throw new PasswordInvalid();
+}
+
+export async function twoFactorEnabled(db: Tx, techId: number): Promise<boolean> {
+  const [row] = await twoFactorRow(db as Db, techId);
+  return !!row && row.enabled_at !== null;
+}
+
+export async function twoFactorRequired(db: Tx): Promise<boolean> {
+  const [s] = await securitySettingsRow(db as Db);
+  return s?.tech_two_factor_required === 1;
+}
+
+/** True when an admin requires two-factor and this tech has not turned it on yet. */
+export async function mustSetUpTwoFactor(db: Tx, techId: number): Promise<boolean> {
+  return (await twoFactorRequired(db)) && !(await twoFactorEnabled(db, techId));
+}
+
+export type TwoFactorStatus = { enabled: boolean; required: boolean; recoveryCodesLeft: number };
+export async function twoFactorStatus(db: Db, techId: number): Promise<TwoFactorStatus> {
+  const enabled = await twoFactorEnabled(db, techId);
+  return { enabled, required: await twoFactorRequired(db), recoveryCodesLeft: enabled ? await unusedRecoveryCodes(db, techId) : 0 };
+}
+
+/** A new secret, waiting for its first code: the only time it is shown. */
+export async function startSetup(ctx: Ctx, techId: number, email: string) {
+  if (await twoFactorEnabled(ctx.db, techId)) throw new Conflict('totp_already_enabled', 'Two-factor sign-in is on already');
+  const secret = new Secret({ size: 20 }).base32;
+  if (!(await savePendingSecret(ctx.db, techId, secret, ctx.now()))) throw new Conflict('totp_already_enabled', 'Two-factor sign-in is on already');
+  const uri = totp(secret, email, (await getBranding(ctx.db)).name).toString();
+  const qrCode = await QRCode.toDataURL(uri, { errorCorrectionLevel: 'M', margin: 2, width: 240 });
+  return { secret, uri, qrCode };
+}
+
+/** The first right code turns two-factor on; the recovery codes are made and shown once. */
+export async function confirmSetup(ctx: Ctx, techId: number, email: string, code: string, ip: string): Promise<{ recoveryCodes: string[] }> {
+  const [row] = await twoFactorRow(ctx.db, techId);
+  if (row?.enabled_at != null) throw new Conflict('totp_already_enabled', 'Two-factor sign-in is on already');
+  if (!row) throw new Conflict('totp_not_pending', 'Start the set-up first: a new secret is made for it');
+  const secret = row.secret;
+  await asLoginAttempt(ctx, email, ip, async () => {
+    const step = looksLikeTotp(code) ? codeStep(secret, code.replace(/\s/g, ''), ctx.now()) : null;
+    if (step === null) throw new TotpInvalid();
+    if (!(await claimStep(ctx.db, techId, step))) throw new TotpReused();
+  });
+  const codes = Array.from({ length: RECOVERY_CODE_COUNT }, newRecoveryCode);
+  await inTransaction(ctx, async (trx) => {
+    if (!(await enableTwoFactor(trx, techId, ctx.now()))) throw new Conflict('totp_already_enabled', 'Two-factor sign-in is on already');
+    await replaceRecoveryCodes(
+      trx,
+      techId,
+      codes.map((c) => recoveryHash(c)),
+    );
+  });
+  return { recoveryCodes: codes };
+}
+
+/** Turning it off takes the password and a code; not while an admin requires it. */
+export async function turnOff(ctx: Ctx, techId: number, email: string, password: string, code: string, ip: string): Promise<void> {
+  if (!(await twoFactorEnabled(ctx.db, techId))) throw new Conflict('totp_not_enabled', 'Two-factor sign-in is not on');
+  if (await twoFactorRequired(ctx.db)) throw new TotpRequired('Your administrator requires two-factor sign-in: it cannot be turned off.');
+  await asLoginAttempt(ctx, email, ip, async () => {
+    await checkPassword(ctx.db, 'tech', techId, password);
+    await spendSecondFactor(ctx.db, techId, code, ctx.now());
+  });
+  await inTransaction(ctx, (trx) => deleteTwoFactor(trx, techId));
+}
+
+/** New recovery codes for a tech whose two-factor is on (the old ones stop working); password and a code. */
+export async function renewRecoveryCodes(
+  ctx: Ctx,
+  techId: number,
+  email: string,
+  password: string,
+  code: string,
+  ip: string,
+): Promise<{ recoveryCodes: string[] }> {
+  if (!(await twoFactorEnabled(ctx.db, techId))) throw new Conflict('totp_not_enabled', 'Two-factor sign-in is not on');
+  await asLoginAttempt(ctx, email, ip, async () => {
+    await checkPassword(ctx.db, 'tech', techId, password);
+    await spendSecondFactor(ctx.db, techId, code, ctx.now());
+  });
+  const codes = Array.from({ length: RECOVERY_CODE_COUNT }, newRecoveryCode);
+  await inTransaction(ctx, (trx) =>
+    replaceRecoveryCodes(
+      trx,
+      techId,
+      codes.map((c) => recoveryHash(c)),
+    ),
+  );
+  return { recoveryCodes: codes };
+}
+
+// Admin
+
+export async function securitySettings(db: Db) {
+  const [required, enabled, techs] = await Promise.all([twoFactorRequired(db), enabledTwoFactorTechs(db), activeTechNames(db)]);
+  const on = new Map(enabled.map((r) => [Number(r.tech_id), Number(r.enabled_at)]));
+  return {
+    techTwoFactorRequired: required,
+    techs: techs.map((t) => ({
+      id: Number(t.id),
+      name: t.name,
+      twoFactor: on.has(Number(t.id)),
+      enabledAt: on.has(Number(t.id)) ? new Date(on.get(Number(t.id)) as number).toISOString() : null,
+    })),
+  };
+}
+
+/** The admin turning the requirement on must have two-factor on: otherwise they would be shut out of these pages at once. */
+export async function saveSecurity(ctx: Ctx, adminId: number, input: { techTwoFactorRequired: boolean }) {
+  if (input.techTwoFactorRequired && !(await twoFactorEnabled(ctx.db, adminId)))
+    throw new TotpRequired('Turn on two-factor sign-in for yourself first (in My account): requiring it of every technician includes you.');
+  await saveSecuritySettings(ctx.db, input.techTwoFactorRequired, ctx.now());
+  return securitySettings(ctx.db);
+}
+
+/** A tech lost their phone: their two-factor and recovery codes go; they set it up again. */
+export async function resetTwoFactor(ctx: Ctx, techId: number): Promise<void> {
+  if (!(await techExists(ctx.db, techId))) throw new NotFound('Tech');
+  await inTransaction(ctx, (trx) => deleteTwoFactor(trx, techId));
+}
+
+/** The same by the tech's email (the reset-two-factor command); whether they had two-factor. */
+export async function resetTwoFactorOf(db: Db, email: string): Promise<boolean> {
+  const tech = await accountByEmail(db, 'tech', email.trim().toLowerCase());
+  if (!tech) throw new NotFound(`A tech with the email ${email.trim().toLowerCase()}`);
+  return db.transaction().execute((trx) => deleteTwoFactor(trx, Number(tech.id)));
+}
+
+// Login
+
+export class TicketInvalid extends AppError {
+  constructor() {
+    super('totp_ticket_invalid', 'This sign-in has expired or was finished already: enter your email and password again.', 401);
+  }
+}
+
+/** The second step of a tech's login: the ticket from the first and a code give the session. */
+export async function completeTwoFactorLogin(
+  ctx: Ctx,
+  ticket: string,
+  code: string,
+  ip: string,
+  meta: SessionMeta,
+): Promise<{ token: string; userId: number }> {
+  const hash = tokenHash(ticket);
+  const t = await loginTicket(ctx.db, hash);
+  if (!t || Number(t.expires_at) <= ctx.now() || t.active !== 1) throw new TicketInvalid();
+  const techId = Number(t.tech_id);
+  await asLoginAttempt(ctx, t.email, ip, () => spendSecondFactor(ctx.db, techId, code, ctx.now()));
+  // One session per ticket, whichever node or request comes first.
+  if (!(await takeLoginTicket(ctx.db, hash))) throw new TicketInvalid();
+  return { token: await startSession(ctx.db, 'tech', techId, { ...meta, ip }, ctx.now()), userId: techId };
+}
