@@ -51,6 +51,19 @@ const schema = z.object({
   FILE_TYPES: z.string().optional(),
   /** Completed chats keep their messages and files this many days; unset: forever. */
   RETENTION_DAYS: z.coerce.number().int().min(1).max(36500).optional(),
+  /** The address people open the web apps at (e.g. https://help.example.com): links sent out (webhook Join links) start with it. */
+  PUBLIC_URL: z
+    .string()
+    .url()
+    .refine((u) => /^https?:\/\//i.test(u), 'PUBLIC_URL must start with http:// or https://')
+    .optional(),
+  /** Webhooks to private and loopback addresses (an internal PSA): `allow`, or `refuse` (services/webhook-address.ts). */
+  WEBHOOK_PRIVATE_ADDRESSES: z.enum(['allow', 'refuse']).default('refuse'),
+  /** A webhook receiver has this long to answer; well under the job lease (60 s). */
+  WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(30_000).default(10_000),
+  /** An endpoint is paused once this many attempts in a row have failed over at least WEBHOOK_PAUSE_AFTER_HOURS. */
+  WEBHOOK_PAUSE_AFTER_FAILURES: z.coerce.number().int().min(1).max(10_000).default(10),
+  WEBHOOK_PAUSE_AFTER_HOURS: z.coerce.number().min(0).max(720).default(6),
 });
 
 export type Config = {
@@ -75,6 +88,9 @@ export type Config = {
   metrics: { token: string | null; port: number | null; host: string };
   retentionDays: number | null;
   files: FileRules;
+  /** The public address of the web apps, without a trailing slash; null when not configured. */
+  publicUrl: string | null;
+  webhooks: { privateAddresses: 'allow' | 'refuse'; timeoutMs: number; pauseAfterFailures: number; pauseAfterMs: number };
 };
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -125,6 +141,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
             ),
           ]
         : DEFAULT_FILE_TYPES,
+    },
+    publicUrl: e.PUBLIC_URL ? e.PUBLIC_URL.replace(/\/+$/, '') : null,
+    webhooks: {
+      privateAddresses: e.WEBHOOK_PRIVATE_ADDRESSES,
+      timeoutMs: e.WEBHOOK_TIMEOUT_MS,
+      pauseAfterFailures: e.WEBHOOK_PAUSE_AFTER_FAILURES,
+      pauseAfterMs: Math.round(e.WEBHOOK_PAUSE_AFTER_HOURS * 3_600_000),
     },
   };
 }

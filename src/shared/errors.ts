@@ -47,6 +47,9 @@ export const ERROR_CODES = [
   'setup_required',
   'setup_token_invalid',
   'setup_done',
+  // webhooks (services/webhooks.ts)
+  'webhook_url_refused',
+  'webhook_delivery_pending',
   // the server
   'internal',
 ] as const;

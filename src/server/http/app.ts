@@ -21,6 +21,7 @@ import { authRoutes } from './auth-routes.js';
 import { portalRoutes } from './portal/routes.js';
 import { consoleRoutes } from './console/routes.js';
 import { adminRoutes } from './admin/routes.js';
+import { webhookRoutes } from './admin/webhook-routes.js';
 import { requestOriginAllowed } from './origin.js';
 import { answers } from './answers.js';
 import { metricsRoute } from './metrics-route.js';
@@ -163,6 +164,7 @@ export async function buildApp(ctx: Ctx, opts: { logger: boolean | object; redis
   await app.register(portalRoutes(ctx), { prefix: '/api/portal' });
   await app.register(consoleRoutes(ctx), { prefix: '/api/console' });
   await app.register(adminRoutes(ctx), { prefix: '/api/admin' });
+  await app.register(webhookRoutes(ctx), { prefix: '/api/admin/webhooks' });
 
   const webRoot = path.resolve(ctx.config.webDist);
   const hasWeb = fs.existsSync(path.join(webRoot, 'index.html'));

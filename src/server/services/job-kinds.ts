@@ -4,7 +4,9 @@
  */
 import type { Ctx } from './context.js';
 import type { JobKind } from './jobs.js';
+import { WEBHOOK_JOB } from './webhook-events.js';
+import { webhookJob } from './webhook-delivery.js';
 
-export function jobKinds(_ctx: Ctx): Record<string, JobKind> {
-  return {};
+export function jobKinds(ctx: Ctx): Record<string, JobKind> {
+  return { [WEBHOOK_JOB]: webhookJob(ctx) };
 }
