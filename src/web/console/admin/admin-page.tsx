@@ -5,6 +5,7 @@ import { TechsAdmin } from './techs-admin.js';
 import { PortalUsersAdmin } from './portal-users-admin.js';
 import { OfficeHoursAdmin } from './office-hours-admin.js';
 import { BrandingAdmin } from './branding-admin.js';
+import { WebhooksAdmin } from './webhooks-admin.js';
 import { CannedRepliesEditor } from '../canned-replies-editor.js';
 import { useBoards } from './admin-data.js';
 
@@ -16,6 +17,7 @@ const SECTIONS = [
   { path: 'office-hours', label: 'Office hours and holidays', el: () => <OfficeHoursAdmin /> },
   { path: 'canned-replies', label: 'Canned replies', el: () => <SharedReplies /> },
   { path: 'branding', label: 'Branding', el: () => <BrandingAdmin /> },
+  { path: 'webhooks', label: 'Webhooks', el: () => <WebhooksAdmin /> },
 ] as const;
 
 function SharedReplies() {
