@@ -16,6 +16,7 @@ import { startReceiver, type Receiver } from './support/receiver.js';
 import { TestClock } from './support/clock.js';
 import { checkWebhookUrl, maskedUrl } from '../src/server/services/webhook-address.js';
 import { post } from '../src/server/services/webhook-delivery.js';
+import { inTransaction } from '../src/server/services/context.js';
 
 const PUBLIC = 'https://help.example.test';
 const ENV = {
@@ -210,7 +211,11 @@ describe.each(DIALECTS)('webhooks on %s', (kind) => {
     expect((await w.techClient.post(`/api/console/chats/${chatId}/end`, { outcome: 'ended' })).status).toBe(200);
     expect((await w.userClient.post(`/api/portal/chats/${chatId}/rating`, { score: 5, comment: 'Quick!' })).status).toBe(200);
     await drain(s);
-    expect(bodies(a).map((e) => e.type)).toEqual(['chat.requested', 'chat.ended']);
+    expect(
+      bodies(a)
+        .map((e) => e.type)
+        .sort(),
+    ).toEqual(['chat.ended', 'chat.requested']);
     const typesB = bodies(b).map((e) => e.type);
     expect(new Set(typesB)).toEqual(new Set(['chat.requested', 'chat.joined', 'message.created', 'csat.received']));
     expect(typesB).not.toContain('chat.ended');
@@ -220,11 +225,11 @@ describe.each(DIALECTS)('webhooks on %s', (kind) => {
     expect(texts).toContain('Help with Printer jam');
     expect(texts).toContain('On my way');
     expect(bodies(b).find((e) => e.type === 'csat.received').data.rating).toMatchObject({ score: 5, comment: 'Quick!' });
-    expect(bodies(a)[1].data).toMatchObject({ outcome: 'ended', chat: { id: chatId, status: 'completed' } });
+    expect(bodies(a).find((e) => e.type === 'chat.ended').data).toMatchObject({ outcome: 'ended', chat: { id: chatId, status: 'completed' } });
     expect(none.received).toHaveLength(0);
     expect(await deliveries(en.id)).toEqual([]);
     // The same event has one id for both endpoints; different events differ.
-    const idA = a.received[0].headers['webhook-id'];
+    const idA = a.received.find((x) => JSON.parse(x.body).type === 'chat.requested')!.headers['webhook-id'];
     const idB = b.received.find((x) => JSON.parse(x.body).type === 'chat.requested')!.headers['webhook-id'];
     expect(idA).toBe(idB);
     expect(new Set(b.received.map((x) => x.headers['webhook-id'])).size).toBe(b.received.length);
@@ -232,6 +237,73 @@ describe.each(DIALECTS)('webhooks on %s', (kind) => {
     await drain(s);
     expect(a.received).toHaveLength(2);
     for (const e of [ea, eb, en]) await admin.request('DELETE', `/api/admin/webhooks/${e.id}`);
+  });
+
+  it('every other event: transferred (to a board and to a tech), ticket created, abandoned, completed, callback requested; a rolled-back change sends nothing', async () => {
+    const r = await receiver();
+    const ep = (
+      await create({ url: r.url, events: ['chat.transferred', 'ticket.created', 'chat.abandoned', 'chat.completed', 'chat.callback_requested', 'chat.ended'] })
+    ).body.endpoint;
+    // To another board offered to the company, then to another tech who accepts.
+    const board2 = await s.f.board();
+    await s.ctx.db.insertInto('company_boards').values({ company_id: w.companyId, board_id: board2 }).execute();
+    const tech2 = await s.f.tech({ boardIds: [w.boardId, board2], companyIds: [w.companyId], name: 'Tess Two' });
+    const tech2Client = await loginAs(s.url, 'tech', tech2.email, PASSWORD);
+    const toBoard = await activeChat(w, 'Move me');
+    expect((await w.techClient.post(`/api/console/chats/${toBoard}/transfer`, { boardId: board2 })).status).toBe(200);
+    const toTech = await activeChat(w, 'Hand me over');
+    expect((await w.techClient.post(`/api/console/chats/${toTech}/transfer`, { techId: tech2.id })).status).toBe(200);
+    const offer = await s.ctx.db.selectFrom('chat_offers').select('id').where('chat_id', '=', toTech).executeTakeFirstOrThrow();
+    expect((await tech2Client.post(`/api/console/offers/${offer.id}/accept`, {})).status).toBe(200);
+    // Ended with a ticket.
+    const withTicket = await activeChat(w, 'Needs a ticket');
+    const endedOk = await w.techClient.post(`/api/console/chats/${withTicket}/end`, { outcome: 'ticket_created', boardId: w.boardId, summary: 'Follow up' });
+    expect(endedOk.status, endedOk.text).toBe(200);
+    // Abandoned, then completed; a callback asked for.
+    const gone = await waitingChat(w, 'Gone');
+    expect((await w.userClient.post(`/api/portal/chats/${gone}/leave`)).status).toBe(200);
+    expect((await w.techClient.post(`/api/console/chats/${gone}/complete`, { note: 'Called back, fixed' })).status).toBe(200);
+    const cb = await waitingChat(w, 'Call me');
+    expect((await w.userClient.post(`/api/portal/chats/${cb}/callback`, { phone: '+1 555 123 4567', preferredTime: 'after 3pm' })).status).toBe(200);
+    // A change that rolls back queues nothing, even with an event recorded.
+    await expect(
+      inTransaction(s.ctx, async (_trx, outbox) => {
+        outbox.add('chat.completed', { chatId: cb });
+        throw new Error('rolled back');
+      }),
+    ).rejects.toThrow('rolled back');
+    await drain(s);
+    const got = bodies(r).map((e) => [e.type, e.data.chat?.id ?? e.data.chatId]);
+    const ticketId = endedOk.body.ticketId;
+    // Jobs run side by side: deliveries may arrive in any order (docs/integrations.md).
+    expect(got).toHaveLength(7);
+    expect(got).toEqual(
+      expect.arrayContaining([
+        ['chat.transferred', toBoard],
+        ['chat.transferred', toTech],
+        ['ticket.created', withTicket],
+        ['chat.ended', withTicket],
+        ['chat.abandoned', gone],
+        ['chat.completed', gone],
+        ['chat.callback_requested', cb],
+      ]),
+    );
+    const find = (type: string, chatId: number) => bodies(r).find((e) => e.type === type && (e.data.chat?.id ?? e.data.chatId) === chatId);
+    const [b1, b2, ticket, end, abandoned, callback] = [
+      find('chat.transferred', toBoard),
+      find('chat.transferred', toTech),
+      find('ticket.created', withTicket),
+      find('chat.ended', withTicket),
+      find('chat.abandoned', gone),
+      find('chat.callback_requested', cb),
+    ];
+    expect(b1.data).toMatchObject({ to: { kind: 'board', boardId: board2 }, chat: { status: 'waiting', board: { id: board2 } } });
+    expect(b2.data).toMatchObject({ to: { kind: 'tech', techId: tech2.id }, fromTechId: w.tech.id, chat: { tech: { id: tech2.id, name: 'Tess Two' } } });
+    expect(ticket.data).toMatchObject({ chatId: withTicket, ticket: { id: ticketId, summary: 'Follow up', company: { id: w.companyId } } });
+    expect(end.data).toMatchObject({ outcome: 'ticket_created', ticketId });
+    expect(abandoned.data.reason).toBe('left');
+    expect(callback.data.callback).toEqual({ phone: '+1 555 123 4567', preferredTime: 'after 3pm', message: null });
+    await admin.request('DELETE', `/api/admin/webhooks/${ep.id}`);
   });
 
   it('resends a delivery from the log with the same webhook-id; one still being sent is refused', async () => {
@@ -267,7 +339,9 @@ describe.each(DIALECTS)('webhooks on %s', (kind) => {
     await w.techClient.post(`/api/console/chats/${chatId}/end`, { outcome: 'ended' });
     await drain(s);
     const join = `${PUBLIC}/console/chats/${chatId}`;
-    const [tReq, tEnd] = bodies(teams);
+    const teamsCard = (b: { attachments: { content: { body: { text?: string }[] } }[] }) => b.attachments[0].content.body[0].text === 'Chat requested';
+    const tReq = bodies(teams).find(teamsCard);
+    const tEnd = bodies(teams).find((b) => !teamsCard(b));
     expect(tReq.type).toBe('message');
     const card = tReq.attachments[0];
     expect(card.contentType).toBe('application/vnd.microsoft.card.adaptive');
@@ -277,7 +351,8 @@ describe.each(DIALECTS)('webhooks on %s', (kind) => {
     expect(card.content.actions).toEqual([{ type: 'Action.OpenUrl', title: 'Join', url: join }]);
     expect(tEnd.attachments[0].content.body).toEqual([{ type: 'TextBlock', text: expect.stringMatching(/^Chat with .* ended: Laptop/), wrap: true }]);
 
-    const [sReq, sEnd] = bodies(slack);
+    const sReq = bodies(slack).find((b) => b.blocks);
+    const sEnd = bodies(slack).find((b) => !b.blocks);
     expect(sReq.text).toMatch(/^Chat requested by .* on .*: Laptop &lt;b&gt;won’t&lt;\/b&gt; boot &amp; beeps$/);
     expect(sReq.blocks[0].type).toBe('section');
     expect(sReq.blocks[0].text.text).toContain('*Subject:* Laptop &lt;b&gt;won’t&lt;/b&gt; boot &amp; beeps');
@@ -288,7 +363,7 @@ describe.each(DIALECTS)('webhooks on %s', (kind) => {
     expect(Object.keys(sEnd)).toEqual(['text']);
     expect(sEnd.text).toMatch(/ended: Laptop/);
     // Signed like every delivery.
-    expect(slack.received[0].headers['webhook-signature']).toMatch(/^v1,/);
+    expect(slack.received.map((x) => x.headers['webhook-signature'])).toEqual([expect.stringMatching(/^v1,/), expect.stringMatching(/^v1,/)]);
     for (const e of [et, es]) await admin.request('DELETE', `/api/admin/webhooks/${e.id}`);
   });
 });
