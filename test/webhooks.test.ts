@@ -306,6 +306,31 @@ describe.each(DIALECTS)('webhooks on %s', (kind) => {
     await admin.request('DELETE', `/api/admin/webhooks/${ep.id}`);
   });
 
+  it('erasing a portal user redacts the stored deliveries about their chats (a resend sends the redacted body)', async () => {
+    const r = await receiver();
+    const ep = (await create({ url: r.url, events: ['chat.requested', 'message.created'] })).body.endpoint;
+    const chatId = await waitingChat(w, 'Private matter');
+    const user = w.user;
+    await drain(s);
+    expect(r.received.map((x) => x.body).join()).toContain(user.email);
+    expect((await w.userClient.post(`/api/portal/chats/${chatId}/leave`)).status).toBe(200);
+    const erased = await admin.post(`/api/admin/portal-users/${user.id}/erase`, { confirmEmail: user.email });
+    expect(erased.status, erased.text).toBe(200);
+    const stored = await s.ctx.db.selectFrom('webhook_deliveries').select(['body', 'event_type']).where('chat_id', '=', chatId).execute();
+    expect(stored.length).toBe(2);
+    for (const d of stored) {
+      expect(d.body).not.toContain(user.email);
+      expect(d.body).not.toContain('Private matter');
+      expect(JSON.parse(d.body)).toMatchObject({ type: d.event_type, data: { erased: true, chatId } });
+    }
+    const [last] = await deliveries(ep.id);
+    expect((await admin.post(`/api/admin/webhooks/${ep.id}/deliveries/${last.id}/resend`, {})).status).toBe(200);
+    await drain(s);
+    expect(r.received.at(-1)!.body).not.toContain(user.email);
+    expect(r.received.at(-1)!.headers['webhook-id']).toBe(last.eventId);
+    await admin.request('DELETE', `/api/admin/webhooks/${ep.id}`);
+  });
+
   it('resends a delivery from the log with the same webhook-id; one still being sent is refused', async () => {
     const r = await receiver();
     const ep = (await create({ url: r.url, events: ['chat.requested'] })).body.endpoint;

@@ -322,6 +322,8 @@ export interface WebhookDeliveriesTable {
   endpoint_id: number;
   event_id: string;
   event_type: string;
+  /** The chat the event is about, if any: erasing its requester redacts the body (services/privacy.ts). */
+  chat_id: number | null;
   body: string;
   status: 'pending' | 'delivered' | 'failed' | 'held';
   next_attempt_at: number | null;

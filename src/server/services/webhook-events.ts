@@ -201,6 +201,11 @@ async function build(trx: Tx, ctx: Ctx, name: DomainEventName, payload: unknown,
   }
 }
 
+const chatIdOf = (b: NonNullable<Built>): number | null => {
+  const d = b.data as { chat?: { id: number }; chatId?: number | null };
+  return d.chat?.id ?? d.chatId ?? null;
+};
+
 const subscribed = (e: EndpointRow, type: string) => (JSON.parse(e.events) as string[]).includes(type);
 
 /**
@@ -228,6 +233,7 @@ export async function queueWebhooks(ctx: Ctx, trx: Tx, outbox: Outbox): Promise<
         endpoint_id: ep.id,
         event_id: eventId,
         event_type: built.type,
+        chat_id: chatIdOf(built),
         body,
         status: held ? 'held' : 'pending',
         created_at: now,

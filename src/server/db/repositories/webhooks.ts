@@ -20,6 +20,7 @@ const asDelivery = (r: DeliveryRow): DeliveryRow => ({
   ...r,
   id: Number(r.id),
   endpoint_id: Number(r.endpoint_id),
+  chat_id: n(r.chat_id),
   next_attempt_at: n(r.next_attempt_at),
   created_at: Number(r.created_at),
   finished_at: n(r.finished_at),
@@ -141,4 +142,23 @@ export async function purgeDeliveries(db: Tx, before: number): Promise<void> {
   const old = db.selectFrom('webhook_deliveries').select('id').where('created_at', '<', before);
   await db.deleteFrom('webhook_attempts').where('delivery_id', 'in', old).execute();
   await db.deleteFrom('webhook_deliveries').where('created_at', '<', before).execute();
+}
+
+/**
+ * The deliveries about these chats keep their type and id but lose their data: their requester
+ * was erased (services/privacy.ts). A resend then sends the redacted body.
+ */
+export async function redactDeliveriesOfChats(db: Tx, chatIds: number[]): Promise<void> {
+  if (chatIds.length === 0) return;
+  const rows = await db.selectFrom('webhook_deliveries').select(['id', 'body']).where('chat_id', 'in', chatIds).execute();
+  for (const r of rows) {
+    const { type, timestamp, data } = JSON.parse(r.body) as { type: string; timestamp: string; data: { chat?: { id: number }; chatId?: number } };
+    const body = JSON.stringify({ type, timestamp, data: { erased: true, chatId: data.chat?.id ?? data.chatId ?? null } });
+    await db.updateTable('webhook_deliveries').set({ body }).where('id', '=', Number(r.id)).execute();
+  }
+  await db
+    .updateTable('webhook_attempts')
+    .set({ excerpt: '' })
+    .where('delivery_id', 'in', db.selectFrom('webhook_deliveries').select('id').where('chat_id', 'in', chatIds))
+    .execute();
 }
