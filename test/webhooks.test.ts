@@ -123,6 +123,15 @@ describe.each(DIALECTS)('webhooks on %s', (kind) => {
     const viaName = r.url.replace('127.0.0.1', 'localhost');
     const refused = await post(viaName, '{}', {}, { timeoutMs: 2000, privateAddresses: 'refuse' });
     expect(refused).toMatchObject({ status: null, error: expect.stringMatching(/address refused/) });
+    // An address in the URL itself is checked too (no lookup is made for it).
+    expect(await post(r.url, '{}', {}, { timeoutMs: 2000, privateAddresses: 'refuse' })).toMatchObject({
+      status: null,
+      error: expect.stringMatching(/address refused/),
+    });
+    expect(await post('http://[::ffff:7f00:1]:9/x', '{}', {}, { timeoutMs: 2000, privateAddresses: 'refuse' })).toMatchObject({
+      error: expect.stringMatching(/address refused/),
+    });
+    expect(await post('not a url', '{}', {}, { timeoutMs: 2000, privateAddresses: 'allow' })).toMatchObject({ status: null, error: 'not a valid URL' });
     expect(r.received).toHaveLength(0);
     expect((await post(r.url, '{}', {}, { timeoutMs: 2000, privateAddresses: 'allow' })).status).toBe(200);
     expect(maskedUrl('https://hooks.slack.com/services/T000/B000/abcdefghijklmnopqrstuvwx')).toBe('https://hooks.slack.com/services/T000/B000/abcd…');
@@ -304,6 +313,23 @@ describe.each(DIALECTS)('webhooks on %s', (kind) => {
     expect(abandoned.data.reason).toBe('left');
     expect(callback.data.callback).toEqual({ phone: '+1 555 123 4567', preferredTime: 'after 3pm', message: null });
     await admin.request('DELETE', `/api/admin/webhooks/${ep.id}`);
+  });
+
+  it('a redirect is not followed: it counts as a failed attempt', async () => {
+    const target = await receiver();
+    const r = await receiver();
+    r.answer({ status: 307, headers: { location: target.url } });
+    const ep = (await create({ url: r.url, events: ['chat.requested'] })).body.endpoint;
+    await waitingChat(w);
+    await drain(s);
+    expect(r.received).toHaveLength(1);
+    expect(target.received).toHaveLength(0);
+    const [d] = await deliveries(ep.id);
+    expect(d).toMatchObject({ status: 'pending', attempts: [{ status: 307 }] });
+    expect((await admin.get('/api/admin/webhooks')).body.endpoints.find((e: { id: number }) => e.id === ep.id).failing).toMatchObject({ count: 1 });
+    await admin.request('DELETE', `/api/admin/webhooks/${ep.id}`);
+    // Its job, still queued, finds the delivery gone with the endpoint and ends.
+    expect(await s.ctx.db.selectFrom('webhook_deliveries').select('id').where('endpoint_id', '=', ep.id).execute()).toEqual([]);
   });
 
   it('erasing a portal user redacts the stored deliveries about their chats (a resend sends the redacted body)', async () => {

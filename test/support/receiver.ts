@@ -3,7 +3,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 export type Received = { headers: http.IncomingHttpHeaders; body: string; at: number };
-export type Answer = { status: number; body?: string } | 'hang';
+export type Answer = { status: number; body?: string; headers?: Record<string, string> } | 'hang';
 
 export type Receiver = {
   url: string;
@@ -28,7 +28,7 @@ export async function startReceiver(path = '/hook'): Promise<Receiver> {
         hung.add(res);
         return;
       }
-      res.writeHead(a.status, { 'content-type': 'text/plain' }).end(a.body ?? '');
+      res.writeHead(a.status, { 'content-type': 'text/plain', ...a.headers }).end(a.body ?? '');
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

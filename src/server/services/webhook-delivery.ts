@@ -14,6 +14,7 @@
  */
 import http from 'node:http';
 import https from 'node:https';
+import net from 'node:net';
 import { Webhook } from 'standardwebhooks';
 import type { Ctx } from './context.js';
 import { defaultBackoff, type JobKind } from './jobs.js';
@@ -29,7 +30,6 @@ import {
   setDelivery,
   updateEndpoint,
 } from '../db/repositories/webhooks.js';
-import net from 'node:net';
 
 const DAY = 24 * 3600 * 1000;
 const EXCERPT = 500;
@@ -51,6 +51,7 @@ export function post(
   const elapsed = () => Math.round(performance.now() - started);
   return new Promise((resolve) => {
     let settled = false;
+    let timer: NodeJS.Timeout | undefined;
     const finish = (r: Omit<PostResult, 'durationMs'>) => {
       if (settled) return;
       settled = true;
@@ -76,7 +77,7 @@ export function post(
       lookup: guardedLookup(opts.privateAddresses),
       agent: false,
     });
-    const timer = setTimeout(() => {
+    timer = setTimeout(() => {
       req.destroy();
       finish({ status: null, error: `no answer within ${opts.timeoutMs} ms`, excerpt: '' });
     }, opts.timeoutMs);
