@@ -30,7 +30,8 @@ describe.skipIf(!!skip)('webhooks in a cluster', () => {
   });
 
   async function setUp(nodes: number) {
-    cl = await startCluster(nodes, { redisUrl: process.env.REDIS_URL!, env: ENV });
+    // Logging everything: the secret must not be in any of it.
+    cl = await startCluster(nodes, { redisUrl: process.env.REDIS_URL!, env: { ...ENV, LOG_LEVEL: 'debug' } });
     receiver = await startReceiver();
     const w = await cl.f.world();
     const a = await cl.f.tech({ role: 'admin' });
@@ -81,6 +82,9 @@ describe.skipIf(!!skip)('webhooks in a cluster', () => {
     const [d] = (await admin.get(`/api/admin/webhooks/${endpoints[0].id}/deliveries`)).body;
     expect(d).toMatchObject({ status: 'delivered', eventId: first.headers['webhook-id'] });
     expect(d.attempts.at(-1)).toMatchObject({ status: 200 });
+    // The nodes' logs saw the admin's requests, never the secret.
+    expect(A.logs()).toContain('/api/admin/webhooks');
+    for (const n of [A, B]) expect(n.logs()).not.toContain(secret.slice(6));
   });
 
   it('with two nodes running, each event reaches the receiver once', { timeout: 90_000 }, async () => {
