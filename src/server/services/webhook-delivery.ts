@@ -25,7 +25,8 @@ import {
   countSuccess,
   findDelivery,
   findEndpoint,
-  insertAttempt,
+  finishAttempt,
+  startAttempt,
   purgeDeliveries,
   setDelivery,
   updateEndpoint,
@@ -138,6 +139,8 @@ export function webhookJob(ctx: Ctx): JobKind {
         return { done: true };
       }
       const sentAt = ctx.now();
+      // Logged before the post: a node killed mid-post leaves this line in the log.
+      const attemptId = await startAttempt(ctx.db, delivery.id, sentAt, 'no result yet: being sent, or the node sending it stopped');
       const body = formatBody(endpoint.format, delivery.body);
       const result = await post(endpoint.url, body, signedHeaders(endpoint.secret, delivery.event_id, sentAt, body), {
         timeoutMs: ctx.config.webhooks.timeoutMs,
@@ -148,9 +151,7 @@ export function webhookJob(ctx: Ctx): JobKind {
       const nextAt = now + backoffMs(job.attempts);
       const willRetry = nextAt <= job.createdAt + DAY;
       const paused = await ctx.db.transaction().execute(async (trx) => {
-        await insertAttempt(trx, {
-          delivery_id: delivery.id,
-          at: sentAt,
+        await finishAttempt(trx, attemptId, {
           status: result.status,
           duration_ms: result.durationMs,
           error: result.error,

@@ -111,11 +111,18 @@ export async function heldDeliveryIds(db: Tx, endpointId: number, since: number)
   return rows.map((r) => Number(r.id));
 }
 
-export async function insertAttempt(
-  db: Tx,
-  row: { delivery_id: number; at: number; status: number | null; duration_ms: number; error: string | null; excerpt: string },
-) {
-  await db.insertInto('webhook_attempts').values(row).execute();
+/** An attempt about to be made; `finishAttempt` records its result. Left as it is when the node dies meanwhile. */
+export async function startAttempt(db: Tx, deliveryId: number, at: number, unfinished: string): Promise<number> {
+  const r = await db
+    .insertInto('webhook_attempts')
+    .values({ delivery_id: deliveryId, at, status: null, duration_ms: 0, error: unfinished, excerpt: '' })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  return Number(r.id);
+}
+
+export async function finishAttempt(db: Tx, id: number, result: { status: number | null; duration_ms: number; error: string | null; excerpt: string }) {
+  await db.updateTable('webhook_attempts').set(result).where('id', '=', id).execute();
 }
 
 /** Counts a failed attempt against the endpoint; returns its failure streak after it. */
