@@ -95,15 +95,22 @@ async function chatData(trx: Tx, ctx: Ctx, chatId: number) {
 
 type Built = { type: WebhookEvent; data: Record<string, unknown> } | null;
 
-/** The webhook event a domain event makes, with its data; null when it makes none. */
-async function build(trx: Tx, ctx: Ctx, name: DomainEventName, payload: unknown, wanted: Set<string>): Promise<Built> {
+type ChatData = Awaited<ReturnType<typeof chatData>>;
+
+/**
+ * The webhook event a domain event makes, with its data; null when it makes none. `chats` keeps
+ * each chat read once per transaction (a batch of messages to one chat), read after every change
+ * of the transaction was made.
+ */
+async function build(trx: Tx, ctx: Ctx, name: DomainEventName, payload: unknown, wanted: Set<string>, chats: Map<number, Promise<ChatData>>): Promise<Built> {
   const chatEvent = async (
     type: WebhookEvent,
     chatId: number,
     extra: (row: NonNullable<Awaited<ReturnType<typeof chatData>>>['row']) => Record<string, unknown> = () => ({}),
   ) => {
     if (!wanted.has(type)) return null;
-    const d = await chatData(trx, ctx, chatId);
+    if (!chats.has(chatId)) chats.set(chatId, chatData(trx, ctx, chatId));
+    const d = await chats.get(chatId)!;
     return d && { type, data: { chat: d.chat, ...extra(d.row) } };
   };
   switch (name) {
@@ -220,8 +227,9 @@ export async function queueWebhooks(ctx: Ctx, trx: Tx, outbox: Outbox): Promise<
   if (endpoints.length === 0) return;
   const wanted = new Set(endpoints.flatMap((e) => JSON.parse(e.events) as string[]));
   const now = ctx.now();
+  const chats = new Map<number, Promise<ChatData>>();
   for (const e of events) {
-    const built = await build(trx, ctx, e.name, e.payload, wanted);
+    const built = await build(trx, ctx, e.name, e.payload, wanted, chats);
     if (!built) continue;
     const targets = endpoints.filter((ep) => subscribed(ep, built.type));
     if (targets.length === 0) continue;
