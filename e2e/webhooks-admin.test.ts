@@ -5,7 +5,7 @@
 import type { Locator } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { axeViolations, overflowsSideways } from './support/a11y.js';
-import { HAS_CHROMIUM, launch, type Browsers } from './support/browser.js';
+import { HAS_CHROMIUM, launch, screenshotPath, type Browsers } from './support/browser.js';
 import { ALWAYS_OPEN, HAS_PORTAL_BUILD, setOfficeHours, startPortalServer } from './support/portal.js';
 import { consoleLogin, eventually } from './support/console-ui.js';
 import { loginAs } from '../test/support/http.js';
@@ -79,6 +79,7 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Webhooks admin page', { tim
       await press(card.getByRole('button', { name: 'Delivery log' }));
       await card.getByTestId('webhook-log').getByText('HTTP 200', { exact: false }).waitFor();
       await check('delivery log');
+      await page.screenshot({ path: screenshotPath(`webhooks-admin-${label}`), fullPage: true });
 
       // Paused (by hand here): the reason shows, and Resume is offered.
       await press(card.getByRole('button', { name: 'Pause', exact: true }));
