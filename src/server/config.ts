@@ -69,6 +69,13 @@ const schema = z.object({
     .or(z.literal('')),
   /** The sender of every mail, e.g. `Helpdesk <helpdesk@example.com>`; unset: no-reply@ the PUBLIC_URL host. */
   MAIL_FROM: z.string().max(300).optional(),
+  /** Webhooks to private and loopback addresses (an internal PSA): `allow`, or `refuse` (services/webhook-address.ts). */
+  WEBHOOK_PRIVATE_ADDRESSES: z.enum(['allow', 'refuse']).default('refuse'),
+  /** A webhook receiver has this long to answer; well under the job lease (60 s). */
+  WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(30_000).default(10_000),
+  /** An endpoint is paused once this many attempts in a row have failed over at least WEBHOOK_PAUSE_AFTER_HOURS. */
+  WEBHOOK_PAUSE_AFTER_FAILURES: z.coerce.number().int().min(1).max(10_000).default(10),
+  WEBHOOK_PAUSE_AFTER_HOURS: z.coerce.number().min(0).max(720).default(6),
 });
 
 export type Config = {
@@ -97,6 +104,9 @@ export type Config = {
   files: FileRules;
   /** Email (services/mail.ts); `smtpUrl` null: off, and every email option is hidden. */
   mail: { smtpUrl: string | null; from: string; publicUrl: string | null };
+  /** The public address of the web apps, without a trailing slash; null when not configured. */
+  publicUrl: string | null;
+  webhooks: { privateAddresses: 'allow' | 'refuse'; timeoutMs: number; pauseAfterFailures: number; pauseAfterMs: number };
 };
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -156,6 +166,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       smtpUrl: e.SMTP_URL || null,
       from: e.MAIL_FROM || `no-reply@${publicUrl ? new URL(publicUrl).hostname : 'localhost'}`,
       publicUrl,
+    },
+    publicUrl,
+    webhooks: {
+      privateAddresses: e.WEBHOOK_PRIVATE_ADDRESSES,
+      timeoutMs: e.WEBHOOK_TIMEOUT_MS,
+      pauseAfterFailures: e.WEBHOOK_PAUSE_AFTER_FAILURES,
+      pauseAfterMs: Math.round(e.WEBHOOK_PAUSE_AFTER_HOURS * 3_600_000),
     },
   };
 }

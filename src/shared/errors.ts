@@ -77,6 +77,9 @@ export const ERROR_CODES = [
   'totp_already_enabled',
   'totp_not_enabled',
   'totp_not_pending',
+  // webhooks (services/webhooks.ts)
+  'webhook_url_refused',
+  'webhook_delivery_pending',
   // the server
   'internal',
 ] as const;

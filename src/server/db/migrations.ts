@@ -336,6 +336,27 @@ async function accountSecurity(db: Kysely<any>, dialect: Dialect) {
   );
 }
 
+/**
+ * Webhooks (023, services/webhooks.ts): endpoints an admin registers, one delivery per (event,
+ * endpoint) written in the transaction of the change, and every attempt at it. The signing
+ * secret is kept as is: it signs every delivery, so it cannot be a hash.
+ */
+async function webhooks(db: Kysely<any>, dialect: Dialect) {
+  await sql`create table webhook_endpoints (id ${id(dialect)}, url text not null, description text not null, events text not null, format text not null, secret text not null, paused_at ${bigint}, pause_reason text, failing_since ${bigint}, failure_count integer not null default 0, created_at ${bigint} not null, updated_at ${bigint} not null)`.execute(
+    db,
+  );
+  await sql`create table webhook_deliveries (id ${id(dialect)}, endpoint_id bigint not null references webhook_endpoints(id) on delete cascade, event_id text not null, event_type text not null, chat_id bigint, body text not null, status text not null, next_attempt_at ${bigint}, created_at ${bigint} not null, finished_at ${bigint})`.execute(
+    db,
+  );
+  await sql`create index webhook_deliveries_endpoint on webhook_deliveries (endpoint_id, id)`.execute(db);
+  await sql`create index webhook_deliveries_status on webhook_deliveries (endpoint_id, status, created_at)`.execute(db);
+  await sql`create index webhook_deliveries_chat on webhook_deliveries (chat_id)`.execute(db);
+  await sql`create table webhook_attempts (id ${id(dialect)}, delivery_id bigint not null references webhook_deliveries(id) on delete cascade, at ${bigint} not null, status integer, duration_ms integer not null, error text, excerpt text not null)`.execute(
+    db,
+  );
+  await sql`create index webhook_attempts_delivery on webhook_attempts (delivery_id, id)`.execute(db);
+}
+
 const migrations: Migration[] = [
   { name: '001_initial', up: createTables },
   { name: '002_client_id_per_author', up: clientIdPerAuthor },
@@ -359,6 +380,7 @@ const migrations: Migration[] = [
   { name: '020_api_tokens', up: apiTokens },
   { name: '021_oidc', up: oidc },
   { name: '022_mail', up: mail },
+  { name: '023_webhooks', up: webhooks },
   { name: '024_board_word', up: boardWord },
   { name: '025_company_widgets', up: companyWidgets },
 ];

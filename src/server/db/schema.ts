@@ -411,6 +411,47 @@ export interface PasswordResetsTable {
   used_at: number | null;
 }
 
+/** A webhook endpoint (services/webhooks.ts); `events` is JSON of event names. */
+export interface WebhookEndpointsTable {
+  id: Generated<number>;
+  url: string;
+  description: string;
+  events: string;
+  format: 'standard' | 'teams' | 'slack';
+  /** `whsec_…`: signs every delivery, so kept as is; never returned after creation or rotation. */
+  secret: string;
+  paused_at: number | null;
+  pause_reason: string | null;
+  /** The first of the failed attempts in a row, and how many; null and 0 after a success. */
+  failing_since: number | null;
+  failure_count: number;
+  created_at: number;
+  updated_at: number;
+}
+/** One event for one endpoint; `body` is the Standard Webhooks JSON, `event_id` its `webhook-id`. */
+export interface WebhookDeliveriesTable {
+  id: Generated<number>;
+  endpoint_id: number;
+  event_id: string;
+  event_type: string;
+  /** The chat the event is about, if any: erasing its requester redacts the body (services/privacy.ts). */
+  chat_id: number | null;
+  body: string;
+  status: 'pending' | 'delivered' | 'failed' | 'held';
+  next_attempt_at: number | null;
+  created_at: number;
+  finished_at: number | null;
+}
+export interface WebhookAttemptsTable {
+  id: Generated<number>;
+  delivery_id: number;
+  at: number;
+  status: number | null;
+  duration_ms: number;
+  error: string | null;
+  excerpt: string;
+}
+
 export interface Database {
   companies: CompaniesTable;
   boards: BoardsTable;
@@ -446,6 +487,9 @@ export interface Database {
   chat_files: ChatFilesTable;
   file_chunks: FileChunksTable;
   jobs: JobsTable;
+  webhook_endpoints: WebhookEndpointsTable;
+  webhook_deliveries: WebhookDeliveriesTable;
+  webhook_attempts: WebhookAttemptsTable;
   tech_two_factor: TechTwoFactorTable;
   tech_recovery_codes: TechRecoveryCodesTable;
   login_tickets: LoginTicketsTable;

@@ -37,6 +37,10 @@ export class Outbox {
   add<K extends DomainEventName>(name: K, payload: DomainEvents[K]): void {
     this.items.push({ name, payload });
   }
+  /** What was recorded so far (webhooks are queued from it before the commit: services/webhook-events.ts). */
+  recorded(): readonly { name: DomainEventName; payload: unknown }[] {
+    return [...this.items];
+  }
   flush(bus: EventBus): void {
     for (const { name, payload } of this.items) bus.publish(name, payload as never);
     this.items = [];

@@ -13,6 +13,7 @@ import { authRoutes } from './auth-routes.js';
 import { portalRoutes } from './portal/routes.js';
 import { consoleRoutes } from './console/routes.js';
 import { adminRoutes } from './admin/routes.js';
+import { webhookRoutes } from './admin/webhook-routes.js';
 import { requestOriginAllowed } from './origin.js';
 import { answers } from './answers.js';
 import { metricsRoute } from './metrics-route.js';
@@ -163,6 +164,7 @@ export async function buildApp(ctx: Ctx, opts: { logger: boolean | object; redis
   await app.register(mailPublicRoutes(ctx), { prefix: '/api' });
   await app.register(mailPortalRoutes(ctx), { prefix: '/api/portal' });
   await app.register(mailAdminRoutes(ctx), { prefix: '/api/admin/email' });
+  await app.register(webhookRoutes(ctx), { prefix: '/api/admin/webhooks' });
 
   const webRoot = path.resolve(ctx.config.webDist);
   const hasWeb = fs.existsSync(path.join(webRoot, 'index.html'));

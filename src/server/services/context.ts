@@ -3,6 +3,7 @@ import type { Db, Dialect, Tx } from '../db/database.js';
 import { type EventBus, Outbox } from '../events/bus.js';
 import type { Limits } from './limits.js';
 import type { Metrics } from '../metrics.js';
+import { queueWebhooks } from './webhook-events.js';
 
 /** Who is connected right now; the real-time layer provides the cluster-wide answer. */
 export interface Presence {
@@ -21,10 +22,17 @@ export type Ctx = {
   metrics: Metrics;
 };
 
-/** Runs `fn` in one transaction; the events it records are published only after commit. */
+/**
+ * Runs `fn` in one transaction; the events it records are published only after commit, and the
+ * webhooks they make are queued in it (services/webhook-events.ts).
+ */
 export async function inTransaction<T>(ctx: Ctx, fn: (trx: Tx, outbox: Outbox) => Promise<T>): Promise<T> {
   const outbox = new Outbox();
-  const result = await ctx.db.transaction().execute((trx) => fn(trx, outbox));
+  const result = await ctx.db.transaction().execute(async (trx) => {
+    const r = await fn(trx, outbox);
+    await queueWebhooks(ctx, trx, outbox);
+    return r;
+  });
   outbox.flush(ctx.bus);
   return result;
 }

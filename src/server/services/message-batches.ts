@@ -23,6 +23,7 @@ import { Outbox } from '../events/bus.js';
 import type { Ctx } from './context.js';
 import { refusal } from './transition.js';
 import { presentMessage } from './presenters.js';
+import { queueWebhooks } from './webhook-events.js';
 import type { FileView, MessageView } from '../../shared/views.js';
 
 /** `file`: a stored file the message carries (services/files.ts); its body is then the file's name. */
@@ -177,6 +178,7 @@ async function writeBatch(ctx: Ctx, batch: Pending[]): Promise<Outcome[]> {
       }
       return { result: { message, duplicate: 'duplicateOf' in d } };
     });
+    await queueWebhooks(ctx, trx, outbox);
     return { outcomes, chats };
   });
   outbox.flush(ctx.bus);

@@ -13,6 +13,7 @@
  * document and its transcript files; the chat itself (times, outcome, counts for reports) stays.
  */
 import { deleteFiles, fileIdsOfChats } from '../db/repositories/files.js';
+import { redactDeliveriesOfChats } from '../db/repositories/webhooks.js';
 import { sql } from 'kysely';
 import type { Tx } from '../db/database.js';
 import { deleteSessionsOf, updatePortalUserRow } from '../db/repositories/people.js';
@@ -205,6 +206,7 @@ export async function erasePortalUser(ctx: Ctx, userId: number, confirmEmail: st
     // The files they sent go; those the techs sent stay with the chat.
     await deleteFiles(trx, await fileIdsOfChats(trx, chats, { kind: 'portal', id: userId }));
     for (const chatId of chats) await indexChat(trx, ctx.dialect, chatId);
+    await redactDeliveriesOfChats(trx, chats);
     outbox.add('session.ended', { kind: 'portal', userId });
     outbox.add('portal.access_changed', { userId });
     return { erased: true as const, chats: chats.length, transcripts: transcripts.length };

@@ -9,6 +9,7 @@ import { SsoAdmin } from './sso-admin.js';
 import { ApiTokensAdmin } from './api-tokens-admin.js';
 import { EmailAdmin } from './email-admin.js';
 import { SecurityAdmin } from './security-admin.js';
+import { WebhooksAdmin } from './webhooks-admin.js';
 import { CannedRepliesEditor } from '../canned-replies-editor.js';
 import { useBoards } from './admin-data.js';
 
@@ -24,6 +25,7 @@ const SECTIONS = [
   { path: 'api-tokens', label: 'API tokens', el: () => <ApiTokensAdmin /> },
   { path: 'email', label: 'Email', el: () => <EmailAdmin /> },
   { path: 'security', label: 'Sign-in security', el: () => <SecurityAdmin /> },
+  { path: 'webhooks', label: 'Webhooks', el: () => <WebhooksAdmin /> },
 ] as const;
 
 function SharedReplies() {
