@@ -1,5 +1,5 @@
 /** JSON client for the HTTP API: same-origin cookies, and every failure as an `ApiError` with the server's stable code. */
-import { WIDGET_KEY } from './router.js';
+import { WIDGET_KEY } from './embed.js';
 export class ApiError extends Error {
   constructor(
     readonly status: number,

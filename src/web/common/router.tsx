@@ -1,14 +1,8 @@
 /** A minimal history router: the server answers every page path with the same HTML, and the app picks the page. */
 import { useEffect, useState, type AnchorHTMLAttributes, type MouseEvent } from 'react';
 
-/**
- * Inside the website widget's frame the portal lives under `/widget/<key>` (http/widget-routes.ts):
- * the app's paths stay as they are ("/chats/5") and the router adds and removes that prefix.
- */
-const widgetPrefix = /^\/widget\/([A-Za-z0-9_-]{16,64})(?=\/|$)/.exec(location.pathname);
-export const BASE = widgetPrefix ? widgetPrefix[0] : '';
-/** The widget's key when the page is the website widget's frame, else null. */
-export const WIDGET_KEY = widgetPrefix ? widgetPrefix[1] : null;
+import { BASE } from './embed.js';
+
 const withBase = (to: string) => (to.startsWith('/') && !to.startsWith('/api/') ? BASE + to : to);
 const appPath = () => location.pathname.slice(BASE.length) || '/';
 

@@ -6,7 +6,7 @@
 import { useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
 import { api, errorMessage } from '../common/api.js';
-import { WIDGET_KEY } from '../common/router.js';
+import { WIDGET_KEY } from '../common/embed.js';
 import { keys } from './queries.js';
 
 type Identity = { email: string; timestamp: number; signature: string };

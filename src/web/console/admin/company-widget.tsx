@@ -26,18 +26,38 @@ function WidgetForm({ companyId, companyName, save }: { companyId: number; compa
   const qc = useQueryClient();
   const key = ['admin', 'widget', companyId];
   const widget = useQuery({ queryKey: key, queryFn: () => api.get<Widget>(`/api/admin/companies/${companyId}/widget`) });
+  // A new secret, shown once: kept here, not in the editor, which starts again from what is saved after each change.
+  const [secret, setSecret] = useState<string | null>(null);
   if (widget.error) return <ErrorBanner error={widget.error} />;
   if (!widget.data) return <p>Loading…</p>;
   const refresh = () => qc.invalidateQueries({ queryKey: key });
-  return <WidgetEditor key={JSON.stringify(widget.data)} initial={widget.data} companyId={companyId} companyName={companyName} save={save} refresh={refresh} />;
+  return (
+    <WidgetEditor
+      key={JSON.stringify(widget.data)}
+      initial={widget.data}
+      companyId={companyId}
+      companyName={companyName}
+      save={save}
+      refresh={refresh}
+      secret={secret}
+      setSecret={setSecret}
+    />
+  );
 }
 
-function WidgetEditor(props: { initial: Widget; companyId: number; companyName: string; save: ReturnType<typeof useSave>; refresh: () => Promise<unknown> }) {
-  const { initial, companyId, companyName, save } = props;
+function WidgetEditor(props: {
+  initial: Widget;
+  companyId: number;
+  companyName: string;
+  save: ReturnType<typeof useSave>;
+  refresh: () => Promise<unknown>;
+  secret: string | null;
+  setSecret: (s: string) => void;
+}) {
+  const { initial, companyId, companyName, save, secret, setSecret } = props;
   const id = useId();
   const [enabled, setEnabled] = useState(initial.enabled);
   const [origins, setOrigins] = useState(initial.origins.join('\n'));
-  const [secret, setSecret] = useState<string | null>(null);
   const [confirmRotate, setConfirmRotate] = useState(false);
   const base = `/api/admin/companies/${companyId}/widget`;
   const submit = (e: FormEvent) => {
