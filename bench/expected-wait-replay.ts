@@ -432,5 +432,14 @@ export async function expectedWaitScenario() {
       replayRows(await databaseRows(process.env.ETA_DB), 1),
     );
   for (const [name, s] of Object.entries(runs)) console.log(`eta ${name}: ${fmt(s)}`);
-  return { seed, days, runs };
+  const meets = (s: Score) => Math.abs(s.coverage - 0.8) <= 0.05 && s.above <= 0.1 && s.mseReductionVsEwma >= 0.3;
+  const sims = Object.entries(runs).filter(([k]) => k.startsWith('simulated'));
+  return {
+    target: 'range holds 80 ± 5% of waits, ≤ 10% above it; midpoint MSE ≥ 30% below an EWMA of past waits',
+    met: sims.every(([, s]) => meets(s)),
+    metBy: Object.fromEntries(sims.map(([k, s]) => [k, meets(s)])),
+    seed,
+    days,
+    runs,
+  };
 }
