@@ -35,7 +35,9 @@ describe('expected wait estimator', () => {
     const many = range(estimateWait(state({ position: 10, staffedTechs: 8 })));
     expect(many.highMin).toBeLessThan(few.highMin);
     const open = range(estimateWait(state({ position: 3, freeSlots: 3 })));
-    expect(open).toMatchObject({ lowMin: 0, highMin: 1 });
+    expect(open.lowMin).toBe(0);
+    expect(open.highMin).toBeLessThanOrEqual(2);
+    expect(open.highMin).toBeLessThan(range(estimateWait(state({ position: 3, freeSlots: 0 }))).highMin);
   });
 
   it('is wider with less history, for the same queue', () => {
@@ -52,10 +54,13 @@ describe('expected wait estimator', () => {
     expect(estimateWait(state({ position: 1, freeSlots: 2, history: history(40, 15_000) }))).toEqual({ kind: 'range', lowMin: 0, highMin: 1, basis: 'queue' });
   });
 
-  it('with nobody to take the chat: recent waits by the place in the queue, or unknown with no history', () => {
-    const r = range(estimateWait(state({ staffedTechs: 0, position: 2, history: history(40, 4 * MIN) })));
+  it("with nobody to take the chat: the desk's pace of the last hour; unknown without one", () => {
+    // Busy last hour: a chat every 2.75 minutes waited 2-6 minutes, so two or more often waited.
+    const busy = history(40, 4 * MIN);
+    const r = range(estimateWait(state({ staffedTechs: 0, position: 2, history: busy })));
     expect(r.basis).toBe('history');
-    expect(r.highMin).toBeGreaterThan(r.lowMin);
+    expect(r.highMin).toBeGreaterThan(r.lowMin + 1);
+    expect(range(estimateWait(state({ staffedTechs: 0, position: 6, history: busy }))).highMin).toBeGreaterThan(r.highMin);
     expect(estimateWait(state({ staffedTechs: 0, history: [] }))).toEqual({ kind: 'unknown' });
     expect(estimateWait(state({ staffedTechs: 0, history: history(3) }))).toEqual({ kind: 'unknown' });
   });
@@ -72,9 +77,11 @@ describe('expected wait estimator', () => {
     expect(estimateWait(state({ position: 5, history: future }))).toEqual(estimateWait(state({ position: 5, history: [] })));
   });
 
-  it('rounds to whole minutes (fives past twenty), at least a minute apart, never a false precision', () => {
+  it('rounds to whole minutes (the top end up under ten, fives past twenty), at least a minute apart, never a false precision', () => {
     expect(roundRange(10_000, 50_000)).toEqual({ lowMin: 0, highMin: 1 });
-    expect(roundRange(1.6 * MIN, 3.4 * MIN)).toEqual({ lowMin: 2, highMin: 3 });
+    expect(roundRange(10_000, 70_000)).toEqual({ lowMin: 0, highMin: 2 });
+    expect(roundRange(1.6 * MIN, 3.4 * MIN)).toEqual({ lowMin: 2, highMin: 4 });
+    expect(roundRange(12.4 * MIN, 15.4 * MIN)).toEqual({ lowMin: 12, highMin: 15 });
     expect(roundRange(2.2 * MIN, 2.4 * MIN)).toEqual({ lowMin: 2, highMin: 3 });
     expect(roundRange(22 * MIN, 41 * MIN)).toEqual({ lowMin: 20, highMin: 40 });
     expect(roundRange(21 * MIN, 22 * MIN)).toEqual({ lowMin: 20, highMin: 25 });

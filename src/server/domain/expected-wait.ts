@@ -5,13 +5,13 @@
  *
  * Model: the wait is the time until a slot frees for this chat, plus the time a tech takes to pick
  * it up. With `free` slots open now and this chat at `position`, `position - free` slot releases
- * must happen first (fewer by the share of chats that recently left the queue unanswered); releases of `slots` busy slots, each held a mean handle time h, come at about
+ * must happen first (fewer as requesters ahead give up, at the rate recent ones did); releases of `slots` busy slots, each held a mean handle time h, come at about
  * slots / h per minute (a Poisson stream: the sum of many independent handle times). So
  *   wait = pickup + Gamma(shape = position - free, scale = h / slots)
  * with the pickup's mean and variance taken from chats that were first in line when requested.
  * Estimation error (few recent chats) and staffing drift during the wait widen the variance; the
  * total is fitted with a gamma distribution by its mean and variance and the range is its
- * 10th–90th percentiles, rounded to whole minutes.
+ * 16th–90th percentiles, rounded to whole minutes.
  */
 
 const MINUTE = 60_000;
@@ -52,8 +52,8 @@ export type Evidence = {
   waits: number[];
   /** Joins per ms while at least two chats waited (the desk's measured pace when saturated), and how many. */
   pace: { rate: number; joins: number };
-  /** Share of recent chats that left the queue before a tech joined (blended with a prior of 0). */
-  leaving: number;
+  /** How often a waiting requester gives up, per ms waited: recent leavers over the time all recent chats waited. */
+  leaveRate: number;
 };
 
 /** Priors used alone with no history, and blended in with little: a 8-minute chat, a 30-second pickup. */
@@ -64,18 +64,22 @@ export const PRIOR = {
   pickupSdMs: 20_000,
   /** How many chats' worth of weight the prior carries. */
   weight: 5,
+  /** Nobody gave up over this much waiting: the leave rate's prior. */
+  waitedMs: 60 * MINUTE,
 } as const;
 /** Share of extra variance for staffing changing during the wait (techs leaving, breaks, DNR). */
-const DRIFT = 0.06;
+const DRIFT = 0.02;
 /** Extra dispersion of slot releases over a Poisson stream (skewed handle times, uneven techs). */
-const DISPERSION = 1.3;
+const DISPERSION = 1.0;
 /** The range's percentiles. */
-export const LOW_Q = 0.1;
+export const LOW_Q = 0.16;
 export const HIGH_Q = 0.9;
 /** How far back the history reaches, and how many chats it uses. */
 export const HISTORY_WINDOW_MS = 3 * 3600_000;
 export const HISTORY_LIMIT = 200;
 export const PACE_WINDOW_MS = 3600_000;
+/** Joins the measured pace needs before it is used alone (nobody can take the chat now). */
+const MIN_PACE_JOINS = 5;
 /** How many joins the staffing-based pace counts for against the measured one. */
 const PACE_PRIOR = 20;
 
@@ -98,12 +102,18 @@ export function evidenceFrom(history: HistoryRow[], now: number): Evidence {
   // Robust: some first-in-line chats also waited for a slot, so the middle of them, not their mean.
   const fs = [...firsts].sort((a, b) => a - b);
   const pMean = (quantile(fs, 0.5) * fs.length + PRIOR.pickupMeanMs * w) / (fs.length + w);
-  const pSd = (((quantile(fs, 0.75) - quantile(fs, 0.25)) / 1.35) * fs.length + PRIOR.pickupSdMs * w) / (fs.length + w);
+  // Its spread from the upper tail (median to 90th percentile), where pickups are skewed.
+  const pSd = (((quantile(fs, 0.9) - quantile(fs, 0.5)) / 1.28) * fs.length + PRIOR.pickupSdMs * w) / (fs.length + w);
   const pVar = pSd * pSd;
-  const left = history.filter((r) => r.joinedAt === null && r.leftQueueAt != null && r.leftQueueAt <= now && r.requestedAt >= since).length;
+  const recent = history.filter((r) => r.requestedAt >= since && r.requestedAt <= now);
+  const left = recent.filter((r) => r.joinedAt === null && r.leftQueueAt != null && r.leftQueueAt <= now).length;
+  const waited = recent.reduce((a, r) => {
+    const out = r.joinedAt ?? r.leftQueueAt ?? now;
+    return a + Math.max(0, Math.min(out, now) - r.requestedAt);
+  }, 0);
   return {
     pace: busyPace(history, now),
-    leaving: left / (left + joined.length + w),
+    leaveRate: left / (waited + PRIOR.waitedMs),
     handle: { mean: hMean, cv2: (hCv2 * handles.length + PRIOR.handleCv2 * w) / (handles.length + w), n: handles.length },
     pickup: { mean: pMean, var: pVar, n: firsts.length },
     waits: joined.map((r) => r.joinedAt - r.requestedAt),
@@ -135,21 +145,41 @@ export function busyPace(history: HistoryRow[], now: number): { rate: number; jo
   return { rate: busy > 0 ? joins / busy : 0, joins };
 }
 
-/** The wait's distribution as mean and variance (ms, ms²), or null when nobody can take the chat. */
+/**
+ * The wait's distribution as mean and variance (ms, ms²), or null when nobody can take the chat
+ * and the desk has no measured pace to go by.
+ */
 export function waitMoments(s: Omit<QueueState, 'history' | 'now'>, ev: Evidence): { mean: number; var: number } | null {
   const slots = s.staffedTechs * Math.max(1, s.slotsPerTech);
-  if (slots <= 0) return null;
-  // Chats ahead may leave the queue before their turn, as a share of recent ones did.
-  const ahead = Math.max(0, s.position - 1) * (1 - ev.leaving);
-  const releases = Math.max(0, ahead + 1 - Math.max(0, s.freeSlots));
-  // The staffing's pace (slots / mean handle), blended with the pace measured while chats queued.
-  const modelRate = slots / ev.handle.mean;
-  const rate = (modelRate * PACE_PRIOR + ev.pace.rate * ev.pace.joins) / (PACE_PRIOR + ev.pace.joins);
+  let rate: number;
+  if (slots > 0) {
+    // The staffing's pace (slots / mean handle), blended with the pace measured while chats queued.
+    const modelRate = slots / ev.handle.mean;
+    rate = (modelRate * PACE_PRIOR + ev.pace.rate * ev.pace.joins) / (PACE_PRIOR + ev.pace.joins);
+  } else if (ev.pace.joins >= MIN_PACE_JOINS && ev.pace.rate > 0) {
+    // Nobody can take it right now (breaks, "do not disturb"): the desk's pace of the last hour.
+    rate = ev.pace.rate;
+  } else return null;
   const step = 1 / rate;
+  // Chats ahead take the open slots first; each later one is still there at its turn (a release
+  // needed) with the chance exp(−leaveRate × time until its turn), as recent requesters gave up.
+  let releases = 0;
+  let leaverVar = 0;
+  let t = 0;
+  const free = slots > 0 ? Math.max(0, s.freeSlots) : 0;
+  for (let j = free; j < s.position - 1; j++) {
+    const p = Math.exp(-ev.leaveRate * t);
+    releases += p;
+    leaverVar += p * (1 - p);
+    t += p * step;
+  }
+  if (s.position > free) releases += 1;
   const queueMean = releases * step;
   // The handle-time mean is estimated: its relative variance is cv² / n (the prior counts as PRIOR.weight chats).
   const relErr = ev.handle.cv2 / (ev.handle.n + PRIOR.weight);
-  const queueVar = releases * step * step * DISPERSION + queueMean * queueMean * (relErr + DRIFT);
+  // Without techs now, when they come back is unknown: as wide again as with them.
+  const drift = slots > 0 ? DRIFT : DRIFT + 0.25;
+  const queueVar = (releases * DISPERSION + leaverVar) * step * step + queueMean * queueMean * (relErr + drift);
   const pickupVar = ev.pickup.var * (1 + 1 / (ev.pickup.n + PRIOR.weight));
   return { mean: ev.pickup.mean + queueMean, var: pickupVar + queueVar };
 }
@@ -160,13 +190,8 @@ export function estimateWait(s: QueueState): WaitRange {
   if (m) {
     const shape = (m.mean * m.mean) / m.var;
     const scale = m.var / m.mean;
-    return { kind: 'range', ...roundRange(gammaQuantile(LOW_Q, shape) * scale, gammaQuantile(HIGH_Q, shape) * scale), basis: 'queue' };
-  }
-  // Nobody can take it now: recent waits, scaled by the place in the queue, are all there is.
-  if (ev.waits.length >= 5) {
-    const sorted = [...ev.waits].sort((a, b) => a - b);
-    const k = Math.max(1, s.position);
-    return { kind: 'range', ...roundRange(quantile(sorted, LOW_Q) * k, quantile(sorted, HIGH_Q) * k), basis: 'history' };
+    const basis = s.staffedTechs > 0 ? 'queue' : 'history';
+    return { kind: 'range', ...roundRange(gammaQuantile(LOW_Q, shape) * scale, gammaQuantile(HIGH_Q, shape) * scale), basis };
   }
   return { kind: 'unknown' };
 }
@@ -181,7 +206,7 @@ export function roundRange(lowMs: number, highMs: number): { lowMin: number; hig
   if (hi < 1) return { lowMin: 0, highMin: 1 };
   const r = (x: number) => (x >= 20 ? Math.round(x / 5) * 5 : Math.round(x));
   const lowMin = Math.max(0, r(lo));
-  const highMin = Math.max(lowMin + (lowMin >= 20 ? 5 : 1), r(hi));
+  const highMin = Math.max(lowMin + (lowMin >= 20 ? 5 : 1), hi < 10 ? Math.ceil(hi) : r(hi));
   return { lowMin, highMin };
 }
 
