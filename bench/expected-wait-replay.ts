@@ -389,7 +389,8 @@ export function replayRows(
   return samples;
 }
 
-async function databaseRows(url: string) {
+/** The completed chats of a database (a SQLite file or a PostgreSQL URL), as the replay reads them. */
+export async function databaseRows(url: string) {
   const { openDatabase, openSqliteFile } = await import('../src/server/db/database.js');
   const handle = url.startsWith('postgres') ? openDatabase({ databaseUrl: url, dataDir: '.' }) : openSqliteFile(url, { readonly: true });
   try {
