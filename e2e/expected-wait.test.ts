@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { axeViolations } from './support/a11y.js';
-import { HAS_CHROMIUM } from './support/browser.js';
+import { HAS_CHROMIUM, screenshotPath } from './support/browser.js';
 import { ALWAYS_OPEN, HAS_PORTAL_BUILD, browserSuite, eventually, portalLogin, requestChat, setOfficeHours, techSide } from './support/portal.js';
 import { loginAs } from '../test/support/http.js';
 import { PASSWORD } from '../test/support/server.js';
@@ -36,6 +36,7 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Client Portal expected wait
     await eventually(() => page3.getByTestId('expected-wait').textContent()).toMatch(/^about \d+–\d+ minutes$/);
     const before = (await page3.getByTestId('expected-wait').textContent()) ?? '';
     expect(await axeViolations(page3)).toEqual([]);
+    await page3.screenshot({ path: screenshotPath('portal-expected-wait'), fullPage: true });
 
     // The tech takes the first two: the third user moves up and the range comes down (periodic refresh).
     for (const id of [first, others[0]]) expect((await tech.http.post(`/api/console/chats/${id}/join`)).status).toBe(200);
