@@ -98,7 +98,7 @@ export type OfferView = z.infer<typeof OfferView>;
 /**
  * The expected wait shown to a waiting requester (method: docs/expected-wait.md): a range of whole
  * minutes (0–1: less than a minute); outside office hours when support opens (null: no opening
- * within three weeks); `unknown` when nobody can take the chat and there is no recent history.
+ * within three weeks); `unknown` when nobody can take the chat and recent chats give no pace to go by.
  */
 export const ExpectedWaitView = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('range'), lowMin: z.number().int().nonnegative(), highMin: z.number().int().positive() }),

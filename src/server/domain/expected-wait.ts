@@ -4,14 +4,16 @@
  * in docs/expected-wait.md and measured by bench/expected-wait-replay.ts, which calls this module.
  *
  * Model: the wait is the time until a slot frees for this chat, plus the time a tech takes to pick
- * it up. With `free` slots open now and this chat at `position`, `position - free` slot releases
- * must happen first (fewer as requesters ahead give up, at the rate recent ones did); releases of `slots` busy slots, each held a mean handle time h, come at about
- * slots / h per minute (a Poisson stream: the sum of many independent handle times). So
- *   wait = pickup + Gamma(shape = position - free, scale = h / slots)
- * with the pickup's mean and variance taken from chats that were first in line when requested.
- * Estimation error (few recent chats) and staffing drift during the wait widen the variance; the
- * total is fitted with a gamma distribution by its mean and variance and the range is its
- * 16th–90th percentiles, rounded to whole minutes.
+ * it up. The chats ahead take the open slots first; each later one still waiting at its turn
+ * (requesters give up at the rate recent ones did) needs a slot release, and so does this chat
+ * when no slot is open for it. Releases come at a pace: the staffing's (slots / mean handle time,
+ * a Poisson stream when many handle times overlap) blended with the pace measured while chats
+ * queued in the last hour. So
+ *   wait = pickup + Gamma(shape = releases, scale = 1 / pace)
+ * with the pickup's middle and spread taken from chats that were first in line when requested.
+ * Estimation error (few recent chats), who gives up, and staffing drift during the wait widen the
+ * variance; the total is fitted with a gamma distribution by its mean and variance and the range
+ * is its 16th–90th percentiles, rounded to whole minutes. docs/expected-wait.md has the details.
  */
 
 const MINUTE = 60_000;
@@ -42,7 +44,7 @@ export type QueueState = {
 export type WaitRange =
   /** `lowMin`–`highMin` whole minutes; `lowMin` 0 and `highMin` 1: less than a minute. */
   | { kind: 'range'; lowMin: number; highMin: number; basis: 'queue' | 'history' }
-  /** Nobody can take the chat now and there is no recent history to go by. */
+  /** Nobody can take the chat now and the last hour gives no pace to go by. */
   | { kind: 'unknown' };
 
 /** Evidence drawn from the history: handle times, and waits of chats that were first in line. */
@@ -69,7 +71,7 @@ export const PRIOR = {
 } as const;
 /** Share of extra variance for staffing changing during the wait (techs leaving, breaks, DNR). */
 const DRIFT = 0.02;
-/** Extra dispersion of slot releases over a Poisson stream (skewed handle times, uneven techs). */
+/** Dispersion of slot releases against a Poisson stream's (1: as Poisson; the replay found no gain above). */
 const DISPERSION = 1.0;
 /** The range's percentiles. */
 export const LOW_Q = 0.16;
