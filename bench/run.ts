@@ -10,6 +10,8 @@
  *   npm run bench -- web                the web pages' entry sizes and the portal's first load (bench/web.ts)
  *   npm run bench -- uploads            server memory while ten 10 MB files are sent at once, then downloaded at once,
  *                                       on SQLite and PostgreSQL (bench/uploads.ts)
+ *   npm run bench -- eta                the expected wait's replay of simulated days (and ETA_DB's history;
+ *                                       ETA_SEED, ETA_DAYS: bench/expected-wait-replay.ts), not in the default list
  *   npm run bench -- faults             the seeded fault run of issue 17 (not in the default list;
  *                                       FAULTS_SEED, FAULTS_MINUTES: bench/faults.ts)
  *
@@ -20,6 +22,7 @@ import path from 'node:path';
 import { writeCharts } from './charts.js';
 import { clusterShare } from './cluster.js';
 import { faultsScenario } from './faults.js';
+import { expectedWaitScenario } from './expected-wait-replay.js';
 import { appendHistory, machine, machineBusySeconds, RESULTS_DIR, ROOT, sleep, writeResult } from './lib.js';
 import { FULL, QUICK, alertFanout, chatLatency, idleMemory, persistThroughput, serviceBreakdown, type Scale } from './scenarios.js';
 import { searchScenario } from './search.js';
@@ -40,6 +43,7 @@ const SCENARIOS = {
   faults: (_: Scale) => faultsScenario(),
   web: (_: Scale) => webScenario(),
   uploads: (_: Scale) => uploadsScenario(quick ? UPLOADS_QUICK : UPLOADS_FULL),
+  eta: (_: Scale) => expectedWaitScenario(),
 } as const;
 type Name = keyof typeof SCENARIOS;
 
@@ -149,6 +153,13 @@ function headline(name: Name, r: any): Record<string, unknown> {
         sqliteBaselineRssMb: r.sqlite?.baselineRssMb,
         verified: r.verified,
       };
+    case 'eta':
+      return Object.fromEntries(
+        Object.entries(r.runs as Record<string, { coverage: number; above: number; mseReductionVsEwma: number }>).map(([k, v]) => [
+          k,
+          { coverage: v.coverage, above: v.above, mseReductionVsEwma: v.mseReductionVsEwma },
+        ]),
+      );
     case 'faults':
       return { violations: r.violations, faultsApplied: r.faults.applied, chats: r.workload.chats, messagesAcked: r.workload.messagesAcked };
   }

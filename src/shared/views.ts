@@ -95,8 +95,19 @@ export type TransferTargets = z.infer<typeof TransferTargets>;
 export const OfferView = PendingOffer.extend({ chatId: id, status: OfferStatus, chat: TechChatView });
 export type OfferView = z.infer<typeof OfferView>;
 
-/** The requester's chat page: while it waits, its place in the queue. */
-export const PortalChatDetail = PortalChatView.extend({ queuePosition: id.nullable() });
+/**
+ * The expected wait shown to a waiting requester (method: docs/expected-wait.md): a range of whole
+ * minutes (0–1: less than a minute); outside office hours when support opens (null: no opening
+ * within three weeks); `unknown` when nobody can take the chat and recent chats give no pace to go by.
+ */
+export const ExpectedWaitView = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('range'), lowMin: z.number().int().nonnegative(), highMin: z.number().int().positive() }),
+  z.object({ kind: z.literal('closed'), opensAt: z.string().nullable() }),
+  z.object({ kind: z.literal('unknown') }),
+]);
+export type ExpectedWaitView = z.infer<typeof ExpectedWaitView>;
+/** The requester's chat page: while it waits, its place in the queue and the expected wait. */
+export const PortalChatDetail = PortalChatView.extend({ queuePosition: id.nullable(), expectedWait: ExpectedWaitView.nullable() });
 export type PortalChatDetail = z.infer<typeof PortalChatDetail>;
 /** A tech's chat page: whether the requester is connected right now. */
 export const TechChatDetail = TechChatView.extend({ requesterOnline: z.boolean() });

@@ -1,21 +1,14 @@
 /** Reads of chats and messages for an actor: access checked, then presented for that actor. */
 import { NotFound } from '../errors.js';
 import type { Tx } from '../db/database.js';
-import {
-  chatScopeById,
-  findChatRow,
-  requesterChatRows,
-  statusBarRows,
-  transitionRows,
-  waitingAhead,
-  type ChatRow,
-  type ChatScope,
-} from '../db/repositories/chats.js';
+import { chatScopeById, findChatRow, requesterChatRows, statusBarRows, transitionRows, type ChatRow, type ChatScope } from '../db/repositories/chats.js';
 import { messagesAfter } from '../db/repositories/messages.js';
 import type { Actor, PortalActor, TechActor } from '../policies/access.js';
 import { authorize } from '../policies/rules.js';
 import { iso, presentChatFor, presentMessage, presentPortalChat } from './presenters.js';
-import type { PortalChatView, StatusBarView, TechChatView } from '../../shared/views.js';
+import type { PortalChatDetail, PortalChatView, StatusBarView, TechChatView } from '../../shared/views.js';
+import type { Ctx } from './context.js';
+import { expectedWaitOf } from './expected-wait.js';
 
 /** A chat with its names, whoever asks (callers check access): inside a command's transaction. */
 export async function chatRowIn(db: Tx, chatId: number): Promise<ChatRow> {
@@ -69,11 +62,13 @@ export async function portalChats(db: Tx, actor: PortalActor): Promise<PortalCha
   return (await requesterChatRows(db, actor.id)).map(presentPortalChat);
 }
 
-/** The requester's chat with, while it waits, its place in the queue. */
-export async function portalChatDetail(db: Tx, user: PortalActor, chatId: number): Promise<PortalChatView & { queuePosition: number | null }> {
-  const row = await getVisibleChatRow(db, user, chatId);
+/** The requester's chat with, while it waits, its place in the queue and the expected wait. */
+export async function portalChatDetail(ctx: Ctx, user: PortalActor, chatId: number): Promise<PortalChatDetail> {
+  const row = await getVisibleChatRow(ctx.db, user, chatId);
+  if (row.status !== 'waiting') return { ...presentPortalChat(row), queuePosition: null, expectedWait: null };
   // 1-based place among waiting chats of the same board, oldest first.
-  return { ...presentPortalChat(row), queuePosition: row.status === 'waiting' ? (await waitingAhead(db, row)) + 1 : null };
+  const { position, expectedWait } = await expectedWaitOf(ctx, ctx.db, row);
+  return { ...presentPortalChat(row), queuePosition: position, expectedWait };
 }
 
 /** Every recorded transition of a chat: who, when, from, to. */

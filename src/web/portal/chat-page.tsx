@@ -86,6 +86,7 @@ export function ChatPage({ id, me }: { id: number; me: Me }) {
         <WaitingPanel
           chat={chat}
           queuePosition={detail.data?.queuePosition ?? null}
+          expectedWait={detail.data?.expectedWait ?? null}
           actions={{ keepWaiting: () => act('keep-waiting'), leave: () => act('leave'), callback: (b) => act('callback', b) }}
         />
       )}

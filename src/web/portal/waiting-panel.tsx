@@ -1,8 +1,9 @@
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { ErrorBanner } from '../common/error-banner.js';
 import { ConfirmDialog } from '../common/modal.js';
-import { formatDuration, useNow } from '../common/format.js';
+import { formatDateTime, formatDuration, useNow } from '../common/format.js';
 import type { PortalChat } from '../common/types.js';
+import type { ExpectedWaitView } from '../../shared/views.js';
 import { CallbackFields, callbackBody, phoneProblem, useCallbackInput } from './callback-fields.js';
 import { OfficeHoursPanel } from './office-hours-panel.js';
 
@@ -13,7 +14,17 @@ type Actions = {
 };
 
 /** While nobody has joined: the wait clock, the queue, office hours, and the way out at any time. */
-export function WaitingPanel({ chat, queuePosition, actions }: { chat: PortalChat; queuePosition: number | null; actions: Actions }) {
+export function WaitingPanel({
+  chat,
+  queuePosition,
+  expectedWait,
+  actions,
+}: {
+  chat: PortalChat;
+  queuePosition: number | null;
+  expectedWait: ExpectedWaitView | null;
+  actions: Actions;
+}) {
   const now = useNow();
   const [showCallback, setShowCallback] = useState(false);
   const [askLeave, setAskLeave] = useState(false);
@@ -48,7 +59,12 @@ export function WaitingPanel({ chat, queuePosition, actions }: { chat: PortalCha
           <dd data-testid="waited">{formatDuration(waited)}</dd>
           <dt>Your place in the queue</dt>
           <dd data-testid="queue-position">{queuePosition ?? '…'}</dd>
+          <dt>Expected wait</dt>
+          <dd data-testid="expected-wait">{expectedWaitText(expectedWait)}</dd>
         </dl>
+        {expectedWait?.kind === 'range' && (
+          <p className="muted">An estimate from the queue, the technicians available and recent chats; it holds about four times in five.</p>
+        )}
       </div>
       <ErrorBanner error={error} onDismiss={() => setError(null)} />
       {chat.offerPending && !showCallback && (
@@ -95,6 +111,16 @@ export function WaitingPanel({ chat, queuePosition, actions }: { chat: PortalCha
       <OfficeHoursPanel compact />
     </section>
   );
+}
+
+/** Whole minutes, never a false precision; outside office hours, when support opens instead. */
+export function expectedWaitText(w: ExpectedWaitView | null): string {
+  if (!w) return '…';
+  if (w.kind === 'closed') return w.opensAt ? `Support opens ${formatDateTime(w.opensAt)} (your time)` : 'Support is closed; no opening is planned yet';
+  if (w.kind === 'unknown') return 'No technician is available right now, so we cannot estimate it';
+  if (w.highMin <= 1) return 'less than a minute';
+  if (w.lowMin === 0) return `up to ${w.highMin} minutes`;
+  return `about ${w.lowMin}–${w.highMin} minutes`;
 }
 
 function CallbackForm({ busy, onSubmit, onCancel }: { busy: boolean; onSubmit: (b: ReturnType<typeof callbackBody>) => void; onCancel: () => void }) {

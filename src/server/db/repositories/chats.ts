@@ -419,3 +419,28 @@ export async function disarmGraces(db: Tx, userId: number): Promise<void> {
     .where('grace_at', 'is not', null)
     .execute();
 }
+
+/** The board's chats requested since `since`, newest first, at most `limit`: the expected wait's evidence. */
+export function queueHistoryRows(db: Tx, boardId: number, since: number, limit: number) {
+  return db
+    .selectFrom('chats')
+    .select(['requested_at', 'joined_at', 'ended_at', 'abandoned_at', 'callback_at'])
+    .where('board_id', '=', boardId)
+    .where('requested_at', '>=', since)
+    .orderBy('requested_at', 'desc')
+    .limit(limit)
+    .execute();
+}
+
+/** Active chats led by each of these techs (the open slots under the limit). */
+export async function activeChatCounts(db: Tx, techIds: number[]): Promise<Map<number, number>> {
+  if (!techIds.length) return new Map();
+  const rows = await db
+    .selectFrom('chats')
+    .select(['tech_id', (eb) => eb.fn.countAll<number>().as('n')])
+    .where('status', '=', 'active')
+    .where('tech_id', 'in', techIds)
+    .groupBy('tech_id')
+    .execute();
+  return new Map(rows.map((r) => [Number(r.tech_id), Number(r.n)]));
+}

@@ -60,7 +60,7 @@ export const portalRoutes = (ctx: Ctx) => async (root: FastifyInstance) => {
     return r;
   });
   app.get('/chats/:id', { schema: { tags, params: IdParam, response: answers(V.PortalChatDetail) } }, async (req) =>
-    portalChatDetail(ctx.db, portalOf(req), req.params.id),
+    portalChatDetail(ctx, portalOf(req), req.params.id),
   );
   chatStreamRoutes(root, ctx, tags);
   app.post('/chats/:id/keep-waiting', { schema: { tags, params: IdParam, body: EmptyBody, response: answers(V.PortalChatView) } }, async (req) =>
