@@ -216,15 +216,35 @@ const chatIdOf = (b: NonNullable<Built>): number | null => {
 const subscribed = (e: EndpointRow, type: string) => (JSON.parse(e.events) as string[]).includes(type);
 
 /**
+ * "No endpoint exists", as this node last read it, and when: most desks have none, and every
+ * message batch would otherwise read the table to learn so (the message path reads nothing in
+ * steady state). Trusted for a second; an endpoint made on this node clears it at once
+ * (`webhookEndpointAdded`), one made on another node is seen within that second.
+ */
+const NONE_TRUSTED_MS = 1000;
+const noneSince = new WeakMap<Ctx, number>();
+
+/** An endpoint was just made: the next transaction reads the endpoints again. */
+export function webhookEndpointAdded(ctx: Ctx): void {
+  noneSince.delete(ctx);
+}
+
+/**
  * Writes the deliveries of the events recorded in this transaction, and their jobs. Called last
- * in the transaction; costs nothing when no recorded event can become a webhook, and one small
- * query when no endpoint exists.
+ * in the transaction; costs nothing when no recorded event can become a webhook or when no
+ * endpoint exists (remembered for a second), and one small query otherwise.
  */
 export async function queueWebhooks(ctx: Ctx, trx: Tx, outbox: Outbox): Promise<void> {
   const events = outbox.recorded().filter((e) => SOURCES.has(e.name));
   if (events.length === 0) return;
+  const since = noneSince.get(ctx);
+  if (since !== undefined && Date.now() - since < NONE_TRUSTED_MS) return;
   const endpoints = await listEndpoints(trx);
-  if (endpoints.length === 0) return;
+  if (endpoints.length === 0) {
+    noneSince.set(ctx, Date.now());
+    return;
+  }
+  noneSince.delete(ctx);
   const wanted = new Set(endpoints.flatMap((e) => JSON.parse(e.events) as string[]));
   const now = ctx.now();
   const chats = new Map<number, Promise<ChatData>>();

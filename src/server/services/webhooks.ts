@@ -22,7 +22,7 @@ import {
 } from '../db/repositories/webhooks.js';
 import type { WebhookBody, WebhookDeliveryView, WebhookEndpointView, WebhookEvent, WebhookList, WebhookPatch, WebhookSecret } from '../../shared/webhooks.js';
 import { checkWebhookUrl, maskedUrl } from './webhook-address.js';
-import { WEBHOOK_JOB } from './webhook-events.js';
+import { WEBHOOK_JOB, webhookEndpointAdded } from './webhook-events.js';
 import { queueJob } from './jobs.js';
 import { inTransaction, type Ctx } from './context.js';
 
@@ -72,6 +72,7 @@ export async function createWebhook(ctx: Ctx, input: WebhookBody): Promise<Webho
     created_at: now,
     updated_at: now,
   });
+  webhookEndpointAdded(ctx);
   return { endpoint: present(await endpointOr404(ctx, id)), secret };
 }
 
