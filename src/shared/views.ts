@@ -227,6 +227,8 @@ export const AdminTech = z.object({
   available: z.boolean(),
   active: z.boolean(),
   grants: z.object({ boardIds: z.array(id), allCompanies: z.boolean(), companyIds: z.array(id) }),
+  /** May see reports (admins see them anyway). */
+  maySeeReports: z.boolean(),
 });
 export const AdminPortalUser = z.object({
   id,
