@@ -115,7 +115,8 @@ export const DrillQuery = DrillFilters.extend({
 export const ExportQuery = DrillFilters.strict();
 
 const ms = z.number().int().nullable();
-export const Stat = z.object({ count: z.number().int(), p50: ms, p90: ms, average: ms });
+/** Durations in ms (the average rounded to the ms); for messages, counts (the average to two decimals). */
+export const Stat = z.object({ count: z.number().int(), p50: z.number().nullable(), p90: z.number().nullable(), average: z.number().nullable() });
 export type Stat = z.infer<typeof Stat>;
 
 const range = { from: z.string(), to: z.string(), tz: z.string(), hours: z.enum(['raw', 'business']) };

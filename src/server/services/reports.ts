@@ -159,11 +159,11 @@ async function percentiles(db: Db, s: Scope, columns: Record<string, string>, gr
   return out;
 }
 
-const stat = (count: unknown, average: unknown, p?: { p50: number | null; p90: number | null }): Stat => ({
+const stat = (count: unknown, average: unknown, p?: { p50: number | null; p90: number | null }, decimals = 0): Stat => ({
   count: num(count),
   p50: p?.p50 ?? null,
   p90: p?.p90 ?? null,
-  average: round(average),
+  average: average === null || average === undefined ? null : decimals ? Math.round(Number(average) * 10 ** decimals) / 10 ** decimals : round(average),
 });
 
 const isDisposition = (d: string) => sql`sum(case when m.disposition = ${d} then 1 else 0 end)`;
@@ -209,7 +209,7 @@ export async function reportSummary(db: Db, s: Scope): Promise<ReportSummary> {
     firstResponse: stat(totals.fr_n, totals.fr_avg, p?.get('fr')),
     handle: stat(totals.handle_n, totals.handle_avg, p?.get('handle')),
     abandonWait: stat(totals.aw_n, totals.aw_avg, p?.get('aw')),
-    messages: stat(totals.msg_n, totals.msg_avg, p?.get('msg')),
+    messages: stat(totals.msg_n, totals.msg_avg, p?.get('msg'), 2),
     transfers: { total: num(totals.transfers), chats: num(totals.transferred) },
     rating: {
       rated,
