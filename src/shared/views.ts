@@ -205,7 +205,14 @@ export const OfficeHoursView = z.object({
 });
 export type OfficeHoursView = z.infer<typeof OfficeHoursView>;
 
-export const TechMe = z.object({ id, name: z.string(), role: z.enum(['tech', 'admin']), available: z.boolean() });
+export const TechMe = z.object({
+  id,
+  name: z.string(),
+  role: z.enum(['tech', 'admin']),
+  available: z.boolean(),
+  /** May open the reports (an admin, or a tech granted them). */
+  maySeeReports: z.boolean().optional(),
+});
 export const PortalMe = z.object({ id, name: z.string(), phone: z.string().nullable(), company: Named });
 export const Directory = z.object({
   boards: z.array(Named),

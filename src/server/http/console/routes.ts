@@ -50,7 +50,7 @@ export const consoleRoutes = (ctx: Ctx) => async (root: FastifyInstance) => {
 
   app.get('/me', { schema: { tags, response: answers(V.TechMe) } }, async (req) => {
     const t = techOf(req);
-    return { id: t.id, name: t.name, role: t.role, available: t.available };
+    return { id: t.id, name: t.name, role: t.role, available: t.available, maySeeReports: t.role === 'admin' || t.reports === true };
   });
   app.put('/status', { schema: { tags, body: StatusBody, response: answers(V.Availability) } }, async (req) => {
     await setAvailability(ctx, techOf(req).id, req.body.available);
