@@ -356,6 +356,24 @@ describe.each(DIALECTS)('reports on %s', (kind) => {
     expect((await admin.get(`/api/console/reports/chats?${RANGE}&metric=handle&bin=2`)).body.error.code).toBe('validation_failed');
   });
 
+  it('keeps business values as they were when each duration closed, and uses new office hours from then on', async () => {
+    const before = await get(admin, `/api/console/reports/summary?${RANGE}&hours=business`);
+    const always = Object.fromEntries(['0', '1', '2', '3', '4', '5', '6'].map((d) => [d, [{ start: '00:00', end: '24:00' }]]));
+    await ok(admin.put('/api/admin/office-hours', { timezone: 'UTC', schedule: always }));
+    expect(await get(admin, `/api/console/reports/summary?${RANGE}&hours=business`)).toEqual(before);
+    // Monday 2027-03-22 12:00Z to 12:30Z: 08:00-08:30 in New York, closed then under the old hours; open around the clock now.
+    to('2027-03-22T12:00:00Z');
+    const board = Number((await s.ctx.db.selectFrom('chats').select('board_id').where('id', '=', ids.A).executeTakeFirstOrThrow()).board_id);
+    const G = await request(c1, board, 'Keyboard G');
+    to('2027-03-22T12:30:00Z');
+    await ok(t1.post(`/api/console/chats/${G.id}/join`));
+    const week = 'from=2027-03-21&to=2027-03-23&tz=UTC';
+    expect((await get(admin, `/api/console/reports/summary?${week}&hours=business`)).timeToJoin).toMatchObject({ count: 1, p50: 30 * MIN });
+    const weekdays = Object.fromEntries(['1', '2', '3', '4', '5'].map((d) => [d, [{ start: '09:00', end: '17:00' }]]));
+    await ok(admin.put('/api/admin/office-hours', { timezone: 'America/New_York', schedule: weekdays }));
+    expect((await get(admin, `/api/console/reports/summary?${week}&hours=business`)).timeToJoin).toMatchObject({ count: 1, p50: 30 * MIN });
+  });
+
   it('rebuilds every row from the recorded transitions and messages to the same figures (reports-rebuild)', async () => {
     const before = [await get(admin, `/api/console/reports/summary?${RANGE}`), await get(admin, `/api/console/reports/summary?${RANGE}&hours=business`)];
     await s.ctx.db.deleteFrom('chat_metrics').execute();
@@ -364,7 +382,7 @@ describe.each(DIALECTS)('reports on %s', (kind) => {
     const out: string[] = [];
     const code = await runCli(['reports-rebuild'], s.env as NodeJS.ProcessEnv, { out: (l) => out.push(l), err: (l) => out.push(l), stdin: process.stdin });
     expect(code, out.join('\n')).toBe(0);
-    expect(out.join('\n')).toMatch(/Rebuilt the report measures of 6 chats/);
+    expect(out.join('\n')).toMatch(/Rebuilt the report measures of 7 chats/);
     expect(await get(admin, `/api/console/reports/summary?${RANGE}`)).toEqual(before[0]);
     expect(await get(admin, `/api/console/reports/summary?${RANGE}&hours=business`)).toEqual(before[1]);
   });
