@@ -165,6 +165,10 @@ describe.each(DIALECTS)('reports on %s', (kind) => {
       transfers: { total: 1, chats: 1 },
       rating: { rated: 2, ended: 3, average: 4, sharePct: 66.7 },
     });
+    // Averages on request: the same figures without the percentiles.
+    const averages = await get(admin, `/api/console/reports/summary?${RANGE}&stat=average`);
+    expect(averages.timeToJoin).toEqual({ count: 3, p50: null, p90: null, average: 20_300_000 });
+    expect(averages.requests).toBe(6);
     expect(r.rating.distribution).toEqual([1, 2, 3, 4, 5].map((score) => ({ score, chats: score === 3 || score === 5 ? 1 : 0 })));
   });
 

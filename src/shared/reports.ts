@@ -78,6 +78,8 @@ export const ReportFilters = z.object({
   outcomes: outcomeList.optional(),
   /** Durations counted in real time, or in office hours only. */
   hours: z.enum(['raw', 'business']).default('raw'),
+  /** Medians and p90s (the default), or averages only: then no percentile is computed (p50, p90 null). */
+  stat: z.enum(['median', 'average']).default('median'),
 });
 export type ReportFilters = z.infer<typeof ReportFilters>;
 export const ReportQuery = ReportFilters.strict();

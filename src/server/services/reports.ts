@@ -36,7 +36,7 @@ const RAW: Cols = { join: 'join_ms', firstResponse: 'first_response_ms', handle:
 const BUSINESS: Cols = { join: 'join_bh_ms', firstResponse: 'first_response_bh_ms', handle: 'handle_bh_ms', abandonWait: 'abandon_wait_bh_ms' };
 
 /** A report's filters made SQL over `chat_metrics m`, with its range and chosen columns. */
-export type Scope = { from: number; to: number; tz: string; hours: 'raw' | 'business'; cols: Cols; where: RawBuilder<unknown> };
+export type Scope = { from: number; to: number; tz: string; hours: 'raw' | 'business'; percentiles: boolean; cols: Cols; where: RawBuilder<unknown> };
 
 const col = (name: string) => sql.ref(`m.${name}`);
 const num = (v: unknown): number => (v === null || v === undefined ? 0 : Number(v));
@@ -59,7 +59,7 @@ export function reportScope(tech: TechActor, f: ReportFilters | DrillFilters, no
   if (f.techs?.length) c.push(sql`m.tech_id in (${sql.join(f.techs)})`);
   if (f.outcomes?.length) c.push(sql`m.disposition in (${sql.join(f.outcomes)})`);
   if ('metric' in f) c.push(...drillConditions(f, from, to, cols));
-  return { from, to, tz: f.tz, hours: f.hours, cols, where: sql`(${sql.join(c, sql` and `)})` };
+  return { from, to, tz: f.tz, hours: f.hours, percentiles: f.stat !== 'average', cols, where: sql`(${sql.join(c, sql` and `)})` };
 }
 
 /** The number a drill-down opens: its metric, and its bucket if any. */
@@ -134,6 +134,8 @@ type Percentiles = Map<string, { p50: number | null; p90: number | null }>;
  * column is given: one query. The value at rank ⌈p·n⌉ in ascending order (ties by chat id).
  */
 async function percentiles(db: Db, s: Scope, columns: Record<string, string>, group?: string): Promise<Map<string, Percentiles>> {
+  // Averages asked for: the sorts are skipped.
+  if (!s.percentiles) return new Map();
   const g = group ? col(group) : sql`0`;
   const parts = Object.entries(columns).map(
     ([key, name]) => sql`select * from (select ${sql.lit(key)} as k, g, v, rn, n from (

@@ -51,7 +51,7 @@ function formFromUrl(): Form {
   };
 }
 
-/** The API's query of a form (without `stat`, which only chooses what the page shows). */
+/** The API's query of a form; with averages, the server computes no percentile. */
 function apiQuery(f: Form): string {
   const p = new URLSearchParams();
   if (f.from) p.set('from', f.from);
@@ -62,6 +62,7 @@ function apiQuery(f: Form): string {
   if (f.techs.length) p.set('techs', f.techs.join(','));
   if (f.outcomes.length) p.set('outcomes', f.outcomes.join(','));
   p.set('hours', f.hours);
+  if (f.stat === 'average') p.set('stat', 'average');
   return p.toString();
 }
 
@@ -115,7 +116,7 @@ function Overview() {
   });
   const submit = (e: FormEvent) => {
     e.preventDefault();
-    history.replaceState(null, '', `/console/reports?${apiQuery(form)}${form.stat === 'average' ? '&stat=average' : ''}`);
+    history.replaceState(null, '', `/console/reports?${apiQuery(form)}`);
     setShown(form);
   };
   const avg = shown.stat === 'average';
