@@ -391,3 +391,42 @@ describe.each(DIALECTS)('reports on %s', (kind) => {
     expect(await get(admin, `/api/console/reports/summary?${RANGE}&hours=business`)).toEqual(before[1]);
   });
 });
+
+describe.each(DIALECTS)('first responses written by message batches on %s', (kind) => {
+  let s: TestServer;
+  afterAll(async () => s?.stop());
+
+  it('records each chat first tech message once, also when several chats get theirs in one batch', async () => {
+    s = await startTestServer(kind);
+    const board = await s.f.board();
+    const company = await s.f.company({ boardIds: [board] });
+    const techs = await Promise.all([0, 1, 2].map(() => s.f.tech({ boardIds: [board], allCompanies: true })));
+    const clients = await Promise.all(techs.map((t) => loginAs(s.url, 'tech', t.email, PASSWORD)));
+    const chats: number[] = [];
+    for (const c of clients) {
+      const u = await s.f.portalUser(company);
+      const portal = await loginAs(s.url, 'portal', u.email, PASSWORD);
+      const r = await portal.post('/api/portal/chats', { boardId: board, subject: 'Batch', message: 'Hello' });
+      chats.push(r.body.chat.id);
+      expect((await c.post(`/api/console/chats/${r.body.chat.id}/join`)).status).toBe(200);
+    }
+    const send = (i: number, n: number) => clients[i].post(`/api/console/chats/${chats[i]}/messages`, { body: `reply ${n}`, clientId: `c${i}-${n}` });
+    // Sent in one turn of the event loop: they share a batch.
+    const first = await Promise.all([0, 1, 2].map((i) => send(i, 1)));
+    expect(first.map((r) => r.status)).toEqual([201, 201, 201]);
+    await Promise.all([0, 1, 2].map((i) => send(i, 2)));
+    for (const id of chats) {
+      const m = await s.ctx.db.selectFrom('chat_metrics').selectAll().where('chat_id', '=', id).executeTakeFirstOrThrow();
+      const firstTech = await s.ctx.db
+        .selectFrom('messages')
+        .select((eb) => eb.fn.min('created_at').as('at'))
+        .where('chat_id', '=', id)
+        .where('author_kind', '=', 'tech')
+        .executeTakeFirstOrThrow();
+      expect(Number(m.first_response_at)).toBe(Number(firstTech.at));
+      expect(Number(m.first_response_ms)).toBe(Number(firstTech.at) - Number(m.first_joined_at));
+      const chat = await s.ctx.db.selectFrom('chats').select('first_response_at').where('id', '=', id).executeTakeFirstOrThrow();
+      expect(Number(chat.first_response_at)).toBe(Number(firstTech.at));
+    }
+  });
+});

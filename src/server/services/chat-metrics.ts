@@ -10,7 +10,15 @@ import type { Chat } from '../db/schema.js';
 import type { ChatEvent } from '../domain/chat-machine.js';
 import { businessMs } from '../domain/business-time.js';
 import { loadOfficeHours } from './office-hours.js';
-import { countChatMessages, countTransfer, insertMetrics, markFirstResponse, metricsStarts, updateMetrics } from '../db/repositories/chat-metrics.js';
+import {
+  countChatMessages,
+  countTransfer,
+  insertMetrics,
+  markFirstResponses,
+  metricsStarts,
+  setFirstResponses,
+  updateMetrics,
+} from '../db/repositories/chat-metrics.js';
 
 /** The row of a chat just requested: in the queue since its request. */
 export async function startMetrics(trx: Tx, chat: Pick<Chat, 'id' | 'requested_at' | 'company_id' | 'board_id'>): Promise<void> {
@@ -98,17 +106,14 @@ export async function recordTransition(trx: Tx, before: Chat, after: Chat, event
  */
 export async function recordFirstResponses(trx: Tx, firsts: { chatId: number; at: number }[]): Promise<void> {
   if (!firsts.length) return;
+  // A fixed number of statements for the whole batch, as the batch's own (message-batches.ts).
+  const marked = await markFirstResponses(trx, new Map(firsts.map((f) => [f.chatId, f.at])));
+  if (!marked.length) return;
   const hours = await loadOfficeHours(trx);
-  for (const { chatId, at } of firsts) {
-    if (!(await markFirstResponse(trx, chatId, at))) continue;
-    const row = await metricsStarts(trx, chatId);
-    if (!row || row.first_joined_at === null) continue;
-    await updateMetrics(trx, chatId, {
-      first_response_at: at,
-      first_response_ms: at - row.first_joined_at,
-      first_response_bh_ms: businessMs(hours, row.first_joined_at, at),
-    });
-  }
+  await setFirstResponses(
+    trx,
+    marked.map((m) => ({ chatId: m.chatId, at: m.at, ms: m.at - m.firstJoinedAt, bhMs: businessMs(hours, m.firstJoinedAt, m.at) })),
+  );
 }
 
 export async function recordRating(trx: Tx, chatId: number, score: number): Promise<void> {

@@ -49,8 +49,53 @@ export async function countChatMessages(trx: Tx, chatId: number): Promise<number
   return Number(r.n);
 }
 
-/** Marks the chats' first tech message; those already marked are left as they are. */
-export async function markFirstResponse(trx: Tx, chatId: number, at: number): Promise<boolean> {
-  const r = await trx.updateTable('chats').set({ first_response_at: at }).where('id', '=', chatId).where('first_response_at', 'is', null).executeTakeFirst();
-  return Number(r.numUpdatedRows) > 0;
+const byChat = (column: string, values: Map<number, number>) =>
+  sql<number>`case ${sql.ref(column)} ${sql.join(
+    [...values].map(([id, v]) => sql`when ${id} then cast(${v} as bigint)`),
+    sql` `,
+  )} end`;
+
+/**
+ * Marks the chats' first tech message (`at` by chat id), those not marked yet, and gives back the
+ * ones it marked with their first join (null without a measures row): one statement each way,
+ * whatever the number of chats.
+ */
+export async function markFirstResponses(trx: Tx, firsts: Map<number, number>): Promise<{ chatId: number; at: number; firstJoinedAt: number }[]> {
+  const marked = await trx
+    .updateTable('chats')
+    .set({ first_response_at: byChat('id', firsts) })
+    .where('id', 'in', [...firsts.keys()])
+    .where('first_response_at', 'is', null)
+    .returning('id')
+    .execute();
+  if (!marked.length) return [];
+  const rows = await trx
+    .selectFrom('chat_metrics')
+    .select(['chat_id', 'first_joined_at'])
+    .where(
+      'chat_id',
+      'in',
+      marked.map((m) => Number(m.id)),
+    )
+    .where('first_joined_at', 'is not', null)
+    .execute();
+  return rows.map((r) => ({ chatId: Number(r.chat_id), at: firsts.get(Number(r.chat_id))!, firstJoinedAt: Number(r.first_joined_at) }));
+}
+
+/** The first response of these chats, raw and in business hours: one statement. */
+export async function setFirstResponses(trx: Tx, rows: { chatId: number; at: number; ms: number; bhMs: number }[]): Promise<void> {
+  if (!rows.length) return;
+  await trx
+    .updateTable('chat_metrics')
+    .set({
+      first_response_at: byChat('chat_id', new Map(rows.map((r) => [r.chatId, r.at]))),
+      first_response_ms: byChat('chat_id', new Map(rows.map((r) => [r.chatId, r.ms]))),
+      first_response_bh_ms: byChat('chat_id', new Map(rows.map((r) => [r.chatId, r.bhMs]))),
+    })
+    .where(
+      'chat_id',
+      'in',
+      rows.map((r) => r.chatId),
+    )
+    .execute();
 }
