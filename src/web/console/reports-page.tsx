@@ -316,8 +316,24 @@ function Overview() {
                       <td>{one(t.timeToJoin)}</td>
                       <td>{one(t.firstResponse)}</td>
                       <td>{one(t.handle)}</td>
-                      <td>{t.transfers}</td>
-                      <td>{t.ratingAverage === null ? '—' : `${t.ratingAverage} (${t.rated})`}</td>
+                      <td>
+                        {t.transfers ? (
+                          <Num value={t.transfers} href={drillHref(q.toString(), 'transferred')} label={`${t.name}: ${t.transfers} transfers`} />
+                        ) : (
+                          0
+                        )}
+                      </td>
+                      <td>
+                        {t.ratingAverage === null ? (
+                          '—'
+                        ) : (
+                          <Num
+                            value={`${t.ratingAverage} (${t.rated})`}
+                            href={drillHref(q.toString(), 'rated')}
+                            label={`${t.name}: average rating ${t.ratingAverage} of ${t.rated} rated chats`}
+                          />
+                        )}
+                      </td>
                     </tr>
                   );
                 })}
