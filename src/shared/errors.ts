@@ -25,6 +25,8 @@ export const ERROR_CODES = [
   'admin_only',
   'not_participant',
   'not_note_author',
+  // reports (services/reports.ts): a tech without the grant "may see reports"
+  'reports_not_allowed',
   // the state it is in
   'invalid_transition',
   'already_joined',

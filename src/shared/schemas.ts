@@ -134,6 +134,8 @@ export const CannedRepliesQuery = z
 export const RatingBody = z.object({ score: z.number().int().min(1).max(5), comment: optText(1000) }).strict();
 export const BoardCompaniesBody = z.object({ companyIds: z.array(id).max(5000) }).strict();
 export const GrantsBody = z.object({ boardIds: z.array(id).max(500), allCompanies: z.boolean(), companyIds: z.array(id).max(5000) }).strict();
+/** Whether a tech (not an admin) may see reports, over the chats they have access to. */
+export const ReportsGrantBody = z.object({ allowed: z.boolean() }).strict();
 export const TechBody = z
   .object({
     email: Email,

@@ -216,7 +216,14 @@ export const OfficeHoursView = z.object({
 });
 export type OfficeHoursView = z.infer<typeof OfficeHoursView>;
 
-export const TechMe = z.object({ id, name: z.string(), role: z.enum(['tech', 'admin']), available: z.boolean() });
+export const TechMe = z.object({
+  id,
+  name: z.string(),
+  role: z.enum(['tech', 'admin']),
+  available: z.boolean(),
+  /** May open the reports (an admin, or a tech granted them). */
+  maySeeReports: z.boolean().optional(),
+});
 export const PortalMe = z.object({ id, name: z.string(), phone: z.string().nullable(), company: Named });
 export const Directory = z.object({
   boards: z.array(Named),
@@ -238,6 +245,8 @@ export const AdminTech = z.object({
   available: z.boolean(),
   active: z.boolean(),
   grants: z.object({ boardIds: z.array(id), allCompanies: z.boolean(), companyIds: z.array(id) }),
+  /** May see reports (admins see them anyway). */
+  maySeeReports: z.boolean(),
 });
 export const AdminPortalUser = z.object({
   id,

@@ -5,9 +5,10 @@ import { createAdmin } from './create-admin.js';
 import { migrate } from './migrate.js';
 import { removeDemo } from './remove-demo.js';
 import { resetTwoFactor } from './reset-two-factor.js';
+import { reportsRebuild } from './reports.js';
 import { erasePerson, exportPerson, retentionRun } from './privacy.js';
 
-const COMMANDS: Command[] = [createAdmin, migrate, backup, removeDemo, exportPerson, erasePerson, retentionRun, resetTwoFactor];
+const COMMANDS: Command[] = [createAdmin, migrate, backup, removeDemo, exportPerson, erasePerson, retentionRun, resetTwoFactor, reportsRebuild];
 
 const usage = () =>
   [

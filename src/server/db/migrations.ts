@@ -357,6 +357,24 @@ async function webhooks(db: Kysely<any>, dialect: Dialect) {
   await sql`create index webhook_attempts_delivery on webhook_attempts (delivery_id, id)`.execute(db);
 }
 
+/**
+ * Reports (026, services/chat-metrics.ts, docs/metrics.md): one row of measures per chat, written
+ * in the transaction of each change that closes a duration, raw and in business hours; the time of
+ * a chat's first tech message on the chat (read with the row a message batch locks anyway); and
+ * the grant that lets a tech who is not an admin see reports.
+ */
+async function chatMetrics(db: Kysely<any>) {
+  await sql`create table chat_metrics (chat_id bigint primary key references chats(id), requested_at ${bigint} not null, company_id bigint not null, board_id bigint not null, tech_id bigint, disposition text not null, queued_at ${bigint} not null, first_joined_at ${bigint}, join_ms ${bigint}, join_bh_ms ${bigint}, first_response_at ${bigint}, first_response_ms ${bigint}, first_response_bh_ms ${bigint}, ended_at ${bigint}, handle_ms ${bigint}, handle_bh_ms ${bigint}, abandoned_at ${bigint}, abandon_wait_ms ${bigint}, abandon_wait_bh_ms ${bigint}, callback_at ${bigint}, callback_completed_at ${bigint}, completed_at ${bigint}, messages integer, transfers integer not null default 0, rating integer)`.execute(
+    db,
+  );
+  await sql`create index chat_metrics_requested on chat_metrics (requested_at, chat_id)`.execute(db);
+  await sql`create index chat_metrics_company on chat_metrics (company_id, requested_at)`.execute(db);
+  await sql`create index chat_metrics_board on chat_metrics (board_id, requested_at)`.execute(db);
+  await sql`create index chat_metrics_tech on chat_metrics (tech_id, requested_at)`.execute(db);
+  await sql`alter table chats add column first_response_at ${bigint}`.execute(db);
+  await sql`alter table techs add column may_see_reports integer not null default 0`.execute(db);
+}
+
 const migrations: Migration[] = [
   { name: '001_initial', up: createTables },
   { name: '002_client_id_per_author', up: clientIdPerAuthor },
@@ -383,6 +401,7 @@ const migrations: Migration[] = [
   { name: '023_webhooks', up: webhooks },
   { name: '024_board_word', up: boardWord },
   { name: '025_company_widgets', up: companyWidgets },
+  { name: '026_chat_metrics', up: chatMetrics },
 ];
 
 /** The name of the newest migration: a database whose schema has it is current. */

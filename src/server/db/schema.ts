@@ -27,6 +27,8 @@ export interface TechsTable {
   all_companies: number;
   active: number;
   created_at: number;
+  /** 1: a tech (not an admin) allowed to see reports, over the chats they have access to (migration 026). */
+  may_see_reports: Generated<number>;
 }
 export interface TechBoardsTable {
   tech_id: number;
@@ -201,6 +203,8 @@ export interface ChatsTable {
   tech_read_seq: Generated<number>;
   /** The techs taking part besides the lead (`tech_id`), invited in: JSON of {id, name}[], null when none. */
   co_techs: string | null;
+  /** When a tech first wrote in the chat (null: not yet); set once, by the message batch (migration 026). */
+  first_response_at: number | null;
 }
 /** A chat offered by a tech in it to another tech: to take it over (transfer) or to join in (invite). */
 export interface ChatOffersTable {
@@ -452,7 +456,42 @@ export interface WebhookAttemptsTable {
   excerpt: string;
 }
 
+/**
+ * One row of report measures per chat (migration 026, services/chat-metrics.ts, docs/metrics.md).
+ * Durations in ms, raw and in business hours (`_bh_`), stored when they close.
+ */
+export interface ChatMetricsTable {
+  chat_id: number;
+  requested_at: number;
+  company_id: number;
+  board_id: number;
+  /** The tech who answered (first joined). */
+  tech_id: number | null;
+  disposition: 'waiting' | 'answered' | 'abandoned' | 'callback';
+  /** When it last entered the queue: the request, or a transfer to a board. */
+  queued_at: number;
+  first_joined_at: number | null;
+  join_ms: number | null;
+  join_bh_ms: number | null;
+  first_response_at: number | null;
+  first_response_ms: number | null;
+  first_response_bh_ms: number | null;
+  ended_at: number | null;
+  handle_ms: number | null;
+  handle_bh_ms: number | null;
+  abandoned_at: number | null;
+  abandon_wait_ms: number | null;
+  abandon_wait_bh_ms: number | null;
+  callback_at: number | null;
+  callback_completed_at: number | null;
+  completed_at: number | null;
+  messages: number | null;
+  transfers: Generated<number>;
+  rating: number | null;
+}
+
 export interface Database {
+  chat_metrics: ChatMetricsTable;
   companies: CompaniesTable;
   boards: BoardsTable;
   company_boards: CompanyBoardsTable;

@@ -16,6 +16,8 @@ export type TechActor = {
   allCompanies: boolean;
   boardIds: ReadonlySet<number>;
   companyIds: ReadonlySet<number>;
+  /** Granted "may see reports" (over the chats they have access to); admins see them anyway. */
+  reports?: boolean;
 };
 export type PortalActor = { kind: 'portal'; id: number; name: string; companyId: number };
 export type Actor = TechActor | PortalActor;
@@ -72,6 +74,7 @@ export async function loadTechActor(db: Tx, id: number): Promise<TechActor | nul
     allCompanies: t.all_companies === 1,
     boardIds: new Set(boards.map((b) => Number(b.board_id))),
     companyIds: new Set(companies.map((c) => Number(c.company_id))),
+    reports: t.may_see_reports === 1,
   };
 }
 

@@ -187,6 +187,15 @@ export function authorize(actor: Actor, action: Action, resource?: unknown): voi
   throw forbidden(action);
 }
 
+/**
+ * Reports (services/reports.ts): admins, and techs an admin granted "may see reports". What they
+ * cover is still the tech's access (`techScopeFilter` over the measures' board and company).
+ */
+export function authorizeReports(actor: Actor): void {
+  if (actor.kind === 'tech' && (actor.role === 'admin' || actor.reports === true)) return;
+  throw new Forbidden('reports_not_allowed', 'Reports are for admins and the techs an admin allows to see them');
+}
+
 /** The lifecycle event an action causes: the chat machine says in which states it can happen. */
 export const LIFECYCLE: Partial<Record<ChatAction, ChatEvent>> = {
   'chat.join': 'join',

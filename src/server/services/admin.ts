@@ -102,6 +102,7 @@ export async function listTechs(db: Db) {
     role: t.role,
     available: t.available === 1,
     active: t.active === 1,
+    maySeeReports: t.may_see_reports === 1,
     grants: {
       boardIds: boards.filter((b) => b.tech_id === t.id).map((b) => Number(b.board_id)),
       allCompanies: t.all_companies === 1,
@@ -159,6 +160,12 @@ export async function setGrants(ctx: Ctx, techId: number, grants: Grants) {
     await writeGrants(trx, techId, grants);
     outbox.add('tech.access_changed', { techId });
   });
+}
+
+/** Lets a tech see reports, or stops it; takes effect at their next request. */
+export async function setReportsGrant(ctx: Ctx, techId: number, allowed: boolean) {
+  if (!(await updateTechRow(ctx.db, techId, { may_see_reports: allowed ? 1 : 0 }))) throw new NotFound('Tech');
+  ctx.bus.publish('tech.access_changed', { techId });
 }
 
 export async function setAvailability(ctx: Ctx, techId: number, available: boolean) {

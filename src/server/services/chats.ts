@@ -8,6 +8,7 @@ import { authorize } from '../policies/rules.js';
 import type { Outbox } from '../events/bus.js';
 import { inTransaction, type Ctx } from './context.js';
 import { applyTransition, chatForCommand } from './transition.js';
+import { startMetrics } from './chat-metrics.js';
 import { appendMessage } from './messages.js';
 import { chatRowIn, getChatView } from './chat-queries.js';
 import { activeChatCount, claimLeave, insertChat, insertTransition, openChatIdByKey, requestTimesOf } from '../db/repositories/chats.js';
@@ -90,6 +91,7 @@ export async function requestChat(ctx: Ctx, user: PortalActor, input: RequestInp
         actor_id: user.id,
         at: now,
       });
+      await startMetrics(trx, chat);
       if (input.message) await appendMessage(trx, outbox, chatId, { kind: 'portal', id: user.id, name: user.name }, input.message, input.clientId ?? null, now);
       if (input.source === 'new_request' && input.callback) {
         // Asked for a callback up front: nobody is alerted for a chat that waits for nobody.

@@ -24,6 +24,7 @@ import type { Ctx } from './context.js';
 import { refusal } from './transition.js';
 import { presentMessage } from './presenters.js';
 import { queueWebhooks } from './webhook-events.js';
+import { recordFirstResponses } from './chat-metrics.js';
 import type { FileView, MessageView } from '../../shared/views.js';
 
 /** `file`: a stored file the message carries (services/files.ts); its body is then the file's name. */
@@ -178,12 +179,23 @@ async function writeBatch(ctx: Ctx, batch: Pending[]): Promise<Outcome[]> {
       }
       return { result: { message, duplicate: 'duplicateOf' in d } };
     });
+    await recordFirstResponses(trx, firstTechMessages(chats, rows));
     await queueWebhooks(ctx, trx, outbox);
     return { outcomes, chats };
   });
   outbox.flush(ctx.bus);
   for (const chat of chats.values()) rememberScope(ctx.db, chat);
   return outcomes;
+}
+
+/** The batch's first tech message in each chat that had none yet (the locked row says). */
+function firstTechMessages(chats: Map<number, LockedChat>, rows: NewMessage[]): { chatId: number; at: number }[] {
+  const firsts = new Map<number, number>();
+  for (const r of rows) {
+    if (r.kind !== 'tech' || firsts.has(r.chatId) || chats.get(r.chatId)?.first_response_at != null) continue;
+    firsts.set(r.chatId, r.createdAt);
+  }
+  return [...firsts].map(([chatId, at]) => ({ chatId, at }));
 }
 
 const storedKey = (m: Message): SendKey => ({ chatId: Number(m.chat_id), kind: m.author_kind, authorId: Number(m.author_id), clientId: m.client_id! });

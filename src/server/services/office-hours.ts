@@ -1,9 +1,9 @@
 import { Conflict, NotFound, ValidationFailed } from '../errors.js';
-import type { Db } from '../db/database.js';
+import type { Db, Tx } from '../db/database.js';
 import { isValidTimeZone, officeStatus, type OfficeHours, type WeeklySchedule } from '../domain/office-hours.js';
 import { deleteHolidayRow, holidayExistsOn, holidayRows, insertHoliday, officeHoursRow, saveOfficeHoursRow } from '../db/repositories/office-hours.js';
 
-export async function loadOfficeHours(db: Db): Promise<OfficeHours> {
+export async function loadOfficeHours(db: Tx): Promise<OfficeHours> {
   const row = await officeHoursRow(db);
   const holidays = await holidayRows(db);
   return {

@@ -9,6 +9,7 @@ import { authorize, stateAllows } from '../policies/rules.js';
 import { claimRating } from '../db/repositories/chats.js';
 import { type Ctx, inTransaction } from './context.js';
 import { getVisibleChatRow } from './chat-queries.js';
+import { recordRating } from './chat-metrics.js';
 
 export async function rateChat(ctx: Ctx, actor: PortalActor, chatId: number, input: { score: number; comment?: string }) {
   await inTransaction(ctx, async (trx, outbox) => {
@@ -19,6 +20,7 @@ export async function rateChat(ctx: Ctx, actor: PortalActor, chatId: number, inp
       throw new InvalidTransition('rate', chat.status, chat.status === 'completed' ? { reason: 'nobody_joined' } : undefined);
     // Of two ratings at once, one gets in.
     if (!(await claimRating(trx, chatId, input.score, input.comment || null, ctx.now()))) throw new Conflict('duplicate', 'You have rated this chat already');
+    await recordRating(trx, chatId, input.score);
     outbox.add('chat.rated', { chatId });
   });
 }

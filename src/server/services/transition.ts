@@ -8,6 +8,7 @@ import { authorize, LIFECYCLE, requesterLeft, stateAllows, type ChatAction } fro
 import { chatRowIn } from './chat-queries.js';
 import { findChat, insertTransition, updateChatIfStatus, type ChatGuard } from '../db/repositories/chats.js';
 import type { ChatRow } from './presenters.js';
+import { recordTransition } from './chat-metrics.js';
 
 export type TransitionActor = { kind: ActorKind; id: number | null };
 
@@ -39,6 +40,8 @@ export async function applyTransition(
   if (d.from !== d.to || event !== 'message') {
     await insertTransition(trx, { chat_id: chat.id, event, from_status: d.from, to_status: d.to, actor_kind: actor.kind, actor_id: actor.id, at: now });
   }
+  // The report measures this change closes (docs/metrics.md), in the same transaction.
+  await recordTransition(trx, chat, updated, event, actor.id, now);
   return updated;
 }
 

@@ -19,6 +19,7 @@ import { ChatTabs } from './chat-tabs.js';
 import { totalUnread, useUnread } from './unread.js';
 import { ChatPage } from './chat-page.js';
 import { SearchPage } from './search-page.js';
+import { ReportsPage } from './reports-page.js';
 import { TicketsPage } from './tickets-page.js';
 import { TicketPage } from './ticket-page.js';
 import { AdminPage } from './admin/admin-page.js';
@@ -87,6 +88,11 @@ function LoggedIn({ me }: { me: Me }) {
           <Link to="/console/replies" aria-current={path === '/console/replies' ? 'page' : undefined}>
             Replies
           </Link>
+          {me.maySeeReports && (
+            <Link to="/console/reports" aria-current={path.startsWith('/console/reports') ? 'page' : undefined}>
+              Reports
+            </Link>
+          )}
           {me.role === 'admin' && (
             <Link to="/console/admin" aria-current={path.startsWith('/console/admin') ? 'page' : undefined}>
               Admin
@@ -155,6 +161,8 @@ function titleOf(path: string) {
   if (path === '/console/tickets') return 'Tickets';
   if (path.startsWith('/console/tickets/')) return 'Ticket';
   if (path.startsWith('/console/admin')) return 'Admin';
+  if (path === '/console/reports') return 'Reports';
+  if (path === '/console/reports/chats') return 'Report chats';
   if (path === '/console/account') return 'My account';
   return 'Page not found';
 }
@@ -169,6 +177,7 @@ function Page({ path, me }: { path: string; me: Me }) {
   if (path === '/console/replies') return <RepliesPage />;
   if (path === '/console/account') return <AccountPage />;
   if (path.startsWith('/console/admin') && me.role === 'admin') return <AdminPage path={path} />;
+  if ((path === '/console/reports' || path === '/console/reports/chats') && me.maySeeReports) return <ReportsPage path={path} />;
   if (path === '/console' || path === '/console/') return <HomePage me={me} />;
   return (
     <main className="app-main" id="main">

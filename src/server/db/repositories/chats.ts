@@ -135,6 +135,7 @@ export function insertChat(
     | 'rated_at'
     | 'requester_read_seq'
     | 'tech_read_seq'
+    | 'first_response_at'
   >,
 ): Promise<Chat> {
   return trx.insertInto('chats').values(values).returningAll().executeTakeFirstOrThrow();

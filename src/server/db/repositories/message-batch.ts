@@ -12,8 +12,12 @@ import { prepared, rawRows } from '../prepared.js';
 import type { AuthorKind } from './messages.js';
 
 /** What a batch needs of each chat: the rule table's columns and the counter. */
-export type LockedChat = Pick<Chat, 'id' | 'status' | 'requester_id' | 'tech_id' | 'co_techs' | 'board_id' | 'company_id' | 'left_at' | 'last_seq'>;
-const LOCKED_COLUMNS = ['id', 'status', 'requester_id', 'tech_id', 'co_techs', 'board_id', 'company_id', 'left_at', 'last_seq'] as const;
+export type LockedChat = Pick<
+  Chat,
+  'id' | 'status' | 'requester_id' | 'tech_id' | 'co_techs' | 'board_id' | 'company_id' | 'left_at' | 'last_seq' | 'first_response_at'
+>;
+/** `first_response_at`: whether a tech wrote in the chat yet (its report measure is written once, services/chat-metrics.ts). */
+const LOCKED_COLUMNS = ['id', 'status', 'requester_id', 'tech_id', 'co_techs', 'board_id', 'company_id', 'left_at', 'last_seq', 'first_response_at'] as const;
 /** What identifies a send for deduplication: a client id is its author's own, per chat. */
 export type SendKey = { chatId: number; kind: AuthorKind; authorId: number; clientId: string };
 export type NewMessage = SendKey & { seq: number; body: string; fileId: number | null; createdAt: number };

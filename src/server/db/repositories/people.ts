@@ -73,7 +73,7 @@ export async function techName(db: Tx, techId: number): Promise<string | undefin
 /** Every tech with every grant, for the admin's list. */
 export function techRows(db: Tx) {
   return Promise.all([
-    db.selectFrom('techs').select(['id', 'email', 'name', 'role', 'available', 'all_companies', 'active']).orderBy('name').execute(),
+    db.selectFrom('techs').select(['id', 'email', 'name', 'role', 'available', 'all_companies', 'active', 'may_see_reports']).orderBy('name').execute(),
     db.selectFrom('tech_boards').selectAll().execute(),
     db.selectFrom('tech_companies').selectAll().execute(),
   ]);

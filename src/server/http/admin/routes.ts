@@ -7,6 +7,7 @@ import {
   CompanyBody,
   EraseBody,
   GrantsBody,
+  ReportsGrantBody,
   HolidayBody,
   IdParam,
   NameBody,
@@ -119,6 +120,10 @@ export const adminRoutes = (ctx: Ctx) => async (root: FastifyInstance) => {
   });
   app.put('/techs/:id/grants', { schema: { tags, params: IdParam, body: GrantsBody, response: answers(V.Created) } }, async (req) => {
     await admin.setGrants(ctx, req.params.id, req.body);
+    return { id: req.params.id };
+  });
+  app.put('/techs/:id/reports', { schema: { tags, params: IdParam, body: ReportsGrantBody, response: answers(V.Created) } }, async (req) => {
+    await admin.setReportsGrant(ctx, req.params.id, req.body.allowed);
     return { id: req.params.id };
   });
 

@@ -32,6 +32,7 @@ import { chatStreamRoutes } from '../chat-stream-routes.js';
 import { CannedRepliesQuery, PersonalReplyBody } from '../../../shared/schemas.js';
 import { chatContext } from '../../services/chat-context.js';
 import { acceptOffer, declineOffer, myOffers, offerChat, transferTargets, transferToBoard, withdrawOffer } from '../../services/transfers.js';
+import { reportRoutes } from './report-routes.js';
 import { createPersonalReply, deletePersonalReply, listCannedReplies, updatePersonalReply } from '../../services/canned-replies.js';
 
 const big = z.coerce
@@ -49,7 +50,7 @@ export const consoleRoutes = (ctx: Ctx) => async (root: FastifyInstance) => {
 
   app.get('/me', { schema: { tags, response: answers(V.TechMe) } }, async (req) => {
     const t = techOf(req);
-    return { id: t.id, name: t.name, role: t.role, available: t.available };
+    return { id: t.id, name: t.name, role: t.role, available: t.available, maySeeReports: t.role === 'admin' || t.reports === true };
   });
   app.put('/status', { schema: { tags, body: StatusBody, response: answers(V.Availability) } }, async (req) => {
     await setAvailability(ctx, techOf(req).id, req.body.available);
@@ -57,6 +58,7 @@ export const consoleRoutes = (ctx: Ctx) => async (root: FastifyInstance) => {
   });
   app.get('/status-bar', { schema: { tags, response: answers(V.StatusBarView) } }, async (req) => statusBar(ctx.db, techOf(req)));
   app.get('/directory', { schema: { tags, response: answers(V.Directory) } }, async (req) => directory(ctx.db, techOf(req)));
+  reportRoutes(app, ctx);
 
   app.get('/chats/:id', { schema: { tags, params: IdParam, response: answers(V.TechChatDetail) } }, async (req) => {
     const chat = await getChatView(ctx.db, techOf(req), req.params.id);

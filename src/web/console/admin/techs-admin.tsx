@@ -145,6 +145,7 @@ function TechRow({
         <summary>
           <strong>{tech.name}</strong> <span className="muted">{tech.email}</span> · {tech.role === 'admin' ? 'Admin' : 'Technician'} ·{' '}
           {tech.active ? (tech.available ? 'Available' : 'Do Not Respond') : 'Deactivated'} · access: {scope}
+          {tech.role !== 'admin' && tech.maySeeReports ? ' · sees reports' : ''}
         </summary>
         <div className="row">
           <label htmlFor={`${id}-role`}>Role of {tech.name}</label>
@@ -172,6 +173,21 @@ function TechRow({
           >
             {tech.active ? `Deactivate ${tech.name}` : `Reactivate ${tech.name}`}
           </button>
+          {tech.role !== 'admin' && (
+            <button
+              type="button"
+              className="secondary"
+              disabled={save.busy}
+              onClick={() =>
+                void save.run(
+                  tech.maySeeReports ? `${tech.name} no longer sees reports` : `${tech.name} may see reports of the chats they have access to`,
+                  () => api.put(`/api/admin/techs/${tech.id}/reports`, { allowed: !tech.maySeeReports }),
+                )
+              }
+            >
+              {tech.maySeeReports ? `Stop ${tech.name} seeing reports` : `Let ${tech.name} see reports`}
+            </button>
+          )}
         </div>
         <PasswordReset tech={tech} save={save} />
         <form className="stack" onSubmit={grants} aria-label={`Access of ${tech.name}`}>

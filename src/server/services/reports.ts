@@ -1,0 +1,374 @@
+/**
+ * Reports (SPEC Part 2 "Insight", docs/metrics.md): every figure is read from `chat_metrics`, one
+ * row per chat, under one set of filters that the summary, the buckets, the tables, the drill-down
+ * and the export share, so a number and the list of chats behind it always agree. What a viewer
+ * sees is their access (admins: everything; a tech with the grant: their boards and companies).
+ *
+ * The SQL is the same on both databases: filters on indexed columns, counts and sums in one pass,
+ * nearest-rank percentiles with `row_number()` windows, and day/hour buckets grouped by 15-minute
+ * UTC buckets that domain/report-buckets.ts maps to the chosen zone.
+ */
+import { sql, type Expression, type RawBuilder } from 'kysely';
+import type { Db } from '../db/database.js';
+import { ValidationFailed } from '../errors.js';
+import { techBoardFilter, techCompanyFilter, type TechActor } from '../policies/access.js';
+import { authorizeReports } from '../policies/rules.js';
+import { dayStart, daysOf, hourRanges, localClock, QUARTER_MS, reportRange } from '../domain/report-buckets.js';
+import {
+  WAIT_BINS,
+  type DrillFilters,
+  type ReportChat,
+  type ReportChats,
+  type ReportCompanies,
+  type ReportDistributions,
+  type ReportFilters,
+  type ReportSummary,
+  type ReportTechs,
+  type ReportVolume,
+  type Stat,
+} from '../../shared/reports.js';
+
+/** The longest range a report covers: about three years of days. */
+const MAX_DAYS = 1100;
+
+type Cols = { join: string; firstResponse: string; handle: string; abandonWait: string };
+const RAW: Cols = { join: 'join_ms', firstResponse: 'first_response_ms', handle: 'handle_ms', abandonWait: 'abandon_wait_ms' };
+const BUSINESS: Cols = { join: 'join_bh_ms', firstResponse: 'first_response_bh_ms', handle: 'handle_bh_ms', abandonWait: 'abandon_wait_bh_ms' };
+
+/** A report's filters made SQL over `chat_metrics m`, with its range and chosen columns. */
+export type Scope = { from: number; to: number; tz: string; hours: 'raw' | 'business'; percentiles: boolean; cols: Cols; where: RawBuilder<unknown> };
+
+const col = (name: string) => sql.ref(`m.${name}`);
+const num = (v: unknown): number => (v === null || v === undefined ? 0 : Number(v));
+const numOrNull = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
+const pct = (part: number, whole: number) => (whole ? Math.round((part / whole) * 1000) / 10 : null);
+const round = (v: unknown) => (v === null || v === undefined ? null : Math.round(Number(v)));
+
+/** The viewer may see reports, and the filters are sound: the scope every report query runs in. */
+export function reportScope(tech: TechActor, f: ReportFilters | DrillFilters, now: number): Scope {
+  authorizeReports(tech);
+  const { from, to } = reportRange(f, now);
+  if (!(to > from)) throw new ValidationFailed('The range ends before it starts', { field: 'to' });
+  if (to - from > MAX_DAYS * 24 * 3600 * 1000) throw new ValidationFailed(`A report covers at most ${MAX_DAYS} days`, { field: 'from' });
+  const cols = f.hours === 'business' ? BUSINESS : RAW;
+  const c: Expression<unknown>[] = [sql`m.requested_at >= ${from}`, sql`m.requested_at < ${to}`];
+  // The tech's access, the same rule as every list (policies/access.ts).
+  c.push(techBoardFilter(tech, 'm.board_id'), techCompanyFilter(tech, 'm.company_id'));
+  if (f.companies?.length) c.push(sql`m.company_id in (${sql.join(f.companies)})`);
+  if (f.boards?.length) c.push(sql`m.board_id in (${sql.join(f.boards)})`);
+  if (f.techs?.length) c.push(sql`m.tech_id in (${sql.join(f.techs)})`);
+  if (f.outcomes?.length) c.push(sql`m.disposition in (${sql.join(f.outcomes)})`);
+  if ('metric' in f) c.push(...drillConditions(f, from, to, cols));
+  return { from, to, tz: f.tz, hours: f.hours, percentiles: f.stat !== 'average', cols, where: sql`(${sql.join(c, sql` and `)})` };
+}
+
+/** The number a drill-down opens: its metric, and its bucket if any. */
+function drillConditions(f: DrillFilters, from: number, to: number, cols: Cols): Expression<unknown>[] {
+  const c: Expression<unknown>[] = [];
+  const notNull = (name: string) => sql`${col(name)} is not null`;
+  switch (f.metric) {
+    case 'answered':
+    case 'abandoned':
+    case 'waiting':
+      c.push(sql`m.disposition = ${f.metric}`);
+      break;
+    case 'callbacks':
+      c.push(sql`m.disposition = 'callback'`);
+      break;
+    case 'callbacks_completed':
+      c.push(sql`m.disposition = 'callback'`, notNull('callback_completed_at'));
+      break;
+    case 'time_to_join':
+      c.push(notNull(cols.join));
+      break;
+    case 'first_response':
+      c.push(notNull(cols.firstResponse));
+      break;
+    case 'handle':
+      c.push(notNull(cols.handle));
+      break;
+    case 'abandon_wait':
+      c.push(notNull(cols.abandonWait));
+      break;
+    case 'messages':
+      c.push(notNull('messages'));
+      break;
+    case 'transferred':
+      c.push(sql`m.transfers > 0`);
+      break;
+    case 'rated':
+      c.push(notNull('rating'));
+      if (f.score !== undefined) c.push(sql`m.rating = ${f.score}`);
+      break;
+    default:
+      break;
+  }
+  if (f.bin !== undefined) {
+    const name = f.metric === 'abandon_wait' ? cols.abandonWait : f.metric === 'time_to_join' ? cols.join : null;
+    if (!name) throw new ValidationFailed('A wait bucket goes with metric time_to_join or abandon_wait', { field: 'bin' });
+    const b = WAIT_BINS[f.bin];
+    c.push(sql`${col(name)} >= ${b.fromMs}`);
+    if (b.toMs !== null) c.push(sql`${col(name)} < ${b.toMs}`);
+  }
+  if (f.day !== undefined) c.push(sql`m.requested_at >= ${dayStart(f.day, f.tz)}`, sql`m.requested_at < ${dayStart(f.day, f.tz, 1)}`);
+  if (f.hour !== undefined) {
+    const ranges = hourRanges(from, to, f.tz, f.hour);
+    c.push(
+      ranges.length
+        ? sql`(${sql.join(
+            ranges.map(([s, e]) => sql`(m.requested_at >= ${s} and m.requested_at < ${e})`),
+            sql` or `,
+          )})`
+        : sql`1 = 0`,
+    );
+  }
+  return c;
+}
+
+const rangeOf = (s: Scope) => ({ from: new Date(s.from).toISOString(), to: new Date(s.to).toISOString(), tz: s.tz, hours: s.hours });
+
+type Percentiles = Map<string, { p50: number | null; p90: number | null }>;
+
+/**
+ * Nearest-rank p50 and p90 of columns (`key` → column), over the scope, per group when a group
+ * column is given: one query. The value at rank ⌈p·n⌉ in ascending order (ties by chat id).
+ */
+async function percentiles(db: Db, s: Scope, columns: Record<string, string>, group?: string): Promise<Map<string, Percentiles>> {
+  // Averages asked for: the sorts are skipped.
+  if (!s.percentiles) return new Map();
+  const g = group ? col(group) : sql`0`;
+  const parts = Object.entries(columns).map(
+    ([key, name]) => sql`select * from (select ${sql.lit(key)} as k, g, v, rn, n from (
+      select ${g} as g, ${col(name)} as v,
+        row_number() over (partition by ${g} order by ${col(name)}, m.chat_id) as rn,
+        count(*) over (partition by ${g}) as n
+      from chat_metrics m where ${s.where} and ${col(name)} is not null ${group ? sql`and ${col(group)} is not null` : sql``}) t
+      where rn = (n * 50 + 99) / 100 or rn = (n * 90 + 99) / 100) p${sql.raw(key.replace(/\W/g, ''))}`,
+  );
+  const rows = await sql<{ k: string; g: unknown; v: unknown; rn: unknown; n: unknown }>`${sql.join(parts, sql` union all `)}`.execute(db);
+  const out = new Map<string, Percentiles>();
+  for (const r of rows.rows) {
+    const gk = String(r.g);
+    let m = out.get(gk);
+    if (!m) out.set(gk, (m = new Map()));
+    let p = m.get(r.k);
+    if (!p) m.set(r.k, (p = { p50: null, p90: null }));
+    const n = num(r.n);
+    const rn = num(r.rn);
+    if (rn === Math.floor((n * 50 + 99) / 100)) p.p50 = num(r.v);
+    if (rn === Math.floor((n * 90 + 99) / 100)) p.p90 = num(r.v);
+  }
+  return out;
+}
+
+const stat = (count: unknown, average: unknown, p?: { p50: number | null; p90: number | null }, decimals = 0): Stat => ({
+  count: num(count),
+  p50: p?.p50 ?? null,
+  p90: p?.p90 ?? null,
+  average: average === null || average === undefined ? null : decimals ? Math.round(Number(average) * 10 ** decimals) / 10 ** decimals : round(average),
+});
+
+const isDisposition = (d: string) => sql`sum(case when m.disposition = ${d} then 1 else 0 end)`;
+
+export async function reportSummary(db: Db, s: Scope): Promise<ReportSummary> {
+  const c = s.cols;
+  const [totals] = (
+    await sql<Record<string, unknown>>`select count(*) as requests,
+      ${isDisposition('answered')} as answered, ${isDisposition('abandoned')} as abandoned,
+      ${isDisposition('callback')} as callbacks, ${isDisposition('waiting')} as waiting,
+      sum(case when m.disposition = 'callback' and m.callback_completed_at is not null then 1 else 0 end) as callbacks_completed,
+      sum(m.transfers) as transfers, sum(case when m.transfers > 0 then 1 else 0 end) as transferred,
+      sum(case when m.ended_at is not null then 1 else 0 end) as ended,
+      count(m.rating) as rated, avg(m.rating) as rating_avg,
+      sum(case when m.rating = 1 then 1 else 0 end) as r1, sum(case when m.rating = 2 then 1 else 0 end) as r2,
+      sum(case when m.rating = 3 then 1 else 0 end) as r3, sum(case when m.rating = 4 then 1 else 0 end) as r4,
+      sum(case when m.rating = 5 then 1 else 0 end) as r5,
+      count(${col(c.join)}) as join_n, avg(${col(c.join)}) as join_avg,
+      count(${col(c.firstResponse)}) as fr_n, avg(${col(c.firstResponse)}) as fr_avg,
+      count(${col(c.handle)}) as handle_n, avg(${col(c.handle)}) as handle_avg,
+      count(${col(c.abandonWait)}) as aw_n, avg(${col(c.abandonWait)}) as aw_avg,
+      count(m.messages) as msg_n, avg(m.messages) as msg_avg
+    from chat_metrics m where ${s.where}`.execute(db)
+  ).rows;
+  const p = (await percentiles(db, s, { join: c.join, fr: c.firstResponse, handle: c.handle, aw: c.abandonWait, msg: 'messages' })).get('0');
+  const requests = num(totals.requests);
+  const answered = num(totals.answered);
+  const abandoned = num(totals.abandoned);
+  const rated = num(totals.rated);
+  const ended = num(totals.ended);
+  const ratingAvg = totals.rating_avg === null ? null : Math.round(Number(totals.rating_avg) * 100) / 100;
+  return {
+    ...rangeOf(s),
+    requests,
+    answered,
+    abandoned,
+    callbacks: num(totals.callbacks),
+    callbacksCompleted: num(totals.callbacks_completed),
+    waiting: num(totals.waiting),
+    answeredPct: pct(answered, requests),
+    abandonedPct: pct(abandoned, requests),
+    timeToJoin: stat(totals.join_n, totals.join_avg, p?.get('join')),
+    firstResponse: stat(totals.fr_n, totals.fr_avg, p?.get('fr')),
+    handle: stat(totals.handle_n, totals.handle_avg, p?.get('handle')),
+    abandonWait: stat(totals.aw_n, totals.aw_avg, p?.get('aw')),
+    messages: stat(totals.msg_n, totals.msg_avg, p?.get('msg'), 2),
+    transfers: { total: num(totals.transfers), chats: num(totals.transferred) },
+    rating: {
+      rated,
+      ended,
+      average: ratingAvg,
+      sharePct: pct(rated, ended),
+      distribution: [1, 2, 3, 4, 5].map((score) => ({ score, chats: num(totals[`r${score}`]) })),
+    },
+  };
+}
+
+export async function reportVolume(db: Db, s: Scope): Promise<ReportVolume> {
+  const rows = (
+    await sql<Record<string, unknown>>`select m.requested_at / ${sql.lit(QUARTER_MS)} as q, count(*) as requests,
+      ${isDisposition('answered')} as answered, ${isDisposition('abandoned')} as abandoned, ${isDisposition('callback')} as callbacks
+    from chat_metrics m where ${s.where} group by m.requested_at / ${sql.lit(QUARTER_MS)}`.execute(db)
+  ).rows;
+  const zero = () => ({ requests: 0, answered: 0, abandoned: 0, callbacks: 0 });
+  const byDay = new Map(daysOf(s.from, s.to, s.tz).map((day) => [day, zero()]));
+  const byHour = Array.from({ length: 24 }, zero);
+  const clock = localClock(s.tz);
+  for (const r of rows) {
+    const { day, hour } = clock(num(r.q) * QUARTER_MS);
+    for (const target of [byDay.get(day) ?? byDay.set(day, zero()).get(day)!, byHour[hour]]) {
+      target.requests += num(r.requests);
+      target.answered += num(r.answered);
+      target.abandoned += num(r.abandoned);
+      target.callbacks += num(r.callbacks);
+    }
+  }
+  return {
+    ...rangeOf(s),
+    byDay: [...byDay].sort(([a], [b]) => (a < b ? -1 : 1)).map(([day, v]) => ({ day, ...v })),
+    byHour: byHour.map((v, hour) => ({ hour, ...v })),
+  };
+}
+
+const binCase = (name: string) =>
+  sql`case ${sql.join(
+    WAIT_BINS.map((b, i) =>
+      b.toMs === null ? sql`when ${col(name)} >= ${sql.lit(b.fromMs)} then ${sql.lit(i)}` : sql`when ${col(name)} < ${sql.lit(b.toMs)} then ${sql.lit(i)}`,
+    ),
+    sql` `,
+  )} end`;
+
+export async function reportDistributions(db: Db, s: Scope): Promise<ReportDistributions> {
+  const bins = async (name: string) => {
+    const rows = (
+      await sql<{ b: unknown; n: unknown }>`select ${binCase(name)} as b, count(*) as n from chat_metrics m
+      where ${s.where} and ${col(name)} is not null group by ${binCase(name)}`.execute(db)
+    ).rows;
+    const counts = new Map(rows.map((r) => [num(r.b), num(r.n)]));
+    return WAIT_BINS.map((b, bin) => ({ bin, label: b.label, fromMs: b.fromMs, toMs: b.toMs, chats: counts.get(bin) ?? 0 }));
+  };
+  return { ...rangeOf(s), timeToJoin: await bins(s.cols.join), abandonment: await bins(s.cols.abandonWait) };
+}
+
+export async function reportTechs(db: Db, s: Scope): Promise<ReportTechs> {
+  const c = s.cols;
+  const rows = (
+    await sql<Record<string, unknown>>`select m.tech_id as id, t.name as name, ${isDisposition('answered')} as answered,
+      count(${col(c.join)}) as join_n, avg(${col(c.join)}) as join_avg,
+      count(${col(c.firstResponse)}) as fr_n, avg(${col(c.firstResponse)}) as fr_avg,
+      count(${col(c.handle)}) as handle_n, avg(${col(c.handle)}) as handle_avg,
+      sum(m.transfers) as transfers, count(m.rating) as rated, avg(m.rating) as rating_avg
+    from chat_metrics m join techs t on t.id = m.tech_id
+    where ${s.where} and m.tech_id is not null group by m.tech_id, t.name order by t.name, m.tech_id`.execute(db)
+  ).rows;
+  const p = await percentiles(db, s, { join: c.join, fr: c.firstResponse, handle: c.handle }, 'tech_id');
+  return {
+    ...rangeOf(s),
+    rows: rows.map((r) => {
+      const q = p.get(String(r.id));
+      return {
+        techId: num(r.id),
+        name: String(r.name),
+        answered: num(r.answered),
+        timeToJoin: stat(r.join_n, r.join_avg, q?.get('join')),
+        firstResponse: stat(r.fr_n, r.fr_avg, q?.get('fr')),
+        handle: stat(r.handle_n, r.handle_avg, q?.get('handle')),
+        transfers: num(r.transfers),
+        rated: num(r.rated),
+        ratingAverage: r.rating_avg === null ? null : Math.round(Number(r.rating_avg) * 100) / 100,
+      };
+    }),
+  };
+}
+
+export async function reportCompanies(db: Db, s: Scope): Promise<ReportCompanies> {
+  const c = s.cols;
+  const rows = (
+    await sql<Record<string, unknown>>`select m.company_id as id, co.name as name, count(*) as requests,
+      ${isDisposition('answered')} as answered, ${isDisposition('abandoned')} as abandoned, ${isDisposition('callback')} as callbacks,
+      count(${col(c.join)}) as join_n, avg(${col(c.join)}) as join_avg, count(${col(c.handle)}) as handle_n, avg(${col(c.handle)}) as handle_avg
+    from chat_metrics m join companies co on co.id = m.company_id
+    where ${s.where} group by m.company_id, co.name order by co.name, m.company_id`.execute(db)
+  ).rows;
+  const p = await percentiles(db, s, { join: c.join, handle: c.handle }, 'company_id');
+  return {
+    ...rangeOf(s),
+    rows: rows.map((r) => {
+      const q = p.get(String(r.id));
+      return {
+        companyId: num(r.id),
+        name: String(r.name),
+        requests: num(r.requests),
+        answered: num(r.answered),
+        abandoned: num(r.abandoned),
+        callbacks: num(r.callbacks),
+        timeToJoin: stat(r.join_n, r.join_avg, q?.get('join')),
+        handle: stat(r.handle_n, r.handle_avg, q?.get('handle')),
+      };
+    }),
+  };
+}
+
+/** One chat's row of measures with its names, as the drill-down and the export read it. */
+export type ChatMeasures = Record<string, unknown> & { chat_id: unknown; requested_at: unknown };
+
+/** A page of the scope's chats, oldest request first, after a (requested_at, chat_id) cursor. */
+export async function chatPage(db: Db, s: Scope, limit: number, after?: [number, number]): Promise<ChatMeasures[]> {
+  const cursor = after ? sql`and (m.requested_at > ${after[0]} or (m.requested_at = ${after[0]} and m.chat_id > ${after[1]}))` : sql``;
+  return (
+    await sql<ChatMeasures>`select m.*, c.subject as subject, co.name as company, b.name as board, t.name as tech
+    from chat_metrics m join chats c on c.id = m.chat_id join companies co on co.id = m.company_id
+      join boards b on b.id = m.board_id left join techs t on t.id = m.tech_id
+    where ${s.where} ${cursor} order by m.requested_at, m.chat_id limit ${limit}`.execute(db)
+  ).rows;
+}
+
+export function presentReportChat(r: ChatMeasures, cols: Cols): ReportChat {
+  return {
+    id: num(r.chat_id),
+    requestedAt: new Date(num(r.requested_at)).toISOString(),
+    subject: String(r.subject),
+    company: String(r.company),
+    board: String(r.board),
+    tech: r.tech === null || r.tech === undefined ? null : String(r.tech),
+    outcome: r.disposition as ReportChat['outcome'],
+    timeToJoinMs: numOrNull(r[cols.join]),
+    firstResponseMs: numOrNull(r[cols.firstResponse]),
+    handleMs: numOrNull(r[cols.handle]),
+    abandonWaitMs: numOrNull(r[cols.abandonWait]),
+    messages: numOrNull(r.messages),
+    transfers: num(r.transfers),
+    rating: numOrNull(r.rating),
+  };
+}
+
+export async function reportChats(db: Db, s: Scope, limit: number, after?: string): Promise<ReportChats> {
+  const cursor = after ? (after.split('.').map(Number) as [number, number]) : undefined;
+  const rows = await chatPage(db, s, limit + 1, cursor);
+  const page = rows.slice(0, limit);
+  const last = page[page.length - 1];
+  return {
+    ...rangeOf(s),
+    rows: page.map((r) => presentReportChat(r, s.cols)),
+    next: rows.length > limit && last ? `${num(last.requested_at)}.${num(last.chat_id)}` : null,
+  };
+}
