@@ -9,7 +9,7 @@ const count = z.number().int().min(0);
 export const WallboardTechs = z.object({
   /** Connected and Available. */
   available: count,
-  /** Connected and on Do Not Disturb (DNR). */
+  /** Connected and on Do Not Respond (DNR). */
   dnr: count,
   /** Not connected to the console on any node. */
   offline: count,

@@ -10,7 +10,7 @@ import { SessionGate } from '../common/session-gate.js';
 import { Brand, useBrandAccent } from '../common/branding.js';
 import { ThemeSwitch } from '../common/theme-switch.js';
 import { Link, match, navigate, useDocumentTitle, usePath } from '../common/router.js';
-import { closeSocket, getSocket, useSessionWatch } from '../common/socket.js';
+import { closeSocket, getSocket, useSessionWatch, type ConsoleSocket } from '../common/socket.js';
 import { AlertToasts } from './alert-toasts.js';
 import { OfferToasts } from './offer-toasts.js';
 import { SignalSettings } from './signal-settings.js';
@@ -29,6 +29,8 @@ import { useStatusBarSync } from './status-bar-sync.js';
 import { keys, useMe, useStatusBar, type Me, type SearchResult } from './queries.js';
 import { formatDateTime } from '../common/format.js';
 import { AccountPage, TwoFactorRequiredPage } from './account-page.js';
+import { WallboardPage } from './wallboard-page.js';
+import { useWallboardAccess } from './wallboard-data.js';
 
 export function ConsoleApp() {
   const me = useMe();
@@ -53,6 +55,7 @@ function LoggedIn({ me }: { me: Me }) {
   useWaitingInTitle(path);
   useSessionWatch(socket, '/api/console/me');
   const chatMatch = match('/console/chats/:id', path);
+  const wallboard = useWallboardAccess(me.role);
 
   const logout = async () => {
     try {
@@ -87,6 +90,11 @@ function LoggedIn({ me }: { me: Me }) {
           <Link to="/console/replies" aria-current={path === '/console/replies' ? 'page' : undefined}>
             Replies
           </Link>
+          {wallboard && (
+            <Link to="/console/wallboard" aria-current={path === '/console/wallboard' ? 'page' : undefined}>
+              Wallboard
+            </Link>
+          )}
           {me.role === 'admin' && (
             <Link to="/console/admin" aria-current={path.startsWith('/console/admin') ? 'page' : undefined}>
               Admin
@@ -112,7 +120,7 @@ function LoggedIn({ me }: { me: Me }) {
         <StatusBar currentChatId={chatMatch?.id ?? null} />
         <div className="console-main">
           <ChatTabs socket={socket} currentChatId={chatMatch?.id ?? null} />
-          <Page path={path} me={me} />
+          <Page path={path} me={me} socket={socket} />
         </div>
       </div>
     </>
@@ -156,10 +164,11 @@ function titleOf(path: string) {
   if (path.startsWith('/console/tickets/')) return 'Ticket';
   if (path.startsWith('/console/admin')) return 'Admin';
   if (path === '/console/account') return 'My account';
+  if (path === '/console/wallboard') return 'Wallboard';
   return 'Page not found';
 }
 
-function Page({ path, me }: { path: string; me: Me }) {
+function Page({ path, me, socket }: { path: string; me: Me; socket: ConsoleSocket }) {
   useDocumentTitle(titleOf(path), 'Tech Console');
   let m: Record<string, number> | null;
   if ((m = match('/console/chats/:id', path))) return <ChatPage key={m.id} id={m.id} me={me} />;
@@ -168,6 +177,7 @@ function Page({ path, me }: { path: string; me: Me }) {
   if (path === '/console/search') return <SearchPage />;
   if (path === '/console/replies') return <RepliesPage />;
   if (path === '/console/account') return <AccountPage />;
+  if (path === '/console/wallboard') return <WallboardPage socket={socket} />;
   if (path.startsWith('/console/admin') && me.role === 'admin') return <AdminPage path={path} />;
   if (path === '/console' || path === '/console/') return <HomePage me={me} />;
   return (
