@@ -10,6 +10,8 @@
  *   npm run bench -- web                the web pages' entry sizes and the portal's first load (bench/web.ts)
  *   npm run bench -- uploads            server memory while ten 10 MB files are sent at once, then downloaded at once,
  *                                       on SQLite and PostgreSQL (bench/uploads.ts)
+ *   npm run bench -- wallboard          how soon an open wallboard shows a request or a join (bench/wallboard.ts;
+ *                                       not in the default list)
  *   npm run bench -- faults             the seeded fault run of issue 17 (not in the default list;
  *                                       FAULTS_SEED, FAULTS_MINUTES: bench/faults.ts)
  *
@@ -26,6 +28,7 @@ import { searchScenario } from './search.js';
 import { startAndIdle } from './start.js';
 import { UPLOADS_FULL, UPLOADS_QUICK, uploadsScenario } from './uploads.js';
 import { webScenario } from './web.js';
+import { wallboardScenario } from './wallboard.js';
 
 const quick = process.env.BENCH_QUICK === '1';
 const SCENARIOS = {
@@ -40,6 +43,7 @@ const SCENARIOS = {
   faults: (_: Scale) => faultsScenario(),
   web: (_: Scale) => webScenario(),
   uploads: (_: Scale) => uploadsScenario(quick ? UPLOADS_QUICK : UPLOADS_FULL),
+  wallboard: (_: Scale) => wallboardScenario(),
 } as const;
 type Name = keyof typeof SCENARIOS;
 
@@ -148,6 +152,13 @@ function headline(name: Name, r: any): Record<string, unknown> {
         postgresUploadMbPerS: r.postgres?.uploadMbPerS,
         sqliteBaselineRssMb: r.sqlite?.baselineRssMb,
         verified: r.verified,
+      };
+    case 'wallboard':
+      return {
+        p50Ms: r.changeToPushMsFromRequestSent.p50,
+        p95Ms: r.changeToPushMsFromRequestSent.p95,
+        missed: r.changesNeverShownWithin5s,
+        pushesPerChangePerWallboard: r.pushesPerChangePerWallboard,
       };
     case 'faults':
       return { violations: r.violations, faultsApplied: r.faults.applied, chats: r.workload.chats, messagesAcked: r.workload.messagesAcked };

@@ -18,6 +18,7 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('wallboard in a real browser
   it('allowed by an admin, updates live on a request and a join; TV mode; axe in both themes and widths', async () => {
     const { s, b } = suite;
     const w = await s.f.world();
+    await s.ctx.db.updateTable('techs').set({ name: 'Sam Desk' }).where('id', '=', w.tech.id).execute();
     const lead = await s.f.tech({ boardIds: [w.boardId], companyIds: [w.companyId], name: 'Lee Lead' });
     const adminTech = await s.f.tech({ role: 'admin', name: 'Ada Admin' });
 
@@ -61,7 +62,7 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('wallboard in a real browser
     expect(await figure('wb-service-level')).toBe('100%');
     expect(await page.getByTestId('wb-office').textContent()).toContain('Open');
     expect(await axeViolations(page)).toEqual([]);
-    await page.screenshot({ path: screenshotPath('wallboard-1280.png'), fullPage: true });
+    await page.screenshot({ path: screenshotPath('console-wallboard-light'), fullPage: true });
 
     // TV mode: full screen, the figures alone (no navigation), in large type.
     await page.getByRole('button', { name: 'TV mode (full screen)' }).click();
@@ -74,7 +75,7 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('wallboard in a real browser
       .evaluate((el) => Number.parseFloat(getComputedStyle(el).fontSize));
     expect(size).toBeGreaterThanOrEqual(60);
     expect(await axeViolations(page)).toEqual([]);
-    await page.screenshot({ path: screenshotPath('wallboard-tv.png') });
+    await page.screenshot({ path: screenshotPath('console-wallboard-tv-light') });
     // Still live in TV mode.
     const u2 = await s.f.portalUser(w.companyId);
     const user2 = await loginAs(s.url, 'portal', u2.email, PASSWORD);
@@ -93,6 +94,8 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('wallboard in a real browser
     await page.getByRole('button', { name: 'TV mode (full screen)' }).click();
     await eventually(() => page.evaluate(() => document.fullscreenElement !== null)).toBe(true);
     expect(await axeViolations(page)).toEqual([]);
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await page.screenshot({ path: screenshotPath('console-wallboard-tv-dark-phone') });
     await page.keyboard.press('Escape');
     await eventually(() => page.evaluate(() => document.fullscreenElement === null), { timeout: 5000 }).toBe(true);
   });

@@ -160,6 +160,39 @@ describe.each(DIALECTS)('wallboard on %s', (kind) => {
     expect((await ack(t1Socket, 'wallboard:watch', {})).wallboard).toEqual(board);
   });
 
+  it('counts "today" from midnight in the office hours\' time zone, and shows whether support is open', async () => {
+    const zone = 'Pacific/Auckland';
+    const open = Object.fromEntries(['0', '1', '2', '3', '4', '5', '6'].map((d) => [d, [{ start: '00:00', end: '24:00' }]]));
+    expect((await admin.put('/api/admin/office-hours', { timezone: zone, schedule: open })).status).toBe(200);
+    // Midnight in Auckland, found independently of the server: the latest instant at a whole minute whose local time is 00:00.
+    const local = (t: number) =>
+      new Intl.DateTimeFormat('en-CA', {
+        timeZone: zone,
+        year: 'numeric',
+        month: '2-digit',
+        day: '2-digit',
+        hour: '2-digit',
+        minute: '2-digit',
+        hourCycle: 'h23',
+      }).format(t);
+    let midnight = Math.floor(clock.now() / 60_000) * 60_000;
+    while (!local(midnight).endsWith('00:00')) midnight -= 60_000;
+    const abandoned = await s.ctx.db.selectFrom('chats').select('id').where('abandoned_at', 'is not', null).executeTakeFirstOrThrow();
+    const setAbandoned = (at: number) => s.ctx.db.updateTable('chats').set({ abandoned_at: at }).where('id', '=', abandoned.id).execute();
+    try {
+      await setAbandoned(midnight - 60_000);
+      let board = (await admin.get('/api/console/wallboard')).body as WallboardView;
+      expect(board.today).toMatchObject({ timezone: zone, date: local(clock.now()).slice(0, 10), abandoned: 0 });
+      expect(board.officeHours).toMatchObject({ open: true, closesAt: null });
+      await setAbandoned(midnight);
+      board = (await admin.get('/api/console/wallboard')).body as WallboardView;
+      expect(board.today.abandoned).toBe(1);
+    } finally {
+      await setAbandoned(clock.now() - 100 * S);
+      expect((await admin.put('/api/admin/office-hours', { timezone: 'UTC', schedule: {} })).status).toBe(200);
+    }
+  });
+
   it('pushes new figures to each watcher within 2 s of a change, each of their own scope, and nothing to others', async () => {
     const before = adminSocket.events.length;
     const t1Before = t1Socket.events.length;

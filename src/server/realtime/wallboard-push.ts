@@ -20,7 +20,8 @@ import type { DomainEventName } from '../../shared/events.js';
 import { SERVER_EVENTS } from '../../shared/realtime.js';
 import type { WallboardView } from '../../shared/wallboard.js';
 import type { TechActor, Actor } from '../policies/access.js';
-import { computeWallboard, loadWallboardBasis, mayOpenWallboard, notAllowed, scopeKey } from '../services/wallboard.js';
+import { computeWallboard, loadWallboardBasis, mayOpenWallboard, notAllowed, scopeKey, startOfDay, type WallboardBasis } from '../services/wallboard.js';
+import { officeStatus } from '../domain/office-hours.js';
 import { wallboardViewerIds } from '../db/repositories/wallboard.js';
 import type { SocketActors } from './socket-actors.js';
 import { namespaces, type AnySocket, type ConsoleSocket, type RealtimeServer } from './namespaces.js';
@@ -39,7 +40,10 @@ export const WALLBOARD_DIRTY = 'wallboard:dirty';
 
 const DEBOUNCE_MS = 40;
 const MIN_GAP_MS = 300;
-/** Figures that move with time alone (the rolling hour, "today", office hours) are refreshed this often. */
+/**
+ * Figures that move with time alone (the rolling hour) are refreshed this often; the office hours
+ * opening or closing, and midnight in their zone, are pushed when they come.
+ */
 const REFRESH_MS = 15_000;
 /** How long asking the cluster who is connected may take. */
 const CLUSTER_QUERY_MS = 1000;
@@ -72,6 +76,25 @@ export function startWallboardPush(
   let again = false;
   let lastRun = 0;
   let stopped = false;
+  let boundaryTimer: NodeJS.Timeout | null = null;
+
+  /** The next instant the office hours' state or "today" changes by itself: a round then. */
+  function armBoundary(basis: WallboardBasis) {
+    if (boundaryTimer) clearTimeout(boundaryTimer);
+    boundaryTimer = null;
+    const status = officeStatus(basis.hours, basis.now);
+    const today = startOfDay(basis.now, basis.hours.timezone);
+    const nextDay = startOfDay(today.start + 36 * 3600_000, basis.hours.timezone).start;
+    const next = [status.closesAt, status.nextOpenAt]
+      .filter((x): x is string => x !== null)
+      .map((x) => Date.parse(x))
+      .concat(nextDay)
+      .filter((t) => t > basis.now);
+    const wait = Math.min(...next) - basis.now + 50;
+    if (!Number.isFinite(wait) || wait > REFRESH_MS * 40) return;
+    boundaryTimer = setTimeout(() => schedule(), wait);
+    boundaryTimer.unref();
+  }
 
   async function techsOnline(): Promise<ReadonlySet<number> | null> {
     const local = () => new Set([...consoleNsp.sockets.values()].map((s) => s.data.actorId));
@@ -105,6 +128,7 @@ export function startWallboardPush(
     lastRun = Date.now();
     try {
       const [basis, online, granted] = await Promise.all([loadWallboardBasis(ctx), techsOnline(), wallboardViewerIds(ctx.db)]);
+      armBoundary(basis);
       const grantedIds = new Set(granted);
       const groups = new Map<string, { tech: TechActor; sockets: ConsoleSocket[] }>();
       for (const s of [...viewers]) {
@@ -193,6 +217,7 @@ export function startWallboardPush(
       clearInterval(refresh);
       if (timer) clearTimeout(timer);
       if (hintTimer) clearTimeout(hintTimer);
+      if (boundaryTimer) clearTimeout(boundaryTimer);
       viewers.clear();
     },
   };
