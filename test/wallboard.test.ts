@@ -191,6 +191,14 @@ describe.each(DIALECTS)('wallboard on %s', (kind) => {
       await setAbandoned(clock.now() - 100 * S);
       expect((await admin.put('/api/admin/office-hours', { timezone: 'UTC', schedule: {} })).status).toBe(200);
     }
+    // A change of the office hours reaches an open wallboard at once.
+    const socket = await watch(admin);
+    await ack(socket, 'wallboard:watch', {});
+    expect((await admin.put('/api/admin/office-hours', { timezone: zone, schedule: open })).status).toBe(200);
+    await waitFor<WallboardView>(socket, 'wallboard', (w) => w.officeHours.open && w.today.timezone === zone, 2000);
+    expect((await admin.put('/api/admin/office-hours', { timezone: 'UTC', schedule: {} })).status).toBe(200);
+    await waitFor<WallboardView>(socket, 'wallboard', (w) => !w.officeHours.open && w.today.timezone === 'UTC', 2000);
+    socket.close();
   });
 
   it('pushes new figures to each watcher within 2 s of a change, each of their own scope, and nothing to others', async () => {

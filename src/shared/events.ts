@@ -41,7 +41,7 @@ export type DomainEvents = {
   'portal.access_changed': { userId: number };
   /** A session was ended by logout; its open sockets close. */
   'session.ended': { kind: 'tech' | 'portal'; userId: number };
-  /** The wallboard's settings or allowed techs changed: its viewers' figures are computed again. */
+  /** What the wallboards show besides chats changed (their settings and allowed techs, the office hours): computed again. */
   'wallboard.changed': Record<string, never>;
   /** A job was queued on this node (services/jobs.ts): its runner polls at once. */
   'job.queued': { kind: string };
