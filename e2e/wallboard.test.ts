@@ -52,6 +52,11 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('wallboard in a real browser
     await eventually(() => figure('wb-waiting'), { timeout: 5000 }).toBe('1');
     await eventually(() => figure('wb-longest')).toMatch(/^\d+ s$/);
     expect(await page.getByTestId('wb-waiting').textContent()).toContain('chat in the queue');
+    // Screen readers hear the queue's size when it changes, politely, and nothing else of the
+    // board: its figures are no live region (the wait ticks every second).
+    expect(await page.getByTestId('wallboard').locator('[aria-live], [role="status"], [role="alert"]').count()).toBe(1);
+    expect(await page.getByTestId('wb-announcer').getAttribute('aria-live')).toBe('polite');
+    await eventually(() => page.getByTestId('wb-announcer').textContent(), { timeout: 20000 }).toBe('1 chat waiting');
 
     // A join: out of the queue, into the active chats.
     const techHttp = await loginAs(s.url, 'tech', w.tech.email, PASSWORD);
