@@ -103,5 +103,11 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('wallboard in a real browser
     await page.screenshot({ path: screenshotPath('console-wallboard-tv-dark-phone') });
     await page.keyboard.press('Escape');
     await eventually(() => page.evaluate(() => document.fullscreenElement === null), { timeout: 5000 }).toBe(true);
+
+    // The admin withdraws the permission: the open page says so at once instead of going stale.
+    await admin.page.getByRole('checkbox', { name: 'Lee Lead' }).uncheck();
+    await admin.page.getByRole('button', { name: 'Save' }).click();
+    await eventually(() => page.getByRole('alert').textContent(), { timeout: 5000 }).toContain('Only admins and the technicians an admin allowed');
+    expect(await page.getByTestId('wallboard').count()).toBe(0);
   });
 });

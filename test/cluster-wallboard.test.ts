@@ -130,6 +130,7 @@ describe.skipIf(!!skip)('wallboard on two nodes', () => {
   it('a permission withdrawn on node A stops the pushes on node B', async () => {
     expect((await adminA.put('/api/admin/wallboard', { serviceLevelTargetSeconds: 60, viewerIds: [] })).status).toBe(200);
     expect((await leadB.get('/api/console/wallboard')).body.error.code).toBe('wallboard_not_allowed');
+    expect(await waitFor(leadWall, 'wallboard:closed', () => true, 2000)).toEqual({ code: 'wallboard_not_allowed' });
     await sleep(800);
     await barrier(leadWall);
     const mark = leadWall.events.length;

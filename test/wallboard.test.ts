@@ -238,6 +238,8 @@ describe.each(DIALECTS)('wallboard on %s', (kind) => {
   it('stops pushing to a tech whose permission an admin withdrew', async () => {
     expect((await admin.put('/api/admin/wallboard', { serviceLevelTargetSeconds: 30, viewerIds: [] })).status).toBe(200);
     await waitFor<WallboardView>(adminSocket, 'wallboard', (w) => w.serviceLevel.targetSeconds === 30, 2000);
+    // Told once, so that its page says so.
+    expect(await waitFor(t1Socket, 'wallboard:closed', () => true, 2000)).toEqual({ code: 'wallboard_not_allowed' });
     await sleep(400);
     await barrier(t1Socket);
     const mark = t1Socket.events.length;

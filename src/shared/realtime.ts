@@ -67,6 +67,7 @@ export const SERVER_EVENTS = {
   chatOffered: 'chat:offered',
   chatOfferSettled: 'chat:offer-settled',
   wallboard: 'wallboard',
+  wallboardClosed: 'wallboard:closed',
 } as const satisfies Record<string, keyof PortalServerEvents | keyof ConsoleServerEvents>;
 
 export type Ack<T = object> = ({ ok: true } & T) | { ok?: undefined; error: ErrorInfo };
@@ -147,4 +148,6 @@ export interface ConsoleServerEvents {
   resync: (p: object) => void;
   /** The wallboard's figures for this viewer's scope, after a change (coalesced; to watchers only). */
   wallboard: (w: WallboardView) => void;
+  /** This socket's wallboard gets no more pushes: its tech may no longer open it. */
+  'wallboard:closed': (c: { code: 'wallboard_not_allowed' }) => void;
 }

@@ -136,6 +136,8 @@ export function startWallboardPush(
         const allowed = actor?.kind === 'tech' && actor.id === s.data.actorId && (actor.role === 'admin' || grantedIds.has(actor.id));
         if (!allowed || !s.connected) {
           viewers.delete(s);
+          // Told, so that the page says so instead of showing figures that no longer move.
+          if (s.connected && actor) s.emit(SERVER_EVENTS.wallboardClosed, { code: 'wallboard_not_allowed' });
           continue;
         }
         const key = scopeKey(actor);

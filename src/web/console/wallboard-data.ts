@@ -32,6 +32,11 @@ export function useWallboard(socket: ConsoleSocket): Wallboard {
   const [state, setState] = useState<Wallboard>({ view: null, receivedAt: Date.now(), error: null });
   const onPush = useCallback((view: WallboardView) => setState({ view, receivedAt: Date.now(), error: null }), []);
   useSocketEvent(socket, 'wallboard', onPush);
+  const onClosed = useCallback(
+    () => setState((s) => ({ ...s, error: { code: 'wallboard_not_allowed', message: 'You may no longer open the wallboard' } })),
+    [],
+  );
+  useSocketEvent(socket, 'wallboard:closed', onClosed);
   useEffect(() => {
     let live = true;
     const watch = () =>
