@@ -12,6 +12,8 @@
  *                                       on SQLite and PostgreSQL (bench/uploads.ts)
  *   npm run bench -- eta                the expected wait's replay of simulated days (and ETA_DB's history;
  *                                       ETA_SEED, ETA_DAYS: bench/expected-wait-replay.ts), not in the default list
+ *   npm run bench -- wallboard          how soon an open wallboard shows a request or a join (bench/wallboard.ts;
+ *                                       not in the default list)
  *   npm run bench -- faults             the seeded fault run of issue 17 (not in the default list;
  *                                       FAULTS_SEED, FAULTS_MINUTES: bench/faults.ts)
  *
@@ -29,6 +31,7 @@ import { searchScenario } from './search.js';
 import { startAndIdle } from './start.js';
 import { UPLOADS_FULL, UPLOADS_QUICK, uploadsScenario } from './uploads.js';
 import { webScenario } from './web.js';
+import { wallboardScenario } from './wallboard.js';
 
 const quick = process.env.BENCH_QUICK === '1';
 const SCENARIOS = {
@@ -44,6 +47,7 @@ const SCENARIOS = {
   web: (_: Scale) => webScenario(),
   uploads: (_: Scale) => uploadsScenario(quick ? UPLOADS_QUICK : UPLOADS_FULL),
   eta: (_: Scale) => expectedWaitScenario(),
+  wallboard: (_: Scale) => wallboardScenario(),
 } as const;
 type Name = keyof typeof SCENARIOS;
 
@@ -160,6 +164,13 @@ function headline(name: Name, r: any): Record<string, unknown> {
           { coverage: v.coverage, above: v.above, mseReductionVsEwma: v.mseReductionVsEwma },
         ]),
       );
+    case 'wallboard':
+      return {
+        p50Ms: r.changeToPushMsFromRequestSent.p50,
+        p95Ms: r.changeToPushMsFromRequestSent.p95,
+        missed: r.changesNeverShownWithin5s,
+        pushesPerChangePerWallboard: r.pushesPerChangePerWallboard,
+      };
     case 'faults':
       return { violations: r.violations, faultsApplied: r.faults.applied, chats: r.workload.chats, messagesAcked: r.workload.messagesAcked };
   }

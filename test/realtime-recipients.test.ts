@@ -28,6 +28,9 @@ const CHAT_OF: Record<ServerEvent, (p: any) => number | null> = {
   read: (p) => p.chatId,
   'chat:offered': (p) => p.chatId,
   'chat:offer-settled': (p) => p.chatId,
+  // Figures of a scope, never of one chat (test/wallboard.test.ts proves who gets them).
+  wallboard: () => null,
+  'wallboard:closed': () => null,
 };
 /** Every event a socket received about the chat; an event the server does not define fails the test. */
 function eventsAbout(socket: TestSocket, chatId: number) {

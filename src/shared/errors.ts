@@ -23,6 +23,8 @@ export const ERROR_CODES = [
   'not_found',
   'forbidden',
   'admin_only',
+  /** The wallboard is for admins and the techs an admin allowed (services/wallboard.ts). */
+  'wallboard_not_allowed',
   'not_participant',
   'not_note_author',
   // reports (services/reports.ts): a tech without the grant "may see reports"

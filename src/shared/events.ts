@@ -41,6 +41,8 @@ export type DomainEvents = {
   'portal.access_changed': { userId: number };
   /** A session was ended by logout; its open sockets close. */
   'session.ended': { kind: 'tech' | 'portal'; userId: number };
+  /** What the wallboards show besides chats changed (their settings and allowed techs, the office hours): computed again. */
+  'wallboard.changed': Record<string, never>;
   /** A job was queued on this node (services/jobs.ts): its runner polls at once. */
   'job.queued': { kind: string };
 };

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { ClientId, MAX_MESSAGE, text } from './schemas.js';
 import type { ErrorInfo } from './errors.js';
 import type { MessageAuthorKind, MessageView, OfferView, PortalChatView, TechChatView } from './views.js';
+import type { WallboardView, WallboardWatchPayload } from './wallboard.js';
 
 const chatId = z
   .number()
@@ -40,6 +41,9 @@ export const CLIENT_EVENTS = {
   send: 'message:send',
   typing: 'typing',
   read: 'chat:read',
+  /** Console only, for who may open the wallboard: `wallboard` pushes follow until unwatched or disconnected. */
+  wallboardWatch: 'wallboard:watch',
+  wallboardUnwatch: 'wallboard:unwatch',
 } as const satisfies Record<string, keyof ClientToServerEvents>;
 
 /**
@@ -62,6 +66,8 @@ export const SERVER_EVENTS = {
   read: 'read',
   chatOffered: 'chat:offered',
   chatOfferSettled: 'chat:offer-settled',
+  wallboard: 'wallboard',
+  wallboardClosed: 'wallboard:closed',
 } as const satisfies Record<string, keyof PortalServerEvents | keyof ConsoleServerEvents>;
 
 export type Ack<T = object> = ({ ok: true } & T) | { ok?: undefined; error: ErrorInfo };
@@ -80,6 +86,8 @@ export interface ClientToServerEvents<C extends PortalChatView | TechChatView = 
   'message:send': (p: z.input<typeof SendPayload>, ack: AckFn<SendAnswer>) => void;
   typing: (p: z.input<typeof TypingPayload>, ack: AckFn<object>) => void;
   'chat:read': (p: z.input<typeof ReadPayload>, ack: AckFn<object>) => void;
+  'wallboard:watch': (p: z.input<typeof WallboardWatchPayload>, ack: AckFn<{ wallboard: WallboardView }>) => void;
+  'wallboard:unwatch': (p: z.input<typeof WallboardWatchPayload>, ack: AckFn<object>) => void;
 }
 export type PortalClientEvents = ClientToServerEvents<PortalChatView>;
 export type ConsoleClientEvents = ClientToServerEvents<TechChatView>;
@@ -138,4 +146,8 @@ export interface ConsoleServerEvents {
   'chat:offer-settled': (s: OfferSettledEvent) => void;
   status: (s: { available: boolean }) => void;
   resync: (p: object) => void;
+  /** The wallboard's figures for this viewer's scope, after a change (coalesced; to watchers only). */
+  wallboard: (w: WallboardView) => void;
+  /** This socket's wallboard gets no more pushes: its tech may no longer open it. */
+  'wallboard:closed': (c: { code: 'wallboard_not_allowed' }) => void;
 }

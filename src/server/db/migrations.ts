@@ -375,6 +375,20 @@ async function chatMetrics(db: Kysely<any>) {
   await sql`alter table techs add column may_see_reports integer not null default 0`.execute(db);
 }
 
+/**
+ * The live wallboard (migration 027, services/wallboard.ts): its settings (one row: the service
+ * level's target in seconds) and the techs an admin allowed to open it besides the admins, and
+ * indexes for its recent-chat counts.
+ */
+async function wallboard(db: Kysely<any>) {
+  await sql`create table wallboard_settings (id integer primary key, service_level_target_s integer not null, updated_at ${bigint} not null)`.execute(db);
+  await sql`create table wallboard_viewers (tech_id bigint primary key references techs(id) on delete cascade)`.execute(db);
+  // Its rolling hour and "today" read recent chats only, whatever the history holds.
+  await sql`create index wallboard_chats_requested on chats (requested_at)`.execute(db);
+  await sql`create index wallboard_chats_abandoned on chats (abandoned_at)`.execute(db);
+  await sql`create index wallboard_chats_callback on chats (callback_at)`.execute(db);
+}
+
 const migrations: Migration[] = [
   { name: '001_initial', up: createTables },
   { name: '002_client_id_per_author', up: clientIdPerAuthor },
@@ -402,6 +416,7 @@ const migrations: Migration[] = [
   { name: '024_board_word', up: boardWord },
   { name: '025_company_widgets', up: companyWidgets },
   { name: '026_chat_metrics', up: chatMetrics },
+  { name: '027_wallboard', up: wallboard },
 ];
 
 /** The name of the newest migration: a database whose schema has it is current. */

@@ -351,6 +351,17 @@ export interface CompanyWidgetsTable {
   secret: string | null;
   updated_at: number;
 }
+/** The wallboard's settings (migration 027, services/wallboard.ts): one row, id 1. */
+export interface WallboardSettingsTable {
+  id: number;
+  /** A chat counts within the service level when joined within this many seconds of its request. */
+  service_level_target_s: number;
+  updated_at: number;
+}
+/** The techs an admin allowed to open the wallboard (admins always may), each for their own scope. */
+export interface WallboardViewersTable {
+  tech_id: number;
+}
 /** An OpenID Connect issuer an admin configured (services/sso-admin.ts); the secret is never sent back. */
 export interface OidcIssuersTable {
   id: Generated<number>;
@@ -536,6 +547,8 @@ export interface Database {
   password_resets: PasswordResetsTable;
   api_tokens: ApiTokensTable;
   company_widgets: CompanyWidgetsTable;
+  wallboard_settings: WallboardSettingsTable;
+  wallboard_viewers: WallboardViewersTable;
 }
 
 export type Chat = Selectable<ChatsTable>;

@@ -26,6 +26,7 @@ import { registerApiDocs } from './openapi.js';
 import { apiTokenRoutes } from './api-token-routes.js';
 import { mailAdminRoutes, mailPortalRoutes, mailPublicRoutes } from './mail-routes.js';
 import { accountRoutes } from './account-routes.js';
+import { wallboardAdminRoutes, wallboardConsoleRoutes } from './wallboard-routes.js';
 import { readiness } from '../services/readiness.js';
 import { ErrorBody, Health, Readiness } from '../../shared/views.js';
 
@@ -165,6 +166,8 @@ export async function buildApp(ctx: Ctx, opts: { logger: boolean | object; redis
   await app.register(mailPortalRoutes(ctx), { prefix: '/api/portal' });
   await app.register(mailAdminRoutes(ctx), { prefix: '/api/admin/email' });
   await app.register(webhookRoutes(ctx), { prefix: '/api/admin/webhooks' });
+  await app.register(wallboardConsoleRoutes(ctx), { prefix: '/api/console/wallboard' });
+  await app.register(wallboardAdminRoutes(ctx), { prefix: '/api/admin/wallboard' });
 
   const webRoot = path.resolve(ctx.config.webDist);
   const hasWeb = fs.existsSync(path.join(webRoot, 'index.html'));

@@ -30,6 +30,7 @@ import { wireParser } from './wire.js';
 import { startSessionSweep } from './session-sweep.js';
 import { createSocketActors } from './socket-actors.js';
 import { startClusterPresence } from './cluster-presence.js';
+import { startWallboardPush } from './wallboard-push.js';
 
 export type Realtime = {
   io: RealtimeServer;
@@ -97,6 +98,7 @@ export async function startRealtime(ctx: Ctx, server: HttpServer, log: Logger, l
 
   // Created once the adapter is set: every namespace it takes must use it.
   const fanout = startFanout(ctx, io, log, { clustered: link !== null, actors, roomsLive, redisUp: () => link?.isUp() ?? false });
+  const wallboard = startWallboardPush(ctx, io, log, { clustered: link !== null, actors, redisUp: () => link?.isUp() ?? false });
 
   /** Sockets of a room across the cluster, or null when that cannot be known (Redis away or slow). */
   async function roomSize(nsp: PortalNamespace | ConsoleNamespace, room: string): Promise<number | null> {
@@ -161,6 +163,7 @@ export async function startRealtime(ctx: Ctx, server: HttpServer, log: Logger, l
   const presence: Presence = {
     isTechOnline: async (id) => ((await roomSize(consoleNsp, `tech:${id}`)) ?? 0) > 0,
     isPortalOnline: async (id) => (shared ? shared.isOnline(id) : (portal.adapter.rooms.get(`portal:${id}`)?.size ?? 0) > 0),
+    techsOnline: () => wallboard.techsOnline(),
   };
 
   /** Presence work in flight, so that close() lets it finish before the database closes. */
@@ -172,13 +175,13 @@ export async function startRealtime(ctx: Ctx, server: HttpServer, log: Logger, l
 
   portal.on('connection', (socket) => {
     const userId = socket.data.actorId;
-    registerHandlers({ ctx, socket, log, actors, fanout, roomsLive });
+    registerHandlers({ ctx, socket, log, actors, fanout, wallboard, roomsLive });
     void portalCameOnline(ctx, userId)
       .then(() => fanout.presence(userId, true))
       .catch((err) => log.error({ err }, 'presence update failed'));
     socket.on('disconnect', () => track((shared?.disconnected(socket.id) ?? Promise.resolve()).then(() => wentAway(userId))));
   });
-  consoleNsp.on('connection', (socket) => registerHandlers({ ctx, socket, log, actors, fanout, roomsLive }));
+  consoleNsp.on('connection', (socket) => registerHandlers({ ctx, socket, log, actors, fanout, wallboard, roomsLive }));
 
   async function wentAway(userId: number) {
     try {
@@ -205,6 +208,7 @@ export async function startRealtime(ctx: Ctx, server: HttpServer, log: Logger, l
     redisUp: link ? () => link!.isUp() : null,
     close: async () => {
       fanout.stop();
+      wallboard.stop();
       stopSessionSweep();
       // Only this node's clients: through the Redis adapter a plain disconnectSockets() would
       // disconnect every client of the cluster. They reconnect to another node.

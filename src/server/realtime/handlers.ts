@@ -28,6 +28,8 @@ import { loadTechActor } from '../policies/access.js';
 import { authorize, stateAllows } from '../policies/rules.js';
 import { TokenBuckets } from '../services/rate-limit.js';
 import type { Fanout } from './fanout.js';
+import type { WallboardPush } from './wallboard-push.js';
+import { WallboardWatchPayload } from '../../shared/wallboard.js';
 import type { AnySocket } from './namespaces.js';
 
 type Ack = (response: unknown) => void;
@@ -53,6 +55,8 @@ export type HandlerDeps = {
   log: Logger;
   actors: SocketActors;
   fanout: Fanout;
+  /** Live wallboards (console only; refused to anyone who may not open it). */
+  wallboard: WallboardPush;
   /** Resolves once the rooms joined so far hear the cluster (cluster-adapter.ts). */
   roomsLive: () => Promise<void>;
 };
@@ -159,6 +163,11 @@ export function registerHandlers(deps: HandlerDeps) {
   on(deps, CLIENT_EVENTS.typing, TypingPayload, (a, p) => typing(deps, a, p));
   on(deps, CLIENT_EVENTS.read, ReadPayload, async (a, p) => {
     await markRead(ctx, a, p.chatId, p.seq);
+    return {};
+  });
+  on(deps, CLIENT_EVENTS.wallboardWatch, WallboardWatchPayload, async (a) => ({ wallboard: await deps.wallboard.watch(socket, a) }));
+  on(deps, CLIENT_EVENTS.wallboardUnwatch, WallboardWatchPayload, async () => {
+    deps.wallboard.unwatch(socket);
     return {};
   });
 }

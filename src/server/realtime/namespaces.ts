@@ -21,6 +21,8 @@ export interface InterServerEvents {
   'stream:join': (j: StreamJoin, done: () => void) => void;
   /** A chat moved to another board: answered once this node's sockets that may no longer see it have left its stream. */
   'stream:recheck': (r: { chatId: number }, done: () => void) => void;
+  /** Something the wallboards show may have changed: each node recomputes for its own (wallboard-push.ts). */
+  'wallboard:dirty': () => void;
 }
 
 /** Set by the handshake: the id of the authenticated user (tech or portal user, by namespace). */

@@ -9,6 +9,8 @@ import { queueWebhooks } from './webhook-events.js';
 export interface Presence {
   isTechOnline(techId: number): Promise<boolean>;
   isPortalOnline(userId: number): Promise<boolean>;
+  /** Every tech connected to the console anywhere; null when the cluster cannot be asked now (the wallboard). */
+  techsOnline?(): Promise<ReadonlySet<number> | null>;
 }
 
 export type Ctx = {

@@ -10,7 +10,7 @@ import { SessionGate } from '../common/session-gate.js';
 import { Brand, useBrandAccent } from '../common/branding.js';
 import { ThemeSwitch } from '../common/theme-switch.js';
 import { Link, match, navigate, useDocumentTitle, usePath } from '../common/router.js';
-import { closeSocket, getSocket, useSessionWatch } from '../common/socket.js';
+import { closeSocket, getSocket, useSessionWatch, type ConsoleSocket } from '../common/socket.js';
 import { AlertToasts } from './alert-toasts.js';
 import { OfferToasts } from './offer-toasts.js';
 import { SignalSettings } from './signal-settings.js';
@@ -30,6 +30,8 @@ import { useStatusBarSync } from './status-bar-sync.js';
 import { keys, useMe, useStatusBar, type Me, type SearchResult } from './queries.js';
 import { formatDateTime } from '../common/format.js';
 import { AccountPage, TwoFactorRequiredPage } from './account-page.js';
+import { WallboardPage } from './wallboard-page.js';
+import { useWallboardAccess } from './wallboard-data.js';
 
 export function ConsoleApp() {
   const me = useMe();
@@ -54,6 +56,7 @@ function LoggedIn({ me }: { me: Me }) {
   useWaitingInTitle(path);
   useSessionWatch(socket, '/api/console/me');
   const chatMatch = match('/console/chats/:id', path);
+  const wallboard = useWallboardAccess(me.role);
 
   const logout = async () => {
     try {
@@ -93,6 +96,11 @@ function LoggedIn({ me }: { me: Me }) {
               Reports
             </Link>
           )}
+          {wallboard && (
+            <Link to="/console/wallboard" aria-current={path === '/console/wallboard' ? 'page' : undefined}>
+              Wallboard
+            </Link>
+          )}
           {me.role === 'admin' && (
             <Link to="/console/admin" aria-current={path.startsWith('/console/admin') ? 'page' : undefined}>
               Admin
@@ -118,7 +126,7 @@ function LoggedIn({ me }: { me: Me }) {
         <StatusBar currentChatId={chatMatch?.id ?? null} />
         <div className="console-main">
           <ChatTabs socket={socket} currentChatId={chatMatch?.id ?? null} />
-          <Page path={path} me={me} />
+          <Page path={path} me={me} socket={socket} />
         </div>
       </div>
     </>
@@ -164,10 +172,11 @@ function titleOf(path: string) {
   if (path === '/console/reports') return 'Reports';
   if (path === '/console/reports/chats') return 'Report chats';
   if (path === '/console/account') return 'My account';
+  if (path === '/console/wallboard') return 'Wallboard';
   return 'Page not found';
 }
 
-function Page({ path, me }: { path: string; me: Me }) {
+function Page({ path, me, socket }: { path: string; me: Me; socket: ConsoleSocket }) {
   useDocumentTitle(titleOf(path), 'Tech Console');
   let m: Record<string, number> | null;
   if ((m = match('/console/chats/:id', path))) return <ChatPage key={m.id} id={m.id} me={me} />;
@@ -176,6 +185,7 @@ function Page({ path, me }: { path: string; me: Me }) {
   if (path === '/console/search') return <SearchPage />;
   if (path === '/console/replies') return <RepliesPage />;
   if (path === '/console/account') return <AccountPage />;
+  if (path === '/console/wallboard') return <WallboardPage socket={socket} />;
   if (path.startsWith('/console/admin') && me.role === 'admin') return <AdminPage path={path} />;
   if ((path === '/console/reports' || path === '/console/reports/chats') && me.maySeeReports) return <ReportsPage path={path} />;
   if (path === '/console' || path === '/console/') return <HomePage me={me} />;

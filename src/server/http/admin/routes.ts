@@ -154,14 +154,19 @@ export const adminRoutes = (ctx: Ctx) => async (root: FastifyInstance) => {
   app.get('/office-hours', { schema: { tags, response: answers(V.OfficeHoursView) } }, async () => officeHoursWithStatus(ctx.db, ctx.now()));
   app.put('/office-hours', { schema: { tags, body: OfficeHoursBody, response: answers(V.OfficeHoursView) } }, async (req) => {
     await saveOfficeHours(ctx.db, req.body);
+    // The wallboards show whether support is open (services/wallboard.ts).
+    ctx.bus.publish('wallboard.changed', {});
     return officeHoursWithStatus(ctx.db, ctx.now());
   });
   app.post('/holidays', { schema: { tags, body: HolidayBody, response: answers(V.Created, 201) } }, async (req, reply) => {
     reply.status(201);
-    return { id: await addHoliday(ctx.db, req.body) };
+    const id = await addHoliday(ctx.db, req.body);
+    ctx.bus.publish('wallboard.changed', {});
+    return { id };
   });
   app.delete('/holidays/:id', { schema: { tags, params: IdParam, response: answers(V.Done) } }, async (req) => {
     await deleteHoliday(ctx.db, req.params.id);
+    ctx.bus.publish('wallboard.changed', {});
     return { ok: true as const };
   });
 

@@ -10,6 +10,7 @@ import { ApiTokensAdmin } from './api-tokens-admin.js';
 import { EmailAdmin } from './email-admin.js';
 import { SecurityAdmin } from './security-admin.js';
 import { WebhooksAdmin } from './webhooks-admin.js';
+import { WallboardAdmin } from './wallboard-admin.js';
 import { CannedRepliesEditor } from '../canned-replies-editor.js';
 import { useBoards } from './admin-data.js';
 
@@ -26,6 +27,7 @@ const SECTIONS = [
   { path: 'email', label: 'Email', el: () => <EmailAdmin /> },
   { path: 'security', label: 'Sign-in security', el: () => <SecurityAdmin /> },
   { path: 'webhooks', label: 'Webhooks', el: () => <WebhooksAdmin /> },
+  { path: 'wallboard', label: 'Wallboard', el: () => <WallboardAdmin /> },
 ] as const;
 
 function SharedReplies() {
