@@ -3,6 +3,7 @@
  * real provider never issues (foreign signature, another audience, expired), an issuer of the
  * test's own that signs exactly those (test/support/oidc.ts).
  */
+import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS } from './support/databases.js';
 import { startTestServer, PASSWORD, type TestServer } from './support/server.js';
@@ -21,8 +22,16 @@ describe.each(DIALECTS)('single sign-on on %s', (kind) => {
   let globex: number;
   let tech: { id: number; email: string };
 
+  // Everything the server logs, at its most talkative: no secret may be in it.
+  let log = '';
   beforeAll(async () => {
-    s = await startTestServer(kind);
+    const logStream = new Writable({
+      write(chunk, _enc, done) {
+        log += chunk.toString();
+        done();
+      },
+    });
+    s = await startTestServer(kind, { LOG_LEVEL: 'trace' }, undefined, { logStream });
     const a = await s.f.tech({ role: 'admin' });
     admin = await loginAs(s.url, 'tech', a.email, PASSWORD);
     provider = await startProvider([`${s.url}/api/auth/portal/oidc/callback`, `${s.url}/api/auth/tech/oidc/callback`]);
@@ -349,6 +358,12 @@ describe.each(DIALECTS)('single sign-on on %s', (kind) => {
     await loginAs(s.url, 'portal', user.email, PASSWORD);
     expect((await admin.request('DELETE', `/api/admin/sso/issuers/${forgedId}`)).status).toBe(200);
     expect((await new Browser().fetch(`${s.url}/api/auth/portal/oidc/${forgedId}/start`)).headers.get('location')).toBe('/?sign_in_error=not_found');
+  });
+
+  it('never logs a client secret, an authorization code or a token, even at trace level', async () => {
+    expect(log.length).toBeGreaterThan(1000);
+    for (const secret of [provider.clientSecret, forger.clientSecret]) expect(log).not.toContain(secret);
+    expect(log).not.toMatch(/[?&]code=|id_token|access_token|"password"/);
   });
 });
 
