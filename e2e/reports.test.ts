@@ -1,7 +1,8 @@
 /**
- * The Reports page in a real browser: tables under axe in light and dark at laptop and phone width
- * (no sideways scrolling of the page), a number opened by keyboard to the chats behind it, and the
- * Reports link only for those who may see reports.
+ * The Reports page in a real browser: charts and tables under axe in light and dark at laptop and
+ * phone width (no sideways scrolling of the page), each chart with the right bars for the seeded
+ * chats and the same numbers as its table, a bar and a number opened by keyboard to the chats
+ * behind them, and the Reports link only for those who may see reports.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { axeViolations, overflowsSideways } from './support/a11y.js';
@@ -10,6 +11,17 @@ import { HAS_PORTAL_BUILD, startPortalServer } from './support/portal.js';
 import { consoleLogin, eventually, friendlyNames, navTo } from './support/console-ui.js';
 import { abandonedChat, activeChat, callbackChat, world } from '../test/support/flows.js';
 import type { TestServer } from '../test/support/server.js';
+import type { Page } from 'playwright-core';
+
+/** A chart's bars in order: their bucket and number, as drawn (data-bar, data-value). */
+const barsOf = (page: Page, chart: string) =>
+  page
+    .locator(`[data-chart="${chart}"] [data-bar]`)
+    .evaluateAll((els) => els.map((e) => ({ key: e.getAttribute('data-bar') ?? '', value: Number(e.getAttribute('data-value')) })));
+
+/** The numbers of a chart's table alternative, in row order: its first number column. */
+const tableNumbers = (page: Page, chart: string) =>
+  page.locator(`[data-chart="${chart}"] details tbody tr`).evaluateAll((rows) => rows.map((r) => Number(r.querySelector('td')?.textContent)));
 
 describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Reports page in a real browser', { timeout: 60000 }, () => {
   let s: TestServer;
@@ -45,9 +57,48 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Reports page in a real brow
       await page.getByRole('heading', { name: 'By company' }).waitFor();
       const requests = page.getByRole('link', { name: /^Requests: \d+ chats$/ });
       expect(await requests.textContent()).toBe('3');
+      // The charts: one bar per bucket, their numbers those of the seeded chats.
+      await page.locator('[data-chart="abandonment"] [data-bar]').first().waitFor();
+      const hours = await barsOf(page, 'volume-hour');
+      expect(hours.map((b) => b.key)).toEqual(Array.from({ length: 24 }, (_, h) => String(h)));
+      expect(hours.reduce((n, b) => n + b.value, 0)).toBe(3);
+      const days = await barsOf(page, 'volume-day');
+      expect(days.length).toBe(30); // the default range: the 30 days up to today
+      expect(days.reduce((n, b) => n + b.value, 0)).toBe(3);
+      expect(days[days.length - 1].value).toBe(3); // all of them today
+      const joins = await barsOf(page, 'time-to-join');
+      expect(joins.length).toBe(7);
+      expect(joins.reduce((n, b) => n + b.value, 0)).toBe(1); // only the printer chat was joined
+      const leaves = await barsOf(page, 'abandonment');
+      expect(leaves.map((b) => b.value)).toEqual([1, 0, 0, 0, 0, 0, 0]); // left at once
+      // Only bars with chats behind them are links, named by bucket and number.
+      expect(await page.locator('[data-chart="volume-hour"]').getByRole('link').count()).toBe(hours.filter((b) => b.value > 0).length);
+      expect(await page.locator('[data-chart="abandonment"]').getByRole('link', { name: 'Left after waiting under 30 s: 1 chat' }).count()).toBe(1);
+      // Each chart's table alternative holds the same numbers, in the same order.
+      for (const chart of ['volume-day', 'volume-hour', 'time-to-join', 'abandonment']) {
+        await page.locator(`[data-chart="${chart}"] details > summary`).click();
+        expect(await tableNumbers(page, chart), chart).toEqual((await barsOf(page, chart)).map((b) => b.value));
+      }
+      // Every chart is named and described (what it shows, over which range).
+      const svg = page.locator('[data-chart="volume-day"] svg');
+      expect(await svg.getAttribute('role')).toBe('group');
+      expect(await page.getByRole('group', { name: 'Requests by day' }).count()).toBe(1);
+      const description = page.locator(`[id="${await svg.getAttribute('aria-describedby')}"]`);
+      expect(await description.textContent()).toMatch(/^Chats requested on each day in .+, .+ to .+\. 3 requests in all/);
       expect(await axeViolations(page), label).toEqual([]);
       expect(await overflowsSideways(page), `${label} scrolls sideways`).toBe(false);
       await page.screenshot({ path: screenshotPath(`reports-${label}`), fullPage: true });
+
+      // A bar reached with the keyboard (Shift+Tab from its chart's table toggle) and opened with Enter.
+      await page.locator('[data-chart="abandonment"] details > summary').focus();
+      await page.keyboard.press('Shift+Tab');
+      expect(await page.evaluate(() => document.activeElement?.getAttribute('aria-label'))).toBe('Left after waiting under 30 s: 1 chat');
+      await page.keyboard.press('Enter');
+      await page.getByRole('heading', { level: 1, name: 'Abandoned (time in queue) (waited under 30 s)' }).waitFor();
+      await eventually(() => page.getByRole('link', { name: new RegExp(`^#${abandoned} `) }).count()).toBe(1);
+      expect(await page.getByRole('main').getByRole('row').count()).toBe(2);
+      await page.goBack();
+      await page.getByRole('heading', { name: 'Summary' }).waitFor();
 
       // The "Abandoned" number, reached and opened with the keyboard.
       const link = page.getByRole('link', { name: /^Abandoned: 1 chats$/ });
