@@ -6,7 +6,7 @@
  * shows, the range, the total and the highest bar); the same numbers are in the table that follows
  * it. Bars keep a fixed width: a chart wider than its box scrolls inside it, never the page.
  */
-import { useId, type ReactNode } from 'react';
+import { useEffect, useId, useRef, type ReactNode } from 'react';
 import { Link } from '../common/router.js';
 
 export type ChartBar = {
@@ -34,6 +34,8 @@ type Props = {
   pitch?: number;
   /** The same numbers as a table (shown under "Show as table"). */
   table: ReactNode;
+  /** A chart over time that is wider than its box shows its latest bars first (scrolled to the end). */
+  latestFirst?: boolean;
 };
 
 const HEIGHT = 160; // the plot's height, px
@@ -65,7 +67,7 @@ function lines(label: string, room: number): string[] {
   return [label.slice(0, at), label.slice(at + 1)];
 }
 
-export function BarChart({ id, title, description, bars, unit, pitch = 28, table }: Props) {
+export function BarChart({ id, title, description, bars, unit, pitch = 28, table, latestFirst = false }: Props) {
   const uid = useId();
   const titleId = `${uid}-title`;
   const descId = `${uid}-desc`;
@@ -88,7 +90,7 @@ export function BarChart({ id, title, description, bars, unit, pitch = 28, table
       <p id={descId} className="muted chart-description">
         {summary}
       </p>
-      <ScrollBox label={`${title} chart`} focusable={!hasLinks}>
+      <ScrollBox label={`${title} chart`} focusable={!hasLinks} atEnd={latestFirst}>
         {/* biome-ignore lint/a11y/useSemanticElements: an SVG cannot be a fieldset; role group gives the chart its name and description */}
         <svg className="chart-svg" width={width} height={TOP + HEIGHT + BOTTOM} role="group" aria-labelledby={titleId} aria-describedby={descId}>
           {/* biome-ignore lint/a11y/noAriaHiddenOnFocusable: an SVG g takes no focus; the scale and bucket labels are drawing, the bars carry the names */}
@@ -157,13 +159,19 @@ export function BarChart({ id, title, description, bars, unit, pitch = 28, table
  * The chart's box, which scrolls sideways when the chart is wider. With no bar to tab to, the box
  * itself takes the focus, so the keyboard can still scroll it (axe scrollable-region-focusable).
  */
-function ScrollBox({ label, focusable, children }: { label: string; focusable: boolean; children: ReactNode }) {
+function ScrollBox({ label, focusable, atEnd, children }: { label: string; focusable: boolean; atEnd: boolean; children: ReactNode }) {
+  const ref = useRef<HTMLElement & HTMLDivElement>(null);
+  useEffect(() => {
+    if (atEnd && ref.current) ref.current.scrollLeft = ref.current.scrollWidth;
+  }, [atEnd]);
   return focusable ? (
     // biome-ignore lint/a11y/noNoninteractiveTabindex: a region that scrolls must take the focus for keyboard users
-    <section className="chart-scroll" aria-label={label} tabIndex={0}>
+    <section ref={ref} className="chart-scroll" aria-label={label} tabIndex={0}>
       {children}
     </section>
   ) : (
-    <div className="chart-scroll">{children}</div>
+    <div ref={ref} className="chart-scroll">
+      {children}
+    </div>
   );
 }

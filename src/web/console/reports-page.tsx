@@ -293,6 +293,7 @@ function Overview() {
             description={`Chats requested on each day in ${volume.data.tz}, ${rangeText(volume.data)}.`}
             unit={['request', 'requests']}
             pitch={volume.data.byDay.length > 62 ? 12 : 28}
+            latestFirst
             bars={volume.data.byDay.map((d) => ({
               key: d.day,
               label: dayLabel(d.day),
