@@ -23,7 +23,29 @@ const barsOf = (page: Page, chart: string) =>
 const tableNumbers = (page: Page, chart: string) =>
   page.locator(`[data-chart="${chart}"] details tbody tr`).evaluateAll((rows) => rows.map((r) => Number(r.querySelector('td')?.textContent)));
 
-describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Reports page in a real browser', { timeout: 60000 }, () => {
+/**
+ * The contrast of a chart's bars against its box, in the theme the page shows now (WCAG's ratio of
+ * relative luminances; the colours as the browser computed them, `rgb(…)`).
+ */
+const barContrast = (page: Page, chart: string) =>
+  page
+    .locator(`[data-chart="${chart}"] .chart-link .chart-bar`)
+    .first()
+    .evaluate((bar) => {
+      const rgb = (c: string) => (c.match(/[\d.]+/g) ?? []).slice(0, 3).map(Number);
+      const lum = (c: string) => {
+        const [r, g, b] = rgb(c).map((v) => {
+          const x = v / 255;
+          return x <= 0.03928 ? x / 12.92 : ((x + 0.055) / 1.055) ** 2.4;
+        });
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+      };
+      const box = bar.closest('.chart-scroll') as HTMLElement;
+      const [a, b] = [lum(getComputedStyle(bar).fill), lum(getComputedStyle(box).backgroundColor)].sort((x, y) => y - x);
+      return (a + 0.05) / (b + 0.05);
+    });
+
+describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Reports page in a real browser', { timeout: 120000 }, () => {
   let s: TestServer;
   let b: Browsers;
   beforeAll(async () => {
@@ -35,7 +57,7 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Reports page in a real brow
     await s?.stop();
   });
 
-  it('shows the tables to an admin with no axe violation, and a number opens its chats by keyboard', async () => {
+  it('shows the charts and tables to an admin with no axe violation, the same numbers in both, and a bar and a number open their chats by keyboard', async () => {
     const w = await world(s);
     const admin = await s.f.tech({ role: 'admin', name: 'Ada Admin' });
     await friendlyNames(s, { ...w, tech: admin });
@@ -85,8 +107,21 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Reports page in a real brow
       expect(await page.getByRole('group', { name: 'Requests by day' }).count()).toBe(1);
       const description = page.locator(`[id="${await svg.getAttribute('aria-describedby')}"]`);
       expect(await description.textContent()).toMatch(/^Chats requested on each day in .+, .+ to .+\. 3 requests in all/);
+      // Bars stand out from their box by at least 3:1 in both themes (axe checks text, not graphics).
+      for (const colorScheme of ['light', 'dark'] as const) {
+        await page.emulateMedia({ colorScheme });
+        expect(await barContrast(page, 'volume-hour'), `${label} ${colorScheme}`).toBeGreaterThanOrEqual(3);
+      }
+      await page.emulateMedia({ colorScheme: 'light' });
       expect(await axeViolations(page), label).toEqual([]);
       expect(await overflowsSideways(page), `${label} scrolls sideways`).toBe(false);
+      if (label === 'phone') {
+        // The days chart is wider than a phone: it scrolls inside its box, started at the latest days.
+        const box = await page
+          .locator('[data-chart="volume-day"] .chart-scroll')
+          .evaluate((el) => ({ wider: el.scrollWidth > el.clientWidth, atEnd: el.scrollLeft + el.clientWidth >= el.scrollWidth - 1 }));
+        expect(box).toEqual({ wider: true, atEnd: true });
+      }
       await page.screenshot({ path: screenshotPath(`reports-${label}`), fullPage: true });
 
       // A bar reached with the keyboard (Shift+Tab from its chart's table toggle) and opened with Enter.
@@ -111,6 +146,22 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Reports page in a real brow
       expect(await overflowsSideways(page), `${label} drill-down scrolls sideways`).toBe(false);
       await page.context().close();
     }
+
+    // The hour buckets are the chosen zone's: the same chats, in Auckland (UTC+13 in December), sit 13 hours later.
+    const page = await (await b.newContext()).newPage();
+    await consoleLogin(page, admin.email);
+    const hoursIn = async (tz: string) => {
+      await page.goto(`/console/reports?tz=${encodeURIComponent(tz)}`);
+      await page.locator('[data-chart="volume-hour"] [data-bar]').first().waitFor();
+      await eventually(async () => (await barsOf(page, 'volume-hour')).reduce((n, b) => n + b.value, 0)).toBe(3);
+      return (await barsOf(page, 'volume-hour')).map((b) => b.value);
+    };
+    const utc = await hoursIn('UTC');
+    const auckland = await hoursIn('Pacific/Auckland');
+    expect(auckland).toEqual(utc.map((_, h) => utc[(h - 13 + 24) % 24]));
+    expect(await page.getByRole('group', { name: 'Requests by hour of the day' }).getAttribute('aria-describedby')).toBeTruthy();
+    expect(await page.locator('[data-chart="volume-hour"] .chart-description').textContent()).toContain('in Pacific/Auckland');
+    await page.context().close();
   });
 
   it('offers Reports only to admins and techs granted it', async () => {
