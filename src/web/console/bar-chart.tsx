@@ -8,6 +8,7 @@
  */
 import { useEffect, useId, useRef, type ReactNode } from 'react';
 import { Link } from '../common/router.js';
+import { CHAR, labelLines, scaleTicks } from './chart-scale.js';
 
 export type ChartBar = {
   /** Stable key of the bucket (a day, an hour, a bin). */
@@ -42,30 +43,9 @@ const HEIGHT = 160; // the plot's height, px
 const TOP = 18; // room for the number above the tallest bar
 const LEFT = 44; // the scale's labels
 const BOTTOM = 34; // the buckets' labels (two lines at most)
-const CHAR = 6.6; // an estimate of a label character's width at the chart's type size, px
 
 const count = new Intl.NumberFormat(undefined);
 const compact = new Intl.NumberFormat(undefined, { notation: 'compact', maximumFractionDigits: 1 });
-
-/** 0 and up to four round steps covering `max` (1, 2, 2.5 or 5 times a power of ten). */
-export function scaleTicks(max: number): number[] {
-  if (max <= 0) return [0, 1];
-  const raw = max / 4;
-  const pow = 10 ** Math.floor(Math.log10(raw));
-  const step = Math.max(1, [1, 2, 2.5, 5, 10].map((m) => m * pow).find((s) => s >= raw) ?? 10 * pow);
-  const ticks = [0];
-  while (ticks[ticks.length - 1] < max) ticks.push(Math.round((ticks[ticks.length - 1] + step) * 100) / 100);
-  return ticks;
-}
-
-/** A label on one line, or on two split at the space nearest the middle when it is wider than `room`. */
-function lines(label: string, room: number): string[] {
-  if (label.length * CHAR <= room || !label.includes(' ')) return [label];
-  const mid = label.length / 2;
-  let at = -1;
-  for (let i = 0; i < label.length; i++) if (label[i] === ' ' && (at < 0 || Math.abs(i - mid) < Math.abs(at - mid))) at = i;
-  return [label.slice(0, at), label.slice(at + 1)];
-}
 
 export function BarChart({ id, title, description, bars, unit, pitch = 28, table, latestFirst = false }: Props) {
   const uid = useId();
@@ -107,7 +87,7 @@ export function BarChart({ id, title, description, bars, unit, pitch = 28, table
             {bars.map((b, i) =>
               i % labelEvery === 0 ? (
                 <text key={b.key} x={LEFT + i * pitch + pitch / 2} y={y(0) + 14} textAnchor="middle">
-                  {lines(b.label, pitch * labelEvery - 4).map((l, j) => (
+                  {labelLines(b.label, pitch * labelEvery - 4).map((l, j) => (
                     <tspan key={l} x={LEFT + i * pitch + pitch / 2} dy={j === 0 ? 0 : '1.1em'}>
                       {l}
                     </tspan>
