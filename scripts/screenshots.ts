@@ -5,7 +5,9 @@
  * temporary directory, opens support all day (so nothing depends on the clock), and makes a
  * believable working day through the real pages and the API: three completed chats with tickets
  * and notes (VPN, Outlook password prompts, a printer), a live chat between Alice (Acme Corp) and
- * Sam, and a request from Gina (Globex) waiting in the queue. Then Chromium photographs each
+ * Sam, and a request from Gina (Globex) waiting in the queue; before them, two weeks of past chats
+ * for the Reports page (made through the API, then moved back in time in the database and their
+ * report measures rebuilt by the operator command). Then Chromium photographs each
  * screen in the light and the dark scheme, at desktop (1280×800) and phone (390×844) size, into
  * docs/screenshots/<app>-<screen>-<light|dark>[-phone].png, stops the server and exits.
  */
@@ -14,6 +16,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
 import { fileURLToPath } from 'node:url';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { buildIfStale } from './build-if-stale.mjs';
@@ -29,7 +32,9 @@ const written: string[] = [];
 // ---------------------------------------------------------------------------------------------
 // The server
 
-type Server = { url: string; child: ChildProcess; dataDir: string; output: string[] };
+type Server = { url: string; child: ChildProcess; dataDir: string; output: string[]; env: NodeJS.ProcessEnv };
+
+const serverFlags = () => (JSON.parse(fs.readFileSync(path.join(ROOT, 'scripts', 'server-node-flags.json'), 'utf8')) as { flags: string[] }).flags;
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -45,7 +50,7 @@ function freePort(): Promise<number> {
 async function startServer(): Promise<Server> {
   const port = await freePort();
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'helpdesk-screenshots-'));
-  const { flags } = JSON.parse(fs.readFileSync(path.join(ROOT, 'scripts', 'server-node-flags.json'), 'utf8')) as { flags: string[] };
+  const flags = serverFlags();
   const env = {
     ...process.env,
     PORT: String(port),
@@ -61,7 +66,7 @@ async function startServer(): Promise<Server> {
   const output: string[] = [];
   child.stdout?.on('data', (d) => output.push(String(d)));
   child.stderr?.on('data', (d) => output.push(String(d)));
-  const server = { url: `http://127.0.0.1:${port}`, child, dataDir, output };
+  const server = { url: `http://127.0.0.1:${port}`, child, dataDir, output, env };
   const deadline = Date.now() + 30_000;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) break;
@@ -110,6 +115,12 @@ class Api {
       this.cookies.set(pair.slice(0, i), pair.slice(i + 1));
     }
     const text = await res.text();
+    // Paced (messages sent quickly, as a script does): wait as told and send it again.
+    const retryAfterMs = res.status === 429 ? Number(JSON.parse(text).error?.details?.retryAfterMs) : Number.NaN;
+    if (retryAfterMs <= 10_000) {
+      await sleep(retryAfterMs + 50);
+      return this.call(method, url, body);
+    }
     if (!res.ok) throw new Error(`${method} ${url}: ${res.status} ${text}`);
     return text ? JSON.parse(text) : null;
   }
@@ -253,6 +264,147 @@ async function waitingRequest(p: People) {
     subject: 'Locked out of the finance app',
     message: 'I reset my password this morning as asked, and now the finance app says my account is locked. I need to approve invoices before 3 pm.',
   });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Two weeks of past chats, for the Reports page
+
+/** A small seeded random generator (mulberry32): the same history on every run. */
+function seeded(seed: number) {
+  let a = seed;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+type PastChat = { id: number; at: number; waitMs: number; responseMs: number; handleMs: number; outcome: 'answered' | 'abandoned' | 'callback' };
+
+const PAST_SUBJECTS = [
+  'Cannot log in to the VPN',
+  'Outlook will not sync',
+  'New starter needs a laptop',
+  'Printer shows paper jam',
+  'Teams call has no sound',
+  'Password expired',
+  'Shared drive is read-only',
+  'Second screen flickers',
+];
+
+/**
+ * About 120 chats over the 14 days before today, in the shape of a service desk: more on weekdays,
+ * peaks mid-morning and after lunch, most answered within a minute or two, a long tail of waits,
+ * some abandoned and some turned into callbacks. Made through the API as they would be (Alice,
+ * Bob and Gina asking; Sam and Ada answering), each moved to its past time in the database, and
+ * their report measures rebuilt from the moved events by `reports-rebuild`.
+ */
+async function pastChats(p: People, server: Server) {
+  const rand = seeded(16);
+  const pick = <T>(xs: readonly T[]) => xs[Math.floor(rand() * xs.length)];
+  const desk = await boardId(p.alice, 'Service Desk');
+  const users = [p.alice, p.bob, p.gina];
+  const techs = [p.sam, p.sam, p.admin];
+  const today = new Date();
+  today.setUTCHours(0, 0, 0, 0);
+  const hourWeights = [0, 0, 0, 0, 0, 0, 0, 1, 4, 9, 10, 8, 4, 6, 9, 8, 6, 3, 1, 1, 0, 0, 0, 0];
+  const hourOf = () => {
+    let r = rand() * hourWeights.reduce((a, b) => a + b, 0);
+    for (const [h, w] of hourWeights.entries()) if ((r -= w) < 0) return h;
+    return 10;
+  };
+  /** Minutes of wait with a long tail: mostly under two minutes, now and then ten or more. */
+  const waitMs = () => Math.round(Math.min(40 * 60_000, 8_000 + 55_000 * (-Math.log(1 - rand())) ** 1.6));
+  let n = 0;
+  for (let daysAgo = 14; daysAgo >= 1; daysAgo--) {
+    const day = today.getTime() - daysAgo * 86_400_000;
+    const weekday = new Date(day).getUTCDay();
+    const count = weekday === 0 || weekday === 6 ? 1 + Math.floor(rand() * 3) : 7 + Math.floor(rand() * 7);
+    for (let i = 0; i < count; i++) {
+      const user = users[n % users.length];
+      const tech = techs[n % techs.length];
+      n++;
+      const { chat } = await user.post('/api/portal/chats', {
+        boardId: desk,
+        subject: pick(PAST_SUBJECTS),
+        message: 'Hello, could someone help me with this?',
+      });
+      const roll = rand();
+      const outcome = roll < 0.12 ? 'abandoned' : roll < 0.2 ? 'callback' : 'answered';
+      if (outcome === 'abandoned') {
+        await user.post(`/api/portal/chats/${chat.id}/leave`);
+        // Followed up, as a desk does, so the status bar's lists show today's only.
+        await tech.post(`/api/console/chats/${chat.id}/complete`, { note: 'Mailed to ask whether it is still a problem.' });
+      } else if (outcome === 'callback') {
+        await user.post(`/api/portal/chats/${chat.id}/callback`, { phone: '+1 555 0100', preferredTime: 'after 2 pm' });
+        await tech.post(`/api/console/chats/${chat.id}/complete`, { note: 'Called back; solved on the phone.' });
+      } else {
+        await tech.post(`/api/console/chats/${chat.id}/join`);
+        await tech.post(`/api/console/chats/${chat.id}/messages`, { body: 'Hi, I am on it.', clientId: `past-${chat.id}-1` });
+        await user.post(`/api/portal/chats/${chat.id}/messages`, { body: 'Thanks!', clientId: `past-${chat.id}-2` });
+        await tech.post(`/api/console/chats/${chat.id}/end`, { outcome: 'ended' });
+      }
+      const at = day + hourOf() * 3_600_000 + Math.floor(rand() * 3_600_000);
+      const past: PastChat = {
+        id: chat.id,
+        at,
+        waitMs: outcome === 'abandoned' ? Math.round(waitMs() * 1.5) : waitMs(),
+        responseMs: 10_000 + Math.floor(rand() * 60_000),
+        handleMs: (3 + rand() * 20) * 60_000,
+        outcome,
+      };
+      // Moved to its past time at once: a user's requests of the last hour are paced (domain/request-pacing.ts).
+      backdate(server, [past]);
+    }
+  }
+  const rebuild = spawn(process.execPath, [...serverFlags(), 'dist/server/cli.js', 'reports-rebuild'], { cwd: ROOT, env: server.env, stdio: 'inherit' });
+  const code = await new Promise((resolve) => rebuild.once('exit', resolve));
+  if (code !== 0) throw new Error(`reports-rebuild exited with ${code}`);
+}
+
+/** Moves each past chat's recorded events to its planned times: request, join or leaving, first reply, end. */
+function backdate(server: Server, chats: PastChat[]) {
+  const db = new DatabaseSync(path.join(server.dataDir, 'helpdesk.sqlite'), { timeout: 10_000 });
+  try {
+    const chat = db.prepare(
+      `update chats set requested_at = ?,
+         joined_at = case when joined_at is null then null else ? end,
+         first_response_at = case when first_response_at is null then null else ? end,
+         ended_at = case when ended_at is null then null else ? end,
+         left_at = case when left_at is null then null else ? end,
+         completed_at = case when completed_at is null then null else ? end,
+         abandoned_at = case when abandoned_at is null then null else ? end,
+         callback_at = case when callback_at is null then null else ? end
+       where id = ?`,
+    );
+    const steps = db.prepare('select id, event from transitions where chat_id = ? order by id');
+    const step = db.prepare('update transitions set at = ? where id = ?');
+    const messages = db.prepare('select id, author_kind from messages where chat_id = ? order by seq');
+    const message = db.prepare('update messages set created_at = ? where id = ?');
+    db.exec('begin');
+    for (const c of chats) {
+      const joined = c.at + c.waitMs;
+      const replied = joined + c.responseMs;
+      const ended = joined + c.handleMs;
+      const left = c.at + c.waitMs;
+      chat.run(c.at, joined, replied, ended, ended, ended, left, left, c.id);
+      for (const s of steps.all(c.id) as { id: number; event: string }[]) {
+        const when = s.event === 'request' ? c.at : s.event === 'join' ? joined : s.event === 'leave' || s.event === 'request_callback' ? left : ended;
+        step.run(when, s.id);
+      }
+      const rows = messages.all(c.id) as { id: number; author_kind: string }[];
+      let afterJoin = 0;
+      for (const [i, m] of rows.entries()) {
+        if (i === 0) message.run(c.at, m.id);
+        else if (m.author_kind === 'system') message.run(c.outcome === 'answered' ? joined : left, m.id);
+        else message.run(replied + afterJoin++ * 45_000, m.id);
+      }
+    }
+    db.exec('commit');
+  } finally {
+    db.close();
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -444,6 +596,20 @@ async function adminScene(stage: Stage) {
   await ctx.close();
 }
 
+/** The Reports page on the past two weeks and today (its charts, the tables folded), and the wallboard. */
+async function insightScenes(stage: Stage) {
+  const ctx = await newContext(stage.browser, stage.url);
+  const admin = await consoleLogin(ctx, 'admin@helpdesk.test');
+  await admin.goto('/console/reports?tz=UTC');
+  await admin.locator('[data-chart="abandonment"] [data-bar]').first().waitFor();
+  await admin.getByRole('heading', { name: 'By company' }).waitFor();
+  await shoot(admin, 'console-reports', { fullPage: true });
+  await admin.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Wallboard', exact: true }).click();
+  await admin.getByTestId('wb-waiting').locator('.wallboard-value').waitFor();
+  await shoot(admin, 'console-wallboard');
+  await ctx.close();
+}
+
 async function phoneScenes(stage: Stage) {
   const aliceCtx = await newContext(stage.browser, stage.url, PHONE);
   const alice = await portalLogin(aliceCtx, 'alice@acme.test');
@@ -528,6 +694,7 @@ async function main() {
   try {
     const people = await logins(server.url);
     await alwaysOpen(people.admin);
+    await pastChats(people, server);
     await vpnChat(people);
     await outlookChat(people);
     await printerChat(people);
@@ -544,6 +711,7 @@ async function main() {
     await portalScenes(stage);
     await consoleScenes(stage);
     await adminScene(stage);
+    await insightScenes(stage);
     await phoneScenes(stage);
     await workspaceScene(stage);
     await transferScene(stage);

@@ -1,5 +1,6 @@
 /**
- * Reports (docs/metrics.md): tables first, each number a link to the chats behind it. Filters,
+ * Reports (docs/metrics.md): charts and tables, each bar and number a link to the chats behind it
+ * (every chart has its table under "Show as table"). Filters,
  * the time zone of day and hour buckets, raw or business hours and median/p90 or average are kept
  * in the address, so a view can be shared and Back returns to it. The export takes the same query.
  */
@@ -10,7 +11,9 @@ import { ErrorBanner } from '../common/error-banner.js';
 import { formatDateTime, formatDuration } from '../common/format.js';
 import { Link } from '../common/router.js';
 import { IdChecklist } from './admin/feedback.js';
+import { BarChart, type ChartBar } from './bar-chart.js';
 import { useDirectory } from './queries.js';
+import { WAIT_BINS } from '../../shared/reports.js';
 import type { ReportChats, ReportCompanies, ReportDistributions, ReportSummary, ReportTechs, ReportVolume, Stat, DrillMetric } from '../../shared/reports.js';
 
 const OUTCOMES = [
@@ -91,6 +94,23 @@ function Num({ value, href, label }: { value: ReactNode; href: string; label: st
   );
 }
 
+/** Days and hours for the charts: the API's day (YYYY-MM-DD, already in the report's zone) read as a date, not an instant. */
+const asDate = (day: string) => new Date(`${day}T00:00:00Z`);
+const dayLabel = (day: string) => asDate(day).toLocaleDateString(undefined, { timeZone: 'UTC', month: 'short', day: 'numeric' });
+const dayName = (day: string) =>
+  asDate(day).toLocaleDateString(undefined, { timeZone: 'UTC', weekday: 'long', day: 'numeric', month: 'long', year: 'numeric' });
+const hourName = (h: number) => `${String(h).padStart(2, '0')}:00–${String((h + 1) % 24).padStart(2, '0')}:00`;
+/** The report's range as days in its zone (the end is exclusive, so its day is the one before it). */
+function rangeText(r: { from: string; to: string; tz: string }) {
+  const day = (ms: number) => new Date(ms).toLocaleDateString(undefined, { timeZone: r.tz, day: 'numeric', month: 'short', year: 'numeric' });
+  const from = day(Date.parse(r.from));
+  const to = day(Date.parse(r.to) - 1);
+  return from === to ? from : `${from} to ${to}`;
+}
+const hoursText = (h: 'raw' | 'business') => (h === 'business' ? 'office hours only' : 'real time');
+const binBars = (rows: ReportDistributions['timeToJoin'], verb: string, href: (bin: number) => string): ChartBar[] =>
+  rows.map((b) => ({ key: String(b.bin), label: b.label, name: `${verb} ${b.label}`, value: b.chats, href: href(b.bin) }));
+
 const ms = (v: number | null) => (v === null ? '—' : formatDuration(v));
 const pctText = (v: number | null) => (v === null ? '—' : `${v}%`);
 
@@ -143,7 +163,7 @@ function Overview() {
   return (
     <main className="app-main" id="main">
       <h1>Reports</h1>
-      <p className="muted">Chats by the time they were requested. Every number opens the chats behind it. Definitions: docs/metrics.md.</p>
+      <p className="muted">Chats by the time they were requested. Every bar and every number opens the chats behind it. Definitions: docs/metrics.md.</p>
       <FilterForm form={form} setForm={setForm} onSubmit={submit} />
       {error && <ErrorBanner error={error} />}
       <p className="row">
@@ -267,23 +287,73 @@ function Overview() {
       {volume.data && (
         <section aria-labelledby="volume-h">
           <h2 id="volume-h">Volume</h2>
-          <VolumeTable
-            title="By day"
-            rows={volume.data.byDay.map((d) => ({ key: d.day, label: d.day, ...d }))}
-            href={(key, metric) => drillHref(query, metric, { day: key })}
+          <BarChart
+            id="volume-day"
+            title="Requests by day"
+            description={`Chats requested on each day in ${volume.data.tz}, ${rangeText(volume.data)}.`}
+            unit={['request', 'requests']}
+            pitch={volume.data.byDay.length > 62 ? 12 : 28}
+            latestFirst
+            bars={volume.data.byDay.map((d) => ({
+              key: d.day,
+              label: dayLabel(d.day),
+              name: dayName(d.day),
+              value: d.requests,
+              href: drillHref(query, 'requests', { day: d.day }),
+            }))}
+            table={
+              <VolumeTable
+                title="Requests by day"
+                head="Day"
+                rows={volume.data.byDay.map((d) => ({ key: d.day, label: d.day, ...d }))}
+                href={(key, metric) => drillHref(query, metric, { day: key })}
+              />
+            }
           />
-          <VolumeTable
-            title="By hour of the day"
-            rows={volume.data.byHour.map((h) => ({ key: String(h.hour), label: `${String(h.hour).padStart(2, '0')}:00`, ...h }))}
-            href={(key, metric) => drillHref(query, metric, { hour: key })}
+          <BarChart
+            id="volume-hour"
+            title="Requests by hour of the day"
+            description={`Chats requested in each hour of the day in ${volume.data.tz}, all days of ${rangeText(volume.data)} together.`}
+            unit={['request', 'requests']}
+            bars={volume.data.byHour.map((h) => ({
+              key: String(h.hour),
+              label: String(h.hour).padStart(2, '0'),
+              name: hourName(h.hour),
+              value: h.requests,
+              href: drillHref(query, 'requests', { hour: h.hour }),
+            }))}
+            table={
+              <VolumeTable
+                title="Requests by hour of the day"
+                head="Hour"
+                rows={volume.data.byHour.map((h) => ({ key: String(h.hour), label: hourName(h.hour), ...h }))}
+                href={(key, metric) => drillHref(query, metric, { hour: key })}
+              />
+            }
           />
         </section>
       )}
       {dist.data && (
         <section aria-labelledby="dist-h">
           <h2 id="dist-h">Waits</h2>
-          <BinTable title="Time to join" rows={dist.data.timeToJoin} href={(bin) => drillHref(query, 'time_to_join', { bin })} />
-          <BinTable title="Abandonment by time in queue" rows={dist.data.abandonment} href={(bin) => drillHref(query, 'abandon_wait', { bin })} />
+          <BarChart
+            id="time-to-join"
+            title="Time to join"
+            description={`Answered chats by how long the requester waited until a tech joined (${hoursText(dist.data.hours)}), ${rangeText(dist.data)}.`}
+            unit={['chat', 'chats']}
+            pitch={92}
+            bars={binBars(dist.data.timeToJoin, 'Waited', (bin) => drillHref(query, 'time_to_join', { bin }))}
+            table={<BinTable title="Time to join" rows={dist.data.timeToJoin} href={(bin) => drillHref(query, 'time_to_join', { bin })} />}
+          />
+          <BarChart
+            id="abandonment"
+            title="Abandonment by time in queue"
+            description={`Chats whose requester left the queue, by how long they had waited (${hoursText(dist.data.hours)}), ${rangeText(dist.data)}.`}
+            unit={['chat', 'chats']}
+            pitch={92}
+            bars={binBars(dist.data.abandonment, 'Left after waiting', (bin) => drillHref(query, 'abandon_wait', { bin }))}
+            table={<BinTable title="Abandonment by time in queue" rows={dist.data.abandonment} href={(bin) => drillHref(query, 'abandon_wait', { bin })} />}
+          />
         </section>
       )}
       {techs.data && (
@@ -387,60 +457,54 @@ function Overview() {
 }
 
 type VolumeRow = { key: string; label: string; requests: number; answered: number; abandoned: number; callbacks: number };
-function VolumeTable({ title, rows, href }: { title: string; rows: VolumeRow[]; href: (key: string, metric: DrillMetric) => string }) {
+function VolumeTable({ title, head, rows, href }: { title: string; head: string; rows: VolumeRow[]; href: (key: string, metric: DrillMetric) => string }) {
   return (
-    <>
-      <h3>{title}</h3>
-      <ScrollTable label={`${title} table`}>
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">{title === 'By day' ? 'Day' : 'Hour'}</th>
-              <th scope="col">Requests</th>
-              <th scope="col">Answered</th>
-              <th scope="col">Abandoned</th>
-              <th scope="col">Callbacks</th>
+    <ScrollTable label={`${title} table`}>
+      <table>
+        <thead>
+          <tr>
+            <th scope="col">{head}</th>
+            <th scope="col">Requests</th>
+            <th scope="col">Answered</th>
+            <th scope="col">Abandoned</th>
+            <th scope="col">Callbacks</th>
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map((r) => (
+            <tr key={r.key}>
+              <th scope="row">{r.label}</th>
+              {(['requests', 'answered', 'abandoned', 'callbacks'] as const).map((k) => (
+                <td key={k}>{r[k] ? <Num value={r[k]} href={href(r.key, k)} label={`${r.label}: ${r[k]} ${k}`} /> : 0}</td>
+              ))}
             </tr>
-          </thead>
-          <tbody>
-            {rows.map((r) => (
-              <tr key={r.key}>
-                <th scope="row">{r.label}</th>
-                {(['requests', 'answered', 'abandoned', 'callbacks'] as const).map((k) => (
-                  <td key={k}>{r[k] ? <Num value={r[k]} href={href(r.key, k)} label={`${r.label}: ${r[k]} ${k}`} /> : 0}</td>
-                ))}
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </ScrollTable>
-    </>
+          ))}
+        </tbody>
+      </table>
+    </ScrollTable>
   );
 }
 
 function BinTable({ title, rows, href }: { title: string; rows: ReportDistributions['timeToJoin']; href: (bin: number) => string }) {
   return (
-    <>
-      <h3>{title}</h3>
-      <ScrollTable label={`${title} table`}>
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">Wait</th>
-              <th scope="col">Chats</th>
+    <ScrollTable label={`${title} table`}>
+      <table>
+        <thead>
+          <tr>
+            <th scope="col">Wait</th>
+            <th scope="col">Chats</th>
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map((b) => (
+            <tr key={b.bin}>
+              <th scope="row">{b.label}</th>
+              <td>{b.chats ? <Num value={b.chats} href={href(b.bin)} label={`${title}, ${b.label}: ${b.chats} chats`} /> : 0}</td>
             </tr>
-          </thead>
-          <tbody>
-            {rows.map((b) => (
-              <tr key={b.bin}>
-                <th scope="row">{b.label}</th>
-                <td>{b.chats ? <Num value={b.chats} href={href(b.bin)} label={`${title}, ${b.label}: ${b.chats} chats`} /> : 0}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </ScrollTable>
-    </>
+          ))}
+        </tbody>
+      </table>
+    </ScrollTable>
   );
 }
 
@@ -555,6 +619,7 @@ function DrillPage() {
   const bucket = [
     query.get('day') && `day ${query.get('day')}`,
     query.get('hour') && `hour ${query.get('hour')}:00`,
+    query.get('bin') && WAIT_BINS[Number(query.get('bin'))] && `waited ${WAIT_BINS[Number(query.get('bin'))].label}`,
     query.get('score') && `score ${query.get('score')}`,
   ]
     .filter(Boolean)
