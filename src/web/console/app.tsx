@@ -1,4 +1,4 @@
-import { useEffect, useRef } from 'react';
+import { lazy, Suspense, useEffect, useRef, type ReactNode } from 'react';
 import { useBottomOverlay } from '../common/bottom-overlay.js';
 import { clearAllDrafts } from '../common/drafts.js';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
@@ -19,10 +19,8 @@ import { ChatTabs } from './chat-tabs.js';
 import { totalUnread, useUnread } from './unread.js';
 import { ChatPage } from './chat-page.js';
 import { SearchPage } from './search-page.js';
-import { ReportsPage } from './reports-page.js';
 import { TicketsPage } from './tickets-page.js';
 import { TicketPage } from './ticket-page.js';
-import { AdminPage } from './admin/admin-page.js';
 import { CannedRepliesEditor } from './canned-replies-editor.js';
 import { SetupPage } from './setup-page.js';
 import { StatusBar } from './status-bar.js';
@@ -30,7 +28,6 @@ import { useStatusBarSync } from './status-bar-sync.js';
 import { keys, useMe, useStatusBar, type Me, type SearchResult } from './queries.js';
 import { formatDateTime } from '../common/format.js';
 import { AccountPage, TwoFactorRequiredPage } from './account-page.js';
-import { WallboardPage } from './wallboard-page.js';
 import { useWallboardAccess } from './wallboard-data.js';
 
 export function ConsoleApp() {
@@ -176,6 +173,12 @@ function titleOf(path: string) {
   return 'Page not found';
 }
 
+// Pages few techs open, and the heaviest: loaded when first opened, not with the console.
+const AdminPage = lazy(() => import('./admin/admin-page.js').then((m) => ({ default: m.AdminPage })));
+const ReportsPage = lazy(() => import('./reports-page.js').then((m) => ({ default: m.ReportsPage })));
+const WallboardPage = lazy(() => import('./wallboard-page.js').then((m) => ({ default: m.WallboardPage })));
+const Later = ({ children }: { children: ReactNode }) => <Suspense fallback={<p className="app-main">Loading…</p>}>{children}</Suspense>;
+
 function Page({ path, me, socket }: { path: string; me: Me; socket: ConsoleSocket }) {
   useDocumentTitle(titleOf(path), 'Tech Console');
   let m: Record<string, number> | null;
@@ -185,9 +188,24 @@ function Page({ path, me, socket }: { path: string; me: Me; socket: ConsoleSocke
   if (path === '/console/search') return <SearchPage />;
   if (path === '/console/replies') return <RepliesPage />;
   if (path === '/console/account') return <AccountPage />;
-  if (path === '/console/wallboard') return <WallboardPage socket={socket} />;
-  if (path.startsWith('/console/admin') && me.role === 'admin') return <AdminPage path={path} />;
-  if ((path === '/console/reports' || path === '/console/reports/chats') && me.maySeeReports) return <ReportsPage path={path} />;
+  if (path === '/console/wallboard')
+    return (
+      <Later>
+        <WallboardPage socket={socket} />
+      </Later>
+    );
+  if (path.startsWith('/console/admin') && me.role === 'admin')
+    return (
+      <Later>
+        <AdminPage path={path} />
+      </Later>
+    );
+  if ((path === '/console/reports' || path === '/console/reports/chats') && me.maySeeReports)
+    return (
+      <Later>
+        <ReportsPage path={path} />
+      </Later>
+    );
   if (path === '/console' || path === '/console/') return <HomePage me={me} />;
   return (
     <main className="app-main" id="main">
