@@ -4,12 +4,13 @@
  * and the export share, so a number and the list of chats behind it always agree. What a viewer
  * sees is their access (admins: everything; a tech with the grant: their boards and companies).
  *
- * The SQL is the same on both databases: filters on indexed columns, counts and sums in one pass,
- * nearest-rank percentiles with `row_number()` windows, and day/hour buckets grouped by 15-minute
- * UTC buckets that domain/report-buckets.ts maps to the chosen zone.
+ * The SQL is the same on both databases but for one fraction: filters on indexed columns, counts
+ * and sums in one pass, nearest-rank percentiles with the ordered-set aggregate `percentile_disc`
+ * in a second (SQLite's takes its fraction from the counts of the first), and day/hour buckets
+ * grouped by 15-minute UTC buckets that domain/report-buckets.ts maps to the chosen zone.
  */
 import { sql, type Expression, type RawBuilder } from 'kysely';
-import type { Db } from '../db/database.js';
+import type { Db, Dialect } from '../db/database.js';
 import { ValidationFailed } from '../errors.js';
 import { techBoardFilter, techCompanyFilter, type TechActor } from '../policies/access.js';
 import { authorizeReports } from '../policies/rules.js';
@@ -36,7 +37,16 @@ const RAW: Cols = { join: 'join_ms', firstResponse: 'first_response_ms', handle:
 const BUSINESS: Cols = { join: 'join_bh_ms', firstResponse: 'first_response_bh_ms', handle: 'handle_bh_ms', abandonWait: 'abandon_wait_bh_ms' };
 
 /** A report's filters made SQL over `chat_metrics m`, with its range and chosen columns. */
-export type Scope = { from: number; to: number; tz: string; hours: 'raw' | 'business'; percentiles: boolean; cols: Cols; where: RawBuilder<unknown> };
+export type Scope = {
+  dialect: Dialect;
+  from: number;
+  to: number;
+  tz: string;
+  hours: 'raw' | 'business';
+  percentiles: boolean;
+  cols: Cols;
+  where: RawBuilder<unknown>;
+};
 
 const col = (name: string) => sql.ref(`m.${name}`);
 const num = (v: unknown): number => (v === null || v === undefined ? 0 : Number(v));
@@ -45,7 +55,7 @@ const pct = (part: number, whole: number) => (whole ? Math.round((part / whole) 
 const round = (v: unknown) => (v === null || v === undefined ? null : Math.round(Number(v)));
 
 /** The viewer may see reports, and the filters are sound: the scope every report query runs in. */
-export function reportScope(tech: TechActor, f: ReportFilters | DrillFilters, now: number): Scope {
+export function reportScope(tech: TechActor, f: ReportFilters | DrillFilters, now: number, dialect: Dialect): Scope {
   authorizeReports(tech);
   const { from, to } = reportRange(f, now);
   if (!(to > from)) throw new ValidationFailed('The range ends before it starts', { field: 'to' });
@@ -59,7 +69,7 @@ export function reportScope(tech: TechActor, f: ReportFilters | DrillFilters, no
   if (f.techs?.length) c.push(sql`m.tech_id in (${sql.join(f.techs)})`);
   if (f.outcomes?.length) c.push(sql`m.disposition in (${sql.join(f.outcomes)})`);
   if ('metric' in f) c.push(...drillConditions(f, from, to, cols));
-  return { from, to, tz: f.tz, hours: f.hours, percentiles: f.stat !== 'average', cols, where: sql`(${sql.join(c, sql` and `)})` };
+  return { dialect, from, to, tz: f.tz, hours: f.hours, percentiles: f.stat !== 'average', cols, where: sql`(${sql.join(c, sql` and `)})` };
 }
 
 /** The number a drill-down opens: its metric, and its bucket if any. */
@@ -129,34 +139,61 @@ const rangeOf = (s: Scope) => ({ from: new Date(s.from).toISOString(), to: new D
 
 type Percentiles = Map<string, { p50: number | null; p90: number | null }>;
 
+/** The rank (1-based) of a nearest-rank percentile among n values: ⌈pct/100 · n⌉. */
+export const nearestRank = (n: number, pct: number) => Math.floor((n * pct + 99) / 100);
+
 /**
- * Nearest-rank p50 and p90 of columns (`key` → column), over the scope, per group when a group
- * column is given: one query. The value at rank ⌈p·n⌉ in ascending order (ties by chat id).
+ * The fraction SQLite's `percentile_disc` needs to land on a rank: it takes the value at index
+ * ⌊f·(n − 1)⌋ (0-based), so f = (rank − 1 + ½) / (n − 1), at most 1. PostgreSQL's takes the first
+ * value whose cumulative share reaches f, which is rank ⌈f·n⌉: the percentile itself.
  */
-async function percentiles(db: Db, s: Scope, columns: Record<string, string>, group?: string): Promise<Map<string, Percentiles>> {
+export function sqliteFraction(n: number, pct: number): number {
+  if (n <= 1) return 0;
+  return Math.min(1, (nearestRank(n, pct) - 0.5) / (n - 1));
+}
+
+/**
+ * Nearest-rank p50 and p90 of columns (`key` → column) over the scope, per group when a group
+ * column is given: one aggregate query with the databases' ordered-set aggregate
+ * `percentile_disc`, which keeps and sorts only the column's values (where a `row_number()` window
+ * sorted whole rows). `counts` gives, per group ('0' without one), how many values each column
+ * has: SQLite's fraction depends on it.
+ */
+async function percentiles(
+  db: Db,
+  s: Scope,
+  columns: Record<string, string>,
+  counts: Map<string, Record<string, number>>,
+  group?: string,
+): Promise<Map<string, Percentiles>> {
   // Averages asked for: the sorts are skipped.
   if (!s.percentiles) return new Map();
   const g = group ? col(group) : sql`0`;
-  const parts = Object.entries(columns).map(
-    ([key, name]) => sql`select * from (select ${sql.lit(key)} as k, g, v, rn, n from (
-      select ${g} as g, ${col(name)} as v,
-        row_number() over (partition by ${g} order by ${col(name)}, m.chat_id) as rn,
-        count(*) over (partition by ${g}) as n
-      from chat_metrics m where ${s.where} and ${col(name)} is not null ${group ? sql`and ${col(group)} is not null` : sql``}) t
-      where rn = (n * 50 + 99) / 100 or rn = (n * 90 + 99) / 100) p${sql.raw(key.replace(/\W/g, ''))}`,
+  const aggregates = Object.entries(columns).flatMap(([key, name]) =>
+    ([50, 90] as const).map((pct) => {
+      const alias = sql.ref(`${key.replace(/\W/g, '')}_p${pct}`);
+      if (s.dialect === 'postgres') return sql`percentile_disc(${sql.lit(pct / 100)}) within group (order by ${col(name)}) as ${alias}`;
+      // SQLite: the fraction must be the same for every row of a group; a literal per group.
+      const fraction = (gk: string) => sql.lit(sqliteFraction(counts.get(gk)?.[key] ?? 0, pct));
+      const f = group
+        ? sql`case ${g} ${sql.join(
+            [...counts.keys()].map((gk) => sql`when ${sql.lit(Number(gk))} then ${fraction(gk)}`),
+            sql` `,
+          )} else 0 end`
+        : fraction('0');
+      return sql`percentile_disc(${col(name)}, ${f}) as ${alias}`;
+    }),
   );
-  const rows = await sql<{ k: string; g: unknown; v: unknown; rn: unknown; n: unknown }>`${sql.join(parts, sql` union all `)}`.execute(db);
+  const rows = await sql<Record<string, unknown>>`select ${g} as g, ${sql.join(aggregates)}
+    from chat_metrics m where ${s.where} ${group ? sql`and ${col(group)} is not null group by ${col(group)}` : sql``}`.execute(db);
   const out = new Map<string, Percentiles>();
   for (const r of rows.rows) {
-    const gk = String(r.g);
-    let m = out.get(gk);
-    if (!m) out.set(gk, (m = new Map()));
-    let p = m.get(r.k);
-    if (!p) m.set(r.k, (p = { p50: null, p90: null }));
-    const n = num(r.n);
-    const rn = num(r.rn);
-    if (rn === Math.floor((n * 50 + 99) / 100)) p.p50 = num(r.v);
-    if (rn === Math.floor((n * 90 + 99) / 100)) p.p90 = num(r.v);
+    const m: Percentiles = new Map();
+    for (const key of Object.keys(columns)) {
+      const k = key.replace(/\W/g, '');
+      m.set(key, { p50: numOrNull(r[`${k}_p50`]), p90: numOrNull(r[`${k}_p90`]) });
+    }
+    out.set(String(r.g), m);
   }
   return out;
 }
@@ -190,7 +227,10 @@ export async function reportSummary(db: Db, s: Scope): Promise<ReportSummary> {
       count(m.messages) as msg_n, avg(m.messages) as msg_avg
     from chat_metrics m where ${s.where}`.execute(db)
   ).rows;
-  const p = (await percentiles(db, s, { join: c.join, fr: c.firstResponse, handle: c.handle, aw: c.abandonWait, msg: 'messages' })).get('0');
+  const counts = { join: num(totals.join_n), fr: num(totals.fr_n), handle: num(totals.handle_n), aw: num(totals.aw_n), msg: num(totals.msg_n) };
+  const p = (
+    await percentiles(db, s, { join: c.join, fr: c.firstResponse, handle: c.handle, aw: c.abandonWait, msg: 'messages' }, new Map([['0', counts]]))
+  ).get('0');
   const requests = num(totals.requests);
   const answered = num(totals.answered);
   const abandoned = num(totals.abandoned);
@@ -280,7 +320,8 @@ export async function reportTechs(db: Db, s: Scope): Promise<ReportTechs> {
     from chat_metrics m join techs t on t.id = m.tech_id
     where ${s.where} and m.tech_id is not null group by m.tech_id, t.name order by t.name, m.tech_id`.execute(db)
   ).rows;
-  const p = await percentiles(db, s, { join: c.join, fr: c.firstResponse, handle: c.handle }, 'tech_id');
+  const counts = new Map(rows.map((r) => [String(r.id), { join: num(r.join_n), fr: num(r.fr_n), handle: num(r.handle_n) }]));
+  const p = await percentiles(db, s, { join: c.join, fr: c.firstResponse, handle: c.handle }, counts, 'tech_id');
   return {
     ...rangeOf(s),
     rows: rows.map((r) => {
@@ -309,7 +350,8 @@ export async function reportCompanies(db: Db, s: Scope): Promise<ReportCompanies
     from chat_metrics m join companies co on co.id = m.company_id
     where ${s.where} group by m.company_id, co.name order by co.name, m.company_id`.execute(db)
   ).rows;
-  const p = await percentiles(db, s, { join: c.join, handle: c.handle }, 'company_id');
+  const counts = new Map(rows.map((r) => [String(r.id), { join: num(r.join_n), handle: num(r.handle_n) }]));
+  const p = await percentiles(db, s, { join: c.join, handle: c.handle }, counts, 'company_id');
   return {
     ...rangeOf(s),
     rows: rows.map((r) => {
