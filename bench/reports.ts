@@ -323,8 +323,12 @@ async function seedPostgres(client: pg.Client, c: Corpus) {
     const metricCols: unknown[][] = METRIC_TYPES.map(() => []);
     for (let i = from; i < from + k; i++) {
       const r = rowsOf(c, i, companyIds, boardIds, techIds, userIds);
-      r.chat.forEach((v, j) => chatCols[j].push(v));
-      r.metrics.forEach((v, j) => metricCols[j].push(v));
+      r.chat.forEach((v, j) => {
+        chatCols[j].push(v);
+      });
+      r.metrics.forEach((v, j) => {
+        metricCols[j].push(v);
+      });
     }
     const args = (types: string[]) => types.map((t, j) => `$${j + 1}::${t}[]`).join(', ');
     await q(
