@@ -168,7 +168,7 @@ async function percentiles(
 ): Promise<Map<string, Percentiles>> {
   // Averages asked for: the sorts are skipped.
   if (!s.percentiles) return new Map();
-  const g = group ? col(group) : sql`0`;
+  const g = group ? groupKey(group) : sql`0`;
   const aggregates = Object.entries(columns).flatMap(([key, name]) =>
     ([50, 90] as const).map((pct) => {
       const alias = sql.ref(`${key.replace(/\W/g, '')}_p${pct}`);
@@ -185,7 +185,7 @@ async function percentiles(
     }),
   );
   const rows = await sql<Record<string, unknown>>`select ${g} as g, ${sql.join(aggregates)}
-    from chat_metrics m where ${s.where} ${group ? sql`and ${col(group)} is not null group by ${col(group)}` : sql``}`.execute(db);
+    from chat_metrics m where ${s.where} ${group ? sql`and ${col(group)} is not null group by ${g}` : sql``}`.execute(db);
   const out = new Map<string, Percentiles>();
   for (const r of rows.rows) {
     const m: Percentiles = new Map();
@@ -204,6 +204,13 @@ const stat = (count: unknown, average: unknown, p?: { p50: number | null; p90: n
   p90: p?.p90 ?? null,
   average: average === null || average === undefined ? null : decimals ? Math.round(Number(average) * 10 ** decimals) / 10 ** decimals : round(average),
 });
+
+/**
+ * A group column as an expression (`+ 0`): SQLite then reads the range by request time and sorts
+ * the groups, instead of walking the group's index and fetching each row out of order (3.6 s
+ * against 1.4 s per company over a year of 1,000,000 chats, bench/reports.ts). PostgreSQL hashes.
+ */
+const groupKey = (name: string) => sql`(${col(name)} + 0)`;
 
 const isDisposition = (d: string) => sql`sum(case when m.disposition = ${d} then 1 else 0 end)`;
 
@@ -312,13 +319,13 @@ export async function reportDistributions(db: Db, s: Scope): Promise<ReportDistr
 export async function reportTechs(db: Db, s: Scope): Promise<ReportTechs> {
   const c = s.cols;
   const rows = (
-    await sql<Record<string, unknown>>`select m.tech_id as id, t.name as name, ${isDisposition('answered')} as answered,
+    await sql<Record<string, unknown>>`select x.*, t.name as name from (select ${groupKey('tech_id')} as id, ${isDisposition('answered')} as answered,
       count(${col(c.join)}) as join_n, avg(${col(c.join)}) as join_avg,
       count(${col(c.firstResponse)}) as fr_n, avg(${col(c.firstResponse)}) as fr_avg,
       count(${col(c.handle)}) as handle_n, avg(${col(c.handle)}) as handle_avg,
       sum(m.transfers) as transfers, count(m.rating) as rated, avg(m.rating) as rating_avg
-    from chat_metrics m join techs t on t.id = m.tech_id
-    where ${s.where} and m.tech_id is not null group by m.tech_id, t.name order by t.name, m.tech_id`.execute(db)
+    from chat_metrics m where ${s.where} and m.tech_id is not null group by ${groupKey('tech_id')}) x
+    join techs t on t.id = x.id order by t.name, x.id`.execute(db)
   ).rows;
   const counts = new Map(rows.map((r) => [String(r.id), { join: num(r.join_n), fr: num(r.fr_n), handle: num(r.handle_n) }]));
   const p = await percentiles(db, s, { join: c.join, fr: c.firstResponse, handle: c.handle }, counts, 'tech_id');
@@ -344,11 +351,11 @@ export async function reportTechs(db: Db, s: Scope): Promise<ReportTechs> {
 export async function reportCompanies(db: Db, s: Scope): Promise<ReportCompanies> {
   const c = s.cols;
   const rows = (
-    await sql<Record<string, unknown>>`select m.company_id as id, co.name as name, count(*) as requests,
+    await sql<Record<string, unknown>>`select x.*, co.name as name from (select ${groupKey('company_id')} as id, count(*) as requests,
       ${isDisposition('answered')} as answered, ${isDisposition('abandoned')} as abandoned, ${isDisposition('callback')} as callbacks,
       count(${col(c.join)}) as join_n, avg(${col(c.join)}) as join_avg, count(${col(c.handle)}) as handle_n, avg(${col(c.handle)}) as handle_avg
-    from chat_metrics m join companies co on co.id = m.company_id
-    where ${s.where} group by m.company_id, co.name order by co.name, m.company_id`.execute(db)
+    from chat_metrics m where ${s.where} group by ${groupKey('company_id')}) x
+    join companies co on co.id = x.id order by co.name, x.id`.execute(db)
   ).rows;
   const counts = new Map(rows.map((r) => [String(r.id), { join: num(r.join_n), handle: num(r.handle_n) }]));
   const p = await percentiles(db, s, { join: c.join, handle: c.handle }, counts, 'company_id');
