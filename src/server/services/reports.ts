@@ -382,7 +382,11 @@ export type ChatMeasures = Record<string, unknown> & { chat_id: unknown; request
 
 /** A page of the scope's chats, oldest request first, after a (requested_at, chat_id) cursor. */
 export async function chatPage(db: Db, s: Scope, limit: number, after?: [number, number]): Promise<ChatMeasures[]> {
-  const cursor = after ? sql`and (m.requested_at > ${after[0]} or (m.requested_at = ${after[0]} and m.chat_id > ${after[1]}))` : sql``;
+  // The plain bound lets the request-time index seek to the cursor whatever a planner makes of the
+  // `or`, so a page costs the same at the end of a long export as at its start.
+  const cursor = after
+    ? sql`and m.requested_at >= ${after[0]} and (m.requested_at > ${after[0]} or (m.requested_at = ${after[0]} and m.chat_id > ${after[1]}))`
+    : sql``;
   return (
     await sql<ChatMeasures>`select m.*, c.subject as subject, co.name as company, b.name as board, t.name as tech
     from chat_metrics m join chats c on c.id = m.chat_id join companies co on co.id = m.company_id
