@@ -4,12 +4,13 @@
  * and the export share, so a number and the list of chats behind it always agree. What a viewer
  * sees is their access (admins: everything; a tech with the grant: their boards and companies).
  *
- * The SQL is the same on both databases: filters on indexed columns, counts and sums in one pass,
- * nearest-rank percentiles with `row_number()` windows, and day/hour buckets grouped by 15-minute
- * UTC buckets that domain/report-buckets.ts maps to the chosen zone.
+ * The SQL is the same on both databases but for one fraction: filters on indexed columns, counts
+ * and sums in one pass, nearest-rank percentiles with the ordered-set aggregate `percentile_disc`
+ * in a second (SQLite's takes its fraction from the counts of the first), and day/hour buckets
+ * grouped by 15-minute UTC buckets that domain/report-buckets.ts maps to the chosen zone.
  */
 import { sql, type Expression, type RawBuilder } from 'kysely';
-import type { Db } from '../db/database.js';
+import type { Db, Dialect } from '../db/database.js';
 import { ValidationFailed } from '../errors.js';
 import { techBoardFilter, techCompanyFilter, type TechActor } from '../policies/access.js';
 import { authorizeReports } from '../policies/rules.js';
@@ -36,7 +37,16 @@ const RAW: Cols = { join: 'join_ms', firstResponse: 'first_response_ms', handle:
 const BUSINESS: Cols = { join: 'join_bh_ms', firstResponse: 'first_response_bh_ms', handle: 'handle_bh_ms', abandonWait: 'abandon_wait_bh_ms' };
 
 /** A report's filters made SQL over `chat_metrics m`, with its range and chosen columns. */
-export type Scope = { from: number; to: number; tz: string; hours: 'raw' | 'business'; percentiles: boolean; cols: Cols; where: RawBuilder<unknown> };
+export type Scope = {
+  dialect: Dialect;
+  from: number;
+  to: number;
+  tz: string;
+  hours: 'raw' | 'business';
+  percentiles: boolean;
+  cols: Cols;
+  where: RawBuilder<unknown>;
+};
 
 const col = (name: string) => sql.ref(`m.${name}`);
 const num = (v: unknown): number => (v === null || v === undefined ? 0 : Number(v));
@@ -45,7 +55,7 @@ const pct = (part: number, whole: number) => (whole ? Math.round((part / whole) 
 const round = (v: unknown) => (v === null || v === undefined ? null : Math.round(Number(v)));
 
 /** The viewer may see reports, and the filters are sound: the scope every report query runs in. */
-export function reportScope(tech: TechActor, f: ReportFilters | DrillFilters, now: number): Scope {
+export function reportScope(tech: TechActor, f: ReportFilters | DrillFilters, now: number, dialect: Dialect): Scope {
   authorizeReports(tech);
   const { from, to } = reportRange(f, now);
   if (!(to > from)) throw new ValidationFailed('The range ends before it starts', { field: 'to' });
@@ -59,7 +69,7 @@ export function reportScope(tech: TechActor, f: ReportFilters | DrillFilters, no
   if (f.techs?.length) c.push(sql`m.tech_id in (${sql.join(f.techs)})`);
   if (f.outcomes?.length) c.push(sql`m.disposition in (${sql.join(f.outcomes)})`);
   if ('metric' in f) c.push(...drillConditions(f, from, to, cols));
-  return { from, to, tz: f.tz, hours: f.hours, percentiles: f.stat !== 'average', cols, where: sql`(${sql.join(c, sql` and `)})` };
+  return { dialect, from, to, tz: f.tz, hours: f.hours, percentiles: f.stat !== 'average', cols, where: sql`(${sql.join(c, sql` and `)})` };
 }
 
 /** The number a drill-down opens: its metric, and its bucket if any. */
@@ -129,34 +139,71 @@ const rangeOf = (s: Scope) => ({ from: new Date(s.from).toISOString(), to: new D
 
 type Percentiles = Map<string, { p50: number | null; p90: number | null }>;
 
+/** The rank (1-based) of a nearest-rank percentile among n values: ⌈pct/100 · n⌉. */
+export const nearestRank = (n: number, pct: number) => Math.floor((n * pct + 99) / 100);
+
 /**
- * Nearest-rank p50 and p90 of columns (`key` → column), over the scope, per group when a group
- * column is given: one query. The value at rank ⌈p·n⌉ in ascending order (ties by chat id).
+ * The fraction SQLite's `percentile_disc` needs to land on a rank: it takes the value at index
+ * ⌊f·(n − 1)⌋ (0-based), so f = (rank − 1 + ½) / (n − 1), at most 1. PostgreSQL's takes the first
+ * value whose cumulative share reaches f, which is rank ⌈f·n⌉: the percentile itself.
  */
-async function percentiles(db: Db, s: Scope, columns: Record<string, string>, group?: string): Promise<Map<string, Percentiles>> {
+export function sqliteFraction(n: number, pct: number): number {
+  if (n <= 1) return 0;
+  return Math.min(1, (nearestRank(n, pct) - 0.5) / (n - 1));
+}
+
+/**
+ * A value per group for each row, as a binary search over the sorted group ids (nested `case`):
+ * about log₂(groups) comparisons a row, where one `case` with a branch per group made 200
+ * comparisons a row for 200 companies.
+ */
+function byGroup(g: RawBuilder<unknown>, ids: number[], value: (id: number) => RawBuilder<unknown>): RawBuilder<unknown> {
+  const sorted = [...ids].sort((a, b) => a - b);
+  const node = (lo: number, hi: number): RawBuilder<unknown> => {
+    if (hi - lo <= 1) return lo < hi ? value(sorted[lo]) : sql`0`;
+    const mid = (lo + hi) >> 1;
+    return sql`case when ${g} < ${sql.lit(sorted[mid])} then ${node(lo, mid)} else ${node(mid, hi)} end`;
+  };
+  return node(0, sorted.length);
+}
+
+/**
+ * Nearest-rank p50 and p90 of columns (`key` → column) over the scope, per group when a group
+ * column is given: one aggregate query with the databases' ordered-set aggregate
+ * `percentile_disc`, which keeps and sorts only the column's values (where a `row_number()` window
+ * sorted whole rows). `counts` gives, per group ('0' without one), how many values each column
+ * has: SQLite's fraction depends on it.
+ */
+async function percentiles(
+  db: Db,
+  s: Scope,
+  columns: Record<string, string>,
+  counts: Map<string, Record<string, number>>,
+  group?: string,
+): Promise<Map<string, Percentiles>> {
   // Averages asked for: the sorts are skipped.
   if (!s.percentiles) return new Map();
-  const g = group ? col(group) : sql`0`;
-  const parts = Object.entries(columns).map(
-    ([key, name]) => sql`select * from (select ${sql.lit(key)} as k, g, v, rn, n from (
-      select ${g} as g, ${col(name)} as v,
-        row_number() over (partition by ${g} order by ${col(name)}, m.chat_id) as rn,
-        count(*) over (partition by ${g}) as n
-      from chat_metrics m where ${s.where} and ${col(name)} is not null ${group ? sql`and ${col(group)} is not null` : sql``}) t
-      where rn = (n * 50 + 99) / 100 or rn = (n * 90 + 99) / 100) p${sql.raw(key.replace(/\W/g, ''))}`,
+  const g = group ? groupKey(group) : sql`0`;
+  const aggregates = Object.entries(columns).flatMap(([key, name]) =>
+    ([50, 90] as const).map((pct) => {
+      const alias = sql.ref(`${key.replace(/\W/g, '')}_p${pct}`);
+      if (s.dialect === 'postgres') return sql`percentile_disc(${sql.lit(pct / 100)}) within group (order by ${col(name)}) as ${alias}`;
+      // SQLite: the fraction must be the same for every row of a group; a literal per group.
+      const fraction = (gk: number) => sql.lit(sqliteFraction(counts.get(String(gk))?.[key] ?? 0, pct));
+      const f = group ? byGroup(g, [...counts.keys()].map(Number), fraction) : fraction(0);
+      return sql`percentile_disc(${col(name)}, ${f}) as ${alias}`;
+    }),
   );
-  const rows = await sql<{ k: string; g: unknown; v: unknown; rn: unknown; n: unknown }>`${sql.join(parts, sql` union all `)}`.execute(db);
+  const rows = await sql<Record<string, unknown>>`select ${g} as g, ${sql.join(aggregates)}
+    from chat_metrics m where ${s.where} ${group ? sql`and ${col(group)} is not null group by ${g}` : sql``}`.execute(db);
   const out = new Map<string, Percentiles>();
   for (const r of rows.rows) {
-    const gk = String(r.g);
-    let m = out.get(gk);
-    if (!m) out.set(gk, (m = new Map()));
-    let p = m.get(r.k);
-    if (!p) m.set(r.k, (p = { p50: null, p90: null }));
-    const n = num(r.n);
-    const rn = num(r.rn);
-    if (rn === Math.floor((n * 50 + 99) / 100)) p.p50 = num(r.v);
-    if (rn === Math.floor((n * 90 + 99) / 100)) p.p90 = num(r.v);
+    const m: Percentiles = new Map();
+    for (const key of Object.keys(columns)) {
+      const k = key.replace(/\W/g, '');
+      m.set(key, { p50: numOrNull(r[`${k}_p50`]), p90: numOrNull(r[`${k}_p90`]) });
+    }
+    out.set(String(r.g), m);
   }
   return out;
 }
@@ -167,6 +214,13 @@ const stat = (count: unknown, average: unknown, p?: { p50: number | null; p90: n
   p90: p?.p90 ?? null,
   average: average === null || average === undefined ? null : decimals ? Math.round(Number(average) * 10 ** decimals) / 10 ** decimals : round(average),
 });
+
+/**
+ * A group column as an expression (`+ 0`): SQLite then reads the range by request time and sorts
+ * the groups, instead of walking the group's index and fetching each row out of order (3.6 s
+ * against 1.4 s per company over a year of 1,000,000 chats, bench/reports.ts). PostgreSQL hashes.
+ */
+const groupKey = (name: string) => sql`(${col(name)} + 0)`;
 
 const isDisposition = (d: string) => sql`sum(case when m.disposition = ${d} then 1 else 0 end)`;
 
@@ -190,7 +244,10 @@ export async function reportSummary(db: Db, s: Scope): Promise<ReportSummary> {
       count(m.messages) as msg_n, avg(m.messages) as msg_avg
     from chat_metrics m where ${s.where}`.execute(db)
   ).rows;
-  const p = (await percentiles(db, s, { join: c.join, fr: c.firstResponse, handle: c.handle, aw: c.abandonWait, msg: 'messages' })).get('0');
+  const counts = { join: num(totals.join_n), fr: num(totals.fr_n), handle: num(totals.handle_n), aw: num(totals.aw_n), msg: num(totals.msg_n) };
+  const p = (
+    await percentiles(db, s, { join: c.join, fr: c.firstResponse, handle: c.handle, aw: c.abandonWait, msg: 'messages' }, new Map([['0', counts]]))
+  ).get('0');
   const requests = num(totals.requests);
   const answered = num(totals.answered);
   const abandoned = num(totals.abandoned);
@@ -272,15 +329,16 @@ export async function reportDistributions(db: Db, s: Scope): Promise<ReportDistr
 export async function reportTechs(db: Db, s: Scope): Promise<ReportTechs> {
   const c = s.cols;
   const rows = (
-    await sql<Record<string, unknown>>`select m.tech_id as id, t.name as name, ${isDisposition('answered')} as answered,
+    await sql<Record<string, unknown>>`select x.*, t.name as name from (select ${groupKey('tech_id')} as id, ${isDisposition('answered')} as answered,
       count(${col(c.join)}) as join_n, avg(${col(c.join)}) as join_avg,
       count(${col(c.firstResponse)}) as fr_n, avg(${col(c.firstResponse)}) as fr_avg,
       count(${col(c.handle)}) as handle_n, avg(${col(c.handle)}) as handle_avg,
       sum(m.transfers) as transfers, count(m.rating) as rated, avg(m.rating) as rating_avg
-    from chat_metrics m join techs t on t.id = m.tech_id
-    where ${s.where} and m.tech_id is not null group by m.tech_id, t.name order by t.name, m.tech_id`.execute(db)
+    from chat_metrics m where ${s.where} and m.tech_id is not null group by ${groupKey('tech_id')}) x
+    join techs t on t.id = x.id order by t.name, x.id`.execute(db)
   ).rows;
-  const p = await percentiles(db, s, { join: c.join, fr: c.firstResponse, handle: c.handle }, 'tech_id');
+  const counts = new Map(rows.map((r) => [String(r.id), { join: num(r.join_n), fr: num(r.fr_n), handle: num(r.handle_n) }]));
+  const p = await percentiles(db, s, { join: c.join, fr: c.firstResponse, handle: c.handle }, counts, 'tech_id');
   return {
     ...rangeOf(s),
     rows: rows.map((r) => {
@@ -303,13 +361,14 @@ export async function reportTechs(db: Db, s: Scope): Promise<ReportTechs> {
 export async function reportCompanies(db: Db, s: Scope): Promise<ReportCompanies> {
   const c = s.cols;
   const rows = (
-    await sql<Record<string, unknown>>`select m.company_id as id, co.name as name, count(*) as requests,
+    await sql<Record<string, unknown>>`select x.*, co.name as name from (select ${groupKey('company_id')} as id, count(*) as requests,
       ${isDisposition('answered')} as answered, ${isDisposition('abandoned')} as abandoned, ${isDisposition('callback')} as callbacks,
       count(${col(c.join)}) as join_n, avg(${col(c.join)}) as join_avg, count(${col(c.handle)}) as handle_n, avg(${col(c.handle)}) as handle_avg
-    from chat_metrics m join companies co on co.id = m.company_id
-    where ${s.where} group by m.company_id, co.name order by co.name, m.company_id`.execute(db)
+    from chat_metrics m where ${s.where} group by ${groupKey('company_id')}) x
+    join companies co on co.id = x.id order by co.name, x.id`.execute(db)
   ).rows;
-  const p = await percentiles(db, s, { join: c.join, handle: c.handle }, 'company_id');
+  const counts = new Map(rows.map((r) => [String(r.id), { join: num(r.join_n), handle: num(r.handle_n) }]));
+  const p = await percentiles(db, s, { join: c.join, handle: c.handle }, counts, 'company_id');
   return {
     ...rangeOf(s),
     rows: rows.map((r) => {
@@ -333,7 +392,11 @@ export type ChatMeasures = Record<string, unknown> & { chat_id: unknown; request
 
 /** A page of the scope's chats, oldest request first, after a (requested_at, chat_id) cursor. */
 export async function chatPage(db: Db, s: Scope, limit: number, after?: [number, number]): Promise<ChatMeasures[]> {
-  const cursor = after ? sql`and (m.requested_at > ${after[0]} or (m.requested_at = ${after[0]} and m.chat_id > ${after[1]}))` : sql``;
+  // The plain bound lets the request-time index seek to the cursor whatever a planner makes of the
+  // `or`, so a page costs the same at the end of a long export as at its start.
+  const cursor = after
+    ? sql`and m.requested_at >= ${after[0]} and (m.requested_at > ${after[0]} or (m.requested_at = ${after[0]} and m.chat_id > ${after[1]}))`
+    : sql``;
   return (
     await sql<ChatMeasures>`select m.*, c.subject as subject, co.name as company, b.name as board, t.name as tech
     from chat_metrics m join chats c on c.id = m.chat_id join companies co on co.id = m.company_id

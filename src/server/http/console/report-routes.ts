@@ -24,26 +24,26 @@ export function reportRoutes(root: FastifyInstance, ctx: Ctx) {
   const app = root.withTypeProvider<ZodTypeProvider>();
   const tags = ['reports'];
   app.get('/reports/summary', { schema: { tags, querystring: R.ReportQuery, response: answers(R.ReportSummary) } }, async (req) =>
-    reportSummary(ctx.db, reportScope(techOf(req), req.query, ctx.now())),
+    reportSummary(ctx.db, reportScope(techOf(req), req.query, ctx.now(), ctx.dialect)),
   );
   app.get('/reports/volume', { schema: { tags, querystring: R.ReportQuery, response: answers(R.ReportVolume) } }, async (req) =>
-    reportVolume(ctx.db, reportScope(techOf(req), req.query, ctx.now())),
+    reportVolume(ctx.db, reportScope(techOf(req), req.query, ctx.now(), ctx.dialect)),
   );
   app.get('/reports/distributions', { schema: { tags, querystring: R.ReportQuery, response: answers(R.ReportDistributions) } }, async (req) =>
-    reportDistributions(ctx.db, reportScope(techOf(req), req.query, ctx.now())),
+    reportDistributions(ctx.db, reportScope(techOf(req), req.query, ctx.now(), ctx.dialect)),
   );
   app.get('/reports/techs', { schema: { tags, querystring: R.ReportQuery, response: answers(R.ReportTechs) } }, async (req) =>
-    reportTechs(ctx.db, reportScope(techOf(req), req.query, ctx.now())),
+    reportTechs(ctx.db, reportScope(techOf(req), req.query, ctx.now(), ctx.dialect)),
   );
   app.get('/reports/companies', { schema: { tags, querystring: R.ReportQuery, response: answers(R.ReportCompanies) } }, async (req) =>
-    reportCompanies(ctx.db, reportScope(techOf(req), req.query, ctx.now())),
+    reportCompanies(ctx.db, reportScope(techOf(req), req.query, ctx.now(), ctx.dialect)),
   );
   app.get('/reports/chats', { schema: { tags, querystring: R.DrillQuery, response: answers(R.ReportChats) } }, async (req) => {
     const { limit, after, ...filters } = req.query;
-    return reportChats(ctx.db, reportScope(techOf(req), filters, ctx.now()), limit, after);
+    return reportChats(ctx.db, reportScope(techOf(req), filters, ctx.now(), ctx.dialect), limit, after);
   });
   app.get('/reports/export.csv', { schema: { tags, querystring: R.ExportQuery, response: answers(Csv) } }, async (req, reply) => {
-    const scope = reportScope(techOf(req), req.query, ctx.now());
+    const scope = reportScope(techOf(req), req.query, ctx.now(), ctx.dialect);
     reply
       .header('content-type', 'text/csv; charset=utf-8')
       .header('content-disposition', 'attachment; filename="chats.csv"')
@@ -52,7 +52,7 @@ export function reportRoutes(root: FastifyInstance, ctx: Ctx) {
     return streamed(reply, exportCsv(ctx.db, scope));
   });
   app.get('/reports/export.jsonl', { schema: { tags, querystring: R.ExportQuery, response: answers(JsonLines) } }, async (req, reply) => {
-    const scope = reportScope(techOf(req), req.query, ctx.now());
+    const scope = reportScope(techOf(req), req.query, ctx.now(), ctx.dialect);
     reply.header('content-type', 'application/jsonl; charset=utf-8').header('cache-control', 'no-store').header('x-content-type-options', 'nosniff');
     return streamed(reply, exportJsonLines(ctx.db, scope));
   });
