@@ -10,7 +10,7 @@
  * grouped by 15-minute UTC buckets that domain/report-buckets.ts maps to the chosen zone.
  */
 import { sql, type Expression, type RawBuilder } from 'kysely';
-import type { Db, Dialect } from '../db/database.js';
+import { searchReader, type Db, type Dialect } from '../db/database.js';
 import { ValidationFailed } from '../errors.js';
 import { techBoardFilter, techCompanyFilter, type TechActor } from '../policies/access.js';
 import { authorizeReports } from '../policies/rules.js';
@@ -168,6 +168,19 @@ function byGroup(g: RawBuilder<unknown>, ids: number[], value: (id: number) => R
 }
 
 /**
+ * Runs a report's statement. On SQLite it goes to the read-only worker thread that search uses
+ * (db/search-reader.ts): a year of chats takes seconds to read, and on the server's own
+ * connection that would stall every chat meanwhile. PostgreSQL runs it on the pool.
+ */
+async function readOn<T>(db: Db, query: RawBuilder<T>): Promise<{ rows: T[] }> {
+  const reader = searchReader(db);
+  if (!reader) return query.execute(db);
+  const compiled = query.compile(db);
+  const [rows] = await reader.read([{ sql: compiled.sql, parameters: compiled.parameters }]);
+  return { rows: rows as T[] };
+}
+
+/**
  * Nearest-rank p50 and p90 of columns (`key` → column) over the scope, per group when a group
  * column is given: one aggregate query with the databases' ordered-set aggregate
  * `percentile_disc`, which keeps and sorts only the column's values (where a `row_number()` window
@@ -194,8 +207,11 @@ async function percentiles(
       return sql`percentile_disc(${col(name)}, ${f}) as ${alias}`;
     }),
   );
-  const rows = await sql<Record<string, unknown>>`select ${g} as g, ${sql.join(aggregates)}
-    from chat_metrics m where ${s.where} ${group ? sql`and ${col(group)} is not null group by ${g}` : sql``}`.execute(db);
+  const rows = await readOn(
+    db,
+    sql<Record<string, unknown>>`select ${g} as g, ${sql.join(aggregates)}
+    from chat_metrics m where ${s.where} ${group ? sql`and ${col(group)} is not null group by ${g}` : sql``}`,
+  );
   const out = new Map<string, Percentiles>();
   for (const r of rows.rows) {
     const m: Percentiles = new Map();
@@ -227,7 +243,9 @@ const isDisposition = (d: string) => sql`sum(case when m.disposition = ${d} then
 export async function reportSummary(db: Db, s: Scope): Promise<ReportSummary> {
   const c = s.cols;
   const [totals] = (
-    await sql<Record<string, unknown>>`select count(*) as requests,
+    await readOn(
+      db,
+      sql<Record<string, unknown>>`select count(*) as requests,
       ${isDisposition('answered')} as answered, ${isDisposition('abandoned')} as abandoned,
       ${isDisposition('callback')} as callbacks, ${isDisposition('waiting')} as waiting,
       sum(case when m.disposition = 'callback' and m.callback_completed_at is not null then 1 else 0 end) as callbacks_completed,
@@ -242,7 +260,8 @@ export async function reportSummary(db: Db, s: Scope): Promise<ReportSummary> {
       count(${col(c.handle)}) as handle_n, avg(${col(c.handle)}) as handle_avg,
       count(${col(c.abandonWait)}) as aw_n, avg(${col(c.abandonWait)}) as aw_avg,
       count(m.messages) as msg_n, avg(m.messages) as msg_avg
-    from chat_metrics m where ${s.where}`.execute(db)
+    from chat_metrics m where ${s.where}`,
+    )
   ).rows;
   const counts = { join: num(totals.join_n), fr: num(totals.fr_n), handle: num(totals.handle_n), aw: num(totals.aw_n), msg: num(totals.msg_n) };
   const p = (
@@ -282,9 +301,12 @@ export async function reportSummary(db: Db, s: Scope): Promise<ReportSummary> {
 
 export async function reportVolume(db: Db, s: Scope): Promise<ReportVolume> {
   const rows = (
-    await sql<Record<string, unknown>>`select m.requested_at / ${sql.lit(QUARTER_MS)} as q, count(*) as requests,
+    await readOn(
+      db,
+      sql<Record<string, unknown>>`select m.requested_at / ${sql.lit(QUARTER_MS)} as q, count(*) as requests,
       ${isDisposition('answered')} as answered, ${isDisposition('abandoned')} as abandoned, ${isDisposition('callback')} as callbacks
-    from chat_metrics m where ${s.where} group by m.requested_at / ${sql.lit(QUARTER_MS)}`.execute(db)
+    from chat_metrics m where ${s.where} group by m.requested_at / ${sql.lit(QUARTER_MS)}`,
+    )
   ).rows;
   const zero = () => ({ requests: 0, answered: 0, abandoned: 0, callbacks: 0 });
   const byDay = new Map(daysOf(s.from, s.to, s.tz).map((day) => [day, zero()]));
@@ -317,8 +339,11 @@ const binCase = (name: string) =>
 export async function reportDistributions(db: Db, s: Scope): Promise<ReportDistributions> {
   const bins = async (name: string) => {
     const rows = (
-      await sql<{ b: unknown; n: unknown }>`select ${binCase(name)} as b, count(*) as n from chat_metrics m
-      where ${s.where} and ${col(name)} is not null group by ${binCase(name)}`.execute(db)
+      await readOn(
+        db,
+        sql<{ b: unknown; n: unknown }>`select ${binCase(name)} as b, count(*) as n from chat_metrics m
+      where ${s.where} and ${col(name)} is not null group by ${binCase(name)}`,
+      )
     ).rows;
     const counts = new Map(rows.map((r) => [num(r.b), num(r.n)]));
     return WAIT_BINS.map((b, bin) => ({ bin, label: b.label, fromMs: b.fromMs, toMs: b.toMs, chats: counts.get(bin) ?? 0 }));
@@ -329,13 +354,16 @@ export async function reportDistributions(db: Db, s: Scope): Promise<ReportDistr
 export async function reportTechs(db: Db, s: Scope): Promise<ReportTechs> {
   const c = s.cols;
   const rows = (
-    await sql<Record<string, unknown>>`select x.*, t.name as name from (select ${groupKey('tech_id')} as id, ${isDisposition('answered')} as answered,
+    await readOn(
+      db,
+      sql<Record<string, unknown>>`select x.*, t.name as name from (select ${groupKey('tech_id')} as id, ${isDisposition('answered')} as answered,
       count(${col(c.join)}) as join_n, avg(${col(c.join)}) as join_avg,
       count(${col(c.firstResponse)}) as fr_n, avg(${col(c.firstResponse)}) as fr_avg,
       count(${col(c.handle)}) as handle_n, avg(${col(c.handle)}) as handle_avg,
       sum(m.transfers) as transfers, count(m.rating) as rated, avg(m.rating) as rating_avg
     from chat_metrics m where ${s.where} and m.tech_id is not null group by ${groupKey('tech_id')}) x
-    join techs t on t.id = x.id order by t.name, x.id`.execute(db)
+    join techs t on t.id = x.id order by t.name, x.id`,
+    )
   ).rows;
   const counts = new Map(rows.map((r) => [String(r.id), { join: num(r.join_n), fr: num(r.fr_n), handle: num(r.handle_n) }]));
   const p = await percentiles(db, s, { join: c.join, fr: c.firstResponse, handle: c.handle }, counts, 'tech_id');
@@ -361,11 +389,14 @@ export async function reportTechs(db: Db, s: Scope): Promise<ReportTechs> {
 export async function reportCompanies(db: Db, s: Scope): Promise<ReportCompanies> {
   const c = s.cols;
   const rows = (
-    await sql<Record<string, unknown>>`select x.*, co.name as name from (select ${groupKey('company_id')} as id, count(*) as requests,
+    await readOn(
+      db,
+      sql<Record<string, unknown>>`select x.*, co.name as name from (select ${groupKey('company_id')} as id, count(*) as requests,
       ${isDisposition('answered')} as answered, ${isDisposition('abandoned')} as abandoned, ${isDisposition('callback')} as callbacks,
       count(${col(c.join)}) as join_n, avg(${col(c.join)}) as join_avg, count(${col(c.handle)}) as handle_n, avg(${col(c.handle)}) as handle_avg
     from chat_metrics m where ${s.where} group by ${groupKey('company_id')}) x
-    join companies co on co.id = x.id order by co.name, x.id`.execute(db)
+    join companies co on co.id = x.id order by co.name, x.id`,
+    )
   ).rows;
   const counts = new Map(rows.map((r) => [String(r.id), { join: num(r.join_n), handle: num(r.handle_n) }]));
   const p = await percentiles(db, s, { join: c.join, handle: c.handle }, counts, 'company_id');
@@ -398,10 +429,13 @@ export async function chatPage(db: Db, s: Scope, limit: number, after?: [number,
     ? sql`and m.requested_at >= ${after[0]} and (m.requested_at > ${after[0]} or (m.requested_at = ${after[0]} and m.chat_id > ${after[1]}))`
     : sql``;
   return (
-    await sql<ChatMeasures>`select m.*, c.subject as subject, co.name as company, b.name as board, t.name as tech
+    await readOn(
+      db,
+      sql<ChatMeasures>`select m.*, c.subject as subject, co.name as company, b.name as board, t.name as tech
     from chat_metrics m join chats c on c.id = m.chat_id join companies co on co.id = m.company_id
       join boards b on b.id = m.board_id left join techs t on t.id = m.tech_id
-    where ${s.where} ${cursor} order by m.requested_at, m.chat_id limit ${limit}`.execute(db)
+    where ${s.where} ${cursor} order by m.requested_at, m.chat_id limit ${limit}`,
+    )
   ).rows;
 }
 
