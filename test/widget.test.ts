@@ -4,6 +4,7 @@
  * by the company's origins; a host site's signed identity signs its user in and is refused when
  * wrong, old, for another company's user or a deactivated one.
  */
+import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS } from './support/databases.js';
 import { startTestServer, PASSWORD, type TestServer } from './support/server.js';
@@ -15,8 +16,16 @@ describe.each(DIALECTS)('website widget on %s', (kind) => {
   let s: TestServer;
   let w: World;
   let admin: Client;
+  // Everything the server logs, at its most talkative: no widget secret or signature may be in it.
+  let log = '';
   beforeAll(async () => {
-    s = await startTestServer(kind);
+    const logStream = new Writable({
+      write(chunk, _enc, done) {
+        log += chunk.toString();
+        done();
+      },
+    });
+    s = await startTestServer(kind, { LOG_LEVEL: 'trace' }, undefined, { logStream });
     w = await world(s);
     const a = await s.f.tech({ role: 'admin' });
     admin = await loginAs(s.url, 'tech', a.email, PASSWORD);
@@ -130,7 +139,11 @@ describe.each(DIALECTS)('website widget on %s', (kind) => {
     const next = (await admin.post(`${base()}/secret`)).body.secret;
     expect(next).not.toBe(secret);
     await refused(identity(w.user.email, secret, key), 'widget_signature_invalid');
-    expect((await new Client(s.url).post('/api/auth/portal/widget', identity(w.user.email, next, key))).status).toBe(200);
+    const signed = identity(w.user.email, next, key);
+    expect((await new Client(s.url).post('/api/auth/portal/widget', signed)).status).toBe(200);
+    // Neither secret, nor a signature sent with them, ever reached the log.
+    expect(log.length).toBeGreaterThan(1000);
+    for (const x of [secret, next, signed.signature, good.signature]) expect(log).not.toContain(x);
     // A request from another site's page is refused before anything is checked.
     const cross = await new Client(s.url).request('POST', '/api/auth/portal/widget', identity(w.user.email, next, key), {
       headers: { origin: 'https://evil.example.net' },
