@@ -41,7 +41,10 @@ describe.skipIf(skip)('two nodes behind nginx', { timeout: 90_000 }, () => {
     const people = [];
     for (let i = 0; i < 24; i++) people.push(await loginAs(nginx.url, 'portal', (await cluster.f.portalUser(w.companyId)).email, PASSWORD));
     for (const p of people) for (let k = 0; k < 3; k++) expect((await p.get('/api/portal/chats')).status).toBe(200);
-    const reads = nginx.accessLog().filter((l) => l.uri === '/api/portal/chats' && l.method === 'GET');
+    const readsLogged = () => nginx.accessLog().filter((l) => l.uri === '/api/portal/chats' && l.method === 'GET');
+    // nginx writes a request's line after the answer has gone out: the last may come a moment later.
+    await eventually(() => readsLogged().length).toBe(72);
+    const reads = readsLogged();
     expect(reads).toHaveLength(72);
     // Both nodes served; each person's three reads went to one node.
     expect(new Set(reads.map((l) => upstreamPort(l.upstream)))).toEqual(new Set(cluster.nodes.map((n) => n.port)));

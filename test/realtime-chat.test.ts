@@ -109,6 +109,14 @@ describe.each(DIALECTS)('chat over sockets on %s', (kind) => {
     await until(async () => Date.now() > Number(row.abandoned_at) + 600, 3000);
     await barrier(sc.ts);
     expect(received(sc.ts, 'chat', (c) => c.id === sc.chatId && c.status === 'abandoned')).toHaveLength(1);
+    // The wait offer falling due as the chat was abandoned reads the abandoned row too: that
+    // version has gone out already, and is not sent again (the offer is the handler's last step).
+    const back = await connect(s.url, '/portal', sc.user);
+    open.push(back);
+    s.ctx.bus.publish('chat.offer', { chatId: sc.chatId, requesterId: sc.requesterId });
+    await waitFor(back, 'offer', (o) => o.chatId === sc.chatId);
+    await barrier(sc.ts);
+    expect(received(sc.ts, 'chat', (c) => c.id === sc.chatId && c.status === 'abandoned')).toHaveLength(1);
     const tr = (await sc.tech.get(`/api/console/chats/${sc.chatId}/transitions`)).body;
     expect(tr.filter((t: any) => t.to === 'abandoned')).toEqual([expect.objectContaining({ actor: expect.objectContaining({ kind: 'system' }) })]);
     const bar = (await sc.tech.get('/api/console/status-bar')).body;

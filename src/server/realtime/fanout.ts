@@ -211,10 +211,14 @@ export function startFanout(
    * The chat changed: every tech with access (their lists) and the requester hear of it, each
    * with the view of their relation to it: the joined tech's, the others', the requester's.
    */
-  async function publishChat(chatId: number, alerted: Set<number> = new Set()) {
+  async function publishChat(chatId: number, alerted: Set<number> = new Set(), opts: { once?: boolean } = {}) {
     const row = await loadRow(chatId);
     if (!row) return null;
     const techIds = await techsWithAccess(ctx.db, row, { availableOnly: false });
+    // A change that raised the version goes out once per version from this node: two events read
+    // at nearly the same moment (the wait offer falling due as the chat is abandoned) may both
+    // read the newer row, and its second copy would tell everyone the same thing again.
+    if (opts.once && (published.get(chatId) ?? -1) >= Number(row.version)) return { row, techIds };
     sawVersion(chatId, Number(row.version));
     const joined = techsInChat(row).filter((id) => techIds.includes(id));
     // Techs alerted about this chat now get the chat with the alert, in one frame (sendAlert).
@@ -317,11 +321,11 @@ export function startFanout(
       if (message.createdAt) ctx.metrics.messageDelivery.observe(Math.max(0, ctx.now() - Date.parse(message.createdAt)) / 1000);
     }),
     bus.on('chat.offer', async ({ chatId, requesterId }) => {
-      await publishChat(chatId);
+      await publishChat(chatId, undefined, { once: true });
       portal.to(`portal:${requesterId}`).emit(SERVER_EVENTS.offer, { chatId });
     }),
     bus.on('chat.user_left', async ({ chatId }) => {
-      const r = await publishChat(chatId);
+      const r = await publishChat(chatId, undefined, { once: true });
       if (r) consoleNsp.to(`chat:${chatId}`).emit(SERVER_EVENTS.presence, { chatId, userId: Number(r.row.requester_id), online: false, left: true });
     }),
     // Read marks go to the other side only: the requester's to the techs following the chat, a
@@ -337,7 +341,8 @@ export function startFanout(
     }),
     ...(['chat.waiting_kept', 'chat.abandoned', 'chat.callback_requested', 'chat.ended', 'chat.completed', 'note.saved', 'chat.rated'] as const).map((name) =>
       bus.on(name, async ({ chatId }) => {
-        const r = await publishChat(chatId);
+        // A note does not raise the chat's version, and its chat still goes out.
+        const r = await publishChat(chatId, undefined, { once: name !== 'note.saved' });
         if (r && name !== 'note.saved' && name !== 'chat.waiting_kept' && name !== 'chat.rated')
           consoleNsp.to(techRooms(r.techIds)).emit(SERVER_EVENTS.alertWithdrawn, { chatId, version: Number(r.row.version), techId: null, techName: null });
       }),
