@@ -90,6 +90,9 @@ export async function buildApp(ctx: Ctx, opts: { logger: boolean | object; redis
   });
   app.setNotFoundHandler((req, reply) => {
     if (req.url.startsWith('/api/') || req.method !== 'GET') return reply.status(404).send({ error: { code: 'not_found', message: 'No such endpoint' } });
+    // A file of another build (a tab opened before an upgrade asks for its old page code): a 404,
+    // not the app's page in its place, so the tab knows to reload (web/common/page-errors.tsx).
+    if (req.url.startsWith('/assets/')) return reply.status(404).send({ error: { code: 'not_found', message: 'No such file' } });
     return sendSpa(req, reply as never);
   });
 

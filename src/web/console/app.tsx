@@ -1,4 +1,4 @@
-import { lazy, Suspense, useEffect, useRef, type ReactNode } from 'react';
+import { Suspense, useEffect, useRef, type ReactNode } from 'react';
 import { useBottomOverlay } from '../common/bottom-overlay.js';
 import { clearAllDrafts } from '../common/drafts.js';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
@@ -29,6 +29,7 @@ import { keys, useMe, useStatusBar, type Me, type SearchResult } from './queries
 import { formatDateTime } from '../common/format.js';
 import { AccountPage, TwoFactorRequiredPage } from './account-page.js';
 import { useWallboardAccess } from './wallboard-data.js';
+import { lazyPage, PageErrorBoundary } from '../common/page-errors.js';
 
 export function ConsoleApp() {
   const me = useMe();
@@ -123,7 +124,9 @@ function LoggedIn({ me }: { me: Me }) {
         <StatusBar currentChatId={chatMatch?.id ?? null} />
         <div className="console-main">
           <ChatTabs socket={socket} currentChatId={chatMatch?.id ?? null} />
-          <Page path={path} me={me} socket={socket} />
+          <PageErrorBoundary key={path}>
+            <Page path={path} me={me} socket={socket} />
+          </PageErrorBoundary>
         </div>
       </div>
     </>
@@ -174,9 +177,9 @@ function titleOf(path: string) {
 }
 
 // Pages few techs open, and the heaviest: loaded when first opened, not with the console.
-const AdminPage = lazy(() => import('./admin/admin-page.js').then((m) => ({ default: m.AdminPage })));
-const ReportsPage = lazy(() => import('./reports-page.js').then((m) => ({ default: m.ReportsPage })));
-const WallboardPage = lazy(() => import('./wallboard-page.js').then((m) => ({ default: m.WallboardPage })));
+const AdminPage = lazyPage(() => import('./admin/admin-page.js').then((m) => m.AdminPage));
+const ReportsPage = lazyPage(() => import('./reports-page.js').then((m) => m.ReportsPage));
+const WallboardPage = lazyPage(() => import('./wallboard-page.js').then((m) => m.WallboardPage));
 const Later = ({ children }: { children: ReactNode }) => <Suspense fallback={<p className="app-main">Loading…</p>}>{children}</Suspense>;
 
 function Page({ path, me, socket }: { path: string; me: Me; socket: ConsoleSocket }) {

@@ -16,6 +16,7 @@ import { NewRequestPage } from './new-request-page.js';
 import { ChatPage } from './chat-page.js';
 import { useWidgetEscape, useWidgetIdentity } from './widget-identity.js';
 import { AccountPage } from './account-page.js';
+import { PageErrorBoundary } from '../common/page-errors.js';
 
 export function PortalApp() {
   const me = useMe();
@@ -108,7 +109,9 @@ function LoggedIn({ me }: { me: Me }) {
       <ConnectionBanner socket={socket} />
       <OfferNotice path={path} />
       <div ref={pageRef} tabIndex={-1} className="page-focus">
-        <Page path={path} me={me} />
+        <PageErrorBoundary key={path}>
+          <Page path={path} me={me} />
+        </PageErrorBoundary>
       </div>
     </>
   );
