@@ -152,6 +152,28 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('files in chat', { timeout: 
     expect(await fileMessages(user).count()).toBe(0);
   });
 
+  it('a message written after a file while offline arrives after it, on both sides', async () => {
+    const { s } = suite;
+    const { user, tech, chatId } = await activeChatPages('In order');
+    await user.context().setOffline(true);
+    await user.getByTestId('file-picker').setInputFiles({ name: 'first.log', mimeType: 'text/plain', buffer: Buffer.alloc(256 * 1024, 'log line\n') });
+    await user.locator('.message-sending', { hasText: 'first.log' }).waitFor();
+    const box = user.getByLabel('Message', { exact: true });
+    await box.fill('The log above shows the error');
+    await box.press('Enter');
+    await user.locator('.message-sending', { hasText: 'The log above' }).waitFor();
+    await user.context().setOffline(false);
+    await tech.locator('.message-body', { hasText: 'The log above shows the error' }).waitFor({ timeout: 20000 });
+    const rows = await s.ctx.db.selectFrom('messages').select(['seq', 'body', 'file_id']).where('chat_id', '=', chatId).orderBy('seq').execute();
+    const fileSeq = rows.find((r) => r.file_id !== null)?.seq;
+    const textSeq = rows.find((r) => r.body === 'The log above shows the error')?.seq;
+    expect(fileSeq).toBeDefined();
+    expect(Number(fileSeq)).toBeLessThan(Number(textSeq));
+    // The tech's page shows them in that order.
+    const order = await tech.locator('.message-body, [data-testid="message-file"]').evaluateAll((els) => els.map((e) => e.textContent ?? ''));
+    expect(order.findIndex((t) => t.includes('first.log'))).toBeLessThan(order.findIndex((t) => t.includes('The log above')));
+  });
+
   it('chosen while offline, sent once when the connection is back; after a failed try and a reload, still sent once', async () => {
     const { s } = suite;
     const { user, tech, chatId } = await activeChatPages('Offline');
