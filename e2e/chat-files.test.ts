@@ -152,6 +152,40 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('files in chat', { timeout: 
     expect(await fileMessages(user).count()).toBe(0);
   });
 
+  it('a file on its way can be cancelled: its upload stops, nothing is stored, and a reload does not send it', async () => {
+    const { s } = suite;
+    const { user, tech, chatId } = await activeChatPages('Wrong file');
+    // The upload is held on its way, as on a slow line.
+    let asked = 0;
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    await user.route('**/files?clientId=*', async (route) => {
+      asked++;
+      await held;
+      await route.continue().catch(() => {});
+    });
+    await user.getByTestId('file-picker').setInputFiles({ name: 'payroll.xlsx.txt', mimeType: 'text/plain', buffer: Buffer.from('not for the helpdesk') });
+    await user.locator('.message-sending', { hasText: 'payroll.xlsx.txt' }).waitFor();
+    await eventually(() => asked).toBe(1);
+    await user.getByRole('button', { name: 'Cancel sending payroll.xlsx.txt' }).click();
+    await eventually(() => user.locator('.message-sending', { hasText: 'payroll.xlsx.txt' }).count()).toBe(0);
+    release();
+    await user.unroute('**/files?clientId=*');
+    const box = user.getByLabel('Message', { exact: true });
+    await box.fill('Sorry, wrong file');
+    await box.press('Enter');
+    await tech.locator('.message-body', { hasText: 'Sorry, wrong file' }).waitFor();
+    await user.reload();
+    await user.getByLabel('Message', { exact: true }).waitFor();
+    await user.locator('.message-body', { hasText: 'Sorry, wrong file' }).waitFor();
+    await user.waitForTimeout(500);
+    expect(await s.ctx.db.selectFrom('chat_files').select('id').where('chat_id', '=', chatId).execute()).toEqual([]);
+    expect(await fileMessages(tech).count()).toBe(0);
+    expect(await user.locator('.message-sending').count()).toBe(0);
+    expect(asked).toBe(1);
+    await eventually(() => user.evaluate(STORE_KEYS, 'list' as const)).toEqual([]);
+  });
+
   it('a message written after a file while offline arrives after it, on both sides', async () => {
     const { s } = suite;
     const { user, tech, chatId } = await activeChatPages('In order');

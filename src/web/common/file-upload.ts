@@ -1,7 +1,8 @@
 /**
  * Sending a file: the rules the server applies (asked once per side), and the upload itself, over
  * XMLHttpRequest for its progress events. Failures are `ApiError`s like every other request: status
- * 0 when the server could not be reached (the file stays queued and goes on reconnect).
+ * 0 when the server could not be reached (the file stays queued and goes on reconnect), code
+ * `cancelled` when the sender cancelled it.
  */
 import type { FileRules } from '../../shared/files.js';
 import type { SendAnswer } from '../../shared/realtime.js';
@@ -28,9 +29,16 @@ export function uploadFile(
   file: Blob,
   name: string,
   onProgress: (fraction: number) => void,
+  signal?: AbortSignal,
 ): Promise<SendAnswer> {
   return new Promise((resolve, reject) => {
+    const cancelled = () => new ApiError(0, 'cancelled', 'The file was not sent: cancelled.');
+    if (signal?.aborted) return reject(cancelled());
     const xhr = new XMLHttpRequest();
+    // Cancelled by the sender: the request stops, and the server, which stores a file only once it
+    // has all of it, keeps nothing.
+    signal?.addEventListener('abort', () => xhr.abort(), { once: true });
+    xhr.onabort = () => reject(cancelled());
     xhr.open('POST', `${base}/chats/${chatId}/files?clientId=${encodeURIComponent(clientId)}`);
     xhr.setRequestHeader('accept', 'application/json');
     xhr.upload.onprogress = (e) => {

@@ -143,7 +143,12 @@ export function MessageList(props: {
               {o.state === 'sending' ? (
                 o.file ? (
                   <div className="message-state">
-                    <progress max={1} value={o.progress ?? 0} aria-label={`Sending ${o.file.name}`} /> Sending…
+                    <progress max={1} value={o.progress ?? 0} aria-label={`Sending ${o.file.name}`} /> Sending…{' '}
+                    {props.onDiscard && (
+                      <button type="button" className="link-button" aria-label={`Cancel sending ${o.file.name}`} onClick={() => props.onDiscard!(o.clientId)}>
+                        Cancel
+                      </button>
+                    )}
                   </div>
                 ) : (
                   <div className="message-state">Sending…</div>

@@ -66,30 +66,45 @@ export function useChatStream<C extends AnyChat, N extends Namespace>(
     setOutbox((cur) => cur.map((x) => (x.clientId === clientId ? { ...x, ...change } : x)));
   }, []);
 
+  /** Uploads under way, by client id: cancelling one (`discard`) stops its request. */
+  const uploads = useRef(new Map<string, AbortController>());
   /** A file: uploaded over HTTP with the same client id on every try, so the server stores it once. */
   const deliverFile = useCallback(
     async (o: Outgoing) => {
+      // Cancelled while it waited for its turn.
+      if (!outboxRef.current.some((x) => x.clientId === o.clientId)) return;
       const blob = await keptFile(o.clientId);
       if (!blob) {
         patch(o.clientId, { state: 'failed', error: 'the file was not kept after the page was reloaded; choose it again' });
         return;
       }
+      const upload = new AbortController();
+      uploads.current.set(o.clientId, upload);
       try {
-        const res = await uploadFile(base, chatId, o.clientId, blob, o.file!.name, (progress) => patch(o.clientId, { progress }));
+        const res = await uploadFile(base, chatId, o.clientId, blob, o.file!.name, (progress) => patch(o.clientId, { progress }), upload.signal);
         confirm(res.message);
         void dropFile(o.clientId);
       } catch (e) {
         const err = e as ApiError;
+        if (err.code === 'cancelled') return;
         // Not reached, or a proxy in between failed: still queued, sent again on reconnect.
         if (err.status === 0 || err.status >= 500) patch(o.clientId, { progress: 0 });
         // Refused for what the file is: sending it again cannot help, so no Retry.
         else patch(o.clientId, { state: 'failed', error: err.message, final: FILE_REFUSALS.has(err.code) });
+      } finally {
+        if (uploads.current.get(o.clientId) === upload) uploads.current.delete(o.clientId);
       }
     },
     [base, chatId, confirm, patch],
   );
 
   const fileTurn = useRef<Promise<unknown>>(Promise.resolve());
+  /** Whether a file given before this message is still on its way. */
+  const fileAhead = (clientId: string) => {
+    const queue = outboxRef.current;
+    const at = queue.findIndex((x) => x.clientId === clientId);
+    return queue.slice(0, at < 0 ? queue.length : at).some((x) => x.file && x.state === 'sending');
+  };
   const deliver = useCallback(
     async (o: Outgoing) => {
       if (!socket.connected || inFlight.current.has(o.clientId)) return;
@@ -103,6 +118,13 @@ export function useChatStream<C extends AnyChat, N extends Namespace>(
         return;
       }
       try {
+        // A message given after a file still on its way waits for that file, so the other side
+        // reads them in the order given. A file that could not go (no connection) keeps the
+        // message back with it: both go, in order, when the connection is back.
+        if (fileAhead(o.clientId)) {
+          await fileTurn.current;
+          if (fileAhead(o.clientId) || !socket.connected) return;
+        }
         const res = await emitAck(socket, CLIENT_EVENTS.send, { chatId, body: o.body, clientId: o.clientId });
         confirm(res.message);
       } catch (e) {
@@ -152,6 +174,8 @@ export function useChatStream<C extends AnyChat, N extends Namespace>(
       again.current = false;
       return subscribeRef.current();
     }
+    // What waited for the connection goes in the order it was given (deliver keeps a message
+    // behind a file given before it).
     if (ok) for (const o of outboxRef.current) if (o.state === 'sending') void deliver(o);
   }, [socket, chatId, deliver]);
   subscribeRef.current = subscribe;
@@ -250,8 +274,11 @@ export function useChatStream<C extends AnyChat, N extends Namespace>(
     },
     [deliver],
   );
+  /** A message or file taken back before it was stored: a failed one, or a file still on its way (its upload stops). */
   const discard = useCallback((clientId: string) => {
+    outboxRef.current = outboxRef.current.filter((x) => x.clientId !== clientId);
     setOutbox((cur) => cur.filter((x) => x.clientId !== clientId));
+    uploads.current.get(clientId)?.abort();
     void dropFile(clientId);
   }, []);
 
