@@ -85,6 +85,25 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('transfer and invite', { tim
     await eventually(() => ann.locator('.message-body', { hasText: 'Ben here' }).count()).toBe(1);
     await eventually(() => ann.getByTestId('pending-offer').count()).toBe(0);
     await eventually(() => ann.getByTestId('chat-techs').textContent()).toBe('Ann Lead, Ben Second');
+
+    // Ben's part is done: he leaves the chat, asked first, and Ann carries on with the requester.
+    await ben.getByRole('button', { name: 'Leave chat…' }).click();
+    const leave = ben.getByRole('alertdialog', { name: 'Leave this chat?' });
+    expect(await leave.textContent()).toContain('Ann Lead carries on with');
+    expect(await axeViolations(ben)).toEqual([]);
+    await leave.getByRole('button', { name: 'Leave chat' }).click();
+    await ben.waitForURL(/\/console$/);
+    await eventually(() => portal.locator('.message-body', { hasText: 'Ben Second left the chat' }).count()).toBe(1);
+    await eventually(() => portal.getByTestId('tech-name').textContent()).toBe('Ann Lead');
+    // Alone in it again: the live chat no longer lists its technicians.
+    await eventually(() => ann.locator('.message-body', { hasText: 'Ben Second left the chat' }).count()).toBe(1);
+    await eventually(() => ann.getByTestId('chat-techs').count()).toBe(0);
+    // Ann, alone in it now, is not offered to leave; she ends or transfers it.
+    expect(await ann.getByRole('button', { name: 'Leave chat…' }).count()).toBe(0);
+    // Ben can still open it, read-only.
+    await ben.goto(`/console/chats/${chatId}`);
+    await ben.locator('.message-body', { hasText: 'Ben Second left the chat' }).waitFor();
+    expect(await ben.getByLabel('Message', { exact: true }).count()).toBe(0);
   });
 
   it('a declined transfer stays with the first tech, who is told; a transfer to a board sends it back to waiting there', async () => {

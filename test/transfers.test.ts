@@ -196,6 +196,72 @@ describe.each(DIALECTS)('transfer and invite on %s', (kind) => {
     expect((await exportTech(s.ctx, d.ben.id)).chats.map((c: { id: number }) => c.id)).toContain(d.chatId);
   });
 
+  it('an invited tech steps out and the lead carries on; the lead steps out and the invited tech leads; the last tech may not', async () => {
+    const d = await desk();
+    const [annS, benS, calS, userS] = await Promise.all([
+      live(d.http.ann, '/console'),
+      live(d.http.ben, '/console'),
+      live(d.http.cal, '/console'),
+      live(d.http.user, '/portal'),
+    ]);
+    await ack(userS, 'chat:subscribe', { chatId: d.chatId });
+    // Alone in it, Ann may not step out: she ends or transfers it instead.
+    const alone = (await d.http.ann.get(`/api/console/chats/${d.chatId}`)).body;
+    expect(alone.abilities.stepOut).toBe(false);
+    const refusedAlone = await d.http.ann.post(`/api/console/chats/${d.chatId}/step-out`, {});
+    expect(refusedAlone.status).toBe(409);
+    expect(refusedAlone.body.error.code).toBe('last_tech_in_chat');
+    const invite = async (by: Client, techId: number, so: TestSocket) => {
+      expect((await by.post(`/api/console/chats/${d.chatId}/invite`, { techId })).status).toBe(200);
+      const offer = await waitFor(so, 'chat:offered', (o) => o.chatId === d.chatId && o.kind === 'invite');
+      const r = await (techId === d.ben.id ? d.http.ben : d.http.cal).post(`/api/console/offers/${offer.id}/accept`);
+      expect(r.status, r.text).toBe(200);
+    };
+    await invite(d.http.ann, d.ben.id, benS);
+    expect((await d.http.ben.get(`/api/console/chats/${d.chatId}`)).body.abilities.stepOut).toBe(true);
+    // Cal, who only follows it, and the requester may not.
+    const byCal = await d.http.cal.post(`/api/console/chats/${d.chatId}/step-out`, {});
+    expect(byCal.status).toBe(403);
+    expect(byCal.body.error.code).toBe('not_participant');
+    expect((await d.http.user.post(`/api/console/chats/${d.chatId}/step-out`, {})).status).toBe(401);
+
+    // Ben steps out: Ann carries on alone; Ben may read but no longer write.
+    const benOut = await d.http.ben.post(`/api/console/chats/${d.chatId}/step-out`, {});
+    expect(benOut.status, benOut.text).toBe(200);
+    expect(benOut.body.techs.map((t: { name: string }) => t.name)).toEqual(['Ann Lead']);
+    expect(benOut.body.abilities).toMatchObject({ write: false, stepOut: false, end: false });
+    await waitFor(userS, 'message', (m) => m.body === 'Ben Second left the chat');
+    await waitFor(userS, 'chat', (c) => c.id === d.chatId && c.techs.length === 1);
+    await waitFor(annS, 'chat', (c) => c.id === d.chatId && c.techs.length === 1 && c.abilities.stepOut === false);
+    const benWrites = await d.http.ben.post(`/api/console/chats/${d.chatId}/messages`, { body: 'still here?', clientId: 'b-9' });
+    expect(benWrites.body.error.code).toBe('not_participant');
+    expect((await d.http.ben.get('/api/console/status-bar')).body.active.map((c: { id: number }) => c.id)).not.toContain(d.chatId);
+    expect((await d.http.ann.post(`/api/console/chats/${d.chatId}/messages`, { body: 'Ann here', clientId: 'a-9' })).status).toBe(201);
+    // Stepping out twice changes nothing more.
+    expect((await d.http.ben.post(`/api/console/chats/${d.chatId}/step-out`, {})).body.error.code).toBe('not_participant');
+
+    // Cal is invited; Ann, the lead, invites nobody else and steps out: Cal leads it now.
+    await invite(d.http.ann, d.cal.id, calS);
+    const pending = await d.http.ann.post(`/api/console/chats/${d.chatId}/invite`, { techId: d.ben.id });
+    const pendingId = pending.body.pendingOffer.id as number;
+    const annOut = await d.http.ann.post(`/api/console/chats/${d.chatId}/step-out`, {});
+    expect(annOut.status, annOut.text).toBe(200);
+    // Her offer to Ben goes with her.
+    await waitFor(benS, 'chat:offer-settled', (e) => e.offerId === pendingId && e.status === 'withdrawn');
+    const calView = (await d.http.cal.get(`/api/console/chats/${d.chatId}`)).body;
+    expect(calView.tech).toMatchObject({ id: d.cal.id, name: 'Cal Bystander' });
+    expect(calView.techs.map((t: { name: string }) => t.name)).toEqual(['Cal Bystander']);
+    expect(calView.abilities).toMatchObject({ write: true, end: true, stepOut: false });
+    const portalView = (await d.http.user.get(`/api/portal/chats/${d.chatId}`)).body;
+    expect(portalView.techs.map((t: { name: string }) => t.name)).toEqual(['Cal Bystander']);
+    expect((await d.http.cal.post(`/api/console/chats/${d.chatId}/end`, { outcome: 'ended' })).status).toBe(200);
+    const events = (await d.http.cal.get(`/api/console/chats/${d.chatId}/transitions`)).body.map((t: { event: string }) => t.event);
+    expect(events).toEqual(['request', 'join', 'offer_invite', 'add_tech', 'remove_tech', 'offer_invite', 'add_tech', 'offer_invite', 'remove_tech', 'end']);
+    // Stepping out of a chat that is over is refused.
+    const afterEnd = await d.http.cal.post(`/api/console/chats/${d.chatId}/step-out`, {});
+    expect(afterEnd.status).toBe(409);
+  });
+
   it('refuses what does not make sense, with a stable code, and shows nothing to those who may not see it', async () => {
     const d = await desk();
     const post = (c: Client, path: string, body?: unknown) => c.post(path, body);

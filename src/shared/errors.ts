@@ -46,6 +46,7 @@ export const ERROR_CODES = [
   'offer_settled',
   'tech_unavailable',
   'already_in_chat',
+  'last_tech_in_chat',
   // files in chat (services/files.ts, shared/files.ts)
   'file_too_large',
   'file_type_refused',

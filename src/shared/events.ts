@@ -10,6 +10,8 @@ export type DomainEvents = {
   /** A later alert of a waiting chat: the escalation from the assigned tech to everyone eligible. */
   'chat.alerted': { chatId: number; stage: 'assigned' | 'all'; techIds: number[] };
   'chat.joined': { chatId: number; techId: number };
+  /** A tech stepped out of a chat that another tech carries on. */
+  'chat.tech_left': { chatId: number; techId: number };
   /** Offered to a tech (transfer or invite), and that offer settled (services/transfers.ts). */
   'chat.offered': { chatId: number; offerId: number };
   'offer.settled': { chatId: number; offerId: number; status: 'accepted' | 'declined' | 'expired' | 'withdrawn' };

@@ -30,6 +30,8 @@ export const TechChatAbilities = z.object({
   /** Hand the chat to another tech or a board; ask another tech in (SPEC "Transfer and invite"). */
   transfer: z.boolean(),
   invite: z.boolean(),
+  /** Leave the chat while another tech in it carries on (SPEC "Transfer and invite"). */
+  stepOut: z.boolean(),
 });
 export type TechChatAbilities = z.infer<typeof TechChatAbilities>;
 

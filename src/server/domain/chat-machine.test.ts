@@ -14,6 +14,8 @@ const ALLOWED: [ChatStatus, ChatEvent, ChatStatus][] = [
   ['active', 'transfer', 'waiting'],
   ['active', 'hand_over', 'active'],
   ['active', 'add_tech', 'active'],
+  // A tech steps out while another carries on.
+  ['active', 'remove_tech', 'active'],
   ['abandoned', 'complete', 'completed'],
   ['callback', 'complete', 'completed'],
 ];
@@ -35,7 +37,7 @@ describe('chat state machine', () => {
     expect(decide('active', 'end', 'portal')).toMatchObject({ ok: false, reason: 'actor_not_allowed' });
     expect(decide('waiting', 'request_callback', 'tech')).toMatchObject({ ok: false, reason: 'actor_not_allowed' });
     expect(decide('abandoned', 'complete', 'portal')).toMatchObject({ ok: false, reason: 'actor_not_allowed' });
-    for (const e of ['transfer', 'hand_over', 'add_tech'] as const)
+    for (const e of ['transfer', 'hand_over', 'add_tech', 'remove_tech'] as const)
       expect(decide('active', e, 'portal')).toMatchObject({ ok: false, reason: 'actor_not_allowed' });
   });
 });

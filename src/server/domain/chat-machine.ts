@@ -5,7 +5,18 @@
 import type { ChatStatus } from '../../shared/views.js';
 
 export type { ChatStatus };
-export type ChatEvent = 'join' | 'keep_waiting' | 'leave' | 'request_callback' | 'message' | 'end' | 'complete' | 'transfer' | 'hand_over' | 'add_tech';
+export type ChatEvent =
+  | 'join'
+  | 'keep_waiting'
+  | 'leave'
+  | 'request_callback'
+  | 'message'
+  | 'end'
+  | 'complete'
+  | 'transfer'
+  | 'hand_over'
+  | 'add_tech'
+  | 'remove_tech';
 export type ActorKind = 'tech' | 'portal' | 'system';
 
 export const CHAT_STATUSES: readonly ChatStatus[] = ['waiting', 'active', 'abandoned', 'callback', 'completed'];
@@ -20,6 +31,7 @@ export const CHAT_EVENTS: readonly ChatEvent[] = [
   'transfer',
   'hand_over',
   'add_tech',
+  'remove_tech',
 ];
 /** A requester has at most one open chat per ticket and one open new request; techs hear of its requester's presence. */
 export const OPEN_STATUSES = ['waiting', 'active'] as const satisfies readonly ChatStatus[];
@@ -37,11 +49,13 @@ export const EVENT_ACTORS: Record<ChatEvent, readonly ActorKind[]> = {
   transfer: ['tech'],
   hand_over: ['tech'],
   add_tech: ['tech'],
+  // A tech in the chat steps out while another stays in it.
+  remove_tech: ['tech'],
 };
 
 export const TRANSITIONS: Record<ChatStatus, Partial<Record<ChatEvent, ChatStatus>>> = {
   waiting: { join: 'active', keep_waiting: 'waiting', leave: 'abandoned', request_callback: 'callback' },
-  active: { message: 'active', end: 'completed', leave: 'active', transfer: 'waiting', hand_over: 'active', add_tech: 'active' },
+  active: { message: 'active', end: 'completed', leave: 'active', transfer: 'waiting', hand_over: 'active', add_tech: 'active', remove_tech: 'active' },
   abandoned: { complete: 'completed' },
   callback: { complete: 'completed' },
   completed: {},

@@ -94,6 +94,7 @@ export const RULES = {
     // To another tech or a board; another tech in beside (services/transfers.ts).
     'chat.transfer': ['joined_tech'],
     'chat.invite': ['joined_tech'],
+    'chat.step_out': ['joined_tech'],
     'chat.complete': TECHS,
     'chat.create_ticket': TECHS,
     'note.view': TECHS,
@@ -157,6 +158,7 @@ const REFUSALS: Partial<Record<Action, [code: ErrorCode, message: string]>> = {
   'chat.read': ['not_participant', 'Only the requester and the techs in this chat mark what they have seen'],
   'chat.transfer': ['not_participant', 'Only a tech in this chat can transfer it'],
   'chat.invite': ['not_participant', 'Only a tech in this chat can invite another tech'],
+  'chat.step_out': ['not_participant', 'Only a tech in this chat can leave it'],
   'offer.answer': ['not_offer_recipient', 'Only the tech this chat was offered to can answer'],
   'offer.withdraw': ['not_participant', 'Only the tech who made the offer can withdraw it'],
   'note.edit': ['not_note_author', 'Only the author of a note or an admin can edit it'],
@@ -208,6 +210,7 @@ export const LIFECYCLE: Partial<Record<ChatAction, ChatEvent>> = {
   // Offering the chat changes nothing yet; it needs an active chat, as taking it over does.
   'chat.transfer': 'hand_over',
   'chat.invite': 'add_tech',
+  'chat.step_out': 'remove_tech',
 };
 
 /** The requester left the chat while it was active (the tech has not ended it yet). */
@@ -250,5 +253,7 @@ export function techChatAbilities(relation: ChatRelation, chat: ChatResource): T
     addNote: able(relation, 'note.add', chat),
     transfer: able(relation, 'chat.transfer', chat),
     invite: able(relation, 'chat.invite', chat),
+    // Only while another tech stays with the user: the last one ends or transfers it instead.
+    stepOut: able(relation, 'chat.step_out', chat) && techsInChat(chat).length > 1,
   };
 }

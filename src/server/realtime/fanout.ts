@@ -324,6 +324,10 @@ export function startFanout(
       await publishChat(chatId, undefined, { once: true });
       portal.to(`portal:${requesterId}`).emit(SERVER_EVENTS.offer, { chatId });
     }),
+    // A tech stepped out: everyone following it sees who is left in it (that tech now as one with access).
+    bus.on('chat.tech_left', async ({ chatId }) => {
+      await publishChat(chatId, undefined, { once: true });
+    }),
     bus.on('chat.user_left', async ({ chatId }) => {
       const r = await publishChat(chatId, undefined, { once: true });
       if (r) consoleNsp.to(`chat:${chatId}`).emit(SERVER_EVENTS.presence, { chatId, userId: Number(r.row.requester_id), online: false, left: true });

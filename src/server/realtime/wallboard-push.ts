@@ -51,6 +51,7 @@ const CLUSTER_QUERY_MS = 1000;
 const CHANGES: readonly DomainEventName[] = [
   'chat.requested',
   'chat.joined',
+  'chat.tech_left',
   'chat.transferred',
   'chat.abandoned',
   'chat.callback_requested',

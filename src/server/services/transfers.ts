@@ -102,6 +102,30 @@ export async function acceptOffer(ctx: Ctx, tech: TechActor, offerId: number): P
   });
 }
 
+/**
+ * A tech steps out of a chat that another tech in it carries on (after an invite): the chat stays
+ * active with the others. When the lead steps out, the first invited tech leads it from then on.
+ * The last tech in a chat ends or transfers it instead (`last_tech_in_chat`). An offer this tech
+ * made for the chat is withdrawn with it.
+ */
+export async function stepOut(ctx: Ctx, tech: TechActor, chatId: number): Promise<TechChatView> {
+  return inTransaction(ctx, async (trx, outbox) => {
+    const chat = await chatForCommand(trx, tech, chatId, 'chat.step_out');
+    const others = coTechs(chat).filter((t) => t.id !== tech.id);
+    const lead = Number(chat.tech_id) === tech.id;
+    if (lead ? others.length === 0 : techsInChat(chat).length < 2)
+      throw new Conflict('last_tech_in_chat', 'You are the only tech in this chat: end it or transfer it instead');
+    const now = ctx.now();
+    const patch = lead ? { tech_id: others[0].id, co_techs: listOrNull(others.slice(1)) } : { co_techs: listOrNull(others) };
+    await applyTransition(trx, chat, 'remove_tech', { kind: 'tech', id: tech.id }, patch, now, sameTechs(chat));
+    const withdrawn = await withdrawPendingOffer(trx, chatId, now, tech.id);
+    if (withdrawn) outbox.add('offer.settled', { chatId, offerId: Number(withdrawn.id), status: 'withdrawn' });
+    await appendMessage(trx, outbox, chatId, SYSTEM, `${tech.name} left the chat`, null, now);
+    outbox.add('chat.tech_left', { chatId, techId: tech.id });
+    return presentTechChat(await chatRowIn(trx, chatId), 'tech_with_access');
+  });
+}
+
 /** The offered tech says no: the chat stays as it is. */
 export function declineOffer(ctx: Ctx, tech: TechActor, offerId: number): Promise<void> {
   return settleBy(ctx, tech, offerId, 'offer.answer', 'declined');

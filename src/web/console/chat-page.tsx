@@ -20,6 +20,7 @@ import { ChatRecord } from './chat-record.js';
 import { EndDialog } from './end-dialog.js';
 import { PendingOfferBanner } from './pending-offer.js';
 import { TransferDialog } from './transfer-dialog.js';
+import { StepOutDialog } from './step-out-dialog.js';
 import { useRequesterOnline } from './presence.js';
 import { contextQuery, keys, useCannedReplies, useChat, useNotes, type Me } from './queries.js';
 import type { Socket } from 'socket.io-client';
@@ -57,6 +58,7 @@ function LiveChat({ id, me, initial }: { id: number; me: Me; initial: ConsoleCha
   const online = useRequesterOnline(socket, id);
   const [ending, setEnding] = useState(false);
   const [transferring, setTransferring] = useState(false);
+  const [steppingOut, setSteppingOut] = useState(false);
   const chat = stream.chat ?? initial;
   // The stream sees the chat change first (end from another tab, access withdrawn): the page follows.
   useEffect(() => {
@@ -164,11 +166,17 @@ function LiveChat({ id, me, initial }: { id: number; me: Me; initial: ConsoleCha
             Transfer or invite…
           </button>
         )}
+        {chat.abilities.stepOut && (
+          <button type="button" className="secondary" onClick={() => setSteppingOut(true)}>
+            Leave chat…
+          </button>
+        )}
         <button type="button" className="danger" onClick={() => setEnding(true)}>
           End chat…
         </button>
       </div>
       {ending && <EndDialog chat={chat} onClose={() => setEnding(false)} />}
+      {steppingOut && <StepOutDialog chat={chat} meId={me.id} onClose={() => setSteppingOut(false)} />}
       {transferring && <TransferDialog chat={chat} onClose={() => setTransferring(false)} />}
     </main>
   );

@@ -43,12 +43,13 @@ export async function settleOffer(trx: Tx, offerId: number, status: Exclude<Chat
 }
 
 /** Withdraws the chat's pending offer (the chat ended, or moved on); the offer withdrawn, if any. */
-export async function withdrawPendingOffer(trx: Tx, chatId: number, now: number): Promise<ChatOffer | undefined> {
+export async function withdrawPendingOffer(trx: Tx, chatId: number, now: number, fromTechId?: number): Promise<ChatOffer | undefined> {
   return trx
     .updateTable('chat_offers')
     .set({ status: 'withdrawn', answered_at: now })
     .where('chat_id', '=', chatId)
     .where('status', '=', 'pending')
+    .$if(fromTechId !== undefined, (q) => q.where('from_tech_id', '=', fromTechId!))
     .returningAll()
     .executeTakeFirst();
 }

@@ -31,7 +31,7 @@ import * as V from '../../../shared/views.js';
 import { chatStreamRoutes } from '../chat-stream-routes.js';
 import { CannedRepliesQuery, PersonalReplyBody } from '../../../shared/schemas.js';
 import { chatContext } from '../../services/chat-context.js';
-import { acceptOffer, declineOffer, myOffers, offerChat, transferTargets, transferToBoard, withdrawOffer } from '../../services/transfers.js';
+import { acceptOffer, declineOffer, myOffers, offerChat, stepOut, transferTargets, transferToBoard, withdrawOffer } from '../../services/transfers.js';
 import { reportRoutes } from './report-routes.js';
 import { createPersonalReply, deletePersonalReply, listCannedReplies, updatePersonalReply } from '../../services/canned-replies.js';
 
@@ -94,6 +94,10 @@ export const consoleRoutes = (ctx: Ctx) => async (root: FastifyInstance) => {
   );
   app.post('/chats/:id/invite', { schema: { tags, params: IdParam, body: InviteBody, response: answers(V.TechChatView) } }, async (req) =>
     offerChat(ctx, techOf(req), req.params.id, { kind: 'invite', techId: req.body.techId }),
+  );
+  // Leave a chat another tech in it carries on (after an invite).
+  app.post('/chats/:id/step-out', { schema: { tags, params: IdParam, body: EmptyBody, response: answers(V.TechChatView) } }, async (req) =>
+    stepOut(ctx, techOf(req), req.params.id),
   );
   app.get('/offers', { schema: { tags, response: answers(z.array(V.OfferView)) } }, async (req) => myOffers(ctx, techOf(req)));
   app.post('/offers/:id/accept', { schema: { tags, params: IdParam, body: EmptyBody, response: answers(V.TechChatView) } }, async (req) =>
