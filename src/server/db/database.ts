@@ -77,6 +77,7 @@ export function openDatabase(opts: {
   let database: SqliteConnection | null = null;
   let checkpointer: Checkpointer | null = null;
   let readers: ReaderPool;
+  let reportReaders: ReaderPool;
   try {
     database = openSqlite(file, { timeout: 5000 });
     database.exec('pragma journal_mode = WAL');
@@ -87,6 +88,9 @@ export function openDatabase(opts: {
     // Search reads on a worker thread, beside the writer, started at the first search
     // (db/search-reader.ts; docs/benchmarks.md, issue 15).
     readers = startReaderPool(file, SEARCH_READERS);
+    // Reports read a year of chats in seconds: on a thread of their own, so a search (or live
+    // chat) never waits behind one (services/reports.ts).
+    reportReaders = startReaderPool(file, REPORT_READERS);
   } catch (err) {
     database?.close();
     lock.close();
@@ -114,10 +118,12 @@ export function openDatabase(opts: {
     },
   });
   readerPools.set(db.getExecutor().adapter, readers);
+  reportPools.set(db.getExecutor().adapter, reportReaders);
   const close = async () => {
     try {
       armed = false;
       await readers.close();
+      await reportReaders.close();
       await checkpointer?.stop();
       await db.destroy();
     } finally {
@@ -138,6 +144,15 @@ const readerPools = new WeakMap<object, ReaderPool>();
 /** The server's read-only SQLite workers for `db` (search), or null: PostgreSQL, or a command's connection. */
 export function searchReader(db: Kysely<any>): ReaderPool | null {
   return readerPools.get(db.getExecutor().adapter) ?? null;
+}
+
+/** The worker thread that runs reports on SQLite: one, apart from search's, at the same low priority. */
+export const REPORT_READERS = 1;
+const reportPools = new WeakMap<object, ReaderPool>();
+
+/** The server's read-only SQLite worker for reports on `db`, or null (PostgreSQL, or a command's connection). */
+export function reportReader(db: Kysely<any>): ReaderPool | null {
+  return reportPools.get(db.getExecutor().adapter) ?? null;
 }
 
 const pgPools = new WeakMap<object, { query: (q: { text: string; values: unknown[]; binary: boolean }) => Promise<{ rows: unknown[] }> }>();

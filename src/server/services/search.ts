@@ -12,6 +12,7 @@ import { searchCompletedRows, writeSearchDocument, type CompletedChatFilters } f
 import { presentChatFor } from './presenters.js';
 import { authorize } from '../policies/rules.js';
 import { PART_MARKS, snippetPart } from '../db/snippet.js';
+import { Turns } from './turns.js';
 
 export async function indexChat(trx: Tx, dialect: Dialect, chatId: number): Promise<void> {
   const chat = await findChat(trx, chatId);
@@ -36,25 +37,11 @@ function terms(q: string): string[] {
  * the node's CPU or connections from live chat. SQLite has one reader thread (db/database.ts).
  */
 export const SEARCHES_AT_ONCE: Record<Dialect, number> = { sqlite: 1, postgres: 2 };
-let running = 0;
-const waiting: (() => void)[] = [];
-
-async function inTurn<T>(dialect: Dialect, run: () => Promise<T>): Promise<T> {
-  if (running >= SEARCHES_AT_ONCE[dialect]) await new Promise<void>((resolve) => waiting.push(resolve));
-  else running++;
-  try {
-    return await run();
-  } finally {
-    // The slot passes straight to the next in line, if any.
-    const next = waiting.shift();
-    if (next) next();
-    else running--;
-  }
-}
+const turns: Record<Dialect, Turns> = { sqlite: new Turns(SEARCHES_AT_ONCE.sqlite), postgres: new Turns(SEARCHES_AT_ONCE.postgres) };
 
 export async function searchCompleted(db: Tx, dialect: Dialect, tech: TechActor, f: SearchFilters) {
   authorize(tech, 'search');
   const { q, ...filters } = f;
-  const rows = await inTurn(dialect, () => searchCompletedRows(db, dialect, tech, { ...filters, words: q ? terms(q) : [] }));
+  const rows = await turns[dialect].run(() => searchCompletedRows(db, dialect, tech, { ...filters, words: q ? terms(q) : [] }));
   return rows.map((r) => ({ ...presentChatFor(tech, r), ...snippetPart(r.snippet) }));
 }
