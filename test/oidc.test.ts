@@ -66,6 +66,8 @@ describe.each(DIALECTS)('single sign-on on %s', (kind) => {
     const res = await b.fetch(`${s.url}/api/${side === 'tech' ? 'console' : 'portal'}/me`);
     return { status: res.status, body: (await res.json()) as Record<string, any> };
   };
+  /** A new address at a domain. */
+  const at = (domain: string) => `person-${Math.random().toString(36).slice(2, 10)}@${domain}`;
   const account = (key: string, email: string, verified = true) => provider.accounts.set(key, { email, verified, name: `Name of ${key}` });
   const portalUsers = async () =>
     (await admin.get('/api/admin/portal-users')).body as { id: number; email: string; active: boolean; company: { id: number } }[];
@@ -173,7 +175,7 @@ describe.each(DIALECTS)('single sign-on on %s', (kind) => {
   });
 
   it('a portal user signs in at the real provider and lands in the portal with a session', async () => {
-    const user = await s.f.portalUser(globex);
+    const user = await s.f.portalUser(globex, { email: at('globex.test') });
     account('known', user.email);
     const r = await signIn('portal', realId, 'known');
     expect(r.status).toBe(302);
@@ -188,7 +190,7 @@ describe.each(DIALECTS)('single sign-on on %s', (kind) => {
   });
 
   it('a state is used once, only in the browser that started it; an unknown one is refused', async () => {
-    const user = await s.f.portalUser(globex);
+    const user = await s.f.portalUser(globex, { email: at('globex.test') });
     account('replayer', user.email);
     const b = new Browser();
     const callback = await b.toCallback(`${s.url}/api/auth/portal/oidc/${realId}/start`, 'replayer');
@@ -264,6 +266,33 @@ describe.each(DIALECTS)('single sign-on on %s', (kind) => {
     for (const e of ['stranger@globex.test', 'someone@nowhere.test', 'unverified@acme.test']) expect(emails).not.toContain(e);
   });
 
+  it("an existing portal user is signed in only at their own company's domain: no issuer vouches for another company's people", async () => {
+    // A company that does not use single sign-on lists no domain: an issuer (another company's,
+    // whose admin can give any address to any account) cannot sign its people in.
+    const initech = await s.f.company();
+    const quiet = await s.f.portalUser(initech);
+    account('quiet', quiet.email);
+    const r = await signIn('portal', realId, 'quiet');
+    expect(r.refusal).toBe('oidc_domain_unknown');
+    expect((await me(r.b, 'portal')).status).toBe(401);
+    // A person of Globex at an address of Acme's domain: Acme's domain does not open Globex.
+    const misplaced = await s.f.portalUser(globex, { email: at('acme.test') });
+    account('misplaced', misplaced.email);
+    const m = await signIn('portal', realId, 'misplaced');
+    expect(m.refusal).toBe('oidc_domain_unknown');
+    expect((await me(m.b, 'portal')).status).toBe(401);
+    // Nobody was created or moved meanwhile.
+    const users = await portalUsers();
+    expect(users.filter((u) => u.email === misplaced.email).map((u) => u.company.id)).toEqual([globex]);
+    // At their own company's domain they are in.
+    const own = await s.f.portalUser(globex, { email: at('globex.test') });
+    account('own', own.email);
+    const ok = await signIn('portal', realId, 'own');
+    expect(ok.refusal).toBeNull();
+    const mine = await me(ok.b, 'portal');
+    expect(mine.body.id ?? mine.body.user?.id).toBe(own.id);
+  });
+
   it('a tech signs in to the console when they exist; an unknown one is refused unless the issuer creates techs, without grants', async () => {
     account('tech', tech.email.toUpperCase());
     const r = await signIn('tech', realId, 'tech');
@@ -317,7 +346,7 @@ describe.each(DIALECTS)('single sign-on on %s', (kind) => {
   });
 
   it('password sign-in turned off per side: the login refuses it and the page offers only the issuers; the last tech issuer stays', async () => {
-    const user = await s.f.portalUser(globex);
+    const user = await s.f.portalUser(globex, { email: at('globex.test') });
     expect((await admin.put('/api/admin/sso/password-sign-in', { tech: false, portal: false })).status).toBe(200);
     const view = (await admin.get('/api/admin/sso')).body;
     expect(view.passwordSignIn).toEqual({ tech: false, portal: false });
@@ -395,7 +424,9 @@ describe('single sign-on behind a public address (PUBLIC_URL)', () => {
       tech: `${PUBLIC}/api/auth/tech/oidc/callback`,
       portal: `${PUBLIC}/api/auth/portal/oidc/callback`,
     });
-    const user = await s.f.portalUser(await s.f.company());
+    const company = await s.f.company();
+    expect((await admin.put(`/api/admin/sso/companies/${company}`, { emailDomains: ['contoso.test'], createUsers: false })).status).toBe(200);
+    const user = await s.f.portalUser(company, { email: 'known@contoso.test' });
     provider.accounts.set('known', { email: user.email, verified: true });
     const b = new Browser();
     const callback = await b.toCallback(`${s.url}/api/auth/portal/oidc/${issuer.body.id}/start`, 'known');

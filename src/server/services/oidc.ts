@@ -28,6 +28,7 @@ import {
   issuerRows,
   passwordSignInOn,
   personByEmail,
+  portalUserByEmail,
   takeLogin,
   type Side,
 } from '../db/repositories/sso.js';
@@ -209,16 +210,20 @@ async function techFor(trx: Tx, issuer: IssuerRow, email: string, name: string, 
 }
 
 /**
- * The portal user with the email (in whichever company they are); else, by the email's domain,
- * the company it belongs to, which creates them only when it allows.
+ * The company the email's domain belongs to, and in it the portal user with the email, or a new
+ * one when the company allows. An existing person is let in only when their own company lists the
+ * domain: an issuer serving the portal is often a client company's own, whose admin can give any
+ * address to any account, and the listed domain is what says which company takes an issuer's word
+ * for an address. A company that lists no domain does not sign its people in this way at all.
  */
 async function portalUserFor(trx: Tx, email: string, name: string, now: number): Promise<number> {
-  const user = await personByEmail(trx, 'portal', email);
+  const company = await companyByDomain(trx, email.slice(email.lastIndexOf('@') + 1));
+  const user = await portalUserByEmail(trx, email);
   if (user) {
     if (user.active !== 1) throw refuse('oidc_user_inactive');
+    if (!company || Number(company.id) !== Number(user.company_id)) throw refuse('oidc_domain_unknown');
     return Number(user.id);
   }
-  const company = await companyByDomain(trx, email.slice(email.lastIndexOf('@') + 1));
   if (!company) throw refuse('oidc_domain_unknown');
   if (company.sso_create_users !== 1) throw refuse('oidc_user_unknown');
   return created(() =>
