@@ -4,7 +4,7 @@
  * throttled per address and per network address. The mail carries a link with a random token,
  * made when the mail is sent and stored only as its hash; it works once, for an hour, and only
  * the newest request of a person works. Setting the new password ends all of that person's
- * sessions, their open sockets with them (`session.ended`).
+ * sessions, their open sockets with them (`session.ended`), and a tech's pending two-factor step.
  */
 import crypto from 'node:crypto';
 import { ResetTokenInvalid } from '../errors.js';
@@ -115,6 +115,8 @@ export async function resetPassword(ctx: Ctx, kind: Kind, token: string, passwor
       .where('used_at', 'is', null)
       .execute();
     await trx.deleteFrom('sessions').where('user_kind', '=', kind).where('user_id', '=', id).execute();
+    // A login at its code step was let in by the old password: it ends too, as on a password change.
+    if (kind === 'tech') await trx.deleteFrom('login_tickets').where('tech_id', '=', id).execute();
     outbox.add('session.ended', { kind, userId: id });
   });
 }
