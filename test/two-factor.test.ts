@@ -285,6 +285,17 @@ describe.each(DIALECTS)('two-factor on %s', (kind) => {
     expect((await t.client.get(ACCOUNT)).body.twoFactor).toMatchObject({ enabled: false, recoveryCodesLeft: 0 });
   });
 
+  it('an admin setting a tech’s password ends their pending step: a ticket won with the old password opens nothing', async () => {
+    const t = await newTech();
+    const { secret } = await enable(t.client);
+    clock.advance(STEP);
+    const p = await passwordStep(t.email);
+    expect((await admin.patch(`/api/admin/techs/${t.id}`, { password: 'a-password-set-by-admin' })).status).toBe(200);
+    const r = await codeStep(p.client, p.ticket, codeAt(secret, clock.now()));
+    expect(r.body.error?.code, r.text).toBe('totp_ticket_invalid');
+    expect((await p.client.get('/api/console/me')).status).toBe(401);
+  });
+
   it('never shows the secret after setup: not in the account, the admin list, the login answers', async () => {
     const t = await newTech();
     const { secret, recoveryCodes } = await enable(t.client);

@@ -8,7 +8,7 @@
  */
 import crypto from 'node:crypto';
 import { ResetTokenInvalid } from '../errors.js';
-import { accountByEmail } from '../db/repositories/people.js';
+import { accountByEmail, deleteSessionsOf } from '../db/repositories/people.js';
 import { inTransaction, type Ctx } from './context.js';
 import { hashPassword, tokenHash } from './auth.js';
 import { addressKey, clearOldFailures, FailureThrottle } from './rate-limit.js';
@@ -114,9 +114,8 @@ export async function resetPassword(ctx: Ctx, kind: Kind, token: string, passwor
       .where('user_id', '=', id)
       .where('used_at', 'is', null)
       .execute();
-    await trx.deleteFrom('sessions').where('user_kind', '=', kind).where('user_id', '=', id).execute();
-    // A login at its code step was let in by the old password: it ends too, as on a password change.
-    if (kind === 'tech') await trx.deleteFrom('login_tickets').where('tech_id', '=', id).execute();
+    // With a tech's login at its code step, let in by the old password.
+    await deleteSessionsOf(trx, kind, id);
     outbox.add('session.ended', { kind, userId: id });
   });
 }
