@@ -367,12 +367,17 @@ describe.each(DIALECTS)('reports on %s', (kind) => {
       'hours=office',
       'from=2027-03-20&to=2027-03-10',
       'from=2020-01-01&to=2027-01-01',
+      // Days that no calendar has: not read as the days after them.
+      'from=2027-02-30',
+      'to=2027-04-31',
+      `from=${encodeURIComponent('2027-02-29T12:00:00Z')}`,
     ]) {
       const r = await admin.get(`/api/console/reports/summary?${q}`);
       expect(r.status, q).toBe(400);
       expect(r.body.error.code, q).toBe('validation_failed');
     }
     expect((await admin.get(`/api/console/reports/chats?${RANGE}&metric=handle&bin=2`)).body.error.code).toBe('validation_failed');
+    expect((await admin.get(`/api/console/reports/chats?${RANGE}&day=2027-02-31`)).body.error?.code).toBe('validation_failed');
   });
 
   it('keeps business values as they were when each duration closed, and uses new office hours from then on', async () => {
