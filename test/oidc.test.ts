@@ -4,6 +4,7 @@
  * test's own that signs exactly those (test/support/oidc.ts).
  */
 import { Writable } from 'node:stream';
+import { Secret, TOTP } from 'otpauth';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS } from './support/databases.js';
 import { startTestServer, PASSWORD, type TestServer } from './support/server.js';
@@ -316,6 +317,36 @@ describe.each(DIALECTS)('single sign-on on %s', (kind) => {
     await admin.patch(`/api/admin/techs/${t2.id}`, { active: false });
     account('old-tech', t2.email);
     expect((await signIn('tech', realId, 'old-tech')).refusal).toBe('oidc_user_inactive');
+  });
+
+  it('a tech with two-factor on signs in by single sign-on only with a code too: the sign-in ends at the code step', async () => {
+    const t = await s.f.tech();
+    const own = await loginAs(s.url, 'tech', t.email, PASSWORD);
+    const codeAt = (secret: string, at: number) =>
+      new TOTP({ secret: Secret.fromBase32(secret), digits: 6, period: 30, algorithm: 'SHA1' }).generate({ timestamp: at });
+    const setup = await own.post('/api/console/account/two-factor/setup');
+    expect((await own.post('/api/console/account/two-factor/confirm', { code: codeAt(setup.body.secret, Date.now()) })).status).toBe(200);
+    account('tech-2fa', t.email);
+    const r = await signIn('tech', realId, 'tech-2fa');
+    expect(r.refusal).toBeNull();
+    expect(r.location.pathname).toBe('/console');
+    // No session yet: the ticket of the code step, in the fragment (never sent to a server, nor in a Referer).
+    expect((await me(r.b, 'tech')).status).toBe(401);
+    const ticket = /^#two_factor=([A-Za-z0-9_-]{40,})$/.exec(r.location.hash)?.[1];
+    expect(ticket, r.location.href).toBeTruthy();
+    const wrong = await r.b.fetch(`${s.url}/api/auth/tech/login/two-factor`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ ticket, code: '000000' === codeAt(setup.body.secret, Date.now() + 30_000) ? '111111' : '000000' }),
+    });
+    expect(wrong.status).toBe(400);
+    const done = await r.b.fetch(`${s.url}/api/auth/tech/login/two-factor`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ ticket, code: codeAt(setup.body.secret, Date.now() + 30_000) }),
+    });
+    expect(done.status, await done.clone().text()).toBe(200);
+    expect((await me(r.b, 'tech')).body.id).toBe(t.id);
   });
 
   it('checks the ID token: a good forged-issuer token passes; another audience or issuer, a foreign signature, an expired token or a wrong nonce do not', async () => {

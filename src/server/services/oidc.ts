@@ -9,6 +9,7 @@
  *   openid-client exchanges the code and checks the ID token: signature against the issuer's keys
  *   (enableNonRepudiationChecks: without it only TLS would vouch for the token), issuer, audience,
  *   expiry and nonce. Then the email must be verified, and the person found (or created) here.
+ * - A tech whose two-factor is on gets the code step of a password login (a ticket), not a session.
  *
  * Every refusal is a `SignInRefused` with a stable code; the route turns it into a redirect to the
  * login page. The client secret is sent to the issuer only, never logged.
@@ -34,7 +35,7 @@ import {
 } from '../db/repositories/sso.js';
 import { insertPortalUser, insertTech } from '../db/repositories/people.js';
 import { inTransaction, type Ctx } from './context.js';
-import { startSession, tokenHash, type SessionMeta } from './auth.js';
+import { signedIn, tokenHash, type LoginResult, type SessionMeta } from './auth.js';
 import { SIGN_IN_REFUSALS, isLoopbackHost, type SignInOptions } from '../../shared/sso.js';
 import type { ErrorCode } from '../../shared/errors.js';
 import crypto from 'node:crypto';
@@ -143,7 +144,7 @@ export async function finishSignIn(
   browserState: string | undefined,
   origin: string,
   meta: SessionMeta = {},
-): Promise<{ token: string; userId: number }> {
+): Promise<LoginResult> {
   const now = ctx.now();
   const params = new URLSearchParams(query);
   const state = params.get('state');
@@ -193,9 +194,11 @@ export async function finishSignIn(
   const userId = await inTransaction(ctx, (trx) =>
     side === 'tech' ? techFor(trx, row, identity.email, name, now) : portalUserFor(trx, identity.email, name, now),
   );
-  const token = await startSession(ctx.db, side, userId, meta, now);
-  log.info({ side, issuer: Number(row.id), userId }, 'single sign-on');
-  return { token, userId };
+  // A tech whose two-factor is on gives a code too, as after a password: the issuer vouches for
+  // the address, not for the second factor the tech turned on (or an admin requires) here.
+  const result = await signedIn(ctx.db, side, userId, meta, now);
+  log.info({ side, issuer: Number(row.id), userId, step: result.step }, 'single sign-on');
+  return result;
 }
 
 /** The tech with the email; or, when the issuer says so, a new one without any grant. */
