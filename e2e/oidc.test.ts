@@ -3,10 +3,12 @@
  * development sign-in pages): the admin adds the issuer on the Single sign-on page (which passes
  * axe in both themes and never shows the secret again); a portal user clicks "Sign in with …" on
  * the portal's login page, signs in at the provider and lands in the portal; a refusal ends on the
- * login page with its words; with password sign-in off the page offers only the button.
+ * login page with its words; with password sign-in off the page offers only the button; a tech with
+ * two-factor on comes back to the console's code step.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
+import { Secret, TOTP } from 'otpauth';
 import { HAS_CHROMIUM } from './support/browser.js';
 import { HAS_PORTAL_BUILD, browserSuite, eventually } from './support/portal.js';
 import { navTo, techPage } from './support/console-ui.js';
@@ -98,5 +100,31 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('single sign-on in a real br
     await page.getByRole('link', { name: 'Sign in with Contoso ID' }).waitFor();
     expect(await page.getByLabel('Password').count()).toBe(0);
     expect(await axeViolations(page)).toEqual([]);
+  });
+  it('a tech with two-factor on comes back from the provider to the code step, and the code opens the console', async () => {
+    const { s, b } = suite;
+    const adminTech = await s.f.tech({ role: 'admin' });
+    const admin = await loginAs(s.url, 'tech', adminTech.email, PASSWORD);
+    const issuer = (await admin.get('/api/admin/sso')).body.issuers.find((i: { name: string }) => i.name === 'Contoso ID');
+    expect((await admin.patch(`/api/admin/sso/issuers/${issuer.id}`, { forTechs: true })).status).toBe(200);
+    const t = await s.f.tech({ name: 'Tara Totp' });
+    const own = await loginAs(s.url, 'tech', t.email, PASSWORD);
+    const codeAt = (secret: string, at: number) =>
+      new TOTP({ secret: Secret.fromBase32(secret), digits: 6, period: 30, algorithm: 'SHA1' }).generate({ timestamp: at });
+    const setup = await own.post('/api/console/account/two-factor/setup');
+    expect((await own.post('/api/console/account/two-factor/confirm', { code: codeAt(setup.body.secret, Date.now()) })).status).toBe(200);
+    provider.accounts.set('tara', { email: t.email, verified: true, name: 'Tara Totp' });
+
+    const page = await (await b.newContext()).newPage();
+    await page.goto('/console');
+    await page.getByRole('link', { name: 'Sign in with Contoso ID' }).click();
+    await atProvider(page, 'tara');
+    await page.getByRole('heading', { name: 'Two-factor sign-in' }).waitFor();
+    // The ticket is taken out of the address at once.
+    expect(new URL(page.url()).hash).toBe('');
+    await page.getByLabel('Code from your authenticator app').fill(codeAt(setup.body.secret, Date.now() + 30_000));
+    await page.getByRole('button', { name: 'Verify' }).click();
+    await eventually(async () => (await page.context().cookies()).some((c) => c.name === 'hd_tech')).toBe(true);
+    await page.getByRole('heading', { name: 'Two-factor sign-in' }).waitFor({ state: 'detached' });
   });
 });

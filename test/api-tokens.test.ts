@@ -7,6 +7,7 @@
 import crypto from 'node:crypto';
 import { Writable } from 'node:stream';
 import { io } from 'socket.io-client';
+import { Secret, TOTP } from 'otpauth';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS } from './support/databases.js';
 import { startTestServer, PASSWORD, type TestServer } from './support/server.js';
@@ -229,6 +230,29 @@ describe.each(DIALECTS)('API tokens on %s', (kind) => {
     expect((await adminClient.patch(`/api/admin/techs/${other.id}`, { role: 'tech' })).status).toBe(200);
     expect((await call(secret, 'GET', '/api/console/me')).body.error.code).toBe('token_invalid');
     expect(await status()).toBe('suspended');
+  });
+
+  it('stops working while its admin is held at the two-factor set-up (required, not on yet), as that admin is', async () => {
+    const maker = await s.f.tech({ role: 'admin' });
+    const { secret } = await create({ name: 'Made before the requirement', scopes: ['read', 'admin'] }, await loginAs(s.url, 'tech', maker.email, PASSWORD));
+    const lead = await s.f.tech({ role: 'admin' });
+    const leadClient = await loginAs(s.url, 'tech', lead.email, PASSWORD);
+    const setup = await leadClient.post('/api/console/account/two-factor/setup');
+    const code = new TOTP({ secret: Secret.fromBase32(setup.body.secret), digits: 6, period: 30, algorithm: 'SHA1' }).generate({ timestamp: clock.now() });
+    expect((await leadClient.post('/api/console/account/two-factor/confirm', { code })).status).toBe(200);
+    const leads = await create({ name: 'Made by an admin with two-factor', scopes: ['read'] }, leadClient);
+    expect((await leadClient.put('/api/admin/security', { techTwoFactorRequired: true })).status).toBe(200);
+    try {
+      for (const path of ['/api/console/me', '/api/admin/techs']) {
+        const r = await call(secret, 'GET', path);
+        expect(r.status, path).toBe(403);
+        expect(r.body.error.code, path).toBe('totp_required');
+      }
+      expect((await call(leads.secret, 'GET', '/api/console/me')).body.id).toBe(lead.id);
+    } finally {
+      expect((await leadClient.put('/api/admin/security', { techTwoFactorRequired: false })).status).toBe(200);
+    }
+    expect((await call(secret, 'GET', '/api/console/me')).body.id).toBe(maker.id);
   });
 
   it('records the last use (time and address) at most once a minute, not on every request', async () => {

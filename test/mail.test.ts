@@ -15,10 +15,13 @@ import { resetTokenIn, SMTP_PASSWORD, startSmtp, type TestSmtp } from './support
 import { TestClock } from './support/clock.js';
 import { until } from './support/realtime.js';
 import { connect } from './support/sockets.js';
+import { Secret, TOTP } from 'otpauth';
 
 const PUBLIC_URL = 'https://help.example.test';
 const mailEnv = (smtp: TestSmtp) => ({ SMTP_URL: smtp.url, PUBLIC_URL, MAIL_FROM: 'Brightline Helpdesk <help@brightline.test>' });
 const NEW_PASSWORD = 'a-new-password-42';
+const codeAt = (secret: string, at: number) =>
+  new TOTP({ secret: Secret.fromBase32(secret), digits: 6, period: 30, algorithm: 'SHA1' }).generate({ timestamp: at });
 
 const mailJobs = (s: TestServer) => s.ctx.db.selectFrom('jobs').selectAll().where('kind', '=', 'mail').orderBy('id').execute();
 const settle = async (s: TestServer) => {
@@ -140,6 +143,26 @@ describe.each(DIALECTS)('email on %s', (kind: DbKind) => {
       'reset_token_invalid',
     );
     await loginAs(s.url, 'tech', t.email, PASSWORD);
+  });
+
+  it("a reset ends a tech's pending two-factor step too: a ticket won with the old password opens nothing after it", async () => {
+    const t = await s.f.tech();
+    const me = await loginAs(s.url, 'tech', t.email, PASSWORD);
+    const setup = await me.post('/api/console/account/two-factor/setup');
+    expect((await me.post('/api/console/account/two-factor/confirm', { code: codeAt(setup.body.secret, Date.now()) })).status).toBe(200);
+    // Someone with the old password is at the code step.
+    const step = await new Client(s.url).post('/api/auth/tech/login', { email: t.email, password: PASSWORD });
+    const ticket = step.body.twoFactor.ticket as string;
+    expect(ticket).toBeTruthy();
+    const before = smtp.mails.length;
+    expect((await new Client(s.url).post('/api/auth/tech/password-reset', { email: t.email })).status).toBe(200);
+    const token = resetTokenIn((await smtp.waitFor(before + 1))[before]);
+    expect((await new Client(s.url).post('/api/auth/tech/password-reset/confirm', { token, password: NEW_PASSWORD })).status).toBe(200);
+    // A code of the next step (the current one was used to turn two-factor on) no longer finishes that login.
+    const late = new Client(s.url);
+    const r = await late.post('/api/auth/tech/login/two-factor', { ticket, code: codeAt(setup.body.secret, Date.now() + 30_000) });
+    expect(r.body.error?.code, r.text).toBe('totp_ticket_invalid');
+    expect((await late.get('/api/console/me')).status).toBe(401);
   });
 
   it('mails the transcript of their own ended chat on request, with its files named; once, and to nobody else', async () => {

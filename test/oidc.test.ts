@@ -4,6 +4,7 @@
  * test's own that signs exactly those (test/support/oidc.ts).
  */
 import { Writable } from 'node:stream';
+import { Secret, TOTP } from 'otpauth';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS } from './support/databases.js';
 import { startTestServer, PASSWORD, type TestServer } from './support/server.js';
@@ -66,6 +67,8 @@ describe.each(DIALECTS)('single sign-on on %s', (kind) => {
     const res = await b.fetch(`${s.url}/api/${side === 'tech' ? 'console' : 'portal'}/me`);
     return { status: res.status, body: (await res.json()) as Record<string, any> };
   };
+  /** A new address at a domain. */
+  const at = (domain: string) => `person-${Math.random().toString(36).slice(2, 10)}@${domain}`;
   const account = (key: string, email: string, verified = true) => provider.accounts.set(key, { email, verified, name: `Name of ${key}` });
   const portalUsers = async () =>
     (await admin.get('/api/admin/portal-users')).body as { id: number; email: string; active: boolean; company: { id: number } }[];
@@ -173,7 +176,7 @@ describe.each(DIALECTS)('single sign-on on %s', (kind) => {
   });
 
   it('a portal user signs in at the real provider and lands in the portal with a session', async () => {
-    const user = await s.f.portalUser(globex);
+    const user = await s.f.portalUser(globex, { email: at('globex.test') });
     account('known', user.email);
     const r = await signIn('portal', realId, 'known');
     expect(r.status).toBe(302);
@@ -188,7 +191,7 @@ describe.each(DIALECTS)('single sign-on on %s', (kind) => {
   });
 
   it('a state is used once, only in the browser that started it; an unknown one is refused', async () => {
-    const user = await s.f.portalUser(globex);
+    const user = await s.f.portalUser(globex, { email: at('globex.test') });
     account('replayer', user.email);
     const b = new Browser();
     const callback = await b.toCallback(`${s.url}/api/auth/portal/oidc/${realId}/start`, 'replayer');
@@ -264,6 +267,33 @@ describe.each(DIALECTS)('single sign-on on %s', (kind) => {
     for (const e of ['stranger@globex.test', 'someone@nowhere.test', 'unverified@acme.test']) expect(emails).not.toContain(e);
   });
 
+  it("an existing portal user is signed in only at their own company's domain: no issuer vouches for another company's people", async () => {
+    // A company that does not use single sign-on lists no domain: an issuer (another company's,
+    // whose admin can give any address to any account) cannot sign its people in.
+    const initech = await s.f.company();
+    const quiet = await s.f.portalUser(initech);
+    account('quiet', quiet.email);
+    const r = await signIn('portal', realId, 'quiet');
+    expect(r.refusal).toBe('oidc_domain_unknown');
+    expect((await me(r.b, 'portal')).status).toBe(401);
+    // A person of Globex at an address of Acme's domain: Acme's domain does not open Globex.
+    const misplaced = await s.f.portalUser(globex, { email: at('acme.test') });
+    account('misplaced', misplaced.email);
+    const m = await signIn('portal', realId, 'misplaced');
+    expect(m.refusal).toBe('oidc_domain_unknown');
+    expect((await me(m.b, 'portal')).status).toBe(401);
+    // Nobody was created or moved meanwhile.
+    const users = await portalUsers();
+    expect(users.filter((u) => u.email === misplaced.email).map((u) => u.company.id)).toEqual([globex]);
+    // At their own company's domain they are in.
+    const own = await s.f.portalUser(globex, { email: at('globex.test') });
+    account('own', own.email);
+    const ok = await signIn('portal', realId, 'own');
+    expect(ok.refusal).toBeNull();
+    const mine = await me(ok.b, 'portal');
+    expect(mine.body.id ?? mine.body.user?.id).toBe(own.id);
+  });
+
   it('a tech signs in to the console when they exist; an unknown one is refused unless the issuer creates techs, without grants', async () => {
     account('tech', tech.email.toUpperCase());
     const r = await signIn('tech', realId, 'tech');
@@ -287,6 +317,36 @@ describe.each(DIALECTS)('single sign-on on %s', (kind) => {
     await admin.patch(`/api/admin/techs/${t2.id}`, { active: false });
     account('old-tech', t2.email);
     expect((await signIn('tech', realId, 'old-tech')).refusal).toBe('oidc_user_inactive');
+  });
+
+  it('a tech with two-factor on signs in by single sign-on only with a code too: the sign-in ends at the code step', async () => {
+    const t = await s.f.tech();
+    const own = await loginAs(s.url, 'tech', t.email, PASSWORD);
+    const codeAt = (secret: string, at: number) =>
+      new TOTP({ secret: Secret.fromBase32(secret), digits: 6, period: 30, algorithm: 'SHA1' }).generate({ timestamp: at });
+    const setup = await own.post('/api/console/account/two-factor/setup');
+    expect((await own.post('/api/console/account/two-factor/confirm', { code: codeAt(setup.body.secret, Date.now()) })).status).toBe(200);
+    account('tech-2fa', t.email);
+    const r = await signIn('tech', realId, 'tech-2fa');
+    expect(r.refusal).toBeNull();
+    expect(r.location.pathname).toBe('/console');
+    // No session yet: the ticket of the code step, in the fragment (never sent to a server, nor in a Referer).
+    expect((await me(r.b, 'tech')).status).toBe(401);
+    const ticket = /^#two_factor=([A-Za-z0-9_-]{40,})$/.exec(r.location.hash)?.[1];
+    expect(ticket, r.location.href).toBeTruthy();
+    const wrong = await r.b.fetch(`${s.url}/api/auth/tech/login/two-factor`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ ticket, code: '000000' === codeAt(setup.body.secret, Date.now() + 30_000) ? '111111' : '000000' }),
+    });
+    expect(wrong.status).toBe(400);
+    const done = await r.b.fetch(`${s.url}/api/auth/tech/login/two-factor`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ ticket, code: codeAt(setup.body.secret, Date.now() + 30_000) }),
+    });
+    expect(done.status, await done.clone().text()).toBe(200);
+    expect((await me(r.b, 'tech')).body.id).toBe(t.id);
   });
 
   it('checks the ID token: a good forged-issuer token passes; another audience or issuer, a foreign signature, an expired token or a wrong nonce do not', async () => {
@@ -317,7 +377,7 @@ describe.each(DIALECTS)('single sign-on on %s', (kind) => {
   });
 
   it('password sign-in turned off per side: the login refuses it and the page offers only the issuers; the last tech issuer stays', async () => {
-    const user = await s.f.portalUser(globex);
+    const user = await s.f.portalUser(globex, { email: at('globex.test') });
     expect((await admin.put('/api/admin/sso/password-sign-in', { tech: false, portal: false })).status).toBe(200);
     const view = (await admin.get('/api/admin/sso')).body;
     expect(view.passwordSignIn).toEqual({ tech: false, portal: false });
@@ -395,7 +455,9 @@ describe('single sign-on behind a public address (PUBLIC_URL)', () => {
       tech: `${PUBLIC}/api/auth/tech/oidc/callback`,
       portal: `${PUBLIC}/api/auth/portal/oidc/callback`,
     });
-    const user = await s.f.portalUser(await s.f.company());
+    const company = await s.f.company();
+    expect((await admin.put(`/api/admin/sso/companies/${company}`, { emailDomains: ['contoso.test'], createUsers: false })).status).toBe(200);
+    const user = await s.f.portalUser(company, { email: 'known@contoso.test' });
     provider.accounts.set('known', { email: user.email, verified: true });
     const b = new Browser();
     const callback = await b.toCallback(`${s.url}/api/auth/portal/oidc/${issuer.body.id}/start`, 'known');

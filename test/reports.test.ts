@@ -254,6 +254,21 @@ describe.each(DIALECTS)('reports on %s', (kind) => {
     expect(second.next).toBeNull();
   });
 
+  it('drills into an hour of the day over the longest range, and exports it: one interval a day, every day of three years', async () => {
+    // About 1,100 days: each contributes its hour's interval to the condition.
+    const LONG = 'from=2025-01-03&to=2027-12-31';
+    const viaDrill = await admin.get(`/api/console/reports/chats?${LONG}&tz=America/New_York&hour=16`);
+    expect(viaDrill.status, viaDrill.text).toBe(200);
+    expect(sorted(viaDrill.body.rows.map((r: { id: number }) => r.id))).toEqual(named('A', 'E'));
+    const csv = await admin.get(`/api/console/reports/export.csv?${LONG}&tz=America/New_York&hour=16`);
+    expect(csv.status).toBe(200);
+    const lines = csv.text
+      .replace(/^\uFEFF/, '')
+      .trimEnd()
+      .split('\r\n');
+    expect(sorted(lines.slice(1).map((l) => Number(l.split(',')[0])))).toEqual(named('A', 'E'));
+  });
+
   it('gives the distributions, the per-tech table (by who answered) and the per-company table', async () => {
     const d = await get(admin, `/api/console/reports/distributions?${RANGE}`);
     expect(d.timeToJoin.map((b: { chats: number }) => b.chats)).toEqual([0, 0, 0, 0, 0, 2, 1]);
@@ -352,12 +367,17 @@ describe.each(DIALECTS)('reports on %s', (kind) => {
       'hours=office',
       'from=2027-03-20&to=2027-03-10',
       'from=2020-01-01&to=2027-01-01',
+      // Days that no calendar has: not read as the days after them.
+      'from=2027-02-30',
+      'to=2027-04-31',
+      `from=${encodeURIComponent('2027-02-29T12:00:00Z')}`,
     ]) {
       const r = await admin.get(`/api/console/reports/summary?${q}`);
       expect(r.status, q).toBe(400);
       expect(r.body.error.code, q).toBe('validation_failed');
     }
     expect((await admin.get(`/api/console/reports/chats?${RANGE}&metric=handle&bin=2`)).body.error.code).toBe('validation_failed');
+    expect((await admin.get(`/api/console/reports/chats?${RANGE}&day=2027-02-31`)).body.error?.code).toBe('validation_failed');
   });
 
   it('keeps business values as they were when each duration closed, and uses new office hours from then on', async () => {

@@ -272,6 +272,46 @@ describe.each(DIALECTS)('two-factor on %s', (kind) => {
     expect((await admin.get('/api/admin/security')).body.techs.find((x: { twoFactor: boolean }) => !x.twoFactor)).toMatchObject({ enabledAt: null });
   });
 
+  /** Why the socket closed, or 'still open' after a few seconds. */
+  const closing = (socket: { once: (e: 'disconnect', f: (reason: string) => void) => unknown }) =>
+    new Promise<string>((r) => {
+      const t = setTimeout(() => r('still open'), 5000);
+      socket.once('disconnect', (reason) => {
+        clearTimeout(t);
+        r(reason);
+      });
+    });
+
+  it('a console already open when two-factor becomes required (or is reset meanwhile) is closed too: no live chat goes on reaching it', async () => {
+    const t = await newTech();
+    const withIt = await newTech();
+    await enable(withIt.client);
+    const a2 = await s.f.tech({ role: 'admin' });
+    const admin2 = await loginAs(s.url, 'tech', a2.email, PASSWORD);
+    await enable(admin2);
+    const socket = await connect(s.url, '/console', t.client);
+    const kept = await connect(s.url, '/console', withIt.client);
+    const closed = closing(socket);
+    let keptClosed = false;
+    kept.once('disconnect', () => {
+      keptClosed = true;
+    });
+    try {
+      expect((await admin2.put('/api/admin/security', { techTwoFactorRequired: true })).status).toBe(200);
+      expect(await closed).toBe('io server disconnect');
+      // A tech who has it keeps their console; a reset (lost phone) then closes theirs too.
+      await new Promise((r) => setTimeout(r, 200));
+      expect(keptClosed).toBe(false);
+      const reset = closing(kept);
+      expect((await admin2.request('DELETE', `/api/admin/techs/${withIt.id}/two-factor`)).status).toBe(200);
+      expect(await reset).toBe('io server disconnect');
+    } finally {
+      socket.close();
+      kept.close();
+      expect((await admin2.put('/api/admin/security', { techTwoFactorRequired: false })).status).toBe(200);
+    }
+  });
+
   it('an admin resets a tech’s two-factor (lost phone): the password alone signs in again; others may not', async () => {
     const t = await newTech();
     const other = await newTech();
@@ -283,6 +323,17 @@ describe.each(DIALECTS)('two-factor on %s', (kind) => {
     const plain = await new Client(s.url).post('/api/auth/tech/login', { email: t.email, password: PASSWORD });
     expect(plain.body).toEqual({ ok: true });
     expect((await t.client.get(ACCOUNT)).body.twoFactor).toMatchObject({ enabled: false, recoveryCodesLeft: 0 });
+  });
+
+  it('an admin setting a tech’s password ends their pending step: a ticket won with the old password opens nothing', async () => {
+    const t = await newTech();
+    const { secret } = await enable(t.client);
+    clock.advance(STEP);
+    const p = await passwordStep(t.email);
+    expect((await admin.patch(`/api/admin/techs/${t.id}`, { password: 'a-password-set-by-admin' })).status).toBe(200);
+    const r = await codeStep(p.client, p.ticket, codeAt(secret, clock.now()));
+    expect(r.body.error?.code, r.text).toBe('totp_ticket_invalid');
+    expect((await p.client.get('/api/console/me')).status).toBe(401);
   });
 
   it('never shows the secret after setup: not in the account, the admin list, the login answers', async () => {

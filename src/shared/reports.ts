@@ -38,12 +38,21 @@ export const WAIT_BINS = [
 ] as const;
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
+/**
+ * Whether `YYYY-MM-DD` (the start of `v`) is a day of the calendar. `Date.parse` takes 2027-02-30
+ * as 2 March: a report asked for a day that does not exist would cover another one.
+ */
+const realDay = (v: string) => {
+  const [y, m, d] = v.slice(0, 10).split('-').map(Number);
+  const t = new Date(Date.UTC(y, m - 1, d));
+  return t.getUTCFullYear() === y && t.getUTCMonth() === m - 1 && t.getUTCDate() === d;
+};
 /** A day (YYYY-MM-DD, in the report's time zone) or an instant (ISO 8601 with its offset). */
 const dayOrInstant = z
   .string()
   .trim()
   .max(40)
-  .refine((v) => (DATE.test(v) ? !Number.isNaN(Date.parse(`${v}T00:00:00Z`)) : /T.*(Z|[+-]\d{2}:?\d{2})$/.test(v) && !Number.isNaN(Date.parse(v))), {
+  .refine((v) => (DATE.test(v) ? realDay(v) : /^\d{4}-\d{2}-\d{2}T.*(Z|[+-]\d{2}:?\d{2})$/.test(v) && realDay(v) && !Number.isNaN(Date.parse(v))), {
     message: 'A date (YYYY-MM-DD) or an instant with its offset (2026-03-01T00:00:00Z)',
   });
 /** Several ids at once: `1,2,3`. */
@@ -88,11 +97,7 @@ export const ReportQuery = ReportFilters.strict();
 export const DrillFilters = ReportFilters.extend({
   metric: z.enum(DRILL_METRICS).default('requests'),
   /** A day bucket (in `tz`). */
-  day: z
-    .string()
-    .regex(DATE, 'YYYY-MM-DD')
-    .refine((v) => !Number.isNaN(Date.parse(`${v}T00:00:00Z`)))
-    .optional(),
+  day: z.string().regex(DATE, 'YYYY-MM-DD').refine(realDay, 'Not a day of the calendar').optional(),
   /** An hour-of-day bucket (0–23, in `tz`). */
   hour: z.coerce.number().int().min(0).max(23).optional(),
   /** A bucket of WAIT_BINS, of the metric's duration (time_to_join or abandon_wait). */

@@ -97,8 +97,8 @@ export function factories(server: Pick<RunningServer, 'ctx'>) {
       for (const c of opts.companyIds ?? []) await db.insertInto('tech_companies').values({ tech_id: id, company_id: c }).execute();
       return { id, email };
     },
-    async portalUser(companyId: number, opts: { name?: string } = {}) {
-      const email = `${uniq('user')}@test.local`;
+    async portalUser(companyId: number, opts: { name?: string; email?: string } = {}) {
+      const email = opts.email ?? `${uniq('user')}@test.local`;
       const id = Number(
         (
           await db

@@ -59,7 +59,8 @@ export type Guard = { audience: Audience; area: TokenArea; tokens: boolean };
 /**
  * onRequest hook: the request must carry a live session of the audience; grants are read fresh.
  * While an admin requires two-factor, a tech without it is refused (`totp_required`) everywhere
- * but the own-account routes (`twoFactorSetup`), where they set it up. A request with `Authorization: Bearer` is judged by its API token alone and its cookies are not
+ * but the own-account routes (`twoFactorSetup`), where they set it up, and so are the API tokens
+ * they made. A request with `Authorization: Bearer` is judged by its API token alone and its cookies are not
  * read, which is why such a request needs no Origin check (app.ts): a browser cannot add that
  * header to another site's request, and without it the cookie is what counts.
  */
@@ -71,6 +72,9 @@ export function requireSession(ctx: Ctx, audience: Audience, opts: SessionOpts =
     if (bearer !== null) {
       if (!tokens) throw new TokenScope('API tokens are not taken here: this route needs a person signed in');
       const t = await actorFromApiToken(ctx.db, bearer, req.ip, ctx.now());
+      // A token carries no more than its admin: held at the set-up, so is the token.
+      if (await mustSetUpTwoFactor(ctx.db, t.actor.id))
+        throw new TotpRequired('Two-factor sign-in is required and the admin who made this token has not set it up: the token works again once they have.');
       if (!scopeAllows(t.scopes, area, req.method)) {
         const needed = scopesAllowing(area, req.method);
         throw new TokenScope(`This token's scopes (${t.scopes.join(', ')}) do not allow ${req.method} on the ${area} API: it needs ${needed.join(' or ')}`, {

@@ -73,11 +73,13 @@ export const ssoAuthRoutes = (ctx: Ctx) => async (root: FastifyInstance) => {
     setStateCookie(req, reply, side, null);
     reply.header('Cache-Control', 'no-store');
     try {
-      const { token } = await finishSignIn(ctx, req.log, side, q < 0 ? '' : req.url.slice(q + 1), req.cookies[stateCookie(side)], publicOrigin(ctx, req), {
+      const r = await finishSignIn(ctx, req.log, side, q < 0 ? '' : req.url.slice(q + 1), req.cookies[stateCookie(side)], publicOrigin(ctx, req), {
         userAgent: req.headers['user-agent'],
         ip: req.ip,
       });
-      setSessionCookie(req, reply, side, token);
+      // The code step's ticket goes in the fragment: a browser sends it to no server, nor in a Referer.
+      if (r.step === 'two_factor') return reply.redirect(`${LOGIN_PAGE[side]}#two_factor=${r.ticket}`, 302);
+      setSessionCookie(req, reply, side, r.token);
       return reply.redirect(LOGIN_PAGE[side], 302);
     } catch (err) {
       return refusedTo(reply, side, err);

@@ -3,7 +3,8 @@
  * changes, instead of 1-3 database reads on every event of a busy chat.
  *
  * It stays exact because everything that changes an actor says so on every node:
- * `tech.access_changed` (grants, role, name, deactivation, password), `tech.status_changed`
+ * `tech.access_changed` (grants, role, name, deactivation, password, two-factor required or
+ * reset), `tech.status_changed`
  * (DNR), `portal.access_changed` and `session.ended` (logout) make the fan-out call `forgetUser`
  * here and on the other nodes (see fanout.ts), before the next event of that user is handled.
  * Two safety nets cover what such a notice could miss:
@@ -16,6 +17,7 @@ import type { Socket } from 'socket.io';
 import type { Db } from '../db/database.js';
 import type { Actor } from '../policies/access.js';
 import { actorFromToken } from '../services/auth.js';
+import { mustSetUpTwoFactor } from '../services/two-factor.js';
 
 /**
  * Spread over 60-75 s per entry: connections that all started together must not all read again
@@ -41,7 +43,9 @@ export function createSocketActors(db: Db, opts: { tokenOf: (socket: Socket) => 
       if (kept && kept.generation === generation && t < kept.until && opts.trusted()) return kept.actor;
       // Read fresh. The entry is stored before the read completes, so concurrent events share it;
       // a `forget` meanwhile removes it, and the next event reads again after the change.
-      const actor = actorFromToken(db, opts.tokenOf(socket));
+      // A tech an admin requires to set up two-factor is no actor here (services/two-factor.ts):
+      // their socket closes, as the handshake would refuse it.
+      const actor = actorFromToken(db, opts.tokenOf(socket)).then(async (a) => (a?.kind === 'tech' && (await mustSetUpTwoFactor(db, a.id)) ? null : a));
       const entry: Entry = { actor, until: t + maxAge(), generation };
       entries.set(socket, entry);
       // A failed read (database error) is not kept; a missing session is (null: the socket closes).

@@ -79,7 +79,14 @@ export async function login(
     throw new InvalidCredentials();
   }
   await forgetAttempts(db, attempt);
-  const userId = Number(user.id);
+  return signedIn(db, kind, Number(user.id), { ...meta, ip }, now);
+}
+
+/**
+ * The person is who they say (a right password, or single sign-on): a session, or for a tech
+ * whose two-factor is on, the pending step that a code turns into one.
+ */
+export async function signedIn(db: Db, kind: 'tech' | 'portal', userId: number, meta: SessionMeta, now: number): Promise<LoginResult> {
   if (kind === 'tech') {
     const [twoFactor] = await twoFactorRow(db, userId);
     if (twoFactor && twoFactor.enabled_at !== null) {
@@ -89,7 +96,7 @@ export async function login(
       return { step: 'two_factor', ticket, expiresAt: now + LOGIN_TICKET_MS, userId };
     }
   }
-  return { step: 'session', token: await startSession(db, kind, userId, { ...meta, ip }, now), userId };
+  return { step: 'session', token: await startSession(db, kind, userId, meta, now), userId };
 }
 
 /** Ends one session; its open sockets, on every node, close (see realtime/fanout.ts). */

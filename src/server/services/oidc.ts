@@ -9,6 +9,7 @@
  *   openid-client exchanges the code and checks the ID token: signature against the issuer's keys
  *   (enableNonRepudiationChecks: without it only TLS would vouch for the token), issuer, audience,
  *   expiry and nonce. Then the email must be verified, and the person found (or created) here.
+ * - A tech whose two-factor is on gets the code step of a password login (a ticket), not a session.
  *
  * Every refusal is a `SignInRefused` with a stable code; the route turns it into a redirect to the
  * login page. The client secret is sent to the issuer only, never logged.
@@ -28,12 +29,13 @@ import {
   issuerRows,
   passwordSignInOn,
   personByEmail,
+  portalUserByEmail,
   takeLogin,
   type Side,
 } from '../db/repositories/sso.js';
 import { insertPortalUser, insertTech } from '../db/repositories/people.js';
 import { inTransaction, type Ctx } from './context.js';
-import { startSession, tokenHash, type SessionMeta } from './auth.js';
+import { signedIn, tokenHash, type LoginResult, type SessionMeta } from './auth.js';
 import { SIGN_IN_REFUSALS, isLoopbackHost, type SignInOptions } from '../../shared/sso.js';
 import type { ErrorCode } from '../../shared/errors.js';
 import crypto from 'node:crypto';
@@ -142,7 +144,7 @@ export async function finishSignIn(
   browserState: string | undefined,
   origin: string,
   meta: SessionMeta = {},
-): Promise<{ token: string; userId: number }> {
+): Promise<LoginResult> {
   const now = ctx.now();
   const params = new URLSearchParams(query);
   const state = params.get('state');
@@ -192,9 +194,11 @@ export async function finishSignIn(
   const userId = await inTransaction(ctx, (trx) =>
     side === 'tech' ? techFor(trx, row, identity.email, name, now) : portalUserFor(trx, identity.email, name, now),
   );
-  const token = await startSession(ctx.db, side, userId, meta, now);
-  log.info({ side, issuer: Number(row.id), userId }, 'single sign-on');
-  return { token, userId };
+  // A tech whose two-factor is on gives a code too, as after a password: the issuer vouches for
+  // the address, not for the second factor the tech turned on (or an admin requires) here.
+  const result = await signedIn(ctx.db, side, userId, meta, now);
+  log.info({ side, issuer: Number(row.id), userId, step: result.step }, 'single sign-on');
+  return result;
 }
 
 /** The tech with the email; or, when the issuer says so, a new one without any grant. */
@@ -209,16 +213,20 @@ async function techFor(trx: Tx, issuer: IssuerRow, email: string, name: string, 
 }
 
 /**
- * The portal user with the email (in whichever company they are); else, by the email's domain,
- * the company it belongs to, which creates them only when it allows.
+ * The company the email's domain belongs to, and in it the portal user with the email, or a new
+ * one when the company allows. An existing person is let in only when their own company lists the
+ * domain: an issuer serving the portal is often a client company's own, whose admin can give any
+ * address to any account, and the listed domain is what says which company takes an issuer's word
+ * for an address. A company that lists no domain does not sign its people in this way at all.
  */
 async function portalUserFor(trx: Tx, email: string, name: string, now: number): Promise<number> {
-  const user = await personByEmail(trx, 'portal', email);
+  const company = await companyByDomain(trx, email.slice(email.lastIndexOf('@') + 1));
+  const user = await portalUserByEmail(trx, email);
   if (user) {
     if (user.active !== 1) throw refuse('oidc_user_inactive');
+    if (!company || Number(company.id) !== Number(user.company_id)) throw refuse('oidc_domain_unknown');
     return Number(user.id);
   }
-  const company = await companyByDomain(trx, email.slice(email.lastIndexOf('@') + 1));
   if (!company) throw refuse('oidc_domain_unknown');
   if (company.sso_create_users !== 1) throw refuse('oidc_user_unknown');
   return created(() =>

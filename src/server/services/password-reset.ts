@@ -4,11 +4,11 @@
  * throttled per address and per network address. The mail carries a link with a random token,
  * made when the mail is sent and stored only as its hash; it works once, for an hour, and only
  * the newest request of a person works. Setting the new password ends all of that person's
- * sessions, their open sockets with them (`session.ended`).
+ * sessions, their open sockets with them (`session.ended`), and a tech's pending two-factor step.
  */
 import crypto from 'node:crypto';
 import { ResetTokenInvalid } from '../errors.js';
-import { accountByEmail } from '../db/repositories/people.js';
+import { accountByEmail, deleteSessionsOf } from '../db/repositories/people.js';
 import { inTransaction, type Ctx } from './context.js';
 import { hashPassword, tokenHash } from './auth.js';
 import { addressKey, clearOldFailures, FailureThrottle } from './rate-limit.js';
@@ -114,7 +114,8 @@ export async function resetPassword(ctx: Ctx, kind: Kind, token: string, passwor
       .where('user_id', '=', id)
       .where('used_at', 'is', null)
       .execute();
-    await trx.deleteFrom('sessions').where('user_kind', '=', kind).where('user_id', '=', id).execute();
+    // With a tech's login at its code step, let in by the old password.
+    await deleteSessionsOf(trx, kind, id);
     outbox.add('session.ended', { kind, userId: id });
   });
 }

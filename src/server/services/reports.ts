@@ -123,16 +123,20 @@ function drillConditions(f: DrillFilters, from: number, to: number, cols: Cols):
   if (f.day !== undefined) c.push(sql`m.requested_at >= ${dayStart(f.day, f.tz)}`, sql`m.requested_at < ${dayStart(f.day, f.tz, 1)}`);
   if (f.hour !== undefined) {
     const ranges = hourRanges(from, to, f.tz, f.hour);
-    c.push(
-      ranges.length
-        ? sql`(${sql.join(
-            ranges.map(([s, e]) => sql`(m.requested_at >= ${s} and m.requested_at < ${e})`),
-            sql` or `,
-          )})`
-        : sql`1 = 0`,
-    );
+    c.push(ranges.length ? anyOf(ranges.map(([s, e]) => sql`(m.requested_at >= ${s} and m.requested_at < ${e})`)) : sql`1 = 0`);
   }
   return c;
+}
+
+/**
+ * `a or b or …` nested as a balanced tree. An hour of the day is one interval a day, over 1,100
+ * for the longest range, and SQLite refuses a flat chain of that many (its expression tree may be
+ * at most 1,000 deep); balanced, it is about 11 deep.
+ */
+function anyOf(conditions: RawBuilder<unknown>[]): RawBuilder<unknown> {
+  if (conditions.length === 1) return conditions[0];
+  const mid = conditions.length >> 1;
+  return sql`(${anyOf(conditions.slice(0, mid))} or ${anyOf(conditions.slice(mid))})`;
 }
 
 const rangeOf = (s: Scope) => ({ from: new Date(s.from).toISOString(), to: new Date(s.to).toISOString(), tz: s.tz, hours: s.hours });

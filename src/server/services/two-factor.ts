@@ -250,13 +250,26 @@ export async function saveSecurity(ctx: Ctx, adminId: number, input: { techTwoFa
   if (input.techTwoFactorRequired && !(await twoFactorEnabled(ctx.db, adminId)))
     throw new TotpRequired('Turn on two-factor sign-in for yourself first (in My account): requiring it of every technician includes you.');
   await saveSecuritySettings(ctx.db, input.techTwoFactorRequired, ctx.now());
+  // The consoles already open of those without it close (realtime/socket-actors.ts), on every node.
+  if (input.techTwoFactorRequired) for (const techId of await techsWithoutTwoFactor(ctx.db)) ctx.bus.publish('tech.access_changed', { techId });
   return securitySettings(ctx.db);
+}
+
+/** The active techs who have not turned two-factor on. */
+async function techsWithoutTwoFactor(db: Db): Promise<number[]> {
+  const [enabled, techs] = await Promise.all([enabledTwoFactorTechs(db), activeTechNames(db)]);
+  const on = new Set(enabled.map((r) => Number(r.tech_id)));
+  return techs.map((t) => Number(t.id)).filter((id) => !on.has(id));
 }
 
 /** A tech lost their phone: their two-factor and recovery codes go; they set it up again. */
 export async function resetTwoFactor(ctx: Ctx, techId: number): Promise<void> {
   if (!(await techExists(ctx.db, techId))) throw new NotFound('Tech');
-  await inTransaction(ctx, (trx) => deleteTwoFactor(trx, techId));
+  // While it is required, their open consoles close: they set it up again first.
+  await inTransaction(ctx, async (trx, outbox) => {
+    await deleteTwoFactor(trx, techId);
+    outbox.add('tech.access_changed', { techId });
+  });
 }
 
 /** The same by the tech's email (the reset-two-factor command); whether they had two-factor. */

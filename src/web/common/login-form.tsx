@@ -22,6 +22,18 @@ function takeSignInError(): string | null {
 }
 
 /**
+ * A tech whose two-factor is on comes back from single sign-on at the code step: the server's
+ * redirect carries the step's ticket as `#two_factor=<ticket>`. Read once, then taken out of the
+ * address.
+ */
+function takeTwoFactorTicket(): string | null {
+  const m = /^#two_factor=([A-Za-z0-9_-]+)$/.exec(window.location.hash);
+  if (!m) return null;
+  window.history.replaceState(window.history.state, '', window.location.pathname + window.location.search);
+  return m[1];
+}
+
+/**
  * Login for either audience: a button per single sign-on issuer of the side, and email and
  * password unless an admin turned them off; the server sets an httpOnly session cookie.
  */
@@ -49,8 +61,8 @@ export function LoginForm({
   const options = useQuery({ queryKey: ['sign-in', audience], queryFn: () => api.get<SignInOptions>(`/api/auth/${audience}/sign-in`), staleTime: 60_000 });
   const issuers = options.data?.issuers ?? [];
   const password = options.data?.password ?? true;
-  /** A tech with two-factor: the password was right, a code is still needed. */
-  const [ticket, setTicket] = useState<string | null>(null);
+  /** A tech with two-factor: the password (or single sign-on) was right, a code is still needed. */
+  const [ticket, setTicket] = useState<string | null>(() => (audience === 'tech' ? takeTwoFactorTicket() : null));
   const id = useId();
   const submit = async (e: FormEvent) => {
     e.preventDefault();

@@ -49,8 +49,10 @@ export function deleteSession(db: Tx, tokenHash: string) {
 }
 
 /** Ends every session of a user (deactivated, or a new password). */
+/** Every session of the user, and a tech's logins waiting for their two-factor code (let in by the password of before). */
 export async function deleteSessionsOf(db: Tx, kind: UserKind, userId: number): Promise<void> {
   await db.deleteFrom('sessions').where('user_kind', '=', kind).where('user_id', '=', userId).execute();
+  if (kind === 'tech') await db.deleteFrom('login_tickets').where('tech_id', '=', userId).execute();
 }
 
 /** What a login checks, by (normalized) email. */

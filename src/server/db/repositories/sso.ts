@@ -114,3 +114,8 @@ export function personByEmail(db: Tx, side: Side, email: string) {
     .where('email', '=', email)
     .executeTakeFirst();
 }
+
+/** The portal user with this (lower-case) email, with their company. */
+export function portalUserByEmail(db: Tx, email: string) {
+  return db.selectFrom('portal_users').select(['id', 'active', 'company_id']).where('email', '=', email).executeTakeFirst();
+}
