@@ -148,6 +148,35 @@ describe.each(DIALECTS)('API tokens on %s', (kind) => {
     expect(me.body.error).toMatchObject({ code: 'token_scope', details: { needed: ['read', 'write'] } });
   });
 
+  it('no token decides who signs in: makes an admin, sets a password, resets two-factor or changes the sign-in rules', async () => {
+    const { secret } = await create({ name: 'Provisioning, leaked', scopes: ['read', 'write', 'admin'] });
+    const tech = await s.f.tech({ name: 'Tina Tech' });
+    const user = await s.f.portalUser(w.companyId);
+    const refused = async (method: string, path: string, body?: unknown) => {
+      const r = await call(secret, method, path, body);
+      expect(r.status, `${method} ${path}: ${r.text}`).toBe(403);
+      expect(r.body.error.code).toBe('token_scope');
+      expect(r.body.error.message).toMatch(/^An API token cannot .+: sign in as an admin to do it$/);
+    };
+    const before = await s.ctx.db.selectFrom('techs').select(['id', 'role', 'password_hash']).orderBy('id').execute();
+    await refused('POST', '/api/admin/techs', { email: 'successor@example.test', name: 'Successor', password: 'a long password 1', role: 'admin' });
+    await refused('PATCH', `/api/admin/techs/${tech.id}`, { role: 'admin' });
+    await refused('PATCH', `/api/admin/techs/${admin.id}`, { password: 'taken over 12345' });
+    await refused('PATCH', `/api/admin/techs/${tech.id}`, { name: 'Renamed', password: 'taken over 12345' });
+    await refused('PATCH', `/api/admin/portal-users/${user.id}`, { password: 'taken over 12345' });
+    await refused('DELETE', `/api/admin/techs/${admin.id}/two-factor`);
+    await refused('PUT', '/api/admin/security', { techTwoFactorRequired: true });
+    // Nothing changed.
+    expect(await s.ctx.db.selectFrom('techs').select(['id', 'role', 'password_hash']).orderBy('id').execute()).toEqual(before);
+    expect((await s.ctx.db.selectFrom('techs').select('name').where('id', '=', tech.id).executeTakeFirstOrThrow()).name).toBe('Tina Tech');
+    // What provisioning needs still works: a tech (not an admin), a name, a deactivation.
+    const made = await call(secret, 'POST', '/api/admin/techs', { email: 'new.tech@example.test', name: 'New Tech', password: 'a long password 1' });
+    expect(made.status, made.text).toBe(201);
+    expect((await call(secret, 'PATCH', `/api/admin/techs/${tech.id}`, { name: 'Tina Renamed', active: false })).status).toBe(200);
+    // A signed-in admin may do all of it.
+    expect((await adminClient.patch(`/api/admin/techs/${tech.id}`, { role: 'admin' })).status).toBe(200);
+  });
+
   it('no token reaches the portal, nor the tokens themselves (a token cannot make its successor)', async () => {
     const { secret } = await create({ name: 'Everything', scopes: ['read', 'write', 'admin'] });
     expect((await call(secret, 'GET', '/api/portal/me')).body.error.code).toBe('token_scope');

@@ -1,4 +1,5 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { Forbidden } from '../../errors.js';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import {
   BoardCompaniesBody,
@@ -34,6 +35,16 @@ import { createSharedReply, deleteSharedReply, listSharedReplies, updateSharedRe
 import { rotateWidgetSecret, saveWidget, widgetSettings } from '../../services/widget.js';
 import { LOGO_CONTENT_TYPES, MAX_LOGO_BYTES, removeLogo, saveBranding, saveLogo } from '../../services/branding.js';
 
+/**
+ * What an API token may not do, whatever its scopes: decide who signs in as an admin, or as
+ * someone else (make an admin, set a password, reset two-factor, change the sign-in rules). A
+ * leaked token would otherwise leave itself a successor that outlives its revocation, by signing in
+ * as the person it made or took over (docs/integrations.md).
+ */
+function refuseToToken(req: FastifyRequest, what: string, when = true) {
+  if (when && req.apiTokenId !== undefined) throw new Forbidden('token_scope', `An API token cannot ${what}: sign in as an admin to do it`);
+}
+
 export const adminRoutes = (ctx: Ctx) => async (root: FastifyInstance) => {
   const app = root.withTypeProvider<ZodTypeProvider>();
   guardRoutes(app, ctx, 'tech', { admin: true });
@@ -53,10 +64,12 @@ export const adminRoutes = (ctx: Ctx) => async (root: FastifyInstance) => {
 
   // Security (services/two-factor.ts): whether techs must use two-factor; a tech's two-factor reset (lost phone).
   app.get('/security', { schema: { tags, response: answers(V.SecuritySettings) } }, async () => securitySettings(ctx.db));
-  app.put('/security', { schema: { tags, body: SecurityBody, response: answers(V.SecuritySettings) } }, async (req) =>
-    saveSecurity(ctx, techOf(req).id, req.body),
-  );
+  app.put('/security', { schema: { tags, body: SecurityBody, response: answers(V.SecuritySettings) } }, async (req) => {
+    refuseToToken(req, 'change how techs sign in');
+    return saveSecurity(ctx, techOf(req).id, req.body);
+  });
   app.delete('/techs/:id/two-factor', { schema: { tags, params: IdParam, response: answers(V.Done) } }, async (req) => {
+    refuseToToken(req, "reset a tech's two-factor");
     await resetTwoFactor(ctx, req.params.id);
     return { ok: true as const };
   });
@@ -111,10 +124,13 @@ export const adminRoutes = (ctx: Ctx) => async (root: FastifyInstance) => {
 
   app.get('/techs', { schema: { tags, response: answers(z.array(V.AdminTech)) } }, async () => admin.listTechs(ctx.db));
   app.post('/techs', { schema: { tags, body: TechBody, response: answers(V.Created, 201) } }, async (req, reply) => {
+    refuseToToken(req, 'make an admin', req.body.role === 'admin');
     reply.status(201);
     return { id: await admin.createTech(ctx, req.body) };
   });
   app.patch('/techs/:id', { schema: { tags, params: IdParam, body: TechPatch, response: answers(V.Created) } }, async (req) => {
+    refuseToToken(req, 'make an admin', req.body.role === 'admin');
+    refuseToToken(req, "set a tech's password", req.body.password !== undefined);
     await admin.updateTech(ctx, req.params.id, req.body);
     return { id: req.params.id };
   });
@@ -147,6 +163,7 @@ export const adminRoutes = (ctx: Ctx) => async (root: FastifyInstance) => {
     return exportTech(ctx, req.params.id);
   });
   app.patch('/portal-users/:id', { schema: { tags, params: IdParam, body: PortalUserPatch, response: answers(V.Created) } }, async (req) => {
+    refuseToToken(req, "set a portal user's password", req.body.password !== undefined);
     await admin.updatePortalUser(ctx, req.params.id, req.body);
     return { id: req.params.id };
   });
