@@ -15,6 +15,7 @@ import { Client, loginAs } from './support/http.js';
 import { TestClock } from './support/clock.js';
 import { connect } from './support/sockets.js';
 import { runCli } from './support/cli.js';
+import { enableTwoFactor } from '../src/server/db/repositories/account.js';
 
 const STEP = 30_000;
 const codeAt = (secret: string, at: number) =>
@@ -94,6 +95,20 @@ describe.each(DIALECTS)('two-factor on %s', (kind) => {
       expect(stored).not.toContain(c);
       expect(stored).not.toContain(c.replace('-', ''));
     }
+  });
+
+  it('turns on only the secret its code was checked against: a set-up started again meanwhile is not switched on unseen', async () => {
+    const t = await newTech();
+    const first = (await t.client.post(`${ACCOUNT}/two-factor/setup`)).body.secret as string;
+    // A second set-up (another tab, or a stolen session) between the code's check and the switch-on.
+    const second = (await t.client.post(`${ACCOUNT}/two-factor/setup`)).body.secret as string;
+    expect(second).not.toBe(first);
+    expect(await enableTwoFactor(s.ctx.db, t.id, first, clock.now())).toBe(false);
+    const row = await s.ctx.db.selectFrom('tech_two_factor').select(['secret', 'enabled_at']).where('tech_id', '=', t.id).executeTakeFirstOrThrow();
+    expect(row).toEqual({ secret: second, enabled_at: null });
+    // The secret shown last is the one a right code turns on.
+    const confirmed = await t.client.post(`${ACCOUNT}/two-factor/confirm`, { code: codeAt(second, clock.now()) });
+    expect(confirmed.status, confirmed.text).toBe(200);
   });
 
   it('a right password gives only a pending step; a code of this step gives the session', async () => {

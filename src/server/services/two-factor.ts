@@ -183,7 +183,11 @@ export async function confirmSetup(ctx: Ctx, techId: number, email: string, code
   });
   const codes = Array.from({ length: RECOVERY_CODE_COUNT }, newRecoveryCode);
   await inTransaction(ctx, async (trx) => {
-    if (!(await enableTwoFactor(trx, techId, ctx.now()))) throw new Conflict('totp_already_enabled', 'Two-factor sign-in is on already');
+    if (!(await enableTwoFactor(trx, techId, secret, ctx.now()))) {
+      // On already, or a new set-up began while this code was checked: its secret is the one shown now.
+      if (await twoFactorEnabled(trx, techId)) throw new Conflict('totp_already_enabled', 'Two-factor sign-in is on already');
+      throw new Conflict('totp_not_pending', 'A new set-up was started meanwhile: scan its code and enter a code from it');
+    }
     await replaceRecoveryCodes(
       trx,
       techId,

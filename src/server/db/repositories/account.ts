@@ -105,8 +105,15 @@ export async function claimStep(db: Tx, techId: number, step: number): Promise<b
   return Number(r.numUpdatedRows) === 1;
 }
 
-export async function enableTwoFactor(db: Tx, techId: number, now: number): Promise<boolean> {
-  const r = await db.updateTable('tech_two_factor').set({ enabled_at: now }).where('tech_id', '=', techId).where('enabled_at', 'is', null).executeTakeFirst();
+export async function enableTwoFactor(db: Tx, techId: number, secret: string, now: number): Promise<boolean> {
+  // Only the secret the code was checked against: a set-up started again meanwhile made another.
+  const r = await db
+    .updateTable('tech_two_factor')
+    .set({ enabled_at: now })
+    .where('tech_id', '=', techId)
+    .where('secret', '=', secret)
+    .where('enabled_at', 'is', null)
+    .executeTakeFirst();
   return Number(r.numUpdatedRows) === 1;
 }
 
