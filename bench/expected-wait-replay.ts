@@ -213,12 +213,13 @@ export function simulate(o: SimOptions): Sample[] {
     arrivals.push(now);
     const since = now - HISTORY_WINDOW_MS;
     while (history.length && history[0].requestedAt < since - 12 * HOUR) history.shift();
-    // What the server reads: the board's chats of the window, newest first, at most HISTORY_LIMIT; times not yet reached are null.
+    // What the server reads: the board's chats of the window, newest first, at most HISTORY_LIMIT, the
+    // ones still waiting included (as queueHistoryRows reads them); times not yet reached are null.
     const rows: HistoryRow[] = [];
     for (let i = history.length - 1; i >= 0 && rows.length < HISTORY_LIMIT; i--) {
       const h = history[i];
       if (h.requestedAt < since) break;
-      if ((h.joinedAt === null && h.abandoned === null) || h === chat) continue;
+      if (h === chat) continue;
       rows.push({ requestedAt: h.requestedAt, joinedAt: h.joinedAt, endedAt: h.endedAt, leftQueueAt: h.abandoned });
     }
     const position = waiting.length;
