@@ -1,5 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { ABOVE_MAX, COVERAGE, estimateWait, gammaP, shownRange, waitCdf, type HistoryRow, type QueueState, type WaitRange } from './expected-wait.js';
+import {
+  ABOVE_MAX,
+  COVERAGE,
+  estimateWait,
+  gammaP,
+  Outcomes,
+  OUTCOMES_KEPT,
+  shownRange,
+  waitCdf,
+  type HistoryRow,
+  type QueueState,
+  type WaitRange,
+} from './expected-wait.js';
 
 const MIN = 60_000;
 const NOW = Date.UTC(2026, 11, 3, 12);
@@ -143,6 +155,61 @@ describe('expected wait estimator', () => {
     const fresh = range(estimateWait(state({ ...q, history: [...past, ...waitingSince(1)] })));
     const old = range(estimateWait(state({ ...q, history: [...past, ...waitingSince(25)] })));
     expect(old.highMin).toBeLessThan(fresh.highMin);
+  });
+
+  it("corrects the model by the board's own outcomes: waits that kept ending above their estimates raise the top end", () => {
+    const q = state({ position: 6 });
+    const plain = range(estimateWait(q));
+    // No outcomes yet: the model's own chances.
+    expect(estimateWait(q, new Outcomes())).toEqual(plain);
+    // Forty chats whose waits each ended at their estimate's 97th percentile or later (the model too short here).
+    const late = new Outcomes();
+    const cdf = waitCdf(q) as (m: number) => number;
+    const at = (p: number) => {
+      let m = 0;
+      while (cdf(m) < p) m += 0.25;
+      return m;
+    };
+    for (let id = 1; id <= 40; id++) {
+      late.shown(id, NOW, cdf);
+      late.joined(id, NOW + at(0.97) * MIN);
+    }
+    expect(late.size).toBe(40);
+    const corrected = range(estimateWait(q, late));
+    expect(corrected.highMin).toBeGreaterThan(plain.highMin);
+    // And waits that kept ending at the middle of their estimates narrow it.
+    const middle = new Outcomes();
+    for (let id = 1; id <= 40; id++) {
+      middle.shown(id, NOW, cdf);
+      middle.joined(id, NOW + at(0.5) * MIN);
+    }
+    const narrow = range(estimateWait(q, middle));
+    expect(narrow.highMin - narrow.lowMin).toBeLessThan(plain.highMin - plain.lowMin);
+  });
+
+  it('records a chat once, by its first estimate; not a chat that left; at most the newest OUTCOMES_KEPT', () => {
+    const o = new Outcomes();
+    const early = (m: number) => Math.min(1, m / 10);
+    o.shown(1, NOW, early);
+    // A later estimate of the same chat does not replace its first.
+    o.shown(1, NOW, (m) => Math.min(1, m / 100));
+    o.joined(1, NOW + 5 * MIN);
+    // Joined twice, or joined without an estimate shown: nothing more.
+    o.joined(1, NOW + 6 * MIN);
+    o.joined(2, NOW + 6 * MIN);
+    expect(o.size).toBe(1);
+    expect(o.recalibrate(early)(5)).toBeCloseTo((1 + 0.5 * 20) / 21, 9);
+    // A chat that left the queue has no wait to record.
+    o.shown(3, NOW, early);
+    o.forget(3);
+    o.joined(3, NOW + MIN);
+    expect(o.size).toBe(1);
+    expect(o.pendingIds()).toEqual([]);
+    for (let id = 10; id < 10 + OUTCOMES_KEPT + 50; id++) {
+      o.shown(id, NOW, early);
+      o.joined(id, NOW + MIN);
+    }
+    expect(o.size).toBe(OUTCOMES_KEPT);
   });
 
   it("computes the gamma distribution function: shape 1 is the exponential's", () => {

@@ -267,11 +267,81 @@ function cumulativeLeave(rates: number[], age: number): number {
   return h;
 }
 
-export function estimateWait(s: QueueState): WaitRange {
+/**
+ * The estimate; with `outcomes` (the board's record, see Outcomes) the model's chances are first
+ * corrected by where the board's recent waits fell in their own estimates, and `chat`'s first
+ * estimate is added to the record.
+ */
+export function estimateWait(s: QueueState, outcomes?: Outcomes, chat?: { id: number; requestedAt: number }): WaitRange {
   const cdf = waitCdf(s);
+  if (outcomes && chat) outcomes.shown(chat.id, chat.requestedAt, cdf);
   if (!cdf) return { kind: 'unknown' };
   const basis = s.staffedTechs > 0 ? 'queue' : 'history';
-  return { kind: 'range', ...shownRange(cdf), basis };
+  return { kind: 'range', ...shownRange(outcomes ? outcomes.recalibrate(cdf) : cdf), basis };
+}
+
+/** How many recent outcomes a board's record keeps, and how many the model's own chances count for against them. */
+export const OUTCOMES_KEPT = 500;
+export const OUTCOMES_PRIOR = 20;
+
+/**
+ * A board's record of how its estimates turned out: for each chat joined, the chance its first
+ * estimate gave a wait at most as long as the actual one (uniform between 0 and 1 if the model is
+ * right). When the model is too narrow for this desk (shift changes it cannot see) or too wide
+ * (waits in whole minutes), those chances pile up at the ends or in the middle; recalibrate maps
+ * the model's chance p to the share of recorded outcomes at or under p (blended with p itself,
+ * OUTCOMES_PRIOR outcomes' worth), so the range is chosen by how such estimates turned out here.
+ * In memory (per server node), the newest OUTCOMES_KEPT.
+ */
+export class Outcomes {
+  /** Chats shown an estimate and not yet joined: their first estimate's distribution. */
+  private pending = new Map<number, { requestedAt: number; cdf: (min: number) => number }>();
+  private recent: number[] = [];
+  private sorted: number[] = [];
+
+  /** A chat was shown an estimate: its first one is kept until the chat is joined or leaves. */
+  shown(chatId: number, requestedAt: number, cdf: ((min: number) => number) | null) {
+    if (cdf && !this.pending.has(chatId)) this.pending.set(chatId, { requestedAt, cdf });
+  }
+
+  /** The chat was joined at `joinedAt`: where its wait fell in its first estimate. */
+  joined(chatId: number, joinedAt: number) {
+    const p = this.pending.get(chatId);
+    if (!p) return;
+    this.pending.delete(chatId);
+    this.recent.push(p.cdf((joinedAt - p.requestedAt) / MINUTE));
+    if (this.recent.length > OUTCOMES_KEPT) this.recent.shift();
+    this.sorted = [...this.recent].sort((a, b) => a - b);
+  }
+
+  /** The chat left the queue unanswered (or is no longer tracked): its wait is not known. */
+  forget(chatId: number) {
+    this.pending.delete(chatId);
+  }
+
+  pendingIds(): number[] {
+    return [...this.pending.keys()];
+  }
+
+  get size() {
+    return this.recent.length;
+  }
+
+  recalibrate(cdf: (min: number) => number): (min: number) => number {
+    const xs = this.sorted;
+    if (!xs.length) return cdf;
+    return (min: number) => {
+      const p = cdf(min);
+      let lo = 0;
+      let hi = xs.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (xs[mid] <= p) lo = mid + 1;
+        else hi = mid;
+      }
+      return (lo + p * OUTCOMES_PRIOR) / (xs.length + OUTCOMES_PRIOR);
+    };
+  }
 }
 
 /** Whole minutes a range may end on: every minute under 20, then every 5 (no false precision). */
