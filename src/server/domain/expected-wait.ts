@@ -14,8 +14,9 @@
  * The waits the range is for are those of requesters who stay until a tech joins, so each wait is
  * weighted by the chance a requester is still there after it. The range is then chosen among the
  * ranges the portal can show (whole minutes, fives past 20) by the chance each holds: the top end
- * with at most 10% above it, the low end bringing the range nearest 80%. docs/expected-wait.md
- * has the details and the replay's figures.
+ * with at most 10% above it, the low end bringing the range nearest 80%; with the board's record
+ * of how its estimates turned out (Outcomes), by those outcomes rather than the model's own
+ * chances. docs/expected-wait.md has the details and the replay's figures.
  */
 
 const MINUTE = 60_000;
