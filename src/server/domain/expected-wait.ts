@@ -225,8 +225,8 @@ export function waitMoments(s: Omit<QueueState, 'history' | 'now'>, ev: Evidence
  * The chance the wait is at most `min` minutes, for a requester who stays until joined, as
  * measured over the chats that were joined: the gamma fit weighted by the chance a requester is
  * still there after each wait (recent requesters' patience, leaveByAge), so long waits count for
- * the share of requesters who sit them out. Evaluated on the shown minutes (the only ends a range
- * may have) and exact there; null when there is nothing to go by.
+ * the share of requesters who sit them out. Exact at the shown minutes (the only ends a range may
+ * have), linear between them; null when there is nothing to go by.
  */
 export function waitCdf(s: QueueState): ((min: number) => number) | null {
   const ev = evidenceFrom(s.history, s.now);
@@ -252,7 +252,7 @@ export function waitCdf(s: QueueState): ((min: number) => number) | null {
     let i = 0;
     while (i + 1 < ends.length && ends[i + 1] <= min) i++;
     if (i + 1 >= ends.length) return Math.min(1, mass[i] / total);
-    // Between shown minutes (the replay's actual waits): linear, as a check of calibration only.
+    // Between shown minutes (an actual wait, where it fell for the board's record): linear.
     const f = (min - ends[i]) / (ends[i + 1] - ends[i]);
     return (mass[i] + (mass[i + 1] - mass[i]) * f) / total;
   };
