@@ -24,6 +24,7 @@
 import {
   HISTORY_LIMIT,
   HISTORY_WINDOW_MS,
+  Outcomes,
   estimateWait,
   evidenceFrom,
   midpointMin,
@@ -155,6 +156,8 @@ export function simulate(o: SimOptions): Sample[] {
   let ewma: number | null = null;
   let now = 0;
   let nextId = 1;
+  // The desk's record of how its estimates turned out, as the server keeps one per board.
+  const outcomes = new Outcomes();
   const surges: { from: number; to: number; factor: number }[] = [];
 
   const free = (t: Tech) => t.onDuty && t.busy < o.slotsPerTech;
@@ -178,6 +181,7 @@ export function simulate(o: SimOptions): Sample[] {
     const chat = waiting.shift();
     if (!chat) return;
     chat.joinedAt = now;
+    outcomes.joined(chat.id, now);
     t.busy++;
     if (chat.pending) {
       const actual = (now - chat.requestedAt) / MIN;
@@ -213,16 +217,18 @@ export function simulate(o: SimOptions): Sample[] {
     arrivals.push(now);
     const since = now - HISTORY_WINDOW_MS;
     while (history.length && history[0].requestedAt < since - 12 * HOUR) history.shift();
-    // What the server reads: the board's chats of the window, newest first, at most HISTORY_LIMIT; times not yet reached are null.
+    // What the server reads: the board's chats of the window, newest first, at most HISTORY_LIMIT, the
+    // ones still waiting included (as queueHistoryRows reads them); times not yet reached are null.
     const rows: HistoryRow[] = [];
     for (let i = history.length - 1; i >= 0 && rows.length < HISTORY_LIMIT; i--) {
       const h = history[i];
       if (h.requestedAt < since) break;
-      if ((h.joinedAt === null && h.abandoned === null) || h === chat) continue;
+      if (h === chat) continue;
       rows.push({ requestedAt: h.requestedAt, joinedAt: h.joinedAt, endedAt: h.endedAt, leftQueueAt: h.abandoned });
     }
     const position = waiting.length;
-    const range = estimateWait({ position, staffedTechs: staffed(), slotsPerTech: o.slotsPerTech, freeSlots: freeSlots(), history: rows, now });
+    const queue = { position, staffedTechs: staffed(), slotsPerTech: o.slotsPerTech, freeSlots: freeSlots(), history: rows, now };
+    const range = estimateWait(queue, outcomes, { id: chat.id, requestedAt: now });
     const ev = evidenceFrom(rows, now);
     const lastHour = arrivals.filter((t) => t > now - HOUR).length;
     const erlang = erlangCWait(staffed() * o.slotsPerTech, lastHour / 60, ev.handle.mean / MIN, position);
@@ -232,6 +238,7 @@ export function simulate(o: SimOptions): Sample[] {
       if (i >= 0) {
         waiting.splice(i, 1);
         chat.abandoned = now;
+        outcomes.forget(chat.id);
       }
     });
     dispatch();
@@ -338,8 +345,9 @@ export function score(samples: Sample[]): Score {
 }
 
 /**
- * Replay of a database's own history: its completed chats of one board in request order. Staffing
- * is not recorded, so it is reconstructed: the techs on duty are those who joined a chat of the
+ * Replay of a database's own history: its completed chats of one board in request order, with the
+ * board's record of outcomes kept as the server keeps it. Staffing is not recorded, so it is
+ * reconstructed: the techs on duty are those who joined a chat of the
  * board within an hour either side, and a tech's slot is open when they are in no chat of it.
  */
 export function replayRows(
@@ -353,6 +361,8 @@ export function replayRows(
     list.sort((a, b) => a.requestedAt - b.requestedAt);
     let ewma: number | null = null;
     const joins = [...list].sort((a, b) => a.joinedAt - b.joinedAt);
+    const idOf = new Map(list.map((x, k) => [x, k]));
+    const outcomes = new Outcomes();
     let j = 0;
     for (let i = 0; i < list.length; i++) {
       const c = list[i];
@@ -360,6 +370,7 @@ export function replayRows(
       while (j < joins.length && joins[j].joinedAt <= now) {
         const w = (joins[j].joinedAt - joins[j].requestedAt) / MIN;
         ewma = ewma === null ? w : 0.2 * w + 0.8 * ewma;
+        outcomes.joined(idOf.get(joins[j]) as number, joins[j].joinedAt);
         j++;
       }
       const near = list.filter((x) => Math.abs(x.joinedAt - now) <= HOUR || (x.joinedAt <= now && x.endedAt >= now));
@@ -373,7 +384,7 @@ export function replayRows(
         .filter((x) => x.requestedAt >= now - HISTORY_WINDOW_MS && x.requestedAt < now)
         .slice(-HISTORY_LIMIT)
         .map((x) => ({ requestedAt: x.requestedAt, joinedAt: x.joinedAt <= now ? x.joinedAt : null, endedAt: x.endedAt <= now ? x.endedAt : null }));
-      const range = estimateWait({ position, staffedTechs: onDuty.size, slotsPerTech, freeSlots: free, history, now });
+      const range = estimateWait({ position, staffedTechs: onDuty.size, slotsPerTech, freeSlots: free, history, now }, outcomes, { id: i, requestedAt: now });
       const ev = evidenceFrom(history, now);
       const lastHour = list.filter((x) => x.requestedAt > now - HOUR && x.requestedAt <= now).length;
       samples.push({

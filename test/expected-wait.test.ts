@@ -10,7 +10,7 @@ import { loginAs, type Client } from './support/http.js';
 import { world, type World } from './support/flows.js';
 import { connect, type TestSocket } from './support/sockets.js';
 import { saveOfficeHours } from '../src/server/services/office-hours.js';
-import { staffing } from '../src/server/services/expected-wait.js';
+import { boardOutcomes, staffing } from '../src/server/services/expected-wait.js';
 
 const ALWAYS_OPEN = Object.fromEntries(['0', '1', '2', '3', '4', '5', '6'].map((d) => [d, [{ start: '00:00', end: '24:00' }]]));
 
@@ -102,6 +102,35 @@ describe.each(DIALECTS)('expected wait on %s', (kind) => {
     expect((await staffing(s.ctx, s.ctx.db, scope)).staffedTechs).toBe(1);
     await w.techClient.put('/api/console/status', { available: true });
   });
+
+  it("keeps the board's record of outcomes: a joined chat's wait against its first estimate, not a chat that left", async () => {
+    // A board of its own, so the record holds only this test's chats.
+    const w2 = await world(s);
+    await saveOfficeHours(s.ctx.db, { timezone: 'UTC', schedule: ALWAYS_OPEN });
+    await online(w2.techClient);
+    const ask = async (subject: string) => {
+      const u = await s.f.portalUser(w2.companyId);
+      const user = await loginAs(s.url, 'portal', u.email, PASSWORD);
+      const r = await user.post('/api/portal/chats', { boardId: w2.boardId, subject, message: 'Help' });
+      expect(r.status, r.text).toBe(201);
+      return { user, id: r.body.chat.id as number };
+    };
+    const record = boardOutcomes(s.ctx, w2.boardId);
+    const x = await ask('Joined');
+    await within(async () => (await detail(x)).expectedWait.kind).toBe('range');
+    const y = await ask('Left');
+    await within(async () => (await detail(y)).expectedWait.kind).toBe('range');
+    expect(record.pendingIds().sort()).toEqual([x.id, y.id].sort());
+    expect((await y.user.post(`/api/portal/chats/${y.id}/leave`)).status).toBe(200);
+    expect((await w2.techClient.post(`/api/console/chats/${x.id}/join`)).status).toBe(200);
+    // Another requester's polls reload the board's history (every 15 s): the join is recorded then.
+    const z = await ask('Next');
+    await expect.poll(async () => (await detail(z), record.size), { timeout: 25_000, interval: 1000 }).toBe(1);
+    // The chat that left is not in the record, nor waiting for a wait; the new one waits.
+    expect(record.pendingIds()).toEqual([z.id]);
+    await z.user.post(`/api/portal/chats/${z.id}/leave`);
+    await w2.techClient.post(`/api/console/chats/${x.id}/complete`, { note: 'done' });
+  }, 40_000);
 
   it('outside office hours says when support opens instead of a range', async () => {
     const day = (new Date().getUTCDay() + 2) % 7;

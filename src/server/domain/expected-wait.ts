@@ -5,15 +5,18 @@
  *
  * Model: the wait is the time until a slot frees for this chat, plus the time a tech takes to pick
  * it up. The chats ahead take the open slots first; each later one still waiting at its turn
- * (requesters give up at the rate recent ones did) needs a slot release, and so does this chat
- * when no slot is open for it. Releases come at a pace: the staffing's (slots / mean handle time,
- * a Poisson stream when many handle times overlap) blended with the pace measured while chats
- * queued in the last hour. So
- *   wait = pickup + Gamma(shape = releases, scale = 1 / pace)
+ * needs a slot release, and so does this chat when no slot is open for it. Whether one ahead is
+ * still there at its turn follows how long it has already waited and how recent requesters gave
+ * up by time waited (a life table). Releases come at a pace: the staffing's (slots / mean handle
+ * time) blended with the pace measured while chats queued in the last hour. So
+ *   wait = pickup + Gamma(mean = releases / pace, variance from the handle times' spread)
  * with the pickup's middle and spread taken from chats that were first in line when requested.
- * Estimation error (few recent chats), who gives up, and staffing drift during the wait widen the
- * variance; the total is fitted with a gamma distribution by its mean and variance and the range
- * is its 16th–90th percentiles, rounded to whole minutes. docs/expected-wait.md has the details.
+ * The waits the range is for are those of requesters who stay until a tech joins, so each wait is
+ * weighted by the chance a requester is still there after it. The range is then chosen among the
+ * ranges the portal can show (whole minutes, fives past 20) by the chance each holds: the top end
+ * with at most 10% above it, the low end bringing the range nearest 80%; with the board's record
+ * of how its estimates turned out (Outcomes), by those outcomes rather than the model's own
+ * chances. docs/expected-wait.md has the details and the replay's figures.
  */
 
 const MINUTE = 60_000;
@@ -56,6 +59,10 @@ export type Evidence = {
   pace: { rate: number; joins: number };
   /** How often a waiting requester gives up, per ms waited: recent leavers over the time all recent chats waited. */
   leaveRate: number;
+  /** The same by how long they had waited (per LEAVE_AGES_MS band): patience runs out more the longer one waits. */
+  leaveByAge: number[];
+  /** How long each chat still waiting has waited (ms), oldest first: those ahead of a newcomer. */
+  waitingAges: number[];
 };
 
 /** Priors used alone with no history, and blended in with little: a 8-minute chat, a 30-second pickup. */
@@ -69,17 +76,25 @@ export const PRIOR = {
   /** Nobody gave up over this much waiting: the leave rate's prior. */
   waitedMs: 60 * MINUTE,
 } as const;
-/** Share of extra variance for staffing changing during the wait (techs leaving, breaks, DNR). */
-const DRIFT = 0.02;
-/** Dispersion of slot releases against a Poisson stream's (1: as Poisson; the replay found no gain above). */
-const DISPERSION = 1.0;
-/** The range's percentiles. */
-export const LOW_Q = 0.16;
-export const HIGH_Q = 0.9;
+/**
+ * Share of extra variance when nobody can take the chat now: when techs come back is unknown.
+ * (With techs on duty there is none: the handle times' own spread, measured, gives the range its
+ * width; a fixed 2% margin there made the one-chat desks' ranges too wide in the replay.)
+ */
+const NO_STAFF_DRIFT = 0.25;
+/** The shown range's targets (issue 16): it holds the wait 80% of the time, the wait is above it at most 10%. */
+export const COVERAGE = 0.8;
+export const ABOVE_MAX = 0.1;
+/** The longest top end shown (minutes): a day. */
+const MAX_SHOWN_MIN = 24 * 60;
 /** How far back the history reaches, and how many chats it uses. */
 export const HISTORY_WINDOW_MS = 3 * 3600_000;
 export const HISTORY_LIMIT = 200;
 export const PACE_WINDOW_MS = 3600_000;
+/** Bands of time waited (ms, lower edges) with a leave rate each. */
+export const LEAVE_AGES_MS = [0, 5, 10, 20, 40].map((m) => m * MINUTE);
+/** Waiting time a band's rate is pulled towards the overall rate with (a prior): thin bands follow the overall. */
+const LEAVE_BAND_PRIOR_MS = 30 * MINUTE;
 /** Joins the measured pace needs before it is used alone (nobody can take the chat now). */
 const MIN_PACE_JOINS = 5;
 /** How many joins the staffing-based pace counts for against the measured one. */
@@ -113,9 +128,26 @@ export function evidenceFrom(history: HistoryRow[], now: number): Evidence {
     const out = r.joinedAt ?? r.leftQueueAt ?? now;
     return a + Math.max(0, Math.min(out, now) - r.requestedAt);
   }, 0);
+  const leaveRate = left / (waited + PRIOR.waitedMs);
+  // A life table: each band's leavers over the time recent chats spent waiting in that band.
+  const exposure = LEAVE_AGES_MS.map(() => 0);
+  const leavers = LEAVE_AGES_MS.map(() => 0);
+  for (const r of recent) {
+    const outAt = r.joinedAt !== null && r.joinedAt <= now ? r.joinedAt : r.leftQueueAt != null && r.leftQueueAt <= now ? r.leftQueueAt : now;
+    const age = Math.max(0, outAt - r.requestedAt);
+    const leftHere = r.joinedAt === null && r.leftQueueAt != null && r.leftQueueAt <= now;
+    LEAVE_AGES_MS.forEach((lo, b) => {
+      const hi = LEAVE_AGES_MS[b + 1] ?? Infinity;
+      if (age > lo) exposure[b] += Math.min(age, hi) - lo;
+      if (leftHere && age >= lo && age < hi) leavers[b]++;
+    });
+  }
+  const stillWaiting = recent.filter((r) => (r.joinedAt === null || r.joinedAt > now) && (r.leftQueueAt == null || r.leftQueueAt > now));
   return {
     pace: busyPace(history, now),
-    leaveRate: left / (waited + PRIOR.waitedMs),
+    leaveRate,
+    leaveByAge: exposure.map((e, b) => (leavers[b] + leaveRate * LEAVE_BAND_PRIOR_MS) / (e + LEAVE_BAND_PRIOR_MS)),
+    waitingAges: stillWaiting.map((r) => now - r.requestedAt).sort((a, b) => b - a),
     handle: { mean: hMean, cv2: (hCv2 * handles.length + PRIOR.handleCv2 * w) / (handles.length + w), n: handles.length },
     pickup: { mean: pMean, var: pVar, n: firsts.length },
     waits: joined.map((r) => r.joinedAt - r.requestedAt),
@@ -170,7 +202,9 @@ export function waitMoments(s: Omit<QueueState, 'history' | 'now'>, ev: Evidence
   let t = 0;
   const free = slots > 0 ? Math.max(0, s.freeSlots) : 0;
   for (let j = free; j < s.position - 1; j++) {
-    const p = Math.exp(-ev.leaveRate * t);
+    // Its age now: the history's j-th oldest waiting chat (a newcomer when the history has fewer).
+    const age = ev.waitingAges[j] ?? 0;
+    const p = Math.exp(cumulativeLeave(ev.leaveByAge, age) - cumulativeLeave(ev.leaveByAge, age + t));
     releases += p;
     leaverVar += p * (1 - p);
     t += p * step;
@@ -179,36 +213,160 @@ export function waitMoments(s: Omit<QueueState, 'history' | 'now'>, ev: Evidence
   const queueMean = releases * step;
   // The handle-time mean is estimated: its relative variance is cv² / n (the prior counts as PRIOR.weight chats).
   const relErr = ev.handle.cv2 / (ev.handle.n + PRIOR.weight);
-  // Without techs now, when they come back is unknown: as wide again as with them.
-  const drift = slots > 0 ? DRIFT : DRIFT + 0.25;
-  const queueVar = (releases * DISPERSION + leaverVar) * step * step + queueMean * queueMean * (relErr + drift);
+  const drift = slots > 0 ? 0 : NO_STAFF_DRIFT;
+  // Slot releases are a superposition of renewal streams, one per slot: the time to the k-th is
+  // about k steps with variance k × step² × cv² of the handle time (cv² 1 would be Poisson).
+  const queueVar = (releases * ev.handle.cv2 + leaverVar) * step * step + queueMean * queueMean * (relErr + drift);
   const pickupVar = ev.pickup.var * (1 + 1 / (ev.pickup.n + PRIOR.weight));
   return { mean: ev.pickup.mean + queueMean, var: pickupVar + queueVar };
 }
 
-export function estimateWait(s: QueueState): WaitRange {
+/**
+ * The chance the wait is at most `min` minutes, for a requester who stays until joined, as
+ * measured over the chats that were joined: the gamma fit weighted by the chance a requester is
+ * still there after each wait (recent requesters' patience, leaveByAge), so long waits count for
+ * the share of requesters who sit them out. Exact at the shown minutes (the only ends a range may
+ * have), linear between them; null when there is nothing to go by.
+ */
+export function waitCdf(s: QueueState): ((min: number) => number) | null {
   const ev = evidenceFrom(s.history, s.now);
   const m = waitMoments(s, ev);
-  if (m) {
-    const shape = (m.mean * m.mean) / m.var;
-    const scale = m.var / m.mean;
-    const basis = s.staffedTechs > 0 ? 'queue' : 'history';
-    return { kind: 'range', ...roundRange(gammaQuantile(LOW_Q, shape) * scale, gammaQuantile(HIGH_Q, shape) * scale), basis };
+  if (!m) return null;
+  const shape = (m.mean * m.mean) / m.var;
+  const scale = m.var / m.mean;
+  const ends: number[] = [0];
+  const mass: number[] = [0];
+  let total = 0;
+  let prevG = 0;
+  for (let x = 1; ; x = nextShownMinute(x)) {
+    const g = gammaP(shape, (x * MINUTE) / scale);
+    const stay = Math.exp(-cumulativeLeave(ev.leaveByAge, ((x + ends[ends.length - 1]) / 2) * MINUTE));
+    total += (g - prevG) * stay;
+    ends.push(x);
+    mass.push(total);
+    prevG = g;
+    if (g > 0.9999 || x >= MAX_SHOWN_MIN) break;
   }
-  return { kind: 'unknown' };
+  total += (1 - prevG) * Math.exp(-cumulativeLeave(ev.leaveByAge, ends[ends.length - 1] * MINUTE));
+  return (min: number) => {
+    let i = 0;
+    while (i + 1 < ends.length && ends[i + 1] <= min) i++;
+    if (i + 1 >= ends.length) return Math.min(1, mass[i] / total);
+    // Between shown minutes (an actual wait, where it fell for the board's record): linear.
+    const f = (min - ends[i]) / (ends[i + 1] - ends[i]);
+    return (mass[i] + (mass[i + 1] - mass[i]) * f) / total;
+  };
+}
+
+/** Expected number of leavers by age `age` (ms) of one requester: the band rates integrated. */
+function cumulativeLeave(rates: number[], age: number): number {
+  let h = 0;
+  LEAVE_AGES_MS.forEach((lo, b) => {
+    const hi = LEAVE_AGES_MS[b + 1] ?? Infinity;
+    if (age > lo) h += rates[b] * (Math.min(age, hi) - lo);
+  });
+  return h;
 }
 
 /**
- * Whole minutes, no false precision: the nearest minute at each end (nearest 5 past 20 minutes),
- * at least one minute apart; under a minute at the top end, "less than a minute" (0–1).
+ * The estimate; with `outcomes` (the board's record, see Outcomes) the model's chances are first
+ * corrected by where the board's recent waits fell in their own estimates, and `chat`'s first
+ * estimate is added to the record.
  */
-export function roundRange(lowMs: number, highMs: number): { lowMin: number; highMin: number } {
-  const lo = lowMs / MINUTE;
-  const hi = highMs / MINUTE;
-  if (hi < 1) return { lowMin: 0, highMin: 1 };
-  const r = (x: number) => (x >= 20 ? Math.round(x / 5) * 5 : Math.round(x));
-  const lowMin = Math.max(0, r(lo));
-  const highMin = Math.max(lowMin + (lowMin >= 20 ? 5 : 1), hi < 10 ? Math.ceil(hi) : r(hi));
+export function estimateWait(s: QueueState, outcomes?: Outcomes, chat?: { id: number; requestedAt: number }): WaitRange {
+  const cdf = waitCdf(s);
+  if (outcomes && chat) outcomes.shown(chat.id, chat.requestedAt, cdf);
+  if (!cdf) return { kind: 'unknown' };
+  const basis = s.staffedTechs > 0 ? 'queue' : 'history';
+  return { kind: 'range', ...shownRange(outcomes ? outcomes.recalibrate(cdf) : cdf), basis };
+}
+
+/** How many recent outcomes a board's record keeps, and how many the model's own chances count for against them. */
+export const OUTCOMES_KEPT = 500;
+export const OUTCOMES_PRIOR = 20;
+
+/**
+ * A board's record of how its estimates turned out: for each chat joined, the chance its first
+ * estimate gave a wait at most as long as the actual one (uniform between 0 and 1 if the model is
+ * right). When the model is too narrow for this desk (shift changes it cannot see) or too wide
+ * (waits in whole minutes), those chances pile up at the ends or in the middle; recalibrate maps
+ * the model's chance p to the share of recorded outcomes at or under p (blended with p itself,
+ * OUTCOMES_PRIOR outcomes' worth), so the range is chosen by how such estimates turned out here.
+ * In memory (per server node), the newest OUTCOMES_KEPT.
+ */
+export class Outcomes {
+  /** Chats shown an estimate and not yet joined: their first estimate's distribution. */
+  private pending = new Map<number, { requestedAt: number; cdf: (min: number) => number }>();
+  private recent: number[] = [];
+  private sorted: number[] = [];
+
+  /** A chat was shown an estimate: its first one is kept until the chat is joined or leaves. */
+  shown(chatId: number, requestedAt: number, cdf: ((min: number) => number) | null) {
+    if (cdf && !this.pending.has(chatId)) this.pending.set(chatId, { requestedAt, cdf });
+  }
+
+  /** The chat was joined at `joinedAt`: where its wait fell in its first estimate. */
+  joined(chatId: number, joinedAt: number) {
+    const p = this.pending.get(chatId);
+    if (!p) return;
+    this.pending.delete(chatId);
+    this.recent.push(p.cdf((joinedAt - p.requestedAt) / MINUTE));
+    if (this.recent.length > OUTCOMES_KEPT) this.recent.shift();
+    this.sorted = [...this.recent].sort((a, b) => a - b);
+  }
+
+  /** The chat left the queue unanswered (or is no longer tracked): its wait is not known. */
+  forget(chatId: number) {
+    this.pending.delete(chatId);
+  }
+
+  pendingIds(): number[] {
+    return [...this.pending.keys()];
+  }
+
+  get size() {
+    return this.recent.length;
+  }
+
+  recalibrate(cdf: (min: number) => number): (min: number) => number {
+    const xs = this.sorted;
+    if (!xs.length) return cdf;
+    return (min: number) => {
+      const p = cdf(min);
+      let lo = 0;
+      let hi = xs.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (xs[mid] <= p) lo = mid + 1;
+        else hi = mid;
+      }
+      return (lo + p * OUTCOMES_PRIOR) / (xs.length + OUTCOMES_PRIOR);
+    };
+  }
+}
+
+/** Whole minutes a range may end on: every minute under 20, then every 5 (no false precision). */
+export const nextShownMinute = (m: number) => (m < 20 ? m + 1 : m + 5);
+
+/**
+ * The shown range, chosen after rounding rather than rounded after choosing: rounding the 16th and
+ * 90th percentiles outward to whole minutes held 85–87% of waits, not 80%. Among the ends the
+ * portal can show (nextShownMinute), the top end is the first with at most ABOVE_MAX of the wait
+ * above it, and the low end the one that brings the range's own chance nearest COVERAGE (the lower
+ * on a tie). A top end of 1 is "less than a minute" (0–1). `cdf` takes minutes, and is read at
+ * shown minutes only.
+ */
+export function shownRange(cdf: (min: number) => number): { lowMin: number; highMin: number } {
+  let highMin = 1;
+  while (cdf(highMin) < 1 - ABOVE_MAX && highMin < MAX_SHOWN_MIN) highMin = nextShownMinute(highMin);
+  if (highMin === 1) return { lowMin: 0, highMin: 1 };
+  const top = cdf(highMin);
+  let lowMin = 0;
+  let miss = Math.abs(top - COVERAGE);
+  for (let m = 1; nextShownMinute(m) <= highMin; m = nextShownMinute(m)) {
+    const mMiss = Math.abs(top - cdf(m) - COVERAGE);
+    if (mMiss < miss) [lowMin, miss] = [m, mMiss];
+  }
   return { lowMin, highMin };
 }
 
@@ -275,17 +433,4 @@ export function gammaP(a: number, x: number): number {
     if (Math.abs(del - 1) < 1e-12) break;
   }
   return 1 - Math.exp(-x + a * Math.log(x) - gln) * h;
-}
-
-/** The q-quantile of Gamma(shape, scale 1), by bisection on P. */
-export function gammaQuantile(q: number, shape: number): number {
-  let lo = 0;
-  let hi = Math.max(1, shape) * 10 + 10;
-  while (gammaP(shape, hi) < q) hi *= 2;
-  for (let i = 0; i < 80; i++) {
-    const mid = (lo + hi) / 2;
-    if (gammaP(shape, mid) < q) lo = mid;
-    else hi = mid;
-  }
-  return (lo + hi) / 2;
 }

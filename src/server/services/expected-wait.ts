@@ -8,7 +8,7 @@
  */
 import type { Tx } from '../db/database.js';
 import { activeChatCounts, queueHistoryRows, waitingAhead } from '../db/repositories/chats.js';
-import { estimateWait, HISTORY_LIMIT, HISTORY_WINDOW_MS, type HistoryRow } from '../domain/expected-wait.js';
+import { estimateWait, HISTORY_LIMIT, HISTORY_WINDOW_MS, Outcomes, type HistoryRow } from '../domain/expected-wait.js';
 import { techsWithAccess } from '../policies/access.js';
 import type { Ctx } from './context.js';
 import { officeHoursWithStatus } from './office-hours.js';
@@ -33,8 +33,31 @@ function cached<T>(ctx: Ctx, key: string, ttl: number, load: () => Promise<T>): 
   return value;
 }
 
-async function boardHistory(db: Tx, boardId: number, now: number): Promise<HistoryRow[]> {
-  return (await queueHistoryRows(db, boardId, now - HISTORY_WINDOW_MS, HISTORY_LIMIT)).map((r) => ({
+const outcomesOf = new WeakMap<object, Map<number, Outcomes>>();
+
+/** The board's record of how its estimates turned out (domain Outcomes), kept in this node's memory. */
+export function boardOutcomes(ctx: Ctx, boardId: number): Outcomes {
+  let map = outcomesOf.get(ctx);
+  if (!map) outcomesOf.set(ctx, (map = new Map()));
+  let o = map.get(boardId);
+  if (!o) map.set(boardId, (o = new Outcomes()));
+  return o;
+}
+
+/**
+ * The board's recent chats; on the way, the chats shown an estimate that have since been joined
+ * go into its record, and those that left the queue, or the board, are dropped from it.
+ */
+async function boardHistory(ctx: Ctx, db: Tx, boardId: number, now: number): Promise<HistoryRow[]> {
+  const rows = await queueHistoryRows(db, boardId, now - HISTORY_WINDOW_MS, HISTORY_LIMIT);
+  const outcomes = boardOutcomes(ctx, boardId);
+  const byId = new Map(rows.map((r) => [Number(r.id), r]));
+  for (const id of outcomes.pendingIds()) {
+    const r = byId.get(id);
+    if (r?.joined_at != null) outcomes.joined(id, Number(r.joined_at));
+    else if (!r || r.abandoned_at != null || r.callback_at != null) outcomes.forget(id);
+  }
+  return rows.map((r) => ({
     requestedAt: Number(r.requested_at),
     joinedAt: r.joined_at === null ? null : Number(r.joined_at),
     endedAt: r.ended_at === null ? null : Number(r.ended_at),
@@ -72,7 +95,7 @@ export async function expectedWaitOf(
   ]);
   const { status, staff } = snapshot;
   if (!status.open || !staff) return { position, expectedWait: { kind: 'closed', opensAt: status.nextOpenAt } };
-  const history = await cached(ctx, `history:${board}`, HISTORY_TTL_MS, () => boardHistory(ctx.db, board, now));
-  const est = estimateWait({ position, ...staff, history, now });
+  const history = await cached(ctx, `history:${board}`, HISTORY_TTL_MS, () => boardHistory(ctx, ctx.db, board, now));
+  const est = estimateWait({ position, ...staff, history, now }, boardOutcomes(ctx, board), { id: Number(chat.id), requestedAt: Number(chat.requested_at) });
   return { position, expectedWait: est.kind === 'range' ? { kind: 'range', lowMin: est.lowMin, highMin: est.highMin } : { kind: 'unknown' } };
 }

@@ -425,7 +425,7 @@ export async function disarmGraces(db: Tx, userId: number): Promise<void> {
 export function queueHistoryRows(db: Tx, boardId: number, since: number, limit: number) {
   return db
     .selectFrom('chats')
-    .select(['requested_at', 'joined_at', 'ended_at', 'abandoned_at', 'callback_at'])
+    .select(['id', 'requested_at', 'joined_at', 'ended_at', 'abandoned_at', 'callback_at'])
     .where('board_id', '=', boardId)
     .where('requested_at', '>=', since)
     .orderBy('requested_at', 'desc')
