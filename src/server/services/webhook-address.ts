@@ -8,6 +8,7 @@
  * Redirects are never followed (a 3xx counts as a failed attempt).
  */
 import dns from 'node:dns';
+import { Turns } from './turns.js';
 import net from 'node:net';
 import { AppError } from '../errors.js';
 
@@ -70,14 +71,34 @@ export function checkWebhookUrl(input: string, privateAddresses: 'allow' | 'refu
 }
 
 /**
- * A `lookup` for http.request that resolves the name and refuses the connection when any of its
- * addresses is refused, so what is checked is what is connected to.
+ * Webhook names resolved at once. `dns.lookup` runs on libuv's small shared thread pool (four
+ * threads), which file reads and writes also use: a receiver's slow name server could otherwise
+ * hold every thread for its timeout and stall the uploads and downloads of chat files. The rest wait
+ * their turn (their deliveries have their own timeout and retries).
  */
-export function guardedLookup(privateAddresses: 'allow' | 'refuse'): net.LookupFunction {
+export const WEBHOOK_LOOKUPS_AT_ONCE = 2;
+const lookups = new Turns(WEBHOOK_LOOKUPS_AT_ONCE);
+type Resolve = (hostname: string, options: dns.LookupAllOptions, callback: (err: NodeJS.ErrnoException | null, addresses: dns.LookupAddress[]) => void) => void;
+
+/**
+ * A `lookup` for http.request that resolves the name and refuses the connection when any of its
+ * addresses is refused, so what is checked is what is connected to. (`resolve`: tests pass a slow one.)
+ */
+export function guardedLookup(privateAddresses: 'allow' | 'refuse', resolve: Resolve = dns.lookup): net.LookupFunction {
   return (hostname, options, callback) => {
-    dns.lookup(hostname, { ...options, all: true }, (err, addresses) => {
+    const resolved = lookups.run(
+      () =>
+        new Promise<dns.LookupAddress[]>((ok, fail) =>
+          resolve(hostname, { ...(options as dns.LookupOptions), all: true }, (err, addresses) => (err ? fail(err) : ok(addresses))),
+        ),
+    );
+    resolved.then(
+      (addresses) => answer(null, addresses),
+      (err: NodeJS.ErrnoException) => answer(err, []),
+    );
+    function answer(err: NodeJS.ErrnoException | null, addresses: dns.LookupAddress[]) {
       if (err) return callback(err, '', 0);
-      const list = addresses as dns.LookupAddress[];
+      const list = addresses;
       for (const a of list) {
         const refused = addressRefusal(a.address, privateAddresses);
         if (refused) return callback(Object.assign(new Error(`address refused: ${refused}`), { code: 'EADDRREFUSED' }), '', 0);
@@ -85,7 +106,7 @@ export function guardedLookup(privateAddresses: 'allow' | 'refuse'): net.LookupF
       if (list.length === 0) return callback(Object.assign(new Error(`${hostname} has no address`), { code: 'ENOTFOUND' }), '', 0);
       if ((options as dns.LookupOptions).all) return (callback as unknown as (e: null, a: dns.LookupAddress[]) => void)(null, list);
       callback(null, list[0].address, list[0].family);
-    });
+    }
   };
 }
 
