@@ -472,7 +472,17 @@ function reportsBackToBack(url: string, a: Actors) {
 
 const latency = (r: Awaited<ReturnType<typeof runOpenLoop>>) => {
   const l = r.latencyMs;
-  return { count: l.count, p50: Math.round(l.p50 * 10) / 10, p99: Math.round(l.p99 * 10) / 10, max: Math.round(l.max * 10) / 10 };
+  return {
+    count: l.count,
+    p50: Math.round(l.p50 * 10) / 10,
+    p99: Math.round(l.p99 * 10) / 10,
+    max: Math.round(l.max * 10) / 10,
+    // Where the tail came from: each second's p99, and sends that failed.
+    p99PerSecond: r.p99PerSecondMs.map((x) => Math.round(x)),
+    notDelivered: r.notDeliveredAfterDrain,
+    ackErrors: r.ackErrors,
+    disconnects: r.disconnects,
+  };
 };
 
 /** Message delivery on a live chat: quiet, while the longest reports run back to back, quiet again. */

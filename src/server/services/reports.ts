@@ -4,10 +4,12 @@
  * and the export share, so a number and the list of chats behind it always agree. What a viewer
  * sees is their access (admins: everything; a tech with the grant: their boards and companies).
  *
- * The SQL is the same on both databases but for one fraction: filters on indexed columns, counts
- * and sums in one pass, nearest-rank percentiles with the ordered-set aggregate `percentile_disc`
- * in a second (SQLite's takes its fraction from the counts of the first), and day/hour buckets
- * grouped by 15-minute UTC buckets that domain/report-buckets.ts maps to the chosen zone.
+ * The SQL is the same on both databases but for the percentiles and the groups: filters on indexed
+ * columns, counts and sums in one pass, nearest-rank percentiles with the ordered-set aggregate
+ * `percentile_disc` (PostgreSQL's in that same pass; SQLite's in a second, as its fraction comes
+ * from the counts of the first), per-tech and per-company tables read in group order from covering
+ * indexes, and day/hour buckets grouped by 15-minute UTC buckets that domain/report-buckets.ts maps
+ * to the chosen zone.
  */
 import { sql, type Expression, type RawBuilder } from 'kysely';
 import { searchReader, type Db, type Dialect } from '../db/database.js';
@@ -171,24 +173,26 @@ function byGroup(g: RawBuilder<unknown>, ids: number[], value: (id: number) => R
 }
 
 /**
- * The memory PostgreSQL may give each sort of a report statement. Its default (4 MB) holds about
- * 150,000 values, so a year's percentiles (860,000 values a column) were sorted on disk: the
- * summary's percentiles took 990 ms against 620 ms in memory (docs/metrics.md "Scale"). A cap,
- * not an allocation: a 30-day report uses what its rows need.
+ * PostgreSQL settings for a report statement, in its own transaction. `work_mem`: the memory each
+ * sort may take; the default (4 MB) holds about 150,000 values, so a year's percentiles (860,000
+ * values a column) were sorted on disk: the summary's percentiles took 990 ms against 620 ms in
+ * memory (a cap, not an allocation: a 30-day report uses what its rows need).
+ * `max_parallel_workers_per_gather`: none, so a report takes one core at most and live chat keeps
+ * the others (docs/metrics.md "Scale").
  */
-export const REPORT_WORK_MEM = '64MB';
+export const REPORT_SETTINGS = { work_mem: '64MB', max_parallel_workers_per_gather: '0' };
 
 /**
  * Runs a report's statement. On SQLite it goes to the read-only worker thread that search uses
  * (db/search-reader.ts): a year of chats takes seconds to read, and on the server's own
  * connection that would stall every chat meanwhile. PostgreSQL runs it on the pool, in a
- * transaction of its own that raises the sort memory for that statement only.
+ * transaction of its own with `REPORT_SETTINGS` for that statement only.
  */
 async function readOn<T>(db: Db, query: RawBuilder<T>): Promise<{ rows: T[] }> {
   const reader = searchReader(db);
   if (!reader)
     return db.transaction().execute(async (trx) => {
-      await sql`select set_config('work_mem', ${REPORT_WORK_MEM}, true)`.execute(trx);
+      for (const [name, value] of Object.entries(REPORT_SETTINGS)) await sql`select set_config(${name}, ${value}, true)`.execute(trx);
       return query.execute(trx);
     });
   const compiled = query.compile(db);
@@ -197,11 +201,48 @@ async function readOn<T>(db: Db, query: RawBuilder<T>): Promise<{ rows: T[] }> {
 }
 
 /**
- * Nearest-rank p50 and p90 of columns (`key` → column) over the scope, per group when a group
- * column is given: one aggregate query with the databases' ordered-set aggregate
- * `percentile_disc`, which keeps and sorts only the column's values (where a `row_number()` window
- * sorted whole rows). `counts` gives, per group ('0' without one), how many values each column
- * has: SQLite's fraction depends on it.
+ * The aggregates of nearest-rank p50 and p90 of columns (`key` → column), as `<key>_p50` and
+ * `<key>_p90`: the databases' ordered-set aggregate `percentile_disc`, which keeps and sorts only
+ * the column's values (where a `row_number()` window sorted whole rows). `counts` gives, per group
+ * ('0' without one), how many values each column has: SQLite's fraction depends on it.
+ */
+function percentileAggregates(s: Scope, columns: Record<string, string>, counts: Map<string, Record<string, number>>, g?: RawBuilder<unknown>) {
+  return Object.entries(columns).flatMap(([key, name]) =>
+    ([50, 90] as const).map((pct) => {
+      const alias = sql.ref(`${key.replace(/\W/g, '')}_p${pct}`);
+      if (s.dialect === 'postgres') return sql`percentile_disc(${sql.lit(pct / 100)}) within group (order by ${col(name)}) as ${alias}`;
+      // SQLite: the fraction must be the same for every row of a group; a literal per group.
+      const fraction = (gk: number) => sql.lit(sqliteFraction(counts.get(String(gk))?.[key] ?? 0, pct));
+      const f = g && pct !== 50 ? byGroup(g, [...counts.keys()].map(Number), fraction) : fraction(0);
+      return sql`percentile_disc(${col(name)}, ${f}) as ${alias}`;
+    }),
+  );
+}
+
+/** A row's `<key>_p50` and `<key>_p90`, by key. */
+function percentilesOf(r: Record<string, unknown>, columns: Record<string, string>): Percentiles {
+  const m: Percentiles = new Map();
+  for (const key of Object.keys(columns)) {
+    const k = key.replace(/\W/g, '');
+    m.set(key, { p50: numOrNull(r[`${k}_p50`]), p90: numOrNull(r[`${k}_p90`]) });
+  }
+  return m;
+}
+
+/**
+ * PostgreSQL's percentile aggregates to add to the statement of the counts: its fraction needs no
+ * count, so one pass over the rows gives both (a year's summary 930 -> 850 ms; docs/metrics.md
+ * "Scale"). Null on SQLite, whose fractions come from those counts (`percentiles`, a second
+ * statement), and when averages were asked for.
+ */
+function inlinePercentiles(s: Scope, columns: Record<string, string>): RawBuilder<unknown> | null {
+  if (s.dialect !== 'postgres' || !s.percentiles) return null;
+  return sql`, ${sql.join(percentileAggregates(s, columns, new Map()))}`;
+}
+
+/**
+ * Nearest-rank p50 and p90 of columns over the scope, per group when a group column is given, in
+ * a statement of their own (SQLite, after the counts its fractions need).
  */
 async function percentiles(
   db: Db,
@@ -214,31 +255,12 @@ async function percentiles(
   if (!s.percentiles) return new Map();
   const by = group ? grouping(s, group) : null;
   const g = by ? by.key : sql`0`;
-  const aggregates = Object.entries(columns).flatMap(([key, name]) =>
-    ([50, 90] as const).map((pct) => {
-      const alias = sql.ref(`${key.replace(/\W/g, '')}_p${pct}`);
-      if (s.dialect === 'postgres') return sql`percentile_disc(${sql.lit(pct / 100)}) within group (order by ${col(name)}) as ${alias}`;
-      // SQLite: the fraction must be the same for every row of a group; a literal per group.
-      const fraction = (gk: number) => sql.lit(sqliteFraction(counts.get(String(gk))?.[key] ?? 0, pct));
-      const f = group && pct !== 50 ? byGroup(g, [...counts.keys()].map(Number), fraction) : fraction(0);
-      return sql`percentile_disc(${col(name)}, ${f}) as ${alias}`;
-    }),
-  );
   const rows = await readOn(
     db,
-    sql<Record<string, unknown>>`select ${g} as g, ${sql.join(aggregates)}
+    sql<Record<string, unknown>>`select ${g} as g, ${sql.join(percentileAggregates(s, columns, counts, by?.key))}
     from chat_metrics m where ${s.where} ${by ? sql`and ${by.rows} group by ${g}` : sql``}`,
   );
-  const out = new Map<string, Percentiles>();
-  for (const r of rows.rows) {
-    const m: Percentiles = new Map();
-    for (const key of Object.keys(columns)) {
-      const k = key.replace(/\W/g, '');
-      m.set(key, { p50: numOrNull(r[`${k}_p50`]), p90: numOrNull(r[`${k}_p90`]) });
-    }
-    out.set(String(r.g), m);
-  }
-  return out;
+  return new Map(rows.rows.map((r) => [String(r.g), percentilesOf(r, columns)]));
 }
 
 const stat = (count: unknown, average: unknown, p?: { p50: number | null; p90: number | null }, decimals = 0): Stat => ({
@@ -275,6 +297,8 @@ const isDisposition = (d: string) => countWhere(sql`m.disposition = ${d}`);
 
 export async function reportSummary(db: Db, s: Scope): Promise<ReportSummary> {
   const c = s.cols;
+  const columns = { join: c.join, fr: c.firstResponse, handle: c.handle, aw: c.abandonWait, msg: 'messages' };
+  const inline = inlinePercentiles(s, columns);
   const [totals] = (
     await readOn(
       db,
@@ -289,14 +313,12 @@ export async function reportSummary(db: Db, s: Scope): Promise<ReportSummary> {
       count(${col(c.firstResponse)}) as fr_n, avg(${col(c.firstResponse)}) as fr_avg,
       count(${col(c.handle)}) as handle_n, avg(${col(c.handle)}) as handle_avg,
       count(${col(c.abandonWait)}) as aw_n, avg(${col(c.abandonWait)}) as aw_avg,
-      count(m.messages) as msg_n, avg(m.messages) as msg_avg
+      count(m.messages) as msg_n, avg(m.messages) as msg_avg ${inline ?? sql``}
     from chat_metrics m where ${s.where}`,
     )
   ).rows;
   const counts = { join: num(totals.join_n), fr: num(totals.fr_n), handle: num(totals.handle_n), aw: num(totals.aw_n), msg: num(totals.msg_n) };
-  const p = (
-    await percentiles(db, s, { join: c.join, fr: c.firstResponse, handle: c.handle, aw: c.abandonWait, msg: 'messages' }, new Map([['0', counts]]))
-  ).get('0');
+  const p = inline ? percentilesOf(totals, columns) : (await percentiles(db, s, columns, new Map([['0', counts]]))).get('0');
   const requests = num(totals.requests);
   const answered = num(totals.answered);
   const abandoned = num(totals.abandoned);
@@ -384,6 +406,8 @@ export async function reportDistributions(db: Db, s: Scope): Promise<ReportDistr
 export async function reportTechs(db: Db, s: Scope): Promise<ReportTechs> {
   const c = s.cols;
   const by = grouping(s, 'tech_id');
+  const columns = { join: c.join, fr: c.firstResponse, handle: c.handle };
+  const inline = inlinePercentiles(s, columns);
   const rows = (
     await readOn(
       db,
@@ -391,17 +415,17 @@ export async function reportTechs(db: Db, s: Scope): Promise<ReportTechs> {
       count(${col(c.join)}) as join_n, avg(${col(c.join)}) as join_avg,
       count(${col(c.firstResponse)}) as fr_n, avg(${col(c.firstResponse)}) as fr_avg,
       count(${col(c.handle)}) as handle_n, avg(${col(c.handle)}) as handle_avg,
-      sum(m.transfers) as transfers, count(m.rating) as rated, avg(m.rating) as rating_avg
+      sum(m.transfers) as transfers, count(m.rating) as rated, avg(m.rating) as rating_avg ${inline ?? sql``}
     from chat_metrics m where ${s.where} and ${by.rows} group by ${by.key}) x
     join techs t on t.id = x.id order by t.name, x.id`,
     )
   ).rows;
   const counts = new Map(rows.map((r) => [String(r.id), { join: num(r.join_n), fr: num(r.fr_n), handle: num(r.handle_n) }]));
-  const p = await percentiles(db, s, { join: c.join, fr: c.firstResponse, handle: c.handle }, counts, 'tech_id');
+  const p = inline ? null : await percentiles(db, s, columns, counts, 'tech_id');
   return {
     ...rangeOf(s),
     rows: rows.map((r) => {
-      const q = p.get(String(r.id));
+      const q = p ? p.get(String(r.id)) : percentilesOf(r, columns);
       return {
         techId: num(r.id),
         name: String(r.name),
@@ -420,22 +444,24 @@ export async function reportTechs(db: Db, s: Scope): Promise<ReportTechs> {
 export async function reportCompanies(db: Db, s: Scope): Promise<ReportCompanies> {
   const c = s.cols;
   const by = grouping(s, 'company_id');
+  const columns = { join: c.join, handle: c.handle };
+  const inline = inlinePercentiles(s, columns);
   const rows = (
     await readOn(
       db,
       sql<Record<string, unknown>>`select x.*, co.name as name from (select ${by.key} as id, count(*) as requests,
       ${isDisposition('answered')} as answered, ${isDisposition('abandoned')} as abandoned, ${isDisposition('callback')} as callbacks,
-      count(${col(c.join)}) as join_n, avg(${col(c.join)}) as join_avg, count(${col(c.handle)}) as handle_n, avg(${col(c.handle)}) as handle_avg
+      count(${col(c.join)}) as join_n, avg(${col(c.join)}) as join_avg, count(${col(c.handle)}) as handle_n, avg(${col(c.handle)}) as handle_avg ${inline ?? sql``}
     from chat_metrics m where ${s.where} and ${by.rows} group by ${by.key}) x
     join companies co on co.id = x.id order by co.name, x.id`,
     )
   ).rows;
   const counts = new Map(rows.map((r) => [String(r.id), { join: num(r.join_n), handle: num(r.handle_n) }]));
-  const p = await percentiles(db, s, { join: c.join, handle: c.handle }, counts, 'company_id');
+  const p = inline ? null : await percentiles(db, s, columns, counts, 'company_id');
   return {
     ...rangeOf(s),
     rows: rows.map((r) => {
-      const q = p.get(String(r.id));
+      const q = p ? p.get(String(r.id)) : percentilesOf(r, columns);
       return {
         companyId: num(r.id),
         name: String(r.name),
