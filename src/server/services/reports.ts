@@ -186,13 +186,16 @@ export const REPORT_SETTINGS = { work_mem: '64MB', max_parallel_workers_per_gath
  * Runs a report's statement. On SQLite it goes to the read-only worker thread that search uses
  * (db/search-reader.ts): a year of chats takes seconds to read, and on the server's own
  * connection that would stall every chat meanwhile. PostgreSQL runs it on the pool, in a
- * transaction of its own with `REPORT_SETTINGS` for that statement only.
+ * transaction of its own with `REPORT_SETTINGS` for that statement only; a page of chats
+ * (`aggregate` false: an index range, no sort) runs as it is, one round trip.
  */
-async function readOn<T>(db: Db, query: RawBuilder<T>): Promise<{ rows: T[] }> {
+async function readOn<T>(db: Db, query: RawBuilder<T>, aggregate = true): Promise<{ rows: T[] }> {
   const reader = searchReader(db);
+  if (!reader && !aggregate) return query.execute(db);
   if (!reader)
     return db.transaction().execute(async (trx) => {
-      for (const [name, value] of Object.entries(REPORT_SETTINGS)) await sql`select set_config(${name}, ${value}, true)`.execute(trx);
+      const settings = Object.entries(REPORT_SETTINGS).map(([name, value]) => sql`set_config(${name}, ${value}, true)`);
+      await sql`select ${sql.join(settings)}`.execute(trx);
       return query.execute(trx);
     });
   const compiled = query.compile(db);
@@ -493,6 +496,7 @@ export async function chatPage(db: Db, s: Scope, limit: number, after?: [number,
     from chat_metrics m join chats c on c.id = m.chat_id join companies co on co.id = m.company_id
       join boards b on b.id = m.board_id left join techs t on t.id = m.tech_id
     where ${s.where} ${cursor} order by m.requested_at, m.chat_id limit ${limit}`,
+      false,
     )
   ).rows;
 }
