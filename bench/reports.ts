@@ -9,6 +9,10 @@
  * every kind of report query (summary with medians and with averages, business hours, volume by
  * day and hour in New York, distributions, per tech, per company, drill-down pages, with and
  * without filters, as an admin and as a one-company tech with the grant): p50 and p95 per kind;
+ * chat while the longest reports run: four live chats whose eight sides each send a message every
+ * 400 ms (a message every 50 ms in all; one user may send 5 a second), message delivery p50/p99
+ * quiet, then while an admin asks
+ * for the year's median summary and per-tech table back to back, then quiet again;
  * and the full CSV export of the year (every chat): its time, first byte, and the server's peak
  * RSS sampled every 50 ms while it streams.
  *
@@ -18,7 +22,8 @@
  * (sqlite | postgres) runs one database; BENCH_REPORTS_RUNS sets the timed runs per kind (default
  * 9, after one warm-up; a kind stops after 15 s with two runs at least, BENCH_REPORTS_KIND_BUDGET_MS).
  *
- * Target: every kind's p95 <= 1 s; the export of every chat in < 60 s with flat server memory.
+ * Target: every kind's p95 <= 1 s; the export of every chat in < 60 s with flat server memory;
+ * chat delivery p99 while reports run <= 1.5x quiet (the product must never stall chat).
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -29,7 +34,9 @@ import { openDatabase } from '../src/server/db/database.js';
 import { migrate } from '../src/server/db/migrations.js';
 import { openSqlite, type SqliteConnection } from '../src/server/db/sqlite-driver.js';
 import { tokenHash } from '../src/server/services/auth.js';
-import { contention, nowMs, percentiles, rssMb, sleep, spawnProductServer } from './lib.js';
+import { connectProduct, runOpenLoop } from './chat-load.js';
+import { closeAll, contention, nowMs, percentiles, rssMb, sleep, spawnProductServer } from './lib.js';
+import type { Seeded } from './seed.js';
 
 const QUICK = process.env.BENCH_QUICK === '1';
 const CHATS = QUICK ? 20_000 : 1_000_000;
@@ -45,6 +52,9 @@ const START = Date.UTC(2025, 0, 1);
 const P95_TARGET_MS = 1000;
 const KIND_BUDGET_MS = Number(process.env.BENCH_REPORTS_KIND_BUDGET_MS ?? 15_000);
 const EXPORT_TARGET_S = 60;
+/** Chat while reports run: four live chats, 20 messages/s in all (each side every 400 ms, under the 5/s a user may send). */
+const LIVE = QUICK ? { chats: 4, rate: 20, warmupS: 1, measureS: 4 } : { chats: 4, rate: 20, warmupS: 2, measureS: 15 };
+const CHAT_RATIO_TARGET = 1.5;
 const PG_SERVER = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const PG_NAME = `bench_reports_${CHATS}`;
 const SQLITE_DIR = process.env.BENCH_REPORTS_DIR ?? path.join(os.tmpdir(), `helpdesk-bench-reports-${CHATS}`);
@@ -341,7 +351,9 @@ async function seedPostgres(client: pg.Client, c: Corpus) {
   for (const t of ['companies', 'boards', 'techs', 'portal_users', 'chats'])
     await q(`select setval(pg_get_serial_sequence('${t}', 'id'), (select max(id) from ${t}))`);
   await q('commit');
-  await q('analyze');
+  // As autovacuum leaves a table whose rows were written long ago: analysed, its visibility map set
+  // (index-only scans read no table pages).
+  await q('vacuum analyze');
 }
 
 /** Two techs to run the reports as, with fresh sessions (added on every run). */
@@ -374,6 +386,136 @@ async function actorsOn(exec: (text: string, params: unknown[]) => Promise<unkno
     cookies.push(`hd_tech=${t}`);
   }
   return { admin: cookies[0], oneCompany: cookies[1], companyIds, boardIds, techIds };
+}
+
+/**
+ * Live chats for this run: each between a new requester and a new tech (board 1, company 1),
+ * active, with their sessions, as bench/seed.ts makes them. They have no report rows, so the
+ * reports and their counts are the same on every run.
+ */
+async function liveChatsOn(query: (text: string, params: unknown[]) => Promise<{ id: unknown }[]>, dialect: 'sqlite' | 'postgres'): Promise<Seeded> {
+  const chats: Seeded['chats'] = [];
+  for (let i = 0; i < LIVE.chats; i++) chats.push(await liveChatOn(query, dialect));
+  return { boards: { chat: 1, alert: 1 }, companyId: 1, chats, alertTechCookies: [], idlePortal: [], allPortalCookies: chats.map((c) => c.portalCookie) };
+}
+
+async function liveChatOn(
+  query: (text: string, params: unknown[]) => Promise<{ id: unknown }[]>,
+  dialect: 'sqlite' | 'postgres',
+): Promise<Seeded['chats'][number]> {
+  const now = Date.now();
+  const p = (i: number) => (dialect === 'postgres' ? `$${i}` : '?');
+  const v = (n: number) => Array.from({ length: n }, (_, i) => p(i + 1)).join(', ');
+  const run = crypto.randomBytes(6).toString('hex');
+  const [{ id: portalId }] = await query(
+    `insert into portal_users (company_id, email, name, password_hash, active, created_at) values (${v(4)}, 1, ${p(5)}) returning id`,
+    [1, `live-${run}@bench.local`, `Live ${run}`, PASSWORD_HASH, now],
+  );
+  const [{ id: techId }] = await query(
+    `insert into techs (email, name, password_hash, role, available, all_companies, active, created_at) values (${v(3)}, 'tech', 1, 0, 1, ${p(4)}) returning id`,
+    [`live-${run}@bench.local`, `Live tech ${run}`, PASSWORD_HASH, now],
+  );
+  await query(`insert into tech_boards (tech_id, board_id) values (${v(2)}) returning tech_id as id`, [techId, 1]);
+  await query(`insert into tech_companies (tech_id, company_id) values (${v(2)}) returning tech_id as id`, [techId, 1]);
+  const [{ id: chatId }] = await query(
+    `insert into chats (source, board_id, company_id, requester_id, subject, status, open_key, tech_id, last_seq, requested_at, joined_at, alert_stage, offer_count)
+     values ('new_request', ${v(4)}, 'active', ${p(5)}, ${p(6)}, 0, ${p(7)}, ${p(8)}, 'all', 0) returning id`,
+    [1, 1, portalId, `Live chat ${run}`, `u:${portalId}`, techId, now - 1000, now],
+  );
+  const transition = `insert into transitions (chat_id, event, from_status, to_status, actor_kind, actor_id, at) values (${v(7)}) returning chat_id as id`;
+  await query(transition, [chatId, 'request', null, 'waiting', 'portal', portalId, now - 1000]);
+  await query(transition, [chatId, 'join', 'waiting', 'active', 'tech', techId, now]);
+  const cookie = async (kind: 'portal' | 'tech', id: unknown) => {
+    const t = token(`live-${kind}`);
+    await query(`insert into sessions (token_hash, user_kind, user_id, created_at, expires_at) values (${v(5)}) returning user_id as id`, [
+      tokenHash(t),
+      kind,
+      id,
+      now,
+      now + DAY,
+    ]);
+    return `hd_${kind}=${t}`;
+  };
+  return {
+    chatId: Number(chatId),
+    portalId: Number(portalId),
+    techId: Number(techId),
+    portalCookie: await cookie('portal', portalId),
+    techCookie: await cookie('tech', techId),
+  };
+}
+
+/** The longest reports (the year's median summary, the per-tech table), one after another until stopped. */
+function reportsBackToBack(url: string, a: Actors) {
+  const longest = kinds(a).filter((k) => k.kind === 'summary, median' || k.kind === 'per tech');
+  let stopped = false;
+  let done = 0;
+  let failed = 0;
+  const loop = (async () => {
+    for (let i = 0; !stopped; i++) {
+      try {
+        await report(url, a.admin, longest[i % longest.length]);
+        done++;
+      } catch {
+        failed++;
+      }
+    }
+  })();
+  return {
+    stop: async () => {
+      stopped = true;
+      await loop;
+      return { reports: done, failed };
+    },
+  };
+}
+
+const latency = (r: Awaited<ReturnType<typeof runOpenLoop>>) => {
+  const l = r.latencyMs;
+  return {
+    count: l.count,
+    p50: Math.round(l.p50 * 10) / 10,
+    p99: Math.round(l.p99 * 10) / 10,
+    max: Math.round(l.max * 10) / 10,
+    // Where the tail came from: each second's p99, and sends that failed.
+    p99PerSecond: r.p99PerSecondMs.map((x) => Math.round(x)),
+    notDelivered: r.notDeliveredAfterDrain,
+    ackErrors: r.ackErrors,
+    disconnects: r.disconnects,
+  };
+};
+
+/** Message delivery on a live chat: quiet, while the longest reports run back to back, quiet again. */
+async function chatDuringReports(url: string, pid: number, a: Actors, live: Seeded) {
+  const target = await connectProduct(url, live, LIVE.chats);
+  const opts = { rate: LIVE.rate, warmupS: LIVE.warmupS, measureS: LIVE.measureS, drainS: 2, serverPid: pid };
+  try {
+    const quiet = await runOpenLoop(target, opts);
+    await sleep(300);
+    const running = reportsBackToBack(url, a);
+    // The first report is under way before the window opens (warm-up).
+    const busy = await runOpenLoop(target, opts);
+    const reports = await running.stop();
+    await sleep(300);
+    const quietAgain = await runOpenLoop(target, opts);
+    const quietP99 = Math.max(quiet.latencyMs.p99, quietAgain.latencyMs.p99);
+    const ratio = Math.round((busy.latencyMs.p99 / quietP99) * 100) / 100;
+    const notDelivered = quiet.notDeliveredAfterDrain + busy.notDeliveredAfterDrain + quietAgain.notDeliveredAfterDrain;
+    return {
+      liveChats: LIVE.chats,
+      messagesPerS: LIVE.rate,
+      quietMs: latency(quiet),
+      duringReportsMs: latency(busy),
+      quietAgainMs: latency(quietAgain),
+      reportsWhileMeasuring: reports,
+      p99Ratio: ratio,
+      notDelivered,
+      serverCoresDuringReports: busy.cpuDuringWindow,
+      met: ratio <= CHAT_RATIO_TARGET && notDelivered === 0,
+    };
+  } finally {
+    closeAll(target.sockets);
+  }
 }
 
 type Kind = { kind: string; as: 'admin' | 'oneCompany'; path: string; params: Record<string, string | number> };
@@ -514,14 +656,18 @@ async function sqliteRun(c: () => Corpus) {
   }
   const db = openSqlite(file);
   const a = await actorsOn(async (text, params) => db.prepare(text).run(params), 'sqlite');
+  const live = await liveChatsOn(async (text, params) => db.prepare(text).all(params) as { id: unknown }[], 'sqlite');
   db.close();
   const server = await spawnProductServer(SQLITE_DIR);
   try {
     const startedRss = rssMb(server.pid);
     const kindsResult = await measureKinds(server.url, server.pid, a);
     await sleep(500);
+    const chat = await chatDuringReports(server.url, server.pid, a, live);
+    console.log(`  chat during reports: ${JSON.stringify(chat)}`);
+    await sleep(500);
     const exp = await measureExport(server.url, server.pid, a);
-    return { seedS, reusedSeed: seedS === null, serverRssAtStartMb: startedRss, ...kindsResult, export: exp };
+    return { seedS, reusedSeed: seedS === null, serverRssAtStartMb: startedRss, ...kindsResult, chat, export: exp };
   } finally {
     await server.stop();
     if (DROP) fs.rmSync(SQLITE_DIR, { recursive: true, force: true });
@@ -578,8 +724,10 @@ async function postgresRun(c: () => Corpus) {
     const client = new pg.Client({ connectionString: url.toString() });
     await client.connect();
     let a: Actors;
+    let live: Seeded;
     try {
       a = await actorsOn((text, params) => client.query(text, params), 'postgres');
+      live = await liveChatsOn(async (text, params) => (await client.query(text, params)).rows, 'postgres');
     } finally {
       await client.end();
     }
@@ -587,8 +735,11 @@ async function postgresRun(c: () => Corpus) {
     const startedRss = rssMb(server.pid);
     const kindsResult = await measureKinds(server.url, server.pid, a);
     await sleep(500);
+    const chat = await chatDuringReports(server.url, server.pid, a, live);
+    console.log(`  chat during reports: ${JSON.stringify(chat)}`);
+    await sleep(500);
     const exp = await measureExport(server.url, server.pid, a);
-    return { seedS, reusedSeed: seedS === null, serverRssAtStartMb: startedRss, ...kindsResult, export: exp };
+    return { seedS, reusedSeed: seedS === null, serverRssAtStartMb: startedRss, ...kindsResult, chat, export: exp };
   } finally {
     await server?.stop();
     fs.rmSync(pgDir, { recursive: true, force: true });
@@ -612,11 +763,11 @@ export async function reportsScenario() {
   if (ONLY !== 'postgres') result.sqlite = await sqliteRun(c);
   if (ONLY !== 'sqlite') result.postgres = await postgresRun(c);
   result.corpusBuildS = corpusS;
-  type Db = { maxP95Ms: number; export: { seconds: number; rows: number } } | undefined;
+  type Db = { maxP95Ms: number; chat: { met: boolean }; export: { seconds: number; rows: number } } | undefined;
   const dbs = [result.sqlite as Db, result.postgres as Db];
   return {
-    target: `${CHATS} chats: every report query p95 <= ${P95_TARGET_MS} ms; the CSV export of every chat in < ${EXPORT_TARGET_S} s with flat memory, on SQLite and PostgreSQL`,
-    met: dbs.every((d) => d && d.maxP95Ms <= P95_TARGET_MS && d.export.seconds < EXPORT_TARGET_S && d.export.rows === CHATS),
+    target: `${CHATS} chats: every report query p95 <= ${P95_TARGET_MS} ms; the CSV export of every chat in < ${EXPORT_TARGET_S} s with flat memory; chat delivery p99 while reports run <= ${CHAT_RATIO_TARGET}x quiet; on SQLite and PostgreSQL`,
+    met: dbs.every((d) => d && d.maxP95Ms <= P95_TARGET_MS && d.chat.met && d.export.seconds < EXPORT_TARGET_S && d.export.rows === CHATS),
     ...result,
   };
 }

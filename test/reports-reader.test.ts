@@ -1,8 +1,11 @@
 /**
  * On SQLite the reports read on the search's read-only worker thread (services/reports.ts,
  * db/search-reader.ts), never on the server's own connection, where a year of chats would stall
- * live chat for seconds. Counted at the reader: every report kind goes through it.
+ * live chat for seconds. Counted at the reader: every report kind goes through it. And the tables
+ * per tech and per company read their group's covering index in group order (migration 028), never
+ * sorting the rows by group (docs/metrics.md "Scale").
  */
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { searchReader } from '../src/server/db/database.js';
 import { startTestServer, PASSWORD, type TestServer } from './support/server.js';
@@ -37,5 +40,36 @@ describe('reports on SQLite', () => {
     const csv = await admin.get(`/api/console/reports/export.csv?${q}`);
     expect(csv.status).toBe(200);
     expect(statements).toBeGreaterThan(before);
+  });
+
+  it('groups per tech and per company from the covering index, in group order, without sorting the rows', async () => {
+    const reader = searchReader(s.ctx.db)!;
+    const read = reader.read.bind(reader);
+    const seen: { sql: string; parameters: readonly unknown[] }[] = [];
+    reader.read = async (queries) => {
+      seen.push(...queries);
+      return read(queries);
+    };
+    for (const [kind, index] of [
+      ['techs', 'chat_metrics_tech_report'],
+      ['companies', 'chat_metrics_company_report'],
+    ]) {
+      for (const hours of ['raw', 'business']) {
+        seen.length = 0;
+        const r = await admin.get(`/api/console/reports/${kind}?from=2026-01-01&to=2026-12-31&tz=Europe/Paris&hours=${hours}`);
+        expect(r.status).toBe(200);
+        const grouped = seen.filter((q) => /group by/i.test(q.sql));
+        // The counts and the percentiles.
+        expect(grouped.length, kind).toBe(2);
+        for (const q of grouped) {
+          const plan = (await sql.raw(`explain query plan ${q.sql}`).execute(s.ctx.db)) as unknown as { rows: { detail: string }[] };
+          const steps = plan.rows.map((p) => p.detail).join(' | ');
+          // Parameters stay unbound: the plan is the same for any values.
+          expect(steps, `${kind} ${hours}`).toContain(`COVERING INDEX ${index}`);
+          expect(steps, `${kind} ${hours}`).not.toContain('TEMP B-TREE FOR GROUP BY');
+        }
+      }
+    }
+    reader.read = read;
   });
 });

@@ -389,6 +389,24 @@ async function wallboard(db: Kysely<any>) {
   await sql`create index wallboard_chats_callback on chats (callback_at)`.execute(db);
 }
 
+/**
+ * Reports per tech and per company (services/reports.ts, docs/metrics.md "Scale"): the group's
+ * index holds every column those tables and their filters read, so SQLite reads a year of one
+ * group after another from the index alone, in group order, and groups without sorting the rows
+ * (per tech 393 -> 175 ms CPU for the counts over 1,000,000 chats). They replace the two-column
+ * indexes they begin with, which served the same seeks.
+ */
+async function reportIndexes(db: Kysely<any>) {
+  await sql`create index chat_metrics_tech_report on chat_metrics (tech_id, requested_at, company_id, board_id, disposition, join_ms, join_bh_ms, first_response_ms, first_response_bh_ms, handle_ms, handle_bh_ms, transfers, rating)`.execute(
+    db,
+  );
+  await sql`create index chat_metrics_company_report on chat_metrics (company_id, requested_at, board_id, tech_id, disposition, join_ms, join_bh_ms, handle_ms, handle_bh_ms)`.execute(
+    db,
+  );
+  await sql`drop index chat_metrics_tech`.execute(db);
+  await sql`drop index chat_metrics_company`.execute(db);
+}
+
 const migrations: Migration[] = [
   { name: '001_initial', up: createTables },
   { name: '002_client_id_per_author', up: clientIdPerAuthor },
@@ -417,6 +435,7 @@ const migrations: Migration[] = [
   { name: '025_company_widgets', up: companyWidgets },
   { name: '026_chat_metrics', up: chatMetrics },
   { name: '027_wallboard', up: wallboard },
+  { name: '028_report_indexes', up: reportIndexes },
 ];
 
 /** The name of the newest migration: a database whose schema has it is current. */

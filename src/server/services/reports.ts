@@ -4,10 +4,12 @@
  * and the export share, so a number and the list of chats behind it always agree. What a viewer
  * sees is their access (admins: everything; a tech with the grant: their boards and companies).
  *
- * The SQL is the same on both databases but for one fraction: filters on indexed columns, counts
- * and sums in one pass, nearest-rank percentiles with the ordered-set aggregate `percentile_disc`
- * in a second (SQLite's takes its fraction from the counts of the first), and day/hour buckets
- * grouped by 15-minute UTC buckets that domain/report-buckets.ts maps to the chosen zone.
+ * The SQL is the same on both databases but for the percentiles and the groups: filters on indexed
+ * columns, counts and sums in one pass, nearest-rank percentiles with the ordered-set aggregate
+ * `percentile_disc` (PostgreSQL's in that same pass; SQLite's in a second, as its fraction comes
+ * from the counts of the first), per-tech and per-company tables read in group order from covering
+ * indexes, and day/hour buckets grouped by 15-minute UTC buckets that domain/report-buckets.ts maps
+ * to the chosen zone.
  */
 import { sql, type Expression, type RawBuilder } from 'kysely';
 import { searchReader, type Db, type Dialect } from '../db/database.js';
@@ -152,6 +154,9 @@ export const nearestRank = (n: number, pct: number) => Math.floor((n * pct + 99)
  * value whose cumulative share reaches f, which is rank ⌈f·n⌉: the percentile itself.
  */
 export function sqliteFraction(n: number, pct: number): number {
+  // The median needs no count: index ⌊½·(n − 1)⌋ is rank ⌈n/2⌉ − 1 for every n, so one literal
+  // serves every group (no per-row search for the group's fraction; p90 has no such fraction).
+  if (pct === 50) return 0.5;
   if (n <= 1) return 0;
   return Math.min(1, (nearestRank(n, pct) - 0.5) / (n - 1));
 }
@@ -172,60 +177,97 @@ function byGroup(g: RawBuilder<unknown>, ids: number[], value: (id: number) => R
 }
 
 /**
+ * PostgreSQL settings for a report statement, in its own transaction. `work_mem`: the memory each
+ * sort may take; the default (4 MB) holds about 150,000 values, so a year's percentiles (860,000
+ * values a column) were sorted on disk: the summary's percentiles took 990 ms against 620 ms in
+ * memory (a cap, not an allocation: a 30-day report uses what its rows need).
+ * `max_parallel_workers_per_gather`: none, so a report takes one core at most and live chat keeps
+ * the others (docs/metrics.md "Scale").
+ */
+export const REPORT_SETTINGS = { work_mem: '64MB', max_parallel_workers_per_gather: '0' };
+
+/**
  * Runs a report's statement. On SQLite it goes to the read-only worker thread that search uses
  * (db/search-reader.ts): a year of chats takes seconds to read, and on the server's own
- * connection that would stall every chat meanwhile. PostgreSQL runs it on the pool.
+ * connection that would stall every chat meanwhile. PostgreSQL runs it on the pool, in a
+ * transaction of its own with `REPORT_SETTINGS` for that statement only; a page of chats
+ * (`aggregate` false: an index range, no sort) runs as it is, one round trip.
  */
-async function readOn<T>(db: Db, query: RawBuilder<T>): Promise<{ rows: T[] }> {
+async function readOn<T>(db: Db, query: RawBuilder<T>, aggregate = true): Promise<{ rows: T[] }> {
   const reader = searchReader(db);
-  if (!reader) return query.execute(db);
+  if (!reader && !aggregate) return query.execute(db);
+  if (!reader)
+    return db.transaction().execute(async (trx) => {
+      const settings = Object.entries(REPORT_SETTINGS).map(([name, value]) => sql`set_config(${name}, ${value}, true)`);
+      await sql`select ${sql.join(settings)}`.execute(trx);
+      return query.execute(trx);
+    });
   const compiled = query.compile(db);
   const [rows] = await reader.read([{ sql: compiled.sql, parameters: compiled.parameters }]);
   return { rows: rows as T[] };
 }
 
 /**
- * Nearest-rank p50 and p90 of columns (`key` → column) over the scope, per group when a group
- * column is given: one aggregate query with the databases' ordered-set aggregate
- * `percentile_disc`, which keeps and sorts only the column's values (where a `row_number()` window
- * sorted whole rows). `counts` gives, per group ('0' without one), how many values each column
- * has: SQLite's fraction depends on it.
+ * The aggregates of nearest-rank p50 and p90 of columns (`key` → column), as `<key>_p50` and
+ * `<key>_p90`: the databases' ordered-set aggregate `percentile_disc`, which keeps and sorts only
+ * the column's values (where a `row_number()` window sorted whole rows). `counts` gives, per group
+ * ('0' without one), how many values each column has: SQLite's fraction depends on it.
+ */
+function percentileAggregates(s: Scope, columns: Record<string, string>, counts: Map<string, Record<string, number>>, g?: RawBuilder<unknown>) {
+  return Object.entries(columns).flatMap(([key, name]) =>
+    ([50, 90] as const).map((pct) => {
+      const alias = sql.ref(`${key.replace(/\W/g, '')}_p${pct}`);
+      if (s.dialect === 'postgres') return sql`percentile_disc(${sql.lit(pct / 100)}) within group (order by ${col(name)}) as ${alias}`;
+      // SQLite: the fraction must be the same for every row of a group; a literal per group.
+      const fraction = (gk: number) => sql.lit(sqliteFraction(counts.get(String(gk))?.[key] ?? 0, pct));
+      const f = g && pct !== 50 ? byGroup(g, [...counts.keys()].map(Number), fraction) : fraction(0);
+      return sql`percentile_disc(${col(name)}, ${f}) as ${alias}`;
+    }),
+  );
+}
+
+/** A row's `<key>_p50` and `<key>_p90`, by key. */
+function percentilesOf(r: Record<string, unknown>, columns: Record<string, string>): Percentiles {
+  const m: Percentiles = new Map();
+  for (const key of Object.keys(columns)) {
+    const k = key.replace(/\W/g, '');
+    m.set(key, { p50: numOrNull(r[`${k}_p50`]), p90: numOrNull(r[`${k}_p90`]) });
+  }
+  return m;
+}
+
+/**
+ * PostgreSQL's percentile aggregates to add to the statement of the counts: its fraction needs no
+ * count, so one pass over the rows gives both (a year's summary 930 -> 850 ms; docs/metrics.md
+ * "Scale"). Null on SQLite, whose fractions come from those counts (`percentiles`, a second
+ * statement), and when averages were asked for.
+ */
+function inlinePercentiles(s: Scope, columns: Record<string, string>): RawBuilder<unknown> | null {
+  if (s.dialect !== 'postgres' || !s.percentiles) return null;
+  return sql`, ${sql.join(percentileAggregates(s, columns, new Map()))}`;
+}
+
+/**
+ * Nearest-rank p50 and p90 of columns over the scope, per group when a group column is given, in
+ * a statement of their own (SQLite, after the counts its fractions need).
  */
 async function percentiles(
   db: Db,
   s: Scope,
   columns: Record<string, string>,
   counts: Map<string, Record<string, number>>,
-  group?: string,
+  group?: Group,
 ): Promise<Map<string, Percentiles>> {
   // Averages asked for: the sorts are skipped.
   if (!s.percentiles) return new Map();
-  const g = group ? groupKey(group) : sql`0`;
-  const aggregates = Object.entries(columns).flatMap(([key, name]) =>
-    ([50, 90] as const).map((pct) => {
-      const alias = sql.ref(`${key.replace(/\W/g, '')}_p${pct}`);
-      if (s.dialect === 'postgres') return sql`percentile_disc(${sql.lit(pct / 100)}) within group (order by ${col(name)}) as ${alias}`;
-      // SQLite: the fraction must be the same for every row of a group; a literal per group.
-      const fraction = (gk: number) => sql.lit(sqliteFraction(counts.get(String(gk))?.[key] ?? 0, pct));
-      const f = group ? byGroup(g, [...counts.keys()].map(Number), fraction) : fraction(0);
-      return sql`percentile_disc(${col(name)}, ${f}) as ${alias}`;
-    }),
-  );
+  const by = group ? grouping(s, group) : null;
+  const g = by ? by.key : sql`0`;
   const rows = await readOn(
     db,
-    sql<Record<string, unknown>>`select ${g} as g, ${sql.join(aggregates)}
-    from chat_metrics m where ${s.where} ${group ? sql`and ${col(group)} is not null group by ${g}` : sql``}`,
+    sql<Record<string, unknown>>`select ${g} as g, ${sql.join(percentileAggregates(s, columns, counts, by?.key))}
+    from chat_metrics m where ${s.where} ${by ? sql`and ${by.rows} group by ${g}` : sql``}`,
   );
-  const out = new Map<string, Percentiles>();
-  for (const r of rows.rows) {
-    const m: Percentiles = new Map();
-    for (const key of Object.keys(columns)) {
-      const k = key.replace(/\W/g, '');
-      m.set(key, { p50: numOrNull(r[`${k}_p50`]), p90: numOrNull(r[`${k}_p90`]) });
-    }
-    out.set(String(r.g), m);
-  }
-  return out;
+  return new Map(rows.rows.map((r) => [String(r.g), percentilesOf(r, columns)]));
 }
 
 const stat = (count: unknown, average: unknown, p?: { p50: number | null; p90: number | null }, decimals = 0): Stat => ({
@@ -235,42 +277,55 @@ const stat = (count: unknown, average: unknown, p?: { p50: number | null; p90: n
   average: average === null || average === undefined ? null : decimals ? Math.round(Number(average) * 10 ** decimals) / 10 ** decimals : round(average),
 });
 
-/**
- * A group column as an expression (`+ 0`): SQLite then reads the range by request time and sorts
- * the groups, instead of walking the group's index and fetching each row out of order (3.6 s
- * against 1.4 s per company over a year of 1,000,000 chats, bench/reports.ts). PostgreSQL hashes.
- */
-const groupKey = (name: string) => sql`(${col(name)} + 0)`;
+/** A report's groups: by tech (the first to join) or by company. */
+type Group = 'tech_id' | 'company_id';
+const GROUP_TABLES: Record<Group, string> = { tech_id: 'techs', company_id: 'companies' };
 
-const isDisposition = (d: string) => sql`sum(case when m.disposition = ${d} then 1 else 0 end)`;
+/**
+ * How a table's rows are grouped: by the column, read from the group's covering index
+ * (migration 028) in group order, so the rows are aggregated as they come, never sorted by group
+ * and never fetched from the table (docs/metrics.md "Scale"). SQLite walks the index one group
+ * after another only over a list of groups (`in (select id from …)`), seeking each group's range
+ * by request time (a year per tech: 393 -> 175 ms CPU for the counts); PostgreSQL scans the index
+ * only (a year's percentiles per company: 570 -> 290 ms).
+ */
+function grouping(s: Scope, group: Group): { key: RawBuilder<unknown>; rows: RawBuilder<unknown> } {
+  const rows = s.dialect === 'sqlite' ? sql`${col(group)} in (select id from ${sql.table(GROUP_TABLES[group])})` : sql`${col(group)} is not null`;
+  return { key: col(group), rows };
+}
+
+/**
+ * The rows where a condition holds, as `count(*) filter (where …)`: the aggregate runs only on the
+ * rows that match, where `sum(case … then 1 else 0 end)` ran on every row (a quarter less CPU for
+ * the summary's counts over a year on SQLite, 482 -> 367 ms; docs/metrics.md "Scale").
+ */
+const countWhere = (condition: RawBuilder<unknown>) => sql`count(*) filter (where ${condition})`;
+const isDisposition = (d: string) => countWhere(sql`m.disposition = ${d}`);
 
 export async function reportSummary(db: Db, s: Scope): Promise<ReportSummary> {
   const c = s.cols;
+  const columns = { join: c.join, fr: c.firstResponse, handle: c.handle, aw: c.abandonWait, msg: 'messages' };
+  const inline = inlinePercentiles(s, columns);
   const [totals] = (
     await readOn(
       db,
       sql<Record<string, unknown>>`select count(*) as requests,
       ${isDisposition('answered')} as answered, ${isDisposition('abandoned')} as abandoned,
       ${isDisposition('callback')} as callbacks, ${isDisposition('waiting')} as waiting,
-      sum(case when m.disposition = 'callback' and m.callback_completed_at is not null then 1 else 0 end) as callbacks_completed,
-      sum(m.transfers) as transfers, sum(case when m.transfers > 0 then 1 else 0 end) as transferred,
-      sum(case when m.ended_at is not null then 1 else 0 end) as ended,
+      ${countWhere(sql`m.disposition = 'callback' and m.callback_completed_at is not null`)} as callbacks_completed,
+      sum(m.transfers) as transfers, ${countWhere(sql`m.transfers > 0`)} as transferred, count(m.ended_at) as ended,
       count(m.rating) as rated, avg(m.rating) as rating_avg,
-      sum(case when m.rating = 1 then 1 else 0 end) as r1, sum(case when m.rating = 2 then 1 else 0 end) as r2,
-      sum(case when m.rating = 3 then 1 else 0 end) as r3, sum(case when m.rating = 4 then 1 else 0 end) as r4,
-      sum(case when m.rating = 5 then 1 else 0 end) as r5,
+      ${sql.join([1, 2, 3, 4, 5].map((score) => sql`${countWhere(sql`m.rating = ${sql.lit(score)}`)} as ${sql.ref(`r${score}`)}`))},
       count(${col(c.join)}) as join_n, avg(${col(c.join)}) as join_avg,
       count(${col(c.firstResponse)}) as fr_n, avg(${col(c.firstResponse)}) as fr_avg,
       count(${col(c.handle)}) as handle_n, avg(${col(c.handle)}) as handle_avg,
       count(${col(c.abandonWait)}) as aw_n, avg(${col(c.abandonWait)}) as aw_avg,
-      count(m.messages) as msg_n, avg(m.messages) as msg_avg
+      count(m.messages) as msg_n, avg(m.messages) as msg_avg ${inline ?? sql``}
     from chat_metrics m where ${s.where}`,
     )
   ).rows;
   const counts = { join: num(totals.join_n), fr: num(totals.fr_n), handle: num(totals.handle_n), aw: num(totals.aw_n), msg: num(totals.msg_n) };
-  const p = (
-    await percentiles(db, s, { join: c.join, fr: c.firstResponse, handle: c.handle, aw: c.abandonWait, msg: 'messages' }, new Map([['0', counts]]))
-  ).get('0');
+  const p = inline ? percentilesOf(totals, columns) : (await percentiles(db, s, columns, new Map([['0', counts]]))).get('0');
   const requests = num(totals.requests);
   const answered = num(totals.answered);
   const abandoned = num(totals.abandoned);
@@ -357,24 +412,27 @@ export async function reportDistributions(db: Db, s: Scope): Promise<ReportDistr
 
 export async function reportTechs(db: Db, s: Scope): Promise<ReportTechs> {
   const c = s.cols;
+  const by = grouping(s, 'tech_id');
+  const columns = { join: c.join, fr: c.firstResponse, handle: c.handle };
+  const inline = inlinePercentiles(s, columns);
   const rows = (
     await readOn(
       db,
-      sql<Record<string, unknown>>`select x.*, t.name as name from (select ${groupKey('tech_id')} as id, ${isDisposition('answered')} as answered,
+      sql<Record<string, unknown>>`select x.*, t.name as name from (select ${by.key} as id, ${isDisposition('answered')} as answered,
       count(${col(c.join)}) as join_n, avg(${col(c.join)}) as join_avg,
       count(${col(c.firstResponse)}) as fr_n, avg(${col(c.firstResponse)}) as fr_avg,
       count(${col(c.handle)}) as handle_n, avg(${col(c.handle)}) as handle_avg,
-      sum(m.transfers) as transfers, count(m.rating) as rated, avg(m.rating) as rating_avg
-    from chat_metrics m where ${s.where} and m.tech_id is not null group by ${groupKey('tech_id')}) x
+      sum(m.transfers) as transfers, count(m.rating) as rated, avg(m.rating) as rating_avg ${inline ?? sql``}
+    from chat_metrics m where ${s.where} and ${by.rows} group by ${by.key}) x
     join techs t on t.id = x.id order by t.name, x.id`,
     )
   ).rows;
   const counts = new Map(rows.map((r) => [String(r.id), { join: num(r.join_n), fr: num(r.fr_n), handle: num(r.handle_n) }]));
-  const p = await percentiles(db, s, { join: c.join, fr: c.firstResponse, handle: c.handle }, counts, 'tech_id');
+  const p = inline ? null : await percentiles(db, s, columns, counts, 'tech_id');
   return {
     ...rangeOf(s),
     rows: rows.map((r) => {
-      const q = p.get(String(r.id));
+      const q = p ? p.get(String(r.id)) : percentilesOf(r, columns);
       return {
         techId: num(r.id),
         name: String(r.name),
@@ -392,22 +450,25 @@ export async function reportTechs(db: Db, s: Scope): Promise<ReportTechs> {
 
 export async function reportCompanies(db: Db, s: Scope): Promise<ReportCompanies> {
   const c = s.cols;
+  const by = grouping(s, 'company_id');
+  const columns = { join: c.join, handle: c.handle };
+  const inline = inlinePercentiles(s, columns);
   const rows = (
     await readOn(
       db,
-      sql<Record<string, unknown>>`select x.*, co.name as name from (select ${groupKey('company_id')} as id, count(*) as requests,
+      sql<Record<string, unknown>>`select x.*, co.name as name from (select ${by.key} as id, count(*) as requests,
       ${isDisposition('answered')} as answered, ${isDisposition('abandoned')} as abandoned, ${isDisposition('callback')} as callbacks,
-      count(${col(c.join)}) as join_n, avg(${col(c.join)}) as join_avg, count(${col(c.handle)}) as handle_n, avg(${col(c.handle)}) as handle_avg
-    from chat_metrics m where ${s.where} group by ${groupKey('company_id')}) x
+      count(${col(c.join)}) as join_n, avg(${col(c.join)}) as join_avg, count(${col(c.handle)}) as handle_n, avg(${col(c.handle)}) as handle_avg ${inline ?? sql``}
+    from chat_metrics m where ${s.where} and ${by.rows} group by ${by.key}) x
     join companies co on co.id = x.id order by co.name, x.id`,
     )
   ).rows;
   const counts = new Map(rows.map((r) => [String(r.id), { join: num(r.join_n), handle: num(r.handle_n) }]));
-  const p = await percentiles(db, s, { join: c.join, handle: c.handle }, counts, 'company_id');
+  const p = inline ? null : await percentiles(db, s, columns, counts, 'company_id');
   return {
     ...rangeOf(s),
     rows: rows.map((r) => {
-      const q = p.get(String(r.id));
+      const q = p ? p.get(String(r.id)) : percentilesOf(r, columns);
       return {
         companyId: num(r.id),
         name: String(r.name),
@@ -439,6 +500,7 @@ export async function chatPage(db: Db, s: Scope, limit: number, after?: [number,
     from chat_metrics m join chats c on c.id = m.chat_id join companies co on co.id = m.company_id
       join boards b on b.id = m.board_id left join techs t on t.id = m.tech_id
     where ${s.where} ${cursor} order by m.requested_at, m.chat_id limit ${limit}`,
+      false,
     )
   ).rows;
 }
