@@ -1,13 +1,14 @@
 /**
- * On SQLite the reports read on the search's read-only worker thread (services/reports.ts,
- * db/search-reader.ts), never on the server's own connection, where a year of chats would stall
- * live chat for seconds. Counted at the reader: every report kind goes through it. And the tables
- * per tech and per company read their group's covering index in group order (migration 028), never
- * sorting the rows by group (docs/metrics.md "Scale").
+ * On SQLite the reports read on a read-only worker thread of their own (services/reports.ts,
+ * db/database.ts `reportReader`), never on the server's own connection, where a year of chats would
+ * stall live chat for seconds, and never on search's, where a search would wait behind a report.
+ * Counted at the reader: every report kind goes through it. And the tables per tech and per
+ * company read their group's covering index in group order (migration 028), never sorting the rows
+ * by group (docs/metrics.md "Scale").
  */
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { searchReader } from '../src/server/db/database.js';
+import { reportReader, searchReader } from '../src/server/db/database.js';
 import { startTestServer, PASSWORD, type TestServer } from './support/server.js';
 import { loginAs, type Client } from './support/http.js';
 
@@ -21,7 +22,7 @@ describe('reports on SQLite', () => {
   afterAll(async () => s?.stop());
 
   it('read on the worker thread, every kind of them', async () => {
-    const reader = searchReader(s.ctx.db);
+    const reader = reportReader(s.ctx.db);
     expect(reader).not.toBeNull();
     const read = reader!.read.bind(reader);
     let statements = 0;
@@ -43,7 +44,7 @@ describe('reports on SQLite', () => {
   });
 
   it('groups per tech and per company from the covering index, in group order, without sorting the rows', async () => {
-    const reader = searchReader(s.ctx.db)!;
+    const reader = reportReader(s.ctx.db)!;
     const read = reader.read.bind(reader);
     const seen: { sql: string; parameters: readonly unknown[] }[] = [];
     reader.read = async (queries) => {
@@ -71,5 +72,38 @@ describe('reports on SQLite', () => {
       }
     }
     reader.read = read;
+  });
+
+  it('a search answers while a report is still reading: they do not share a thread', async () => {
+    const reader = reportReader(s.ctx.db)!;
+    const read = reader.read.bind(reader);
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    let reportsReading = 0;
+    // The report's statement is held on its reader, as a year-long one would run for seconds.
+    reader.read = async (queries) => {
+      reportsReading++;
+      await held;
+      return read(queries);
+    };
+    try {
+      const report = admin.get('/api/console/reports/summary?from=2026-01-01&to=2026-12-31&tz=UTC');
+      while (reportsReading === 0) await new Promise((r) => setTimeout(r, 10));
+      let searches = 0;
+      const search = searchReader(s.ctx.db)!;
+      const searchRead = search.read.bind(search);
+      search.read = async (queries) => {
+        searches++;
+        return searchRead(queries);
+      };
+      const found = await admin.get('/api/console/search?q=anything');
+      expect(found.status, found.text).toBe(200);
+      expect(searches).toBeGreaterThan(0);
+      release();
+      expect((await report).status).toBe(200);
+    } finally {
+      release();
+      reader.read = read;
+    }
   });
 });

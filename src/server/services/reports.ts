@@ -12,7 +12,8 @@
  * to the chosen zone.
  */
 import { sql, type Expression, type RawBuilder } from 'kysely';
-import { searchReader, type Db, type Dialect } from '../db/database.js';
+import { reportReader, type Db, type Dialect } from '../db/database.js';
+import { Turns } from './turns.js';
 import { ValidationFailed } from '../errors.js';
 import { techBoardFilter, techCompanyFilter, type TechActor } from '../policies/access.js';
 import { authorizeReports } from '../policies/rules.js';
@@ -187,23 +188,34 @@ function byGroup(g: RawBuilder<unknown>, ids: number[], value: (id: number) => R
 export const REPORT_SETTINGS = { work_mem: '64MB', max_parallel_workers_per_gather: '0' };
 
 /**
- * Runs a report's statement. On SQLite it goes to the read-only worker thread that search uses
- * (db/search-reader.ts): a year of chats takes seconds to read, and on the server's own
- * connection that would stall every chat meanwhile. PostgreSQL runs it on the pool, in a
- * transaction of its own with `REPORT_SETTINGS` for that statement only; a page of chats
- * (`aggregate` false: an index range, no sort) runs as it is, one round trip.
+ * Report statements one node runs at once: on PostgreSQL each holds a pooled connection and up to a
+ * core for as long as it reads a year of chats, so a desk's leads opening reports together must not
+ * take the pool from live chat; SQLite has one report reader thread. The rest wait their turn.
+ */
+export const REPORTS_AT_ONCE: Record<Dialect, number> = { sqlite: 1, postgres: 2 };
+const reportTurns: Record<Dialect, Turns> = { sqlite: new Turns(REPORTS_AT_ONCE.sqlite), postgres: new Turns(REPORTS_AT_ONCE.postgres) };
+
+/**
+ * Runs a report's statement. On SQLite it goes to the read-only worker thread of the reports
+ * (db/database.ts `reportReader`): a year of chats takes seconds to read, and on the server's own
+ * connection that would stall every chat meanwhile, on search's a search would wait behind it.
+ * PostgreSQL runs it on the pool, in a transaction of its own with `REPORT_SETTINGS` for that
+ * statement only; a page of chats (`aggregate` false: an index range, no sort) runs as it is, one
+ * round trip, without waiting for a turn.
  */
 async function readOn<T>(db: Db, query: RawBuilder<T>, aggregate = true): Promise<{ rows: T[] }> {
-  const reader = searchReader(db);
+  const reader = reportReader(db);
   if (!reader && !aggregate) return query.execute(db);
   if (!reader)
-    return db.transaction().execute(async (trx) => {
-      const settings = Object.entries(REPORT_SETTINGS).map(([name, value]) => sql`set_config(${name}, ${value}, true)`);
-      await sql`select ${sql.join(settings)}`.execute(trx);
-      return query.execute(trx);
-    });
+    return reportTurns.postgres.run(() =>
+      db.transaction().execute(async (trx) => {
+        const settings = Object.entries(REPORT_SETTINGS).map(([name, value]) => sql`set_config(${name}, ${value}, true)`);
+        await sql`select ${sql.join(settings)}`.execute(trx);
+        return query.execute(trx);
+      }),
+    );
   const compiled = query.compile(db);
-  const [rows] = await reader.read([{ sql: compiled.sql, parameters: compiled.parameters }]);
+  const [rows] = await reportTurns.sqlite.run(() => reader.read([{ sql: compiled.sql, parameters: compiled.parameters }]));
   return { rows: rows as T[] };
 }
 
