@@ -76,7 +76,7 @@ async function abandonDisconnected(ctx: Ctx, now: number): Promise<number> {
  * waiting chats whose requester is connected nowhere get their grace armed.
  */
 export async function auditPortalPresence(ctx: Ctx): Promise<number> {
-  const userIds = await waitingRequestersWithoutGrace(ctx.db, BATCH);
+  const userIds = await waitingRequestersWithoutGrace(ctx.db, ctx.dialect, BATCH);
   let armed = 0;
   for (const userId of userIds) {
     if (await ctx.presence.isPortalOnline(userId)) continue;
