@@ -63,8 +63,14 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('single sign-on in a real br
     const sso = admin.page.getByRole('form', { name: `Single sign-on of ${company}` });
     await sso.getByLabel('Email domains (single sign-on)').fill('acme.test');
     await sso.getByLabel('Create unknown people on first sign-in').check();
+    // Its own provider, so no other provider's word counts for its people.
+    await sso.getByLabel('Identity provider for this company').selectOption({ label: 'Contoso ID' });
     await sso.getByRole('button', { name: 'Save sign-in' }).click();
     await eventually(async () => (await s.ctx.db.selectFrom('company_domains').selectAll().execute()).map((d) => d.domain)).toEqual(['acme.test']);
+    const issuerId = (await s.ctx.db.selectFrom('oidc_issuers').select('id').executeTakeFirstOrThrow()).id;
+    await eventually(
+      async () => (await s.ctx.db.selectFrom('companies').select('sso_issuer_id').where('id', '=', companyId).executeTakeFirstOrThrow()).sso_issuer_id,
+    ).toBe(issuerId);
     expect(await axeViolations(admin.page)).toEqual([]);
   });
 

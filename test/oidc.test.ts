@@ -171,8 +171,8 @@ describe.each(DIALECTS)('single sign-on on %s', (kind) => {
     );
     expect((await admin.put('/api/admin/sso/companies/999999', { emailDomains: [], createUsers: false })).status).toBe(404);
     const list = (await admin.get('/api/admin/sso/companies')).body as { companyId: number; emailDomains: string[]; createUsers: boolean }[];
-    expect(list.find((c) => c.companyId === acme)).toEqual({ companyId: acme, emailDomains: ['acme.test'], createUsers: true });
-    expect(list.find((c) => c.companyId === globex)).toEqual({ companyId: globex, emailDomains: ['globex.test'], createUsers: false });
+    expect(list.find((c) => c.companyId === acme)).toEqual({ companyId: acme, emailDomains: ['acme.test'], createUsers: true, issuerId: null });
+    expect(list.find((c) => c.companyId === globex)).toEqual({ companyId: globex, emailDomains: ['globex.test'], createUsers: false, issuerId: null });
   });
 
   it('a portal user signs in at the real provider and lands in the portal with a session', async () => {
@@ -292,6 +292,33 @@ describe.each(DIALECTS)('single sign-on on %s', (kind) => {
     expect(ok.refusal).toBeNull();
     const mine = await me(ok.b, 'portal');
     expect(mine.body.id ?? mine.body.user?.id).toBe(own.id);
+  });
+
+  it("a company that names its identity provider takes no other provider's word for its people, known or new", async () => {
+    const bind = (issuerId: number | null) => admin.put(`/api/admin/sso/companies/${globex}`, { emailDomains: ['globex.test'], createUsers: true, issuerId });
+    expect((await bind(999999)).body.error.code).toBe('validation_failed');
+    expect((await bind(realId)).status).toBe(200);
+    expect((await admin.get('/api/admin/sso/companies')).body.find((c: { companyId: number }) => c.companyId === globex).issuerId).toBe(realId);
+    // The other provider (say, another client company's own) asserts a Globex person, verified: refused.
+    const known = await s.f.portalUser(globex, { email: at('globex.test') });
+    const before = (await portalUsers()).length;
+    forger.next = { email: known.email };
+    const byOther = await signIn('portal', forgedId);
+    expect(byOther.refusal).toBe('oidc_issuer_not_allowed');
+    expect((await me(byOther.b, 'portal')).status).toBe(401);
+    // Nor does it create a new person there, though Globex creates unknown people.
+    forger.next = { email: at('globex.test') };
+    expect((await signIn('portal', forgedId)).refusal).toBe('oidc_issuer_not_allowed');
+    expect((await portalUsers()).length).toBe(before);
+    // Globex's own provider signs the same person in.
+    account('globex-own', known.email);
+    const own = await signIn('portal', realId, 'globex-own');
+    expect(own.refusal).toBeNull();
+    expect((await me(own.b, 'portal')).status).toBe(200);
+    // Acme, which names none, still takes any portal provider.
+    forger.next = { email: at('acme.test') };
+    expect((await signIn('portal', forgedId)).refusal).toBeNull();
+    expect((await bind(null)).status).toBe(200);
   });
 
   it('a tech signs in to the console when they exist; an unknown one is refused unless the issuer creates techs, without grants', async () => {

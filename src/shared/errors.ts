@@ -63,6 +63,7 @@ export const ERROR_CODES = [
   'oidc_token_invalid',
   'oidc_email_unverified',
   'oidc_domain_unknown',
+  'oidc_issuer_not_allowed',
   'oidc_user_unknown',
   'oidc_user_inactive',
   'oidc_provider_error',

@@ -69,7 +69,8 @@ export const Domain = z
   .pipe(z.string().regex(/^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,61}[a-z0-9]$/, 'Write a domain like example.com'));
 
 export const CompanySignInBody = z
-  .object({ emailDomains: z.array(Domain).max(50), createUsers: z.boolean() })
+  /** `issuerId`: the only portal issuer trusted for this company's addresses; null or left out: any. */
+  .object({ emailDomains: z.array(Domain).max(50), createUsers: z.boolean(), issuerId: id.nullable().default(null) })
   .strict()
   .transform((b) => ({ ...b, emailDomains: [...new Set(b.emailDomains)] }));
 
@@ -94,7 +95,7 @@ export const SsoAdminView = z.object({
 });
 export type SsoAdminView = z.infer<typeof SsoAdminView>;
 
-export const CompanySignIn = z.object({ companyId: id, emailDomains: z.array(z.string()), createUsers: z.boolean() });
+export const CompanySignIn = z.object({ companyId: id, emailDomains: z.array(z.string()), createUsers: z.boolean(), issuerId: id.nullable() });
 export type CompanySignIn = z.infer<typeof CompanySignIn>;
 
 /** What a login page offers: password sign-in, and a button per issuer of its side. */
@@ -111,6 +112,7 @@ export const SIGN_IN_REFUSALS: Partial<Record<ErrorCode, string>> = {
     'The identity provider’s answer could not be verified, so you were not signed in. Try again; if it keeps happening, tell your administrator.',
   oidc_email_unverified: 'Your identity provider does not confirm that your email address is verified, so you were not signed in.',
   oidc_domain_unknown: 'No company here uses the domain of your email address. Ask your IT contact to have it added.',
+  oidc_issuer_not_allowed: 'Your company signs in with another identity provider here. Use its button, or ask your IT contact.',
   oidc_user_unknown: 'There is no account here for your email address. Ask your administrator for one.',
   oidc_user_inactive: 'Your account here is deactivated. Ask your administrator.',
   oidc_provider_error: 'The identity provider did not sign you in. Try again.',

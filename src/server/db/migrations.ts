@@ -407,6 +407,15 @@ async function reportIndexes(db: Kysely<any>) {
   await sql`drop index chat_metrics_company`.execute(db);
 }
 
+/**
+ * The portal issuer a company takes the word of for its people's addresses (null: any portal
+ * issuer). An issuer run by one client company could otherwise vouch for another company's listed
+ * domain. A removed issuer leaves the id, so that company's sign-in fails closed, not open.
+ */
+async function companyIssuer(db: Kysely<any>) {
+  await sql`alter table companies add column sso_issuer_id ${bigint}`.execute(db);
+}
+
 const migrations: Migration[] = [
   { name: '001_initial', up: createTables },
   { name: '002_client_id_per_author', up: clientIdPerAuthor },
@@ -436,6 +445,7 @@ const migrations: Migration[] = [
   { name: '026_chat_metrics', up: chatMetrics },
   { name: '027_wallboard', up: wallboard },
   { name: '028_report_indexes', up: reportIndexes },
+  { name: '029_company_issuer', up: companyIssuer },
 ];
 
 /** The name of the newest migration: a database whose schema has it is current. */

@@ -7,6 +7,8 @@ export interface CompaniesTable {
   created_at: number;
   /** 1: a portal user unknown here who signs in with single sign-on under one of the company's domains is created. */
   sso_create_users: Generated<number>;
+  /** The only portal issuer whose word on its people's addresses counts; null: any portal issuer. */
+  sso_issuer_id: number | null;
 }
 export interface BoardsTable {
   id: Generated<number>;

@@ -192,7 +192,7 @@ export async function finishSignIn(
   const name = identity.name || identity.email.split('@')[0];
 
   const userId = await inTransaction(ctx, (trx) =>
-    side === 'tech' ? techFor(trx, row, identity.email, name, now) : portalUserFor(trx, identity.email, name, now),
+    side === 'tech' ? techFor(trx, row, identity.email, name, now) : portalUserFor(trx, row, identity.email, name, now),
   );
   // A tech whose two-factor is on gives a code too, as after a password: the issuer vouches for
   // the address, not for the second factor the tech turned on (or an admin requires) here.
@@ -217,10 +217,14 @@ async function techFor(trx: Tx, issuer: IssuerRow, email: string, name: string, 
  * one when the company allows. An existing person is let in only when their own company lists the
  * domain: an issuer serving the portal is often a client company's own, whose admin can give any
  * address to any account, and the listed domain is what says which company takes an issuer's word
- * for an address. A company that lists no domain does not sign its people in this way at all.
+ * for an address. A company that lists no domain does not sign its people in this way at all; one
+ * that names its issuer takes no other's word (a client company's own issuer could otherwise vouch
+ * for another company's domain).
  */
-async function portalUserFor(trx: Tx, email: string, name: string, now: number): Promise<number> {
+async function portalUserFor(trx: Tx, issuer: IssuerRow, email: string, name: string, now: number): Promise<number> {
   const company = await companyByDomain(trx, email.slice(email.lastIndexOf('@') + 1));
+  // A company that names its issuer takes no other issuer's word for its people's addresses.
+  if (company && company.sso_issuer_id !== null && Number(company.sso_issuer_id) !== Number(issuer.id)) throw refuse('oidc_issuer_not_allowed');
   const user = await portalUserByEmail(trx, email);
   if (user) {
     if (user.active !== 1) throw refuse('oidc_user_inactive');

@@ -130,14 +130,23 @@ export async function companiesSignIn(db: Db): Promise<CompanySignIn[]> {
     companyId: Number(c.id),
     emailDomains: domains.filter((d) => Number(d.company_id) === Number(c.id)).map((d) => d.domain),
     createUsers: c.sso_create_users === 1,
+    issuerId: c.sso_issuer_id === null ? null : Number(c.sso_issuer_id),
   }));
 }
 
 /** A domain belongs to one company at most: naming one another company has is refused, naming it. */
-export async function setCompanySignIn(ctx: Ctx, companyId: number, input: { emailDomains: string[]; createUsers: boolean }): Promise<void> {
+export async function setCompanySignIn(
+  ctx: Ctx,
+  companyId: number,
+  input: { emailDomains: string[]; createUsers: boolean; issuerId: number | null },
+): Promise<void> {
   try {
     await inTransaction(ctx, async (trx) => {
-      if (!(await saveCompanySignIn(trx, companyId, input.emailDomains, input.createUsers))) throw new NotFound('Company');
+      if (input.issuerId !== null) {
+        const issuer = await issuerById(trx, input.issuerId);
+        if (issuer?.for_portal !== 1) throw new ValidationFailed('Choose an identity provider that serves the Client Portal', { field: 'issuerId' });
+      }
+      if (!(await saveCompanySignIn(trx, companyId, input.emailDomains, input.createUsers, input.issuerId))) throw new NotFound('Company');
     });
   } catch (e) {
     if (!isUniqueViolation(e)) throw e;

@@ -61,16 +61,16 @@ export async function savePasswordSetting(db: Tx, side: Side, enabled: boolean):
 
 export function companySignInRows(db: Tx) {
   return Promise.all([
-    db.selectFrom('companies').select(['id', 'sso_create_users']).execute(),
+    db.selectFrom('companies').select(['id', 'sso_create_users', 'sso_issuer_id']).execute(),
     db.selectFrom('company_domains').selectAll().orderBy('domain').execute(),
   ]);
 }
 
 /** The company's domains become exactly these, and its choice to create unknown people; false when no such company. */
-export async function saveCompanySignIn(db: Tx, companyId: number, domains: string[], createUsers: boolean): Promise<boolean> {
+export async function saveCompanySignIn(db: Tx, companyId: number, domains: string[], createUsers: boolean, issuerId: number | null): Promise<boolean> {
   const r = await db
     .updateTable('companies')
-    .set({ sso_create_users: createUsers ? 1 : 0 })
+    .set({ sso_create_users: createUsers ? 1 : 0, sso_issuer_id: issuerId })
     .where('id', '=', companyId)
     .executeTakeFirst();
   if (Number(r.numUpdatedRows) !== 1) return false;
@@ -88,7 +88,7 @@ export function companyByDomain(db: Tx, domain: string) {
   return db
     .selectFrom('company_domains')
     .innerJoin('companies', 'companies.id', 'company_domains.company_id')
-    .select(['companies.id', 'companies.sso_create_users'])
+    .select(['companies.id', 'companies.sso_create_users', 'companies.sso_issuer_id'])
     .where('company_domains.domain', '=', domain)
     .executeTakeFirst();
 }

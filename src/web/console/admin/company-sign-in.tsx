@@ -1,6 +1,8 @@
 /**
  * A company's single sign-on settings, on its card in the companies page: the email domains that
- * put a signing-in portal user in this company, and whether people unknown here are created.
+ * put a signing-in portal user in this company, whether people unknown here are created, and which
+ * identity provider's word counts for its people (a client company's own provider could otherwise
+ * vouch for another company's domain).
  */
 import { useQuery } from '@tanstack/react-query';
 import { useId, useState, type FormEvent } from 'react';
@@ -8,6 +10,7 @@ import { api } from '../../common/api.js';
 import type { CompanySignIn } from '../../../shared/sso.js';
 import { keys } from '../queries.js';
 import type { useSave } from './admin-data.js';
+import { useSsoAdmin } from './sso-admin.js';
 
 export const useCompaniesSignIn = () =>
   useQuery({ queryKey: keys.admin('sso-companies'), queryFn: () => api.get<CompanySignIn[]>('/api/admin/sso/companies') });
@@ -32,10 +35,12 @@ export function CompanySignInForm({
   const id = useId();
   const [domains, setDomains] = useState((initial?.emailDomains ?? []).join(', '));
   const [createUsers, setCreateUsers] = useState(initial?.createUsers ?? false);
+  const [issuerId, setIssuerId] = useState(initial?.issuerId ?? null);
+  const portalIssuers = (useSsoAdmin().data?.issuers ?? []).filter((i) => i.forPortal);
   const submit = (e: FormEvent) => {
     e.preventDefault();
     void save.run(`Sign-in of “${companyName}” saved`, () =>
-      api.put(`/api/admin/sso/companies/${companyId}`, { emailDomains: splitDomains(domains), createUsers }),
+      api.put(`/api/admin/sso/companies/${companyId}`, { emailDomains: splitDomains(domains), createUsers, issuerId }),
     );
   };
   return (
@@ -56,6 +61,24 @@ export function CompanySignInForm({
         <input type="checkbox" checked={createUsers} onChange={(e) => setCreateUsers(e.target.checked)} />
         Create unknown people on first sign-in
       </label>
+      <label htmlFor={`${id}-issuer`}>Identity provider for this company</label>
+      <select
+        id={`${id}-issuer`}
+        value={issuerId ?? ''}
+        onChange={(e) => setIssuerId(e.target.value ? Number(e.target.value) : null)}
+        aria-describedby={`${id}-issuer-hint`}
+      >
+        <option value="">Any provider of the Client Portal</option>
+        {portalIssuers.map((i) => (
+          <option key={i.id} value={i.id}>
+            {i.name}
+          </option>
+        ))}
+        {issuerId !== null && !portalIssuers.some((i) => i.id === issuerId) && <option value={issuerId}>A removed provider (nobody signs in)</option>}
+      </select>
+      <p id={`${id}-issuer-hint`} className="field-hint">
+        Choose the company's own provider when it brings one: then no other provider can sign in its people.
+      </p>
       <div>
         <button type="submit" className="secondary" disabled={save.busy}>
           Save sign-in
