@@ -113,8 +113,7 @@ export async function stepOut(ctx: Ctx, tech: TechActor, chatId: number): Promis
     const chat = await chatForCommand(trx, tech, chatId, 'chat.step_out');
     const others = coTechs(chat).filter((t) => t.id !== tech.id);
     const lead = Number(chat.tech_id) === tech.id;
-    if (lead ? others.length === 0 : techsInChat(chat).length < 2)
-      throw new Conflict('last_tech_in_chat', 'You are the only tech in this chat: end it or transfer it instead');
+    if (techsInChat(chat).length < 2) throw new Conflict('last_tech_in_chat', 'You are the only tech in this chat: end it or transfer it instead');
     const now = ctx.now();
     const patch = lead ? { tech_id: others[0].id, co_techs: listOrNull(others.slice(1)) } : { co_techs: listOrNull(others) };
     await applyTransition(trx, chat, 'remove_tech', { kind: 'tech', id: tech.id }, patch, now, sameTechs(chat));
