@@ -118,8 +118,11 @@ export function spawnProductServer(dataDir: string, extraEnv: Record<string, str
   return spawnNode(PRODUCT_SERVER, env, 30000, nodeArgs);
 }
 
-export function spawnRelayServer() {
-  return spawnNode('bench/relay-server.ts', { PORT: '0' });
+/** The bare relay; with `db`, the storing relay writing to that SQLite file (bench/relay-server.ts). */
+export function spawnRelayServer(db?: string) {
+  // BENCH_STORING_RELAY_WRITER=thread: the storing relay commits on a worker thread.
+  const writer: Record<string, string> = process.env.BENCH_STORING_RELAY_WRITER ? { RELAY_WRITER: process.env.BENCH_STORING_RELAY_WRITER } : {};
+  return spawnNode('bench/relay-server.ts', { PORT: '0', ...(db ? { RELAY_DB: db, ...writer } : {}) });
 }
 
 /** Resident set size of a process in MB, from /proc (Linux). */

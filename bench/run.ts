@@ -95,6 +95,9 @@ function headline(name: Name, r: any): Record<string, unknown> {
         p99Ratio: r.p99RatioProductToRelay,
         relayP99Ms: r.relay.latencyMs.p99,
         productP99Ms: r.product.latencyMs.p99,
+        storingRelayP99Ms: r.storingRelay?.latencyMs.p99,
+        storingRelayRatio: r.p99RatioStoringRelayToRelay,
+        productToStoringRelayRatio: r.p99RatioProductToStoringRelay,
         productDeliveredPerS: r.product.deliveredRate,
         notDelivered: r.product.notDeliveredAfterDrain,
       };
@@ -142,6 +145,7 @@ function headline(name: Name, r: any): Record<string, unknown> {
         chatP99QuietMs: r.sqlite && Math.max(r.sqlite.chat.quietMs.before.p99, r.sqlite.chat.quietMs.after.p99),
         chatP99SearchingMs: r.sqlite?.chat.whileSearchingMs.p99,
         chatP99Ratio: r.sqlite?.chat.p99Ratio,
+        relayBesideOneCoreRatio: r.sqlite?.chat.floor?.p99Ratio,
       };
     case 'web':
       return {

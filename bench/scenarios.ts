@@ -80,39 +80,50 @@ const ALERT_WARMUP = 3;
 const rmDir = (dir: string) => fs.rmSync(dir, { recursive: true, force: true });
 
 /**
- * Target 1: the same open-loop chat load on the bare relay and on the product, in alternating
- * rounds (relay, product, relay, product, ...) so both see the same machine over time. Both
+ * Target 1: the same open-loop chat load on the bare relay, the storing relay (the bare relay plus
+ * the least that durability takes: bench/relay-server.ts) and the product, in alternating rounds
+ * (relay, storing relay, product, relay, ...) so all three see the same machine over time. All
  * servers run throughout with all their clients connected; only one of them carries traffic.
  */
 export async function chatLatency(scale: Scale) {
   const rounds = scale.rounds;
-  const relay = await spawnRelayServer();
   const dataDir = freshDataDir('chat');
+  const storingDir = freshDataDir('chat-storing-relay');
+  const relay = await spawnRelayServer();
+  const storingRelay = await spawnRelayServer(path.join(storingDir, 'relay.sqlite'));
   let persisted = 0;
   let server: Awaited<ReturnType<typeof spawnProductServer>> | null = null;
-  const results: { relay: LoadResult[]; product: LoadResult[] } = { relay: [], product: [] };
+  const results: { relay: LoadResult[]; storingRelay: LoadResult[]; product: LoadResult[] } = { relay: [], storingRelay: [], product: [] };
   try {
     const seeded = await seed(dataDir, { chats: scale.chats, alertTechs: 0, portalUsers: scale.chats });
     server = await spawnProductServer(dataDir);
     const relayTarget = await connectRelay(relay.url, scale.chats);
+    const storingTarget = await connectRelay(storingRelay.url, scale.chats);
     const productTarget = await connectProduct(server.url, seeded, scale.chats);
     const opts = { rate: scale.rate, warmupS: scale.warmupS, measureS: scale.measureS, drainS: 3 };
     for (let r = 0; r < rounds; r++) {
       results.relay.push(await runOpenLoop(relayTarget, { ...opts, serverPid: relay.pid }));
       await sleep(500);
+      results.storingRelay.push(await runOpenLoop(storingTarget, { ...opts, serverPid: storingRelay.pid }));
+      await sleep(500);
       results.product.push(await runOpenLoop(productTarget, { ...opts, serverPid: server.pid }));
       await sleep(500);
     }
     closeAll(relayTarget.sockets);
+    closeAll(storingTarget.sockets);
     closeAll(productTarget.sockets);
   } finally {
     await relay.stop();
+    await storingRelay.stop();
     await server?.stop();
     persisted = messagesInDb(dataDir);
     rmDir(dataDir);
+    rmDir(storingDir);
   }
   const pooled = (runs: LoadResult[]) => ({
     latencyMs: percentiles(runs.flatMap((x) => x.latencySamples)),
+    // The median over the rounds of each second's p99: the typical second, apart from the rare spiky ones.
+    medianSecondP99Ms: percentiles(runs.flatMap((x) => x.p99PerSecondMs)).p50,
     achievedSendRate: Math.round(runs.reduce((a, x) => a + x.achievedSendRate, 0) / runs.length),
     deliveredRate: Math.round(runs.reduce((a, x) => a + x.deliveredRate, 0) / runs.length),
     notDeliveredAfterDrain: runs.reduce((a, x) => a + x.notDeliveredAfterDrain, 0),
@@ -121,8 +132,11 @@ export async function chatLatency(scale: Scale) {
     otherProcessesCoresMax: Math.max(...runs.map((x) => x.cpuDuringWindow?.otherProcessesCores ?? 0)),
   });
   const relayAll = pooled(results.relay);
+  const storingAll = pooled(results.storingRelay);
   const productAll = pooled(results.product);
   const ratio = productAll.latencyMs.p99 / relayAll.latencyMs.p99;
+  const r2 = (x: number) => Math.round(x * 100) / 100;
+  const perRound = (a: LoadResult[], b: LoadResult[]) => a.map((x, i) => r2(x.latencyMs.p99 / b[i].latencyMs.p99));
   const strip = (x: LoadResult) => ({ ...x, latencySamples: undefined });
   return {
     target: `${scale.chats} active chats, ${scale.rate} messages/s, p99 sender-to-receiver latency <= 2x bare Socket.IO relay`,
@@ -131,11 +145,21 @@ export async function chatLatency(scale: Scale) {
       productAll.achievedSendRate >= scale.rate * 0.98 &&
       productAll.deliveredRate >= scale.rate * 0.98 &&
       productAll.notDeliveredAfterDrain === 0,
-    p99RatioProductToRelay: Math.round(ratio * 100) / 100,
-    p99RatioPerRound: results.product.map((p, i) => Math.round((p.latencyMs.p99 / results.relay[i].latencyMs.p99) * 100) / 100),
+    p99RatioProductToRelay: r2(ratio),
+    p99RatioPerRound: perRound(results.product, results.relay),
+    // What durability alone costs on this machine, and what the product adds on top of it.
+    p99RatioStoringRelayToRelay: r2(storingAll.latencyMs.p99 / relayAll.latencyMs.p99),
+    p99RatioStoringRelayToRelayPerRound: perRound(results.storingRelay, results.relay),
+    p99RatioProductToStoringRelay: r2(productAll.latencyMs.p99 / storingAll.latencyMs.p99),
+    medianSecondP99Ratios: {
+      productToRelay: r2(productAll.medianSecondP99Ms / relayAll.medianSecondP99Ms),
+      storingRelayToRelay: r2(storingAll.medianSecondP99Ms / relayAll.medianSecondP99Ms),
+      productToStoringRelay: r2(productAll.medianSecondP99Ms / storingAll.medianSecondP99Ms),
+    },
     relay: relayAll,
+    storingRelay: storingAll,
     product: { ...productAll, messagesInDatabaseAfter: persisted },
-    rounds: { relay: results.relay.map(strip), product: results.product.map(strip) },
+    rounds: { relay: results.relay.map(strip), storingRelay: results.storingRelay.map(strip), product: results.product.map(strip) },
   };
 }
 

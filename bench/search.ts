@@ -13,6 +13,7 @@
  *
  * Target: every kind's p95 <= 30 ms on both databases; chat p99 while searching <= 1.5x quiet.
  */
+import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -22,8 +23,9 @@ import { migrate } from '../src/server/db/migrations.js';
 import { SAME_MILLISECOND } from '../src/server/db/repositories/search.js';
 import { openSqlite, type SqliteConnection } from '../src/server/db/sqlite-driver.js';
 import { hashPassword, tokenHash } from '../src/server/services/auth.js';
-import { connectProduct, runOpenLoop } from './chat-load.js';
-import { closeAll, freshDataDir, nowMs, percentiles, sleep, spawnProductServer } from './lib.js';
+import { connectProduct, connectRelay, runOpenLoop } from './chat-load.js';
+import { READER_NICE } from '../src/server/db/search-reader.js';
+import { closeAll, freshDataDir, nowMs, percentiles, ROOT, sleep, spawnProductServer, spawnRelayServer } from './lib.js';
 import { BENCH_PASSWORD, seed } from './seed.js';
 
 const QUICK = process.env.BENCH_QUICK === '1';
@@ -384,8 +386,46 @@ async function measureKinds(url: string, qs: Query[], actors: Actors, runs: numb
   return { byKind, maxP95Ms: slowest[1].p95, slowestKind: slowest[0] };
 }
 
-/** Five techs searching back to back (any kind) until `stop`. */
-function searchBackToBack(url: string, qs: Query[], actors: Actors) {
+/**
+ * Five techs searching back to back (any kind) until `stop`, in their own process (bench/searchers.ts)
+ * unless BENCH_SEARCHERS_IN_PROCESS=1 (the way of runs before 2026-12-04, for comparison).
+ */
+async function searchBackToBack(url: string, qs: Query[], actors: Actors) {
+  if (process.env.BENCH_SEARCHERS_IN_PROCESS === '1') return searchInProcess(url, qs, actors);
+  const loops = actors.searchers.map((cookie, i) => ({
+    cookie,
+    // Drawn here, the same way as in process: each tech cycles over the kinds from its own start.
+    queries: Array.from({ length: 2000 }, (_, k) =>
+      new URLSearchParams(Object.entries(qs[(i + k) % qs.length].params()).map(([a, b]) => [a, String(b)])).toString(),
+    ),
+  }));
+  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/searchers.ts'], { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  const answer = (want: (m: unknown) => boolean) =>
+    new Promise<unknown>((resolve, reject) => {
+      const onMessage = (m: unknown) => {
+        if (!want(m)) return;
+        child.off('message', onMessage);
+        resolve(m);
+      };
+      child.on('message', onMessage);
+      void exited.then(() => reject(new Error('bench/searchers.ts exited early')));
+    });
+  const started = answer((m) => m === 'started');
+  child.send({ url, loops });
+  await started;
+  return {
+    stop: async () => {
+      const counts = answer((m) => typeof m === 'object' && m !== null);
+      child.send('stop');
+      const out = (await counts) as { searches: number; failed: number };
+      await exited;
+      return out;
+    },
+  };
+}
+
+function searchInProcess(url: string, qs: Query[], actors: Actors) {
   let stopped = false;
   let done = 0;
   let failed = 0;
@@ -410,17 +450,39 @@ function searchBackToBack(url: string, qs: Query[], actors: Actors) {
   };
 }
 
+const METRICS_TOKEN = crypto.randomBytes(18).toString('hex');
+
+/**
+ * The server's event-loop delay since the last call (prom-client's histogram, reset at each scrape
+ * of /metrics): how late the server's own loop ran, apart from the load process's and the network's.
+ */
+async function serverLoopDelay(url: string) {
+  const text = await (await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } })).text();
+  const ms = (name: string) => {
+    const m = text.match(new RegExp(`^nodejs_eventloop_lag_${name}_seconds(?:\\{[^}]*\\})? ([0-9.e+-]+)$`, 'm'));
+    return m ? Math.round(Number(m[1]) * 1e5) / 100 : null;
+  };
+  return { p50: ms('p50'), p90: ms('p90'), p99: ms('p99'), max: ms('max') };
+}
+
 async function chatUnderSearch(url: string, serverPid: number, seeded: Awaited<ReturnType<typeof seed>>, qs: Query[], actors: Actors) {
   const target = await connectProduct(url, seeded, SCALE.liveChats);
   const opts = { rate: SCALE.rate, warmupS: SCALE.warmupS, measureS: SCALE.measureS, drainS: 2, serverPid };
   try {
+    await serverLoopDelay(url);
     const quiet = await runOpenLoop(target, opts);
+    const quietLoop = await serverLoopDelay(url);
     await sleep(500);
-    const searching = searchBackToBack(url, qs, actors);
+    const searching = await searchBackToBack(url, qs, actors);
+    await serverLoopDelay(url);
     const busy = await runOpenLoop(target, opts);
+    const busyLoop = await serverLoopDelay(url);
     const searches = await searching.stop();
     await sleep(500);
+    await serverLoopDelay(url);
     const quietAgain = await runOpenLoop(target, opts);
+    const quietAgainLoop = await serverLoopDelay(url);
+    const loops = { quiet: quietLoop, busy: busyLoop, quietAgain: quietAgainLoop };
     const quietP99 = Math.max(quiet.latencyMs.p99, quietAgain.latencyMs.p99);
     const ratio = busy.latencyMs.p99 / quietP99;
     return {
@@ -429,12 +491,62 @@ async function chatUnderSearch(url: string, serverPid: number, seeded: Awaited<R
       quietMs: { before: quiet.latencyMs, after: quietAgain.latencyMs },
       whileSearchingMs: busy.latencyMs,
       searchesWhileMeasuring: searches,
+      searchers: process.env.BENCH_SEARCHERS_IN_PROCESS === '1' ? 'in the load process' : 'own process',
+      // What else the machine did, per phase: who had the CPUs, and how late the load process's own loop ran.
+      phases: Object.fromEntries(
+        Object.entries({ quiet, busy, quietAgain }).map(([k, r]) => [
+          k,
+          {
+            cpu: r.cpuDuringWindow,
+            serverRunqueueWaitMsPerS: r.serverRunqueueWaitMsPerS,
+            serverLoopDelayMs: loops[k as keyof typeof loops],
+            loadProcessLoopLagMs: r.loadProcessLoopLagMs,
+          },
+        ]),
+      ),
       notDelivered: busy.notDeliveredAfterDrain,
       p99Ratio: Math.round(ratio * 100) / 100,
+      floor: undefined as Awaited<ReturnType<typeof relayBesideOneCore>> | undefined,
       met: ratio <= CHAT_RATIO_TARGET && busy.notDeliveredAfterDrain === 0,
     };
   } finally {
     closeAll(target.sockets);
+  }
+}
+
+/**
+ * The machine's floor under that ratio: the bare Socket.IO relay (no search, no database) carrying
+ * the same chat load, quiet and then beside one core of other work at the search reader's priority
+ * (a process spinning at nice READER_NICE, as the reader thread is while five techs search back to
+ * back). On a 2-core machine shared with the load, this is what one busy core costs any server.
+ */
+async function relayBesideOneCore() {
+  const relay = await spawnRelayServer();
+  const target = await connectRelay(relay.url, SCALE.liveChats);
+  const opts = { rate: SCALE.rate, warmupS: SCALE.warmupS, measureS: SCALE.measureS, drainS: 2, serverPid: relay.pid };
+  try {
+    const quiet = await runOpenLoop(target, opts);
+    await sleep(500);
+    const spin = spawn(process.execPath, ['-e', `require('node:os').setPriority(${READER_NICE}); for (;;) {}`], { stdio: 'ignore' });
+    try {
+      await sleep(500);
+      const busy = await runOpenLoop(target, opts);
+      spin.kill('SIGKILL');
+      await sleep(500);
+      const quietAgain = await runOpenLoop(target, opts);
+      const quietP99 = Math.max(quiet.latencyMs.p99, quietAgain.latencyMs.p99);
+      return {
+        what: `bare relay, ${SCALE.liveChats} chats at ${SCALE.rate} msg/s, quiet and beside one core spinning at nice ${READER_NICE}`,
+        quietMs: { before: quiet.latencyMs, after: quietAgain.latencyMs },
+        besideOneCoreMs: busy.latencyMs,
+        p99Ratio: Math.round((busy.latencyMs.p99 / quietP99) * 100) / 100,
+      };
+    } finally {
+      spin.kill('SIGKILL');
+    }
+  } finally {
+    closeAll(target.sockets);
+    await relay.stop();
   }
 }
 
@@ -471,10 +583,11 @@ async function sqliteRun(c: Corpus, passwordHash: string) {
     db.exec('pragma wal_checkpoint(TRUNCATE)');
     db.close();
     const seedS = (nowMs() - s0) / 1000;
-    server = await spawnProductServer(dataDir);
+    server = await spawnProductServer(dataDir, { METRICS_TOKEN });
     const qs = queries(c, actors);
     const kinds = await measureKinds(server.url, qs, actors, SCALE.runs);
     const chat = await chatUnderSearch(server.url, server.pid, seeded, qs, actors);
+    chat.floor = await relayBesideOneCore();
     return { seedS: round(seedS), ...kinds, chat };
   } finally {
     await server?.stop();
