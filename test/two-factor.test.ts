@@ -429,18 +429,48 @@ describe.each(DIALECTS)('the reset-two-factor command on %s', (kind) => {
   });
   afterAll(async () => s?.stop());
 
-  it('turns off a tech’s two-factor while the server runs; an unknown email fails; no email is a usage error', async () => {
+  it('turns off a tech’s two-factor while the server runs and ends their sessions; an unknown email fails; no email is a usage error', async () => {
     const t = await s.f.tech({ role: 'admin' });
+    const other = await s.f.tech();
     const c = await loginAs(s.url, 'tech', t.email, PASSWORD);
+    const othersSession = await loginAs(s.url, 'tech', other.email, PASSWORD);
     const setup = await c.post(`${ACCOUNT}/two-factor/setup`);
-    expect((await c.post(`${ACCOUNT}/two-factor/confirm`, { code: codeAt(setup.body.secret, Date.now()) })).status).toBe(200);
-    expect((await new Client(s.url).post('/api/auth/tech/login', { email: t.email, password: PASSWORD })).body.twoFactor).toBeDefined();
-    const r = await runCli(['reset-two-factor', '--email', t.email.toUpperCase()], s.env);
-    expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toContain('is off');
-    expect((await new Client(s.url).post('/api/auth/tech/login', { email: t.email, password: PASSWORD })).body).toEqual({ ok: true });
+    const confirmed = await c.post(`${ACCOUNT}/two-factor/confirm`, { code: codeAt(setup.body.secret, Date.now()) });
+    expect(confirmed.status).toBe(200);
+    // A second session of theirs (on the lost phone, say), and a console open with the first.
+    const p = await new Client(s.url).post('/api/auth/tech/login', { email: t.email, password: PASSWORD });
+    expect(p.body.twoFactor).toBeDefined();
+    const onPhone = new Client(s.url);
+    expect((await onPhone.post('/api/auth/tech/login/two-factor', { ticket: p.body.twoFactor.ticket, code: confirmed.body.recoveryCodes[0] })).status).toBe(
+      200,
+    );
+    const socket = await connect(s.url, '/console', c);
+    const closed = new Promise<string>((resolve) => {
+      const timer = setTimeout(() => resolve('still open after 15 s'), 15_000);
+      socket.once('disconnect', (reason) => {
+        clearTimeout(timer);
+        resolve(reason);
+      });
+    });
+    try {
+      const r = await runCli(['reset-two-factor', '--email', t.email.toUpperCase()], s.env);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout).toContain('is off');
+      expect(r.stdout).toContain('2 sessions of theirs ended');
+      // The command cannot reach the server's sockets: their session is gone, and the server's session sweep closes them.
+      expect(await closed).toBe('io server disconnect');
+    } finally {
+      socket.close();
+    }
+    for (const client of [c, onPhone]) expect((await client.get('/api/console/me')).status).toBe(401);
+    // Another tech's session is not theirs.
+    expect((await othersSession.get('/api/console/me')).status).toBe(200);
+    const fresh = new Client(s.url);
+    expect((await fresh.post('/api/auth/tech/login', { email: t.email, password: PASSWORD })).body).toEqual({ ok: true });
+    // With nothing to reset, nothing is done: the new session stays.
     const again = await runCli(['reset-two-factor', '--email', t.email], s.env);
     expect(again.stdout).toContain('nothing to do');
+    expect((await fresh.get('/api/console/me')).status).toBe(200);
     const unknown = await runCli(['reset-two-factor', '--email', 'nobody@test.local'], s.env);
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toContain('nobody@test.local');

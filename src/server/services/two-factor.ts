@@ -38,7 +38,7 @@ import {
   unusedRecoveryCodes,
   spendRecoveryCode,
 } from '../db/repositories/account.js';
-import { accountByEmail, activeTechNames, techExists } from '../db/repositories/people.js';
+import { accountByEmail, activeTechNames, deleteSessionsOf, techExists } from '../db/repositories/people.js';
 
 export const TOTP_PERIOD_S = 30;
 const DIGITS = 6;
@@ -276,11 +276,23 @@ export async function resetTwoFactor(ctx: Ctx, techId: number): Promise<void> {
   });
 }
 
-/** The same by the tech's email (the reset-two-factor command); whether they had two-factor. */
-export async function resetTwoFactorOf(db: Db, email: string): Promise<boolean> {
+/**
+ * The same by the tech's email, for the reset-two-factor command: whether they had two-factor,
+ * and how many of their sessions ended. The command runs in a process of its own, without the
+ * servers' event bus, so it cannot tell their open consoles that something changed (as
+ * `tech.access_changed` does for `resetTwoFactor`); it ends the tech's sessions instead: the next
+ * request of any of them is refused, and the servers close their sockets at their next session
+ * sweep (realtime/session-sweep.ts), or at the latest when the socket's actor is read again
+ * (realtime/socket-actors.ts). A lost phone may hold one of those sessions.
+ */
+export async function resetTwoFactorOf(db: Db, email: string): Promise<{ hadTwoFactor: boolean; endedSessions: number }> {
   const tech = await accountByEmail(db, 'tech', email.trim().toLowerCase());
   if (!tech) throw new NotFound(`A tech with the email ${email.trim().toLowerCase()}`);
-  return db.transaction().execute((trx) => deleteTwoFactor(trx, Number(tech.id)));
+  const techId = Number(tech.id);
+  return db.transaction().execute(async (trx) => {
+    if (!(await deleteTwoFactor(trx, techId))) return { hadTwoFactor: false, endedSessions: 0 };
+    return { hadTwoFactor: true, endedSessions: await deleteSessionsOf(trx, 'tech', techId) };
+  });
 }
 
 // Login
