@@ -1,7 +1,7 @@
 /**
  * My account in a real browser: a tech turns on two-factor sign-in from My account (QR code and
- * key, a first code, recovery codes shown once), signs out, and signs in again with a code from
- * the app; a portal user signs out their other sessions. The account pages and the login's code
+ * key, a first code and their password, recovery codes shown once), signs out, and signs in again
+ * with a code from the app; a portal user signs out their other sessions. The account pages and the login's code
  * step pass axe in light and dark, at 1280 and 390 px, without scrolling sideways.
  */
 import { Secret, TOTP } from 'otpauth';
@@ -47,8 +47,16 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('my account in a real browse
     expect(secret).toMatch(/^[A-Z2-7]{32}$/);
     await checkPage(page);
 
+    // Turning it on takes the current password too: a wrong one is refused with the reason, and nothing is on.
     const confirmedAt = Date.now();
     await twoFactor.getByLabel('Then enter the 6-digit code the app shows').fill(codeAt(secret, confirmedAt));
+    const password = twoFactor.getByLabel('Your current password');
+    await password.fill('not-my-password');
+    await twoFactor.getByRole('button', { name: 'Turn on' }).click();
+    await eventually(() => twoFactor.getByRole('alert').textContent()).toContain('That is not your current password');
+    expect((await s.ctx.db.selectFrom('tech_two_factor').select('enabled_at').where('tech_id', '=', w.tech.id).executeTakeFirst())?.enabled_at).toBeNull();
+    await checkPage(page);
+    await password.fill(PASSWORD);
     await twoFactor.getByRole('button', { name: 'Turn on' }).click();
     const codes = twoFactor.getByTestId('recovery-codes').getByRole('listitem');
     await eventually(() => codes.count()).toBe(10);
@@ -129,7 +137,8 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('my account in a real browse
     // The admin's own two-factor, set up over HTTP; in the browser a recovery code signs them in.
     const http = await loginAs(s.url, 'tech', a.email, PASSWORD);
     const setup = await http.post('/api/console/account/two-factor/setup');
-    const { recoveryCodes } = (await http.post('/api/console/account/two-factor/confirm', { code: codeAt(setup.body.secret, Date.now()) })).body;
+    const { recoveryCodes } = (await http.post('/api/console/account/two-factor/confirm', { code: codeAt(setup.body.secret, Date.now()), password: PASSWORD }))
+      .body;
     const admin = await (await b.newContext()).newPage();
     admin.setDefaultTimeout(10000);
     await admin.goto('/console');
@@ -158,6 +167,8 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('my account in a real browse
     await twoFactor.getByRole('button', { name: 'Set up two-factor sign-in' }).click();
     const secret = (await twoFactor.getByTestId('totp-secret').textContent())!.replace(/\s/g, '');
     await checkPage(page);
+    // Sam signed in with the password moments ago: the set-up asks only for the first code.
+    expect(await twoFactor.getByLabel('Your current password').count()).toBe(0);
     await twoFactor.getByLabel('Then enter the 6-digit code the app shows').fill(codeAt(secret, Date.now()));
     await twoFactor.getByRole('button', { name: 'Turn on' }).click();
     await eventually(() => twoFactor.getByTestId('recovery-codes').getByRole('listitem').count()).toBe(10);

@@ -118,7 +118,7 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('single sign-on in a real br
     const codeAt = (secret: string, at: number) =>
       new TOTP({ secret: Secret.fromBase32(secret), digits: 6, period: 30, algorithm: 'SHA1' }).generate({ timestamp: at });
     const setup = await own.post('/api/console/account/two-factor/setup');
-    expect((await own.post('/api/console/account/two-factor/confirm', { code: codeAt(setup.body.secret, Date.now()) })).status).toBe(200);
+    expect((await own.post('/api/console/account/two-factor/confirm', { code: codeAt(setup.body.secret, Date.now()), password: PASSWORD })).status).toBe(200);
     provider.accounts.set('tara', { email: t.email, verified: true, name: 'Tara Totp' });
 
     const page = await (await b.newContext()).newPage();

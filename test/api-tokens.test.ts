@@ -268,7 +268,7 @@ describe.each(DIALECTS)('API tokens on %s', (kind) => {
     const leadClient = await loginAs(s.url, 'tech', lead.email, PASSWORD);
     const setup = await leadClient.post('/api/console/account/two-factor/setup');
     const code = new TOTP({ secret: Secret.fromBase32(setup.body.secret), digits: 6, period: 30, algorithm: 'SHA1' }).generate({ timestamp: clock.now() });
-    expect((await leadClient.post('/api/console/account/two-factor/confirm', { code })).status).toBe(200);
+    expect((await leadClient.post('/api/console/account/two-factor/confirm', { code, password: PASSWORD })).status).toBe(200);
     const leads = await create({ name: 'Made by an admin with two-factor', scopes: ['read'] }, leadClient);
     expect((await leadClient.put('/api/admin/security', { techTwoFactorRequired: true })).status).toBe(200);
     try {

@@ -149,7 +149,7 @@ describe.each(DIALECTS)('email on %s', (kind: DbKind) => {
     const t = await s.f.tech();
     const me = await loginAs(s.url, 'tech', t.email, PASSWORD);
     const setup = await me.post('/api/console/account/two-factor/setup');
-    expect((await me.post('/api/console/account/two-factor/confirm', { code: codeAt(setup.body.secret, Date.now()) })).status).toBe(200);
+    expect((await me.post('/api/console/account/two-factor/confirm', { code: codeAt(setup.body.secret, Date.now()), password: PASSWORD })).status).toBe(200);
     // Someone with the old password is at the code step.
     const step = await new Client(s.url).post('/api/auth/tech/login', { email: t.email, password: PASSWORD });
     const ticket = step.body.twoFactor.ticket as string;

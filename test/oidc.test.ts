@@ -352,7 +352,7 @@ describe.each(DIALECTS)('single sign-on on %s', (kind) => {
     const codeAt = (secret: string, at: number) =>
       new TOTP({ secret: Secret.fromBase32(secret), digits: 6, period: 30, algorithm: 'SHA1' }).generate({ timestamp: at });
     const setup = await own.post('/api/console/account/two-factor/setup');
-    expect((await own.post('/api/console/account/two-factor/confirm', { code: codeAt(setup.body.secret, Date.now()) })).status).toBe(200);
+    expect((await own.post('/api/console/account/two-factor/confirm', { code: codeAt(setup.body.secret, Date.now()), password: PASSWORD })).status).toBe(200);
     account('tech-2fa', t.email);
     const r = await signIn('tech', realId, 'tech-2fa');
     expect(r.refusal).toBeNull();

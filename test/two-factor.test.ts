@@ -16,6 +16,8 @@ import { TestClock } from './support/clock.js';
 import { connect } from './support/sockets.js';
 import { runCli } from './support/cli.js';
 import { enableTwoFactor } from '../src/server/db/repositories/account.js';
+import { startSession } from '../src/server/services/auth.js';
+import { RECENT_SIGN_IN_MINUTES } from '../src/shared/views.js';
 
 const STEP = 30_000;
 const codeAt = (secret: string, at: number) =>
@@ -46,7 +48,7 @@ describe.each(DIALECTS)('two-factor on %s', (kind) => {
   async function enable(c: Client) {
     const setup = await c.post(`${ACCOUNT}/two-factor/setup`);
     expect(setup.status).toBe(200);
-    const confirmed = await c.post(`${ACCOUNT}/two-factor/confirm`, { code: codeAt(setup.body.secret, clock.now()) });
+    const confirmed = await c.post(`${ACCOUNT}/two-factor/confirm`, { code: codeAt(setup.body.secret, clock.now()), password: PASSWORD });
     expect(confirmed.status).toBe(200);
     return { secret: setup.body.secret as string, recoveryCodes: confirmed.body.recoveryCodes as string[] };
   }
@@ -64,7 +66,11 @@ describe.each(DIALECTS)('two-factor on %s', (kind) => {
   it('sets up with a server-made secret shown as QR code and text, on only after a right code, with 10 recovery codes', async () => {
     const t = await newTech();
     const before = await t.client.get(ACCOUNT);
-    expect(before.body).toMatchObject({ kind: 'tech', email: t.email, twoFactor: { enabled: false, required: false, recoveryCodesLeft: 0 } });
+    expect(before.body).toMatchObject({
+      kind: 'tech',
+      email: t.email,
+      twoFactor: { enabled: false, required: false, recoveryCodesLeft: 0, turnOnWith: 'password' },
+    });
     const setup = await t.client.post(`${ACCOUNT}/two-factor/setup`);
     expect(setup.body.secret).toMatch(/^[A-Z2-7]{32}$/);
     expect(setup.body.qrCode).toMatch(/^data:image\/png;base64,/);
@@ -73,15 +79,15 @@ describe.each(DIALECTS)('two-factor on %s', (kind) => {
     expect(setup.headers.get('cache-control')).toBe('no-store');
     // Not on yet: the password alone still signs in.
     expect((await loginAs(s.url, 'tech', t.email, PASSWORD).then((c) => c.get('/api/console/me'))).status).toBe(200);
-    const wrong = await t.client.post(`${ACCOUNT}/two-factor/confirm`, { code: codeAt(setup.body.secret, clock.now() - 3 * STEP) });
+    const wrong = await t.client.post(`${ACCOUNT}/two-factor/confirm`, { code: codeAt(setup.body.secret, clock.now() - 3 * STEP), password: PASSWORD });
     expect(wrong.body.error.code).toBe('totp_invalid');
-    expect((await t.client.post(`${ACCOUNT}/two-factor/confirm`, { code: 'abcdef' })).body.error.code).toBe('totp_invalid');
-    const ok = await t.client.post(`${ACCOUNT}/two-factor/confirm`, { code: codeAt(setup.body.secret, clock.now()) });
+    expect((await t.client.post(`${ACCOUNT}/two-factor/confirm`, { code: 'abcdef', password: PASSWORD })).body.error.code).toBe('totp_invalid');
+    const ok = await t.client.post(`${ACCOUNT}/two-factor/confirm`, { code: codeAt(setup.body.secret, clock.now()), password: PASSWORD });
     expect(ok.status).toBe(200);
     expect(ok.body.recoveryCodes).toHaveLength(10);
     expect(new Set(ok.body.recoveryCodes).size).toBe(10);
     for (const c of ok.body.recoveryCodes) expect(c).toMatch(/^[a-z2-9]{5}-[a-z2-9]{5}$/);
-    expect((await t.client.get(ACCOUNT)).body.twoFactor).toEqual({ enabled: true, required: false, recoveryCodesLeft: 10 });
+    expect((await t.client.get(ACCOUNT)).body.twoFactor).toEqual({ enabled: true, required: false, recoveryCodesLeft: 10, turnOnWith: null });
     // Once on, no new secret is made (the old one would be shown again otherwise).
     expect((await t.client.post(`${ACCOUNT}/two-factor/setup`)).body.error.code).toBe('totp_already_enabled');
     expect((await t.client.post(`${ACCOUNT}/two-factor/confirm`, { code: codeAt(setup.body.secret, clock.now()) })).body.error.code).toBe(
@@ -107,8 +113,147 @@ describe.each(DIALECTS)('two-factor on %s', (kind) => {
     const row = await s.ctx.db.selectFrom('tech_two_factor').select(['secret', 'enabled_at']).where('tech_id', '=', t.id).executeTakeFirstOrThrow();
     expect(row).toEqual({ secret: second, enabled_at: null });
     // The secret shown last is the one a right code turns on.
-    const confirmed = await t.client.post(`${ACCOUNT}/two-factor/confirm`, { code: codeAt(second, clock.now()) });
+    const confirmed = await t.client.post(`${ACCOUNT}/two-factor/confirm`, { code: codeAt(second, clock.now()), password: PASSWORD });
     expect(confirmed.status, confirmed.text).toBe(200);
+  });
+
+  /** The pending or enabled two-factor row of a tech, and how many recovery codes they have. */
+  const stored = async (techId: number) => ({
+    row: await s.ctx.db.selectFrom('tech_two_factor').select(['enabled_at', 'last_step']).where('tech_id', '=', techId).executeTakeFirst(),
+    recoveryCodes: (await s.ctx.db.selectFrom('tech_recovery_codes').select('id').where('tech_id', '=', techId).execute()).length,
+  });
+
+  it('turning it on takes the current password: without it, or with a wrong one, nothing changes (a stolen session cannot lock the owner out)', async () => {
+    // Signed in this very moment, and still: a session of someone who is not held at a required set-up gives the password.
+    const t = await newTech();
+    expect((await t.client.get(ACCOUNT)).body.twoFactor.turnOnWith).toBe('password');
+    const setup = await t.client.post(`${ACCOUNT}/two-factor/setup`);
+    const code = codeAt(setup.body.secret, clock.now());
+    const confirm = (body: Record<string, string>) => t.client.post(`${ACCOUNT}/two-factor/confirm`, { code, ...body });
+    const missing = await confirm({});
+    expect(missing.status).toBe(400);
+    expect(missing.body.error.code).toBe('password_required');
+    for (const password of ['not-my-password', PASSWORD.toUpperCase()]) {
+      const wrong = await confirm({ password });
+      expect(wrong.status).toBe(400);
+      expect(wrong.body.error.code).toBe('password_invalid');
+    }
+    expect((await confirm({ password: '' })).body.error.code).toBe('validation_failed');
+    // Not on, the secret not confirmed, its code not used up; the password alone still signs in.
+    expect(await stored(t.id)).toEqual({ row: { enabled_at: null, last_step: null }, recoveryCodes: 0 });
+    expect((await t.client.get(ACCOUNT)).body.twoFactor).toMatchObject({ enabled: false, turnOnWith: 'password' });
+    expect((await new Client(s.url).post('/api/auth/tech/login', { email: t.email, password: PASSWORD })).body).toEqual({ ok: true });
+    // The same code with the right password turns it on.
+    const ok = await confirm({ password: PASSWORD });
+    expect(ok.status, ok.text).toBe(200);
+    expect(ok.body.recoveryCodes).toHaveLength(10);
+    expect((await t.client.get(ACCOUNT)).body.twoFactor).toMatchObject({ enabled: true, turnOnWith: null });
+  });
+
+  it('wrong passwords at the set-up count against the login throttle, as at a login', async () => {
+    const t = await newTech();
+    const setup = await t.client.post(`${ACCOUNT}/two-factor/setup`);
+    const confirm = (password: string) => t.client.post(`${ACCOUNT}/two-factor/confirm`, { code: codeAt(setup.body.secret, clock.now()), password });
+    for (let i = 0; i < 5; i++) expect((await confirm('not-my-password')).body.error.code).toBe('password_invalid');
+    const limited = await confirm(PASSWORD);
+    expect(limited.status).toBe(429);
+    expect((await new Client(s.url).post('/api/auth/tech/login', { email: t.email, password: PASSWORD })).status).toBe(429);
+    expect((await stored(t.id)).row).toEqual({ enabled_at: null, last_step: null });
+    clock.advance(limited.body.error.details.retryAfterMs);
+    expect((await confirm(PASSWORD)).status).toBe(200);
+  });
+
+  it('held at the set-up an admin requires: right after signing in it takes no password; a session signed in longer ago gives it', async () => {
+    const a2 = await s.f.tech({ role: 'admin' });
+    const admin2 = await loginAs(s.url, 'tech', a2.email, PASSWORD);
+    await enable(admin2);
+    const older = await newTech();
+    clock.advance((RECENT_SIGN_IN_MINUTES + 1) * 60_000);
+    expect((await admin2.put('/api/admin/security', { techTwoFactorRequired: true })).status).toBe(200);
+    try {
+      // Just signed in with the password, and sent to the set-up: the first code turns it on.
+      const t = await newTech();
+      expect((await t.client.get(ACCOUNT)).body.twoFactor).toMatchObject({ enabled: false, required: true, turnOnWith: 'recent_sign_in' });
+      const setup = await t.client.post(`${ACCOUNT}/two-factor/setup`);
+      const ok = await t.client.post(`${ACCOUNT}/two-factor/confirm`, { code: codeAt(setup.body.secret, clock.now()) });
+      expect(ok.status, ok.text).toBe(200);
+      expect((await t.client.get('/api/console/me')).status).toBe(200);
+
+      // A session older than that (left open, or stolen) is held at the set-up too, and gives the password there.
+      expect((await older.client.get('/api/console/me')).body.error.code).toBe('totp_required');
+      expect((await older.client.get(ACCOUNT)).body.twoFactor).toMatchObject({ enabled: false, required: true, turnOnWith: 'password' });
+      const theirs = await older.client.post(`${ACCOUNT}/two-factor/setup`);
+      const code = codeAt(theirs.body.secret, clock.now());
+      expect((await older.client.post(`${ACCOUNT}/two-factor/confirm`, { code })).body.error.code).toBe('password_required');
+      expect((await older.client.post(`${ACCOUNT}/two-factor/confirm`, { code, password: 'not-my-password' })).body.error.code).toBe('password_invalid');
+      expect(await stored(older.id)).toEqual({ row: { enabled_at: null, last_step: null }, recoveryCodes: 0 });
+      expect((await older.client.post(`${ACCOUNT}/two-factor/confirm`, { code, password: PASSWORD })).status).toBe(200);
+      expect((await older.client.get('/api/console/me')).status).toBe(200);
+    } finally {
+      expect((await admin2.put('/api/admin/security', { techTwoFactorRequired: false })).status).toBe(200);
+    }
+  });
+
+  /** A client of a session started for the tech now, without a password (as single sign-on starts one). */
+  async function sessionOf(techId: number) {
+    const token = await startSession(s.ctx.db, 'tech', techId, {}, clock.now());
+    const cookie = { cookie: `hd_tech=${token}` };
+    return {
+      get: (path: string) => new Client(s.url).request('GET', path, undefined, { headers: cookie }),
+      post: (path: string, body: object = {}) => new Client(s.url).request('POST', path, body, { headers: cookie }),
+    };
+  }
+
+  it('a tech with no password (single sign-on) turns it on within minutes of signing in, and must sign in again after that', async () => {
+    const t = await s.f.tech();
+    await s.ctx.db.updateTable('techs').set({ password_hash: '!sso' }).where('id', '=', t.id).execute();
+    const old = await sessionOf(t.id);
+    clock.advance((RECENT_SIGN_IN_MINUTES + 1) * 60_000);
+    expect((await old.get(ACCOUNT)).body.twoFactor).toMatchObject({ enabled: false, turnOnWith: 'sign_in_again' });
+    const setup = await old.post(`${ACCOUNT}/two-factor/setup`);
+    const code = codeAt(setup.body.secret, clock.now());
+    const refused = await old.post(`${ACCOUNT}/two-factor/confirm`, { code });
+    expect(refused.status).toBe(403);
+    expect(refused.body.error.code).toBe('recent_sign_in_required');
+    // No password is theirs: none matches.
+    expect((await old.post(`${ACCOUNT}/two-factor/confirm`, { code, password: '!sso' })).body.error.code).toBe('password_invalid');
+    expect(await stored(t.id)).toEqual({ row: { enabled_at: null, last_step: null }, recoveryCodes: 0 });
+    // Signed in again: the new session turns it on (with the secret shown to it).
+    const fresh = await sessionOf(t.id);
+    expect((await fresh.get(ACCOUNT)).body.twoFactor).toMatchObject({ turnOnWith: 'recent_sign_in' });
+    const again = await fresh.post(`${ACCOUNT}/two-factor/setup`);
+    const ok = await fresh.post(`${ACCOUNT}/two-factor/confirm`, { code: codeAt(again.body.secret, clock.now()) });
+    expect(ok.status, ok.text).toBe(200);
+    expect((await fresh.get(ACCOUNT)).body.twoFactor).toMatchObject({ enabled: true, turnOnWith: null });
+  });
+
+  it('where password sign-in is off for techs, a tech’s password is not asked for: a recent sign-in is', async () => {
+    const t = await newTech();
+    const issuer = await s.ctx.db
+      .insertInto('oidc_issuers')
+      .values({
+        name: 'Sign-in only here',
+        issuer_url: 'http://127.0.0.1:9/',
+        client_id: 'x',
+        client_secret: 'y',
+        for_techs: 1,
+        for_portal: 0,
+        create_techs: 0,
+        created_at: clock.now(),
+        updated_at: clock.now(),
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    await s.ctx.db.insertInto('sign_in_settings').values({ side: 'tech', password_enabled: 0 }).execute();
+    try {
+      expect((await t.client.get(ACCOUNT)).body.twoFactor.turnOnWith).toBe('recent_sign_in');
+      clock.advance((RECENT_SIGN_IN_MINUTES + 1) * 60_000);
+      expect((await t.client.get(ACCOUNT)).body.twoFactor.turnOnWith).toBe('sign_in_again');
+    } finally {
+      await s.ctx.db.deleteFrom('sign_in_settings').where('side', '=', 'tech').execute();
+      await s.ctx.db.deleteFrom('oidc_issuers').where('id', '=', issuer.id).execute();
+    }
+    expect((await t.client.get(ACCOUNT)).body.twoFactor.turnOnWith).toBe('password');
   });
 
   it('a right password gives only a pending step; a code of this step gives the session', async () => {
@@ -265,7 +410,7 @@ describe.each(DIALECTS)('two-factor on %s', (kind) => {
       await expect(connect(s.url, '/console', t.client)).rejects.toMatchObject({ data: { code: 'totp_required' } });
       // A new sign-in still works (password only), to reach the setup.
       const fresh = await loginAs(s.url, 'tech', t.email, PASSWORD);
-      expect((await fresh.get(ACCOUNT)).body.twoFactor).toMatchObject({ enabled: false, required: true });
+      expect((await fresh.get(ACCOUNT)).body.twoFactor).toMatchObject({ enabled: false, required: true, turnOnWith: 'recent_sign_in' });
       // An admin without two-factor is held at the setup too: the admin pages are refused.
       expect((await admin.get('/api/admin/security')).body.error.code).toBe('totp_required');
       expect((await admin2.get('/api/admin/security')).status).toBe(200);
@@ -403,7 +548,7 @@ describe('two-factor secrets and codes in the log', () => {
     const setup = await sam.post(`${ACCOUNT}/two-factor/setup`);
     const secret: string = setup.body.secret;
     const firstCode = codeAt(secret, Date.now());
-    const confirmed = await sam.post(`${ACCOUNT}/two-factor/confirm`, { code: firstCode });
+    const confirmed = await sam.post(`${ACCOUNT}/two-factor/confirm`, { code: firstCode, password });
     expect(confirmed.status).toBe(200);
     const c = new Client(url);
     const ticket: string = (await c.post('/api/auth/tech/login', { email: 'sam@helpdesk.test', password })).body.twoFactor.ticket;
@@ -429,18 +574,48 @@ describe.each(DIALECTS)('the reset-two-factor command on %s', (kind) => {
   });
   afterAll(async () => s?.stop());
 
-  it('turns off a tech’s two-factor while the server runs; an unknown email fails; no email is a usage error', async () => {
+  it('turns off a tech’s two-factor while the server runs and ends their sessions; an unknown email fails; no email is a usage error', async () => {
     const t = await s.f.tech({ role: 'admin' });
+    const other = await s.f.tech();
     const c = await loginAs(s.url, 'tech', t.email, PASSWORD);
+    const othersSession = await loginAs(s.url, 'tech', other.email, PASSWORD);
     const setup = await c.post(`${ACCOUNT}/two-factor/setup`);
-    expect((await c.post(`${ACCOUNT}/two-factor/confirm`, { code: codeAt(setup.body.secret, Date.now()) })).status).toBe(200);
-    expect((await new Client(s.url).post('/api/auth/tech/login', { email: t.email, password: PASSWORD })).body.twoFactor).toBeDefined();
-    const r = await runCli(['reset-two-factor', '--email', t.email.toUpperCase()], s.env);
-    expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toContain('is off');
-    expect((await new Client(s.url).post('/api/auth/tech/login', { email: t.email, password: PASSWORD })).body).toEqual({ ok: true });
+    const confirmed = await c.post(`${ACCOUNT}/two-factor/confirm`, { code: codeAt(setup.body.secret, Date.now()), password: PASSWORD });
+    expect(confirmed.status).toBe(200);
+    // A second session of theirs (on the lost phone, say), and a console open with the first.
+    const p = await new Client(s.url).post('/api/auth/tech/login', { email: t.email, password: PASSWORD });
+    expect(p.body.twoFactor).toBeDefined();
+    const onPhone = new Client(s.url);
+    expect((await onPhone.post('/api/auth/tech/login/two-factor', { ticket: p.body.twoFactor.ticket, code: confirmed.body.recoveryCodes[0] })).status).toBe(
+      200,
+    );
+    const socket = await connect(s.url, '/console', c);
+    const closed = new Promise<string>((resolve) => {
+      const timer = setTimeout(() => resolve('still open after 15 s'), 15_000);
+      socket.once('disconnect', (reason) => {
+        clearTimeout(timer);
+        resolve(reason);
+      });
+    });
+    try {
+      const r = await runCli(['reset-two-factor', '--email', t.email.toUpperCase()], s.env);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout).toContain('is off');
+      expect(r.stdout).toContain('2 sessions of theirs ended');
+      // The command cannot reach the server's sockets: their session is gone, and the server's session sweep closes them.
+      expect(await closed).toBe('io server disconnect');
+    } finally {
+      socket.close();
+    }
+    for (const client of [c, onPhone]) expect((await client.get('/api/console/me')).status).toBe(401);
+    // Another tech's session is not theirs.
+    expect((await othersSession.get('/api/console/me')).status).toBe(200);
+    const fresh = new Client(s.url);
+    expect((await fresh.post('/api/auth/tech/login', { email: t.email, password: PASSWORD })).body).toEqual({ ok: true });
+    // With nothing to reset, nothing is done: the new session stays.
     const again = await runCli(['reset-two-factor', '--email', t.email], s.env);
     expect(again.stdout).toContain('nothing to do');
+    expect((await fresh.get('/api/console/me')).status).toBe(200);
     const unknown = await runCli(['reset-two-factor', '--email', 'nobody@test.local'], s.env);
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toContain('nobody@test.local');

@@ -76,6 +76,8 @@ export const ERROR_CODES = [
   'reset_token_expired',
   // own account and two-factor (services/account.ts, services/two-factor.ts)
   'password_invalid',
+  'password_required',
+  'recent_sign_in_required',
   'totp_required',
   'totp_invalid',
   'totp_reused',

@@ -336,7 +336,22 @@ const at = z.string();
 /** A login's answer: a session (cookie set), or, for a tech with two-factor, the step that waits for a code. */
 export const LoginAnswer = z.object({ ok: z.literal(true), twoFactor: z.object({ ticket: z.string(), expiresAt: at }).optional() });
 export type LoginAnswer = z.infer<typeof LoginAnswer>;
-export const TwoFactorStatus = z.object({ enabled: z.boolean(), required: z.boolean(), recoveryCodesLeft: z.number().int() });
+/** How long after a sign-in turning two-factor on may take that sign-in instead of the password (services/two-factor.ts). */
+export const RECENT_SIGN_IN_MINUTES = 10;
+/**
+ * What turning two-factor on takes besides a first code (null while it is on): `password`, the
+ * current one; `recent_sign_in`, nothing more, as this session began with a sign-in at most
+ * RECENT_SIGN_IN_MINUTES ago and either an admin requires two-factor of this tech or the tech has
+ * no password here; `sign_in_again`, for a tech with no password whose session began longer ago.
+ */
+export const TwoFactorTurnOnWith = z.enum(['password', 'recent_sign_in', 'sign_in_again']);
+export type TwoFactorTurnOnWith = z.infer<typeof TwoFactorTurnOnWith>;
+export const TwoFactorStatus = z.object({
+  enabled: z.boolean(),
+  required: z.boolean(),
+  recoveryCodesLeft: z.number().int(),
+  turnOnWith: TwoFactorTurnOnWith.nullable(),
+});
 export type TwoFactorStatus = z.infer<typeof TwoFactorStatus>;
 /** My account: who I am; for a tech, the state of two-factor. */
 export const Account = z.object({ kind: z.enum(['tech', 'portal']), name: z.string(), email: z.string(), twoFactor: TwoFactorStatus.nullable() });

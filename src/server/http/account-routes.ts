@@ -9,7 +9,7 @@ import { z } from 'zod';
 import type { Ctx } from '../services/context.js';
 import { guardRoutes, type Audience } from './session.js';
 import { answers } from './answers.js';
-import { ChangePasswordBody, EmptyBody, SessionIdParam, TwoFactorCheckBody, TwoFactorCodeBody } from '../../shared/schemas.js';
+import { ChangePasswordBody, EmptyBody, SessionIdParam, TwoFactorCheckBody, TwoFactorConfirmBody } from '../../shared/schemas.js';
 import { Account, AccountSession, Done, EndedSessions, RecoveryCodes, TwoFactorSetup } from '../../shared/views.js';
 import { accountView, changePassword, endOtherSessions, endSession, listSessions } from '../services/account.js';
 import { confirmSetup, renewRecoveryCodes, startSetup, turnOff } from '../services/two-factor.js';
@@ -29,7 +29,7 @@ export const accountRoutes = (ctx: Ctx, audience: Audience) => async (root: Fast
     return payload;
   });
 
-  app.get('/', { schema: { tags, response: answers(Account) } }, async (req) => accountView(ctx, actorOf(req)));
+  app.get('/', { schema: { tags, response: answers(Account) } }, async (req) => accountView(ctx, actorOf(req), tokenOf(req)));
   app.post('/password', { schema: { tags, body: ChangePasswordBody, response: answers(EndedSessions) } }, async (req) =>
     changePassword(ctx, actorOf(req), tokenOf(req), req.body.currentPassword, req.body.newPassword, req.ip),
   );
@@ -48,8 +48,8 @@ export const accountRoutes = (ctx: Ctx, audience: Audience) => async (root: Fast
   app.post('/two-factor/setup', { schema: { tags, body: EmptyBody, response: answers(TwoFactorSetup) } }, async (req) =>
     startSetup(ctx, tech(req).id, await emailOf(req)),
   );
-  app.post('/two-factor/confirm', { schema: { tags, body: TwoFactorCodeBody, response: answers(RecoveryCodes) } }, async (req) =>
-    confirmSetup(ctx, tech(req).id, await emailOf(req), req.body.code, req.ip),
+  app.post('/two-factor/confirm', { schema: { tags, body: TwoFactorConfirmBody, response: answers(RecoveryCodes) } }, async (req) =>
+    confirmSetup(ctx, tech(req).id, await emailOf(req), { code: req.body.code, password: req.body.password, sessionToken: tokenOf(req) }, req.ip),
   );
   app.post('/two-factor/off', { schema: { tags, body: TwoFactorCheckBody, response: answers(Done) } }, async (req) => {
     await turnOff(ctx, tech(req).id, await emailOf(req), req.body.password, req.body.code, req.ip);

@@ -80,11 +80,11 @@ export async function changePassword(
   return { endedSessions: ended };
 }
 
-/** Who I am, as My account shows it; a tech also sees the state of two-factor. */
-export async function accountView(ctx: Ctx, actor: Actor) {
+/** Who I am, as My account shows it; a tech also sees the state of two-factor (what turning it on takes depends on this session). */
+export async function accountView(ctx: Ctx, actor: Actor, currentToken: string) {
   const email = await accountEmail(ctx.db, actor.kind, actor.id);
   if (email === undefined) throw new NotFound('Account');
-  return { kind: actor.kind, name: actor.name, email, twoFactor: actor.kind === 'tech' ? await twoFactorStatus(ctx.db, actor.id) : null };
+  return { kind: actor.kind, name: actor.name, email, twoFactor: actor.kind === 'tech' ? await twoFactorStatus(ctx, actor.id, currentToken) : null };
 }
 
 /** Records that the session was used, at most once a minute (`LAST_SEEN_EVERY_MS`). */

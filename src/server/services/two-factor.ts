@@ -7,6 +7,10 @@
  * - A code is good for its step and one step either side (clocks drift), and only once: the last
  *   step used is stored, and that step or an earlier one is refused (`totp_reused`).
  * - Ten recovery codes, shown once when two-factor is turned on, stored as hashes, each good once.
+ * - Turning it on takes the current password with the first code (`turnOnWith`), as turning it off
+ *   does: a stolen session alone must not turn it on with the thief's own app and shut the owner
+ *   out. A sign-in of a few minutes ago stands in for the password at the set-up an admin requires,
+ *   and for a tech who has no password to give (single sign-on).
  * - Every code and password checked here counts against the login throttle (`limits.login`) under
  *   the same keys as a login; a right one takes its attempt back.
  * - An admin may require two-factor of every tech: a tech without it can then do nothing but set
@@ -38,7 +42,9 @@ import {
   unusedRecoveryCodes,
   spendRecoveryCode,
 } from '../db/repositories/account.js';
-import { accountByEmail, activeTechNames, techExists } from '../db/repositories/people.js';
+import { accountByEmail, activeTechNames, deleteSessionsOf, sessionByHash, techExists } from '../db/repositories/people.js';
+import { passwordSignInOn } from '../db/repositories/sso.js';
+import { RECENT_SIGN_IN_MINUTES, type TwoFactorTurnOnWith } from '../../shared/views.js';
 
 export const TOTP_PERIOD_S = 30;
 const DIGITS = 6;
@@ -49,6 +55,19 @@ export const RECOVERY_CODE_COUNT = 10;
 export class PasswordInvalid extends AppError {
   constructor() {
     super('password_invalid', 'That is not your current password', 400);
+  }
+}
+export class PasswordRequired extends AppError {
+  constructor() {
+    super('password_required', 'Enter your current password: turning on two-factor sign-in takes it.', 400);
+  }
+}
+export class RecentSignInRequired extends Forbidden {
+  constructor() {
+    super(
+      'recent_sign_in_required',
+      `You have no password here to confirm it is you (you sign in with single sign-on): log out, sign in again, and turn on two-factor sign-in within ${RECENT_SIGN_IN_MINUTES} minutes.`,
+    );
   }
 }
 export class TotpInvalid extends AppError {
@@ -154,10 +173,42 @@ export async function mustSetUpTwoFactor(db: Tx, techId: number): Promise<boolea
   return (await twoFactorRequired(db)) && !(await twoFactorEnabled(db, techId));
 }
 
-export type TwoFactorStatus = { enabled: boolean; required: boolean; recoveryCodesLeft: number };
-export async function twoFactorStatus(db: Db, techId: number): Promise<TwoFactorStatus> {
-  const enabled = await twoFactorEnabled(db, techId);
-  return { enabled, required: await twoFactorRequired(db), recoveryCodesLeft: enabled ? await unusedRecoveryCodes(db, techId) : 0 };
+export type TwoFactorStatus = { enabled: boolean; required: boolean; recoveryCodesLeft: number; turnOnWith: TwoFactorTurnOnWith | null };
+/** The state of a tech's two-factor, as the session `sessionToken` sees it (what turning it on takes there). */
+export async function twoFactorStatus(ctx: Pick<Ctx, 'db' | 'now'>, techId: number, sessionToken: string): Promise<TwoFactorStatus> {
+  const enabled = await twoFactorEnabled(ctx.db, techId);
+  return {
+    enabled,
+    required: await twoFactorRequired(ctx.db),
+    recoveryCodesLeft: enabled ? await unusedRecoveryCodes(ctx.db, techId) : 0,
+    turnOnWith: enabled ? null : await turnOnWith(ctx, techId, sessionToken),
+  };
+}
+
+/** How long after a sign-in its session may turn two-factor on without the password, where `turnOnWith` allows it. */
+export const RECENT_SIGN_IN_MS = RECENT_SIGN_IN_MINUTES * 60_000;
+
+/**
+ * What turning two-factor on takes in this session besides a first code: the current password,
+ * unless the session began with a sign-in (password, single sign-on, or a code) at most
+ * `RECENT_SIGN_IN_MS` ago and
+ * - an admin requires two-factor of this tech, who has none: the console holds them at the set-up
+ *   right after that sign-in, and asking for the password again there adds nothing; or
+ * - the tech has no password to give: made by single sign-on (no password until one is set), or
+ *   password sign-in is off for techs. Such a tech with an older session signs in again first.
+ * A password that is given is checked in any case.
+ */
+export async function turnOnWith(ctx: Pick<Ctx, 'db' | 'now'>, techId: number, sessionToken: string): Promise<TwoFactorTurnOnWith> {
+  const [[session], stored, passwordSignIn] = await Promise.all([
+    sessionByHash(ctx.db, tokenHash(sessionToken)),
+    passwordHashOf(ctx.db, 'tech', techId),
+    passwordSignInOn(ctx.db, 'tech'),
+  ]);
+  const recent = session !== undefined && ctx.now() - Number(session.created_at) <= RECENT_SIGN_IN_MS;
+  // Every hash no password matches starts with "!" (single sign-on's, an erased or a disabled account's).
+  const hasPassword = stored !== undefined && !stored.password_hash.startsWith('!') && passwordSignIn;
+  if (recent && (!hasPassword || (await mustSetUpTwoFactor(ctx.db, techId)))) return 'recent_sign_in';
+  return hasPassword ? 'password' : 'sign_in_again';
 }
 
 /** A new secret, waiting for its first code: the only time it is shown. */
@@ -170,13 +221,30 @@ export async function startSetup(ctx: Ctx, techId: number, email: string) {
   return { secret, uri, qrCode };
 }
 
-/** The first right code turns two-factor on; the recovery codes are made and shown once. */
-export async function confirmSetup(ctx: Ctx, techId: number, email: string, code: string, ip: string): Promise<{ recoveryCodes: string[] }> {
+/**
+ * The first right code, with the current password (or the recent sign-in `turnOnWith` allows in
+ * its place), turns two-factor on; the recovery codes are made and shown once. A wrong password
+ * changes nothing: the code is not used up and the secret stays pending.
+ */
+export async function confirmSetup(
+  ctx: Ctx,
+  techId: number,
+  email: string,
+  input: { code: string; password?: string; sessionToken: string },
+  ip: string,
+): Promise<{ recoveryCodes: string[] }> {
+  const { code, password } = input;
   const [row] = await twoFactorRow(ctx.db, techId);
   if (row?.enabled_at != null) throw new Conflict('totp_already_enabled', 'Two-factor sign-in is on already');
   if (!row) throw new Conflict('totp_not_pending', 'Start the set-up first: a new secret is made for it');
+  if (password === undefined) {
+    const needed = await turnOnWith(ctx, techId, input.sessionToken);
+    if (needed === 'password') throw new PasswordRequired();
+    if (needed === 'sign_in_again') throw new RecentSignInRequired();
+  }
   const secret = row.secret;
   await asLoginAttempt(ctx, email, ip, async () => {
+    if (password !== undefined) await checkPassword(ctx.db, 'tech', techId, password);
     const step = looksLikeTotp(code) ? codeStep(secret, code.replace(/\s/g, ''), ctx.now()) : null;
     if (step === null) throw new TotpInvalid();
     if (!(await claimStep(ctx.db, techId, step))) throw new TotpReused();
@@ -276,11 +344,23 @@ export async function resetTwoFactor(ctx: Ctx, techId: number): Promise<void> {
   });
 }
 
-/** The same by the tech's email (the reset-two-factor command); whether they had two-factor. */
-export async function resetTwoFactorOf(db: Db, email: string): Promise<boolean> {
+/**
+ * The same by the tech's email, for the reset-two-factor command: whether they had two-factor,
+ * and how many of their sessions ended. The command runs in a process of its own, without the
+ * servers' event bus, so it cannot tell their open consoles that something changed (as
+ * `tech.access_changed` does for `resetTwoFactor`); it ends the tech's sessions instead: the next
+ * request of any of them is refused, and the servers close their sockets at their next session
+ * sweep (realtime/session-sweep.ts), or at the latest when the socket's actor is read again
+ * (realtime/socket-actors.ts). A lost phone may hold one of those sessions.
+ */
+export async function resetTwoFactorOf(db: Db, email: string): Promise<{ hadTwoFactor: boolean; endedSessions: number }> {
   const tech = await accountByEmail(db, 'tech', email.trim().toLowerCase());
   if (!tech) throw new NotFound(`A tech with the email ${email.trim().toLowerCase()}`);
-  return db.transaction().execute((trx) => deleteTwoFactor(trx, Number(tech.id)));
+  const techId = Number(tech.id);
+  return db.transaction().execute(async (trx) => {
+    if (!(await deleteTwoFactor(trx, techId))) return { hadTwoFactor: false, endedSessions: 0 };
+    return { hadTwoFactor: true, endedSessions: await deleteSessionsOf(trx, 'tech', techId) };
+  });
 }
 
 // Login

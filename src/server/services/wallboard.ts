@@ -101,11 +101,11 @@ export async function computeWallboard(ctx: Ctx, basis: WallboardBasis, viewer: 
   const today = startOfDay(now, hours.timezone);
   const windowStart = now - SERVICE_LEVEL_WINDOW_MIN * 60_000;
   const [waiting, active, recent, abandoned, callbacksDue, callbacksToday] = await Promise.all([
-    repo.waitingNow(ctx.db, scope),
-    repo.activeChatsTechs(ctx.db, scope),
+    repo.waitingNow(ctx.db, ctx.dialect, scope),
+    repo.activeChatsTechs(ctx.db, ctx.dialect, scope),
     repo.requestedSince(ctx.db, scope, windowStart),
     repo.countSince(ctx.db, scope, 'abandoned_at', today.start),
-    repo.openCallbacks(ctx.db, scope),
+    repo.openCallbacks(ctx.db, ctx.dialect, scope),
     repo.countSince(ctx.db, scope, 'callback_at', today.start),
   ]);
 

@@ -1,16 +1,17 @@
 /**
  * Two-factor sign-in in My account (services/two-factor.ts): set up (the server's secret as a QR
- * code and as text, turned on by a first code), recovery codes shown once, new recovery codes,
- * turning it off (password and a code; not while an admin requires it).
+ * code and as text, turned on by a first code and the current password, or right after signing in
+ * without it where the server says so: `turnOnWith`), recovery codes shown once, new recovery
+ * codes, turning it off (password and a code; not while an admin requires it).
  */
 import { useQueryClient } from '@tanstack/react-query';
 import { useEffect, useId, useMemo, useState, type ReactNode } from 'react';
-import { api } from '../common/api.js';
+import { api, ApiError } from '../common/api.js';
 import { ErrorBanner } from '../common/error-banner.js';
 import { useSubmit } from '../common/use-submit.js';
 import { accountKey } from '../common/account-sections.js';
 import { flash } from '../common/flash.js';
-import type { TwoFactorSetup, TwoFactorStatus } from '../../shared/views.js';
+import { RECENT_SIGN_IN_MINUTES, type TwoFactorSetup, type TwoFactorStatus, type TwoFactorTurnOnWith } from '../../shared/views.js';
 
 const BASE = '/api/console/account';
 
@@ -32,6 +33,8 @@ export function TwoFactorSection({ status, onEnabled }: { status: TwoFactorStatu
     body = (
       <SetupSteps
         setup={setup}
+        turnOnWith={status.turnOnWith ?? 'password'}
+        onStale={() => void refresh()}
         onCancel={() => setSetup(null)}
         onEnabled={(c) => {
           setSetup(null);
@@ -52,12 +55,21 @@ export function TwoFactorSection({ status, onEnabled }: { status: TwoFactorStatu
             Your administrator requires two-factor sign-in.
           </p>
         )}
-        <ErrorBanner error={start.error} onDismiss={start.clearError} />
-        <div className="row">
-          <button type="button" onClick={() => void start.submit()} disabled={start.busy}>
-            Set up two-factor sign-in
-          </button>
-        </div>
+        {status.turnOnWith === 'sign_in_again' ? (
+          <p data-testid="two-factor-sign-in-again">
+            You sign in with single sign-on and have no password here to confirm it is you. To set up two-factor sign-in, log out, sign in again, and set it up
+            within {RECENT_SIGN_IN_MINUTES} minutes.
+          </p>
+        ) : (
+          <>
+            <ErrorBanner error={start.error} onDismiss={start.clearError} />
+            <div className="row">
+              <button type="button" onClick={() => void start.submit()} disabled={start.busy}>
+                Set up two-factor sign-in
+              </button>
+            </div>
+          </>
+        )}
       </>
     );
   else
@@ -101,10 +113,34 @@ export function TwoFactorSection({ status, onEnabled }: { status: TwoFactorStatu
   );
 }
 
-function SetupSteps({ setup, onCancel, onEnabled }: { setup: TwoFactorSetup; onCancel: () => void; onEnabled: (codes: string[]) => void }) {
+/** What the server answers when the way of turning it on changed since the account was read (the recent sign-in is too old now). */
+const STALE = new Set(['password_required', 'recent_sign_in_required']);
+
+function SetupSteps({
+  setup,
+  turnOnWith,
+  onStale,
+  onCancel,
+  onEnabled,
+}: {
+  setup: TwoFactorSetup;
+  turnOnWith: TwoFactorTurnOnWith;
+  onStale: () => void;
+  onCancel: () => void;
+  onEnabled: (codes: string[]) => void;
+}) {
   const id = useId();
   const [code, setCode] = useState('');
-  const confirm = useSubmit(async () => onEnabled((await api.post<{ recoveryCodes: string[] }>(`${BASE}/two-factor/confirm`, { code })).recoveryCodes));
+  const [password, setPassword] = useState('');
+  const confirm = useSubmit(async () => {
+    try {
+      const body = turnOnWith === 'password' ? { code, password } : { code };
+      onEnabled((await api.post<{ recoveryCodes: string[] }>(`${BASE}/two-factor/confirm`, body)).recoveryCodes);
+    } catch (err) {
+      if (err instanceof ApiError && STALE.has(err.code)) onStale();
+      throw err;
+    }
+  });
   return (
     <form className="stack" onSubmit={confirm.submit}>
       <ol className="stack setup-steps">
@@ -124,6 +160,23 @@ function SetupSteps({ setup, onCancel, onEnabled }: { setup: TwoFactorSetup; onC
             {grouped(setup.secret)}
           </p>
         </li>
+        {turnOnWith === 'password' && (
+          <li>
+            <label htmlFor={`${id}-password`}>Your current password</label>
+            <p className="muted" id={`${id}-password-why`}>
+              So that no one else using this session can turn it on with an app of theirs.
+            </p>
+            <input
+              id={`${id}-password`}
+              type="password"
+              autoComplete="current-password"
+              required
+              aria-describedby={`${id}-password-why`}
+              value={password}
+              onChange={(e) => setPassword(e.target.value)}
+            />
+          </li>
+        )}
         <li>
           <label htmlFor={`${id}-code`}>Then enter the 6-digit code the app shows</label>
           <input

@@ -49,10 +49,11 @@ export function deleteSession(db: Tx, tokenHash: string) {
 }
 
 /** Ends every session of a user (deactivated, or a new password). */
-/** Every session of the user, and a tech's logins waiting for their two-factor code (let in by the password of before). */
-export async function deleteSessionsOf(db: Tx, kind: UserKind, userId: number): Promise<void> {
-  await db.deleteFrom('sessions').where('user_kind', '=', kind).where('user_id', '=', userId).execute();
+/** Every session of the user, and a tech's logins waiting for their two-factor code (let in by the password of before); how many sessions ended. */
+export async function deleteSessionsOf(db: Tx, kind: UserKind, userId: number): Promise<number> {
+  const r = await db.deleteFrom('sessions').where('user_kind', '=', kind).where('user_id', '=', userId).executeTakeFirst();
   if (kind === 'tech') await db.deleteFrom('login_tickets').where('tech_id', '=', userId).execute();
+  return Number(r.numDeletedRows);
 }
 
 /** What a login checks, by (normalized) email. */

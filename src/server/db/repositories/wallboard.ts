@@ -2,9 +2,9 @@
  * SQL of the live wallboard (services/wallboard.ts): its settings, who may open it, and the
  * counts over the viewer's scope (`scope`, the SQL form of the access rule, policies/access.ts).
  */
-import { sql, type Expression, type ExpressionBuilder, type SqlBool } from 'kysely';
-import type { Database } from '../schema.js';
-import type { Tx } from '../database.js';
+import { expressionBuilder, sql, type Expression, type ExpressionBuilder, type SqlBool } from 'kysely';
+import type { ChatStatus, Database } from '../schema.js';
+import type { Dialect, Tx } from '../database.js';
 
 type ChatScope = (eb: ExpressionBuilder<Database, 'chats'>) => Expression<SqlBool>;
 
@@ -43,19 +43,43 @@ export async function activeTechIdsAmong(db: Tx, ids: number[]): Promise<number[
   return rows.map((r) => Number(r.id));
 }
 
+/**
+ * The wallboard's statements over the chats of one status, as SQLite runs them: from the status
+ * index by name. With a year of chats, the statistics ANALYZE writes say `status = ?` narrows
+ * nothing (nearly every chat is completed), and the planner scanned the whole table for the few
+ * open chats, on the server's one connection, at every wallboard refresh: the active chats' techs
+ * always (324 ms at a million chats, docs/benchmarks.md), the waiting and callback counts for a
+ * viewer with a scope (an admin's are read from the index alone). test/wallboard-plan.test.ts
+ * pins the plans. PostgreSQL plans the Kysely forms below well.
+ */
+const ofStatusSqlite = (status: ChatStatus, scope: ChatScope) =>
+  sql`from chats indexed by chats_status where chats.status = ${status} and ${scope(expressionBuilder<Database, 'chats'>())}`;
+type Count = { n: number | string };
+type ActiveChatTechs = { tech_id: number | null; co_techs: string | null };
+export const BY_STATUS_SQLITE = {
+  waiting: (scope: ChatScope) =>
+    sql<Count & { oldest: number | null }>`select count(*) as n, min(chats.requested_at) as oldest ${ofStatusSqlite('waiting', scope)}`,
+  active: (scope: ChatScope) => sql<ActiveChatTechs>`select chats.tech_id, chats.co_techs ${ofStatusSqlite('active', scope)}`,
+  callback: (scope: ChatScope) => sql<Count>`select count(*) as n ${ofStatusSqlite('callback', scope)}`,
+};
+
 /** Waiting chats of the scope: how many, and the earliest request among them. */
-export async function waitingNow(db: Tx, scope: ChatScope) {
-  const row = await db
-    .selectFrom('chats')
-    .select((eb) => [eb.fn.countAll<number | string>().as('n'), eb.fn.min('chats.requested_at').as('oldest')])
-    .where('chats.status', '=', 'waiting')
-    .where(scope)
-    .executeTakeFirst();
+export async function waitingNow(db: Tx, dialect: Dialect, scope: ChatScope) {
+  const row =
+    dialect === 'sqlite'
+      ? (await BY_STATUS_SQLITE.waiting(scope).execute(db)).rows[0]
+      : await db
+          .selectFrom('chats')
+          .select((eb) => [eb.fn.countAll<number | string>().as('n'), eb.fn.min('chats.requested_at').as('oldest')])
+          .where('chats.status', '=', 'waiting')
+          .where(scope)
+          .executeTakeFirst();
   return { count: Number(row?.n ?? 0), oldest: row?.oldest == null ? null : Number(row.oldest) };
 }
 
 /** The techs taking part in each active chat of the scope (lead and invited: chats.co_techs). */
-export function activeChatsTechs(db: Tx, scope: ChatScope) {
+export async function activeChatsTechs(db: Tx, dialect: Dialect, scope: ChatScope): Promise<ActiveChatTechs[]> {
+  if (dialect === 'sqlite') return (await BY_STATUS_SQLITE.active(scope).execute(db)).rows;
   return db.selectFrom('chats').select(['chats.tech_id', 'chats.co_techs']).where('chats.status', '=', 'active').where(scope).execute();
 }
 
@@ -91,13 +115,16 @@ export async function countSince(db: Tx, scope: ChatScope, column: 'abandoned_at
   return Number(row?.n ?? 0);
 }
 
-export async function openCallbacks(db: Tx, scope: ChatScope): Promise<number> {
-  const row = await db
-    .selectFrom('chats')
-    .select((eb) => eb.fn.countAll<number | string>().as('n'))
-    .where('chats.status', '=', 'callback')
-    .where(scope)
-    .executeTakeFirst();
+export async function openCallbacks(db: Tx, dialect: Dialect, scope: ChatScope): Promise<number> {
+  const row =
+    dialect === 'sqlite'
+      ? (await BY_STATUS_SQLITE.callback(scope).execute(db)).rows[0]
+      : await db
+          .selectFrom('chats')
+          .select((eb) => eb.fn.countAll<number | string>().as('n'))
+          .where('chats.status', '=', 'callback')
+          .where(scope)
+          .executeTakeFirst();
   return Number(row?.n ?? 0);
 }
 
