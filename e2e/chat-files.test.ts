@@ -125,6 +125,11 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('files in chat', { timeout: 
     const { user, tech } = await activeChatPages('Refusals');
     await user.getByTestId('file-picker').setInputFiles({ name: 'tool.exe', mimeType: 'application/octet-stream', buffer: Buffer.from('MZ') });
     await eventually(() => user.getByTestId('file-refusal').textContent()).toContain('.exe files are not allowed');
+    // A name with a right-to-left override ("invoice‮fdp.exe" looks like invoiceexe.pdf) is named
+    // as the server would store it: the override neither disguises it nor turns the sentence around.
+    await user.getByTestId('file-picker').setInputFiles({ name: 'invoice\u202efdp.exe', mimeType: 'application/octet-stream', buffer: Buffer.from('MZ') });
+    await eventually(() => user.getByTestId('file-refusal').textContent()).toContain('invoicefdp.exe cannot be sent: .exe files are not allowed.');
+    expect(await user.getByTestId('file-refusal').textContent()).not.toContain('\u202e');
     await user.getByTestId('file-picker').setInputFiles({ name: 'huge.pdf', mimeType: 'application/pdf', buffer: Buffer.alloc(1024 * 1024 + 1, 1) });
     await eventually(() => user.getByTestId('file-refusal').textContent()).toContain('files may be up to 1.0 MB');
     await handOver(tech, 'drop', '[data-testid="file-drop"] .messages', {

@@ -46,7 +46,7 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Client Portal: nothing lost
     return page;
   }
 
-  it('"Start chat" says why it waits: no topic chosen yet, or a subject or message too long (never cut)', async () => {
+  it('"Start chat" says why it waits: no topic chosen yet, no subject or message, or one too long (never cut)', async () => {
     const w = await s.f.world();
     // Two boards offered: none is chosen for the user.
     await s.ctx.db
@@ -73,6 +73,15 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Client Portal: nothing lost
     await page.getByLabel('Message', { exact: true }).fill('y'.repeat(MAX_MESSAGE + 5));
     expect(await page.getByTestId('submit-why').textContent()).toBe('Shorten the message first.');
     expect(await page.getByTestId('char-count').last().textContent()).toContain('5 too many');
+    // Spaces alone are no subject or message: said here, not as the server's "Invalid body".
+    await page.getByLabel('Subject').fill('   ');
+    await page.getByLabel('Message', { exact: true }).fill('Keys stick');
+    expect(await page.getByTestId('submit-why').textContent()).toBe('Write a subject first.');
+    expect(await start.isDisabled()).toBe(true);
+    await page.getByLabel('Subject').fill('Keyboard');
+    await page.getByLabel('Message', { exact: true }).fill(' \n ');
+    expect(await page.getByTestId('submit-why').textContent()).toBe('Write a message first.');
+    expect(await start.isDisabled()).toBe(true);
     await page.getByLabel('Message', { exact: true }).fill('Keys stick');
     expect(await page.getByTestId('submit-why').textContent()).toBe('');
     expect(await start.isDisabled()).toBe(false);

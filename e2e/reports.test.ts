@@ -64,6 +64,7 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Reports page in a real brow
     const ended = await activeChat(w, 'Printer toner');
     expect((await w.techClient.post(`/api/console/chats/${ended}/messages`, { body: 'On it', clientId: 'r1' })).status).toBe(201);
     expect((await w.techClient.post(`/api/console/chats/${ended}/end`, { outcome: 'ended' })).status).toBe(200);
+    expect((await w.userClient.post(`/api/portal/chats/${ended}/rating`, { score: 4 })).status).toBe(200);
     const abandoned = await abandonedChat(w);
     await callbackChat(w);
 
@@ -79,6 +80,8 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Reports page in a real brow
       await page.getByRole('heading', { name: 'By company' }).waitFor();
       const requests = page.getByRole('link', { name: /^Requests: \d+ chats$/ });
       expect(await requests.textContent()).toBe('3');
+      // The ratings in a sentence that reads as one (it said "Average 4 of 1 rated (100% of 1 chats …)").
+      expect(await page.getByTestId('rating-summary').textContent()).toBe('Average 4 out of 5 from 1 rated chat (100% of the 1 chat ended by a tech).');
       // The charts: one bar per bucket, their numbers those of the seeded chats.
       await page.locator('[data-chart="abandonment"] [data-bar]').first().waitFor();
       const hours = await barsOf(page, 'volume-hour');

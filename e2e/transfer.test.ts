@@ -106,6 +106,34 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('transfer and invite', { tim
     expect(await ben.getByLabel('Message', { exact: true }).count()).toBe(0);
   });
 
+  it("the requester's ticket names every technician who took part in its chat, as the chat page did", async () => {
+    const { s, b } = suite;
+    const boardId = await s.f.board();
+    const companyId = await s.f.company({ boardIds: [boardId] });
+    const grant = { boardIds: [boardId], companyIds: [companyId] };
+    const ann = await s.f.tech({ ...grant, name: 'Ann Lead' });
+    const ben = await s.f.tech({ ...grant, name: 'Ben Second' });
+    const user = await s.f.portalUser(companyId);
+    const [annHttp, benHttp, userHttp] = await Promise.all([
+      loginAs(s.url, 'tech', ann.email, PASSWORD),
+      loginAs(s.url, 'tech', ben.email, PASSWORD),
+      loginAs(s.url, 'portal', user.email, PASSWORD),
+    ]);
+    const chatId = (await userHttp.post('/api/portal/chats', { boardId, subject: 'Mailbox full', message: 'Cannot send mail' })).body.chat.id as number;
+    expect((await annHttp.post(`/api/console/chats/${chatId}/join`)).status).toBe(200);
+    const invited = await annHttp.post(`/api/console/chats/${chatId}/invite`, { techId: ben.id });
+    expect((await benHttp.post(`/api/console/offers/${invited.body.pendingOffer.id}/accept`)).status).toBe(200);
+    const ended = await benHttp.post(`/api/console/chats/${chatId}/end`, { outcome: 'ticket_created', boardId, summary: 'Mailbox full' });
+    expect(ended.status, ended.text).toBe(200);
+
+    const portal = await (await b.newContext()).newPage();
+    await portalLogin(portal, user.email);
+    await portal.goto(`/chats/${chatId}`);
+    await eventually(() => portal.getByTestId('tech-name').textContent()).toBe('Ann Lead, Ben Second');
+    await portal.goto(`/tickets/${ended.body.ticketId}`);
+    await eventually(() => portal.getByTestId('timeline-chat').textContent()).toContain('chat session with Ann Lead, Ben Second,');
+  });
+
   it('a declined transfer stays with the first tech, who is told; a transfer to a board sends it back to waiting there', async () => {
     const { portal, ann, ben, chatId, dee } = await scene('Printer offline');
     const deeTab = await techPage(await suite.b.newContext(), dee.email);

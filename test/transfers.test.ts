@@ -196,6 +196,27 @@ describe.each(DIALECTS)('transfer and invite on %s', (kind) => {
     expect((await exportTech(s.ctx, d.ben.id)).chats.map((c: { id: number }) => c.id)).toContain(d.chatId);
   });
 
+  it('the transcript of a chat with an invited tech names every tech who took part, on the ticket and in each download', async () => {
+    const d = await desk();
+    const benS = await live(d.http.ben, '/console');
+    expect((await d.http.ann.post(`/api/console/chats/${d.chatId}/invite`, { techId: d.ben.id })).status).toBe(200);
+    const offer = await waitFor(benS, 'chat:offered', (o) => o.chatId === d.chatId && o.kind === 'invite');
+    expect((await d.http.ben.post(`/api/console/offers/${offer.id}/accept`)).status).toBe(200);
+    const ended = await d.http.ben.post(`/api/console/chats/${d.chatId}/end`, { outcome: 'ticket_created', boardId: d.boardId, summary: 'VPN drops' });
+    expect(ended.status, ended.text).toBe(200);
+    const ticket = (await d.http.ann.get(`/api/console/tickets/${ended.body.ticketId}`)).body;
+    const attachment = ticket.attachments.find((a: { filename: string }) => a.filename === `chat-${d.chatId}.txt`);
+    const texts = [
+      (await d.http.ann.get(`/api/console/tickets/${ticket.id}/attachments/${attachment.id}`)).text,
+      (await d.http.user.get(`/api/portal/chats/${d.chatId}/transcript`)).text,
+      (await d.http.ben.get(`/api/console/chats/${d.chatId}/transcript`)).text,
+    ];
+    for (const text of texts) {
+      expect(text).toContain('\nTechnicians: Ann Lead, Ben Second\n');
+      expect(text).not.toContain('\nTechnician: ');
+    }
+  });
+
   it('an invited tech steps out and the lead carries on; the lead steps out and the invited tech leads; the last tech may not', async () => {
     const d = await desk();
     const [annS, benS, calS, userS] = await Promise.all([

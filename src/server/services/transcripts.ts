@@ -26,12 +26,14 @@ export async function buildTranscript(trx: Tx, chatId: number, opts: { internalN
   const c = await chatRowWithRequesterEmail(trx, chatId);
   const messages = await allMessagesOf(trx, chatId);
   const notes = opts.internalNotes ? await notesOfChat(trx, chatId) : [];
+  // Every tech taking part: the lead and those invited in, as the chat itself names them.
+  const techNames = [c.tech_name, ...coTechs(c).map((t) => t.name)].filter((n): n is string => !!n);
   const lines = [
     `Chat #${c.id}: ${c.subject}`,
     `Company: ${c.company_name}`,
     `Board: ${c.board_name}`,
     `Requester: ${c.requester_name} <${c.requester_email}>`,
-    `Technician: ${c.tech_name ?? '(none joined)'}`,
+    techNames.length > 1 ? `Technicians: ${techNames.join(', ')}` : `Technician: ${techNames[0] ?? '(none joined)'}`,
     `Requested: ${stamp(c.requested_at)}`,
     `Joined: ${stamp(c.joined_at)}`,
     `Ended: ${stamp(c.ended_at ?? c.completed_at)}`,
@@ -56,13 +58,13 @@ export async function buildTranscript(trx: Tx, chatId: number, opts: { internalN
     lines.push('', 'Files (attached to the ticket with this transcript):');
     for (const m of files) lines.push(`  ${fileLine(m.file_name!, m.file_size)}, sent by ${m.author_name ?? m.author_kind} at ${stamp(m.created_at)}`);
   }
-  return { text: `${lines.join('\n')}\n`, messageCount: messages.filter((m) => m.author_kind !== 'system').length, chat: c };
+  return { text: `${lines.join('\n')}\n`, messageCount: messages.filter((m) => m.author_kind !== 'system').length, chat: c, techNames };
 }
 
 /** Attaches `chat-<id>.txt` to the ticket and records the chat session on its timeline. */
 export async function attachTranscript(trx: Tx, chatId: number, ticketId: number, actor: { kind: 'tech' | 'system'; id: number | null }, now: number) {
   // The chat as the transcript read it, in this transaction: its session facts for the timeline.
-  const { text, messageCount, chat } = await buildTranscript(trx, chatId);
+  const { text, messageCount, chat, techNames } = await buildTranscript(trx, chatId);
   const content = Buffer.from(text, 'utf8');
   const attachmentId = await insertAttachment(trx, {
     ticket_id: ticketId,
@@ -91,7 +93,7 @@ export async function attachTranscript(trx: Tx, chatId: number, ticketId: number
       techId: chat.tech_id === null ? null : Number(chat.tech_id),
       techName: chat.tech_name,
       // Everyone who took part at the end: the lead and those invited in.
-      techNames: [chat.tech_name, ...coTechs(chat).map((t) => t.name)].filter((n): n is string => !!n),
+      techNames,
       messageCount,
       outcome: chat.outcome ?? chat.status,
       // Why no technician is named, for a chat nobody joined.

@@ -12,7 +12,7 @@ import { AckError, emitAck, newClientId, type Namespace } from './socket.js';
 import { api } from './api.js';
 import { newerChat } from './chat-versions.js';
 import type { AnyChat, Message } from './types.js';
-import { allowedTypes, refuseFile } from '../../shared/files.js';
+import { allowedTypes, cleanFilename, refuseFile } from '../../shared/files.js';
 import { dropFile, keepFile, keptFile, purgeOldFiles } from './file-store.js';
 import { fileRules, uploadFile } from './file-upload.js';
 import type { ApiError } from './api.js';
@@ -292,7 +292,9 @@ export function useChatStream<C extends AnyChat, N extends Namespace>(
       const refusals: string[] = [];
       let typeRefused = false;
       for (const file of files) {
-        const name = file.name || `pasted-${new Date().toISOString().replace(/\D/g, '').slice(0, 14)}.png`;
+        // Named as the server will store and show it: a direction override in a file's name would
+        // otherwise turn the rest of a refusal (or the file's line in the outbox) around.
+        const name = file.name ? cleanFilename(file.name) : `pasted-${new Date().toISOString().replace(/\D/g, '').slice(0, 14)}.png`;
         const refused = rules && refuseFile(name, file.size, rules);
         if (refused) {
           refusals.push(refused.message);

@@ -99,7 +99,8 @@ export function ChatRecord({ chat, me }: { chat: ConsoleChat; me: Me }) {
       </div>
       <h2>Messages</h2>
       <ErrorBanner error={messages.error} />
-      {messages.data && <MessageList messages={messages.data} viewer={{ kind: 'tech', id: me.id }} />}
+      {/* How far the requester read, as in the live chat: "Seen", not "Sent", under what they saw. */}
+      {messages.data && <MessageList messages={messages.data} viewer={{ kind: 'tech', id: me.id }} seenUpTo={chat.readSeq.requester} />}
       {chat.abilities.createTicket && <TicketFromChat chat={chat} />}
       <NotesPanel chatId={chat.id} />
       <p>

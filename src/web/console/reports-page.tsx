@@ -258,8 +258,11 @@ function Overview() {
             </table>
           </ScrollTable>
           <h3>Ratings</h3>
-          <p>
-            Average {s.rating.average ?? '—'} of {s.rating.rated} rated ({pctText(s.rating.sharePct)} of {s.rating.ended} chats ended by a tech).
+          <p data-testid="rating-summary">
+            {s.rating.rated === 0
+              ? 'No chat rated'
+              : `Average ${s.rating.average ?? '—'} out of 5 from ${s.rating.rated} rated ${s.rating.rated === 1 ? 'chat' : 'chats'}`}{' '}
+            ({pctText(s.rating.sharePct)} of the {s.rating.ended} {s.rating.ended === 1 ? 'chat' : 'chats'} ended by a tech).
           </p>
           <ScrollTable label="Ratings table">
             <table>

@@ -128,18 +128,26 @@ export function NewRequestPage() {
         </fieldset>
         {mode === 'callback' && <CallbackFields value={callback} onChange={setCallback} phoneError={phoneError} withMessage={false} />}
         <div>
-          <button type="submit" disabled={busy || !boardId || tooLong(subject, MAX_SUBJECT) || tooLong(message)} aria-describedby={`${id}-why`}>
+          <button
+            type="submit"
+            disabled={busy || !boardId || !subject.trim() || !message.trim() || tooLong(subject, MAX_SUBJECT) || tooLong(message)}
+            aria-describedby={`${id}-why`}
+          >
             {mode === 'callback' ? 'Request a callback' : 'Start chat'}
           </button>
           {/* A disabled button says why. */}
           <p id={`${id}-why`} className="field-hint" data-testid="submit-why">
             {!boardId
               ? `Choose the ${word.inSentence} first.`
-              : tooLong(subject, MAX_SUBJECT)
-                ? 'Shorten the subject first.'
-                : tooLong(message)
-                  ? 'Shorten the message first.'
-                  : ''}
+              : !subject.trim()
+                ? 'Write a subject first.'
+                : !message.trim()
+                  ? 'Write a message first.'
+                  : tooLong(subject, MAX_SUBJECT)
+                    ? 'Shorten the subject first.'
+                    : tooLong(message)
+                      ? 'Shorten the message first.'
+                      : ''}
           </p>
         </div>
       </form>

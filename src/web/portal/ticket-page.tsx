@@ -74,7 +74,8 @@ function TimelineItem({ entry: e, fileUrl }: { entry: TimelineEntry; fileUrl: (i
     return (
       <span data-testid="timeline-chat">
         {when}: chat session
-        {d.techName ? ` with ${d.techName}` : ''}
+        {/* Everyone who took part: the lead and any colleague invited in. */}
+        {Array.isArray(d.techNames) && d.techNames.length > 1 ? ` with ${d.techNames.map(String).join(', ')}` : d.techName ? ` with ${d.techName}` : ''}
         {typeof d.durationSeconds === 'number' ? `, ${formatDuration(d.durationSeconds * 1000)}` : ''}
         {typeof d.messageCount === 'number' ? `, ${d.messageCount} message${d.messageCount === 1 ? '' : 's'}` : ''}
         {d.outcome ? `, ${OUTCOME_TEXT[String(d.outcome)] ?? String(d.outcome)}` : ''}
