@@ -219,9 +219,9 @@ describe.skipIf(!!skip)('two nodes on PostgreSQL and Redis', () => {
     expect((await tech.post(`/api/console/chats/${chatId}/join`)).status).toBe(200);
 
     // A third "node" on the same Redis and prefix tells the cluster the outsider joined this chat.
-    const link = openRedisLink(redis.url, pino({ level: 'silent' }));
+    const link = await openRedisLink(redis.url, pino({ level: 'silent' }));
     const forger = new Server();
-    forger.adapter(clusterAdapter(link, redisPrefix({ databaseUrl: cl.env.DATABASE_URL, dataDir: cl.env.DATA_DIR })) as never);
+    forger.adapter((await clusterAdapter(link, redisPrefix({ databaseUrl: cl.env.DATABASE_URL, dataDir: cl.env.DATA_DIR }))) as never);
     try {
       await until(() => link.isUp(), 10000, 'forger linked');
       const answers = await new Promise<unknown[]>((resolve) =>

@@ -59,7 +59,7 @@ export async function startServer(
     // Replaced by the realtime layer's cluster-wide view once it starts.
     const presence: Presence = { isTechOnline: async () => false, isPortalOnline: async () => false };
     // Live events between nodes, and the send limit's shared buckets.
-    const link = config.redisUrl ? openRedisLink(config.redisUrl, log) : null;
+    const link = config.redisUrl ? await openRedisLink(config.redisUrl, log) : null;
     if (link) opened.push(() => link.close());
     const limits = createLimits(link && { redis: link.pub, isUp: link.isUp, prefix: config.redisPrefix });
     ctx = { db: handle.db, dialect: handle.dialect, bus, config, presence, now: opts.now ?? (() => Date.now()), limits, metrics: createMetrics() };

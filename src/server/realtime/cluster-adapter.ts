@@ -10,7 +10,7 @@
  * catch a connection up after joining a room first waits for `subscriptionsLive`, so an event
  * published after that read reaches the room and one committed before it is in the read.
  */
-import { createShardedAdapter } from '@socket.io/redis-adapter';
+import type { createShardedAdapter } from '@socket.io/redis-adapter';
 import type { Namespace } from 'socket.io';
 import type { RedisLink } from './redis-link.js';
 
@@ -22,7 +22,9 @@ type Adapter = ReturnType<ReturnType<typeof createShardedAdapter>>;
  * serving its own clients. A publish that fails is a lost hint; the database has the truth, and
  * clients re-read when Redis returns.
  */
-export function clusterAdapter(link: RedisLink, prefix: string) {
+export async function clusterAdapter(link: RedisLink, prefix: string) {
+  // Loaded only for a node that has Redis.
+  const { createShardedAdapter } = await import('@socket.io/redis-adapter');
   const make = createShardedAdapter(link.pub, link.sub, { channelPrefix: prefix, subscriptionMode: 'dynamic' });
   // Socket.IO calls it with `new`: a plain function that returns the adapter object.
   return function adapterFor(nsp: Namespace): Adapter {

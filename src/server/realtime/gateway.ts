@@ -91,7 +91,7 @@ export async function startRealtime(ctx: Ctx, server: HttpServer, log: Logger, l
       // A chat moved to another board meanwhile was re-checked on its own node only: here too.
       void fanout.recheckStreamsLocal().catch((err) => log.error({ err }, 'stream recheck after Redis returned failed'));
     });
-    io.adapter(clusterAdapter(link, ctx.config.redisPrefix) as never);
+    io.adapter((await clusterAdapter(link, ctx.config.redisPrefix)) as never);
   }
   /** Waits until the rooms joined so far hear the cluster (cluster-adapter.ts); at once on one node. */
   const roomsLive = () => subscriptionsLive(link);

@@ -3,7 +3,7 @@
  * events between nodes: while it is away a node keeps serving its own clients, and when it comes
  * back the node tells them to re-read from the database what they may have missed.
  */
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 
 export type RedisLink = {
@@ -22,7 +22,9 @@ export function supportsShardedPubSub(info: string): boolean {
   return Number.isFinite(major) && major >= 7;
 }
 
-export function openRedisLink(url: string, log: Logger): RedisLink {
+/** ioredis loads only on a node that has Redis (docs/benchmarks.md, issue 15: start and idle). */
+export async function openRedisLink(url: string, log: Logger): Promise<RedisLink> {
+  const { Redis } = await import('ioredis');
   // A command on the publishing connection while Redis is away fails at once (rejections are
   // handled below): nothing is queued to be sent when it returns, nor sent again after a drop. A
   // live event is only worth its moment; replayed later it travels back in time (an alert for a

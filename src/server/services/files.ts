@@ -8,7 +8,7 @@
  * refuses it (the stored bytes are then removed).
  */
 import { Readable } from 'node:stream';
-import sharp from 'sharp';
+import type Sharp from 'sharp';
 import { AppError, NotFound, ValidationFailed } from '../errors.js';
 import { abandonedFiles, chunkAt, deleteFiles, insertChunk, insertFile, markStored, storedFile, thumbOf } from '../db/repositories/files.js';
 import { messageByClientId } from '../db/repositories/messages.js';
@@ -28,8 +28,17 @@ const THUMB_PX = 320;
 /** Decoding bombs: an image of more pixels than this gets no thumbnail. */
 const MAX_PIXELS = 50_000_000;
 
-sharp.cache(false);
-sharp.concurrency(1);
+/**
+ * sharp (and libvips with it: about 90 ms and 20 MB) loads at the first thumbnail, so a node starts
+ * and idles without it (docs/benchmarks.md, issue 15: start and idle).
+ */
+let sharpLoaded: Promise<typeof Sharp> | undefined;
+const loadSharp = () =>
+  (sharpLoaded ??= import('sharp').then(({ default: sharp }) => {
+    sharp.cache(false);
+    sharp.concurrency(1);
+    return sharp;
+  }));
 
 /** One file of an upload as the HTTP layer hands it over: its name, its bytes as they arrive, and whether the reader cut it at its limit. */
 export type UploadPart = { filename: string; stream: Readable; truncated?: () => boolean };
@@ -183,6 +192,7 @@ function thumbnail(ctx: Ctx, fileId: number): Promise<{ thumb: Buffer; width: nu
 async function makeThumbnail(ctx: Ctx, fileId: number): Promise<{ thumb: Buffer; width: number; height: number } | null> {
   const parts: Buffer[] = [];
   for await (const piece of fileBytes(ctx, fileId)) parts.push(piece);
+  const sharp = await loadSharp();
   try {
     const image = sharp(Buffer.concat(parts), { limitInputPixels: MAX_PIXELS, animated: false });
     const meta = await image.metadata();

@@ -7,7 +7,7 @@
  * so a mail sent again (its node died before it could record the sending) is recognisable as
  * the same one. With SMTP_URL unset email is off and every email option is hidden.
  */
-import nodemailer, { type Transporter } from 'nodemailer';
+import type { Transporter } from 'nodemailer';
 import { z } from 'zod';
 import type { Config } from '../config.js';
 import type { Db, Tx } from '../db/database.js';
@@ -82,7 +82,8 @@ export function mailJobKind(ctx: Ctx): JobKind {
         if (made === null) return { done: true };
         text = made;
       }
-      transport ??= nodemailer.createTransport({ url, ...TIMEOUTS });
+      // nodemailer loads at the first mail, not at every start (docs/benchmarks.md, issue 15: start and idle).
+      transport ??= (await import('nodemailer')).default.createTransport({ url, ...TIMEOUTS });
       try {
         await transport.sendMail({
           from: ctx.config.mail.from,

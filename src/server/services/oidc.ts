@@ -14,7 +14,7 @@
  * Every refusal is a `SignInRefused` with a stable code; the route turns it into a redirect to the
  * login page. The client secret is sent to the issuer only, never logged.
  */
-import * as client from 'openid-client';
+import type * as Client from 'openid-client';
 import type { FastifyBaseLogger } from 'fastify';
 import { AppError, NotFound, SignInRefused } from '../errors.js';
 import type { Tx } from '../db/database.js';
@@ -53,13 +53,17 @@ const refuse = (code: ErrorCode) => new SignInRefused(code, SIGN_IN_REFUSALS[cod
 /** The redirect URI of a side, under the public origin: what is registered at the issuer. */
 export const redirectUri = (origin: string, side: Side) => `${origin}/api/auth/${side}/oidc/callback`;
 
+/** openid-client loads at the first single sign-on, not at every start (docs/benchmarks.md, issue 15: start and idle). */
+const openidClient = () => import('openid-client');
+
 /**
  * The issuer's metadata, discovered (`/.well-known/openid-configuration`), with this client's id
  * and secret. Plain http is allowed only for an issuer on this machine (trials and tests).
  */
-export async function discover(issuerUrl: string, clientId: string, clientSecret: string): Promise<client.Configuration> {
+export async function discover(issuerUrl: string, clientId: string, clientSecret: string): Promise<Client.Configuration> {
   const url = new URL(issuerUrl);
   const insecure = url.protocol === 'http:' && isLoopbackHost(url.hostname);
+  const client = await openidClient();
   try {
     const config = await client.discovery(url, clientId, clientSecret, client.ClientSecretBasic(clientSecret), {
       execute: insecure ? [client.allowInsecureRequests] : [],
@@ -76,10 +80,10 @@ export async function discover(issuerUrl: string, clientId: string, clientSecret
   }
 }
 
-const configs = new Map<number, { key: string; at: number; config: Promise<client.Configuration> }>();
+const configs = new Map<number, { key: string; at: number; config: Promise<Client.Configuration> }>();
 
 /** The issuer's configuration, discovered once per ten minutes, and again whenever the admin changed it. */
-function issuerConfig(row: IssuerRow, now: number): Promise<client.Configuration> {
+function issuerConfig(row: IssuerRow, now: number): Promise<Client.Configuration> {
   const key = `${row.updated_at}|${row.issuer_url}|${row.client_id}`;
   const hit = configs.get(Number(row.id));
   if (hit && hit.key === key && now - hit.at < DISCOVERY_TTL_MS) return hit.config;
@@ -106,6 +110,7 @@ export async function startSignIn(ctx: Ctx, side: Side, issuerId: number, origin
   const config = await issuerConfig(row, now).catch(() => {
     throw refuse('oidc_issuer_unavailable');
   });
+  const client = await openidClient();
   const state = client.randomState();
   const nonce = client.randomNonce();
   const verifier = client.randomPKCECodeVerifier();
@@ -163,6 +168,7 @@ export async function finishSignIn(
 
   const current = new URL(redirectUri(origin, side));
   current.search = params.toString();
+  const client = await openidClient();
   let identity: Identity & { verified: unknown };
   try {
     const tokens = await client.authorizationCodeGrant(config, current, {

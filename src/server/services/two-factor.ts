@@ -18,7 +18,6 @@
  */
 import crypto from 'node:crypto';
 import { Secret, TOTP } from 'otpauth';
-import QRCode from 'qrcode';
 import { AppError, Conflict, Forbidden, NotFound } from '../errors.js';
 import type { Db, Tx } from '../db/database.js';
 import type { Ctx } from './context.js';
@@ -217,6 +216,8 @@ export async function startSetup(ctx: Ctx, techId: number, email: string) {
   const secret = new Secret({ size: 20 }).base32;
   if (!(await savePendingSecret(ctx.db, techId, secret, ctx.now()))) throw new Conflict('totp_already_enabled', 'Two-factor sign-in is on already');
   const uri = totp(secret, email, (await getBranding(ctx.db)).name).toString();
+  // qrcode loads at the first set-up, not at every start (docs/benchmarks.md, issue 15: start and idle).
+  const QRCode = (await import('qrcode')).default;
   const qrCode = await QRCode.toDataURL(uri, { errorCorrectionLevel: 'M', margin: 2, width: 240 });
   return { secret, uri, qrCode };
 }
