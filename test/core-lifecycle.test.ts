@@ -146,11 +146,31 @@ describe.each(DIALECTS)('lifecycle over HTTP on %s', (kind) => {
 
   it('callback needs a valid phone number', async () => {
     const id = await chatIn(w, 'waiting');
-    for (const phone of ['', 'call me', '12', '+1 (555) 123-4567-8901-2345', 42]) {
+    // An extension is not a number by itself, nor does it count toward the number's 7 to 15 digits.
+    for (const phone of [
+      '',
+      'call me',
+      '12',
+      '+1 (555) 123-4567-8901-2345',
+      42,
+      'ext 12',
+      '555 01 ext 12345',
+      '+1 555 010 2233 ext 1234567',
+      '+1 555 010 2233 ext',
+    ]) {
       const r = await w.userClient.post(`/api/portal/chats/${id}/callback`, { phone });
       expect(r.status, JSON.stringify(phone)).toBe(400);
       expect(r.body.error.code).toBe('validation_failed');
     }
     expect((await w.techClient.get(`/api/console/chats/${id}`)).body.status).toBe('waiting');
+  });
+
+  it('a callback number may carry an extension, as office callers often have', async () => {
+    for (const phone of ['+1 (555) 010-2233 ext 5', '+1 555 010 2233 ext. 12', '555-010-2233 x 7', '020 7946 0000 #204']) {
+      const id = await chatIn(w, 'waiting');
+      const r = await w.userClient.post(`/api/portal/chats/${id}/callback`, { phone });
+      expect(r.status, `${phone}: ${r.text}`).toBe(200);
+      expect(r.body.callback.phone).toBe(phone);
+    }
   });
 });

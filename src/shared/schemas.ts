@@ -1,15 +1,19 @@
 /** One schema per payload, used by the server to validate and by the web app for types. */
 import { z } from 'zod';
 import { ACCENT_PATTERN } from './colour.js';
+import { phoneDigits, phoneParts } from './phone.js';
 
 export const MAX_MESSAGE = 4000;
 /** The longest subject of a request. */
 export const MAX_SUBJECT = 200;
 const id = z.number().int().positive();
 // Control characters other than tab and newlines are dropped: they have no place in chat text and
-// \u0002/\u0003 mark search highlights.
+// \u0002/\u0003 mark search highlights. So are the explicit direction embeddings, overrides and
+// isolates (U+202A-U+202E, U+2066-U+2069): right-to-left writing needs none of them (the bidi
+// algorithm lays it out), and they can turn text around so it reads as something else ("Trojan
+// source"); file names lose them too (shared/files.ts). The marks U+200E/U+200F stay.
 // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
-const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/g;
+const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F\u202A-\u202E\u2066-\u2069]/g;
 const clean = (s: string) => s.replace(CONTROL, '').trim();
 /** Required user text: cleaned, then not empty. */
 export const text = (max: number) => z.string().max(max).transform(clean).pipe(z.string().min(1, 'Must not be empty'));
@@ -38,15 +42,16 @@ export const AfterSeqQuery = z.object({ after: z.coerce.number().int().min(0).de
 
 export const TicketChatBody = z.object({ message: text(MAX_MESSAGE).optional(), clientId: ClientId.optional() }).strict();
 export const SendMessageBody = z.object({ body: text(MAX_MESSAGE), clientId: ClientId }).strict();
-// Digits with optional +, spaces, dashes, dots and parentheses; 7-15 digits in all.
+// Digits with optional +, spaces, dashes, dots and parentheses, 7-15 of them; an extension may follow (shared/phone.ts).
 export const Phone = z
   .string()
   .trim()
   .max(40)
-  .regex(/^\+?[0-9 ().-]+$/, 'Phone number may contain digits, spaces, +, -, . and parentheses')
+  .refine((p) => phoneParts(p) !== null, 'Phone number may contain digits, spaces, +, -, . and parentheses, then an extension ("ext 12")')
   .refine((p) => {
-    const n = p.replace(/\D/g, '').length;
-    return n >= 7 && n <= 15;
+    const parts = phoneParts(p);
+    const n = parts ? phoneDigits(parts) : 0;
+    return !parts || (n >= 7 && n <= 15);
   }, 'Phone number must have 7 to 15 digits');
 export const CallbackBody = z.object({ phone: Phone, preferredTime: optText(200), message: optText(MAX_MESSAGE) }).strict();
 /** A new request; with `callback` (outside office hours, say) it goes straight to the callback list. */

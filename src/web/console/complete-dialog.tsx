@@ -11,6 +11,7 @@ import type { ConsoleChat } from '../common/types.js';
 import { Modal } from '../common/modal.js';
 import { keys } from './queries.js';
 import { useEmailEnabled } from '../common/email.js';
+import { telHref } from '../../shared/phone.js';
 
 export function CompleteDialog({ chat, onClose }: { chat: ConsoleChat; onClose: () => void }) {
   const qc = useQueryClient();
@@ -64,7 +65,7 @@ export function CompleteDialog({ chat, onClose }: { chat: ConsoleChat; onClose: 
           <dl className="facts">
             <dt>Phone</dt>
             <dd>
-              <a href={`tel:${chat.callback.phone.replace(/[^\d+]/g, '')}`} data-testid="callback-phone">
+              <a href={telHref(chat.callback.phone)} data-testid="callback-phone">
                 {chat.callback.phone}
               </a>
             </dd>

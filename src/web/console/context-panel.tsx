@@ -8,6 +8,7 @@ import { formatDateTime } from '../common/format.js';
 import { Link } from '../common/router.js';
 import { OUTCOME_TEXT, STATUS_TEXT } from './chat-facts.js';
 import { useChatContext } from './queries.js';
+import { telHref } from '../../shared/phone.js';
 
 /** Open at first where there is room beside the conversation; folded on a phone. */
 const wide = () => typeof window !== 'undefined' && window.matchMedia?.('(min-width: 801px)').matches;
@@ -40,11 +41,7 @@ export function ContextPanel({ chatId }: { chatId: number }) {
             </dd>
             <dt>Phone</dt>
             <dd>
-              {q.data.requester.phone ? (
-                <a href={`tel:${q.data.requester.phone.replace(/[^\d+]/g, '')}`}>{q.data.requester.phone}</a>
-              ) : (
-                <span className="muted">None given</span>
-              )}
+              {q.data.requester.phone ? <a href={telHref(q.data.requester.phone)}>{q.data.requester.phone}</a> : <span className="muted">None given</span>}
             </dd>
             <dt>Company</dt>
             <dd>{q.data.company.name}</dd>

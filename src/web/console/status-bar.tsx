@@ -13,6 +13,7 @@ import type { ConsoleChat } from '../common/types.js';
 import { CompleteDialog } from './complete-dialog.js';
 import { joinChat } from './join.js';
 import { keys, useStatusBar, type StatusBarData } from './queries.js';
+import { telHref } from '../../shared/phone.js';
 
 export function StatusBar({ currentChatId }: { currentChatId: number | null }) {
   const bar = useStatusBar();
@@ -147,7 +148,7 @@ function ClosedItem({ chat, onComplete }: { chat: ConsoleChat; onComplete: () =>
       </span>
       {chat.callback && (
         <span>
-          Phone: <a href={`tel:${chat.callback.phone.replace(/[^\d+]/g, '')}`}>{chat.callback.phone}</a>
+          Phone: <a href={telHref(chat.callback.phone)}>{chat.callback.phone}</a>
           {chat.callback.preferredTime && <span className="muted"> · {chat.callback.preferredTime}</span>}
         </span>
       )}
