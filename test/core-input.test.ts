@@ -137,6 +137,16 @@ describe.each(DIALECTS)('bad input on %s', (kind) => {
     expect(r.body.message.body).toBe('fake <img src=x onerror=alert(1)>\tok');
     const only = await w.userClient.post(`/api/portal/chats/${id}/messages`, { body: '\u0001\u0002 ', clientId: 'ctl2' });
     expect(only.status).toBe(400);
+    // Direction overrides, embeddings and isolates would turn the text around ("invoice\u202Efdp.exe"
+    // shows as "invoiceexe.pdf"); right-to-left writing and the marks U+200E/U+200F are kept.
+    const bidi = await w.userClient.post(`/api/portal/chats/${id}/messages`, {
+      body: 'see invoice\u202Efdp.exe \u2067x\u2069 \u202Aa\u202C \u05e9\u05dc\u05d5\u05dd\u200F!',
+      clientId: 'bidi',
+    });
+    expect(bidi.status).toBe(201);
+    expect(bidi.body.message.body).toBe('see invoicefdp.exe x a \u05e9\u05dc\u05d5\u05dd\u200F!');
+    const onlyBidi = await w.userClient.post(`/api/portal/chats/${id}/messages`, { body: '\u202E\u2066 ', clientId: 'bidi2' });
+    expect(onlyBidi.status).toBe(400);
   });
 
   it('NUL characters and impossible dates never reach the database', async () => {
