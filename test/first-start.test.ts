@@ -58,6 +58,10 @@ for (const kind of DIALECTS) {
       const on = await startTestServer(kind, { SEED_DEMO: 'true', ...ANY }, await fresh());
       try {
         expect([on.seeded, on.setupToken, on.demoOnPurpose]).toEqual([true, null, true]);
+        // The demo shows what canned replies are for: typing "/" in a chat lists them.
+        const replies = await on.ctx.db.selectFrom('canned_replies').select(['shortcut', 'owner_tech_id']).orderBy('shortcut').execute();
+        expect(replies.map((r) => r.shortcut)).toEqual(['hello', 'onsite', 'restart', 'ticket']);
+        expect(replies.every((r) => r.owner_tech_id === null)).toBe(true);
       } finally {
         await on.close();
       }

@@ -10,6 +10,7 @@ import { insertBoard, insertCompany, replaceCompanyBoards } from './db/repositor
 import { insertPortalUser, insertTech, replaceTechGrants } from './db/repositories/people.js';
 import { anyAccount, claimSetup } from './db/repositories/setup.js';
 import { insertHoliday, saveOfficeHoursRow } from './db/repositories/office-hours.js';
+import { insertCannedReply } from './db/repositories/canned-replies.js';
 
 export const DEMO_PASSWORD = 'demo-pass-2026';
 export const DEMO_LOGINS = [
@@ -76,6 +77,13 @@ export async function seedDemo(db: Db): Promise<boolean> {
       updated_at: now,
     });
     await insertHoliday(trx, { date: '2026-12-25', name: 'Christmas Day' });
+    // A few shared canned replies, so typing "/" in a chat shows what they are for.
+    const reply = (shortcut: string, body: string, board_id: number | null = null) =>
+      insertCannedReply(trx, { owner_tech_id: null, board_id, shortcut, body, now });
+    await reply('hello', 'Hi {first_name}, this is {tech_name} from the service desk. How can I help?');
+    await reply('restart', 'Could you restart the computer, then tell me whether it happens again?');
+    await reply('ticket', "I'll log a ticket for this, so you can follow it under Tickets in the portal.");
+    await reply('onsite', 'A technician will come to you: which day and time suit you best?', onsite);
     return true;
   });
 }
