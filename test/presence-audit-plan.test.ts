@@ -12,6 +12,7 @@ import { loginAs } from './support/http.js';
 import { connect } from './support/sockets.js';
 import { until } from './support/realtime.js';
 import { WAITING_REQUESTERS_SQLITE, waitingRequestersWithoutGrace } from '../src/server/db/repositories/chats.js';
+import { yearOfChatStatistics } from './support/chat-statistics.js';
 
 describe('the presence audit on SQLite with a year of chats', () => {
   let s: TestServer;
@@ -25,13 +26,7 @@ describe('the presence audit on SQLite with a year of chats', () => {
 
   it('reads the waiting chats from the status index, whatever the statistics say', async () => {
     // The statistics of a million chats, nearly all completed (as ANALYZE writes them).
-    await sql`analyze`.execute(s.ctx.db);
-    await sql`delete from sqlite_stat1 where tbl = 'chats'`.execute(s.ctx.db);
-    await sql
-      .raw(`insert into sqlite_stat1 (tbl, idx, stat) values
-        ('chats', 'chats_status', '1000000 1000000 1'), ('chats', 'chats_requester', '1000000 500'), ('chats', 'chats_grace_at', '1000000 1000000')`)
-      .execute(s.ctx.db);
-    await sql`analyze sqlite_schema`.execute(s.ctx.db);
+    await yearOfChatStatistics(s.ctx.db);
     // Left to itself, the planner walks the requester index (what the audit did before).
     expect(await plan("select distinct requester_id from chats where status = 'waiting' and grace_at is null limit 500")).toContain(
       'USING INDEX chats_requester',

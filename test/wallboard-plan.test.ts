@@ -7,12 +7,13 @@
  * this pins their plans under those statistics, for an admin's scope and a tech's, and checks that
  * they still count the right chats.
  */
-import { CompiledQuery, sql } from 'kysely';
+import { CompiledQuery } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, PASSWORD, type TestServer } from './support/server.js';
 import { loginAs } from './support/http.js';
 import { loadTechActor, techScopeFilter, type TechActor } from '../src/server/policies/access.js';
 import { activeChatsTechs, BY_STATUS_SQLITE, openCallbacks, waitingNow } from '../src/server/db/repositories/wallboard.js';
+import { yearOfChatStatistics } from './support/chat-statistics.js';
 
 describe('the wallboard’s open chats on SQLite with a year of chats', () => {
   let s: TestServer;
@@ -37,13 +38,7 @@ describe('the wallboard’s open chats on SQLite with a year of chats', () => {
     const [admin, tech1, tech2] = [await actor(a.id), await actor(t1.id), await actor(t2.id)];
 
     // The statistics of a million chats, nearly all completed (as ANALYZE writes them).
-    await sql`analyze`.execute(s.ctx.db);
-    await sql`delete from sqlite_stat1 where tbl = 'chats'`.execute(s.ctx.db);
-    await sql
-      .raw(`insert into sqlite_stat1 (tbl, idx, stat) values
-        ('chats', 'chats_status', '1000000 1000000 1'), ('chats', 'chats_requester', '1000000 500'), ('chats', 'chats_grace_at', '1000000 1000000')`)
-      .execute(s.ctx.db);
-    await sql`analyze sqlite_schema`.execute(s.ctx.db);
+    await yearOfChatStatistics(s.ctx.db);
 
     for (const viewer of [admin, tech1]) {
       const scope = techScopeFilter(viewer, 'chats');
