@@ -58,7 +58,11 @@ export function useChatStream<C extends AnyChat, N extends Namespace>(
 
   const confirm = useCallback((m: Message) => {
     setMessages((cur) => mergeMessages(cur, [m]));
-    if (m.clientId) setOutbox((cur) => (cur.some((o) => o.clientId === m.clientId) ? cur.filter((o) => o.clientId !== m.clientId) : cur));
+    if (!m.clientId) return;
+    // Off the queue at once, not at the next render: a message waiting behind this file reads the
+    // queue as soon as the upload settles, and must not find the file still on its way.
+    outboxRef.current = outboxRef.current.filter((o) => o.clientId !== m.clientId);
+    setOutbox((cur) => (cur.some((o) => o.clientId === m.clientId) ? cur.filter((o) => o.clientId !== m.clientId) : cur));
   }, []);
 
   const base = nsp === '/portal' ? '/api/portal' : '/api/console';
