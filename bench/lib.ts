@@ -141,6 +141,15 @@ export function cpuSeconds(pid: number): number {
 }
 
 /**
+ * Milliseconds of CPU a process's main thread (its event loop) has used so far, in nanosecond
+ * resolution (/proc/<pid>/task/<pid>/schedstat, Linux): worker threads are not counted.
+ */
+export function mainThreadCpuMs(pid: number): number {
+  const [onCpuNs] = fs.readFileSync(`/proc/${pid}/task/${pid}/schedstat`, 'utf8').trim().split(/\s+/).map(Number);
+  return onCpuNs / 1e6;
+}
+
+/**
  * Milliseconds a process's main thread has spent runnable but waiting for a CPU, so far
  * (/proc/<pid>/schedstat, Linux). On a virtual machine this includes the time an idle virtual
  * CPU takes to wake up, which every event-loop wake-up pays.

@@ -146,6 +146,7 @@ function headline(name: Name, r: any): Record<string, unknown> {
         chatP99SearchingMs: r.sqlite?.chat.whileSearchingMs.p99,
         chatP99Ratio: r.sqlite?.chat.p99Ratio,
         relayBesideOneCoreRatio: r.sqlite?.chat.floor?.p99Ratio,
+        eventLoopMsPerSearch: { sqlite: r.sqlite?.eventLoopMsPerSearch, postgres: r.postgres?.eventLoopMsPerSearch },
       };
     case 'web':
       return {
