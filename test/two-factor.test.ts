@@ -87,7 +87,13 @@ describe.each(DIALECTS)('two-factor on %s', (kind) => {
     expect(ok.body.recoveryCodes).toHaveLength(10);
     expect(new Set(ok.body.recoveryCodes).size).toBe(10);
     for (const c of ok.body.recoveryCodes) expect(c).toMatch(/^[a-z2-9]{5}-[a-z2-9]{5}$/);
-    expect((await t.client.get(ACCOUNT)).body.twoFactor).toEqual({ enabled: true, required: false, recoveryCodesLeft: 10, turnOnWith: null });
+    expect((await t.client.get(ACCOUNT)).body.twoFactor).toEqual({
+      enabled: true,
+      required: false,
+      recoveryCodesLeft: 10,
+      turnOnWith: null,
+      checkWith: 'password',
+    });
     // Once on, no new secret is made (the old one would be shown again otherwise).
     expect((await t.client.post(`${ACCOUNT}/two-factor/setup`)).body.error.code).toBe('totp_already_enabled');
     expect((await t.client.post(`${ACCOUNT}/two-factor/confirm`, { code: codeAt(setup.body.secret, clock.now()) })).body.error.code).toBe(
@@ -225,6 +231,55 @@ describe.each(DIALECTS)('two-factor on %s', (kind) => {
     const ok = await fresh.post(`${ACCOUNT}/two-factor/confirm`, { code: codeAt(again.body.secret, clock.now()) });
     expect(ok.status, ok.text).toBe(200);
     expect((await fresh.get(ACCOUNT)).body.twoFactor).toMatchObject({ enabled: true, turnOnWith: null });
+  });
+
+  it('a tech with no password (single sign-on) makes new recovery codes and turns it off with a code, within minutes of signing in only', async () => {
+    const t = await s.f.tech();
+    await s.ctx.db.updateTable('techs').set({ password_hash: '!sso' }).where('id', '=', t.id).execute();
+    const first = await sessionOf(t.id);
+    const setup = await first.post(`${ACCOUNT}/two-factor/setup`);
+    const on = await first.post(`${ACCOUNT}/two-factor/confirm`, { code: codeAt(setup.body.secret, clock.now()) });
+    expect(on.status, on.text).toBe(200);
+    const secret = setup.body.secret as string;
+    expect((await first.get(ACCOUNT)).body.twoFactor).toMatchObject({ enabled: true, checkWith: 'recent_sign_in' });
+    // New codes with a code alone; the old recovery codes stop working.
+    clock.advance(STEP);
+    const renewed = await first.post(`${ACCOUNT}/two-factor/recovery-codes`, { code: codeAt(secret, clock.now()) });
+    expect(renewed.status, renewed.text).toBe(200);
+    expect(renewed.body.recoveryCodes).toHaveLength(10);
+    // Later, the same session may not: it signs in again first. A password given is checked (none is theirs).
+    clock.advance((RECENT_SIGN_IN_MINUTES + 1) * 60_000);
+    expect((await first.get(ACCOUNT)).body.twoFactor).toMatchObject({ checkWith: 'sign_in_again' });
+    const late = await first.post(`${ACCOUNT}/two-factor/off`, { code: codeAt(secret, clock.now()) });
+    expect(late.status).toBe(403);
+    expect(late.body.error.code).toBe('recent_sign_in_required');
+    // A password given in its place changes nothing: a tech with none to give signs in again.
+    expect((await first.post(`${ACCOUNT}/two-factor/off`, { code: codeAt(secret, clock.now()), password: '!sso' })).body.error.code).toBe(
+      'recent_sign_in_required',
+    );
+    expect((await first.post(`${ACCOUNT}/two-factor/recovery-codes`, { code: on.body.recoveryCodes[0] })).body.error.code).toBe('recent_sign_in_required');
+    expect((await first.get(ACCOUNT)).body.twoFactor).toMatchObject({ enabled: true });
+    // A session begun now (as a sign-in would start it): a wrong code changes nothing; an old recovery code is no code; a right one turns it off.
+    const fresh = await sessionOf(t.id);
+    clock.advance(STEP);
+    expect((await fresh.post(`${ACCOUNT}/two-factor/off`, { code: '000000' })).body.error.code).toMatch(/^totp_/);
+    expect((await fresh.post(`${ACCOUNT}/two-factor/off`, { code: on.body.recoveryCodes[1] })).body.error.code).toMatch(/^totp_/);
+    const off = await fresh.post(`${ACCOUNT}/two-factor/off`, { code: codeAt(secret, clock.now()) });
+    expect(off.status, off.text).toBe(200);
+    expect((await fresh.get(ACCOUNT)).body.twoFactor).toMatchObject({ enabled: false, checkWith: null });
+  });
+
+  it('a tech with a password gives it to turn two-factor off or make new codes, however recent the sign-in', async () => {
+    const t = await newTech();
+    const { secret } = await enable(t.client);
+    expect((await t.client.get(ACCOUNT)).body.twoFactor).toMatchObject({ checkWith: 'password' });
+    clock.advance(STEP);
+    for (const path of ['off', 'recovery-codes']) {
+      const r = await t.client.post(`${ACCOUNT}/two-factor/${path}`, { code: codeAt(secret, clock.now()) });
+      expect(r.status).toBe(400);
+      expect(r.body.error.code).toBe('password_required');
+    }
+    expect((await t.client.get(ACCOUNT)).body.twoFactor).toMatchObject({ enabled: true, recoveryCodesLeft: 10 });
   });
 
   it('where password sign-in is off for techs, a tech’s password is not asked for: a recent sign-in is', async () => {
@@ -472,17 +527,51 @@ describe.each(DIALECTS)('two-factor on %s', (kind) => {
     }
   });
 
-  it('an admin resets a tech’s two-factor (lost phone): the password alone signs in again; others may not', async () => {
+  it('an admin resets a tech’s two-factor (lost phone): their sessions end and their console closes; the password alone signs in again; others may not', async () => {
     const t = await newTech();
     const other = await newTech();
     await enable(t.client);
     expect((await other.client.request('DELETE', `/api/admin/techs/${t.id}/two-factor`)).body.error.code).toBe('admin_only');
     expect((await passwordStep(t.email)).ticket).toBeTruthy();
-    expect((await admin.request('DELETE', `/api/admin/techs/${t.id}/two-factor`)).status).toBe(200);
+    // A console open with their session (the lost phone's, say).
+    const socket = await connect(s.url, '/console', t.client);
+    const closed = new Promise<string>((resolve) => {
+      const timer = setTimeout(() => resolve('still open after 10 s'), 10_000);
+      socket.once('disconnect', (reason) => {
+        clearTimeout(timer);
+        resolve(reason);
+      });
+    });
+    try {
+      expect((await admin.request('DELETE', `/api/admin/techs/${t.id}/two-factor`)).status).toBe(200);
+      expect(await closed).toBe('io server disconnect');
+    } finally {
+      socket.close();
+    }
+    expect((await t.client.get(ACCOUNT)).status).toBe(401);
+    // Nobody else's session ended: not the other tech's, not the admin's.
+    expect((await other.client.get(ACCOUNT)).status).toBe(200);
+    expect((await admin.get(ACCOUNT)).status).toBe(200);
     expect((await admin.request('DELETE', '/api/admin/techs/999999/two-factor')).status).toBe(404);
     const plain = await new Client(s.url).post('/api/auth/tech/login', { email: t.email, password: PASSWORD });
     expect(plain.body).toEqual({ ok: true });
-    expect((await t.client.get(ACCOUNT)).body.twoFactor).toMatchObject({ enabled: false, recoveryCodesLeft: 0 });
+    const again = await loginAs(s.url, 'tech', t.email, PASSWORD);
+    expect((await again.get(ACCOUNT)).body.twoFactor).toMatchObject({ enabled: false, recoveryCodesLeft: 0 });
+    // A second reset (another admin's, a second click) finds nothing to reset: the new session stays.
+    expect((await admin.request('DELETE', `/api/admin/techs/${t.id}/two-factor`)).status).toBe(200);
+    expect((await again.get(ACCOUNT)).status).toBe(200);
+  });
+
+  it('an admin resetting their own two-factor keeps the session they do it from; their other sessions end', async () => {
+    const a = await s.f.tech({ role: 'admin' });
+    const here = await loginAs(s.url, 'tech', a.email, PASSWORD);
+    const { recoveryCodes } = await enable(here);
+    const p = await passwordStep(a.email);
+    expect((await codeStep(p.client, p.ticket, recoveryCodes[0])).status).toBe(200);
+    expect((await p.client.get(ACCOUNT)).status).toBe(200);
+    expect((await here.request('DELETE', `/api/admin/techs/${a.id}/two-factor`)).status).toBe(200);
+    expect((await here.get(ACCOUNT)).body.twoFactor).toMatchObject({ enabled: false });
+    expect((await p.client.get(ACCOUNT)).status).toBe(401);
   });
 
   it('an admin setting a tech’s password ends their pending step: a ticket won with the old password opens nothing', async () => {

@@ -198,6 +198,7 @@ export const ChangePasswordBody = z.object({ currentPassword: opaque(1, 200), ne
 export const SessionIdParam = z.object({ id: z.string().regex(/^[A-Za-z0-9_-]{22}$/, 'Not a session id') });
 /** Turning two-factor on: a first code, and the current password (services/two-factor.ts says when it may be left out). */
 export const TwoFactorConfirmBody = z.object({ code: SecondFactorCode, password: opaque(1, 200).optional() }).strict();
-export const TwoFactorCheckBody = z.object({ password: opaque(1, 200), code: SecondFactorCode }).strict();
+/** Turning two-factor off, new recovery codes: a code, and the password unless the account's `checkWith` allows none. */
+export const TwoFactorCheckBody = z.object({ password: opaque(1, 200).optional(), code: SecondFactorCode }).strict();
 export const LoginCodeBody = z.object({ ticket: opaque(1, 200), code: SecondFactorCode }).strict();
 export const SecurityBody = z.object({ techTwoFactorRequired: z.boolean() }).strict();

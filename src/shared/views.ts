@@ -351,6 +351,12 @@ export const TwoFactorStatus = z.object({
   required: z.boolean(),
   recoveryCodesLeft: z.number().int(),
   turnOnWith: TwoFactorTurnOnWith.nullable(),
+  /**
+   * What turning it off or making new recovery codes takes besides a code (null while it is off):
+   * `password`; or, for a tech with no password here, `recent_sign_in` (nothing more, this session
+   * began with a sign-in at most RECENT_SIGN_IN_MINUTES ago) or `sign_in_again`.
+   */
+  checkWith: TwoFactorTurnOnWith.nullable(),
 });
 export type TwoFactorStatus = z.infer<typeof TwoFactorStatus>;
 /** My account: who I am; for a tech, the state of two-factor. */

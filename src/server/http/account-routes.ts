@@ -52,10 +52,10 @@ export const accountRoutes = (ctx: Ctx, audience: Audience) => async (root: Fast
     confirmSetup(ctx, tech(req).id, await emailOf(req), { code: req.body.code, password: req.body.password, sessionToken: tokenOf(req) }, req.ip),
   );
   app.post('/two-factor/off', { schema: { tags, body: TwoFactorCheckBody, response: answers(Done) } }, async (req) => {
-    await turnOff(ctx, tech(req).id, await emailOf(req), req.body.password, req.body.code, req.ip);
+    await turnOff(ctx, tech(req).id, await emailOf(req), { ...req.body, sessionToken: tokenOf(req) }, req.ip);
     return { ok: true as const };
   });
   app.post('/two-factor/recovery-codes', { schema: { tags, body: TwoFactorCheckBody, response: answers(RecoveryCodes) } }, async (req) =>
-    renewRecoveryCodes(ctx, tech(req).id, await emailOf(req), req.body.password, req.body.code, req.ip),
+    renewRecoveryCodes(ctx, tech(req).id, await emailOf(req), { ...req.body, sessionToken: tokenOf(req) }, req.ip),
   );
 };

@@ -57,15 +57,15 @@ export class PasswordInvalid extends AppError {
   }
 }
 export class PasswordRequired extends AppError {
-  constructor() {
-    super('password_required', 'Enter your current password: turning on two-factor sign-in takes it.', 400);
+  constructor(what = 'turning on two-factor sign-in') {
+    super('password_required', `Enter your current password: ${what} takes it.`, 400);
   }
 }
 export class RecentSignInRequired extends Forbidden {
-  constructor() {
+  constructor(what = 'turn on two-factor sign-in') {
     super(
       'recent_sign_in_required',
-      `You have no password here to confirm it is you (you sign in with single sign-on): log out, sign in again, and turn on two-factor sign-in within ${RECENT_SIGN_IN_MINUTES} minutes.`,
+      `You have no password here to confirm it is you (you sign in with single sign-on): log out, sign in again, and ${what} within ${RECENT_SIGN_IN_MINUTES} minutes.`,
     );
   }
 }
@@ -172,7 +172,13 @@ export async function mustSetUpTwoFactor(db: Tx, techId: number): Promise<boolea
   return (await twoFactorRequired(db)) && !(await twoFactorEnabled(db, techId));
 }
 
-export type TwoFactorStatus = { enabled: boolean; required: boolean; recoveryCodesLeft: number; turnOnWith: TwoFactorTurnOnWith | null };
+export type TwoFactorStatus = {
+  enabled: boolean;
+  required: boolean;
+  recoveryCodesLeft: number;
+  turnOnWith: TwoFactorTurnOnWith | null;
+  checkWith: TwoFactorTurnOnWith | null;
+};
 /** The state of a tech's two-factor, as the session `sessionToken` sees it (what turning it on takes there). */
 export async function twoFactorStatus(ctx: Pick<Ctx, 'db' | 'now'>, techId: number, sessionToken: string): Promise<TwoFactorStatus> {
   const enabled = await twoFactorEnabled(ctx.db, techId);
@@ -181,6 +187,7 @@ export async function twoFactorStatus(ctx: Pick<Ctx, 'db' | 'now'>, techId: numb
     required: await twoFactorRequired(ctx.db),
     recoveryCodesLeft: enabled ? await unusedRecoveryCodes(ctx.db, techId) : 0,
     turnOnWith: enabled ? null : await turnOnWith(ctx, techId, sessionToken),
+    checkWith: enabled ? await checkWith(ctx, techId, sessionToken) : null,
   };
 }
 
@@ -198,6 +205,24 @@ export const RECENT_SIGN_IN_MS = RECENT_SIGN_IN_MINUTES * 60_000;
  * A password that is given is checked in any case.
  */
 export async function turnOnWith(ctx: Pick<Ctx, 'db' | 'now'>, techId: number, sessionToken: string): Promise<TwoFactorTurnOnWith> {
+  const { recent, hasPassword } = await identityProofs(ctx, techId, sessionToken);
+  if (recent && (!hasPassword || (await mustSetUpTwoFactor(ctx.db, techId)))) return 'recent_sign_in';
+  return hasPassword ? 'password' : 'sign_in_again';
+}
+
+/**
+ * What turning two-factor off or making new recovery codes takes besides a code: the current
+ * password; or, for a tech with no password to give (single sign-on, or password sign-in off),
+ * a session begun with a sign-in at most `RECENT_SIGN_IN_MS` ago (that sign-in took a code too).
+ */
+export async function checkWith(ctx: Pick<Ctx, 'db' | 'now'>, techId: number, sessionToken: string): Promise<TwoFactorTurnOnWith> {
+  const { recent, hasPassword } = await identityProofs(ctx, techId, sessionToken);
+  if (hasPassword) return 'password';
+  return recent ? 'recent_sign_in' : 'sign_in_again';
+}
+
+/** Whether this session began with a recent sign-in, and whether the tech has a password to give. */
+async function identityProofs(ctx: Pick<Ctx, 'db' | 'now'>, techId: number, sessionToken: string) {
   const [[session], stored, passwordSignIn] = await Promise.all([
     sessionByHash(ctx.db, tokenHash(sessionToken)),
     passwordHashOf(ctx.db, 'tech', techId),
@@ -206,9 +231,29 @@ export async function turnOnWith(ctx: Pick<Ctx, 'db' | 'now'>, techId: number, s
   const recent = session !== undefined && ctx.now() - Number(session.created_at) <= RECENT_SIGN_IN_MS;
   // Every hash no password matches starts with "!" (single sign-on's, an erased or a disabled account's).
   const hasPassword = stored !== undefined && !stored.password_hash.startsWith('!') && passwordSignIn;
-  if (recent && (!hasPassword || (await mustSetUpTwoFactor(ctx.db, techId)))) return 'recent_sign_in';
-  return hasPassword ? 'password' : 'sign_in_again';
+  return { recent, hasPassword };
 }
+
+/**
+ * The check of turning off or renewing: what `checkWith` asks for (the password, checked, or a
+ * recent sign-in; a password given is checked in any case); then a code (from the app or a
+ * recovery code), spent.
+ */
+async function checkIdentity(ctx: Ctx, techId: number, email: string, input: CheckInput, ip: string, what: 'turn off' | 'renew'): Promise<void> {
+  const needed = await checkWith(ctx, techId, input.sessionToken);
+  // A tech with no password to give (or one that no sign-in takes) proves it by a recent sign-in: a
+  // password given from an old session (a stored one, while password sign-in is off) does not do.
+  if (needed === 'sign_in_again') throw new RecentSignInRequired(what === 'turn off' ? 'turn it off' : 'make new recovery codes');
+  if (needed === 'password' && input.password === undefined)
+    throw new PasswordRequired(what === 'turn off' ? 'turning off two-factor sign-in' : 'making new recovery codes');
+  await asLoginAttempt(ctx, email, ip, async () => {
+    if (input.password !== undefined) await checkPassword(ctx.db, 'tech', techId, input.password);
+    await spendSecondFactor(ctx.db, techId, input.code, ctx.now());
+  });
+}
+
+/** What turning off or renewing is given: a code, the password unless `checkWith` allows none, and the asking session. */
+export type CheckInput = { code: string; password?: string; sessionToken: string };
 
 /** A new secret, waiting for its first code: the only time it is shown. */
 export async function startSetup(ctx: Ctx, techId: number, email: string) {
@@ -266,31 +311,18 @@ export async function confirmSetup(
   return { recoveryCodes: codes };
 }
 
-/** Turning it off takes the password and a code; not while an admin requires it. */
-export async function turnOff(ctx: Ctx, techId: number, email: string, password: string, code: string, ip: string): Promise<void> {
+/** Turning it off takes the password (or a recent sign-in: `checkWith`) and a code; not while an admin requires it. */
+export async function turnOff(ctx: Ctx, techId: number, email: string, input: CheckInput, ip: string): Promise<void> {
   if (!(await twoFactorEnabled(ctx.db, techId))) throw new Conflict('totp_not_enabled', 'Two-factor sign-in is not on');
   if (await twoFactorRequired(ctx.db)) throw new TotpRequired('Your administrator requires two-factor sign-in: it cannot be turned off.');
-  await asLoginAttempt(ctx, email, ip, async () => {
-    await checkPassword(ctx.db, 'tech', techId, password);
-    await spendSecondFactor(ctx.db, techId, code, ctx.now());
-  });
+  await checkIdentity(ctx, techId, email, input, ip, 'turn off');
   await inTransaction(ctx, (trx) => deleteTwoFactor(trx, techId));
 }
 
-/** New recovery codes for a tech whose two-factor is on (the old ones stop working); password and a code. */
-export async function renewRecoveryCodes(
-  ctx: Ctx,
-  techId: number,
-  email: string,
-  password: string,
-  code: string,
-  ip: string,
-): Promise<{ recoveryCodes: string[] }> {
+/** New recovery codes for a tech whose two-factor is on (the old ones stop working); password (or a recent sign-in) and a code. */
+export async function renewRecoveryCodes(ctx: Ctx, techId: number, email: string, input: CheckInput, ip: string): Promise<{ recoveryCodes: string[] }> {
   if (!(await twoFactorEnabled(ctx.db, techId))) throw new Conflict('totp_not_enabled', 'Two-factor sign-in is not on');
-  await asLoginAttempt(ctx, email, ip, async () => {
-    await checkPassword(ctx.db, 'tech', techId, password);
-    await spendSecondFactor(ctx.db, techId, code, ctx.now());
-  });
+  await checkIdentity(ctx, techId, email, input, ip, 'renew');
   const codes = Array.from({ length: RECOVERY_CODE_COUNT }, newRecoveryCode);
   await inTransaction(ctx, (trx) =>
     replaceRecoveryCodes(
@@ -335,13 +367,22 @@ async function techsWithoutTwoFactor(db: Db): Promise<number[]> {
   return techs.map((t) => Number(t.id)).filter((id) => !on.has(id));
 }
 
-/** A tech lost their phone: their two-factor and recovery codes go; they set it up again. */
-export async function resetTwoFactor(ctx: Ctx, techId: number): Promise<void> {
+/**
+ * A tech lost their phone: their two-factor and recovery codes go; they set it up again. Their
+ * sessions end too, as with the reset-two-factor command: the lost phone may hold one. An admin
+ * resetting their own keeps the session they do it from (`adminSessionToken`).
+ */
+export async function resetTwoFactor(ctx: Ctx, techId: number, by: { adminId: number; adminSessionToken?: string }): Promise<{ endedSessions: number }> {
   if (!(await techExists(ctx.db, techId))) throw new NotFound('Tech');
-  // While it is required, their open consoles close: they set it up again first.
-  await inTransaction(ctx, async (trx, outbox) => {
-    await deleteTwoFactor(trx, techId);
+  const keep = techId === by.adminId && by.adminSessionToken ? tokenHash(by.adminSessionToken) : undefined;
+  // Their open consoles close (realtime/socket-actors.ts: the session is gone), on every node.
+  return inTransaction(ctx, async (trx, outbox) => {
+    // Nothing to reset (a second admin, or a second click, after the first): their sessions stay,
+    // among them the one they may have just signed in with to set it up again.
+    if (!(await deleteTwoFactor(trx, techId))) return { endedSessions: 0 };
+    const endedSessions = await deleteSessionsOf(trx, 'tech', techId, keep);
     outbox.add('tech.access_changed', { techId });
+    return { endedSessions };
   });
 }
 

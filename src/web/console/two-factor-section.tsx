@@ -2,7 +2,8 @@
  * Two-factor sign-in in My account (services/two-factor.ts): set up (the server's secret as a QR
  * code and as text, turned on by a first code and the current password, or right after signing in
  * without it where the server says so: `turnOnWith`), recovery codes shown once, new recovery
- * codes, turning it off (password and a code; not while an admin requires it).
+ * codes, turning it off (password and a code; not while an admin requires it). A tech with no
+ * password here (single sign-on) gives a code alone within minutes of signing in: `checkWith`.
  */
 import { useQueryClient } from '@tanstack/react-query';
 import { useEffect, useId, useMemo, useState, type ReactNode } from 'react';
@@ -78,9 +79,16 @@ export function TwoFactorSection({ status, onEnabled }: { status: TwoFactorStatu
         <p>
           Two-factor sign-in is <strong>on</strong>. You have {status.recoveryCodesLeft} unused recovery code{status.recoveryCodesLeft === 1 ? '' : 's'}.
         </p>
-        {action ? (
+        {status.checkWith === 'sign_in_again' ? (
+          <p data-testid="two-factor-sign-in-again">
+            You sign in with single sign-on and have no password here to confirm it is you. To make new recovery codes or turn it off, log out, sign in again,
+            and do it within {RECENT_SIGN_IN_MINUTES} minutes.
+          </p>
+        ) : action ? (
           <CheckForm
             action={action}
+            withPassword={status.checkWith !== 'recent_sign_in'}
+            onStale={() => void refresh()}
             onCancel={() => setAction(null)}
             onDone={(c) => {
               setAction(null);
@@ -230,22 +238,53 @@ function RecoveryCodesShown({ codes, onDone }: { codes: string[]; onDone: () => 
   );
 }
 
-function CheckForm({ action, onCancel, onDone }: { action: 'off' | 'renew'; onCancel: () => void; onDone: (codes?: string[]) => void }) {
+function CheckForm({
+  action,
+  withPassword,
+  onStale,
+  onCancel,
+  onDone,
+}: {
+  action: 'off' | 'renew';
+  withPassword: boolean;
+  onStale: () => void;
+  onCancel: () => void;
+  onDone: (codes?: string[]) => void;
+}) {
   const id = useId();
   const [password, setPassword] = useState('');
   const [code, setCode] = useState('');
   const send = useSubmit(async () => {
-    if (action === 'off') {
-      await api.post(`${BASE}/two-factor/off`, { password, code });
-      onDone();
-    } else onDone((await api.post<{ recoveryCodes: string[] }>(`${BASE}/two-factor/recovery-codes`, { password, code })).recoveryCodes);
+    const body = withPassword ? { password, code } : { code };
+    try {
+      if (action === 'off') {
+        await api.post(`${BASE}/two-factor/off`, body);
+        onDone();
+      } else onDone((await api.post<{ recoveryCodes: string[] }>(`${BASE}/two-factor/recovery-codes`, body)).recoveryCodes);
+    } catch (err) {
+      // What the check takes changed since the account was read (the recent sign-in is too old now,
+      // or password sign-in came back): the section follows the server's answer, the error stays shown.
+      if (err instanceof ApiError && STALE.has(err.code)) onStale();
+      throw err;
+    }
   });
   return (
     <form className="stack" onSubmit={send.submit} aria-labelledby={`${id}-h`}>
       <h3 id={`${id}-h`}>{action === 'off' ? 'Turn off two-factor sign-in' : 'Make new recovery codes'}</h3>
       {action === 'renew' && <p className="muted">Your old recovery codes stop working.</p>}
-      <label htmlFor={`${id}-password`}>Your password</label>
-      <input id={`${id}-password`} type="password" autoComplete="current-password" required value={password} onChange={(e) => setPassword(e.target.value)} />
+      {withPassword && (
+        <>
+          <label htmlFor={`${id}-password`}>Your password</label>
+          <input
+            id={`${id}-password`}
+            type="password"
+            autoComplete="current-password"
+            required
+            value={password}
+            onChange={(e) => setPassword(e.target.value)}
+          />
+        </>
+      )}
       <label htmlFor={`${id}-code`}>A code from your app, or a recovery code</label>
       <input
         id={`${id}-code`}

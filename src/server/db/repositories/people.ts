@@ -50,8 +50,11 @@ export function deleteSession(db: Tx, tokenHash: string) {
 
 /** Ends every session of a user (deactivated, or a new password). */
 /** Every session of the user, and a tech's logins waiting for their two-factor code (let in by the password of before); how many sessions ended. */
-export async function deleteSessionsOf(db: Tx, kind: UserKind, userId: number): Promise<number> {
-  const r = await db.deleteFrom('sessions').where('user_kind', '=', kind).where('user_id', '=', userId).executeTakeFirst();
+/** Ends a person's sessions (and a tech's pending two-factor steps); `keepTokenHash`: all but that one. */
+export async function deleteSessionsOf(db: Tx, kind: UserKind, userId: number, keepTokenHash?: string): Promise<number> {
+  let q = db.deleteFrom('sessions').where('user_kind', '=', kind).where('user_id', '=', userId);
+  if (keepTokenHash !== undefined) q = q.where('token_hash', '<>', keepTokenHash);
+  const r = await q.executeTakeFirst();
   if (kind === 'tech') await db.deleteFrom('login_tickets').where('tech_id', '=', userId).execute();
   return Number(r.numDeletedRows);
 }

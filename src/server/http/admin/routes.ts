@@ -70,7 +70,7 @@ export const adminRoutes = (ctx: Ctx) => async (root: FastifyInstance) => {
   });
   app.delete('/techs/:id/two-factor', { schema: { tags, params: IdParam, response: answers(V.Done) } }, async (req) => {
     refuseToToken(req, "reset a tech's two-factor");
-    await resetTwoFactor(ctx, req.params.id);
+    await resetTwoFactor(ctx, req.params.id, { adminId: techOf(req).id, adminSessionToken: req.sessionToken });
     return { ok: true as const };
   });
 

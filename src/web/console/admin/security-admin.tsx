@@ -11,10 +11,12 @@ import { formatDateTime } from '../../common/format.js';
 import type { SecuritySettings } from '../../../shared/views.js';
 import { Feedback, ListFilter, matches } from './feedback.js';
 import { useSave } from './admin-data.js';
+import { useMe } from '../queries.js';
 
 export function SecurityAdmin() {
   const settings = useQuery({ queryKey: ['console', 'admin', 'security'], queryFn: () => api.get<SecuritySettings>('/api/admin/security') });
   const save = useSave();
+  const meId = useMe().data?.id;
   const id = useId();
   const [q, setQ] = useState('');
   const [resetting, setResetting] = useState<{ id: number; name: string } | null>(null);
@@ -61,9 +63,13 @@ export function SecurityAdmin() {
       {resetting && (
         <ConfirmDialog
           title={`Reset two-factor of ${resetting.name}?`}
-          message={`For a lost phone: ${resetting.name}'s authenticator app and recovery codes stop working, and they sign in with their password alone until they set it up again${required ? ' (which they must do right after signing in)' : ''}.`}
+          message={`For a lost phone: ${resetting.name}'s authenticator app and recovery codes stop working, they are signed out everywhere${resetting.id === meId ? ' else' : ''}, and they sign in with their password alone until they set it up again${required ? ' (which they must do right after signing in)' : ''}.`}
           confirmLabel="Reset two-factor"
-          onConfirm={() => save.run(`Two-factor of ${resetting.name} reset`, () => api.delete(`/api/admin/techs/${resetting.id}/two-factor`))}
+          onConfirm={() =>
+            save.run(`Two-factor of ${resetting.name} reset; signed out everywhere${resetting.id === meId ? ' else' : ''}`, () =>
+              api.delete(`/api/admin/techs/${resetting.id}/two-factor`),
+            )
+          }
           onClose={() => setResetting(null)}
         />
       )}
