@@ -36,9 +36,15 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('transfer and invite', { tim
     expect(asked.status, asked.text).toBe(201);
     const chatId = asked.body.chat.id as number;
     await portal.goto(`/chats/${chatId}`);
-    expect((await (await loginAs(s.url, 'tech', ann.email, PASSWORD)).post(`/api/console/chats/${chatId}/join`)).status).toBe(200);
+    const annApi = await loginAs(s.url, 'tech', ann.email, PASSWORD);
+    expect((await annApi.post(`/api/console/chats/${chatId}/join`)).status).toBe(200);
     const annTab = await techPage(await b.newContext(), ann.email);
     const benTab = await techPage(await b.newContext(benSize), ben.email);
+    // Ben's console is open: the transfer list says he is online.
+    await eventually(async () => {
+      const targets = (await annApi.get(`/api/console/chats/${chatId}/transfer-targets`)).body as { techs: { name: string; online: boolean }[] };
+      return targets.techs.find((t) => t.name === 'Ben Second')?.online;
+    }).toBe(true);
     await annTab.page.goto(`/console/chats/${chatId}`);
     await annTab.page.getByRole('button', { name: 'Transfer or invite…' }).waitFor();
     return { chatId, portal, ann: annTab.page, ben: benTab.page, otherBoard, dee };
@@ -49,7 +55,7 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('transfer and invite', { tim
     await ann.getByRole('button', { name: 'Transfer or invite…' }).click();
     const dialog = ann.getByRole('dialog', { name: 'Transfer or invite' });
     await dialog.getByRole('radio', { name: /Invite a tech/ }).check();
-    await dialog.getByLabel('Technician').selectOption({ label: 'Ben Second' });
+    await dialog.getByLabel('Technician').selectOption({ label: 'Ben Second (online)' });
     expect(await axeViolations(ann)).toEqual([]);
     await ann.screenshot({ path: screenshotPath('console-transfer-dialog') });
     await dialog.getByRole('button', { name: 'Send the invitation' }).click();
@@ -139,7 +145,7 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('transfer and invite', { tim
     const deeTab = await techPage(await suite.b.newContext(), dee.email);
     await ann.getByRole('button', { name: 'Transfer or invite…' }).click();
     const dialog = ann.getByRole('dialog', { name: 'Transfer or invite' });
-    await dialog.getByLabel('Technician').selectOption({ label: 'Ben Second' });
+    await dialog.getByLabel('Technician').selectOption({ label: 'Ben Second (online)' });
     await dialog.getByRole('button', { name: 'Offer the chat' }).click();
     const toast = ben.getByTestId('offer-toast');
     await eventually(() => toast.textContent()).toContain('Ann Lead transfers a chat to you');

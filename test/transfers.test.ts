@@ -291,13 +291,19 @@ describe.each(DIALECTS)('transfer and invite on %s', (kind) => {
       return `${r.status} ${r.body.error?.code}`;
     };
     const dnr = await s.f.tech({ boardIds: [d.boardId], companyIds: [d.companyId], available: false, name: 'Dan Away' });
-    // Whom it may go to: techs with access not in it (with their status), the boards of its company.
+    // Whom it may go to: techs with access not in it (with their status, and whether their console
+    // is open now), the boards of its company.
+    const benConsole = await live(d.http.ben, '/console');
     const targets = (await d.http.ann.get(`/api/console/chats/${d.chatId}/transfer-targets`)).body;
     expect(targets.techs).toEqual([
-      { id: d.ben.id, name: 'Ben Second', available: true },
-      { id: d.cal.id, name: 'Cal Bystander', available: true },
-      { id: dnr.id, name: 'Dan Away', available: false },
+      { id: d.ben.id, name: 'Ben Second', available: true, online: true },
+      { id: d.cal.id, name: 'Cal Bystander', available: true, online: false },
+      { id: dnr.id, name: 'Dan Away', available: false, online: false },
     ]);
+    benConsole.close();
+    await expect
+      .poll(async () => (await d.http.ann.get(`/api/console/chats/${d.chatId}/transfer-targets`)).body.techs[0].online, { timeout: 5000 })
+      .toBe(false);
     expect(targets.boards.map((b: { id: number }) => b.id).sort()).toEqual([d.boardId, d.otherBoard].sort());
     expect((await d.http.cal.get(`/api/console/chats/${d.chatId}/transfer-targets`)).status).toBe(403);
     expect((await d.http.dee.get(`/api/console/chats/${d.chatId}/transfer-targets`)).status).toBe(404);

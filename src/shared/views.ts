@@ -89,7 +89,8 @@ export const TechChatView = ChatViewBase.extend({
 export type TechChatView = z.infer<typeof TechChatView>;
 /** Whom a chat can be offered to: techs with access (not those in it), and the boards offered to its company. */
 export const TransferTargets = z.object({
-  techs: z.array(Named.extend({ available: z.boolean() })),
+  /** `online`: with the console open now (null: not known, e.g. a cluster that lost Redis). */
+  techs: z.array(Named.extend({ available: z.boolean(), online: z.boolean().nullable() })),
   boards: z.array(Named),
 });
 export type TransferTargets = z.infer<typeof TransferTargets>;

@@ -201,9 +201,14 @@ export async function transferTargets(ctx: Ctx, tech: TechActor, chatId: number)
   const chat = await chatForCommand(ctx.db, tech, chatId, 'chat.transfer');
   const inChat = techsInChat(chat);
   const ids = (await techsWithAccess(ctx.db, chat, { availableOnly: false })).filter((id) => !inChat.includes(id));
-  const [techs, boards] = await Promise.all([techsByIds(ctx.db, ids), boardsOfCompany(ctx.db, Number(chat.company_id))]);
+  const [techs, boards, online] = await Promise.all([
+    techsByIds(ctx.db, ids),
+    boardsOfCompany(ctx.db, Number(chat.company_id)),
+    ctx.presence.techsOnline ? ctx.presence.techsOnline() : Promise.resolve(null),
+  ]);
   return {
-    techs: techs.map((t) => ({ id: Number(t.id), name: t.name, available: t.available === 1 })),
+    // Online: with the console open on any node (null: not known now, e.g. a cluster without Redis).
+    techs: techs.map((t) => ({ id: Number(t.id), name: t.name, available: t.available === 1, online: online ? online.has(Number(t.id)) : null })),
     boards: boards.map((b) => ({ id: Number(b.id), name: b.name })),
   };
 }

@@ -102,14 +102,18 @@ export function TransferDialog({ chat, onClose }: { chat: ConsoleChat; onClose: 
               <option value="" disabled>
                 Choose a technician…
               </option>
-              {techs.map((t) => (
+              {byReach(techs).map((t) => (
                 <option key={t.id} value={t.id} disabled={!t.available}>
                   {t.name}
-                  {t.available ? '' : ' (Do not disturb)'}
+                  {!t.available ? ' (Do not disturb)' : t.online === true ? ' (online)' : t.online === false ? ' (offline)' : ''}
                 </option>
               ))}
             </select>
-            <p className="muted">They have a minute to accept; until then the chat stays with you.</p>
+            <p className="muted">
+              {chosenTech?.online === false
+                ? `${chosenTech.name} is offline: they see the offer only if they open the console within a minute; until then the chat stays with you.`
+                : 'They have a minute to accept; until then the chat stays with you.'}
+            </p>
           </>
         )}
         <div className="row">
@@ -123,4 +127,10 @@ export function TransferDialog({ chat, onClose }: { chat: ConsoleChat; onClose: 
       </form>
     </Modal>
   );
+}
+
+/** Who can answer first: online and available, then available but offline, then Do not disturb; by name within each. */
+function byReach<T extends { name: string; available: boolean; online: boolean | null }>(techs: T[]): T[] {
+  const rank = (t: T) => (!t.available ? 2 : t.online === false ? 1 : 0);
+  return [...techs].sort((a, b) => rank(a) - rank(b) || a.name.localeCompare(b.name));
 }
