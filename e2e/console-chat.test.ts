@@ -117,6 +117,8 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Tech Console chat in a real
     await dialog.getByLabel(/Note/).fill('Replaced the toner');
     await dialog.getByRole('button', { name: 'End and create ticket' }).click();
     await eventually(() => tech.page.getByTestId('chat-status').textContent()).toBe('Completed');
+    // Said with the ticket's summary (it named the chat's subject).
+    await eventually(() => tech.page.getByTestId('flash').textContent()).toMatch(/^Ended, and ticket #\d+ created: Printer prints blank pages$/);
     // The ended chat still says what the requester saw: "Seen", as it did live, not "Sent".
     await eventually(() => tech.page.locator('.message-mine .message-state').allTextContents()).toEqual(['Seen']);
     // A new request that got a ticket names it as its ticket, not as the ticket it came from.

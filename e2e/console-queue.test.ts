@@ -72,6 +72,9 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Tech Console queue in a rea
     await leaveAndConfirm(user, 'chat');
     await eventually(() => assigned.page.getByTestId('presence').textContent()).toBe('Left the chat');
     expect(await assigned.page.getByText('left the chat. End it when you are done.').isVisible()).toBe(true);
+    // The box no longer says the reply goes to them.
+    expect(await assigned.page.locator('.compose-mode').textContent()).toMatch(/Reply \(.+ left: the transcript keeps it\)/);
+    expect(await assigned.page.locator('.compose-mode').textContent()).not.toContain('Reply to');
 
     // The chat names its ticket, and ending it says where the transcript goes.
     expect(await assigned.page.getByRole('link', { name: `Ticket #${ticketId}`, exact: true }).isVisible()).toBe(true);
@@ -111,6 +114,9 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Tech Console queue in a rea
     await eventually(() => t.page.getByTestId('flash').textContent()).toMatch(/^Completed: /);
     const row = await s.ctx.db.selectFrom('chats').select('status').where('id', '=', chatId).executeTakeFirstOrThrow();
     expect(row.status).toBe('completed');
+    // The user is told their callback is done, not that a chat they never had "ended".
+    await eventually(() => user.getByTestId('chat-ended').textContent()).toContain('Your callback request is done');
+    expect(await user.getByTestId('chat-ended').textContent()).not.toContain('This chat has ended');
     // Its record says why nobody joined, not just "nobody".
     await t.page.goto(`/console/chats/${chatId}`);
     await eventually(() => t.page.getByTestId('chat-facts').textContent()).toContain('None: the user asked for a callback');

@@ -73,10 +73,29 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('phone layout', { timeout: 6
       return l.composerTop >= 0 && l.composerBottom <= l.height && l.lastBottom <= l.composerTop + 1;
     }).toBe(true);
 
+    // The empty box's hint fits on its two lines (it was cut after "Enter to send, Shift+").
+    const hintFits = (page: typeof user) =>
+      page
+        .locator('.composer textarea')
+        .first()
+        .evaluate((el) => {
+          const box = el as HTMLTextAreaElement;
+          const probe = document.createElement('textarea');
+          probe.rows = box.rows;
+          probe.style.width = `${box.offsetWidth}px`;
+          probe.value = box.placeholder;
+          box.parentElement?.appendChild(probe);
+          const fits = probe.scrollHeight <= probe.clientHeight + 1;
+          probe.remove();
+          return { fits, hint: box.placeholder };
+        });
+    expect(await hintFits(user)).toEqual({ fits: true, hint: 'Message (Enter sends)' });
+
     const console = await techPage(await b.newContext(PHONE), w.tech.email);
     await console.page.goto(`/console/chats/${chatId}`);
     await eventually(() => console.page.locator('.message-body', { hasText: 'Step 12:' }).count()).toBe(1);
     process.stderr.write(`L ${JSON.stringify(await layout(console.page))}\n`);
+    expect(await hintFits(console.page)).toEqual({ fits: true, hint: 'Message (Enter sends, / canned replies)' });
     await eventually(async () => {
       const l = await layout(console.page);
       return l.composerTop >= 0 && l.composerBottom <= l.height && l.lastBottom <= l.modeTop! + 1;

@@ -80,6 +80,24 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Reports page in a real brow
       await page.getByRole('heading', { name: 'By company' }).waitFor();
       const requests = page.getByRole('link', { name: /^Requests: \d+ chats$/ });
       expect(await requests.textContent()).toBe('3');
+      // The date fields show the range that applies (the last 30 days, today included), not blanks.
+      const zone = await page.evaluate(() => Intl.DateTimeFormat().resolvedOptions().timeZone);
+      const day = (ms: number) => new Date(ms).toLocaleDateString('en-CA', { timeZone: zone });
+      await eventually(() => page.getByLabel('To (included)').inputValue()).toBe(day(Date.now()));
+      expect(await page.getByLabel('From').inputValue()).toBe(day(Date.now() - 29 * 86_400_000));
+      // Shown again untouched, they stay "the last 30 days" (the address holds no fixed days); a day chosen is kept.
+      await page.getByRole('button', { name: 'Show', exact: true }).click();
+      await eventually(() => page.evaluate(() => location.search)).toContain('tz=');
+      expect(await page.evaluate(() => location.search)).not.toMatch(/[?&](from|to)=/);
+      await eventually(() => page.getByLabel('To (included)').inputValue()).toBe(day(Date.now()));
+      const chosen = day(Date.now() - 10 * 86_400_000);
+      await page.getByLabel('From').fill(chosen);
+      await page.getByRole('button', { name: 'Show', exact: true }).click();
+      await eventually(() => page.evaluate(() => location.search)).toContain(`from=${chosen}`);
+      await page.getByLabel('From').fill('');
+      await page.getByLabel('To (included)').fill('');
+      await page.getByRole('button', { name: 'Show', exact: true }).click();
+      await eventually(() => page.getByLabel('From').inputValue()).toBe(day(Date.now() - 29 * 86_400_000));
       // The ratings in a sentence that reads as one (it said "Average 4 of 1 rated (100% of 1 chats …)").
       expect(await page.getByTestId('rating-summary').textContent()).toBe('Average 4 out of 5 from 1 rated chat (100% of the 1 chat ended by a tech).');
       // The charts: one bar per bucket, their numbers those of the seeded chats.

@@ -33,11 +33,14 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)("the tech's workspace", { ti
     const chatId = await requestChat(user, 'Screen flickers', 'Since this morning');
     expect((await techHttp.post(`/api/console/chats/${chatId}/join`)).status).toBe(200);
 
-    const tech = await techPage(await b.newContext(), w.tech.email);
+    const tech = await techPage(await b.newContext({ width: 1280, height: 800 }), w.tech.email);
     await tech.page.goto(`/console/chats/${chatId}`);
     const panel = tech.page.getByTestId('context-panel');
     await eventually(() => panel.locator('summary').textContent()).toContain('About Alice Anders');
     expect(await panel.getAttribute('open')).not.toBeNull();
+    // On a laptop, with the panel open above the conversation, the message box is still in view.
+    const box = await tech.page.locator('.compose-dock textarea').boundingBox();
+    expect(box && box.y >= 0 && box.y + box.height <= 800, JSON.stringify(box)).toBe(true);
     expect(await panel.textContent()).toContain('+1 555 0100');
     expect(await panel.getByTestId('context-note').textContent()).toBe('Note: Replaced the roller');
     await panel.getByRole('link', { name: 'Printer jam' }).waitFor();

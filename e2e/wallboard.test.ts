@@ -67,6 +67,27 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('wallboard in a real browser
     expect(await figure('wb-service-level')).toBe('100%');
     expect(await page.getByTestId('wb-office').textContent()).toContain('Open');
     expect(await axeViolations(page)).toEqual([]);
+    // A screen set to another zone than the desk's (UTC here) shows the desk's times, and says so.
+    const pageInUtc = await page.evaluate(() => {
+      const resolved = (timeZone: string) => new Intl.DateTimeFormat(undefined, { timeZone }).resolvedOptions().timeZone;
+      return resolved(Intl.DateTimeFormat().resolvedOptions().timeZone) === resolved('UTC');
+    });
+    expect(await page.getByTestId('wb-zone').count()).toBe(pageInUtc ? 0 : 1);
+    const far = await techPage(await b.newContext({ timezoneId: 'Pacific/Auckland' }), lead.email);
+    await far.page.goto('/console/wallboard');
+    await eventually(() => far.page.getByTestId('wb-zone').textContent()).toContain('Times in UTC');
+    const updated = await far.page.locator('.wallboard-foot').textContent();
+    // The last minutes in UTC, as that page writes times (its locale).
+    const utcTimes = await far.page.evaluate(() =>
+      [0, 1, 2].map((m) =>
+        new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit', timeZone: 'UTC' }).format(new Date(Date.now() - m * 60_000)),
+      ),
+    );
+    expect(
+      utcTimes.some((t) => updated?.includes(`Updated ${t}`)),
+      `${updated} / ${utcTimes}`,
+    ).toBe(true);
+    await far.page.context().close();
     await page.screenshot({ path: screenshotPath('console-wallboard-light'), fullPage: true });
 
     // TV mode: full screen, the figures alone (no navigation), in large type.

@@ -27,7 +27,8 @@ const FLAGS = [
 ];
 
 /** `colorScheme`: what the system prefers (light by default), as a person's OS setting would. */
-export type ContextOpts = { width?: number; height?: number; colorScheme?: 'light' | 'dark' };
+/** `timezoneId`: the device's time zone (the machine's by default). */
+export type ContextOpts = { width?: number; height?: number; colorScheme?: 'light' | 'dark'; timezoneId?: string };
 export type Browsers = { browser: Browser; newContext: (opts?: ContextOpts) => Promise<BrowserContext>; close: () => Promise<void> };
 
 /** One browser per test file; contexts are separate people (cookies, storage). */
@@ -46,6 +47,7 @@ export async function launch(baseUrl: string): Promise<Browsers> {
         baseURL: baseUrl,
         viewport: { width: opts.width ?? 1280, height: opts.height ?? 800 },
         colorScheme: opts.colorScheme ?? 'light',
+        ...(opts.timezoneId ? { timezoneId: opts.timezoneId } : {}),
       });
       await ctx.grantPermissions(['notifications'], { origin: baseUrl });
       ctx.on('page', (page) => page.on('console', (m) => /Content Security Policy/i.test(m.text()) && cspViolations.push(`${page.url()}: ${m.text()}`)));

@@ -143,9 +143,7 @@ export function Composer({
           disabled={disabled}
           aria-invalid={over}
           aria-describedby={`${id}-count`}
-          placeholder={
-            disabledReason ?? placeholder ?? `Write a message (Enter to send, Shift+Enter for a new line${suggestions ? ', / for canned replies' : ''})`
-          }
+          placeholder={disabledReason ?? placeholder ?? defaultPlaceholder(!!suggestions)}
           onChange={(e) => {
             change(e.target.value);
             setCaret(e.target.selectionStart);
@@ -214,4 +212,13 @@ export function Composer({
       </button>
     </form>
   );
+}
+
+/**
+ * What the empty box says: on a narrow screen (a phone, whose keyboard has no Shift+Enter to
+ * speak of) the short form, which fits on the box's two lines.
+ */
+function defaultPlaceholder(canned: boolean): string {
+  if (window.matchMedia?.('(max-width: 600px)').matches) return `Message (Enter sends${canned ? ', / canned replies' : ''})`;
+  return `Write a message (Enter to send, Shift+Enter for a new line${canned ? ', / for canned replies' : ''})`;
 }

@@ -6,6 +6,28 @@ const timeOnly = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '
 
 export const formatDateTime = (iso: string | null | undefined) => (iso ? dateTime.format(new Date(iso)) : '');
 export const formatTime = (iso: string | null | undefined) => (iso ? timeOnly.format(new Date(iso)) : '');
+/** The viewer's own time zone. */
+export const viewerZone = () => Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
+/**
+ * Times in a given zone (a desk's office hours), in the viewer's locale; `differs`: whether that
+ * zone is not the viewer's (aliases such as Etc/UTC and UTC are the same). A zone this browser
+ * does not know falls back to the viewer's own.
+ */
+export function zoneFormats(timeZone: string) {
+  let dt: Intl.DateTimeFormat;
+  let t: Intl.DateTimeFormat;
+  try {
+    dt = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short', timeZone });
+    t = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit', timeZone });
+  } catch {
+    return { dateTime: formatDateTime, time: formatTime, differs: false };
+  }
+  return {
+    dateTime: (iso: string | null) => (iso ? dt.format(new Date(iso)) : ''),
+    time: (iso: string | null) => (iso ? t.format(new Date(iso)) : ''),
+    differs: dt.resolvedOptions().timeZone !== new Intl.DateTimeFormat(undefined, { timeZone: viewerZone() }).resolvedOptions().timeZone,
+  };
+}
 const dayAndTime = new Intl.DateTimeFormat(undefined, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
 const yearDayAndTime = new Intl.DateTimeFormat(undefined, { year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
 /** A message's time: the time alone today, with the day before that (and the year before this year). */

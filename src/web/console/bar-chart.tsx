@@ -70,7 +70,7 @@ export function BarChart({ id, title, description, bars, unit, pitch = 28, table
       <p id={descId} className="muted chart-description">
         {summary}
       </p>
-      <ScrollBox label={`${title} chart`} focusable={!hasLinks} atEnd={latestFirst}>
+      <ScrollBox label={`${title} chart`} focusable={!hasLinks} atEnd={latestFirst} bars={bars.map((b) => b.key).join(',')}>
         {/* biome-ignore lint/a11y/useSemanticElements: an SVG cannot be a fieldset; role group gives the chart its name and description */}
         <svg className="chart-svg" width={width} height={TOP + HEIGHT + BOTTOM} role="group" aria-labelledby={titleId} aria-describedby={descId}>
           {/* biome-ignore lint/a11y/noAriaHiddenOnFocusable: an SVG g takes no focus; the scale and bucket labels are drawing, the bars carry the names */}
@@ -139,11 +139,25 @@ export function BarChart({ id, title, description, bars, unit, pitch = 28, table
  * The chart's box, which scrolls sideways when the chart is wider. With no bar to tab to, the box
  * itself takes the focus, so the keyboard can still scroll it (axe scrollable-region-focusable).
  */
-function ScrollBox({ label, focusable, atEnd, children }: { label: string; focusable: boolean; atEnd: boolean; children: ReactNode }) {
+function ScrollBox({
+  label,
+  focusable,
+  atEnd,
+  bars,
+  children,
+}: {
+  label: string;
+  focusable: boolean;
+  atEnd: boolean;
+  /** The bars' keys: other bars (another range) start at the latest again. */
+  bars: string;
+  children: ReactNode;
+}) {
   const ref = useRef<HTMLElement & HTMLDivElement>(null);
+  // `bars` is not read: other bars are the reason to scroll again.
   useEffect(() => {
     if (atEnd && ref.current) ref.current.scrollLeft = ref.current.scrollWidth;
-  }, [atEnd]);
+  }, [atEnd, bars]);
   return focusable ? (
     // biome-ignore lint/a11y/noNoninteractiveTabindex: a region that scrolls must take the focus for keyboard users
     <section ref={ref} className="chart-scroll" aria-label={label} tabIndex={0}>

@@ -129,7 +129,8 @@ function LiveChat({ id, me, initial }: { id: number; me: Me; initial: ConsoleCha
             <legend className="visually-hidden">Write</legend>
             <label className={mode === 'reply' ? 'selected' : ''}>
               <input type="radio" name={`mode-${id}`} checked={mode === 'reply'} onChange={() => setMode('reply')} />
-              Reply to {chat.requester.name}
+              {/* After they left, a reply reaches them only in the transcript. */}
+              {left ? `Reply (${chat.requester.name} left: the transcript keeps it)` : `Reply to ${chat.requester.name}`}
             </label>
             <label className={mode === 'note' ? 'selected' : ''}>
               <input type="radio" name={`mode-${id}`} checked={mode === 'note'} onChange={() => setMode('note')} />

@@ -27,7 +27,7 @@ export function EndDialog({ chat, onClose }: { chat: ConsoleChat; onClose: () =>
     void qc.invalidateQueries({ queryKey: ['console', 'search'] });
     flash(
       next.outcome === 'ticket_created' && next.createdTicketId
-        ? `Ended, and ticket #${next.createdTicketId} created: ${chat.subject}`
+        ? `Ended, and ticket #${next.createdTicketId} created: ${summary.trim()}`
         : `Ended: ${chat.subject}`,
     );
     onClose();

@@ -4,7 +4,7 @@
  * the time zone of day and hour buckets, raw or business hours and median/p90 or average are kept
  * in the address, so a view can be shared and Back returns to it. The export takes the same query.
  */
-import { useId, useState, type FormEvent, type ReactNode } from 'react';
+import { useEffect, useId, useRef, useState, type FormEvent, type ReactNode } from 'react';
 import { useQuery } from '@tanstack/react-query';
 import { api } from '../common/api.js';
 import { ErrorBanner } from '../common/error-banner.js';
@@ -107,6 +107,8 @@ function rangeText(r: { from: string; to: string; tz: string }) {
   const to = day(Date.parse(r.to) - 1);
   return from === to ? from : `${from} to ${to}`;
 }
+/** A moment's day in a zone, as a date field holds it (YYYY-MM-DD). */
+const isoDay = (ms: number, tz: string) => new Intl.DateTimeFormat('en-CA', { timeZone: tz, year: 'numeric', month: '2-digit', day: '2-digit' }).format(ms);
 const hoursText = (h: 'raw' | 'business') => (h === 'business' ? 'office hours only' : 'real time');
 const binBars = (rows: ReportDistributions['timeToJoin'], verb: string, href: (bin: number) => string): ChartBar[] =>
   rows.map((b) => ({ key: String(b.bin), label: b.label, name: `${verb} ${b.label}`, value: b.chats, href: href(b.bin) }));
@@ -134,10 +136,19 @@ function Overview() {
     queryKey: ['reports', 'companies', query],
     queryFn: () => api.get<ReportCompanies>(`/api/console/reports/companies?${query}`),
   });
+  // The dates the fields were filled with from the server's default range (below), while untouched.
+  const autoRange = useRef<{ from: string; to: string } | null>(null);
   const submit = (e: FormEvent) => {
     e.preventDefault();
-    history.replaceState(null, '', `/console/reports?${apiQuery(form)}`);
-    setShown(form);
+    // Dates left as filled in stay the default ("the last 30 days", in the zone chosen now), not
+    // fixed days: the address keeps meaning the same, and the fields fill again from the answer.
+    const auto = autoRange.current;
+    const untouched = !!auto && form.from === auto.from && form.to === auto.to;
+    const next = untouched ? { ...form, from: '', to: '' } : form;
+    history.replaceState(null, '', `/console/reports?${apiQuery(next)}`);
+    // In another zone the default range is other days: the fields fill again from its answer.
+    if (untouched && form.tz !== shown.tz) setForm(next);
+    setShown(next);
   };
   const avg = shown.stat === 'average';
   const statCells = (s: Stat) =>
@@ -159,6 +170,17 @@ function Overview() {
   );
   const s = summary.data;
   const error = summary.error ?? volume.error ?? dist.error ?? techs.error ?? companies.error;
+  // No dates asked for: the fields show the range the server chose (the last 30 days), not blanks.
+  useEffect(() => {
+    if (!s) return;
+    if (shown.from || shown.to) return;
+    const range = { from: isoDay(Date.parse(s.from), s.tz), to: isoDay(Date.parse(s.to) - 1, s.tz) };
+    setForm((f) => {
+      if (f.from || f.to) return f;
+      autoRange.current = range;
+      return { ...f, ...range };
+    });
+  }, [s, shown.from, shown.to]);
 
   return (
     <main className="app-main" id="main">
@@ -176,8 +198,7 @@ function Overview() {
         <section aria-labelledby="summary-h">
           <h2 id="summary-h">Summary</h2>
           <p className="muted">
-            {new Date(s.from).toLocaleString()} to {new Date(s.to).toLocaleString()} · buckets in {s.tz} ·{' '}
-            {s.hours === 'business' ? 'office hours only' : 'real time'}
+            {rangeText(s)} · days and hours in {s.tz} · {s.hours === 'business' ? 'office hours only' : 'real time'}
           </p>
           <ScrollTable label="Summary table">
             <table>

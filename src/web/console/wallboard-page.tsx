@@ -4,8 +4,8 @@
  * full screen (Fullscreen API) in large type; Escape or its button leaves it. Screen readers hear
  * only a change of how many wait, politely and at most every 15 s: the rest is read on demand.
  */
-import { useEffect, useId, useRef, useState } from 'react';
-import { formatDuration, formatTime, formatDateTime, useNow } from '../common/format.js';
+import { useEffect, useId, useMemo, useRef, useState } from 'react';
+import { formatDuration, useNow, zoneFormats } from '../common/format.js';
 import { useConnectionState, type ConsoleSocket } from '../common/socket.js';
 import { useWallboard, type WallboardView } from './wallboard-data.js';
 import './wallboard.css';
@@ -103,14 +103,17 @@ function Figures({ view, receivedAt, live }: { view: WallboardView; receivedAt: 
   const longest = view.longestWaitSeconds === null ? null : view.longestWaitSeconds * 1000 + Math.max(0, now - receivedAt);
   const sl = view.serviceLevel;
   const oh = view.officeHours;
+  // Every time on the board in the desk's zone, as "today" is (a wall screen may be set to another).
+  const zone = view.today.timezone;
+  const at = useMemo(() => zoneFormats(zone), [zone]);
   const office = oh.open
-    ? { value: 'Open', note: oh.closesAt ? `Closes ${formatTime(oh.closesAt)}` : 'Open around the clock' }
+    ? { value: 'Open', note: oh.closesAt ? `Closes ${at.time(oh.closesAt)}` : 'Open around the clock' }
     : {
         value: 'Closed',
         note: oh.holiday
-          ? `Holiday: ${oh.holiday}${oh.nextOpenAt ? `; opens ${formatDateTime(oh.nextOpenAt)}` : ''}`
+          ? `Holiday: ${oh.holiday}${oh.nextOpenAt ? `; opens ${at.dateTime(oh.nextOpenAt)}` : ''}`
           : oh.nextOpenAt
-            ? `Opens ${formatDateTime(oh.nextOpenAt)}`
+            ? `Opens ${at.dateTime(oh.nextOpenAt)}`
             : 'No opening in the next three weeks',
       };
   return (
@@ -149,8 +152,9 @@ function Figures({ view, receivedAt, live }: { view: WallboardView; receivedAt: 
         <Figure label="Office hours" value={office.value} note={office.note} testId="wb-office" />
       </dl>
       <p className="wallboard-foot muted">
-        {view.scope === 'all' ? 'Every board and company.' : 'Your boards and companies only.'} Updated {formatTime(view.at)}
+        {view.scope === 'all' ? 'Every board and company.' : 'Your boards and companies only.'} Updated {at.time(view.at)}
         {live ? '.' : ': not live, reconnecting; figures may be out of date.'}
+        {at.differs && <span data-testid="wb-zone"> Times in {zone}, the office hours' time zone.</span>}
       </p>
     </>
   );

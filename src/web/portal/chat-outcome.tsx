@@ -38,11 +38,13 @@ export function ChatOutcome({ chat, firstMessage }: { chat: PortalChat; firstMes
     );
   if (chat.status !== 'completed') return null;
   const ticketId = chat.createdTicketId ?? chat.ticketId;
+  const calledBack = chat.callbackAt !== null && chat.endedAt === null;
   return (
     <section className="card" data-testid="chat-ended">
-      <h2>This chat has ended</h2>
+      {/* A callback request a technician marked done (they called, or followed it up) ends here too. */}
+      <h2>{calledBack ? 'Your callback request is done' : 'This chat has ended'}</h2>
       <p>
-        Ended {formatDateTime(chat.endedAt ?? chat.completedAt)}
+        {calledBack ? 'A technician marked it done' : 'Ended'} {formatDateTime(chat.endedAt ?? chat.completedAt)}
         {chat.createdTicketId ? <> · a ticket was created for it: </> : ticketId ? <> · about </> : null}
         {ticketId && <Link to={`/tickets/${ticketId}`}>ticket #{ticketId}</Link>}
       </p>
