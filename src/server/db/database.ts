@@ -57,8 +57,24 @@ export function openDatabase(opts: {
     });
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     pgPools.set(db.getExecutor().adapter, pool);
+    // Searches on connections of their own, set up once for them: no transaction and no SET per
+    // search (three round trips fewer), and live chat's pool never waits behind one. Opened at
+    // the first search.
+    const searchPool = new (loadPg().Pool)({
+      connectionString: opts.databaseUrl,
+      max: PG_SEARCH_CONNECTIONS,
+      options: `-c random_page_cost=${PG_SEARCH_RANDOM_PAGE_COST} -c default_transaction_read_only=on`,
+    });
+    searchPool.on('error', () => {
+      /* as above */
+    });
+    pgSearchPools.set(db.getExecutor().adapter, searchPool);
     const poolStats = () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount });
-    return { db, dialect: 'postgres', close: () => db.destroy(), poolStats };
+    const close = async () => {
+      await searchPool.end();
+      await db.destroy();
+    };
+    return { db, dialect: 'postgres', close, poolStats };
   }
   fs.mkdirSync(opts.dataDir, { recursive: true });
   if (opts.alongsideServer) return openSqliteFile(sqliteFile(opts.dataDir));
@@ -156,6 +172,23 @@ export function reportReader(db: Kysely<any>): ReaderPool | null {
 }
 
 const pgPools = new WeakMap<object, { query: (q: { text: string; values: unknown[]; binary: boolean }) => Promise<{ rows: unknown[] }> }>();
+
+/**
+ * PostgreSQL: the connections a node's searches run on (two searches at once, each with up to two
+ * statements at once: services/search.ts), read-only, and planned for cached pages: at the default
+ * `random_page_cost` (4 sequential reads) a one-company tech's search walks the global
+ * completed_at index and filters (16,000 rows read for 300) rather than the per-company one
+ * (docs/benchmarks.md, issue 15).
+ */
+export const PG_SEARCH_CONNECTIONS = 4;
+export const PG_SEARCH_RANDOM_PAGE_COST = 1.1;
+type PgQuery = { query: (text: string, values: unknown[]) => Promise<{ rows: unknown[] }> };
+const pgSearchPools = new WeakMap<object, PgQuery>();
+
+/** The server's search connections for `db` on PostgreSQL, or null (SQLite, or inside a transaction). */
+export function pgSearchPool(db: Kysely<any>): PgQuery | null {
+  return db.isTransaction ? null : (pgSearchPools.get(db.getExecutor().adapter) ?? null);
+}
 
 /**
  * On PostgreSQL, the rows of one query with its results in binary: a `bytea` column then arrives

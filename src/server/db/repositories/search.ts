@@ -20,7 +20,7 @@
  */
 import { CompiledQuery, sql, type Compilable, type ExpressionBuilder, type RawBuilder, type SqlBool } from 'kysely';
 import type { Dialect, Tx } from '../database.js';
-import { searchReader } from '../database.js';
+import { PG_SEARCH_RANDOM_PAGE_COST, pgSearchPool, searchReader } from '../database.js';
 import type { Database } from '../schema.js';
 import { withSnippets, type ReadQuery } from '../search-reader.js';
 import { techScopeFilter, type TechActor } from '../../policies/access.js';
@@ -134,6 +134,8 @@ export type SearchRow = ChatRow & { snippet: string | null };
 async function read(db: Tx, queries: ReadQuery[]): Promise<unknown[][]> {
   const reader = searchReader(db);
   if (reader) return reader.read(queries);
+  const pool = pgSearchPool(db);
+  if (pool) return Promise.all(queries.map(async (q) => withSnippets((await pool.query(q.sql, [...q.parameters])).rows, q.snippets)));
   // In a transaction (PostgreSQL: `planned`) statements run one after another on its connection.
   if (db.isTransaction) {
     const out: unknown[][] = [];
@@ -144,21 +146,17 @@ async function read(db: Tx, queries: ReadQuery[]): Promise<unknown[][]> {
 }
 
 /**
- * Runs a search's statements. On PostgreSQL in one transaction whose statements are planned for
- * cached pages: at the default `random_page_cost` (4 sequential reads) a one-company tech's search
- * walks the global completed_at index and filters (16,000 rows read for 300) rather than the
- * per-company one.
+ * Runs a search's statements. On PostgreSQL they run on the search connections, planned for cached
+ * pages (db/database.ts, PG_SEARCH_RANDOM_PAGE_COST); without them (a command's or a test's
+ * database) in one transaction planned the same way.
  */
 function planned<T>(db: Tx, dialect: Dialect, run: (db: Tx) => Promise<T>): Promise<T> {
-  if (dialect !== 'postgres' || db.isTransaction) return run(db);
+  if (dialect !== 'postgres' || db.isTransaction || pgSearchPool(db)) return run(db);
   return db.transaction().execute(async (trx) => {
-    await sql`set local random_page_cost = ${sql.lit(SEARCH_RANDOM_PAGE_COST)}`.execute(trx);
+    await sql`set local random_page_cost = ${sql.lit(PG_SEARCH_RANDOM_PAGE_COST)}`.execute(trx);
     return run(trx);
   });
 }
-
-/** PostgreSQL: `random_page_cost` for search statements (docs/benchmarks.md, issue 15). */
-const SEARCH_RANDOM_PAGE_COST = 1.1;
 
 /** A query builder's or raw template's SQL and parameters, for the reader. */
 type Statement = Compilable<unknown> | RawBuilder<unknown>;
