@@ -1,6 +1,6 @@
 /**
  * What a node loads at start: the packages most requests never need (image thumbnails, mail, single
- * sign-on, the two-factor QR code, Redis) load at their first use, so a node starts within a second
+ * sign-on, the two-factor QR code, Redis; Node's own fetch) load at their first use, so a node starts within a second
  * and idles within 120 MB (docs/benchmarks.md, issue 15: start and idle). A module-resolution hook
  * in the production build records every module the server resolved until it is ready.
  */
@@ -19,7 +19,7 @@ import { registerHooks } from 'node:module';
 import fs from 'node:fs';
 const seen = new Set();
 registerHooks({ resolve(specifier, context, next) { const r = next(specifier, context); seen.add(r.url); return r; } });
-process.on('SIGUSR2', () => fs.writeFileSync(process.env.MODULES_OUT, JSON.stringify([...seen])));
+process.on('SIGUSR2', () => fs.writeFileSync(process.env.MODULES_OUT, JSON.stringify({ resolved: [...seen], internal: process.moduleLoadList })));
 `;
 
 describe('start', () => {
@@ -64,10 +64,14 @@ describe('start', () => {
     for (let i = 0; i < 200 && (await fetch(`${url}/api/ready`).catch(() => null))?.status !== 200; i++) await new Promise((r) => setTimeout(r, 50));
     p.kill('SIGUSR2');
     for (let i = 0; i < 100 && !fs.existsSync(out); i++) await new Promise((r) => setTimeout(r, 50));
-    const urls: string[] = JSON.parse(fs.readFileSync(out, 'utf8'));
+    const { resolved: urls, internal } = JSON.parse(fs.readFileSync(out, 'utf8')) as { resolved: string[]; internal: string[] };
     const loaded = (pkg: string) => urls.some((u) => u.includes(`/node_modules/${pkg}/`));
     // The hook sees what the server needs to answer at all.
     for (const pkg of ['fastify', 'socket.io', 'kysely', 'zod']) expect(loaded(pkg), pkg).toBe(true);
     for (const pkg of LATER) expect(loaded(pkg), `${pkg} loaded at start`).toBe(false);
+    // Nor Node's own fetch (undici, about 13 MB resident): an ES module import of node:http or
+    // node:https loads it, so the server takes them as CommonJS (src/server/node-http.ts).
+    expect(internal.length).toBeGreaterThan(50);
+    expect(internal.filter((m) => m.includes('undici'))).toEqual([]);
   });
 });

@@ -4,7 +4,7 @@
  * monitoring network only. With neither configured, /metrics does not exist.
  */
 import crypto from 'node:crypto';
-import http from 'node:http';
+import { http } from '../node-http.js';
 import type { FastifyInstance } from 'fastify';
 import type { Metrics } from '../metrics.js';
 

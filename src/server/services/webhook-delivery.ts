@@ -12,8 +12,7 @@
  * A node killed mid-post leaves the job's lease to run out; another node then posts the same
  * delivery again with the same `webhook-id`, which is how a receiver recognises the repeat.
  */
-import http from 'node:http';
-import https from 'node:https';
+import { http, https } from '../node-http.js';
 import net from 'node:net';
 import { Webhook } from 'standardwebhooks';
 import type { Ctx } from './context.js';
