@@ -118,7 +118,29 @@ export const TechChatDetail = TechChatView.extend({ requesterOnline: z.boolean()
 export const RequestedChat = z.object({ existing: z.boolean(), chat: PortalChatView });
 export const EndedChat = TechChatView.extend({ ticketId: id.nullable() });
 /** `snippetIn`: where the snippet's first match is (null for chats indexed before it was recorded). */
-export const SearchResult = TechChatView.extend({ snippet: z.string().nullable(), snippetIn: z.enum(['subject', 'message', 'note']).nullable() });
+/**
+ * A completed chat in a list of them (search, a tech's latest chats): what the list shows, and the
+ * id that opens the whole chat (`GET /api/console/chats/{id}`). `snippet`: where the words matched
+ * (they are marked \u0002…\u0003), in the subject, a message or a note (`snippetIn`).
+ */
+export const SearchResult = ChatViewBase.pick({
+  id: true,
+  subject: true,
+  board: true,
+  company: true,
+  requester: true,
+  tech: true,
+  techs: true,
+  outcome: true,
+  ticketId: true,
+  createdTicketId: true,
+  requestedAt: true,
+  completedAt: true,
+  callbackAt: true,
+  abandonedAt: true,
+  abandonReason: true,
+  rating: true,
+}).extend({ snippet: z.string().nullable(), snippetIn: z.enum(['subject', 'message', 'note']).nullable() });
 export type SearchResult = z.infer<typeof SearchResult>;
 
 export const MessageAuthorKind = z.enum(['portal', 'tech', 'system']);

@@ -19,7 +19,7 @@ function nobodyJoined(chat: ConsoleChat): string {
 }
 
 /** The same, short, for a line in a list of chats. */
-export function nobodyJoinedShort(chat: ConsoleChat): string {
+export function nobodyJoinedShort(chat: Pick<ConsoleChat, 'callbackAt' | 'abandonedAt' | 'abandonReason'>): string {
   if (chat.callbackAt) return NOBODY_JOINED.callback;
   if (chat.abandonedAt) return NOBODY_JOINED[chat.abandonReason === 'disconnected' ? 'disconnected' : 'left'];
   return 'nobody joined';

@@ -300,12 +300,25 @@ export async function waitingAhead(db: Tx, chat: { id: number; board_id: number;
 }
 
 /**
- * Completed chats a tech may see, with names; search adds its filters and ordering. Without the
- * first message: search shows its snippet, and the join would run for every candidate row.
+ * Completed chats a tech may see, with what a list of them shows (shared/views.ts SearchResult):
+ * no first message (search shows its snippet), no offer (a completed chat has none).
  */
 export function completedChatRows(db: Tx, tech: TechActor) {
-  return chatRows(db, { firstMessage: false }).where('chats.status', '=', 'completed').where(techScopeFilter(tech, 'chats'));
+  return db
+    .selectFrom('chats')
+    .innerJoin('portal_users as pu', 'pu.id', 'chats.requester_id')
+    .innerJoin('companies as co', 'co.id', 'chats.company_id')
+    .innerJoin('boards as b', 'b.id', 'chats.board_id')
+    .leftJoin('techs as t', 't.id', 'chats.tech_id')
+    .select(['chats.id', 'chats.subject', 'chats.board_id', 'chats.company_id', 'chats.requester_id', 'chats.tech_id', 'chats.co_techs', 'chats.outcome'])
+    .select(['chats.ticket_id', 'chats.created_ticket_id', 'chats.requested_at', 'chats.completed_at', 'chats.callback_at', 'chats.abandoned_at'])
+    .select(['chats.abandon_reason', 'chats.rating', 'chats.rating_comment', 'chats.rated_at'])
+    .select(['pu.name as requester_name', 'co.name as company_name', 'b.name as board_name', 't.name as tech_name'])
+    .where('chats.status', '=', 'completed')
+    .where(techScopeFilter(tech, 'chats'));
 }
+/** A row of `completedChatRows`. */
+export type CompletedChatRow = Awaited<ReturnType<ReturnType<typeof completedChatRows>['execute']>>[number];
 
 /** A requester's other chats that the tech may see, newest request first. */
 export function recentChatRowsOfRequester(db: Tx, tech: TechActor, requesterId: number, exceptChatId: number, limit: number) {

@@ -24,7 +24,7 @@ import { PG_SEARCH_RANDOM_PAGE_COST, pgSearchPool, searchReader } from '../datab
 import type { Database } from '../schema.js';
 import { withSnippets, type ReadQuery } from '../search-reader.js';
 import { techScopeFilter, type TechActor } from '../../policies/access.js';
-import { coTechPattern, completedChatRows, type ChatRow } from './chats.js';
+import { coTechPattern, completedChatRows, type CompletedChatRow } from './chats.js';
 
 /** SQLite: how many of the newest matches a search reads before it walks the chats instead. */
 export const STREAM_WINDOW = 3000;
@@ -128,7 +128,7 @@ export type CompletedChatFilters = {
   offset: number;
 };
 
-export type SearchRow = ChatRow & { snippet: string | null };
+export type SearchRow = CompletedChatRow & { snippet: string | null };
 
 /** Runs read-only statements: on SQLite's reader workers when the server has them, else on `db`. */
 async function read(db: Tx, queries: ReadQuery[]): Promise<unknown[][]> {
@@ -326,7 +326,7 @@ async function rowsOf(db: Tx, dialect: Dialect, tech: TechActor, f: CompletedCha
     });
   }
   const [rows, snippets = []] = await read(db, queries);
-  const byId = new Map((rows as ChatRow[]).map((r) => [Number(r.id), r]));
+  const byId = new Map((rows as CompletedChatRow[]).map((r) => [Number(r.id), r]));
   const snippets_ = new Map((snippets as { id: number; snippet: string | null }[]).map((s) => [Number(s.id), s.snippet]));
   // A chat erased between the two reads is left out rather than shown half.
   return page.ids.flatMap((id) => {
