@@ -22,38 +22,23 @@ function preview(text: string | null): string | null {
 
 function chatBase(c: ChatRow): ChatViewBase {
   return {
-    id: Number(c.id),
+    ...listedChat(c),
     source: c.source,
-    ticketId: c.ticket_id === null ? null : Number(c.ticket_id),
-    subject: c.subject,
     status: c.status,
-    board: { id: Number(c.board_id), name: c.board_name },
-    company: { id: Number(c.company_id), name: c.company_name },
-    requester: { id: Number(c.requester_id), name: c.requester_name },
-    tech: c.tech_id === null ? null : { id: Number(c.tech_id), name: c.tech_name },
-    techs: c.tech_id === null ? [] : [{ id: Number(c.tech_id), name: c.tech_name ?? '' }, ...coTechs(c)],
-    outcome: c.outcome,
-    createdTicketId: c.created_ticket_id === null ? null : Number(c.created_ticket_id),
     lastSeq: Number(c.last_seq),
     version: Number(c.version),
     firstMessage: preview(c.first_message),
-    requestedAt: iso(c.requested_at),
     joinedAt: iso(c.joined_at),
     leftAt: iso(c.left_at),
     endedAt: iso(c.ended_at),
-    completedAt: iso(c.completed_at),
-    abandonedAt: iso(c.abandoned_at),
-    abandonReason: c.abandon_reason,
-    callbackAt: iso(c.callback_at),
     callback: c.callback_phone ? { phone: c.callback_phone, preferredTime: c.callback_time, message: c.callback_message } : null,
     messagesRemovedAt: iso(c.messages_purged_at),
     readSeq: { requester: Number(c.requester_read_seq ?? 0), tech: Number(c.tech_read_seq ?? 0) },
-    rating: c.rating == null ? null : { score: Number(c.rating), comment: c.rating_comment, at: iso(c.rated_at) },
   };
 }
 
-/** A completed chat as a list of them shows it (search), without its snippet. */
-export function presentCompletedChat(c: CompletedChatRow): Omit<SearchResult, 'snippet' | 'snippetIn'> {
+/** A chat as a list of completed chats shows it (search), without its snippet; part of every chat view. */
+export function listedChat(c: CompletedChatRow): Omit<SearchResult, 'snippet' | 'snippetIn'> {
   return {
     id: Number(c.id),
     subject: c.subject,

@@ -9,7 +9,7 @@ import { findChat } from '../db/repositories/chats.js';
 import { messageBodies } from '../db/repositories/messages.js';
 import { noteBodies } from '../db/repositories/notes.js';
 import { searchCompletedRows, writeSearchDocument, type CompletedChatFilters } from '../db/repositories/search.js';
-import { presentCompletedChat } from './presenters.js';
+import { listedChat } from './presenters.js';
 import { authorize } from '../policies/rules.js';
 import { PART_MARKS, snippetPart } from '../db/snippet.js';
 import { Turns } from './turns.js';
@@ -43,5 +43,5 @@ export async function searchCompleted(db: Tx, dialect: Dialect, tech: TechActor,
   authorize(tech, 'search');
   const { q, ...filters } = f;
   const rows = await turns[dialect].run(() => searchCompletedRows(db, dialect, tech, { ...filters, words: q ? terms(q) : [] }));
-  return rows.map((r) => ({ ...presentCompletedChat(r), ...snippetPart(r.snippet) }));
+  return rows.map((r) => ({ ...listedChat(r), ...snippetPart(r.snippet) }));
 }

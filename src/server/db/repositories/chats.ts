@@ -32,18 +32,23 @@ export type PendingOfferColumns = {
 export type ChatScope = Pick<Chat, 'id' | 'status' | 'requester_id' | 'tech_id' | 'co_techs' | 'board_id' | 'company_id' | 'left_at'>;
 
 /** Without the requester's first message when `firstMessage` is false (search: a join per candidate row). */
-function chatRows(db: Tx, opts: { firstMessage?: boolean } = {}) {
-  const named = db
+/** Chats with their requester's, company's, board's and lead tech's names. */
+function namedChats(db: Tx) {
+  return db
     .selectFrom('chats')
     .innerJoin('portal_users as pu', 'pu.id', 'chats.requester_id')
     .innerJoin('companies as co', 'co.id', 'chats.company_id')
     .innerJoin('boards as b', 'b.id', 'chats.board_id')
     .leftJoin('techs as t', 't.id', 'chats.tech_id')
+    .select(['pu.name as requester_name', 'co.name as company_name', 'b.name as board_name', 't.name as tech_name']);
+}
+
+function chatRows(db: Tx, opts: { firstMessage?: boolean } = {}) {
+  const named = namedChats(db)
     .leftJoin('chat_offers as o', (j) => j.onRef('o.chat_id', '=', 'chats.id').on('o.status', '=', 'pending'))
     .leftJoin('techs as ofrom', 'ofrom.id', 'o.from_tech_id')
     .leftJoin('techs as oto', 'oto.id', 'o.to_tech_id')
     .selectAll('chats')
-    .select(['pu.name as requester_name', 'co.name as company_name', 'b.name as board_name', 't.name as tech_name'])
     .select(['o.id as offer_id', 'o.kind as offer_kind', 'o.from_tech_id as offer_from_id', 'ofrom.name as offer_from_name'])
     .select(['o.to_tech_id as offer_to_id', 'oto.name as offer_to_name', 'o.expires_at as offer_expires_at']);
   if (opts.firstMessage === false) return named.select(sql<string | null>`null`.as('first_message'));
@@ -304,16 +309,10 @@ export async function waitingAhead(db: Tx, chat: { id: number; board_id: number;
  * no first message (search shows its snippet), no offer (a completed chat has none).
  */
 export function completedChatRows(db: Tx, tech: TechActor) {
-  return db
-    .selectFrom('chats')
-    .innerJoin('portal_users as pu', 'pu.id', 'chats.requester_id')
-    .innerJoin('companies as co', 'co.id', 'chats.company_id')
-    .innerJoin('boards as b', 'b.id', 'chats.board_id')
-    .leftJoin('techs as t', 't.id', 'chats.tech_id')
+  return namedChats(db)
     .select(['chats.id', 'chats.subject', 'chats.board_id', 'chats.company_id', 'chats.requester_id', 'chats.tech_id', 'chats.co_techs', 'chats.outcome'])
     .select(['chats.ticket_id', 'chats.created_ticket_id', 'chats.requested_at', 'chats.completed_at', 'chats.callback_at', 'chats.abandoned_at'])
     .select(['chats.abandon_reason', 'chats.rating', 'chats.rating_comment', 'chats.rated_at'])
-    .select(['pu.name as requester_name', 'co.name as company_name', 'b.name as board_name', 't.name as tech_name'])
     .where('chats.status', '=', 'completed')
     .where(techScopeFilter(tech, 'chats'));
 }
