@@ -3,7 +3,7 @@ import { InvalidCredentials, SignInRefused } from '../errors.js';
 import { passwordSignInOn } from '../db/repositories/sso.js';
 import { clearOldFailures, forgetAttempts, loginKeys, settleAttempts } from './rate-limit.js';
 import type { Limits } from './limits.js';
-import type { Db } from '../db/database.js';
+import type { Db, Tx } from '../db/database.js';
 import type { Ctx } from './context.js';
 import { accountByEmail, deleteSession, insertSession, sessionByHash } from '../db/repositories/people.js';
 import { deleteExpiredTickets, insertLoginTicket, twoFactorRow } from '../db/repositories/account.js';
@@ -35,7 +35,7 @@ export const LOGIN_TICKET_MS = 5 * 60 * 1000;
 export type LoginResult = { step: 'session'; token: string; userId: number } | { step: 'two_factor'; ticket: string; expiresAt: number; userId: number };
 
 /** A new session of the user: its token (the cookie), stored by hash only. */
-export async function startSession(db: Db, kind: 'tech' | 'portal', userId: number, meta: SessionMeta, now: number): Promise<string> {
+export async function startSession(db: Tx, kind: 'tech' | 'portal', userId: number, meta: SessionMeta, now: number): Promise<string> {
   const token = crypto.randomBytes(32).toString('base64url');
   await insertSession(db, {
     token_hash: tokenHash(token),

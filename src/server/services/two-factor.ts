@@ -426,7 +426,13 @@ export async function completeTwoFactorLogin(
   if (!t || Number(t.expires_at) <= ctx.now() || t.active !== 1) throw new TicketInvalid();
   const techId = Number(t.tech_id);
   await asLoginAttempt(ctx, t.email, ip, () => spendSecondFactor(ctx.db, techId, code, ctx.now()));
-  // One session per ticket, whichever node or request comes first.
-  if (!(await takeLoginTicket(ctx.db, hash))) throw new TicketInvalid();
-  return { token: await startSession(ctx.db, 'tech', techId, { ...meta, ip }, ctx.now()), userId: techId };
+  // One session per ticket, whichever node or request comes first. The ticket is taken and the
+  // session started in one transaction: an admin's reset of the tech's two-factor (which deletes
+  // their tickets, then their sessions) either comes first and leaves no ticket to take, or waits
+  // for this to commit and then ends the session it made.
+  const token = await ctx.db.transaction().execute(async (trx) => {
+    if (!(await takeLoginTicket(trx, hash))) throw new TicketInvalid();
+    return startSession(trx, 'tech', techId, { ...meta, ip }, ctx.now());
+  });
+  return { token, userId: techId };
 }
