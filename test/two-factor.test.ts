@@ -535,13 +535,7 @@ describe.each(DIALECTS)('two-factor on %s', (kind) => {
     expect((await passwordStep(t.email)).ticket).toBeTruthy();
     // A console open with their session (the lost phone's, say).
     const socket = await connect(s.url, '/console', t.client);
-    const closed = new Promise<string>((resolve) => {
-      const timer = setTimeout(() => resolve('still open after 10 s'), 10_000);
-      socket.once('disconnect', (reason) => {
-        clearTimeout(timer);
-        resolve(reason);
-      });
-    });
+    const closed = closing(socket);
     try {
       expect((await admin.request('DELETE', `/api/admin/techs/${t.id}/two-factor`)).status).toBe(200);
       expect(await closed).toBe('io server disconnect');

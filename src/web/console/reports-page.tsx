@@ -8,7 +8,7 @@ import { useEffect, useId, useRef, useState, type FormEvent, type ReactNode } fr
 import { useQuery } from '@tanstack/react-query';
 import { api } from '../common/api.js';
 import { ErrorBanner } from '../common/error-banner.js';
-import { formatDateTime, formatDuration } from '../common/format.js';
+import { formatDateTime, formatDuration, viewerZone } from '../common/format.js';
 import { Link } from '../common/router.js';
 import { IdChecklist } from './admin/feedback.js';
 import { BarChart, type ChartBar } from './bar-chart.js';
@@ -36,7 +36,6 @@ type Form = {
   stat: 'median' | 'average';
 };
 
-const browserZone = () => Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
 const ids = (v: string | null) => (v ? v.split(',').map(Number).filter(Boolean) : []);
 
 function formFromUrl(): Form {
@@ -44,7 +43,7 @@ function formFromUrl(): Form {
   return {
     from: p.get('from') ?? '',
     to: p.get('to') ?? '',
-    tz: p.get('tz') ?? browserZone(),
+    tz: p.get('tz') ?? viewerZone(),
     companies: ids(p.get('companies')),
     boards: ids(p.get('boards')),
     techs: ids(p.get('techs')),

@@ -139,8 +139,7 @@ export function SearchPage() {
                 <strong>{r.subject}</strong>
               </Link>
               <div className="muted">
-                {r.requester.name} · {r.company.name} · {r.board.name} ·{' '}
-                {r.techs.length ? r.techs.map((t) => t.name).join(', ') : (r.tech?.name ?? nobodyJoinedShort(r))} ·{' '}
+                {r.requester.name} · {r.company.name} · {r.board.name} · {r.techs.length ? r.techs.map((t) => t.name).join(', ') : nobodyJoinedShort(r)} ·{' '}
                 {OUTCOME_TEXT[r.outcome ?? ''] ?? 'Completed'}
                 {r.rating && <span data-testid="result-rating"> · rated {r.rating.score} of 5</span>} · {formatDateTime(r.completedAt)}
                 {(r.createdTicketId ?? r.ticketId) !== null && ` · ticket #${r.createdTicketId ?? r.ticketId}`}

@@ -31,7 +31,6 @@ export type PendingOfferColumns = {
 /** What decides who may see a chat, write in it and move it: no names, no joins. */
 export type ChatScope = Pick<Chat, 'id' | 'status' | 'requester_id' | 'tech_id' | 'co_techs' | 'board_id' | 'company_id' | 'left_at'>;
 
-/** Without the requester's first message when `firstMessage` is false (search: a join per candidate row). */
 /** Chats with their requester's, company's, board's and lead tech's names. */
 function namedChats(db: Tx) {
   return db
@@ -43,6 +42,7 @@ function namedChats(db: Tx) {
     .select(['pu.name as requester_name', 'co.name as company_name', 'b.name as board_name', 't.name as tech_name']);
 }
 
+/** Chats as their views need them; without the requester's first message when `firstMessage` is false (a join per row). */
 function chatRows(db: Tx, opts: { firstMessage?: boolean } = {}) {
   const named = namedChats(db)
     .leftJoin('chat_offers as o', (j) => j.onRef('o.chat_id', '=', 'chats.id').on('o.status', '=', 'pending'))

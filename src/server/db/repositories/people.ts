@@ -48,9 +48,11 @@ export function deleteSession(db: Tx, tokenHash: string) {
   return db.deleteFrom('sessions').where('token_hash', '=', tokenHash).returning(['user_kind', 'user_id']).executeTakeFirst();
 }
 
-/** Ends every session of a user (deactivated, or a new password). */
-/** Every session of the user, and a tech's logins waiting for their two-factor code (let in by the password of before); how many sessions ended. */
-/** Ends a person's sessions (and a tech's pending two-factor steps); `keepTokenHash`: all but that one. */
+/**
+ * Ends every session of a user (deactivated, a new password, a two-factor reset), and a tech's
+ * logins waiting for their two-factor code (let in by the password of before); with
+ * `keepTokenHash`, all but that session. How many sessions ended.
+ */
 export async function deleteSessionsOf(db: Tx, kind: UserKind, userId: number, keepTokenHash?: string): Promise<number> {
   let q = db.deleteFrom('sessions').where('user_kind', '=', kind).where('user_id', '=', userId);
   if (keepTokenHash !== undefined) q = q.where('token_hash', '<>', keepTokenHash);
