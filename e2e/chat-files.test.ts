@@ -172,8 +172,12 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('files in chat', { timeout: 
     await user.getByTestId('file-picker').setInputFiles({ name: 'payroll.xlsx.txt', mimeType: 'text/plain', buffer: Buffer.from('not for the helpdesk') });
     await user.locator('.message-sending', { hasText: 'payroll.xlsx.txt' }).waitFor();
     await eventually(() => asked).toBe(1);
+    const aborted = user.waitForEvent('requestfailed', (r) => r.url().includes('/files?clientId='));
     await user.getByRole('button', { name: 'Cancel sending payroll.xlsx.txt' }).click();
     await eventually(() => user.locator('.message-sending', { hasText: 'payroll.xlsx.txt' }).count()).toBe(0);
+    // The browser gave the request up: held here, it never reaches the server after that (letting
+    // it go on before the browser's abort reached the route stored the file: a race of the test).
+    await aborted;
     release();
     await user.unroute('**/files?clientId=*');
     const box = user.getByLabel('Message', { exact: true });
