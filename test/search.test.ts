@@ -2,9 +2,12 @@
  * Search over completed chats (db/repositories/search.ts): the page is picked first (on SQLite by
  * streaming matches newest first, or walking the chats), on SQLite on reader worker threads (db/search-reader.ts).
  */
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { searchReader } from '../src/server/db/database.js';
-import { ReaderError } from '../src/server/db/search-reader.js';
+import { READER_PRIORITY, ReaderError } from '../src/server/db/search-reader.js';
 import { deleteSearchDocuments, searchPage, writeSearchDocument, type CompletedChatFilters } from '../src/server/db/repositories/search.js';
 import { loadTechActor, type TechActor } from '../src/server/policies/access.js';
 import { DIALECTS } from './support/databases.js';
@@ -234,6 +237,25 @@ describe.each(DIALECTS)('search on %s', (kind) => {
       const r = await w.techClient.get('/api/console/search?q=plotter');
       expect(r.status).toBe(200);
       expect(r.body.length).toBeGreaterThan(0);
+    });
+
+    it('the reader thread runs below the event loop: nice 10, and in the idle scheduling class where chrt can set it', async () => {
+      expect((await w.techClient.get('/api/console/search?q=plotter')).status).toBe(200);
+      const threads = searchReader(s.ctx.db)!.threads;
+      expect(threads.length).toBeGreaterThan(0);
+      if (process.platform !== 'linux') return;
+      const chrt = spawnSync('chrt', ['--idle', '0', 'true']).status === 0;
+      for (const { tid, policy } of threads) {
+        expect(policy).toBe(chrt ? 'idle' : 'nice');
+        // /proc/<pid>/task/<tid>/stat: field 19 is the nice value (after the command's parentheses).
+        const stat = fs.readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+        expect(Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16])).toBe(READER_PRIORITY.nice);
+        const sched = fs.readFileSync(`/proc/self/task/${tid}/sched`, 'utf8');
+        // SCHED_IDLE is policy 5; SCHED_OTHER 0.
+        expect(Number(/^policy\s*:\s*(\d+)/m.exec(sched)?.[1])).toBe(chrt ? 5 : 0);
+      }
+      // The event loop itself stays as it was.
+      expect(os.getPriority()).toBe(0);
     });
 
     it('a search whose reader fails answers with an error, not a hung request', async () => {

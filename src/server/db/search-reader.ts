@@ -32,18 +32,32 @@ export interface ReaderPool {
   close(): Promise<void>;
   /** The workers running now (tests end one to check that callers get an error, not a hang). */
   readonly workers: readonly Worker[];
+  /** The running workers' threads, once each has reported in. */
+  readonly threads: readonly ReaderThread[];
 }
 
 // Plain JavaScript, evaluated in the worker: no loader or transpiler is needed there.
 const WORKER_SOURCE = `
 const { workerData, parentPort } = require('node:worker_threads');
 const { DatabaseSync } = require('node:sqlite');
-// Below the event loop's priority (Linux: a thread's own nice value, set through its id), so a
-// search on a busy machine yields the CPU to live chat; elsewhere the thread runs as it is.
+// Below the event loop's priority (Linux, set on the thread through its id): first its own nice
+// value, then the idle scheduling class where the system allows it (chrt, util-linux). A thread of
+// that class gives the CPU up the moment live chat's thread wakes, where nice 10 only shortens its
+// turns; it runs whenever nothing else wants the core. Elsewhere the thread runs as it is.
+let tid = 0;
+let policy = 'normal';
 try {
-  const tid = Number(require('node:fs').readlinkSync('/proc/thread-self').split('/').pop());
-  if (workerData.nice && tid > 0) require('node:os').setPriority(tid, workerData.nice);
+  tid = Number(require('node:fs').readlinkSync('/proc/thread-self').split('/').pop());
+  if (workerData.nice && tid > 0) {
+    require('node:os').setPriority(tid, workerData.nice);
+    policy = 'nice';
+  }
+  if (workerData.idle && tid > 0) {
+    require('node:child_process').execFileSync('chrt', ['--idle', '--pid', '0', String(tid)], { stdio: 'ignore', timeout: 5000, env: { PATH: workerData.path } });
+    policy = 'idle';
+  }
 } catch {}
+parentPort.postMessage({ started: { tid, policy } });
 const db = new DatabaseSync(workerData.file, { readOnly: true, timeout: 5000 });
 // db/snippet.ts's function, by its source (self-contained; __name is a transpiler's naming helper).
 var __name = (f) => f;
@@ -80,26 +94,38 @@ parentPort.on('message', (m) => {
 `;
 
 type Job = { id: number; queries: ReadQuery[]; resolve: (rows: unknown[][]) => void; reject: (err: Error) => void };
-type Slot = { worker: Worker; job: Job | null };
+type Slot = { worker: Worker; job: Job | null; started?: ReaderThread };
 
-/** The reader threads' nice value (Linux): searches take the CPU only when live chat leaves it. */
+/** A reader's thread id (Linux) and how it was put below the event loop. */
+export type ReaderThread = { tid: number; policy: 'normal' | 'nice' | 'idle' };
+
+/**
+ * The reader threads' priority (Linux): nice 10, then the idle scheduling class where allowed, so
+ * searches take the CPU only when live chat leaves it (docs/benchmarks.md, issue 15).
+ */
 export const READER_NICE = 10;
+export type ReaderPriority = { nice: number; idle: boolean };
+export const READER_PRIORITY: ReaderPriority = { nice: READER_NICE, idle: true };
 
 /** Error of a statement run by a reader worker, or of the worker itself. */
 export class ReaderError extends Error {}
 
 /** `size` workers reading `file` (a database already in WAL mode). */
-export function startReaderPool(file: string, size: number, nice = READER_NICE): ReaderPool {
+export function startReaderPool(file: string, size: number, priority: ReaderPriority = READER_PRIORITY): ReaderPool {
   const slots: (Slot | null)[] = Array.from({ length: size }, () => null);
   const queue: Job[] = [];
   let nextId = 1;
   let closed = false;
 
   const spawn = (i: number): Slot => {
-    const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { file, nice }, execArgv: [], env: {} });
+    const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { file, ...priority, path: process.env.PATH ?? '' }, execArgv: [], env: {} });
     worker.unref();
     const slot: Slot = { worker, job: null };
-    worker.on('message', (m: { id?: number; rows?: unknown[][]; error?: string }) => {
+    worker.on('message', (m: { id?: number; rows?: unknown[][]; error?: string; started?: ReaderThread }) => {
+      if (m.started) {
+        slot.started = m.started;
+        return;
+      }
       const job = slot.job;
       if (!job || m.id !== job.id) return;
       slot.job = null;
@@ -141,6 +167,9 @@ export function startReaderPool(file: string, size: number, nice = READER_NICE):
   return {
     get workers() {
       return slots.flatMap((s) => (s ? [s.worker] : []));
+    },
+    get threads() {
+      return slots.flatMap((s) => (s?.started ? [s.started] : []));
     },
     read(queries) {
       if (closed) return Promise.reject(new ReaderError('search reader closed'));
