@@ -7,6 +7,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PG_SEARCH_CONNECTIONS, PG_SEARCH_RANDOM_PAGE_COST, pgSearchPool } from '../src/server/db/database.js';
 import { startTestServer, PASSWORD, type TestServer } from './support/server.js';
+import { SEARCHES_PER_TECH } from '../src/server/services/search.js';
 import { loginAs } from './support/http.js';
 
 describe.skipIf(!process.env.DATABASE_URL)('the search connections on PostgreSQL', () => {
@@ -30,9 +31,11 @@ describe.skipIf(!process.env.DATABASE_URL)('the search connections on PostgreSQL
 
   it('carry the searches of the API, at most PG_SEARCH_CONNECTIONS of them open', async () => {
     const w = await s.f.world();
-    const tech = await loginAs(s.url, 'tech', w.tech.email, PASSWORD);
+    const second = await s.f.tech({ boardIds: [w.boardId], companyIds: [w.companyId] });
+    // Two techs, each with as many searches at once as one tech may have in progress.
+    const techs = [await loginAs(s.url, 'tech', w.tech.email, PASSWORD), await loginAs(s.url, 'tech', second.email, PASSWORD)];
     const before = (pgSearchPool(s.ctx.db) as unknown as { totalCount: number }).totalCount;
-    const answers = await Promise.all(Array.from({ length: 8 }, (_, i) => tech.get(`/api/console/search?q=word${i}`)));
+    const answers = await Promise.all(Array.from({ length: 2 * SEARCHES_PER_TECH }, (_, i) => techs[i % 2].get(`/api/console/search?q=word${i}`)));
     for (const r of answers) expect(r.status, r.text).toBe(200);
     const after = (pgSearchPool(s.ctx.db) as unknown as { totalCount: number }).totalCount;
     expect(after).toBeGreaterThan(0);

@@ -10,6 +10,7 @@ import { searchReader } from '../src/server/db/database.js';
 import { READER_PRIORITY, ReaderError } from '../src/server/db/search-reader.js';
 import { deleteSearchDocuments, searchPage, writeSearchDocument, type CompletedChatFilters } from '../src/server/db/repositories/search.js';
 import { loadTechActor, type TechActor } from '../src/server/policies/access.js';
+import { SEARCHES_PER_TECH } from '../src/server/services/search.js';
 import { DIALECTS } from './support/databases.js';
 import { activeChat, completedChat, world, type World } from './support/flows.js';
 import { loginAs, type Client } from './support/http.js';
@@ -206,9 +207,9 @@ describe.each(DIALECTS)('search on %s', (kind) => {
     made.splice(made.length - 3, 3);
   });
 
-  it('searches sent at once all answer, in turn, with the same page', async () => {
-    const all = await Promise.all(Array.from({ length: 6 }, () => w.techClient.get('/api/console/search?q=plotter&limit=5')));
-    expect(all.map((r) => r.status)).toEqual(Array(6).fill(200));
+  it('searches sent at once (as many as a tech may have in progress) all answer, in turn, with the same page', async () => {
+    const all = await Promise.all(Array.from({ length: SEARCHES_PER_TECH }, () => w.techClient.get('/api/console/search?q=plotter&limit=5')));
+    expect(all.map((r) => r.status)).toEqual(Array(SEARCHES_PER_TECH).fill(200));
     expect(new Set(all.map((r) => JSON.stringify(r.body))).size).toBe(1);
     expect(all[0].body.length).toBe(5);
   });
@@ -256,6 +257,51 @@ describe.each(DIALECTS)('search on %s', (kind) => {
       }
       // The event loop itself stays as it was.
       expect(os.getPriority()).toBe(0);
+    });
+
+    it('searches take turns in a bounded line: a tech has at most four in progress, and one whose asker left never runs', async () => {
+      const reader = searchReader(s.ctx.db)!;
+      const read = reader.read;
+      const seen: unknown[][] = [];
+      let open!: () => void;
+      const gate = new Promise<void>((r) => (open = r));
+      (reader as { read: typeof read }).read = async (queries) => {
+        seen.push(queries.flatMap((q) => [...q.parameters, ...(q.snippets ?? [])]));
+        await gate;
+        return read(queries);
+      };
+      const search = (who: Client, q: string, signal?: AbortSignal) =>
+        fetch(`${s.url}/api/console/search?q=${q}`, { headers: { cookie: who.cookieHeader() }, signal });
+      const settle = () => new Promise((r) => setTimeout(r, 100));
+      try {
+        const first = search(w.techClient, 'plotter');
+        await settle();
+        const gone = new AbortController();
+        const left = search(w.techClient, 'zzleft', gone.signal).catch((e: Error) => e);
+        const waiting = [search(w.techClient, 'toner'), search(w.techClient, 'plotter')];
+        await settle();
+        // A fifth of the same tech is refused at once, with the wait; another tech's waits its turn.
+        const fifth = await search(w.techClient, 'plotter');
+        expect(fifth.status).toBe(429);
+        expect(fifth.headers.get('retry-after')).toBe('1');
+        expect((await fifth.json()).error.code).toBe('rate_limited');
+        const other = search(oneCompany, 'plotter');
+        gone.abort();
+        expect(await left).toBeInstanceOf(Error);
+        await settle();
+        // The one that left no longer counts: the tech may search again.
+        const again = search(w.techClient, 'toner');
+        await settle();
+        open();
+        for (const r of await Promise.all([first, ...waiting, other, again])) expect(r.status).toBe(200);
+        // The search whose asker left never reached the reader; the others did.
+        expect(seen.flat()).not.toContain('zzleft');
+        expect(seen.flat()).toContain('toner');
+      } finally {
+        open();
+        (reader as { read: typeof read }).read = read;
+      }
+      expect((await w.techClient.get('/api/console/search?q=plotter')).status).toBe(200);
     });
 
     it('a search whose reader fails answers with an error, not a hung request', async () => {

@@ -89,6 +89,7 @@ export const ERROR_CODES = [
   'webhook_url_refused',
   'webhook_delivery_pending',
   // the server
+  'request_gone',
   'internal',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -12,7 +12,8 @@ import { searchCompletedRows, writeSearchDocument, type CompletedChatFilters } f
 import { listedChat } from './presenters.js';
 import { authorize } from '../policies/rules.js';
 import { PART_MARKS, snippetPart } from '../db/snippet.js';
-import { Turns } from './turns.js';
+import { Turns, TurnsFull } from './turns.js';
+import { RateLimited } from '../errors.js';
 
 export async function indexChat(trx: Tx, dialect: Dialect, chatId: number): Promise<void> {
   const chat = await findChat(trx, chatId);
@@ -39,9 +40,41 @@ function terms(q: string): string[] {
 export const SEARCHES_AT_ONCE: Record<Dialect, number> = { sqlite: 1, postgres: 2 };
 const turns: Record<Dialect, Turns> = { sqlite: new Turns(SEARCHES_AT_ONCE.sqlite), postgres: new Turns(SEARCHES_AT_ONCE.postgres) };
 
-export async function searchCompleted(db: Tx, dialect: Dialect, tech: TechActor, f: SearchFilters) {
+/**
+ * The line is bounded, so a flood (a script, a stolen token) cannot make every other tech wait
+ * behind it: one tech's searches running or waiting on a node, and all searches waiting on it.
+ * Beyond either, a search is refused at once (rate_limited, with a wait); the console sends one
+ * search per submit.
+ */
+export const SEARCHES_PER_TECH = 4;
+export const SEARCHES_WAITING = 64;
+/** Each database's searches in progress per tech (tests run several servers in one process). */
+const inProgress = new WeakMap<object, Map<number, number>>();
+
+/**
+ * The completed chats the tech may see that match. With `signal` (aborted when the request's
+ * connection closes), a search still waiting for its turn leaves the line and never runs.
+ */
+export async function searchCompleted(db: Tx, dialect: Dialect, tech: TechActor, f: SearchFilters, signal?: AbortSignal) {
   authorize(tech, 'search');
   const { q, ...filters } = f;
-  const rows = await turns[dialect].run(() => searchCompletedRows(db, dialect, tech, { ...filters, words: q ? terms(q) : [] }));
-  return rows.map((r) => ({ ...listedChat(r), ...snippetPart(r.snippet) }));
+  const mine = inProgress.get(db) ?? new Map<number, number>();
+  inProgress.set(db, mine);
+  const count = mine.get(tech.id) ?? 0;
+  if (count >= SEARCHES_PER_TECH) throw new RateLimited(1000, `You have ${count} searches running; wait for their results`);
+  mine.set(tech.id, count + 1);
+  try {
+    const rows = await turns[dialect].run(() => searchCompletedRows(db, dialect, tech, { ...filters, words: q ? terms(q) : [] }), {
+      signal,
+      maxWaiting: SEARCHES_WAITING,
+    });
+    return rows.map((r) => ({ ...listedChat(r), ...snippetPart(r.snippet) }));
+  } catch (err) {
+    if (err instanceof TurnsFull) throw new RateLimited(1000, 'Many searches are waiting on this server; try again in a moment');
+    throw err;
+  } finally {
+    const left = (mine.get(tech.id) ?? 1) - 1;
+    if (left > 0) mine.set(tech.id, left);
+    else mine.delete(tech.id);
+  }
 }

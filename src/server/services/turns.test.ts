@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Turns } from './turns.js';
+import { Turns, TurnsFull } from './turns.js';
 
 describe('turns', () => {
   it('runs at most its number at once, the rest in the order they came, and passes on failures without losing a slot', async () => {
@@ -32,5 +32,43 @@ describe('turns', () => {
     expect(started).toEqual([0, 1, 2, 3, 4]);
     expect(most).toBe(2);
     expect(turns.busy).toBe(0);
+  });
+
+  it('a read whose asker went away leaves the line and never runs; the line behind it moves up', async () => {
+    const turns = new Turns(1);
+    let release!: () => void;
+    const ran: string[] = [];
+    const first = turns.run(async () => {
+      ran.push('first');
+      await new Promise<void>((r) => (release = r));
+    });
+    const gone = new AbortController();
+    const second = turns.run(async () => void ran.push('second'), { signal: gone.signal });
+    const third = turns.run(async () => void ran.push('third'));
+    expect(turns.queued).toBe(2);
+    gone.abort(new Error('asker gone'));
+    await expect(second).rejects.toThrow('asker gone');
+    expect(turns.queued).toBe(1);
+    release();
+    await Promise.all([first, third]);
+    expect(ran).toEqual(['first', 'third']);
+    expect(turns.busy).toBe(0);
+    // Already gone before asking: refused at once, nothing runs, no slot is taken.
+    await expect(turns.run(async () => void ran.push('late'), { signal: AbortSignal.abort(new Error('gone')) })).rejects.toThrow('gone');
+    expect(ran).toEqual(['first', 'third']);
+    expect(turns.busy).toBe(0);
+  });
+
+  it('with maxWaiting, a read that would queue behind that many is refused at once; running ones and a free slot are not counted', async () => {
+    const turns = new Turns(1);
+    let release!: () => void;
+    const running = turns.run(() => new Promise<void>((r) => (release = r)), { maxWaiting: 1 });
+    const waiting = turns.run(async () => 'waited', { maxWaiting: 1 });
+    await expect(turns.run(async () => 'refused', { maxWaiting: 1 })).rejects.toBeInstanceOf(TurnsFull);
+    expect(turns.busy).toBe(2);
+    release();
+    await running;
+    expect(await waiting).toBe('waited');
+    expect(await turns.run(async () => 'free', { maxWaiting: 0 })).toBe('free');
   });
 });

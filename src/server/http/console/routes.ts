@@ -22,6 +22,7 @@ import { completeChat, createTicketFromChat, endChat } from '../../services/chat
 import { getChatView, listTransitions, statusBar } from '../../services/chat-queries.js';
 import { addNote, editNote, listNotes } from '../../services/notes.js';
 import { searchCompleted } from '../../services/search.js';
+import { requestGone } from '../request-gone.js';
 import { createTicket, getAttachment, getTicket, listTickets, updateTicket } from '../../services/tickets.js';
 import { setAvailability } from '../../services/admin.js';
 import { directory } from '../../services/directory.js';
@@ -127,8 +128,8 @@ export const consoleRoutes = (ctx: Ctx) => async (root: FastifyInstance) => {
     return { id: req.params.noteId };
   });
 
-  app.get('/search', { schema: { tags, querystring: SearchQuery, response: answers(z.array(V.SearchResult)) } }, async (req) =>
-    searchCompleted(ctx.db, ctx.dialect, techOf(req), req.query),
+  app.get('/search', { schema: { tags, querystring: SearchQuery, response: answers(z.array(V.SearchResult)) } }, async (req, reply) =>
+    searchCompleted(ctx.db, ctx.dialect, techOf(req), req.query, requestGone(reply)),
   );
 
   app.get('/tickets', { schema: { tags, response: answers(z.array(V.TicketSummary)) } }, async (req) => listTickets(ctx, techOf(req)));

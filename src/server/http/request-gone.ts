@@ -1,0 +1,22 @@
+import type { FastifyReply } from 'fastify';
+import { AppError } from '../errors.js';
+
+/** The asker closed the request before its answer was ready (never seen by anyone: its socket is gone). */
+export class RequestGone extends AppError {
+  constructor() {
+    super('request_gone', 'The request was closed before its answer was ready', 499);
+  }
+}
+
+/**
+ * A signal aborted (with RequestGone) when the request's connection closes before its answer was
+ * sent, so work queued for it can be dropped (services/search.ts: a search waiting for its turn).
+ */
+export function requestGone(reply: FastifyReply): AbortSignal {
+  const gone = new AbortController();
+  const res = reply.raw;
+  res.once('close', () => {
+    if (!res.writableEnded) gone.abort(new RequestGone());
+  });
+  return gone.signal;
+}
