@@ -119,4 +119,37 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('Tech Console search and not
     expect(await results.first().getByTestId('snippet-in').textContent()).toBe('In a note:');
     expect(t.dialogs).toEqual([]);
   });
+
+  it('a search given up for a newer one is closed, so the server never runs it if it still waits; the newer one is shown', async () => {
+    const w = await world(s);
+    const keyboard = await activeChat(w, 'Sticky keys');
+    expect((await w.techClient.post(`/api/console/chats/${keyboard}/end`, { outcome: 'ended' })).status).toBe(200);
+    const t = await techPage(await b.newContext(), w.tech.email);
+    await navTo(t.page, 'Search');
+    const results = t.page.getByTestId('search-result');
+    await eventually(() => results.count()).toBeGreaterThan(0);
+    // The first search is held on its way, as a slow one waiting for its turn would be.
+    let held = 0;
+    let release!: () => void;
+    const released = new Promise<void>((r) => (release = r));
+    await t.page.route('**/api/console/search?q=zzslow*', async (route) => {
+      held++;
+      await released;
+      await route.continue().catch(() => {});
+    });
+    await t.page.getByLabel('Words').fill('zzslow');
+    await t.page.getByRole('button', { name: 'Search', exact: true }).click();
+    await eventually(() => held).toBe(1);
+    const givenUp = t.page.waitForEvent('requestfailed', (r) => r.url().includes('q=zzslow'));
+    await t.page.getByLabel('Words').fill('sticky');
+    await t.page.getByRole('button', { name: 'Search', exact: true }).click();
+    // The browser closed the first request: on the server its search leaves the line (test/search).
+    expect((await givenUp).failure()?.errorText).toMatch(/abort/i);
+    await eventually(() => results.count()).toBe(1);
+    expect(await results.first().textContent()).toContain('Sticky keys');
+    release();
+    await t.page.unroute('**/api/console/search?q=zzslow*');
+    expect(await t.page.locator('.banner-error').count()).toBe(0);
+    expect(t.dialogs).toEqual([]);
+  });
 });

@@ -6,7 +6,7 @@ import { Kysely, PostgresDialect, SqliteDialect, sql, type Transaction } from 'k
 import type { Database } from './schema.js';
 import { openSqlite, sqliteErrorCode, type SqliteConnection, type SqliteStatement } from './sqlite-driver.js';
 import { FALLBACK_PAGES, startWalCheckpointer, type Checkpointer } from './wal-checkpointer.js';
-import { startReaderPool, type ReaderPool } from './search-reader.js';
+import { READER_NICE, startReaderPool, type ReaderPool } from './search-reader.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 export type Db = Kysely<Database>;
@@ -105,8 +105,10 @@ export function openDatabase(opts: {
     // (db/search-reader.ts; docs/benchmarks.md, issue 15).
     readers = startReaderPool(file, SEARCH_READERS);
     // Reports read a year of chats in seconds: on a thread of their own, so a search (or live
-    // chat) never waits behind one (services/reports.ts).
-    reportReaders = startReaderPool(file, REPORT_READERS);
+    // chat) never waits behind one (services/reports.ts). At nice 10 but not in the idle class: on
+    // a saturated CPU that class would stretch a report of seconds into minutes, its read snapshot
+    // keeping the log from starting over all that time.
+    reportReaders = startReaderPool(file, REPORT_READERS, { nice: READER_NICE, idle: false });
   } catch (err) {
     database?.close();
     lock.close();
@@ -162,7 +164,7 @@ export function searchReader(db: Kysely<any>): ReaderPool | null {
   return readerPools.get(db.getExecutor().adapter) ?? null;
 }
 
-/** The worker thread that runs reports on SQLite: one, apart from search's, at the same low priority. */
+/** The worker thread that runs reports on SQLite: one, apart from search's, at nice 10 (not in the idle class). */
 export const REPORT_READERS = 1;
 const reportPools = new WeakMap<object, ReaderPool>();
 

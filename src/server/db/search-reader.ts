@@ -48,15 +48,19 @@ let tid = 0;
 let policy = 'normal';
 try {
   tid = Number(require('node:fs').readlinkSync('/proc/thread-self').split('/').pop());
-  if (workerData.nice && tid > 0) {
+} catch {}
+if (tid > 0 && workerData.nice) {
+  try {
     require('node:os').setPriority(tid, workerData.nice);
     policy = 'nice';
-  }
-  if (workerData.idle && tid > 0) {
+  } catch {}
+}
+if (tid > 0 && workerData.idle) {
+  try {
     require('node:child_process').execFileSync('chrt', ['--idle', '--pid', '0', String(tid)], { stdio: 'ignore', timeout: 5000, env: { PATH: workerData.path } });
     policy = 'idle';
-  }
-} catch {}
+  } catch {}
+}
 parentPort.postMessage({ started: { tid, policy } });
 const db = new DatabaseSync(workerData.file, { readOnly: true, timeout: 5000 });
 // db/snippet.ts's function, by its source (self-contained; __name is a transpiler's naming helper).
@@ -186,7 +190,7 @@ export function startReaderPool(file: string, size: number, priority: ReaderPrio
         slots.map(async (slot) => {
           if (!slot) return;
           const stopped = new Promise<void>((resolve) => {
-            slot.worker.once('message', () => resolve());
+            slot.worker.on('message', (m: { stopped?: boolean }) => m.stopped && resolve());
             slot.worker.once('exit', () => resolve());
           });
           if (!slot.job) slot.worker.postMessage('stop');

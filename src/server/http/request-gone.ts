@@ -15,8 +15,11 @@ export class RequestGone extends AppError {
 export function requestGone(reply: FastifyReply): AbortSignal {
   const gone = new AbortController();
   const res = reply.raw;
-  res.once('close', () => {
-    if (!res.writableEnded) gone.abort(new RequestGone());
-  });
+  // Gone before the handler asked (while the session was checked): its 'close' has been and gone.
+  if (res.destroyed && !res.writableEnded) gone.abort(new RequestGone());
+  else
+    res.once('close', () => {
+      if (!res.writableEnded) gone.abort(new RequestGone());
+    });
   return gone.signal;
 }

@@ -3,7 +3,7 @@
  * text search (db/repositories/search.ts). The index holds subject, messages and notes of each
  * completed chat.
  */
-import type { Dialect, Tx } from '../db/database.js';
+import type { Db, Dialect, Tx } from '../db/database.js';
 import type { TechActor } from '../policies/access.js';
 import { findChat } from '../db/repositories/chats.js';
 import { messageBodies } from '../db/repositories/messages.js';
@@ -51,11 +51,16 @@ export const SEARCHES_WAITING = 64;
 /** Each database's searches in progress per tech (tests run several servers in one process). */
 const inProgress = new WeakMap<object, Map<number, number>>();
 
+/** The tech's searches running or waiting on this node (tests). */
+export const searchesInProgress = (db: Db, techId: number): number => inProgress.get(db)?.get(techId) ?? 0;
+/** Searches waiting for their turn on this node (tests). */
+export const searchesWaiting = (dialect: Dialect): number => turns[dialect].queued;
+
 /**
  * The completed chats the tech may see that match. With `signal` (aborted when the request's
  * connection closes), a search still waiting for its turn leaves the line and never runs.
  */
-export async function searchCompleted(db: Tx, dialect: Dialect, tech: TechActor, f: SearchFilters, signal?: AbortSignal) {
+export async function searchCompleted(db: Db, dialect: Dialect, tech: TechActor, f: SearchFilters, signal?: AbortSignal) {
   authorize(tech, 'search');
   const { q, ...filters } = f;
   const mine = inProgress.get(db) ?? new Map<number, number>();

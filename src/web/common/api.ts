@@ -23,8 +23,11 @@ export function onTwoFactorRequired(fn: (() => void) | null) {
   twoFactorRequired = fn;
 }
 
-/** `body`: sent as JSON, or as itself with its own type when it is a file. */
-export async function apiRequest<T>(method: string, path: string, body?: unknown): Promise<T> {
+/**
+ * `body`: sent as JSON, or as itself with its own type when it is a file. `signal` (a query's, when
+ * it is given up) closes the request, so the server drops work still waiting for it (a search).
+ */
+export async function apiRequest<T>(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<T> {
   let res: Response;
   const file = body instanceof Blob ? body : null;
   const headers: Record<string, string> = { accept: 'application/json' };
@@ -33,8 +36,9 @@ export async function apiRequest<T>(method: string, path: string, body?: unknown
   if (file) headers['content-type'] = file.type || 'application/octet-stream';
   else if (body !== undefined) headers['content-type'] = 'application/json';
   try {
-    res = await fetch(path, { method, credentials: 'same-origin', headers, body: file ?? (body === undefined ? undefined : JSON.stringify(body)) });
-  } catch {
+    res = await fetch(path, { method, credentials: 'same-origin', headers, body: file ?? (body === undefined ? undefined : JSON.stringify(body)), signal });
+  } catch (err) {
+    if (signal?.aborted) throw err;
     throw new ApiError(0, 'network', 'The server cannot be reached. Check your connection and try again.');
   }
   const text = await res.text();
@@ -54,7 +58,7 @@ export async function apiRequest<T>(method: string, path: string, body?: unknown
 }
 
 export const api = {
-  get: <T>(path: string) => apiRequest<T>('GET', path),
+  get: <T>(path: string, opts: { signal?: AbortSignal } = {}) => apiRequest<T>('GET', path, undefined, opts.signal),
   // POST always sends a JSON body: Fastify refuses an empty body declared as JSON.
   post: <T>(path: string, body: unknown = {}) => apiRequest<T>('POST', path, body),
   put: <T>(path: string, body: unknown = {}) => apiRequest<T>('PUT', path, body),

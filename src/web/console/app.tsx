@@ -233,7 +233,7 @@ function HomePage({ me }: { me: Me }) {
   // The tech's own latest work, for picking up where they left off.
   const recent = useQuery({
     queryKey: keys.search(`techId=${me.id}&limit=5`),
-    queryFn: () => api.get<SearchResult[]>(`/api/console/search?techId=${me.id}&limit=5`),
+    queryFn: ({ signal }) => api.get<SearchResult[]>(`/api/console/search?techId=${me.id}&limit=5`, { signal }),
   });
   return (
     <main className="app-main" id="main">

@@ -43,7 +43,7 @@ export function SearchPage() {
   const [form, setForm] = useState<Filters>(fromUrl);
   // The query that ran is kept in the address, so Back from a result returns to the same list.
   const [query, setQuery] = useState(() => toQuery(fromUrl()));
-  const results = useQuery({ queryKey: keys.search(query), queryFn: () => api.get<SearchResult[]>(`/api/console/search?${query}`) });
+  const results = useQuery({ queryKey: keys.search(query), queryFn: ({ signal }) => api.get<SearchResult[]>(`/api/console/search?${query}`, { signal }) });
   const set = (k: keyof Filters) => (e: { target: { value: string } }) => setForm((f) => ({ ...f, [k]: e.target.value }));
   const submit = (e: FormEvent) => {
     e.preventDefault();
