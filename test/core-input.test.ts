@@ -269,6 +269,9 @@ describe.each(DIALECTS)('auth on %s', (kind) => {
     });
     expect(r.status).toBe(403);
     expect((await r.json()).error.code).toBe('bad_origin');
+    // The refusal carries the security headers like every answer.
+    expect(r.headers.get('x-frame-options')).toBe('DENY');
+    expect(r.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
     const same = await fetch(`${s.url}/api/auth/portal/login`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', origin: s.url },

@@ -96,15 +96,6 @@ export async function buildApp(ctx: Ctx, opts: { logger: boolean | object; redis
     return sendSpa(req, reply as never);
   });
 
-  // State-changing requests from a browser must come from our own pages. One with an API token
-  // is judged by the token alone, never by a cookie (http/session.ts), so it may come from anywhere.
-  app.addHook('onRequest', async (req, reply) => {
-    if (req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS') return;
-    if (bearerSecret(req.raw) !== null) return;
-    if (!requestOriginAllowed(req.raw, ctx.config.trustProxy, ctx.config.allowedOrigins)) {
-      return reply.status(403).send({ error: { code: 'bad_origin', message: 'Cross-origin request refused' } });
-    }
-  });
   // Security headers. The pages load only their own scripts, styles and connections: no inline
   // script is allowed anywhere (the browser tests run under this policy).
   const securityHeaders = helmet({
@@ -133,6 +124,16 @@ export async function buildApp(ctx: Ctx, opts: { logger: boolean | object; redis
   // Built once and applied as one plain hook: @fastify/helmet built helmet's middleware again for
   // every request (its directives parsed each time), about 40 us a request in a CPU profile.
   app.addHook('onRequest', (req, reply, done) => securityHeaders(req.raw, reply.raw, (err) => done(err as Error | undefined)));
+  // State-changing requests from a browser must come from our own pages (after the security
+  // headers, so a refusal carries them too). One with an API token
+  // is judged by the token alone, never by a cookie (http/session.ts), so it may come from anywhere.
+  app.addHook('onRequest', async (req, reply) => {
+    if (req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS') return;
+    if (bearerSecret(req.raw) !== null) return;
+    if (!requestOriginAllowed(req.raw, ctx.config.trustProxy, ctx.config.allowedOrigins)) {
+      return reply.status(403).send({ error: { code: 'bad_origin', message: 'Cross-origin request refused' } });
+    }
+  });
   app.addHook('onSend', async (req, reply, payload) => {
     if (req.protocol === 'https') reply.header('Strict-Transport-Security', 'max-age=31536000; includeSubDomains');
     return payload;
