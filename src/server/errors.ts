@@ -57,6 +57,13 @@ export class TokenScope extends AppError {
   }
 }
 
+/** The asker closed the request before its answer was ready (never seen by anyone: its socket is gone). */
+export class RequestGone extends AppError {
+  constructor() {
+    super('request_gone', 'The request was closed before its answer was ready', 499);
+  }
+}
+
 export class RateLimited extends AppError {
   constructor(retryAfterMs: number, message = 'Too many attempts, try again later') {
     super('rate_limited', message, 429, { retryAfterMs });

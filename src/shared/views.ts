@@ -117,11 +117,11 @@ export const TechChatDetail = TechChatView.extend({ requesterOnline: z.boolean()
 /** A new request or a chat from a ticket: the open one comes back when there is one. */
 export const RequestedChat = z.object({ existing: z.boolean(), chat: PortalChatView });
 export const EndedChat = TechChatView.extend({ ticketId: id.nullable() });
-/** `snippetIn`: where the snippet's first match is (null for chats indexed before it was recorded). */
 /**
  * A completed chat in a list of them (search, a tech's latest chats): what the list shows, and the
  * id that opens the whole chat (`GET /api/console/chats/{id}`). `snippet`: where the words matched
- * (they are marked \u0002…\u0003), in the subject, a message or a note (`snippetIn`).
+ * (they are marked \u0002…\u0003), in the subject, a message or a note (`snippetIn`: where the
+ * first match is; null for chats indexed before it was recorded).
  */
 export const SearchResult = ChatViewBase.pick({
   id: true,

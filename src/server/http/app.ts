@@ -124,9 +124,9 @@ export async function buildApp(ctx: Ctx, opts: { logger: boolean | object; redis
   // Built once and applied as one plain hook: @fastify/helmet built helmet's middleware again for
   // every request (its directives parsed each time), about 40 us a request in a CPU profile.
   app.addHook('onRequest', (req, reply, done) => securityHeaders(req.raw, reply.raw, (err) => done(err as Error | undefined)));
-  // State-changing requests from a browser must come from our own pages (after the security
-  // headers, so a refusal carries them too). One with an API token
-  // is judged by the token alone, never by a cookie (http/session.ts), so it may come from anywhere.
+  // State-changing requests from a browser must come from our own pages; checked after the security
+  // headers are set, so a refusal carries them too. One with an API token is judged by the token
+  // alone, never by a cookie (http/session.ts), so it may come from anywhere.
   app.addHook('onRequest', async (req, reply) => {
     if (req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS') return;
     if (bearerSecret(req.raw) !== null) return;

@@ -1,12 +1,5 @@
 import type { FastifyReply } from 'fastify';
-import { AppError } from '../errors.js';
-
-/** The asker closed the request before its answer was ready (never seen by anyone: its socket is gone). */
-export class RequestGone extends AppError {
-  constructor() {
-    super('request_gone', 'The request was closed before its answer was ready', 499);
-  }
-}
+import { RequestGone } from '../errors.js';
 
 /**
  * A signal aborted (with RequestGone) when the request's connection closes before its answer was

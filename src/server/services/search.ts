@@ -63,8 +63,8 @@ export const searchesWaiting = (dialect: Dialect): number => turns[dialect].queu
 export async function searchCompleted(db: Db, dialect: Dialect, tech: TechActor, f: SearchFilters, signal?: AbortSignal) {
   authorize(tech, 'search');
   const { q, ...filters } = f;
-  const mine = inProgress.get(db) ?? new Map<number, number>();
-  inProgress.set(db, mine);
+  let mine = inProgress.get(db);
+  if (!mine) inProgress.set(db, (mine = new Map()));
   const count = mine.get(tech.id) ?? 0;
   if (count >= SEARCHES_PER_TECH) throw new RateLimited(1000, `You have ${count} searches running; wait for their results`);
   mine.set(tech.id, count + 1);
