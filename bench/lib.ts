@@ -119,10 +119,10 @@ export function spawnProductServer(dataDir: string, extraEnv: Record<string, str
 }
 
 /** The bare relay; with `db`, the storing relay writing to that SQLite file (bench/relay-server.ts). */
-export function spawnRelayServer(db?: string) {
+export function spawnRelayServer(db?: string, env: Record<string, string> = {}) {
   // BENCH_STORING_RELAY_WRITER=thread: the storing relay commits on a worker thread.
   const writer: Record<string, string> = process.env.BENCH_STORING_RELAY_WRITER ? { RELAY_WRITER: process.env.BENCH_STORING_RELAY_WRITER } : {};
-  return spawnNode('bench/relay-server.ts', { PORT: '0', ...(db ? { RELAY_DB: db, ...writer } : {}) });
+  return spawnNode('bench/relay-server.ts', { PORT: '0', ...(db ? { RELAY_DB: db, ...writer } : {}), ...env });
 }
 
 /** Resident set size of a process in MB, from /proc (Linux). */

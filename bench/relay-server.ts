@@ -12,14 +12,30 @@
  * copy; only after the commit is it acknowledged and emitted. No auth, no access rule, no
  * validation, no events: what separates it from the bare relay is durability alone, the floor under
  * the product's latency on this machine (docs/benchmarks.md).
+ *
+ * With `RELAY_SEARCH_ANSWER=<file>`, `GET /api/console/search` answers that file's bytes (a search
+ * answer the product gave), gzipped for a client that takes gzip, as the product does: the least
+ * that answering a search over HTTP takes of an event loop, with no search behind it
+ * (bench/search.ts, the floor under the chat ratio while techs search).
  */
+import fs from 'node:fs';
 import http from 'node:http';
+import zlib from 'node:zlib';
 import { Worker } from 'node:worker_threads';
 import { Server } from 'socket.io';
 import { openSqlite } from '../src/server/db/sqlite-driver.js';
 import { BACKSTOP_PAGES, startWalCheckpointer } from '../src/server/db/wal-checkpointer.js';
 
+const searchAnswer = process.env.RELAY_SEARCH_ANSWER ? fs.readFileSync(process.env.RELAY_SEARCH_ANSWER) : null;
+const searchAnswerGzip = searchAnswer && zlib.gzipSync(searchAnswer, { level: 1 });
+
 const server = http.createServer((req, res) => {
+  if (searchAnswer && searchAnswerGzip && req.method === 'GET' && req.url?.startsWith('/api/console/search?')) {
+    const gzip = /\bgzip\b/.test(req.headers['accept-encoding'] ?? '');
+    const headers = { 'content-type': 'application/json; charset=utf-8', vary: 'accept-encoding', ...(gzip ? { 'content-encoding': 'gzip' } : {}) };
+    res.writeHead(200, headers).end(gzip ? searchAnswerGzip : searchAnswer);
+    return;
+  }
   if (req.method !== 'POST' || req.url !== '/broadcast') {
     res.writeHead(404).end();
     return;

@@ -143,11 +143,13 @@ function headline(name: Name, r: any): Record<string, unknown> {
         sqliteMaxP95Ms: r.sqlite?.maxP95Ms,
         postgresMaxP95Ms: r.postgres?.maxP95Ms,
         // Pooled over the alternations since 2026-12-04 23:00 (bench/search.ts); the worse quiet phase before.
-        chatP99QuietMs: r.sqlite && (r.sqlite.chat.quietMs.pooled?.p99 ?? Math.max(r.sqlite.chat.quietMs.before.p99, r.sqlite.chat.quietMs.after.p99)),
-        chatP99SearchingMs: r.sqlite?.chat.whileSearchingMs.p99,
-        chatP99Ratio: r.sqlite?.chat.p99Ratio,
-        chatP99RatioFirstCycle: r.sqlite?.chat.p99RatioFirstCycle,
-        relayBesideOneCoreRatio: r.sqlite?.chat.floor?.p99Ratio,
+        chatP99QuietMs: r.sqlite?.chat && (r.sqlite.chat.quietMs.pooled?.p99 ?? Math.max(r.sqlite.chat.quietMs.before.p99, r.sqlite.chat.quietMs.after.p99)),
+        chatP99SearchingMs: r.sqlite?.chat?.whileSearchingMs.p99,
+        chatP99Ratio: r.sqlite?.chat?.p99Ratio,
+        chatP99RatioFirstCycle: r.sqlite?.chat?.p99RatioFirstCycle,
+        relayBesideOneCoreRatio: r.sqlite?.chat?.floor?.p99Ratio,
+        relayAnsweringSearchesRatio: r.sqlite?.chat?.floorAnsweringSearches?.p99Ratio,
+        searchesPerS: r.sqlite?.chat?.searchesPerS,
         eventLoopMsPerSearch: { sqlite: r.sqlite?.eventLoopMsPerSearch, postgres: r.postgres?.eventLoopMsPerSearch },
       };
     case 'web':

@@ -4,15 +4,16 @@
  *
  * SQLite in WAL mode lets readers run beside the one writer, each reader seeing everything committed
  * when its statement began, so these connections see a chat the moment its commit returns. Each
- * worker opens the database file read-only with the server's driver, node:sqlite
- * (db/sqlite-driver.ts), keeps its compiled statements and runs one batch of statements at a time,
- * in one read transaction (one snapshot for the batch).
+ * worker (db/search-reader-worker.ts) opens the database file read-only with the server's driver,
+ * node:sqlite (db/sqlite-driver.ts), keeps its compiled statements and runs one batch of statements
+ * at a time, in one read transaction (one snapshot for the batch). For a search's last batch it
+ * also builds the search's answer (`results`), so the event loop only sends it.
  *
  * A statement that throws rejects its caller's promise with the error's message; a worker that dies
  * rejects what it was running and is started again on the next call.
  */
 import { Worker } from 'node:worker_threads';
-import { snippetOf } from './snippet.js';
+import type { WrittenJson } from '../services/search-results.js';
 
 /**
  * One statement and its parameters, as Kysely compiles them; with `snippets` (the words searched),
@@ -20,15 +21,15 @@ import { snippetOf } from './snippet.js';
  */
 export type ReadQuery = { sql: string; parameters: readonly unknown[]; snippets?: string[] };
 
-/** Rows with `body` given `snippet` instead, when words are given (`ReadQuery.snippets`). */
-export function withSnippets(rows: unknown[], words: string[] | undefined): unknown[] {
-  if (!words) return rows;
-  return (rows as { body: string }[]).map(({ body, ...r }) => ({ ...r, snippet: snippetOf(body, words) }));
-}
-
 export interface ReaderPool {
   /** Runs the statements in order, in one read transaction, and gives each one's rows. */
   read(queries: ReadQuery[]): Promise<unknown[][]>;
+  /**
+   * A search's page: its chats' rows, then (words searched) their bodies cut into snippets, in one
+   * read transaction; gives the search's answer as UTF-8 JSON (services/search-results.ts),
+   * gzipped when `gzip`.
+   */
+  results(queries: ReadQuery[], ids: number[], gzip: boolean): Promise<WrittenJson>;
   close(): Promise<void>;
   /** The workers running now (tests end one to check that callers get an error, not a hang). */
   readonly workers: readonly Worker[];
@@ -36,68 +37,7 @@ export interface ReaderPool {
   readonly threads: readonly ReaderThread[];
 }
 
-// Plain JavaScript, evaluated in the worker: no loader or transpiler is needed there.
-const WORKER_SOURCE = `
-const { workerData, parentPort } = require('node:worker_threads');
-const { DatabaseSync } = require('node:sqlite');
-// Below the event loop's priority (Linux, set on the thread through its id): first its own nice
-// value, then the idle scheduling class where the system allows it (chrt, util-linux). A thread of
-// that class gives the CPU up the moment live chat's thread wakes, where nice 10 only shortens its
-// turns; it runs whenever nothing else wants the core. Elsewhere the thread runs as it is.
-let tid = 0;
-let policy = 'normal';
-try {
-  tid = Number(require('node:fs').readlinkSync('/proc/thread-self').split('/').pop());
-} catch {}
-if (tid > 0 && workerData.nice) {
-  try {
-    require('node:os').setPriority(tid, workerData.nice);
-    policy = 'nice';
-  } catch {}
-}
-if (tid > 0 && workerData.idle) {
-  try {
-    require('node:child_process').execFileSync('chrt', ['--idle', '--pid', '0', String(tid)], { stdio: 'ignore', timeout: 5000, env: { PATH: workerData.path } });
-    policy = 'idle';
-  } catch {}
-}
-parentPort.postMessage({ started: { tid, policy } });
-const db = new DatabaseSync(workerData.file, { readOnly: true, timeout: 5000 });
-// db/snippet.ts's function, by its source (self-contained; __name is a transpiler's naming helper).
-var __name = (f) => f;
-const snippetOf = (${snippetOf.toString()});
-const withSnippets = (rows, words) => (words ? rows.map(({ body, ...r }) => ({ ...r, snippet: snippetOf(body, words) })) : rows);
-const cache = new Map();
-const statement = (text) => {
-  let s = cache.get(text);
-  if (!s) {
-    s = db.prepare(text);
-    cache.set(text, s);
-    if (cache.size > 200) cache.delete(cache.keys().next().value);
-  }
-  return s;
-};
-parentPort.on('message', (m) => {
-  if (m === 'stop') {
-    db.close();
-    parentPort.postMessage({ stopped: true });
-    return;
-  }
-  try {
-    db.exec('begin');
-    try {
-      const out = m.queries.map((q) => withSnippets(statement(q.sql).all(...q.parameters), q.snippets));
-      parentPort.postMessage({ id: m.id, rows: out });
-    } finally {
-      db.exec('commit');
-    }
-  } catch (err) {
-    parentPort.postMessage({ id: m.id, error: String((err && err.message) || err) });
-  }
-});
-`;
-
-type Job = { id: number; queries: ReadQuery[]; resolve: (rows: unknown[][]) => void; reject: (err: Error) => void };
+type Job = { id: number; queries: ReadQuery[]; results?: number[]; gzip?: boolean; resolve: (answer: unknown) => void; reject: (err: Error) => void };
 type Slot = { worker: Worker; job: Job | null; started?: ReaderThread };
 
 /** A reader's thread id (Linux) and how it was put below the event loop. */
@@ -111,6 +51,14 @@ export const READER_NICE = 10;
 export type ReaderPriority = { nice: number; idle: boolean };
 export const READER_PRIORITY: ReaderPriority = { nice: READER_NICE, idle: true };
 
+/**
+ * The worker's module: compiled beside this one (dist/), or its TypeScript source where the server
+ * runs from source (the tests), loaded through tsx.
+ */
+const WORKER = import.meta.url.endsWith('.ts')
+  ? { url: new URL('./search-reader-worker.ts', import.meta.url), execArgv: ['--import', 'tsx'] }
+  : { url: new URL('./search-reader-worker.js', import.meta.url), execArgv: [] };
+
 /** Error of a statement run by a reader worker, or of the worker itself. */
 export class ReaderError extends Error {}
 
@@ -122,10 +70,10 @@ export function startReaderPool(file: string, size: number, priority: ReaderPrio
   let closed = false;
 
   const spawn = (i: number): Slot => {
-    const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { file, ...priority, path: process.env.PATH ?? '' }, execArgv: [], env: {} });
+    const worker = new Worker(WORKER.url, { workerData: { file, ...priority, path: process.env.PATH ?? '' }, execArgv: WORKER.execArgv, env: {} });
     worker.unref();
     const slot: Slot = { worker, job: null };
-    worker.on('message', (m: { id?: number; rows?: unknown[][]; error?: string; started?: ReaderThread }) => {
+    worker.on('message', (m: { id?: number; rows?: unknown[][]; json?: WrittenJson; error?: string; started?: ReaderThread }) => {
       if (m.started) {
         slot.started = m.started;
         return;
@@ -134,7 +82,7 @@ export function startReaderPool(file: string, size: number, priority: ReaderPrio
       if (!job || m.id !== job.id) return;
       slot.job = null;
       if (m.error !== undefined) job.reject(new ReaderError(m.error));
-      else job.resolve(m.rows!);
+      else job.resolve(m.json ?? m.rows);
       pump();
     });
     const gone = (err: unknown) => {
@@ -164,8 +112,23 @@ export function startReaderPool(file: string, size: number, priority: ReaderPrio
       }
       const job = queue.shift()!;
       slot.job = job;
-      slot.worker.postMessage({ id: job.id, queries: job.queries });
+      slot.worker.postMessage({ id: job.id, queries: job.queries, results: job.results, gzip: job.gzip });
     }
+  };
+
+  const run = (queries: ReadQuery[], answer?: { ids: number[]; gzip: boolean }) => {
+    if (closed) return Promise.reject(new ReaderError('search reader closed'));
+    return new Promise<unknown>((resolve, reject) => {
+      queue.push({
+        id: nextId++,
+        queries: queries.map((q) => ({ sql: q.sql, parameters: [...q.parameters], snippets: q.snippets })),
+        results: answer?.ids,
+        gzip: answer?.gzip,
+        resolve,
+        reject,
+      });
+      pump();
+    });
   };
 
   return {
@@ -176,11 +139,10 @@ export function startReaderPool(file: string, size: number, priority: ReaderPrio
       return slots.flatMap((s) => (s?.started ? [s.started] : []));
     },
     read(queries) {
-      if (closed) return Promise.reject(new ReaderError('search reader closed'));
-      return new Promise((resolve, reject) => {
-        queue.push({ id: nextId++, queries: queries.map((q) => ({ sql: q.sql, parameters: [...q.parameters], snippets: q.snippets })), resolve, reject });
-        pump();
-      });
+      return run(queries) as Promise<unknown[][]>;
+    },
+    results(queries, ids, gzip) {
+      return run(queries, { ids, gzip }) as Promise<WrittenJson>;
     },
     async close() {
       if (closed) return;

@@ -1,8 +1,6 @@
 /**
- * Search snippets (db/repositories/search.ts), cut from a chat's search document.
- *
- * `snippetOf` is self-contained, names nothing outside itself: the SQLite search reader workers
- * run its source (db/search-reader.ts), so that cutting snippets stays off the event loop.
+ * Search snippets (db/repositories/search.ts), cut from a chat's search document: on SQLite by the
+ * search reader's thread (db/search-reader-worker.ts), so that cutting them stays off the event loop.
  */
 
 /** Marks around matched words in snippets; never HTML, so the client renders them as text. */
@@ -44,7 +42,6 @@ export function snippetOf(document: string, words: string[], tokens = 16): strin
   }
   const src = base ? body.slice(base) : body;
   // Letters folded as FTS5's `unicode61 remove_diacritics 2` folds them: lower case, no accents.
-  // (No named inner function: a transpiler may wrap those in helpers the workers do not have.)
   const folded = words.map((w) => w.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase());
   // Past the match only a snippet's length is needed: the rest is left uncut.
   const text = near !== undefined && src.length > near + 400 ? src.slice(0, near + 400) : src;
@@ -73,4 +70,10 @@ export function snippetPart(snippet: string | null): { snippet: string | null; s
   if (!snippet) return { snippet, snippetIn: null };
   const kind = (Object.keys(PART_MARKS) as SnippetPart[]).find((k) => PART_MARKS[k] === snippet[0]);
   return kind ? { snippet: snippet.slice(1), snippetIn: kind } : { snippet, snippetIn: null };
+}
+
+/** Rows with `body` given `snippet` instead, when words are given (a search's bodies: `ReadQuery.snippets`). */
+export function withSnippets(rows: unknown[], words: string[] | undefined): unknown[] {
+  if (!words) return rows;
+  return (rows as { body: string }[]).map(({ body, ...r }) => ({ ...r, snippet: snippetOf(body, words) }));
 }

@@ -6,6 +6,8 @@
  * request. Measured cost: about 4 µs per chat view (5.5 ms for a 1,500-chat status bar, next to
  * 7.9 ms for JSON.stringify itself).
  */
+import type { FastifyReply } from 'fastify';
+import type { WrittenJson } from '../services/search-results.js';
 import { z } from 'zod';
 import { ErrorBody } from '../../shared/views.js';
 
@@ -19,4 +21,33 @@ export const FileDownload = z.string().describe('The file, sent with Content-Dis
 /** Either of two answers: the open chat found again (200) or a new one (201). */
 export function foundOrCreated<S extends z.ZodType>(schema: S) {
   return { 200: schema, 201: schema, '4xx': ErrorBody };
+}
+
+/**
+ * An answer the server already checked against the route's schema and wrote as UTF-8 JSON on
+ * another thread (a search on SQLite: services/search-results.ts) goes out as those bytes; any
+ * other answer is given back for Fastify to check and write.
+ */
+export function sendWritten<T>(reply: FastifyReply, answer: T | WrittenJson): T | FastifyReply {
+  if (!isWritten(answer)) return answer;
+  const { bytes, gzip } = answer;
+  // Whether it was gzipped depends on the request's Accept-Encoding.
+  reply.header('vary', 'accept-encoding');
+  if (gzip) reply.header('content-encoding', 'gzip');
+  return reply.type('application/json; charset=utf-8').send(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+}
+
+const isWritten = (a: unknown): a is WrittenJson => typeof a === 'object' && a !== null && (a as WrittenJson).bytes instanceof Uint8Array;
+
+/** Whether the request's Accept-Encoding takes gzip (named, or `*`, and not with q=0). */
+export function acceptsGzip(header: string | undefined): boolean {
+  let star = false;
+  for (const part of (header ?? '').toLowerCase().split(',')) {
+    const [name, ...params] = part.split(';').map((p) => p.trim());
+    const q = params.find((p) => p.startsWith('q='));
+    const taken = q === undefined || Number(q.slice(2)) > 0;
+    if (name === 'gzip') return taken;
+    if (name === '*') star = taken;
+  }
+  return star;
 }

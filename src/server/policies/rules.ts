@@ -10,6 +10,7 @@
 import { Forbidden, NotFound } from '../errors.js';
 import { decide, type ChatEvent, type ChatStatus } from '../domain/chat-machine.js';
 import { techHasAccess, type Actor, type Scoped } from './access.js';
+import { coTechs } from '../domain/co-techs.js';
 import type { PortalChatAbilities, TechChatAbilities } from '../../shared/views.js';
 import type { ErrorCode } from '../../shared/errors.js';
 
@@ -37,11 +38,7 @@ export type NoteRelation = 'author' | 'admin' | 'other_tech' | 'none';
 export type OfferRelation = 'recipient' | 'sender' | 'none';
 export type ActorRelation = 'admin' | 'tech' | 'portal';
 
-/** The techs invited into a chat besides its lead (chats.co_techs). */
-export function coTechs(chat: Pick<ChatResource, 'co_techs'>): { id: number; name: string }[] {
-  if (!chat.co_techs) return [];
-  return (JSON.parse(chat.co_techs) as { id: number; name: string }[]).map((t) => ({ id: Number(t.id), name: String(t.name) }));
-}
+export { coTechs };
 
 /** Every tech taking part in a chat: the lead (who joined, or took it over), then those invited in. */
 export function techsInChat(chat: Pick<ChatResource, 'tech_id' | 'co_techs'>): number[] {

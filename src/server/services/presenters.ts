@@ -3,14 +3,14 @@
  * view depends on how its viewer stands to it (rules.ts), so fan-out presents once per relation.
  */
 import type { Message } from '../db/schema.js';
-import type { ChatRow, CompletedChatRow, PendingOfferColumns } from '../db/repositories/chats.js';
-import { chatRelation, coTechs, portalChatAbilities, techChatAbilities, type ChatRelation } from '../policies/rules.js';
+import type { ChatRow, PendingOfferColumns } from '../db/repositories/chats.js';
+import { chatRelation, portalChatAbilities, techChatAbilities, type ChatRelation } from '../policies/rules.js';
+import { iso, listedChat } from './listed-chat.js';
 import type { Actor, PortalActor, TechActor } from '../policies/access.js';
-import type { ChatViewBase, FileView, MessageView, PendingOffer, PortalChatView, SearchResult, TechChatView } from '../../shared/views.js';
+import type { ChatViewBase, FileView, MessageView, PendingOffer, PortalChatView, TechChatView } from '../../shared/views.js';
 
 export type { ChatRow };
-
-export const iso = (ms: number | null) => (ms === null || ms === undefined ? null : new Date(Number(ms)).toISOString());
+export { iso, listedChat };
 
 /** The start of the request's first message, for lists and alerts (the whole text is in the chat). */
 const PREVIEW_CHARS = 160;
@@ -34,28 +34,6 @@ function chatBase(c: ChatRow): ChatViewBase {
     callback: c.callback_phone ? { phone: c.callback_phone, preferredTime: c.callback_time, message: c.callback_message } : null,
     messagesRemovedAt: iso(c.messages_purged_at),
     readSeq: { requester: Number(c.requester_read_seq ?? 0), tech: Number(c.tech_read_seq ?? 0) },
-  };
-}
-
-/** A chat as a list of completed chats shows it (search), without its snippet; part of every chat view. */
-export function listedChat(c: CompletedChatRow): Omit<SearchResult, 'snippet' | 'snippetIn'> {
-  return {
-    id: Number(c.id),
-    subject: c.subject,
-    board: { id: Number(c.board_id), name: c.board_name },
-    company: { id: Number(c.company_id), name: c.company_name },
-    requester: { id: Number(c.requester_id), name: c.requester_name },
-    tech: c.tech_id === null ? null : { id: Number(c.tech_id), name: c.tech_name },
-    techs: c.tech_id === null ? [] : [{ id: Number(c.tech_id), name: c.tech_name ?? '' }, ...coTechs(c)],
-    outcome: c.outcome,
-    ticketId: c.ticket_id === null ? null : Number(c.ticket_id),
-    createdTicketId: c.created_ticket_id === null ? null : Number(c.created_ticket_id),
-    requestedAt: iso(c.requested_at),
-    completedAt: iso(c.completed_at),
-    callbackAt: iso(c.callback_at),
-    abandonedAt: iso(c.abandoned_at),
-    abandonReason: c.abandon_reason,
-    rating: c.rating == null ? null : { score: Number(c.rating), comment: c.rating_comment, at: iso(c.rated_at) },
   };
 }
 

@@ -8,10 +8,9 @@ import type { TechActor } from '../policies/access.js';
 import { findChat } from '../db/repositories/chats.js';
 import { messageBodies } from '../db/repositories/messages.js';
 import { noteBodies } from '../db/repositories/notes.js';
-import { searchCompletedRows, writeSearchDocument, type CompletedChatFilters } from '../db/repositories/search.js';
-import { listedChat } from './presenters.js';
+import { searchCompletedAnswer, writeSearchDocument, type AnswerOpts, type CompletedChatFilters, type SearchAnswer } from '../db/repositories/search.js';
 import { authorize } from '../policies/rules.js';
-import { PART_MARKS, snippetPart } from '../db/snippet.js';
+import { PART_MARKS } from '../db/snippet.js';
 import { Turns, TurnsFull } from './turns.js';
 import { RateLimited } from '../errors.js';
 
@@ -57,10 +56,17 @@ export const searchesInProgress = (db: Db, techId: number): number => inProgress
 export const searchesWaiting = (dialect: Dialect): number => turns[dialect].queued;
 
 /**
- * The completed chats the tech may see that match. With `signal` (aborted when the request's
- * connection closes), a search still waiting for its turn leaves the line and never runs.
+ * The completed chats the tech may see that match (on SQLite as the answer's JSON: SearchAnswer).
+ * With `signal` (aborted when the request's connection closes), a search still waiting for its
+ * turn leaves the line and never runs.
  */
-export async function searchCompleted(db: Db, dialect: Dialect, tech: TechActor, f: SearchFilters, signal?: AbortSignal) {
+export async function searchCompleted(
+  db: Db,
+  dialect: Dialect,
+  tech: TechActor,
+  f: SearchFilters,
+  { signal, gzip = false }: Partial<AnswerOpts> & { signal?: AbortSignal } = {},
+): Promise<SearchAnswer> {
   authorize(tech, 'search');
   const { q, ...filters } = f;
   let mine = inProgress.get(db);
@@ -69,11 +75,10 @@ export async function searchCompleted(db: Db, dialect: Dialect, tech: TechActor,
   if (count >= SEARCHES_PER_TECH) throw new RateLimited(1000, `You have ${count} searches running; wait for their results`);
   mine.set(tech.id, count + 1);
   try {
-    const rows = await turns[dialect].run(() => searchCompletedRows(db, dialect, tech, { ...filters, words: q ? terms(q) : [] }), {
+    return await turns[dialect].run(() => searchCompletedAnswer(db, dialect, tech, { ...filters, words: q ? terms(q) : [] }, { gzip }), {
       signal,
       maxWaiting: SEARCHES_WAITING,
     });
-    return rows.map((r) => ({ ...listedChat(r), ...snippetPart(r.snippet) }));
   } catch (err) {
     if (err instanceof TurnsFull) throw new RateLimited(1000, 'Many searches are waiting on this server; try again in a moment');
     throw err;

@@ -22,9 +22,12 @@ import { CompiledQuery, sql, type Compilable, type ExpressionBuilder, type RawBu
 import type { Dialect, Tx } from '../database.js';
 import { PG_SEARCH_RANDOM_PAGE_COST, pgSearchPool, searchReader } from '../database.js';
 import type { Database } from '../schema.js';
-import { withSnippets, type ReadQuery } from '../search-reader.js';
+import type { ReadQuery } from '../search-reader.js';
+import { withSnippets } from '../snippet.js';
+import { searchResults, type PageRows, type WrittenJson } from '../../services/search-results.js';
+import type { SearchResult } from '../../../shared/views.js';
 import { techScopeFilter, type TechActor } from '../../policies/access.js';
-import { coTechPattern, completedChatRows, type CompletedChatRow } from './chats.js';
+import { coTechPattern, completedChatRows } from './chats.js';
 
 /** SQLite: how many of the newest matches a search reads before it walks the chats instead. */
 export const STREAM_WINDOW = 3000;
@@ -128,7 +131,13 @@ export type CompletedChatFilters = {
   offset: number;
 };
 
-export type SearchRow = CompletedChatRow & { snippet: string | null };
+/**
+ * A search's answer: its results, or, where SQLite's reader thread built it, that answer already
+ * written as UTF-8 JSON (services/search-results.ts), gzipped when the asker takes it so.
+ */
+export type SearchAnswer = SearchResult[] | WrittenJson;
+/** How the asker takes an answer written on another thread. */
+export type AnswerOpts = { gzip: boolean };
 
 /** Runs read-only statements: on SQLite's reader workers when the server has them, else on `db`. */
 async function read(db: Tx, queries: ReadQuery[]): Promise<unknown[][]> {
@@ -302,11 +311,11 @@ async function pageOf(db: Tx, dialect: Dialect, tech: TechActor, f: CompletedCha
 }
 
 /** Completed chats the tech may see that match, last completed first, each with a snippet when words were given. */
-export function searchCompletedRows(db: Tx, dialect: Dialect, tech: TechActor, f: CompletedChatFilters): Promise<SearchRow[]> {
-  return planned(db, dialect, (on) => rowsOf(on, dialect, tech, f));
+export function searchCompletedAnswer(db: Tx, dialect: Dialect, tech: TechActor, f: CompletedChatFilters, opts: AnswerOpts): Promise<SearchAnswer> {
+  return planned(db, dialect, (on) => answerOf(on, dialect, tech, f, opts));
 }
 
-async function rowsOf(db: Tx, dialect: Dialect, tech: TechActor, f: CompletedChatFilters): Promise<SearchRow[]> {
+async function answerOf(db: Tx, dialect: Dialect, tech: TechActor, f: CompletedChatFilters, opts: AnswerOpts): Promise<SearchAnswer> {
   const page = await pageOf(db, dialect, tech, f, { streamWindow: STREAM_WINDOW, walkWindow: WALK_WINDOW });
   if (!page.ids.length) return [];
   // The access rule once more on the rows read: a page never carries a chat the tech may not see.
@@ -325,12 +334,9 @@ async function rowsOf(db: Tx, dialect: Dialect, tech: TechActor, f: CompletedCha
       snippets: f.words,
     });
   }
-  const [rows, snippets = []] = await read(db, queries);
-  const byId = new Map((rows as CompletedChatRow[]).map((r) => [Number(r.id), r]));
-  const snippets_ = new Map((snippets as { id: number; snippet: string | null }[]).map((s) => [Number(s.id), s.snippet]));
-  // A chat erased between the two reads is left out rather than shown half.
-  return page.ids.flatMap((id) => {
-    const r = byId.get(id);
-    return r ? [{ ...r, snippet: f.words.length ? (snippets_.get(id) ?? null) : null }] : [];
-  });
+  // SQLite's reader thread reads the page and writes the answer; elsewhere it is built here.
+  const reader = searchReader(db);
+  if (reader) return reader.results(queries, page.ids, opts.gzip);
+  const [rows, snippets] = await read(db, queries);
+  return searchResults({ ids: page.ids, rows: rows as PageRows['rows'], snippets: f.words.length ? (snippets as PageRows['snippets']) : null });
 }

@@ -27,7 +27,7 @@ import { createTicket, getAttachment, getTicket, listTickets, updateTicket } fro
 import { setAvailability } from '../../services/admin.js';
 import { directory } from '../../services/directory.js';
 import { sendAttachment } from '../downloads.js';
-import { answers, FileDownload } from '../answers.js';
+import { acceptsGzip, answers, FileDownload, sendWritten } from '../answers.js';
 import * as V from '../../../shared/views.js';
 import { chatStreamRoutes } from '../chat-stream-routes.js';
 import { CannedRepliesQuery, PersonalReplyBody } from '../../../shared/schemas.js';
@@ -129,7 +129,10 @@ export const consoleRoutes = (ctx: Ctx) => async (root: FastifyInstance) => {
   });
 
   app.get('/search', { schema: { tags, querystring: SearchQuery, response: answers(z.array(V.SearchResult)) } }, async (req, reply) =>
-    searchCompleted(ctx.db, ctx.dialect, techOf(req), req.query, requestGone(reply)),
+    sendWritten(
+      reply,
+      await searchCompleted(ctx.db, ctx.dialect, techOf(req), req.query, { signal: requestGone(reply), gzip: acceptsGzip(req.headers['accept-encoding']) }),
+    ),
   );
 
   app.get('/tickets', { schema: { tags, response: answers(z.array(V.TicketSummary)) } }, async (req) => listTickets(ctx, techOf(req)));
