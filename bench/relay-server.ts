@@ -24,6 +24,7 @@ import zlib from 'node:zlib';
 import { Worker } from 'node:worker_threads';
 import { Server } from 'socket.io';
 import { openSqlite } from '../src/server/db/sqlite-driver.js';
+import { acceptsGzip } from '../src/server/http/accept-encoding.js';
 import { BACKSTOP_PAGES, startWalCheckpointer } from '../src/server/db/wal-checkpointer.js';
 
 const searchAnswer = process.env.RELAY_SEARCH_ANSWER ? fs.readFileSync(process.env.RELAY_SEARCH_ANSWER) : null;
@@ -31,7 +32,7 @@ const searchAnswerGzip = searchAnswer && zlib.gzipSync(searchAnswer, { level: 1 
 
 const server = http.createServer((req, res) => {
   if (searchAnswer && searchAnswerGzip && req.method === 'GET' && req.url?.startsWith('/api/console/search?')) {
-    const gzip = /\bgzip\b/.test(req.headers['accept-encoding'] ?? '');
+    const gzip = acceptsGzip(req.headers['accept-encoding']);
     const headers = { 'content-type': 'application/json; charset=utf-8', vary: 'accept-encoding', ...(gzip ? { 'content-encoding': 'gzip' } : {}) };
     res.writeHead(200, headers).end(gzip ? searchAnswerGzip : searchAnswer);
     return;

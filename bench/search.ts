@@ -16,7 +16,6 @@
 import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { openDatabase } from '../src/server/db/database.js';
@@ -408,7 +407,11 @@ async function measureKinds(url: string, serverPid: number, qs: Query[], actors:
  * unless BENCH_SEARCHERS_IN_PROCESS=1 (the way of runs before 2026-12-04, for comparison).
  */
 async function searchBackToBack(url: string, qs: Query[], actors: Actors, perSecond?: number) {
-  if (process.env.BENCH_SEARCHERS_IN_PROCESS === '1') return searchInProcess(url, qs, actors);
+  if (perSecond !== undefined && !(perSecond > 0)) throw new Error(`searches per second must be above 0, not ${perSecond}`);
+  if (process.env.BENCH_SEARCHERS_IN_PROCESS === '1') {
+    if (perSecond !== undefined) throw new Error('a paced rate needs the searchers in their own process');
+    return searchInProcess(url, qs, actors);
+  }
   const loops = actors.searchers.map((cookie, i) => ({
     cookie,
     // Drawn here, the same way as in process: each tech cycles over the kinds from its own start.
@@ -416,12 +419,15 @@ async function searchBackToBack(url: string, qs: Query[], actors: Actors, perSec
       new URLSearchParams(Object.entries(qs[(i + k) % qs.length].params()).map(([a, b]) => [a, String(b)])).toString(),
     ),
   }));
-  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/searchers.ts'], { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   // The techs' browsers are not on the server's machine. Here they share two cores with the process
   // that times the chat deliveries; at nice 19 their parsing of some 200 answers a second waits for
   // that process instead of delaying it (its own loop lag p99 went from 0.9 ms quiet to 3.0 ms
-  // while searching at nice 0, 2026-12-05). They still get the CPU whenever it is free.
-  if (child.pid) os.setPriority(child.pid, SEARCHERS_NICE);
+  // while searching at nice 0, 2026-12-05). They still get the CPU whenever it is free. Started
+  // through nice(1), so every thread of the process has the value from its start.
+  const child = spawn('nice', ['-n', String(SEARCHERS_NICE), process.execPath, '--import', 'tsx', 'bench/searchers.ts'], {
+    cwd: ROOT,
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
   const answer = (want: (m: unknown) => boolean) =>
     new Promise<unknown>((resolve, reject) => {
@@ -502,11 +508,12 @@ async function chatUnderSearch(url: string, serverPid: number, seeded: Awaited<R
     let searchingS = 0;
     for (let c = 0; c < CYCLES; c++) {
       await sleep(500);
-      const since = nowMs();
       const searching = await searchBackToBack(url, qs, actors);
+      // From the searchers' first search to the stop (their start-up under tsx is not counted).
+      const since = nowMs();
       busy.push(await measured());
-      const done = await searching.stop();
       searchingS += (nowMs() - since) / 1000;
+      const done = await searching.stop();
       searches.searches += done.searches;
       searches.failed += done.failed;
       await sleep(500);
@@ -543,8 +550,8 @@ async function chatUnderSearch(url: string, serverPid: number, seeded: Awaited<R
       p99Ratio: ratios.pooled,
       p99RatioFirstCycle: ratios.firstCycle,
       p99PerPhaseMs: { quiet: quiet.map((q) => q.run.latencyMs.p99), searching: busy.map((b) => b.run.latencyMs.p99) },
-      floor: undefined as Awaited<ReturnType<typeof relayBesideOneCore>> | undefined,
-      floorAnsweringSearches: undefined as Awaited<ReturnType<typeof relayAnsweringSearches>> | undefined,
+      floor: undefined as Awaited<ReturnType<typeof relayFloor>> | undefined,
+      floorAnsweringSearches: undefined as Awaited<ReturnType<typeof relayFloor>> | undefined,
       met: ratios.pooled <= CHAT_RATIO_TARGET && notDelivered === 0,
     };
   } finally {
@@ -573,57 +580,21 @@ function alternationRatios(quiet: LoadRun[], busy: LoadRun[]) {
   };
 }
 
+/** Searches for the relay to answer while it carries the chat (`relayFloor`). */
+type RelaySearches = { answerFile: string; qs: Query[]; actors: Actors; perSecond: number };
+
 /**
  * The machine's floor under that ratio: the bare Socket.IO relay (no search, no database) carrying
  * the same chat load, quiet and then beside one core of other work at the search reader's priority
  * (a process spinning at READER_PRIORITY, as the reader thread is while five techs search back to
  * back). On a 2-core machine shared with the load, this is what one busy core costs any server.
+ *
+ * With `searches`, the same five techs' process also asks the relay for searches at the rate the
+ * product answered them, each answered with a real search answer's bytes and no search behind it:
+ * what answering that many HTTP requests costs the chat on any one event loop of this machine.
  */
-async function relayBesideOneCore() {
-  const relay = await spawnRelayServer();
-  const target = await connectRelay(relay.url, SCALE.liveChats);
-  const opts = { rate: SCALE.rate, warmupS: SCALE.warmupS, measureS: SCALE.measureS, drainS: 2, serverPid: relay.pid };
-  const { nice, idle } = READER_PRIORITY;
-  const asReader = `require('node:os').setPriority(${nice}); if (${idle}) try { require('node:child_process').execFileSync('chrt', ['--idle', '--pid', '0', String(process.pid)]); } catch {}`;
-  try {
-    const quiet = [await runOpenLoop(target, opts)];
-    const busy: LoadRun[] = [];
-    for (let c = 0; c < CYCLES; c++) {
-      await sleep(500);
-      const spin = spawn(process.execPath, ['-e', `${asReader}; for (;;) {}`], { stdio: 'ignore' });
-      try {
-        await sleep(500);
-        busy.push(await runOpenLoop(target, opts));
-      } finally {
-        spin.kill('SIGKILL');
-      }
-      await sleep(500);
-      quiet.push(await runOpenLoop(target, opts));
-    }
-    const ratios = alternationRatios(quiet, busy);
-    return {
-      what: `bare relay, ${SCALE.liveChats} chats at ${SCALE.rate} msg/s, quiet and beside one core spinning at the reader's priority (nice ${nice}${idle ? ', idle class' : ''}), ${CYCLES} alternations`,
-      quietMs: { before: quiet[0].latencyMs, after: quiet[1].latencyMs, pooled: ratios.quietPooledMs },
-      besideOneCoreMs: ratios.busyPooledMs,
-      p99Ratio: ratios.pooled,
-      p99RatioFirstCycle: ratios.firstCycle,
-      p99PerPhaseMs: { quiet: quiet.map((q) => q.latencyMs.p99), besideOneCore: busy.map((b) => b.latencyMs.p99) },
-    };
-  } finally {
-    closeAll(target.sockets);
-    await relay.stop();
-  }
-}
-
-/**
- * The floor under the chat ratio with the searches' HTTP in it: the bare relay carrying the same
- * chat load, quiet and then while the same five techs' process asks it for searches at the rate
- * the product answered them (`perSecond`), each answered with a real search answer's bytes and no
- * search behind it, beside one core spinning at the reader's priority (the reader's work). What
- * answering that many HTTP requests costs the chat on any one event loop of this machine.
- */
-async function relayAnsweringSearches(answerFile: string, qs: Query[], actors: Actors, perSecond: number) {
-  const relay = await spawnRelayServer(undefined, { RELAY_SEARCH_ANSWER: answerFile });
+async function relayFloor(searches?: RelaySearches) {
+  const relay = await spawnRelayServer(undefined, searches ? { RELAY_SEARCH_ANSWER: searches.answerFile } : {});
   const target = await connectRelay(relay.url, SCALE.liveChats);
   const opts = { rate: SCALE.rate, warmupS: SCALE.warmupS, measureS: SCALE.measureS, drainS: 2, serverPid: relay.pid };
   const { nice, idle } = READER_PRIORITY;
@@ -635,26 +606,32 @@ async function relayAnsweringSearches(answerFile: string, qs: Query[], actors: A
     for (let c = 0; c < CYCLES; c++) {
       await sleep(500);
       const spin = spawn(process.execPath, ['-e', `${asReader}; for (;;) {}`], { stdio: 'ignore' });
-      const searching = await searchBackToBack(relay.url, qs, actors, perSecond);
       try {
-        await sleep(500);
-        busy.push(await runOpenLoop(target, opts));
+        const searching = searches && (await searchBackToBack(relay.url, searches.qs, searches.actors, searches.perSecond));
+        try {
+          await sleep(500);
+          busy.push(await runOpenLoop(target, opts));
+        } finally {
+          if (searching) answered += (await searching.stop()).searches;
+        }
       } finally {
-        answered += (await searching.stop()).searches;
         spin.kill('SIGKILL');
       }
       await sleep(500);
       quiet.push(await runOpenLoop(target, opts));
     }
     const ratios = alternationRatios(quiet, busy);
+    const load = searches
+      ? `while answering ${searches.perSecond} searches/s (a fixed answer of ${fs.statSync(searches.answerFile).size} bytes) beside one core`
+      : 'beside one core';
     return {
-      what: `bare relay, ${SCALE.liveChats} chats at ${SCALE.rate} msg/s, quiet and while answering ${perSecond} searches/s (a fixed answer of ${fs.statSync(answerFile).size} bytes) beside one core spinning at the reader's priority, ${CYCLES} alternations`,
-      answered,
+      what: `bare relay, ${SCALE.liveChats} chats at ${SCALE.rate} msg/s, quiet and ${load} spinning at the reader's priority (nice ${nice}${idle ? ', idle class' : ''}), ${CYCLES} alternations`,
+      ...(searches ? { answered } : {}),
       quietMs: { before: quiet[0].latencyMs, after: quiet[1].latencyMs, pooled: ratios.quietPooledMs },
-      answeringMs: ratios.busyPooledMs,
+      besideOneCoreMs: ratios.busyPooledMs,
       p99Ratio: ratios.pooled,
       p99RatioFirstCycle: ratios.firstCycle,
-      p99PerPhaseMs: { quiet: quiet.map((q) => q.latencyMs.p99), answering: busy.map((b) => b.latencyMs.p99) },
+      p99PerPhaseMs: { quiet: quiet.map((q) => q.latencyMs.p99), besideOneCore: busy.map((b) => b.latencyMs.p99) },
     };
   } finally {
     closeAll(target.sockets);
@@ -704,10 +681,11 @@ async function sqliteRun(c: Corpus, passwordHash: string) {
     const answer = await fetch(`${server.url}/api/console/search?${new URLSearchParams({ q: c.vocab[0], limit: '50' })}`, {
       headers: { cookie: actors.admin },
     });
+    if (!answer.ok) throw new Error(`the search for the relay's answer failed: ${answer.status} ${await answer.text()}`);
     fs.writeFileSync(answerFile, Buffer.from(await answer.arrayBuffer()));
     const chat = await chatUnderSearch(server.url, server.pid, seeded, qs, actors);
-    chat.floor = await relayBesideOneCore();
-    chat.floorAnsweringSearches = await relayAnsweringSearches(answerFile, qs, actors, chat.searchesPerS);
+    chat.floor = await relayFloor();
+    chat.floorAnsweringSearches = await relayFloor({ answerFile, qs, actors, perSecond: chat.searchesPerS });
     return { seedS: round(seedS), ...kinds, chat };
   } finally {
     await server?.stop();

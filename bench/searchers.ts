@@ -15,7 +15,9 @@ let searches = 0;
 let failed = 0;
 
 /** Back to back, or with `gap` ms between the starts of one loop's searches (a paced rate). */
-async function loop(url: string, cookie: string, queries: string[], gap: number) {
+async function loop(url: string, cookie: string, queries: string[], gap: number, offset: number) {
+  // Paced loops start spread over one gap, not all at once.
+  if (offset) await new Promise((r) => setTimeout(r, offset));
   let next = performance.now();
   for (let k = 0; !stopped; k++) {
     try {
@@ -42,7 +44,7 @@ process.on('message', (m: Start | 'stop') => {
   }
   // A rate for all loops together: each loop takes its share.
   const gap = m.perSecond ? (1000 * m.loops.length) / m.perSecond : 0;
-  const loops = m.loops.map((l) => loop(m.url, l.cookie, l.queries, gap));
+  const loops = m.loops.map((l, i) => loop(m.url, l.cookie, l.queries, gap, (i * gap) / m.loops.length));
   process.send!('started');
   void Promise.all(loops).then(() => {
     process.send!({ searches, failed }, () => process.exit(0));

@@ -357,18 +357,34 @@ describe.each(DIALECTS)('search on %s', (kind) => {
       expect((await w.techClient.get('/api/console/search?q=plotter')).status).toBe(200);
     });
 
-    it('a search whose reader fails answers with an error, not a hung request', async () => {
+    it('a search whose reader fails answers with an error, not a hung request: at the page, or while writing the answer', async () => {
       const reader = searchReader(s.ctx.db)!;
-      const read = reader.read;
-      (reader as { read: typeof read }).read = () => Promise.reject(new ReaderError('disk I/O error'));
-      try {
+      const { read, results } = reader;
+      const failing = reader as { read: typeof read; results: typeof results };
+      const failsCleanly = async () => {
         const started = Date.now();
         const r = await w.techClient.get('/api/console/search?q=plotter');
         expect(r.status).toBe(500);
         expect(r.body.error.code).toBe('internal');
+        expect(r.headers.get('content-encoding')).toBeNull();
         expect(Date.now() - started).toBeLessThan(2000);
+      };
+      try {
+        failing.read = () => Promise.reject(new ReaderError('disk I/O error'));
+        await failsCleanly();
+        failing.read = read;
+        failing.results = () => Promise.reject(new ReaderError('the answer failed its schema'));
+        await failsCleanly();
+        // The worker dies while it writes the answer: the search fails, the next one gets a new worker.
+        failing.results = (queries, ids, gzip) => {
+          const answer = results(queries, ids, gzip);
+          for (const wk of reader.workers) void wk.terminate();
+          return answer;
+        };
+        await failsCleanly();
       } finally {
-        (reader as { read: typeof read }).read = read;
+        failing.read = read;
+        failing.results = results;
       }
       expect((await w.techClient.get('/api/console/search?q=plotter')).status).toBe(200);
     });

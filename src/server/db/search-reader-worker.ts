@@ -5,8 +5,8 @@
  * Messages in: `{ id, queries }` answers `{ id, rows }`, each statement's rows; with `results`
  * (the page's chat ids), the rows are a search's page and the answer is `{ id, json }`, the search's
  * answer written as JSON (services/search-results.ts; gzipped with `gzip`), its buffer handed over,
- * not copied. An error
- * answers `{ id, error }`. `'stop'` closes the connection and answers `{ stopped: true }`.
+ * not copied. An error answers `{ id, error }`. `'stop'` closes the connection and answers
+ * `{ stopped: true }`.
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -73,7 +73,11 @@ async function answer(m: Exclude<In, 'stop'>) {
     db.exec('commit');
   }
   if (!m.results) return port.postMessage({ id: m.id, rows: out });
-  const { searchResultsJson } = await (presenting ??= import('../services/search-results.js'));
+  // A failed load is tried again at the next answer, not kept.
+  const { searchResultsJson } = await (presenting ??= import('../services/search-results.js').catch((err: unknown) => {
+    presenting = undefined;
+    throw err;
+  }));
   const [rows, snippets] = out;
   const json = searchResultsJson({ ids: m.results, rows: rows as CompletedChatRow[], snippets: (snippets as never) ?? null }, m.gzip === true);
   port.postMessage({ id: m.id, json }, [json.bytes.buffer as ArrayBuffer]);

@@ -4,8 +4,8 @@
  *
  * SQLite in WAL mode lets readers run beside the one writer, each reader seeing everything committed
  * when its statement began, so these connections see a chat the moment its commit returns. Each
- * worker (db/search-reader-worker.ts) opens the database file read-only with the server's driver,
- * node:sqlite (db/sqlite-driver.ts), keeps its compiled statements and runs one batch of statements
+ * worker (db/search-reader-worker.ts) opens the database file read-only with node:sqlite (the
+ * server's driver, db/sqlite-driver.ts), keeps its compiled statements and runs one batch of statements
  * at a time, in one read transaction (one snapshot for the batch). For a search's last batch it
  * also builds the search's answer (`results`), so the event loop only sends it.
  *

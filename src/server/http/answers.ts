@@ -38,16 +38,3 @@ export function sendWritten<T>(reply: FastifyReply, answer: T | WrittenJson): T 
 }
 
 const isWritten = (a: unknown): a is WrittenJson => typeof a === 'object' && a !== null && (a as WrittenJson).bytes instanceof Uint8Array;
-
-/** Whether the request's Accept-Encoding takes gzip (named, or `*`, and not with q=0). */
-export function acceptsGzip(header: string | undefined): boolean {
-  let star = false;
-  for (const part of (header ?? '').toLowerCase().split(',')) {
-    const [name, ...params] = part.split(';').map((p) => p.trim());
-    const q = params.find((p) => p.startsWith('q='));
-    const taken = q === undefined || Number(q.slice(2)) > 0;
-    if (name === 'gzip') return taken;
-    if (name === '*') star = taken;
-  }
-  return star;
-}

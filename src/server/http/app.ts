@@ -63,6 +63,8 @@ export async function buildApp(ctx: Ctx, opts: { logger: boolean | object; redis
   app.setSerializerCompiler(serializerCompiler);
 
   app.setErrorHandler((err, req, reply) => {
+    // An error body is plain JSON, even where the answer it replaces was written gzipped (http/answers.ts).
+    reply.removeHeader('content-encoding');
     if (hasZodFastifySchemaValidationErrors(err)) {
       const issues = err.validation.map((v) => ({ path: v.instancePath || '/', message: v.message }));
       return reply.status(400).send({

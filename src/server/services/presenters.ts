@@ -10,7 +10,7 @@ import type { Actor, PortalActor, TechActor } from '../policies/access.js';
 import type { ChatViewBase, FileView, MessageView, PendingOffer, PortalChatView, TechChatView } from '../../shared/views.js';
 
 export type { ChatRow };
-export { iso, listedChat };
+export { iso };
 
 /** The start of the request's first message, for lists and alerts (the whole text is in the chat). */
 const PREVIEW_CHARS = 160;

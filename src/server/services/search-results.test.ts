@@ -1,6 +1,6 @@
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { acceptsGzip } from '../http/answers.js';
+import { acceptsGzip } from '../http/accept-encoding.js';
 import type { CompletedChatRow } from '../db/repositories/chats.js';
 import { PART_MARKS } from '../db/snippet.js';
 import { searchResults, searchResultsJson, type PageRows } from './search-results.js';
@@ -80,6 +80,7 @@ describe('search results', () => {
     expect(acceptsGzip('gzip;q=0, *')).toBe(false);
     expect(acceptsGzip('gzip;q=0.0')).toBe(false);
     expect(acceptsGzip('*;q=0')).toBe(false);
+    expect(acceptsGzip('x-gzip')).toBe(true);
     expect(acceptsGzip('xgzip')).toBe(false);
   });
 });

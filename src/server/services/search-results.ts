@@ -1,7 +1,8 @@
 /**
- * A search's answer from the rows of its page: on PostgreSQL built on the event loop and checked
- * against the route's schema by Fastify; on SQLite built, checked and written as JSON by the search
- * reader's thread (db/search-reader-worker.ts), which hands the event loop finished bytes. Presenting,
+ * A search's answer from the rows of its page: on PostgreSQL (and on SQLite without reader threads,
+ * a command's database) built on the event loop and checked against the route's schema by Fastify;
+ * on a SQLite server built, checked and written as JSON by the search reader's thread
+ * (db/search-reader-worker.ts), which hands the event loop finished bytes. Presenting,
  * checking and writing about 35 KB of JSON a search was most of the garbage a search left on the
  * event loop, and young-generation collections stop live chat too (docs/benchmarks.md, issue 15).
  * There it is gzipped too, for a client that takes it so: a tenth of the bytes for the event loop
@@ -30,7 +31,8 @@ export function searchResults({ ids, rows, snippets }: PageRows): SearchResult[]
   });
 }
 
-const Answer = z.array(SearchResult);
+/** The search route's answer (http/console/routes.ts), the schema it is checked against. */
+export const SearchAnswerSchema = z.array(SearchResult);
 
 /** An answer written as UTF-8 JSON, gzipped or not, in a buffer of its own (it can be handed to another thread). */
 export type WrittenJson = { bytes: Uint8Array; gzip: boolean };
@@ -44,7 +46,7 @@ const GZIP_LEVEL = 1;
  * UTF-8 JSON, gzipped when `gzip`.
  */
 export function searchResultsJson(page: PageRows, gzip: boolean): WrittenJson {
-  const json = new TextEncoder().encode(JSON.stringify(Answer.encode(searchResults(page))));
+  const json = new TextEncoder().encode(JSON.stringify(SearchAnswerSchema.encode(searchResults(page))));
   // A copy: zlib may give a slice of a shared pool, which cannot be handed over.
   return gzip ? { bytes: new Uint8Array(gzipSync(json, { level: GZIP_LEVEL })), gzip } : { bytes: json, gzip };
 }

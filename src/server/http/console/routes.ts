@@ -22,12 +22,14 @@ import { completeChat, createTicketFromChat, endChat } from '../../services/chat
 import { getChatView, listTransitions, statusBar } from '../../services/chat-queries.js';
 import { addNote, editNote, listNotes } from '../../services/notes.js';
 import { searchCompleted } from '../../services/search.js';
+import { SearchAnswerSchema } from '../../services/search-results.js';
 import { requestGone } from '../request-gone.js';
 import { createTicket, getAttachment, getTicket, listTickets, updateTicket } from '../../services/tickets.js';
 import { setAvailability } from '../../services/admin.js';
 import { directory } from '../../services/directory.js';
 import { sendAttachment } from '../downloads.js';
-import { acceptsGzip, answers, FileDownload, sendWritten } from '../answers.js';
+import { answers, FileDownload, sendWritten } from '../answers.js';
+import { acceptsGzip } from '../accept-encoding.js';
 import * as V from '../../../shared/views.js';
 import { chatStreamRoutes } from '../chat-stream-routes.js';
 import { CannedRepliesQuery, PersonalReplyBody } from '../../../shared/schemas.js';
@@ -128,7 +130,7 @@ export const consoleRoutes = (ctx: Ctx) => async (root: FastifyInstance) => {
     return { id: req.params.noteId };
   });
 
-  app.get('/search', { schema: { tags, querystring: SearchQuery, response: answers(z.array(V.SearchResult)) } }, async (req, reply) =>
+  app.get('/search', { schema: { tags, querystring: SearchQuery, response: answers(SearchAnswerSchema) } }, async (req, reply) =>
     sendWritten(
       reply,
       await searchCompleted(ctx.db, ctx.dialect, techOf(req), req.query, { signal: requestGone(reply), gzip: acceptsGzip(req.headers['accept-encoding']) }),
