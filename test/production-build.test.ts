@@ -96,6 +96,23 @@ describe('production build', () => {
       socket.close();
     }
 
+    // A search, answered by the compiled reader thread (db/search-reader-worker.js, which loads the
+    // search's presenter with production dependencies only), gzipped as a browser takes it.
+    const admin = await loginAs(url, 'tech', DEMO_LOGINS.find((l) => l.audience === 'console')!.email, DEMO_PASSWORD);
+    const [board] = (await agent.get('/api/portal/boards')).body as { id: number }[];
+    const made = await agent.post('/api/portal/chats', { boardId: board.id, subject: 'Plotter', message: 'The plotter jams on every page' });
+    expect(made.status, made.text).toBe(201);
+    const chatId = made.body.chat.id;
+    expect((await admin.post(`/api/console/chats/${chatId}/join`)).status).toBe(200);
+    const ended = await admin.post(`/api/console/chats/${chatId}/end`, { outcome: 'ticket_created', boardId: board.id, summary: 'Plotter jams' });
+    expect(ended.status, ended.text).toBe(200);
+    const searched = await fetch(`${url}/api/console/search?q=plotter`, { headers: { cookie: admin.cookieHeader(), 'accept-encoding': 'gzip' } });
+    expect(searched.status).toBe(200);
+    expect(searched.headers.get('content-encoding')).toBe('gzip');
+    const found = (await searched.json()) as { id: number; snippet: string | null }[];
+    expect(found.map((c) => c.id)).toEqual([chatId]);
+    expect(found[0].snippet).toContain('plotter');
+
     // The server is the compiled JavaScript, with no TypeScript loader, in one process: on Node 24
     // start.mjs became the server.
     const children = fs.readFileSync(`/proc/${p.pid}/task/${p.pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
