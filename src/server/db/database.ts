@@ -69,8 +69,13 @@ export function openDatabase(opts: {
       /* as above */
     });
     pgSearchPools.set(db.getExecutor().adapter, searchPool);
+    // A search's answer (snippets cut, presented, checked, written as JSON) on a thread of its own
+    // below the event loop, as SQLite's reader writes it (db/search-reader.ts). Started at the first search.
+    const answers = startReaderPool(null, 1);
+    answerPools.set(db.getExecutor().adapter, answers);
     const poolStats = () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount });
     const close = async () => {
+      await answers.close();
       await searchPool.end();
       await db.destroy();
     };
@@ -186,6 +191,13 @@ export const PG_SEARCH_CONNECTIONS = 4;
 export const PG_SEARCH_RANDOM_PAGE_COST = 1.1;
 type PgQuery = { query: (text: string, values: unknown[]) => Promise<{ rows: unknown[] }> };
 const pgSearchPools = new WeakMap<object, PgQuery>();
+
+const answerPools = new WeakMap<object, ReaderPool>();
+
+/** PostgreSQL: the thread that writes the server's search answers for `db`, or null (SQLite, or a command's connection). */
+export function searchAnswerThread(db: Kysely<any>): ReaderPool | null {
+  return answerPools.get(db.getExecutor().adapter) ?? null;
+}
 
 /** The server's search connections for `db` on PostgreSQL, or null (SQLite, or inside a transaction). */
 export function pgSearchPool(db: Kysely<any>): PgQuery | null {

@@ -3,7 +3,8 @@
  * compiled statements, one batch of statements at a time in one read transaction (one snapshot).
  *
  * Messages in: `{ id, queries }` answers `{ id, rows }`, each statement's rows; with `results`
- * (the page's chat ids), the rows are a search's page and the answer is `{ id, json }`, the search's
+ * (the page's chat ids), the rows (or, with `given`, rows read elsewhere) are a search's page and
+ * the answer is `{ id, json }`, the search's
  * answer written as JSON (services/search-results.ts; gzipped with `gzip`), its buffer handed over,
  * not copied. An error answers `{ id, error }`. `'stop'` closes the connection and answers
  * `{ stopped: true }`.
@@ -17,8 +18,10 @@ import type { CompletedChatRow } from './repositories/chats.js';
 import type { ReaderPriority, ReaderThread, ReadQuery } from './search-reader.js';
 import { withSnippets } from './snippet.js';
 
-type In = 'stop' | { id: number; queries: ReadQuery[]; results?: number[]; gzip?: boolean };
-const data = workerData as { file: string; path: string } & ReaderPriority;
+/** A page read elsewhere (PostgreSQL): its chats' rows, and their bodies to cut snippets from. */
+export type GivenPage = { rows: unknown[]; bodies: unknown[] | null; words: string[] };
+type In = 'stop' | { id: number; queries: ReadQuery[]; given?: GivenPage; results?: number[]; gzip?: boolean };
+const data = workerData as { file: string | null; path: string } & ReaderPriority;
 const port = parentPort!;
 
 /**
@@ -49,11 +52,13 @@ function lowerPriority(): ReaderThread {
 }
 
 port.postMessage({ started: lowerPriority() });
-const db = new DatabaseSync(data.file, { readOnly: true, timeout: 5000 });
+// Without a file the thread only writes answers (PostgreSQL's search: `given`).
+const db = data.file ? new DatabaseSync(data.file, { readOnly: true, timeout: 5000 }) : null;
 const cache = new Map<string, StatementSync>();
 function statement(text: string): StatementSync {
   let s = cache.get(text);
   if (!s) {
+    if (!db) throw new Error('this thread has no database');
     s = db.prepare(text);
     cache.set(text, s);
     if (cache.size > 200) cache.delete(cache.keys().next().value!);
@@ -64,14 +69,18 @@ function statement(text: string): StatementSync {
 // Loaded at the first search's answer: the report reader, which runs the same code, never needs it.
 let presenting: Promise<typeof import('../services/search-results.js')> | undefined;
 
-async function answer(m: Exclude<In, 'stop'>) {
-  let out: unknown[][];
+function readAll(queries: ReadQuery[]): unknown[][] {
+  if (!db) throw new Error('this thread has no database');
   db.exec('begin');
   try {
-    out = m.queries.map((q) => withSnippets(statement(q.sql).all(...(q.parameters as never[])), q.snippets));
+    return queries.map((q) => withSnippets(statement(q.sql).all(...(q.parameters as never[])), q.snippets));
   } finally {
     db.exec('commit');
   }
+}
+
+async function answer(m: Exclude<In, 'stop'>) {
+  const out = m.given ? [m.given.rows, m.given.bodies ? withSnippets(m.given.bodies, m.given.words) : null] : readAll(m.queries);
   if (!m.results) return port.postMessage({ id: m.id, rows: out });
   // A failed load is tried again at the next answer, not kept.
   const { searchResultsJson } = await (presenting ??= import('../services/search-results.js').catch((err: unknown) => {
@@ -85,7 +94,7 @@ async function answer(m: Exclude<In, 'stop'>) {
 
 port.on('message', (m: In) => {
   if (m === 'stop') {
-    db.close();
+    db?.close();
     port.postMessage({ stopped: true });
     return;
   }

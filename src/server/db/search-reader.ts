@@ -14,6 +14,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import type { WrittenJson } from '../services/search-results.js';
+import type { GivenPage } from './search-reader-worker.js';
 
 /**
  * One statement and its parameters, as Kysely compiles them; with `snippets` (the words searched),
@@ -30,6 +31,8 @@ export interface ReaderPool {
    * gzipped when `gzip`.
    */
   results(queries: ReadQuery[], ids: number[], gzip: boolean): Promise<WrittenJson>;
+  /** The same answer from a page read elsewhere (PostgreSQL), its snippets cut on the thread. */
+  present(page: GivenPage, ids: number[], gzip: boolean): Promise<WrittenJson>;
   close(): Promise<void>;
   /** The workers running now (tests end one to check that callers get an error, not a hang). */
   readonly workers: readonly Worker[];
@@ -37,7 +40,15 @@ export interface ReaderPool {
   readonly threads: readonly ReaderThread[];
 }
 
-type Job = { id: number; queries: ReadQuery[]; results?: number[]; gzip?: boolean; resolve: (answer: unknown) => void; reject: (err: Error) => void };
+type Job = {
+  id: number;
+  queries: ReadQuery[];
+  given?: GivenPage;
+  results?: number[];
+  gzip?: boolean;
+  resolve: (answer: unknown) => void;
+  reject: (err: Error) => void;
+};
 type Slot = { worker: Worker; job: Job | null; started?: ReaderThread };
 
 /** A reader's thread id (Linux) and how it was put below the event loop. */
@@ -62,8 +73,8 @@ const WORKER = import.meta.url.endsWith('.ts')
 /** Error of a statement run by a reader worker, or of the worker itself. */
 export class ReaderError extends Error {}
 
-/** `size` workers reading `file` (a database already in WAL mode). */
-export function startReaderPool(file: string, size: number, priority: ReaderPriority = READER_PRIORITY): ReaderPool {
+/** `size` workers reading `file` (a database already in WAL mode); with no file, threads that only write answers (`present`). */
+export function startReaderPool(file: string | null, size: number, priority: ReaderPriority = READER_PRIORITY): ReaderPool {
   const slots: (Slot | null)[] = Array.from({ length: size }, () => null);
   const queue: Job[] = [];
   let nextId = 1;
@@ -112,16 +123,17 @@ export function startReaderPool(file: string, size: number, priority: ReaderPrio
       }
       const job = queue.shift()!;
       slot.job = job;
-      slot.worker.postMessage({ id: job.id, queries: job.queries, results: job.results, gzip: job.gzip });
+      slot.worker.postMessage({ id: job.id, queries: job.queries, given: job.given, results: job.results, gzip: job.gzip });
     }
   };
 
-  const run = (queries: ReadQuery[], answer?: { ids: number[]; gzip: boolean }) => {
+  const run = (queries: ReadQuery[], answer?: { ids: number[]; gzip: boolean; given?: GivenPage }) => {
     if (closed) return Promise.reject(new ReaderError('search reader closed'));
     return new Promise<unknown>((resolve, reject) => {
       queue.push({
         id: nextId++,
         queries: queries.map((q) => ({ sql: q.sql, parameters: [...q.parameters], snippets: q.snippets })),
+        given: answer?.given,
         results: answer?.ids,
         gzip: answer?.gzip,
         resolve,
@@ -143,6 +155,9 @@ export function startReaderPool(file: string, size: number, priority: ReaderPrio
     },
     results(queries, ids, gzip) {
       return run(queries, { ids, gzip }) as Promise<WrittenJson>;
+    },
+    present(given, ids, gzip) {
+      return run([], { ids, gzip, given }) as Promise<WrittenJson>;
     },
     async close() {
       if (closed) return;

@@ -1,8 +1,8 @@
 /**
- * A search's answer from the rows of its page: on PostgreSQL (and on SQLite without reader threads,
- * a command's database) built on the event loop and checked against the route's schema by Fastify;
- * on a SQLite server built, checked and written as JSON by the search reader's thread
- * (db/search-reader-worker.ts), which hands the event loop finished bytes. Presenting,
+ * A search's answer from the rows of its page: on a server built, checked and written as JSON by a
+ * thread below the event loop (db/search-reader-worker.ts: on SQLite the reader that read the page,
+ * on PostgreSQL one given the page's rows and bodies), which hands the event loop finished bytes; on
+ * a command's database built on the event loop and checked against the route's schema by Fastify. Presenting,
  * checking and writing about 35 KB of JSON a search was most of the garbage a search left on the
  * event loop, and young-generation collections stop live chat too (docs/benchmarks.md, issue 15).
  * There it is gzipped too, for a client that takes it so: a tenth of the bytes for the event loop

@@ -20,7 +20,7 @@
  */
 import { CompiledQuery, sql, type Compilable, type ExpressionBuilder, type RawBuilder, type SqlBool } from 'kysely';
 import type { Dialect, Tx } from '../database.js';
-import { PG_SEARCH_RANDOM_PAGE_COST, pgSearchPool, searchReader } from '../database.js';
+import { PG_SEARCH_RANDOM_PAGE_COST, pgSearchPool, searchAnswerThread, searchReader } from '../database.js';
 import type { Database } from '../schema.js';
 import type { ReadQuery } from '../search-reader.js';
 import { withSnippets } from '../snippet.js';
@@ -334,9 +334,18 @@ async function answerOf(db: Tx, dialect: Dialect, tech: TechActor, f: CompletedC
       snippets: f.words,
     });
   }
-  // SQLite's reader thread reads the page and writes the answer; elsewhere it is built here.
+  // SQLite's reader thread reads the page and writes the answer; PostgreSQL's page is read here and
+  // its answer written on a thread too (snippets cut there); a command's database builds it here.
   const reader = searchReader(db);
   if (reader) return reader.results(queries, page.ids, opts.gzip);
+  const writer = pgSearchPool(db) && searchAnswerThread(db);
+  if (writer) {
+    const [rows, bodies] = await read(
+      db,
+      queries.map(({ snippets: _, ...q }) => q),
+    );
+    return writer.present({ rows, bodies: f.words.length ? bodies : null, words: f.words }, page.ids, opts.gzip);
+  }
   const [rows, snippets] = await read(db, queries);
   return searchResults({ ids: page.ids, rows: rows as PageRows['rows'], snippets: f.words.length ? (snippets as PageRows['snippets']) : null });
 }
