@@ -1,13 +1,13 @@
 /**
- * A reader thread of db/search-reader.ts: one read-only connection to the SQLite file, its
- * compiled statements, one batch of statements at a time in one read transaction (one snapshot).
+ * A thread of db/search-reader.ts: with a file, one read-only connection to the SQLite file, its
+ * compiled statements, one batch of statements at a time in one read transaction (one snapshot);
+ * without one (PostgreSQL), it only writes search answers from rows read elsewhere.
  *
- * Messages in: `{ id, queries }` answers `{ id, rows }`, each statement's rows; with `results`
- * (the page's chat ids), the rows (or, with `given`, rows read elsewhere) are a search's page and
- * the answer is `{ id, json }`, the search's
- * answer written as JSON (services/search-results.ts; gzipped with `gzip`), its buffer handed over,
- * not copied. An error answers `{ id, error }`. `'stop'` closes the connection and answers
- * `{ stopped: true }`.
+ * Messages in: `{ id, queries }` answers `{ id, rows }`, each statement's rows. With `results` (the
+ * page's chat ids) the rows, or with `given` rows read elsewhere, are a search's page, and the
+ * answer is `{ id, json }`: the search's answer written as JSON (services/search-results.ts;
+ * gzipped with `gzip`), its buffer handed over, not copied. An error answers `{ id, error }`.
+ * `'stop'` closes the connection and answers `{ stopped: true }`.
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';

@@ -25,7 +25,7 @@ export function foundOrCreated<S extends z.ZodType>(schema: S) {
 
 /**
  * An answer the server already checked against the route's schema and wrote as UTF-8 JSON on
- * another thread (a search on SQLite: services/search-results.ts) goes out as those bytes; any
+ * another thread (a search: services/search-results.ts) goes out as those bytes; any
  * other answer is given back for Fastify to check and write.
  */
 export function sendWritten<T>(reply: FastifyReply, answer: T | WrittenJson): T | FastifyReply {

@@ -56,7 +56,7 @@ export const searchesInProgress = (db: Db, techId: number): number => inProgress
 export const searchesWaiting = (dialect: Dialect): number => turns[dialect].queued;
 
 /**
- * The completed chats the tech may see that match (on SQLite as the answer's JSON: SearchAnswer).
+ * The completed chats the tech may see that match (on a server, as the answer's JSON: SearchAnswer).
  * With `signal` (aborted when the request's connection closes), a search still waiting for its
  * turn leaves the line and never runs.
  */

@@ -132,8 +132,9 @@ export type CompletedChatFilters = {
 };
 
 /**
- * A search's answer: its results, or, where SQLite's reader thread built it, that answer already
- * written as UTF-8 JSON (services/search-results.ts), gzipped when the asker takes it so.
+ * A search's answer: its results, or, where a thread below the event loop built it (a server's
+ * search, either engine), that answer already written as UTF-8 JSON (services/search-results.ts),
+ * gzipped when the asker takes it so.
  */
 export type SearchAnswer = SearchResult[] | WrittenJson;
 /** How the asker takes an answer written on another thread. */
