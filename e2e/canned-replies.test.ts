@@ -60,6 +60,22 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('canned replies in a real br
     expect(await list.count()).toBe(0);
     expect(await tech.page.locator('.message-mine').count()).toBe(0);
 
+    // The cursor is placed after an inserted reply at once, not a frame later: a select-all made
+    // right after the insertion still holds when the next key (Delete) comes, a frame on.
+    await box.fill('');
+    await box.pressSequentially('/vp');
+    await eventually(() => list.count()).toBe(1);
+    const afterSelectAllAndDelete = await box.evaluate(async (el: HTMLTextAreaElement) => {
+      el.dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter', bubbles: true, cancelable: true }));
+      for (let i = 0; i < 50 && el.value === '/vp'; i++) await Promise.resolve();
+      const inserted = el.value;
+      el.select();
+      await new Promise(requestAnimationFrame);
+      document.execCommand('delete');
+      return { inserted, left: el.value };
+    });
+    expect(afterSelectAllAndDelete).toEqual({ inserted: expect.stringMatching(/^Please restart the VPN client, Alice/), left: '' });
+
     // After text, "/" lists both; the arrow moves the choice; Escape closes and keeps the text.
     await box.fill('');
     await box.pressSequentially('Hi. /');

@@ -1,4 +1,4 @@
-import { useEffect, useId, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
+import { useEffect, useId, useLayoutEffect, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
 import { slashQuery, type Suggestion } from './slash-suggestions.js';
 import { CharCount, tooLong } from './char-count.js';
 import { clearDraft, loadDraft, saveDraft } from './drafts.js';
@@ -85,13 +85,21 @@ export function Composer({
   const open = matches.length > 0 && closedFor !== text;
   const current = Math.min(active, matches.length - 1);
   const listId = `${id}-suggestions`;
+  // The cursor goes after an inserted reply as soon as the box shows it, before the next key or
+  // edit: put off to a later frame it could undo a select-all or a click made meanwhile.
+  const placeCaret = useRef<number | null>(null);
+  useLayoutEffect(() => {
+    if (placeCaret.current === null) return;
+    box.current?.setSelectionRange(placeCaret.current, placeCaret.current);
+    placeCaret.current = null;
+  });
   const insert = (o: Suggestion) => {
     if (!slash) return;
     const next = text.slice(0, slash.start) + o.text + text.slice(caret);
     const at = slash.start + o.text.length;
     change(next);
     setCaret(at);
-    requestAnimationFrame(() => box.current?.setSelectionRange(at, at));
+    placeCaret.current = at;
   };
   const key = (e: KeyboardEvent<HTMLTextAreaElement>) => {
     if (open && !e.nativeEvent.isComposing) {
