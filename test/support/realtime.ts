@@ -1,5 +1,6 @@
 /** Helpers for real-time tests: raw handshakes, delivery barriers, polling the truth. */
-import { afterAll, beforeAll } from 'vitest';
+import { Writable } from 'node:stream';
+import { afterAll, afterEach, beforeAll } from 'vitest';
 import { io } from 'socket.io-client';
 import { ack, sleep, type TestSocket } from './sockets.js';
 import { startTestServer, type TestServer } from './server.js';
@@ -8,14 +9,27 @@ import type { DbKind } from './databases.js';
 /**
  * One server for the tests of a describe block that open sockets: started before them; after them
  * every socket pushed to the returned list is closed and the server stopped. `use` receives the
- * server once it is ready.
+ * server once it is ready. The server's errors (a failed push, a handler that threw) are kept and
+ * printed after a test that failed, for a failure seen once in many runs to say what happened.
  */
 export function serverWithSockets(kind: DbKind, use: (server: TestServer) => void, env: Record<string, string> = {}): TestSocket[] {
   const open: TestSocket[] = [];
   let server: TestServer | undefined;
+  const errors: string[] = [];
+  const logStream = new Writable({
+    write(line, _enc, done) {
+      errors.push(String(line).slice(0, 2000));
+      if (errors.length > 50) errors.shift();
+      done();
+    },
+  });
   beforeAll(async () => {
-    server = await startTestServer(kind, env);
+    server = await startTestServer(kind, { LOG_LEVEL: 'error', ...env }, undefined, { logStream });
     use(server);
+  });
+  afterEach((ctx) => {
+    if (ctx.task.result?.state === 'fail' && errors.length) console.error(`server errors up to the failure of "${ctx.task.name}":\n${errors.join('')}`);
+    errors.length = 0;
   });
   afterAll(async () => {
     closeAll(...open);

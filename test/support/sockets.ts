@@ -33,7 +33,9 @@ export function waitFor<T = any>(socket: TestSocket, name: string, pred: (p: T) 
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       socket.off(name, handler);
-      reject(new Error(`timed out waiting for ${name}`));
+      // What did arrive under that name, to tell a lost event from one that came otherwise.
+      const got = socket.events.filter((e) => e.name === name).map((e) => e.payload);
+      reject(new Error(`timed out waiting for ${name} (${got.length} received: ${JSON.stringify(got.slice(-4)).slice(0, 1500)})`));
     }, timeoutMs);
     const handler = (p: T) => {
       if (!pred(p)) return;
