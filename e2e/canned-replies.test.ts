@@ -87,7 +87,12 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_PORTAL_BUILD)('canned replies in a real br
     await tech.page.keyboard.press('Escape');
     expect(await list.count()).toBe(0);
     expect(await box.inputValue()).toBe('Hi. /');
-    // Typing on opens it again; Tab inserts the chosen one in place of "/he".
+    // Once the "/" is gone, a new "/" opens the list again (Escape closed it for that text only).
+    await tech.page.keyboard.press('Backspace');
+    expect(await list.count()).toBe(0);
+    await box.pressSequentially('/');
+    await eventually(() => list.getByRole('option').count()).toBe(2);
+    // Typing on keeps it open and narrows it; Tab inserts the chosen one in place of "/he".
     await box.pressSequentially('he');
     await eventually(() => list.getByRole('option').allTextContents()).toEqual([expect.stringMatching(/^\/hello/)]);
     await tech.page.keyboard.press('Tab');

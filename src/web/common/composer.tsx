@@ -153,6 +153,8 @@ export function Composer({
           aria-describedby={`${id}-count`}
           placeholder={disabledReason ?? placeholder ?? defaultPlaceholder(!!suggestions)}
           onChange={(e) => {
+            // Escape closed the list for the text as it was; any edit lets "/" open it again.
+            if (closedFor !== null && e.target.value !== closedFor) setClosedFor(null);
             change(e.target.value);
             setCaret(e.target.selectionStart);
             setActive(0);
