@@ -19,7 +19,8 @@ export type SnippetPart = keyof typeof PART_MARKS;
  * The snippet FTS5 gives: about `tokens` words of the body around the first matched word, every
  * matched word (a prefix of it given) between the highlight marks (HIGHLIGHT_START, HIGHLIGHT_END),
  * '…' where text was cut. Words are letters and digits only, lower case. When the document has
- * part marks (PART_MARKS), the snippet starts with the mark of the part the first match is in.
+ * part marks (PART_MARKS), the snippet starts with the mark of the part the first match is in, and
+ * holds text of that part only.
  */
 export function snippetOf(document: string, words: string[], tokens = 16): string | null {
   const start = '\u0002';
@@ -49,19 +50,28 @@ export function snippetOf(document: string, words: string[], tokens = 16): strin
     const word = /^[a-z0-9]+$/i.test(m[0]) ? m[0].toLowerCase() : m[0].normalize('NFD').replace(/\p{M}/gu, '').toLowerCase();
     return { at: m.index, end: m.index + m[0].length, hit: folded.some((w) => word.startsWith(w)) };
   });
-  const first = found.findIndex((t) => t.hit);
-  if (first < 0) return null;
-  const from = Math.max(0, Math.min(first - 3, found.length - tokens));
-  const part = found.slice(from, from + tokens);
-  let out = from > 0 || base > 0 ? '…' : '';
-  let pos = part[0].at;
-  for (const t of part) {
+  const firstHit = found.find((t) => t.hit);
+  if (!firstHit) return null;
+  // The snippet stays within the part its first match is in (the subject, one message, one note):
+  // text of a neighbouring part would show under the wrong heading.
+  const hitAt = base + firstHit.at;
+  let p = -1;
+  while (p + 1 < parts.length && parts[p + 1][0] <= hitAt) p++;
+  const lo = p >= 0 ? parts[p][0] - base : 0;
+  const hi = p >= 0 && p + 1 < parts.length ? parts[p + 1][0] - base : Number.POSITIVE_INFINITY;
+  const inPart = found.filter((t) => t.at >= lo && t.end <= hi);
+  const first = inPart.indexOf(firstHit);
+  const from = Math.max(0, Math.min(first - 3, inPart.length - tokens));
+  const window = inPart.slice(from, from + tokens);
+  let out = from > 0 || lo < 0 ? '…' : '';
+  let pos = window[0].at;
+  for (const t of window) {
     out += src.slice(pos, t.at) + (t.hit ? start + src.slice(t.at, t.end) + end : src.slice(t.at, t.end));
     pos = t.end;
   }
-  if (from + tokens < found.length || text !== src) out += '…';
-  const hitAt = base + found[first].at;
-  const mark = parts.filter(([at]) => at <= hitAt).at(-1)?.[1] ?? '';
+  // Words of the part left out after the window, or the part going on past the text cut into words.
+  if (from + tokens < inPart.length || (text !== src && hi > text.length)) out += '…';
+  const mark = p >= 0 ? parts[p][1] : '';
   return mark + out;
 }
 
