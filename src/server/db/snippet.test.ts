@@ -8,6 +8,7 @@ import { PART_MARKS, snippetOf, snippetPart } from './snippet.js';
 const doc = (subject: string, messages: string[], notes: string[] = []) =>
   [PART_MARKS.subject + subject, ...messages.map((m) => PART_MARKS.message + m), ...notes.map((n) => PART_MARKS.note + n)].join('\n');
 const shown = (s: string | null) => snippetPart(s);
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the highlight marks are control characters
 const plain = (s: string | null) => s?.replace(/[\u0002\u0003]/g, '') ?? null;
 
 describe('search snippets', () => {
