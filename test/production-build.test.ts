@@ -109,9 +109,10 @@ describe('production build', () => {
     const searched = await fetch(`${url}/api/console/search?q=plotter`, { headers: { cookie: admin.cookieHeader(), 'accept-encoding': 'gzip' } });
     expect(searched.status).toBe(200);
     expect(searched.headers.get('content-encoding')).toBe('gzip');
-    const found = (await searched.json()) as { id: number; snippet: string | null }[];
+    const found = (await searched.json()) as { id: number; snippet: string | null; snippetIn: string | null }[];
     expect(found.map((c) => c.id)).toEqual([chatId]);
-    expect(found[0].snippet).toContain('plotter');
+    // The first match is the subject: its snippet is the subject alone, the word highlighted.
+    expect(found[0]).toMatchObject({ snippet: '\u0002Plotter\u0003', snippetIn: 'subject' });
 
     // The server is the compiled JavaScript, with no TypeScript loader, in one process: on Node 24
     // start.mjs became the server.
