@@ -55,5 +55,9 @@ describe('search snippets', () => {
       snippetIn: null,
     });
     expect(snippetOf('no match here', ['kangaroo'])).toBeNull();
+    // A match far into it: the text before is cut, and says so.
+    const far = snippetOf(`${'filler words here '.repeat(40)}then a kangaroo`, ['kangaroo']);
+    expect(far?.startsWith('…')).toBe(true);
+    expect(plain(far)?.endsWith('then a kangaroo')).toBe(true);
   });
 });

@@ -57,7 +57,8 @@ export function snippetOf(document: string, words: string[], tokens = 16): strin
   const hitAt = base + firstHit.at;
   let p = -1;
   while (p + 1 < parts.length && parts[p + 1][0] <= hitAt) p++;
-  const lo = p >= 0 ? parts[p][0] - base : 0;
+  // Below 0: the part began before the text cut into words (a match far into the document).
+  const lo = p >= 0 ? parts[p][0] - base : -base;
   const hi = p >= 0 && p + 1 < parts.length ? parts[p + 1][0] - base : Number.POSITIVE_INFINITY;
   const inPart = found.filter((t) => t.at >= lo && t.end <= hi);
   const first = inPart.indexOf(firstHit);
