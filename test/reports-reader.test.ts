@@ -91,10 +91,10 @@ describe('reports on SQLite', () => {
       while (reportsReading === 0) await new Promise((r) => setTimeout(r, 10));
       let searches = 0;
       const search = searchReader(s.ctx.db)!;
-      const searchRead = search.read.bind(search);
-      search.read = async (queries) => {
+      const searchOnReader = search.search.bind(search);
+      search.search = async (tech, filters, gzip) => {
         searches++;
-        return searchRead(queries);
+        return searchOnReader(tech, filters, gzip);
       };
       const found = await admin.get('/api/console/search?q=anything');
       expect(found.status, found.text).toBe(200);

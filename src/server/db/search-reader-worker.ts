@@ -3,24 +3,31 @@
  * compiled statements, one batch of statements at a time in one read transaction (one snapshot);
  * without one (PostgreSQL), it only writes search answers from rows read elsewhere.
  *
- * Messages in: `{ id, queries }` answers `{ id, rows }`, each statement's rows. With `results` (the
- * page's chat ids) the rows, or with `given` rows read elsewhere, are a search's page, and the
- * answer is `{ id, json }`: the search's answer written as JSON (services/search-results.ts;
- * gzipped with `gzip`), its buffer handed over, not copied. An error answers `{ id, error }`.
- * `'stop'` closes the connection and answers `{ stopped: true }`.
+ * Messages in: `{ id, queries }` answers `{ id, rows }`, each statement's rows. With `search` (the
+ * tech and the filters) the thread runs the whole search (db/repositories/search.ts
+ * `searchPageRows`: the page of ids, then its chats and snippets, in one read transaction), and
+ * with `given` rows read elsewhere it only writes their answer; either answers `{ id, json }`: the
+ * search's answer written as JSON (services/search-results.ts; gzipped with `gzip`), its buffer
+ * handed over, not copied. An error answers `{ id, error }`. `'stop'` closes the connection and
+ * answers `{ stopped: true }`.
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
-import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import { parentPort, workerData } from 'node:worker_threads';
-import type { CompletedChatRow } from './repositories/chats.js';
+import type { TechActor } from '../policies/access.js';
+import type { PageRows } from '../services/search-results.js';
+import type { CompletedChatFilters } from './repositories/search.js';
+import type { Database } from './schema.js';
 import type { ReaderPriority, ReaderThread, ReadQuery } from './search-reader.js';
+import { openSqlite, type SqliteStatement } from './sqlite-driver.js';
 import { withSnippets } from './snippet.js';
 
 /** A page read elsewhere (PostgreSQL): its chats' rows, and their bodies to cut snippets from. */
 export type GivenPage = { rows: unknown[]; bodies: unknown[] | null; words: string[] };
-type In = 'stop' | { id: number; queries: ReadQuery[]; given?: GivenPage; results?: number[]; gzip?: boolean };
+/** A search to run here: who asks, and what for. */
+export type GivenSearch = { tech: TechActor; filters: CompletedChatFilters };
+type In = 'stop' | { id: number; queries: ReadQuery[]; search?: GivenSearch; given?: GivenPage; results?: number[]; gzip?: boolean };
 const data = workerData as { file: string | null; path: string } & ReaderPriority;
 const port = parentPort!;
 
@@ -53,9 +60,9 @@ function lowerPriority(): ReaderThread {
 
 port.postMessage({ started: lowerPriority() });
 // Without a file the thread only writes answers (PostgreSQL's search: `given`).
-const db = data.file ? new DatabaseSync(data.file, { readOnly: true, timeout: 5000 }) : null;
-const cache = new Map<string, StatementSync>();
-function statement(text: string): StatementSync {
+const db = data.file ? openSqlite(data.file, { readonly: true, timeout: 5000 }) : null;
+const cache = new Map<string, SqliteStatement>();
+function statement(text: string): SqliteStatement {
   let s = cache.get(text);
   if (!s) {
     if (!db) throw new Error('this thread has no database');
@@ -66,29 +73,50 @@ function statement(text: string): StatementSync {
   return s;
 }
 
-// Loaded at the first search's answer: the report reader, which runs the same code, never needs it.
-let presenting: Promise<typeof import('../services/search-results.js')> | undefined;
+/** A module loaded at its first use (a failed load is tried again at the next, not kept). */
+function lazy<T>(load: () => Promise<T>): () => Promise<T> {
+  let loading: Promise<T> | undefined;
+  return () =>
+    (loading ??= load().catch((err: unknown) => {
+      loading = undefined;
+      throw err;
+    }));
+}
+
+// Loaded at the first search: the report reader, which runs the same code, never needs them.
+const presenting = lazy(() => import('../services/search-results.js'));
+/**
+ * The search's own code over this thread's connection, through Kysely (its statements compiled
+ * here, not on the event loop), each search in one read transaction: one snapshot for the page
+ * and its rows.
+ */
+const searching = lazy(async () => {
+  const [{ Kysely, SqliteDialect }, { searchPageRows }] = await Promise.all([import('kysely'), import('./repositories/search.js')]);
+  const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: { prepare: statement, close: () => {} } }) });
+  return (s: GivenSearch): Promise<PageRows> => kysely.transaction().execute((trx) => searchPageRows(trx, 'sqlite', s.tech, s.filters));
+});
 
 function readAll(queries: ReadQuery[]): unknown[][] {
   if (!db) throw new Error('this thread has no database');
   db.exec('begin');
   try {
-    return queries.map((q) => withSnippets(statement(q.sql).all(...(q.parameters as never[])), q.snippets));
+    return queries.map((q) => withSnippets(statement(q.sql).all(q.parameters), q.snippets));
   } finally {
     db.exec('commit');
   }
 }
 
+async function pageOf(m: Exclude<In, 'stop'>): Promise<PageRows> {
+  if (m.search) return (await searching())(m.search);
+  const given = m.given!;
+  const snippets = given.bodies ? (withSnippets(given.bodies, given.words) as PageRows['snippets']) : null;
+  return { ids: m.results ?? [], rows: given.rows as PageRows['rows'], snippets };
+}
+
 async function answer(m: Exclude<In, 'stop'>) {
-  const out = m.given ? [m.given.rows, m.given.bodies ? withSnippets(m.given.bodies, m.given.words) : null] : readAll(m.queries);
-  if (!m.results) return port.postMessage({ id: m.id, rows: out });
-  // A failed load is tried again at the next answer, not kept.
-  const { searchResultsJson } = await (presenting ??= import('../services/search-results.js').catch((err: unknown) => {
-    presenting = undefined;
-    throw err;
-  }));
-  const [rows, snippets] = out;
-  const json = searchResultsJson({ ids: m.results, rows: rows as CompletedChatRow[], snippets: (snippets as never) ?? null }, m.gzip === true);
+  if (!m.search && !m.given) return port.postMessage({ id: m.id, rows: readAll(m.queries) });
+  const [page, { searchResultsJson }] = await Promise.all([pageOf(m), presenting()]);
+  const json = searchResultsJson(page, m.gzip === true);
   port.postMessage({ id: m.id, json }, [json.bytes.buffer as ArrayBuffer]);
 }
 

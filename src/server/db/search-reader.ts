@@ -6,15 +6,18 @@
  * when its statement began, so these connections see a chat the moment its commit returns. Each
  * worker (db/search-reader-worker.ts) opens the database file read-only with node:sqlite (the
  * server's driver, db/sqlite-driver.ts), keeps its compiled statements and runs one batch of statements
- * at a time, in one read transaction (one snapshot for the batch). For a search's last batch it
- * also builds the search's answer (`results`), so the event loop only sends it.
+ * at a time, in one read transaction (one snapshot for the batch). A search runs there whole
+ * (`search`): its statements built and compiled, run in one read transaction, and its answer
+ * written, so the event loop only posts the tech and the filters and sends the bytes it gets back.
  *
  * A statement that throws rejects its caller's promise with the error's message; a worker that dies
  * rejects what it was running and is started again on the next call.
  */
 import { Worker } from 'node:worker_threads';
 import type { WrittenJson } from '../services/search-results.js';
-import type { GivenPage } from './search-reader-worker.js';
+import type { TechActor } from '../policies/access.js';
+import type { CompletedChatFilters } from './repositories/search.js';
+import type { GivenPage, GivenSearch } from './search-reader-worker.js';
 
 /**
  * One statement and its parameters, as Kysely compiles them; with `snippets` (the words searched),
@@ -26,11 +29,10 @@ export interface ReaderPool {
   /** Runs the statements in order, in one read transaction, and gives each one's rows. */
   read(queries: ReadQuery[]): Promise<unknown[][]>;
   /**
-   * A search's page: its chats' rows, then (words searched) their bodies cut into snippets, in one
-   * read transaction; gives the search's answer as UTF-8 JSON (services/search-results.ts),
-   * gzipped when `gzip`.
+   * A whole search (db/repositories/search.ts `searchPageRows`) in one read transaction; gives its
+   * answer as UTF-8 JSON (services/search-results.ts), gzipped when `gzip`.
    */
-  results(queries: ReadQuery[], ids: number[], gzip: boolean): Promise<WrittenJson>;
+  search(tech: TechActor, filters: CompletedChatFilters, gzip: boolean): Promise<WrittenJson>;
   /** The same answer from a page read elsewhere (PostgreSQL), its snippets cut on the thread. */
   present(page: GivenPage, ids: number[], gzip: boolean): Promise<WrittenJson>;
   close(): Promise<void>;
@@ -43,6 +45,7 @@ export interface ReaderPool {
 type Job = {
   id: number;
   queries: ReadQuery[];
+  search?: GivenSearch;
   given?: GivenPage;
   results?: number[];
   gzip?: boolean;
@@ -123,16 +126,17 @@ export function startReaderPool(file: string | null, size: number, priority: Rea
       }
       const job = queue.shift()!;
       slot.job = job;
-      slot.worker.postMessage({ id: job.id, queries: job.queries, given: job.given, results: job.results, gzip: job.gzip });
+      slot.worker.postMessage({ id: job.id, queries: job.queries, search: job.search, given: job.given, results: job.results, gzip: job.gzip });
     }
   };
 
-  const run = (queries: ReadQuery[], answer?: { ids: number[]; gzip: boolean; given?: GivenPage }) => {
+  const run = (queries: ReadQuery[], answer?: { gzip: boolean; search?: GivenSearch; given?: GivenPage; ids?: number[] }) => {
     if (closed) return Promise.reject(new ReaderError('search reader closed'));
     return new Promise<unknown>((resolve, reject) => {
       queue.push({
         id: nextId++,
         queries: queries.map((q) => ({ sql: q.sql, parameters: [...q.parameters], snippets: q.snippets })),
+        search: answer?.search,
         given: answer?.given,
         results: answer?.ids,
         gzip: answer?.gzip,
@@ -153,8 +157,8 @@ export function startReaderPool(file: string | null, size: number, priority: Rea
     read(queries) {
       return run(queries) as Promise<unknown[][]>;
     },
-    results(queries, ids, gzip) {
-      return run(queries, { ids, gzip }) as Promise<WrittenJson>;
+    search(tech, filters, gzip) {
+      return run([], { gzip, search: { tech, filters } }) as Promise<WrittenJson>;
     },
     present(given, ids, gzip) {
       return run([], { ids, gzip, given }) as Promise<WrittenJson>;

@@ -15,8 +15,9 @@
  *   a rank among chats completed in the same millisecond), so FTS5 gives matches newest first and
  *   a search stops once its page is full ("stream"), reading at most `STREAM_WINDOW` matches. When
  *   the page is not full within them, and there are more, the chats the tech may see are walked
- *   newest first and each one's key looked up among the matches ("stream+collect"). Every statement
- *   runs on a read-only connection of a worker thread (db/search-reader.ts), off the event loop.
+ *   newest first and each one's key looked up among the matches ("stream+collect"). On a server the
+ *   whole search (statements built, run in one read transaction, answer written) runs on a worker
+ *   thread over a read-only connection (db/search-reader.ts), off the event loop.
  */
 import { CompiledQuery, sql, type Compilable, type ExpressionBuilder, type RawBuilder, type SqlBool } from 'kysely';
 import type { Dialect, Tx } from '../database.js';
@@ -219,20 +220,15 @@ function matchingKeys(match: string, f: CompletedChatFilters, columns: RawBuilde
   return sql`select ${columns} from chat_search where chat_search match ${match}${lo}${hi} order by rowid desc`;
 }
 
+type Tuning = { streamWindow: number; walkWindow: number };
+const TUNING: Tuning = { streamWindow: STREAM_WINDOW, walkWindow: WALK_WINDOW };
+
 type Page = { ids: number[]; strategy: 'list' | 'walk' | 'walk+collect' | 'stream' | 'stream+collect' };
 
 /** The page of chat ids, newest completed first; see the module's comment for the strategies. */
-export function searchPage(
-  db: Tx,
-  dialect: Dialect,
-  tech: TechActor,
-  f: CompletedChatFilters,
-  tuning: Tuning = { streamWindow: STREAM_WINDOW, walkWindow: WALK_WINDOW },
-): Promise<Page> {
+export function searchPage(db: Tx, dialect: Dialect, tech: TechActor, f: CompletedChatFilters, tuning: Tuning = TUNING): Promise<Page> {
   return planned(db, dialect, (on) => pageOf(on, dialect, tech, f, tuning));
 }
-
-type Tuning = { streamWindow: number; walkWindow: number };
 
 async function pageOf(db: Tx, dialect: Dialect, tech: TechActor, f: CompletedChatFilters, tuning: Tuning): Promise<Page> {
   const ids = (rows: unknown[]) => (rows as { id: number | bigint }[]).map((r) => Number(r.id));
@@ -313,14 +309,27 @@ async function pageOf(db: Tx, dialect: Dialect, tech: TechActor, f: CompletedCha
 
 /** Completed chats the tech may see that match, last completed first, each with a snippet when words were given. */
 export function searchCompletedAnswer(db: Tx, dialect: Dialect, tech: TechActor, f: CompletedChatFilters, opts: AnswerOpts): Promise<SearchAnswer> {
+  // SQLite on a server: the whole search runs on the reader thread, which writes the answer too.
+  const reader = searchReader(db);
+  if (reader) return reader.search(tech, f, opts.gzip);
   return planned(db, dialect, (on) => answerOf(on, dialect, tech, f, opts));
 }
 
-async function answerOf(db: Tx, dialect: Dialect, tech: TechActor, f: CompletedChatFilters, opts: AnswerOpts): Promise<SearchAnswer> {
-  const page = await pageOf(db, dialect, tech, f, { streamWindow: STREAM_WINDOW, walkWindow: WALK_WINDOW });
-  if (!page.ids.length) return [];
+/**
+ * A search's page and its chats' rows, with snippets when words were searched (the reader thread
+ * runs this over its own connection, in one read transaction).
+ */
+export async function searchPageRows(db: Tx, dialect: Dialect, tech: TechActor, f: CompletedChatFilters): Promise<PageRows> {
+  const page = await pageOf(db, dialect, tech, f, TUNING);
+  if (!page.ids.length) return { ids: [], rows: [], snippets: null };
+  const [rows, snippets] = await read(db, pageQueries(db, dialect, tech, f, page.ids));
+  return { ids: page.ids, rows: rows as PageRows['rows'], snippets: f.words.length ? (snippets as PageRows['snippets']) : null };
+}
+
+/** The page's chats, and (words searched) their bodies to cut snippets from. */
+function pageQueries(db: Tx, dialect: Dialect, tech: TechActor, f: CompletedChatFilters, ids: number[]): ReadQuery[] {
   // The access rule once more on the rows read: a page never carries a chat the tech may not see.
-  const queries = [compiled(db, completedChatRows(db, tech).where('chats.id', 'in', page.ids))];
+  const queries = [compiled(db, completedChatRows(db, tech).where('chats.id', 'in', ids))];
   if (f.words.length) {
     // Snippets are cut from the page's bodies (snippetOf, db/snippet.ts), the same on both engines
     // and on SQLite in the reader worker: FTS5's snippet() would run the match again over every
@@ -329,24 +338,28 @@ async function answerOf(db: Tx, dialect: Dialect, tech: TechActor, f: CompletedC
       ...compiled(
         db,
         dialect === 'postgres'
-          ? sql`select chat_id as id, body from chat_search where chat_id in (${sql.join(page.ids)})`
-          : sql`select chat_id as id, body from chat_search where rowid in (${db.selectFrom('chats').select(searchKey.as('key')).where('chats.id', 'in', page.ids).where('chats.status', '=', 'completed')}) and chat_id in (${sql.join(page.ids)})`,
+          ? sql`select chat_id as id, body from chat_search where chat_id in (${sql.join(ids)})`
+          : sql`select chat_id as id, body from chat_search where rowid in (${db.selectFrom('chats').select(searchKey.as('key')).where('chats.id', 'in', ids).where('chats.status', '=', 'completed')}) and chat_id in (${sql.join(ids)})`,
       ),
       snippets: f.words,
     });
   }
-  // SQLite's reader thread reads the page and writes the answer; PostgreSQL's page is read here and
-  // its answer written on a thread too (snippets cut there); a command's database builds it here.
-  const reader = searchReader(db);
-  if (reader) return reader.results(queries, page.ids, opts.gzip);
+  return queries;
+}
+
+async function answerOf(db: Tx, dialect: Dialect, tech: TechActor, f: CompletedChatFilters, opts: AnswerOpts): Promise<SearchAnswer> {
+  // PostgreSQL's page is read here and its answer written on a thread (snippets cut there); a
+  // command's database builds it here.
   const writer = pgSearchPool(db) && searchAnswerThread(db);
-  if (writer) {
-    const [rows, bodies] = await read(
-      db,
-      queries.map(({ snippets: _, ...q }) => q),
-    );
-    return writer.present({ rows, bodies: f.words.length ? bodies : null, words: f.words }, page.ids, opts.gzip);
+  if (!writer) {
+    const page = await searchPageRows(db, dialect, tech, f);
+    return searchResults(page);
   }
-  const [rows, snippets] = await read(db, queries);
-  return searchResults({ ids: page.ids, rows: rows as PageRows['rows'], snippets: f.words.length ? (snippets as PageRows['snippets']) : null });
+  const page = await pageOf(db, dialect, tech, f, TUNING);
+  if (!page.ids.length) return [];
+  const [rows, bodies] = await read(
+    db,
+    pageQueries(db, dialect, tech, f, page.ids).map(({ snippets: _, ...q }) => q),
+  );
+  return writer.present({ rows, bodies: f.words.length ? bodies : null, words: f.words }, page.ids, opts.gzip);
 }
