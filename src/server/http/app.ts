@@ -136,8 +136,16 @@ export async function buildApp(ctx: Ctx, opts: { logger: boolean | object; redis
       return reply.status(403).send({ error: { code: 'bad_origin', message: 'Cross-origin request refused' } });
     }
   });
+  // A request still being answered when the server begins to close (SIGTERM: main.ts) gets its
+  // answer, then its connection is closed: kept alive, it would hold the close until the keep-alive
+  // timeout (72 s). Requests that arrive while closing get Fastify's 503, closed as well.
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
   app.addHook('onSend', async (req, reply, payload) => {
     if (req.protocol === 'https') reply.header('Strict-Transport-Security', 'max-age=31536000; includeSubDomains');
+    if (closing) reply.header('connection', 'close');
     return payload;
   });
   requestLog(app, ctx.metrics, ctx.config.nodeId);
