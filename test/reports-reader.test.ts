@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { reportReader, searchReader } from '../src/server/db/database.js';
 import { startTestServer, PASSWORD, type TestServer } from './support/server.js';
 import { loginAs, type Client } from './support/http.js';
+import { holdReads } from './support/held-reads.js';
 
 describe('reports on SQLite', () => {
   let s: TestServer;
@@ -75,20 +76,11 @@ describe('reports on SQLite', () => {
   });
 
   it('a search answers while a report is still reading: they do not share a thread', async () => {
-    const reader = reportReader(s.ctx.db)!;
-    const read = reader.read.bind(reader);
-    let release!: () => void;
-    const held = new Promise<void>((r) => (release = r));
-    let reportsReading = 0;
     // The report's statement is held on its reader, as a year-long one would run for seconds.
-    reader.read = async (queries) => {
-      reportsReading++;
-      await held;
-      return read(queries);
-    };
+    const held = holdReads(reportReader(s.ctx.db)!);
     try {
       const report = admin.get('/api/console/reports/summary?from=2026-01-01&to=2026-12-31&tz=UTC');
-      while (reportsReading === 0) await new Promise((r) => setTimeout(r, 10));
+      await held.started();
       let searches = 0;
       const search = searchReader(s.ctx.db)!;
       const searchOnReader = search.search.bind(search);
@@ -99,11 +91,10 @@ describe('reports on SQLite', () => {
       const found = await admin.get('/api/console/search?q=anything');
       expect(found.status, found.text).toBe(200);
       expect(searches).toBeGreaterThan(0);
-      release();
+      held.release();
       expect((await report).status).toBe(200);
     } finally {
-      release();
-      reader.read = read;
+      held.restore();
     }
   });
 });

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { reportReader } from '../src/server/db/database.js';
 import { startTestServer, PASSWORD, type TestServer } from './support/server.js';
 import { loginAs, type Client } from './support/http.js';
+import { holdReads } from './support/held-reads.js';
 
 /** True once nothing listens on the port any more (the server has begun to close). */
 const refused = (port: number) =>
@@ -31,25 +32,16 @@ describe('stopping a server with a request under way', () => {
 
   it('answers it, with its connection closed after the answer, and the stop ends without waiting for the keep-alive timeout', async () => {
     // A report's statement held on its reader, as a year-long one would run for seconds.
-    const reader = reportReader(s.ctx.db)!;
-    const read = reader.read.bind(reader);
-    let release!: () => void;
-    const held = new Promise<void>((r) => (release = r));
-    let reading = 0;
-    reader.read = async (queries) => {
-      reading++;
-      await held;
-      return read(queries);
-    };
+    const held = holdReads(reportReader(s.ctx.db)!);
     try {
       // While the server runs, answers keep their connection alive.
       expect((await admin.get('/api/health')).headers.get('connection')).toBe('keep-alive');
       const report = admin.get('/api/console/reports/summary?from=2026-01-01&to=2026-12-31&tz=UTC');
-      while (reading === 0) await new Promise((r) => setTimeout(r, 10));
+      await held.started();
       stopping = s.stop();
       // The answer goes out once the server has stopped listening: it is closing.
       while (!(await refused(s.port))) await new Promise((r) => setTimeout(r, 10));
-      release();
+      held.release();
       const answer = await report;
       expect(answer.status).toBe(200);
       expect(answer.headers.get('connection')).toBe('close');
@@ -57,8 +49,7 @@ describe('stopping a server with a request under way', () => {
       const late = new Promise<'late'>((r) => setTimeout(() => r('late'), 10_000).unref());
       expect(await Promise.race([stopping.then(() => 'stopped' as const), late])).toBe('stopped');
     } finally {
-      release();
-      reader.read = read;
+      held.restore();
     }
   });
 });

@@ -2,7 +2,8 @@
 import { io, type Socket } from 'socket.io-client';
 import type { Client } from './http.js';
 
-export type TestSocket = Socket & { events: { name: string; payload: any }[] };
+/** `events`: every event received, in order; `disconnects`: the reason of each disconnect. */
+export type TestSocket = Socket & { events: { name: string; payload: any }[]; disconnects: string[] };
 
 export function connect(baseUrl: string, namespace: '/portal' | '/console', client: Client | null, opts: { reconnection?: boolean } = {}): Promise<TestSocket> {
   const socket = io(baseUrl + namespace, {
@@ -12,7 +13,9 @@ export function connect(baseUrl: string, namespace: '/portal' | '/console', clie
     forceNew: true,
   }) as TestSocket;
   socket.events = [];
+  socket.disconnects = [];
   socket.onAny((name, payload) => socket.events.push({ name, payload }));
+  socket.on('disconnect', (reason) => socket.disconnects.push(reason));
   return new Promise((resolve, reject) => {
     socket.once('connect', () => resolve(socket));
     socket.once('connect_error', (err) => {
@@ -33,9 +36,11 @@ export function waitFor<T = any>(socket: TestSocket, name: string, pred: (p: T) 
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       socket.off(name, handler);
-      // What did arrive under that name, to tell a lost event from one that came otherwise.
-      const got = socket.events.filter((e) => e.name === name).map((e) => e.payload);
-      reject(new Error(`timed out waiting for ${name} (${got.length} received: ${JSON.stringify(got.slice(-4)).slice(0, 1500)})`));
+      // What did arrive under that name (the ids, states and versions of each), and whether the
+      // socket was still connected: to tell a lost event from one that came otherwise.
+      const got = socket.events.filter((e) => e.name === name).map((e) => brief(e.payload));
+      const link = socket.connected ? 'connected' : `not connected (${socket.disconnects.join(', ') || 'never disconnected'})`;
+      reject(new Error(`timed out waiting for ${name}, socket ${link}; ${got.length} received: ${got.slice(-8).join(' | ').slice(0, 1200)}`));
     }, timeoutMs);
     const handler = (p: T) => {
       if (!pred(p)) return;
@@ -45,6 +50,14 @@ export function waitFor<T = any>(socket: TestSocket, name: string, pred: (p: T) 
     };
     socket.on(name, handler);
   });
+}
+
+/** An event's payload in short: its id, chat, status, version and seq where it has them. */
+function brief(p: unknown): string {
+  if (typeof p !== 'object' || p === null) return JSON.stringify(p);
+  const o = p as Record<string, unknown>;
+  const keys = ['id', 'chatId', 'status', 'version', 'seq', 'offerPending'].filter((k) => o[k] !== undefined);
+  return keys.length ? keys.map((k) => `${k}=${String(o[k])}`).join(',') : JSON.stringify(p).slice(0, 120);
 }
 
 export const received = (socket: TestSocket, name: string, pred: (p: any) => boolean = () => true) =>
