@@ -27,7 +27,7 @@ import { withSnippets } from './snippet.js';
 export type GivenPage = { rows: unknown[]; bodies: unknown[] | null; words: string[] };
 /** A search to run here: who asks, and what for. */
 export type GivenSearch = { tech: TechActor; filters: CompletedChatFilters };
-type In = 'stop' | { id: number; queries: ReadQuery[]; search?: GivenSearch; given?: GivenPage; results?: number[]; gzip?: boolean };
+type In = 'stop' | { id: number; queries: ReadQuery[]; search?: GivenSearch; given?: GivenPage; ids?: number[]; gzip?: boolean };
 const data = workerData as { file: string | null; path: string } & ReaderPriority;
 const port = parentPort!;
 
@@ -106,16 +106,16 @@ function readAll(queries: ReadQuery[]): unknown[][] {
   }
 }
 
-async function pageOf(m: Exclude<In, 'stop'>): Promise<PageRows> {
+async function pageRowsOf(m: Exclude<In, 'stop'>): Promise<PageRows> {
   if (m.search) return (await searching())(m.search);
   const given = m.given!;
   const snippets = given.bodies ? (withSnippets(given.bodies, given.words) as PageRows['snippets']) : null;
-  return { ids: m.results ?? [], rows: given.rows as PageRows['rows'], snippets };
+  return { ids: m.ids ?? [], rows: given.rows as PageRows['rows'], snippets };
 }
 
 async function answer(m: Exclude<In, 'stop'>) {
   if (!m.search && !m.given) return port.postMessage({ id: m.id, rows: readAll(m.queries) });
-  const [page, { searchResultsJson }] = await Promise.all([pageOf(m), presenting()]);
+  const [page, { searchResultsJson }] = await Promise.all([pageRowsOf(m), presenting()]);
   const json = searchResultsJson(page, m.gzip === true);
   port.postMessage({ id: m.id, json }, [json.bytes.buffer as ArrayBuffer]);
 }

@@ -47,7 +47,7 @@ type Job = {
   queries: ReadQuery[];
   search?: GivenSearch;
   given?: GivenPage;
-  results?: number[];
+  ids?: number[];
   gzip?: boolean;
   resolve: (answer: unknown) => void;
   reject: (err: Error) => void;
@@ -126,7 +126,7 @@ export function startReaderPool(file: string | null, size: number, priority: Rea
       }
       const job = queue.shift()!;
       slot.job = job;
-      slot.worker.postMessage({ id: job.id, queries: job.queries, search: job.search, given: job.given, results: job.results, gzip: job.gzip });
+      slot.worker.postMessage({ id: job.id, queries: job.queries, search: job.search, given: job.given, ids: job.ids, gzip: job.gzip });
     }
   };
 
@@ -138,7 +138,7 @@ export function startReaderPool(file: string | null, size: number, priority: Rea
         queries: queries.map((q) => ({ sql: q.sql, parameters: [...q.parameters], snippets: q.snippets })),
         search: answer?.search,
         given: answer?.given,
-        results: answer?.ids,
+        ids: answer?.ids,
         gzip: answer?.gzip,
         resolve,
         reject,
